@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { StoreError } from '../engine/store';
+import { defaultDataDir } from '../engine/paths';
+import { APP_VERSION } from '../engine/version';
+import { registerAgent } from './commands/agent';
+import { registerHistory } from './commands/history';
+import type { GlobalContext } from './context';
+import { CliError, EXIT } from './exit-codes';
+import { createOutput } from './output';
+
+export function buildProgram(): { program: Command; context: () => GlobalContext } {
+  const program = new Command('esg-sync')
+    .description('ESG Sync Agent: keeps ESG platforms in sync with local files and databases.')
+    .version(APP_VERSION, '-V, --version', 'print the version')
+    .option('--data-dir <dir>', 'data folder (store, logs)', defaultDataDir())
+    .option('--json', 'print machine-readable JSON')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const context = (): GlobalContext => {
+    const o = program.opts<{ dataDir: string; json?: boolean }>();
+    return { dataDir: o.dataDir, out: createOutput(Boolean(o.json)) };
+  };
+  registerAgent(program, context);
+  registerHistory(program, context);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return { program, context };
+}
+
+/** Runs the CLI and resolves to the process exit code; never throws. */
+export async function runCli(argv: string[]): Promise<number> {
+  const { program } = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const json = process.argv.includes('--json');
+    const report = (message: string, code: number) => {
+      if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + '\n');
+      process.stderr.write(`esg-sync: ${message}\n`);
+      return code;
+    };
+    if (err instanceof CliError) return report(err.message, err.exitCode);
+    if (err instanceof StoreError) return report(err.message, EXIT.usage);
+    return report(err instanceof Error ? err.message : String(err), EXIT.usage);
+  }
+}

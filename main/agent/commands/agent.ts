@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createEngineApi } from '../../engine/api';
+import { Engine } from '../../engine/engine';
+import { createLogger } from '../../engine/log';
+import { logDirOf } from '../../engine/paths';
+import { createDispatcher } from '../../engine/rpc-dispatch';
+import { acquireAgentLock } from '../agent-lock';
+import { startControlServer } from '../control-server';
+import type { GlobalContext } from '../context';
+import { CliError } from '../exit-codes';
+
+/** The built renderer sits next to the bundled agent: dist/agent/cli.js → dist/renderer. */
+export function findRendererDir(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [resolve(here, '../renderer'), resolve(here, '../../dist/renderer'), resolve(here, '../../../dist/renderer')]) {
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  return null;
+}
+
+function openInBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
+  const args = process.platform === 'win32' ? ['/c', 'start', '""', url] : [url];
+  spawn(cmd, args, { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+}
+
+export function registerAgent(program: Command, ctx: () => GlobalContext): void {
+  program
+    .command('agent')
+    .description('run the engine, schedules and watchers, and serve the UI on 127.0.0.1')
+    .option('--port <n>', 'port for the UI and control API (0 picks a free one)', '4790')
+    .option('--host <address>', 'address to listen on; only loopback addresses are accepted', '127.0.0.1')
+    .option('--open', 'open the UI in the default browser')
+    .action(async (opts: { port: string; host: string; open?: boolean }) => {
+      const { dataDir, out } = ctx();
+      const port = Number.parseInt(opts.port, 10);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port takes a number from 0 to 65535.');
+      const releaseLock = acquireAgentLock(dataDir);
+      const logger = createLogger({ logDir: logDirOf(dataDir), console: !out.json && process.env.ESG_SYNC_LOG_CONSOLE === '1' });
+      let engine: Engine;
+      try {
+        engine = Engine.open({ dataDir, mode: 'headless', logger });
+      } catch (err) {
+        releaseLock();
+        throw err;
+      }
+      const dispatch = createDispatcher(createEngineApi(engine), logger);
+      let server;
+      try {
+        server = await startControlServer({ port, host: opts.host, dispatch, events: engine.events, staticDir: findRendererDir(), logger });
+      } catch (err) {
+        await engine.stop();
+        releaseLock();
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new CliError(`Port ${port} is already in use. Choose another with --port, or --port 0 for any free port.`);
+        throw new CliError((err as Error).message);
+      }
+      let stopping = false;
+      let resolveStop: () => void = () => undefined;
+      const stopped = new Promise<void>((r) => (resolveStop = r));
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'agent stopping');
+        out.info(`Stopping (${signal})…`);
+        void (async () => {
+          await server.close();
+          await engine.stop();
+          rmSync(runtimeFile, { force: true });
+          releaseLock();
+          resolveStop();
+        })();
+      };
+      // Handlers go in before the address is printed: whoever reads it may signal at once.
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+
+      // Local scripts find the running agent (and its per-launch token) here; only this user can read it.
+      const runtimeFile = join(dataDir, 'agent.json');
+      writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, url: server.url, port: server.port, token: server.token }), { mode: 0o600 });
+      chmodSync(runtimeFile, 0o600);
+      out.print({ url: server.url, launchUrl: server.launchUrl, port: server.port, dataDir, pid: process.pid }, () =>
+        [`ESG Sync Agent ${engine.version} is running.`, `Open the UI: ${server.launchUrl}`, `Data folder: ${dataDir}`, 'Press Ctrl+C to stop.'].join('\n'),
+      );
+      if (opts.open) openInBrowser(server.launchUrl);
+      await stopped;
+    });
+}

@@ -1,0 +1,114 @@
+import { createWriteStream } from 'node:fs';
+import { stringify } from 'csv-stringify';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import type { RunSummary } from '../../../shared/api';
+import { RunStatus } from '../../../shared/domain';
+import { Store } from '../../engine/store';
+import { CliError } from '../exit-codes';
+import { table } from '../output';
+import type { GlobalContext } from '../context';
+import { neutraliseCell } from '../../engine/csv-safety';
+
+const duration = (r: RunSummary): string => {
+  if (!r.finishedAt) return '';
+  const s = Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+};
+
+export function registerHistory(program: Command, ctx: () => GlobalContext): void {
+  const history = program
+    .command('history')
+    .description('list runs, newest first')
+    .option('--job <job>', 'only runs of this job (name or id)')
+    .option('--status <status>', `only runs with this status (${RunStatus.options.join(', ')})`)
+    .option('--limit <n>', 'how many runs', '50')
+    .action((opts: { job?: string; status?: string; limit: string }) => {
+      const { dataDir, out } = ctx();
+      const limit = Number.parseInt(opts.limit, 10);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit takes a whole number from 1 to 1000.');
+      const status = opts.status === undefined ? undefined : RunStatus.safeParse(opts.status);
+      if (status && !status.success) throw new CliError(`Unknown status "${opts.status}". Use one of: ${RunStatus.options.join(', ')}.`);
+      const store = Store.open(dataDir);
+      try {
+        let jobId: string | undefined;
+        if (opts.job) {
+          const job = store.jobs.get(opts.job);
+          if (!job) throw new CliError(`There is no job called "${opts.job}". See \`esg-sync job list\`.`);
+          jobId = job.id;
+        }
+        const runs = store.runs.list({ jobId, status: status?.data, limit });
+        out.print(runs, () =>
+          runs.length
+            ? table(
+                runs.map((r) => ({
+                  run: r.id,
+                  job: r.jobName,
+                  trigger: r.trigger,
+                  status: r.status,
+                  started: r.startedAt.replace('T', ' ').slice(0, 19),
+                  took: duration(r),
+                  read: r.read,
+                  created: r.created,
+                  updated: r.updated,
+                  deleted: r.deleted,
+                  unchanged: r.unchanged,
+                  rejected: r.rejected,
+                })),
+                ['run', 'job', 'trigger', 'status', 'started', 'took', 'read', 'created', 'updated', 'deleted', 'unchanged', 'rejected'],
+              )
+            : 'No runs yet.',
+        );
+      } finally {
+        store.close();
+      }
+    });
+
+  history
+    .command('show <run>')
+    .description('one run with its events and row errors')
+    .option('--errors-csv <path>', 'write every row error of the run to this CSV file')
+    .action(async (runArg: string, opts: { errorsCsv?: string }) => {
+      const { dataDir, out } = ctx();
+      const runId = Number.parseInt(runArg, 10);
+      if (!Number.isInteger(runId) || runId < 1) throw new CliError(`"${runArg}" is not a run number. See \`esg-sync history\`.`);
+      const store = Store.open(dataDir);
+      try {
+        const run = store.runs.get(runId);
+        if (!run) throw new CliError(`There is no run #${runId}.`);
+        const events = store.runs.events(runId);
+        const errorCount = store.runs.errorCount(runId);
+        const errors = store.runs.errors(runId, 0, 50);
+        if (opts.errorsCsv) {
+          await pipeline(
+            Readable.from(store.runs.iterateErrors(runId)),
+            stringify({
+              header: true,
+              columns: ['line', 'column', 'value', 'reason'],
+              cast: { string: neutraliseCell },
+            }),
+            createWriteStream(opts.errorsCsv),
+          );
+          out.info(`Wrote ${errorCount} row errors to ${opts.errorsCsv}`);
+        }
+        out.print({ run, events, errorCount, errors }, () => {
+          const lines = [
+            `Run #${run.id} — ${run.jobName} (${run.trigger}) — ${run.status}`,
+            `Started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
+            `Read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}`,
+          ];
+          if (run.file) lines.push(`File: ${run.file}`);
+          if (run.error) lines.push(`Error: ${run.error}`);
+          if (events.length) lines.push('', 'Events:', ...events.map((e) => `  ${e.at}  ${e.level.padEnd(5)}  ${e.message}`));
+          if (errorCount) {
+            lines.push('', `Row errors (${errorCount}${errorCount > errors.length ? `, first ${errors.length} shown; use --errors-csv for all` : ''}):`);
+            lines.push(...errors.map((e) => `  line ${e.line ?? '-'}  ${e.column ?? ''}  ${e.value ?? ''}  ${e.reason}`));
+          }
+          return lines.join('\n');
+        });
+      } finally {
+        store.close();
+      }
+    });
+}

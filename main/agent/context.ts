@@ -1,0 +1,6 @@
+import type { Output } from './output';
+
+export interface GlobalContext {
+  dataDir: string;
+  out: Output;
+}

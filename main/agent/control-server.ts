@@ -1,0 +1,324 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CallRequest, WsClientFrame } from '../../shared/rpc';
+import type { EngineEvents } from '../engine/events';
+import type { Logger } from '../engine/log';
+import type { Dispatch } from '../engine/rpc-dispatch';
+
+export const TOKEN_COOKIE = 'esg_sync_token';
+const MAX_BODY_BYTES = 1024 * 1024;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export interface ControlServerOptions {
+  port: number;
+  host?: string;
+  dispatch: Dispatch;
+  events: EngineEvents;
+  /** Folder holding the built renderer (index.html + assets). */
+  staticDir: string | null;
+  token?: string;
+  logger?: Logger;
+  /** Extra GET routes under /api/ (e.g. CSV downloads) that stream their own response. */
+  downloads?: (path: string, res: ServerResponse) => boolean | Promise<boolean>;
+}
+
+export interface ControlServer {
+  url: string;
+  /** The address to open, token included; print it, never log it. */
+  launchUrl: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export function isLoopbackAddress(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+type Verdict = { ok: true; viaQuery: boolean } | { ok: false; status: number; reason: string };
+
+/**
+ * Every request passes the same three checks: a loopback Host (DNS rebinding), no foreign Origin
+ * (cross-site pages), and the per-launch token from the Authorization header, the cookie set on
+ * first visit, or the ?token= of the printed address.
+ */
+function checkRequest(req: IncomingMessage, port: number, token: string): Verdict {
+  const host = (req.headers.host ?? '').toLowerCase();
+  const hostName = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+  const hostPort = host.startsWith('[') ? host.slice(host.indexOf(']') + 2) : host.split(':')[1];
+  if (!LOOPBACK_HOSTS.has(hostName) || (hostPort !== undefined && hostPort !== String(port))) {
+    return { ok: false, status: 421, reason: 'This agent only answers requests addressed to 127.0.0.1 or localhost.' };
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let allowed: boolean;
+    try {
+      const u = new URL(origin);
+      allowed = u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname === '::1' ? '[::1]' : u.hostname) && u.port === String(port);
+    } catch {
+      allowed = false;
+    }
+    if (!allowed) return { ok: false, status: 403, reason: 'Requests from other web sites are refused.' };
+  }
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) {
+    return sameToken(auth.slice(7).trim(), token)
+      ? { ok: true, viaQuery: false }
+      : { ok: false, status: 401, reason: 'Wrong access token.' };
+  }
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const q = url.searchParams.get('token');
+  if (q !== null) {
+    return sameToken(q, token) ? { ok: true, viaQuery: true } : { ok: false, status: 401, reason: 'Wrong access token.' };
+  }
+  const cookie = parseCookies(req.headers.cookie)[TOKEN_COOKIE];
+  if (cookie !== undefined) {
+    return sameToken(cookie, token) ? { ok: true, viaQuery: false } : { ok: false, status: 401, reason: 'Wrong access token.' };
+  }
+  return {
+    ok: false,
+    status: 401,
+    reason: 'Missing access token. Open the address that `esg-sync agent` printed when it started (it ends with ?token=…).',
+  };
+}
+
+function securityHeaders(port: number): Record<string, string> {
+  return {
+    'Content-Security-Policy':
+      `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; ` +
+      `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Reads at most MAX_BODY_BYTES. Past that it keeps draining (discarding) so the client gets a
+ * clean 413 instead of a reset connection; requestTimeout bounds how long a huge upload can last.
+ */
+async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = declared > MAX_BODY_BYTES;
+  for await (const chunk of req) {
+    if (tooLarge) continue;
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      tooLarge = true;
+      chunks.length = 0;
+      continue;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  if (tooLarge) throw Object.assign(new Error('too large'), { status: 413 });
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function serveStatic(staticDir: string, urlPath: string, res: ServerResponse, headers: Record<string, string>): void {
+  const root = resolve(staticDir);
+  let rel = decodeURIComponent(urlPath);
+  if (rel.endsWith('/')) rel += 'index.html';
+  let file = normalize(join(root, rel));
+  // Client-side routes (/jobs, /history/12) fall back to the app shell; traversal never leaves root.
+  if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) file = join(root, 'index.html');
+  if (!existsSync(file)) {
+    res.writeHead(503, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('The user interface has not been built. Run `npm run build` and start the agent again.');
+    return;
+  }
+  const type = MIME[extname(file)] ?? 'application/octet-stream';
+  const immutable = file.includes(`${sep}assets${sep}`);
+  res.writeHead(200, { ...headers, 'Content-Type': type, ...(immutable ? { 'Cache-Control': 'public, max-age=31536000, immutable' } : {}) });
+  createReadStream(file).pipe(res);
+}
+
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!isLoopbackAddress(host)) {
+    throw new Error(
+      `The control server only listens on this computer (127.0.0.1); "${host}" was refused. ` +
+        'To reach the agent from elsewhere, use an SSH tunnel or a reverse proxy you control.',
+    );
+  }
+  const token = opts.token ?? randomBytes(32).toString('base64url');
+  let port = opts.port;
+  const sockets = new Set<WebSocket>();
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      opts.logger?.error({ err }, 'control server request failed');
+      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'internal', message: 'Internal error.' } });
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 60_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const headers = securityHeaders(port);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/healthz' && req.method === 'GET') {
+      // Liveness for service managers; says nothing but that the process answers.
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    const verdict = checkRequest(req, port, token);
+    if (!verdict.ok) {
+      if (url.pathname.startsWith('/api/')) sendJson(res, verdict.status, { ok: false, error: { code: 'unauthorized', message: verdict.reason } }, headers);
+      else {
+        res.writeHead(verdict.status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(verdict.reason);
+      }
+      return;
+    }
+    if (verdict.viaQuery && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+      // Trade the token in the address for a cookie, then drop it from the address bar and history.
+      url.searchParams.delete('token');
+      res.writeHead(302, {
+        ...headers,
+        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: url.pathname + (url.search ? url.search : ''),
+      });
+      res.end();
+      return;
+    }
+    if (url.pathname === '/api/call') {
+      if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'invalid_params', message: 'Use POST.' } }, headers);
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+        return sendJson(res, 415, { ok: false, error: { code: 'invalid_params', message: 'Send application/json.' } }, headers);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch (err) {
+        const status = (err as { status?: number }).status ?? 400;
+        return sendJson(
+          res,
+          status,
+          { ok: false, error: { code: 'invalid_params', message: status === 413 ? 'Request body too large (1 MB at most).' : 'Malformed JSON.' } },
+          headers,
+        );
+      }
+      const call = CallRequest.safeParse(body);
+      if (!call.success) return sendJson(res, 400, { ok: false, error: { code: 'invalid_params', message: 'Expected {"method", "params"}.' } }, headers);
+      const result = await opts.dispatch(call.data.method, call.data.params);
+      return sendJson(res, result.ok ? 200 : result.error.code === 'internal' ? 500 : 400, result, headers);
+    }
+    if (url.pathname.startsWith('/api/') && req.method === 'GET' && opts.downloads) {
+      if (await opts.downloads(url.pathname + url.search, res)) return;
+    }
+    if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'No such endpoint.' } }, headers);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, headers);
+      res.end();
+      return;
+    }
+    if (!opts.staticDir) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('This agent was started without a user interface.');
+      return;
+    }
+    serveStatic(opts.staticDir, url.pathname, res, headers);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const verdict = checkRequest(req, port, token);
+    if (url.pathname !== '/api/ws' || !verdict.ok) {
+      const status = verdict.ok ? 404 : verdict.status;
+      socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      const unsubscribe = opts.events.subscribe((event, payload) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+      });
+      ws.on('message', (data) => {
+        let frame: ReturnType<typeof WsClientFrame.safeParse>;
+        try {
+          frame = WsClientFrame.safeParse(JSON.parse(data.toString()));
+        } catch {
+          ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'invalid_params', message: 'Malformed JSON.' } }));
+          return;
+        }
+        if (!frame.success) {
+          ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'invalid_params', message: 'Expected {"id", "method", "params"}.' } }));
+          return;
+        }
+        const { id, method, params } = frame.data;
+        void opts.dispatch(method, params).then((result) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ...result }));
+        });
+      });
+      ws.on('close', () => {
+        unsubscribe();
+        sockets.delete(ws);
+      });
+      ws.on('error', () => ws.terminate());
+    });
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}/`;
+  return {
+    url,
+    launchUrl: `${url}?token=${token}`,
+    token,
+    port,
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import type { EngineStatus } from '../../shared/api';
+import { EngineEvents } from './events';
+import { createLogger, type Logger } from './log';
+import { logDirOf } from './paths';
+import { Store } from './store';
+import { systemClock, type Clock } from './store/clock';
+import { APP_VERSION } from './version';
+
+export interface EngineOptions {
+  dataDir: string;
+  mode: 'desktop' | 'headless';
+  clock?: Clock;
+  logger?: Logger;
+  /** Write logs to the data folder (default true). */
+  fileLogs?: boolean;
+}
+
+export interface SecretStoreState {
+  available: boolean;
+  kind: 'keychain' | 'environment' | 'none';
+  message: string | null;
+}
+
+/**
+ * The running product: store, events, and (as they are wired) scheduler, watchers and runners.
+ * Knows nothing of Electron or HTTP; the bridges drive it through main/engine/api.ts.
+ */
+export class Engine {
+  readonly events = new EngineEvents();
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly startedAt: string;
+  readonly logDir: string;
+  secretState: SecretStoreState = { available: false, kind: 'none', message: 'Not checked yet.' };
+  private pausedUntil: Date | 'forever' | null = null;
+  private stopped = false;
+
+  private constructor(
+    readonly opts: EngineOptions,
+    store: Store,
+    logger: Logger,
+  ) {
+    this.store = store;
+    this.logger = logger;
+    this.clock = opts.clock ?? systemClock;
+    this.startedAt = this.clock.now().toISOString();
+    this.logDir = logDirOf(opts.dataDir);
+  }
+
+  static open(opts: EngineOptions): Engine {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const logger = opts.logger ?? createLogger({ logDir: opts.fileLogs === false ? null : logDirOf(opts.dataDir) });
+    const store = Store.open(opts.dataDir);
+    const engine = new Engine(opts, store, logger);
+    const interrupted = store.runs.markInterrupted(engine.clock.now().toISOString());
+    if (interrupted) logger.warn({ interrupted }, 'runs left unfinished by the previous process were marked interrupted');
+    const paused = store.settings.getRaw('pausedUntil');
+    if (paused === 'forever') engine.pausedUntil = 'forever';
+    else if (typeof paused === 'string' && !Number.isNaN(Date.parse(paused))) engine.pausedUntil = new Date(paused);
+    logger.info({ dataDir: opts.dataDir, mode: opts.mode, version: APP_VERSION }, 'engine started');
+    return engine;
+  }
+
+  get version(): string {
+    return APP_VERSION;
+  }
+
+  get dataDir(): string {
+    return this.opts.dataDir;
+  }
+
+  /** Syncs are paused while this returns true; an expired pause clears itself. */
+  isPaused(): boolean {
+    if (this.pausedUntil === null) return false;
+    if (this.pausedUntil === 'forever') return true;
+    if (this.pausedUntil.getTime() > this.clock.now().getTime()) return true;
+    this.pausedUntil = null;
+    this.store.settings.deleteRaw('pausedUntil');
+    return false;
+  }
+
+  pause(minutes: number | null): void {
+    this.pausedUntil = minutes === null ? 'forever' : new Date(this.clock.now().getTime() + minutes * 60_000);
+    this.store.settings.setRaw('pausedUntil', this.pausedUntil === 'forever' ? 'forever' : this.pausedUntil.toISOString());
+    this.events.emit('engine.changed', this.status());
+  }
+
+  resume(): void {
+    this.pausedUntil = null;
+    this.store.settings.deleteRaw('pausedUntil');
+    this.events.emit('engine.changed', this.status());
+  }
+
+  status(): EngineStatus {
+    const since = new Date(this.clock.now().getTime() - 24 * 3600_000).toISOString();
+    const runs = this.store.runs.countSince(since);
+    const paused = this.isPaused();
+    return {
+      version: this.version,
+      dataDir: this.dataDir,
+      logDir: this.logDir,
+      startedAt: this.startedAt,
+      mode: this.opts.mode,
+      pausedUntil: !paused ? null : this.pausedUntil === 'forever' ? 'forever' : (this.pausedUntil as Date).toISOString(),
+      counts: {
+        connections: this.store.connections.list().length,
+        sources: this.store.sources.list().length,
+        mappings: this.store.mappings.list().length,
+        jobs: this.store.jobs.list().length,
+        runningRuns: runs.running,
+        runsLast24h: runs.total,
+        failedLast24h: runs.failed,
+        attentionLast24h: runs.attention,
+      },
+      secretStore: this.secretState,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.logger.info('engine stopping');
+    this.store.close();
+    await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The one interface every platform adapter implements, by capability (DESIGN.md "Platforms").
+ * Record platforms (esg-api) implement ingestRecords; file/dataset platforms (altruistiq)
+ * implement uploadFile. Export is a paged async iterable so memory stays flat.
+ */
+import type { Entity, ItemResult, Metric, PlatformKind, ServiceAccountInfo, SubmissionOp } from '../../../shared/domain';
+
+/** Everything an adapter needs to reach the platform; the secret comes from the keychain. */
+export interface ConnectionConfig {
+  id: string;
+  kind: PlatformKind;
+  baseUrl: string;
+  /** Token endpoint when it is not derived from baseUrl (altruistiq, pact). */
+  authUrl: string | null;
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+}
+
+/** One request as run history records it: never a body, never a header value. */
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number | null;
+  durationMs: number;
+  attempt: number;
+  error: string | null;
+}
+
+export interface AdapterContext {
+  signal?: AbortSignal;
+  /** Called for every HTTP attempt (including retries) so the run can count them. */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export interface ExportQuery {
+  dataset: string; // e.g. 'submissions', 'portfolio-metrics', 'footprints', 'corporate-footprint'
+  updatedSince: string | null;
+  params?: Record<string, string>;
+}
+
+/** One exported row, flat or nested; the export writer flattens it. `cursor` advances the job's watermark. */
+export interface ExportItem {
+  row: Record<string, unknown>;
+  updatedAt: string | null;
+}
+
+export interface UploadResult {
+  datasetId: string;
+  parts: number;
+  bytes: number;
+}
+
+export interface PlatformAdapter {
+  readonly kind: PlatformKind;
+  whoami(ctx?: AdapterContext): Promise<ServiceAccountInfo>;
+  listMetrics(ctx?: AdapterContext): Promise<Metric[]>;
+  listEntities(ctx?: AdapterContext): Promise<Entity[]>;
+  /** ≤ 1000 ops per call; idempotencyKey makes a resend of the same batch safe. */
+  ingestRecords?(ops: SubmissionOp[], idempotencyKey: string, ctx?: AdapterContext): Promise<ItemResult[]>;
+  uploadFile?(
+    target: { datasourceId: string; fileName: string; contentType: string },
+    file: { path: string; size: number },
+    ctx?: AdapterContext,
+  ): Promise<UploadResult>;
+  exportDatasets(): { id: string; label: string }[];
+  exportStream(query: ExportQuery, ctx?: AdapterContext): AsyncIterable<ExportItem>;
+}

@@ -1,0 +1,77 @@
+import type { Db } from './database';
+
+export interface LedgerEntry {
+  mappingId: string;
+  naturalKey: string;
+  connectionId: string;
+  remoteId: string | null;
+  contentHash: string;
+  lastRunId: number | null;
+  updatedAt: string;
+}
+
+interface Row {
+  mapping_id: string;
+  natural_key: string;
+  connection_id: string;
+  remote_id: string | null;
+  content_hash: string;
+  last_run_id: number | null;
+  updated_at: string;
+}
+
+const fromRow = (r: Row): LedgerEntry => ({
+  mappingId: r.mapping_id,
+  naturalKey: r.natural_key,
+  connectionId: r.connection_id,
+  remoteId: r.remote_id,
+  contentHash: r.content_hash,
+  lastRunId: r.last_run_id,
+  updatedAt: r.updated_at,
+});
+
+/**
+ * What the platform holds for every record this agent has synced, by natural key.
+ * The diff against it decides create / update / delete / unchanged.
+ */
+export class LedgerRepo {
+  private readonly getStmt;
+  private readonly upsertStmt;
+  private readonly deleteStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare('SELECT * FROM ledger WHERE mapping_id = ? AND natural_key = ?');
+    this.upsertStmt = db.prepare(
+      `INSERT INTO ledger (mapping_id, natural_key, connection_id, remote_id, content_hash, last_run_id, updated_at)
+       VALUES (@mappingId, @naturalKey, @connectionId, @remoteId, @contentHash, @lastRunId, @updatedAt)
+       ON CONFLICT (mapping_id, natural_key) DO UPDATE SET connection_id = excluded.connection_id,
+         remote_id = excluded.remote_id, content_hash = excluded.content_hash,
+         last_run_id = excluded.last_run_id, updated_at = excluded.updated_at`,
+    );
+    this.deleteStmt = db.prepare('DELETE FROM ledger WHERE mapping_id = ? AND natural_key = ?');
+  }
+
+  get(mappingId: string, naturalKey: string): LedgerEntry | null {
+    const row = this.getStmt.get(mappingId, naturalKey) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  upsert(e: LedgerEntry): void {
+    this.upsertStmt.run(e);
+  }
+
+  delete(mappingId: string, naturalKey: string): void {
+    this.deleteStmt.run(mappingId, naturalKey);
+  }
+
+  count(mappingId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM ledger WHERE mapping_id = ?').get(mappingId) as { n: number }).n;
+  }
+
+  /** Streams every key of a mapping; the mirror-delete pass compares it with the keys a run saw. */
+  *iterate(mappingId: string): IterableIterator<LedgerEntry> {
+    for (const row of this.db.prepare('SELECT * FROM ledger WHERE mapping_id = ? ORDER BY natural_key').iterate(mappingId)) {
+      yield fromRow(row as Row);
+    }
+  }
+}

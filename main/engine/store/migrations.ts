@@ -1,0 +1,168 @@
+/**
+ * Numbered, forward-only migrations. The database's PRAGMA user_version is the number of the
+ * last migration applied. Never edit a migration that has shipped: add a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        base_url TEXT NOT NULL,
+        auth_url TEXT,
+        client_id TEXT NOT NULL,
+        scopes TEXT NOT NULL DEFAULT '[]',
+        sandbox INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        last_test_at TEXT,
+        last_test_ok INTEGER,
+        last_test_message TEXT
+      );
+
+      CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('folder', 'database')),
+        config TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        sandbox INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'idle',
+        status_message TEXT,
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE source_files (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        seen_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        run_id INTEGER,
+        UNIQUE (source_id, sha256)
+      );
+
+      CREATE TABLE mapping_profiles (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL,
+        source_id TEXT REFERENCES sources(id) ON DELETE SET NULL,
+        connection_id TEXT REFERENCES connections(id) ON DELETE SET NULL,
+        fingerprint TEXT,
+        profile TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE mapping_profile_versions (
+        profile_id TEXT NOT NULL REFERENCES mapping_profiles(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        profile TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (profile_id, version)
+      );
+
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL CHECK (type IN ('ingest', 'export')),
+        connection_id TEXT NOT NULL REFERENCES connections(id),
+        source_id TEXT REFERENCES sources(id),
+        mapping_id TEXT REFERENCES mapping_profiles(id),
+        config TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        cursor TEXT,
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+        job_name TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        read INTEGER NOT NULL DEFAULT 0,
+        created INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL DEFAULT 0,
+        retries INTEGER NOT NULL DEFAULT 0,
+        service_account TEXT,
+        file TEXT,
+        watermark_from TEXT,
+        watermark_to TEXT,
+        error TEXT
+      );
+      CREATE INDEX runs_job ON runs (job_id, id DESC);
+      CREATE INDEX runs_started ON runs (started_at);
+      CREATE INDEX runs_status ON runs (status, id DESC);
+
+      CREATE TABLE run_events (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        level TEXT NOT NULL,
+        message TEXT NOT NULL
+      );
+      CREATE INDEX run_events_run ON run_events (run_id, id);
+
+      CREATE TABLE row_errors (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        line INTEGER,
+        column_name TEXT,
+        value TEXT,
+        reason TEXT NOT NULL
+      );
+      CREATE INDEX row_errors_run ON row_errors (run_id, id);
+
+      CREATE TABLE ledger (
+        mapping_id TEXT NOT NULL,
+        natural_key TEXT NOT NULL,
+        connection_id TEXT NOT NULL,
+        remote_id TEXT,
+        content_hash TEXT NOT NULL,
+        last_run_id INTEGER,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (mapping_id, natural_key)
+      );
+
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        run_id INTEGER NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        ops TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        done_at TEXT
+      );
+      CREATE INDEX outbox_pending ON outbox (status, id);
+    `,
+  },
+];
+
+export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,108 @@
+import type { Db } from './database';
+
+export interface SourceRecord {
+  id: string;
+  name: string;
+  kind: 'folder' | 'database';
+  /** Kind-specific settings (folder path and globs, or database location); never a password. */
+  config: Record<string, unknown>;
+  paused: boolean;
+  sandbox: boolean;
+  status: string;
+  statusMessage: string | null;
+  createdAt: string;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  kind: 'folder' | 'database';
+  config: string;
+  paused: number;
+  sandbox: number;
+  status: string;
+  status_message: string | null;
+  created_at: string;
+}
+
+const fromRow = (r: Row): SourceRecord => ({
+  id: r.id,
+  name: r.name,
+  kind: r.kind,
+  config: JSON.parse(r.config) as Record<string, unknown>,
+  paused: r.paused === 1,
+  sandbox: r.sandbox === 1,
+  status: r.status,
+  statusMessage: r.status_message,
+  createdAt: r.created_at,
+});
+
+export type FileStatus = 'pending' | 'processed' | 'failed' | 'duplicate';
+
+export class SourcesRepo {
+  constructor(private readonly db: Db) {}
+
+  list(): SourceRecord[] {
+    return (this.db.prepare('SELECT * FROM sources ORDER BY name').all() as Row[]).map(fromRow);
+  }
+
+  get(idOrName: string): SourceRecord | null {
+    const row = this.db.prepare('SELECT * FROM sources WHERE id = ? OR name = ?').get(idOrName, idOrName) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  insert(s: SourceRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO sources (id, name, kind, config, paused, sandbox, status, status_message, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(s.id, s.name, s.kind, JSON.stringify(s.config), s.paused ? 1 : 0, s.sandbox ? 1 : 0, s.status, s.statusMessage, s.createdAt);
+  }
+
+  setStatus(id: string, status: string, message: string | null): void {
+    this.db.prepare('UPDATE sources SET status = ?, status_message = ? WHERE id = ?').run(status, message, id);
+  }
+
+  setPaused(id: string, paused: boolean): void {
+    this.db.prepare('UPDATE sources SET paused = ? WHERE id = ?').run(paused ? 1 : 0, id);
+  }
+
+  remove(id: string): void {
+    this.db.prepare('DELETE FROM sources WHERE id = ?').run(id);
+  }
+
+  // ------------------------------------------------ files seen in a folder source
+
+  fileByHash(sourceId: string, sha256: string): { path: string; status: FileStatus; runId: number | null } | null {
+    const row = this.db
+      .prepare('SELECT path, status, run_id AS runId FROM source_files WHERE source_id = ? AND sha256 = ?')
+      .get(sourceId, sha256) as { path: string; status: FileStatus; runId: number | null } | undefined;
+    return row ?? null;
+  }
+
+  recordFile(sourceId: string, f: { path: string; sha256: string; size: number; seenAt: string; status: FileStatus; runId?: number | null }): void {
+    this.db
+      .prepare(
+        `INSERT INTO source_files (source_id, path, sha256, size, seen_at, status, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (source_id, sha256) DO UPDATE SET path = excluded.path, status = excluded.status,
+           run_id = COALESCE(excluded.run_id, source_files.run_id), seen_at = excluded.seen_at`,
+      )
+      .run(sourceId, f.path, f.sha256, f.size, f.seenAt, f.status, f.runId ?? null);
+  }
+
+  lastFile(sourceId: string): string | null {
+    const row = this.db
+      .prepare('SELECT path FROM source_files WHERE source_id = ? ORDER BY id DESC LIMIT 1')
+      .get(sourceId) as { path: string } | undefined;
+    return row?.path ?? null;
+  }
+
+  pendingFiles(sourceId: string): number {
+    return (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM source_files WHERE source_id = ? AND status = 'pending'`).get(sourceId) as {
+        n: number;
+      }
+    ).n;
+  }
+}

@@ -1,0 +1,94 @@
+import { useEffect, useState } from 'react';
+import { HashRouter, NavLink, Route, Routes } from 'react-router-dom';
+import { client } from './bridge/client';
+import { Connections } from './pages/Connections';
+import { Dashboard } from './pages/Dashboard';
+import { History } from './pages/History';
+import { Jobs } from './pages/Jobs';
+import { Mappings } from './pages/Mappings';
+import { RunDetail } from './pages/RunDetail';
+import { Settings } from './pages/Settings';
+import { Sources } from './pages/Sources';
+
+const NAV = [
+  { to: '/', label: 'Dashboard', end: true },
+  { to: '/connections', label: 'Connections' },
+  { to: '/sources', label: 'Sources' },
+  { to: '/mappings', label: 'Mappings' },
+  { to: '/jobs', label: 'Jobs' },
+  { to: '/history', label: 'History' },
+  { to: '/settings', label: 'Settings' },
+];
+
+function ConnectionBanner() {
+  const [status, setStatus] = useState<'connecting' | 'open' | 'closed'>('open');
+  useEffect(() => client.onStatus(setStatus), []);
+  if (status === 'open') return null;
+  return (
+    <div className="banner banner-warn" role="status">
+      {status === 'connecting' ? 'Connecting to the agent…' : 'Lost the connection to the agent. Reconnecting…'}
+    </div>
+  );
+}
+
+function FailureBanner() {
+  const [last, setLast] = useState<{ id: number; name: string; status: string } | null>(null);
+  useEffect(
+    () =>
+      client.on('run.finished', (run) => {
+        if (run.status === 'failed' || run.status === 'needs_attention') setLast({ id: run.id, name: run.jobName, status: run.status });
+      }),
+    [],
+  );
+  if (!last) return null;
+  return (
+    <div className="banner banner-bad" role="alert">
+      {last.name}: run #{last.id} {last.status === 'failed' ? 'failed' : 'needs your attention'}. <a href={`#/history/${last.id}`}>See what happened</a>
+      <button type="button" className="button small" onClick={() => setLast(null)} aria-label="Dismiss">
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <HashRouter>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div className="layout">
+        <nav className="sidebar" aria-label="Main">
+          <div className="brand">
+            <img src="./icon.svg" alt="" width={28} height={28} />
+            <span>ESG Sync Agent</span>
+          </div>
+          <ul>
+            {NAV.map((n) => (
+              <li key={n.to}>
+                <NavLink to={n.to} end={n.end}>
+                  {n.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" tabIndex={-1}>
+          <ConnectionBanner />
+          <FailureBanner />
+          <Routes>
+            <Route path="/" element={<Dashboard />} />
+            <Route path="/connections" element={<Connections />} />
+            <Route path="/sources" element={<Sources />} />
+            <Route path="/mappings" element={<Mappings />} />
+            <Route path="/jobs" element={<Jobs />} />
+            <Route path="/history" element={<History />} />
+            <Route path="/history/:runId" element={<RunDetail />} />
+            <Route path="/settings" element={<Settings />} />
+            <Route path="*" element={<p>That page does not exist.</p>} />
+          </Routes>
+        </main>
+      </div>
+    </HashRouter>
+  );
+}

@@ -1,0 +1,126 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { RunSummary } from '../../shared/api';
+import { RunStatus, RunTrigger } from '../../shared/domain';
+import { client } from '../bridge/client';
+import { RunTable } from '../components/RunTable';
+import { EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
+import { statusLabel } from '../format';
+import { useEngine } from '../hooks';
+
+const PAGE = 200;
+
+export function History() {
+  const jobs = useEngine('jobs.list', {});
+  const [filter, setFilter] = useState<{ jobId?: string; status?: RunStatus; trigger?: RunTrigger; from?: string; to?: string }>({});
+  const [runs, setRuns] = useState<RunSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [loadingMore, setLoadingMore] = useState(false);
+
+  const query = useCallback(
+    (beforeId?: number) =>
+      client.call('history.list', {
+        ...filter,
+        from: filter.from ? new Date(filter.from).toISOString() : undefined,
+        to: filter.to ? new Date(Date.parse(filter.to) + 86_400_000).toISOString() : undefined,
+        beforeId,
+        limit: PAGE,
+      }),
+    [filter],
+  );
+
+  const reload = useCallback(() => {
+    setError(null);
+    query()
+      .then((r) => {
+        setRuns(r);
+        setDone(r.length < PAGE);
+      })
+      .catch((e: Error) => setError(e.message));
+  }, [query]);
+
+  useEffect(() => {
+    reload();
+    const offs = [client.on('run.started', reload), client.on('run.finished', reload)];
+    return () => offs.forEach((o) => o());
+  }, [reload]);
+
+  const loadMore = useCallback(() => {
+    if (done || loadingMore || !runs?.length) return;
+    setLoadingMore(true);
+    query(runs[runs.length - 1]!.id)
+      .then((more) => {
+        setRuns((prev) => [...(prev ?? []), ...more]);
+        setDone(more.length < PAGE);
+      })
+      .catch((e: Error) => setError(e.message))
+      .finally(() => setLoadingMore(false));
+  }, [done, loadingMore, runs, query]);
+
+  return (
+    <>
+      <PageHeader title="History" description="Every run, newest first, with what it read, sent and rejected." />
+      <form className="filters" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Job
+          <select value={filter.jobId ?? ''} onChange={(e) => setFilter({ ...filter, jobId: e.target.value || undefined })}>
+            <option value="">All jobs</option>
+            {jobs.data?.map((j) => (
+              <option key={j.id} value={j.id}>
+                {j.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select value={filter.status ?? ''} onChange={(e) => setFilter({ ...filter, status: (e.target.value || undefined) as RunStatus | undefined })}>
+            <option value="">Any status</option>
+            {RunStatus.options.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Trigger
+          <select value={filter.trigger ?? ''} onChange={(e) => setFilter({ ...filter, trigger: (e.target.value || undefined) as RunTrigger | undefined })}>
+            <option value="">Any trigger</option>
+            {RunTrigger.options.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input type="date" value={filter.from ?? ''} onChange={(e) => setFilter({ ...filter, from: e.target.value || undefined })} />
+        </label>
+        <label>
+          To
+          <input type="date" value={filter.to ?? ''} onChange={(e) => setFilter({ ...filter, to: e.target.value || undefined })} />
+        </label>
+      </form>
+      {error ? (
+        <ErrorState message={error} onRetry={reload} />
+      ) : runs === null ? (
+        <Loading what="history" />
+      ) : runs.length === 0 ? (
+        <EmptyState title={Object.values(filter).some(Boolean) ? 'No runs match these filters' : 'No runs yet'}>
+          {Object.values(filter).some(Boolean)
+            ? 'Change or clear the filters above.'
+            : 'Each time a job runs — on its schedule, when a file arrives, or when you press “Run now” — it is recorded here.'}
+        </EmptyState>
+      ) : (
+        <>
+          <p className="muted small" aria-live="polite">
+            Showing {runs.length.toLocaleString()} runs{done ? '' : ' (scroll for more)'}
+          </p>
+          <RunTable runs={runs} onEndReached={loadMore} height={560} />
+        </>
+      )}
+    </>
+  );
+}

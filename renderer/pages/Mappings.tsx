@@ -1,0 +1,46 @@
+import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
+import { formatTime } from '../format';
+import { useEngine } from '../hooks';
+
+export function Mappings() {
+  const list = useEngine('mappings.list', {});
+  const sources = useEngine('sources.list', {});
+  const sourceName = (id: string | null) => sources.data?.find((s) => s.id === id)?.name ?? '—';
+  return (
+    <>
+      <PageHeader title="Mappings" description="How the columns of your files and tables become platform metrics, sites and periods. Set up once per data feed." />
+      {list.error ? (
+        <ErrorState message={list.error} onRetry={list.reload} />
+      ) : !list.data ? (
+        <Loading what="mappings" />
+      ) : list.data.length === 0 ? (
+        <EmptyState title="No mappings yet">
+          A mapping tells the agent, once, which column holds which metric, which site codes are which platform sites, and how to read the periods and units.
+        </EmptyState>
+      ) : (
+        <Card>
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Source</th>
+                <th scope="col">Version</th>
+                <th scope="col">Last changed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((m) => (
+                <tr key={m.id}>
+                  <td>{m.name}</td>
+                  <td>{sourceName(m.sourceId)}</td>
+                  <td className="num">{m.version}</td>
+                  <td>{formatTime(m.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,141 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { removeDir, startAgent, type RunningAgent } from '../../helpers/agent-process';
+
+let agent: RunningAgent;
+beforeAll(async () => {
+  agent = await startAgent();
+});
+afterAll(async () => {
+  await agent.stop();
+  removeDir(agent.dataDir);
+});
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Raw HTTP so the Host and Origin headers are exactly what an attacker would send. */
+function send(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: agent.port, path, method: opts.method ?? 'GET', headers: opts.headers, setHost: !opts.headers?.Host }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+const call = (method: string, params: unknown, headers: Record<string, string> = {}) =>
+  send('/api/call', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${agent.token}`, ...headers },
+    body: JSON.stringify({ method, params }),
+  });
+
+describe('control server access rules', () => {
+  it('answers a call with the right token', async () => {
+    const r = await call('engine.status', {});
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body) as { ok: boolean; result: { dataDir: string } };
+    expect(body.ok).toBe(true);
+    expect(body.result.dataDir).toBe(agent.dataDir);
+  });
+
+  it('refuses a missing token', async () => {
+    const r = await send('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"method":"engine.status","params":{}}' });
+    expect(r.status).toBe(401);
+    expect(r.body).toMatch(/Missing access token/);
+    const page = await send('/');
+    expect(page.status).toBe(401);
+  });
+
+  it('refuses a wrong token in header, query and cookie', async () => {
+    expect((await call('engine.status', {}, { Authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await send('/?token=nope')).status).toBe(401);
+    expect((await send('/', { headers: { Cookie: 'esg_sync_token=nope' } })).status).toBe(401);
+  });
+
+  it('refuses a foreign Origin even with the right token', async () => {
+    const r = await call('engine.status', {}, { Origin: 'https://evil.example' });
+    expect(r.status).toBe(403);
+    const samePortOtherHost = await call('engine.status', {}, { Origin: `http://attacker.test:${agent.port}` });
+    expect(samePortOtherHost.status).toBe(403);
+    const ok = await call('engine.status', {}, { Origin: `http://127.0.0.1:${agent.port}` });
+    expect(ok.status).toBe(200);
+  });
+
+  it('refuses a Host other than loopback (DNS rebinding)', async () => {
+    const r = await call('engine.status', {}, { Host: `rebind.attacker.test:${agent.port}` });
+    expect(r.status).toBe(421);
+    const wrongPort = await call('engine.status', {}, { Host: '127.0.0.1:1' });
+    expect(wrongPort.status).toBe(421);
+  });
+
+  it('trades the launch token for an HttpOnly cookie and serves the UI', async () => {
+    const first = await send(`/?token=${agent.token}`);
+    expect(first.status).toBe(302);
+    expect(first.headers.location).toBe('/');
+    const cookie = String(first.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const page = await send('/', { headers: { Cookie: cookie.split(';')[0]! } });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<div id="root">');
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+  });
+
+  it('rejects malformed JSON, oversized bodies and unknown methods without crashing', async () => {
+    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${agent.token}` };
+    expect((await send('/api/call', { method: 'POST', headers, body: '{not json' })).status).toBe(400);
+    expect((await send('/api/call', { method: 'POST', headers, body: JSON.stringify({ method: 'x', params: 'a'.repeat(2 * 1024 * 1024) }) })).status).toBe(413);
+    const unknown = await call('engine.format_disk', {});
+    expect(JSON.parse(unknown.body).error.code).toBe('unknown_method');
+    const bad = await call('history.list', { limit: 'lots' });
+    expect(JSON.parse(bad.body).error.code).toBe('invalid_params');
+    expect((await call('engine.status', {})).status).toBe(200);
+  });
+
+  it('speaks the contract over WebSocket and refuses sockets without the token or from other sites', async () => {
+    const url = `ws://127.0.0.1:${agent.port}/api/ws`;
+    const refused = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url, { headers });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => resolve(101));
+        ws.on('error', () => undefined);
+      });
+    expect(await refused({})).toBe(401);
+    expect(await refused({ Authorization: `Bearer ${agent.token}`, Origin: 'https://evil.example' })).toBe(403);
+
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${agent.token}` } });
+    await new Promise((r) => ws.once('open', r));
+    const reply = new Promise<{ id: number; ok: boolean; result: unknown }>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+    ws.send(JSON.stringify({ id: 7, method: 'history.list', params: { limit: 5 } }));
+    expect(await reply).toEqual({ id: 7, ok: true, result: [] });
+    const event = new Promise<{ event: string }>((r) =>
+      ws.on('message', (d) => {
+        const f = JSON.parse(d.toString());
+        if (f.event) r(f);
+      }),
+    );
+    await call('engine.pause', { minutes: 5 });
+    expect((await event).event).toBe('engine.changed');
+    await call('engine.resume', {});
+    ws.close();
+  });
+
+  it('only ever listens on loopback', async () => {
+    const { startControlServer } = await import('../../../main/agent/control-server');
+    const { EngineEvents } = await import('../../../main/engine/events');
+    await expect(
+      startControlServer({ port: 0, host: '0.0.0.0', dispatch: async () => ({ ok: true, result: null }), events: new EngineEvents(), staticDir: null }),
+    ).rejects.toThrow(/only listens on this computer/);
+  });
+});

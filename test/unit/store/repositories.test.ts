@@ -1,0 +1,114 @@
+import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import { openDatabase } from '../../../main/engine/store/database';
+import { Store } from '../../../main/engine/store';
+
+let store: Store;
+beforeEach(() => {
+  store = new Store(openDatabase(':memory:'));
+});
+afterEach(() => store.close());
+
+const conn = {
+  id: 'c1',
+  name: 'Sandbox',
+  kind: 'esg-api' as const,
+  baseUrl: 'http://127.0.0.1:1',
+  authUrl: null,
+  clientId: 'client',
+  scopes: ['submissions:write'],
+  sandbox: true,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  lastUsedAt: null,
+  lastTestAt: null,
+  lastTestOk: null,
+  lastTestMessage: null,
+};
+
+describe('repositories', () => {
+  it('stores connections without any secret column', () => {
+    store.connections.insert(conn);
+    expect(store.connections.get('Sandbox')).toEqual(conn);
+    const columns = (store.db.prepare('PRAGMA table_info(connections)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns.some((c) => /secret|password|token/i.test(c))).toBe(false);
+  });
+
+  it('lists runs newest first with filters and keyset paging', () => {
+    for (let i = 0; i < 30; i++) {
+      const r = store.runs.create({ jobId: null, jobName: i % 2 ? 'odd' : 'even', trigger: 'manual', startedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() });
+      store.runs.update(r.id, { status: i % 3 === 0 ? 'failed' : 'succeeded', finishedAt: r.startedAt, read: i });
+    }
+    const page1 = store.runs.list({ limit: 10 });
+    expect(page1.map((r) => r.id)).toEqual([30, 29, 28, 27, 26, 25, 24, 23, 22, 21]);
+    const page2 = store.runs.list({ limit: 10, beforeId: 21 });
+    expect(page2[0]!.id).toBe(20);
+    const failed = store.runs.list({ limit: 100, status: 'failed' });
+    expect(failed).toHaveLength(10);
+    expect(failed.every((r) => r.status === 'failed')).toBe(true);
+    const ranged = store.runs.list({ limit: 100, from: '2026-01-01T00:10:00.000Z', to: '2026-01-01T00:20:00.000Z' });
+    expect(ranged).toHaveLength(10);
+  });
+
+  it('marks runs left running by a crash as interrupted', () => {
+    const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'schedule', startedAt: '2026-01-01T00:00:00.000Z' });
+    expect(store.runs.markInterrupted('2026-01-01T01:00:00.000Z')).toBe(1);
+    const after = store.runs.get(r.id)!;
+    expect(after.status).toBe('interrupted');
+    expect(after.error).toMatch(/stopped while this run was in progress/);
+  });
+
+  it('keeps row errors with line, column, value and reason, paged', () => {
+    const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'file', startedAt: '2026-01-01T00:00:00.000Z' });
+    store.runs.addErrors(
+      r.id,
+      Array.from({ length: 250 }, (_, i) => ({ line: i + 2, column: 'Value', value: `x${i}`, reason: 'not a number' })),
+    );
+    expect(store.runs.errorCount(r.id)).toBe(250);
+    const first = store.runs.errors(r.id, 0, 100);
+    expect(first[0]).toMatchObject({ line: 2, column: 'Value', value: 'x0', reason: 'not a number' });
+    const next = store.runs.errors(r.id, first[99]!.id, 200);
+    expect(next).toHaveLength(150);
+    expect([...store.runs.iterateErrors(r.id)]).toHaveLength(250);
+  });
+
+  it('prunes old runs and their row errors by age and by count', () => {
+    for (let i = 0; i < 10; i++) {
+      const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'manual', startedAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() });
+      store.runs.update(r.id, { status: 'succeeded' });
+      store.runs.addErrors(r.id, [{ line: 1, column: null, value: null, reason: 'x' }]);
+    }
+    expect(store.runs.prune('2026-01-04T00:00:00.000Z', 1000)).toBe(3);
+    expect(store.runs.prune('2000-01-01T00:00:00.000Z', 5)).toBe(2);
+    expect(store.runs.list({ limit: 100 })).toHaveLength(5);
+    expect((store.db.prepare('SELECT COUNT(*) AS n FROM row_errors').get() as { n: number }).n).toBe(5);
+  });
+
+  it('saves mapping versions and finds a profile by header fingerprint', () => {
+    store.sources.insert({ id: 's1', name: 'Bills', kind: 'folder', config: { path: '/x' }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: 'now' });
+    const v1 = store.mappings.save({ id: 'm1', name: 'Electricity', sourceId: 's1', connectionId: null, fingerprint: 'fp1', profile: { a: 1 } }, '2026-01-01');
+    const v2 = store.mappings.save({ id: 'm1', name: 'Electricity', sourceId: 's1', connectionId: null, fingerprint: 'fp1', profile: { a: 2 } }, '2026-01-02');
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    expect(store.mappings.versions('m1')).toHaveLength(2);
+    expect(store.mappings.byFingerprint('s1', 'fp1')?.profile).toEqual({ a: 2 });
+    expect(store.mappings.byFingerprint('s1', 'other')).toBeNull();
+  });
+
+  it('ledger upserts by natural key and the outbox keeps batches until marked done', () => {
+    store.ledger.upsert({ mappingId: 'm', naturalKey: 'k1', connectionId: 'c', remoteId: 'r1', contentHash: 'h1', lastRunId: 1, updatedAt: 't' });
+    store.ledger.upsert({ mappingId: 'm', naturalKey: 'k1', connectionId: 'c', remoteId: 'r1', contentHash: 'h2', lastRunId: 2, updatedAt: 't' });
+    expect(store.ledger.get('m', 'k1')?.contentHash).toBe('h2');
+    expect(store.ledger.count('m')).toBe(1);
+    const b = store.outbox.add({ jobId: 'j', runId: 1, idempotencyKey: 'key-1', ops: [{ op: 'create' }], createdAt: 't' });
+    expect(store.outbox.pending('j').map((x) => x.idempotencyKey)).toEqual(['key-1']);
+    expect(() => store.outbox.add({ jobId: 'j', runId: 1, idempotencyKey: 'key-1', ops: [], createdAt: 't' })).toThrow();
+    store.outbox.markDone(b.id, 't2');
+    expect(store.outbox.pending('j')).toHaveLength(0);
+  });
+
+  it('settings fall back to defaults and validate updates', () => {
+    expect(store.settings.get().retentionDays).toBe(365);
+    expect(store.settings.update({ retentionDays: 30 }).retentionDays).toBe(30);
+    expect(() => store.settings.update({ retentionDays: 0 })).toThrow();
+    store.settings.setRaw('app', { retentionDays: 'nonsense' });
+    expect(store.settings.get().retentionDays).toBe(365);
+  });
+});
