@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent, type WebPreferences } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -6,6 +6,7 @@ import { IPC_DESKTOP_CHANNEL } from '../../shared/preload-bridge';
 import { createEngineApi } from '../engine/api';
 import { Engine } from '../engine/engine';
 import { createDispatcher } from '../engine/rpc-dispatch';
+import { allowEnvFromEnvironment } from '../engine/secrets';
 import { forwardEvents, registerIpcBridge } from './ipc';
 import { RENDERER_CSP, secureWebPreferences } from './web-preferences';
 
@@ -38,6 +39,14 @@ function isTrustedSender(event: IpcMainInvokeEvent): boolean {
   return !!mainWindow && event.sender === mainWindow.webContents && !!frame && frame === event.sender.mainFrame && isAppPage(frame.url);
 }
 
+/** Every window's preferences, kept where the Electron smoke test can assert them. */
+const createdPreferences: WebPreferences[] = [];
+(globalThis as { __esgSyncWebPreferences?: WebPreferences[] }).__esgSyncWebPreferences = createdPreferences;
+function recordPreferences(prefs: WebPreferences): WebPreferences {
+  createdPreferences.push({ ...prefs });
+  return prefs;
+}
+
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
@@ -46,7 +55,7 @@ function createWindow(): BrowserWindow {
     minHeight: 600,
     show: false,
     title: 'ESG Sync Agent',
-    webPreferences: secureWebPreferences(join(__dirname, 'preload.cjs')),
+    webPreferences: recordPreferences(secureWebPreferences(join(__dirname, 'preload.cjs'))),
   });
   win.once('ready-to-show', () => win.show());
   win.webContents.on('will-navigate', (e, url) => {
@@ -85,6 +94,7 @@ async function start(): Promise<void> {
     app.exit(2);
     return;
   }
+  await engine.initSecrets({ allowEnv: allowEnvFromEnvironment(), service: process.env.ESG_SYNC_KEYCHAIN_SERVICE });
   const dispatch = createDispatcher(createEngineApi(engine), engine.logger);
   registerIpcBridge(dispatch, engine.events, isTrustedSender);
   forwardEvents(engine.events, () => mainWindow?.webContents ?? null);

@@ -6,6 +6,8 @@ import { logDirOf } from './paths';
 import { Store } from './store';
 import { systemClock, type Clock } from './store/clock';
 import { APP_VERSION } from './version';
+import { ApiError } from '../../shared/rpc';
+import { openSecretStore, type SecretStore } from './secrets';
 
 export interface EngineOptions {
   dataDir: string;
@@ -34,6 +36,7 @@ export class Engine {
   readonly startedAt: string;
   readonly logDir: string;
   secretState: SecretStoreState = { available: false, kind: 'none', message: 'Not checked yet.' };
+  private secretStore: SecretStore | null = null;
   private pausedUntil: Date | 'forever' | null = null;
   private stopped = false;
 
@@ -61,6 +64,33 @@ export class Engine {
     else if (typeof paused === 'string' && !Number.isNaN(Date.parse(paused))) engine.pausedUntil = new Date(paused);
     logger.info({ dataDir: opts.dataDir, mode: opts.mode, version: APP_VERSION }, 'engine started');
     return engine;
+  }
+
+  /**
+   * Finds the OS keychain (or the opted-in environment fallback). Without one the engine still
+   * runs — history, mappings, exports to files — and says why connections cannot be used.
+   */
+  async initSecrets(opts: { allowEnv: boolean; service?: string; store?: SecretStore }): Promise<void> {
+    try {
+      this.secretStore =
+        opts.store ??
+        (await openSecretStore({ allowEnv: opts.allowEnv, keychain: opts.service ? { service: opts.service } : undefined, logger: this.logger }));
+      this.secretState = {
+        available: true,
+        kind: this.secretStore.kind === 'env' ? 'environment' : 'keychain',
+        message: this.secretStore.kind === 'env' ? 'Secrets are read from environment variables (opted in).' : null,
+      };
+    } catch (err) {
+      this.secretStore = null;
+      this.secretState = { available: false, kind: 'none', message: err instanceof Error ? err.message : String(err) };
+      this.logger.warn({ reason: this.secretState.message }, 'no secret store available');
+    }
+  }
+
+  /** The secret store, or an error a person can act on. */
+  secrets(): SecretStore {
+    if (!this.secretStore) throw new ApiError('secrets', this.secretState.message ?? 'No secret store is available.');
+    return this.secretStore;
   }
 
   get version(): string {

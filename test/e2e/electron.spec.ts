@@ -30,11 +30,13 @@ test.describe('Electron shell', () => {
     try {
       const window = await app.firstWindow();
       await expect(window.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
-      const prefs = await app.evaluate(({ BrowserWindow }) =>
-        BrowserWindow.getAllWindows().map((w) => {
-          const p = w.webContents.getLastWebPreferences() ?? {};
-          return { contextIsolation: p.contextIsolation, sandbox: p.sandbox, nodeIntegration: p.nodeIntegration, webviewTag: p.webviewTag };
-        }),
+      const prefs = await app.evaluate(() =>
+        ((globalThis as { __esgSyncWebPreferences?: Record<string, unknown>[] }).__esgSyncWebPreferences ?? []).map((p) => ({
+          contextIsolation: p.contextIsolation,
+          sandbox: p.sandbox,
+          nodeIntegration: p.nodeIntegration,
+          webviewTag: p.webviewTag,
+        })),
       );
       expect(prefs.length).toBeGreaterThan(0);
       for (const p of prefs) expect(p).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false });

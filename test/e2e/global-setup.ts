@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 
 /** Says up front, in the CI log, which end-to-end suites can run on this machine. */
 export default function globalSetup(): void {
-  let binary: unknown = null;
+  let binary: unknown;
   try {
     binary = createRequire(import.meta.url)('electron');
   } catch {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { createEngineApi } from '../../engine/api';
 import { Engine } from '../../engine/engine';
 import { createLogger } from '../../engine/log';
+import { allowEnvFromEnvironment } from '../../engine/secrets';
 import { logDirOf } from '../../engine/paths';
 import { createDispatcher } from '../../engine/rpc-dispatch';
 import { acquireAgentLock } from '../agent-lock';
@@ -48,6 +49,7 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
         releaseLock();
         throw err;
       }
+      await engine.initSecrets({ allowEnv: allowEnvFromEnvironment(), service: process.env.ESG_SYNC_KEYCHAIN_SERVICE });
       const dispatch = createDispatcher(createEngineApi(engine), logger);
       let server;
       try {

@@ -163,6 +163,12 @@ export const migrations: Migration[] = [
       CREATE INDEX outbox_pending ON outbox (status, id);
     `,
   },
+  {
+    version: 2,
+    name: 'platform-specific connection options',
+    // e.g. the Altruistiq user e-mail an upload is attributed to; never a secret.
+    sql: `ALTER TABLE connections ADD COLUMN options TEXT NOT NULL DEFAULT '{}';`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,93 @@
+import { HistoryFilter } from '../../../shared/api';
+import { ApiError } from '../../../shared/rpc';
+import type { Engine } from '../engine';
+import type { Handlers } from '../rpc-dispatch';
+import type { coreMethods } from '../../../shared/contract/core';
+
+/** Engine state, settings, listings and history. */
+export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMethods> {
+  const { store } = engine;
+  return {
+    'engine.status': () => engine.status(),
+    'engine.pause': ({ minutes }) => {
+      engine.pause(minutes);
+      return engine.status();
+    },
+    'engine.resume': () => {
+      engine.resume();
+      return engine.status();
+    },
+
+    'settings.get': () => store.settings.get(),
+    'settings.update': (patch) => store.settings.update(patch),
+
+    'connections.list': () =>
+      store.connections.list().map((c) => ({ ...c, usedByJobs: store.connections.jobsUsing(c.id) })),
+
+    'sources.list': () =>
+      store.sources.list().map((s) => ({
+        id: s.id,
+        name: s.name,
+        kind: s.kind,
+        location: String(s.config.path ?? s.config.location ?? ''),
+        paused: s.paused,
+        sandbox: s.sandbox,
+        status: s.status,
+        statusMessage: s.statusMessage,
+        createdAt: s.createdAt,
+        lastFile: store.sources.lastFile(s.id),
+        lastWatermark: null,
+        filesWaiting: store.sources.pendingFiles(s.id),
+      })),
+
+    'mappings.list': () =>
+      store.mappings.list().map((m) => ({
+        id: m.id,
+        name: m.name,
+        version: m.version,
+        sourceId: m.sourceId,
+        connectionId: m.connectionId,
+        updatedAt: m.updatedAt,
+      })),
+
+    'jobs.list': () =>
+      store.jobs.list().map((j) => {
+        const last = store.runs.lastForJob(j.id);
+        return {
+          id: j.id,
+          name: j.name,
+          type: j.type,
+          connectionId: j.connectionId,
+          sourceId: j.sourceId,
+          mappingId: j.mappingId,
+          schedule: typeof j.config.schedule === 'string' ? j.config.schedule : null,
+          timezone: typeof j.config.timezone === 'string' ? j.config.timezone : 'UTC',
+          scheduleText: null,
+          paused: j.paused,
+          lastRun: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt } : null,
+          nextRunAt: null,
+        };
+      }),
+
+    'history.list': (filter) => store.runs.list(HistoryFilter.parse(filter)),
+    'history.get': ({ runId }) => {
+      const run = store.runs.get(runId);
+      if (!run) throw new ApiError('not_found', `There is no run #${runId}. It may have been removed by the history retention setting.`);
+      return { run, events: store.runs.events(runId), errorCount: store.runs.errorCount(runId) };
+    },
+    'history.errors': ({ runId, afterId, limit }) => {
+      if (!store.runs.get(runId)) throw new ApiError('not_found', `There is no run #${runId}.`);
+      return store.runs.errors(runId, afterId, limit);
+    },
+    'history.activity': ({ days }) => {
+      const now = engine.clock.now();
+      const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
+      const rows = new Map(store.runs.activity(since.toISOString()).map((r) => [r.day, r]));
+      // Every day appears, so a chart shows quiet days as zero rather than skipping them.
+      return Array.from({ length: days }, (_, i) => {
+        const day = new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+        return rows.get(day) ?? { day, rowsSynced: 0, runs: 0, failures: 0 };
+      });
+    },
+  };
+}

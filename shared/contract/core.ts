@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import {
+  ActivityDay,
+  ConnectionInfo,
+  EngineStatus,
+  HistoryFilter,
+  JobInfo,
+  MappingInfo,
+  RowErrorDto,
+  RunEvent,
+  RunSummary,
+  Settings,
+  SourceInfo,
+} from '../dto';
+
+export const none = z.object({}).strict();
+
+/** Engine state, settings, listings and history: the methods every page starts from. */
+export const coreMethods = {
+  'engine.status': { params: none, result: EngineStatus },
+  'engine.pause': {
+    params: z.object({ minutes: z.number().int().min(1).max(60 * 24 * 30).nullable() }).strict(),
+    result: EngineStatus,
+  },
+  'engine.resume': { params: none, result: EngineStatus },
+
+  'settings.get': { params: none, result: Settings },
+  'settings.update': { params: Settings.partial().strict(), result: Settings },
+
+  'connections.list': { params: none, result: z.array(ConnectionInfo) },
+  'sources.list': { params: none, result: z.array(SourceInfo) },
+  'mappings.list': { params: none, result: z.array(MappingInfo) },
+  'jobs.list': { params: none, result: z.array(JobInfo) },
+
+  'history.list': { params: HistoryFilter.strict(), result: z.array(RunSummary) },
+  'history.get': {
+    params: z.object({ runId: z.number().int().positive() }).strict(),
+    result: z.object({ run: RunSummary, events: z.array(RunEvent), errorCount: z.number().int() }),
+  },
+  'history.errors': {
+    params: z
+      .object({
+        runId: z.number().int().positive(),
+        afterId: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+      })
+      .strict(),
+    result: z.array(RowErrorDto.extend({ id: z.number().int() })),
+  },
+  'history.activity': {
+    params: z.object({ days: z.number().int().min(1).max(365).default(30) }).strict(),
+    result: z.array(ActivityDay),
+  },
+} as const;
+

@@ -1,0 +1,182 @@
+/** Data shapes the contract's methods and events carry (shared/api.ts assembles the contract). */
+import { z } from 'zod';
+import { PlatformKind, RunStatus, RunTrigger } from './domain';
+
+export const Id = z.string().min(1).max(200);
+export const IsoTime = z.string();
+
+// ---------------------------------------------------------------- DTOs
+
+export const SecretStoreStatus = z.object({
+  available: z.boolean(),
+  kind: z.enum(['keychain', 'environment', 'none']),
+  message: z.string().nullable(),
+});
+
+export const EngineStatus = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  logDir: z.string(),
+  startedAt: IsoTime,
+  mode: z.enum(['desktop', 'headless']),
+  pausedUntil: z.string().nullable(), // 'forever' or an ISO time
+  counts: z.object({
+    connections: z.number().int(),
+    sources: z.number().int(),
+    mappings: z.number().int(),
+    jobs: z.number().int(),
+    runningRuns: z.number().int(),
+    runsLast24h: z.number().int(),
+    failedLast24h: z.number().int(),
+    attentionLast24h: z.number().int(),
+  }),
+  secretStore: SecretStoreStatus,
+});
+export type EngineStatus = z.infer<typeof EngineStatus>;
+
+export const ConnectionInfo = z.object({
+  id: Id,
+  name: z.string(),
+  kind: PlatformKind,
+  baseUrl: z.string(),
+  authUrl: z.string().nullable(),
+  clientId: z.string(),
+  scopes: z.array(z.string()),
+  sandbox: z.boolean(),
+  createdAt: IsoTime,
+  lastUsedAt: z.string().nullable(),
+  lastTestAt: z.string().nullable(),
+  lastTestOk: z.boolean().nullable(),
+  lastTestMessage: z.string().nullable(),
+  usedByJobs: z.array(z.string()),
+});
+export type ConnectionInfo = z.infer<typeof ConnectionInfo>;
+
+export const SourceInfo = z.object({
+  id: Id,
+  name: z.string(),
+  kind: z.enum(['folder', 'database']),
+  location: z.string(),
+  paused: z.boolean(),
+  sandbox: z.boolean(),
+  status: z.string(),
+  statusMessage: z.string().nullable(),
+  createdAt: IsoTime,
+  lastFile: z.string().nullable(),
+  lastWatermark: z.string().nullable(),
+  filesWaiting: z.number().int(),
+});
+export type SourceInfo = z.infer<typeof SourceInfo>;
+
+export const MappingInfo = z.object({
+  id: Id,
+  name: z.string(),
+  version: z.number().int(),
+  sourceId: z.string().nullable(),
+  connectionId: z.string().nullable(),
+  updatedAt: IsoTime,
+});
+export type MappingInfo = z.infer<typeof MappingInfo>;
+
+export const JobInfo = z.object({
+  id: Id,
+  name: z.string(),
+  type: z.enum(['ingest', 'export']),
+  connectionId: z.string(),
+  sourceId: z.string().nullable(),
+  mappingId: z.string().nullable(),
+  schedule: z.string().nullable(),
+  timezone: z.string(),
+  scheduleText: z.string().nullable(),
+  paused: z.boolean(),
+  lastRun: z.object({ id: z.number().int(), status: RunStatus, finishedAt: z.string().nullable() }).nullable(),
+  nextRunAt: z.string().nullable(),
+});
+export type JobInfo = z.infer<typeof JobInfo>;
+
+export const RunSummary = z.object({
+  id: z.number().int(),
+  jobId: z.string().nullable(),
+  jobName: z.string(),
+  trigger: RunTrigger,
+  status: RunStatus,
+  startedAt: IsoTime,
+  finishedAt: z.string().nullable(),
+  read: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  deleted: z.number().int(),
+  unchanged: z.number().int(),
+  rejected: z.number().int(),
+  bytes: z.number().int(),
+  requests: z.number().int(),
+  retries: z.number().int(),
+  serviceAccount: z.string().nullable(),
+  file: z.string().nullable(),
+  watermarkFrom: z.string().nullable(),
+  watermarkTo: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunEvent = z.object({ at: IsoTime, level: z.enum(['info', 'warn', 'error']), message: z.string() });
+export type RunEvent = z.infer<typeof RunEvent>;
+
+export const RowErrorDto = z.object({
+  line: z.number().int().nullable(),
+  column: z.string().nullable(),
+  value: z.string().nullable(),
+  reason: z.string(),
+});
+
+export const HistoryFilter = z.object({
+  jobId: Id.optional(),
+  status: RunStatus.optional(),
+  trigger: RunTrigger.optional(),
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
+  /** Keyset paging: runs with id below this one. */
+  beforeId: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(1000).default(50),
+});
+export type HistoryFilter = z.input<typeof HistoryFilter>;
+
+export const ActivityDay = z.object({
+  day: z.string(), // YYYY-MM-DD
+  rowsSynced: z.number().int(),
+  runs: z.number().int(),
+  failures: z.number().int(),
+});
+
+export const Settings = z.object({
+  retentionDays: z.number().int().min(1).max(3650),
+  retentionRuns: z.number().int().min(100).max(10_000_000),
+  notifyOnFailure: z.boolean(),
+  startAtLogin: z.boolean().nullable(),
+  autoUpdate: z.boolean(),
+  catchUp: z.enum(['run-once', 'skip']),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const defaultSettings: Settings = {
+  retentionDays: 365,
+  retentionRuns: 100_000,
+  notifyOnFailure: true,
+  startAtLogin: null,
+  autoUpdate: false,
+  catchUp: 'run-once',
+};
+
+export const RunProgress = z.object({
+  runId: z.number().int(),
+  jobId: z.string().nullable(),
+  read: z.number().int(),
+  sent: z.number().int(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  bytes: z.number().int(),
+  totalBytes: z.number().int().nullable(),
+  rowsPerSecond: z.number(),
+  etaSeconds: z.number().nullable(),
+});
+

@@ -1,0 +1,36 @@
+/**
+ * Whether a real Secret Service / OS keychain answers in this environment. Keychain tests run
+ * against the real thing and skip (visibly) where there is none, e.g.:
+ *   dbus-run-session -- bash -c 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; npx vitest run test/integration/secrets'
+ */
+import { KeychainSecretStore } from '../../main/engine/secrets';
+
+export const TEST_KEYCHAIN_SERVICE = `esg-sync-agent-test-${process.pid}`;
+
+export interface KeychainProbe {
+  ok: boolean;
+  reason: string;
+}
+
+let cached: Promise<KeychainProbe> | null = null;
+
+export function probeKeychain(timeoutMs = 5000): Promise<KeychainProbe> {
+  if (!cached) {
+    cached = new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE, probeTimeoutMs: timeoutMs })
+      .probe()
+      .then((r) => (r.ok ? { ok: true, reason: '' } : { ok: false, reason: r.reason }));
+  }
+  return cached;
+}
+
+/** Call at the top of a test file: logs why the keychain tests are skipped. */
+export async function keychainOrSkipReason(): Promise<KeychainProbe> {
+  const p = await probeKeychain();
+  if (!p.ok) {
+    console.warn(
+      `[skip] real keychain tests skipped: no reachable Secret Service (${p.reason}). ` +
+        "Run them with: dbus-run-session -- bash -c 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; npx vitest run test/integration/secrets'",
+    );
+  }
+  return p;
+}
