@@ -5,6 +5,7 @@ import { Connections } from './pages/Connections';
 import { Dashboard } from './pages/Dashboard';
 import { History } from './pages/History';
 import { Jobs } from './pages/Jobs';
+import { MappingWizard } from './pages/MappingWizard';
 import { Mappings } from './pages/Mappings';
 import { RunDetail } from './pages/RunDetail';
 import { Settings } from './pages/Settings';
@@ -81,6 +82,7 @@ export function App() {
             <Route path="/connections" element={<Connections />} />
             <Route path="/sources" element={<Sources />} />
             <Route path="/mappings" element={<Mappings />} />
+            <Route path="/mappings/new" element={<MappingWizard />} /><Route path="/mappings/:mappingId/edit" element={<MappingWizard />} />
             <Route path="/jobs" element={<Jobs />} />
             <Route path="/history" element={<History />} />
             <Route path="/history/:runId" element={<RunDetail />} />

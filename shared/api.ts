@@ -8,11 +8,19 @@
 import { z } from 'zod';
 import { EngineStatus, RunProgress, SourceInfo, RunSummary } from './dto';
 import { coreMethods } from './contract/core';
+import { jobsMethods } from './contract/jobs';
+import { connectionsMethods } from './contract/connections';
+import { sourcesMethods } from './contract/sources';
+import { mappingsMethods } from './contract/mappings';
 
 export * from './dto';
 
 export const methods = {
   ...coreMethods,
+  ...jobsMethods,
+  ...connectionsMethods,
+  ...sourcesMethods,
+  ...mappingsMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -4,6 +4,11 @@ import { defaultDataDir } from '../engine/paths';
 import { APP_VERSION } from '../engine/version';
 import { registerAgent } from './commands/agent';
 import { registerHistory } from './commands/history';
+import { registerJob } from './commands/job';
+import { registerSandbox } from './commands/sandbox';
+import { registerConnection } from './commands/connection';
+import { registerSource } from './commands/source';
+import { registerMapping } from './commands/mapping';
 import type { GlobalContext } from './context';
 import { CliError, EXIT } from './exit-codes';
 import { createOutput } from './output';
@@ -22,6 +27,11 @@ export function buildProgram(): { program: Command; context: () => GlobalContext
   };
   registerAgent(program, context);
   registerHistory(program, context);
+  registerJob(program, context);
+  registerSandbox(program, context);
+  registerConnection(program, context);
+  registerSource(program, context);
+  registerMapping(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return { program, context };
 }
@@ -43,7 +53,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`esg-sync: ${message}\n`);
       return code;
     };
-    if (err instanceof CliError) return report(err.message, err.exitCode);
+    if (err instanceof CliError) return (err as CliError & { silent?: boolean }).silent ? err.exitCode : report(err.message, err.exitCode);
     if (err instanceof StoreError) return report(err.message, EXIT.usage);
     return report(err instanceof Error ? err.message : String(err), EXIT.usage);
   }

@@ -6,6 +6,7 @@ import { IPC_DESKTOP_CHANNEL } from '../../shared/preload-bridge';
 import { createEngineApi } from '../engine/api';
 import { Engine } from '../engine/engine';
 import { createDispatcher } from '../engine/rpc-dispatch';
+import { SyncService } from '../engine/sync/service';
 import { allowEnvFromEnvironment } from '../engine/secrets';
 import { forwardEvents, registerIpcBridge } from './ipc';
 import { RENDERER_CSP, secureWebPreferences } from './web-preferences';
@@ -95,6 +96,8 @@ async function start(): Promise<void> {
     return;
   }
   await engine.initSecrets({ allowEnv: allowEnvFromEnvironment(), service: process.env.ESG_SYNC_KEYCHAIN_SERVICE });
+  engine.sync = new SyncService(engine);
+  await engine.sync.start();
   const dispatch = createDispatcher(createEngineApi(engine), engine.logger);
   registerIpcBridge(dispatch, engine.events, isTrustedSender);
   forwardEvents(engine.events, () => mainWindow?.webContents ?? null);

@@ -1,5 +1,9 @@
 import type { Engine } from './engine';
 import { coreHandlers } from './handlers/core';
+import { jobsHandlers } from './handlers/jobs';
+import { connectionsHandlers } from './handlers/connections';
+import { sourcesHandlers } from './handlers/sources';
+import { mappingsHandlers } from './handlers/mappings';
 import type { Handlers } from './rpc-dispatch';
 
 /**
@@ -9,5 +13,9 @@ import type { Handlers } from './rpc-dispatch';
 export function createEngineApi(engine: Engine): Handlers {
   return {
     ...coreHandlers(engine),
+    ...jobsHandlers(engine),
+    ...connectionsHandlers(engine),
+    ...sourcesHandlers(engine),
+    ...mappingsHandlers(engine),
   };
 }

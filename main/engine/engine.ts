@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './store/clock';
 import { APP_VERSION } from './version';
 import { ApiError } from '../../shared/rpc';
 import { openSecretStore, type SecretStore } from './secrets';
+import type { SyncService } from './sync/service';
 
 export interface EngineOptions {
   dataDir: string;
@@ -37,6 +38,8 @@ export class Engine {
   readonly logDir: string;
   secretState: SecretStoreState = { available: false, kind: 'none', message: 'Not checked yet.' };
   private secretStore: SecretStore | null = null;
+  /** Scheduler, watchers and run queue, when this process runs them (agent, desktop app). */
+  sync: SyncService | null = null;
   private pausedUntil: Date | 'forever' | null = null;
   private stopped = false;
 
@@ -152,6 +155,7 @@ export class Engine {
     if (this.stopped) return;
     this.stopped = true;
     this.logger.info('engine stopping');
+    await this.sync?.stop();
     this.store.close();
     await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
   }

@@ -1,3 +1,4 @@
+import { Link, useLocation } from 'react-router-dom';
 import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
 import { formatTime } from '../format';
 import { useEngine } from '../hooks';
@@ -5,16 +6,32 @@ import { useEngine } from '../hooks';
 export function Mappings() {
   const list = useEngine('mappings.list', {});
   const sources = useEngine('sources.list', {});
+  const location = useLocation();
+  const message = (location.state as { message?: string } | null)?.message;
   const sourceName = (id: string | null) => sources.data?.find((s) => s.id === id)?.name ?? '—';
+  const newButton = (
+    <Link className="button primary" to="/mappings/new">
+      New mapping
+    </Link>
+  );
   return (
     <>
-      <PageHeader title="Mappings" description="How the columns of your files and tables become platform metrics, sites and periods. Set up once per data feed." />
+      <PageHeader
+        title="Mappings"
+        description="How the columns of your files and tables become platform metrics, sites and periods. Set up once per data feed."
+        actions={newButton}
+      />
+      {message && (
+        <div className="banner banner-ok" role="status">
+          {message}
+        </div>
+      )}
       {list.error ? (
         <ErrorState message={list.error} onRetry={list.reload} />
       ) : !list.data ? (
         <Loading what="mappings" />
       ) : list.data.length === 0 ? (
-        <EmptyState title="No mappings yet">
+        <EmptyState title="No mappings yet" action={newButton}>
           A mapping tells the agent, once, which column holds which metric, which site codes are which platform sites, and how to read the periods and units.
         </EmptyState>
       ) : (
@@ -26,6 +43,9 @@ export function Mappings() {
                 <th scope="col">Source</th>
                 <th scope="col">Version</th>
                 <th scope="col">Last changed</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -35,6 +55,11 @@ export function Mappings() {
                   <td>{sourceName(m.sourceId)}</td>
                   <td className="num">{m.version}</td>
                   <td>{formatTime(m.updatedAt)}</td>
+                  <td>
+                    <Link className="button small" to={`/mappings/${encodeURIComponent(m.id)}/edit`} aria-label={`Edit ${m.name}`}>
+                      Edit
+                    </Link>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -9,8 +9,10 @@ import { createLogger } from '../../engine/log';
 import { allowEnvFromEnvironment } from '../../engine/secrets';
 import { logDirOf } from '../../engine/paths';
 import { createDispatcher } from '../../engine/rpc-dispatch';
+import { SyncService } from '../../engine/sync/service';
 import { acquireAgentLock } from '../agent-lock';
 import { startControlServer } from '../control-server';
+import { createDownloads } from '../downloads';
 import type { GlobalContext } from '../context';
 import { CliError } from '../exit-codes';
 
@@ -50,10 +52,12 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
         throw err;
       }
       await engine.initSecrets({ allowEnv: allowEnvFromEnvironment(), service: process.env.ESG_SYNC_KEYCHAIN_SERVICE });
+      engine.sync = new SyncService(engine);
+      await engine.sync.start();
       const dispatch = createDispatcher(createEngineApi(engine), logger);
       let server;
       try {
-        server = await startControlServer({ port, host: opts.host, dispatch, events: engine.events, staticDir: findRendererDir(), logger });
+        server = await startControlServer({ port, host: opts.host, dispatch, events: engine.events, staticDir: findRendererDir(), logger, downloads: createDownloads(engine.store) });
       } catch (err) {
         await engine.stop();
         releaseLock();

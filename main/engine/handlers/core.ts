@@ -2,6 +2,7 @@ import { HistoryFilter } from '../../../shared/api';
 import { ApiError } from '../../../shared/rpc';
 import type { Engine } from '../engine';
 import type { Handlers } from '../rpc-dispatch';
+import { jobInfo } from './jobs';
 import type { coreMethods } from '../../../shared/contract/core';
 
 /** Engine state, settings, listings and history. */
@@ -50,24 +51,7 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
         updatedAt: m.updatedAt,
       })),
 
-    'jobs.list': () =>
-      store.jobs.list().map((j) => {
-        const last = store.runs.lastForJob(j.id);
-        return {
-          id: j.id,
-          name: j.name,
-          type: j.type,
-          connectionId: j.connectionId,
-          sourceId: j.sourceId,
-          mappingId: j.mappingId,
-          schedule: typeof j.config.schedule === 'string' ? j.config.schedule : null,
-          timezone: typeof j.config.timezone === 'string' ? j.config.timezone : 'UTC',
-          scheduleText: null,
-          paused: j.paused,
-          lastRun: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt } : null,
-          nextRunAt: null,
-        };
-      }),
+    'jobs.list': () => store.jobs.list().map((j) => jobInfo(engine, j)),
 
     'history.list': (filter) => store.runs.list(HistoryFilter.parse(filter)),
     'history.get': ({ runId }) => {

@@ -16,7 +16,16 @@ export interface ConnectionRecord {
   lastTestAt: string | null;
   lastTestOk: boolean | null;
   lastTestMessage: string | null;
+  /**
+   * Platform-specific, non-secret settings (e.g. the Altruistiq user e-mail uploads are attributed
+   * to, the scopes to request). Absent when there are none, so records written before the column
+   * existed read back unchanged.
+   */
+  options?: ConnectionOptionsRecord;
 }
+
+/** Free-form but flat: option values are strings or string lists, never secrets. */
+export type ConnectionOptionsRecord = Record<string, string | string[]>;
 
 interface Row {
   id: string;
@@ -32,9 +41,25 @@ interface Row {
   last_test_at: string | null;
   last_test_ok: number | null;
   last_test_message: string | null;
+  options: string | null;
 }
 
-const fromRow = (r: Row): ConnectionRecord => ({
+function parseOptions(text: string | null): ConnectionOptionsRecord {
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as ConnectionOptionsRecord) : {};
+  } catch {
+    return {};
+  }
+}
+
+const fromRow = (r: Row): ConnectionRecord => {
+  const options = parseOptions(r.options);
+  return { ...fromRowBase(r), ...(Object.keys(options).length > 0 ? { options } : {}) };
+};
+
+const fromRowBase = (r: Row): ConnectionRecord => ({
   id: r.id,
   name: r.name,
   kind: r.kind,
@@ -68,8 +93,8 @@ export class ConnectionsRepo {
     this.db
       .prepare(
         `INSERT INTO connections (id, name, kind, base_url, auth_url, client_id, scopes, sandbox, created_at,
-           last_used_at, last_test_at, last_test_ok, last_test_message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           last_used_at, last_test_at, last_test_ok, last_test_message, options)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         c.id,
@@ -85,7 +110,12 @@ export class ConnectionsRepo {
         c.lastTestAt,
         c.lastTestOk === null ? null : c.lastTestOk ? 1 : 0,
         c.lastTestMessage,
+        JSON.stringify(c.options ?? {}),
       );
+  }
+
+  setOptions(id: string, options: ConnectionOptionsRecord): void {
+    this.db.prepare('UPDATE connections SET options = ? WHERE id = ?').run(JSON.stringify(options), id);
   }
 
   recordTest(id: string, at: string, ok: boolean, message: string | null, scopes?: string[]): void {

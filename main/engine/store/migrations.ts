@@ -169,6 +169,25 @@ export const migrations: Migration[] = [
     // e.g. the Altruistiq user e-mail an upload is attributed to; never a secret.
     sql: `ALTER TABLE connections ADD COLUMN options TEXT NOT NULL DEFAULT '{}';`,
   },
+  {
+    version: 3,
+    name: 'ingest staging',
+    // A run's mapped records land here first, so duplicates and the ledger diff are SQL over
+    // disk rather than maps in memory, and nothing is sent before a whole file has been read.
+    sql: `
+      CREATE TABLE staging (
+        run_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        natural_key TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        value_column TEXT,
+        record TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      );
+      CREATE INDEX staging_key ON staging (run_id, natural_key);
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

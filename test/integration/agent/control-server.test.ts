@@ -131,6 +131,26 @@ describe('control server access rules', () => {
     ws.close();
   });
 
+  it("streams a run's row errors as a CSV download with formula cells neutralised", async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { join } = await import('node:path');
+    const db = new Database(join(agent.dataDir, 'esg-sync.db'));
+    db.pragma('busy_timeout = 5000');
+    const runId = Number(
+      db.prepare("INSERT INTO runs (job_name, trigger, status, started_at) VALUES ('Bills', 'file', 'succeeded_with_rejections', '2026-01-01T00:00:00Z')").run().lastInsertRowid,
+    );
+    db.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason) VALUES (?, ?, ?, ?, ?)').run(runId, 7, 'Site', '=HYPERLINK("x")', 'unknown site');
+    db.close();
+    const auth = { Authorization: `Bearer ${agent.token}` };
+    const r = await send(`/api/runs/${runId}/errors.csv`, { headers: auth });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/text\/csv/);
+    expect(r.body).toContain('line,column,value,reason');
+    expect(r.body).toContain(`7,Site,"'=HYPERLINK(""x"")",unknown site`);
+    expect((await send('/api/runs/999999/errors.csv', { headers: auth })).status).toBe(404);
+    expect((await send(`/api/runs/${runId}/errors.csv`)).status).toBe(401);
+  });
+
   it('only ever listens on loopback', async () => {
     const { startControlServer } = await import('../../../main/agent/control-server');
     const { EngineEvents } = await import('../../../main/engine/events');

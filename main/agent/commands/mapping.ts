@@ -1,0 +1,124 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { MappingService } from '../../engine/mapping/service';
+import type { GlobalContext } from '../context';
+import { CliError } from '../exit-codes';
+import { table } from '../output';
+import { withServices, type CliServices } from './source';
+
+function mappingService(s: CliServices): MappingService {
+  return new MappingService({ store: s.store, sources: s.sources, connections: s.connections });
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+/** `esg-sync mapping suggest|import|export|list`. */
+export function registerMapping(program: Command, ctx: () => GlobalContext): void {
+  const mapping = program.command('mapping').description('suggest, import, export and list mapping profiles');
+
+  mapping
+    .command('suggest')
+    .description("suggest a mapping for a source's sample from the platform's metric library (--json prints the draft profile)")
+    .requiredOption('--source <source>', 'the source (name or id)')
+    .requiredOption('--connection <connection>', 'the platform connection (name or id)')
+    .option('--sample <file>', 'a file inside the source folder (default: the newest)')
+    .action(async (o: { source: string; connection: string; sample?: string }) => {
+      await withServices(
+        ctx,
+        async (s) => {
+          const r = await mappingService(s).suggest({ sourceId: o.source, connectionId: o.connection, file: o.sample ? resolve(o.sample) : undefined });
+          s.c.out.print(r.draft, () =>
+            [
+              r.sample.file ? `Sample: ${r.sample.file} (${r.sample.rows.length} rows)` : `Sample: first ${r.sample.rows.length} rows of the database`,
+              `Shape: ${r.suggestion.shape}${r.suggestion.wideKind ? ` (${r.suggestion.wideKind})` : ''}`,
+              '',
+              table(
+                r.suggestion.columns.map((c) => ({
+                  column: c.column,
+                  role: c.role,
+                  metric: c.metricId ?? '',
+                  unit: c.unit ?? '',
+                  confidence: pct(c.confidence),
+                  reason: c.reason,
+                })),
+                ['column', 'role', 'metric', 'unit', 'confidence', 'reason'],
+              ),
+              ...(r.suggestion.entityValueMap.length
+                ? ['', 'Sites:', ...r.suggestion.entityValueMap.map((m) => `  ${m.local} → ${m.entityId ?? '(unmapped)'}${m.entityId ? ` (${pct(m.confidence)}, ${m.reason})` : ''}`)]
+                : []),
+              ...(r.suggestion.warnings.length ? ['', ...r.suggestion.warnings.map((w) => `Note: ${w}`)] : []),
+              '',
+              'Run again with --json to get the draft profile; edit it and load it with `esg-sync mapping import FILE`.',
+            ].join('\n'),
+          );
+        },
+        { secrets: true },
+      );
+    });
+
+  mapping
+    .command('import <file>')
+    .description('load a mapping profile from a JSON file (a new version when it updates a saved mapping)')
+    .option('--source <source>', 'bind it to this source instead of the one in the file')
+    .option('--connection <connection>', 'bind it to this connection instead of the one in the file')
+    .option('--name <name>', 'save it under this name')
+    .action(async (file: string, o: { source?: string; connection?: string; name?: string }) => {
+      let text: string;
+      try {
+        text = await readFile(resolve(file), 'utf8');
+      } catch (err) {
+        throw new CliError(`Could not read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (err as Error).message}.`);
+      }
+      await withServices(ctx, async (s) => {
+        const service = mappingService(s);
+        const profile = service.parse(text);
+        const source = o.source ? s.sources.get(o.source) : null;
+        const connection = o.connection ? s.connections.get(o.connection) : null;
+        const bound = {
+          ...profile,
+          ...(o.name ? { name: o.name } : {}),
+          ...(source ? { sourceId: source.id } : {}),
+          ...(connection ? { connectionId: connection.id } : {}),
+        };
+        // The same mapping coming back (its id and name) becomes its next version.
+        const existing = profile.id ? s.store.mappings.get(profile.id) : null;
+        const id = existing && existing.id === profile.id && existing.name === bound.name ? existing.id : undefined;
+        const info = service.save({ profile: bound, id });
+        s.c.out.print(info, () => `Mapping "${info.name}" (id ${info.id}) saved as version ${info.version}.`);
+      });
+    });
+
+  mapping
+    .command('export <mapping>')
+    .description('write a mapping profile as JSON (profiles hold no secrets)')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(async (name: string, o: { out?: string }) => {
+      await withServices(ctx, async (s) => {
+        const json = mappingService(s).exportJson(name);
+        if (o.out) {
+          await writeFile(resolve(o.out), json, 'utf8');
+          s.c.out.info(`Wrote ${resolve(o.out)}`);
+        } else {
+          process.stdout.write(json);
+        }
+      });
+    });
+
+  mapping
+    .command('list')
+    .description('list saved mappings')
+    .action(async () => {
+      await withServices(ctx, async (s) => {
+        const list = mappingService(s).list();
+        s.c.out.print(list, () =>
+          list.length
+            ? table(
+                list.map((m) => ({ id: m.id, name: m.name, version: m.version, source: m.sourceId ?? '', connection: m.connectionId ?? '', updated: m.updatedAt.slice(0, 19).replace('T', ' ') })),
+                ['id', 'name', 'version', 'source', 'connection', 'updated'],
+              )
+            : 'No mappings yet. Start with `esg-sync mapping suggest --source S --connection C`.',
+        );
+      });
+    });
+}

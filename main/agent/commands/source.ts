@@ -1,0 +1,326 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { z } from 'zod';
+import type { SourceInfo } from '../../../shared/dto';
+import { AddDatabaseParams, AddFolderParams } from '../../../shared/contract/sources';
+import { ConnectionError, ConnectionService } from '../../engine/connections';
+import { createLogger } from '../../engine/log';
+import { MappingServiceError } from '../../engine/mapping/service';
+import { logDirOf } from '../../engine/paths';
+import { PlatformError } from '../../engine/platforms/errors';
+import { allowEnvFromEnvironment, openSecretStore, SecretStoreError, type SecretStore } from '../../engine/secrets';
+import { splitPatterns } from '../../engine/sources/folder/filters';
+import { SourceService, SourceServiceError } from '../../engine/sources/service';
+import { Store } from '../../engine/store';
+import type { GlobalContext } from '../context';
+import { CliError, EXIT } from '../exit-codes';
+import { table } from '../output';
+
+export interface CliServices {
+  store: Store;
+  sources: SourceService;
+  connections: ConnectionService;
+  c: GlobalContext;
+}
+
+/**
+ * Opens the store (beside a running agent: SQLite WAL allows it) and the services, never the
+ * engine, so a CLI command does not disturb runs. The secret store is opened only when the
+ * command may need it; where there is none, the commands that need it say why.
+ */
+export async function withServices(
+  ctx: () => GlobalContext,
+  fn: (s: CliServices) => Promise<void>,
+  opts: { secrets: boolean } = { secrets: false },
+): Promise<void> {
+  const c = ctx();
+  const logger = createLogger({ logDir: logDirOf(c.dataDir) });
+  let secrets: SecretStore | null = null;
+  let secretsError: Error | null = null;
+  if (opts.secrets) {
+    try {
+      secrets = await openSecretStore({
+        allowEnv: allowEnvFromEnvironment(),
+        keychain: process.env.ESG_SYNC_KEYCHAIN_SERVICE ? { service: process.env.ESG_SYNC_KEYCHAIN_SERVICE } : undefined,
+        logger,
+      });
+    } catch (err) {
+      secretsError = err as Error;
+    }
+  }
+  const secretStore = (): SecretStore => {
+    if (secrets) return secrets;
+    throw secretsError ?? new Error('No secret store was opened for this command.');
+  };
+  const store = Store.open(c.dataDir);
+  try {
+    const sources = new SourceService({ store, secrets: secretStore, logger });
+    const connections = new ConnectionService({ store, secrets: secretStore, logger });
+    await fn({ store, sources, connections, c });
+  } catch (err) {
+    if (err instanceof SourceServiceError || err instanceof MappingServiceError || err instanceof ConnectionError || err instanceof SecretStoreError) {
+      throw new CliError(err.message, EXIT.usage);
+    }
+    if (err instanceof PlatformError) throw new CliError(err.message, EXIT.platform);
+    throw err;
+  } finally {
+    store.close();
+    await new Promise<void>((done) => logger.flush(() => done()));
+  }
+}
+
+/** Params checked by the same schema the UI's calls are checked by. */
+function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new CliError(r.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; '));
+  return r.data;
+}
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new CliError(`${name} takes a whole number, not "${v}".`);
+    return n;
+  };
+}
+
+async function passwordFromStdin(flag: boolean | undefined): Promise<string | undefined> {
+  if (!flag) return undefined;
+  if (process.stdin.isTTY) process.stderr.write('Database password (end with Enter): ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  chunks.forEach((b) => b.fill(0));
+  if (!password) throw new CliError('Standard input was empty: no password was given.');
+  return password;
+}
+
+function sourceLine(s: SourceInfo): string {
+  return `Source "${s.name}" (id ${s.id}, ${s.kind}) at ${s.location}.`;
+}
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v).replace(/\s+/g, ' ');
+  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
+}
+
+/** `esg-sync source add-folder|add-database|list|test|preview|pause|resume|remove`. */
+export function registerSource(program: Command, ctx: () => GlobalContext): void {
+  const source = program.command('source').description('add, list, test, preview or remove watched folders and database sources');
+
+  source
+    .command('add-folder <name> <path>')
+    .description('watch a folder for files (CSV, TSV, TXT, XLSX, JSON, NDJSON)')
+    .option('--include <patterns...>', 'file patterns to take, e.g. "*.csv;*.xlsx" (default: all supported types)')
+    .option('--exclude <patterns...>', 'file patterns to ignore')
+    .option('--recursive', 'also watch sub-folders')
+    .option('--polling', 'poll instead of file-system events (network drives: SMB/NFS)')
+    .option('--poll-interval-ms <ms>', 'polling interval', int('--poll-interval-ms'))
+    .option('--stable-ms <ms>', 'how long a file must stay unchanged before it is taken', int('--stable-ms'))
+    .option('--encoding <name>', 'text encoding instead of detection (e.g. windows-1252, utf-16le)')
+    .option('--delimiter <char>', 'CSV delimiter instead of sniffing')
+    .option('--header-row <n>', 'the 1-based row holding the header', int('--header-row'))
+    .option('--sheet <name>', 'workbook sheet (name or 0-based index)')
+    .option('--pointer <json-pointer>', 'JSON pointer to the array of records')
+    .action(
+      async (
+        name: string,
+        path: string,
+        o: {
+          include?: string[];
+          exclude?: string[];
+          recursive?: boolean;
+          polling?: boolean;
+          pollIntervalMs?: number;
+          stableMs?: number;
+          encoding?: string;
+          delimiter?: string;
+          headerRow?: number;
+          sheet?: string;
+          pointer?: string;
+        },
+      ) => {
+        const params = parseParams(AddFolderParams, {
+          name,
+          path: resolve(path),
+          recursive: Boolean(o.recursive),
+          usePolling: Boolean(o.polling),
+          ...(o.include ? { include: splitPatterns(o.include) } : {}),
+          ...(o.exclude ? { exclude: splitPatterns(o.exclude) } : {}),
+          ...(o.pollIntervalMs !== undefined ? { pollIntervalMs: o.pollIntervalMs } : {}),
+          ...(o.stableMs !== undefined ? { stableMs: o.stableMs } : {}),
+          ...(o.encoding ? { encoding: o.encoding } : {}),
+          ...(o.delimiter ? { delimiter: o.delimiter === '\\t' || o.delimiter === 'tab' ? '\t' : o.delimiter } : {}),
+          ...(o.headerRow !== undefined ? { headerRow: o.headerRow } : {}),
+          ...(o.sheet !== undefined ? { sheet: /^\d+$/.test(o.sheet) ? Number(o.sheet) : o.sheet } : {}),
+          ...(o.pointer !== undefined ? { pointer: o.pointer } : {}),
+        });
+        await withServices(ctx, async ({ sources, c }) => {
+          const s = await sources.addFolder(params);
+          c.out.print(s, () => `${sourceLine(s)}\nA running agent starts watching it when it next re-reads its sources (restart it if it does not).`);
+        });
+      },
+    );
+
+  source
+    .command('add-database <name>')
+    .description('read a table, view or SELECT from SQLite, PostgreSQL or MySQL/MariaDB (tested before saving)')
+    .addOption(new Option('--kind <kind>', 'database kind').choices(['sqlite', 'postgres', 'mysql']).makeOptionMandatory())
+    .option('--file <path>', 'SQLite database file')
+    .option('--host <host>', 'server host')
+    .option('--port <port>', 'server port', int('--port'))
+    .option('--database <name>', 'database name')
+    .option('--user <user>', 'user name')
+    .option('--password-stdin', 'read the password from standard input (kept in the OS keychain)')
+    .option('--schema <schema>', 'schema of the table')
+    .option('--table <table>', 'table or view to read')
+    .option('--query <sql>', 'a read-only SELECT instead of a table')
+    .option('--watermark-column <column>', 'read only rows past the last value of this column on each run')
+    .addOption(new Option('--ssl <mode>', 'TLS for PostgreSQL/MySQL').choices(['disable', 'require', 'no-verify']))
+    .action(
+      async (
+        name: string,
+        o: {
+          kind: 'sqlite' | 'postgres' | 'mysql';
+          file?: string;
+          host?: string;
+          port?: number;
+          database?: string;
+          user?: string;
+          passwordStdin?: boolean;
+          schema?: string;
+          table?: string;
+          query?: string;
+          watermarkColumn?: string;
+          ssl?: 'disable' | 'require' | 'no-verify';
+        },
+      ) => {
+        const password = await passwordFromStdin(o.passwordStdin);
+        const params = parseParams(AddDatabaseParams, {
+          name,
+          kind: o.kind,
+          ...(o.file ? { file: resolve(o.file) } : {}),
+          ...(o.host ? { host: o.host } : {}),
+          ...(o.port !== undefined ? { port: o.port } : {}),
+          ...(o.database ? { database: o.database } : {}),
+          ...(o.user ? { user: o.user } : {}),
+          ...(password ? { password } : {}),
+          ...(o.schema ? { schema: o.schema } : {}),
+          ...(o.table ? { table: o.table } : {}),
+          ...(o.query ? { query: o.query } : {}),
+          ...(o.watermarkColumn ? { watermarkColumn: o.watermarkColumn } : {}),
+          ...(o.ssl ? { ssl: o.ssl } : {}),
+        });
+        await withServices(
+          ctx,
+          async ({ sources, c }) => {
+            const s = await sources.addDatabase(params);
+            c.out.print(s, () => `${sourceLine(s)}${password ? ' Its password is in the OS keychain.' : ''}`);
+          },
+          { secrets: Boolean(password) },
+        );
+      },
+    );
+
+  source
+    .command('list')
+    .description('list sources with their status')
+    .action(async () => {
+      await withServices(ctx, async ({ sources, c }) => {
+        const list = sources.list();
+        c.out.print(list, () =>
+          list.length
+            ? table(
+                list.map((s) => ({
+                  id: s.id,
+                  name: s.name,
+                  kind: s.kind,
+                  location: s.location,
+                  status: s.paused ? 'paused' : s.status,
+                  'last file': s.lastFile ?? '',
+                  watermark: s.lastWatermark ?? '',
+                  waiting: s.filesWaiting,
+                })),
+                ['id', 'name', 'kind', 'location', 'status', 'last file', 'watermark', 'waiting'],
+              )
+            : 'No sources yet. Add one with `esg-sync source add-folder NAME PATH` or `esg-sync source add-database NAME --kind ...`.',
+        );
+      });
+    });
+
+  source
+    .command('test <source>')
+    .description('check that the folder is readable or the database answers')
+    .action(async (name: string) => {
+      await withServices(
+        ctx,
+        async ({ sources, c }) => {
+          const r = await sources.test(name);
+          c.out.print(r, () => (r.ok ? `OK: ${r.message}` : `Failed: ${r.message}`));
+          if (!r.ok) throw new CliError(r.message, EXIT.usage);
+        },
+        { secrets: true },
+      );
+    });
+
+  source
+    .command('preview <source>')
+    .description("the first rows: a database's, or the newest file's in a folder")
+    .option('--limit <n>', 'rows to show (1-100)', int('--limit'), 20)
+    .option('--file <path>', 'a file inside the folder instead of the newest')
+    .action(async (name: string, o: { limit: number; file?: string }) => {
+      if (o.limit < 1 || o.limit > 100) throw new CliError('--limit takes a whole number from 1 to 100.');
+      await withServices(
+        ctx,
+        async ({ sources, c }) => {
+          const s = await sources.sample(name, { limit: o.limit, file: o.file ? resolve(o.file) : undefined });
+          const columns = s.info.headers;
+          c.out.print({ file: s.file, info: s.info, columns, rows: s.rows.map((r) => r.cells) }, () =>
+            [
+              s.file ? `File: ${s.file} (${s.info.format}${s.info.encoding ? `, ${s.info.encoding}` : ''})` : '',
+              ...s.info.warnings.map((w) => `Note: ${w}`),
+              s.rows.length
+                ? table(
+                    s.rows.map((r) => Object.fromEntries(columns.map((h) => [h, cellText(r.cells[h])]))),
+                    columns,
+                  )
+                : 'No rows.',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
+        },
+        { secrets: true },
+      );
+    });
+
+  for (const [verb, doc] of [
+    ['pause', 'stop taking files or rows from the source until resumed'],
+    ['resume', 'take files or rows from the source again'],
+  ] as const) {
+    source
+      .command(`${verb} <source>`)
+      .description(doc)
+      .action(async (name: string) => {
+        await withServices(ctx, async ({ sources, c }) => {
+          const s = verb === 'pause' ? sources.pause(name) : sources.resume(name);
+          c.out.print(s, () => `Source "${s.name}" ${verb === 'pause' ? 'paused' : 'resumed'}.`);
+        });
+      });
+  }
+
+  source
+    .command('remove <source>')
+    .description('remove a source (refused while a job uses it) and its keychain password')
+    .action(async (name: string) => {
+      await withServices(
+        ctx,
+        async ({ sources, c }) => {
+          const r = await sources.remove(name);
+          c.out.print(r, () => [`Removed the source "${r.removed}"${r.secretRemoved ? ' and its password in the keychain' : ''}.`, r.warning ?? ''].filter(Boolean).join('\n'));
+        },
+        { secrets: true },
+      );
+    });
+}

@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import type { MethodName, Params, Result } from '../../shared/api';
+import { CallResponse } from '../../shared/rpc';
+import { createEngineApi } from '../engine/api';
+import { Engine } from '../engine/engine';
+import { createDispatcher } from '../engine/rpc-dispatch';
+import { allowEnvFromEnvironment } from '../engine/secrets';
+import { acquireAgentLock } from './agent-lock';
+import { CliError, EXIT } from './exit-codes';
+
+function runningAgent(dataDir: string): { url: string; token: string } | null {
+  const file = join(dataDir, 'agent.json');
+  if (!existsSync(file)) return null;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; url: string; token: string };
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return null;
+  }
+}
+
+/** Maps an engine error to the CLI's exit codes (DESIGN.md). */
+function toCliError(error: { code: string; message: string; details?: { path: string; message: string }[] }): CliError {
+  const detail = error.details?.length ? ` (${error.details.map((d) => `${d.path}: ${d.message}`).join('; ')})` : '';
+  return new CliError(error.message + detail, error.code === 'platform' || error.code === 'unauthorized' ? EXIT.platform : EXIT.usage);
+}
+
+/**
+ * Calls one engine method the way the UI does. When an agent is running on this data folder
+ * the call goes to it (the agent owns the store and the scheduler); otherwise the engine is
+ * opened in this process for the one call.
+ */
+export async function callEngine<M extends MethodName>(dataDir: string, method: M, params: Params<M>): Promise<Result<M>> {
+  const agent = runningAgent(dataDir);
+  let response: CallResponse;
+  if (agent) {
+    const res = await request(new URL('/api/call', agent.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
+      body: JSON.stringify({ method, params }),
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    response = CallResponse.parse(await res.body.json());
+  } else {
+    const release = acquireAgentLock(dataDir);
+    const engine = Engine.open({ dataDir, mode: 'headless' });
+    try {
+      await engine.initSecrets({ allowEnv: allowEnvFromEnvironment(), service: process.env.ESG_SYNC_KEYCHAIN_SERVICE });
+      response = await createDispatcher(createEngineApi(engine), engine.logger)(method, params);
+    } finally {
+      await engine.stop();
+      release();
+    }
+  }
+  if (!response.ok) throw toCliError(response.error);
+  return response.result as Result<M>;
+}

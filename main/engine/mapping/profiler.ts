@@ -1,0 +1,230 @@
+/**
+ * Column profiling of a sample: what each column looks like (type, blanks, distinct values,
+ * range, date format, number locale, unit), so suggestions and the wizard start from facts.
+ * Memory is bounded by the sample size and the distinct-value cap, not by the file.
+ */
+import type { CellValue, SourceRow } from '../../../shared/domain';
+import { detectDateFormat, periodFromHeader, type DateDetection, type HeaderPeriod } from '../../../shared/mapping/dates';
+import { detectNumberLocale, parseNumber, type LocaleGuess, type NumberLocale } from '../../../shared/mapping/numbers';
+import { lookupUnit } from '../../../shared/units';
+
+export type InferredType = 'number' | 'date' | 'text' | 'boolean' | 'empty';
+
+export interface DetectedUnit {
+  unit: string;
+  source: 'header' | 'values';
+}
+
+export interface ColumnProfile {
+  column: string;
+  inferredType: InferredType;
+  rows: number;
+  nonEmpty: number;
+  /** Share of sampled rows where the cell is empty or a placeholder ('-', 'n/a'). */
+  nullShare: number;
+  distinctCount: number;
+  /** True when there were more distinct values than were kept. */
+  distinctCapped: boolean;
+  /** Distinct non-empty values as text, up to the cap, in order of first appearance (for value maps). */
+  distinctValues: string[];
+  /** Up to five example values. */
+  sampleValues: string[];
+  min: number | string | null;
+  max: number | string | null;
+  /** For number columns: shares that matter for plausibility checks. */
+  integerShare: number | null;
+  negativeShare: number | null;
+  dateFormat: DateDetection | null;
+  numberLocale: LocaleGuess | null;
+  unit: DetectedUnit | null;
+  /** Share of non-empty cells that are unit names (a unit column). */
+  unitValueShare: number;
+  /** A reporting period read from the header ('Jan 2024', 'Q1 2024', 'Januar'). */
+  headerPeriod: HeaderPeriod | null;
+}
+
+export interface ProfileOptions {
+  /** Rows to look at; the rest of a longer sample is ignored. Default 1000. */
+  maxRows?: number;
+  /** Distinct values kept per column. Default 500. */
+  maxDistinct?: number;
+  /** Number locale when the source declares one; otherwise it is detected per column. */
+  numberLocale?: NumberLocale;
+}
+
+const BOOLEAN_WORDS = new Set(['true', 'false', 'yes', 'no', 'y', 'n', 'ja', 'nein', 'oui', 'non', 'si', 'sí', 'wahr', 'falsch']);
+
+const isEmpty = (v: CellValue | undefined): boolean => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+const text = (v: CellValue): string => (typeof v === 'string' ? v.trim() : String(v));
+
+const BRACKETED = /[([{]([^)\]}]+)[)\]}]/g;
+
+/**
+ * The unit named in a header: 'Electricity (kWh)', 'Diesel [L]', 'Water m³', 'Gas_kWh',
+ * 'Verbrauch in MWh', 'Scope 1 emissions tCO2e'. Bracketed text wins; otherwise the trailing
+ * words are tried, longest first. Counts are only accepted in brackets, because 'Site no' is
+ * a site number, not a unit.
+ */
+export function unitFromHeader(header: string): string | null {
+  for (const m of header.matchAll(BRACKETED)) {
+    const r = lookupUnit(m[1] ?? '');
+    if (r.ok) return r.unit.id;
+  }
+  const words = header
+    .normalize('NFKC')
+    .replace(BRACKETED, ' ')
+    .split(/[\s_/,;:|]+|-(?=\s)|(?<=\s)-/)
+    .filter((w) => w !== '' && w !== '-');
+  for (let n = Math.min(3, words.length); n >= 1; n--) {
+    const candidate = words.slice(words.length - n).join(' ');
+    const r = lookupUnit(candidate);
+    if (r.ok && r.unit.dimension !== 'count' && (r.unit.dimension !== 'ratio' || r.unit.id === '%')) {
+      // A lone unit word as the whole header ('kWh') still counts; a one-letter unit needs a name before it.
+      if (candidate.length === 1 && words.length === 1) return null;
+      return r.unit.id;
+    }
+  }
+  return null;
+}
+
+/** Profile every column of a sample. */
+export function profileColumns(headers: readonly string[], rows: Iterable<SourceRow>, options: ProfileOptions = {}): ColumnProfile[] {
+  const maxRows = options.maxRows ?? 1000;
+  const maxDistinct = options.maxDistinct ?? 500;
+  const values: CellValue[][] = headers.map(() => []);
+  let count = 0;
+  for (const row of rows) {
+    if (count >= maxRows) break;
+    headers.forEach((h, i) => (values[i] as CellValue[]).push(row.cells[h] ?? null));
+    count++;
+  }
+  return headers.map((h, i) => profileColumn(h, values[i] as CellValue[], maxDistinct, options.numberLocale));
+}
+
+function profileColumn(column: string, cells: CellValue[], maxDistinct: number, declaredLocale?: NumberLocale): ColumnProfile {
+  const nonEmptyCells = cells.filter((v) => !isEmpty(v));
+  const distinct = new Map<string, number>();
+  let capped = false;
+  for (const v of nonEmptyCells) {
+    const t = text(v);
+    if (distinct.has(t)) continue;
+    if (distinct.size >= maxDistinct) {
+      capped = true;
+      continue;
+    }
+    distinct.set(t, distinct.size);
+  }
+  const distinctValues = [...distinct.keys()];
+
+  const headerUnit = unitFromHeader(column);
+  let unitCells = 0;
+  const unitCounts = new Map<string, number>();
+  for (const v of nonEmptyCells) {
+    if (typeof v !== 'string') continue;
+    const r = lookupUnit(v);
+    if (r.ok) {
+      unitCells++;
+      unitCounts.set(r.unit.id, (unitCounts.get(r.unit.id) ?? 0) + 1);
+    }
+  }
+  const unitValueShare = nonEmptyCells.length ? unitCells / nonEmptyCells.length : 0;
+  const commonUnit = [...unitCounts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const unit: DetectedUnit | null = headerUnit
+    ? { unit: headerUnit, source: 'header' }
+    : unitValueShare >= 0.8 && commonUnit
+      ? { unit: commonUnit, source: 'values' }
+      : null;
+
+  const base = {
+    column,
+    rows: cells.length,
+    distinctCount: distinct.size,
+    distinctCapped: capped,
+    distinctValues,
+    sampleValues: distinctValues.slice(0, 5),
+    unit,
+    unitValueShare,
+    headerPeriod: periodFromHeader(column),
+  };
+
+  if (nonEmptyCells.length === 0) {
+    return { ...base, inferredType: 'empty', nonEmpty: 0, nullShare: cells.length ? 1 : 0, min: null, max: null, integerShare: null, negativeShare: null, dateFormat: null, numberLocale: null };
+  }
+
+  // Booleans
+  const allBoolean = nonEmptyCells.every((v) => typeof v === 'boolean' || (typeof v === 'string' && BOOLEAN_WORDS.has(v.trim().toLowerCase())));
+  if (allBoolean) {
+    return { ...base, inferredType: 'boolean', nonEmpty: nonEmptyCells.length, nullShare: 1 - nonEmptyCells.length / cells.length, min: null, max: null, integerShare: null, negativeShare: null, dateFormat: null, numberLocale: null };
+  }
+
+  // Dates (text cells only: a spreadsheet date arrives as an ISO string; a number is a number)
+  const stringCells = nonEmptyCells.filter((v): v is string => typeof v === 'string');
+  const looksNumeric = (s: string) => /^[\s\d.,'’()%+\-−eE]+$/.test(s);
+  if (stringCells.length === nonEmptyCells.length && !stringCells.every(looksNumeric)) {
+    const detection = detectDateFormat(stringCells);
+    if (detection.candidates.length > 0) {
+      return {
+        ...base,
+        inferredType: 'date',
+        nonEmpty: nonEmptyCells.length,
+        nullShare: 1 - nonEmptyCells.length / cells.length,
+        min: null,
+        max: null,
+        integerShare: null,
+        negativeShare: null,
+        dateFormat: detection,
+        numberLocale: null,
+      };
+    }
+  }
+
+  // Numbers
+  const locale = declaredLocale ? { locale: declaredLocale, parsed: 1, ambiguous: false } : detectNumberLocale(stringCells);
+  const numbers: number[] = [];
+  let placeholders = 0;
+  for (const v of nonEmptyCells) {
+    const r = parseNumber(v, locale.locale);
+    if (r.ok) numbers.push(r.value);
+    else if (r.reason === 'placeholder') placeholders++;
+  }
+  const valued = nonEmptyCells.length - placeholders;
+  if (valued > 0 && numbers.length / valued >= 0.9) {
+    let min = Infinity;
+    let max = -Infinity;
+    let ints = 0;
+    let negs = 0;
+    for (const x of numbers) {
+      if (x < min) min = x;
+      if (x > max) max = x;
+      if (Number.isInteger(x)) ints++;
+      if (x < 0) negs++;
+    }
+    const numericDates = ints === numbers.length ? detectDateFormat(nonEmptyCells) : null;
+    return {
+      ...base,
+      inferredType: 'number',
+      nonEmpty: valued,
+      nullShare: 1 - valued / cells.length,
+      min,
+      max,
+      integerShare: ints / numbers.length,
+      negativeShare: negs / numbers.length,
+      dateFormat: numericDates && numericDates.candidates.length ? numericDates : null,
+      numberLocale: stringCells.length ? locale : null,
+    };
+  }
+
+  const sorted = [...distinctValues].sort();
+  return {
+    ...base,
+    inferredType: 'text',
+    nonEmpty: nonEmptyCells.length,
+    nullShare: 1 - nonEmptyCells.length / cells.length,
+    min: sorted[0] ?? null,
+    max: sorted[sorted.length - 1] ?? null,
+    integerShare: null,
+    negativeShare: null,
+    dateFormat: null,
+    numberLocale: null,
+  };
+}

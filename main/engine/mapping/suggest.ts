@@ -1,0 +1,494 @@
+/**
+ * Mapping suggestions from a profiled sample and the platform's catalogue: a role for every
+ * column, a metric for every value column (with a confidence and the reason, so a person can
+ * judge it), the table's shape, and site-code → entity matches.
+ */
+import type { Entity, Metric } from '../../../shared/domain';
+import type { HeaderPeriod } from '../../../shared/mapping/dates';
+import type { MappingProfileInput } from '../../../shared/mapping/profile';
+import { headerFingerprint } from '../../../shared/mapping/fingerprint';
+import { foldText, similarity, tokens } from '../../../shared/mapping/text';
+import { conversionNeed, lookupUnit } from '../../../shared/units';
+import type { ColumnProfile } from './profiler';
+import { METRIC_CONCEPTS, ROLE_PHRASES, VALUE_PHRASES, type ColumnRole, type Concept } from './synonyms';
+
+export type { ColumnRole } from './synonyms';
+
+export interface MetricCandidate {
+  metricId: string;
+  confidence: number;
+  reason: string;
+}
+
+export interface ColumnSuggestion {
+  column: string;
+  role: ColumnRole;
+  /** For value columns: the best metric. */
+  metricId?: string;
+  confidence: number;
+  reason: string;
+  /** Next-best metrics for the wizard's picker. */
+  alternatives: MetricCandidate[];
+  /** For value columns of a wide sheet: the period read from the header. */
+  period?: HeaderPeriod;
+  /** For value columns: the unit read from the header. */
+  unit?: string;
+}
+
+export interface EntityMatch {
+  local: string;
+  entityId: string | null;
+  confidence: number;
+  reason: string;
+}
+
+export interface MappingSuggestion {
+  shape: 'long' | 'wide';
+  /** For wide shapes: a column per metric or a column per period. */
+  wideKind: 'per-metric' | 'per-period' | null;
+  columns: ColumnSuggestion[];
+  /** Site codes/names from the entity column matched to platform entities (null when unmatched). */
+  entityValueMap: EntityMatch[];
+  /** For a metric column: its values matched to metrics. */
+  metricValueMap: Array<{ local: string; metricId: string | null; confidence: number; reason: string }>;
+  warnings: string[];
+}
+
+export interface SuggestInput {
+  headers: readonly string[];
+  profiles: readonly ColumnProfile[];
+  metrics: readonly Metric[];
+  entities: readonly Entity[];
+}
+
+// ---------------------------------------------------------------- phrase matching
+
+interface PreparedPhrase {
+  tokens: string[];
+  weight: number;
+}
+
+function prepare(phrases: Concept['phrases']): PreparedPhrase[] {
+  return phrases.map((p) => {
+    const [phrase, weight] = typeof p === 'string' ? [p, undefined] : p;
+    const t = tokens(phrase);
+    return { tokens: t, weight: weight ?? Math.min(0.95, 0.75 + 0.07 * (t.length - 1)) };
+  });
+}
+
+const CONCEPTS = METRIC_CONCEPTS.map((c) => ({ id: c.id, phrases: prepare(c.phrases) }));
+
+function tokenMatches(phraseToken: string, headerTokens: readonly string[]): boolean {
+  for (const t of headerTokens) {
+    if (t === phraseToken) return true;
+    // German and Dutch compounds: 'stromverbrauch' contains 'strom'.
+    if (phraseToken.length >= 5 && t.length > phraseToken.length && t.includes(phraseToken)) return true;
+  }
+  return false;
+}
+
+function phraseScore(phrases: readonly PreparedPhrase[], headerTokens: readonly string[]): number {
+  let best = 0;
+  for (const p of phrases) {
+    if (p.tokens.length > 0 && p.tokens.every((t) => tokenMatches(t, headerTokens)) && p.weight > best) best = p.weight;
+  }
+  return best;
+}
+
+function conceptScores(text: string): Map<string, number> {
+  const t = tokens(text);
+  const out = new Map<string, number>();
+  for (const c of CONCEPTS) {
+    const s = phraseScore(c.phrases, t);
+    if (s > 0) out.set(c.id, s);
+  }
+  return out;
+}
+
+/** The header without its unit: 'Electricity (kWh)' → 'Electricity'. */
+function headerName(header: string, unit: string | null): string {
+  let s = header.replace(/[([{][^)\]}]*[)\]}]/g, ' ');
+  if (unit) {
+    const words = s.trim().split(/[\s_]+/);
+    while (words.length > 1 && lookupUnit(words.slice(-1).join(' ')).ok) words.pop();
+    while (words.length > 1 && lookupUnit(words.slice(-2).join(' ')).ok) words.splice(-2);
+    s = words.join(' ');
+  }
+  return s.trim();
+}
+
+// ---------------------------------------------------------------- metric ranking
+
+interface PreparedMetric {
+  metric: Metric;
+  concepts: Map<string, number>;
+}
+
+const round = (x: number): number => Math.round(Math.max(0, Math.min(1, x)) * 100) / 100;
+
+/** Rank metrics for a header (and its profile). Best first; empty when nothing fits at all. */
+export function rankMetrics(header: string, profile: ColumnProfile | undefined, metrics: readonly Metric[] | readonly PreparedMetric[]): MetricCandidate[] {
+  const prepared: PreparedMetric[] = (metrics as Array<Metric | PreparedMetric>).map((m) =>
+    'metric' in m ? m : { metric: m, concepts: conceptScores(`${m.name} ${m.code.replace(/_/g, ' ')}`) },
+  );
+  const unit = profile?.unit?.source === 'header' ? profile.unit.unit : null;
+  const name = headerName(header, unit);
+  const headerConcepts = conceptScores(name);
+  const out: MetricCandidate[] = [];
+
+  for (const { metric, concepts } of prepared) {
+    const reasons: string[] = [];
+    let score = 0;
+    let conceptHit: string | null = null;
+    for (const [id, hs] of headerConcepts) {
+      const ms = concepts.get(id);
+      if (ms === undefined) continue;
+      const s = Math.min(hs, ms);
+      if (s > score) {
+        score = s;
+        conceptHit = id;
+      }
+    }
+    if (conceptHit) reasons.push(`'${name}' means ${conceptHit.replace('-', ' ')}, like '${metric.name}'`);
+    // A metric more specific than the header ('Hazardous waste' for 'Waste') ranks below the general one.
+    for (const [id, ms] of concepts) {
+      if (ms >= 0.8 && !headerConcepts.has(id) && conceptHit) score -= 0.1;
+    }
+    const direct = Math.max(similarity(name, metric.name), similarity(name, metric.code.replace(/_/g, ' ')));
+    if (direct * 0.9 > score) {
+      score = direct * 0.9;
+      reasons.length = 0;
+      reasons.push(`'${name}' is similar to the metric name '${metric.name}'`);
+    }
+
+    if (unit) {
+      const need = conversionNeed(unit, metric.unit);
+      if (need === 'same' || need === 'factor') {
+        if (score > 0.3) score += 0.08;
+        else score = Math.max(score, 0.3);
+        reasons.push(need === 'same' ? `the unit ${unit} is the metric's unit` : `${unit} converts to the metric's ${metric.unit}`);
+      } else if (need === 'calorific-value') {
+        reasons.push(`${unit} converts to ${metric.unit} with the gas's calorific value`);
+      } else if (need === 'incompatible') {
+        score *= 0.5;
+        reasons.push(`but ${unit} cannot be converted to the metric's ${metric.unit}`);
+      }
+    }
+
+    if (profile && profile.inferredType === 'number') {
+      if ((metric.valueType === 'percentage' || metric.unit === '%') && ((profile.max as number) > 100 || (profile.min as number) < 0)) {
+        score *= 0.6;
+        reasons.push('but values outside 0–100 are unlikely percentages');
+      }
+      if (metric.valueType === 'integer' && profile.integerShare !== null && profile.integerShare < 0.9) {
+        score *= 0.8;
+        reasons.push('but the values are not whole numbers');
+      }
+    } else if (profile && (profile.inferredType === 'text' || profile.inferredType === 'date') && metric.valueType !== 'text') {
+      score *= 0.4;
+      reasons.push(`but the column holds ${profile.inferredType}, not numbers`);
+    }
+    if (!metric.writable) {
+      score *= 0.9;
+      reasons.push('(this service account cannot write it)');
+    }
+    if (score >= 0.2) out.push({ metricId: metric.id, confidence: round(score), reason: reasons.join('; ') });
+  }
+  return out.sort((a, b) => b.confidence - a.confidence);
+}
+
+// ---------------------------------------------------------------- roles
+
+const ROLE_PREPARED = Object.fromEntries(
+  Object.entries(ROLE_PHRASES).map(([role, phrases]) => [role, phrases.map((p) => tokens(p))]),
+) as Record<keyof typeof ROLE_PHRASES, string[][]>;
+const VALUE_PREPARED = VALUE_PHRASES.map((p) => tokens(p));
+
+/** 0.6–0.9 for a header naming the role; more of the header covered by the phrase scores higher. */
+function roleHeaderScore(phrases: string[][], headerTokens: string[]): number {
+  let best = 0;
+  for (const p of phrases) {
+    if (p.length === 0 || !p.every((t) => headerTokens.includes(t))) continue;
+    const coverage = p.length / Math.max(1, headerTokens.length);
+    best = Math.max(best, 0.6 + 0.3 * coverage);
+  }
+  return best;
+}
+
+const key = (s: string): string => s.normalize('NFKC').trim().toLowerCase();
+/** Site codes compared with digit runs as numbers: 'LDN-01' and 'ldn 1' are the same code. */
+const codeKey = (s: string): string => foldText(s).replace(/\d+/g, (d) => String(Number(d))).replace(/\s+/g, '');
+
+/** Match local site codes or names to platform entities. */
+export function matchEntities(values: readonly string[], entities: readonly Entity[]): EntityMatch[] {
+  const byRef = new Map<string, Entity>();
+  const byName = new Map<string, Entity>();
+  const byCode = new Map<string, Entity>();
+  for (const e of entities) {
+    if (e.externalRef) {
+      byRef.set(key(e.externalRef), e);
+      byCode.set(codeKey(e.externalRef), e);
+    }
+    byName.set(key(e.name), e);
+  }
+  return values.map((local) => {
+    const k = key(local);
+    const ref = byRef.get(k);
+    if (ref) return { local, entityId: ref.id, confidence: 1, reason: `matches the site code of '${ref.name}'` };
+    const named = byName.get(k);
+    if (named) return { local, entityId: named.id, confidence: 0.95, reason: `matches the name '${named.name}'` };
+    const code = byCode.get(codeKey(local));
+    if (code) return { local, entityId: code.id, confidence: 0.9, reason: `matches the site code '${code.externalRef}' ignoring punctuation and leading zeros` };
+    let best: { e: Entity; s: number; via: string } | null = null;
+    for (const e of entities) {
+      for (const [candidate, via] of [
+        [e.name, 'name'],
+        [e.externalRef ?? '', 'site code'],
+      ] as const) {
+        if (!candidate) continue;
+        const s = similarity(local, candidate);
+        if (!best || s > best.s) best = { e, s, via: `${via} '${candidate}'` };
+      }
+    }
+    if (best && best.s >= 0.75) {
+      return { local, entityId: best.e.id, confidence: round(best.s * 0.85), reason: `looks like the ${best.via}` };
+    }
+    return { local, entityId: null, confidence: 0, reason: 'no platform entity looks like it' };
+  });
+}
+
+/** Suggest roles, metrics, shape and entity matches for a sampled table. */
+export function suggestMapping(input: SuggestInput): MappingSuggestion {
+  const preparedMetrics: PreparedMetric[] = input.metrics.map((m) => ({ metric: m, concepts: conceptScores(`${m.name} ${m.code.replace(/_/g, ' ')}`) }));
+  const profiles = new Map(input.profiles.map((p) => [p.column, p]));
+  const warnings: string[] = [];
+  const columns: ColumnSuggestion[] = [];
+
+  for (const header of input.headers) {
+    const profile = profiles.get(header);
+    columns.push(suggestColumn(header, profile, preparedMetrics, input.entities));
+  }
+
+  // Year + month columns read together; a lone 'Month' column of dates stays a period.
+  const periodCols = columns.filter((c) => c.role === 'period');
+  const yearCol = columns.find((c) => c.role === 'year');
+  if (yearCol) {
+    for (const c of periodCols) {
+      const p = profiles.get(c.column);
+      if (p && p.inferredType !== 'date' && p.distinctValues.every((v) => /^\d{1,2}$|^[\p{L}.]+$/u.test(v))) {
+        c.role = 'month';
+        c.reason = `${c.reason}; with '${yearCol.column}' it gives the month`;
+      }
+    }
+  }
+
+  const periodValueCols = columns.filter((c) => c.role === 'value' && c.period);
+  const metricValueCols = columns.filter((c) => c.role === 'value' && !c.period && c.metricId);
+  let shape: MappingSuggestion['shape'] = 'long';
+  let wideKind: MappingSuggestion['wideKind'] = null;
+  if (periodValueCols.length >= 2) {
+    shape = 'wide';
+    wideKind = 'per-period';
+  } else if (metricValueCols.length >= 2) {
+    shape = 'wide';
+    wideKind = 'per-metric';
+  }
+  if (wideKind === 'per-period') {
+    // Beside month columns, a numeric 'Total' column is the row's sum: sending it would double count.
+    for (const c of columns) {
+      if (c.role === 'value' && !c.period && /\b(total|totals|sum|summe|gesamt|ytd|year to date)\b/i.test(foldText(c.column))) {
+        c.role = 'ignore';
+        c.metricId = undefined;
+        c.confidence = 0.8;
+        c.reason = `'${c.column}' looks like the total of the period columns; sending it too would count the values twice`;
+      }
+    }
+  }
+  if (periodValueCols.some((c) => c.period?.kind === 'month') && !yearCol) {
+    warnings.push('The month columns have no year. Add a year column or set a constant year in the Periods step.');
+  }
+  if (!columns.some((c) => c.role === 'entity')) warnings.push('No column looks like a site. Choose the site column, or one fixed site for the whole file.');
+  if (!columns.some((c) => c.role === 'value')) warnings.push('No column looks like it holds values. Choose the value column(s) in the Columns step.');
+  const dateCol = columns.find((c) => c.role === 'period');
+  const dateProfile = dateCol ? profiles.get(dateCol.column) : undefined;
+  if (dateProfile?.dateFormat?.ambiguous) {
+    warnings.push(`The dates in '${dateCol?.column}' read both as ${dateProfile.dateFormat.candidates.join(' and ')}. Choose the format in the Periods step.`);
+  }
+
+  const entityCol = columns.find((c) => c.role === 'entity');
+  const entityValues = entityCol ? (profiles.get(entityCol.column)?.distinctValues ?? []) : [];
+  const metricCol = columns.find((c) => c.role === 'metric');
+  const metricValues = metricCol ? (profiles.get(metricCol.column)?.distinctValues ?? []) : [];
+  const metricValueMap = metricValues.map((local) => {
+    const best = rankMetrics(local, undefined, preparedMetrics)[0];
+    return best && best.confidence >= 0.5
+      ? { local, metricId: best.metricId, confidence: best.confidence, reason: best.reason }
+      : { local, metricId: null, confidence: 0, reason: 'no metric in the library looks like it' };
+  });
+
+  return { shape, wideKind, columns, entityValueMap: matchEntities(entityValues, input.entities), metricValueMap, warnings };
+}
+
+function suggestColumn(header: string, profile: ColumnProfile | undefined, metrics: PreparedMetric[], entities: readonly Entity[]): ColumnSuggestion {
+  const t = tokens(header);
+  const type = profile?.inferredType ?? 'text';
+  const candidates: Array<{ role: ColumnRole; confidence: number; reason: string }> = [];
+
+  if (type === 'empty') return { column: header, role: 'ignore', confidence: 0.9, reason: 'the column is empty in the sample', alternatives: [] };
+
+  // Month-per-column sheets: the header is the period.
+  if (profile?.headerPeriod && type !== 'text' && type !== 'date') {
+    const best = rankMetrics(header, profile, metrics)[0];
+    return {
+      column: header,
+      role: 'value',
+      confidence: 0.9,
+      reason: `the header '${header}' is a reporting period, so the column holds that period's values`,
+      alternatives: best ? [best] : [],
+      period: profile.headerPeriod,
+      ...(profile.unit?.source === 'header' ? { unit: profile.unit.unit } : {}),
+    };
+  }
+
+  for (const role of Object.keys(ROLE_PREPARED) as Array<keyof typeof ROLE_PREPARED>) {
+    let s = roleHeaderScore(ROLE_PREPARED[role], t);
+    if (s === 0) continue;
+    let reason = `the header '${header}' names a ${role.replace('-', ' ')}`;
+    if ((role === 'period' || role === 'period-start' || role === 'period-end') && type === 'date') {
+      s = Math.min(0.98, s + 0.1);
+      reason += ` and holds dates (${profile?.dateFormat?.format ?? profile?.dateFormat?.candidates.join(' or ') ?? 'format unclear'})`;
+    }
+    if (role === 'year' && profile?.dateFormat?.candidates.includes('YYYY')) s = Math.min(0.98, s + 0.1);
+    if ((role === 'period-start' || role === 'period-end') && type !== 'date') s *= 0.6;
+    if (role === 'unit' && (profile?.unitValueShare ?? 0) >= 0.8) s = Math.min(0.98, s + 0.1);
+    // A numeric column called 'Total' or 'Site count' holds values, not a role.
+    if (type === 'number' && role !== 'year' && role !== 'month' && role !== 'evidence') s *= 0.6;
+    candidates.push({ role, confidence: s, reason });
+  }
+
+  // Value evidence from the cells.
+  if (profile && type === 'text') {
+    const matches = matchEntities(profile.distinctValues.slice(0, 50), entities).filter((m) => m.entityId !== null).length;
+    const share = profile.distinctValues.length ? matches / Math.min(50, profile.distinctValues.length) : 0;
+    if (share >= 0.5) candidates.push({ role: 'entity', confidence: 0.85 + 0.1 * share, reason: `${Math.round(share * 100)}% of its values are platform sites` });
+    if (profile.unitValueShare >= 0.8) candidates.push({ role: 'unit', confidence: 0.9, reason: 'its values are units' });
+    const metricHits = profile.distinctValues.slice(0, 30).filter((v) => (rankMetrics(v, undefined, metrics)[0]?.confidence ?? 0) >= 0.6).length;
+    const mShare = profile.distinctValues.length ? metricHits / Math.min(30, profile.distinctValues.length) : 0;
+    if (mShare >= 0.5) candidates.push({ role: 'metric', confidence: 0.8 + 0.1 * mShare, reason: `${Math.round(mShare * 100)}% of its values name metrics` });
+  }
+  if (profile && type === 'date' && !candidates.some((c) => c.role === 'period' || c.role === 'period-start' || c.role === 'period-end')) {
+    candidates.push({ role: 'period', confidence: 0.7, reason: `it holds dates (${profile.dateFormat?.format ?? profile.dateFormat?.candidates.join(' or ') ?? ''})` });
+  }
+
+  // Metric evidence.
+  const ranked = type === 'number' || !profile ? rankMetrics(header, profile, metrics) : [];
+  const best = ranked[0];
+  if (best) candidates.push({ role: 'value', confidence: best.confidence, reason: best.reason });
+  if (type === 'number') {
+    const generic = roleHeaderScore(VALUE_PREPARED, t);
+    if (generic > 0) candidates.push({ role: 'value', confidence: Math.max(0.55, generic - 0.1), reason: `the header '${header}' names a value and the column holds numbers` });
+    else candidates.push({ role: 'value', confidence: 0.3, reason: 'the column holds numbers' });
+  }
+
+  candidates.sort((a, b) => b.confidence - a.confidence);
+  const top = candidates[0];
+  if (!top || top.confidence < 0.3) {
+    return { column: header, role: 'ignore', confidence: 0.5, reason: 'nothing suggests a use for this column', alternatives: ranked.slice(0, 5) };
+  }
+  const unit = profile?.unit?.source === 'header' ? profile.unit.unit : undefined;
+  const suggestion: ColumnSuggestion = { column: header, role: top.role, confidence: round(top.confidence), reason: top.reason, alternatives: ranked.slice(top.role === 'value' && best ? 1 : 0, 6) };
+  if (top.role === 'value' && best && best.confidence >= 0.3 && top.reason === best.reason) suggestion.metricId = best.metricId;
+  if (unit && top.role === 'value') suggestion.unit = unit;
+  return suggestion;
+}
+
+// ---------------------------------------------------------------- draft profile
+
+export interface DraftOptions {
+  name: string;
+  sourceId: string;
+  connectionId: string;
+  headers: readonly string[];
+  profiles: readonly ColumnProfile[];
+}
+
+/**
+ * A profile the wizard can open pre-filled from the suggestions. Parts the suggestions could not
+ * decide (a fixed site, an ambiguous date format) are left for the person, so the draft may not
+ * pass parseProfile until they are chosen.
+ */
+export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingProfileInput {
+  const byRole = (r: ColumnRole) => s.columns.filter((c) => c.role === r);
+  const prof = new Map(opts.profiles.map((p) => [p.column, p]));
+  const values = byRole('value');
+  const draft: Record<string, unknown> = {
+    schemaVersion: 1,
+    name: opts.name,
+    sourceId: opts.sourceId,
+    connectionId: opts.connectionId,
+    headerFingerprint: headerFingerprint(opts.headers),
+  };
+
+  if (s.shape === 'wide') {
+    draft.shape = {
+      kind: 'wide',
+      valueColumns: values.filter((c) => s.wideKind !== 'per-period' || c.period).map((c) => ({
+        column: c.column,
+        ...(s.wideKind === 'per-metric' && c.metricId ? { metricId: c.metricId } : {}),
+        ...(c.period ? { period: c.period.kind === 'fixed' ? { kind: 'fixed', start: c.period.start, end: c.period.end } : c.period } : {}),
+        ...(c.unit ? { unit: c.unit } : {}),
+      })),
+    };
+  } else if (values[0]) {
+    draft.shape = { kind: 'long', valueColumn: values[0].column };
+    if (values[0].metricId) draft.metric = { kind: 'fixed', metricId: values[0].metricId };
+    if (values[0].unit) draft.unit = { kind: 'fixed', unit: values[0].unit };
+  }
+
+  const metricCol = byRole('metric')[0];
+  if (metricCol && !draft.metric && s.wideKind !== 'per-metric') {
+    draft.metric = {
+      kind: 'column',
+      column: metricCol.column,
+      valueMap: Object.fromEntries(s.metricValueMap.filter((m) => m.metricId).map((m) => [m.local, m.metricId as string])),
+    };
+  }
+
+  const entityCol = byRole('entity')[0];
+  if (entityCol) {
+    draft.entity = {
+      kind: 'column',
+      column: entityCol.column,
+      valueMap: Object.fromEntries(s.entityValueMap.filter((m) => m.entityId).map((m) => [m.local, m.entityId as string])),
+      unknownEntity: 'hold',
+    };
+  }
+
+  const unitCol = byRole('unit')[0];
+  if (unitCol && !draft.unit) draft.unit = { kind: 'column', column: unitCol.column };
+
+  const dateCol = byRole('period')[0];
+  const start = byRole('period-start')[0];
+  const end = byRole('period-end')[0];
+  const year = byRole('year')[0];
+  const month = byRole('month')[0];
+  const fmt = (c: ColumnSuggestion | undefined) => (c ? (prof.get(c.column)?.dateFormat?.format ?? undefined) : undefined);
+  if (start && end && fmt(start)) draft.period = { kind: 'range', startColumn: start.column, endColumn: end.column, format: fmt(start), granularity: 'custom' };
+  else if (year && month) draft.period = { kind: 'year-month', yearColumn: year.column, monthColumn: month.column };
+  else if (year) draft.period = { kind: 'year', yearColumn: year.column, granularity: 'year' };
+  else if (dateCol && fmt(dateCol)) draft.period = { kind: 'date', column: dateCol.column, format: fmt(dateCol) };
+
+  const comment = byRole('comment')[0];
+  if (comment) draft.comment = { column: comment.column };
+  const evidence = byRole('evidence')[0];
+  if (evidence) draft.evidence = { column: evidence.column };
+
+  const locale = opts.profiles.find((p) => p.inferredType === 'number' && p.numberLocale && !p.numberLocale.ambiguous)?.numberLocale;
+  if (locale) draft.transforms = { number: { decimal: locale.locale.decimal } };
+
+  if (byRole('value').some((c) => /total|summe|gesamt/i.test(c.column)) === false && opts.profiles.some((p) => p.distinctValues.some((v) => /^(total|summe|gesamt|grand total)$/i.test(v)))) {
+    const col = opts.profiles.find((p) => p.distinctValues.some((v) => /^(total|summe|gesamt|grand total)$/i.test(v)));
+    if (col) draft.filters = { skipWhen: [{ column: col.column, matches: { pattern: '^(total|summe|gesamt|grand total)$', flags: 'i' } }] };
+  }
+  return draft as MappingProfileInput;
+}

@@ -1,0 +1,261 @@
+/**
+ * Adapter for the generic KEY ESG-style platform (docs/esg-api.openapi.yaml): service-account
+ * whoami, metric library, entities, batched submissions with idempotency keys, and the two
+ * cursor-paged exports. Transport (retries, backoff, token refresh) is the shared HttpClient's job.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Entity, ItemResult, Metric, PlatformRecord, ServiceAccountInfo, SubmissionOp } from '../../../../shared/domain';
+import { badResponse } from '../errors';
+import { ClientCredentialsTokenManager, HttpClient, type ClientAuthMethod, type HttpOptions } from '../http';
+import type { AdapterContext, ConnectionConfig, ExportItem, ExportQuery, PlatformAdapter } from '../types';
+import {
+  BatchResponseSchema,
+  EntitySchema,
+  MetricSchema,
+  PortfolioMetricSchema,
+  ServiceAccountSchema,
+  SubmissionSchema,
+  pageOf,
+} from './schemas';
+
+export const MAX_BATCH_OPS = 1000;
+
+/** Every operation this adapter calls; a test holds it against the OpenAPI file. */
+export const ESG_API_OPERATIONS = {
+  token: { method: 'POST', path: '/oauth/token' },
+  whoami: { method: 'GET', path: '/v1/service-account' },
+  metrics: { method: 'GET', path: '/v1/metrics' },
+  entities: { method: 'GET', path: '/v1/entities' },
+  batch: { method: 'POST', path: '/v1/submissions:batch' },
+  submissions: { method: 'GET', path: '/v1/submissions' },
+  portfolioMetrics: { method: 'GET', path: '/v1/portfolio-metrics' },
+} as const;
+
+export const ESG_API_DATASETS = [
+  { id: 'submissions', label: 'Raw submissions' },
+  { id: 'portfolio-metrics', label: 'Portfolio metrics (aggregated per entity, metric and period)' },
+] as const;
+
+export interface EsgApiAdapterOptions {
+  /** How the client authenticates at the token endpoint (the contract accepts both; default basic). */
+  clientAuth?: ClientAuthMethod;
+  /** Page size for listings and exports (1–1000, default 500). */
+  pageSize?: number;
+  /** Transport overrides (timeouts, retry counts); tests shorten them. */
+  http?: Partial<Omit<HttpOptions, 'baseUrl' | 'tokenProvider'>>;
+  logger?: Logger;
+}
+
+export class EsgApiAdapterError extends Error {
+  constructor(
+    readonly code: 'batch_too_large' | 'unknown_dataset' | 'invalid_param',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EsgApiAdapterError';
+  }
+}
+
+export interface EsgApiAdapter extends PlatformAdapter {
+  readonly kind: 'esg-api';
+  ingestRecords(ops: SubmissionOp[], idempotencyKey: string, ctx?: AdapterContext): Promise<ItemResult[]>;
+  /** Token requests made so far (for run history and tests). */
+  tokenRequests(): number;
+  /** Releases pooled connections. */
+  close(): Promise<void>;
+}
+
+export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapterOptions = {}): EsgApiAdapter {
+  const baseUrl = config.baseUrl.replace(/\/+$/, '');
+  const pageSize = Math.min(1000, Math.max(1, Math.floor(opts.pageSize ?? 500)));
+  const http = new HttpClient({ ...opts.http, baseUrl, logger: opts.logger });
+  const tokens = new ClientCredentialsTokenManager({
+    http,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    tokenUrl: config.authUrl ?? `${baseUrl}${ESG_API_OPERATIONS.token.path}`,
+    clientAuth: opts.clientAuth ?? 'basic',
+    scope: config.scopes.length > 0 ? config.scopes : undefined,
+    logger: opts.logger,
+  });
+  http.setTokenProvider(tokens);
+
+  const get = async <S extends z.ZodType>(path: string, schema: S, query: Record<string, string | number | undefined>, ctx?: AdapterContext) => {
+    const res = await http.request<z.infer<S>>({ method: 'GET', path, query, schema, signal: ctx?.signal, onRequest: ctx?.onRequest });
+    return res.data;
+  };
+
+  /** Follows next_cursor until the last page; a cursor that repeats would loop forever, so it is an error. */
+  async function* pages<T extends z.ZodType>(path: string, item: T, query: Record<string, string | number | undefined>, ctx?: AdapterContext) {
+    const schema = pageOf(item);
+    let cursor: string | undefined;
+    const seen = new Set<string>();
+    for (;;) {
+      const page = await get(path, schema, { ...query, limit: query.limit ?? pageSize, cursor }, ctx);
+      yield page.data as z.infer<T>[];
+      if (page.next_cursor === null) return;
+      if (seen.has(page.next_cursor)) throw badResponse({ method: 'GET', url: `${baseUrl}${path}` }, 'the platform returned the same next_cursor twice');
+      seen.add(page.next_cursor);
+      cursor = page.next_cursor;
+    }
+  }
+
+  const collect = async <T extends z.ZodType>(path: string, item: T, ctx?: AdapterContext): Promise<z.infer<T>[]> => {
+    const all: z.infer<T>[] = [];
+    for await (const p of pages(path, item, {}, ctx)) all.push(...p);
+    return all;
+  };
+
+  return {
+    kind: 'esg-api',
+
+    async whoami(ctx) {
+      const a = await get(ESG_API_OPERATIONS.whoami.path, ServiceAccountSchema, {}, ctx);
+      const info: ServiceAccountInfo = {
+        clientId: a.client_id,
+        name: a.name,
+        organisation: a.organisation,
+        scopes: a.scopes,
+        lastUsedAt: a.last_used_at,
+      };
+      return info;
+    },
+
+    async listMetrics(ctx) {
+      const rows = await collect(ESG_API_OPERATIONS.metrics.path, MetricSchema, ctx);
+      return rows.map(
+        (m): Metric => ({
+          id: m.id,
+          code: m.code,
+          name: m.name,
+          unit: m.unit,
+          category: m.category,
+          valueType: m.value_type,
+          custom: m.custom,
+          writable: m.api_writable,
+        }),
+      );
+    },
+
+    async listEntities(ctx) {
+      const rows = await collect(ESG_API_OPERATIONS.entities.path, EntitySchema, ctx);
+      return rows.map((e): Entity => ({ id: e.id, name: e.name, externalRef: e.external_ref, type: e.type }));
+    },
+
+    async ingestRecords(ops, idempotencyKey, ctx) {
+      if (ops.length > MAX_BATCH_OPS) {
+        throw new EsgApiAdapterError('batch_too_large', `A batch for the ESG platform holds at most ${MAX_BATCH_OPS} submissions; got ${ops.length}. Split it before sending.`);
+      }
+      if (ops.length === 0) return [];
+      if (idempotencyKey.trim() === '' || idempotencyKey.length > 255) {
+        throw new EsgApiAdapterError('invalid_param', 'An idempotency key of 1–255 characters is required for every batch.');
+      }
+      const items = buildBatchItems(ops);
+      const path = ESG_API_OPERATIONS.batch.path;
+      const res = await http.request<z.infer<typeof BatchResponseSchema>>({
+        method: 'POST',
+        path,
+        json: { items },
+        idempotencyKey,
+        schema: BatchResponseSchema,
+        signal: ctx?.signal,
+        onRequest: ctx?.onRequest,
+      });
+      const results = res.data.results;
+      if (results.length !== ops.length) {
+        throw badResponse({ method: 'POST', url: `${baseUrl}${path}`, status: res.status }, `sent ${ops.length} items but got ${results.length} results`);
+      }
+      return ops.map((op, i): ItemResult => {
+        const r = results[i]!;
+        if (r.index !== i || (r.ref !== null && r.ref !== op.key)) {
+          throw badResponse({ method: 'POST', url: `${baseUrl}${path}`, status: res.status }, `result ${i} does not belong to item ${i} (key ${op.key})`);
+        }
+        return { key: op.key, status: r.status, remoteId: r.id, reason: r.reason };
+      });
+    },
+
+    exportDatasets() {
+      return ESG_API_DATASETS.map((d) => ({ ...d }));
+    },
+
+    exportStream(query: ExportQuery, ctx?: AdapterContext): AsyncIterable<ExportItem> {
+      return exportRows(query, ctx);
+    },
+
+    tokenRequests: () => tokens.tokenRequestCount,
+
+    close: () => http.close(),
+  };
+
+  async function* exportRows(query: ExportQuery, ctx?: AdapterContext): AsyncGenerator<ExportItem> {
+    const params = query.params ?? {};
+    const common: Record<string, string | number | undefined> = {
+      updated_since: query.updatedSince ?? undefined,
+      limit: params.limit !== undefined ? pageLimit(params.limit) : pageSize,
+    };
+    if (query.dataset === 'submissions') {
+      if (params.include_deleted !== undefined) common.include_deleted = boolParam('include_deleted', params.include_deleted);
+      for await (const page of pages(ESG_API_OPERATIONS.submissions.path, SubmissionSchema, common, ctx)) {
+        for (const s of page) yield { row: { ...s }, updatedAt: s.updated_at };
+      }
+      return;
+    }
+    if (query.dataset === 'portfolio-metrics') {
+      if (params.granularity !== undefined) {
+        if (!['year', 'quarter', 'month'].includes(params.granularity)) {
+          throw new EsgApiAdapterError('invalid_param', `granularity must be year, quarter or month, not "${params.granularity}".`);
+        }
+        common.granularity = params.granularity;
+      }
+      for await (const page of pages(ESG_API_OPERATIONS.portfolioMetrics.path, PortfolioMetricSchema, common, ctx)) {
+        for (const p of page) yield { row: { ...p }, updatedAt: p.updated_at };
+      }
+      return;
+    }
+    throw new EsgApiAdapterError(
+      'unknown_dataset',
+      `The ESG platform has no export dataset "${query.dataset}". Choose one of: ${ESG_API_DATASETS.map((d) => d.id).join(', ')}.`,
+    );
+  }
+}
+
+/** The request items for POST /v1/submissions:batch; the op's key travels as `ref` and comes back in its result. */
+export function buildBatchItems(ops: SubmissionOp[]) {
+  return ops.map((op) => {
+    switch (op.op) {
+      case 'create':
+        return { op: 'create' as const, ref: op.key, data: toSubmissionInput(op.record) };
+      case 'update':
+        return { op: 'update' as const, ref: op.key, id: op.remoteId, data: toSubmissionInput(op.record) };
+      case 'delete':
+        return { op: 'delete' as const, ref: op.key, id: op.remoteId };
+    }
+  });
+}
+
+function toSubmissionInput(r: PlatformRecord) {
+  return {
+    metric_id: r.metricId,
+    entity_id: r.entityId,
+    period_start: r.periodStart,
+    period_end: r.periodEnd,
+    value: r.value,
+    unit: r.unit,
+    comment: r.comment ?? null,
+    evidence: r.evidence ?? null,
+  };
+}
+
+function pageLimit(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new EsgApiAdapterError('invalid_param', `limit must be a whole number from 1 to 1000, not "${raw}".`);
+  return n;
+}
+
+function boolParam(name: string, raw: string): string {
+  if (/^(true|1)$/i.test(raw)) return 'true';
+  if (/^(false|0)$/i.test(raw)) return 'false';
+  throw new EsgApiAdapterError('invalid_param', `${name} must be true or false, not "${raw}".`);
+}
+

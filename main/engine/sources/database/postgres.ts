@@ -1,0 +1,182 @@
+import pg from 'pg';
+import type { CellValue } from '../../../../shared/domain';
+import { DatabaseSourceError } from '../errors';
+import { toCell } from './convert';
+import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
+
+// Dates and timestamps stay as PostgreSQL prints them: no time-zone shift through JS Date,
+// no lost microseconds. numeric stays text (exact); int8 becomes a number when it fits.
+const OID = { int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184, time: 1083, numeric: 1700, json: 114, jsonb: 3802 };
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    switch (oid) {
+      case OID.int8:
+        return (v: string) => (Number.isSafeInteger(Number(v)) ? Number(v) : v);
+      case OID.date:
+      case OID.timestamp:
+      case OID.timestamptz:
+      case OID.time:
+      case OID.numeric:
+      case OID.json:
+      case OID.jsonb:
+        return (v: string) => v;
+      default:
+        return pg.types.getTypeParser(oid, format ?? 'text');
+    }
+  },
+};
+
+function mapError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
+  if (err instanceof DatabaseSourceError) return err;
+  const e = err as { code?: string; message?: string };
+  const where = `${cfg.host ?? '127.0.0.1'}:${cfg.port ?? 5432}`;
+  switch (e.code) {
+    case '28P01':
+    case '28000':
+      return new DatabaseSourceError('AUTH_FAILED', `PostgreSQL at ${where} refused the user "${cfg.user ?? ''}": wrong password or no access. Check the user and password.`);
+    case '3D000':
+      return new DatabaseSourceError('DATABASE_NOT_FOUND', `PostgreSQL at ${where} has no database "${cfg.database}".`);
+    case '42P01':
+      return new DatabaseSourceError('TABLE_NOT_FOUND', `PostgreSQL: ${e.message}. Check the table name (and schema).`);
+    case '42703':
+      return new DatabaseSourceError('COLUMN_NOT_FOUND', `PostgreSQL: ${e.message}. Check the watermark column and the query.`);
+    case '25006':
+      return new DatabaseSourceError('QUERY_NOT_READ_ONLY', 'The source query tried to change the database; a source may only read.');
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return new DatabaseSourceError('CONNECTION_FAILED', `Cannot reach PostgreSQL at ${where} (${e.code}). Check the host, the port and that the server is running.`);
+    default:
+      if (/timeout/i.test(e.message ?? '')) return new DatabaseSourceError('CONNECTION_FAILED', `PostgreSQL at ${where} did not answer in time.`);
+      return new DatabaseSourceError('QUERY_FAILED', `PostgreSQL query failed: ${e.message ?? String(err)}`);
+  }
+}
+
+export class PostgresSource implements DatabaseSource {
+  readonly kind = 'postgres' as const;
+  private cursorSeq = 0;
+  constructor(private readonly cfg: DatabaseSourceConfig) {}
+
+  private async connect(): Promise<pg.Client> {
+    const ssl = this.cfg.ssl === 'require' ? { rejectUnauthorized: true } : this.cfg.ssl === 'no-verify' ? { rejectUnauthorized: false } : undefined;
+    const client = new pg.Client({
+      host: this.cfg.host ?? '127.0.0.1',
+      port: this.cfg.port ?? 5432,
+      database: this.cfg.database,
+      user: this.cfg.user,
+      password: this.cfg.password,
+      ssl,
+      types,
+      connectionTimeoutMillis: this.cfg.connectTimeoutMs ?? 10000,
+      application_name: 'esg-sync-agent',
+    });
+    client.on('error', () => undefined); // a dropped connection surfaces on the next query
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw mapError(err, this.cfg);
+    }
+    return client;
+  }
+
+  /** Runs `fn` in a READ ONLY transaction on a fresh connection. */
+  private async readOnly<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw mapError(err, this.cfg);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async test(): Promise<DatabaseTestResult> {
+    try {
+      const version = await this.readOnly(async (c) => {
+        await c.query(`SELECT src.* FROM ${relationSql('postgres', this.cfg)} LIMIT 0`);
+        return ((await c.query('SHOW server_version')).rows[0] as { server_version: string }).server_version;
+      });
+      return { ok: true, message: `Connected (PostgreSQL ${version}).` };
+    } catch (err) {
+      const e = mapError(err, this.cfg);
+      return { ok: false, message: e.message, code: e.code };
+    }
+  }
+
+  async preview(limit = 100): Promise<DatabasePreview> {
+    const n = Math.max(1, Math.min(10000, Math.floor(limit)));
+    return this.readOnly(async (c) => {
+      const res = await c.query({ text: `SELECT src.* FROM ${relationSql('postgres', this.cfg)} LIMIT $1`, values: [n] });
+      return { columns: res.fields.map((f) => f.name), rows: res.rows.map((r, i) => toRow(r as Record<string, unknown>, i + 1, null)) };
+    });
+  }
+
+  async count(opts: { afterWatermark?: string | null } = {}): Promise<number> {
+    const { sql, hasWatermarkParam } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1');
+    return this.readOnly(async (c) => {
+      const res = await c.query({ text: `SELECT COUNT(*)::text AS n FROM (${sql}) AS counted`, values: hasWatermarkParam ? [opts.afterWatermark] : [] });
+      return Number((res.rows[0] as { n: string }).n);
+    });
+  }
+
+  async newestWatermark(): Promise<string | null> {
+    if (!this.cfg.watermarkColumn) return null;
+    const col = `src.${quoteIdent('postgres', this.cfg.watermarkColumn)}`;
+    return this.readOnly(async (c) => {
+      const res = await c.query(`SELECT (${col})::text AS w FROM ${relationSql('postgres', this.cfg)} WHERE ${col} IS NOT NULL ORDER BY ${col} DESC LIMIT 1`);
+      return (res.rows[0] as { w: string } | undefined)?.w ?? null;
+    });
+  }
+
+  /** A server-side cursor in a read-only transaction: FETCH batch by batch, so memory stays flat. */
+  async *read(opts: DatabaseReadOptions = {}): AsyncGenerator<DatabaseRow> {
+    const batch = Math.max(1, Math.min(50000, Math.floor(opts.batchSize ?? 1000)));
+    const { sql, hasWatermarkParam } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1');
+    const client = await this.connect();
+    const cursor = `esg_cursor_${++this.cursorSeq}`;
+    let finished = false;
+    try {
+      try {
+        await client.query('BEGIN READ ONLY');
+        await client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values: hasWatermarkParam ? [opts.afterWatermark] : [] });
+      } catch (err) {
+        throw mapError(err, this.cfg);
+      }
+      let line = 0;
+      for (;;) {
+        let rows: Record<string, unknown>[];
+        try {
+          rows = (await client.query(`FETCH ${batch} FROM ${cursor}`)).rows as Record<string, unknown>[];
+        } catch (err) {
+          throw mapError(err, this.cfg);
+        }
+        for (const r of rows) {
+          line++;
+          yield toRow(r, line, this.cfg.watermarkColumn ? ((r[WATERMARK_ALIAS] as string | null) ?? null) : null);
+        }
+        if (rows.length < batch) break;
+      }
+      await client.query('COMMIT');
+      finished = true;
+    } finally {
+      if (!finished) await client.query('ROLLBACK').catch(() => undefined);
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+function toRow(r: Record<string, unknown>, line: number, watermark: string | null): DatabaseRow {
+  const cells: Record<string, CellValue> = {};
+  for (const [k, v] of Object.entries(r)) if (k !== WATERMARK_ALIAS) cells[k] = toCell(v);
+  return { line, cells, watermark };
+}

@@ -1,0 +1,120 @@
+import { DatabaseSourceError } from '../errors';
+import type { DatabaseKind, DatabaseSourceConfig } from './types';
+
+/**
+ * Quoting an identifier for the dialect: the quote character doubled inside, NUL refused
+ * (it truncates strings in some client libraries and servers).
+ */
+export function quoteIdent(kind: DatabaseKind, name: string): string {
+  if (name.length === 0 || name.includes('\u0000')) {
+    throw new DatabaseSourceError('IDENTIFIER_INVALID', `The name ${JSON.stringify(name)} cannot be used as a table or column name.`);
+  }
+  if (kind === 'mysql') return '`' + name.replace(/`/g, '``') + '`';
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** Removes comments and string/identifier literals so keywords can be checked safely. */
+function stripLiterals(sql: string): string {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    const next = sql[i + 1];
+    if (ch === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end;
+      out += ' ';
+    } else if (ch === '#') {
+      // MySQL line comment; harmless to treat the same elsewhere (not valid SQL there).
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end;
+      out += ' ';
+    } else if (ch === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end === -1 ? sql.length : end + 2;
+      out += ' ';
+    } else if (ch === "'" || ch === '"' || ch === '`') {
+      let j = i + 1;
+      while (j < sql.length) {
+        if (sql[j] === '\\' && ch === "'") j += 2;
+        else if (sql[j] === ch) {
+          if (sql[j + 1] === ch) j += 2;
+          else break;
+        } else j++;
+      }
+      i = j + 1;
+      out += ' _lit_ ';
+    } else if (ch === '$' && /[A-Za-z_0-9$]/.test(next ?? '') && kindAgnosticDollar(sql, i)) {
+      const tag = /^\$[A-Za-z_0-9]*\$/.exec(sql.slice(i))![0];
+      const end = sql.indexOf(tag, i + tag.length);
+      i = end === -1 ? sql.length : end + tag.length;
+      out += ' _lit_ ';
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out;
+}
+
+function kindAgnosticDollar(sql: string, i: number): boolean {
+  return /^\$[A-Za-z_0-9]*\$/.test(sql.slice(i)) && !/^\$\d+$/.test(/^\$[0-9]*/.exec(sql.slice(i))?.[0] ?? '');
+}
+
+// Statements that change data or schema. Not exhaustive on purpose (a column may well be
+// called "comment" or "set"): the read-only transaction is what enforces it.
+const WRITE_WORDS = /\b(insert\s+into|update|delete\s+from|merge\s+into|truncate|drop\s+\w+|alter\s+\w+|create\s+\w+|grant|revoke|attach\s+database|pragma|into\s+outfile|into\s+dumpfile)\b/i;
+
+/**
+ * A source query must be one read-only SELECT (or WITH … SELECT). The check is a first line
+ * of defence with a clear message; the query also runs in a read-only transaction (or a
+ * read-only SQLite connection), which the database itself enforces.
+ */
+export function assertReadOnlyQuery(sql: string): string {
+  const trimmed = sql.trim().replace(/;\s*$/, '');
+  const bare = stripLiterals(trimmed).trim();
+  if (!/^\(*\s*(select|with)\b/i.test(bare)) {
+    throw new DatabaseSourceError('QUERY_NOT_READ_ONLY', 'A source query must start with SELECT or WITH. To read a whole table, choose the table instead of writing a query.');
+  }
+  if (bare.includes(';')) {
+    throw new DatabaseSourceError('QUERY_NOT_READ_ONLY', 'A source query must be a single SELECT statement; remove the extra statements after ";".');
+  }
+  const m = WRITE_WORDS.exec(bare);
+  if (m) {
+    throw new DatabaseSourceError('QUERY_NOT_READ_ONLY', `A source query may only read data; "${m[0].toUpperCase()}" is not allowed. Use a plain SELECT.`);
+  }
+  return trimmed;
+}
+
+/** The FROM target: a quoted table (optionally schema-qualified) or the query as a subquery. */
+export function relationSql(kind: DatabaseKind, cfg: DatabaseSourceConfig): string {
+  if (cfg.query) return `(${assertReadOnlyQuery(cfg.query)}) AS src`;
+  const table = quoteIdent(kind, cfg.table!);
+  return cfg.schema ? `${quoteIdent(kind, cfg.schema)}.${table} AS src` : `${table} AS src`;
+}
+
+export interface BuiltSelect {
+  sql: string;
+  hasWatermarkParam: boolean;
+}
+
+const WM_ALIAS = '__esg_watermark';
+export const WATERMARK_ALIAS = WM_ALIAS;
+
+/**
+ * SELECT for reading: the watermark is also selected as text (exact round trip for
+ * timestamps with microseconds and 64-bit ids) and rows are ordered by the column itself.
+ */
+export function buildRead(kind: DatabaseKind, cfg: DatabaseSourceConfig, after: string | null | undefined, placeholder: string, limit?: string): BuiltSelect {
+  const rel = relationSql(kind, cfg);
+  if (!cfg.watermarkColumn) {
+    return { sql: `SELECT src.* FROM ${rel}${limit ? ` LIMIT ${limit}` : ''}`, hasWatermarkParam: false };
+  }
+  const col = `src.${quoteIdent(kind, cfg.watermarkColumn)}`;
+  const asText = kind === 'postgres' ? `(${col})::text` : kind === 'mysql' ? `CAST(${col} AS CHAR)` : `CAST(${col} AS TEXT)`;
+  const where = after !== null && after !== undefined ? ` WHERE ${col} > ${placeholder}` : ` WHERE ${col} IS NOT NULL`;
+  return {
+    sql: `SELECT src.*, ${asText} AS ${quoteIdent(kind, WM_ALIAS)} FROM ${rel}${where} ORDER BY ${col}${limit ? ` LIMIT ${limit}` : ''}`,
+    hasWatermarkParam: after !== null && after !== undefined,
+  };
+}

@@ -1,0 +1,272 @@
+import ExcelJS from 'exceljs';
+import type { SourceRow, CellValue } from '../../../../shared/domain';
+import { SourceFileError, displayName } from '../errors';
+import { detectHeaderIndex, uniqueHeaders } from './sniff';
+import { pushWarning, type BaseReadOptions, type ReaderInfo, type TabularReader } from './types';
+import { readSheetLayout, readWorkbookSheets, type MergeRange, type SheetEntry } from './xlsx-structure';
+
+export interface XlsxReadOptions extends BaseReadOptions {
+  /** Sheet name (case-insensitive) or 0-based index among all sheets. Default: first visible sheet. */
+  sheet?: string | number;
+  /** 1-based sheet row holding the header. Default: detected. */
+  headerRow?: number;
+  /** Skip rows hidden in Excel. Default false. */
+  skipHiddenRows?: boolean;
+}
+
+/** Rows looked at to find the header. */
+const DETECT_ROWS = 50;
+
+export async function listSheets(path: string): Promise<Array<{ name: string; index: number; hidden: boolean }>> {
+  const { sheets } = await readWorkbookSheets(path);
+  return sheets.map((s, index) => ({ name: s.name, index, hidden: s.state !== 'visible' }));
+}
+
+function chooseSheet(file: string, sheets: SheetEntry[], wanted: string | number | undefined): SheetEntry {
+  if (sheets.length === 0) throw new SourceFileError('NOT_A_SPREADSHEET', `${displayName(file)} has no worksheets.`, { file });
+  const names = sheets.map((s) => `"${s.name}"`).join(', ');
+  if (wanted === undefined) return sheets.find((s) => s.state === 'visible') ?? sheets[0]!;
+  const found =
+    typeof wanted === 'number' ? sheets[wanted] : (sheets.find((s) => s.name === wanted) ?? sheets.find((s) => s.name.toLowerCase() === wanted.trim().toLowerCase()));
+  if (!found) {
+    throw new SourceFileError(
+      'SHEET_NOT_FOUND',
+      typeof wanted === 'number'
+        ? `${displayName(file)} has ${sheets.length} sheet(s); there is no sheet number ${wanted + 1}. Sheets: ${names}.`
+        : `${displayName(file)} has no sheet named "${wanted}". Sheets: ${names}.`,
+      { file },
+    );
+  }
+  return found;
+}
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+/** Excel dates carry no time zone: exceljs hands them over as UTC instants, so read them back in UTC. */
+export function excelDateToIso(d: Date): string {
+  const ms = Math.round(d.getTime() / 1000) * 1000; // serials are floats: 10:30 may arrive as 10:29:59.9997
+  const r = new Date(ms);
+  const date = `${r.getUTCFullYear()}-${pad(r.getUTCMonth() + 1)}-${pad(r.getUTCDate())}`;
+  if (r.getUTCHours() === 0 && r.getUTCMinutes() === 0 && r.getUTCSeconds() === 0) return date;
+  return `${date}T${pad(r.getUTCHours())}:${pad(r.getUTCMinutes())}:${pad(r.getUTCSeconds())}`;
+}
+
+export function serialToDate(serial: number, date1904 = false): Date {
+  const epoch = date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, 30);
+  return new Date(epoch + serial * 86400000);
+}
+
+function isDateFormat(fmt: string | undefined): boolean {
+  if (!fmt || fmt === 'General') return false;
+  const f = fmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '').replace(/\\./g, '');
+  return /[ymdhs]/i.test(f);
+}
+
+interface CellLike {
+  value: unknown;
+  numFmt?: string;
+}
+
+export function cellToValue(cell: CellLike, date1904 = false): CellValue {
+  const v = cell.value;
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return excelDateToIso(v);
+  if (typeof v === 'number') return isDateFormat(cell.numFmt) ? excelDateToIso(serialToDate(v, date1904)) : v;
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('formula' in o || 'sharedFormula' in o) {
+      const result = o.result;
+      if (result === undefined || result === null) return null;
+      if (typeof result === 'object' && result !== null && 'error' in result) return String((result as { error: unknown }).error);
+      return cellToValue({ value: result, numFmt: cell.numFmt }, date1904);
+    }
+    if (Array.isArray(o.richText)) return (o.richText as Array<{ text?: string }>).map((r) => r.text ?? '').join('');
+    if ('error' in o) return String(o.error);
+    if ('text' in o) {
+      const t = o.text;
+      if (typeof t === 'string') return t;
+      if (t && typeof t === 'object' && Array.isArray((t as { richText?: unknown }).richText))
+        return ((t as { richText: Array<{ text?: string }> }).richText).map((r) => r.text ?? '').join('');
+    }
+  }
+  return String(v);
+}
+
+function mergeAt(merges: MergeRange[], row: number, col: number): MergeRange | undefined {
+  return merges.find((m) => row >= m.top && row <= m.bottom && col >= m.left && col <= m.right);
+}
+
+function isBlank(v: CellValue | undefined): boolean {
+  return v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+}
+
+/**
+ * Header labels for the chosen row, spreading merged cells: a label merged across columns
+ * applies to each of them, and a merged group row directly above (e.g. "Electricity" over
+ * "Jan", "Feb") is prefixed: "Electricity Jan".
+ */
+export function buildMergedHeader(
+  valueAt: (row: number, col: number) => CellValue | undefined,
+  headerRow: number,
+  width: number,
+  merges: MergeRange[],
+): CellValue[] {
+  const master = (row: number, col: number): CellValue | undefined => {
+    const m = mergeAt(merges, row, col);
+    return m ? valueAt(m.top, m.left) : valueAt(row, col);
+  };
+  const above = headerRow - 1;
+  const groupRow = above >= 1 && merges.some((m) => m.top <= above && m.bottom >= above && (m.right > m.left || m.bottom >= headerRow));
+  const out: CellValue[] = [];
+  for (let c = 1; c <= width; c++) {
+    const own = mergeAt(merges, headerRow, c);
+    // A cell merged down from the group row has no label of its own.
+    const sub = own && own.top < headerRow ? undefined : master(headerRow, c);
+    const group = groupRow ? master(above, c) : undefined;
+    const parts = [group, sub].filter((p) => !isBlank(p)).map((p) => String(p).trim());
+    out.push(parts.length === 2 && parts[0] === parts[1] ? parts[0]! : parts.join(' '));
+  }
+  return out;
+}
+
+type BufferedRow = { number: number; values: CellValue[]; hidden: boolean };
+
+export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promise<TabularReader> {
+  const { sheets, zip } = await readWorkbookSheets(path);
+  const sheet = chooseSheet(path, sheets, opts.sheet);
+  const layout = await readSheetLayout(path, zip, sheet);
+  const skipHidden = opts.skipHiddenRows ?? false;
+
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'ignore',
+  });
+  const rowsOf = async function* (): AsyncGenerator<BufferedRow> {
+    try {
+      for await (const ws of workbook as AsyncIterable<ExcelJS.stream.xlsx.WorksheetReader & { name?: string }>) {
+        if (ws.name !== sheet.name) continue;
+        const date1904 = Boolean((workbook as unknown as { properties?: { date1904?: boolean } }).properties?.date1904);
+        for await (const row of ws as AsyncIterable<ExcelJS.Row>) {
+          const values: CellValue[] = [];
+          row.eachCell({ includeEmpty: false }, (cell, col) => {
+            values[col - 1] = cellToValue(cell as unknown as CellLike, date1904);
+          });
+          for (let i = 0; i < values.length; i++) if (values[i] === undefined) values[i] = null;
+          yield { number: row.number, values, hidden: layout.hiddenRows.has(row.number) };
+        }
+        return;
+      }
+    } catch (err) {
+      if (err instanceof SourceFileError) throw err;
+      throw new SourceFileError(
+        'NOT_A_SPREADSHEET',
+        `${displayName(path)} could not be read as an Excel workbook (${(err as Error)?.message ?? 'unknown error'}). Open it in Excel and save it again as .xlsx.`,
+        { file: path },
+      );
+    }
+  };
+
+  const source = rowsOf();
+  const buffered: BufferedRow[] = [];
+  const wantUntil = Math.max(DETECT_ROWS, (opts.headerRow ?? 0) + 1);
+  let exhausted = false;
+  while (buffered.length < wantUntil) {
+    const r = await source.next();
+    if (r.done) {
+      exhausted = true;
+      break;
+    }
+    buffered.push(r.value);
+    if (opts.headerRow !== undefined && r.value.number > opts.headerRow + DETECT_ROWS) break;
+  }
+  const byNumber = new Map(buffered.map((r) => [r.number, r]));
+  const candidates = buffered.filter((r) => !(skipHidden && r.hidden));
+  if (candidates.length === 0 && opts.headerRow === undefined) {
+    await source.return(undefined);
+    throw new SourceFileError('EMPTY_FILE', `The sheet "${sheet.name}" in ${displayName(path)} is empty.`, { file: path });
+  }
+
+  const warnings: string[] = [];
+  let headerRow: number;
+  if (opts.headerRow !== undefined) {
+    if (!byNumber.has(opts.headerRow)) {
+      await source.return(undefined);
+      throw new SourceFileError('HEADER_ROW_OUT_OF_RANGE', `Row ${opts.headerRow} of sheet "${sheet.name}" in ${displayName(path)} is empty or missing. Choose the row that holds the column names.`, {
+        file: path,
+      });
+    }
+    headerRow = opts.headerRow;
+  } else {
+    const d = detectHeaderIndex(candidates.map((r) => r.values));
+    headerRow = candidates[d.index]!.number;
+    if (!d.confident) warnings.push(`No row clearly looks like a header; row ${headerRow} was used. Choose the header row if this is wrong.`);
+    const skipped = candidates.filter((r) => r.number < headerRow).length;
+    if (skipped > 0) warnings.push(`The header was found on row ${headerRow}; the ${skipped} row(s) above it were skipped as a title block.`);
+  }
+  let width = 0;
+  for (const r of buffered) if (r.number >= headerRow - 1) width = Math.max(width, r.values.length);
+  for (const m of layout.merges) if (m.top <= headerRow && m.bottom >= headerRow - 1) width = Math.max(width, m.right);
+  const rawHeader = buildMergedHeader((row, col) => byNumber.get(row)?.values[col - 1], headerRow, width, layout.merges);
+  while (rawHeader.length > 0 && isBlank(rawHeader[rawHeader.length - 1]) && !buffered.some((r) => r.number > headerRow && !isBlank(r.values[rawHeader.length - 1]))) {
+    rawHeader.pop();
+  }
+  const unique = uniqueHeaders(rawHeader);
+  const headers = unique.headers;
+  warnings.push(...unique.warnings);
+
+  const info: ReaderInfo = {
+    format: 'xlsx',
+    headerRow,
+    headers,
+    warnings,
+    sheet: sheet.name,
+    sheets: sheets.map((s) => s.name),
+  };
+  const counter = { suppressed: 0 };
+  const toRow = (r: BufferedRow): SourceRow | null => {
+    if (skipHidden && r.hidden) return null;
+    if (r.values.every(isBlank)) return null;
+    const cells: Record<string, CellValue> = {};
+    for (let i = 0; i < headers.length; i++) cells[headers[i]!] = r.values[i] ?? null;
+    if (r.values.length > headers.length && r.values.slice(headers.length).some((v) => !isBlank(v))) {
+      pushWarning(info, counter, `Row ${r.number} has values to the right of the last named column; they were ignored.`);
+    }
+    return { line: r.number, cells };
+  };
+
+  let started = false;
+  async function* rows(): AsyncGenerator<SourceRow, void, undefined> {
+    if (started) throw new SourceFileError('STREAM_ALREADY_CONSUMED', 'This workbook reader was already read once; open the file again.');
+    started = true;
+    try {
+      for (const r of buffered) {
+        if (r.number <= headerRow) continue;
+        const row = toRow(r);
+        if (row) yield row;
+      }
+      buffered.length = 0;
+      byNumber.clear();
+      if (exhausted) return;
+      for await (const r of source) {
+        const row = toRow(r);
+        if (row) yield row;
+      }
+    } finally {
+      await source.return(undefined);
+    }
+  }
+  return {
+    info,
+    rows,
+    [Symbol.asyncIterator]: () => rows(),
+    close: async () => {
+      await source.return(undefined);
+    },
+  };
+}

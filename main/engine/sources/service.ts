@@ -1,0 +1,546 @@
+/**
+ * Sources as the UI and CLI manage them: add a watched folder or a database, test it, look at
+ * its first rows, pause, resume and remove it. A database password goes to the secret store
+ * under `source:<id>`; the saved config keeps only `passwordRef`, which is how the sync engine
+ * finds it again. Every change is announced through `onChanged` so watchers can be re-armed.
+ */
+import { constants as fsConstants } from 'node:fs';
+import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Logger } from 'pino';
+import type { SourceInfo } from '../../../shared/dto';
+import type { CellValue, SourceRow } from '../../../shared/domain';
+import { uniqueId } from '../connections/ids';
+import type { SecretStore } from '../secrets';
+import type { SourceRecord, Store } from '../store';
+import { systemClock, type Clock } from '../store/clock';
+import { DatabaseSourceError, SourceFileError } from './errors';
+import { createDatabaseSource, DatabaseKind, type DatabaseSource } from './database';
+import { isIgnoredDir, makeFileFilter } from './folder/filters';
+import { sampleFile, openReader, type OpenReaderOptions, type TabularReader } from './readers';
+
+export type SourceServiceErrorCode = 'not_found' | 'conflict' | 'in_use' | 'invalid' | 'source' | 'secrets';
+
+/** A source operation refused with a reason a person can act on. */
+export class SourceServiceError extends Error {
+  override readonly name = 'SourceServiceError';
+  constructor(
+    readonly code: SourceServiceErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_INCLUDE = ['*.csv', '*.tsv', '*.txt', '*.xlsx', '*.json', '*.ndjson'];
+
+export interface NewFolderSource {
+  name: string;
+  path: string;
+  recursive?: boolean;
+  include?: string[];
+  exclude?: string[];
+  stableMs?: number;
+  usePolling?: boolean;
+  pollIntervalMs?: number;
+  encoding?: string;
+  delimiter?: string;
+  headerRow?: number;
+  sheet?: string | number;
+  pointer?: string;
+}
+
+export interface NewDatabaseSource {
+  name: string;
+  kind: DatabaseKind;
+  file?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  /** Goes to the secret store, never into the saved config. */
+  password?: string;
+  schema?: string;
+  table?: string;
+  query?: string;
+  watermarkColumn?: string;
+  ssl?: 'disable' | 'require' | 'no-verify';
+}
+
+export interface SampleInfo {
+  format: 'csv' | 'xlsx' | 'json' | 'ndjson' | 'database';
+  encoding: string | null;
+  delimiter: string | null;
+  headerRow: number | null;
+  headers: string[];
+  warnings: string[];
+  sheet: string | null;
+  sheets: string[] | null;
+}
+
+export interface SourceSample {
+  /** Absolute path of the sampled file; null for a database. */
+  file: string | null;
+  info: SampleInfo;
+  rows: SourceRow[];
+  truncated: boolean;
+}
+
+export interface SourceServiceDeps {
+  store: Store;
+  /** The secret store, or a throw that says why there is none. */
+  secrets: () => SecretStore;
+  clock?: Clock;
+  logger?: Logger;
+  onChanged?: (info: SourceInfo) => void;
+}
+
+const READER_KEYS = ['encoding', 'delimiter', 'headerRow', 'sheet', 'pointer', 'skipHiddenRows'] as const;
+const DB_KEYS = ['kind', 'file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'ssl'] as const;
+
+export const passwordAccount = (sourceId: string): string => `source:${sourceId}`;
+
+export class SourceService {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly logger?: Logger;
+
+  constructor(private readonly deps: SourceServiceDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger;
+  }
+
+  list(): SourceInfo[] {
+    return this.store.sources.list().map((s) => this.info(s));
+  }
+
+  get(idOrName: string): SourceRecord {
+    const s = this.store.sources.get(idOrName);
+    if (!s) {
+      const names = this.store.sources.list().map((x) => `"${x.name}"`);
+      throw new SourceServiceError(
+        'not_found',
+        `There is no source called "${idOrName}".${names.length ? ` Known sources: ${names.join(', ')}.` : ' No sources have been added yet.'}`,
+      );
+    }
+    return s;
+  }
+
+  info(s: SourceRecord): SourceInfo {
+    const watermark = this.store.jobs
+      .list()
+      .filter((j) => j.sourceId === s.id && j.cursor !== null)
+      .map((j) => j.cursor as string)[0];
+    return {
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      location: String(s.config.path ?? s.config.location ?? ''),
+      paused: s.paused,
+      sandbox: s.sandbox,
+      status: s.status,
+      statusMessage: s.statusMessage,
+      createdAt: s.createdAt,
+      lastFile: this.store.sources.lastFile(s.id),
+      lastWatermark: s.kind === 'database' ? (watermark ?? null) : null,
+      filesWaiting: this.store.sources.pendingFiles(s.id),
+    };
+  }
+
+  async addFolder(input: NewFolderSource): Promise<SourceInfo> {
+    const name = this.freeName(input.name);
+    if (!isAbsolute(input.path)) {
+      throw new SourceServiceError('invalid', `The folder path "${input.path}" is not absolute. Give the full path, e.g. /data/exports or C:\\Exports.`);
+    }
+    const path = resolve(input.path);
+    await assertReadableDir(path);
+    const config: Record<string, unknown> = {
+      path,
+      recursive: input.recursive ?? false,
+      include: input.include ?? DEFAULT_INCLUDE,
+      exclude: input.exclude ?? [],
+      stableMs: input.stableMs ?? 2000,
+      usePolling: input.usePolling ?? false,
+      pollIntervalMs: input.pollIntervalMs ?? 5000,
+    };
+    for (const k of ['encoding', 'delimiter', 'headerRow', 'sheet', 'pointer'] as const) if (input[k] !== undefined) config[k] = input[k];
+    const record = this.insert(name, 'folder', config);
+    this.logger?.info({ source: record.id, path }, 'folder source added');
+    return this.changed(record.id);
+  }
+
+  /** Tests the connection first and saves nothing when it fails. */
+  async addDatabase(input: NewDatabaseSource): Promise<SourceInfo> {
+    const name = this.freeName(input.name);
+    const config: Record<string, unknown> = {};
+    for (const k of DB_KEYS) if (input[k] !== undefined && input[k] !== '') config[k] = input[k];
+    if (input.kind === 'sqlite' && typeof config.file === 'string') {
+      if (!isAbsolute(config.file)) throw new SourceServiceError('invalid', `The SQLite file path "${config.file}" is not absolute. Give the full path to the database file.`);
+      // better-sqlite3 would create a missing file: a typo must not become an empty database.
+      try {
+        if (!(await stat(config.file)).isFile()) throw new SourceServiceError('invalid', `"${config.file}" is not a file. Give the path of the SQLite database file.`);
+      } catch (err) {
+        if (err instanceof SourceServiceError) throw err;
+        throw new SourceServiceError('invalid', `There is no SQLite database file at "${config.file}". Check the path.`);
+      }
+    }
+    config.location = describeDatabase(config);
+    const db = this.openDatabase(config, input.password);
+    try {
+      const test = await db.test();
+      if (!test.ok) throw new SourceServiceError('source', `The database source was not saved: ${test.message}`);
+      // A table/query that does not exist fails here, not on the first scheduled run.
+      await db.preview(1);
+    } catch (err) {
+      throw toServiceError(err, 'The database source was not saved');
+    } finally {
+      await db.close().catch(() => undefined);
+    }
+    const id = this.newId(name);
+    if (input.password) {
+      const secrets = this.secretStore();
+      try {
+        await secrets.set(passwordAccount(id), input.password);
+      } catch (err) {
+        throw new SourceServiceError('secrets', `The database works, but its password could not be kept in ${secrets.describe(passwordAccount(id))}: ${(err as Error).message}`);
+      }
+      config.passwordRef = passwordAccount(id);
+    }
+    const record = this.insert(name, 'database', config, id, 'idle');
+    this.logger?.info({ source: record.id, kind: input.kind }, 'database source added');
+    return this.changed(record.id);
+  }
+
+  async test(idOrName: string): Promise<{ ok: boolean; message: string }> {
+    const s = this.get(idOrName);
+    if (s.kind === 'folder') {
+      const path = String(s.config.path);
+      try {
+        await assertReadableDir(path);
+      } catch (err) {
+        return { ok: false, message: (err as Error).message };
+      }
+      const files = await this.matchingFiles(s);
+      return { ok: true, message: `The folder ${path} is readable; ${files.length} file${files.length === 1 ? '' : 's'} match${files.length === 1 ? 'es' : ''} its patterns.` };
+    }
+    let db: DatabaseSource;
+    try {
+      db = await this.databaseOf(s);
+    } catch (err) {
+      return { ok: false, message: (err as Error).message };
+    }
+    try {
+      const r = await db.test();
+      return { ok: r.ok, message: r.message };
+    } catch (err) {
+      return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    } finally {
+      await db.close().catch(() => undefined);
+    }
+  }
+
+  /** The first rows: a database's, or the newest matching file's in a folder. */
+  async preview(idOrName: string, limit: number): Promise<{ columns: string[]; rows: Record<string, CellValue>[]; file: string | null }> {
+    const sample = await this.sample(idOrName, { limit });
+    return { columns: sample.info.headers, rows: sample.rows.map((r) => r.cells), file: sample.file };
+  }
+
+  /** What the mapping wizard starts from: headers, detected settings and the first rows. */
+  async sample(idOrName: string, opts: { file?: string; limit: number }): Promise<SourceSample> {
+    const s = this.get(idOrName);
+    if (s.kind === 'database') {
+      if (opts.file) throw new SourceServiceError('invalid', `"${s.name}" is a database source; it has no files to choose from.`);
+      const db = await this.databaseOf(s);
+      try {
+        const p = await db.preview(Math.min(opts.limit, 1000));
+        return {
+          file: null,
+          info: { format: 'database', encoding: null, delimiter: null, headerRow: null, headers: p.columns, warnings: [], sheet: null, sheets: null },
+          rows: p.rows.map((r, i) => ({ line: r.line ?? i + 1, cells: r.cells })),
+          truncated: p.rows.length >= opts.limit,
+        };
+      } catch (err) {
+        throw toServiceError(err, `Could not read "${s.name}"`);
+      } finally {
+        await db.close().catch(() => undefined);
+      }
+    }
+    const file = await this.fileOf(s, opts.file);
+    try {
+      const r = await sampleFile(file, opts.limit, readerOptions(s));
+      return {
+        file,
+        info: {
+          format: r.info.format,
+          encoding: r.info.encoding ?? null,
+          delimiter: r.info.delimiter ?? null,
+          headerRow: r.info.headerRow,
+          headers: r.info.headers,
+          warnings: r.info.warnings,
+          sheet: r.info.sheet ?? null,
+          sheets: r.info.sheets ?? null,
+        },
+        rows: r.rows,
+        truncated: r.truncated,
+      };
+    } catch (err) {
+      throw toServiceError(err, `Could not read ${file}`);
+    }
+  }
+
+  /**
+   * Every row of the source for a preview run: the chosen (or newest) file, or the database
+   * table from the start. The caller stops early by breaking out of the loop, then closes.
+   */
+  async open(idOrName: string, file?: string): Promise<{ headers: string[]; file: string | null; rows: AsyncIterable<SourceRow>; close(): Promise<void> }> {
+    const s = this.get(idOrName);
+    if (s.kind === 'database') {
+      if (file) throw new SourceServiceError('invalid', `"${s.name}" is a database source; it has no files to choose from.`);
+      const db = await this.databaseOf(s);
+      try {
+        const headers = (await db.preview(1)).columns;
+        return { headers, file: null, rows: db.read({ afterWatermark: null }), close: () => db.close() };
+      } catch (err) {
+        await db.close().catch(() => undefined);
+        throw toServiceError(err, `Could not read "${s.name}"`);
+      }
+    }
+    const path = await this.fileOf(s, file);
+    let reader: TabularReader;
+    try {
+      reader = await openReader(path, readerOptions(s));
+    } catch (err) {
+      throw toServiceError(err, `Could not read ${path}`);
+    }
+    return { headers: reader.info.headers, file: path, rows: reader.rows(), close: () => reader.close() };
+  }
+
+  pause(idOrName: string): SourceInfo {
+    const s = this.get(idOrName);
+    this.store.sources.setPaused(s.id, true);
+    return this.changed(s.id);
+  }
+
+  resume(idOrName: string): SourceInfo {
+    const s = this.get(idOrName);
+    this.store.sources.setPaused(s.id, false);
+    return this.changed(s.id);
+  }
+
+  /** Refuses while a job reads the source; deletes its keychain password with it. */
+  async remove(idOrName: string): Promise<{ removed: string; secretRemoved: boolean; warning: string | null }> {
+    const s = this.get(idOrName);
+    const jobs = this.store.jobs.list().filter((j) => j.sourceId === s.id);
+    if (jobs.length) {
+      throw new SourceServiceError(
+        'in_use',
+        `The source "${s.name}" is used by ${jobs.length === 1 ? 'the job' : 'the jobs'} ${jobs.map((j) => `"${j.name}"`).join(', ')}. Remove or change ${jobs.length === 1 ? 'that job' : 'those jobs'} first.`,
+      );
+    }
+    const last = this.info(s);
+    let secretRemoved = false;
+    let warning: string | null = null;
+    if (typeof s.config.passwordRef === 'string') {
+      try {
+        secretRemoved = await this.secretStore().delete(s.config.passwordRef);
+      } catch (err) {
+        warning = `The source was removed, but its password could not be deleted from the keychain (${(err as Error).message}). Delete the entry "${s.config.passwordRef}" by hand.`;
+      }
+    }
+    this.store.sources.remove(s.id);
+    this.logger?.info({ source: s.id, secretRemoved }, 'source removed');
+    this.deps.onChanged?.({ ...last, status: 'removed', statusMessage: 'The source was removed.' });
+    return { removed: s.name, secretRemoved, warning };
+  }
+
+  /**
+   * A file of a folder source: the given one (absolute, or relative to the folder) when it
+   * resolves inside the folder without a symlink, else the newest file the patterns match.
+   */
+  async fileOf(s: SourceRecord, file?: string): Promise<string> {
+    const root = String(s.config.path);
+    let rootReal: string;
+    try {
+      rootReal = await realpath(root);
+    } catch {
+      throw new SourceServiceError('source', `The folder ${root} of source "${s.name}" is not reachable. Check that the drive or share is connected.`);
+    }
+    if (file === undefined || file === '') {
+      const files = await this.matchingFiles(s);
+      const newest = files.sort((a, b) => b.mtimeMs - a.mtimeMs || a.path.localeCompare(b.path))[0];
+      if (!newest) {
+        throw new SourceServiceError(
+          'source',
+          `The folder ${root} has no file matching ${patternsOf(s).join(', ')}. Drop a sample file there, or choose one.`,
+        );
+      }
+      return newest.path;
+    }
+    const candidate = isAbsolute(file) ? resolve(file) : resolve(root, file);
+    if (!isInside(resolve(root), candidate) && !isInside(rootReal, candidate)) {
+      throw new SourceServiceError('invalid', `The file "${file}" is outside the folder ${root} of source "${s.name}". Choose a file inside that folder.`);
+    }
+    let info;
+    try {
+      info = await lstat(candidate);
+    } catch {
+      throw new SourceServiceError('not_found', `There is no file "${file}" in the folder ${root}.`);
+    }
+    if (info.isSymbolicLink()) throw new SourceServiceError('invalid', `"${file}" is a symbolic link; sources never follow links. Copy the file into ${root} instead.`);
+    if (!info.isFile()) throw new SourceServiceError('invalid', `"${file}" is not a file.`);
+    // A linked directory on the way could still lead out of the folder.
+    const real = await realpath(candidate);
+    if (!isInside(rootReal, real)) {
+      throw new SourceServiceError('invalid', `The file "${file}" leads outside the folder ${root} through a symbolic link; sources never follow links out of their folder.`);
+    }
+    return real;
+  }
+
+  /** The files the watcher would take, without following links; bounded to the folder tree. */
+  async matchingFiles(s: SourceRecord): Promise<Array<{ path: string; mtimeMs: number }>> {
+    const root = String(s.config.path);
+    const accept = makeFileFilter({ include: patternsOf(s), exclude: asStrings(s.config.exclude) });
+    const recursive = s.config.recursive === true;
+    const out: Array<{ path: string; mtimeMs: number }> = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const relPath = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isSymbolicLink()) continue;
+        if (e.isDirectory()) {
+          if (recursive && !isIgnoredDir(relPath)) await walk(join(dir, e.name), relPath);
+          continue;
+        }
+        if (!e.isFile() || !accept(relPath)) continue;
+        try {
+          out.push({ path: join(dir, e.name), mtimeMs: (await stat(join(dir, e.name))).mtimeMs });
+        } catch {
+          // Moved away between listing and stat: not a candidate any more.
+        }
+      }
+    };
+    await walk(root, '');
+    return out;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private async databaseOf(s: SourceRecord): Promise<DatabaseSource> {
+    let password: string | undefined;
+    if (typeof s.config.passwordRef === 'string') {
+      const secrets = this.secretStore();
+      const value = await secrets.get(s.config.passwordRef);
+      if (value === null) {
+        throw new SourceServiceError('secrets', `The password of source "${s.name}" was not found in ${secrets.describe(s.config.passwordRef)}. Remove the source and add it again with its password.`);
+      }
+      password = value;
+    }
+    return this.openDatabase(s.config, password);
+  }
+
+  private openDatabase(config: Record<string, unknown>, password: string | undefined): DatabaseSource {
+    try {
+      return createDatabaseSource({ ...config, ...(password ? { password } : {}) });
+    } catch (err) {
+      throw toServiceError(err, 'The database settings are not usable');
+    }
+  }
+
+  private freeName(raw: string): string {
+    const name = raw.trim();
+    if (!name) throw new SourceServiceError('invalid', 'The source needs a name.');
+    const clash = this.store.sources.get(name);
+    if (clash && clash.name === name) throw new SourceServiceError('conflict', `A source called "${name}" already exists. Choose another name.`);
+    return name;
+  }
+
+  private newId(name: string): string {
+    return uniqueId(name, (id) => this.store.sources.get(id) !== null);
+  }
+
+  private insert(name: string, kind: 'folder' | 'database', config: Record<string, unknown>, id = this.newId(name), status = 'idle'): SourceRecord {
+    const record: SourceRecord = {
+      id,
+      name,
+      kind,
+      config,
+      paused: false,
+      sandbox: false,
+      status,
+      statusMessage: null,
+      createdAt: this.clock.now().toISOString(),
+    };
+    this.store.sources.insert(record);
+    return record;
+  }
+
+  private changed(id: string): SourceInfo {
+    const info = this.info(this.get(id));
+    this.deps.onChanged?.(info);
+    return info;
+  }
+
+  private secretStore(): SecretStore {
+    try {
+      return this.deps.secrets();
+    } catch (err) {
+      throw new SourceServiceError('secrets', err instanceof Error ? err.message : String(err));
+    }
+  }
+}
+
+export function readerOptions(s: SourceRecord): OpenReaderOptions {
+  const pick: Record<string, unknown> = {};
+  for (const k of READER_KEYS) if (s.config[k] !== undefined) pick[k] = s.config[k];
+  return pick as OpenReaderOptions;
+}
+
+function patternsOf(s: SourceRecord): string[] {
+  const p = asStrings(s.config.include);
+  return p.length ? p : DEFAULT_INCLUDE;
+}
+
+function asStrings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('..');
+}
+
+async function assertReadableDir(path: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new SourceServiceError('invalid', `The folder ${path} does not exist. Check the path, or connect the drive or share it is on.`);
+  }
+  if (!info.isDirectory()) throw new SourceServiceError('invalid', `${path} is a file, not a folder. Give the folder the files are saved in.`);
+  try {
+    await access(path, fsConstants.R_OK | fsConstants.X_OK);
+  } catch {
+    throw new SourceServiceError('invalid', `The folder ${path} cannot be read by this user. Give the agent's user read access to it.`);
+  }
+}
+
+function describeDatabase(c: Record<string, unknown>): string {
+  const what = c.table ? `table ${String(c.schema ? `${String(c.schema)}.` : '')}${String(c.table)}` : 'query';
+  if (c.kind === 'sqlite') return `sqlite:${String(c.file)} (${what})`;
+  const user = c.user ? `${String(c.user)}@` : '';
+  const port = c.port ? `:${String(c.port)}` : '';
+  return `${String(c.kind)}://${user}${String(c.host ?? 'localhost')}${port}/${String(c.database)} (${what})`;
+}
+
+function toServiceError(err: unknown, prefix: string): SourceServiceError {
+  if (err instanceof SourceServiceError) return err;
+  if (err instanceof DatabaseSourceError) return new SourceServiceError(err.code === 'CONFIG_INVALID' || err.code === 'QUERY_NOT_READ_ONLY' || err.code === 'IDENTIFIER_INVALID' ? 'invalid' : 'source', `${prefix}: ${err.message}`);
+  if (err instanceof SourceFileError) return new SourceServiceError('source', err.message);
+  return new SourceServiceError('source', `${prefix}: ${err instanceof Error ? err.message : String(err)}`);
+}

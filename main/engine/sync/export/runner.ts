@@ -1,0 +1,95 @@
+/**
+ * One export run: platform adapter (paged async iterable) → writer. Incremental by the job's
+ * updated-since cursor: the run receives the saved cursor and returns the newest updatedAt it saw;
+ * the caller saves that only after success, so a failed run is simply repeated.
+ */
+import type { Logger } from 'pino';
+import type { PlatformAdapter, RequestLogEntry } from '../../platforms/types';
+import { ExportError } from './errors';
+import { createWriter, type ExportDestination, type WriterOptions } from './writers';
+import type { ExportWriter, WriterOutput } from './writers/types';
+
+export interface ExportProgress {
+  rows: number;
+  bytes: number;
+}
+
+export interface RunExportOptions {
+  adapter: Pick<PlatformAdapter, 'exportStream'>;
+  dataset: string;
+  /** Adapter-specific query parameters (e.g. granularity). */
+  params?: Record<string, string>;
+  /** The cursor saved by the previous successful run, or null for a full export. */
+  updatedSince: string | null;
+  destination: ExportDestination;
+  writerOptions?: WriterOptions;
+  /** Job name for the `{job}` file name token. */
+  job?: string | null;
+  now?: Date;
+  signal?: AbortSignal;
+  onProgress?: (p: ExportProgress) => void;
+  /** Rows between progress events (default 500); one more is always sent at the end. */
+  progressEvery?: number;
+  onRequest?: (entry: RequestLogEntry) => void;
+  logger?: Logger;
+}
+
+export interface ExportResult {
+  rows: number;
+  bytes: number;
+  /** Newest updatedAt seen, or the incoming cursor when no row carried a newer one. */
+  newCursor: string | null;
+  output: WriterOutput;
+}
+
+export async function runExport(o: RunExportOptions): Promise<ExportResult> {
+  const writer = await createWriter(o.destination, { dataset: o.dataset, job: o.job, now: o.now }, o.writerOptions);
+  let cursor = o.updatedSince;
+  const every = Math.max(1, o.progressEvery ?? 500);
+  let rows = 0;
+  try {
+    o.signal?.throwIfAborted();
+    const stream = o.adapter.exportStream({ dataset: o.dataset, updatedSince: o.updatedSince, params: o.params }, { signal: o.signal, onRequest: o.onRequest });
+    for await (const item of stream) {
+      o.signal?.throwIfAborted();
+      await writer.write(item.row);
+      rows++;
+      if (item.updatedAt !== null && isLater(item.updatedAt, cursor)) cursor = item.updatedAt;
+      if (rows % every === 0) o.onProgress?.(writer.progress());
+    }
+    o.signal?.throwIfAborted();
+    const output = await writer.finish();
+    o.onProgress?.({ rows: output.rows, bytes: output.bytes });
+    o.logger?.info({ dataset: o.dataset, rows: output.rows, bytes: output.bytes, cursor }, 'export finished');
+    return { rows: output.rows, bytes: output.bytes, newCursor: cursor, output };
+  } catch (err) {
+    throw await failed(o, writer, rows, err);
+  }
+}
+
+async function failed(o: RunExportOptions, writer: ExportWriter, rows: number, err: unknown): Promise<ExportError> {
+  let cleanup = '';
+  try {
+    await writer.abort();
+  } catch (e) {
+    cleanup = ` Cleaning up also failed: ${e instanceof Error ? e.message : String(e)}.`;
+  }
+  const left =
+    o.destination.kind === 'folder'
+      ? 'No file was left behind.'
+      : `Batches already committed to table "${o.destination.table}" stay (they are upserts by key and the next run writes them again).`;
+  const cancelled = o.signal?.aborted === true;
+  const cause = cancelled ? 'it was cancelled' : err instanceof Error ? err.message : String(err);
+  const msg = `Export of dataset "${o.dataset}" stopped after ${rows} row${rows === 1 ? '' : 's'}: ${cause}. ${left} The cursor was not advanced.${cleanup}`;
+  o.logger?.warn({ dataset: o.dataset, rows, code: cancelled ? 'export_cancelled' : 'export_failed' }, 'export failed');
+  return new ExportError(cancelled ? 'export_cancelled' : 'export_failed', msg, { cause: err });
+}
+
+/** updatedAt values are ISO timestamps; compare as instants, falling back to text for anything else. */
+export function isLater(candidate: string, current: string | null): boolean {
+  if (current === null) return true;
+  const a = Date.parse(candidate);
+  const b = Date.parse(current);
+  if (Number.isNaN(a) || Number.isNaN(b) || a === b) return candidate > current;
+  return a > b;
+}

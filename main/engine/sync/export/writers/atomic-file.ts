@@ -1,0 +1,118 @@
+/**
+ * A file that appears under its final name only when complete: bytes go to `.<name>.partial` in
+ * the same folder (same file system, so the rename is atomic), are flushed to disk, and then the
+ * temp file is renamed over the final name. A reader polling the folder sees either nothing or the
+ * whole file.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { lstat, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ExportError } from '../errors';
+
+export class AtomicFile {
+  private closed = false;
+
+  private constructor(
+    readonly finalPath: string,
+    readonly tempPath: string,
+    readonly stream: WriteStream,
+  ) {}
+
+  static async create(folder: string, name: string): Promise<AtomicFile> {
+    if (name !== basename(name) || name === '.' || name === '..' || name.includes('\0')) {
+      throw new ExportError('unsafe_destination', `"${name}" is not a plain file name; an export may only write inside its destination folder.`);
+    }
+    let dir: string;
+    try {
+      dir = await realpath(folder);
+      if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
+    } catch {
+      throw new ExportError('destination_failed', `The destination folder "${folder}" does not exist or is not a folder. Create it or choose another one.`);
+    }
+    const finalPath = join(dir, name);
+    const tempPath = join(dir, `.${name}.partial`);
+    if (dirname(finalPath) !== dir) throw new ExportError('unsafe_destination', `"${name}" would leave the destination folder "${folder}".`);
+    await refuseLinkOrFolder(finalPath);
+    // A temp file left by a crashed run is ours to replace; unlink never follows a symlink.
+    await unlink(tempPath).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    // 'wx' = O_CREAT|O_EXCL: fails rather than follow a symlink planted at the temp name.
+    const stream = createWriteStream(tempPath, { flags: 'wx', mode: 0o644, flush: true });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', (e) =>
+        reject(new ExportError('destination_failed', `Cannot create "${tempPath}": ${(e as NodeJS.ErrnoException).code ?? e.message}. Check that the folder is writable.`, { cause: e })),
+      );
+    });
+    return new AtomicFile(finalPath, tempPath, stream);
+  }
+
+  get bytes(): number {
+    return this.stream.bytesWritten + this.stream.writableLength;
+  }
+
+  /** Writes respecting backpressure. */
+  async write(chunk: string | Buffer): Promise<void> {
+    if (!this.stream.write(chunk)) await waitDrain(this.stream);
+  }
+
+  /** Ends the stream (if the caller did not), waits until the data is on disk, renames into place. */
+  async commit(): Promise<{ path: string; bytes: number }> {
+    await this.close();
+    await refuseLinkOrFolder(this.finalPath);
+    await rename(this.tempPath, this.finalPath);
+    const bytes = (await stat(this.finalPath)).size;
+    return { path: this.finalPath, bytes };
+  }
+
+  /** Waits until the stream is closed (after its end() was called by us or by a library piping into it). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const s = this.stream;
+    if (!s.closed) {
+      await new Promise<void>((resolve, reject) => {
+        s.once('close', () => resolve());
+        s.once('error', reject);
+        if (!s.writableEnded) s.end();
+      });
+    }
+    this.closed = true;
+  }
+
+  async discard(): Promise<void> {
+    this.stream.destroy();
+    if (!this.stream.closed) await new Promise<void>((r) => this.stream.once('close', () => r()));
+    this.closed = true;
+    await unlink(this.tempPath).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
+}
+
+async function refuseLinkOrFolder(path: string): Promise<void> {
+  const st = await lstat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (st === null) return;
+  if (st.isSymbolicLink()) {
+    throw new ExportError('unsafe_destination', `"${path}" is a symbolic link; the export never writes through links. Remove it or choose another file name.`);
+  }
+  if (!st.isFile()) throw new ExportError('unsafe_destination', `"${path}" exists and is not a regular file. Choose another file name.`);
+}
+
+function waitDrain(s: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      s.off('error', onError);
+      resolve();
+    };
+    const onError = (e: Error) => {
+      s.off('drain', onDrain);
+      reject(e);
+    };
+    s.once('drain', onDrain);
+    s.once('error', onError);
+  });
+}

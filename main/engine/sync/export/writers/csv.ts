@@ -1,0 +1,75 @@
+import { pipeline } from 'node:stream/promises';
+import { stringify, type Stringifier } from 'csv-stringify';
+import { neutraliseCell } from '../../../csv-safety';
+import type { FlatValue } from '../flatten';
+import { AtomicFile } from './atomic-file';
+import { TabularFileWriter } from './tabular-file';
+import type { ExportWriter, TabularOptions, FileOutput } from './types';
+
+export interface CsvWriterOptions extends TabularOptions {
+  delimiter?: string;
+  /** A UTF-8 byte order mark so Excel opens non-ASCII text correctly; default true. */
+  bom?: boolean;
+}
+
+/** Every text cell goes through neutraliseCell: a spreadsheet must never run a cell as a formula. */
+export function csvCell(v: FlatValue): string {
+  if (v === null) return '';
+  if (typeof v === 'string') return neutraliseCell(v);
+  return String(v);
+}
+
+export class CsvWriter extends TabularFileWriter implements ExportWriter {
+  private constructor(
+    private readonly file: AtomicFile,
+    private readonly csv: Stringifier,
+    private readonly piped: Promise<void>,
+    opts: CsvWriterOptions,
+  ) {
+    super(opts);
+  }
+
+  static async create(folder: string, name: string, opts: CsvWriterOptions = {}): Promise<CsvWriter> {
+    const file = await AtomicFile.create(folder, name);
+    const csv = stringify({ delimiter: opts.delimiter ?? ',', bom: opts.bom ?? true, record_delimiter: 'unix' });
+    // The pipeline ends the file only after the stringifier has flushed its last record.
+    const piped = pipeline(csv, file.stream);
+    piped.catch(() => undefined); // observed in finish()/abort(); avoids an unhandled rejection meanwhile
+    return new CsvWriter(file, csv, piped, opts);
+  }
+
+  protected emitHeader(header: string[]): Promise<void> {
+    return this.push(header.map((h) => neutraliseCell(h)));
+  }
+
+  protected emitRow(values: FlatValue[]): Promise<void> {
+    return this.push(values.map(csvCell));
+  }
+
+  private async push(cells: string[]): Promise<void> {
+    if (!this.csv.write(cells)) {
+      await new Promise<void>((resolve, reject) => {
+        this.csv.once('drain', resolve);
+        this.csv.once('error', reject);
+      });
+    }
+  }
+
+  async finish(): Promise<FileOutput> {
+    await this.endRows();
+    this.csv.end();
+    await this.piped;
+    const { path, bytes } = await this.file.commit();
+    return { kind: 'file', path, rows: this.rowCount, bytes };
+  }
+
+  async abort(): Promise<void> {
+    this.csv.destroy();
+    await this.piped.catch(() => undefined);
+    await this.file.discard();
+  }
+
+  progress() {
+    return { rows: this.rowCount, bytes: this.file.bytes };
+  }
+}

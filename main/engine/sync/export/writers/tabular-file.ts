@@ -1,0 +1,34 @@
+/**
+ * Shared part of the file formats with a header row (CSV, XLSX): flatten each row, let the
+ * HeaderPlanner decide the columns, and hand whole header/value rows to the format.
+ */
+import { flattenRow, HeaderPlanner, type FlatValue } from '../flatten';
+import type { TabularOptions } from './types';
+
+export abstract class TabularFileWriter {
+  private readonly planner: HeaderPlanner;
+  protected rowCount = 0;
+
+  constructor(protected readonly tabular: TabularOptions) {
+    this.planner = new HeaderPlanner(tabular.headerWindow ?? 1000);
+  }
+
+  protected abstract emitHeader(header: string[]): Promise<void>;
+  protected abstract emitRow(values: FlatValue[]): Promise<void>;
+
+  async write(row: Record<string, unknown>): Promise<void> {
+    const out = this.planner.push(flattenRow(row, this.tabular));
+    this.rowCount++;
+    await this.drain(out);
+  }
+
+  protected async endRows(): Promise<void> {
+    await this.drain(this.planner.end());
+  }
+
+  private async drain(out: { header: string[] | null; rows: FlatValue[][] }): Promise<void> {
+    // An export without rows has no columns; an empty header line would read as one blank record.
+    if (out.header !== null && out.header.length > 0) await this.emitHeader(out.header);
+    for (const r of out.rows) await this.emitRow(r);
+  }
+}

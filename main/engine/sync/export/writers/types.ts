@@ -1,0 +1,37 @@
+import type { FlattenOptions } from '../flatten';
+
+/** What a finished writer produced: a file in a folder or rows upserted into a table. */
+export interface FileOutput {
+  kind: 'file';
+  path: string;
+  rows: number;
+  bytes: number;
+}
+export interface TableOutput {
+  kind: 'table';
+  table: string;
+  rows: number;
+  /** UTF-8 bytes of the values bound into the table. */
+  bytes: number;
+}
+export type WriterOutput = FileOutput | TableOutput;
+
+/**
+ * Every destination implements this. write() is called once per exported row (nested as the
+ * platform sent it; the writer flattens if its format needs it), finish() makes the result
+ * visible, abort() leaves nothing half-written behind.
+ */
+export interface ExportWriter {
+  write(row: Record<string, unknown>): Promise<void>;
+  finish(): Promise<WriterOutput>;
+  abort(): Promise<void>;
+  /** Rows accepted so far and bytes produced so far, for progress events. */
+  progress(): { rows: number; bytes: number };
+}
+
+export type FileFormat = 'csv' | 'xlsx' | 'json' | 'ndjson';
+
+export interface TabularOptions extends FlattenOptions {
+  /** Rows held back to decide a file's header (see HeaderPlanner); default 1000. */
+  headerWindow?: number;
+}

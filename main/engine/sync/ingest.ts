@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue, type MappingProfile } from '../../../shared/mapping';
+import type { RowError, RunCounts, RunStatus, SourceRow, SubmissionOp } from '../../../shared/domain';
+import type { AdapterContext, PlatformAdapter } from '../platforms/types';
+import type { Store } from '../store';
+import { emptyTally, sendOutboxBatch, type BatchTally, type OutboxOp } from './outbox-sender';
+import { Staging } from './staging';
+
+export interface IngestOptions {
+  /** The source holds the full dataset: keys that vanished from it are deleted on the platform. */
+  mirror: boolean;
+  /** Share of the ledger a run may delete before it stops and asks (0–1). */
+  maxDeleteShare: number;
+  /** A person confirmed the deletes of this run. */
+  confirmDeletes: boolean;
+  /** Send the valid rows of a file with rejected rows, or nothing from it. */
+  rejectPolicy: 'send-valid' | 'all-or-nothing';
+  batchSize: number;
+}
+
+export const defaultIngestOptions: IngestOptions = {
+  mirror: false,
+  maxDeleteShare: 0.5,
+  confirmDeletes: false,
+  rejectPolicy: 'send-valid',
+  batchSize: 500,
+};
+
+export interface IngestProgress {
+  read: number;
+  sent: number;
+  accepted: number;
+  rejected: number;
+  bytes: number;
+}
+
+export interface IngestInput {
+  store: Store;
+  now: () => Date;
+  jobId: string;
+  runId: number;
+  mappingId: string;
+  connectionId: string;
+  profile: MappingProfile;
+  adapter: PlatformAdapter;
+  catalogue: Catalogue;
+  headers: string[];
+  rows: AsyncIterable<SourceRow>;
+  bytesRead?: () => number;
+  options: IngestOptions;
+  ctx: AdapterContext;
+  event: (level: 'info' | 'warn' | 'error', message: string) => void;
+  progress: (p: IngestProgress) => void;
+  /** Row errors go to history as they are found, so memory stays flat with a million of them. */
+  rowErrors: (errors: RowError[]) => void;
+}
+
+export interface IngestResult {
+  status: RunStatus;
+  counts: RunCounts;
+  error: string | null;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Resends batches a previous run wrote to the outbox but never saw answered. Runs first, so
+ * the ledger is complete before this run diffs against it.
+ */
+export async function resendPending(input: Pick<IngestInput, 'store' | 'adapter' | 'jobId' | 'mappingId' | 'connectionId' | 'runId' | 'now' | 'ctx' | 'event'>): Promise<BatchTally> {
+  const total = emptyTally();
+  const pending = input.store.outbox.pending(input.jobId);
+  if (!pending.length) return total;
+  input.event('info', `Resending ${pending.length} batch(es) left unanswered by an earlier run, with their original idempotency keys.`);
+  for (const batch of pending) {
+    const t = await sendOutboxBatch(input.store, input.adapter, batch, { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() }, input.ctx);
+    addTally(total, t);
+  }
+  return total;
+}
+
+function addTally(into: BatchTally, t: BatchTally): void {
+  into.created += t.created;
+  into.updated += t.updated;
+  into.deleted += t.deleted;
+  into.unchanged += t.unchanged;
+  into.rejected += t.rejected;
+  into.errors.push(...t.errors);
+}
+
+/**
+ * The ingest pipeline of DESIGN.md: rows → mapping → validation → staging → ledger diff →
+ * outbox → platform → ledger + history. Nothing is sent until the whole source has been read,
+ * so a file that turns out to be broken at line 90,000 sends nothing.
+ */
+export async function runIngest(input: IngestInput): Promise<IngestResult> {
+  const { store, options } = input;
+  const counts: RunCounts = { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
+  const progress: IngestProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, bytes: 0 };
+  const report = () => {
+    progress.read = counts.read;
+    progress.rejected = counts.rejected;
+    progress.bytes = input.bytesRead?.() ?? 0;
+    input.progress({ ...progress });
+  };
+  const applyTally = (t: BatchTally) => {
+    counts.created += t.created;
+    counts.updated += t.updated;
+    counts.deleted += t.deleted;
+    counts.unchanged += t.unchanged;
+    counts.rejected += t.rejected;
+    progress.accepted += t.created + t.updated + t.deleted + t.unchanged;
+    if (t.errors.length) input.rowErrors(t.errors);
+  };
+
+  applyTally(await resendPending(input));
+
+  const drift = detectDrift(input.profile, input.headers);
+  if (drift.missing.length || drift.renamed.length || drift.added.length) {
+    const message = describeDrift(drift);
+    input.event('warn', message);
+    return { status: 'needs_attention', counts, error: message };
+  }
+
+  // 1. Read, map, validate, stage.
+  const staging = new Staging(store.db, input.runId);
+  const validateOpts = { now: input.now() };
+  let held = 0;
+  let lastReport = Date.now();
+  try {
+    for await (const row of input.rows) {
+      input.ctx.signal?.throwIfAborted();
+      counts.read++;
+      const applied = applyProfile(input.profile, row, input.catalogue);
+      const errors: RowError[] = [...applied.errors];
+      held += applied.held.length;
+      for (const h of applied.held) {
+        errors.push({ line: h.line, column: h.column, value: h.value, reason: `'${h.value}' is not mapped to a platform ${h.kind} yet. Map it in the mapping's ${h.kind === 'entity' ? 'Entities' : 'Columns'} step; the row is held until then.` });
+      }
+      for (const m of applied.records) {
+        const problems = validateRecord(m, input.catalogue, validateOpts);
+        if (problems.length) {
+          errors.push(...problems);
+          continue;
+        }
+        staging.add({ naturalKey: m.naturalKey, line: m.line, valueColumn: m.source.valueColumn, record: m.record, hash: sha256(canonicalRecord(m.record)) });
+      }
+      if (errors.length) {
+        counts.rejected += errors.length;
+        input.rowErrors(errors);
+      }
+      if (Date.now() - lastReport > 250) {
+        lastReport = Date.now();
+        report();
+      }
+    }
+    staging.flush();
+    report();
+
+    // 2. Duplicate natural keys: every line of a duplicated key is reported, none is sent.
+    const dupKeys = new Set<string>();
+    const dupErrors: RowError[] = [];
+    for (const d of staging.duplicates()) {
+      dupKeys.add(d.naturalKey);
+      dupErrors.push({
+        line: d.line,
+        column: d.valueColumn,
+        value: null,
+        reason: `The same metric, site and period also appears on line${d.others.length > 1 ? 's' : ''} ${d.others.join(', ')}. Keep one of them; none was sent.`,
+      });
+    }
+    if (dupErrors.length) {
+      counts.rejected += dupErrors.length;
+      input.rowErrors(dupErrors);
+      staging.dropKeys(dupKeys);
+    }
+
+    if (counts.rejected > 0 && options.rejectPolicy === 'all-or-nothing') {
+      const message = `${counts.rejected} row(s) were rejected and this job sends nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
+      input.event('warn', message);
+      return { status: 'failed', counts, error: message };
+    }
+    if (held > 0) input.event('warn', `${held} value(s) use site or metric codes that are not mapped yet; those rows are held.`);
+
+    // 3. Mirror deletes, with the safety limit.
+    const ledgerSize = store.ledger.count(input.mappingId);
+    const toDelete = options.mirror ? staging.countVanished(input.mappingId) : 0;
+    if (toDelete > 0 && ledgerSize > 0 && toDelete / ledgerSize > options.maxDeleteShare && !options.confirmDeletes) {
+      const message = `This run would delete ${toDelete} of the ${ledgerSize} values on the platform (more than ${Math.round(options.maxDeleteShare * 100)}%). Nothing was sent. If the source really lost those rows, run the job again and confirm the deletes.`;
+      input.event('warn', message);
+      return { status: 'needs_attention', counts, error: message };
+    }
+
+    // 4. Diff against the ledger and send in durable batches.
+    let ops: OutboxOp[] = [];
+    let batchNo = 0;
+    const flushBatch = async () => {
+      if (!ops.length) return;
+      const batch = store.outbox.add({
+        jobId: input.jobId,
+        runId: input.runId,
+        idempotencyKey: `${input.jobId}:${input.runId}:${++batchNo}`,
+        ops,
+        createdAt: input.now().toISOString(),
+      });
+      progress.sent += ops.length;
+      ops = [];
+      applyTally(await sendOutboxBatch(store, input.adapter, batch, { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() }, input.ctx));
+      report();
+    };
+    for (const d of staging.diff(input.mappingId)) {
+      if (d.ledgerHash !== null && d.ledgerHash === d.hash) {
+        counts.unchanged++;
+        continue;
+      }
+      const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
+      ops.push({ op, hash: d.hash, line: d.line });
+      if (ops.length >= options.batchSize) await flushBatch();
+    }
+    if (options.mirror) {
+      for (const v of staging.vanished(input.mappingId)) {
+        if (!v.remoteId) {
+          store.ledger.delete(input.mappingId, v.naturalKey);
+          continue;
+        }
+        ops.push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null });
+        if (ops.length >= options.batchSize) await flushBatch();
+      }
+    }
+    await flushBatch();
+    staging.clear();
+    report();
+    const status: RunStatus = counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
+    return { status, counts, error: null };
+  } catch (err) {
+    staging.flush();
+    throw err;
+  }
+}

@@ -1,0 +1,313 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { RunSummary } from '../../../shared/api';
+import { JobConfig } from '../../../shared/jobs';
+import { parseProfile, type Catalogue } from '../../../shared/mapping';
+import type { RowError, RunTrigger, SourceRow } from '../../../shared/domain';
+import type { ConnectionService } from '../connections';
+import type { Engine } from '../engine';
+import { createAdapter, type ClosableAdapter } from '../platforms/factory';
+import { PlatformError } from '../platforms/errors';
+import type { AdapterContext } from '../platforms/types';
+import { createDatabaseSource } from '../sources/database';
+import { disposeFileIn } from '../sources/folder';
+import { openReader } from '../sources/readers';
+import type { JobRecord, SourceRecord } from '../store';
+import { runExport, type ExportDestination } from './export';
+import { defaultIngestOptions, runIngest, type IngestResult } from './ingest';
+
+export interface RunRequest {
+  jobId: string;
+  trigger: RunTrigger;
+  /** For file-triggered runs: the file that arrived (already known to be fully written). */
+  file?: { path: string; sha256: string; size: number };
+  confirmDeletes?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Thrown for problems with the job's own set-up, before any run row exists. */
+export class JobSetupError extends Error {}
+
+/**
+ * Runs one job once and records everything in history: the run row, its events, its row
+ * errors, the requests and retries it took, and what happened to its file.
+ */
+export class JobRunner {
+  constructor(
+    private readonly engine: Engine,
+    private readonly connections: ConnectionService,
+  ) {}
+
+  async run(req: RunRequest): Promise<RunSummary> {
+    const { store } = this.engine;
+    const job = store.jobs.get(req.jobId);
+    if (!job) throw new JobSetupError(`There is no job "${req.jobId}".`);
+    const now = () => this.engine.clock.now();
+    const run = store.runs.create({ jobId: job.id, jobName: job.name, trigger: req.trigger, startedAt: now().toISOString(), file: req.file?.path ?? null, watermarkFrom: job.cursor });
+    this.engine.events.emit('run.started', run);
+    const event = (level: 'info' | 'warn' | 'error', message: string) => store.runs.addEvent(run.id, now().toISOString(), level, message);
+    let requests = 0;
+    let retries = 0;
+    const ctx: AdapterContext = {
+      signal: req.signal,
+      onRequest: (e) => {
+        requests++;
+        if (e.attempt > 1) retries++;
+      },
+    };
+    const started = Date.now();
+    let adapter: ClosableAdapter | null = null;
+    let result: IngestResult & { bytes?: number; watermarkTo?: string | null; serviceAccount?: string | null } = {
+      status: 'failed',
+      counts: { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 },
+      error: null,
+    };
+    const errorsForFile: RowError[] = [];
+    try {
+      const config = JobConfig.parse(job.config);
+      const connection = await this.connections.config(job.connectionId);
+      adapter = createAdapter(connection, { logger: this.engine.logger, platform: connection.options });
+      event('info', `Run started (${req.trigger}) as service account ${connection.clientId}.`);
+      if (job.type === 'export') {
+        result = await this.runExport(job, config, adapter, ctx, event);
+      } else {
+        result = await this.runIngestJob(job, config, adapter, ctx, req, run.id, event, (errors) => {
+          store.runs.addErrors(run.id, errors);
+          if (errorsForFile.length < 100_000) errorsForFile.push(...errors.slice(0, 100_000 - errorsForFile.length));
+        }, (p, totalBytes) => {
+          const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+          const rate = p.read / seconds;
+          this.engine.events.emit('run.progress', {
+            runId: run.id,
+            jobId: job.id,
+            read: p.read,
+            sent: p.sent,
+            accepted: p.accepted,
+            rejected: p.rejected,
+            bytes: p.bytes,
+            totalBytes,
+            rowsPerSecond: Math.round(rate),
+            etaSeconds: totalBytes && p.bytes > 0 ? Math.max(0, Math.round(((totalBytes - p.bytes) / p.bytes) * seconds)) : null,
+          });
+        });
+      }
+      result.serviceAccount = connection.clientId;
+      this.connections.markUsed(job.connectionId);
+    } catch (err) {
+      const message = describeFailure(err);
+      event('error', message);
+      result = { ...result, status: req.signal?.aborted ? 'interrupted' : 'failed', error: message };
+      this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), jobId: job.id, runId: run.id }, 'run failed');
+    } finally {
+      await adapter?.close().catch(() => undefined);
+    }
+
+    if (req.file) await this.disposeFile(job, req.file, result, run.id, errorsForFile, event);
+    const finished = store.runs.update(run.id, {
+      ...result.counts,
+      status: result.status,
+      error: result.error,
+      finishedAt: now().toISOString(),
+      requests,
+      retries,
+      bytes: result.bytes ?? req.file?.size ?? 0,
+      serviceAccount: result.serviceAccount ?? null,
+      watermarkTo: result.watermarkTo ?? null,
+    });
+    event(result.status === 'failed' ? 'error' : 'info', `Run finished: ${finished.status.replace(/_/g, ' ')}.`);
+    this.engine.events.emit('run.finished', finished);
+    return finished;
+  }
+
+  private async runIngestJob(
+    job: JobRecord,
+    config: JobConfig,
+    adapter: ClosableAdapter,
+    ctx: AdapterContext,
+    req: RunRequest,
+    runId: number,
+    event: (level: 'info' | 'warn' | 'error', message: string) => void,
+    rowErrors: (errors: RowError[]) => void,
+    progress: (p: { read: number; sent: number; accepted: number; rejected: number; bytes: number }, totalBytes: number | null) => void,
+  ): Promise<IngestResult & { bytes?: number; watermarkTo?: string | null }> {
+    const { store } = this.engine;
+    if (!job.mappingId || !job.sourceId) throw new JobSetupError(`The job "${job.name}" has no source or mapping; edit the job to choose them.`);
+    const mapping = store.mappings.get(job.mappingId);
+    if (!mapping) throw new JobSetupError(`The mapping of job "${job.name}" no longer exists; edit the job to choose one.`);
+    const source = store.sources.get(job.sourceId);
+    if (!source) throw new JobSetupError(`The source of job "${job.name}" no longer exists.`);
+    const profile = parseProfile(mapping.profile);
+    if (!adapter.ingestRecords) throw new JobSetupError(`The ${adapter.kind} platform takes files, not records: this job needs a file-upload target.`);
+    const catalogue: Catalogue = { metrics: await adapter.listMetrics(ctx), entities: await adapter.listEntities(ctx) };
+    const settings = { ...defaultIngestOptions, ...(config.ingest ?? {}), confirmDeletes: req.confirmDeletes ?? false };
+    const base = {
+      store,
+      now: () => this.engine.clock.now(),
+      jobId: job.id,
+      runId,
+      mappingId: mapping.id,
+      connectionId: job.connectionId,
+      profile,
+      adapter,
+      catalogue,
+      options: settings,
+      ctx,
+      event,
+      rowErrors,
+    };
+
+    if (source.kind === 'folder') {
+      if (!req.file) {
+        event('info', 'Manual and scheduled runs of a folder job send only what is waiting in the outbox; files are taken as they arrive.');
+        const r = await runIngest({ ...base, headers: profile.headerFingerprint?.headers ?? [], rows: emptyRows(), progress: (p) => progress(p, null) });
+        return r;
+      }
+      const sourceOpts = readerOptions(source);
+      const reader = await openReader(req.file.path, sourceOpts);
+      try {
+        const totalBytes = (await stat(req.file.path)).size;
+        let readRows = 0;
+        event('info', `Reading ${basename(req.file.path)} (${reader.info.format}${reader.info.encoding ? `, ${reader.info.encoding}` : ''}${reader.info.delimiter ? `, delimiter '${reader.info.delimiter === '\t' ? 'tab' : reader.info.delimiter}'` : ''}).`);
+        for (const w of reader.info.warnings.slice(0, 10)) event('warn', w);
+        const rows = (async function* () {
+          for await (const row of reader.rows()) {
+            readRows++;
+            yield row;
+          }
+        })();
+        const r = await runIngest({
+          ...base,
+          headers: reader.info.headers,
+          rows,
+          bytesRead: () => (readRows === 0 ? 0 : totalBytes),
+          progress: (p) => progress(p, totalBytes),
+        });
+        return { ...r, bytes: totalBytes };
+      } finally {
+        await reader.close();
+      }
+    }
+
+    // Database source: only rows past the saved watermark; it advances after the run is recorded.
+    const password = typeof source.config.passwordRef === 'string' ? await this.engine.secrets().get(source.config.passwordRef) : null;
+    const db = createDatabaseSource({ ...source.config, password: password ?? undefined });
+    try {
+      let watermark: string | null = job.cursor;
+      const rows = (async function* () {
+        for await (const row of db.read({ afterWatermark: job.cursor })) {
+          if (row.watermark !== null) watermark = row.watermark;
+          yield row as SourceRow;
+        }
+      })();
+      const headers = (await db.preview(1)).columns;
+      const r = await runIngest({ ...base, headers, rows, progress: (p) => progress(p, null) });
+      if (r.status === 'succeeded' || r.status === 'succeeded_with_rejections') {
+        if (watermark !== job.cursor) {
+          store.jobs.setCursor(job.id, watermark);
+          event('info', `Watermark advanced to ${watermark}.`);
+        }
+      }
+      return { ...r, watermarkTo: watermark };
+    } finally {
+      await db.close();
+    }
+  }
+
+  /** Platform dataset → folder or table, incremental by the job's updated-since cursor. */
+  private async runExport(
+    job: JobRecord,
+    config: JobConfig,
+    adapter: ClosableAdapter,
+    ctx: AdapterContext,
+    event: (level: 'info' | 'warn' | 'error', message: string) => void,
+  ): Promise<IngestResult & { bytes?: number; watermarkTo?: string | null }> {
+    const settings = config.export;
+    if (!settings) throw new JobSetupError(`The export job "${job.name}" has no dataset or destination; edit the job.`);
+    const d = settings.destination;
+    let destination: ExportDestination;
+    if (d.kind === 'folder') {
+      destination = { kind: 'folder', folder: d.path, format: d.format, fileNamePattern: d.fileName.includes('{ext}') ? d.fileName : `${d.fileName}.{ext}` };
+    } else {
+      const password = d.database === 'sqlite' ? undefined : ((await this.engine.secrets().get(`job:${job.id}:database`)) ?? undefined);
+      destination = {
+        kind: 'table',
+        table: d.table,
+        keyColumns: d.keyColumns,
+        connection:
+          d.database === 'sqlite'
+            ? { kind: 'sqlite', file: d.file ?? '' }
+            : { kind: d.database, host: d.host ?? '127.0.0.1', port: d.port ?? (d.database === 'postgres' ? 5432 : 3306), database: d.name ?? '', user: d.user ?? '', password },
+      };
+    }
+    event('info', `Exporting ${settings.dataset}${job.cursor ? ` updated after ${job.cursor}` : ' (everything)'}.`);
+    const result = await runExport({
+      adapter,
+      dataset: settings.dataset,
+      updatedSince: job.cursor,
+      destination,
+      writerOptions: { nested: settings.nested },
+      job: job.name,
+      now: this.engine.clock.now(),
+      signal: ctx.signal,
+      onRequest: ctx.onRequest,
+      logger: this.engine.logger,
+    });
+    const where = result.output.kind === 'file' ? result.output.path : `table ${result.output.table}`;
+    event('info', `Wrote ${result.rows} row(s) to ${where}.`);
+    // The cursor moves only now that every row is safely written.
+    if (result.newCursor !== job.cursor) this.engine.store.jobs.setCursor(job.id, result.newCursor);
+    return {
+      status: 'succeeded',
+      counts: { read: result.rows, created: result.rows, updated: 0, deleted: 0, unchanged: 0, rejected: 0 },
+      error: null,
+      bytes: result.bytes,
+      watermarkTo: result.newCursor,
+    };
+  }
+
+  private async disposeFile(
+    job: JobRecord,
+    file: { path: string; sha256: string; size: number },
+    result: IngestResult,
+    runId: number,
+    errors: RowError[],
+    event: (level: 'info' | 'warn' | 'error', message: string) => void,
+  ): Promise<void> {
+    const { store } = this.engine;
+    const source = job.sourceId ? store.sources.get(job.sourceId) : null;
+    if (!source || source.kind !== 'folder') return;
+    // A file that needs attention stays where it is: a person fixes the mapping, then it is retried.
+    if (result.status === 'needs_attention' || result.status === 'interrupted') {
+      store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'pending', runId });
+      return;
+    }
+    const outcome = result.status === 'failed' ? 'failed' : 'processed';
+    const policy = JobConfig.parse(job.config).ingest?.afterRun ?? 'move';
+    try {
+      const fileErrors = outcome === 'failed' && errors.length === 0 && result.error ? [{ line: null, column: null, value: null, reason: result.error }] : errors;
+      const moved = await disposeFileIn(String(source.config.path), file.path, outcome, policy, outcome === 'failed' ? fileErrors : []);
+      store.sources.recordFile(source.id, { path: moved.path ?? file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: outcome, runId });
+      if (moved.path && moved.path !== file.path) event('info', `Moved the file to ${moved.path}.`);
+      if (moved.errorsCsv) event('info', `Wrote the rejected rows to ${moved.errorsCsv}.`);
+    } catch (err) {
+      event('warn', `Could not move ${file.path} after the run: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+async function* emptyRows(): AsyncGenerator<SourceRow> {
+  // A run without a file still resends unanswered outbox batches.
+}
+
+function readerOptions(source: SourceRecord): Record<string, unknown> {
+  const c = source.config;
+  const pick: Record<string, unknown> = {};
+  for (const k of ['encoding', 'delimiter', 'headerRow', 'sheet', 'pointer', 'skipHiddenRows']) if (c[k] !== undefined) pick[k] = c[k];
+  return pick;
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof PlatformError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,92 @@
+import type { ItemResult, PlatformRecord, RowError, SubmissionOp } from '../../../shared/domain';
+import type { AdapterContext, PlatformAdapter } from '../platforms/types';
+import type { OutboxBatch, Store } from '../store';
+
+/** What the outbox stores per op: the op, plus what the ledger needs once the platform answers. */
+export interface OutboxOp {
+  op: SubmissionOp;
+  hash: string | null;
+  line: number | null;
+}
+
+export interface BatchTally {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  rejected: number;
+  errors: RowError[];
+}
+
+export const emptyTally = (): BatchTally => ({ created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0, errors: [] });
+
+/**
+ * Sends one durable batch and applies the per-item results to the ledger in the same
+ * transaction that marks the batch done. If the process dies after the platform answered but
+ * before that commit, the batch is still pending and is resent with the same idempotency key,
+ * which the platform answers from its replay store: the ledger ends the same either way.
+ */
+export async function sendOutboxBatch(
+  store: Store,
+  adapter: PlatformAdapter,
+  batch: OutboxBatch,
+  scope: { mappingId: string; connectionId: string; runId: number; now: () => string },
+  ctx: AdapterContext,
+): Promise<BatchTally> {
+  if (!adapter.ingestRecords) throw new Error(`The ${adapter.kind} platform does not accept records; use a file upload job instead.`);
+  const ops = batch.ops as OutboxOp[];
+  let results: ItemResult[];
+  try {
+    results = await adapter.ingestRecords(
+      ops.map((o) => o.op),
+      batch.idempotencyKey,
+      ctx,
+    );
+  } catch (err) {
+    store.outbox.recordAttempt(batch.id, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+  const byKey = new Map(results.map((r) => [r.key, r]));
+  const tally = emptyTally();
+  const at = scope.now();
+  store.transaction(() => {
+    for (const o of ops) {
+      const key = o.op.key;
+      const result = byKey.get(key);
+      if (!result) {
+        tally.rejected++;
+        tally.errors.push({ line: o.line, column: null, value: null, reason: 'The platform gave no result for this value; it will be sent again on the next run.' });
+        continue;
+      }
+      const record: PlatformRecord | null = o.op.op === 'delete' ? null : o.op.record;
+      switch (result.status) {
+        case 'created':
+        case 'updated':
+        case 'unchanged': {
+          tally[result.status]++;
+          const remoteId = result.remoteId ?? (o.op.op === 'update' ? o.op.remoteId : null);
+          if (record && o.hash) {
+            store.ledger.upsert({ mappingId: scope.mappingId, naturalKey: key, connectionId: scope.connectionId, remoteId, contentHash: o.hash, lastRunId: scope.runId, updatedAt: at });
+          }
+          break;
+        }
+        case 'deleted':
+          tally.deleted++;
+          store.ledger.delete(scope.mappingId, key);
+          break;
+        case 'rejected':
+          tally.rejected++;
+          tally.errors.push({
+            line: o.line,
+            column: null,
+            value: record ? String(record.value) : null,
+            reason: `The platform rejected this value: ${result.reason ?? 'no reason given'}.`,
+          });
+          break;
+      }
+    }
+    store.outbox.recordAttempt(batch.id, null);
+    store.outbox.markDone(batch.id, at);
+  });
+  return tally;
+}

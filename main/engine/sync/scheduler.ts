@@ -1,0 +1,103 @@
+import { CronExpressionParser } from 'cron-parser';
+import type { Clock } from '../store/clock';
+
+export interface ScheduledJob {
+  id: string;
+  schedule: string;
+  timezone: string;
+}
+
+export interface SchedulerOptions {
+  clock: Clock;
+  jobs: () => ScheduledJob[];
+  fire: (jobId: string, trigger: 'schedule' | 'catch-up') => void;
+  /** What to do with slots missed while asleep or stopped. */
+  catchUp: () => 'run-once' | 'skip';
+  /** The last slot handled per job, persisted so a restart knows what it missed. */
+  lastSlot: { get(jobId: string): number | null; set(jobId: string, slotMs: number): void };
+  tickMs?: number;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+export function validateCron(expr: string, timezone: string): string | null {
+  try {
+    CronExpressionParser.parse(expr, { tz: timezone, currentDate: new Date() }).next();
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+export function nextRuns(expr: string, timezone: string, from: Date, count: number): string[] {
+  const it = CronExpressionParser.parse(expr, { tz: timezone, currentDate: from });
+  return Array.from({ length: count }, () => it.next().toDate().toISOString());
+}
+
+/** The most recent slot at or before `at`, and the one before it. */
+function lastTwoSlots(expr: string, timezone: string, at: Date): [number, number] {
+  const it = CronExpressionParser.parse(expr, { tz: timezone, currentDate: new Date(at.getTime() + 1) });
+  const a = it.prev().toDate().getTime();
+  const b = it.prev().toDate().getTime();
+  return [a, b];
+}
+
+/**
+ * Wall-clock scheduler. Each tick asks every job for its latest cron slot at or before now; a
+ * slot newer than the last one handled fires once. If more than one slot was passed (the
+ * machine slept, the agent was stopped, the clock jumped forward) the job runs once as a
+ * catch-up, or not at all when catch-up is off. A clock that jumps backwards finds only slots
+ * already handled, so nothing runs twice. Time zones and DST come from cron-parser.
+ */
+export class Scheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private lastTick: number | null = null;
+  private readonly tickMs: number;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.tickMs = opts.tickMs ?? 1000;
+  }
+
+  start(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  tick(): void {
+    const now = this.opts.clock.now();
+    const nowMs = now.getTime();
+    if (this.lastTick !== null) {
+      const gap = nowMs - this.lastTick;
+      if (gap > this.tickMs * 5 + 5000) this.opts.log?.('clock jumped forward or the computer woke from sleep', { gapMs: gap });
+      else if (gap < -5000) this.opts.log?.('clock jumped backwards', { gapMs: gap });
+    }
+    this.lastTick = nowMs;
+    for (const job of this.opts.jobs()) {
+      let slots: [number, number];
+      try {
+        slots = lastTwoSlots(job.schedule, job.timezone, now);
+      } catch {
+        continue; // an invalid expression was refused when saved; ignore defensively
+      }
+      const [latest, previous] = slots;
+      const handled = this.opts.lastSlot.get(job.id);
+      if (handled === null) {
+        // First sight of this job: slots before it existed are not "missed".
+        this.opts.lastSlot.set(job.id, latest);
+        continue;
+      }
+      if (latest <= handled) continue;
+      this.opts.lastSlot.set(job.id, latest);
+      const missedMore = previous > handled;
+      const late = nowMs - latest > this.tickMs * 5 + 5000;
+      if (!missedMore && !late) this.opts.fire(job.id, 'schedule');
+      else if (this.opts.catchUp() === 'run-once') this.opts.fire(job.id, 'catch-up');
+      else this.opts.log?.('missed runs skipped (catch-up is off)', { jobId: job.id });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { useEffect, useReducer, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { ErrorState, Loading, PageHeader } from '../components/ui';
+import { errorText, wizardApi } from '../wizard/api';
+import { STEPS, initialState, reducer, stepProblems } from '../wizard/state';
+import { StepColumns } from '../wizard/StepColumns';
+import { StepPreview } from '../wizard/StepPreview';
+import { StepSave } from '../wizard/StepSave';
+import { StepSites } from '../wizard/StepSites';
+import { StepSource } from '../wizard/StepSource';
+import { StepStructure } from '../wizard/StepStructure';
+import { StepUnits } from '../wizard/StepUnits';
+
+const STEP_COMPONENTS = [StepSource, StepStructure, StepColumns, StepSites, StepUnits, StepPreview, StepSave];
+
+/** The mapping wizard: one reducer holds every step's state, so going back and forth loses nothing. */
+export function MappingWizard() {
+  const { mappingId } = useParams();
+  const [state, dispatch] = useReducer(reducer, initialState);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(!mappingId);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const firstRender = useRef(true);
+
+  // Editing: load the saved profile, then re-read the sample so headers and site codes show.
+  useEffect(() => {
+    if (!mappingId) return;
+    let cancelled = false;
+    (async () => {
+      try {
+        const got = await wizardApi.get(mappingId);
+        if (cancelled) return;
+        dispatch({ type: 'loaded', mappingId, version: got.info.version, profile: got.profile });
+        setLoaded(true);
+        const [suggested, catalogue] = await Promise.all([
+          wizardApi.suggest({ sourceId: got.profile.sourceId, connectionId: got.profile.connectionId }),
+          wizardApi.catalogue(got.profile.connectionId),
+        ]);
+        if (cancelled) return;
+        dispatch({ type: 'patch', patch: { catalogue, file: suggested.sample.file } });
+        dispatch({ type: 'suggested', sample: suggested.sample, suggestion: suggested.suggestion, draft: suggested.draft, keepEdits: true });
+      } catch (err) {
+        if (cancelled) return;
+        if (!loaded) setLoadError(errorText(err));
+        else dispatch({ type: 'error', step: 0, message: errorText(err) });
+        setLoaded(true);
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [mappingId]);
+
+  // Focus follows the step, so keyboard and screen-reader users land on the new step's heading.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    headingRef.current?.focus();
+  }, [state.step]);
+
+  if (loadError) return <ErrorState message={loadError} />;
+  if (!loaded) return <Loading what="the mapping" />;
+
+  const go = (step: number) => {
+    if (step > state.step) {
+      for (let s = state.step; s < step; s++) {
+        const p = stepProblems(state, s);
+        if (p.length) {
+          setProblems(p);
+          if (s !== state.step) dispatch({ type: 'goto', step: s });
+          return;
+        }
+      }
+    }
+    setProblems([]);
+    dispatch({ type: 'goto', step });
+  };
+
+  const Step = STEP_COMPONENTS[state.step]!;
+  const title = state.mappingId ? `Edit mapping${state.name ? `: ${state.name}` : ''}` : 'New mapping';
+  return (
+    <>
+      <PageHeader
+        title={title}
+        description="Tell the agent once how this file becomes platform values: which sites, metrics, periods and units."
+        actions={
+          <Link className="button" to="/mappings">
+            Cancel
+          </Link>
+        }
+      />
+      <div className="wizard">
+        <nav aria-label="Wizard steps" className="wizard-steps">
+          <ol>
+            {STEPS.map((label, i) => (
+              <li key={label} className={i === state.step ? 'current' : i < state.step ? 'done' : undefined}>
+                <button type="button" aria-current={i === state.step ? 'step' : undefined} onClick={() => go(i)} disabled={i > state.step + 1 && !state.sample}>
+                  <span className="wizard-step-num" aria-hidden="true">
+                    {i + 1}
+                  </span>
+                  {label}
+                </button>
+              </li>
+            ))}
+          </ol>
+        </nav>
+        <section className="card wizard-card" aria-labelledby="wizard-step-heading">
+          <h2 id="wizard-step-heading" ref={headingRef} tabIndex={-1} className="wizard-heading">
+            <span className="muted">
+              Step {state.step + 1} of {STEPS.length}:
+            </span>{' '}
+            {STEPS[state.step]}
+          </h2>
+          <Step state={state} dispatch={dispatch} />
+          {problems.length > 0 && (
+            <ul className="wizard-error" role="alert" aria-label="Before you continue">
+              {problems.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+          )}
+          <div className="wizard-nav">
+            <button type="button" className="button" onClick={() => go(state.step - 1)} disabled={state.step === 0}>
+              Back
+            </button>
+            {state.step < STEPS.length - 1 && (
+              <button type="button" className="button primary" onClick={() => go(state.step + 1)}>
+                Next: {STEPS[state.step + 1]}
+              </button>
+            )}
+          </div>
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,102 @@
+import { Badge } from '../components/ui';
+import { ROLE_LABELS, confidenceTone, metricName, metricOptions } from './labels';
+import { Picker } from './Picker';
+import type { StepProps } from './step';
+import type { ColumnRole } from './types';
+
+const ROLES = Object.keys(ROLE_LABELS) as ColumnRole[];
+
+/** Step 3: what each column is, with the agent's suggestion and its reason next to it. */
+export function StepColumns({ state, dispatch }: StepProps) {
+  const metrics = state.catalogue?.metrics ?? [];
+  const options = metricOptions(metrics);
+  const suggestions = new Map((state.suggestion?.columns ?? []).map((c) => [c.column, c]));
+  const perMetric = state.shape === 'wide' && state.wideKind === 'per-metric';
+  const hasMetricColumn = Object.values(state.roles).includes('metric');
+  const sampleOf = (column: string) => {
+    const seen: string[] = [];
+    for (const r of state.sample?.rows ?? []) {
+      const v = r.cells[column];
+      if (v !== null && v !== undefined && String(v).trim() && !seen.includes(String(v))) seen.push(String(v));
+      if (seen.length >= 3) break;
+    }
+    return seen.join(', ');
+  };
+
+  return (
+    <div className="wizard-step-body">
+      {!perMetric && !hasMetricColumn && (
+        <div className="wizard-panel">
+          <Picker
+            label={state.shape === 'wide' ? 'Metric of every value column' : 'Metric of the values'}
+            options={options}
+            value={state.fixedMetricId}
+            invalid={!state.fixedMetricId}
+            onChange={(id) => dispatch({ type: 'patch', patch: { fixedMetricId: id, preview: null } })}
+          />
+          <p className="muted small">Or give one column the role “Metric name or code” when the rows name their metric.</p>
+        </div>
+      )}
+      <div className="wizard-scroll" role="region" aria-label="Column roles" tabIndex={0}>
+        <table className="table wizard-columns">
+          <thead>
+            <tr>
+              <th scope="col">Column</th>
+              <th scope="col">Example values</th>
+              <th scope="col">Role</th>
+              <th scope="col">Suggestion</th>
+              {perMetric && <th scope="col">Metric</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {state.headers.map((h) => {
+              const role = state.roles[h] ?? 'ignore';
+              const s = suggestions.get(h);
+              return (
+                <tr key={h} className={role === 'ignore' ? 'unused' : undefined}>
+                  <th scope="row">{h}</th>
+                  <td className="muted small truncate wizard-examples">{sampleOf(h)}</td>
+                  <td>
+                    <select aria-label={`Role of column ‘${h}’`} value={role} onChange={(e) => dispatch({ type: 'role', column: h, role: e.target.value as ColumnRole })}>
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>
+                          {ROLE_LABELS[r]}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td className="small">
+                    {s && s.role !== 'ignore' ? (
+                      <>
+                        <Badge tone={confidenceTone(s.confidence)}>{Math.round(s.confidence * 100)}%</Badge>{' '}
+                        <span>{ROLE_LABELS[s.role]}</span>
+                        {s.metricId && <span>: {metricName(metrics, s.metricId)}</span>}
+                        <div className="muted">{s.reason}</div>
+                      </>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                  {perMetric && (
+                    <td>
+                      {role === 'value' && (
+                        <Picker
+                          label={`Metric of column ‘${h}’`}
+                          hideLabel
+                          options={options}
+                          value={state.metricFor[h] ?? ''}
+                          invalid={!state.metricFor[h]}
+                          onChange={(id) => dispatch({ type: 'patch', patch: { metricFor: { ...state.metricFor, [h]: id }, preview: null } })}
+                        />
+                      )}
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

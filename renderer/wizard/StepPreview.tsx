@@ -1,0 +1,152 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo, useRef, useState } from 'react';
+import { Stat } from '../components/ui';
+import { errorText, wizardApi } from './api';
+import { entityName, formatPeriod, metricName } from './labels';
+import type { StepProps } from './step';
+import { buildProfile } from './state';
+
+type Line =
+  | { kind: 'ok'; line: number; column: string; site: string; metric: string; period: string; value: string }
+  | { kind: 'error'; line: number; column: string; value: string; reason: string };
+
+const COLUMNS = '4.5rem 9rem 1.2fr 1.4fr 7rem 8rem';
+const ROW = 40;
+
+/** Step 6: the real pipeline over the sample — exactly what would be sent, and what would not. */
+export function StepPreview({ state, dispatch }: StepProps) {
+  const [busy, setBusy] = useState(false);
+  const [onlyErrors, setOnlyErrors] = useState(false);
+  const parentRef = useRef<HTMLDivElement>(null);
+  const p = state.preview;
+  const metrics = state.catalogue?.metrics;
+  const entities = state.catalogue?.entities;
+
+  const run = async () => {
+    setBusy(true);
+    dispatch({ type: 'error', step: 5, message: null });
+    try {
+      const preview = await wizardApi.preview({ profile: buildProfile(state), sourceId: state.sourceId, file: state.sample?.file ?? state.file, limit: 1000 });
+      dispatch({ type: 'patch', patch: { preview } });
+    } catch (err) {
+      dispatch({ type: 'error', step: 5, message: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const lines = useMemo<Line[]>(() => {
+    if (!p) return [];
+    const ok: Line[] = p.payload.map((r) => ({
+      kind: 'ok',
+      line: r.line,
+      column: r.column,
+      site: entityName(entities, r.record.entityId),
+      metric: metricName(metrics, r.record.metricId),
+      period: formatPeriod(r.record.periodStart, r.record.periodEnd),
+      value: `${typeof r.record.value === 'number' ? r.record.value.toLocaleString(undefined, { maximumFractionDigits: 6 }) : String(r.record.value)} ${r.record.unit}`,
+    }));
+    const bad: Line[] = p.rejected.map((e) => ({ kind: 'error', line: e.line ?? 0, column: e.column ?? '', value: e.value ?? '', reason: e.reason }));
+    return [...bad, ...ok].sort((a, b) => a.line - b.line || (a.kind === 'error' ? -1 : 1));
+  }, [p, metrics, entities]);
+  const shown = onlyErrors ? lines.filter((l) => l.kind === 'error') : lines;
+  const virtualizer = useVirtualizer({ count: shown.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
+
+  return (
+    <div className="wizard-step-body">
+      <div className="form-actions">
+        <button type="button" className="button primary" onClick={() => void run()} disabled={busy}>
+          {busy ? 'Running the preview…' : p ? 'Run the preview again' : 'Run the preview'}
+        </button>
+        {busy && <span className="spinner" aria-hidden="true" />}
+      </div>
+      {state.errors[5] && (
+        <div className="wizard-error" role="alert">
+          {state.errors[5]}
+        </div>
+      )}
+      {p && (
+        <>
+          <div className="stats" aria-label="Preview summary">
+            <Stat label="Rows in" value={p.summary.rowsIn} />
+            <Stat label="Values out" value={p.summary.recordsOut} tone="ok" />
+            <Stat label="Rejected" value={p.summary.rejected} tone={p.summary.rejected ? 'bad' : undefined} />
+            <Stat label="Metrics touched" value={p.summary.metricsTouched.length} />
+            <Stat label="Period range" value={p.summary.periodRange ? formatPeriod(p.summary.periodRange.start, p.summary.periodRange.end) : '—'} />
+          </div>
+          {p.summary.metricsTouched.length > 0 && (
+            <p className="muted small">Metrics: {p.summary.metricsTouched.map((m) => metricName(metrics, m)).join(', ')}</p>
+          )}
+          {p.held.length > 0 && (
+            <div className="wizard-error wizard-held" role="status">
+              Held for you to map:{' '}
+              {p.held.map((h) => `${h.kind === 'entity' ? 'site' : 'metric'} ‘${h.value}’ (${h.rows} row${h.rows === 1 ? '' : 's'}, first on line ${h.firstLine})`).join('; ')}. Map them in
+              “Sites & periods”.
+            </div>
+          )}
+          <label className="checkbox">
+            <input type="checkbox" checked={onlyErrors} onChange={(e) => setOnlyErrors(e.target.checked)} />
+            Show only rejected rows ({p.rejected.length})
+          </label>
+          {shown.length === 0 ? (
+            <p className="muted">{onlyErrors ? 'No rejected rows.' : 'Nothing would be sent from this sample.'}</p>
+          ) : (
+            <div className="vtable" role="table" aria-label="Values that would be sent" aria-rowcount={shown.length + 1}>
+              <div className="vtable-head" role="row" style={{ gridTemplateColumns: COLUMNS }}>
+                <span role="columnheader">Line</span>
+                <span role="columnheader">Column</span>
+                <span role="columnheader">Site</span>
+                <span role="columnheader">Metric</span>
+                <span role="columnheader">Period</span>
+                <span role="columnheader" className="num">
+                  Value
+                </span>
+              </div>
+              <div ref={parentRef} className="vtable-body" style={{ height: Math.min(420, shown.length * ROW + 2) }}>
+                <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+                  {virtualizer.getVirtualItems().map((item) => {
+                    const l = shown[item.index]!;
+                    return (
+                      <div
+                        key={item.key}
+                        role="row"
+                        aria-rowindex={item.index + 2}
+                        className={`vtable-row ${l.kind === 'error' ? 'wizard-rejected' : ''}`}
+                        style={{ gridTemplateColumns: COLUMNS, transform: `translateY(${item.start}px)`, height: item.size }}
+                      >
+                        <span role="cell" className="num muted">
+                          {l.line}
+                        </span>
+                        <span role="cell" className="truncate">
+                          {l.column}
+                        </span>
+                        {l.kind === 'ok' ? (
+                          <>
+                            <span role="cell" className="truncate">
+                              {l.site}
+                            </span>
+                            <span role="cell" className="truncate">
+                              {l.metric}
+                            </span>
+                            <span role="cell">{l.period}</span>
+                            <span role="cell" className="num">
+                              {l.value}
+                            </span>
+                          </>
+                        ) : (
+                          <span role="cell" className="wizard-reason truncate" title={l.reason}>
+                            Rejected{l.value ? ` ‘${l.value}’` : ''}: {l.reason}
+                          </span>
+                        )}
+                      </div>
+                    );
+                  })}
+                </div>
+              </div>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

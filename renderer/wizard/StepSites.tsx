@@ -1,0 +1,152 @@
+import { DATE_FORMATS, formatExample, type DateFormat } from '../../shared/mapping/dates';
+import type { UnknownValuePolicy } from '../../shared/mapping/profile';
+import { MONTHS, ROLE_LABELS, entityOptions, metricOptions } from './labels';
+import { Picker } from './Picker';
+import type { StepProps } from './step';
+import { localValues, type PeriodMode } from './state';
+import { ValueMapTable } from './ValueMapTable';
+
+const POLICIES: Array<{ id: UnknownValuePolicy; label: string }> = [
+  { id: 'hold', label: 'Hold the row and ask me (nothing is sent for it until mapped)' },
+  { id: 'skip', label: 'Skip the row' },
+  { id: 'reject', label: 'Reject the row as an error' },
+];
+
+const PERIOD_MODES: Array<{ id: PeriodMode; label: string }> = [
+  { id: 'constant-year', label: 'Month columns of one year I type here' },
+  { id: 'year', label: 'A year column (with month columns, or yearly values)' },
+  { id: 'year-month', label: 'A year column and a month column' },
+  { id: 'date', label: 'A date column' },
+  { id: 'range', label: 'Start and end date columns' },
+  { id: 'fixed', label: 'One fixed period for every row' },
+];
+
+const column = (roles: Record<string, string>, role: string) => Object.keys(roles).find((c) => roles[c] === role);
+
+/** Step 4: which platform site each local code is, and which reporting period each value is for. */
+export function StepSites({ state, dispatch }: StepProps) {
+  const entities = state.catalogue?.entities ?? [];
+  const metrics = state.catalogue?.metrics ?? [];
+  const entityCol = column(state.roles, 'entity');
+  const metricCol = column(state.roles, 'metric');
+  const norm = (s: string) => s.trim().toLowerCase();
+  const patch = (p: Partial<typeof state>) => dispatch({ type: 'patch', patch: { ...p, preview: null } });
+
+  return (
+    <div className="wizard-step-body">
+      <h3 className="wizard-subhead">Sites</h3>
+      <fieldset className="field">
+        <legend>Which site is each row for?</legend>
+        <label className="radio">
+          <input type="radio" name="entityMode" checked={state.entityMode === 'column'} onChange={() => patch({ entityMode: 'column' })} />
+          The column {entityCol ? <strong>‘{entityCol}’</strong> : '(give a column the role “Site” in the Columns step)'}
+        </label>
+        <label className="radio">
+          <input type="radio" name="entityMode" checked={state.entityMode === 'fixed'} onChange={() => patch({ entityMode: 'fixed' })} />
+          Every row is for one site
+        </label>
+      </fieldset>
+      {state.entityMode === 'fixed' ? (
+        <Picker label="Site of every row" options={entityOptions(entities)} value={state.fixedEntityId} onChange={(id) => patch({ fixedEntityId: id })} />
+      ) : (
+        entityCol && (
+          <>
+            <ValueMapTable
+              title={`Site codes in ‘${entityCol}’`}
+              localHeading="In your file"
+              locals={localValues(state, 'entity')}
+              map={state.entityValueMap}
+              options={entityOptions(entities)}
+              autoMatch={(l) => entities.find((e) => (e.externalRef && norm(e.externalRef) === norm(l)) || norm(e.name) === norm(l))?.id ?? null}
+              onChange={(m) => patch({ entityValueMap: m })}
+            />
+            <fieldset className="field">
+              <legend>When a site code appears that is not mapped yet</legend>
+              {POLICIES.map((p) => (
+                <label key={p.id} className="radio">
+                  <input type="radio" name="unknownEntity" checked={state.unknownEntity === p.id} onChange={() => patch({ unknownEntity: p.id })} />
+                  {p.label}
+                </label>
+              ))}
+            </fieldset>
+          </>
+        )
+      )}
+      {metricCol && (
+        <ValueMapTable
+          title={`Metric names in ‘${metricCol}’`}
+          localHeading="In your file"
+          locals={localValues(state, 'metric')}
+          map={state.metricValueMap}
+          options={metricOptions(metrics)}
+          autoMatch={(l) => metrics.find((m) => norm(m.code) === norm(l) || norm(m.name) === norm(l))?.id ?? null}
+          onChange={(m) => patch({ metricValueMap: m })}
+        />
+      )}
+
+      <h3 className="wizard-subhead">Periods</h3>
+      <label className="field">
+        <span>The reporting period comes from</span>
+        <select value={state.periodMode} onChange={(e) => patch({ periodMode: e.target.value as PeriodMode })}>
+          {PERIOD_MODES.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {state.periodMode === 'constant-year' && (
+        <label className="field">
+          <span>Year of the month columns</span>
+          <input type="text" inputMode="numeric" pattern="\d{4}" value={state.constantYear} onChange={(e) => patch({ constantYear: e.target.value })} placeholder="e.g. 2023" />
+          <small className="muted">With a fiscal year, type the year the fiscal year is named after.</small>
+        </label>
+      )}
+      {(state.periodMode === 'date' || state.periodMode === 'range') && (
+        <label className="field">
+          <span>Date format</span>
+          <select value={state.dateFormat} onChange={(e) => patch({ dateFormat: e.target.value as DateFormat })}>
+            <option value="">Choose…</option>
+            {DATE_FORMATS.map((f) => (
+              <option key={f} value={f}>
+                {f} — e.g. {formatExample(f)}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {['date', 'range', 'year', 'year-month'].includes(state.periodMode) && (
+        <p className="muted small">
+          Columns used:{' '}
+          {(['period', 'period-start', 'period-end', 'year', 'month'] as const)
+            .map((r) => (column(state.roles, r) ? `${ROLE_LABELS[r]} = ‘${column(state.roles, r)}’` : null))
+            .filter(Boolean)
+            .join(', ') || 'none yet — set the roles in the Columns step'}
+        </p>
+      )}
+      {state.periodMode === 'fixed' && (
+        <div className="wizard-row">
+          <label className="field">
+            <span>First day</span>
+            <input type="date" value={state.fixedStart} onChange={(e) => patch({ fixedStart: e.target.value })} />
+          </label>
+          <label className="field">
+            <span>Last day</span>
+            <input type="date" value={state.fixedEnd} onChange={(e) => patch({ fixedEnd: e.target.value })} />
+          </label>
+        </div>
+      )}
+      <label className="field">
+        <span>Fiscal year starts in</span>
+        <select value={state.fiscalYearStartMonth} onChange={(e) => patch({ fiscalYearStartMonth: Number(e.target.value) })}>
+          {MONTHS.map((m, i) => (
+            <option key={m} value={i + 1}>
+              {m}
+              {i === 0 ? ' (calendar year)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}

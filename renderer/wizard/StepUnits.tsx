@@ -1,0 +1,107 @@
+import { parseNumber } from '../../shared/mapping/numbers';
+import { metricName } from './labels';
+import type { StepProps } from './step';
+import { valueColumns, type WizardState } from './state';
+
+/** The first value cell of the sample, read with the chosen locale, so the choice can be checked. */
+function example(state: WizardState): { raw: string; read: string } | null {
+  const cols = valueColumns(state);
+  for (const r of state.sample?.rows ?? []) {
+    for (const c of cols) {
+      const v = r.cells[c];
+      if (typeof v === 'string' && /\d/.test(v)) {
+        const p = parseNumber(v, { decimal: state.decimal, thousands: state.thousands, parenthesesNegative: true });
+        return { raw: v, read: p.ok ? p.value.toLocaleString(undefined, { maximumFractionDigits: 6 }) : p.message };
+      }
+    }
+  }
+  return null;
+}
+
+/** Step 5: which unit the values are in, and how numbers are written. */
+export function StepUnits({ state, dispatch }: StepProps) {
+  const patch = (p: Partial<WizardState>) => dispatch({ type: 'patch', patch: { ...p, preview: null } });
+  const unitCol = Object.keys(state.roles).find((c) => state.roles[c] === 'unit');
+  const metrics = state.catalogue?.metrics ?? [];
+  const fixed = metrics.find((m) => m.id === state.fixedMetricId);
+  const ex = example(state);
+  return (
+    <div className="wizard-step-body">
+      <fieldset className="field">
+        <legend>The values are in…</legend>
+        <label className="radio">
+          <input type="radio" name="unitMode" checked={state.unitMode === 'metric'} onChange={() => patch({ unitMode: 'metric' })} />
+          the metric’s own unit{fixed ? ` (${metricName(metrics, fixed.id)}: ${fixed.unit})` : ''}
+        </label>
+        <label className="radio">
+          <input type="radio" name="unitMode" checked={state.unitMode === 'fixed'} onChange={() => patch({ unitMode: 'fixed' })} />
+          one unit for every value
+        </label>
+        <label className="radio">
+          <input type="radio" name="unitMode" checked={state.unitMode === 'column'} onChange={() => patch({ unitMode: 'column' })} />
+          the unit written in a column{unitCol ? ` (‘${unitCol}’)` : ' (give a column the role “Unit”)'}
+        </label>
+      </fieldset>
+      {state.unitMode === 'fixed' && (
+        <label className="field">
+          <span>Unit of the values</span>
+          <input type="text" value={state.fixedUnit} onChange={(e) => patch({ fixedUnit: e.target.value })} placeholder="e.g. kWh, MWh, m³, L, t" />
+          <small className="muted">Converted to each metric’s unit when sent (kWh → MWh, gal → L, …).</small>
+        </label>
+      )}
+      {state.unitMode !== 'column' && state.shape === 'wide' && state.wideKind === 'per-metric' && (
+        <table className="table wizard-columns" aria-label="Unit per value column">
+          <thead>
+            <tr>
+              <th scope="col">Value column</th>
+              <th scope="col">Metric</th>
+              <th scope="col">Unit, if different</th>
+            </tr>
+          </thead>
+          <tbody>
+            {valueColumns(state).map((c) => (
+              <tr key={c}>
+                <th scope="row">{c}</th>
+                <td>{state.metricFor[c] ? metricName(metrics, state.metricFor[c]) : '—'}</td>
+                <td>
+                  <input
+                    type="text"
+                    aria-label={`Unit of column ‘${c}’`}
+                    value={state.unitFor[c] ?? ''}
+                    onChange={(e) => patch({ unitFor: { ...state.unitFor, [c]: e.target.value.trim() } })}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3 className="wizard-subhead">Numbers</h3>
+      <div className="wizard-row">
+        <label className="field">
+          <span>Decimal separator</span>
+          <select value={state.decimal} onChange={(e) => patch({ decimal: e.target.value as '.' | ',' })}>
+            <option value=".">Point: 1234.5</option>
+            <option value=",">Comma: 1234,5</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Thousands separator</span>
+          <select value={state.thousands} onChange={(e) => patch({ thousands: e.target.value as WizardState['thousands'] })}>
+            <option value="auto">Detect</option>
+            <option value=",">Comma: 1,234</option>
+            <option value=".">Point: 1.234</option>
+            <option value=" ">Space: 1 234</option>
+            <option value="'">Apostrophe: 1'234</option>
+            <option value="">None</option>
+          </select>
+        </label>
+      </div>
+      {ex && (
+        <p role="status">
+          Example from the sample: <code>{ex.raw}</code> is read as <strong>{ex.read}</strong>.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+import type { Entity, Metric } from '../../shared/domain';
+import type { PickerOption } from './Picker';
+import type { ColumnRole } from './types';
+
+export const ROLE_LABELS: Record<ColumnRole, string> = {
+  value: 'Value',
+  metric: 'Metric name or code',
+  entity: 'Site',
+  period: 'Date / period',
+  'period-start': 'Period start',
+  'period-end': 'Period end',
+  year: 'Year',
+  month: 'Month',
+  unit: 'Unit',
+  comment: 'Comment',
+  evidence: 'Evidence link',
+  ignore: 'Not used',
+};
+
+export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+export const metricOptions = (metrics: readonly Metric[]): PickerOption[] =>
+  metrics.map((m) => ({ id: m.id, label: m.name, detail: `${m.code} · ${m.unit}${m.writable === false ? ' · read-only' : ''}` }));
+
+export const entityOptions = (entities: readonly Entity[]): PickerOption[] =>
+  entities.map((e) => ({ id: e.id, label: e.name, detail: [e.externalRef, e.type].filter(Boolean).join(' · ') }));
+
+export function metricName(metrics: readonly Metric[] | undefined, id: string): string {
+  const m = metrics?.find((x) => x.id === id);
+  return m ? m.name : id;
+}
+
+export function entityName(entities: readonly Entity[] | undefined, id: string): string {
+  const e = entities?.find((x) => x.id === id);
+  return e ? e.name : id;
+}
+
+export function formatPeriod(start: string, end: string): string {
+  const [ys, ms, ds] = start.split('-').map(Number);
+  const [ye, me, de] = end.split('-').map(Number);
+  if (!ys || !ms || !ye || !me) return `${start} – ${end}`;
+  const lastDay = new Date(Date.UTC(ye, me, 0)).getUTCDate();
+  if (ds === 1 && de === lastDay) {
+    if (ys === ye && ms === me) return `${MONTHS[ms - 1]!.slice(0, 3)} ${ys}`;
+    if (ms === 1 && me === 12 && ys === ye) return `${ys}`;
+    return `${MONTHS[ms - 1]!.slice(0, 3)} ${ys} – ${MONTHS[me - 1]!.slice(0, 3)} ${ye}`;
+  }
+  return start === end ? start : `${start} – ${end}`;
+}
+
+export const confidenceTone = (c: number): 'ok' | 'warn' | 'bad' => (c >= 0.75 ? 'ok' : c >= 0.45 ? 'warn' : 'bad');

@@ -1,0 +1,433 @@
+/**
+ * The wizard's single state and reducer. The UI edits a person-shaped view (a role per column,
+ * a metric per value column, a site map...) and `buildProfile` turns it into the profile the
+ * engine stores; `fromProfile` reads a saved or drafted profile back, so editing an existing
+ * mapping and accepting a suggestion go through the same path.
+ */
+import { headerFingerprint } from '../../shared/mapping/fingerprint';
+import type { DateFormat } from '../../shared/mapping/dates';
+import type { MappingProfileInput, UnknownValuePolicy } from '../../shared/mapping/profile';
+import type { CatalogueResult, ColumnRole, MappingSuggestion, PreviewResult, SampleResult } from './types';
+
+export const STEPS = ['Source & sample', 'Structure', 'Columns', 'Sites & periods', 'Units', 'Preview', 'Save'] as const;
+
+export type PeriodMode = 'date' | 'range' | 'year-month' | 'year' | 'constant-year' | 'fixed';
+export type KeyField = 'metric' | 'entity' | 'period' | 'unit';
+
+export interface WizardState {
+  step: number;
+  mappingId: string | null;
+  baseVersion: number | null;
+  /** Fields of a loaded profile the wizard does not edit (filters, constants, description...). */
+  base: MappingProfileInput | null;
+  connectionId: string;
+  sourceId: string;
+  file: string | null;
+  sample: SampleResult | null;
+  suggestion: MappingSuggestion | null;
+  catalogue: CatalogueResult | null;
+  headers: string[];
+  shape: 'long' | 'wide';
+  wideKind: 'per-metric' | 'per-period';
+  roles: Record<string, ColumnRole>;
+  /** Metric per value column (wide, one column per metric). */
+  metricFor: Record<string, string>;
+  /** One metric for every value (long with a fixed metric, or wide per month). */
+  fixedMetricId: string;
+  metricValueMap: Record<string, string>;
+  unknownMetric: UnknownValuePolicy;
+  monthFor: Record<string, number>;
+  entityMode: 'column' | 'fixed';
+  fixedEntityId: string;
+  entityValueMap: Record<string, string>;
+  unknownEntity: UnknownValuePolicy;
+  entityLabel: string;
+  periodMode: PeriodMode;
+  dateFormat: DateFormat | '';
+  constantYear: string;
+  fixedStart: string;
+  fixedEnd: string;
+  granularity: 'month' | 'quarter' | 'year' | 'custom';
+  fiscalYearStartMonth: number;
+  unitMode: 'metric' | 'fixed' | 'column';
+  fixedUnit: string;
+  unitFor: Record<string, string>;
+  decimal: '.' | ',';
+  thousands: ',' | '.' | ' ' | "'" | '' | 'auto';
+  name: string;
+  naturalKey: KeyField[];
+  preview: PreviewResult | null;
+  /** What the engine last said, by step, shown where it happened. */
+  errors: Record<number, string | null>;
+}
+
+export const initialState: WizardState = {
+  step: 0,
+  mappingId: null,
+  baseVersion: null,
+  base: null,
+  connectionId: '',
+  sourceId: '',
+  file: null,
+  sample: null,
+  suggestion: null,
+  catalogue: null,
+  headers: [],
+  shape: 'wide',
+  wideKind: 'per-period',
+  roles: {},
+  metricFor: {},
+  fixedMetricId: '',
+  metricValueMap: {},
+  unknownMetric: 'reject',
+  monthFor: {},
+  entityMode: 'column',
+  fixedEntityId: '',
+  entityValueMap: {},
+  unknownEntity: 'hold',
+  entityLabel: 'site',
+  periodMode: 'date',
+  dateFormat: '',
+  constantYear: '',
+  fixedStart: '',
+  fixedEnd: '',
+  granularity: 'month',
+  fiscalYearStartMonth: 1,
+  unitMode: 'metric',
+  fixedUnit: '',
+  unitFor: {},
+  decimal: '.',
+  thousands: 'auto',
+  name: '',
+  naturalKey: ['metric', 'entity', 'period'],
+  preview: null,
+  errors: {},
+};
+
+export type Action =
+  | { type: 'patch'; patch: Partial<WizardState> }
+  | { type: 'goto'; step: number }
+  | { type: 'role'; column: string; role: ColumnRole }
+  | { type: 'error'; step: number; message: string | null }
+  | { type: 'suggested'; sample: SampleResult; suggestion: MappingSuggestion; draft: MappingProfileInput; keepEdits: boolean }
+  | { type: 'loaded'; mappingId: string; version: number; profile: MappingProfileInput };
+
+/** A column name for a year typed in the wizard, not colliding with the file's own columns. */
+export function constantYearColumn(headers: readonly string[]): string {
+  let name = 'Reporting year';
+  for (let i = 2; headers.includes(name); i++) name = `Reporting year ${i}`;
+  return name;
+}
+
+function firstWith(roles: Record<string, ColumnRole>, role: ColumnRole): string | undefined {
+  return Object.keys(roles).find((c) => roles[c] === role);
+}
+
+export function valueColumns(s: Pick<WizardState, 'headers' | 'roles'>): string[] {
+  return s.headers.filter((h) => s.roles[h] === 'value');
+}
+
+/** Read a profile (drafted by the engine or saved earlier) into the wizard's view. */
+export function fromProfile(p: MappingProfileInput, headers: readonly string[]): Partial<WizardState> {
+  const roles: Record<string, ColumnRole> = Object.fromEntries(headers.map((h) => [h, 'ignore' as ColumnRole]));
+  const out: Partial<WizardState> = { base: p, name: p.name ?? '', metricFor: {}, monthFor: {}, unitFor: {} };
+  const constants = (p.constants ?? {}) as Record<string, string | number | boolean>;
+  if (p.shape?.kind === 'wide') {
+    out.shape = 'wide';
+    out.wideKind = p.shape.valueColumns.some((c) => c.period) ? 'per-period' : 'per-metric';
+    for (const c of p.shape.valueColumns) {
+      roles[c.column] = 'value';
+      if (c.metricId) out.metricFor![c.column] = c.metricId;
+      if (c.period?.kind === 'month') out.monthFor![c.column] = c.period.month;
+      if (c.unit) out.unitFor![c.column] = c.unit;
+    }
+  } else if (p.shape?.kind === 'long') {
+    out.shape = 'long';
+    roles[p.shape.valueColumn] = 'value';
+  }
+  if (p.metric?.kind === 'fixed') out.fixedMetricId = p.metric.metricId;
+  if (p.metric?.kind === 'column') {
+    roles[p.metric.column] = 'metric';
+    out.metricValueMap = { ...(p.metric.valueMap ?? {}) };
+    out.unknownMetric = p.metric.unknownMetric ?? 'reject';
+  }
+  if (p.entity?.kind === 'column') {
+    out.entityMode = 'column';
+    roles[p.entity.column] = 'entity';
+    out.entityValueMap = { ...(p.entity.valueMap ?? {}) };
+    out.unknownEntity = p.entity.unknownEntity ?? 'hold';
+    out.entityLabel = p.entity.label ?? 'site';
+  } else if (p.entity?.kind === 'fixed') {
+    out.entityMode = 'fixed';
+    out.fixedEntityId = p.entity.entityId;
+  }
+  const period = p.period;
+  if (period) {
+    out.fiscalYearStartMonth = period.fiscalYearStartMonth ?? 1;
+    out.granularity = period.granularity ?? 'month';
+    if (period.kind === 'date') {
+      out.periodMode = 'date';
+      roles[period.column] = 'period';
+      out.dateFormat = period.format;
+    } else if (period.kind === 'range') {
+      out.periodMode = 'range';
+      roles[period.startColumn] = 'period-start';
+      roles[period.endColumn] = 'period-end';
+      out.dateFormat = period.format;
+    } else if (period.kind === 'year-month') {
+      out.periodMode = 'year-month';
+      roles[period.yearColumn] = 'year';
+      roles[period.monthColumn] = 'month';
+    } else if (period.kind === 'year') {
+      if (period.yearColumn in constants) {
+        out.periodMode = 'constant-year';
+        out.constantYear = String(constants[period.yearColumn]);
+      } else {
+        out.periodMode = 'year';
+        roles[period.yearColumn] = 'year';
+      }
+    } else if (period.kind === 'fixed') {
+      out.periodMode = 'fixed';
+      out.fixedStart = period.start;
+      out.fixedEnd = period.end;
+    }
+  }
+  if (p.unit?.kind === 'fixed') {
+    out.unitMode = 'fixed';
+    out.fixedUnit = p.unit.unit;
+  } else if (p.unit?.kind === 'column') {
+    out.unitMode = 'column';
+    roles[p.unit.column] = 'unit';
+  } else out.unitMode = 'metric';
+  if (p.comment) roles[p.comment.column] = 'comment';
+  if (p.evidence) roles[p.evidence.column] = 'evidence';
+  out.decimal = p.transforms?.number?.decimal ?? '.';
+  out.thousands = p.transforms?.number?.thousands ?? 'auto';
+  const keys = (p.naturalKey ?? ['metric', 'entity', 'period']).filter((k): k is KeyField => typeof k === 'string');
+  out.naturalKey = keys.length ? keys : ['metric', 'entity', 'period'];
+  out.roles = roles;
+  return out;
+}
+
+/** Fill gaps the draft left with what the suggestion knew (roles, metrics, months). */
+function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Partial<WizardState> {
+  const roles = { ...(view.roles ?? {}) };
+  const metricFor = { ...(view.metricFor ?? {}) };
+  const monthFor = { ...(view.monthFor ?? {}) };
+  for (const c of s.columns) {
+    if ((roles[c.column] ?? 'ignore') === 'ignore' && c.role !== 'ignore') roles[c.column] = c.role;
+    if (c.role === 'value' && c.metricId && !metricFor[c.column]) metricFor[c.column] = c.metricId;
+    if (c.period?.kind === 'month' && !monthFor[c.column]) monthFor[c.column] = c.period.month;
+  }
+  let fixedMetricId = view.fixedMetricId;
+  if (!fixedMetricId && s.wideKind !== 'per-metric') fixedMetricId = s.columns.find((c) => c.role === 'value' && c.metricId)?.metricId ?? '';
+  const entityValueMap = { ...(view.entityValueMap ?? {}) };
+  for (const m of s.entityValueMap) if (m.entityId && !entityValueMap[m.local]) entityValueMap[m.local] = m.entityId;
+  return {
+    ...view,
+    roles,
+    metricFor,
+    monthFor,
+    fixedMetricId: fixedMetricId ?? '',
+    entityValueMap,
+    shape: view.shape ?? s.shape,
+    wideKind: view.wideKind ?? (s.wideKind === 'per-metric' ? 'per-metric' : 'per-period'),
+  };
+}
+
+export function reducer(state: WizardState, action: Action): WizardState {
+  switch (action.type) {
+    case 'patch':
+      return { ...state, ...action.patch };
+    case 'goto':
+      return { ...state, step: Math.max(0, Math.min(STEPS.length - 1, action.step)) };
+    case 'role': {
+      const roles = { ...state.roles };
+      // Roles that a mapping has only one of move rather than duplicate.
+      const single: ColumnRole[] = ['metric', 'entity', 'period', 'period-start', 'period-end', 'year', 'month', 'unit', 'comment', 'evidence'];
+      if (single.includes(action.role)) for (const c of Object.keys(roles)) if (roles[c] === action.role) roles[c] = 'ignore';
+      roles[action.column] = action.role;
+      const next: WizardState = { ...state, roles, preview: null };
+      if (action.role === 'unit') next.unitMode = 'column';
+      if (action.role === 'entity') next.entityMode = 'column';
+      if (action.role === 'period') next.periodMode = 'date';
+      if (action.role === 'year' && !Object.values(roles).includes('month')) next.periodMode = 'year';
+      if (action.role === 'month' && Object.values(roles).includes('year')) next.periodMode = 'year-month';
+      return next;
+    }
+    case 'error':
+      return { ...state, errors: { ...state.errors, [action.step]: action.message } };
+    case 'suggested': {
+      const headers = action.sample.info.headers;
+      const view = overlaySuggestion(fromProfile(action.draft, headers), action.suggestion);
+      if (action.keepEdits && state.mappingId) {
+        // Editing: the saved mapping stays the truth; the new sample only refreshes what is shown.
+        return { ...state, sample: action.sample, suggestion: action.suggestion, headers, preview: null };
+      }
+      return {
+        ...state,
+        ...view,
+        name: state.name || view.name || '',
+        constantYear: view.constantYear || state.constantYear,
+        sample: action.sample,
+        suggestion: action.suggestion,
+        headers,
+        preview: null,
+      };
+    }
+    case 'loaded': {
+      return {
+        ...state,
+        ...fromProfile(action.profile, []),
+        mappingId: action.mappingId,
+        baseVersion: action.version,
+        connectionId: action.profile.connectionId,
+        sourceId: action.profile.sourceId,
+      };
+    }
+  }
+}
+
+/** The profile the engine will preview and save. */
+export function buildProfile(s: WizardState): MappingProfileInput {
+  const base = (s.base ?? {}) as Partial<MappingProfileInput>;
+  const values = valueColumns(s);
+  const constants: Record<string, string | number | boolean> = { ...((base.constants ?? {}) as Record<string, string | number | boolean>) };
+  const yearConst = constantYearColumn(s.headers);
+  for (const k of Object.keys(constants)) if (k.startsWith('Reporting year')) delete constants[k];
+
+  const shape: MappingProfileInput['shape'] =
+    s.shape === 'long'
+      ? { kind: 'long', valueColumn: values[0] ?? '' }
+      : {
+          kind: 'wide',
+          valueColumns: values.map((column) => ({
+            column,
+            ...(s.wideKind === 'per-metric' && s.metricFor[column] ? { metricId: s.metricFor[column] } : {}),
+            ...(s.wideKind === 'per-period' && s.monthFor[column] ? { period: { kind: 'month' as const, month: s.monthFor[column] } } : {}),
+            ...(s.unitMode === 'column' ? {} : s.unitFor[column] ? { unit: s.unitFor[column] } : {}),
+          })),
+        };
+
+  const metricColumn = firstWith(s.roles, 'metric');
+  let metric: MappingProfileInput['metric'];
+  if (s.shape === 'wide' && s.wideKind === 'per-metric') metric = undefined;
+  else if (metricColumn) metric = { kind: 'column', column: metricColumn, valueMap: s.metricValueMap, unknownMetric: s.unknownMetric };
+  else if (s.fixedMetricId) metric = { kind: 'fixed', metricId: s.fixedMetricId };
+
+  const entityColumn = firstWith(s.roles, 'entity');
+  const entity: MappingProfileInput['entity'] =
+    s.entityMode === 'fixed' || !entityColumn
+      ? { kind: 'fixed', entityId: s.fixedEntityId }
+      : { kind: 'column', column: entityColumn, valueMap: s.entityValueMap, unknownEntity: s.unknownEntity, label: s.entityLabel || 'site' };
+
+  const common = { fiscalYearStartMonth: s.fiscalYearStartMonth, granularity: s.granularity };
+  let period: MappingProfileInput['period'];
+  const col = (r: ColumnRole) => firstWith(s.roles, r) ?? '';
+  switch (s.periodMode) {
+    case 'date':
+      period = { kind: 'date', column: col('period'), format: (s.dateFormat || 'YYYY-MM-DD') as DateFormat, ...common };
+      break;
+    case 'range':
+      period = { kind: 'range', startColumn: col('period-start'), endColumn: col('period-end'), format: (s.dateFormat || 'YYYY-MM-DD') as DateFormat, ...common };
+      break;
+    case 'year-month':
+      period = { kind: 'year-month', yearColumn: col('year'), monthColumn: col('month'), ...common };
+      break;
+    case 'year':
+      period = { kind: 'year', yearColumn: col('year'), ...common };
+      break;
+    case 'constant-year': {
+      const year = Number(s.constantYear);
+      constants[yearConst] = Number.isInteger(year) ? year : s.constantYear;
+      period = { kind: 'year', yearColumn: yearConst, ...common };
+      break;
+    }
+    case 'fixed':
+      period = { kind: 'fixed', start: s.fixedStart, end: s.fixedEnd, ...common };
+      break;
+  }
+
+  const unit: MappingProfileInput['unit'] =
+    s.unitMode === 'fixed' ? { kind: 'fixed', unit: s.fixedUnit } : s.unitMode === 'column' ? { kind: 'column', column: col('unit') } : { kind: 'metric' };
+
+  const comment = firstWith(s.roles, 'comment');
+  const evidence = firstWith(s.roles, 'evidence');
+  const baseTransforms = (base.transforms ?? {}) as NonNullable<MappingProfileInput['transforms']>;
+  const profile: MappingProfileInput = {
+    ...base,
+    schemaVersion: 1,
+    name: s.name.trim(),
+    sourceId: s.sourceId,
+    connectionId: s.connectionId,
+    shape,
+    metric,
+    entity,
+    period,
+    unit,
+    comment: comment ? { column: comment } : undefined,
+    evidence: evidence ? { column: evidence } : undefined,
+    constants,
+    transforms: { ...baseTransforms, number: { ...(baseTransforms.number ?? {}), decimal: s.decimal, thousands: s.thousands } },
+    naturalKey: s.naturalKey.length ? s.naturalKey : ['metric', 'entity', 'period'],
+    ...(s.headers.length ? { headerFingerprint: headerFingerprint(s.headers) } : {}),
+  };
+  if (s.baseVersion) profile.version = s.baseVersion;
+  for (const k of Object.keys(profile) as Array<keyof MappingProfileInput>) if (profile[k] === undefined) delete profile[k];
+  return profile;
+}
+
+/** Site codes/names seen in the sample's site column, in order of first appearance. */
+export function localValues(s: WizardState, role: ColumnRole, cap = 500): string[] {
+  const column = firstWith(s.roles, role);
+  if (!column || !s.sample) return [];
+  const seen = new Set<string>();
+  for (const r of s.sample.rows) {
+    const v = r.cells[column];
+    if (v === null || v === undefined) continue;
+    const t = String(v).trim();
+    if (t && !seen.has(t)) seen.add(t);
+    if (seen.size >= cap) break;
+  }
+  return [...seen];
+}
+
+/** What keeps a step from being finished, phrased for the person filling it in. */
+export function stepProblems(s: WizardState, step: number): string[] {
+  const out: string[] = [];
+  const values = valueColumns(s);
+  if (step === 0) {
+    if (!s.connectionId) out.push('Choose the platform connection.');
+    if (!s.sourceId) out.push('Choose the source.');
+    if (!s.sample) out.push('Load a sample file first.');
+  }
+  if (step === 1 && s.shape === 'wide' && values.length === 0) out.push('Tick at least one value column.');
+  if (step === 1 && s.shape === 'long' && values.length !== 1) out.push('A long table has exactly one value column: choose it.');
+  if (step === 1 && s.shape === 'wide' && s.wideKind === 'per-period') {
+    const missing = values.filter((c) => !s.monthFor[c]);
+    if (missing.length) out.push(`Choose the month of ${missing.map((c) => `'${c}'`).join(', ')}.`);
+  }
+  if (step === 2) {
+    if (values.length === 0) out.push('Give at least one column the role “Value”.');
+    if (s.shape === 'wide' && s.wideKind === 'per-metric') {
+      const missing = values.filter((c) => !s.metricFor[c]);
+      if (missing.length) out.push(`Choose the metric of ${missing.map((c) => `'${c}'`).join(', ')}.`);
+    } else if (!firstWith(s.roles, 'metric') && !s.fixedMetricId) out.push('Choose the metric these values are for, or a column that names the metric.');
+  }
+  if (step === 3) {
+    if (s.entityMode === 'column' && !firstWith(s.roles, 'entity')) out.push('Choose the column with the site codes, or one site for every row.');
+    if (s.entityMode === 'fixed' && !s.fixedEntityId) out.push('Choose the site every row belongs to.');
+    if (s.periodMode === 'constant-year' && !/^\d{4}$/.test(s.constantYear.trim())) out.push('Type the year the month columns belong to, e.g. 2023.');
+    if (s.periodMode === 'date' && !firstWith(s.roles, 'period')) out.push('Choose the date column.');
+    if (s.periodMode === 'date' && !s.dateFormat) out.push('Choose the date format.');
+    if (s.periodMode === 'year-month' && (!firstWith(s.roles, 'year') || !firstWith(s.roles, 'month'))) out.push('Choose the year column and the month column.');
+    if (s.periodMode === 'year' && !firstWith(s.roles, 'year')) out.push('Choose the year column.');
+    if (s.periodMode === 'fixed' && (!s.fixedStart || !s.fixedEnd)) out.push('Enter the first and last day of the period.');
+  }
+  if (step === 4) {
+    if (s.unitMode === 'fixed' && !s.fixedUnit.trim()) out.push('Type the unit the values are in, e.g. kWh.');
+    if (s.unitMode === 'column' && !firstWith(s.roles, 'unit')) out.push('Choose the column that holds the unit.');
+  }
+  if (step === 6 && !s.name.trim()) out.push('Give the mapping a name.');
+  return out;
+}

@@ -1,0 +1,48 @@
+/** What a job is configured with: pure schema shared by the engine, the CLI and the UI. */
+import { z } from 'zod';
+
+export const IngestSettings = z.object({
+  mirror: z.boolean().default(false),
+  maxDeleteShare: z.number().min(0).max(1).default(0.5),
+  rejectPolicy: z.enum(['send-valid', 'all-or-nothing']).default('send-valid'),
+  batchSize: z.number().int().min(1).max(1000).default(500),
+  /** What happens to a file after its run. */
+  afterRun: z.enum(['move', 'leave', 'delete']).default('move'),
+});
+export type IngestSettings = z.infer<typeof IngestSettings>;
+
+export const FolderDestination = z.object({
+  kind: z.literal('folder'),
+  path: z.string().min(1),
+  format: z.enum(['csv', 'xlsx', 'json', 'ndjson']).default('csv'),
+  fileName: z.string().min(1).default('{dataset}-{yyyy}{mm}{dd}-{hh}{MM}{ss}'),
+});
+
+export const TableDestination = z.object({
+  kind: z.literal('database'),
+  database: z.enum(['sqlite', 'postgres', 'mysql']),
+  file: z.string().optional(),
+  host: z.string().optional(),
+  port: z.number().int().optional(),
+  name: z.string().optional(),
+  user: z.string().optional(),
+  table: z.string().min(1).max(63),
+  keyColumns: z.array(z.string().min(1)).min(1).default(['id']),
+});
+
+export const ExportSettings = z.object({
+  dataset: z.string().min(1),
+  destination: z.discriminatedUnion('kind', [FolderDestination, TableDestination]),
+  nested: z.enum(['json', 'columns']).default('json'),
+});
+export type ExportSettings = z.infer<typeof ExportSettings>;
+
+export const JobConfig = z.object({
+  /** Five- or six-field cron expression; null = only on file arrival or by hand. */
+  schedule: z.string().min(1).max(120).nullable().default(null),
+  timezone: z.string().min(1).default('UTC'),
+  onFileArrival: z.boolean().default(true),
+  ingest: IngestSettings.optional(),
+  export: ExportSettings.optional(),
+});
+export type JobConfig = z.infer<typeof JobConfig>;

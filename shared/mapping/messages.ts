@@ -1,0 +1,50 @@
+/**
+ * Error wording in one place, so apply and validate say the same thing the same way, in the
+ * words of the sustainability analyst reading the run history: lines, columns, sites, metrics,
+ * periods — and which wizard step fixes it.
+ */
+import type { CellValue, RowError } from '../domain';
+
+export function where(line: number | null, column?: string | null): string {
+  const l = line === null ? 'The file' : `Line ${line}`;
+  return column ? `${l}, column '${column}'` : l;
+}
+
+export function cellText(value: CellValue | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : String(value);
+}
+
+export function rowError(line: number | null, column: string | null | undefined, value: CellValue | undefined, message: string): RowError {
+  return { line, column: column ?? null, value: cellText(value), reason: `${where(line, column)}: ${message}` };
+}
+
+export const msg = {
+  unknownEntity: (value: string, label: string) =>
+    `'${value}' is not a known ${label}. Map it to a platform entity in the mapping's Entities step.`,
+  missingEntity: (label: string) => `no ${label} is given. Fill in the ${label}, or set a fixed ${label} in the mapping's Entities step.`,
+  entityNotInPlatform: (entityId: string, label: string, local: string | null) =>
+    `${local ? `'${local}' is mapped to` : `the ${label} is set to`} platform entity '${entityId}', which no longer exists on the platform. Map it again in the mapping's Entities step.`,
+  unknownMetricValue: (value: string) =>
+    `'${value}' is not a metric in the platform's library. Map it to a metric in the mapping's Columns step.`,
+  missingMetric: () => `no metric is given. Fill in the metric, or map this column to a fixed metric in the Columns step.`,
+  metricNotInPlatform: (metricId: string) =>
+    `metric '${metricId}' is not in the platform's metric library (it may have been removed). Choose another metric in the mapping's Columns step.`,
+  metricNotWritable: (name: string) =>
+    `this service account may not submit values for '${name}'. Ask a platform administrator for access, or remove this column from the mapping.`,
+  missingPeriod: () => `no date or period is given. Fill it in, or set the period in the mapping's Periods step.`,
+  badPeriod: (value: string, detail: string) => `'${value}' could not be read as a period: ${detail} Check the date format in the mapping's Periods step.`,
+  futurePeriod: (start: string, end: string, today: string) =>
+    `the period ${start} to ${end} has not ended yet (today is ${today}). Check the date and its format in the Periods step; values are sent once the period is over.`,
+  invalidPeriod: (start: string, end: string) => `the period ${start} to ${end} is not a valid date range (the end must be a real date on or after the start).`,
+  notNumber: (value: string, metricName: string, detail: string) => `'${value}' is not a number, but '${metricName}' needs one. ${detail}`,
+  notInteger: (value: string, metricName: string) => `'${value}' is not a whole number, but '${metricName}' counts whole units.`,
+  notBoolean: (value: string, metricName: string) => `'${value}' is not yes or no, which '${metricName}' needs.`,
+  missingValue: () => `the value is empty.`,
+  missingUnit: () => `no unit is given. Fill in the unit, or set a fixed unit in the mapping's Units step.`,
+  unitProblem: (detail: string) => `${detail} Check the mapping's Units step.`,
+  unitMismatch: (from: string, to: string, metricName: string) =>
+    `values in ${from} cannot be converted to ${to}, the unit of '${metricName}'. Check the mapping's Units step.`,
+  duplicateOf: (otherLine: number, otherColumn: string | null) =>
+    `this value has the same metric, site and period as ${otherColumn ? `column '${otherColumn}' on ` : ''}line ${otherLine}; both were held back. Remove the duplicate or add a distinguishing column to the natural key.`,
+};

@@ -1,0 +1,164 @@
+/**
+ * The table writer on its own against real SQLite, PostgreSQL and MariaDB: hostile identifiers
+ * stay data, late columns are added, keys are required, batches roll back as a whole.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DIALECTS, openDriver, TableWriter, type TableConnection } from '../../../main/engine/sync/export/writers';
+
+const dir = mkdtempSync(join(tmpdir(), 'esg-table-writer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function fromUrl(kind: 'postgres' | 'mysql', url: string): TableConnection {
+  const u = new URL(url);
+  return {
+    kind,
+    host: u.hostname,
+    port: Number(u.port),
+    database: u.pathname.slice(1),
+    user: decodeURIComponent(u.username),
+    password: u.password ? decodeURIComponent(u.password) : null,
+  };
+}
+const PG_URL = process.env.ESG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MYSQL_URL = process.env.ESG_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+async function probe(conn: TableConnection): Promise<string | null> {
+  try {
+    const d = await openDriver(conn);
+    await d.close();
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message || e.name : String(e);
+  }
+}
+const sqliteConn: TableConnection = { kind: 'sqlite', file: join(dir, 't.sqlite') };
+const pgConn = fromUrl('postgres', PG_URL);
+const myConn = fromUrl('mysql', MYSQL_URL);
+const pgReason = await probe(pgConn);
+const myReason = await probe(myConn);
+if (pgReason) console.warn(`[skip] PostgreSQL table writer tests: no server at ${PG_URL} (${pgReason})`);
+if (myReason) console.warn(`[skip] MySQL/MariaDB table writer tests: no server at ${MYSQL_URL} (${myReason})`);
+
+/** Reads a whole table back through the driver's own client, rows sorted by the first column. */
+async function readTable(conn: TableConnection, table: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
+  if (conn.kind === 'sqlite') {
+    const db = new Database(conn.file);
+    try {
+      const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name);
+      const rows = db.prepare(`SELECT * FROM "${table.replace(/"/g, '""')}" ORDER BY 1`).all() as Record<string, unknown>[];
+      return { columns, rows };
+    } finally {
+      db.close();
+    }
+  }
+  if (conn.kind === 'postgres') {
+    const c = new pg.Client({ host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password ?? undefined });
+    await c.connect();
+    try {
+      const r = await c.query(`SELECT * FROM "${table.replace(/"/g, '""')}" ORDER BY 1`);
+      return { columns: r.fields.map((f) => f.name), rows: r.rows as Record<string, unknown>[] };
+    } finally {
+      await c.end();
+    }
+  }
+  const c = await mysql.createConnection({ host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password ?? undefined });
+  try {
+    const [rows, fields] = await c.query(`SELECT * FROM \`${table.replace(/`/g, '``')}\` ORDER BY 1`);
+    return { columns: (fields as { name: string }[]).map((f) => f.name), rows: rows as Record<string, unknown>[] };
+  } finally {
+    await c.end();
+  }
+}
+async function drop(conn: TableConnection, table: string): Promise<void> {
+  const d = await openDriver(conn);
+  try {
+    await d.exec(`DROP TABLE IF EXISTS ${d.dialect.quote(table)}`);
+  } finally {
+    await d.close();
+  }
+}
+
+const cases = [
+  { name: 'SQLite', conn: sqliteConn, skip: null as string | null },
+  { name: 'PostgreSQL', conn: pgConn, skip: pgReason },
+  { name: 'MariaDB/MySQL', conn: myConn, skip: myReason },
+];
+
+describe.each(cases)('TableWriter on $name', ({ conn, skip }) => {
+  const suffix = `${process.pid}_${Date.now().toString(36)}`;
+  // A table name that would end the statement if it were ever pasted into SQL unquoted.
+  const hostile = `x"; DROP TABLE t; -- \`${suffix}`.slice(0, 60);
+  const plain = `esg_tw_${suffix}`;
+  afterAll(async () => {
+    if (skip) return;
+    await drop(conn, hostile);
+    await drop(conn, plain);
+  });
+
+  it.skipIf(skip !== null)('keeps hostile table and column names as data and adds columns that appear later', async () => {
+    const w = await TableWriter.create(conn, { table: hostile, keyColumns: ['id'], batchSize: 2 });
+    await w.write({ id: 'a', 'we"ird`col': "'); DELETE FROM x; --", nested: { deep: 1 } });
+    await w.write({ id: 'b', nested: { deep: 2 } });
+    await w.write({ id: 'c', late: { arrived: true }, ['l'.repeat(80)]: 'long name' });
+    const out = await w.finish();
+    expect(out).toMatchObject({ kind: 'table', rows: 3 });
+    const t = await readTable(conn, hostile);
+    expect(t.columns.slice(0, 3)).toEqual(['id', 'we"ird`col', 'nested.deep']);
+    expect(t.columns).toContain('late.arrived');
+    const long = t.columns.find((c) => c.startsWith('llll'))!;
+    const limit = DIALECTS[conn.kind].maxIdentBytes;
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(limit);
+    // Shortened (with a hash suffix) only where the server would truncate or refuse it.
+    expect(long === 'l'.repeat(80)).toBe(limit >= 80);
+    expect(t.rows.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(t.rows[0]!['we"ird`col']).toBe("'); DELETE FROM x; --");
+    expect(t.rows[1]!['nested.deep']).toBe('2');
+    expect(t.rows[2]!['late.arrived']).toBe('true');
+    expect(t.rows[2]![long]).toBe('long name');
+  });
+
+  it.skipIf(skip !== null)('upserts into an existing table, refuses rows without a key, and rolls back a failed batch', async () => {
+    const first = await TableWriter.create(conn, { table: plain, keyColumns: ['id', 'period'] });
+    await first.write({ id: '1', period: '2024-01', v: 'x' });
+    await first.write({ id: '1', period: '2024-02', v: 'y' });
+    await first.finish();
+
+    const second = await TableWriter.create(conn, { table: plain, keyColumns: ['id', 'period'] });
+    await second.write({ id: '1', period: '2024-01', v: 'x2', extra: 'new column' });
+    await expect(second.write({ id: '2', v: 'no period' })).rejects.toMatchObject({ code: 'missing_key' });
+    await second.abort();
+    // Aborted before its batch was flushed: nothing of the second run is in the table.
+    let t = await readTable(conn, plain);
+    expect(t.rows.map((r) => r.v)).toEqual(['x', 'y']);
+
+    const third = await TableWriter.create(conn, { table: plain, keyColumns: ['id', 'period'] });
+    await third.write({ id: '1', period: '2024-01', v: 'x3', extra: 'e' });
+    await third.finish();
+    t = await readTable(conn, plain);
+    expect(t.rows).toHaveLength(2);
+    expect(t.rows.find((r) => r.period === '2024-01')).toMatchObject({ v: 'x3', extra: 'e' });
+  });
+
+  it.skipIf(skip !== null)('rejects a NUL in the table name and an over-long table name before touching the database', async () => {
+    await expect(TableWriter.create(conn, { table: 'a\0b', keyColumns: ['id'] })).rejects.toMatchObject({ code: 'invalid_identifier' });
+    await expect(TableWriter.create(conn, { table: 't'.repeat(200), keyColumns: ['id'] })).rejects.toMatchObject({ code: 'invalid_identifier' });
+    await expect(TableWriter.create(conn, { table: plain, keyColumns: [] })).rejects.toMatchObject({ code: 'invalid_identifier' });
+  });
+});
+
+describe('TableWriter connection errors', () => {
+  it('says which server could not be reached, without any password', async () => {
+    const err: unknown = await TableWriter.create({ kind: 'postgres', host: '127.0.0.1', port: 1, database: 'x', user: 'u', password: 'hunter2-secret' }, { table: 't', keyColumns: ['id'] }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'destination_failed' });
+    expect((err as Error).message).toMatch(/postgres at 127\.0\.0\.1:1/);
+    expect((err as Error).message).not.toContain('hunter2');
+  });
+});

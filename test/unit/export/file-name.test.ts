@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ExportError } from '../../../main/engine/sync/export/errors';
+import { DEFAULT_FILE_PATTERN, expandFilePattern, validateFilePattern } from '../../../main/engine/sync/export/file-name';
+
+const now = new Date(Date.UTC(2024, 2, 5, 7, 8, 9));
+
+describe('file name patterns', () => {
+  it('expands dataset, job, ext and date tokens', () => {
+    expect(expandFilePattern('{dataset}-{date}.csv', { dataset: 'submissions', ext: 'csv', now, utc: true })).toBe('submissions-2024-03-05.csv');
+    expect(expandFilePattern('{job}_{yyyy}{mm}{dd}-{hh}{MM}{ss}.{ext}', { dataset: 'd', job: 'nightly', ext: 'xlsx', now, utc: true })).toBe(
+      'nightly_20240305-070809.xlsx',
+    );
+    expect(expandFilePattern(DEFAULT_FILE_PATTERN, { dataset: 'footprints', ext: 'ndjson', now, utc: true })).toBe('footprints-20240305-070809.ndjson');
+  });
+
+  it('uses local time unless utc is asked for', () => {
+    const local = expandFilePattern('{hh}', { dataset: 'd', ext: 'csv', now });
+    expect(local).toBe(String(now.getHours()).padStart(2, '0'));
+  });
+
+  it.each(['../out.csv', 'sub/out.csv', 'sub\\out.csv', '..', 'a..b.csv', '/etc/passwd', '.hidden.csv', 'C:out.csv', 'a\u0000b', '', '{nope}.csv', '{dataset.csv'])(
+    'rejects the unsafe or broken pattern %j',
+    (pattern) => {
+      expect(() => validateFilePattern(pattern)).toThrow(ExportError);
+      expect(() => expandFilePattern(pattern, { dataset: 'd', ext: 'csv', now })).toThrow(/file name pattern/);
+    },
+  );
+
+  it('makes substituted values safe, so a dataset or job name cannot add a path', () => {
+    const name = expandFilePattern('{job}-{dataset}.csv', { dataset: '../../etc/passwd', job: 'a/b', ext: 'csv', now });
+    expect(name).not.toMatch(/[/\\]/);
+    expect(name).not.toContain('..');
+    expect(name).toBe('a_b-____etc_passwd.csv');
+  });
+});

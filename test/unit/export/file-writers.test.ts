@@ -1,0 +1,148 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CsvWriter, JsonWriter, XlsxWriter, createWriter } from '../../../main/engine/sync/export/writers';
+import { ExportError } from '../../../main/engine/sync/export/errors';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'esg-export-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const parseCsv = (path: string) => parse(readFileSync(path, 'utf8'), { bom: true }) as string[][];
+
+describe('CSV writer', () => {
+  it('neutralises cells starting with = + - @ (and header cells) but keeps numbers as numbers', async () => {
+    const w = await CsvWriter.create(dir, 'x.csv');
+    await w.write({ formula: '=HYPERLINK("http://evil","x")', plus: '+1+1', minus: '-2+3', at: '@SUM(A1)', ok: 'plain', n: -5, b: true, nil: null });
+    await w.write({ '=cmd': 'tab\tstart' });
+    const out = await w.finish();
+    const rows = parseCsv(out.path);
+    expect(rows[0]).toEqual(['formula', 'plus', 'minus', 'at', 'ok', 'n', 'b', 'nil', "'=cmd"]);
+    expect(rows[1]).toEqual([`'=HYPERLINK("http://evil","x")`, "'+1+1", "'-2+3", "'@SUM(A1)", 'plain', '-5', 'true', '', '']);
+    expect(rows[2]!.at(-1)).toBe('tab\tstart');
+    expect(out.rows).toBe(2);
+    expect(readFileSync(out.path).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+
+  it('writes to a hidden .partial file and shows the final name only after finish', async () => {
+    const w = await CsvWriter.create(dir, 'report.csv', { headerWindow: 2 });
+    for (let i = 0; i < 5000; i++) await w.write({ id: i, text: 'x'.repeat(50) });
+    expect(existsSync(join(dir, 'report.csv'))).toBe(false);
+    expect(readdirSync(dir)).toEqual(['.report.csv.partial']);
+    const out = await w.finish();
+    expect(readdirSync(dir)).toEqual(['report.csv']);
+    expect(out.bytes).toBe(readFileSync(out.path).length);
+    expect(parseCsv(out.path)).toHaveLength(5001);
+  });
+
+  it('abort removes the temp file and leaves no final file', async () => {
+    const w = await CsvWriter.create(dir, 'gone.csv');
+    await w.write({ a: 1 });
+    await w.abort();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('replaces a stale temp file from a crashed run and an existing final file', async () => {
+    writeFileSync(join(dir, '.r.csv.partial'), 'half');
+    writeFileSync(join(dir, 'r.csv'), 'old');
+    const w = await CsvWriter.create(dir, 'r.csv', { bom: false });
+    await w.write({ a: 'new' });
+    await w.finish();
+    expect(readFileSync(join(dir, 'r.csv'), 'utf8')).toBe('a\nnew\n');
+    expect(readdirSync(dir)).toEqual(['r.csv']);
+  });
+
+  it('puts keys first seen after the header window into _extra', async () => {
+    const w = await CsvWriter.create(dir, 'late.csv', { headerWindow: 2 });
+    await w.write({ a: 1 });
+    await w.write({ a: 2 });
+    await w.write({ a: 3, late: '=x' });
+    const rows = parseCsv((await w.finish()).path);
+    expect(rows).toEqual([
+      ['a', '_extra'],
+      ['1', ''],
+      ['2', ''],
+      ['3', '{"late":"=x"}'],
+    ]);
+  });
+});
+
+describe('path safety', () => {
+  it('refuses to write through a symlink at the final name and leaves its target alone', async () => {
+    const target = join(dir, 'target.txt');
+    writeFileSync(target, 'precious');
+    symlinkSync(target, join(dir, 'link.csv'));
+    await expect(CsvWriter.create(dir, 'link.csv')).rejects.toMatchObject({ code: 'unsafe_destination' });
+    expect(readFileSync(target, 'utf8')).toBe('precious');
+  });
+
+  it('refuses a symlink planted at the final name while the export runs', async () => {
+    const target = join(dir, 'target.txt');
+    writeFileSync(target, 'precious');
+    const w = await CsvWriter.create(dir, 'race.csv');
+    await w.write({ a: 1 });
+    symlinkSync(target, join(dir, 'race.csv'));
+    await expect(w.finish()).rejects.toBeInstanceOf(ExportError);
+    expect(readFileSync(target, 'utf8')).toBe('precious');
+  });
+
+  it('rejects names that are not plain file names and patterns that escape the folder', async () => {
+    await expect(CsvWriter.create(dir, '../escape.csv')).rejects.toMatchObject({ code: 'unsafe_destination' });
+    await expect(createWriter({ kind: 'folder', folder: dir, format: 'csv', fileNamePattern: '../{dataset}.csv' }, { dataset: 's' })).rejects.toMatchObject({
+      code: 'invalid_file_pattern',
+    });
+    await expect(CsvWriter.create(join(dir, 'missing'), 'a.csv')).rejects.toMatchObject({ code: 'destination_failed' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('JSON and NDJSON writers', () => {
+  it('streams a valid JSON array, nested rows kept', async () => {
+    const w = await JsonWriter.create(dir, 'a.json', 'json');
+    await w.write({ id: 1, pcf: { unit: 'kg' } });
+    await w.write({ id: 2, pcf: { unit: 'l' } });
+    const out = await w.finish();
+    expect(JSON.parse(readFileSync(out.path, 'utf8'))).toEqual([
+      { id: 1, pcf: { unit: 'kg' } },
+      { id: 2, pcf: { unit: 'l' } },
+    ]);
+  });
+
+  it('writes [] for an empty JSON export and one object per line for NDJSON (flattened on request)', async () => {
+    const empty = await (await JsonWriter.create(dir, 'e.json', 'json')).finish();
+    expect(JSON.parse(readFileSync(empty.path, 'utf8'))).toEqual([]);
+    const w = await JsonWriter.create(dir, 'a.ndjson', 'ndjson', { flatten: true });
+    await w.write({ id: 1, pcf: { unit: 'kg' } });
+    await w.write({ id: 2 });
+    const lines = readFileSync((await w.finish()).path, 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([{ id: 1, 'pcf.unit': 'kg' }, { id: 2 }]);
+  });
+});
+
+describe('XLSX writer', () => {
+  it('writes a workbook readable by exceljs, and nothing visible before finish', async () => {
+    const ExcelJS = (await import('exceljs')).default;
+    const w = await XlsxWriter.create(dir, 'a.xlsx', { sheetName: 'subs' });
+    await w.write({ id: 'a', value: 12.5, text: '=not a formula' });
+    expect(readdirSync(dir)).toEqual(['.a.xlsx.partial']);
+    const out = await w.finish();
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(out.path);
+    const sheet = book.getWorksheet('subs')!;
+    expect(sheet.getRow(1).values).toEqual([undefined, 'id', 'value', 'text']);
+    expect(sheet.getRow(2).values).toEqual([undefined, 'a', 12.5, '=not a formula']);
+    expect(sheet.getRow(2).getCell(3).type).toBe(ExcelJS.ValueType.String);
+  });
+});
+
+describe('empty exports', () => {
+  it('a CSV with no rows is an empty file (just the BOM), not a blank record', async () => {
+    const out = await (await CsvWriter.create(dir, 'none.csv')).finish();
+    expect(readFileSync(out.path)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(out.rows).toBe(0);
+  });
+});

@@ -1,0 +1,107 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ExportItem, ExportQuery } from '../../../main/engine/platforms/types';
+import { isLater, runExport } from '../../../main/engine/sync/export/runner';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'esg-export-run-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** An adapter over an array that honours updatedSince and can fail after N rows. */
+function arrayAdapter(items: ExportItem[], failAfter?: number) {
+  const queries: ExportQuery[] = [];
+  return {
+    queries,
+    exportStream(q: ExportQuery): AsyncIterable<ExportItem> {
+      queries.push(q);
+      return (async function* () {
+        let n = 0;
+        for (const it of items) {
+          if (q.updatedSince !== null && it.updatedAt !== null && it.updatedAt <= q.updatedSince) continue;
+          if (failAfter !== undefined && n === failAfter) throw new Error('platform answered 503 three times');
+          n++;
+          yield it;
+        }
+      })();
+    },
+  };
+}
+
+const item = (id: number, updatedAt: string | null): ExportItem => ({ row: { id: `s${id}`, value: id }, updatedAt });
+
+describe('runExport', () => {
+  it('passes the cursor, returns the newest updatedAt and reports progress', async () => {
+    const a = arrayAdapter([item(1, '2024-01-01T00:00:00.000Z'), item(2, '2024-03-01T00:00:00.000Z'), item(3, '2024-02-01T00:00:00.000Z')]);
+    const progress: number[] = [];
+    const r = await runExport({
+      adapter: a,
+      dataset: 'submissions',
+      updatedSince: '2023-12-31T00:00:00.000Z',
+      destination: { kind: 'folder', folder: dir, format: 'ndjson', fileNamePattern: '{dataset}.{ext}' },
+      progressEvery: 1,
+      onProgress: (p) => progress.push(p.rows),
+    });
+    expect(a.queries[0]).toMatchObject({ dataset: 'submissions', updatedSince: '2023-12-31T00:00:00.000Z' });
+    expect(r.rows).toBe(3);
+    expect(r.newCursor).toBe('2024-03-01T00:00:00.000Z');
+    expect(progress).toEqual([1, 2, 3, 3]);
+    expect(r.output).toMatchObject({ kind: 'file', path: join(dir, 'submissions.ndjson') });
+    expect(r.bytes).toBe(readFileSync(join(dir, 'submissions.ndjson')).length);
+  });
+
+  it('keeps the previous cursor when nothing newer arrives', async () => {
+    const r = await runExport({
+      adapter: arrayAdapter([item(1, '2024-01-01T00:00:00.000Z')]),
+      dataset: 'd',
+      updatedSince: '2024-06-01T00:00:00.000Z',
+      destination: { kind: 'folder', folder: dir, format: 'json', fileNamePattern: 'out.json' },
+    });
+    expect(r.rows).toBe(0);
+    expect(r.newCursor).toBe('2024-06-01T00:00:00.000Z');
+    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))).toEqual([]);
+  });
+
+  it('on a failure mid-stream removes the partial file and says which dataset and how many rows', async () => {
+    const items = Array.from({ length: 10 }, (_, i) => item(i, `2024-01-0${(i % 9) + 1}T00:00:00.000Z`));
+    const err = await runExport({
+      adapter: arrayAdapter(items, 4),
+      dataset: 'submissions',
+      updatedSince: null,
+      destination: { kind: 'folder', folder: dir, format: 'csv', fileNamePattern: 'x.csv' },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'export_failed' });
+    expect((err as Error).message).toMatch(/dataset "submissions" stopped after 4 rows: platform answered 503 three times\. No file was left behind/);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(join(dir, 'x.csv'))).toBe(false);
+  });
+
+  it('a cancelled run is reported as cancelled and leaves nothing', async () => {
+    const ctl = new AbortController();
+    const items = Array.from({ length: 50 }, (_, i) => item(i, null));
+    const err = await runExport({
+      adapter: arrayAdapter(items),
+      dataset: 'd',
+      updatedSince: null,
+      destination: { kind: 'folder', folder: dir, format: 'xlsx', fileNamePattern: 'x.xlsx' },
+      progressEvery: 10,
+      onProgress: (p) => {
+        if (p.rows >= 10) ctl.abort();
+      },
+      signal: ctl.signal,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'export_cancelled' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('isLater', () => {
+  it('compares timestamps as instants', () => {
+    expect(isLater('2024-01-01T01:00:00+01:00', '2023-12-31T23:30:00Z')).toBe(true);
+    expect(isLater('2024-01-01T00:00:00Z', '2024-01-01T00:00:00.001Z')).toBe(false);
+    expect(isLater('x', null)).toBe(true);
+  });
+});

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import type { SourceRow } from '../../../shared/domain';
+import { applyProfile, canonicalRecord, naturalKeyOf, recordHash } from '../../../shared/mapping/apply';
+import { parseProfile, type MappingProfileInput } from '../../../shared/mapping/profile';
+import { catalogue } from '../../fixtures/mapping/catalogue';
+
+const base = { schemaVersion: 1 as const, name: 'Test', sourceId: 'src-1', connectionId: 'conn-1' };
+
+function rows(headers: string[], data: Array<Array<string | number | null>>, firstLine = 2): SourceRow[] {
+  return data.map((cells, i) => ({ line: firstLine + i, cells: Object.fromEntries(headers.map((h, j) => [h, cells[j] ?? null])) }));
+}
+
+function runAll(input: MappingProfileInput, source: SourceRow[]) {
+  const profile = parseProfile(input);
+  return source.map((r) => applyProfile(profile, r, catalogue));
+}
+
+describe('long shape', () => {
+  const profile: MappingProfileInput = {
+    ...base,
+    shape: { kind: 'long', valueColumn: 'Amount' },
+    metric: { kind: 'column', column: 'Metric', valueMap: { Strom: 'm-elec', Diesel: 'm-diesel' } },
+    entity: { kind: 'column', column: 'Site', valueMap: { London: 'e-ldn' }, unknownEntity: 'reject' },
+    period: { kind: 'date', column: 'Date', format: 'DD.MM.YYYY', granularity: 'month' },
+    unit: { kind: 'column', column: 'Unit' },
+    comment: { column: 'Note' },
+    transforms: { number: { decimal: ',', thousands: '.' } },
+  };
+  const headers = ['Site', 'Metric', 'Date', 'Amount', 'Unit', 'Note'];
+
+  it('maps metric and site through value maps and the catalogue, converts units, expands periods', () => {
+    const [a, b, c] = runAll(
+      profile,
+      rows(headers, [
+        ['London', 'Strom', '15.01.2024', '1.234,5', 'MWh', ' estimated '],
+        ['MAN-2', 'Diesel', '03.02.2024', '250', 'gal (UK)', ''],
+        ['berlin werk', 'Electricity consumption', '29.02.2024', '(10)', 'kWh', null],
+      ]),
+    );
+    expect(a?.errors).toEqual([]);
+    expect(a?.records[0]?.record).toEqual({
+      metricId: 'm-elec',
+      entityId: 'e-ldn',
+      periodStart: '2024-01-01',
+      periodEnd: '2024-01-31',
+      value: 1234500,
+      unit: 'kWh',
+      comment: 'estimated',
+      evidence: null,
+    });
+    // 250 UK gal × 4.54609 L = 1136.5225 L; site matched by external ref
+    expect(b?.records[0]?.record).toMatchObject({ metricId: 'm-diesel', entityId: 'e-man', value: 1136.5225, unit: 'L', comment: null });
+    // site matched by name case-insensitively, metric by its library name, accounting negative
+    expect(c?.records[0]?.record).toMatchObject({ metricId: 'm-elec', entityId: 'e-ber', value: -10, periodEnd: '2024-02-29' });
+    expect(a?.records[0]?.naturalKey).toBe('metric=m-elec|entity=e-ldn|period=2024-01-01..2024-01-31');
+  });
+
+  it('rejects an unknown site with the analyst-facing message', () => {
+    const [r] = runAll(profile, rows(headers, [['LDN-9', 'Strom', '15.01.2024', '1', 'kWh', null]], 14));
+    expect(r?.records).toEqual([]);
+    expect(r?.errors).toEqual([
+      {
+        line: 14,
+        column: 'Site',
+        value: 'LDN-9',
+        reason: "Line 14, column 'Site': 'LDN-9' is not a known site. Map it to a platform entity in the mapping's Entities step.",
+      },
+    ]);
+  });
+
+  it('holds or skips unknown sites according to the policy', () => {
+    const held = runAll({ ...profile, entity: { kind: 'column', column: 'Site', unknownEntity: 'hold' } }, rows(headers, [['Nowhere', 'Strom', '15.01.2024', '1', 'kWh', null]]));
+    expect(held[0]?.held).toEqual([{ line: 2, kind: 'entity', column: 'Site', value: 'Nowhere' }]);
+    expect(held[0]?.errors).toEqual([]);
+    const skipped = runAll({ ...profile, entity: { kind: 'column', column: 'Site', unknownEntity: 'skip' } }, rows(headers, [['Nowhere', 'Strom', '15.01.2024', '1', 'kWh', null]]));
+    expect(skipped[0]?.skipped).toBe('unknown-entity');
+    expect(skipped[0]?.records).toEqual([]);
+  });
+
+  it('reports unreadable numbers, dates, unknown metrics and units with line and column', () => {
+    const out = runAll(
+      profile,
+      rows(headers, [
+        ['London', 'Strom', '15.01.2024', 'abc', 'kWh', null],
+        ['London', 'Strom', '2024-01-15', '1', 'kWh', null],
+        ['London', 'Fernwärme', '15.01.2024', '1', 'kWh', null],
+        ['London', 'Strom', '15.01.2024', '1', 'kg', null],
+        ['London', 'Strom', '15.01.2024', '1', 'gal', null],
+        ['London', 'Strom', '15.01.2024', '1.5', 'kWh', null], // '1.5' in a decimal-comma file
+      ]),
+    );
+    const reasons = out.map((r) => r.errors.map((e) => `${e.column}|${e.reason}`));
+    expect(reasons[0]?.[0]).toMatch(/^Amount\|Line 2, column 'Amount': 'abc' is not a number, but 'Electricity consumption' needs one/);
+    expect(reasons[1]?.[0]).toMatch(/^Date\|Line 3, column 'Date': '2024-01-15' could not be read as a period: .*DD\.MM\.YYYY/);
+    expect(reasons[2]?.[0]).toMatch(/^Metric\|Line 4, column 'Metric': 'Fernwärme' is not a metric in the platform's library/);
+    expect(reasons[3]?.[0]).toMatch(/^Unit\|Line 5, column 'Unit': kg \(mass\) cannot be converted to kWh \(energy\)/);
+    expect(reasons[4]?.[0]).toMatch(/^Unit\|Line 6, column 'Unit': 'gal' may be a US gallon/);
+    expect(reasons[5]?.[0]).toMatch(/^Amount\|Line 7, column 'Amount': '1\.5' is not a number/);
+    for (const r of out) expect(r.records).toEqual([]);
+  });
+
+  it('needs a calorific value to turn gas m³ into kWh, and uses it when given', () => {
+    const gas: MappingProfileInput = { ...profile, metric: { kind: 'fixed', metricId: 'm-gas' } };
+    const src = rows(headers, [['London', '', '15.01.2024', '1000', 'm³', null]]);
+    const without = runAll(gas, src);
+    expect(without[0]?.errors[0]?.reason).toMatch(/calorific value/);
+    const withCv = runAll({ ...gas, transforms: { number: { decimal: ',', thousands: '.' }, calorificValueMJPerM3: 36 } }, src);
+    // 1000 m³ × 36 MJ/m³ = 36 000 MJ = 10 000 kWh
+    expect(withCv[0]?.records[0]?.record.value).toBe(10000);
+  });
+
+  it('skips blank rows, total rows and blank values; reports blank values when asked', () => {
+    const p: MappingProfileInput = { ...profile, filters: { skipWhen: [{ column: 'Site', matches: { pattern: '^(total|summe)', flags: 'i' } }] } };
+    const out = runAll(
+      p,
+      rows(headers, [
+        [null, null, '', null, '  ', null],
+        ['Total', 'Strom', '15.01.2024', '999', 'kWh', null],
+        ['London', 'Strom', '15.01.2024', '-', 'kWh', null],
+      ]),
+    );
+    expect(out.map((r) => r.skipped)).toEqual(['blank-row', 'filtered', null]);
+    expect(out[2]?.blankValues).toBe(1);
+    expect(out[2]?.errors).toEqual([]);
+    const strict = runAll({ ...p, filters: { skipBlankValues: false } }, rows(headers, [['London', 'Strom', '15.01.2024', '', 'kWh', null]]));
+    expect(strict[0]?.errors[0]?.reason).toBe("Line 2, column 'Amount': the value is empty.");
+  });
+});
+
+describe('wide shape', () => {
+  // A monthly utility report after the reader stripped its title block ("Energy report 2024 / Acme Ltd"):
+  // one row per site code, one column per month, decimal commas, a total row at the bottom.
+  const headers = ['Site code', 'Meter', 'Jan 2024', 'Feb 2024', 'Mar 2024'];
+  const report = rows(
+    headers,
+    [
+      ['LDN-01', 'Electricity', '12.345,6', '11.002,25', ''],
+      ['MAN-02', 'Electricity', '8.100', '7.950,5', '8.020'],
+      ['XX-99', 'Electricity', '1', '2', '3'],
+      ['Total', null, '20.445,6', '18.952,75', '8.020'],
+    ],
+    5,
+  );
+  const monthly: MappingProfileInput = {
+    ...base,
+    shape: {
+      kind: 'wide',
+      valueColumns: [
+        { column: 'Jan 2024', period: { kind: 'fixed', start: '2024-01-01', end: '2024-01-31' } },
+        { column: 'Feb 2024', period: { kind: 'fixed', start: '2024-02-01', end: '2024-02-29' } },
+        { column: 'Mar 2024', period: { kind: 'fixed', start: '2024-03-01', end: '2024-03-31' } },
+      ],
+    },
+    metric: { kind: 'fixed', metricId: 'm-elec' },
+    entity: { kind: 'column', column: 'Site code', valueMap: { 'LDN-01': 'e-ldn', 'MAN-02': 'e-man' }, unknownEntity: 'hold' },
+    unit: { kind: 'fixed', unit: 'MWh' },
+    transforms: { number: { decimal: ',', thousands: '.' } },
+    filters: { skipWhen: [{ column: 'Site code', matches: { pattern: 'total' } }] },
+  };
+
+  it('unpivots one row into one record per month, converting MWh to kWh', () => {
+    const out = runAll(monthly, report);
+    const ldn = out[0]!;
+    expect(ldn.records.map((r) => [r.record.periodStart, r.record.value, r.record.unit, r.line, r.source.valueColumn])).toEqual([
+      ['2024-01-01', 12345600, 'kWh', 5, 'Jan 2024'],
+      ['2024-02-01', 11002250, 'kWh', 5, 'Feb 2024'],
+    ]);
+    expect(ldn.blankValues).toBe(1); // March is blank for London
+    expect(out[1]!.records.map((r) => r.record.value)).toEqual([8100000, 7950500, 8020000]);
+    expect(out[1]!.records.every((r) => r.record.entityId === 'e-man')).toBe(true);
+    // Unknown site code held for a person, not guessed.
+    expect(out[2]!.held).toEqual([{ line: 7, kind: 'entity', column: 'Site code', value: 'XX-99' }]);
+    expect(out[2]!.records).toEqual([]);
+    expect(out[3]!.skipped).toBe('filtered');
+  });
+
+  it('reads month-only columns with the year from a constant, in a fiscal year', () => {
+    const p: MappingProfileInput = {
+      ...monthly,
+      constants: { Year: 'FY2024' },
+      shape: {
+        kind: 'wide',
+        valueColumns: [
+          { column: 'Mar', period: { kind: 'month', month: 3 } },
+          { column: 'Apr', period: { kind: 'month', month: 4 } },
+        ],
+      },
+      period: { kind: 'year', yearColumn: 'Year', fiscalYearStartMonth: 4, granularity: 'month' },
+      unit: { kind: 'metric' },
+    };
+    const [r] = runAll(p, rows(['Site code', 'Mar', 'Apr'], [['LDN-01', '10', '20']]));
+    // FY2024 from April, labelled by its end: April 2023 … March 2024.
+    expect(r!.records.map((x) => [x.record.periodStart, x.record.periodEnd, x.record.value])).toEqual([
+      ['2024-03-01', '2024-03-31', 10],
+      ['2023-04-01', '2023-04-30', 20],
+    ]);
+  });
+
+  it('maps one column per metric, each with its own unit from the header', () => {
+    const p: MappingProfileInput = {
+      ...base,
+      shape: {
+        kind: 'wide',
+        valueColumns: [
+          { column: 'Electricity (MWh)', metricId: 'm-elec', unit: 'MWh' },
+          { column: 'Diesel (gal US)', metricId: 'm-diesel', unit: 'gal (US)' },
+          { column: 'Waste (kg)', metricId: 'm-waste-total', unit: 'kg' },
+        ],
+      },
+      entity: { kind: 'fixed', entityId: 'e-par' },
+      period: { kind: 'year-month', yearColumn: 'Year', monthColumn: 'Month', granularity: 'month' },
+    };
+    const [r] = runAll(p, rows(['Year', 'Month', 'Electricity (MWh)', 'Diesel (gal US)', 'Waste (kg)'], [[2024, 'Mai', '1.5', '100', '2,500']]));
+    expect(r!.errors).toEqual([]);
+    expect(r!.records.map((x) => [x.record.metricId, x.record.value, x.record.unit, x.record.periodStart])).toEqual([
+      ['m-elec', 1500, 'kWh', '2024-05-01'],
+      ['m-diesel', 378.5411784, 'L', '2024-05-01'],
+      ['m-waste-total', 2.5, 't', '2024-05-01'],
+    ]);
+  });
+});
+
+describe('natural keys and hashes', () => {
+  const record = { metricId: 'm|1', entityId: 'e=2', periodStart: '2024-01-01', periodEnd: '2024-01-31', value: 5, unit: 'kWh', comment: null, evidence: null };
+
+  it('escapes separators so different records never share a key', () => {
+    expect(naturalKeyOf(['metric', 'entity', 'period'], record)).toBe('metric=m%7C1|entity=e%3D2|period=2024-01-01..2024-01-31');
+    expect(naturalKeyOf(['metric', { column: 'Meter' }], record, { Meter: 'A|B' })).toBe('metric=m%7C1|col:Meter=A%7CB');
+  });
+
+  it('hashes the canonical record independent of field order, and changes with the value', () => {
+    const reordered = { evidence: null, comment: null, unit: 'kWh', value: 5, periodEnd: '2024-01-31', periodStart: '2024-01-01', entityId: 'e=2', metricId: 'm|1' };
+    expect(canonicalRecord(reordered)).toBe(canonicalRecord(record));
+    expect(recordHash(reordered)).toBe(recordHash(record));
+    expect(recordHash({ ...record, value: 5.0001 })).not.toBe(recordHash(record));
+    expect(recordHash(record)).toMatch(/^[0-9a-f]{16}$/);
+  });
+});

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { Scheduler, nextRuns } from '../../../main/engine/sync/scheduler';
+import { RunQueue } from '../../../main/engine/sync/run-queue';
+
+function harness(schedule: string, timezone = 'UTC', catchUp: 'run-once' | 'skip' = 'run-once') {
+  let now = new Date('2026-01-10T10:00:00.500Z');
+  const fired: { jobId: string; trigger: string; at: string }[] = [];
+  const slots = new Map<string, number>();
+  const scheduler = new Scheduler({
+    clock: { now: () => now },
+    jobs: () => [{ id: 'j', schedule, timezone }],
+    fire: (jobId, trigger) => fired.push({ jobId, trigger, at: now.toISOString() }),
+    catchUp: () => catchUp,
+    lastSlot: { get: (id) => slots.get(id) ?? null, set: (id, v) => void slots.set(id, v) },
+  });
+  return {
+    fired,
+    tick: () => scheduler.tick(),
+    set: (iso: string) => (now = new Date(iso)),
+    advance: (ms: number) => (now = new Date(now.getTime() + ms)),
+  };
+}
+
+describe('scheduler', () => {
+  it('fires a seconds-resolution schedule once per slot', () => {
+    const h = harness('*/10 * * * * *');
+    h.tick(); // first sight: remembers the current slot, fires nothing
+    for (let i = 0; i < 30; i++) {
+      h.advance(1000);
+      h.tick();
+    }
+    expect(h.fired.map((f) => f.trigger)).toEqual(['schedule', 'schedule', 'schedule']);
+  });
+
+  it('runs a job once as catch-up after a 3-day jump forward, and never twice after a jump back', () => {
+    const h = harness('0 6 * * *');
+    h.tick();
+    h.advance(3 * 24 * 3600_000);
+    h.tick();
+    expect(h.fired).toEqual([expect.objectContaining({ trigger: 'catch-up' })]);
+    h.advance(1000);
+    h.tick();
+    expect(h.fired).toHaveLength(1);
+    h.advance(-2 * 24 * 3600_000); // clock set back two days
+    h.tick();
+    h.advance(24 * 3600_000);
+    h.tick();
+    expect(h.fired).toHaveLength(1);
+  });
+
+  it('skips missed runs when catch-up is off', () => {
+    const h = harness('0 * * * *', 'UTC', 'skip');
+    h.tick();
+    h.advance(5 * 3600_000);
+    h.tick();
+    expect(h.fired).toHaveLength(0);
+    h.set('2026-01-10T16:00:00.200Z');
+    h.tick();
+    expect(h.fired).toEqual([expect.objectContaining({ trigger: 'schedule' })]);
+  });
+
+  it('keeps local wall-clock times across DST changes', () => {
+    // 06:30 in London: 06:30Z in winter, 05:30Z after the clocks go forward on 29 March 2026.
+    const runs = nextRuns('30 6 * * *', 'Europe/London', new Date('2026-03-27T12:00:00Z'), 4);
+    expect(runs).toEqual(['2026-03-28T06:30:00.000Z', '2026-03-29T05:30:00.000Z', '2026-03-30T05:30:00.000Z', '2026-03-31T05:30:00.000Z']);
+    const autumn = nextRuns('30 6 * * *', 'Europe/London', new Date('2026-10-24T12:00:00Z'), 2);
+    expect(autumn).toEqual(['2026-10-25T06:30:00.000Z', '2026-10-26T06:30:00.000Z']);
+  });
+});
+
+describe('run queue', () => {
+  it('runs one run per job, queues one follow-up, and limits runs per connection', async () => {
+    const log: string[] = [];
+    const gates = new Map<string, () => void>();
+    const queue = new RunQueue<string>(
+      (r) =>
+        new Promise<void>((resolve) => {
+          log.push(`start ${r.request}`);
+          gates.set(r.request, () => {
+            log.push(`end ${r.request}`);
+            resolve();
+          });
+        }),
+      { total: 4, perConnection: 2 },
+    );
+    expect(queue.enqueue({ jobId: 'a', connectionId: 'c1', request: 'a1' }, { coalesce: true })).toBe(true);
+    expect(queue.enqueue({ jobId: 'a', connectionId: 'c1', request: 'a2' }, { coalesce: true })).toBe(true);
+    expect(queue.enqueue({ jobId: 'a', connectionId: 'c1', request: 'a3' }, { coalesce: true })).toBe(false);
+    queue.enqueue({ jobId: 'b', connectionId: 'c1', request: 'b1' }, { coalesce: true });
+    queue.enqueue({ jobId: 'c', connectionId: 'c1', request: 'c1' }, { coalesce: true });
+    queue.enqueue({ jobId: 'd', connectionId: 'c2', request: 'd1' }, { coalesce: true });
+    expect(log).toEqual(['start a1', 'start b1', 'start d1']);
+    gates.get('a1')!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(log).toContain('start a2');
+    expect(log).not.toContain('start c1');
+    gates.get('b1')!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(log).toContain('start c1');
+    for (const k of ['a2', 'c1', 'd1']) gates.get(k)!();
+    await queue.onIdle();
+    expect(queue.size).toBe(0);
+  });
+});
