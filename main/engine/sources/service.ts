@@ -186,6 +186,8 @@ export class SourceService {
       }
     }
     config.location = describeDatabase(config);
+    // Where the password cannot be kept, say so before anyone waits for a connection test.
+    const secrets = input.password ? this.secretStore() : null;
     const db = this.openDatabase(config, input.password);
     try {
       const test = await db.test();
@@ -198,8 +200,7 @@ export class SourceService {
       await db.close().catch(() => undefined);
     }
     const id = this.newId(name);
-    if (input.password) {
-      const secrets = this.secretStore();
+    if (secrets && input.password) {
       try {
         await secrets.set(passwordAccount(id), input.password);
       } catch (err) {
@@ -207,7 +208,14 @@ export class SourceService {
       }
       config.passwordRef = passwordAccount(id);
     }
-    const record = this.insert(name, 'database', config, id, 'idle');
+    let record: SourceRecord;
+    try {
+      record = this.insert(name, 'database', config, id, 'idle');
+    } catch (err) {
+      // No source, no password: an entry nobody refers to must not stay in the keychain.
+      if (config.passwordRef) await secrets?.delete(passwordAccount(id)).catch(() => undefined);
+      throw err;
+    }
     this.logger?.info({ source: record.id, kind: input.kind }, 'database source added');
     return this.changed(record.id);
   }

@@ -111,7 +111,7 @@ describe('esg-sync source and mapping commands', async () => {
     expect(human.stdout).toMatch(/Electricity \(kWh\)\s+value\s+met_elec_cons\s+kWh\s+\d+%/);
     expect(human.stdout).toMatch(/LON-01 → ent_lon01/);
 
-    const draft = json<Record<string, unknown>>(['mapping', 'suggest', '--source', 'Bills', '--connection', 'Sandbox', '--sample', join(folder, 'electricity.csv')]);
+    const draft = await json<Record<string, unknown>>(['mapping', 'suggest', '--source', 'Bills', '--connection', 'Sandbox', '--sample', join(folder, 'electricity.csv')]);
     expect(draft).toMatchObject({ schemaVersion: 1, sourceId: 'bills', connectionId: 'sandbox', metric: { kind: 'fixed', metricId: 'met_elec_cons' } });
 
     const draftFile = join(root, 'draft.json');
@@ -173,7 +173,7 @@ describe('esg-sync source and mapping commands', async () => {
     const refused = await run(['source', 'add-database', 'Bad', '--kind', 'sqlite', '--file', file, '--table', 'nope']);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/nope/);
-    expect((await json<{ removed: string }>(['source', 'remove', 'Meters']))).toMatchObject({ removed: 'Meters' });
+    expect(await json<{ removed: string }>(['source', 'remove', 'Meters'])).toMatchObject({ removed: 'Meters' });
     expect((await json<{ name: string }[]>(['source', 'list'])).map((s) => s.name)).toEqual(['Bills']);
   });
 });

@@ -197,6 +197,19 @@ describe('database sources', () => {
     expect(await secrets.get(`source:${s.id}`)).toBeNull();
   });
 
+  it('refuses a password where no secret store is available, and saves nothing', async () => {
+    const file = energyDb();
+    const bare = Engine.open({ dataDir: join(root, 'bare'), mode: 'headless', fileLogs: false });
+    try {
+      const dispatch = createDispatcher(createEngineApi(bare), bare.logger);
+      const r = (await dispatch('sources.addDatabase', { name: 'ERP', kind: 'sqlite', file, table: 'energy', password: 'x' })) as { ok: boolean; error?: { code: string } };
+      expect(r).toMatchObject({ ok: false, error: { code: 'secrets' } });
+      expect(bare.store.sources.list()).toHaveLength(0);
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('refuses to save a database that does not work, saying exactly why', async () => {
     const file = energyDb();
     const noTable = await fails('sources.addDatabase', { name: 'Bad', kind: 'sqlite', file, table: 'missing_table' });
