@@ -12,6 +12,7 @@ import { jobsMethods } from './contract/jobs';
 import { connectionsMethods } from './contract/connections';
 import { sourcesMethods } from './contract/sources';
 import { mappingsMethods } from './contract/mappings';
+import { appMethods } from './contract/app';
 
 export * from './dto';
 
@@ -21,6 +22,7 @@ export const methods = {
   ...connectionsMethods,
   ...sourcesMethods,
   ...mappingsMethods,
+  ...appMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -4,6 +4,7 @@ import { jobsHandlers } from './handlers/jobs';
 import { connectionsHandlers } from './handlers/connections';
 import { sourcesHandlers } from './handlers/sources';
 import { mappingsHandlers } from './handlers/mappings';
+import { appHandlers } from './handlers/app';
 import type { Handlers } from './rpc-dispatch';
 
 /**
@@ -17,5 +18,6 @@ export function createEngineApi(engine: Engine): Handlers {
     ...connectionsHandlers(engine),
     ...sourcesHandlers(engine),
     ...mappingsHandlers(engine),
+    ...appHandlers(engine),
   };
 }
