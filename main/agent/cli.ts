@@ -9,6 +9,7 @@ import { registerSandbox } from './commands/sandbox';
 import { registerConnection } from './commands/connection';
 import { registerSource } from './commands/source';
 import { registerMapping } from './commands/mapping';
+import { registerPause } from './commands/pause';
 import type { GlobalContext } from './context';
 import { CliError, EXIT } from './exit-codes';
 import { createOutput } from './output';
@@ -32,6 +33,7 @@ export function buildProgram(): { program: Command; context: () => GlobalContext
   registerConnection(program, context);
   registerSource(program, context);
   registerMapping(program, context);
+  registerPause(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return { program, context };
 }

@@ -2,20 +2,47 @@ import { z } from 'zod';
 import { Id, JobInfo, RunSummary } from '../dto';
 import { JobConfig } from '../jobs';
 
-/** Create, schedule, pause and run jobs. */
+/**
+ * What a person chooses for a job, the same for adding and editing. A database destination's
+ * password is write-only: it goes to the OS keychain and is never sent back.
+ */
+const JobFields = {
+  name: z.string().trim().min(1).max(120),
+  type: z.enum(['ingest', 'export']),
+  connectionId: Id,
+  sourceId: Id.nullable().default(null),
+  mappingId: Id.nullable().default(null),
+  config: JobConfig,
+  databasePassword: z.string().min(1).max(1000).optional(),
+};
+
+/** One job with everything its edit form needs (and nothing secret). */
+export const JobDetail = JobInfo.extend({
+  config: JobConfig,
+  /** Export: the updated-since cursor; database ingest: the watermark. Null = from the beginning. */
+  cursor: z.string().nullable(),
+  createdAt: z.string(),
+  /** Whether a password for the destination database is saved in the keychain. */
+  databasePasswordSaved: z.boolean(),
+});
+export type JobDetail = z.infer<typeof JobDetail>;
+
+export const ExportDataset = z.object({ id: z.string(), label: z.string() });
+
+/** Create, edit, schedule, pause and run jobs. */
 export const jobsMethods = {
   'jobs.add': {
-    params: z
-      .object({
-        name: z.string().trim().min(1).max(120),
-        type: z.enum(['ingest', 'export']),
-        connectionId: Id,
-        sourceId: Id.nullable().default(null),
-        mappingId: Id.nullable().default(null),
-        config: JobConfig,
-      })
-      .strict(),
+    params: z.object(JobFields).strict(),
     result: JobInfo,
+  },
+  'jobs.get': { params: z.object({ jobId: Id }).strict(), result: JobDetail },
+  'jobs.update': {
+    params: z.object({ jobId: Id, ...JobFields }).strict(),
+    result: z.object({
+      job: JobInfo,
+      /** What the change reset, said in words (e.g. "the export starts again from the beginning"). */
+      notes: z.array(z.string()),
+    }),
   },
   'jobs.pause': { params: z.object({ jobId: Id }).strict(), result: JobInfo },
   'jobs.resume': { params: z.object({ jobId: Id }).strict(), result: JobInfo },
@@ -27,5 +54,10 @@ export const jobsMethods = {
   'jobs.describeSchedule': {
     params: z.object({ schedule: z.string().min(1).max(120), timezone: z.string().min(1).default('UTC') }).strict(),
     result: z.object({ valid: z.boolean(), text: z.string(), next: z.array(z.string()) }),
+  },
+  /** The datasets an export job can take from a connection's platform. */
+  'jobs.datasets': {
+    params: z.object({ connectionId: Id }).strict(),
+    result: z.array(ExportDataset),
   },
 } as const;

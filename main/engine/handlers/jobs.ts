@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { isAbsolute } from 'node:path';
 import cronstrue from 'cronstrue';
-import type { JobInfo } from '../../../shared/dto';
-import type { jobsMethods } from '../../../shared/contract/jobs';
+import type { JobInfo, ParsedParams } from '../../../shared/api';
+import type { jobsMethods, JobDetail } from '../../../shared/contract/jobs';
 import { JobConfig } from '../../../shared/jobs';
 import { ApiError } from '../../../shared/rpc';
+import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
+import { ALTRUISTIQ_DATASETS } from '../platforms/altruistiq';
+import { ESG_API_DATASETS } from '../platforms/esg-api';
+import { PACT_DATASETS } from '../platforms/pact';
 import type { Handlers } from '../rpc-dispatch';
-import type { JobRecord } from '../store';
+import { SecretStoreError } from '../secrets';
+import type { ConnectionRecord, JobRecord, MappingRecord, SourceRecord } from '../store';
 import { JobRunner } from '../sync/job-runner';
 import { nextRuns, validateCron } from '../sync/scheduler';
-import { ConnectionService } from '../connections';
+import { SLOT_KEY } from '../sync/service';
 
 export function describeSchedule(schedule: string): string {
   try {
@@ -58,72 +64,241 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
+/** The export datasets each platform offers, by connection kind. */
+export function exportDatasets(kind: ConnectionRecord['kind']): { id: string; label: string }[] {
+  const list = kind === 'esg-api' ? ESG_API_DATASETS : kind === 'altruistiq' ? ALTRUISTIQ_DATASETS : PACT_DATASETS;
+  return list.map((d) => ({ id: d.id, label: d.label }));
+}
+
+/** Keychain account of an export job's destination database password (read by the job runner). */
+const passwordAccount = (jobId: string) => `job:${jobId}:database`;
+
+type JobInput = Omit<ParsedParams<'jobs.add'>, 'databasePassword'>;
+
+interface Resolved {
+  connection: ConnectionRecord;
+  source: SourceRecord | null;
+  mapping: MappingRecord | null;
+  /** The config as saved: only the half that belongs to the job's type. */
+  config: JobConfig;
+}
+
+/**
+ * Everything a job must satisfy beyond its shape, checked the same way on add and on edit, with
+ * messages that say which field is wrong and what to do about it.
+ */
+function resolveJob(engine: Engine, p: JobInput, existingId: string | null): Resolved {
+  const { store } = engine;
+  const clash = store.jobs.get(p.name);
+  if (clash && clash.id !== existingId) throw new ApiError('conflict', `A job called "${p.name}" already exists. Choose another name.`);
+  const connection = store.connections.get(p.connectionId);
+  if (!connection) throw new ApiError('not_found', `There is no connection "${p.connectionId}". Add it on the Connections page, or choose another.`);
+  if (!validTimeZone(p.config.timezone)) throw new ApiError('invalid_params', `"${p.config.timezone}" is not a time zone. Use a name like Europe/London or UTC.`);
+  if (p.config.schedule) {
+    const problem = validateCron(p.config.schedule, p.config.timezone);
+    if (problem) throw new ApiError('invalid_params', `The schedule "${p.config.schedule}" is not a valid cron expression: ${problem}`);
+  }
+
+  if (p.type === 'ingest') {
+    const source = p.sourceId ? store.sources.get(p.sourceId) : null;
+    const mapping = p.mappingId ? store.mappings.get(p.mappingId) : null;
+    if (!source) throw new ApiError('invalid_params', p.sourceId ? `There is no source "${p.sourceId}".` : 'An ingest job needs a source: choose the folder or database it reads.');
+    if (!mapping) throw new ApiError('invalid_params', p.mappingId ? `There is no mapping "${p.mappingId}".` : 'An ingest job needs a mapping: set one up on the Mappings page first.');
+    if (mapping.connectionId && mapping.connectionId !== connection.id) {
+      const madeFor = store.connections.get(mapping.connectionId)?.name ?? mapping.connectionId;
+      throw new ApiError(
+        'invalid_params',
+        `The mapping "${mapping.name}" was made for the connection "${madeFor}": its metrics and sites come from that platform. Choose "${madeFor}", or make a mapping for "${connection.name}".`,
+      );
+    }
+    const { export: _unused, ...config } = p.config;
+    return { connection, source, mapping, config: { ...config, onFileArrival: source.kind === 'folder' && config.onFileArrival } };
+  }
+
+  const settings = p.config.export;
+  if (!settings) throw new ApiError('invalid_params', 'An export job needs a dataset and a destination.');
+  const datasets = exportDatasets(connection.kind);
+  if (!datasets.some((d) => d.id === settings.dataset)) {
+    throw new ApiError('invalid_params', `The platform of "${connection.name}" has no dataset "${settings.dataset}". Choose one of: ${datasets.map((d) => d.label).join(', ')}.`);
+  }
+  const d = settings.destination;
+  if (d.kind === 'folder' && !isAbsolute(d.path)) {
+    throw new ApiError('invalid_params', `The destination folder "${d.path}" is not a full path. Give it from the root, e.g. /srv/exports or C:\\Exports.`);
+  }
+  if (d.kind === 'database') {
+    if (d.database === 'sqlite' && !(d.file && isAbsolute(d.file))) throw new ApiError('invalid_params', 'A SQLite destination needs the full path of its database file.');
+    if (d.database !== 'sqlite' && (!d.name || !d.user)) throw new ApiError('invalid_params', `A ${d.database === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} destination needs a database name and a user.`);
+  }
+  const { ingest: _unused, ...config } = p.config;
+  return { connection, source: null, mapping: null, config: { ...config, onFileArrival: false } };
+}
+
+/** A failure to save a password in the keychain, said as the API's 'secrets' error. */
+async function savePassword(engine: Engine, jobId: string, password: string): Promise<void> {
+  try {
+    await engine.secrets().set(passwordAccount(jobId), password);
+  } catch (err) {
+    if (err instanceof SecretStoreError) throw new ApiError('secrets', `The job was saved, but its database password could not be stored: ${err.message}`);
+    throw err;
+  }
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
 export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMethods> {
   const { store } = engine;
   const get = (jobId: string) => {
     const job = store.jobs.get(jobId);
-    if (!job) throw new ApiError('not_found', `There is no job "${jobId}".`);
+    if (!job) throw new ApiError('not_found', `There is no job "${jobId}". It may have been removed.`);
     return job;
   };
   const changed = () => engine.events.emit('engine.changed', engine.status());
+  /** Folder watchers re-arm on source.changed; a job change can start or stop one. */
+  const announceSource = (sourceId: string | null) => {
+    const s = sourceId ? store.sources.get(sourceId) : null;
+    if (!s) return;
+    engine.events.emit('source.changed', {
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      location: String(s.config.path ?? s.config.location ?? ''),
+      paused: s.paused,
+      sandbox: s.sandbox,
+      status: s.status,
+      statusMessage: s.statusMessage,
+      createdAt: s.createdAt,
+      lastFile: store.sources.lastFile(s.id),
+      lastWatermark: null,
+      filesWaiting: store.sources.pendingFiles(s.id),
+    });
+  };
+  const passwordSaved = async (jobId: string): Promise<boolean> => {
+    try {
+      return (await engine.secrets().get(passwordAccount(jobId))) !== null;
+    } catch {
+      return false; // no keychain: nothing can be saved there either
+    }
+  };
+
   return {
-    'jobs.add': (p) => {
-      if (store.jobs.get(p.name)) throw new ApiError('conflict', `A job called "${p.name}" already exists. Choose another name.`);
-      if (!store.connections.get(p.connectionId)) throw new ApiError('not_found', `There is no connection "${p.connectionId}".`);
-      if (!validTimeZone(p.config.timezone)) throw new ApiError('invalid_params', `"${p.config.timezone}" is not a time zone. Use a name like Europe/London or UTC.`);
-      if (p.config.schedule) {
-        const problem = validateCron(p.config.schedule, p.config.timezone);
-        if (problem) throw new ApiError('invalid_params', `The schedule "${p.config.schedule}" is not a valid cron expression: ${problem}`);
-      }
-      if (p.type === 'ingest') {
-        const source = p.sourceId ? store.sources.get(p.sourceId) : null;
-        const mapping = p.mappingId ? store.mappings.get(p.mappingId) : null;
-        if (!source) throw new ApiError('invalid_params', 'An ingest job needs a source: choose the folder or database it reads.');
-        if (!mapping) throw new ApiError('invalid_params', 'An ingest job needs a mapping: set one up on the Mappings page first.');
-      } else if (!p.config.export) {
-        throw new ApiError('invalid_params', 'An export job needs a dataset and a destination.');
-      }
-      const source = p.sourceId ? store.sources.get(p.sourceId) : null;
-      const mapping = p.mappingId ? store.mappings.get(p.mappingId) : null;
+    'jobs.add': async ({ databasePassword, ...p }) => {
+      const r = resolveJob(engine, p, null);
       const job: JobRecord = {
         id: randomUUID(),
         name: p.name,
         type: p.type,
-        connectionId: store.connections.get(p.connectionId)!.id,
-        sourceId: source?.id ?? null,
-        mappingId: mapping?.id ?? null,
-        config: p.config,
+        connectionId: r.connection.id,
+        sourceId: r.source?.id ?? null,
+        mappingId: r.mapping?.id ?? null,
+        config: r.config,
         paused: false,
         cursor: null,
         createdAt: engine.clock.now().toISOString(),
       };
       store.jobs.insert(job);
-      // Watchers re-arm on source changes; a new job may need one.
-      if (source) engine.events.emit('source.changed', { ...sourceStub(source.id, source.name, source.kind), location: String(source.config.path ?? '') });
+      if (databasePassword && r.config.export?.destination.kind === 'database') await savePassword(engine, job.id, databasePassword);
+      announceSource(job.sourceId);
       changed();
       return jobInfo(engine, job);
     },
+
+    'jobs.get': async ({ jobId }): Promise<JobDetail> => {
+      const job = get(jobId);
+      const parsed = JobConfig.safeParse(job.config);
+      return {
+        ...jobInfo(engine, job),
+        config: parsed.success ? parsed.data : JobConfig.parse({}),
+        cursor: job.cursor,
+        createdAt: job.createdAt,
+        databasePasswordSaved: job.type === 'export' ? await passwordSaved(job.id) : false,
+      };
+    },
+
+    'jobs.update': async ({ jobId, databasePassword, ...p }) => {
+      const before = get(jobId);
+      const r = resolveJob(engine, p, before.id);
+      const oldConfig = JobConfig.safeParse(before.config);
+      const old = oldConfig.success ? oldConfig.data : null;
+      const notes: string[] = [];
+      const wiringChanged = before.type !== p.type || before.connectionId !== r.connection.id || before.mappingId !== (r.mapping?.id ?? null) || before.sourceId !== (r.source?.id ?? null);
+
+      // Batches already written for the old wiring must reach the platform they were meant for.
+      if (wiringChanged && store.outbox.pending(before.id).length) {
+        throw new ApiError('conflict', `"${before.name}" still has batches waiting for the platform's answer. Run it once more so they are delivered, then change its type, connection, source or mapping.`);
+      }
+      // The ledger holds the first platform's record ids: sending them to another platform would update the wrong records.
+      if (before.type === 'ingest' && before.mappingId && before.connectionId !== r.connection.id) {
+        const sent = store.ledger.count(before.mappingId);
+        if (sent > 0) {
+          throw new ApiError(
+            'conflict',
+            `"${before.name}" has already sent ${sent} value(s) through its current connection, and this agent tracks them by that platform's record ids. Keep the connection, or add a new job (with a mapping made for the other connection).`,
+          );
+        }
+      }
+
+      let cursor = before.cursor;
+      if (cursor !== null) {
+        const exportChanged = p.type === 'export' && (before.type !== 'export' || before.connectionId !== r.connection.id || !sameJson(old?.export?.dataset, r.config.export?.dataset) || !sameJson(old?.export?.destination, r.config.export?.destination));
+        const sourceChanged = p.type === 'ingest' && (before.type !== 'ingest' || before.sourceId !== r.source?.id);
+        if (exportChanged) {
+          cursor = null;
+          notes.push('Its next run exports everything again, because its connection, dataset or destination changed.');
+        } else if (sourceChanged) {
+          cursor = null;
+          notes.push('Its next run reads the new source from the beginning.');
+        }
+      }
+      if (p.type === 'ingest' && before.mappingId && r.mapping && before.mappingId !== r.mapping.id && store.ledger.count(before.mappingId) > 0) {
+        notes.push(`Values sent with the mapping it used before stay on the platform; the new mapping "${r.mapping.name}" keeps its own record of what it sends.`);
+      }
+
+      store.jobs.update({ id: before.id, name: p.name, type: p.type, connectionId: r.connection.id, sourceId: r.source?.id ?? null, mappingId: r.mapping?.id ?? null, config: r.config, cursor });
+      // A new schedule starts fresh: slots of the old one are not "missed" runs of the new one.
+      if (!old || old.schedule !== r.config.schedule || old.timezone !== r.config.timezone) store.settings.deleteRaw(SLOT_KEY(before.id));
+      if (r.config.export?.destination.kind === 'database' && databasePassword) await savePassword(engine, before.id, databasePassword);
+
+      announceSource(before.sourceId);
+      if (r.source && r.source.id !== before.sourceId) announceSource(r.source.id);
+      changed();
+      return { job: jobInfo(engine, store.jobs.get(before.id)!), notes };
+    },
+
     'jobs.pause': ({ jobId }) => {
       const job = get(jobId);
       store.jobs.setPaused(job.id, true);
+      announceSource(job.sourceId);
       changed();
       return jobInfo(engine, store.jobs.get(job.id)!);
     },
+
     'jobs.resume': ({ jobId }) => {
       const job = get(jobId);
       store.jobs.setPaused(job.id, false);
+      announceSource(job.sourceId);
       changed();
       return jobInfo(engine, store.jobs.get(job.id)!);
     },
-    'jobs.remove': ({ jobId }) => {
+
+    'jobs.remove': async ({ jobId }) => {
       const job = get(jobId);
       if (store.outbox.pending(job.id).length) {
         throw new ApiError('conflict', `"${job.name}" still has batches waiting for the platform's answer. Let it finish (or run it once more), then remove it.`);
       }
+      if (engine.sync?.isRunning(job.id)) throw new ApiError('busy', `"${job.name}" is running right now. Remove it when the run has finished.`);
       store.jobs.remove(job.id);
+      store.settings.deleteRaw(SLOT_KEY(job.id));
+      if (job.type === 'export') {
+        // Best effort: a keychain that does not answer must not keep a removed job alive.
+        await Promise.resolve()
+          .then(() => engine.secrets().delete(passwordAccount(job.id)))
+          .catch((err: unknown) => engine.logger.warn({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'could not delete the job database password'));
+      }
+      announceSource(job.sourceId);
       changed();
       return { removed: true as const };
     },
+
     'jobs.run': async ({ jobId, wait, confirmDeletes }) => {
       const job = get(jobId);
       if (engine.sync) {
@@ -143,15 +318,18 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       }
       return { queued: true, run: await run };
     },
+
     'jobs.describeSchedule': ({ schedule, timezone }) => {
       if (!validTimeZone(timezone)) return { valid: false, text: `"${timezone}" is not a time zone.`, next: [] };
       const problem = validateCron(schedule, timezone);
       if (problem) return { valid: false, text: problem, next: [] };
       return { valid: true, text: describeSchedule(schedule), next: nextRuns(schedule, timezone, engine.clock.now(), 5) };
     },
-  };
-}
 
-function sourceStub(id: string, name: string, kind: 'folder' | 'database') {
-  return { id, name, kind, location: '', paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: '', lastFile: null, lastWatermark: null, filesWaiting: 0 };
+    'jobs.datasets': ({ connectionId }) => {
+      const connection = store.connections.get(connectionId);
+      if (!connection) throw new ApiError('not_found', `There is no connection "${connectionId}".`);
+      return exportDatasets(connection.kind);
+    },
+  };
 }

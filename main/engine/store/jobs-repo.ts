@@ -70,6 +70,13 @@ export class JobsRepo {
     this.db.prepare('UPDATE jobs SET cursor = ? WHERE id = ?').run(cursor, id);
   }
 
+  /** Replaces what a person edits on a job; its id, paused flag and creation time stay. */
+  update(j: Pick<JobRecord, 'id' | 'name' | 'type' | 'connectionId' | 'sourceId' | 'mappingId' | 'config' | 'cursor'>): void {
+    this.db
+      .prepare('UPDATE jobs SET name = ?, type = ?, connection_id = ?, source_id = ?, mapping_id = ?, config = ?, cursor = ? WHERE id = ?')
+      .run(j.name, j.type, j.connectionId, j.sourceId, j.mappingId, JSON.stringify(j.config), j.cursor, j.id);
+  }
+
   updateConfig(id: string, config: Record<string, unknown>): void {
     this.db.prepare('UPDATE jobs SET config = ? WHERE id = ?').run(JSON.stringify(config), id);
   }

@@ -12,7 +12,8 @@ import { JobRunner, type RunRequest } from './job-runner';
 import { RunQueue } from './run-queue';
 import { Scheduler } from './scheduler';
 
-const SLOT_KEY = (jobId: string) => `schedule.lastSlot.${jobId}`;
+/** Where the scheduler keeps a job's last handled slot; cleared when the schedule changes. */
+export const SLOT_KEY = (jobId: string) => `schedule.lastSlot.${jobId}`;
 
 /**
  * Everything that makes runs happen on their own: the scheduler, one folder watcher per
