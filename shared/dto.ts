@@ -65,6 +65,34 @@ export const SourceInfo = z.object({
   lastFile: z.string().nullable(),
   lastWatermark: z.string().nullable(),
   filesWaiting: z.number().int(),
+  /** Files recorded for a folder source (processed, failed, duplicate or waiting). */
+  filesSeen: z.number().int().optional(),
+  /** How a folder is watched; null for a database. */
+  folder: z
+    .object({
+      recursive: z.boolean(),
+      include: z.array(z.string()),
+      exclude: z.array(z.string()),
+      stableMs: z.number().int(),
+      usePolling: z.boolean(),
+      pollIntervalMs: z.number().int(),
+      afterRun: z.enum(['move', 'leave', 'delete']),
+    })
+    .nullable()
+    .optional(),
+  /** What a database source reads; null for a folder. Never a password. */
+  database: z
+    .object({
+      kind: z.enum(['sqlite', 'postgres', 'mysql']),
+      table: z.string().nullable(),
+      query: z.boolean(),
+      watermarkColumn: z.string().nullable(),
+      passwordInKeychain: z.boolean(),
+    })
+    .nullable()
+    .optional(),
+  /** Names of the jobs that read this source (a source in use cannot be removed). */
+  usedByJobs: z.array(z.string()).optional(),
 });
 export type SourceInfo = z.infer<typeof SourceInfo>;
 

@@ -10,7 +10,6 @@ import {
   RunEvent,
   RunSummary,
   Settings,
-  SourceInfo,
 } from '../dto';
 
 export const none = z.object({}).strict();
@@ -28,7 +27,6 @@ export const coreMethods = {
   'settings.update': { params: Settings.partial().strict(), result: Settings },
 
   'connections.list': { params: none, result: z.array(ConnectionInfo) },
-  'sources.list': { params: none, result: z.array(SourceInfo) },
   'mappings.list': { params: none, result: z.array(MappingInfo) },
   'jobs.list': { params: none, result: z.array(JobInfo) },
 

@@ -20,6 +20,8 @@ export const AddFolderParams = z
     stableMs: z.number().int().min(100).max(600_000).default(2000),
     usePolling: z.boolean().default(false),
     pollIntervalMs: z.number().int().min(250).max(3_600_000).default(5000),
+    /** What happens to a file after its run: moved to processed/ or failed/, left, or deleted after success. */
+    afterRun: z.enum(['move', 'leave', 'delete']).default('move'),
     encoding: z.string().min(1).max(50).optional(),
     delimiter: z.string().min(1).max(5).optional(),
     headerRow: z.number().int().min(1).max(10_000).optional(),
@@ -28,9 +30,9 @@ export const AddFolderParams = z
   })
   .strict();
 
-export const AddDatabaseParams = z
+/** Where a database source reads from: shared by "Test" (nothing saved) and "Add". */
+const DatabaseFields = z
   .object({
-    name: Name,
     kind: z.enum(['sqlite', 'postgres', 'mysql']),
     file: z.string().min(1).max(4000).optional(),
     host: z.string().min(1).max(500).optional(),
@@ -44,12 +46,21 @@ export const AddDatabaseParams = z
     watermarkColumn: z.string().min(1).max(200).optional(),
     ssl: z.enum(['disable', 'require', 'no-verify']).optional(),
   })
+  .strict();
+
+type DatabaseFields = z.infer<typeof DatabaseFields>;
+const oneOfTableOrQuery = (p: DatabaseFields) => Boolean(p.table) !== Boolean(p.query);
+const hasLocation = (p: DatabaseFields) => (p.kind === 'sqlite' ? Boolean(p.file) : Boolean(p.database));
+const TABLE_OR_QUERY = { message: 'Give either a table or a query, not both.', path: ['table'] };
+const LOCATION = { message: 'SQLite needs a file; PostgreSQL and MySQL need a database name.', path: ['kind'] };
+
+export const AddDatabaseParams = DatabaseFields.extend({ name: Name }).strict().refine(oneOfTableOrQuery, TABLE_OR_QUERY).refine(hasLocation, LOCATION);
+
+/** Test a database source before it is saved: connect, then read the first rows. */
+export const TestDatabaseParams = DatabaseFields.extend({ limit: z.number().int().min(1).max(100).default(20) })
   .strict()
-  .refine((p) => Boolean(p.table) !== Boolean(p.query), { message: 'Give either a table or a query, not both.', path: ['table'] })
-  .refine((p) => (p.kind === 'sqlite' ? Boolean(p.file) : Boolean(p.database)), {
-    message: 'SQLite needs a file; PostgreSQL and MySQL need a database name.',
-    path: ['kind'],
-  });
+  .refine(oneOfTableOrQuery, TABLE_OR_QUERY)
+  .refine(hasLocation, LOCATION);
 
 export const SourceRowDto = z.object({ line: z.number().int(), cells: z.record(z.string(), CellValue) });
 
@@ -77,7 +88,39 @@ export type SourceSample = z.infer<typeof SourceSample>;
 
 const BySource = z.object({ sourceId: Id }).strict();
 
+export const SourceFile = z.object({
+  id: z.number().int(),
+  path: z.string(),
+  name: z.string(),
+  sha256: z.string(),
+  size: z.number().int(),
+  seenAt: z.string(),
+  status: z.enum(['pending', 'processed', 'failed', 'duplicate']),
+  runId: z.number().int().nullable(),
+});
+export type SourceFile = z.infer<typeof SourceFile>;
+
+export const FolderCheck = z.object({ ok: z.boolean(), path: z.string(), message: z.string() });
+export type FolderCheck = z.infer<typeof FolderCheck>;
+
+export const DatabaseTest = z.object({
+  ok: z.boolean(),
+  message: z.string(),
+  columns: z.array(z.string()),
+  rows: z.array(z.record(z.string(), CellValue)),
+});
+export type DatabaseTest = z.infer<typeof DatabaseTest>;
+
 export const sourcesMethods = {
+  'sources.list': { params: z.object({}).strict(), result: z.array(SourceInfo) },
+  /** The files a folder source has seen, newest first, with the run that took each. */
+  'sources.files': {
+    params: z.object({ sourceId: Id, limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    result: z.object({ files: z.array(SourceFile), total: z.number().int() }),
+  },
+  /** Whether a folder exists and this agent can read it, before it is added (browser path field). */
+  'sources.checkFolder': { params: z.object({ path: z.string().min(1).max(4000) }).strict(), result: FolderCheck },
+  'sources.testDatabase': { params: TestDatabaseParams, result: DatabaseTest },
   'sources.addFolder': { params: AddFolderParams, result: SourceInfo },
   'sources.addDatabase': { params: AddDatabaseParams, result: SourceInfo },
   'sources.test': { params: BySource, result: z.object({ ok: z.boolean(), message: z.string() }) },

@@ -25,22 +25,6 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
     'connections.list': () =>
       store.connections.list().map((c) => ({ ...c, usedByJobs: store.connections.jobsUsing(c.id) })),
 
-    'sources.list': () =>
-      store.sources.list().map((s) => ({
-        id: s.id,
-        name: s.name,
-        kind: s.kind,
-        location: String(s.config.path ?? s.config.location ?? ''),
-        paused: s.paused,
-        sandbox: s.sandbox,
-        status: s.status,
-        statusMessage: s.statusMessage,
-        createdAt: s.createdAt,
-        lastFile: store.sources.lastFile(s.id),
-        lastWatermark: null,
-        filesWaiting: store.sources.pendingFiles(s.id),
-      })),
-
     'mappings.list': () =>
       store.mappings.list().map((m) => ({
         id: m.id,

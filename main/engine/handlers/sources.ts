@@ -40,10 +40,14 @@ export function engineSourceService(engine: Engine): SourceService {
   });
 }
 
-/** Add, test, sample, pause, resume and remove watched folders and database sources. */
+/** List, add, test, sample, pause, resume and remove watched folders and database sources. */
 export function sourcesHandlers(engine: Engine, service?: SourceService): Pick<Handlers, keyof typeof sourcesMethods> {
   const sources = service ?? engineSourceService(engine);
   return {
+    'sources.list': () => sources.list(),
+    'sources.files': ({ sourceId, limit }) => guarded(() => sources.files(sourceId, limit)),
+    'sources.checkFolder': ({ path }) => guarded(() => sources.checkFolder(path)),
+    'sources.testDatabase': ({ limit, ...settings }) => guarded(() => sources.testDatabase(settings, limit)),
     'sources.addFolder': (p) => guarded(() => sources.addFolder(p)),
     'sources.addDatabase': (p) => guarded(() => sources.addDatabase(p)),
     'sources.test': ({ sourceId }) => guarded(() => sources.test(sourceId)),

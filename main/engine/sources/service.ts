@@ -6,8 +6,9 @@
  */
 import { constants as fsConstants } from 'node:fs';
 import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
+import type { SourceFile } from '../../../shared/contract/sources';
 import type { SourceInfo } from '../../../shared/dto';
 import type { CellValue, SourceRow } from '../../../shared/domain';
 import { uniqueId } from '../connections/ids';
@@ -43,6 +44,8 @@ export interface NewFolderSource {
   stableMs?: number;
   usePolling?: boolean;
   pollIntervalMs?: number;
+  /** What happens to a file after its run (the job runner reads it from the source). */
+  afterRun?: AfterRun;
   encoding?: string;
   delimiter?: string;
   headerRow?: number;
@@ -128,24 +131,109 @@ export class SourceService {
   }
 
   info(s: SourceRecord): SourceInfo {
-    const watermark = this.store.jobs
-      .list()
-      .filter((j) => j.sourceId === s.id && j.cursor !== null)
-      .map((j) => j.cursor as string)[0];
+    const jobs = this.store.jobs.list().filter((j) => j.sourceId === s.id);
+    // The newest watermark any job of this database source has saved (a cursor advances only
+    // after the run's rows are recorded, so this is what has been read for certain).
+    const watermark = jobs.map((j) => j.cursor).find((c): c is string => c !== null) ?? null;
+    const c = s.config;
     return {
       id: s.id,
       name: s.name,
       kind: s.kind,
-      location: String(s.config.path ?? s.config.location ?? ''),
+      location: String(c.path ?? c.location ?? ''),
       paused: s.paused,
       sandbox: s.sandbox,
       status: s.status,
       statusMessage: s.statusMessage,
       createdAt: s.createdAt,
       lastFile: this.store.sources.lastFile(s.id),
-      lastWatermark: s.kind === 'database' ? (watermark ?? null) : null,
+      lastWatermark: s.kind === 'database' ? watermark : null,
       filesWaiting: this.store.sources.pendingFiles(s.id),
+      filesSeen: s.kind === 'folder' ? this.store.sources.fileCount(s.id) : 0,
+      folder:
+        s.kind === 'folder'
+          ? {
+              recursive: c.recursive === true,
+              include: patternsOf(s),
+              exclude: asStrings(c.exclude),
+              stableMs: typeof c.stableMs === 'number' ? c.stableMs : 2000,
+              usePolling: c.usePolling === true,
+              pollIntervalMs: typeof c.pollIntervalMs === 'number' ? c.pollIntervalMs : 5000,
+              afterRun: afterRunOf(s),
+            }
+          : null,
+      database:
+        s.kind === 'database'
+          ? {
+              kind: DatabaseKind.safeParse(c.kind).success ? (c.kind as DatabaseKind) : 'sqlite',
+              table: typeof c.table === 'string' ? (typeof c.schema === 'string' ? `${c.schema}.${c.table}` : c.table) : null,
+              query: typeof c.query === 'string',
+              watermarkColumn: typeof c.watermarkColumn === 'string' ? c.watermarkColumn : null,
+              passwordInKeychain: typeof c.passwordRef === 'string',
+            }
+          : null,
+      usedByJobs: jobs.map((j) => j.name),
     };
+  }
+
+  /** The files a folder source has seen, newest first, with the run that took each. */
+  files(idOrName: string, limit: number): { files: SourceFile[]; total: number } {
+    const s = this.get(idOrName);
+    if (s.kind !== 'folder') throw new SourceServiceError('invalid', `"${s.name}" is a database source; it has rows, not files.`);
+    return {
+      files: this.store.sources.files(s.id, limit).map((f) => ({ ...f, name: basename(f.path) })),
+      total: this.store.sources.fileCount(s.id),
+    };
+  }
+
+  /** Whether a folder can be added as it is typed: exists, is a folder, and this user can read it. */
+  async checkFolder(raw: string): Promise<{ ok: boolean; path: string; message: string }> {
+    const input = raw.trim();
+    if (!isAbsolute(input)) {
+      return { ok: false, path: input, message: `"${input}" is not an absolute path. Give the full path, e.g. /data/exports or C:\\Exports.` };
+    }
+    const path = resolve(input);
+    try {
+      await assertReadableDir(path);
+    } catch (err) {
+      return { ok: false, path, message: (err as Error).message };
+    }
+    return { ok: true, path, message: `The folder ${path} exists and is readable.` };
+  }
+
+  /**
+   * Connects with the given settings and reads the first rows, saving nothing: the "Test"
+   * button of the add-database form. A failure is an answer ({ ok: false }), not an error.
+   */
+  async testDatabase(input: Omit<NewDatabaseSource, 'name'>, limit: number): Promise<{ ok: boolean; message: string; columns: string[]; rows: Record<string, CellValue>[] }> {
+    let config: Record<string, unknown>;
+    try {
+      config = await this.databaseConfig(input);
+    } catch (err) {
+      return { ok: false, message: (err as Error).message, columns: [], rows: [] };
+    }
+    let db: DatabaseSource;
+    try {
+      db = this.openDatabase(config, input.password);
+    } catch (err) {
+      return { ok: false, message: (err as Error).message, columns: [], rows: [] };
+    }
+    try {
+      const test = await db.test();
+      if (!test.ok) return { ok: false, message: test.message, columns: [], rows: [] };
+      const preview = await db.preview(limit);
+      const n = preview.rows.length;
+      return {
+        ok: true,
+        message: `${test.message} Read ${n === 0 ? 'no rows' : n === 1 ? 'the first row' : `the first ${n} rows`} of ${String(config.location)}.`,
+        columns: preview.columns,
+        rows: preview.rows.map((r) => r.cells),
+      };
+    } catch (err) {
+      return { ok: false, message: toServiceError(err, 'The database answered, but the rows could not be read').message, columns: [], rows: [] };
+    } finally {
+      await db.close().catch(() => undefined);
+    }
   }
 
   async addFolder(input: NewFolderSource): Promise<SourceInfo> {
@@ -163,6 +251,7 @@ export class SourceService {
       stableMs: input.stableMs ?? 2000,
       usePolling: input.usePolling ?? false,
       pollIntervalMs: input.pollIntervalMs ?? 5000,
+      afterRun: input.afterRun ?? 'move',
     };
     for (const k of ['encoding', 'delimiter', 'headerRow', 'sheet', 'pointer'] as const) if (input[k] !== undefined) config[k] = input[k];
     const record = this.insert(name, 'folder', config);
@@ -173,19 +262,7 @@ export class SourceService {
   /** Tests the connection first and saves nothing when it fails. */
   async addDatabase(input: NewDatabaseSource): Promise<SourceInfo> {
     const name = this.freeName(input.name);
-    const config: Record<string, unknown> = {};
-    for (const k of DB_KEYS) if (input[k] !== undefined && input[k] !== '') config[k] = input[k];
-    if (input.kind === 'sqlite' && typeof config.file === 'string') {
-      if (!isAbsolute(config.file)) throw new SourceServiceError('invalid', `The SQLite file path "${config.file}" is not absolute. Give the full path to the database file.`);
-      // better-sqlite3 would create a missing file: a typo must not become an empty database.
-      try {
-        if (!(await stat(config.file)).isFile()) throw new SourceServiceError('invalid', `"${config.file}" is not a file. Give the path of the SQLite database file.`);
-      } catch (err) {
-        if (err instanceof SourceServiceError) throw err;
-        throw new SourceServiceError('invalid', `There is no SQLite database file at "${config.file}". Check the path.`);
-      }
-    }
-    config.location = describeDatabase(config);
+    const config = await this.databaseConfig(input);
     // Where the password cannot be kept, say so before anyone waits for a connection test.
     const secrets = input.password ? this.secretStore() : null;
     const db = this.openDatabase(config, input.password);
@@ -439,6 +516,24 @@ export class SourceService {
 
   // ------------------------------------------------------------------ internals
 
+  /** The saved config of a database source (never its password), with its SQLite file checked. */
+  private async databaseConfig(input: Omit<NewDatabaseSource, 'name'>): Promise<Record<string, unknown>> {
+    const config: Record<string, unknown> = {};
+    for (const k of DB_KEYS) if (input[k] !== undefined && input[k] !== '') config[k] = input[k];
+    if (input.kind === 'sqlite' && typeof config.file === 'string') {
+      if (!isAbsolute(config.file)) throw new SourceServiceError('invalid', `The SQLite file path "${config.file}" is not absolute. Give the full path to the database file.`);
+      // better-sqlite3 would create a missing file: a typo must not become an empty database.
+      try {
+        if (!(await stat(config.file)).isFile()) throw new SourceServiceError('invalid', `"${config.file}" is not a file. Give the path of the SQLite database file.`);
+      } catch (err) {
+        if (err instanceof SourceServiceError) throw err;
+        throw new SourceServiceError('invalid', `There is no SQLite database file at "${config.file}". Check the path.`);
+      }
+    }
+    config.location = describeDatabase(config);
+    return config;
+  }
+
   private async databaseOf(s: SourceRecord): Promise<DatabaseSource> {
     let password: string | undefined;
     if (typeof s.config.passwordRef === 'string') {
@@ -512,6 +607,14 @@ export function readerOptions(s: SourceRecord): OpenReaderOptions {
 function patternsOf(s: SourceRecord): string[] {
   const p = asStrings(s.config.include);
   return p.length ? p : DEFAULT_INCLUDE;
+}
+
+export type AfterRun = 'move' | 'leave' | 'delete';
+
+/** A folder's after-run disposition; sources saved before it existed keep the old default. */
+export function afterRunOf(s: SourceRecord): AfterRun {
+  const v = s.config.afterRun;
+  return v === 'leave' || v === 'delete' ? v : 'move';
 }
 
 function asStrings(v: unknown): string[] {

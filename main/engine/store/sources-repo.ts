@@ -39,6 +39,16 @@ const fromRow = (r: Row): SourceRecord => ({
 
 export type FileStatus = 'pending' | 'processed' | 'failed' | 'duplicate';
 
+export interface SourceFileRecord {
+  id: number;
+  path: string;
+  sha256: string;
+  size: number;
+  seenAt: string;
+  status: FileStatus;
+  runId: number | null;
+}
+
 export class SourcesRepo {
   constructor(private readonly db: Db) {}
 
@@ -96,6 +106,20 @@ export class SourcesRepo {
       .prepare('SELECT path FROM source_files WHERE source_id = ? ORDER BY id DESC LIMIT 1')
       .get(sourceId) as { path: string } | undefined;
     return row?.path ?? null;
+  }
+
+  /** The files a folder source has seen, newest first (for the Sources page's files view). */
+  files(sourceId: string, limit: number): SourceFileRecord[] {
+    return this.db
+      .prepare(
+        `SELECT id, path, sha256, size, seen_at AS seenAt, status, run_id AS runId FROM source_files
+         WHERE source_id = ? ORDER BY seen_at DESC, id DESC LIMIT ?`,
+      )
+      .all(sourceId, limit) as SourceFileRecord[];
+  }
+
+  fileCount(sourceId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM source_files WHERE source_id = ?').get(sourceId) as { n: number }).n;
   }
 
   pendingFiles(sourceId: string): number {

@@ -282,7 +282,8 @@ export class JobRunner {
       return;
     }
     const outcome = result.status === 'failed' ? 'failed' : 'processed';
-    const policy = JobConfig.parse(job.config).ingest?.afterRun ?? 'move';
+    // The folder source decides what happens to its files (set on the Sources page); sources saved before that fall back to the job.
+    const policy = (['move', 'leave', 'delete'] as const).find((p) => p === source.config.afterRun) ?? JobConfig.parse(job.config).ingest?.afterRun ?? 'move';
     try {
       const fileErrors = outcome === 'failed' && errors.length === 0 && result.error ? [{ line: null, column: null, value: null, reason: result.error }] : errors;
       const moved = await disposeFileIn(String(source.config.path), file.path, outcome, policy, outcome === 'failed' ? fileErrors : []);

@@ -1,0 +1,100 @@
+/**
+ * The folder's after-run disposition chosen on the Sources page is what the runner does with a
+ * dropped file: real watcher, real sandbox platform, a file left in place versus moved.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { headerFingerprint, type MappingProfileInput } from '../../../shared/mapping';
+import type { RunSummary, SourceInfo } from '../../../shared/api';
+import type { SourceFile } from '../../../shared/contract/sources';
+import { createEngineApi } from '../../../main/engine/api';
+import { Engine } from '../../../main/engine/engine';
+import { createDispatcher } from '../../../main/engine/rpc-dispatch';
+import { SyncService } from '../../../main/engine/sync/service';
+import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
+import { memorySecretStore } from '../../helpers/memory-secrets';
+
+let dir: string;
+let sandbox: RunningSandbox;
+let engine: Engine;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'esg-after-run-'));
+  sandbox = await startSandbox({ port: 0 });
+  engine = Engine.open({ dataDir: join(dir, 'data'), mode: 'headless', fileLogs: false });
+  await engine.initSecrets({ allowEnv: false, store: memorySecretStore() });
+});
+
+afterEach(async () => {
+  await engine.stop();
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function nextRun(): Promise<RunSummary> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no run finished within 20 s')), 20_000);
+    const off = engine.events.subscribe((event, payload) => {
+      if (event === 'run.finished') {
+        clearTimeout(timer);
+        off();
+        resolve(payload as RunSummary);
+      }
+    });
+  });
+}
+
+async function setUp(afterRun: 'move' | 'leave') {
+  const dispatch = createDispatcher(createEngineApi(engine));
+  const call = async <T,>(method: string, params: unknown): Promise<T> => {
+    const r = await dispatch(method, params);
+    if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
+    return r.result as T;
+  };
+  await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
+  const connectionId = engine.store.connections.get('Sandbox')!.id;
+  const folder = join(dir, 'drop');
+  mkdirSync(folder);
+  const source = await call<SourceInfo>('sources.addFolder', { name: 'Bills', path: folder, include: ['*.csv'], stableMs: 300, afterRun });
+  const profile: MappingProfileInput = {
+    schemaVersion: 1,
+    name: 'Site electricity',
+    sourceId: source.id,
+    connectionId,
+    shape: { kind: 'long', valueColumn: 'Electricity kWh' },
+    metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+    entity: { kind: 'column', column: 'Site', unknownEntity: 'reject' },
+    period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+    headerFingerprint: headerFingerprint(['Site', 'Month', 'Electricity kWh'], { orderInsensitive: true }),
+  };
+  engine.store.mappings.save({ id: 'map1', name: 'Site electricity', sourceId: source.id, connectionId, fingerprint: null, profile }, new Date().toISOString());
+  await call('jobs.add', { name: 'Bills to platform', type: 'ingest', connectionId, sourceId: source.id, mappingId: 'map1', config: {} });
+  engine.sync = new SyncService(engine);
+  await engine.sync.start();
+  return { folder, source, call };
+}
+
+const csv = 'Site,Month,Electricity kWh\nLON-01,2024-01,1200\nMAN-02,2024-01,3400\n';
+
+it('leaves the file where it was when the source says "leave", and lists it as processed with its run', async () => {
+  const { folder, source, call } = await setUp('leave');
+  const finished = nextRun();
+  writeFileSync(join(folder, 'bills.csv'), csv);
+  const run = await finished;
+  expect(run.status).toBe('succeeded');
+  expect(existsSync(join(folder, 'bills.csv'))).toBe(true);
+  expect(existsSync(join(folder, 'processed'))).toBe(false);
+  const files = await call<{ files: SourceFile[] }>('sources.files', { sourceId: source.id });
+  expect(files.files.map((f) => [f.name, f.status, f.runId])).toEqual([['bills.csv', 'processed', run.id]]);
+});
+
+it('moves the file to processed/ when the source says "move"', async () => {
+  const { folder } = await setUp('move');
+  const finished = nextRun();
+  writeFileSync(join(folder, 'bills.csv'), csv);
+  expect((await finished).status).toBe('succeeded');
+  expect(existsSync(join(folder, 'bills.csv'))).toBe(false);
+  expect(existsSync(join(folder, 'processed', 'bills.csv'))).toBe(true);
+});
