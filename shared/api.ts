@@ -13,6 +13,7 @@ import { connectionsMethods } from './contract/connections';
 import { sourcesMethods } from './contract/sources';
 import { mappingsMethods } from './contract/mappings';
 import { appMethods } from './contract/app';
+import { demoMethods } from './contract/demo';
 
 export * from './dto';
 
@@ -23,6 +24,7 @@ export const methods = {
   ...sourcesMethods,
   ...mappingsMethods,
   ...appMethods,
+  ...demoMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -5,6 +5,7 @@ import { connectionsHandlers } from './handlers/connections';
 import { sourcesHandlers } from './handlers/sources';
 import { mappingsHandlers } from './handlers/mappings';
 import { appHandlers } from './handlers/app';
+import { demoHandlers } from './handlers/demo';
 import type { Handlers } from './rpc-dispatch';
 
 /**
@@ -19,5 +20,6 @@ export function createEngineApi(engine: Engine): Handlers {
     ...sourcesHandlers(engine),
     ...mappingsHandlers(engine),
     ...appHandlers(engine),
+    ...demoHandlers(engine),
   };
 }

@@ -9,6 +9,7 @@ import { APP_VERSION } from './version';
 import { ApiError } from '../../shared/rpc';
 import { openSecretStore, type SecretStore } from './secrets';
 import type { SyncService } from './sync/service';
+import { SandboxHost } from './demo/sandbox-host';
 
 export interface EngineOptions {
   dataDir: string;
@@ -40,6 +41,8 @@ export class Engine {
   private secretStore: SecretStore | null = null;
   /** Scheduler, watchers and run queue, when this process runs them (agent, desktop app). */
   sync: SyncService | null = null;
+  /** The built-in sandbox platform, when the first-run sandbox tour runs it in this process. */
+  readonly sandboxHost = new SandboxHost(() => ({ dataDir: this.dataDir, store: this.store, logger: this.logger }));
   private pausedUntil: Date | 'forever' | null = null;
   private stopped = false;
 
@@ -88,6 +91,9 @@ export class Engine {
       this.secretState = { available: false, kind: 'none', message: err instanceof Error ? err.message : String(err) };
       this.logger.warn({ reason: this.secretState.message }, 'no secret store available');
     }
+    // Every host (agent, desktop app, one-off CLI) sets up secrets before it syncs: the sandbox
+    // tour's platform must be listening again by then, or its first runs would find nobody there.
+    await this.sandboxHost.resume();
   }
 
   /** The secret store, or an error a person can act on. */
@@ -156,6 +162,7 @@ export class Engine {
     this.stopped = true;
     this.logger.info('engine stopping');
     await this.sync?.stop();
+    await this.sandboxHost.stop().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'sandbox platform did not stop cleanly'));
     this.store.close();
     await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
   }
