@@ -2,7 +2,7 @@
 // npm packages stay external (native modules must load from node_modules), except in the
 // preload, which runs sandboxed and may only require 'electron'.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
@@ -19,3 +19,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', packages: 'external' }),
   build({ ...common, entryPoints: ['main/electron/preload.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'] }),
 ]);
+
+// The Electron shell loads its tray images and window icon from beside its bundle (made by build/make-icons.mjs).
+mkdirSync('dist/electron/tray', { recursive: true });
+cpSync('build/tray', 'dist/electron/tray', { recursive: true });
+cpSync('build/icons/512x512.png', 'dist/electron/icon.png');
