@@ -157,6 +157,23 @@ export const RowErrorDto = z.object({
   reason: z.string(),
 });
 
+/** One platform HTTP attempt of a run: never a body or a header value (query secrets redacted). */
+export const RunRequestDto = z.object({
+  id: z.number().int(),
+  startedAt: IsoTime,
+  method: z.string(),
+  host: z.string(),
+  path: z.string(),
+  /** Null when no answer arrived; `error` then says why (timeout, connection reset, ...). */
+  status: z.number().int().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number().int(),
+  /** 1 = first attempt, 2+ = retries of the same request. */
+  attempt: z.number().int(),
+  kind: z.enum(['api', 'token']),
+});
+export type RunRequestDto = z.infer<typeof RunRequestDto>;
+
 export const HistoryFilter = z.object({
   jobId: Id.optional(),
   status: RunStatus.optional(),

@@ -4,6 +4,7 @@ import { EngineEvents } from './events';
 import { createLogger, type Logger } from './log';
 import { logDirOf } from './paths';
 import { Store } from './store';
+import { HistoryMaintenance } from './store/retention';
 import { systemClock, type Clock } from './store/clock';
 import { APP_VERSION } from './version';
 import { ApiError } from '../../shared/rpc';
@@ -43,6 +44,8 @@ export class Engine {
   sync: SyncService | null = null;
   /** The built-in sandbox platform, when the first-run sandbox tour runs it in this process. */
   readonly sandboxHost = new SandboxHost(() => ({ dataDir: this.dataDir, store: this.store, logger: this.logger }));
+  /** History retention and incremental vacuum: at start, daily, and after a settings change. */
+  readonly maintenance: HistoryMaintenance;
   private pausedUntil: Date | 'forever' | null = null;
   private stopped = false;
 
@@ -56,6 +59,7 @@ export class Engine {
     this.clock = opts.clock ?? systemClock;
     this.startedAt = this.clock.now().toISOString();
     this.logDir = logDirOf(opts.dataDir);
+    this.maintenance = new HistoryMaintenance({ store, settings: () => store.settings.get(), now: () => this.clock.now(), logger });
   }
 
   static open(opts: EngineOptions): Engine {
@@ -69,6 +73,7 @@ export class Engine {
     if (paused === 'forever') engine.pausedUntil = 'forever';
     else if (typeof paused === 'string' && !Number.isNaN(Date.parse(paused))) engine.pausedUntil = new Date(paused);
     logger.info({ dataDir: opts.dataDir, mode: opts.mode, version: APP_VERSION }, 'engine started');
+    engine.maintenance.start();
     return engine;
   }
 
@@ -163,6 +168,7 @@ export class Engine {
     this.logger.info('engine stopping');
     await this.sync?.stop();
     await this.sandboxHost.stop().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'sandbox platform did not stop cleanly'));
+    await this.maintenance.stop();
     this.store.close();
     await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
   }

@@ -8,11 +8,24 @@ import {
   MappingInfo,
   RowErrorDto,
   RunEvent,
+  RunRequestDto,
   RunSummary,
   Settings,
 } from '../dto';
 
 export const none = z.object({}).strict();
+
+export const RetentionResultDto = z.object({
+  runs: z.number().int(),
+  rowErrors: z.number().int(),
+  requests: z.number().int(),
+  events: z.number().int(),
+  /** Pages handed back to the file system by incremental vacuum. */
+  freedPages: z.number().int(),
+  /** False on a database that could not yet be switched to incremental vacuum (it retries at start). */
+  vacuumEnabled: z.boolean(),
+  durationMs: z.number().int(),
+});
 
 /** Engine state, settings, listings and history: the methods every page starts from. */
 export const coreMethods = {
@@ -33,7 +46,13 @@ export const coreMethods = {
   'history.list': { params: HistoryFilter.strict(), result: z.array(RunSummary) },
   'history.get': {
     params: z.object({ runId: z.number().int().positive() }).strict(),
-    result: z.object({ run: RunSummary, events: z.array(RunEvent), errorCount: z.number().int() }),
+    result: z.object({
+      run: RunSummary,
+      events: z.array(RunEvent),
+      errorCount: z.number().int(),
+      /** Requests itemised in history; fewer than run.requests when a huge run hit the cap. */
+      requestCount: z.number().int(),
+    }),
   },
   'history.errors': {
     params: z
@@ -45,6 +64,19 @@ export const coreMethods = {
       .strict(),
     result: z.array(RowErrorDto.extend({ id: z.number().int() })),
   },
+  /** The run's platform requests, oldest first, keyset-paged by id. */
+  'history.requests': {
+    params: z
+      .object({
+        runId: z.number().int().positive(),
+        afterId: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+      })
+      .strict(),
+    result: z.array(RunRequestDto),
+  },
+  /** Applies the retention setting now (it also runs at start and daily); says what it removed. */
+  'history.prune': { params: none, result: RetentionResultDto },
   'history.activity': {
     params: z.object({ days: z.number().int().min(1).max(365).default(30) }).strict(),
     result: z.array(ActivityDay),

@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import type { RunSummary } from '../../../shared/api';
+import type { RunRequestDto, RunSummary } from '../../../shared/api';
 import { RunStatus } from '../../../shared/domain';
 import { Store } from '../../engine/store';
 import { CliError } from '../exit-codes';
@@ -16,6 +16,25 @@ const duration = (r: RunSummary): string => {
   const s = Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000);
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 };
+
+function requestTable(requests: RunRequestDto[]): string {
+  return table(
+    requests.map((r) => ({
+      at: r.startedAt.slice(11, 23),
+      method: r.method,
+      host: r.host,
+      path: r.kind === 'token' ? `${r.path} (token)` : r.path,
+      status: r.status ?? '-',
+      ms: r.durationMs,
+      attempt: r.attempt,
+      error: r.error ?? '',
+    })),
+    ['at', 'method', 'host', 'path', 'status', 'ms', 'attempt', 'error'],
+  )
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
 
 export function registerHistory(program: Command, ctx: () => GlobalContext): void {
   const history = program
@@ -67,9 +86,10 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
 
   history
     .command('show <run>')
-    .description('one run with its events and row errors')
+    .description('one run with its events and row errors (and, with --requests, its platform requests)')
     .option('--errors-csv <path>', 'write every row error of the run to this CSV file')
-    .action(async (runArg: string, opts: { errorsCsv?: string }) => {
+    .option('--requests', 'list every platform request of the run: method, host, path, status or error, duration, attempt')
+    .action(async (runArg: string, opts: { errorsCsv?: string; requests?: boolean }) => {
       const { dataDir, out } = ctx();
       const runId = Number.parseInt(runArg, 10);
       if (!Number.isInteger(runId) || runId < 1) throw new CliError(`"${runArg}" is not a run number. See \`esg-sync history\`.`);
@@ -80,6 +100,8 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
         const events = store.runs.events(runId);
         const errorCount = store.runs.errorCount(runId);
         const errors = store.runs.errors(runId, 0, 50);
+        const requestCount = store.runs.requestCount(runId);
+        const requests = opts.requests ? [...store.runs.iterateRequests(runId)] : undefined;
         if (opts.errorsCsv) {
           await pipeline(
             Readable.from(store.runs.iterateErrors(runId)),
@@ -92,18 +114,25 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           );
           out.info(`Wrote ${errorCount} row errors to ${opts.errorsCsv}`);
         }
-        out.print({ run, events, errorCount, errors }, () => {
+        out.print({ run, events, errorCount, errors, requestCount, ...(requests ? { requests } : {}) }, () => {
           const lines = [
             `Run #${run.id} — ${run.jobName} (${run.trigger}) — ${run.status}`,
             `Started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
             `Read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}`,
           ];
+          lines.push(`Platform requests ${run.requests} (${run.retries} retried)${run.serviceAccount ? ` as ${run.serviceAccount}` : ''}`);
           if (run.file) lines.push(`File: ${run.file}`);
           if (run.error) lines.push(`Error: ${run.error}`);
           if (events.length) lines.push('', 'Events:', ...events.map((e) => `  ${e.at}  ${e.level.padEnd(5)}  ${e.message}`));
           if (errorCount) {
             lines.push('', `Row errors (${errorCount}${errorCount > errors.length ? `, first ${errors.length} shown; use --errors-csv for all` : ''}):`);
             lines.push(...errors.map((e) => `  line ${e.line ?? '-'}  ${e.column ?? ''}  ${e.value ?? ''}  ${e.reason}`));
+          }
+          if (requests) {
+            lines.push('', requests.length ? `Platform requests (${requests.length}${requestCount < run.requests ? ` of ${run.requests}; the rest were not itemised` : ''}):` : 'Platform requests: none recorded.');
+            if (requests.length) lines.push(requestTable(requests));
+          } else if (requestCount) {
+            lines.push('', `${requestCount} platform requests recorded; add --requests to list them.`);
           }
           return lines.join('\n');
         });

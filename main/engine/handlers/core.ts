@@ -20,7 +20,13 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
     },
 
     'settings.get': () => store.settings.get(),
-    'settings.update': (patch) => store.settings.update(patch),
+    'settings.update': (patch) => {
+      const before = store.settings.get();
+      const next = store.settings.update(patch);
+      // Tighter retention applies at once (in the background, in small steps), not at the next daily pass.
+      if (next.retentionDays < before.retentionDays || next.retentionRuns < before.retentionRuns) void engine.maintenance.runNow().catch(() => undefined);
+      return next;
+    },
 
     'connections.list': () =>
       store.connections.list().map((c) => ({ ...c, usedByJobs: store.connections.jobsUsing(c.id) })),
@@ -41,12 +47,17 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
     'history.get': ({ runId }) => {
       const run = store.runs.get(runId);
       if (!run) throw new ApiError('not_found', `There is no run #${runId}. It may have been removed by the history retention setting.`);
-      return { run, events: store.runs.events(runId), errorCount: store.runs.errorCount(runId) };
+      return { run, events: store.runs.events(runId), errorCount: store.runs.errorCount(runId), requestCount: store.runs.requestCount(runId) };
     },
     'history.errors': ({ runId, afterId, limit }) => {
       if (!store.runs.get(runId)) throw new ApiError('not_found', `There is no run #${runId}.`);
       return store.runs.errors(runId, afterId, limit);
     },
+    'history.requests': ({ runId, afterId, limit }) => {
+      if (!store.runs.get(runId)) throw new ApiError('not_found', `There is no run #${runId}. It may have been removed by the history retention setting.`);
+      return store.runs.requests(runId, afterId, limit);
+    },
+    'history.prune': () => engine.maintenance.runNow(),
     'history.activity': ({ days }) => {
       const now = engine.clock.now();
       const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));

@@ -20,11 +20,20 @@ export interface ConnectionConfig {
 /** One request as run history records it: never a body, never a header value. */
 export interface RequestLogEntry {
   method: string;
+  /** Host (and port) the request went to: API, auth and storage hosts can differ. */
+  host: string;
+  /** Path with secret-looking query values redacted; token requests carry the path only. */
   path: string;
+  /** HTTP status, or null when no answer arrived (then `error` says why: timeout, reset, ...). */
   status: number | null;
+  /** When the attempt started (epoch ms, the client's clock). */
+  startedAt: number;
   durationMs: number;
+  /** 1 for the first attempt, 2+ for retries of the same request. */
   attempt: number;
   error: string | null;
+  /** 'token' for the OAuth token endpoint (and OpenID discovery); 'api' for everything else. */
+  kind: 'api' | 'token';
 }
 
 export interface AdapterContext {

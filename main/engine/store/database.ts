@@ -91,6 +91,10 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
           `Install the newer version again, or use another data folder with --data-dir. The file has not been changed.`,
       );
     }
+    if (!opts.readonly && version === 0 && !hasTables(db)) {
+      // Must precede the first table, and even the switch to WAL, to take effect without a VACUUM.
+      db.pragma('auto_vacuum = INCREMENTAL');
+    }
     if (!opts.readonly) {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (path !== ':memory:' && mode !== 'wal') {
@@ -123,6 +127,41 @@ function migrate(db: Db, list: Migration[], from: number): void {
       db.pragma(`user_version = ${m.version}`);
     })();
   }
+  // Steps outside a transaction are re-checked at every open, so one interrupted (a kill during
+  // VACUUM) or refused (disk full) is simply done at the next start.
+  if (list.some((m) => m.afterCommit === 'incremental-vacuum')) ensureIncrementalVacuum(db);
+}
+
+function hasTables(db: Db): boolean {
+  return (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
+}
+
+/** PRAGMA auto_vacuum values. */
+const AUTO_VACUUM_INCREMENTAL = 2;
+
+/**
+ * Switches an existing database to incremental auto-vacuum, which needs one full VACUUM (it
+ * rewrites the file, so it needs free disk space about the size of the database). When that is
+ * not possible now, the database keeps working as before (freed pages are reused, the file just
+ * does not shrink) and the switch is tried again at the next open. Returns whether it is in effect.
+ */
+export function ensureIncrementalVacuum(db: Db): boolean {
+  if (db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL) return true;
+  try {
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.exec('VACUUM');
+  } catch (err) {
+    const code = sqliteCode(err);
+    // A damaged file must still stop the agent; anything else only postpones the switch.
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) throw err;
+    return false;
+  }
+  return db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL;
+}
+
+/** Whether deleted history gives its space back to the file system (see ensureIncrementalVacuum). */
+export function incrementalVacuumEnabled(db: Db): boolean {
+  return db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL;
 }
 
 export function databaseExists(path: string): boolean {

@@ -6,6 +6,11 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * A step SQLite cannot run inside the migration's transaction (VACUUM), run after it committed.
+   * It must be idempotent: it runs again at every open until it has taken effect (see database.ts).
+   */
+  afterCommit?: 'incremental-vacuum';
 }
 
 export const migrations: Migration[] = [
@@ -187,6 +192,31 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX staging_key ON staging (run_id, natural_key);
     `,
+  },
+  {
+    version: 4,
+    name: 'platform request log and incremental vacuum',
+    // One row per HTTP attempt a run made (retries and token calls included): never a body or a
+    // header value. Pruned with its run by the retention setting.
+    sql: `
+      CREATE TABLE run_requests (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        started_at TEXT NOT NULL,
+        method TEXT NOT NULL,
+        host TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status INTEGER,
+        error TEXT,
+        duration_ms INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('api', 'token'))
+      );
+      CREATE INDEX run_requests_run ON run_requests (run_id, id);
+    `,
+    // Databases created before version 4 have auto_vacuum=NONE, which only a full VACUUM can
+    // change; new databases get INCREMENTAL before their first table (database.ts).
+    afterCommit: 'incremental-vacuum',
   },
 ];
 

@@ -1,4 +1,4 @@
-import type { HistoryFilter, RunSummary } from '../../../shared/api';
+import type { HistoryFilter, RunRequestDto, RunSummary } from '../../../shared/api';
 import type { RowError, RunCounts, RunStatus, RunTrigger } from '../../../shared/domain';
 import type { Db } from './database';
 
@@ -89,7 +89,30 @@ const updateColumns: Record<keyof RunUpdate, string> = {
   error: 'error',
 };
 
-/** Run history: one row per run, its events and its row-level errors. */
+/** One platform request as the recorder hands it over (see platforms/http/request-log.ts). */
+export interface NewRunRequest {
+  method: string;
+  host: string;
+  path: string;
+  status: number | null;
+  error: string | null;
+  startedAt: number;
+  durationMs: number;
+  attempt: number;
+  kind: 'api' | 'token';
+}
+
+/** Which finished runs retention removes: older than `olderThanIso`, or beyond the newest `keepRuns`. */
+export interface RetentionPolicy {
+  olderThanIso: string;
+  keepRuns: number;
+}
+
+/** The detail tables of a run, in the order retention empties them: row errors first. */
+export const RUN_DETAIL_TABLES = ['row_errors', 'run_requests', 'run_events'] as const;
+export type RunDetailTable = (typeof RUN_DETAIL_TABLES)[number];
+
+/** Run history: one row per run, its events, its platform requests and its row-level errors. */
 export class RunsRepo {
   constructor(private readonly db: Db) {}
 
@@ -221,16 +244,75 @@ export class RunsRepo {
       .all(sinceIso) as { day: string; rowsSynced: number; runs: number; failures: number }[];
   }
 
-  /** Retention: drop runs older than the cut-off or beyond the newest `keepRuns`; row errors go with them. */
-  prune(olderThanIso: string, keepRuns: number): number {
-    return this.db.transaction(() => {
-      const cutoff = this.db.prepare('SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?').get(keepRuns) as
-        | { id: number }
-        | undefined;
-      const where = `status NOT IN ('running','queued') AND (started_at < ?${cutoff ? ' OR id <= ?' : ''})`;
-      const args: unknown[] = cutoff ? [olderThanIso, cutoff.id] : [olderThanIso];
-      this.db.prepare(`DELETE FROM row_errors WHERE run_id IN (SELECT id FROM runs WHERE ${where})`).run(...args);
-      return this.db.prepare(`DELETE FROM runs WHERE ${where}`).run(...args).changes;
-    })();
+  addRequest(runId: number, r: NewRunRequest): void {
+    this.db
+      .prepare(
+        `INSERT INTO run_requests (run_id, started_at, method, host, path, status, error, duration_ms, attempt, kind)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(runId, new Date(r.startedAt).toISOString(), r.method, r.host, r.path, r.status, r.error, Math.round(r.durationMs), r.attempt, r.kind);
+  }
+
+  requestCount(runId: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM run_requests WHERE run_id = ?').get(runId) as { n: number }).n;
+  }
+
+  /** Keyset-paged, oldest first, so a page never shifts while a running run adds requests. */
+  requests(runId: number, afterId: number, limit: number): RunRequestDto[] {
+    return (this.db
+      .prepare(
+        `SELECT id, started_at AS startedAt, method, host, path, status, error, duration_ms AS durationMs, attempt, kind
+         FROM run_requests WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`,
+      )
+      .all(runId, afterId, limit) as RunRequestDto[]);
+  }
+
+  /** Every request of a run, streamed (CLI `history show --requests`). */
+  *iterateRequests(runId: number): IterableIterator<RunRequestDto> {
+    const stmt = this.db.prepare(
+      `SELECT id, started_at AS startedAt, method, host, path, status, error, duration_ms AS durationMs, attempt, kind
+       FROM run_requests WHERE run_id = ? ORDER BY id`,
+    );
+    yield* stmt.iterate(runId) as IterableIterator<RunRequestDto>;
+  }
+
+  /**
+   * Retention, one bounded step at a time so a big clean-up never holds the write lock for long.
+   * The expired set is fixed by `policy`; a run still running or queued is never expired.
+   * `retentionWhere` gives the condition on `runs` (aliased r) and its arguments.
+   */
+  retentionWhere(policy: RetentionPolicy): { sql: string; args: unknown[] } {
+    const cutoff = this.db.prepare('SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?').get(policy.keepRuns) as
+      | { id: number }
+      | undefined;
+    const sql = `r.status NOT IN ('running','queued') AND (r.started_at < ?${cutoff ? ' OR r.id <= ?' : ''})`;
+    return { sql, args: cutoff ? [policy.olderThanIso, cutoff.id] : [policy.olderThanIso] };
+  }
+
+  /** Deletes up to `limit` detail rows of expired runs from one table; returns how many. */
+  pruneDetailStep(table: RunDetailTable, where: { sql: string; args: unknown[] }, limit: number): number {
+    return this.db
+      .prepare(
+        `DELETE FROM ${table} WHERE id IN (
+           SELECT d.id FROM runs r JOIN ${table} d ON d.run_id = r.id WHERE ${where.sql} LIMIT ?)`,
+      )
+      .run(...where.args, limit).changes;
+  }
+
+  /** Deletes up to `limit` expired runs (their details should be gone already); returns how many. */
+  pruneRunsStep(where: { sql: string; args: unknown[] }, limit: number): number {
+    return this.db.prepare(`DELETE FROM runs WHERE id IN (SELECT r.id FROM runs r WHERE ${where.sql} LIMIT ?)`).run(...where.args, limit).changes;
+  }
+
+  /**
+   * Retention in one go (tests, small stores): row errors first, then requests and events, then
+   * the runs. The engine uses main/engine/store/retention.ts, which yields between steps.
+   */
+  prune(olderThanIso: string, keepRuns: number, chunk = 5000): number {
+    const where = this.retentionWhere({ olderThanIso, keepRuns });
+    for (const table of RUN_DETAIL_TABLES) while (this.pruneDetailStep(table, where, chunk) === chunk);
+    let runs = 0;
+    for (let n = chunk; n === chunk; runs += n) n = this.pruneRunsStep(where, chunk);
+    return runs;
   }
 }

@@ -7,6 +7,7 @@ import type { RowError, RunTrigger, SourceRow } from '../../../shared/domain';
 import type { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
 import { createAdapter, type ClosableAdapter } from '../platforms/factory';
+import { createRequestRecorder } from '../platforms/http/request-log';
 import { PlatformError } from '../platforms/errors';
 import type { AdapterContext } from '../platforms/types';
 import { createDatabaseSource } from '../sources/database';
@@ -46,15 +47,12 @@ export class JobRunner {
     const run = store.runs.create({ jobId: job.id, jobName: job.name, trigger: req.trigger, startedAt: now().toISOString(), file: req.file?.path ?? null, watermarkFrom: job.cursor });
     this.engine.events.emit('run.started', run);
     const event = (level: 'info' | 'warn' | 'error', message: string) => store.runs.addEvent(run.id, now().toISOString(), level, message);
-    let requests = 0;
-    let retries = 0;
-    const ctx: AdapterContext = {
-      signal: req.signal,
-      onRequest: (e) => {
-        requests++;
-        if (e.attempt > 1) retries++;
-      },
-    };
+    // Given to the adapter's HTTP client, so token calls are counted and listed as well.
+    const requestLog = createRequestRecorder({
+      sink: (e) => store.runs.addRequest(run.id, e),
+      onCapReached: (max) => event('warn', `This run made more than ${max} platform requests; history lists the first ${max} (the totals stay exact).`),
+    });
+    const ctx: AdapterContext = { signal: req.signal };
     const started = Date.now();
     let adapter: ClosableAdapter | null = null;
     let result: IngestResult & { bytes?: number; watermarkTo?: string | null; serviceAccount?: string | null } = {
@@ -66,7 +64,7 @@ export class JobRunner {
     try {
       const config = JobConfig.parse(job.config);
       const connection = await this.connections.config(job.connectionId);
-      adapter = createAdapter(connection, { logger: this.engine.logger, platform: connection.options });
+      adapter = createAdapter(connection, { logger: this.engine.logger, platform: connection.options, http: { onRequest: requestLog.observe } });
       event('info', `Run started (${req.trigger}) as service account ${connection.clientId}.`);
       if (job.type === 'export') {
         result = await this.runExport(job, config, adapter, ctx, event);
@@ -108,8 +106,8 @@ export class JobRunner {
       status: result.status,
       error: result.error,
       finishedAt: now().toISOString(),
-      requests,
-      retries,
+      requests: requestLog.requests,
+      retries: requestLog.retries,
       bytes: result.bytes ?? req.file?.size ?? 0,
       serviceAccount: result.serviceAccount ?? null,
       watermarkTo: result.watermarkTo ?? null,

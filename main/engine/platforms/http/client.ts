@@ -98,6 +98,8 @@ export interface RequestOptions<S extends z.ZodType = z.ZodType> {
   maxAttempts?: number;
   /** Marks token-endpoint calls so a 401 there reads as invalid_client, not an expired token. */
   tokenEndpoint?: boolean;
+  /** How run history labels the request; token-endpoint calls are 'token' anyway (discovery sets it). */
+  logKind?: RequestLogEntry['kind'];
   onRequest?: (entry: RequestLogEntry) => void;
 }
 
@@ -110,7 +112,8 @@ export interface HttpResponse<T> {
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
-const SECRET_QUERY_KEY = /(token|secret|password|passwd|signature|sig|credential|key|auth|code|session)/i;
+// Values of these query parameters never reach logs or history (e-mail: personal data, no use there).
+const SECRET_QUERY_KEY = /(token|secret|password|passwd|signature|sig|credential|key|auth|code|session|email)/i;
 
 export class HttpClient {
   readonly options: HttpOptions;
@@ -170,7 +173,9 @@ export class HttpClient {
     const o = this.options;
     const method = opts.method.toUpperCase();
     const url = this.resolveUrl(opts);
-    const logPath = redactedPath(url);
+    // Token calls are logged by path alone: their answers are credentials, so nothing else is kept.
+    const logPath = opts.tokenEndpoint || opts.logKind === 'token' ? url.pathname : redactedPath(url);
+    const logKind: RequestLogEntry['kind'] = opts.tokenEndpoint || opts.logKind === 'token' ? 'token' : 'api';
     const describe = { method, url: `${url.origin}${url.pathname}` };
     const useAuth = opts.auth ?? o.tokenProvider !== undefined;
     if (useAuth && !o.tokenProvider) throw new Error('HttpClient: auth requested but no token provider configured');
@@ -186,9 +191,16 @@ export class HttpClient {
       const started = o.now();
       let token: string | undefined;
       const log = (status: number | null, error: string | null) => {
-        const entry: RequestLogEntry = { method, path: logPath, status, durationMs: Math.max(0, o.now() - started), attempt, error };
-        o.onRequest?.(entry);
-        opts.onRequest?.(entry);
+        const entry: RequestLogEntry = { method, host: url.host, path: logPath, status, startedAt: started, durationMs: Math.max(0, o.now() - started), attempt, error, kind: logKind };
+        // An observer is bookkeeping: its failure (e.g. a full disk under run history) must not
+        // turn a request the platform answered into a failed one.
+        for (const observe of [o.onRequest, opts.onRequest]) {
+          try {
+            observe?.(entry);
+          } catch (e) {
+            o.logger?.warn({ err: e instanceof Error ? e.message : String(e) }, 'request observer failed');
+          }
+        }
         o.logger?.debug({ http: entry }, 'platform request');
       };
 

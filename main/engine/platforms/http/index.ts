@@ -35,3 +35,4 @@ export {
   type ProblemDetails,
 } from '../errors';
 export type { RequestLogEntry } from '../types';
+export { createRequestRecorder, DEFAULT_MAX_STORED_REQUESTS, type RequestRecorder, type RequestRecorderOptions } from './request-log';

@@ -136,6 +136,7 @@ export class ClientCredentialsTokenManager {
         method: 'GET',
         url,
         auth: false,
+        logKind: 'token',
         schema: DiscoveryDocument,
       });
       return res.data.token_endpoint;

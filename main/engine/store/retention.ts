@@ -1,0 +1,173 @@
+/**
+ * History retention (Settings: keep N days, keep N runs) and incremental vacuum.
+ *
+ * Finished runs older than the day limit or beyond the newest N runs are removed in bounded
+ * steps, yielding to the event loop between them, so a large clean-up never holds the write lock
+ * long enough to stall a running sync: first their row errors (the bulk of history), then their
+ * platform requests and events, then the runs themselves. A crash half way leaves runs without
+ * some details, never details without a run. Afterwards the freed pages are handed back to the
+ * file system with `PRAGMA incremental_vacuum`, also in steps, and the WAL is checkpointed so
+ * the file really shrinks.
+ */
+import type { Logger } from 'pino';
+import type { Settings } from '../../../shared/api';
+import { incrementalVacuumEnabled } from './database';
+import { RUN_DETAIL_TABLES, type RunDetailTable } from './runs-repo';
+import type { Store } from './index';
+
+export interface RetentionResult {
+  runs: number;
+  rowErrors: number;
+  requests: number;
+  events: number;
+  freedPages: number;
+  vacuumEnabled: boolean;
+  durationMs: number;
+}
+
+export interface PruneOptions {
+  /** Rows deleted per step (one short write transaction each). */
+  chunk?: number;
+  /** Pages released per `incremental_vacuum` step. */
+  vacuumPages?: number;
+  /** Called between steps; the default yields to the event loop. */
+  pause?: () => Promise<void>;
+  /** Stops between steps when it returns true (engine shutting down). */
+  cancelled?: () => boolean;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const RESULT_KEY: Record<RunDetailTable, 'rowErrors' | 'requests' | 'events'> = {
+  row_errors: 'rowErrors',
+  run_requests: 'requests',
+  run_events: 'events',
+};
+
+export async function pruneHistory(
+  store: Store,
+  policy: Pick<Settings, 'retentionDays' | 'retentionRuns'>,
+  now: Date,
+  opts: PruneOptions = {},
+): Promise<RetentionResult> {
+  const started = Date.now();
+  const chunk = opts.chunk ?? 2000;
+  const pause = opts.pause ?? yieldToLoop;
+  const cancelled = opts.cancelled ?? (() => false);
+  const result: RetentionResult = { runs: 0, rowErrors: 0, requests: 0, events: 0, freedPages: 0, vacuumEnabled: false, durationMs: 0 };
+  const olderThanIso = new Date(now.getTime() - policy.retentionDays * 86_400_000).toISOString();
+  const where = store.runs.retentionWhere({ olderThanIso, keepRuns: policy.retentionRuns });
+
+  for (const table of RUN_DETAIL_TABLES) {
+    for (;;) {
+      if (cancelled()) return finish();
+      const n = store.runs.pruneDetailStep(table, where, chunk);
+      result[RESULT_KEY[table]] += n;
+      if (n < chunk) break;
+      await pause();
+    }
+  }
+  for (;;) {
+    if (cancelled()) return finish();
+    const n = store.runs.pruneRunsStep(where, chunk);
+    result.runs += n;
+    if (n < chunk) break;
+    await pause();
+  }
+  // Answered outbox batches are only a record of idempotency keys used; they age out with history.
+  store.outbox.pruneDone(olderThanIso);
+
+  result.vacuumEnabled = incrementalVacuumEnabled(store.db);
+  const removedSomething = result.runs + result.rowErrors + result.requests + result.events > 0;
+  if (result.vacuumEnabled && (removedSomething || freelistCount(store) > 0)) {
+    result.freedPages = await incrementalVacuum(store, opts.vacuumPages ?? 2048, pause, cancelled);
+    // In WAL mode the file is truncated when the vacuum's pages are checkpointed back into it.
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+  return finish();
+
+  function finish(): RetentionResult {
+    result.durationMs = Date.now() - started;
+    return result;
+  }
+}
+
+function freelistCount(store: Store): number {
+  return store.db.pragma('freelist_count', { simple: true }) as number;
+}
+
+async function incrementalVacuum(store: Store, pagesPerStep: number, pause: () => Promise<void>, cancelled: () => boolean): Promise<number> {
+  let freed = 0;
+  for (;;) {
+    const before = freelistCount(store);
+    if (before === 0 || cancelled()) return freed;
+    store.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pagesPerStep))})`);
+    const after = freelistCount(store);
+    freed += before - after;
+    if (after >= before) return freed; // nothing more it can release
+    await pause();
+  }
+}
+
+export interface HistoryMaintenanceOptions {
+  store: Store;
+  settings: () => Pick<Settings, 'retentionDays' | 'retentionRuns'>;
+  now: () => Date;
+  logger?: Logger;
+  /** First run after start (default 5 s, so start-up and catch-up runs come first). */
+  startDelayMs?: number;
+  /** Then every (default 24 h). */
+  intervalMs?: number;
+}
+
+/** Runs retention at engine start and then daily; one pass at a time. */
+export class HistoryMaintenance {
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<RetentionResult> | null = null;
+  private stopped = false;
+
+  constructor(private readonly o: HistoryMaintenanceOptions) {}
+
+  start(): void {
+    if (this.stopped || this.timers.length) return;
+    const tick = () => void this.runNow().catch(() => undefined);
+    const first = setTimeout(tick, this.o.startDelayMs ?? 5000);
+    const daily = setInterval(tick, this.o.intervalMs ?? 86_400_000);
+    // Maintenance never keeps a process alive (a one-off CLI command ends when its work is done).
+    first.unref();
+    daily.unref();
+    this.timers = [first, daily];
+  }
+
+  /** Prunes now; joins a pass already under way rather than starting a second one. */
+  runNow(): Promise<RetentionResult> {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      try {
+        const policy = this.o.settings();
+        const r = await pruneHistory(this.o.store, policy, this.o.now(), { cancelled: () => this.stopped });
+        if (r.runs || r.rowErrors || r.requests || r.events || r.freedPages) {
+          this.o.logger?.info({ retention: { ...policy }, removed: r }, 'history retention removed old runs');
+        }
+        if (!r.vacuumEnabled) {
+          this.o.logger?.warn('the database is not yet in incremental-vacuum mode (it needs free disk space about the size of the database to convert); old history is removed but the file does not shrink until the next start converts it');
+        }
+        return r;
+      } catch (err) {
+        this.o.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'history retention failed; it is tried again at the next daily pass');
+        throw err;
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Stops the timers and waits for a pass in progress to reach its next step boundary. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    await this.running?.catch(() => undefined);
+  }
+}
