@@ -83,7 +83,7 @@ export function App() {
             <Route path="/sources" element={<Sources />} />
             <Route path="/mappings" element={<Mappings />} />
             <Route path="/mappings/new" element={<MappingWizard />} /><Route path="/mappings/:mappingId/edit" element={<MappingWizard />} />
-            <Route path="/jobs" element={<Jobs />} />
+            <Route path="/jobs/*" element={<Jobs />} />
             <Route path="/history" element={<History />} />
             <Route path="/history/:runId" element={<RunDetail />} />
             <Route path="/settings" element={<Settings />} />

@@ -24,6 +24,8 @@ export const JobDetail = JobInfo.extend({
   createdAt: z.string(),
   /** Whether a password for the destination database is saved in the keychain. */
   databasePasswordSaved: z.boolean(),
+  /** Export: the dataset's name as the platform's users know it. */
+  datasetLabel: z.string().nullable(),
 });
 export type JobDetail = z.infer<typeof JobDetail>;
 
@@ -36,6 +38,8 @@ export const jobsMethods = {
     result: JobInfo,
   },
   'jobs.get': { params: z.object({ jobId: Id }).strict(), result: JobDetail },
+  /** Every job with its settings, for the Jobs page (jobs.list is the short form). */
+  'jobs.details': { params: z.object({}).strict(), result: z.array(JobDetail) },
   'jobs.update': {
     params: z.object({ jobId: Id, ...JobFields }).strict(),
     result: z.object({

@@ -13,6 +13,7 @@ import { PACT_DATASETS } from '../platforms/pact';
 import type { Handlers } from '../rpc-dispatch';
 import { SecretStoreError } from '../secrets';
 import type { ConnectionRecord, JobRecord, MappingRecord, SourceRecord } from '../store';
+import { validateFilePattern } from '../sync/export/file-name';
 import { JobRunner } from '../sync/job-runner';
 import { nextRuns, validateCron } from '../sync/scheduler';
 import { SLOT_KEY } from '../sync/service';
@@ -125,6 +126,13 @@ function resolveJob(engine: Engine, p: JobInput, existingId: string | null): Res
   if (d.kind === 'folder' && !isAbsolute(d.path)) {
     throw new ApiError('invalid_params', `The destination folder "${d.path}" is not a full path. Give it from the root, e.g. /srv/exports or C:\\Exports.`);
   }
+  if (d.kind === 'folder') {
+    try {
+      validateFilePattern(d.fileName);
+    } catch (err) {
+      throw new ApiError('invalid_params', err instanceof Error ? err.message : String(err));
+    }
+  }
   if (d.kind === 'database') {
     if (d.database === 'sqlite' && !(d.file && isAbsolute(d.file))) throw new ApiError('invalid_params', 'A SQLite destination needs the full path of its database file.');
     if (d.database !== 'sqlite' && (!d.name || !d.user)) throw new ApiError('invalid_params', `A ${d.database === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} destination needs a database name and a user.`);
@@ -180,6 +188,22 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
     }
   };
 
+  const detail = async (job: JobRecord): Promise<JobDetail> => {
+    const parsed = JobConfig.safeParse(job.config);
+    const config = parsed.success ? parsed.data : JobConfig.parse({});
+    const dataset = config.export?.dataset ?? null;
+    const kind = store.connections.get(job.connectionId)?.kind;
+    const destination = config.export?.destination;
+    return {
+      ...jobInfo(engine, job),
+      config,
+      cursor: job.cursor,
+      createdAt: job.createdAt,
+      databasePasswordSaved: destination?.kind === 'database' && destination.database !== 'sqlite' ? await passwordSaved(job.id) : false,
+      datasetLabel: dataset && kind ? (exportDatasets(kind).find((d) => d.id === dataset)?.label ?? dataset) : dataset,
+    };
+  };
+
   return {
     'jobs.add': async ({ databasePassword, ...p }) => {
       const r = resolveJob(engine, p, null);
@@ -202,17 +226,9 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       return jobInfo(engine, job);
     },
 
-    'jobs.get': async ({ jobId }): Promise<JobDetail> => {
-      const job = get(jobId);
-      const parsed = JobConfig.safeParse(job.config);
-      return {
-        ...jobInfo(engine, job),
-        config: parsed.success ? parsed.data : JobConfig.parse({}),
-        cursor: job.cursor,
-        createdAt: job.createdAt,
-        databasePasswordSaved: job.type === 'export' ? await passwordSaved(job.id) : false,
-      };
-    },
+    'jobs.get': ({ jobId }) => detail(get(jobId)),
+
+    'jobs.details': () => Promise.all(store.jobs.list().map(detail)),
 
     'jobs.update': async ({ jobId, databasePassword, ...p }) => {
       const before = get(jobId);

@@ -1,0 +1,257 @@
+import { Fragment, useState } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
+import type { JobDetail } from '../../shared/contract/jobs';
+import { client } from '../bridge/client';
+import { Badge, Card, EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
+import { formatTime, statusLabel, statusTone } from '../format';
+import { useAction, useEngine } from '../hooks';
+import { ConfirmDialog } from './ConfirmDialog';
+import { RunProgressBar, useRunStates } from './RunProgress';
+import './jobs.css';
+
+const FORMAT: Record<string, string> = { csv: 'CSV', xlsx: 'XLSX', json: 'JSON', ndjson: 'NDJSON' };
+const DATABASE: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL' };
+
+/** "All syncs paused until 15:00 · Resume" or the means to pause them, for the whole agent. */
+function GlobalPause() {
+  const status = useEngine('engine.status', {}, ['engine.changed']);
+  const action = useAction();
+  const paused = status.data?.pausedUntil ?? null;
+  const pause = (minutes: number | null) => void action.run(() => client.call('engine.pause', { minutes }));
+  if (!status.data) return null;
+  return paused ? (
+    <div className="banner banner-warn" role="status">
+      <span>
+        All syncs are paused {paused === 'forever' ? 'until you resume them' : `until ${formatTime(paused)}`}. Schedules and file arrivals wait; Run now still works.
+      </span>
+      <button type="button" className="button small" disabled={action.busy} onClick={() => void action.run(() => client.call('engine.resume', {}))}>
+        Resume syncs
+      </button>
+      {action.error && <span className="field-error">{action.error}</span>}
+    </div>
+  ) : (
+    <div className="pause-control">
+      <label className="visually-hidden" htmlFor="pause-all">
+        Pause all syncs
+      </label>
+      <select
+        id="pause-all"
+        value=""
+        disabled={action.busy}
+        onChange={(e) => {
+          if (e.target.value) pause(e.target.value === 'forever' ? null : Number(e.target.value));
+        }}
+      >
+        <option value="">Pause all syncs…</option>
+        <option value="60">for 1 hour</option>
+        <option value="240">for 4 hours</option>
+        <option value="1440">for 24 hours</option>
+        <option value="forever">until I resume them</option>
+      </select>
+      {action.error && <span className="field-error">{action.error}</span>}
+    </div>
+  );
+}
+
+export function JobList() {
+  const jobs = useEngine('jobs.details', {}, ['run.started', 'run.finished', 'engine.changed']);
+  const connections = useEngine('connections.list', {});
+  const sources = useEngine('sources.list', {});
+  const mappings = useEngine('mappings.list', {});
+  const runs = useRunStates();
+  const action = useAction();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
+  const [removing, setRemoving] = useState<JobDetail | null>(null);
+  const [removeError, setRemoveError] = useState<string | null>(null);
+
+  const nameOf = (list: { id: string; name: string }[] | undefined, id: string | null) => (id ? (list?.find((x) => x.id === id)?.name ?? 'a removed item') : '—');
+
+  const runNow = async (job: JobDetail) => {
+    setNotice(null);
+    const r = await action.run(() => client.call('jobs.run', { jobId: job.id, wait: false }));
+    if (r && !r.queued) setNotice(`“${job.name}” did not start: a run of it is already waiting.`);
+  };
+  const setPaused = async (job: JobDetail) => {
+    setNotice(null);
+    const r = await action.run(() => client.call(job.paused ? 'jobs.resume' : 'jobs.pause', { jobId: job.id }));
+    if (r) setNotice(r.paused ? `Paused “${r.name}”: its schedule and file trigger wait until you resume it.` : `Resumed “${r.name}”.${r.nextRunAt ? ` Next run ${formatTime(r.nextRunAt)}.` : ''}`);
+  };
+  const remove = async () => {
+    if (!removing) return;
+    setRemoveError(null);
+    try {
+      await client.call('jobs.remove', { jobId: removing.id });
+      setNotice(`Removed “${removing.name}”. Its runs stay in History.`);
+      setRemoving(null);
+    } catch (err) {
+      setRemoveError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const what = (j: JobDetail) => {
+    if (j.type === 'ingest') {
+      return (
+        <>
+          {nameOf(sources.data, j.sourceId)}
+          <span className="arrow" aria-label="through">
+            →
+          </span>
+          {nameOf(mappings.data, j.mappingId)}
+          <span className="arrow" aria-label="to">
+            →
+          </span>
+          {nameOf(connections.data, j.connectionId)}
+        </>
+      );
+    }
+    const d = j.config.export?.destination;
+    const where = !d ? '—' : d.kind === 'folder' ? `${FORMAT[d.format]} files in ${d.path}` : `${DATABASE[d.database]} table ${d.table}`;
+    return (
+      <>
+        {nameOf(connections.data, j.connectionId)}: {j.datasetLabel ?? '—'}
+        <span className="arrow" aria-label="to">
+          →
+        </span>
+        {where}
+      </>
+    );
+  };
+
+  const when = (j: JobDetail) => {
+    const parts = [j.scheduleText ?? (j.type === 'ingest' && j.config.onFileArrival ? 'When a file arrives' : 'Only by hand')];
+    if (j.scheduleText && j.type === 'ingest' && j.config.onFileArrival) parts.push('and when a file arrives');
+    return parts.join(', ');
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Jobs"
+        description="What is synced, when: ingest jobs send your data to the platform, export jobs bring platform data back."
+        actions={
+          <>
+            <GlobalPause />
+            <Link to="/jobs/new" className="button primary">
+              New job
+            </Link>
+          </>
+        }
+      />
+      {notice && (
+        <div className="banner banner-info" role="status">
+          {notice}
+          <button type="button" className="button small" onClick={() => setNotice(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {action.error && <ErrorState message={action.error} />}
+      {jobs.error ? (
+        <ErrorState message={jobs.error} onRetry={jobs.reload} />
+      ) : !jobs.data ? (
+        <Loading what="jobs" />
+      ) : jobs.data.length === 0 ? (
+        <EmptyState
+          title="No jobs yet"
+          action={
+            <Link to="/jobs/new" className="button primary">
+              New job
+            </Link>
+          }
+        >
+          A job connects a source and its mapping to a platform connection (ingest), or a platform dataset to a folder or table (export), on a schedule or whenever a file arrives.
+        </EmptyState>
+      ) : (
+        <Card>
+          <table className="table jobs-table">
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">When</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Next run</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.data.map((j) => {
+                const run = runs.get(j.id);
+                const running = run?.phase === 'running';
+                return (
+                  <Fragment key={j.id}>
+                    <tr className={run ? 'has-progress' : undefined} aria-label={j.name}>
+                      <td>
+                        <div className="job-name">
+                          {j.name} {j.paused && <Badge tone="neutral">Paused</Badge>}
+                        </div>
+                        <div className="job-what muted">
+                          {j.type === 'ingest' ? 'Ingest: ' : 'Export: '}
+                          {what(j)}
+                        </div>
+                      </td>
+                      <td>{when(j)}</td>
+                      <td>
+                        {j.lastRun ? (
+                          <Link to={`/history/${j.lastRun.id}`}>
+                            <Badge tone={statusTone(j.lastRun.status)}>{statusLabel[j.lastRun.status]}</Badge> {formatTime(j.lastRun.finishedAt)}
+                          </Link>
+                        ) : (
+                          'Never'
+                        )}
+                      </td>
+                      <td>{j.paused ? <span className="muted">Paused</span> : j.nextRunAt ? formatTime(j.nextRunAt) : <span className="muted">Not scheduled</span>}</td>
+                      <td>
+                        <div className="actions">
+                          <button type="button" className="button small primary" disabled={action.busy || running} onClick={() => void runNow(j)} aria-label={`Run ${j.name} now`}>
+                            {running ? 'Running…' : 'Run now'}
+                          </button>
+                          <button type="button" className="button small" disabled={action.busy} onClick={() => void setPaused(j)} aria-label={`${j.paused ? 'Resume' : 'Pause'} ${j.name}`}>
+                            {j.paused ? 'Resume' : 'Pause'}
+                          </button>
+                          <button type="button" className="button small" onClick={() => navigate(`/jobs/${encodeURIComponent(j.id)}/edit`)} aria-label={`Edit ${j.name}`}>
+                            Edit
+                          </button>
+                          <button
+                            type="button"
+                            className="button small danger"
+                            disabled={running}
+                            onClick={() => {
+                              setRemoveError(null);
+                              setRemoving(j);
+                            }}
+                            aria-label={`Remove ${j.name}`}
+                          >
+                            Remove
+                          </button>
+                        </div>
+                      </td>
+                    </tr>
+                    {run && (
+                      <tr className="job-progress-row">
+                        <td colSpan={5}>
+                          <RunProgressBar state={run} jobName={j.name} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                );
+              })}
+            </tbody>
+          </table>
+        </Card>
+      )}
+      {removing && (
+        <ConfirmDialog title={`Remove “${removing.name}”?`} confirmLabel="Remove job" error={removeError} onConfirm={() => void remove()} onCancel={() => setRemoving(null)}>
+          <p>
+            It stops running on its schedule{removing.type === 'ingest' ? ' and when files arrive' : ''}. Its runs stay in History
+            {removing.type === 'ingest' ? ', and what it already sent stays on the platform' : ''}.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}

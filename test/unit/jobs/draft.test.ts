@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { methods } from '../../../shared/api';
+import { JobConfig } from '../../../shared/jobs';
+import { draftFromJob, draftToParams, emptyDraft, fileNamePreview, isFullPath, validateDraft, type JobDraft } from '../../../renderer/jobs/draft';
+import type { JobDetail } from '../../../shared/contract/jobs';
+
+const ingest = (): JobDraft => ({ ...emptyDraft('Europe/London'), name: 'Bills', connectionId: 'c1', sourceId: 's1', mappingId: 'm1' });
+const exportDraft = (patch: Partial<JobDraft['export']> = {}): JobDraft => {
+  const d = emptyDraft('UTC');
+  return { ...d, name: 'Submissions out', type: 'export', connectionId: 'c1', export: { ...d.export, dataset: 'submissions', folder: '/srv/out', ...patch } };
+};
+
+/** A saved job as jobs.get returns it, built from the params the form sent. */
+function detailOf(params: ReturnType<typeof draftToParams>): JobDetail {
+  return {
+    id: 'j1',
+    name: params.name,
+    type: params.type,
+    connectionId: params.connectionId,
+    sourceId: params.sourceId ?? null,
+    mappingId: params.mappingId ?? null,
+    schedule: params.config.schedule ?? null,
+    timezone: params.config.timezone ?? 'UTC',
+    scheduleText: null,
+    paused: false,
+    lastRun: null,
+    nextRunAt: null,
+    config: JobConfig.parse(params.config),
+    cursor: null,
+    createdAt: '2026-01-01T00:00:00Z',
+    databasePasswordSaved: false,
+    datasetLabel: null,
+  };
+}
+
+describe('job form draft', () => {
+  it('an ingest draft becomes params the contract accepts, and reads back unchanged', () => {
+    const d = ingest();
+    d.ingest = { mirror: true, maxDeletePercent: '25', rejectPolicy: 'all-or-nothing', batchSize: '200', afterRun: 'leave' };
+    d.schedule = { kind: 'weekly', weekday: 3, time: '07:15' };
+    expect(validateDraft(d, { sourceKind: 'folder' })).toEqual({});
+    const params = draftToParams(d);
+    const parsed = methods['jobs.add'].params.parse(params);
+    expect(parsed.config).toMatchObject({ schedule: '15 7 * * 3', timezone: 'Europe/London', ingest: { mirror: true, maxDeleteShare: 0.25, rejectPolicy: 'all-or-nothing', batchSize: 200, afterRun: 'leave' } });
+    expect(parsed.config.export).toBeUndefined();
+    expect(draftFromJob(detailOf(params))).toEqual(d);
+  });
+
+  it('an export to PostgreSQL carries the password only when one is typed, and never reads one back', () => {
+    const d = exportDraft({ destination: 'database', database: 'postgres', dbName: 'bi', user: 'esg', password: 's3cret', table: 'esg_submissions', keyColumns: 'id, period' });
+    expect(validateDraft(d)).toEqual({});
+    const params = draftToParams(d);
+    const parsed = methods['jobs.add'].params.parse(params);
+    expect(parsed.databasePassword).toBe('s3cret');
+    expect(parsed.sourceId).toBeNull();
+    expect(parsed.config.export!.destination).toEqual({ kind: 'database', database: 'postgres', host: '127.0.0.1', name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period'] });
+    const back = draftFromJob(detailOf(params));
+    expect(back.export.password).toBe('');
+    expect(back.export.keyColumns).toBe('id, period');
+    expect(draftToParams({ ...d, export: { ...d.export, password: '' } })).not.toHaveProperty('databasePassword');
+  });
+
+  it('names each missing or wrong field in words', () => {
+    const blank = { ...emptyDraft('UTC'), schedule: { kind: 'none' as const } };
+    const e = validateDraft(blank, { sourceKind: 'database' });
+    expect(Object.keys(e).sort()).toEqual(['connectionId', 'mappingId', 'name', 'schedule', 'sourceId']);
+    expect(e.schedule).toMatch(/only run by hand/);
+    // A folder job may rely on file arrival alone.
+    expect(validateDraft({ ...ingest(), schedule: { kind: 'none' } }, { sourceKind: 'folder' })).toEqual({});
+    expect(validateDraft({ ...ingest(), ingest: { ...ingest().ingest, batchSize: '5000' } }).batchSize).toMatch(/1 to 1000/);
+    expect(validateDraft({ ...ingest(), ingest: { ...ingest().ingest, mirror: true, maxDeletePercent: '150' } }).maxDeletePercent).toMatch(/0 to 100/);
+
+    expect(validateDraft(exportDraft({ folder: 'exports' })).folder).toMatch(/full path/);
+    expect(validateDraft(exportDraft({ fileName: 'out/{dataset}' })).fileName).toMatch(/cannot contain/);
+    expect(validateDraft(exportDraft({ fileName: '{dataset}-{week}' })).fileName).toMatch(/Unknown token \{week\}/);
+    const db = validateDraft(exportDraft({ destination: 'database', database: 'mysql', table: 'bad-name;', keyColumns: ' , ', port: '70000' }));
+    expect(Object.keys(db).sort()).toEqual(['dbName', 'keyColumns', 'port', 'table', 'user']);
+    expect(validateDraft(exportDraft({ destination: 'database', database: 'sqlite', file: 'bi.sqlite', table: 't' })).file).toMatch(/full path/);
+  });
+
+  it('previews the export file name as the engine builds it', () => {
+    const now = new Date(2026, 10, 23, 6, 5, 9);
+    expect(fileNamePreview('{dataset}-{yyyy}{mm}{dd}-{hh}{MM}{ss}', { dataset: 'submissions', job: 'x', format: 'csv', now })).toEqual({ name: 'submissions-20261123-060509.csv' });
+    expect(fileNamePreview('{job}_{date}.{ext}', { dataset: 'd', job: 'Q4/report', format: 'xlsx', now })).toEqual({ name: 'Q4_report_2026-11-23.xlsx' });
+    expect(fileNamePreview('a:b', { dataset: 'd', job: 'j', format: 'csv', now })).toHaveProperty('problem');
+  });
+
+  it('recognises full paths on POSIX and Windows', () => {
+    for (const p of ['/srv/x', 'C:\\Exports', 'd:/out', '\\\\server\\share']) expect(isFullPath(p)).toBe(true);
+    for (const p of ['exports', './x', '~/x', '']) expect(isFullPath(p)).toBe(false);
+  });
+});
