@@ -228,12 +228,12 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       }
     }
     await flushBatch();
-    staging.clear();
     report();
     const status: RunStatus = counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
     return { status, counts, error: null };
-  } catch (err) {
-    staging.flush();
-    throw err;
+  } finally {
+    // Whatever the outcome, the staged rows served this run only: what still has to reach the
+    // platform is in the outbox. (A killed process leaves them; SyncService.start prunes those.)
+    staging.clear();
   }
 }

@@ -11,6 +11,7 @@ import type { SourceRecord } from '../store';
 import { JobRunner, type RunRequest } from './job-runner';
 import { RunQueue } from './run-queue';
 import { Scheduler } from './scheduler';
+import { pruneStaging } from './staging';
 
 /** Where the scheduler keeps a job's last handled slot; cleared when the schedule changes. */
 export const SLOT_KEY = (jobId: string) => `schedule.lastSlot.${jobId}`;
@@ -71,6 +72,9 @@ export class SyncService {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    // No run is in flight yet (one agent per data folder): staging rows are leftovers of a killed process.
+    const pruned = pruneStaging(this.engine.store.db, []);
+    if (pruned) this.engine.logger.info({ rows: pruned }, 'removed staged rows left by runs of an earlier process');
     this.scheduler.start();
     await this.armWatchers();
     this.unsubscribe = this.engine.events.subscribe((event) => {

@@ -141,8 +141,12 @@ export class Staging {
   }
 }
 
-/** Staging left behind by runs that can no longer resume (their outbox is done). */
-export function pruneStaging(db: Db, activeRunIds: number[]): void {
-  const keep = activeRunIds.length ? `AND run_id NOT IN (${activeRunIds.map(() => '?').join(',')})` : '';
-  db.prepare(`DELETE FROM staging WHERE run_id NOT IN (SELECT DISTINCT run_id FROM outbox WHERE status = 'pending') ${keep}`).run(...activeRunIds);
+/**
+ * Staging left behind by runs that ended without clearing it (a killed process). A run's staging
+ * is only read during that run: its unanswered batches are resent from the outbox, which holds
+ * the complete ops, so every row not belonging to a run in flight can go.
+ */
+export function pruneStaging(db: Db, activeRunIds: number[]): number {
+  const keep = activeRunIds.length ? `WHERE run_id NOT IN (${activeRunIds.map(() => '?').join(',')})` : '';
+  return db.prepare(`DELETE FROM staging ${keep}`).run(...activeRunIds).changes;
 }
