@@ -24,6 +24,8 @@ export interface ControlServerOptions {
   logger?: Logger;
   /** Extra GET routes under /api/ (e.g. CSV downloads) that stream their own response. */
   downloads?: (path: string, res: ServerResponse) => boolean | Promise<boolean>;
+  /** Routes under /api/uploads/ that read their own (streamed) request body. */
+  uploads?: (req: IncomingMessage, res: ServerResponse, path: string, headers: Record<string, string>) => boolean | Promise<boolean>;
 }
 
 export interface ControlServer {
@@ -243,6 +245,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       if (!call.success) return sendJson(res, 400, { ok: false, error: { code: 'invalid_params', message: 'Expected {"method", "params"}.' } }, headers);
       const result = await opts.dispatch(call.data.method, call.data.params);
       return sendJson(res, result.ok ? 200 : result.error.code === 'internal' ? 500 : 400, result, headers);
+    }
+    if (url.pathname.startsWith('/api/uploads/') && opts.uploads) {
+      if (await opts.uploads(req, res, url.pathname + url.search, headers)) return;
     }
     if (url.pathname.startsWith('/api/') && req.method === 'GET' && opts.downloads) {
       if (await opts.downloads(url.pathname + url.search, res)) return;

@@ -1,7 +1,10 @@
 import { useEffect, useReducer, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
+import { renameProfileColumns } from '../../shared/mapping/rename';
 import { ErrorState, Loading, PageHeader } from '../components/ui';
 import { errorText, wizardApi } from '../wizard/api';
+import { DriftSummary } from '../wizard/DriftNotice';
+import { readSample } from '../wizard/load';
 import { STEPS, initialState, reducer, stepProblems } from '../wizard/state';
 import { StepColumns } from '../wizard/StepColumns';
 import { StepPreview } from '../wizard/StepPreview';
@@ -16,7 +19,16 @@ const STEP_COMPONENTS = [StepSource, StepStructure, StepColumns, StepSites, Step
 /** The mapping wizard: one reducer holds every step's state, so going back and forth loses nothing. */
 export function MappingWizard() {
   const { mappingId } = useParams();
-  const [state, dispatch] = useReducer(reducer, initialState);
+  // /mappings/new?sourceId=…&connectionId=…&file=… opens the wizard on that source and file (first-run tour).
+  const [query] = useSearchParams();
+  // /mappings/:id/edit?run=N: update the mapping for the file run N stopped on (changed columns).
+  const fromRun = Number(query.get('run')) || null;
+  const [state, dispatch] = useReducer(reducer, initialState, (init) => ({
+    ...init,
+    sourceId: query.get('sourceId') ?? init.sourceId,
+    connectionId: query.get('connectionId') ?? init.connectionId,
+    file: query.get('file') ?? init.file,
+  }));
   const [problems, setProblems] = useState<string[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(!mappingId);
@@ -30,16 +42,28 @@ export function MappingWizard() {
     (async () => {
       try {
         const got = await wizardApi.get(mappingId);
+        // Opened from a run whose file's columns changed: start from that file, with renamed columns followed.
+        const drift = fromRun ? await wizardApi.drift(fromRun) : null;
+        const useDrift = drift && drift.mappingId === got.info.id ? drift : null;
+        const profile = useDrift ? renameProfileColumns(got.profile, Object.fromEntries(useDrift.renamed.map((r) => [r.from, r.to]))) : got.profile;
         if (cancelled) return;
-        dispatch({ type: 'loaded', mappingId, version: got.info.version, profile: got.profile });
+        dispatch({ type: 'loaded', mappingId, version: got.info.version, profile });
+        dispatch({ type: 'patch', patch: { drift: useDrift, file: useDrift?.fileAvailable ? useDrift.file : null } });
         setLoaded(true);
-        const [suggested, catalogue] = await Promise.all([
-          wizardApi.suggest({ sourceId: got.profile.sourceId, connectionId: got.profile.connectionId }),
-          wizardApi.catalogue(got.profile.connectionId),
-        ]);
-        if (cancelled) return;
-        dispatch({ type: 'patch', patch: { catalogue, file: suggested.sample.file } });
-        dispatch({ type: 'suggested', sample: suggested.sample, suggestion: suggested.suggestion, draft: suggested.draft, keepEdits: true });
+        await readSample(
+          {
+            sourceId: profile.sourceId,
+            connectionId: profile.connectionId,
+            file: useDrift?.fileAvailable ? useDrift.file : null,
+            upload: null,
+            headerRow: profile.read?.headerRow ?? null,
+            sheet: profile.read?.sheet ?? null,
+            mappingId,
+          },
+          (a) => {
+            if (!cancelled) dispatch(a);
+          },
+        );
       } catch (err) {
         if (cancelled) return;
         if (!loaded) setLoadError(errorText(err));
@@ -115,6 +139,7 @@ export function MappingWizard() {
             </span>{' '}
             {STEPS[state.step]}
           </h2>
+          {state.drift?.hasDrift && <DriftSummary drift={state.drift} heading="Columns changed in the file this mapping stopped on" level={3} />}
           <Step state={state} dispatch={dispatch} />
           {problems.length > 0 && (
             <ul className="wizard-error" role="alert" aria-label="Before you continue">

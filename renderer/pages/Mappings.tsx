@@ -1,13 +1,45 @@
+import { useState } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
 import { formatTime } from '../format';
 import { useEngine } from '../hooks';
+import { errorText, wizardApi } from '../wizard/api';
+
+/** After a mapping was updated for a file a run stopped on: send that file now. */
+function RetryFile({ runId }: { runId: number }) {
+  const [state, setState] = useState<{ busy: boolean; message: string | null; newRun: number | null }>({ busy: false, message: null, newRun: null });
+  const retry = async () => {
+    setState({ busy: true, message: null, newRun: null });
+    try {
+      const r = await wizardApi.retryFile(runId);
+      setState({ busy: false, message: r.run ? `Run #${r.run.id} finished: ${r.run.status.replace(/_/g, ' ')}.` : 'The run was queued.', newRun: r.run?.id ?? null });
+    } catch (err) {
+      setState({ busy: false, message: errorText(err), newRun: null });
+    }
+  };
+  return (
+    <div className="banner banner-info">
+      <p>
+        Run #{runId} stopped because the file’s columns changed. The mapping now matches it: send the file again?{' '}
+        <button type="button" className="button primary small" disabled={state.busy || state.newRun !== null} onClick={() => void retry()}>
+          {state.busy ? 'Sending the file…' : `Send the file of run #${runId}`}
+        </button>
+      </p>
+      {state.message && (
+        <p role="status">
+          {state.message} {state.newRun !== null && <Link to={`/history/${state.newRun}`}>Open run #{state.newRun}</Link>}
+        </p>
+      )}
+    </div>
+  );
+}
 
 export function Mappings() {
   const list = useEngine('mappings.list', {});
   const sources = useEngine('sources.list', {});
   const location = useLocation();
   const message = (location.state as { message?: string } | null)?.message;
+  const retryRun = (location.state as { retryRun?: number } | null)?.retryRun;
   const sourceName = (id: string | null) => sources.data?.find((s) => s.id === id)?.name ?? '—';
   const newButton = (
     <Link className="button primary" to="/mappings/new">
@@ -26,6 +58,7 @@ export function Mappings() {
           {message}
         </div>
       )}
+      {typeof retryRun === 'number' && <RetryFile runId={retryRun} />}
       {list.error ? (
         <ErrorState message={list.error} onRetry={list.reload} />
       ) : !list.data ? (

@@ -5,6 +5,7 @@ import { client } from '../bridge/client';
 import { Badge, Card, ErrorState, Loading, PageHeader, Stat } from '../components/ui';
 import { formatDuration, formatNumber, formatTime, statusLabel, statusTone } from '../format';
 import { useEngine } from '../hooks';
+import { DriftNotice } from '../wizard/DriftNotice';
 
 type ErrorRow = Result<'history.errors'>[number];
 
@@ -42,6 +43,7 @@ export function RunDetail() {
           {run.error}
         </div>
       )}
+      {run.status === 'needs_attention' && run.file && run.error?.includes('columns changed') && <DriftNotice runId={run.id} />}
       <div className="stats">
         <Stat label="Read" value={formatNumber(run.read)} />
         <Stat label="Created" value={formatNumber(run.created)} />

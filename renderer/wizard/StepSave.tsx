@@ -35,7 +35,8 @@ export function StepSave({ state, dispatch }: StepProps) {
     dispatch({ type: 'error', step: 6, message: null });
     try {
       const saved = await wizardApi.save({ profile: buildProfile(state), id: state.mappingId });
-      navigate('/mappings', { state: { message: `Saved “${saved.name}” (version ${saved.version}).` } });
+      // Opened from a run that stopped on changed columns: offer to read that file again.
+      navigate('/mappings', { state: { message: `Saved “${saved.name}” (version ${saved.version}).`, retryRun: state.drift?.fileAvailable ? state.drift.runId : undefined } });
     } catch (err) {
       dispatch({ type: 'error', step: 6, message: errorText(err) });
     } finally {

@@ -1,27 +1,30 @@
 import { useState } from 'react';
 import { Badge } from '../components/ui';
 import { useEngine } from '../hooks';
-import { errorText, wizardApi } from './api';
+import { errorText } from './api';
+import { DropZone } from './DropZone';
+import { readSample } from './load';
 import type { StepProps } from './step';
 
 const DELIMITERS: Record<string, string> = { ',': 'comma (,)', ';': 'semicolon (;)', '\t': 'tab', '|': 'pipe (|)' };
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
 
 /** Step 1: where the data comes from, and what the agent read from a sample of it. */
 export function StepSource({ state, dispatch }: StepProps) {
   const connections = useEngine('connections.list', {});
   const sources = useEngine('sources.list', {});
   const [busy, setBusy] = useState(false);
+  const source = sources.data?.find((s) => s.id === state.sourceId) ?? null;
+  const isDatabase = source?.kind === 'database';
 
-  const load = async () => {
+  const load = async (next: Partial<typeof state> = {}) => {
     setBusy(true);
     dispatch({ type: 'error', step: 0, message: null });
     try {
-      const [suggested, catalogue] = await Promise.all([
-        wizardApi.suggest({ sourceId: state.sourceId, connectionId: state.connectionId, file: state.file }),
-        wizardApi.catalogue(state.connectionId),
-      ]);
-      dispatch({ type: 'patch', patch: { catalogue, file: suggested.sample.file } });
-      dispatch({ type: 'suggested', sample: suggested.sample, suggestion: suggested.suggestion, draft: suggested.draft, keepEdits: Boolean(state.mappingId) });
+      await readSample({ ...state, ...next }, dispatch);
     } catch (err) {
       dispatch({ type: 'error', step: 0, message: errorText(err) });
     } finally {
@@ -31,6 +34,7 @@ export function StepSource({ state, dispatch }: StepProps) {
 
   const info = state.sample?.info;
   const editing = Boolean(state.mappingId);
+  const ready = Boolean(state.sourceId && state.connectionId);
   return (
     <div className="wizard-step-body">
       <div className="wizard-row">
@@ -56,7 +60,9 @@ export function StepSource({ state, dispatch }: StepProps) {
           <select
             value={state.sourceId}
             disabled={editing}
-            onChange={(e) => dispatch({ type: 'patch', patch: { sourceId: e.target.value, file: null, sample: null, preview: null } })}
+            onChange={(e) =>
+              dispatch({ type: 'patch', patch: { sourceId: e.target.value, file: null, upload: null, headerRow: null, sheet: null, topRows: [], sample: null, preview: null } })
+            }
           >
             <option value="">Choose a source…</option>
             {sources.data?.map((s) => (
@@ -68,17 +74,48 @@ export function StepSource({ state, dispatch }: StepProps) {
           {sources.error && <small className="field-error">{sources.error}</small>}
         </label>
       </div>
-      <label className="field">
-        <span>Sample file in the folder</span>
-        <input
-          type="text"
-          value={state.file ?? ''}
-          placeholder="Leave empty to use the newest file"
-          onChange={(e) => dispatch({ type: 'patch', patch: { file: e.target.value.trim() || null } })}
-        />
-      </label>
+
+      {isDatabase ? (
+        <p className="wizard-note">
+          The sample is the first rows of this database source’s table or query (<code>{source.location}</code>); nothing is written to the database.
+        </p>
+      ) : state.upload ? (
+        <div className="wizard-panel wizard-upload" role="group" aria-label="Dropped sample">
+          <span>
+            Using the dropped file <strong>{state.upload.name}</strong> ({formatBytes(state.upload.size)}) as the sample.
+          </span>
+          <button
+            type="button"
+            className="button"
+            onClick={() => dispatch({ type: 'patch', patch: { upload: null, sample: null, topRows: [], headerRow: null, sheet: null, preview: null } })}
+          >
+            Use a file in the folder instead
+          </button>
+        </div>
+      ) : (
+        <>
+          <label className="field">
+            <span>Sample file in the folder</span>
+            <input
+              type="text"
+              value={state.file ?? ''}
+              placeholder="Leave empty to use the newest file"
+              onChange={(e) => dispatch({ type: 'patch', patch: { file: e.target.value.trim() || null } })}
+            />
+          </label>
+          <DropZone
+            disabled={!ready || busy}
+            onStored={(upload) => {
+              const next = { upload, file: null, headerRow: null, sheet: null };
+              dispatch({ type: 'patch', patch: { ...next, sample: null, topRows: [], preview: null } });
+              void load(next);
+            }}
+            onError={(message) => dispatch({ type: 'error', step: 0, message })}
+          />
+        </>
+      )}
       <div className="form-actions">
-        <button type="button" className="button" disabled={!state.sourceId || !state.connectionId || busy} onClick={() => void load()}>
+        <button type="button" className="button" disabled={!ready || busy} onClick={() => void load()}>
           {busy ? 'Reading the sample…' : state.sample ? 'Read the sample again' : 'Read the sample'}
         </button>
         {busy && <span className="spinner" aria-hidden="true" />}
@@ -91,11 +128,11 @@ export function StepSource({ state, dispatch }: StepProps) {
       {info && state.sample && (
         <section className="wizard-panel" aria-label="What was read">
           <h3>
-            Sample: <code>{state.sample.file ?? 'preview rows'}</code>
+            Sample: <code>{state.upload ? state.upload.name : (state.sample.file ?? `first rows of ${source?.name ?? 'the database'}`)}</code>
           </h3>
           <dl className="facts">
             <dt>Format</dt>
-            <dd>{info.format.toUpperCase()}</dd>
+            <dd>{info.format === 'database' ? 'Database table or query' : info.format.toUpperCase()}</dd>
             {info.encoding && (
               <>
                 <dt>Encoding</dt>
@@ -108,14 +145,18 @@ export function StepSource({ state, dispatch }: StepProps) {
                 <dd>{DELIMITERS[info.delimiter] ?? info.delimiter}</dd>
               </>
             )}
-            <dt>Header row</dt>
-            <dd>{info.headerRow ? `line ${info.headerRow}` : 'first line'}</dd>
+            {info.format !== 'database' && (
+              <>
+                <dt>Header row</dt>
+                <dd>{info.headerRow ? `line ${info.headerRow}` : 'first line'}</dd>
+              </>
+            )}
             {info.sheet && (
               <>
                 <dt>Sheet</dt>
                 <dd>
                   {info.sheet}
-                  {info.sheets.length > 1 && <span className="muted"> (of {info.sheets.join(', ')})</span>}
+                  {info.sheets && info.sheets.length > 1 && <span className="muted"> (of {info.sheets.join(', ')})</span>}
                 </dd>
               </>
             )}

@@ -1,4 +1,5 @@
 import { MONTHS } from './labels';
+import { ReadChoices } from './ReadChoices';
 import { SampleTable } from './SampleTable';
 import type { StepProps } from './step';
 import { valueColumns } from './state';
@@ -10,13 +11,14 @@ export function StepStructure({ state, dispatch }: StepProps) {
   const setValue = (column: string, on: boolean) => dispatch({ type: 'role', column, role: on ? 'value' : 'ignore' });
   return (
     <div className="wizard-step-body">
-      {info && (
+      {info && info.format !== 'database' && (
         <p>
           The column names were found on <strong>line {info.headerRow ?? 1}</strong>
           {info.headerRow && info.headerRow > 1 ? ` (the ${info.headerRow - 1} line${info.headerRow > 2 ? 's' : ''} above are a title and are skipped)` : ''}.
           {info.sheet ? ` Sheet “${info.sheet}”.` : ''}
         </p>
       )}
+      <ReadChoices state={state} dispatch={dispatch} />
       {state.sample && <SampleTable headers={state.headers} rows={state.sample.rows} max={4} />}
       <fieldset className="field">
         <legend>How is the table laid out?</legend>

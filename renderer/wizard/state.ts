@@ -7,7 +7,7 @@
 import { headerFingerprint } from '../../shared/mapping/fingerprint';
 import type { DateFormat } from '../../shared/mapping/dates';
 import type { MappingProfileInput, UnknownValuePolicy } from '../../shared/mapping/profile';
-import type { CatalogueResult, ColumnRole, MappingSuggestion, PreviewResult, SampleResult } from './types';
+import type { CatalogueResult, ColumnRole, DriftReport, MappingSuggestion, PreviewResult, SampleResult, StoredSample, TopRow } from './types';
 
 export const STEPS = ['Source & sample', 'Structure', 'Columns', 'Sites & periods', 'Units', 'Preview', 'Save'] as const;
 
@@ -23,6 +23,16 @@ export interface WizardState {
   connectionId: string;
   sourceId: string;
   file: string | null;
+  /** A file dropped on the wizard, used as the sample instead of the folder's. */
+  upload: StoredSample | null;
+  /** The header row the person chose; null lets the reader detect it. */
+  headerRow: number | null;
+  /** The workbook sheet the person chose (name or 0-based position); null = the first visible one. */
+  sheet: string | number | null;
+  /** The sample's first rows as they stand, to choose the header row from. */
+  topRows: TopRow[];
+  /** Opened from a run that stopped on changed columns: what changed, shown until saved. */
+  drift: DriftReport | null;
   sample: SampleResult | null;
   suggestion: MappingSuggestion | null;
   catalogue: CatalogueResult | null;
@@ -69,6 +79,11 @@ export const initialState: WizardState = {
   connectionId: '',
   sourceId: '',
   file: null,
+  upload: null,
+  headerRow: null,
+  sheet: null,
+  topRows: [],
+  drift: null,
   sample: null,
   suggestion: null,
   catalogue: null,
@@ -109,7 +124,7 @@ export type Action =
   | { type: 'goto'; step: number }
   | { type: 'role'; column: string; role: ColumnRole }
   | { type: 'error'; step: number; message: string | null }
-  | { type: 'suggested'; sample: SampleResult; suggestion: MappingSuggestion; draft: MappingProfileInput; keepEdits: boolean }
+  | { type: 'suggested'; sample: SampleResult; topRows: TopRow[]; suggestion: MappingSuggestion; draft: MappingProfileInput; keepEdits: boolean }
   | { type: 'loaded'; mappingId: string; version: number; profile: MappingProfileInput };
 
 /** A column name for a year typed in the wizard, not colliding with the file's own columns. */
@@ -201,6 +216,8 @@ export function fromProfile(p: MappingProfileInput, headers: readonly string[]):
   } else out.unitMode = 'metric';
   if (p.comment) roles[p.comment.column] = 'comment';
   if (p.evidence) roles[p.evidence.column] = 'evidence';
+  out.headerRow = p.read?.headerRow ?? null;
+  out.sheet = p.read?.sheet ?? null;
   out.decimal = p.transforms?.number?.decimal ?? '.';
   out.thousands = p.transforms?.number?.thousands ?? 'auto';
   const keys = (p.naturalKey ?? ['metric', 'entity', 'period']).filter((k): k is KeyField => typeof k === 'string');
@@ -262,14 +279,18 @@ export function reducer(state: WizardState, action: Action): WizardState {
       const view = overlaySuggestion(fromProfile(action.draft, headers), action.suggestion);
       if (action.keepEdits && state.mappingId) {
         // Editing: the saved mapping stays the truth; the new sample only refreshes what is shown.
-        return { ...state, sample: action.sample, suggestion: action.suggestion, headers, preview: null };
+        return { ...state, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, preview: null };
       }
       return {
         ...state,
         ...view,
         name: state.name || view.name || '',
         constantYear: view.constantYear || state.constantYear,
+        // What the person chose about reading the file is theirs, not the draft's.
+        headerRow: state.headerRow,
+        sheet: state.sheet,
         sample: action.sample,
+        topRows: action.topRows,
         suggestion: action.suggestion,
         headers,
         preview: null,
@@ -370,11 +391,18 @@ export function buildProfile(s: WizardState): MappingProfileInput {
     constants,
     transforms: { ...baseTransforms, number: { ...(baseTransforms.number ?? {}), decimal: s.decimal, thousands: s.thousands } },
     naturalKey: s.naturalKey.length ? s.naturalKey : ['metric', 'entity', 'period'],
+    read: readChoice(s),
     ...(s.headers.length ? { headerFingerprint: headerFingerprint(s.headers) } : {}),
   };
   if (s.baseVersion) profile.version = s.baseVersion;
   for (const k of Object.keys(profile) as Array<keyof MappingProfileInput>) if (profile[k] === undefined) delete profile[k];
   return profile;
+}
+
+/** How the file is to be read, when the person chose a header row or sheet; undefined = detect. */
+export function readChoice(s: Pick<WizardState, 'headerRow' | 'sheet'>): MappingProfileInput['read'] {
+  if (s.headerRow === null && s.sheet === null) return undefined;
+  return { ...(s.headerRow !== null ? { headerRow: s.headerRow } : {}), ...(s.sheet !== null ? { sheet: s.sheet } : {}) };
 }
 
 /** Site codes/names seen in the sample's site column, in order of first appearance. */

@@ -1,108 +1,25 @@
 /**
- * The shapes the wizard receives from the engine's sources/catalogue/mappings methods, as the
- * renderer sees them. Kept here so the wizard's components depend on one small module.
+ * The shapes the wizard receives from the engine, taken from the shared contract (whose zod
+ * schemas the client checks every result against), so the wizard cannot drift from the engine.
  */
-import type { Entity, Metric, PlatformRecord, RowError, SourceRow } from '../../shared/domain';
-import type { MappingProfileInput } from '../../shared/mapping/profile';
+import type { Params, Result } from '../../shared/api';
+import type { ColumnRole as ColumnRoleSchema, MappingSuggestion as MappingSuggestionSchema } from '../../shared/contract/mappings';
+import type { z } from 'zod';
 
-export interface SampleInfo {
-  format: string;
-  encoding: string | null;
-  delimiter: string | null;
-  headerRow: number | null;
-  headers: string[];
-  warnings: string[];
-  sheet: string | null;
-  sheets: string[];
-}
-
-export interface SampleResult {
-  file: string | null;
-  info: SampleInfo;
-  rows: SourceRow[];
-}
-
-export interface CatalogueResult {
-  metrics: Metric[];
-  entities: Entity[];
-}
-
-export type ColumnRole =
-  | 'value'
-  | 'metric'
-  | 'entity'
-  | 'period'
-  | 'period-start'
-  | 'period-end'
-  | 'year'
-  | 'month'
-  | 'unit'
-  | 'comment'
-  | 'evidence'
-  | 'ignore';
-
-export interface ColumnSuggestion {
-  column: string;
-  role: ColumnRole;
-  metricId?: string;
-  confidence: number;
-  reason: string;
-  alternatives: Array<{ metricId: string; confidence: number; reason: string }>;
-  period?: { kind: 'fixed'; start: string; end: string } | { kind: 'month'; month: number };
-  unit?: string;
-}
-
-export interface MappingSuggestion {
-  shape: 'long' | 'wide';
-  wideKind: 'per-metric' | 'per-period' | null;
-  columns: ColumnSuggestion[];
-  entityValueMap: Array<{ local: string; entityId: string | null; confidence: number; reason: string }>;
-  metricValueMap: Array<{ local: string; metricId: string | null; confidence: number; reason: string }>;
-  warnings: string[];
-}
-
-export interface SuggestResult {
-  sample: SampleResult;
-  suggestion: MappingSuggestion;
-  draft: MappingProfileInput;
-}
-
-export interface PayloadRow {
-  line: number;
-  column: string;
-  naturalKey: string;
-  hash: string;
-  record: PlatformRecord;
-}
-
-export interface PreviewSummary {
-  rowsIn: number;
-  recordsOut: number;
-  rejected: number;
-  rejectedRows?: number;
-  skippedRows?: number;
-  heldRows?: number;
-  metricsTouched: string[];
-  periodRange: { start: string; end: string } | null;
-}
-
-export interface HeldSummary {
-  kind: string;
-  column: string;
-  value: string;
-  firstLine: number;
-  rows: number;
-}
-
-export interface PreviewResult {
-  payload: PayloadRow[];
-  rejected: RowError[];
-  held: HeldSummary[];
-  summary: PreviewSummary;
-}
-
-export interface SavedMapping {
-  id: string;
-  name: string;
-  version: number;
-}
+export type SuggestResult = Result<'mappings.suggest'>;
+export type SampleResult = SuggestResult['sample'];
+export type SampleInfo = SampleResult['info'];
+export type TopRow = SuggestResult['topRows'][number];
+export type CatalogueResult = Result<'catalogue.get'>;
+export type MappingSuggestion = z.infer<typeof MappingSuggestionSchema>;
+export type ColumnSuggestion = MappingSuggestion['columns'][number];
+export type ColumnRole = z.infer<typeof ColumnRoleSchema>;
+export type PreviewResult = Result<'mappings.preview'>;
+export type PayloadRow = PreviewResult['payload'][number];
+export type PreviewSummary = PreviewResult['summary'];
+export type HeldSummary = PreviewResult['held'][number];
+export type SavedMapping = Result<'mappings.save'>;
+export type LoadedMapping = Result<'mappings.get'>;
+export type StoredSample = Result<'mappings.uploadSample'>;
+export type DriftReport = Result<'mappings.drift'>;
+export type ReadChoice = NonNullable<Params<'mappings.suggest'>['read']>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Entity, Metric, PlatformRecord, RowError } from '../domain';
-import { Id, MappingInfo } from '../dto';
-import { DateFormatSchema, MappingProfileSchema, type MappingProfileInput } from '../mapping/profile';
+import { Id, MappingInfo, RunSummary } from '../dto';
+import { DateFormatSchema, MappingProfileSchema, ReadOptions, type MappingProfileInput } from '../mapping/profile';
 import { SourceSample } from './sources';
 
 /**
@@ -107,6 +107,40 @@ export const PreviewResult = z.object({
 export type PreviewResult = z.infer<typeof PreviewResult>;
 
 const ByMapping = z.object({ mappingId: Id }).strict();
+const ByRun = z.object({ runId: z.number().int().positive() }).strict();
+
+/** A file of the source's folder (absolute, or relative to it); without it, the newest file. */
+const SampleFile = z.string().min(1).max(4000).optional();
+/** A file dropped on the wizard and kept by the engine (see mappings.uploadSample). */
+const UploadId = z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'Not a sample upload id.').optional();
+
+/** One of a file's first rows as it stands, offered as the header row. */
+export const TopRow = z.object({ row: z.number().int(), line: z.number().int(), cells: z.array(z.string()) });
+export type TopRow = z.infer<typeof TopRow>;
+
+export const StoredSample = z.object({ uploadId: z.string(), name: z.string(), size: z.number().int() });
+export type StoredSample = z.infer<typeof StoredSample>;
+
+/** Base64 of at most 20 MB. Over the browser's WebSocket the agent's HTTP upload route is used instead. */
+const MAX_BASE64 = Math.ceil((20 * 1024 * 1024) / 3) * 4;
+
+export const DriftReport = z.object({
+  runId: z.number().int(),
+  mappingId: z.string(),
+  mappingName: z.string(),
+  mappingVersion: z.number().int(),
+  sourceId: z.string(),
+  file: z.string(),
+  fileAvailable: z.boolean(),
+  missing: z.array(z.string()),
+  added: z.array(z.string()),
+  renamed: z.array(z.object({ from: z.string(), to: z.string(), similarity: z.number() })),
+  reordered: z.boolean(),
+  affectsMapping: z.array(z.string()),
+  hasDrift: z.boolean(),
+  headers: z.array(z.string()),
+});
+export type DriftReport = z.infer<typeof DriftReport>;
 
 export const mappingsMethods = {
   'catalogue.get': {
@@ -114,15 +148,16 @@ export const mappingsMethods = {
     result: z.object({ metrics: z.array(Metric), entities: z.array(Entity) }),
   },
   'mappings.suggest': {
-    params: z.object({ sourceId: Id, connectionId: Id, file: z.string().min(1).max(4000).optional() }).strict(),
-    result: z.object({ sample: SourceSample, profiles: z.array(ColumnProfile), suggestion: MappingSuggestion, draft: DraftProfile }),
+    params: z.object({ sourceId: Id, connectionId: Id, file: SampleFile, upload: UploadId, read: ReadOptions.optional() }).strict(),
+    result: z.object({ sample: SourceSample, topRows: z.array(TopRow), profiles: z.array(ColumnProfile), suggestion: MappingSuggestion, draft: DraftProfile }),
   },
   'mappings.preview': {
     params: z
       .object({
         profile: z.unknown(),
         sourceId: Id,
-        file: z.string().min(1).max(4000).optional(),
+        file: SampleFile,
+        upload: UploadId,
         limit: z.number().int().min(1).max(1000).default(200),
       })
       .strict(),
@@ -139,5 +174,17 @@ export const mappingsMethods = {
   'mappings.remove': {
     params: ByMapping,
     result: z.object({ removed: z.string() }),
+  },
+  /** Keeps a dropped sample file (the desktop app's path; the browser POSTs to /api/uploads/sample). */
+  'mappings.uploadSample': {
+    params: z.object({ name: z.string().min(1).max(300), contentBase64: z.base64().max(MAX_BASE64) }).strict(),
+    result: StoredSample,
+  },
+  /** What changed between a "needs attention" run's file and its mapping. */
+  'mappings.drift': { params: ByRun, result: DriftReport },
+  /** Reads the file a run stopped on again, with the mapping as it is now. */
+  'mappings.retryFile': {
+    params: ByRun.extend({ wait: z.boolean().default(true) }).strict(),
+    result: z.object({ queued: z.boolean(), run: RunSummary.nullable() }),
   },
 } as const;

@@ -7,3 +7,4 @@ export * from './fingerprint';
 export * from './hash';
 export * from './text';
 export { where, rowError } from './messages';
+export * from './rename';

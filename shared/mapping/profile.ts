@@ -145,6 +145,17 @@ export const Filters = z.object({
 });
 export type Filters = z.infer<typeof Filters>;
 
+/** How the file is read, where the person chose differently from the reader's own detection. */
+export const ReadOptions = z
+  .object({
+    /** 1-based row holding the column names; title lines above it are skipped. */
+    headerRow: z.number().int().min(1).max(10_000).optional(),
+    /** A workbook's sheet, by name or 0-based position. */
+    sheet: z.union([z.string().min(1).max(200), z.number().int().min(0).max(1000)]).optional(),
+  })
+  .strict();
+export type ReadOptions = z.infer<typeof ReadOptions>;
+
 export const NaturalKeyField = z.union([z.enum(['metric', 'entity', 'period', 'unit']), z.object({ column: ColumnName })]);
 export type NaturalKeyField = z.infer<typeof NaturalKeyField>;
 
@@ -173,6 +184,7 @@ const ProfileV1Object = z.object({
   unit: UnitRole.default({ kind: 'metric' }),
   comment: z.object({ column: ColumnName }).optional(),
   evidence: z.object({ column: ColumnName }).optional(),
+  read: ReadOptions.optional(),
   /** Virtual columns with a fixed value (e.g. { Year: 2024 } for a sheet with month columns only). They win over file columns of the same name. */
   constants: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   transforms: Transforms.default({

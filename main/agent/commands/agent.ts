@@ -13,6 +13,7 @@ import { SyncService } from '../../engine/sync/service';
 import { acquireAgentLock } from '../agent-lock';
 import { startControlServer } from '../control-server';
 import { createDownloads } from '../downloads';
+import { createUploads } from '../uploads';
 import type { GlobalContext } from '../context';
 import { CliError } from '../exit-codes';
 
@@ -57,7 +58,7 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       const dispatch = createDispatcher(createEngineApi(engine), logger);
       let server;
       try {
-        server = await startControlServer({ port, host: opts.host, dispatch, events: engine.events, staticDir: findRendererDir(), logger, downloads: createDownloads(engine.store) });
+        server = await startControlServer({ port, host: opts.host, dispatch, events: engine.events, staticDir: findRendererDir(), logger, downloads: createDownloads(engine.store), uploads: createUploads(dataDir, logger) });
       } catch (err) {
         await engine.stop();
         releaseLock();

@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { mappingsMethods } from '../../../shared/contract/mappings';
 import { ApiError } from '../../../shared/rpc';
 import { ConnectionError, ConnectionService } from '../connections';
 import type { Engine } from '../engine';
+import { SampleError, SampleStore } from '../mapping/samples';
 import { MappingService, MappingServiceError } from '../mapping/service';
 import { PlatformError } from '../platforms/errors';
 import type { Handlers } from '../rpc-dispatch';
+import { JobRunner } from '../sync/job-runner';
 import { engineSourceService, sourceApiError } from './sources';
 
 /** "shape.valueColumn: Required" → { path, message }, as the dispatcher reports zod issues. */
@@ -22,6 +27,7 @@ function toApiError(err: unknown): unknown {
   }
   if (err instanceof ConnectionError) return new ApiError(err.code === 'not_found' ? 'not_found' : err.code === 'secrets' ? 'secrets' : 'conflict', err.message);
   if (err instanceof PlatformError) return new ApiError('platform', err.message);
+  if (err instanceof SampleError) return new ApiError(err.code === 'not_found' ? 'not_found' : 'invalid_params', err.message);
   return sourceApiError(err);
 }
 
@@ -35,9 +41,13 @@ async function guarded<T>(fn: () => Promise<T> | T): Promise<T> {
 
 /** The platform library, suggestions, previews and versioned mapping profiles. */
 export function mappingsHandlers(engine: Engine, service?: MappingService): Pick<Handlers, keyof typeof mappingsMethods> {
+  const samples = new SampleStore(engine.opts.dataDir);
+  const connections = () =>
+    new ConnectionService({ store: engine.store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger });
   const mappings =
     service ??
     new MappingService({
+      samples,
       store: engine.store,
       sources: engineSourceService(engine),
       connections: new ConnectionService({
@@ -52,10 +62,38 @@ export function mappingsHandlers(engine: Engine, service?: MappingService): Pick
     });
   return {
     'catalogue.get': ({ connectionId }) => guarded(() => mappings.catalogue(connectionId)),
-    'mappings.suggest': ({ sourceId, connectionId, file }) => guarded(() => mappings.suggest({ sourceId, connectionId, file })),
-    'mappings.preview': ({ profile, sourceId, file, limit }) => guarded(() => mappings.preview({ profile, sourceId, file, limit })),
+    'mappings.suggest': (p) => guarded(() => mappings.suggest(p)),
+    'mappings.preview': (p) => guarded(() => mappings.preview(p)),
     'mappings.save': ({ profile, id }) => guarded(() => mappings.save({ profile, id })),
     'mappings.get': ({ mappingId }) => guarded(() => mappings.get(mappingId)),
     'mappings.remove': ({ mappingId }) => guarded(() => mappings.remove(mappingId)),
+    'mappings.uploadSample': ({ name, contentBase64 }) => guarded(() => samples.save(name, Buffer.from(contentBase64, 'base64'))),
+    'mappings.drift': ({ runId }) => guarded(() => mappings.drift(runId)),
+    'mappings.retryFile': ({ runId, wait }) =>
+      guarded(async () => {
+        const report = await mappings.drift(runId);
+        if (!report.fileAvailable) throw new ApiError('not_found', `The file ${report.file} is no longer there, so run #${runId} cannot be retried. Drop the file into the folder again.`);
+        if (report.missing.length || report.renamed.length || report.added.length) {
+          throw new ApiError('conflict', `The file's columns still differ from the mapping "${report.mappingName}". Update the mapping first, then retry.`);
+        }
+        const jobId = engine.store.runs.get(runId)!.jobId!;
+        const file = { path: report.file, size: (await stat(report.file)).size, sha256: await sha256Of(report.file) };
+        const pending = engine.sync
+          ? engine.sync.trigger(jobId, 'manual', { file })
+          : new JobRunner(engine, connections()).run({ jobId, trigger: 'manual', file });
+        if (!pending) return { queued: false, run: null };
+        if (!wait) {
+          pending.catch(() => undefined);
+          return { queued: true, run: null };
+        }
+        return { queued: true, run: await pending };
+      }),
   };
 }
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+

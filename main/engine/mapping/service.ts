@@ -5,18 +5,22 @@
  */
 import type { Logger } from 'pino';
 import type { MappingInfo } from '../../../shared/dto';
-import type { Entity, Metric } from '../../../shared/domain';
-import { parseProfile, ProfileError, serialiseProfile, type MappingProfile, type MappingProfileInput } from '../../../shared/mapping';
+import type { Entity, Metric, SourceRow } from '../../../shared/domain';
+import { detectDrift, parseProfile, ProfileError, serialiseProfile, type MappingProfile, type MappingProfileInput, type ReadOptions } from '../../../shared/mapping';
 import { uniqueId } from '../connections/ids';
 import type { ConnectionService } from '../connections';
 import { createAdapter as defaultCreateAdapter, type ClosableAdapter, type CreateAdapterOptions } from '../platforms/factory';
 import type { ConnectionConfig } from '../platforms/types';
-import type { SourceService, SourceSample } from '../sources/service';
-import type { MappingRecord, Store } from '../store';
+import { SourceFileError } from '../sources/errors';
+import { openReader, sampleFile, type OpenReaderOptions } from '../sources/readers';
+import { readerOptions, type SourceService, type SourceSample } from '../sources/service';
+import type { MappingRecord, SourceRecord, Store } from '../store';
 import { systemClock, type Clock } from '../store/clock';
 import { previewMapping, type PreviewResult } from './preview';
 import { profileColumns, type ColumnProfile } from './profiler';
+import { SampleError, type SampleStore } from './samples';
 import { draftProfile, suggestMapping, type MappingSuggestion } from './suggest';
+import { csvTopRows, xlsxTopRows, type TopRow } from './top-rows';
 
 export type MappingServiceErrorCode = 'not_found' | 'conflict' | 'in_use' | 'invalid';
 
@@ -39,6 +43,8 @@ export interface CatalogueView {
 
 export interface SuggestResult {
   sample: SourceSample;
+  /** The file's first rows as they stand, to choose the header row from; empty for JSON and databases. */
+  topRows: TopRow[];
   profiles: ColumnProfile[];
   suggestion: MappingSuggestion;
   draft: MappingProfileInput;
@@ -51,6 +57,36 @@ export interface MappingServiceDeps {
   clock?: Clock;
   logger?: Logger;
   createAdapter?: (config: ConnectionConfig, opts: CreateAdapterOptions) => ClosableAdapter;
+  /** Where files dropped on the wizard are kept; without it, only the source's own files are samples. */
+  samples?: SampleStore;
+}
+
+/** Which rows a suggestion or preview reads: a file of the folder, a dropped sample, or the database. */
+export interface SampleChoice {
+  file?: string;
+  /** Id of a file dropped on the wizard (see SampleStore). */
+  upload?: string;
+}
+
+/** What changed between a run's file and the mapping it was read with. */
+export interface DriftReport {
+  runId: number;
+  mappingId: string;
+  mappingName: string;
+  mappingVersion: number;
+  sourceId: string;
+  file: string;
+  /** The file is still where the run found it, so it can be read again after the mapping is updated. */
+  fileAvailable: boolean;
+  missing: string[];
+  added: string[];
+  renamed: { from: string; to: string; similarity: number }[];
+  reordered: boolean;
+  /** Columns the mapping reads that are missing or renamed. */
+  affectsMapping: string[];
+  hasDrift: boolean;
+  /** The file's header as read now. */
+  headers: string[];
 }
 
 /** Rows a preview reads at most: enough to see duplicates and rejections, quick on a large file. */
@@ -92,10 +128,10 @@ export class MappingService {
     }
   }
 
-  async suggest(input: { sourceId: string; connectionId: string; file?: string; sampleRows?: number }): Promise<SuggestResult> {
+  async suggest(input: SampleChoice & { sourceId: string; connectionId: string; read?: ReadOptions; sampleRows?: number }): Promise<SuggestResult> {
     const source = this.deps.sources.get(input.sourceId);
     const connection = this.deps.connections.get(input.connectionId);
-    const sample = await this.deps.sources.sample(source.id, { file: input.file, limit: input.sampleRows ?? 200 });
+    const { sample, topRows } = await this.sample(source, input, input.read ?? {}, input.sampleRows ?? 200);
     const catalogue = await this.catalogue(connection.id);
     const headers = sample.info.headers;
     const profiles = profileColumns(headers, sample.rows);
@@ -107,15 +143,71 @@ export class MappingService {
       headers,
       profiles,
     });
-    return { sample, profiles, suggestion, draft };
+    if (input.read && (input.read.headerRow !== undefined || input.read.sheet !== undefined)) draft.read = { ...input.read };
+    return { sample, topRows, suggestion, profiles, draft };
+  }
+
+  /**
+   * The sample a suggestion starts from. A database gives its first rows; a folder its chosen
+   * (or newest) file, or a file dropped on the wizard, read with the source's settings and the
+   * header row and sheet the person chose.
+   */
+  private async sample(source: SourceRecord, choice: SampleChoice, read: ReadOptions, limit: number): Promise<{ sample: SourceSample; topRows: TopRow[] }> {
+    if (source.kind === 'database') {
+      if (choice.upload) throw new MappingServiceError('invalid', `"${source.name}" is a database source: its sample comes from its table or query, not from a dropped file.`);
+      return { sample: await this.deps.sources.sample(source.id, { limit }), topRows: [] };
+    }
+    const path = await this.samplePath(source, choice);
+    const opts: OpenReaderOptions = { ...readerOptions(source), ...read };
+    try {
+      const r = await sampleFile(path, limit, opts);
+      const sample: SourceSample = {
+        file: path,
+        info: {
+          format: r.info.format,
+          encoding: r.info.encoding ?? null,
+          delimiter: r.info.delimiter ?? null,
+          headerRow: r.info.headerRow,
+          headers: r.info.headers,
+          warnings: r.info.warnings,
+          sheet: r.info.sheet ?? null,
+          sheets: r.info.sheets ?? null,
+        },
+        rows: r.rows,
+        truncated: r.truncated,
+      };
+      let topRows: TopRow[] = [];
+      if (r.info.format === 'csv') topRows = await csvTopRows(path, { encoding: opts.encoding, delimiter: r.info.delimiter });
+      else if (r.info.format === 'xlsx' && r.info.sheet) topRows = await xlsxTopRows(path, r.info.sheet);
+      return { sample, topRows };
+    } catch (err) {
+      if (err instanceof SourceFileError) throw new MappingServiceError('invalid', err.message);
+      throw err;
+    }
+  }
+
+  private async samplePath(source: SourceRecord, choice: SampleChoice): Promise<string> {
+    if (!choice.upload) return this.deps.sources.fileOf(source, choice.file);
+    if (!this.deps.samples) throw new MappingServiceError('invalid', 'Dropped samples are not available here; choose a file in the source folder instead.');
+    try {
+      return await this.deps.samples.path(choice.upload);
+    } catch (err) {
+      if (err instanceof SampleError) throw new MappingServiceError(err.code === 'not_found' ? 'not_found' : 'invalid', err.message);
+      throw err;
+    }
+  }
+
+  /** Reader settings for a profile's source: the source's own, then what the wizard chose. */
+  readOptions(source: SourceRecord, profile: Pick<MappingProfile, 'read'>): OpenReaderOptions {
+    return { ...readerOptions(source), ...(profile.read ?? {}) };
   }
 
   /** The real pipeline over the source's rows: what would be sent, rejected and held. */
-  async preview(input: { profile: unknown; sourceId: string; file?: string; limit: number }): Promise<PreviewResult & { file: string | null }> {
+  async preview(input: SampleChoice & { profile: unknown; sourceId: string; limit: number }): Promise<PreviewResult & { file: string | null }> {
     const profile = this.parse(input.profile);
     const source = this.deps.sources.get(input.sourceId);
     const catalogue = await this.catalogue(profile.connectionId);
-    const opened = await this.deps.sources.open(source.id, input.file);
+    const opened = source.kind === 'database' ? await this.deps.sources.open(source.id) : await this.openFile(source, input, profile);
     try {
       const result = await previewMapping(profile, opened.rows, catalogue, {
         limit: input.limit,
@@ -127,6 +219,60 @@ export class MappingService {
     } finally {
       await opened.close().catch(() => undefined);
     }
+  }
+
+  private async openFile(source: SourceRecord, choice: SampleChoice, profile: MappingProfile): Promise<{ file: string; rows: AsyncIterable<SourceRow>; close(): Promise<void> }> {
+    const path = await this.samplePath(source, choice);
+    try {
+      const reader = await openReader(path, this.readOptions(source, profile));
+      return { file: path, rows: reader.rows(), close: () => reader.close() };
+    } catch (err) {
+      if (err instanceof SourceFileError) throw new MappingServiceError('invalid', err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * What changed between the file a run stopped on and the mapping's saved header, read again
+   * now: after the mapping was updated the same file shows no drift and can be retried.
+   */
+  async drift(runId: number): Promise<DriftReport> {
+    const run = this.store.runs.get(runId);
+    if (!run) throw new MappingServiceError('not_found', `There is no run #${runId}.`);
+    const job = run.jobId ? this.store.jobs.get(run.jobId) : null;
+    const mapping = job?.mappingId ? this.store.mappings.get(job.mappingId) : null;
+    const source = job?.sourceId ? this.store.sources.get(job.sourceId) : null;
+    if (!job || !mapping || !source) throw new MappingServiceError('not_found', `Run #${runId} has no job with a mapping and a source any more, so there is nothing to compare.`);
+    if (!run.file || source.kind !== 'folder') throw new MappingServiceError('invalid', `Run #${runId} did not read a file, so it has no column changes to show.`);
+    const profile = parseProfile(mapping.profile);
+    let headers: string[] = [];
+    let fileAvailable = true;
+    try {
+      const reader = await openReader(run.file, this.readOptions(source, profile));
+      headers = reader.info.headers;
+      await reader.close();
+    } catch (err) {
+      if (!(err instanceof SourceFileError)) throw err;
+      if (err.code !== 'FILE_NOT_FOUND') throw new MappingServiceError('invalid', err.message);
+      fileAvailable = false;
+    }
+    const drift = fileAvailable ? detectDrift(profile, headers) : { missing: [], added: [], renamed: [], reordered: false, affectsMapping: [], hasDrift: false };
+    return {
+      runId,
+      mappingId: mapping.id,
+      mappingName: mapping.name,
+      mappingVersion: mapping.version,
+      sourceId: source.id,
+      file: run.file,
+      fileAvailable,
+      missing: drift.missing,
+      added: drift.added,
+      renamed: drift.renamed,
+      reordered: drift.reordered,
+      affectsMapping: drift.affectsMapping,
+      hasDrift: drift.hasDrift,
+      headers,
+    };
   }
 
   /** Saves a new profile (version 1) or the next version of an existing one. */

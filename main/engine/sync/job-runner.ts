@@ -160,7 +160,8 @@ export class JobRunner {
         const r = await runIngest({ ...base, headers: profile.headerFingerprint?.headers ?? [], rows: emptyRows(), progress: (p) => progress(p, null) });
         return r;
       }
-      const sourceOpts = readerOptions(source);
+      // The header row and sheet chosen in the mapping wizard win over the source's defaults.
+      const sourceOpts = { ...readerOptions(source), ...(profile.read ?? {}) };
       const reader = await openReader(req.file.path, sourceOpts);
       try {
         const totalBytes = (await stat(req.file.path)).size;

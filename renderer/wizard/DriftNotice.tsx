@@ -1,0 +1,115 @@
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { errorText, wizardApi } from './api';
+import type { DriftReport } from './types';
+
+/** Exactly what changed in a file's columns since its mapping was saved. */
+export function DriftSummary({ drift, heading, level = 2 }: { drift: DriftReport; heading: string; level?: 2 | 3 }) {
+  const H = level === 2 ? 'h2' : 'h3';
+  return (
+    <section className="wizard-drift" aria-label={heading}>
+      <H>{heading}</H>
+      {drift.renamed.length > 0 && (
+        <>
+          <p>Renamed (the mapping follows the new name once you save it):</p>
+          <ul aria-label="Renamed columns">
+            {drift.renamed.map((r) => (
+              <li key={r.from}>
+                <q>{r.from}</q> → <q>{r.to}</q>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {drift.missing.length > 0 && (
+        <>
+          <p>Missing from the file{drift.affectsMapping.length ? ' (columns the mapping reads are marked)' : ''}:</p>
+          <ul aria-label="Missing columns">
+            {drift.missing.map((c) => (
+              <li key={c}>
+                <q>{c}</q>
+                {drift.affectsMapping.includes(c) ? ' — used by the mapping: choose another column for its role' : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {drift.added.length > 0 && (
+        <>
+          <p>New in the file (not used until you give them a role):</p>
+          <ul aria-label="New columns">
+            {drift.added.map((c) => (
+              <li key={c}>
+                <q>{c}</q>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {drift.reordered && <p>The columns are in a different order.</p>}
+    </section>
+  );
+}
+
+/**
+ * On a run that stopped as "needs attention": the column changes of its file, read again now,
+ * and the way to update the mapping (or, once it matches, to send the file).
+ */
+export function DriftNotice({ runId }: { runId: number }) {
+  const [drift, setDrift] = useState<DriftReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [retry, setRetry] = useState<{ busy: boolean; message: string | null; runId: number | null }>({ busy: false, message: null, runId: null });
+
+  useEffect(() => {
+    let cancelled = false;
+    wizardApi
+      .drift(runId)
+      .then((d) => !cancelled && setDrift(d))
+      .catch((e: unknown) => !cancelled && setError(errorText(e)));
+    return () => {
+      cancelled = true;
+    };
+  }, [runId]);
+
+  if (error) return <p className="muted">{error}</p>;
+  if (!drift) return null;
+  const retryNow = async () => {
+    setRetry({ busy: true, message: null, runId: null });
+    try {
+      const r = await wizardApi.retryFile(runId);
+      setRetry({ busy: false, message: r.run ? `Run #${r.run.id} finished: ${r.run.status.replace(/_/g, ' ')}.` : 'The run was queued.', runId: r.run?.id ?? null });
+    } catch (e) {
+      setRetry({ busy: false, message: errorText(e), runId: null });
+    }
+  };
+  return (
+    <div>
+      {drift.hasDrift && !drift.reordered ? (
+        <DriftSummary drift={drift} heading={`What changed in the file since “${drift.mappingName}” (version ${drift.mappingVersion}) was saved`} />
+      ) : drift.hasDrift ? (
+        <DriftSummary drift={drift} heading="The file’s columns moved" />
+      ) : (
+        <p className="banner banner-ok">
+          {drift.fileAvailable ? `The file now matches “${drift.mappingName}” (version ${drift.mappingVersion}).` : `The file ${drift.file} is no longer there.`}
+        </p>
+      )}
+      <p className="form-actions">
+        {drift.hasDrift && (
+          <Link className="button primary" to={`/mappings/${encodeURIComponent(drift.mappingId)}/edit?run=${runId}`}>
+            Update mapping
+          </Link>
+        )}
+        {drift.fileAvailable && !drift.missing.length && !drift.renamed.length && !drift.added.length && (
+          <button type="button" className="button primary" disabled={retry.busy} onClick={() => void retryNow()}>
+            {retry.busy ? 'Sending the file…' : 'Send the file now'}
+          </button>
+        )}
+      </p>
+      {retry.message && (
+        <p role="status">
+          {retry.message} {retry.runId !== null && <Link to={`/history/${retry.runId}`}>Open run #{retry.runId}</Link>}
+        </p>
+      )}
+    </div>
+  );
+}
