@@ -1,55 +1,105 @@
-import { Badge, Card, EmptyState, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
-import { useEngine } from '../hooks';
+import { useEffect, useState } from 'react';
+import type { SourceInfo } from '../../shared/dto';
+import { client } from '../bridge/client';
+import { EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
+import { useAction, useEngine } from '../hooks';
+import { AddDatabaseForm } from '../sources/AddDatabaseForm';
+import { AddFolderForm } from '../sources/AddFolderForm';
+import { FilesView } from '../sources/FilesView';
+import { RemoveSourceDialog } from '../sources/RemoveSourceDialog';
+import { RowsPreview } from '../sources/RowsPreview';
+import { SourceTable, type SourceAction } from '../sources/SourceTable';
 
-const tone = (s: string) => (s === 'watching' || s === 'idle' ? 'ok' : s === 'paused' ? 'neutral' : s === 'missing' || s === 'error' ? 'bad' : 'info');
+type Notice = { tone: 'ok' | 'bad'; text: string } | null;
 
 export function Sources() {
-  const list = useEngine('sources.list', {}, ['source.changed']);
+  const list = useEngine('sources.list', {}, ['source.changed', 'run.started', 'run.finished']);
+  const [adding, setAdding] = useState<'folder' | 'database' | null>(null);
+  const [open, setOpen] = useState<{ id: string; view: 'files' | 'rows' } | null>(null);
+  const [removing, setRemoving] = useState<SourceInfo | null>(null);
+  const [notice, setNotice] = useState<Notice>(null);
+  const [busyId, setBusyId] = useState<string | null>(null);
+  const action = useAction();
+  // A watcher's status (starting, watching, folder missing) changes without an engine event.
+  const { reload } = list;
+  useEffect(() => {
+    const t = window.setInterval(() => document.visibilityState === 'visible' && reload(), 4000);
+    return () => window.clearInterval(t);
+  }, [reload]);
+
+  const onAction = async (s: SourceInfo, a: SourceAction) => {
+    setNotice(null);
+    if (a === 'files' || a === 'rows') return setOpen((o) => (o?.id === s.id ? null : { id: s.id, view: a }));
+    if (a === 'remove') return setRemoving(s);
+    setBusyId(s.id);
+    const r = await action.run(() => client.call(a === 'pause' ? 'sources.pause' : 'sources.resume', { sourceId: s.id }));
+    setBusyId(null);
+    if (r) {
+      setNotice({ tone: 'ok', text: a === 'pause' ? `“${s.name}” is paused: no files or rows are taken until you resume it.` : `“${s.name}” is active again.` });
+      list.reload();
+    }
+  };
+
+  const saved = (s: SourceInfo, what: string) => {
+    setAdding(null);
+    setNotice({ tone: 'ok', text: `“${s.name}” added. ${what}` });
+    list.reload();
+  };
+
+  const openSource = open && list.data?.find((s) => s.id === open.id);
+  const actions = (
+    <>
+      <button type="button" className="button primary" onClick={() => setAdding('folder')} disabled={adding !== null} aria-controls="add-folder">
+        Add folder
+      </button>
+      <button type="button" className="button" onClick={() => setAdding('database')} disabled={adding !== null} aria-controls="add-database">
+        Add database
+      </button>
+    </>
+  );
+
   return (
     <>
-      <PageHeader title="Sources" description="Folders the agent watches for new files, and databases it reads from." />
+      <PageHeader title="Sources" description="Folders the agent watches for new files, and databases it reads from." actions={actions} />
+      <div role="status" aria-live="polite">
+        {notice && (
+          <div className={`banner ${notice.tone === 'ok' ? 'banner-ok' : 'banner-bad'}`}>
+            <span style={{ flex: '1 1 30rem' }}>{notice.text}</span>
+            <button type="button" className="button small" onClick={() => setNotice(null)}>
+              Dismiss
+            </button>
+          </div>
+        )}
+      </div>
+      {action.error && <ErrorState message={action.error} />}
+      {adding === 'folder' && <AddFolderForm onCancel={() => setAdding(null)} onSaved={(s) => saved(s, 'It is watched while a job takes files from it; create one on the Jobs page.')} />}
+      {adding === 'database' && <AddDatabaseForm onCancel={() => setAdding(null)} onSaved={(s) => saved(s, 'It is read on the schedule of the job that uses it.')} />}
       {list.error ? (
         <ErrorState message={list.error} onRetry={list.reload} />
       ) : !list.data ? (
         <Loading what="sources" />
       ) : list.data.length === 0 ? (
-        <EmptyState title="No sources yet">
-          A source is where your data already lives: a shared folder that utility-bill exports or ERP dumps are saved into, or a table in a local database.
-        </EmptyState>
+        !adding && (
+          <EmptyState title="No sources yet" action={actions}>
+            A source is where your data already lives: a shared folder that utility-bill exports or ERP dumps are saved into, or a table in a local database.
+          </EmptyState>
+        )
       ) : (
-        <Card>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Location</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last file or watermark</th>
-                <th scope="col">Files waiting</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    {s.name} {s.sandbox && <SandboxLabel />}
-                  </td>
-                  <td>{s.kind === 'folder' ? 'Watched folder' : 'Database'}</td>
-                  <td>
-                    <code>{s.location}</code>
-                  </td>
-                  <td>
-                    <Badge tone={tone(s.paused ? 'paused' : s.status)}>{s.paused ? 'paused' : s.status}</Badge>
-                    {s.statusMessage && <div className="muted small">{s.statusMessage}</div>}
-                  </td>
-                  <td>{s.lastFile ?? s.lastWatermark ?? '—'}</td>
-                  <td className="num">{s.filesWaiting}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Card>
+        <SourceTable sources={list.data} selected={openSource ? openSource.id : null} busyId={busyId} onAction={(s, a) => void onAction(s, a)} />
+      )}
+      {openSource && open?.view === 'files' && <FilesView key={openSource.id} source={openSource} onClose={() => setOpen(null)} />}
+      {openSource && open?.view === 'rows' && <RowsPreview key={openSource.id} source={openSource} onClose={() => setOpen(null)} />}
+      {removing && (
+        <RemoveSourceDialog
+          source={removing}
+          onClose={() => setRemoving(null)}
+          onRemoved={(text) => {
+            setNotice({ tone: 'ok', text: `“${removing.name}” removed. ${text}`.trim() });
+            if (open?.id === removing.id) setOpen(null);
+            setRemoving(null);
+            list.reload();
+          }}
+        />
       )}
     </>
   );

@@ -89,14 +89,18 @@ export type SourceSample = z.infer<typeof SourceSample>;
 const BySource = z.object({ sourceId: Id }).strict();
 
 export const SourceFile = z.object({
-  id: z.number().int(),
+  /** Unique within the source's files. */
+  key: z.string(),
   path: z.string(),
   name: z.string(),
   sha256: z.string(),
   size: z.number().int(),
   seenAt: z.string(),
   status: z.enum(['pending', 'processed', 'failed', 'duplicate']),
+  /** The run that took this content (for a duplicate: the original's run). */
   runId: z.number().int().nullable(),
+  /** For a duplicate: the path the same content was first seen at. */
+  duplicateOf: z.string().nullable(),
 });
 export type SourceFile = z.infer<typeof SourceFile>;
 

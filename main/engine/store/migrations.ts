@@ -218,6 +218,23 @@ export const migrations: Migration[] = [
     // change; new databases get INCREMENTAL before their first table (database.ts).
     afterCommit: 'incremental-vacuum',
   },
+  {
+    version: 5,
+    name: 'duplicate file sightings',
+    // source_files keeps one row per content (what the ledger looks up); each later copy of that
+    // content is a sighting here, so a duplicate never overwrites the original's outcome.
+    sql: `
+      CREATE TABLE source_file_duplicates (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        seen_at TEXT NOT NULL
+      );
+      CREATE INDEX source_file_duplicates_source ON source_file_duplicates (source_id, seen_at);
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -40,13 +40,16 @@ const fromRow = (r: Row): SourceRecord => ({
 export type FileStatus = 'pending' | 'processed' | 'failed' | 'duplicate';
 
 export interface SourceFileRecord {
-  id: number;
+  /** Unique across contents and duplicate sightings. */
+  key: string;
   path: string;
   sha256: string;
   size: number;
   seenAt: string;
   status: FileStatus;
   runId: number | null;
+  /** For a duplicate: where the same content was first seen. */
+  duplicateOf: string | null;
 }
 
 export class SourcesRepo {
@@ -91,7 +94,17 @@ export class SourcesRepo {
     return row ?? null;
   }
 
+  /**
+   * Records a file's state, one row per content. A duplicate of content already recorded is a
+   * separate sighting: it must never replace the original's outcome, which the ledger relies on.
+   */
   recordFile(sourceId: string, f: { path: string; sha256: string; size: number; seenAt: string; status: FileStatus; runId?: number | null }): void {
+    if (f.status === 'duplicate' && this.fileByHash(sourceId, f.sha256)) {
+      this.db
+        .prepare('INSERT INTO source_file_duplicates (source_id, path, sha256, size, seen_at) VALUES (?, ?, ?, ?, ?)')
+        .run(sourceId, f.path, f.sha256, f.size, f.seenAt);
+      return;
+    }
     this.db
       .prepare(
         `INSERT INTO source_files (source_id, path, sha256, size, seen_at, status, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -108,18 +121,29 @@ export class SourcesRepo {
     return row?.path ?? null;
   }
 
-  /** The files a folder source has seen, newest first (for the Sources page's files view). */
+  /**
+   * The files a folder source has seen, newest first (the Sources page's files view): each
+   * content once with its outcome, and each later copy as a duplicate of it, with its run.
+   */
   files(sourceId: string, limit: number): SourceFileRecord[] {
     return this.db
       .prepare(
-        `SELECT id, path, sha256, size, seen_at AS seenAt, status, run_id AS runId FROM source_files
-         WHERE source_id = ? ORDER BY seen_at DESC, id DESC LIMIT ?`,
+        `SELECT * FROM (
+           SELECT 'f' || id AS key, path, sha256, size, seen_at AS seenAt, status, run_id AS runId, NULL AS duplicateOf
+             FROM source_files WHERE source_id = ?
+           UNION ALL
+           SELECT 'd' || d.id, d.path, d.sha256, d.size, d.seen_at, 'duplicate', f.run_id, f.path
+             FROM source_file_duplicates d
+             LEFT JOIN source_files f ON f.source_id = d.source_id AND f.sha256 = d.sha256
+             WHERE d.source_id = ?
+         ) ORDER BY seenAt DESC, key DESC LIMIT ?`,
       )
-      .all(sourceId, limit) as SourceFileRecord[];
+      .all(sourceId, sourceId, limit) as SourceFileRecord[];
   }
 
   fileCount(sourceId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM source_files WHERE source_id = ?').get(sourceId) as { n: number }).n;
+    const n = (sql: string) => (this.db.prepare(sql).get(sourceId) as { n: number }).n;
+    return n('SELECT COUNT(*) AS n FROM source_files WHERE source_id = ?') + n('SELECT COUNT(*) AS n FROM source_file_duplicates WHERE source_id = ?');
   }
 
   pendingFiles(sourceId: string): number {

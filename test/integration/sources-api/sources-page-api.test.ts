@@ -120,7 +120,7 @@ describe('sources.list', () => {
 });
 
 describe('sources.files', () => {
-  it('lists the files a folder has seen, newest first, with a short name, status and run', async () => {
+  it('lists the files a folder has seen, newest first, with name, status and run; a duplicate points at the original', async () => {
     const folder = join(root, 'drop');
     mkdirSync(folder);
     const s = await ok<SourceInfo>('sources.addFolder', { name: 'Drop', path: folder });
@@ -128,23 +128,27 @@ describe('sources.files', () => {
       engine.store.sources.recordFile(s.id, { path: join(folder, 'processed', name), sha256: sha.repeat(64 / sha.length), size: 120, seenAt, status, runId });
     record('jan.csv', 'a1', 'processed', '2024-02-01T10:00:00Z', null);
     record('feb.csv', 'b2', 'failed', '2024-03-01T10:00:00Z', null);
-    record('feb-copy.csv', 'a1', 'duplicate', '2024-03-02T10:00:00Z', null); // same content as jan.csv: one row per hash
+    record('feb-copy.csv', 'a1', 'duplicate', '2024-03-02T10:00:00Z', null); // same content as jan.csv
     record('mar.csv', 'c3', 'pending', '2024-04-01T10:00:00Z', null);
 
     const all = await ok<{ files: SourceFile[]; total: number }>('sources.files', { sourceId: s.id });
-    expect(all.total).toBe(3);
-    expect(all.files.map((f) => [f.name, f.status])).toEqual([
-      ['mar.csv', 'pending'],
-      ['feb-copy.csv', 'duplicate'],
-      ['feb.csv', 'failed'],
+    expect(all.total).toBe(4);
+    expect(all.files.map((f) => [f.name, f.status, f.duplicateOf])).toEqual([
+      ['mar.csv', 'pending', null],
+      ['feb-copy.csv', 'duplicate', join(folder, 'processed', 'jan.csv')],
+      ['feb.csv', 'failed', null],
+      ['jan.csv', 'processed', null],
     ]);
     expect(all.files[0]!.sha256).toBe('c3'.repeat(32));
+    expect(new Set(all.files.map((f) => f.key)).size).toBe(4);
     const limited = await ok<{ files: SourceFile[]; total: number }>('sources.files', { sourceId: s.id, limit: 1 });
     expect(limited.files).toHaveLength(1);
-    expect(limited.total).toBe(3);
+    expect(limited.total).toBe(4);
+    // The ledger still knows the original's outcome: the duplicate did not replace it.
+    expect(engine.store.sources.fileByHash(s.id, 'a1'.repeat(32))).toMatchObject({ status: 'processed', path: join(folder, 'processed', 'jan.csv') });
 
     const [listed] = await ok<SourceInfo[]>('sources.list', {});
-    expect(listed).toMatchObject({ filesSeen: 3, filesWaiting: 1 });
+    expect(listed).toMatchObject({ filesSeen: 4, filesWaiting: 1 });
   });
 
   it('refuses a database source and an unknown one with reasons', async () => {

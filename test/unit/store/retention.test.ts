@@ -72,7 +72,7 @@ describe('migration 4: run_requests and incremental vacuum', () => {
 
     const store = new Store(openDatabase(path));
     stores.push(store);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(4);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(latestVersion);
     expect(store.db.pragma('auto_vacuum', { simple: true })).toBe(2);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.runs.list({ limit: 10 }).map((r) => r.jobName)).toEqual(['old job']);

@@ -1,8 +1,10 @@
 /**
- * The folder's after-run disposition chosen on the Sources page is what the runner does with a
- * dropped file: real watcher, real sandbox platform, a file left in place versus moved.
+ * What happens to dropped files, as the Sources page shows it: real watcher, real sandbox
+ * platform. The folder's after-run disposition is what the runner does (left in place versus
+ * moved), and a copy of content already taken is listed as a duplicate without replacing the
+ * original's record, however many copies arrive.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -97,4 +99,35 @@ it('moves the file to processed/ when the source says "move"', async () => {
   expect((await finished).status).toBe('succeeded');
   expect(existsSync(join(folder, 'bills.csv'))).toBe(false);
   expect(existsSync(join(folder, 'processed', 'bills.csv'))).toBe(true);
+});
+
+it('lists every copy of content already taken as a duplicate of the original, and never syncs one again', async () => {
+  const { folder, source, call } = await setUp('leave');
+  const finished = nextRun();
+  writeFileSync(join(folder, 'bills.csv'), csv);
+  const run = await finished;
+  expect(run.status).toBe('succeeded');
+  const listed = async () => (await call<{ files: SourceFile[]; total: number }>('sources.files', { sourceId: source.id }));
+  const until = async (n: number) => {
+    const deadline = Date.now() + 15_000;
+    while ((await listed()).total < n) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${n} files were recorded: ${JSON.stringify((await listed()).files)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  writeFileSync(join(folder, 'copy 1.csv'), csv);
+  await until(2);
+  writeFileSync(join(folder, 'copy 2.csv'), csv);
+  await until(3);
+  await new Promise((r) => setTimeout(r, 1000));
+  const { files, total } = await listed();
+  expect(total).toBe(3);
+  const byName = Object.fromEntries(files.map((f) => [f.name, f]));
+  expect(byName['bills.csv']).toMatchObject({ status: 'processed', runId: run.id, duplicateOf: null });
+  expect(byName['copy 1.csv']).toMatchObject({ status: 'duplicate', runId: run.id, duplicateOf: join(folder, 'bills.csv') });
+  expect(byName['copy 2.csv']).toMatchObject({ status: 'duplicate', runId: run.id, duplicateOf: join(folder, 'bills.csv') });
+  expect(engine.store.runs.list({ limit: 10 })).toHaveLength(1);
+  expect(readdirSync(folder).sort()).toEqual(['bills.csv', 'copy 1.csv', 'copy 2.csv']);
+  const [info] = await call<SourceInfo[]>('sources.list', {});
+  expect(info).toMatchObject({ filesSeen: 3, filesWaiting: 0 });
 });

@@ -1,0 +1,105 @@
+import type { SourceInfo } from '../../shared/dto';
+import { Badge, Card, SandboxLabel } from '../components/ui';
+import { baseName, kindLabel, sourceStatus } from './status';
+
+export type SourceAction = 'files' | 'rows' | 'pause' | 'resume' | 'remove';
+
+/** One row per source: what it is, where, how it is doing, and what it last took. */
+export function SourceTable({ sources, selected, busyId, onAction }: { sources: SourceInfo[]; selected: string | null; busyId: string | null; onAction: (s: SourceInfo, a: SourceAction) => void }) {
+  return (
+    <Card>
+      <table className="table" aria-label="Sources">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Folder or database</th>
+            <th scope="col">Status</th>
+            <th scope="col">Last file or watermark</th>
+            <th scope="col" className="num">
+              Files seen
+            </th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {sources.map((s) => {
+            const st = sourceStatus(s);
+            return (
+              <tr key={s.id} aria-selected={selected === s.id ? true : undefined} style={selected === s.id ? { background: 'var(--accent-soft)' } : undefined}>
+                <td>
+                  <strong>{s.name}</strong> {s.sandbox && <SandboxLabel />}
+                </td>
+                <td>{kindLabel(s)}</td>
+                <td style={{ maxWidth: '22rem' }}>
+                  <code>{s.location}</code>
+                </td>
+                <td data-testid="source-status">
+                  <Badge tone={st.tone}>{st.label}</Badge>
+                  {st.detail && (
+                    <div className="small" style={{ color: st.tone === 'bad' ? 'var(--bad)' : 'var(--muted)', maxWidth: '26ch' }}>
+                      {st.detail}
+                    </div>
+                  )}
+                </td>
+                <td>
+                  {s.kind === 'folder' ? (
+                    s.lastFile ? (
+                      <span title={s.lastFile}>{baseName(s.lastFile)}</span>
+                    ) : (
+                      <span className="muted">none yet</span>
+                    )
+                  ) : s.database?.watermarkColumn ? (
+                    <span>
+                      <span className="muted small">{s.database.watermarkColumn} </span>
+                      {s.lastWatermark ? <code>{s.lastWatermark}</code> : <span className="muted">nothing read yet</span>}
+                    </span>
+                  ) : (
+                    <span className="muted">no watermark (reads all rows)</span>
+                  )}
+                </td>
+                <td className="num">
+                  {s.kind === 'folder' ? (
+                    <>
+                      {s.filesSeen ?? 0}
+                      {s.filesWaiting > 0 && <div className="small muted">{s.filesWaiting} waiting</div>}
+                    </>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td>
+                  <div style={{ display: 'flex', gap: '0.35rem', flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                    {s.kind === 'folder' ? (
+                      <button type="button" className="button small" aria-label={`Files of ${s.name}`} aria-pressed={selected === s.id} onClick={() => onAction(s, 'files')}>
+                        Files
+                      </button>
+                    ) : (
+                      <button type="button" className="button small" aria-label={`Rows of ${s.name}`} aria-pressed={selected === s.id} onClick={() => onAction(s, 'rows')}>
+                        Rows
+                      </button>
+                    )}
+                    <button
+                      type="button"
+                      className="button small"
+                      disabled={busyId === s.id}
+                      aria-label={`${s.paused ? 'Resume' : 'Pause'} ${s.name}`}
+                      onClick={() => onAction(s, s.paused ? 'resume' : 'pause')}
+                    >
+                      {s.paused ? 'Resume' : 'Pause'}
+                    </button>
+                    <button type="button" className="button small danger" aria-label={`Remove ${s.name}`} onClick={() => onAction(s, 'remove')}>
+                      Remove
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </Card>
+  );
+}

@@ -1,0 +1,57 @@
+import type { SourceInfo } from '../../shared/dto';
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'neutral';
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
+
+/**
+ * What the list says about a source: a short label, its tone, and a sentence when there is
+ * something to explain (why a folder is not watched, what went wrong).
+ */
+export function sourceStatus(s: SourceInfo): { label: string; tone: Tone; detail: string | null } {
+  if (s.paused) return { label: 'Paused', tone: 'neutral', detail: 'No files or rows are taken until it is resumed.' };
+  const jobs = s.usedByJobs ?? [];
+  if (s.kind === 'database') {
+    if (s.status === 'error') return { label: 'Error', tone: 'bad', detail: s.statusMessage };
+    return jobs.length
+      ? { label: 'Polled by schedule', tone: 'ok', detail: `Read on the schedule of ${jobs.map((j) => `“${j}”`).join(', ')}.` }
+      : { label: 'Not used yet', tone: 'neutral', detail: 'Read when a job uses it: create one on the Jobs page.' };
+  }
+  switch (s.status) {
+    case 'watching':
+      return s.folder?.usePolling
+        ? { label: 'Polling', tone: 'ok', detail: `Checked every ${seconds(s.folder.pollIntervalMs)} (network drive mode).` }
+        : { label: 'Watching', tone: 'ok', detail: null };
+    case 'starting':
+      return { label: 'Starting', tone: 'info', detail: 'Scanning the folder for files that arrived while the agent was not running.' };
+    case 'missing':
+      return { label: 'Folder missing', tone: 'bad', detail: s.statusMessage ?? 'The folder is not there. It is watched again when it comes back.' };
+    case 'error':
+      return { label: 'Error', tone: 'bad', detail: s.statusMessage ?? 'The folder could not be watched.' };
+    default:
+      return jobs.length
+        ? { label: 'Idle', tone: 'neutral', detail: 'Watched while the agent runs and a job takes its files as they arrive.' }
+        : { label: 'Not watched', tone: 'neutral', detail: 'No job takes files from this folder yet: create one on the Jobs page.' };
+  }
+}
+
+export const kindLabel = (s: SourceInfo): string =>
+  s.kind === 'folder' ? 'Watched folder' : s.database?.kind === 'postgres' ? 'PostgreSQL' : s.database?.kind === 'mysql' ? 'MariaDB / MySQL' : s.database?.kind === 'sqlite' ? 'SQLite' : 'Database';
+
+export const afterRunLabel = { move: 'Moved to processed/ or failed/', leave: 'Left in place', delete: 'Deleted after success' } as const;
+
+export const shortHash = (sha256: string): string => sha256.slice(0, 12);
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+export const baseName = (path: string): string => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
