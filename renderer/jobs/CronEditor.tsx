@@ -67,61 +67,62 @@ export function CronEditor({
   const message = error ?? fieldProblem ?? (described && !described.valid ? `This is not a schedule the agent can run: ${described.text}` : null);
   const kinds = (Object.keys(PRESET_LABELS) as PresetKind[]).filter((k) => allowNone || k !== 'none');
   const time = (p: Extract<Preset, { time: string }>) => (
-    <label className="field jobs-inline-field">
-      <span>At (hh:mm)</span>
-      <input type="time" value={p.time} required onChange={(e) => onPreset({ ...p, time: e.target.value })} />
-    </label>
+    <div className="field jobs-inline-field">
+      <label htmlFor={`${id}-time`}>At (hh:mm)</label>
+      <input id={`${id}-time`} type="time" value={p.time} required onChange={(e) => onPreset({ ...p, time: e.target.value })} />
+    </div>
   );
 
   return (
     <fieldset className="cron-editor" aria-describedby={`${id}-summary`}>
       <legend className="jobs-legend">Schedule</legend>
       <div className="jobs-row">
-        <label className="field">
-          <span>Runs</span>
-          <select value={preset.kind} onChange={(e) => onPreset(switchPreset(preset, e.target.value as PresetKind))}>
+        <div className="field">
+          <label htmlFor={`${id}-kind`}>Runs</label>
+          <select id={`${id}-kind`} value={preset.kind} onChange={(e) => onPreset(switchPreset(preset, e.target.value as PresetKind))}>
             {kinds.map((k) => (
               <option key={k} value={k}>
                 {PRESET_LABELS[k]}
               </option>
             ))}
           </select>
-        </label>
+        </div>
         {preset.kind === 'hourly' && (
-          <label className="field jobs-inline-field">
-            <span>Minutes past the hour</span>
-            <input type="number" min={0} max={59} value={Number.isNaN(preset.minute) ? '' : preset.minute} onChange={(e) => onPreset({ ...preset, minute: e.target.value === '' ? Number.NaN : Number(e.target.value) })} />
-          </label>
+          <div className="field jobs-inline-field">
+            <label htmlFor={`${id}-minute`}>Minutes past the hour</label>
+            <input id={`${id}-minute`} type="number" min={0} max={59} value={Number.isNaN(preset.minute) ? '' : preset.minute} onChange={(e) => onPreset({ ...preset, minute: e.target.value === '' ? Number.NaN : Number(e.target.value) })} />
+          </div>
         )}
         {preset.kind === 'weekly' && (
-          <label className="field jobs-inline-field">
-            <span>Day of the week</span>
-            <select value={preset.weekday} onChange={(e) => onPreset({ ...preset, weekday: Number(e.target.value) })}>
+          <div className="field jobs-inline-field">
+            <label htmlFor={`${id}-weekday`}>Day of the week</label>
+            <select id={`${id}-weekday`} value={preset.weekday} onChange={(e) => onPreset({ ...preset, weekday: Number(e.target.value) })}>
               {WEEKDAYS.map((d, i) => (
                 <option key={d} value={i}>
                   {d}
                 </option>
               ))}
             </select>
-          </label>
+          </div>
         )}
         {preset.kind === 'monthly' && (
-          <label className="field jobs-inline-field">
-            <span>Day of the month</span>
-            <select value={preset.day} onChange={(e) => onPreset({ ...preset, day: Number(e.target.value) })}>
+          <div className="field jobs-inline-field">
+            <label htmlFor={`${id}-day`}>Day of the month</label>
+            <select id={`${id}-day`} value={preset.day} onChange={(e) => onPreset({ ...preset, day: Number(e.target.value) })}>
               {Array.from({ length: MAX_MONTH_DAY }, (_, i) => i + 1).map((d) => (
                 <option key={d} value={d}>
                   {d}
                 </option>
               ))}
             </select>
-          </label>
+          </div>
         )}
         {(preset.kind === 'daily' || preset.kind === 'weekdays' || preset.kind === 'weekly' || preset.kind === 'monthly') && time(preset)}
         {preset.kind === 'custom' && (
-          <label className="field jobs-cron-input">
-            <span>Cron expression</span>
+          <div className="field jobs-cron-input">
+            <label htmlFor={`${id}-cron`}>Cron expression</label>
             <input
+              id={`${id}-cron`}
               value={preset.expression}
               spellCheck={false}
               autoComplete="off"
@@ -132,12 +133,12 @@ export function CronEditor({
             <span id={`${id}-cron-help`} className="muted small">
               minute hour day-of-month month day-of-week, e.g. <code>*/15 7-19 * * 1-5</code>; a sixth field in front adds seconds.
             </span>
-          </label>
+          </div>
         )}
         {preset.kind !== 'none' && (
-          <label className="field">
-            <span>Time zone</span>
-            <select value={timezone} onChange={(e) => onTimezone(e.target.value)}>
+          <div className="field">
+            <label htmlFor={`${id}-tz`}>Time zone</label>
+            <select id={`${id}-tz`} value={timezone} onChange={(e) => onTimezone(e.target.value)}>
               {!zones.includes(timezone) && <option value={timezone}>{timezone}</option>}
               {zones.map((z) => (
                 <option key={z} value={z}>
@@ -146,7 +147,7 @@ export function CronEditor({
                 </option>
               ))}
             </select>
-          </label>
+          </div>
         )}
       </div>
 

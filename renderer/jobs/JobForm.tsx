@@ -348,14 +348,16 @@ export function JobForm() {
                 </div>
               </>
             )}
-            <Field label="Nested fields" help="Footprints (PACT) carry nested data: keep it as JSON text in one column, or spread it over columns.">
-              {(a) => (
-                <select {...a} value={draft.export.nested} onChange={(e) => setExport({ nested: e.target.value as 'json' | 'columns' })}>
-                  <option value="json">As JSON in one column</option>
-                  <option value="columns">As separate columns</option>
-                </select>
-              )}
-            </Field>
+            <div className="jobs-row">
+              <Field label="Nested fields" help="Footprints (PACT) carry nested data: keep it as JSON text in one column, or spread it over columns.">
+                {(a) => (
+                  <select {...a} value={draft.export.nested} onChange={(e) => setExport({ nested: e.target.value as 'json' | 'columns' })}>
+                    <option value="json">As JSON in one column</option>
+                    <option value="columns">As separate columns</option>
+                  </select>
+                )}
+              </Field>
+            </div>
           </>
         )}
 

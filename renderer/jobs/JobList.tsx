@@ -7,6 +7,7 @@ import { formatTime, statusLabel, statusTone } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { ConfirmDialog } from './ConfirmDialog';
 import { RunProgressBar, useRunStates } from './RunProgress';
+import { fromNow } from './schedule';
 import './jobs.css';
 
 const FORMAT: Record<string, string> = { csv: 'CSV', xlsx: 'XLSX', json: 'JSON', ndjson: 'NDJSON' };
@@ -131,12 +132,12 @@ export function JobList() {
         title="Jobs"
         description="What is synced, when: ingest jobs send your data to the platform, export jobs bring platform data back."
         actions={
-          <>
+          <div className="jobs-header-actions">
             <GlobalPause />
             <Link to="/jobs/new" className="button primary">
               New job
             </Link>
-          </>
+          </div>
         }
       />
       {notice && (
@@ -203,7 +204,18 @@ export function JobList() {
                           'Never'
                         )}
                       </td>
-                      <td>{j.paused ? <span className="muted">Paused</span> : j.nextRunAt ? formatTime(j.nextRunAt) : <span className="muted">Not scheduled</span>}</td>
+                      <td>
+                        {j.paused ? (
+                          <span className="muted">Paused</span>
+                        ) : j.nextRunAt ? (
+                          <>
+                            <time dateTime={j.nextRunAt}>{formatTime(j.nextRunAt)}</time>
+                            <div className="muted small job-next">{fromNow(j.nextRunAt, new Date())}</div>
+                          </>
+                        ) : (
+                          <span className="muted">Not scheduled</span>
+                        )}
+                      </td>
                       <td>
                         <div className="actions">
                           <button type="button" className="button small primary" disabled={action.busy || running} onClick={() => void runNow(j)} aria-label={`Run ${j.name} now`}>

@@ -129,8 +129,20 @@ export function formatInZone(iso: string, timeZone: string, locale?: string): st
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   try {
-    return new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(d);
+    return new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(d);
   } catch {
     return d.toISOString();
   }
+}
+
+/** "in 3 hours", "in 2 days": how far away a run is, in the largest unit that fits. */
+export function fromNow(iso: string, now: Date, locale?: string): string {
+  const ms = Date.parse(iso) - now.getTime();
+  if (Number.isNaN(ms)) return '';
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const minutes = Math.round(ms / 60_000);
+  if (Math.abs(minutes) < 60) return rtf.format(minutes, 'minute');
+  const hours = Math.round(ms / 3_600_000);
+  if (Math.abs(hours) < 48) return rtf.format(hours, 'hour');
+  return rtf.format(Math.round(ms / 86_400_000), 'day');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextRuns, validateCron } from '../../../main/engine/sync/scheduler';
-import { fromCron, presetProblem, switchPreset, timeZones, toCron, formatInZone, type Preset } from '../../../renderer/jobs/schedule';
+import { formatInZone, fromCron, fromNow, presetProblem, switchPreset, timeZones, toCron, type Preset } from '../../../renderer/jobs/schedule';
 
 const presets: [Preset, string][] = [
   [{ kind: 'hourly', minute: 15 }, '15 * * * *'],
@@ -58,5 +58,15 @@ describe('schedule presets', () => {
     expect(new Set(zones).size).toBe(zones.length);
     expect(formatInZone('2026-07-01T05:30:00Z', 'Europe/London', 'en-GB')).toMatch(/06:30/);
     expect(formatInZone('2026-07-01T05:30:00Z', 'Asia/Tokyo', 'en-GB')).toMatch(/14:30/);
+  });
+});
+
+describe('fromNow', () => {
+  it('says how far away a run is in the largest unit that fits', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    expect(fromNow('2026-01-01T00:20:00Z', now, 'en')).toBe('in 20 minutes');
+    expect(fromNow('2026-01-01T05:00:00Z', now, 'en')).toBe('in 5 hours');
+    expect(fromNow('2026-01-04T00:00:00Z', now, 'en')).toBe('in 3 days');
+    expect(fromNow('nonsense', now, 'en')).toBe('');
   });
 });

@@ -1,0 +1,273 @@
+/**
+ * The Jobs page end to end, through the built headless agent and the sandbox platform: a job is
+ * created through the form (the cron editor describes the schedule and lists the next runs), run
+ * from the list while its progress bar goes to the finished run, found in History with exact
+ * counts, edited and removed. Needs a Secret Service for the connection's secret: run through
+ * `npm run test:e2e` (scripts/with-keyring.sh); where none answers the tests skip and say why.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEsgApiAdapter } from '../../main/engine/platforms/esg-api';
+import { SEED_ENTITIES, startSandbox, type RunningSandbox } from '../../main/sandbox';
+import type { SubmissionOp } from '../../shared/domain';
+import { ROOT, removeDir, startAgent, type RunningAgent } from '../helpers/agent-process';
+
+const SERVICE = `esg-sync-agent-e2e-jobs-${process.pid}-${randomBytes(4).toString('hex')}`;
+const JOB = 'Submissions to CSV';
+const SUBMISSIONS = 25;
+const shots = join(ROOT, 'test-results', 'screens');
+
+let sandbox: RunningSandbox;
+let agent: RunningAgent;
+let outDir: string;
+let skipReason: string | null = null;
+
+test.describe.configure({ mode: 'serial' });
+
+async function rpc<T>(method: string, params: unknown): Promise<T> {
+  const res = await fetch(new URL('/api/call', agent.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
+    body: JSON.stringify({ method, params }),
+  });
+  const body = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+  return body.result as T;
+}
+
+/** Puts submissions on the sandbox platform the way an agent would, so an export has rows to bring back. */
+async function seedSubmissions(count: number): Promise<void> {
+  const adapter = createEsgApiAdapter({ id: 'seed', kind: 'esg-api', baseUrl: sandbox.url, authUrl: null, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', scopes: [] });
+  const facilities = SEED_ENTITIES.filter((e) => e.type === 'facility');
+  try {
+    const ops: SubmissionOp[] = Array.from({ length: count }, (_, n) => {
+      const month = String((n % 12) + 1).padStart(2, '0');
+      const year = 2024 + Math.floor(n / 12);
+      return {
+        op: 'create',
+        key: `seed-${n}`,
+        record: { metricId: 'met_elec_cons', entityId: facilities[n % facilities.length]!.id, periodStart: `${year}-${month}-01`, periodEnd: `${year}-${month}-28`, value: 1000 + n, unit: 'kWh', comment: null, evidence: null },
+      };
+    });
+    const results = await adapter.ingestRecords(ops, `e2e-jobs-seed-${count}`);
+    expect(results.filter((r) => r.status === 'created')).toHaveLength(count);
+  } finally {
+    await adapter.close();
+  }
+}
+
+test.beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+  agent = await startAgent({ env: { ESG_SYNC_KEYCHAIN_SERVICE: SERVICE } });
+  const status = await rpc<{ secretStore: { available: boolean; message: string | null } }>('engine.status', {});
+  if (!status.secretStore.available) {
+    skipReason = `no OS keychain for the connection's client secret (${status.secretStore.message ?? 'unavailable'}); run through scripts/with-keyring.sh`;
+    return;
+  }
+  const added = await rpc<{ saved: boolean; test: { message: string } }>('connections.add', {
+    kind: 'esg-api',
+    name: 'Sandbox platform',
+    baseUrl: sandbox.url,
+    clientId: 'sandbox-client',
+    clientSecret: 'sandbox-secret',
+  });
+  if (!added.saved) throw new Error(`connection not saved: ${added.test.message}`);
+  await seedSubmissions(SUBMISSIONS);
+  outDir = mkdtempSync(join(tmpdir(), 'esg-e2e-jobs-out-'));
+  mkdirSync(shots, { recursive: true });
+});
+
+test.afterAll(async () => {
+  for (const c of await rpc<{ id: string }[]>('connections.list', {}).catch(() => [])) {
+    await rpc('connections.remove', { id: c.id, force: true }).catch(() => undefined);
+  }
+  if (agent) {
+    expect(await agent.stop()).toBe(0);
+    removeDir(agent.dataDir);
+  }
+  if (outDir) removeDir(outDir);
+  if (sandbox) await sandbox.close();
+});
+
+async function openJobs(browser: Browser, scheme: 'light' | 'dark'): Promise<Page> {
+  const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
+  return page;
+}
+
+const shot = (page: Page, name: string, scheme: 'light' | 'dark') => page.screenshot({ path: join(shots, `jobs-${name}-${scheme}.png`), fullPage: true });
+
+test('a job is created through the form: the cron editor describes the schedule, checks it and lists the next 5 runs', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await openJobs(browser, 'light');
+  await expect(page.getByRole('heading', { name: 'No jobs yet' })).toBeVisible();
+  await shot(page, 'empty', 'light');
+  await page.getByRole('link', { name: 'New job' }).first().click();
+  await expect(page.getByRole('heading', { level: 1, name: 'New job' })).toBeVisible();
+
+  // Saving an empty form names what is missing, next to each field.
+  await page.getByRole('button', { name: 'Add job' }).click();
+  await expect(page.getByText('Give the job a name')).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toBeFocused();
+
+  await page.getByLabel('Name', { exact: true }).fill(JOB);
+  await page.getByLabel(/^Export: bring platform data back/).check();
+  await expect(page.getByLabel('Platform connection')).toHaveValue(/.+/); // the only connection is chosen
+  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Raw submissions' });
+  await page.getByLabel('Folder', { exact: true }).fill(outDir);
+  await expect(page.getByText(/A run now would write submissions-\d{8}-\d{6}\.csv/)).toBeVisible();
+
+  const summary = page.getByRole('status', { name: 'Schedule summary' });
+  await page.getByLabel('Runs', { exact: true }).selectOption({ label: 'Every week on…' });
+  await page.getByLabel('Day of the week').selectOption({ label: 'Monday' });
+  await page.getByLabel('At (hh:mm)').fill('06:30');
+  await page.getByLabel('Time zone', { exact: true }).selectOption('Europe/London');
+  await expect(summary).toContainText('At 06:30, only on Monday');
+  await expect(summary).toContainText('Europe/London');
+  const next = summary.getByRole('list', { name: 'Next 5 runs' }).getByRole('listitem');
+  await expect(next).toHaveCount(5);
+  for (const item of await next.all()) await expect(item).toContainText(/Mon.*\b6:30/);
+
+  // A raw expression is read back in words, and a wrong one says why it cannot run.
+  await page.getByLabel('Runs', { exact: true }).selectOption({ label: 'Custom (cron expression)' });
+  const cron = page.getByLabel('Cron expression');
+  await expect(cron).toHaveValue('30 6 * * 1');
+  await cron.fill('*/15 7-19 * * 1-5');
+  await expect(summary).toContainText('Every 15 minutes, between 07:00 and 19:59, Monday through Friday');
+  await expect(next).toHaveCount(5);
+  await cron.fill('61 * * * *');
+  await expect(summary.getByRole('alert')).toContainText('not a schedule the agent can run');
+  await expect(next).toHaveCount(0);
+  await cron.fill('30 6 * * 1');
+  await expect(summary).toContainText('At 06:30, only on Monday');
+  await shot(page, 'form-export', 'light');
+
+  await page.getByRole('button', { name: 'Add job' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: `Added “${JOB}”` })).toBeVisible();
+  const row = page.getByRole('row', { name: JOB, exact: true });
+  await expect(row).toContainText('Sandbox platform: Raw submissions');
+  await expect(row).toContainText(`CSV files in ${outDir}`);
+  await expect(row).toContainText('At 06:30, only on Monday (Europe/London)');
+  await expect(row).toContainText('Never');
+  const saved = (await rpc<{ name: string; nextRunAt: string | null; schedule: string | null }[]>('jobs.list', {})).find((j) => j.name === JOB)!;
+  expect(saved.schedule).toBe('30 6 * * 1');
+  expect(saved.nextRunAt).not.toBeNull();
+  await page.context().close();
+});
+
+test('Run now: the progress bar reaches the finished run, and History shows it with exact counts', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await openJobs(browser, 'light');
+  await page.getByRole('button', { name: `Run ${JOB} now` }).click();
+  const bar = page.getByRole('progressbar', { name: `Run progress of ${JOB}` });
+  await expect(bar).toBeVisible();
+  await expect(bar).toHaveAttribute('aria-valuenow', '100', { timeout: 30_000 });
+  await expect(bar).toHaveAttribute('aria-valuetext', /^Run #\d+ finished: Succeeded$/);
+  const runId = Number((await bar.getAttribute('aria-valuetext'))!.match(/#(\d+)/)![1]);
+  const outcome = page.locator('.run-progress').filter({ hasText: `Run #${runId} finished` });
+  await expect(outcome).toContainText(`${SUBMISSIONS} read, ${SUBMISSIONS} created, 0 updated, 0 deleted, 0 unchanged, 0 rejected`);
+  await expect(page.getByRole('row', { name: JOB, exact: true })).toContainText('Succeeded');
+  await shot(page, 'list-finished', 'light');
+
+  // The file holds every submission (header + one line each).
+  const files = readdirSync(outDir).filter((f) => f.endsWith('.csv'));
+  expect(files).toHaveLength(1);
+  expect(readFileSync(join(outDir, files[0]!), 'utf8').trimEnd().split('\n')).toHaveLength(SUBMISSIONS + 1);
+
+  // The finished bar links to the run; the History list has it with its counts.
+  await page.getByRole('link', { name: 'Open in History' }).click();
+  await expect(page).toHaveURL(new RegExp(`#/history/${runId}$`));
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'History' })).toBeVisible();
+  const historyRow = page.getByRole('row').filter({ hasText: JOB });
+  await expect(historyRow).toHaveCount(1);
+  await expect(historyRow).toContainText('Succeeded');
+  const run = await rpc<{ run: { read: number; created: number; updated: number; deleted: number; unchanged: number; rejected: number; trigger: string } }>('history.get', { runId });
+  expect(run.run).toMatchObject({ read: SUBMISSIONS, created: SUBMISSIONS, updated: 0, deleted: 0, unchanged: 0, rejected: 0, trigger: 'manual' });
+  const cells = historyRow.getByRole('cell');
+  await expect(cells.filter({ hasText: new RegExp(`^${SUBMISSIONS}$`) })).toHaveCount(2); // read, and created+updated+deleted
+  await expect(cells.filter({ hasText: /^0$/ })).toHaveCount(2); // unchanged, rejected
+
+  await page.context().close();
+});
+
+test('a job is edited (the form opens with its settings), paused and resumed, and removed after confirmation', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await openJobs(browser, 'light');
+  await page.getByRole('button', { name: `Edit ${JOB}` }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Edit “${JOB}”` })).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue(JOB);
+  await expect(page.getByLabel('Folder', { exact: true })).toHaveValue(outDir);
+  await expect(page.getByLabel('Runs', { exact: true })).toHaveValue('weekly');
+  await expect(page.getByLabel('Time zone', { exact: true })).toHaveValue('Europe/London');
+  await page.getByLabel('Runs', { exact: true }).selectOption({ label: 'Every hour' });
+  await page.getByLabel('Minutes past the hour').fill('15');
+  await expect(page.getByRole('status', { name: 'Schedule summary' })).toContainText('At 15 minutes past the hour');
+  await page.getByLabel('Format', { exact: true }).selectOption('ndjson');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  // The destination changed, so the cursor is reset and the form says so.
+  await expect(page.getByRole('status').filter({ hasText: `Saved “${JOB}”` })).toContainText('exports everything again');
+  const row = page.getByRole('row', { name: JOB, exact: true });
+  await expect(row).toContainText('At 15 minutes past the hour (Europe/London)');
+  await expect(row).toContainText(`NDJSON files in ${outDir}`);
+
+  await page.getByRole('button', { name: `Pause ${JOB}` }).click();
+  await expect(row.getByText('Paused').first()).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: `Paused “${JOB}”` })).toBeVisible();
+  expect((await rpc<{ name: string; paused: boolean; nextRunAt: string | null }[]>('jobs.list', {})).find((j) => j.name === JOB)).toMatchObject({ paused: true, nextRunAt: null });
+  await page.getByRole('button', { name: `Resume ${JOB}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Resumed “${JOB}”` })).toBeVisible();
+
+  // Remove: Cancel keeps it; confirming removes it and keeps its history.
+  await page.getByRole('button', { name: `Remove ${JOB}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Remove “${JOB}”?` });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row).toBeVisible();
+  await page.getByRole('button', { name: `Remove ${JOB}` }).click();
+  await dialog.getByRole('button', { name: 'Remove job' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Removed “${JOB}”. Its runs stay in History.` })).toBeVisible();
+  await expect(page.getByRole('row', { name: JOB, exact: true })).toHaveCount(0);
+  expect(await rpc<unknown[]>('jobs.list', {})).toEqual([]);
+  expect((await rpc<unknown[]>('history.list', {})).length).toBe(1);
+  await page.context().close();
+});
+
+test('screens: the Jobs page and the job form, light and dark', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  await rpc('jobs.add', {
+    name: 'Submissions to PostgreSQL',
+    type: 'export',
+    connectionId: (await rpc<{ id: string }[]>('connections.list', {}))[0]!.id,
+    config: {
+      schedule: '0 6 * * *',
+      timezone: 'Europe/London',
+      export: { dataset: 'submissions', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id'] } },
+    },
+  });
+  for (const scheme of ['light', 'dark'] as const) {
+    const page = await openJobs(browser, scheme);
+    await expect(page.getByRole('row', { name: 'Submissions to PostgreSQL', exact: true })).toBeVisible();
+    await shot(page, 'list', scheme);
+    await page.getByRole('button', { name: 'Edit Submissions to PostgreSQL' }).click();
+    await expect(page.getByLabel('Table', { exact: true })).toHaveValue('esg_submissions');
+    await expect(page.getByRole('status', { name: 'Schedule summary' }).getByRole('listitem')).toHaveCount(5);
+    await shot(page, 'form-database', scheme);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('link', { name: 'New job' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Bills to platform');
+    await page.getByRole('button', { name: 'Add job' }).click();
+    await expect(page.getByText('Choose the folder or database the job reads.')).toBeVisible();
+    await shot(page, 'form-ingest-errors', scheme);
+    await page.context().close();
+  }
+});

@@ -1,0 +1,186 @@
+/**
+ * The jobs methods through the dispatcher, on a real store in a temp folder (no platform needed):
+ * what add and update accept and refuse, what an edit resets, and that a destination password is
+ * write-only and removed with its job.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEngineApi } from '../../../main/engine/api';
+import { Engine } from '../../../main/engine/engine';
+import { createDispatcher } from '../../../main/engine/rpc-dispatch';
+import type { SecretStore } from '../../../main/engine/secrets';
+import { SLOT_KEY } from '../../../main/engine/sync/service';
+import type { CallResponse } from '../../../shared/rpc';
+import { memorySecretStore } from '../../helpers/memory-secrets';
+
+let dir: string;
+let engine: Engine;
+let secrets: SecretStore;
+let dispatch: ReturnType<typeof createDispatcher>;
+const now = new Date('2026-11-23T10:00:00Z');
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'esg-jobs-api-'));
+  engine = Engine.open({ dataDir: dir, mode: 'headless', fileLogs: false, clock: { now: () => now } });
+  secrets = memorySecretStore();
+  await engine.initSecrets({ allowEnv: false, store: secrets });
+  dispatch = createDispatcher(createEngineApi(engine));
+  const at = now.toISOString();
+  for (const [id, name, kind] of [['c1', 'Production', 'esg-api'], ['c2', 'Staging', 'esg-api'], ['c3', 'Supplier PACT', 'pact']] as const) {
+    engine.store.connections.insert({ id, name, kind, baseUrl: 'https://example.test', authUrl: null, clientId: `${id}-client`, scopes: [], sandbox: false, createdAt: at, lastUsedAt: null, lastTestAt: null, lastTestOk: null, lastTestMessage: null });
+  }
+  engine.store.sources.insert({ id: 's1', name: 'Utility bills', kind: 'folder', config: { path: join(dir, 'drop') }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: at });
+  engine.store.sources.insert({ id: 's2', name: 'ERP energy', kind: 'database', config: { kind: 'sqlite', file: join(dir, 'erp.sqlite'), table: 'energy' }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: at });
+  engine.store.mappings.save({ id: 'm1', name: 'Electricity', sourceId: 's1', connectionId: 'c1', fingerprint: null, profile: {} }, at);
+  engine.store.mappings.save({ id: 'm2', name: 'Electricity (staging)', sourceId: 's1', connectionId: 'c2', fingerprint: null, profile: {} }, at);
+});
+
+afterEach(async () => {
+  await engine.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function ok<T = Record<string, unknown>>(r: CallResponse): T {
+  if (!r.ok) throw new Error(`expected success, got ${r.error.code}: ${r.error.message}`);
+  return r.result as T;
+}
+function refused(r: CallResponse): { code: string; message: string } {
+  if (r.ok) throw new Error('expected a refusal');
+  return r.error;
+}
+
+const ingest = (patch: Record<string, unknown> = {}) => ({
+  name: 'Bills to platform',
+  type: 'ingest',
+  connectionId: 'c1',
+  sourceId: 's1',
+  mappingId: 'm1',
+  config: { schedule: '0 6 * * *', timezone: 'Europe/London', ingest: { mirror: true } },
+  ...patch,
+});
+const exportJob = (destination: Record<string, unknown>, patch: Record<string, unknown> = {}) => ({
+  name: 'Submissions out',
+  type: 'export',
+  connectionId: 'c1',
+  config: { schedule: '0 6 * * 1', timezone: 'UTC', export: { dataset: 'submissions', destination } },
+  ...patch,
+});
+const pgDest = { kind: 'database', database: 'postgres', host: 'db.local', name: 'bi', user: 'esg', table: 'esg_submissions' };
+
+describe('jobs.add and jobs.get', () => {
+  it('saves an ingest job with its settings and reads it back in full, in the words the UI shows', async () => {
+    const added = ok<{ id: string; scheduleText: string; nextRunAt: string }>(await dispatch('jobs.add', ingest()));
+    expect(added.scheduleText).toBe('At 06:00 (Europe/London)');
+    expect(added.nextRunAt).toBe('2026-11-24T06:00:00.000Z');
+    const detail = ok<Record<string, unknown>>(await dispatch('jobs.get', { jobId: added.id }));
+    expect(detail).toMatchObject({
+      name: 'Bills to platform',
+      sourceId: 's1',
+      mappingId: 'm1',
+      cursor: null,
+      databasePasswordSaved: false,
+      datasetLabel: null,
+      config: { schedule: '0 6 * * *', timezone: 'Europe/London', onFileArrival: true, ingest: { mirror: true, maxDeleteShare: 0.5, rejectPolicy: 'send-valid', batchSize: 500, afterRun: 'move' } },
+    });
+    expect(ok<unknown[]>(await dispatch('jobs.details', {}))).toHaveLength(1);
+  });
+
+  it('refuses what could never run, saying which setting is wrong', async () => {
+    expect(refused(await dispatch('jobs.add', ingest({ config: { schedule: '61 * * * *' } }))).message).toMatch(/not a valid cron expression/);
+    expect(refused(await dispatch('jobs.add', ingest({ config: { timezone: 'Mars/Olympus' } }))).message).toMatch(/not a time zone/);
+    expect(refused(await dispatch('jobs.add', ingest({ mappingId: 'm2' }))).message).toMatch(/made for the connection "Staging"/);
+    expect(refused(await dispatch('jobs.add', ingest({ sourceId: null }))).message).toMatch(/needs a source/);
+    expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: 'relative/out' }))).message).toMatch(/not a full path/);
+    expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: join(dir, 'out'), fileName: '{dataset}/{week}' }))).message).toMatch(/path separator/);
+    expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: join(dir, 'out') }, { connectionId: 'c3' }))).message).toMatch(/has no dataset "submissions".*Product carbon footprints/);
+    expect(refused(await dispatch('jobs.add', exportJob({ ...pgDest, name: undefined }))).message).toMatch(/needs a database name and a user/);
+    ok(await dispatch('jobs.add', ingest()));
+    expect(refused(await dispatch('jobs.add', ingest())).code).toBe('conflict');
+    expect(ok<unknown[]>(await dispatch('jobs.list', {}))).toHaveLength(1);
+  });
+
+  it('keeps only the half of the settings that belongs to the job type, and no file trigger for a database', async () => {
+    const config = { schedule: '0 6 * * *', timezone: 'UTC', onFileArrival: true, export: { dataset: 'submissions', destination: pgDest } };
+    const id = ok<{ id: string }>(await dispatch('jobs.add', ingest({ sourceId: 's2', config }))).id;
+    const saved = ok<{ config: Record<string, unknown> }>(await dispatch('jobs.get', { jobId: id })).config;
+    expect(saved.export).toBeUndefined();
+    expect(saved.onFileArrival).toBe(false); // a database has no files to arrive
+    const exp = ok<{ id: string; sourceId: string | null }>(await dispatch('jobs.add', { ...exportJob(pgDest), sourceId: 's1', mappingId: 'm1', config: { ...config, ingest: { mirror: true } } }));
+    expect(exp.sourceId).toBeNull();
+    expect(ok<{ config: Record<string, unknown> }>(await dispatch('jobs.get', { jobId: exp.id })).config.ingest).toBeUndefined();
+  });
+});
+
+describe('database destination password', () => {
+  it('goes to the keychain, is never returned, and is removed with the job', async () => {
+    const id = ok<{ id: string }>(await dispatch('jobs.add', { ...exportJob(pgDest), databasePassword: 'hunter2-pg' })).id;
+    expect(await secrets.get(`job:${id}:database`)).toBe('hunter2-pg');
+    const detail = ok(await dispatch('jobs.get', { jobId: id }));
+    expect(detail.databasePasswordSaved).toBe(true);
+    expect(detail.datasetLabel).toBe('Raw submissions');
+    expect(JSON.stringify(detail)).not.toContain('hunter2');
+    expect(JSON.stringify(ok(await dispatch('jobs.details', {})))).not.toContain('hunter2');
+    // An edit without a password keeps the saved one; with one, replaces it.
+    ok(await dispatch('jobs.update', { jobId: id, ...exportJob(pgDest) }));
+    expect(await secrets.get(`job:${id}:database`)).toBe('hunter2-pg');
+    ok(await dispatch('jobs.update', { jobId: id, ...exportJob(pgDest), databasePassword: 'rotated' }));
+    expect(await secrets.get(`job:${id}:database`)).toBe('rotated');
+    ok(await dispatch('jobs.remove', { jobId: id }));
+    expect(await secrets.get(`job:${id}:database`)).toBeNull();
+  });
+});
+
+describe('jobs.update', () => {
+  it('renames and reschedules; a new schedule forgets the old one’s last slot so nothing "missed" fires', async () => {
+    const id = ok<{ id: string }>(await dispatch('jobs.add', ingest())).id;
+    engine.store.settings.setRaw(SLOT_KEY(id), Date.parse('2026-11-23T06:00:00Z'));
+    const same = ok<{ job: { name: string }; notes: string[] }>(await dispatch('jobs.update', { jobId: id, ...ingest({ name: 'Bills (renamed)' }) }));
+    expect(same.job.name).toBe('Bills (renamed)');
+    expect(same.notes).toEqual([]);
+    expect(engine.store.settings.getRaw(SLOT_KEY(id))).toBe(Date.parse('2026-11-23T06:00:00Z')); // same schedule: slot kept
+    const moved = ok<{ job: { scheduleText: string } }>(await dispatch('jobs.update', { jobId: id, ...ingest({ config: { schedule: '*/5 * * * *', timezone: 'UTC' } }) }));
+    expect(moved.job.scheduleText).toBe('Every 5 minutes (UTC)');
+    expect(engine.store.settings.getRaw(SLOT_KEY(id))).toBeUndefined();
+  });
+
+  it('refuses a name another job has, and an unknown job', async () => {
+    ok(await dispatch('jobs.add', ingest()));
+    const id = ok<{ id: string }>(await dispatch('jobs.add', exportJob(pgDest))).id;
+    expect(refused(await dispatch('jobs.update', { jobId: id, ...exportJob(pgDest, { name: 'Bills to platform' }) })).code).toBe('conflict');
+    expect(refused(await dispatch('jobs.update', { jobId: 'nope', ...exportJob(pgDest) })).code).toBe('not_found');
+  });
+
+  it('resets an export cursor when the destination changes, and says so', async () => {
+    const id = ok<{ id: string }>(await dispatch('jobs.add', exportJob(pgDest))).id;
+    engine.store.jobs.setCursor(id, '2026-11-01T00:00:00Z');
+    const schedOnly = ok<{ notes: string[] }>(await dispatch('jobs.update', { jobId: id, ...exportJob(pgDest, { config: { schedule: '0 7 * * 1', timezone: 'UTC', export: { dataset: 'submissions', destination: pgDest } } }) }));
+    expect(schedOnly.notes).toEqual([]);
+    expect(engine.store.jobs.get(id)!.cursor).toBe('2026-11-01T00:00:00Z');
+    const moved = ok<{ notes: string[] }>(await dispatch('jobs.update', { jobId: id, ...exportJob({ ...pgDest, table: 'other' }) }));
+    expect(moved.notes.join(' ')).toMatch(/exports everything again/);
+    expect(engine.store.jobs.get(id)!.cursor).toBeNull();
+  });
+
+  it('will not move an ingest job that has sent values to another connection (its ledger holds that platform’s ids)', async () => {
+    const id = ok<{ id: string }>(await dispatch('jobs.add', ingest())).id;
+    engine.store.mappings.save({ id: 'm3', name: 'Any platform', sourceId: 's1', connectionId: null, fingerprint: null, profile: {} }, now.toISOString());
+    ok(await dispatch('jobs.update', { jobId: id, ...ingest({ mappingId: 'm3' }) }));
+    // Nothing sent yet: the connection may change.
+    ok(await dispatch('jobs.update', { jobId: id, ...ingest({ mappingId: 'm3', connectionId: 'c2' }) }));
+    engine.store.ledger.upsert({ mappingId: 'm3', naturalKey: 'k1', connectionId: 'c2', remoteId: 'r1', contentHash: 'h', lastRunId: null, updatedAt: now.toISOString() });
+    const r = refused(await dispatch('jobs.update', { jobId: id, ...ingest({ mappingId: 'm3', connectionId: 'c1' }) }));
+    expect(r.code).toBe('conflict');
+    expect(r.message).toMatch(/already sent 1 value/);
+    expect(engine.store.jobs.get(id)!.connectionId).toBe('c2');
+  });
+});
+
+describe('jobs.datasets', () => {
+  it('lists each platform’s export datasets by their labels', async () => {
+    expect(ok<{ id: string }[]>(await dispatch('jobs.datasets', { connectionId: 'c1' })).map((d) => d.id)).toEqual(['submissions', 'portfolio-metrics']);
+    expect(ok(await dispatch('jobs.datasets', { connectionId: 'c3' }))).toEqual([{ id: 'footprints', label: 'Product carbon footprints (PACT)' }]);
+    expect(refused(await dispatch('jobs.datasets', { connectionId: 'missing' })).code).toBe('not_found');
+  });
+});
