@@ -10,6 +10,7 @@ import { Mappings } from './pages/Mappings';
 import { RunDetail } from './pages/RunDetail';
 import { Settings } from './pages/Settings';
 import { Sources } from './pages/Sources';
+import { SandboxTour } from './firstrun/SandboxTour';
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
@@ -77,6 +78,7 @@ export function App() {
         <main id="main" tabIndex={-1}>
           <ConnectionBanner />
           <FailureBanner />
+          <SandboxTour />
           <Routes>
             <Route path="/" element={<Dashboard />} />
             <Route path="/connections" element={<Connections />} />

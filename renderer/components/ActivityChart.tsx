@@ -2,31 +2,47 @@ import type { Result } from '../../shared/api';
 
 type Day = Result<'history.activity'>[number];
 
-/** Rows synced per day as bars, failures as marks; an SVG with a text alternative for screen readers. */
+const dayLabel = (iso: string) => new Date(`${iso}T00:00:00Z`).toLocaleDateString(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' });
+
+/** Values synced per day as bars, failures as marks; an SVG with a text alternative for screen readers. */
 export function ActivityChart({ days }: { days: Day[] }) {
   const max = Math.max(1, ...days.map((d) => d.rowsSynced));
   const totalRows = days.reduce((s, d) => s + d.rowsSynced, 0);
+  const totalRuns = days.reduce((s, d) => s + d.runs, 0);
   const totalFailures = days.reduce((s, d) => s + d.failures, 0);
   const w = 600;
   const h = 120;
   const bw = w / Math.max(1, days.length);
+  // A lone busy day must not look like a wall: bars stay at most a bar-width-and-a-bit wide.
+  const barWidth = Math.max(1, Math.min(bw - 2, 18));
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${w} ${h + 16}`} role="img" aria-label={`Rows synced per day over the last ${days.length} days: ${totalRows.toLocaleString()} rows, ${totalFailures} failed runs.`}>
+      <svg
+        viewBox={`0 0 ${w} ${h + 16}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`Values synced per day over the last ${days.length} days: ${totalRows.toLocaleString()} values in ${totalRuns} runs, ${totalFailures} failed.`}
+      >
         {days.map((d, i) => {
-          const bh = (d.rowsSynced / max) * h;
+          const bh = d.rowsSynced > 0 ? Math.max(2, (d.rowsSynced / max) * h) : 0;
           return (
             <g key={d.day}>
-              <title>{`${d.day}: ${d.rowsSynced.toLocaleString()} rows synced in ${d.runs} runs${d.failures ? `, ${d.failures} failed` : ''}`}</title>
-              <rect x={i * bw + 1} y={h - bh} width={Math.max(1, bw - 2)} height={bh} className="chart-bar" />
+              <title>{`${dayLabel(d.day)}: ${d.rowsSynced.toLocaleString()} values synced in ${d.runs} run${d.runs === 1 ? '' : 's'}${d.failures ? `, ${d.failures} failed` : ''}`}</title>
+              <rect x={i * bw + (bw - barWidth) / 2} y={h - bh} width={barWidth} height={bh} className="chart-bar" />
               {d.failures > 0 && <circle cx={i * bw + bw / 2} cy={h + 8} r={3.5} className="chart-failure" />}
             </g>
           );
         })}
         <line x1={0} x2={w} y1={h} y2={h} className="chart-axis" />
       </svg>
+      {days.length > 0 && (
+        <div className="chart-scale muted" aria-hidden="true">
+          <span>{dayLabel(days[0]!.day)}</span>
+          <span>{dayLabel(days[days.length - 1]!.day)}</span>
+        </div>
+      )}
       <figcaption className="muted">
-        {totalRows.toLocaleString()} rows synced, {totalFailures} failed or blocked runs in the last {days.length} days
+        {totalRows.toLocaleString()} values synced in {totalRuns} run{totalRuns === 1 ? '' : 's'}, {totalFailures} failed or blocked in the last {days.length} days
         {totalFailures > 0 && <span className="legend-failure"> (● marks a day with failures)</span>}
       </figcaption>
     </figure>

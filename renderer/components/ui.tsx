@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /** The small own design system: a handful of accessible primitives styled by styles.css. */
 
@@ -14,10 +14,18 @@ export function PageHeader({ title, description, actions }: { title: string; des
   );
 }
 
-export function Card({ title, children, className }: { title?: string; children: ReactNode; className?: string }) {
+/** A titled region: its heading names it for screen readers; an untitled card is a plain box. */
+export function Card({ title, children, className, actions }: { title?: string; children: ReactNode; className?: string; actions?: ReactNode }) {
+  const id = useId();
+  if (!title) return <div className={`card ${className ?? ''}`}>{children}</div>;
   return (
-    <section className={`card ${className ?? ''}`} aria-label={title}>
-      {title && <h2 className="card-title">{title}</h2>}
+    <section className={`card ${className ?? ''}`} aria-labelledby={id}>
+      <div className="card-head">
+        <h2 className="card-title" id={id}>
+          {title}
+        </h2>
+        {actions && <div className="card-actions">{actions}</div>}
+      </div>
       {children}
     </section>
   );
@@ -72,5 +80,62 @@ export function SandboxLabel() {
     <Badge tone="info">
       <span title="Demo data on the built-in sandbox platform, not your real platform">Sandbox</span>
     </Badge>
+  );
+}
+
+/**
+ * A confirmation as a native modal dialog: focus moves into it and stays there, Escape cancels,
+ * and focus returns to the button that opened it.
+ */
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  busy,
+  danger,
+  onConfirm,
+  onCancel,
+}: {
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  busy?: boolean;
+  danger?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault();
+        if (!busy) onCancel();
+      }}
+    >
+      <h2 id={titleId} className="dialog-title">
+        {title}
+      </h2>
+      <div className="dialog-body">{children}</div>
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={onCancel} disabled={busy} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className={`button ${danger ? 'danger-solid' : 'primary'}`} onClick={onConfirm} disabled={busy}>
+          {busy ? 'Working…' : confirmLabel}
+        </button>
+      </div>
+    </dialog>
   );
 }

@@ -1,23 +1,125 @@
-import { Link } from 'react-router-dom';
+import type { ReactNode } from 'react';
+import { Link, useLocation } from 'react-router-dom';
+import type { ConnectionInfo, JobInfo, Result, SourceInfo } from '../../shared/api';
 import { ActivityChart } from '../components/ActivityChart';
-import { Badge, Card, EmptyState, ErrorState, Loading, PageHeader, Stat } from '../components/ui';
+import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
 import { client } from '../bridge/client';
-import { formatTime, statusLabel, statusTone } from '../format';
+import { FirstRunChoices } from '../firstrun/FirstRunChoices';
+import { useDemo, useSandboxIds, type SandboxIds } from '../firstrun/sandbox';
+import { formatNumber, formatTime, statusLabel, statusTone } from '../format';
 import { useAction, useEngine } from '../hooks';
 
+type Run = Result<'history.list'>[number];
+type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'neutral';
+
+interface Attention {
+  key: string;
+  tone: 'bad' | 'warn';
+  label: string;
+  text: ReactNode;
+  detail: string | null;
+  link: { to: string; text: string };
+}
+
+/** Things that need a person, most serious first: a failing job, a missing folder, a rejected sign-in. */
+function attentionItems(jobs: JobInfo[], sources: SourceInfo[], connections: ConnectionInfo[]): Attention[] {
+  const items: Attention[] = [];
+  for (const j of jobs) {
+    const last = j.lastRun;
+    if (!last || !['failed', 'needs_attention', 'interrupted'].includes(last.status)) continue;
+    items.push({
+      key: `job-${j.id}`,
+      tone: last.status === 'failed' ? 'bad' : 'warn',
+      label: statusLabel[last.status],
+      text: (
+        <>
+          The last run of <strong>{j.name}</strong> {last.status === 'failed' ? 'failed' : last.status === 'interrupted' ? 'was interrupted' : 'needs your decision'}
+          {last.finishedAt ? ` (${formatTime(last.finishedAt)})` : ''}.
+        </>
+      ),
+      detail: null,
+      link: { to: `/history/${last.id}`, text: 'See what happened' },
+    });
+  }
+  for (const s of sources) {
+    if (s.paused || (s.status !== 'missing' && s.status !== 'error')) continue;
+    items.push({
+      key: `source-${s.id}`,
+      tone: 'bad',
+      label: s.status === 'missing' ? 'Folder missing' : 'Cannot read',
+      text: (
+        <>
+          The source <strong>{s.name}</strong> cannot be read, so new files are not picked up.
+        </>
+      ),
+      detail: s.statusMessage,
+      link: { to: '/sources', text: 'Check the source' },
+    });
+  }
+  for (const c of connections) {
+    if (c.lastTestOk !== false) continue;
+    items.push({
+      key: `connection-${c.id}`,
+      tone: 'bad',
+      label: 'Sign-in failing',
+      text: (
+        <>
+          The agent could not sign in to the platform as <strong>{c.name}</strong>; its jobs cannot send or fetch data.
+        </>
+      ),
+      detail: c.lastTestMessage,
+      link: { to: '/connections', text: 'Check the connection' },
+    });
+  }
+  return items.sort((a, b) => (a.tone === b.tone ? 0 : a.tone === 'bad' ? -1 : 1));
+}
+
+function sourceHealth(s: SourceInfo): { tone: Tone; text: string } {
+  if (s.paused) return { tone: 'neutral', text: 'Paused' };
+  if (s.status === 'watching') return { tone: 'ok', text: 'Watching' };
+  if (s.status === 'missing') return { tone: 'bad', text: 'Folder missing' };
+  if (s.status === 'error') return { tone: 'bad', text: 'Cannot read' };
+  if (s.status === 'starting') return { tone: 'info', text: 'Starting' };
+  return { tone: 'neutral', text: s.kind === 'database' ? 'Read on schedule' : 'No job reads it yet' };
+}
+
+function connectionHealth(c: ConnectionInfo): { tone: Tone; text: string } {
+  if (c.lastTestOk === true) return { tone: 'ok', text: 'Signed in' };
+  if (c.lastTestOk === false) return { tone: 'bad', text: 'Sign-in failing' };
+  return { tone: 'neutral', text: 'Not checked yet' };
+}
+
+const fileName = (p: string | null) => (p ? (p.split(/[\\/]/).pop() ?? p) : null);
+
+function runOutcome(r: Run): string {
+  if (!r.finishedAt) return 'in progress';
+  const parts = [`${formatNumber(r.read)} rows read`];
+  const sent = r.created + r.updated + r.deleted;
+  if (sent) parts.push(`${formatNumber(sent)} values sent`);
+  if (r.unchanged) parts.push(`${formatNumber(r.unchanged)} unchanged`);
+  if (r.rejected) parts.push(`${formatNumber(r.rejected)} rejected`);
+  return parts.join(', ');
+}
+
 export function Dashboard() {
+  const location = useLocation();
+  const notice = (location.state as { message?: string } | null)?.message ?? null;
   const status = useEngine('engine.status', {}, ['engine.changed', 'run.started', 'run.finished']);
+  const demo = useDemo();
+  const sandbox = useSandboxIds();
+  const connections = useEngine('connections.list', {}, ['connection.status', 'engine.changed']);
+  const sources = useEngine('sources.list', {}, ['source.changed', 'engine.changed', 'run.finished']);
+  const jobs = useEngine('jobs.list', {}, ['engine.changed', 'run.started', 'run.finished']);
   const runs = useEngine('history.list', { limit: 8 }, ['run.started', 'run.finished']);
   const activity = useEngine('history.activity', { days: 30 }, ['run.finished']);
-  const attention = useEngine('history.list', { status: 'needs_attention', limit: 5 }, ['run.finished']);
-  const failed = useEngine('history.list', { status: 'failed', limit: 5 }, ['run.finished']);
   const action = useAction();
 
   if (status.error) return <ErrorState message={status.error} onRetry={status.reload} />;
-  if (!status.data) return <Loading what="the agent's status" />;
+  if (!status.data || !demo.data) return <Loading what="the agent's status" />;
   const s = status.data;
-  const attentionRuns = [...(attention.data ?? []), ...(failed.data ?? [])].sort((a, b) => b.id - a.id).slice(0, 5);
-  const nothingSetUp = s.counts.connections === 0 && s.counts.jobs === 0;
+  const nothingSetUp = s.counts.connections === 0 && s.counts.sources === 0 && s.counts.jobs === 0 && demo.data.step === 'start';
+  const attention = attentionItems(jobs.data ?? [], sources.data ?? [], connections.data ?? []);
+  const sourceName = new Map((sources.data ?? []).map((x) => [x.id, x.name]));
 
   return (
     <>
@@ -25,7 +127,7 @@ export function Dashboard() {
         title="Dashboard"
         description="What the agent is doing, and anything that needs you."
         actions={
-          s.pausedUntil ? (
+          nothingSetUp ? undefined : s.pausedUntil ? (
             <button type="button" className="button primary" disabled={action.busy} onClick={() => void action.run(() => client.call('engine.resume', {}))}>
               Resume syncs
             </button>
@@ -36,6 +138,11 @@ export function Dashboard() {
           )
         }
       />
+      {notice && (
+        <div className="banner banner-ok" role="status">
+          {notice}
+        </div>
+      )}
       {action.error && <ErrorState message={action.error} />}
       {s.pausedUntil && (
         <div className="banner banner-warn" role="status">
@@ -48,64 +155,184 @@ export function Dashboard() {
         </div>
       )}
 
-      {attentionRuns.length > 0 && (
-        <Card title="Needs your attention" className="card-attention">
-          <ul className="list">
-            {attentionRuns.map((r) => (
-              <li key={r.id}>
-                <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge> <Link to={`/history/${r.id}`}>{r.jobName} — run #{r.id}</Link>{' '}
-                <span className="muted">{formatTime(r.startedAt)}</span>
-                {r.error && <div className="muted small">{r.error}</div>}
-              </li>
-            ))}
-          </ul>
-        </Card>
-      )}
-
-      {nothingSetUp && (
-        <Card>
-          <EmptyState title="Connect to your platform" action={<Link className="button primary" to="/connections">Add a connection</Link>}>
-            Add the service account your ESG platform gave you (client ID and secret). Then point the agent at a folder or a database, map your columns to the
-            platform's metrics once, and choose when to sync.
-          </EmptyState>
-        </Card>
-      )}
-
-      <div className="stats" aria-label="Summary">
-        <Stat label="Connections" value={s.counts.connections} />
-        <Stat label="Sources" value={s.counts.sources} />
-        <Stat label="Mappings" value={s.counts.mappings} />
-        <Stat label="Jobs" value={s.counts.jobs} />
-        <Stat label="Runs in the last 24 h" value={s.counts.runsLast24h} />
-        <Stat label="Failed in the last 24 h" value={s.counts.failedLast24h} tone={s.counts.failedLast24h ? 'bad' : 'ok'} />
-      </div>
-
-      <div className="grid-2">
-        <Card title="Activity, last 30 days">
-          {activity.error ? <ErrorState message={activity.error} /> : activity.data ? <ActivityChart days={activity.data} /> : <Loading what="activity" />}
-        </Card>
-        <Card title="Latest runs">
-          {runs.error ? (
-            <ErrorState message={runs.error} onRetry={runs.reload} />
-          ) : !runs.data ? (
-            <Loading what="runs" />
-          ) : runs.data.length === 0 ? (
-            <p className="muted">No runs yet. Runs appear here as soon as a job runs on its schedule, on a new file, or when you press “Run now”.</p>
-          ) : (
-            <ul className="list">
-              {runs.data.map((r) => (
-                <li key={r.id}>
-                  <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge> <Link to={`/history/${r.id}`}>{r.jobName}</Link>{' '}
-                  <span className="muted">{formatTime(r.startedAt)}</span>
-                </li>
-              ))}
-            </ul>
+      {nothingSetUp ? (
+        <FirstRunChoices />
+      ) : (
+        <>
+          {attention.length > 0 && (
+            <Card title={`Needs your attention (${attention.length})`} className="card-attention">
+              <ul className="list attention-list">
+                {attention.map((a) => (
+                  <li key={a.key}>
+                    <Badge tone={a.tone}>{a.label}</Badge> {a.text} <Link to={a.link.to}>{a.link.text}</Link>
+                    {a.detail && <div className="muted small">{a.detail}</div>}
+                  </li>
+                ))}
+              </ul>
+            </Card>
           )}
-        </Card>
-      </div>
+          {attention.length === 0 && s.counts.jobs > 0 && (
+            <p className="all-clear" role="status">
+              <Badge tone="ok">All clear</Badge> Nothing needs you: every job's last run went through, every source is readable and every connection signs in.
+            </p>
+          )}
+
+          <div className="grid-2 equal">
+            <Card title="Platform connections" actions={<Link to="/connections">Manage</Link>}>
+              <HealthList
+                loading={!connections.data}
+                error={connections.error}
+                empty={
+                  <>
+                    No platform connection yet. <Link to="/connections?add=1">Connect to your platform</Link>
+                  </>
+                }
+                rows={(connections.data ?? []).map((c) => ({
+                  key: c.id,
+                  name: c.name,
+                  sandbox: sandbox.connection(c.id) || c.sandbox,
+                  health: connectionHealth(c),
+                  detail: c.lastUsedAt ? `Last used ${formatTime(c.lastUsedAt)}` : 'Not used by a run yet',
+                }))}
+              />
+            </Card>
+            <Card title="Sources" actions={<Link to="/sources">Manage</Link>}>
+              <HealthList
+                loading={!sources.data}
+                error={sources.error}
+                empty={
+                  <>
+                    No source yet. <Link to="/sources">Add a folder or a database</Link>
+                  </>
+                }
+                rows={(sources.data ?? []).map((x) => ({
+                  key: x.id,
+                  name: x.name,
+                  sandbox: x.sandbox,
+                  health: sourceHealth(x),
+                  detail:
+                    x.filesWaiting > 0
+                      ? `${x.filesWaiting} file${x.filesWaiting === 1 ? '' : 's'} waiting`
+                      : x.lastFile
+                        ? `Last file: ${fileName(x.lastFile)}`
+                        : x.kind === 'folder'
+                          ? 'No file synced yet'
+                          : null,
+                }))}
+              />
+            </Card>
+          </div>
+
+          <div className="grid-2 equal">
+            <Card title="Next runs" actions={<Link to="/jobs">All jobs</Link>}>
+              <NextRuns jobs={jobs.data} error={jobs.error} sourceName={sourceName} sandbox={sandbox} paused={s.pausedUntil !== null} />
+            </Card>
+            <Card title="Latest runs" actions={<Link to="/history">Full history</Link>}>
+              {runs.error ? (
+                <ErrorState message={runs.error} onRetry={runs.reload} />
+              ) : !runs.data ? (
+                <Loading what="runs" />
+              ) : runs.data.length === 0 ? (
+                <p className="muted">No runs yet. A run appears here as soon as a job runs on its schedule, on a new file, or when you press “Run now”.</p>
+              ) : (
+                <ul className="list run-list">
+                  {runs.data.map((r) => (
+                    <li key={r.id}>
+                      <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge>{' '}
+                      <Link to={`/history/${r.id}`}>{r.jobName}</Link> {sandbox.job(r.jobId) && <SandboxLabel />}
+                      <div className="muted small">
+                        {formatTime(r.startedAt)}
+                        {r.file ? ` · ${fileName(r.file)}` : ''} · {runOutcome(r)}
+                      </div>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Card>
+          </div>
+
+          <Card title="Activity, last 30 days">
+            {activity.error ? <ErrorState message={activity.error} /> : activity.data ? <ActivityChart days={activity.data} /> : <Loading what="activity" />}
+          </Card>
+        </>
+      )}
       <p className="muted small">
         Agent {s.version} · {s.mode === 'desktop' ? 'desktop app' : 'headless'} · running since {formatTime(s.startedAt)}
       </p>
     </>
+  );
+}
+
+function HealthList({
+  rows,
+  loading,
+  error,
+  empty,
+}: {
+  rows: { key: string; name: string; sandbox: boolean; health: { tone: Tone; text: string }; detail: string | null }[];
+  loading: boolean;
+  error: string | null;
+  empty: ReactNode;
+}) {
+  if (error) return <ErrorState message={error} />;
+  if (loading) return <Loading what="the list" />;
+  if (rows.length === 0) return <p className="muted">{empty}</p>;
+  return (
+    <ul className="list health-list">
+      {rows.map((r) => (
+        <li key={r.key}>
+          <span className="health-name">
+            {r.name} {r.sandbox && <SandboxLabel />}
+          </span>
+          <Badge tone={r.health.tone}>{r.health.text}</Badge>
+          {r.detail && <span className="muted small health-detail">{r.detail}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function NextRuns({
+  jobs,
+  error,
+  sourceName,
+  sandbox,
+  paused,
+}: {
+  jobs: JobInfo[] | undefined;
+  error: string | null;
+  sourceName: Map<string, string>;
+  sandbox: SandboxIds;
+  paused: boolean;
+}) {
+  if (error) return <ErrorState message={error} />;
+  if (!jobs) return <Loading what="jobs" />;
+  const active = jobs.filter((j) => !j.paused);
+  if (active.length === 0) {
+    return (
+      <p className="muted">
+        {jobs.length ? 'Every job is paused.' : 'No jobs yet.'} <Link to="/jobs">{jobs.length ? 'Resume one on the Jobs page' : 'Create a job'}</Link> to sync on a schedule or
+        whenever a new file arrives.
+      </p>
+    );
+  }
+  const scheduled = active.filter((j) => j.nextRunAt).sort((a, b) => (a.nextRunAt ?? '').localeCompare(b.nextRunAt ?? ''));
+  const onFile = active.filter((j) => !j.nextRunAt && j.sourceId);
+  return (
+    <ul className="list">
+      {scheduled.slice(0, 6).map((j) => (
+        <li key={j.id}>
+          <strong>{formatTime(j.nextRunAt)}</strong> · {j.name} {sandbox.job(j.id) && <SandboxLabel />}
+          {j.scheduleText && <div className="muted small">{j.scheduleText}</div>}
+        </li>
+      ))}
+      {onFile.slice(0, 6).map((j) => (
+        <li key={j.id}>
+          <strong>On the next new file</strong> · {j.name} {sandbox.job(j.id) && <SandboxLabel />}
+          <div className="muted small">Watching “{sourceName.get(j.sourceId ?? '') ?? 'its folder'}”</div>
+        </li>
+      ))}
+      {paused && <li className="muted small">Syncs are paused: these runs wait until you resume.</li>}
+    </ul>
   );
 }

@@ -1,0 +1,137 @@
+import { useEffect, useState } from 'react';
+import { Link, useLocation } from 'react-router-dom';
+import { client } from '../bridge/client';
+import { Badge, ErrorState } from '../components/ui';
+import { formatNumber, statusLabel, statusTone } from '../format';
+import { useAction, useEngine } from '../hooks';
+import { RemoveSandbox } from './RemoveSandbox';
+import { useDemo, wizardPathFor, type DemoStatus } from './sandbox';
+
+const STEP_NUMBER = { map: 2, drop: 3, done: 3 } as const;
+const CLOSED_KEY = 'esg-sync.sandbox-tour.closed';
+
+/**
+ * The sandbox tour's guide, on every page while the tour runs: what to do next, the one button
+ * that does it, and the way out. It follows the person from the dashboard to the wizard and back.
+ */
+export function SandboxTour() {
+  const demo = useDemo();
+  const location = useLocation();
+  const [closed, setClosed] = useState(() => sessionStorage.getItem(CLOSED_KEY) === '1');
+  const status = demo.data;
+  const reload = demo.reload;
+  // Saving a mapping announces no event; moving between pages (the wizard returns to Mappings) re-reads the tour.
+  useEffect(() => reload(), [location.pathname, reload]);
+  if (!status || status.step === 'start') return null;
+  // The dashboard shows the tour in full; elsewhere a closed tour stays closed.
+  if (closed && location.pathname !== '/') return null;
+  return (
+    <section className="tour" aria-labelledby="tour-title">
+      <div className="tour-head">
+        <h2 id="tour-title" className="tour-title">
+          Sandbox tour — step {STEP_NUMBER[status.step]} of 3
+        </h2>
+        {closed ? null : (
+          <button
+            type="button"
+            className="button small"
+            onClick={() => {
+              sessionStorage.setItem(CLOSED_KEY, '1');
+              setClosed(true);
+            }}
+          >
+            Hide tour
+          </button>
+        )}
+      </div>
+      <TourStep status={status} onWizard={location.pathname.startsWith('/mappings/new')} />
+      <div className="tour-foot">
+        <span className="muted small">
+          Practice data on the built-in sandbox platform at <code>{status.url ?? 'not running'}</code>; nothing is sent anywhere else.
+        </span>
+        <RemoveSandbox status={status} />
+      </div>
+    </section>
+  );
+}
+
+function TourStep({ status, onWizard }: { status: DemoStatus; onWizard: boolean }) {
+  const drop = useAction();
+  if (status.step === 'map') {
+    return (
+      <div className="tour-body">
+        <p>
+          The sandbox platform is running and a sample folder is ready. Now tell the agent once how the monthly electricity report becomes platform values:
+          which column is the site, which the month, which columns are metrics.
+        </p>
+        {onWizard ? (
+          <p className="muted small">Press “Read the sample”: the wizard reads the report and suggests a mapping. Check each step, then save it on the last one.</p>
+        ) : (
+          <Link className="button primary" to={wizardPathFor(status)}>
+            Map the electricity report
+          </Link>
+        )}
+      </div>
+    );
+  }
+  if (status.step === 'drop') {
+    return (
+      <div className="tour-body">
+        <p>
+          Your mapping is saved. In real life, your energy broker's next report would land in the watched folder. Drop next month's report
+          {status.nextFile ? (
+            <>
+              {' '}
+              (<code>{status.nextFile}</code>)
+            </>
+          ) : null}{' '}
+          into it now and watch the agent pick it up, map it and send it to the platform.
+        </p>
+        <button type="button" className="button primary" disabled={drop.busy} onClick={() => void drop.run(() => client.call('demo.dropNext', {}))}>
+          {drop.busy ? 'Dropping the file…' : 'Drop the next sample file'}
+        </button>
+        {drop.error && <ErrorState message={drop.error} />}
+      </div>
+    );
+  }
+  return <LiveRuns jobId={status.jobId} />;
+}
+
+/** The tour job's runs as they happen: queued, running, then what was sent. */
+function LiveRuns({ jobId }: { jobId: string | null }) {
+  const runs = useEngine('history.list', jobId ? { jobId, limit: 5 } : { limit: 1 }, ['run.started', 'run.progress', 'run.finished']);
+  const list = jobId ? (runs.data ?? []) : [];
+  return (
+    <div className="tour-body">
+      <p>
+        The file is in the folder. The agent waits until it is completely written, then syncs it — this happens on its own, whenever a new report arrives.
+      </p>
+      {list.length === 0 ? (
+        <p role="status">
+          <span className="spinner" aria-hidden="true" /> Waiting for the agent to pick up the file…
+        </p>
+      ) : (
+        <ul className="list" aria-live="polite">
+          {list.map((r) => (
+            <li key={r.id}>
+              <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge> <strong>{r.file ? r.file.split(/[\\/]/).pop() : r.jobName}</strong>{' '}
+              {r.finishedAt ? (
+                <span>
+                  — {formatNumber(r.read)} rows read, {formatNumber(r.created)} values created
+                  {r.updated ? `, ${formatNumber(r.updated)} updated` : ''}
+                  {r.rejected ? `, ${formatNumber(r.rejected)} rejected` : ''}.{' '}
+                </span>
+              ) : (
+                <span className="muted">— syncing now… </span>
+              )}
+              <Link to={`/history/${r.id}`}>See the run</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="muted small">
+        That's the whole loop. When you are ready, connect your real platform on the Connections page, and remove the sandbox data here.
+      </p>
+    </div>
+  );
+}
