@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { HashRouter, NavLink, Route, Routes } from 'react-router-dom';
 import { client } from './bridge/client';
+import { RunAlerts } from './components/RunAlerts';
 import { Connections } from './pages/Connections';
 import { Dashboard } from './pages/Dashboard';
 import { History } from './pages/History';
@@ -33,26 +34,6 @@ function ConnectionBanner() {
   );
 }
 
-function FailureBanner() {
-  const [last, setLast] = useState<{ id: number; name: string; status: string } | null>(null);
-  useEffect(
-    () =>
-      client.on('run.finished', (run) => {
-        if (run.status === 'failed' || run.status === 'needs_attention') setLast({ id: run.id, name: run.jobName, status: run.status });
-      }),
-    [],
-  );
-  if (!last) return null;
-  return (
-    <div className="banner banner-bad" role="alert">
-      {last.name}: run #{last.id} {last.status === 'failed' ? 'failed' : 'needs your attention'}. <a href={`#/history/${last.id}`}>See what happened</a>
-      <button type="button" className="button small" onClick={() => setLast(null)} aria-label="Dismiss">
-        Dismiss
-      </button>
-    </div>
-  );
-}
-
 export function App() {
   return (
     <HashRouter>
@@ -77,7 +58,7 @@ export function App() {
         </nav>
         <main id="main" tabIndex={-1}>
           <ConnectionBanner />
-          <FailureBanner />
+          <RunAlerts />
           <SandboxTour />
           <Routes>
             <Route path="/" element={<Dashboard />} />

@@ -21,8 +21,9 @@ export function History() {
     (beforeId?: number) =>
       client.call('history.list', {
         ...filter,
-        from: filter.from ? new Date(filter.from).toISOString() : undefined,
-        to: filter.to ? new Date(Date.parse(filter.to) + 86_400_000).toISOString() : undefined,
+        // The dates are the user's calendar days: local midnight to the midnight after "To".
+        from: filter.from ? localMidnight(filter.from, 0) : undefined,
+        to: filter.to ? localMidnight(filter.to, 1) : undefined,
         beforeId,
         limit: PAGE,
       }),
@@ -100,9 +101,19 @@ export function History() {
         </label>
         <label>
           To
-          <input type="date" value={filter.to ?? ''} onChange={(e) => setFilter({ ...filter, to: e.target.value || undefined })} />
+          <input type="date" value={filter.to ?? ''} min={filter.from} onChange={(e) => setFilter({ ...filter, to: e.target.value || undefined })} />
         </label>
+        {Object.values(filter).some(Boolean) && (
+          <button type="button" className="button" onClick={() => setFilter({})}>
+            Clear filters
+          </button>
+        )}
       </form>
+      {filter.from && filter.to && filter.to < filter.from && (
+        <p className="field-error" role="alert">
+          The “To” date is before the “From” date, so no run can match. Pick a “To” date on or after {filter.from}.
+        </p>
+      )}
       {error ? (
         <ErrorState message={error} onRetry={reload} />
       ) : runs === null ? (
@@ -123,4 +134,10 @@ export function History() {
       )}
     </>
   );
+}
+
+/** ISO instant of local midnight at the start of `date` (YYYY-MM-DD) plus `addDays`. */
+function localMidnight(date: string, addDays: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(y!, m! - 1, d! + addDays).toISOString();
 }

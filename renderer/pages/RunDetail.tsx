@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import type { Result } from '../../shared/api';
+import type { Result, RunRequestDto } from '../../shared/api';
 import { client } from '../bridge/client';
 import { Badge, Card, ErrorState, Loading, PageHeader, Stat } from '../components/ui';
 import { formatDuration, formatNumber, formatTime, statusLabel, statusTone } from '../format';
@@ -26,7 +27,7 @@ export function RunDetail() {
   if (!Number.isInteger(runId) || runId < 1) return <ErrorState message="That is not a run number." />;
   if (detail.error) return <ErrorState message={detail.error} onRetry={detail.reload} />;
   if (!detail.data) return <Loading what={`run #${runId}`} />;
-  const { run, events, errorCount } = detail.data;
+  const { run, events, errorCount, requestCount } = detail.data;
 
   return (
     <>
@@ -125,6 +126,135 @@ export function RunDetail() {
         )}
         {errorCount > errors.length && <p className="muted small">Showing the first {errors.length} of {formatNumber(errorCount)}; download the CSV for all.</p>}
       </Card>
+      <Card title={`Platform requests (${formatNumber(run.requests)})`}>
+        <RequestLog runId={run.id} total={run.requests} stored={requestCount} retries={run.retries} />
+      </Card>
+    </>
+  );
+}
+
+const REQUEST_PAGE = 500;
+const ROW_HEIGHT = 36;
+const REQUEST_COLUMNS = 'minmax(6.5rem,0.8fr) minmax(4rem,0.5fr) minmax(12rem,3fr) minmax(6rem,0.8fr) minmax(5rem,0.6fr) minmax(4rem,0.5fr) minmax(8rem,1.6fr)';
+
+function statusBadge(r: RunRequestDto) {
+  if (r.status === null) return <Badge tone="bad">No answer</Badge>;
+  const tone = r.status < 300 ? 'ok' : r.status === 401 || r.status === 429 || r.status === 408 ? 'warn' : 'bad';
+  return <Badge tone={tone}>{r.status}</Badge>;
+}
+
+const timeOfDay = (iso: string) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+};
+
+/**
+ * Every HTTP attempt the run made, oldest first. Virtualized and loaded a page at a time as it
+ * scrolls, so a run with 20,000 requests opens as fast as one with 20.
+ */
+function RequestLog({ runId, total, stored, retries }: { runId: number; total: number; stored: number; retries: number }) {
+  const [rows, setRows] = useState<RunRequestDto[]>([]);
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const busy = useRef(false);
+  const parentRef = useRef<HTMLDivElement>(null);
+
+  const loadMore = useCallback(
+    (from: RunRequestDto[], reset = false) => {
+      if (busy.current) return;
+      busy.current = true;
+      const afterId = from.length ? from[from.length - 1]!.id : 0;
+      client
+        .call('history.requests', { runId, afterId, limit: REQUEST_PAGE })
+        .then((page) => {
+          setRows(reset ? page : [...from, ...page]);
+          setDone(page.length < REQUEST_PAGE);
+          setError(null);
+        })
+        .catch((e: Error) => setError(e.message))
+        .finally(() => {
+          busy.current = false;
+        });
+    },
+    [runId],
+  );
+
+  // A running run keeps adding requests: reload from the start when the stored count changes.
+  useEffect(() => {
+    busy.current = false;
+    loadMore([], true);
+  }, [loadMore, stored]);
+
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const items = virtualizer.getVirtualItems();
+  const last = items[items.length - 1];
+  useEffect(() => {
+    if (!done && last && last.index >= rows.length - 20) loadMore(rows);
+  }, [done, last, rows, loadMore]);
+
+  if (error) return <ErrorState message={error} onRetry={() => loadMore([], true)} />;
+  if (total === 0 && stored === 0) return <p className="muted">This run made no platform requests.</p>;
+  const failedAttempts = rows.filter((r) => r.error !== null).length;
+  const tokenCalls = rows.filter((r) => r.kind === 'token').length;
+  return (
+    <>
+      <p className="muted small" aria-live="polite">
+        {formatNumber(total)} request{total === 1 ? '' : 's'}, {formatNumber(retries)} of them retries
+        {rows.length > 0 && `; of the ${formatNumber(rows.length)} loaded, ${formatNumber(failedAttempts)} failed and ${formatNumber(tokenCalls)} fetched a token`}.
+        {' '}Only method, address and outcome are kept — never request or response bodies, never tokens.
+        {stored < total && ` The first ${formatNumber(stored)} are listed.`}
+      </p>
+      <div className="vtable" role="table" aria-label="Platform requests" aria-rowcount={stored + 1}>
+        <div className="vtable-head" role="row" style={{ gridTemplateColumns: REQUEST_COLUMNS }}>
+          {['Time', 'Method', 'Path', 'Status', 'Duration', 'Attempt', 'Error'].map((h) => (
+            <div role="columnheader" key={h} className={h === 'Duration' || h === 'Attempt' ? 'num' : undefined}>
+              {h}
+            </div>
+          ))}
+        </div>
+        <div ref={parentRef} className="vtable-body" style={{ height: Math.min(420, rows.length * ROW_HEIGHT + 2) }}>
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {items.map((item) => {
+              const r = rows[item.index]!;
+              return (
+                <div
+                  key={r.id}
+                  role="row"
+                  aria-rowindex={item.index + 2}
+                  className="vtable-row"
+                  style={{ gridTemplateColumns: REQUEST_COLUMNS, transform: `translateY(${item.start}px)`, height: item.size }}
+                >
+                  <div role="cell" className="num" title={r.startedAt}>
+                    {timeOfDay(r.startedAt)}
+                  </div>
+                  <div role="cell">
+                    <code>{r.method}</code>
+                  </div>
+                  <div role="cell" className="truncate" title={`${r.host}${r.path}`}>
+                    {r.path}
+                    {r.kind === 'token' && (
+                      <>
+                        {' '}
+                        <Badge tone="info">token</Badge>
+                      </>
+                    )}
+                  </div>
+                  <div role="cell">{statusBadge(r)}</div>
+                  <div role="cell" className="num">
+                    {formatNumber(r.durationMs)} ms
+                  </div>
+                  <div role="cell" className="num">
+                    {r.attempt > 1 ? `retry ${r.attempt - 1}` : '1st'}
+                  </div>
+                  <div role="cell" className="truncate" title={r.error ?? ''}>
+                    {r.error ?? ''}
+                  </div>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </div>
     </>
   );
 }

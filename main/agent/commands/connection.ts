@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { z } from 'zod';
 import { PlatformKind } from '../../../shared/domain';
 import { ConnectionError, ConnectionService, type ConnectionView, type TestOutcome } from '../../engine/connections';
 import { createLogger } from '../../engine/log';
@@ -28,7 +29,7 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
     .requiredOption('--client-id <id>', 'client ID of the service account')
     .option('--client-secret-stdin', 'read the client secret from standard input (the only way to pass it)')
     .option('--scope <scope...>', 'scopes to request (default: all the account is granted)')
-    .option('--user-email <email>', 'Altruistiq: the user uploads are attributed to')
+    .option('--user-email <email>', 'Altruistiq (required there): e-mail of the Altruistiq user uploads are attributed to; they get the upload notifications')
     .option('--sandbox', 'mark as the built-in sandbox platform')
     .action(
       async (opts: {
@@ -42,6 +43,7 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
         userEmail?: string;
         sandbox?: boolean;
       }) => {
+        const userEmail = checkUserEmail(opts.kind, opts.userEmail);
         const secret = await secretFromStdin(opts.clientSecretStdin);
         await withService(ctx, async (service, { out }) => {
           const r = await service.add({
@@ -52,7 +54,7 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
             clientId: opts.clientId,
             clientSecret: secret,
             scopes: opts.scope ?? [],
-            userEmail: opts.userEmail ?? null,
+            userEmail,
             sandbox: Boolean(opts.sandbox),
           });
           out.print({ saved: r.saved, connection: r.connection ? publicView(r.connection) : null, test: r.test }, () =>
@@ -136,6 +138,22 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
         );
       }, { needSecrets: 'optional' });
     });
+}
+
+/** Altruistiq attributes uploads to a user by e-mail; no other platform takes one. Checked before the secret is read. */
+function checkUserEmail(kind: PlatformKind, email: string | undefined): string | null {
+  const value = email?.trim() || null;
+  if (kind !== 'altruistiq') {
+    if (value) throw new CliError(`--user-email is only for Altruistiq connections; a ${kind} connection does not use it. Leave it out.`);
+    return null;
+  }
+  if (!value) {
+    throw new CliError(
+      'An Altruistiq connection needs --user-email: the e-mail of the Altruistiq user that uploads are attributed to (they receive the upload notifications).',
+    );
+  }
+  if (!z.email().safeParse(value).success) throw new CliError(`--user-email "${value}" is not an e-mail address. Give the Altruistiq user's e-mail, e.g. ops@example.com.`);
+  return value;
 }
 
 /** Ends the command with exit code 3 after its result was printed. */
