@@ -122,8 +122,8 @@ async function workbook(path: string): Promise<void> {
   data.addRow(['Electricity by site']);
   data.addRow([]);
   data.addRow(['Site code', 'Month', 'Electricity (kWh)']);
-  data.addRow(['LON-01', '2024-01', 1500]);
-  data.addRow(['BER-01', '2024-01', 900]);
+  data.addRow(['LON-01', '2023-11', 1500]);
+  data.addRow(['BER-01', '2023-11', 900]);
   await wb.xlsx.writeFile(path);
 }
 
@@ -154,6 +154,17 @@ describe('the sheet a person chooses', () => {
     const profile = { ...byName.draft, name: 'Workbook', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } };
     const p = await ok<PreviewResult>('mappings.preview', { profile, sourceId: source.id });
     expect(p.summary).toMatchObject({ rowsIn: 2, recordsOut: 2, rejected: 0 });
+
+    // A job run reads the workbook the way the mapping says (the source alone would read 'Notes').
+    const saved = await ok<MappingInfo>('mappings.save', { profile });
+    engine.store.jobs.insert({ id: 'wb', name: 'Workbook', type: 'ingest', connectionId: 'sandbox', sourceId: source.id, mappingId: saved.id, config: { onFileArrival: false }, paused: false, cursor: null, createdAt: new Date().toISOString() });
+    const path = join(root, 'Reports', 'energy.xlsx');
+    const bytes = readFileSync(path);
+    const before = sandbox.countSubmissions();
+    const runner = new JobRunner(engine, new ConnectionService({ store: engine.store, secrets: () => engine.secrets() }));
+    const run = await runner.run({ jobId: 'wb', trigger: 'file', file: { path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } });
+    expect(run).toMatchObject({ status: 'succeeded', read: 2, created: 2 });
+    expect(sandbox.countSubmissions()).toBe(before + 2);
   });
 });
 
@@ -223,10 +234,11 @@ describe('a run stopped by changed columns', () => {
     const renamed = join(root, 'Bills', 'h2.csv');
     writeFileSync(renamed, energyCsv().replace('Electricity (kWh)', 'Electricity use (kWh)').replace('Month', 'Month,Comment').replace(/\r\n(\w\w\w-\d\d,\d{4}-\d\d)/g, '\r\n$1,'));
     const content = readFileSync(renamed);
+    const sent = sandbox.countSubmissions();
     const runner = new JobRunner(engine, new ConnectionService({ store: engine.store, secrets: () => engine.secrets() }));
     const first = await runner.run({ jobId: 'bills', trigger: 'file', file: { path: renamed, size: content.length, sha256: createHash('sha256').update(content).digest('hex') } });
     expect(first.status).toBe('needs_attention');
-    expect(sandbox.countSubmissions()).toBe(0);
+    expect(sandbox.countSubmissions()).toBe(sent);
 
     const drift = await ok<DriftReport>('mappings.drift', { runId: first.id });
     expect(drift).toMatchObject({ mappingId: saved.id, mappingVersion: 1, file: renamed, fileAvailable: true, hasDrift: true, missing: [], added: ['Comment'] });
@@ -247,7 +259,7 @@ describe('a run stopped by changed columns', () => {
     expect(after).toMatchObject({ hasDrift: false, mappingVersion: 2, renamed: [], missing: [], added: [] });
     const retried = await ok<{ queued: boolean; run: RunSummary }>('mappings.retryFile', { runId: first.id });
     expect(retried.run).toMatchObject({ status: 'succeeded', created: 18, trigger: 'manual', file: renamed });
-    expect(sandbox.countSubmissions()).toBe(18);
+    expect(sandbox.countSubmissions()).toBe(sent + 18);
 
     expect((await fails('mappings.drift', { runId: 9999 })).code).toBe('not_found');
   });
