@@ -267,7 +267,13 @@ function maybeStartUpdater(): void {
   updaterStarted = true;
   const log = engine.logger;
   import('electron-updater')
-    .then((m) => startUpdater(m.autoUpdater as unknown as UpdaterLike, log))
+    .then((m) => {
+      // A CommonJS package seen through import(): the lazy getter may only be on the default export.
+      const mod = m as unknown as { autoUpdater?: UpdaterLike; default?: { autoUpdater?: UpdaterLike } };
+      const updater = mod.autoUpdater ?? mod.default?.autoUpdater;
+      if (!updater) throw new Error('electron-updater has no autoUpdater export');
+      startUpdater(updater, log);
+    })
     .catch((err: unknown) => log.warn({ err }, 'could not load the updater'));
 }
 
