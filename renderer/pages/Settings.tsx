@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { Settings as SettingsT } from '../../shared/api';
+import type { Result, Settings as SettingsT } from '../../shared/api';
 import { client } from '../bridge/client';
 import { Card, ErrorState, Loading, PageHeader } from '../components/ui';
 import { LogsFolder } from '../components/LogsFolder';
+import { formatNumber } from '../format';
 import { useAction, useEngine } from '../hooks';
 
 export function Settings() {
@@ -11,20 +12,37 @@ export function Settings() {
   const [draft, setDraft] = useState<SettingsT | null>(null);
   const [saved, setSaved] = useState(false);
   const save = useAction();
+  // The retention fields are edited as text, so an empty or half-typed value is shown as typed
+  // and explained, instead of silently becoming 0.
+  const [retention, setRetention] = useState({ days: '', runs: '' });
+  const [showErrors, setShowErrors] = useState(false);
 
   useEffect(() => {
-    if (settings.data) setDraft(settings.data);
+    if (settings.data) {
+      setDraft(settings.data);
+      setRetention({ days: String(settings.data.retentionDays), runs: String(settings.data.retentionRuns) });
+    }
   }, [settings.data]);
 
   if (settings.error) return <ErrorState message={settings.error} onRetry={settings.reload} />;
   if (!draft) return <Loading what="settings" />;
 
+  const daysError = retentionError(retention.days, RETENTION.days);
+  const runsError = retentionError(retention.runs, RETENTION.runs);
+
   const onSubmit = async (e: React.FormEvent) => {
     e.preventDefault();
     setSaved(false);
-    const next = await save.run(() => client.call('settings.update', draft));
+    if (daysError || runsError) {
+      setShowErrors(true);
+      document.getElementById(daysError ? 'retention-days' : 'retention-runs')?.focus();
+      return;
+    }
+    setShowErrors(false);
+    const next = await save.run(() => client.call('settings.update', { ...draft, retentionDays: Number(retention.days), retentionRuns: Number(retention.runs) }));
     if (next) {
       setDraft(next);
+      setRetention({ days: String(next.retentionDays), runs: String(next.retentionRuns) });
       setSaved(true);
     }
   };
@@ -32,31 +50,29 @@ export function Settings() {
   return (
     <>
       <PageHeader title="Settings" description="How long history is kept, when you are notified, and what happens after the computer was asleep." />
-      <form onSubmit={(e) => void onSubmit(e)} className="form" aria-label="Settings">
+      <form onSubmit={(e) => void onSubmit(e)} className="form" aria-label="Settings" noValidate>
         <Card title="History">
-          <label className="field">
-            <span>Keep run history for (days)</span>
-            <input
-              type="number"
-              min={1}
-              max={3650}
-              required
-              value={draft.retentionDays}
-              onChange={(e) => setDraft({ ...draft, retentionDays: Number(e.target.value) })}
-            />
-          </label>
-          <label className="field">
-            <span>Keep at most this many runs</span>
-            <input
-              type="number"
-              min={100}
-              max={10000000}
-              required
-              value={draft.retentionRuns}
-              onChange={(e) => setDraft({ ...draft, retentionRuns: Number(e.target.value) })}
-            />
-            <small className="muted">Row-level errors of old runs are removed first.</small>
-          </label>
+          <RetentionField
+            id="retention-days"
+            label="Keep run history for (days)"
+            help={`${RETENTION.days.min} to ${formatNumber(RETENTION.days.max)} days. Runs that started earlier are removed.`}
+            value={retention.days}
+            error={showErrors ? daysError : null}
+            onChange={(days) => setRetention({ ...retention, days })}
+          />
+          <RetentionField
+            id="retention-runs"
+            label="Keep at most this many runs"
+            help={`${formatNumber(RETENTION.runs.min)} to ${formatNumber(RETENTION.runs.max)}. The newest runs are kept.`}
+            value={retention.runs}
+            error={showErrors ? runsError : null}
+            onChange={(runs) => setRetention({ ...retention, runs })}
+          />
+          <p className="muted small">
+            Whichever limit is reached first applies. Old runs lose their row-level errors first, then their request log and timeline, then the run itself; a run in
+            progress is never removed. The database then gives the space back to the disk. This happens when the agent starts, once a day, and right after you tighten a limit.
+          </p>
+          <PruneNow />
         </Card>
         <Card title="Schedules">
           <fieldset className="field">
@@ -120,5 +136,75 @@ export function Settings() {
         </Card>
       )}
     </>
+  );
+}
+
+const RETENTION = {
+  days: { min: 1, max: 3650, unit: 'days' },
+  runs: { min: 100, max: 10_000_000, unit: 'runs' },
+} as const;
+
+/** Mirrors the Settings schema's limits with a sentence a person can act on. */
+function retentionError(text: string, limit: { min: number; max: number; unit: string }): string | null {
+  const t = text.trim();
+  if (t === '') return `Enter a number of ${limit.unit}.`;
+  if (!/^\d+$/.test(t)) return `Enter a whole number of ${limit.unit}, without decimals or separators.`;
+  const n = Number(t);
+  if (n < limit.min) return `Keep at least ${formatNumber(limit.min)} ${limit.unit}.`;
+  if (n > limit.max) return `At most ${formatNumber(limit.max)} ${limit.unit} can be kept.`;
+  return null;
+}
+
+function RetentionField(p: { id: string; label: string; help: string; value: string; error: string | null; onChange: (v: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={p.id}>{p.label}</label>
+      <input
+        id={p.id}
+        type="text"
+        inputMode="numeric"
+        autoComplete="off"
+        value={p.value}
+        aria-invalid={p.error ? true : undefined}
+        aria-describedby={`${p.id}-help${p.error ? ` ${p.id}-error` : ''}`}
+        onChange={(e) => p.onChange(e.target.value)}
+      />
+      <small id={`${p.id}-help`} className="muted">
+        {p.help}
+      </small>
+      {p.error && (
+        <small id={`${p.id}-error`} className="field-error" role="alert">
+          {p.error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** Applies the saved limits now and says what went. */
+function PruneNow() {
+  const action = useAction();
+  const [result, setResult] = useState<Result<'history.prune'> | null>(null);
+  const run = async () => {
+    setResult(null);
+    const r = await action.run(() => client.call('history.prune', {}));
+    if (r) setResult(r);
+  };
+  return (
+    <div className="form-actions" style={{ marginTop: 0 }}>
+      <button type="button" className="button" onClick={() => void run()} disabled={action.busy}>
+        {action.busy ? 'Cleaning up…' : 'Apply saved limits now'}
+      </button>
+      {result && (
+        <span role="status" className="muted small">
+          {result.runs === 0 && result.rowErrors === 0
+            ? 'Nothing is older than the limits.'
+            : `Removed ${formatNumber(result.runs)} run${result.runs === 1 ? '' : 's'}, ${formatNumber(result.rowErrors)} row errors and ${formatNumber(result.requests)} request records.`}
+          {result.freedPages > 0 && ` Gave ${formatNumber(result.freedPages)} database pages back to the disk.`}
+          {!result.vacuumEnabled && ' The database file does not shrink until the agent restarts with enough free disk space to convert it once.'}
+        </span>
+      )}
+      {action.error && <span className="field-error">{action.error}</span>}
+    </div>
   );
 }
