@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { MethodName, Params, Result } from '../../shared/api';
@@ -46,6 +46,8 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
     });
     response = CallResponse.parse(await res.body.json());
   } else {
+    // A first command on a fresh data folder must not fail for want of the folder itself.
+    mkdirSync(dataDir, { recursive: true });
     const release = acquireAgentLock(dataDir);
     const engine = Engine.open({ dataDir, mode: 'headless' });
     try {

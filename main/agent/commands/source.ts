@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { z } from 'zod';
 import type { SourceInfo } from '../../../shared/dto';
@@ -14,6 +14,7 @@ import { SourceService, SourceServiceError } from '../../engine/sources/service'
 import { Store } from '../../engine/store';
 import type { GlobalContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
+import { callEngine } from '../engine-call';
 import { table } from '../output';
 
 export interface CliServices {
@@ -99,13 +100,24 @@ function sourceLine(s: SourceInfo): string {
   return `Source "${s.name}" (id ${s.id}, ${s.kind}) at ${s.location}.`;
 }
 
+function statusText(s: SourceInfo): string {
+  if (s.paused) return 'paused';
+  if (s.kind === 'database') return s.usedByJobs?.length ? 'polled by schedule' : 'not used by a job';
+  if (s.status === 'watching' && s.folder?.usePolling) return `polling every ${s.folder.pollIntervalMs / 1000} s`;
+  if (s.status === 'idle' && !s.usedByJobs?.length) return 'not watched (no job)';
+  return s.statusMessage ? `${s.status}: ${s.statusMessage}` : s.status;
+}
+
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
   const s = String(v).replace(/\s+/g, ' ');
   return s.length > 40 ? `${s.slice(0, 39)}…` : s;
 }
 
-/** `esg-sync source add-folder|add-database|list|test|preview|pause|resume|remove`. */
+/**
+ * `esg-sync source add-folder|add-database|list|files|test|preview|pause|resume|remove`: each through
+ * callEngine, so a running agent applies the change at once (watchers re-armed, paused folders let go).
+ */
 export function registerSource(program: Command, ctx: () => GlobalContext): void {
   const source = program.command('source').description('add, list, test, preview or remove watched folders and database sources');
 
@@ -118,6 +130,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
     .option('--polling', 'poll instead of file-system events (network drives: SMB/NFS)')
     .option('--poll-interval-ms <ms>', 'polling interval', int('--poll-interval-ms'))
     .option('--stable-ms <ms>', 'how long a file must stay unchanged before it is taken', int('--stable-ms'))
+    .addOption(new Option('--after-run <what>', 'after a file\'s run: move it to processed/ or failed/, leave it, or delete it after success').choices(['move', 'leave', 'delete']).default('move'))
     .option('--encoding <name>', 'text encoding instead of detection (e.g. windows-1252, utf-16le)')
     .option('--delimiter <char>', 'CSV delimiter instead of sniffing')
     .option('--header-row <n>', 'the 1-based row holding the header', int('--header-row'))
@@ -134,6 +147,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
           polling?: boolean;
           pollIntervalMs?: number;
           stableMs?: number;
+          afterRun: 'move' | 'leave' | 'delete';
           encoding?: string;
           delimiter?: string;
           headerRow?: number;
@@ -146,6 +160,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
           path: resolve(path),
           recursive: Boolean(o.recursive),
           usePolling: Boolean(o.polling),
+          afterRun: o.afterRun,
           ...(o.include ? { include: splitPatterns(o.include) } : {}),
           ...(o.exclude ? { exclude: splitPatterns(o.exclude) } : {}),
           ...(o.pollIntervalMs !== undefined ? { pollIntervalMs: o.pollIntervalMs } : {}),
@@ -156,10 +171,10 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
           ...(o.sheet !== undefined ? { sheet: /^\d+$/.test(o.sheet) ? Number(o.sheet) : o.sheet } : {}),
           ...(o.pointer !== undefined ? { pointer: o.pointer } : {}),
         });
-        await withServices(ctx, async ({ sources, c }) => {
-          const s = await sources.addFolder(params);
-          c.out.print(s, () => `${sourceLine(s)}\nA running agent starts watching it when it next re-reads its sources (restart it if it does not).`);
-        });
+        const c = ctx();
+        // Through the engine: a running agent learns of the folder at once.
+        const s = await callEngine(c.dataDir, 'sources.addFolder', params);
+        c.out.print(s, () => `${sourceLine(s)}\nIt is watched while a job takes files from it (\`esg-sync job add ... --source ${s.id}\`).`);
       },
     );
 
@@ -212,56 +227,76 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
           ...(o.watermarkColumn ? { watermarkColumn: o.watermarkColumn } : {}),
           ...(o.ssl ? { ssl: o.ssl } : {}),
         });
-        await withServices(
-          ctx,
-          async ({ sources, c }) => {
-            const s = await sources.addDatabase(params);
-            c.out.print(s, () => `${sourceLine(s)}${password ? ' Its password is in the OS keychain.' : ''}`);
-          },
-          { secrets: Boolean(password) },
-        );
+        const c = ctx();
+        const s = await callEngine(c.dataDir, 'sources.addDatabase', params);
+        c.out.print(s, () => `${sourceLine(s)}${password ? ' Its password is in the OS keychain.' : ''}`);
       },
     );
 
   source
     .command('list')
-    .description('list sources with their status')
+    .description('list sources with their status, last file or watermark, and files seen')
     .action(async () => {
-      await withServices(ctx, async ({ sources, c }) => {
-        const list = sources.list();
-        c.out.print(list, () =>
-          list.length
-            ? table(
-                list.map((s) => ({
-                  id: s.id,
-                  name: s.name,
-                  kind: s.kind,
-                  location: s.location,
-                  status: s.paused ? 'paused' : s.status,
-                  'last file': s.lastFile ?? '',
-                  watermark: s.lastWatermark ?? '',
-                  waiting: s.filesWaiting,
+      const c = ctx();
+      const list = await callEngine(c.dataDir, 'sources.list', {});
+      c.out.print(list, () =>
+        list.length
+          ? table(
+              list.map((s) => ({
+                id: s.id,
+                name: s.name,
+                kind: s.kind === 'folder' ? 'folder' : (s.database?.kind ?? 'database'),
+                location: s.location,
+                status: statusText(s),
+                'last file': s.lastFile ? basename(s.lastFile) : '',
+                watermark: s.database?.watermarkColumn ? `${s.database.watermarkColumn} = ${s.lastWatermark ?? '(nothing read yet)'}` : '',
+                files: s.kind === 'folder' ? (s.filesSeen ?? 0) : '',
+                waiting: s.kind === 'folder' ? s.filesWaiting : '',
+              })),
+              ['id', 'name', 'kind', 'location', 'status', 'last file', 'watermark', 'files', 'waiting'],
+            )
+          : 'No sources yet. Add one with `esg-sync source add-folder NAME PATH` or `esg-sync source add-database NAME --kind ...`.',
+      );
+    });
+
+  source
+    .command('files <source>')
+    .description('the files a watched folder has seen, newest first: content hash, outcome and run')
+    .option('--limit <n>', 'files to show (1-500)', int('--limit'), 20)
+    .action(async (name: string, o: { limit: number }) => {
+      if (o.limit < 1 || o.limit > 500) throw new CliError('--limit takes a whole number from 1 to 500.');
+      const c = ctx();
+      const r = await callEngine(c.dataDir, 'sources.files', { sourceId: name, limit: o.limit });
+      c.out.print(r, () =>
+        r.files.length
+          ? [
+              table(
+                r.files.map((f) => ({
+                  file: f.name,
+                  hash: f.sha256.slice(0, 12),
+                  size: f.size,
+                  seen: f.seenAt.replace('T', ' ').slice(0, 19),
+                  status: f.duplicateOf ? `duplicate of ${basename(f.duplicateOf)}` : f.status,
+                  run: f.runId ?? '',
                 })),
-                ['id', 'name', 'kind', 'location', 'status', 'last file', 'watermark', 'waiting'],
-              )
-            : 'No sources yet. Add one with `esg-sync source add-folder NAME PATH` or `esg-sync source add-database NAME --kind ...`.',
-        );
-      });
+                ['file', 'hash', 'size', 'seen', 'status', 'run'],
+              ),
+              r.total > r.files.length ? `(newest ${r.files.length} of ${r.total}; see more with --limit)` : '',
+            ]
+              .filter(Boolean)
+              .join('\n')
+          : 'No files yet. Files are listed once a job watching the folder has taken them.',
+      );
     });
 
   source
     .command('test <source>')
     .description('check that the folder is readable or the database answers')
     .action(async (name: string) => {
-      await withServices(
-        ctx,
-        async ({ sources, c }) => {
-          const r = await sources.test(name);
-          c.out.print(r, () => (r.ok ? `OK: ${r.message}` : `Failed: ${r.message}`));
-          if (!r.ok) throw new CliError(r.message, EXIT.usage);
-        },
-        { secrets: true },
-      );
+      const c = ctx();
+      const r = await callEngine(c.dataDir, 'sources.test', { sourceId: name });
+      c.out.print(r, () => (r.ok ? `OK: ${r.message}` : `Failed: ${r.message}`));
+      if (!r.ok) throw new CliError(r.message, EXIT.usage);
     });
 
   source
@@ -271,27 +306,22 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
     .option('--file <path>', 'a file inside the folder instead of the newest')
     .action(async (name: string, o: { limit: number; file?: string }) => {
       if (o.limit < 1 || o.limit > 100) throw new CliError('--limit takes a whole number from 1 to 100.');
-      await withServices(
-        ctx,
-        async ({ sources, c }) => {
-          const s = await sources.sample(name, { limit: o.limit, file: o.file ? resolve(o.file) : undefined });
-          const columns = s.info.headers;
-          c.out.print({ file: s.file, info: s.info, columns, rows: s.rows.map((r) => r.cells) }, () =>
-            [
-              s.file ? `File: ${s.file} (${s.info.format}${s.info.encoding ? `, ${s.info.encoding}` : ''})` : '',
-              ...s.info.warnings.map((w) => `Note: ${w}`),
-              s.rows.length
-                ? table(
-                    s.rows.map((r) => Object.fromEntries(columns.map((h) => [h, cellText(r.cells[h])]))),
-                    columns,
-                  )
-                : 'No rows.',
-            ]
-              .filter(Boolean)
-              .join('\n'),
-          );
-        },
-        { secrets: true },
+      const c = ctx();
+      const s = await callEngine(c.dataDir, 'sources.sample', { sourceId: name, limit: o.limit, ...(o.file ? { file: resolve(o.file) } : {}) });
+      const columns = s.info.headers;
+      c.out.print({ file: s.file, info: s.info, columns, rows: s.rows.map((r) => r.cells) }, () =>
+        [
+          s.file ? `File: ${s.file} (${s.info.format}${s.info.encoding ? `, ${s.info.encoding}` : ''})` : '',
+          ...s.info.warnings.map((w) => `Note: ${w}`),
+          s.rows.length
+            ? table(
+                s.rows.map((r) => Object.fromEntries(columns.map((h) => [h, cellText(r.cells[h])]))),
+                columns,
+              )
+            : 'No rows.',
+        ]
+          .filter(Boolean)
+          .join('\n'),
       );
     });
 
@@ -303,10 +333,10 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
       .command(`${verb} <source>`)
       .description(doc)
       .action(async (name: string) => {
-        await withServices(ctx, async ({ sources, c }) => {
-          const s = verb === 'pause' ? sources.pause(name) : sources.resume(name);
-          c.out.print(s, () => `Source "${s.name}" ${verb === 'pause' ? 'paused' : 'resumed'}.`);
-        });
+        const c = ctx();
+        // Through the engine, so a running agent stops or re-arms the folder's watcher at once.
+        const s = await callEngine(c.dataDir, verb === 'pause' ? 'sources.pause' : 'sources.resume', { sourceId: name });
+        c.out.print(s, () => `Source "${s.name}" ${verb === 'pause' ? 'paused: no files or rows are taken until it is resumed' : 'resumed'}.`);
       });
   }
 
@@ -314,13 +344,8 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
     .command('remove <source>')
     .description('remove a source (refused while a job uses it) and its keychain password')
     .action(async (name: string) => {
-      await withServices(
-        ctx,
-        async ({ sources, c }) => {
-          const r = await sources.remove(name);
-          c.out.print(r, () => [`Removed the source "${r.removed}"${r.secretRemoved ? ' and its password in the keychain' : ''}.`, r.warning ?? ''].filter(Boolean).join('\n'));
-        },
-        { secrets: true },
-      );
+      const c = ctx();
+      const r = await callEngine(c.dataDir, 'sources.remove', { sourceId: name });
+      c.out.print(r, () => [`Removed the source "${r.removed}"${r.secretRemoved ? ' and its password in the keychain' : ''}.`, r.warning ?? ''].filter(Boolean).join('\n'));
     });
 }
