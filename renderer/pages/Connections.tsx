@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import type { ConnectionInfo, Result } from '../../shared/api';
 import type { PlatformKind } from '../../shared/domain';
 import { client } from '../bridge/client';
@@ -25,7 +26,9 @@ type Notice = { tone: 'ok' | 'bad'; title: string; text: string } | null;
 export function Connections() {
   const list = useEngine('connections.list', {}, ['connection.status']);
   const status = useEngine('engine.status', {}, ['engine.changed']);
-  const [adding, setAdding] = useState(false);
+  // /connections?add=1 (the dashboard's "Connect to your platform") opens the add form straight away.
+  const [query] = useSearchParams();
+  const [adding, setAdding] = useState(query.get('add') === '1');
   const [notice, setNotice] = useState<Notice>(null);
   const [rotating, setRotating] = useState<ConnectionInfo | null>(null);
   const [removing, setRemoving] = useState<ConnectionInfo | null>(null);

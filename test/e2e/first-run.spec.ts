@@ -34,6 +34,13 @@ test.afterAll(async () => {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
+test('"Connect to your platform" on the empty dashboard opens the add-connection form', async ({ page }) => {
+  await page.goto(agent.launchUrl);
+  await page.getByRole('link', { name: 'Connect to your platform' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Connections' })).toBeVisible();
+  await expect(page.getByRole('form', { name: 'Add connection' })).toBeVisible();
+});
+
 test('from an empty agent to a live run on the sandbox, then back to empty in one click', async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   test.setTimeout(120_000);
