@@ -5,7 +5,7 @@ import { client } from '../bridge/client';
 
 /** At most this many banners at once; older ones fold into "and N more". */
 const MAX_SHOWN = 3;
-const MAX_REASON = 240;
+const MAX_REASON = 180;
 
 interface Alert {
   runId: number;

@@ -143,6 +143,30 @@ function statusBadge(r: RunRequestDto) {
   return <Badge tone={tone}>{r.status}</Badge>;
 }
 
+/** The client's error codes (main/engine/platforms/errors.ts) in words; a detail in brackets (e.g. ECONNRESET) is kept. */
+const ERROR_WORDS: Record<string, string> = {
+  dns: 'Host name not found',
+  tls: 'TLS / certificate problem',
+  connect: 'Connection failed',
+  timeout: 'Timed out',
+  invalid_client: 'Credentials rejected',
+  forbidden_scope: 'Missing permission (scope)',
+  unauthorized: 'Token rejected',
+  not_found: 'Not found',
+  rate_limited: 'Rate limited',
+  server: 'Platform server error',
+  bad_request: 'Request refused',
+  conflict: 'Conflict',
+  bad_response: 'Unexpected answer',
+  aborted: 'Cancelled',
+};
+
+function errorWords(error: string): string {
+  const m = /^([a-z_]+)(.*)$/.exec(error);
+  const words = m ? ERROR_WORDS[m[1]!] : undefined;
+  return words ? `${words}${m![2]}` : error;
+}
+
 const timeOfDay = (iso: string) => {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
@@ -247,7 +271,7 @@ function RequestLog({ runId, total, stored, retries }: { runId: number; total: n
                     {r.attempt > 1 ? `retry ${r.attempt - 1}` : '1st'}
                   </div>
                   <div role="cell" className="truncate" title={r.error ?? ''}>
-                    {r.error ?? ''}
+                    {r.error ? errorWords(r.error) : ''}
                   </div>
                 </div>
               );

@@ -188,7 +188,7 @@ export class HttpClient {
 
     for (;;) {
       attempt++;
-      const started = o.now();
+      let started = o.now();
       let token: string | undefined;
       const log = (status: number | null, error: string | null) => {
         const entry: RequestLogEntry = { method, host: url.host, path: logPath, status, startedAt: started, durationMs: Math.max(0, o.now() - started), attempt, error, kind: logKind };
@@ -208,6 +208,8 @@ export class HttpClient {
       // Token failures carry their own retries and classification (invalid_client...), so they
       // propagate as they are instead of multiplying retries here.
       if (useAuth) token = await o.tokenProvider!.getToken(opts.signal);
+      // The token call has its own log entry; this one times the exchange with the platform only.
+      started = o.now();
       let res: Dispatcher.ResponseData;
       try {
         res = await undiciRequest(url, {

@@ -1,0 +1,326 @@
+/**
+ * History end to end: the built agent (own process, own keychain service) syncing to the sandbox
+ * platform started in this test process, driven through the real UI in Chromium.
+ * - a failing run (sandbox fault injection: every API call answers 500) raises the RunAlerts
+ *   banner, which opens the run; with "Notify me" off it stays quiet;
+ * - History filters by job, status, trigger and date range;
+ * - run detail shows the timeline, the row-error table with its CSV download, and the platform
+ *   requests table (token call, retries with their status);
+ * - Settings validates the retention limits; the Connections form asks Altruistiq for the upload e-mail.
+ * Needs a Secret Service: run through `npm run test:e2e` (scripts/with-keyring.sh).
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { headerFingerprint } from '../../shared/mapping';
+import { startSandbox, type RunningSandbox } from '../../main/sandbox';
+import { ROOT, removeDir, startAgent, type RunningAgent } from '../helpers/agent-process';
+
+const SERVICE = `esg-sync-agent-e2e-history-${process.pid}-${randomBytes(4).toString('hex')}`;
+const shots = join(ROOT, 'test-results', 'screens');
+
+let sandbox: RunningSandbox;
+let work: string;
+let agent: RunningAgent;
+let skipReason: string | null = null;
+const ids = { good: '', broken: '', fileRun: 0, failedRun: 0 };
+
+test.describe.configure({ mode: 'serial' });
+
+async function rpc<T = unknown>(method: string, params: unknown): Promise<T> {
+  const res = await fetch(new URL('/api/call', agent.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
+    body: JSON.stringify({ method, params }),
+  });
+  const body = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+  return body.result as T;
+}
+
+interface Run {
+  id: number;
+  status: string;
+  trigger: string;
+  jobName: string;
+  rejected: number;
+  requests: number;
+  retries: number;
+}
+
+async function waitForRuns(predicate: (runs: Run[]) => boolean, timeoutMs = 30_000): Promise<Run[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await rpc<Run[]>('history.list', { limit: 100 });
+    if (predicate(runs)) return runs;
+    if (Date.now() > until) throw new Error(`runs never matched; have ${JSON.stringify(runs.map((r) => [r.id, r.jobName, r.trigger, r.status]))}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test.beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'esg-e2e-history-'));
+  sandbox = await startSandbox({ port: 0, dbPath: join(work, 'sandbox.db') });
+  agent = await startAgent({ env: { ESG_SYNC_KEYCHAIN_SERVICE: SERVICE } });
+  mkdirSync(shots, { recursive: true });
+  const status = await rpc<{ secretStore: { available: boolean; message: string | null } }>('engine.status', {});
+  if (!status.secretStore.available) {
+    skipReason = `no OS keychain for the agent (${status.secretStore.message ?? 'unavailable'}); run through scripts/with-keyring.sh`;
+    return;
+  }
+  await rpc('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
+  const [conn] = await rpc<{ id: string }[]>('connections.list', {});
+  const folder = join(work, 'drop');
+  mkdirSync(folder);
+  const source = await rpc<{ id: string }>('sources.addFolder', { name: 'Utility bills', path: folder, stableMs: 300, usePolling: true, pollIntervalMs: 250 });
+  const profile = (name: string) => ({
+    schemaVersion: 1,
+    name,
+    sourceId: source.id,
+    connectionId: conn!.id,
+    shape: { kind: 'long', valueColumn: 'Electricity kWh' },
+    metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+    entity: { kind: 'column', column: 'Site', unknownEntity: 'reject' },
+    period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+    headerFingerprint: headerFingerprint(['Site', 'Month', 'Electricity kWh'], { orderInsensitive: true }),
+  });
+  const mapping = await rpc<{ id: string }>('mappings.save', { profile: profile('Site electricity') });
+  ids.good = (await rpc<{ id: string }>('jobs.add', { name: 'Bills to platform', type: 'ingest', connectionId: conn!.id, sourceId: source.id, mappingId: mapping.id, config: {} })).id;
+  // A second job on the same mapping that is only ever run by hand (it is paused for files).
+  ids.broken = (await rpc<{ id: string }>('jobs.add', { name: 'Nightly resend', type: 'ingest', connectionId: conn!.id, sourceId: source.id, mappingId: mapping.id, config: {} })).id;
+  await rpc('jobs.pause', { jobId: ids.broken });
+
+  // 1. A file arrives: two good rows, an unknown site and a value that is not a number.
+  writeFileSync(join(folder, 'bills-jan.csv'), 'Site,Month,Electricity kWh\nLON-01,2024-01,1200\nXXX-99,2024-01,5\nMAN-02,2024-01,lots\nBER-01,2024-01,700\n');
+  const runs = await waitForRuns((rs) => rs.some((r) => r.trigger === 'file' && r.status !== 'running'));
+  const fileRun = runs.find((r) => r.trigger === 'file')!;
+  expect(fileRun.status).toBe('succeeded_with_rejections');
+  expect(fileRun.rejected).toBe(2);
+  ids.fileRun = fileRun.id;
+  // 2. A manual run of the same job that succeeds.
+  const manual = await rpc<{ run: Run }>('jobs.run', { jobId: ids.good, wait: true });
+  expect(manual.run.status).toBe('succeeded');
+});
+
+test.afterAll(async () => {
+  for (const c of await rpc<{ id: string }[]>('connections.list', {}).catch(() => [])) {
+    await rpc('connections.remove', { id: c.id, force: true }).catch(() => undefined);
+  }
+  expect(await agent.stop()).toBe(0);
+  removeDir(agent.dataDir);
+  await sandbox.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function open(browser: Browser, scheme: 'light' | 'dark', route = ''): Promise<Page> {
+  const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  if (route) await page.evaluate((r) => (window.location.hash = r), route);
+  return page;
+}
+
+test('a failed run raises a banner that opens the run, and none when notifications are off', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await open(browser, 'light');
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+
+  // Every API call of the platform answers 500 (the token endpoint still works): the run retries, then fails.
+  sandbox.setFaults({ error500: 1, faultTokenEndpoint: false });
+  const failed = await rpc<{ run: Run }>('jobs.run', { jobId: ids.broken, wait: true });
+  expect(failed.run.status).toBe('failed');
+  ids.failedRun = failed.run.id;
+  const alert = page.getByRole('region', { name: 'Run alerts' }).getByRole('alert');
+  await expect(alert).toHaveCount(1);
+  await expect(alert).toContainText('Run of Nightly resend failed —');
+  await expect(alert).toContainText(/500/);
+  await page.screenshot({ path: join(shots, 'run-alert-light.png') });
+
+  // With "Notify me" off, the next failure is recorded but raises no banner.
+  await alert.getByRole('button', { name: /Dismiss the alert for run/ }).click();
+  await expect(page.getByRole('region', { name: 'Run alerts' })).toHaveCount(0);
+  await rpc('settings.update', { notifyOnFailure: false });
+  const quiet = await rpc<{ run: Run }>('jobs.run', { jobId: ids.broken, wait: true });
+  expect(quiet.run.status).toBe('failed');
+  await page.waitForTimeout(1000);
+  await expect(page.getByRole('region', { name: 'Run alerts' })).toHaveCount(0);
+  await rpc('settings.update', { notifyOnFailure: true });
+
+  // Back on: a third failure shows again, and "Open run" leads to its detail page.
+  const third = await rpc<{ run: Run }>('jobs.run', { jobId: ids.broken, wait: true });
+  sandbox.setFaults({});
+  await expect(alert).toHaveCount(1);
+  await alert.getByRole('link', { name: 'Open run' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Run #${third.run.id} — Nightly resend` })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Run alerts' })).toHaveCount(0);
+
+  // Its platform requests: the token call, then each attempt at the metric library with its 500.
+  const requests = page.getByRole('table', { name: 'Platform requests' });
+  await expect(requests.getByRole('row', { name: /\/oauth\/token/ })).toContainText('token');
+  const metricRows = requests.getByRole('row').filter({ hasText: '/v1/metrics' });
+  await expect(metricRows).toHaveCount(5);
+  await expect(metricRows.nth(0)).toContainText('500');
+  await expect(metricRows.nth(0)).toContainText('1st');
+  await expect(metricRows.nth(4)).toContainText('retry 4');
+  await expect(page.getByText(/4 of them retries/)).toBeVisible();
+  await page.context().close();
+});
+
+test('History filters by job, status, trigger and date range', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await open(browser, 'light', '#/history');
+  await expect(page.getByRole('heading', { level: 1, name: 'History' })).toBeVisible();
+  const table = page.getByRole('table', { name: 'Runs' });
+  const rows = table.getByRole('row').filter({ has: page.getByRole('cell') });
+  await expect(rows).toHaveCount(5); // file run, manual run, three failed runs
+  const filters = page.getByRole('form', { name: 'Filter runs' });
+
+  await filters.getByLabel('Job').selectOption({ label: 'Bills to platform' });
+  await expect(rows).toHaveCount(2);
+  await expect(table).not.toContainText('Nightly resend');
+
+  await filters.getByLabel('Trigger').selectOption('file');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(`#${ids.fileRun}`);
+  await expect(rows.first()).toContainText('Succeeded with rejected rows');
+
+  await filters.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(rows).toHaveCount(5);
+  await filters.getByLabel('Status').selectOption({ label: 'Failed' });
+  await expect(rows).toHaveCount(3);
+  for (let i = 0; i < 3; i++) await expect(rows.nth(i)).toContainText('Nightly resend');
+  await filters.getByRole('button', { name: 'Clear filters' }).click();
+
+  // Date range, in the browser's calendar days: today holds every run, yesterday none.
+  const day = (offset: number) => {
+    const d = new Date(Date.now() + offset * 86_400_000);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  };
+  await filters.getByLabel('From', { exact: true }).fill(day(0));
+  await filters.getByLabel('To', { exact: true }).fill(day(0));
+  await expect(rows).toHaveCount(5);
+  await filters.getByLabel('From', { exact: true }).fill(day(-1));
+  await filters.getByLabel('To', { exact: true }).fill(day(-1));
+  await expect(page.getByText('No runs match these filters')).toBeVisible();
+  await filters.getByLabel('To', { exact: true }).fill(day(-3));
+  await expect(page.getByRole('alert')).toContainText('“To” date is before the “From” date');
+  await filters.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(rows).toHaveCount(5);
+  await page.screenshot({ path: join(shots, 'history-light.png'), fullPage: true });
+  await page.context().close();
+
+  const dark = await open(browser, 'dark', '#/history');
+  await expect(dark.getByRole('table', { name: 'Runs' }).getByRole('row')).toHaveCount(6);
+  await dark.screenshot({ path: join(shots, 'history-dark.png'), fullPage: true });
+  await dark.context().close();
+});
+
+test('run detail: timeline, row errors with CSV download, and platform requests', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  for (const scheme of ['light', 'dark'] as const) {
+    const page = await open(browser, scheme, '#/history');
+    await page.getByRole('link', { name: `#${ids.fileRun}` }).click();
+    await expect(page.getByRole('heading', { level: 1, name: `Run #${ids.fileRun} — Bills to platform` })).toBeVisible();
+    await expect(page.getByText('Succeeded with rejected rows').first()).toBeVisible();
+
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    await expect(timeline.getByRole('listitem').first()).toContainText('Run started (file) as service account sandbox-client');
+    await expect(timeline).toContainText('Reading bills-jan.csv');
+    await expect(timeline).toContainText('Run finished: succeeded with rejections.');
+
+    const errors = page.getByRole('region', { name: 'Row errors (2)' });
+    const errorRows = errors.getByRole('row').filter({ has: page.getByRole('cell') });
+    await expect(errorRows).toHaveCount(2);
+    await expect(errorRows.nth(0)).toContainText('3'); // line 3: XXX-99
+    await expect(errorRows.nth(0)).toContainText('XXX-99');
+    await expect(errorRows.nth(1)).toContainText('lots');
+
+    const requests = page.getByRole('table', { name: 'Platform requests' });
+    await expect(requests.getByRole('row', { name: /\/oauth\/token/ })).toContainText('200');
+    await expect(requests.getByRole('row').filter({ hasText: '/v1/submissions:batch' })).toHaveCount(1);
+    await expect(requests.getByRole('row').filter({ hasText: '/v1/submissions:batch' })).toContainText('POST');
+    await expect(requests).not.toContainText(/Bearer|sandbox-secret/);
+
+    if (scheme === 'light') {
+      const [download] = await Promise.all([page.waitForEvent('download'), errors.getByRole('link', { name: 'Download all as CSV' }).click()]);
+      expect(download.suggestedFilename()).toBe(`run-${ids.fileRun}-errors.csv`);
+      const csv = readFileSync((await download.path())!, 'utf8');
+      const lines = csv.trim().split(/\r?\n/);
+      expect(lines[0]).toBe('line,column,value,reason');
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toMatch(/^3,Site,XXX-99,/);
+      expect(lines[2]).toMatch(/^4,Electricity kWh,lots,/);
+    }
+    await page.screenshot({ path: join(shots, `run-detail-${scheme}.png`), fullPage: true });
+
+    // A failed run's detail: the 500s and their retries.
+    await page.evaluate((id) => (window.location.hash = `#/history/${id}`), ids.failedRun);
+    await expect(page.getByRole('heading', { level: 1, name: `Run #${ids.failedRun} — Nightly resend` })).toBeVisible();
+    await expect(page.getByRole('alert').first()).toContainText(/500/);
+    await expect(page.getByRole('table', { name: 'Platform requests' }).getByRole('row').filter({ hasText: 'retry 4' })).toHaveCount(1);
+    await page.screenshot({ path: join(shots, `run-detail-failed-${scheme}.png`), fullPage: true });
+    await page.context().close();
+  }
+});
+
+test('Settings validates the retention limits and saves them', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await open(browser, 'light', '#/settings');
+  const form = page.getByRole('form', { name: 'Settings' });
+  const days = form.getByLabel('Keep run history for (days)');
+  const runs = form.getByLabel('Keep at most this many runs');
+  await expect(days).toHaveValue('365');
+  await days.fill('0');
+  await runs.fill('12.5');
+  await form.getByRole('button', { name: 'Save settings' }).click();
+  await expect(form.getByText('Keep at least 1 days.')).toBeVisible();
+  await expect(form.getByText('Enter a whole number of runs, without decimals or separators.')).toBeVisible();
+  await expect(days).toHaveAttribute('aria-invalid', 'true');
+  await expect(days).toBeFocused();
+  await page.screenshot({ path: join(shots, 'settings-invalid-light.png'), fullPage: true });
+  expect((await rpc<{ retentionDays: number }>('settings.get', {})).retentionDays).toBe(365);
+
+  await days.fill('90');
+  await runs.fill('5000');
+  await form.getByRole('button', { name: 'Save settings' }).click();
+  await expect(form.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  expect(await rpc('settings.get', {})).toMatchObject({ retentionDays: 90, retentionRuns: 5000 });
+  await expect(days).not.toHaveAttribute('aria-invalid', 'true');
+
+  await form.getByRole('button', { name: 'Apply saved limits now' }).click();
+  await expect(form.getByText('Nothing is older than the limits.')).toBeVisible();
+  await page.screenshot({ path: join(shots, 'settings-light.png'), fullPage: true });
+  await page.context().close();
+
+  const dark = await open(browser, 'dark', '#/settings');
+  await expect(dark.getByLabel('Keep run history for (days)')).toHaveValue('90');
+  await dark.screenshot({ path: join(shots, 'settings-dark.png'), fullPage: true });
+  await dark.context().close();
+});
+
+test('the Connections form asks Altruistiq for the upload user e-mail, and checks it', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await open(browser, 'light', '#/connections');
+  await page.getByRole('button', { name: 'Add connection' }).first().click();
+  const form = page.getByRole('form', { name: 'Add connection' });
+  await expect(form.getByLabel('Altruistiq user e-mail')).toHaveCount(0);
+  await form.getByLabel('Platform').selectOption({ label: 'Altruistiq' });
+  const email = form.getByLabel('Altruistiq user e-mail');
+  await expect(email).toBeVisible();
+  await expect(email).toHaveAttribute('required', '');
+  await form.getByLabel('Name').fill('Altruistiq');
+  await form.getByLabel('Base URL').fill('https://app.altruistiq.example');
+  await form.getByLabel('Client ID').fill('aq-client');
+  await form.getByLabel('Client secret').fill('aq-secret');
+  await email.fill('ops-at-example');
+  await form.getByRole('button', { name: 'Test and save' }).click();
+  // The browser refuses the form; nothing was sent to the agent.
+  expect(await email.evaluate((el: HTMLInputElement) => el.validity.typeMismatch)).toBe(true);
+  await expect(form).toBeVisible();
+  await page.screenshot({ path: join(shots, 'connections-altruistiq-email-light.png'), fullPage: true });
+  expect((await rpc<unknown[]>('connections.list', {})).length).toBe(1);
+  await page.context().close();
+});
