@@ -137,7 +137,7 @@ export function AddDatabaseForm({ onCancel, onSaved }: { onCancel: () => void; o
                 {(id) => <input id={id} spellCheck={false} value={user} onChange={(e) => setUser(e.target.value)} />}
               </Field>
             </div>
-            <div className="wizard-row">
+            <div className="wizard-row" style={{ alignItems: 'flex-start' }}>
               <Field label="Password (optional)" help="Kept in the system keychain, never in the agent’s database or logs. A read-only user is best.">
                 {(id, d) => <input id={id} ref={passwordRef} aria-describedby={d} type="password" autoComplete="new-password" spellCheck={false} />}
               </Field>

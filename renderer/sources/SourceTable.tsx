@@ -34,7 +34,7 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
                 </td>
                 <td>{kindLabel(s)}</td>
                 <td style={{ maxWidth: '22rem' }}>
-                  <code>{s.location}</code>
+                  <code style={{ wordBreak: 'normal', overflowWrap: 'anywhere' }}>{s.location}</code>
                 </td>
                 <td data-testid="source-status">
                   <Badge tone={st.tone}>{st.label}</Badge>
@@ -52,10 +52,10 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
                       <span className="muted">none yet</span>
                     )
                   ) : s.database?.watermarkColumn ? (
-                    <span>
-                      <span className="muted small">{s.database.watermarkColumn} </span>
+                    <>
                       {s.lastWatermark ? <code>{s.lastWatermark}</code> : <span className="muted">nothing read yet</span>}
-                    </span>
+                      <div className="muted small">by {s.database.watermarkColumn}</div>
+                    </>
                   ) : (
                     <span className="muted">no watermark (reads all rows)</span>
                   )}

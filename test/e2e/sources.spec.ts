@@ -126,7 +126,7 @@ test('the add-folder form checks the path in the agent; the folder is watched on
   writeFileSync(join(folder, 'bills-jan.csv'), content);
   await row.getByRole('button', { name: 'Files of Utility bills' }).click();
   const files = page.getByRole('table', { name: 'Files of Utility bills' });
-  const fileRow = files.getByRole('row', { name: /bills-jan\.csv/ });
+  const fileRow = files.getByRole('row', { name: /^bills-jan\.csv/ });
   await expect(fileRow.getByText('Processed')).toBeVisible({ timeout: 20_000 });
   const sha = createHash('sha256').update(content).digest('hex');
   await expect(fileRow.locator('code')).toHaveText(sha.slice(0, 12));
@@ -138,7 +138,13 @@ test('the add-folder form checks the path in the agent; the folder is watched on
 
   // The same content under another name is a duplicate, not a second sync.
   writeFileSync(join(folder, 'copy of bills-jan.csv'), content);
-  await expect(files.getByRole('row', { name: /copy of bills-jan\.csv/ }).getByText('Duplicate')).toBeVisible({ timeout: 20_000 });
+  const copyRow = files.getByRole('row', { name: /copy of bills-jan\.csv/ });
+  await expect(copyRow.getByText('Duplicate')).toBeVisible({ timeout: 20_000 });
+  await expect(copyRow).toContainText('same content as bills-jan.csv; not synced again');
+  // The original keeps its outcome and run: a duplicate never replaces it.
+  await expect(fileRow.getByText('Processed')).toBeVisible();
+  await expect(copyRow.getByRole('link', { name: /Run #\d+/ })).toHaveText((await fileRow.getByRole('link', { name: /Run #\d+/ }).textContent())!);
+  await expect(row).toContainText('2'); // files seen
   await shot(page, 'sources-files-light');
 
   const runLink = fileRow.getByRole('link', { name: /Run #\d+/ });
