@@ -105,7 +105,7 @@ function createWindow(): BrowserWindow {
     if (!(startedHidden && !mainWindow)) win.show();
   });
 
-  const saveState = debounce(() => {
+  const writeState = () => {
     if (win.isDestroyed() || win.isMinimized()) return;
     const b = win.getNormalBounds();
     const state: WindowState = { x: b.x, y: b.y, width: b.width, height: b.height, maximized: win.isMaximized() };
@@ -114,14 +114,15 @@ function createWindow(): BrowserWindow {
     } catch (err) {
       engine?.logger.warn({ err }, 'could not remember the window position');
     }
-  }, 500);
+  };
+  const saveState = debounce(writeState, 500);
   win.on('resize', saveState);
   win.on('move', saveState);
   win.on('maximize', saveState);
   win.on('unmaximize', saveState);
 
   win.on('close', (event) => {
-    saveState.flush();
+    writeState();
     const hidden = onWindowClose({
       isQuitting: () => quitting,
       hide: () => win.hide(),
@@ -257,7 +258,8 @@ function maybeStartUpdater(): void {
   if (!engine || updaterStarted) return;
   const decision = updaterDecision({
     packaged: app.isPackaged,
-    updateConfigPresent: existsSync(join(process.resourcesPath, 'app-update.yml')),
+    // electron-builder writes app-update.yml beside the app only when `publish` names a provider.
+    updateConfigPresent: app.isPackaged && existsSync(join(process.resourcesPath, 'app-update.yml')),
     autoUpdate: engine.store.settings.get().autoUpdate,
   });
   if (!decision.enabled) {

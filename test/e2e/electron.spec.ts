@@ -52,8 +52,8 @@ test.describe('Electron shell', () => {
   });
 
   test('opens one window with locked-down web preferences, the app inside, and a tray', async () => {
-    const window = await app.firstWindow();
-    await expect(window.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+    const page = await app.firstWindow();
+    await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
 
     const prefs = await app.evaluate(() => (globalThis as unknown as { __esgSyncTest: TestHooks }).__esgSyncTest.webPreferences());
     expect(prefs.length).toBe(1);
@@ -67,22 +67,22 @@ test.describe('Electron shell', () => {
         webSecurity: true,
         webviewTag: false,
       });
-    expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-    expect(await window.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
-    expect(await window.evaluate(() => Object.keys((globalThis as { esgSync?: object }).esgSync ?? {}).sort())).toEqual(['call', 'desktop', 'subscribe']);
+    expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+    expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
+    expect(await page.evaluate(() => Object.keys((globalThis as { esgSync?: object }).esgSync ?? {}).sort())).toEqual(['call', 'desktop', 'subscribe']);
 
     await expect
       .poll(() => app.evaluate(() => (globalThis as unknown as { __esgSyncTest: TestHooks }).__esgSyncTest.tray()))
       .toMatchObject({ exists: true, kind: 'ok', tooltip: expect.stringMatching(/^ESG Sync Agent — /) });
 
     // window.open is denied: no second window appears.
-    await window.evaluate(() => void window.open('https://example.com/'));
+    await page.evaluate(() => void window.open('https://example.com/'));
     expect(app.windows()).toHaveLength(1);
   });
 
   test('closing the window keeps the app running in the tray', async () => {
-    const window = await app.firstWindow();
-    await expect(window.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+    const page = await app.firstWindow();
+    await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
     await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
     await expect.poll(() => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible()))).toEqual([false]);
     expect(await app.evaluate(() => (globalThis as unknown as { __esgSyncTest: TestHooks }).__esgSyncTest.tray().exists)).toBe(true);
