@@ -13,24 +13,24 @@ import './jobs.css';
 const FORMAT: Record<string, string> = { csv: 'CSV', xlsx: 'XLSX', json: 'JSON', ndjson: 'NDJSON' };
 const DATABASE: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL' };
 
-/** "All syncs paused until 15:00 · Resume" or the means to pause them, for the whole agent. */
-function GlobalPause() {
+/** The agent-wide pause (engine.pause / engine.resume), shared by the header control and the banner. */
+function useGlobalPause() {
   const status = useEngine('engine.status', {}, ['engine.changed']);
   const action = useAction();
-  const paused = status.data?.pausedUntil ?? null;
-  const pause = (minutes: number | null) => void action.run(() => client.call('engine.pause', { minutes }));
-  if (!status.data) return null;
-  return paused ? (
-    <div className="banner banner-warn" role="status">
-      <span>
-        All syncs are paused {paused === 'forever' ? 'until you resume them' : `until ${formatTime(paused)}`}. Schedules and file arrivals wait; Run now still works.
-      </span>
-      <button type="button" className="button small" disabled={action.busy} onClick={() => void action.run(() => client.call('engine.resume', {}))}>
-        Resume syncs
-      </button>
-      {action.error && <span className="field-error">{action.error}</span>}
-    </div>
-  ) : (
+  return {
+    known: status.data !== undefined,
+    pausedUntil: status.data?.pausedUntil ?? null,
+    busy: action.busy,
+    error: action.error,
+    pause: (minutes: number | null) => void action.run(() => client.call('engine.pause', { minutes })),
+    resume: () => void action.run(() => client.call('engine.resume', {})),
+  };
+}
+
+/** "Pause all syncs…" for an hour, four, a day, or until resumed. */
+function PauseAllControl({ g }: { g: ReturnType<typeof useGlobalPause> }) {
+  if (!g.known || g.pausedUntil) return null;
+  return (
     <div className="pause-control">
       <label className="visually-hidden" htmlFor="pause-all">
         Pause all syncs
@@ -38,9 +38,9 @@ function GlobalPause() {
       <select
         id="pause-all"
         value=""
-        disabled={action.busy}
+        disabled={g.busy}
         onChange={(e) => {
-          if (e.target.value) pause(e.target.value === 'forever' ? null : Number(e.target.value));
+          if (e.target.value) g.pause(e.target.value === 'forever' ? null : Number(e.target.value));
         }}
       >
         <option value="">Pause all syncs…</option>
@@ -49,7 +49,26 @@ function GlobalPause() {
         <option value="1440">for 24 hours</option>
         <option value="forever">until I resume them</option>
       </select>
-      {action.error && <span className="field-error">{action.error}</span>}
+    </div>
+  );
+}
+
+/** While the agent is paused: until when, what that means, and the way out. */
+function PausedBanner({ g }: { g: ReturnType<typeof useGlobalPause> }) {
+  if (!g.pausedUntil && !g.error) return null;
+  return (
+    <div className={`banner ${g.pausedUntil ? 'banner-warn' : 'banner-bad'}`} role="status">
+      {g.pausedUntil && (
+        <>
+          <span>
+            All syncs are paused {g.pausedUntil === 'forever' ? 'until you resume them' : `until ${formatTime(g.pausedUntil)}`}. Schedules and file arrivals wait; Run now still works.
+          </span>
+          <button type="button" className="button small" disabled={g.busy} onClick={g.resume}>
+            Resume syncs
+          </button>
+        </>
+      )}
+      {g.error && <span>{g.error}</span>}
     </div>
   );
 }
@@ -66,6 +85,7 @@ export function JobList() {
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [removing, setRemoving] = useState<JobDetail | null>(null);
   const [removeError, setRemoveError] = useState<string | null>(null);
+  const globalPause = useGlobalPause();
 
   const nameOf = (list: { id: string; name: string }[] | undefined, id: string | null) => (id ? (list?.find((x) => x.id === id)?.name ?? 'a removed item') : '—');
 
@@ -133,13 +153,14 @@ export function JobList() {
         description="What is synced, when: ingest jobs send your data to the platform, export jobs bring platform data back."
         actions={
           <div className="jobs-header-actions">
-            <GlobalPause />
+            <PauseAllControl g={globalPause} />
             <Link to="/jobs/new" className="button primary">
               New job
             </Link>
           </div>
         }
       />
+      <PausedBanner g={globalPause} />
       {notice && (
         <div className="banner banner-info" role="status">
           {notice}

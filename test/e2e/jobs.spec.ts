@@ -258,6 +258,15 @@ test('screens: the Jobs page and the job form, light and dark', async ({ browser
     const page = await openJobs(browser, scheme);
     await expect(page.getByRole('row', { name: 'Submissions to PostgreSQL', exact: true })).toBeVisible();
     await shot(page, 'list', scheme);
+    // Pause every sync for an hour from the page; the banner says until when and resumes them.
+    await page.getByLabel('Pause all syncs').selectOption({ label: 'for 1 hour' });
+    const banner = page.getByRole('status').filter({ hasText: 'All syncs are paused until' });
+    await expect(banner).toBeVisible();
+    expect(Date.parse((await rpc<{ pausedUntil: string }>('engine.status', {})).pausedUntil) - Date.now()).toBeGreaterThan(58 * 60_000);
+    await shot(page, 'list-paused', scheme);
+    await banner.getByRole('button', { name: 'Resume syncs' }).click();
+    await expect(banner).toBeHidden();
+    expect((await rpc<{ pausedUntil: string | null }>('engine.status', {})).pausedUntil).toBeNull();
     await page.getByRole('button', { name: 'Edit Submissions to PostgreSQL' }).click();
     await expect(page.getByLabel('Table', { exact: true })).toHaveValue('esg_submissions');
     await expect(page.getByRole('status', { name: 'Schedule summary' }).getByRole('listitem')).toHaveCount(5);

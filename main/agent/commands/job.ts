@@ -69,6 +69,54 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       );
     });
 
+  job
+    .command('show <job>')
+    .description("one job's settings, schedule, cursor, last and next run")
+    .action(async (jobId: string) => {
+      const { dataDir, out } = ctx();
+      const j = await callEngine(dataDir, 'jobs.get', { jobId });
+      const c = j.config;
+      const dest = c.export?.destination;
+      out.print(j, () =>
+        [
+          `${j.name} (${j.type}${j.paused ? ', paused' : ''})`,
+          `  schedule: ${j.scheduleText ?? 'none'}${j.type === 'ingest' && c.onFileArrival ? '; also when a file arrives' : ''}`,
+          `  next run: ${j.nextRunAt ?? '—'}`,
+          `  last run: ${j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status.replace(/_/g, ' ')} ${j.lastRun.finishedAt ?? ''}` : 'never'}`,
+          ...(c.ingest ? [`  ingest: mirror ${c.ingest.mirror ? `on (stops above ${Math.round(c.ingest.maxDeleteShare * 100)}% deletes)` : 'off'}, ${c.ingest.rejectPolicy}, batches of ${c.ingest.batchSize}`] : []),
+          ...(c.export ? [`  export: ${j.datasetLabel ?? c.export.dataset} → ${dest?.kind === 'folder' ? `${dest.format} files in ${dest.path}` : `${dest?.database} table ${dest?.table}`}`] : []),
+          ...(j.cursor ? [`  cursor: ${j.cursor}`] : []),
+        ].join('\n'),
+      );
+    });
+
+  job
+    .command('edit <job>')
+    .description("change a job's name, schedule, time zone or triggers (other settings stay)")
+    .option('--name <name>', 'new name')
+    .option('--schedule <cron>', 'new cron expression')
+    .option('--clear-schedule', 'no schedule: run on file arrival or by hand only')
+    .option('--timezone <tz>', 'time zone of the schedule')
+    .option('--file-trigger', 'run when a file arrives in the source folder')
+    .option('--no-file-trigger', 'do not run when a file arrives')
+    .option('--mirror', 'values removed from the source are deleted on the platform')
+    .option('--no-mirror', 'never delete on the platform')
+    .action(async (jobId: string, o: { name?: string; schedule?: string; clearSchedule?: boolean; timezone?: string; fileTrigger?: boolean; mirror?: boolean }) => {
+      const { dataDir, out } = ctx();
+      if (o.schedule && o.clearSchedule) throw new CliError('Use either --schedule CRON or --clear-schedule, not both.');
+      const j = await callEngine(dataDir, 'jobs.get', { jobId });
+      const config = {
+        ...j.config,
+        ...(o.schedule ? { schedule: o.schedule } : o.clearSchedule ? { schedule: null } : {}),
+        ...(o.timezone ? { timezone: o.timezone } : {}),
+        ...(o.fileTrigger !== undefined ? { onFileArrival: o.fileTrigger } : {}),
+        ...(o.mirror !== undefined ? { ingest: { ...(j.config.ingest ?? {}), mirror: o.mirror } } : {}),
+      };
+      if (o.mirror !== undefined && j.type !== 'ingest') throw new CliError('--mirror applies to ingest jobs only.');
+      const r = await callEngine(dataDir, 'jobs.update', { jobId: j.id, name: o.name ?? j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config });
+      out.print(r, () => [`Saved "${r.job.name}"${r.job.scheduleText ? `: ${r.job.scheduleText}, next run ${r.job.nextRunAt ?? '—'}` : ': no schedule'}.`, ...r.notes].join('\n'));
+    });
+
   for (const [cmd, method, verb] of [
     ['pause', 'jobs.pause', 'Paused'],
     ['resume', 'jobs.resume', 'Resumed'],

@@ -1,0 +1,83 @@
+/**
+ * `esg-sync job show` and `job edit`, in-process with no agent running: an edit changes only what
+ * its options name, refuses a contradiction, and the engine's own checks (a bad cron) reach the
+ * person as exit code 2 with the reason.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../../main/agent/cli';
+import { Engine } from '../../../main/engine/engine';
+import { removeDir } from '../../helpers/agent-process';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'esg-job-edit-'));
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
+  try {
+    return { code: await runCli(['--data-dir', dataDir, ...argv]), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  // A connection and an export job straight in the store: no platform or keychain is needed to edit.
+  const engine = Engine.open({ dataDir, mode: 'headless', fileLogs: false });
+  const at = new Date().toISOString();
+  engine.store.connections.insert({ id: 'c1', name: 'Production', kind: 'esg-api', baseUrl: 'https://example.test', authUrl: null, clientId: 'client', scopes: [], sandbox: false, createdAt: at, lastUsedAt: null, lastTestAt: null, lastTestOk: null, lastTestMessage: null });
+  engine.store.jobs.insert({
+    id: 'j1',
+    name: 'Submissions out',
+    type: 'export',
+    connectionId: 'c1',
+    sourceId: null,
+    mappingId: null,
+    config: { schedule: '0 6 * * *', timezone: 'UTC', onFileArrival: false, export: { dataset: 'submissions', destination: { kind: 'folder', path: join(dataDir, 'out'), format: 'csv', fileName: '{dataset}-{date}' }, nested: 'json' } },
+    paused: false,
+    cursor: '2026-01-01T00:00:00Z',
+    createdAt: at,
+  });
+  await engine.stop();
+});
+afterAll(() => removeDir(dataDir));
+
+describe('esg-sync job show / edit', () => {
+  it('shows a job in words and as JSON', async () => {
+    const human = await cli('job', 'show', 'Submissions out');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('schedule: At 06:00 (UTC)');
+    expect(human.stdout).toContain(`export: Raw submissions → csv files in ${join(dataDir, 'out')}`);
+    expect(human.stdout).toContain('cursor: 2026-01-01T00:00:00Z');
+    const json = JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { name: string; config: { schedule: string } };
+    expect(json).toMatchObject({ name: 'Submissions out', config: { schedule: '0 6 * * *' } });
+  });
+
+  it('changes only the schedule and time zone it is given; the destination and cursor stay', async () => {
+    const r = await cli('job', 'edit', 'Submissions out', '--schedule', '30 7 * * 1-5', '--timezone', 'Europe/Berlin');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Saved "Submissions out": At 07:30, Monday through Friday \(Europe\/Berlin\)/);
+    const after = JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { cursor: string; config: Record<string, unknown> };
+    expect(after.cursor).toBe('2026-01-01T00:00:00Z');
+    expect(after.config).toMatchObject({ schedule: '30 7 * * 1-5', timezone: 'Europe/Berlin', export: { dataset: 'submissions', destination: { format: 'csv' } } });
+  });
+
+  it('refuses a bad cron, a contradiction, and mirror on an export job, with exit code 2', async () => {
+    const bad = await cli('job', 'edit', 'j1', '--schedule', '99 * * * *');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not a valid cron expression/);
+    const both = await cli('job', 'edit', 'j1', '--schedule', '0 6 * * *', '--clear-schedule');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/either --schedule CRON or --clear-schedule/);
+    const mirror = await cli('job', 'edit', 'j1', '--mirror');
+    expect(mirror.code).toBe(2);
+    expect(mirror.stderr).toMatch(/ingest jobs only/);
+    expect((JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { schedule: string }).schedule).toBe('30 7 * * 1-5');
+  });
+});
