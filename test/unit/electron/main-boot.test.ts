@@ -29,6 +29,7 @@ beforeAll(async () => {
   process.env.ESG_SYNC_DATA_DIR = dataDir;
   process.env.ESG_SYNC_KEYCHAIN_SERVICE = 'esg-sync-test-electron-boot';
   process.env.ESG_SYNC_E2E = '1';
+  process.env.ESG_SYNC_LOGIN_ITEM = '1'; // manage the login item although this is not a packaged build
   const { Engine: EngineClass } = await import('../../../main/engine/engine');
   const open = vi.spyOn(EngineClass, 'open');
   await import('../../../main/electron/main');
@@ -39,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   delete process.env.ESG_SYNC_E2E;
+  delete process.env.ESG_SYNC_LOGIN_ITEM;
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -95,6 +97,15 @@ describe('Electron main process', () => {
     trayItems().find((i) => i.id === 'resume')!.click!();
     await vi.waitFor(() => expect(tray.tooltip).toBe('ESG Sync Agent — no jobs yet'));
     expect(engine.isPaused()).toBe(false);
+  });
+
+  it('registers start at login when the user turns it on, and follows the default (no jobs: off) again', async () => {
+    const call = fake.handlers.get(IPC_CALL_CHANNEL)!;
+    expect(fake.loginItem.openAtLogin).toBe(false);
+    expect(await call(trusted(), { method: 'settings.update', params: { startAtLogin: true } })).toMatchObject({ ok: true });
+    expect(fake.loginItem.openAtLogin).toBe(true);
+    expect(await call(trusted(), { method: 'settings.update', params: { startAtLogin: null } })).toMatchObject({ ok: true });
+    expect(fake.loginItem.openAtLogin).toBe(false);
   });
 
   it('has the standard menus, with the logs folder under Help', () => {
