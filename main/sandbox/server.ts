@@ -35,6 +35,8 @@ export interface SandboxStats {
   byStatus: Record<string, number>;
   byRoute: Record<string, number>;
   faults: { error500: number; rate429: number; reset: number; stall: number; afterCommit: number; latency: number };
+  /** Requests a 500, 429 or reset struck, by route ("POST /v1/submissions:batch"): each one a client must retry. */
+  faultedByRoute: Record<string, number>;
   tokensIssued: number;
   tokensRejected: { unknown: number; expired: number; forced: number };
   batches: { applied: number; replayed: number; keyConflicts: number; items: number };
@@ -96,6 +98,7 @@ const emptyStats = (): SandboxStats => ({
   byStatus: {},
   byRoute: {},
   faults: { error500: 0, rate429: 0, reset: 0, stall: 0, afterCommit: 0, latency: 0 },
+  faultedByRoute: {},
   tokensIssued: 0,
   tokensRejected: { unknown: 0, expired: 0, forced: 0 },
   batches: { applied: 0, replayed: 0, keyConflicts: 0, items: 0 },
@@ -154,6 +157,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   /** Applies a fault decided for this request; returns true when the request must not go on. */
   const strike = async (decision: FaultDecision, req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (decision.kind !== null && decision.kind !== 'stall') {
+      const route = `${(req.method ?? 'GET').toUpperCase()} ${new URL(req.url ?? '/', 'http://sandbox').pathname}`;
+      stats.faultedByRoute[route] = (stats.faultedByRoute[route] ?? 0) + 1;
+    }
     switch (decision.kind) {
       case null:
         return false;

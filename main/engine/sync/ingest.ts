@@ -3,7 +3,7 @@ import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateReco
 import type { RowError, RunCounts, RunStatus, SourceRow, SubmissionOp } from '../../../shared/domain';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
-import { emptyTally, sendOutboxBatch, type BatchTally, type OutboxOp } from './outbox-sender';
+import { emptyTally, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
 import { Staging } from './staging';
 
 export interface IngestOptions {
@@ -16,6 +16,8 @@ export interface IngestOptions {
   /** Send the valid rows of a file with rejected rows, or nothing from it. */
   rejectPolicy: 'send-valid' | 'all-or-nothing';
   batchSize: number;
+  /** Pauses before resending a batch the platform kept failing (default OUTBOX_RESEND_DELAYS_MS). */
+  resendDelaysMs?: number[];
 }
 
 export const defaultIngestOptions: IngestOptions = {
@@ -67,13 +69,16 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * Resends batches a previous run wrote to the outbox but never saw answered. Runs first, so
  * the ledger is complete before this run diffs against it.
  */
-export async function resendPending(input: Pick<IngestInput, 'store' | 'adapter' | 'jobId' | 'mappingId' | 'connectionId' | 'runId' | 'now' | 'ctx' | 'event'>): Promise<BatchTally> {
+export async function resendPending(
+  input: Pick<IngestInput, 'store' | 'adapter' | 'jobId' | 'mappingId' | 'connectionId' | 'runId' | 'now' | 'ctx' | 'event'> & { options?: Pick<IngestOptions, 'resendDelaysMs'> },
+): Promise<BatchTally> {
   const total = emptyTally();
   const pending = input.store.outbox.pending(input.jobId);
   if (!pending.length) return total;
   input.event('info', `Resending ${pending.length} batch(es) left unanswered by an earlier run, with their original idempotency keys.`);
   for (const batch of pending) {
-    const t = await sendOutboxBatch(input.store, input.adapter, batch, { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() }, input.ctx);
+    const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
+    const t = await sendOutboxBatchPatiently(input.store, input.adapter, batch, scope, input.ctx, { delaysMs: input.options?.resendDelaysMs, event: input.event });
     addTally(total, t);
   }
   return total;
@@ -205,7 +210,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       });
       progress.sent += ops.length;
       ops = [];
-      applyTally(await sendOutboxBatch(store, input.adapter, batch, { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() }, input.ctx));
+      const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
+      applyTally(await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event }));
       report();
     };
     for (const d of staging.diff(input.mappingId)) {

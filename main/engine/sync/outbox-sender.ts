@@ -1,4 +1,5 @@
 import type { ItemResult, PlatformRecord, RowError, SubmissionOp } from '../../../shared/domain';
+import { PlatformError } from '../platforms/errors';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { OutboxBatch, Store } from '../store';
 
@@ -89,4 +90,64 @@ export async function sendOutboxBatch(
     store.outbox.markDone(batch.id, at);
   });
   return tally;
+}
+
+/**
+ * Pauses between whole resends of a batch whose every HTTP attempt failed with a transient
+ * error (5xx, 429, reset, timeout). The HTTP client's own retries cover a few seconds; these
+ * ride out a platform that is down for about a minute without failing the run. The key stays
+ * the same, so a batch the platform did apply is answered from its replay store.
+ */
+export const OUTBOX_RESEND_DELAYS_MS = [5_000, 15_000, 45_000];
+
+export async function sendOutboxBatchPatiently(
+  store: Store,
+  adapter: PlatformAdapter,
+  batch: OutboxBatch,
+  scope: { mappingId: string; connectionId: string; runId: number; now: () => string },
+  ctx: AdapterContext,
+  opts: { delaysMs?: number[]; event?: (level: 'info' | 'warn' | 'error', message: string) => void } = {},
+): Promise<BatchTally> {
+  const delays = opts.delaysMs ?? OUTBOX_RESEND_DELAYS_MS;
+  // Attempts keep counting across rounds, so run history reports a resend as the retry it is.
+  let earlier = 0;
+  let highest = 0;
+  const counted: AdapterContext = {
+    ...ctx,
+    onRequest: (entry) => {
+      const attempt = entry.kind === 'token' ? entry.attempt : entry.attempt + earlier;
+      if (entry.kind !== 'token') highest = Math.max(highest, attempt);
+      ctx.onRequest?.({ ...entry, attempt });
+    },
+  };
+  for (let round = 0; ; round++) {
+    earlier = highest;
+    try {
+      return await sendOutboxBatch(store, adapter, batch, scope, counted);
+    } catch (err) {
+      const transient = err instanceof PlatformError && err.retryable && !ctx.signal?.aborted;
+      const delay = delays[round];
+      if (!transient || delay === undefined) throw err;
+      opts.event?.(
+        'warn',
+        `The platform did not take batch ${batch.idempotencyKey} (${err.message}). Sending it again in ${Math.round(delay / 1000)} s with the same idempotency key (${round + 1} of ${delays.length}).`,
+      );
+      await pause(delay, ctx.signal);
+    }
+  }
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('The run was stopped.'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason instanceof Error ? signal!.reason : new Error('The run was stopped.'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
