@@ -21,19 +21,27 @@ interface Attention {
   link: { to: string; text: string };
 }
 
+/** What a job's last run says when it needs a person, in their words. */
+const PROBLEM: Partial<Record<Run['status'], string>> = {
+  failed: 'failed',
+  needs_attention: 'is waiting for your decision',
+  interrupted: 'was interrupted before it finished',
+  succeeded_with_rejections: 'went through, but some rows were rejected',
+};
+
 /** Things that need a person, most serious first: a failing job, a missing folder, a rejected sign-in. */
 function attentionItems(jobs: JobInfo[], sources: SourceInfo[], connections: ConnectionInfo[]): Attention[] {
   const items: Attention[] = [];
   for (const j of jobs) {
     const last = j.lastRun;
-    if (!last || !['failed', 'needs_attention', 'interrupted'].includes(last.status)) continue;
+    if (!last || !(last.status in PROBLEM)) continue;
     items.push({
       key: `job-${j.id}`,
       tone: last.status === 'failed' ? 'bad' : 'warn',
       label: statusLabel[last.status],
       text: (
         <>
-          The last run of <strong>{j.name}</strong> {last.status === 'failed' ? 'failed' : last.status === 'interrupted' ? 'was interrupted' : 'needs your decision'}
+          The last run of <strong>{j.name}</strong> {PROBLEM[last.status]}
           {last.finishedAt ? ` (${formatTime(last.finishedAt)})` : ''}.
         </>
       ),
