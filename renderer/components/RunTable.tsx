@@ -5,7 +5,8 @@ import type { RunSummary } from '../../shared/api';
 import { formatDuration, formatNumber, formatTime, statusLabel, statusTone } from '../format';
 import { Badge } from './ui';
 
-const COLUMNS = 'minmax(4rem,5rem) minmax(10rem,2fr) minmax(6rem,1fr) minmax(9rem,1.4fr) minmax(10rem,1.4fr) minmax(5rem,1fr) repeat(4, minmax(4.5rem, 0.8fr))';
+// The status column fits the longest label ("Succeeded with rejected rows") and the start time one line.
+const COLUMNS = 'minmax(4rem,5rem) minmax(9rem,2fr) minmax(5rem,0.8fr) minmax(14.5rem,1.6fr) minmax(11rem,1.4fr) minmax(4.5rem,0.8fr) repeat(4, minmax(5.5rem, 0.8fr))';
 
 /** Virtualized: only the visible rows are in the DOM, so 100,000 runs scroll as fast as 10. */
 export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummary[]; onEndReached?: () => void; height?: number }) {
@@ -45,7 +46,9 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
                 <div role="cell">
                   <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge>
                 </div>
-                <div role="cell">{formatTime(r.startedAt)}</div>
+                <div role="cell" className="truncate" title={r.startedAt}>
+                  {formatTime(r.startedAt)}
+                </div>
                 <div role="cell">{formatDuration(r.startedAt, r.finishedAt)}</div>
                 <div role="cell" className="num">{formatNumber(r.read)}</div>
                 <div role="cell" className="num">{formatNumber(r.created + r.updated + r.deleted)}</div>
