@@ -131,6 +131,11 @@ test('every step of the mapping wizard, on the sandbox tour sample', async () =>
       await expect(page.getByRole('heading', { name: new RegExp(`Step ${step} of 7`) })).toBeVisible({ timeout: 20_000 });
       const label = (await page.locator('#wizard-step-heading').innerText()).replace(/^Step \d of 7:\s*/, '');
       await audit(page, `wizard-${step}-${label.toLowerCase().replace(/[^a-z]+/g, '-').replace(/-$/, '')}`, scheme);
+      if (label === 'Preview') {
+        await page.getByRole('button', { name: 'Run the preview' }).click();
+        await expect(page.getByRole('table', { name: 'Values that would be sent' })).toBeVisible({ timeout: 20_000 });
+        await audit(page, 'wizard-6-preview-results', scheme);
+      }
       const next = page.getByRole('button', { name: /^Next:/ });
       if ((await next.count()) === 0) break;
       await next.click();

@@ -71,6 +71,12 @@ test('from an empty agent to a live run on the sandbox, then back to empty in on
     if ((await next.count()) === 0) break;
     await next.click();
     await expect(page.getByRole('alert').filter({ hasText: 'Before you continue' })).toHaveCount(0);
+    if (await page.getByRole('button', { name: 'Run the preview' }).isVisible()) {
+      // What would be sent: 4 sites × 2 metrics, before anything is.
+      await page.getByRole('button', { name: 'Run the preview' }).click();
+      await expect(page.getByRole('table', { name: 'Values that would be sent' }).getByRole('row')).toHaveCount(9, { timeout: 20_000 });
+      await shot(page, 'first-run-2b-preview-light');
+    }
   }
   await expect(page.getByRole('heading', { name: /Step 7 of 7/ })).toBeVisible();
   await page.getByLabel('Name of the mapping').fill('Monthly electricity by site');
