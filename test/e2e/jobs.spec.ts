@@ -7,7 +7,7 @@
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEsgApiAdapter } from '../../main/engine/platforms/esg-api';
@@ -240,6 +240,69 @@ test('a job is edited (the form opens with its settings), paused and resumed, an
   expect(await rpc<unknown[]>('jobs.list', {})).toEqual([]);
   expect((await rpc<unknown[]>('history.list', {})).length).toBe(1);
   await page.context().close();
+});
+
+test('an ingest job made in the form runs when a file arrives: its progress bar reaches the finished run with exact counts', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const connectionId = (await rpc<{ id: string }[]>('connections.list', {}))[0]!.id;
+  const drop = mkdtempSync(join(tmpdir(), 'esg-e2e-jobs-drop-'));
+  try {
+    const source = await rpc<{ id: string }>('sources.addFolder', { name: 'Utility bills', path: drop, include: ['*.csv'], stableMs: 300 });
+    await rpc('mappings.save', {
+      profile: {
+        schemaVersion: 1,
+        name: 'Site electricity',
+        sourceId: source.id,
+        connectionId,
+        shape: { kind: 'long', valueColumn: 'Electricity kWh' },
+        metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+        entity: { kind: 'column', column: 'Site', unknownEntity: 'reject' },
+        period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+      },
+    });
+    const page = await openJobs(browser, 'light');
+    await page.getByRole('link', { name: 'New job' }).first().click();
+    await page.getByLabel('Name', { exact: true }).fill('Bills to platform');
+    await page.getByLabel('Source', { exact: true }).selectOption({ label: 'Utility bills (folder)' });
+    await page.getByLabel('Mapping', { exact: true }).selectOption({ label: 'Site electricity (version 1)' });
+    await expect(page.getByLabel('Platform connection')).toHaveValue(connectionId); // the mapping's own connection
+    await page.getByLabel('Runs', { exact: true }).selectOption({ label: 'No schedule (on file arrival or by hand)' });
+    await expect(page.getByRole('status', { name: 'Schedule summary' })).toContainText('Runs only when a file arrives');
+    await expect(page.getByLabel(/Also run as soon as a file arrives in “Utility bills”/)).toBeChecked();
+    await page.getByLabel(/^Mirror:/).check();
+    await expect(page.getByLabel('Stop and ask before deleting more than (%)')).toHaveValue('50');
+    await shot(page, 'form-ingest', 'light');
+    await page.getByRole('button', { name: 'Add job' }).click();
+    const row = page.getByRole('row', { name: 'Bills to platform', exact: true });
+    await expect(row).toContainText('Ingest: Utility bills→Site electricity→Sandbox platform');
+    await expect(row).toContainText('When a file arrives');
+
+    // 4 sites × 3 months, one of them for a site the platform does not know.
+    const lines = ['Site,Month,Electricity kWh'];
+    for (const site of ['LON-01', 'MAN-02', 'BER-01', 'XXX-99']) for (const m of ['2024-01', '2024-02', '2024-03']) lines.push(`${site},${m},${1000 + lines.length}`);
+    writeFileSync(join(drop, 'bills-q1.csv'), lines.join('\n') + '\n');
+
+    const bar = page.getByRole('progressbar', { name: 'Run progress of Bills to platform' });
+    await expect(bar).toHaveAttribute('aria-valuenow', '100', { timeout: 30_000 });
+    await expect(bar).toHaveAttribute('aria-valuetext', /finished: Succeeded with rejected rows$/);
+    const runId = Number((await bar.getAttribute('aria-valuetext'))!.match(/#(\d+)/)![1]);
+    await expect(page.locator('.run-progress').filter({ hasText: `Run #${runId} finished` })).toContainText('12 read, 9 created, 0 updated, 0 deleted, 0 unchanged, 3 rejected');
+    const run = await rpc<{ run: { trigger: string; read: number; created: number; rejected: number; file: string } }>('history.get', { runId });
+    expect(run.run).toMatchObject({ trigger: 'file', read: 12, created: 9, rejected: 3 });
+    expect(run.run.file).toContain('bills-q1.csv');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+    const historyRow = page.getByRole('row').filter({ hasText: 'Bills to platform' });
+    await expect(historyRow).toHaveCount(1);
+    await expect(historyRow.getByRole('cell').filter({ hasText: /^12$/ })).toHaveCount(1);
+    await expect(historyRow.getByRole('cell').filter({ hasText: /^9$/ })).toHaveCount(1);
+    await expect(historyRow.getByRole('cell').filter({ hasText: /^3$/ })).toHaveCount(1);
+
+    const job = (await rpc<{ id: string; name: string }[]>('jobs.list', {})).find((j) => j.name === 'Bills to platform')!;
+    await rpc('jobs.remove', { jobId: job.id });
+    await page.context().close();
+  } finally {
+    removeDir(drop);
+  }
 });
 
 test('screens: the Jobs page and the job form, light and dark', async ({ browser }) => {
