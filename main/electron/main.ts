@@ -101,9 +101,8 @@ function createWindow(): BrowserWindow {
   createdPreferences.push({ ...options.webPreferences });
   const win = new BrowserWindow(options);
   if (bounds.maximized) win.maximize();
-  win.once('ready-to-show', () => {
-    if (!(startedHidden && !mainWindow)) win.show();
-  });
+  // Shown once painted, so it never flashes blank; a login launch creates no window at all.
+  win.once('ready-to-show', () => win.show());
 
   const writeState = () => {
     if (win.isDestroyed() || win.isMinimized()) return;
@@ -159,14 +158,17 @@ function lockDown(contents: WebContents): void {
 
 function showWindow(route?: string): void {
   if (!engine) return;
-  if (!mainWindow || mainWindow.isDestroyed()) {
+  const fresh = !mainWindow || mainWindow.isDestroyed();
+  if (fresh) {
     mainWindow = createWindow();
     mainWindow.on('closed', () => (mainWindow = null));
   }
-  const win = mainWindow;
-  if (win.isMinimized()) win.restore();
-  win.show();
-  win.focus();
+  const win = mainWindow!;
+  if (!fresh) {
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  }
   if (route) {
     // A hash change inside the app page: HashRouter shows the route, nothing reloads.
     const go = () => void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(`#${route}`)}`);
