@@ -1,6 +1,6 @@
 // Renders build/icon.svg and build/tray.svg to the PNG, ICO and ICNS files electron-builder and the
 // tray use, with the system Chromium through Playwright. Run after changing either SVG:
-//   node build/make-icons.mjs
+//   npm run icons   (node build/make-icons.mjs)
 // The outputs are committed, so packaging needs no browser.
 import { chromium } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
