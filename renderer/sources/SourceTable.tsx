@@ -28,7 +28,7 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
           {sources.map((s) => {
             const st = sourceStatus(s);
             return (
-              <tr key={s.id} aria-selected={selected === s.id ? true : undefined} style={selected === s.id ? { background: 'var(--accent-soft)' } : undefined}>
+              <tr key={s.id} style={selected === s.id ? { background: 'var(--accent-soft)' } : undefined}>
                 <td>
                   <strong>{s.name}</strong> {s.sandbox && <SandboxLabel />}
                 </td>
