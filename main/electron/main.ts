@@ -120,6 +120,14 @@ function createWindow(): BrowserWindow {
   win.on('maximize', saveState);
   win.on('unmaximize', saveState);
 
+  // The engine lives in this process, so a crashed page costs nothing but the page: reload it
+  // (a few times at most, so a page that crashes on load does not spin).
+  let reloads = 0;
+  win.webContents.on('render-process-gone', (_e, details) => {
+    engine?.logger.error({ reason: details.reason, exitCode: details.exitCode }, 'the window’s page stopped; syncing goes on');
+    if (details.reason !== 'clean-exit' && reloads++ < 3 && !win.isDestroyed()) win.reload();
+  });
+
   win.on('close', (event) => {
     writeState();
     const hidden = onWindowClose({
