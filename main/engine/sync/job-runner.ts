@@ -67,7 +67,11 @@ export class JobRunner {
       adapter = createAdapter(connection, { logger: this.engine.logger, platform: connection.options, http: { onRequest: requestLog.observe } });
       event('info', `Run started (${req.trigger}) as service account ${connection.clientId}.`);
       if (job.type === 'export') {
-        result = await this.runExport(job, config, adapter, ctx, event);
+        result = await this.runExport(job, config, adapter, ctx, event, (p) => {
+          // The size of an export is not known up front: rows and bytes so far, no ETA.
+          const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+          this.engine.events.emit('run.progress', { runId: run.id, jobId: job.id, read: p.rows, sent: 0, accepted: p.rows, rejected: 0, bytes: p.bytes, totalBytes: null, rowsPerSecond: Math.round(p.rows / seconds), etaSeconds: null });
+        });
       } else {
         result = await this.runIngestJob(job, config, adapter, ctx, req, run.id, event, (errors) => {
           store.runs.addErrors(run.id, errors);
@@ -219,6 +223,7 @@ export class JobRunner {
     adapter: ClosableAdapter,
     ctx: AdapterContext,
     event: (level: 'info' | 'warn' | 'error', message: string) => void,
+    progress?: (p: { rows: number; bytes: number }) => void,
   ): Promise<IngestResult & { bytes?: number; watermarkTo?: string | null }> {
     const settings = config.export;
     if (!settings) throw new JobSetupError(`The export job "${job.name}" has no dataset or destination; edit the job.`);
@@ -249,6 +254,7 @@ export class JobRunner {
       now: this.engine.clock.now(),
       signal: ctx.signal,
       onRequest: ctx.onRequest,
+      onProgress: progress,
       logger: this.engine.logger,
     });
     const where = result.output.kind === 'file' ? result.output.path : `table ${result.output.table}`;

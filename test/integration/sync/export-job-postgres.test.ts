@@ -136,8 +136,16 @@ describe('an export job to a PostgreSQL table', () => {
       ...(PG.password ? { databasePassword: PG.password } : {}),
     });
 
-    // 1. Everything the platform holds.
+    // 1. Everything the platform holds; progress events feed the UI's bar as rows are written.
+    const progress: { runId: number; jobId: string | null; read: number; bytes: number }[] = [];
+    const off = engine.events.subscribe((event, payload) => {
+      if (event === 'run.progress') progress.push(payload as (typeof progress)[number]);
+    });
     const first = await runJob(job.id);
+    off();
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.runId === first.id && p.jobId === job.id)).toBe(true);
+    expect(progress.at(-1)!.read).toBe(20);
     expect(first.error).toBeNull();
     expect(counts(first)).toEqual({ status: 'succeeded', read: 20, created: 20, updated: 0, deleted: 0, unchanged: 0, rejected: 0 });
     expect(first.trigger).toBe('manual');
