@@ -1,0 +1,59 @@
+/**
+ * The agent side of the memory benchmark, in its own process so its peak RSS is its own: opens
+ * a fresh engine, connects to the sandbox, and runs one file-triggered ingest of FILE through
+ * the SyncService's job runner (the path a dropped file takes). Prints one JSON line with the
+ * run's counts, its duration and the process's peak RSS (VmHWM).
+ *
+ *   node dist/bench/ingest-agent.mjs --data-dir DIR --file FILE --sandbox URL
+ */
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SyncService } from '../../../main/engine/sync/service';
+import { readMemory } from '../lib/proc';
+import { addFolderIngestJob, addSandboxConnection, openBenchEngine } from '../lib/wiring';
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(name);
+  const v = i === -1 ? undefined : process.argv[i + 1];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const dataDir = arg('--data-dir');
+  const file = arg('--file');
+  const sandboxUrl = arg('--sandbox');
+  const { engine, call } = await openBenchEngine(dataDir);
+  try {
+    const connectionId = await addSandboxConnection(engine, call, sandboxUrl);
+    const job = await addFolderIngestJob(engine, call, { key: 'mem', folder: dirname(file), connectionId });
+    const sync = new SyncService(engine);
+    engine.sync = sync;
+    const before = readMemory();
+    const t0 = performance.now();
+    // The sha256 is the watcher's work, done before a run starts; it does not change what the run holds in memory.
+    const summary = await sync.runner.run({ jobId: job.jobId, trigger: 'file', file: { path: file, sha256: 'bench', size: statSync(file).size } });
+    const seconds = (performance.now() - t0) / 1000;
+    const mem = readMemory();
+    process.stdout.write(
+      `${JSON.stringify({
+        status: summary.status,
+        error: summary.error,
+        read: summary.read,
+        created: summary.created,
+        rejected: summary.rejected,
+        seconds,
+        startRssMb: before?.rssMb ?? null,
+        peakRssMb: mem?.peakRssMb ?? null,
+        endRssMb: mem?.rssMb ?? null,
+      })}\n`,
+    );
+  } finally {
+    await engine.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench ingest agent failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
