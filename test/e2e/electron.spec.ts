@@ -75,6 +75,9 @@ test.describe('Electron shell', () => {
       .poll(() => app.evaluate(() => (globalThis as unknown as { __esgSyncTest: TestHooks }).__esgSyncTest.tray()))
       .toMatchObject({ exists: true, kind: 'ok', tooltip: expect.stringMatching(/^ESG Sync Agent — /) });
 
+    const helpItems = await app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.items.at(-1)?.submenu?.items.map((i) => i.label) ?? []);
+    expect(helpItems).toContain('Open logs folder');
+
     // window.open is denied: no second window appears.
     await page.evaluate(() => void window.open('https://example.com/'));
     expect(app.windows()).toHaveLength(1);
