@@ -73,6 +73,18 @@ function PausedBanner({ g }: { g: ReturnType<typeof useGlobalPause> }) {
   );
 }
 
+/** "→" on screen, a word for screen readers. */
+function Arrow({ word }: { word: string }) {
+  return (
+    <>
+      <span className="arrow" aria-hidden="true">
+        →
+      </span>
+      <span className="visually-hidden"> {word} </span>
+    </>
+  );
+}
+
 export function JobList() {
   const jobs = useEngine('jobs.details', {}, ['run.started', 'run.finished', 'engine.changed']);
   const connections = useEngine('connections.list', {});
@@ -93,6 +105,10 @@ export function JobList() {
     setNotice(null);
     const r = await action.run(() => client.call('jobs.run', { jobId: job.id, wait: false }));
     if (r && !r.queued) setNotice(`“${job.name}” did not start: a run of it is already waiting.`);
+    // A folder job takes files as they arrive; by hand it only resends what still waits for the platform.
+    else if (r && job.type === 'ingest' && sources.data?.find((s) => s.id === job.sourceId)?.kind === 'folder') {
+      setNotice(`“${job.name}” is running. A folder job takes each file as it arrives; Run now resends anything still waiting for the platform's answer.`);
+    }
   };
   const setPaused = async (job: JobDetail) => {
     setNotice(null);
@@ -116,13 +132,9 @@ export function JobList() {
       return (
         <>
           {nameOf(sources.data, j.sourceId)}
-          <span className="arrow" aria-label="through">
-            →
-          </span>
+          <Arrow word="through" />
           {nameOf(mappings.data, j.mappingId)}
-          <span className="arrow" aria-label="to">
-            →
-          </span>
+          <Arrow word="to" />
           {nameOf(connections.data, j.connectionId)}
         </>
       );
@@ -132,9 +144,7 @@ export function JobList() {
     return (
       <>
         {nameOf(connections.data, j.connectionId)}: {j.datasetLabel ?? '—'}
-        <span className="arrow" aria-label="to">
-          →
-        </span>
+        <Arrow word="to" />
         {where}
       </>
     );

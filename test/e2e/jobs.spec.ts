@@ -274,7 +274,7 @@ test('an ingest job made in the form runs when a file arrives: its progress bar 
     await shot(page, 'form-ingest', 'light');
     await page.getByRole('button', { name: 'Add job' }).click();
     const row = page.getByRole('row', { name: 'Bills to platform', exact: true });
-    await expect(row).toContainText('Ingest: Utility bills→Site electricity→Sandbox platform');
+    await expect(row).toContainText(/Ingest: Utility bills→ through Site electricity→ to Sandbox platform/);
     await expect(row).toContainText('When a file arrives');
 
     // 4 sites × 3 months, one of them for a site the platform does not know.
