@@ -36,6 +36,9 @@ export interface PruneOptions {
   cancelled?: () => boolean;
 }
 
+/** Expired runs taken per step (their details are deleted `chunk` rows at a time). */
+const RUNS_PER_STEP = 200;
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const RESULT_KEY: Record<RunDetailTable, 'rowErrors' | 'requests' | 'events'> = {
@@ -51,27 +54,31 @@ export async function pruneHistory(
   opts: PruneOptions = {},
 ): Promise<RetentionResult> {
   const started = Date.now();
-  const chunk = opts.chunk ?? 2000;
+  // 500 rows per step keeps each write transaction around 0.1 s on a busy machine (measured: 1M row errors, 112 MB → 11 MB).
+  const chunk = opts.chunk ?? 500;
   const pause = opts.pause ?? yieldToLoop;
   const cancelled = opts.cancelled ?? (() => false);
   const result: RetentionResult = { runs: 0, rowErrors: 0, requests: 0, events: 0, freedPages: 0, vacuumEnabled: false, durationMs: 0 };
   const olderThanIso = new Date(now.getTime() - policy.retentionDays * 86_400_000).toISOString();
   const where = store.runs.retentionWhere({ olderThanIso, keepRuns: policy.retentionRuns });
 
+  // Each table is walked once through the expired runs by id, so no step rescans emptied runs.
   for (const table of RUN_DETAIL_TABLES) {
-    for (;;) {
-      if (cancelled()) return finish();
-      const n = store.runs.pruneDetailStep(table, where, chunk);
-      result[RESULT_KEY[table]] += n;
-      if (n < chunk) break;
-      await pause();
+    for (let ids = store.runs.expiredRunIds(where, 0, RUNS_PER_STEP); ids.length; ids = store.runs.expiredRunIds(where, ids[ids.length - 1]!, RUNS_PER_STEP)) {
+      for (;;) {
+        if (cancelled()) return finish();
+        const n = store.runs.deleteDetails(table, ids, chunk);
+        result[RESULT_KEY[table]] += n;
+        await pause();
+        if (n < chunk) break;
+      }
     }
   }
   for (;;) {
     if (cancelled()) return finish();
-    const n = store.runs.pruneRunsStep(where, chunk);
-    result.runs += n;
-    if (n < chunk) break;
+    const ids = store.runs.expiredRunIds(where, 0, Math.min(chunk, RUNS_PER_STEP));
+    if (!ids.length) break;
+    result.runs += store.runs.deleteRuns(ids);
     await pause();
   }
   // Answered outbox batches are only a record of idempotency keys used; they age out with history.
@@ -80,7 +87,7 @@ export async function pruneHistory(
   result.vacuumEnabled = incrementalVacuumEnabled(store.db);
   const removedSomething = result.runs + result.rowErrors + result.requests + result.events > 0;
   if (result.vacuumEnabled && (removedSomething || freelistCount(store) > 0)) {
-    result.freedPages = await incrementalVacuum(store, opts.vacuumPages ?? 2048, pause, cancelled);
+    result.freedPages = await incrementalVacuum(store, opts.vacuumPages ?? 256, pause, cancelled);
     // In WAL mode the file is truncated when the vacuum's pages are checkpointed back into it.
     store.db.pragma('wal_checkpoint(TRUNCATE)');
   }

@@ -278,8 +278,8 @@ export class RunsRepo {
 
   /**
    * Retention, one bounded step at a time so a big clean-up never holds the write lock for long.
-   * The expired set is fixed by `policy`; a run still running or queued is never expired.
-   * `retentionWhere` gives the condition on `runs` (aliased r) and its arguments.
+   * The expired set is fixed by `policy` when this is called; a run still running or queued is
+   * never expired. Returns the condition on `runs` (aliased r) and its arguments.
    */
   retentionWhere(policy: RetentionPolicy): { sql: string; args: unknown[] } {
     const cutoff = this.db.prepare('SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?').get(policy.keepRuns) as
@@ -289,19 +289,23 @@ export class RunsRepo {
     return { sql, args: cutoff ? [policy.olderThanIso, cutoff.id] : [policy.olderThanIso] };
   }
 
-  /** Deletes up to `limit` detail rows of expired runs from one table; returns how many. */
-  pruneDetailStep(table: RunDetailTable, where: { sql: string; args: unknown[] }, limit: number): number {
-    return this.db
-      .prepare(
-        `DELETE FROM ${table} WHERE id IN (
-           SELECT d.id FROM runs r JOIN ${table} d ON d.run_id = r.id WHERE ${where.sql} LIMIT ?)`,
-      )
-      .run(...where.args, limit).changes;
+  /** The next expired runs after `afterId`, oldest first (a walk by primary key: never rescans). */
+  expiredRunIds(where: { sql: string; args: unknown[] }, afterId: number, limit: number): number[] {
+    return (this.db.prepare(`SELECT r.id FROM runs r WHERE r.id > ? AND ${where.sql} ORDER BY r.id LIMIT ?`).pluck().all(afterId, ...where.args, limit) as number[]);
   }
 
-  /** Deletes up to `limit` expired runs (their details should be gone already); returns how many. */
-  pruneRunsStep(where: { sql: string; args: unknown[] }, limit: number): number {
-    return this.db.prepare(`DELETE FROM runs WHERE id IN (SELECT r.id FROM runs r WHERE ${where.sql} LIMIT ?)`).run(...where.args, limit).changes;
+  /** Deletes up to `limit` rows of one detail table belonging to `runIds`; returns how many. */
+  deleteDetails(table: RunDetailTable, runIds: number[], limit: number): number {
+    if (!runIds.length) return 0;
+    return this.db
+      .prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE run_id IN (SELECT value FROM json_each(?)) LIMIT ?)`)
+      .run(JSON.stringify(runIds), limit).changes;
+  }
+
+  /** Deletes the runs themselves (their details should be gone already, else they cascade). */
+  deleteRuns(runIds: number[]): number {
+    if (!runIds.length) return 0;
+    return this.db.prepare('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(runIds)).changes;
   }
 
   /**
@@ -310,9 +314,13 @@ export class RunsRepo {
    */
   prune(olderThanIso: string, keepRuns: number, chunk = 5000): number {
     const where = this.retentionWhere({ olderThanIso, keepRuns });
-    for (const table of RUN_DETAIL_TABLES) while (this.pruneDetailStep(table, where, chunk) === chunk);
+    for (const table of RUN_DETAIL_TABLES) {
+      for (let ids = this.expiredRunIds(where, 0, 500); ids.length; ids = this.expiredRunIds(where, ids[ids.length - 1]!, 500)) {
+        while (this.deleteDetails(table, ids, chunk) === chunk);
+      }
+    }
     let runs = 0;
-    for (let n = chunk; n === chunk; runs += n) n = this.pruneRunsStep(where, chunk);
+    for (let ids = this.expiredRunIds(where, 0, 500); ids.length; ids = this.expiredRunIds(where, 0, 500)) runs += this.deleteRuns(ids);
     return runs;
   }
 }
