@@ -29,7 +29,7 @@ export function ActivityChart({ days }: { days: Day[] }) {
             <g key={d.day}>
               <title>{`${dayLabel(d.day)}: ${d.rowsSynced.toLocaleString()} values synced in ${d.runs} run${d.runs === 1 ? '' : 's'}${d.failures ? `, ${d.failures} failed` : ''}`}</title>
               <rect x={i * bw + (bw - barWidth) / 2} y={h - bh} width={barWidth} height={bh} className="chart-bar" />
-              {d.failures > 0 && <circle cx={i * bw + bw / 2} cy={h + 8} r={3.5} className="chart-failure" />}
+              {d.failures > 0 && <rect x={i * bw + (bw - barWidth) / 2} y={h + 5} width={barWidth} height={6} rx={1} className="chart-failure" />}
             </g>
           );
         })}
@@ -43,7 +43,7 @@ export function ActivityChart({ days }: { days: Day[] }) {
       )}
       <figcaption className="muted">
         {totalRows.toLocaleString()} values synced in {totalRuns} run{totalRuns === 1 ? '' : 's'}, {totalFailures} failed or blocked in the last {days.length} days
-        {totalFailures > 0 && <span className="legend-failure"> (● marks a day with failures)</span>}
+        {totalFailures > 0 && <span className="legend-failure"> (a red mark under a day means some of its runs failed)</span>}
       </figcaption>
     </figure>
   );

@@ -30,7 +30,8 @@ const PROBLEM: Partial<Record<Run['status'], string>> = {
 };
 
 /** Things that need a person, most serious first: a failing job, a missing folder, a rejected sign-in. */
-function attentionItems(jobs: JobInfo[], sources: SourceInfo[], connections: ConnectionInfo[]): Attention[] {
+function attentionItems(jobs: JobInfo[], sources: SourceInfo[], connections: ConnectionInfo[], runs: Run[]): Attention[] {
+  const errorOf = new Map(runs.map((r) => [r.id, r.error]));
   const items: Attention[] = [];
   for (const j of jobs) {
     const last = j.lastRun;
@@ -45,7 +46,7 @@ function attentionItems(jobs: JobInfo[], sources: SourceInfo[], connections: Con
           {last.finishedAt ? ` (${formatTime(last.finishedAt)})` : ''}.
         </>
       ),
-      detail: null,
+      detail: errorOf.get(last.id) ?? null,
       link: { to: `/history/${last.id}`, text: 'See what happened' },
     });
   }
@@ -120,13 +121,16 @@ export function Dashboard() {
   const jobs = useEngine('jobs.list', {}, ['engine.changed', 'run.started', 'run.finished']);
   const runs = useEngine('history.list', { limit: 8 }, ['run.started', 'run.finished']);
   const activity = useEngine('history.activity', { days: 30 }, ['run.finished']);
+  // The reasons of the latest problem runs, for the attention list.
+  const attentionRuns = useEngine('history.list', { limit: 10, status: 'needs_attention' }, ['run.finished']);
+  const failedRuns = useEngine('history.list', { limit: 10, status: 'failed' }, ['run.finished']);
   const action = useAction();
 
   if (status.error) return <ErrorState message={status.error} onRetry={status.reload} />;
   if (!status.data || !demo.data) return <Loading what="the agent's status" />;
   const s = status.data;
   const nothingSetUp = s.counts.connections === 0 && s.counts.sources === 0 && s.counts.jobs === 0 && demo.data.step === 'start';
-  const attention = attentionItems(jobs.data ?? [], sources.data ?? [], connections.data ?? []);
+  const attention = attentionItems(jobs.data ?? [], sources.data ?? [], connections.data ?? [], [...(runs.data ?? []), ...(attentionRuns.data ?? []), ...(failedRuns.data ?? [])]);
   const sourceName = new Map((sources.data ?? []).map((x) => [x.id, x.name]));
 
   return (

@@ -6,7 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, removeDir, startAgent, type RunningAgent } from '../helpers/agent-process';
 
@@ -126,4 +126,47 @@ test('from an empty agent to a live run on the sandbox, then back to empty in on
   expect(existsSync(join(agent.dataDir, 'sandbox-demo'))).toBe(false);
   await shot(page, 'first-run-7-removed-light');
   await context.close();
+});
+
+async function rpc<T = unknown>(method: string, params: unknown = {}): Promise<T> {
+  const res = await fetch(new URL('/api/call', agent.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
+    body: JSON.stringify({ method, params }),
+  });
+  const body = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+  return body.result as T;
+}
+
+test('the dashboard puts what needs a person first, in plain words', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const demo = await rpc<{ firstSourceId: string; connectionId: string; firstFile: string; folder: string }>('demo.start');
+  const suggested = await rpc<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: demo.firstSourceId, connectionId: demo.connectionId, file: demo.firstFile });
+  await rpc('mappings.save', { profile: { ...suggested.draft, name: 'Monthly electricity by site' } });
+  await rpc('demo.dropNext');
+  await expect.poll(async () => (await rpc<{ status: string }[]>('history.list', { limit: 10 })).filter((r) => r.status === 'succeeded').length, { timeout: 30_000 }).toBe(2);
+
+  // Someone saves the fuel card export into the electricity reports folder by mistake.
+  const fuelDir = join(demo.folder, 'fuel-card-exports');
+  const fuel = readdirSync(fuelDir).find((f) => f.endsWith('.csv'))!;
+  copyFileSync(join(fuelDir, fuel), join(demo.folder, 'electricity-reports', fuel));
+  await expect.poll(async () => (await rpc<{ status: string }[]>('history.list', { limit: 10 })).map((r) => r.status), { timeout: 30_000 }).toContain('needs_attention');
+
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl);
+  const attention = page.getByRole('region', { name: 'Needs your attention (1)' });
+  await expect(attention).toContainText('The last run of Sandbox: electricity reports to the platform is waiting for your decision');
+  await expect(attention.getByRole('link', { name: 'See what happened' })).toHaveAttribute('href', /#\/history\/\d+$/);
+  // First on the page: above the health of connections and sources.
+  const a = (await attention.boundingBox())!;
+  const health = (await page.getByRole('region', { name: 'Platform connections' }).boundingBox())!;
+  expect(a.y).toBeLessThan(health.y);
+  await expect(page.getByText('All clear')).toHaveCount(0);
+  await shot(page, 'dashboard-attention-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, 'dashboard-attention-dark');
+  await context.close();
+  await rpc('demo.remove');
 });
