@@ -102,7 +102,8 @@ export function StepPreview({ state, dispatch }: StepProps) {
                   Value
                 </span>
               </div>
-              <div ref={parentRef} className="vtable-body" style={{ height: Math.min(420, shown.length * ROW + 2) }}>
+              {/* Focusable so keyboard users can scroll the virtualized rows with the arrow keys. */}
+              <div ref={parentRef} className="vtable-body" role="rowgroup" tabIndex={0} aria-label="Rows (scroll with the arrow keys)" style={{ height: Math.min(420, shown.length * ROW + 2) }}>
                 <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
                   {virtualizer.getVirtualItems().map((item) => {
                     const l = shown[item.index]!;

@@ -1,4 +1,7 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import Database from 'better-sqlite3';
+import ExcelJS from 'exceljs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +77,23 @@ test.afterAll(async () => {
 
 const shot = (page: Page, name: string, scheme: 'light' | 'dark') => page.screenshot({ path: join(shots, `wizard-${name}-${scheme}.png`), fullPage: true });
 
+/** axe-core (WCAG 2.1 A/AA) on what the page shows now: no serious or critical violation. */
+async function axe(page: Page, where: string) {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${where}: ${v.id} (${v.impact}) ${v.help} @ ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** Both colour schemes of one screen: a screenshot each, and axe on each. */
+async function both(page: Page, name: string) {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await shot(page, name, scheme);
+    await axe(page, `${name} (${scheme})`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 async function next(page: Page, to: string) {
   await page.getByRole('button', { name: `Next: ${to}` }).click();
   await expect(page.getByRole('heading', { level: 2, name: new RegExp(to.replace(/[&]/g, '\\$&')) })).toBeFocused();
@@ -105,7 +125,7 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await expect(facts).toContainText(`electricity-${YEAR}.csv`);
   await expect(facts).toContainText('semicolon');
   await expect(facts).toContainText('line 3');
-  await shot(page, '1-source', 'light');
+  await both(page, '1-source');
 
   // 2 Structure: wide, one column per month
   await next(page, 'Structure');
@@ -116,14 +136,14 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
     await page.getByLabel(`Month of column ‘${m}’`).selectOption(String(i + 1));
   }
   for (const c of ['Site code', 'Site name']) await page.getByLabel(`‘${c}’ holds values`).uncheck();
-  await shot(page, '2-structure', 'light');
+  await both(page, '2-structure');
 
   // 3 Columns
   await next(page, 'Columns');
   await page.getByLabel('Role of column ‘Site code’').selectOption({ label: 'Site' });
   await page.getByLabel('Role of column ‘Site name’').selectOption({ label: 'Not used' });
   await pick(page, 'Metric of every value column', 'Electricity consumption');
-  await shot(page, '3-columns', 'light');
+  await both(page, '3-columns');
 
   // 4 Sites & periods: the codes are the platform's external refs; the year is in the title block
   await next(page, 'Sites & periods');
@@ -132,7 +152,7 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await expect(siteMap.getByRole('combobox', { name: 'Platform value for ‘MAN-02’' })).toHaveValue('Manchester Plant');
   await page.getByLabel('The reporting period comes from').selectOption('constant-year');
   await page.getByLabel('Year of the month columns').fill(String(YEAR));
-  await shot(page, '4-sites', 'light');
+  await both(page, '4-sites');
 
   // 5 Units: kWh is the metric's unit; decimal comma
   await next(page, 'Units');
@@ -140,7 +160,7 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await page.getByLabel('Decimal separator').selectOption(',');
   await page.getByLabel('Thousands separator').selectOption('.');
   await expect(page.getByRole('status').filter({ hasText: 'is read as' })).toContainText('41,250.5');
-  await shot(page, '5-units', 'light');
+  await both(page, '5-units');
 
   // 6 Preview
   await next(page, 'Preview');
@@ -153,7 +173,7 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await expect(summary.locator('.stat').filter({ hasText: 'Rows in' })).toContainText('3');
   await expect(page.getByRole('table', { name: 'Values that would be sent' })).toContainText('London Head Office');
   await expect(page.getByRole('table', { name: 'Values that would be sent' })).toContainText('Electricity consumption');
-  await shot(page, '6-preview', 'light');
+  await both(page, '6-preview');
   await page.getByLabel(/Show only rejected rows/).check();
   await expect(page.getByText('No rejected rows.')).toBeVisible();
 
@@ -166,7 +186,7 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   // 7 Save
   await next(page, 'Save');
   await page.getByLabel('Name of the mapping').fill('Monthly electricity by site');
-  await shot(page, '7-save', 'light');
+  await both(page, '7-save');
   await page.getByRole('button', { name: 'Save mapping' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Mappings' })).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'Saved “Monthly electricity by site” (version 1)' })).toBeVisible();
@@ -202,4 +222,207 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await expect(p2.getByRole('row', { name: /Monthly electricity by site/ }).getByRole('cell').nth(2)).toHaveText('2');
   await shot(p2, 'saved', 'dark');
   await dark.close();
+});
+
+async function newMapping(page: Page, sourceLabel: RegExp) {
+  await page.goto(agent.launchUrl);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mappings' }).click();
+  await page.getByRole('link', { name: 'New mapping' }).first().click();
+  await page.getByLabel('Platform connection').selectOption({ label: 'Sandbox platform' });
+  const source = page.getByRole('combobox', { name: /^Source\b/ });
+  const label = (await source.locator('option').allTextContents()).find((t) => sourceLabel.test(t));
+  if (!label) throw new Error(`no source option matches ${sourceLabel}`);
+  await source.selectOption({ label });
+}
+
+async function workbook(path: string) {
+  const wb = new ExcelJS.Workbook();
+  const notes = wb.addWorksheet('Notes');
+  notes.addRow(['Read me first: figures are in kWh']);
+  const data = wb.addWorksheet('Data 2024');
+  data.addRow(['Gas by site, 2024']);
+  data.addRow([]);
+  data.addRow(['Site code', 'Month', 'Gas (kWh)']);
+  data.addRow(['LON-01', '2024-01', 1500]);
+  data.addRow(['BER-01', '2024-01', 900]);
+  await wb.xlsx.writeFile(path);
+}
+
+test('structure: choose the header row of a report with title lines, and the sheet of a workbook, each re-read at once', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const books = mkdtempSync(join(tmpdir(), 'esg-wizard-xlsx-'));
+  await workbook(join(books, 'gas-2024.xlsx'));
+  await api('sources.addFolder', { name: 'Gas workbooks', path: books });
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+
+  // The CSV report: two title lines above the header.
+  await newMapping(page, /^Utility reports/);
+  await page.getByRole('button', { name: 'Read the sample' }).click();
+  await expect(page.getByRole('region', { name: 'What was read' })).toContainText('line 3');
+  await next(page, 'Structure');
+  const rows = page.getByRole('table', { name: 'First rows of the file' });
+  await expect(rows.getByRole('row')).toHaveCount(7); // header + 6 file rows
+  await expect(rows).toContainText('Monthly electricity consumption report');
+  await expect(page.getByLabel(/Find it automatically/)).toBeChecked();
+  await both(page, '2-structure-header-row');
+  // Row 2 (the export line) as the header: the columns follow at once.
+  await page.getByLabel('Row 2 holds the column names').check();
+  await expect(page.getByText('The column names were found on line 2')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'First rows of the sample' })).toContainText('Acme Holdings plc');
+  // Back to the real header row.
+  await page.getByLabel('Row 3 holds the column names').check();
+  await expect(page.getByText('The column names were found on line 3')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'First rows of the sample' })).toContainText('Site code');
+  await expect(page.getByLabel('Row 3 holds the column names')).toBeChecked();
+
+  // The workbook: its first sheet is notes; the data sheet has a title row.
+  await newMapping(page, /^Gas workbooks/);
+  await page.getByRole('button', { name: 'Read the sample' }).click();
+  const facts = page.getByRole('region', { name: 'What was read' });
+  await expect(facts).toContainText('Notes');
+  await expect(facts).toContainText('Data 2024');
+  await next(page, 'Structure');
+  await page.getByRole('combobox', { name: /^Sheet\b/ }).selectOption('Data 2024');
+  await expect(page.getByText('The column names were found on line 3')).toBeVisible();
+  await expect(page.getByText('Sheet “Data 2024”.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'First rows of the sample' })).toContainText('Gas (kWh)');
+  await expect(page.getByRole('table', { name: 'First rows of the file' })).toContainText('Gas by site, 2024');
+  await both(page, '2-structure-sheet');
+  // The choice survives going back and forth, and is what the preview reads.
+  await page.getByRole('button', { name: 'Back' }).click();
+  await expect(facts).toContainText('Data 2024');
+  await next(page, 'Structure');
+  await expect(page.getByRole('combobox', { name: /^Sheet\b/ })).toHaveValue('Data 2024');
+  await context.close();
+  removeDir(books);
+});
+
+test('drop a sample file onto the wizard, or choose it with the keyboard', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(60_000);
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await newMapping(page, /^Utility reports/);
+  const zone = page.getByRole('group', { name: 'Drop a sample file' });
+  await expect(zone).toBeVisible();
+  await both(page, '1-source-drop');
+
+  // A real drop: a DataTransfer with a file, dispatched on the zone.
+  const csv = 'Site code;Month;Water (m³)\nLON-01;2024-01;12,5\nMAN-02;2024-01;30\n';
+  const transfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'water-jan.csv', { type: 'text/csv' }));
+    return dt;
+  }, csv);
+  await zone.dispatchEvent('dragenter', { dataTransfer: transfer });
+  await zone.dispatchEvent('drop', { dataTransfer: transfer });
+  await expect(page.getByRole('group', { name: 'Dropped sample' })).toContainText('water-jan.csv');
+  const facts = page.getByRole('region', { name: 'What was read' });
+  await expect(facts).toContainText('water-jan.csv');
+  await expect(facts).toContainText('semicolon');
+  await expect(facts.getByText('Rows in the sample').locator('xpath=following-sibling::dd[1]')).toHaveText('2');
+  await both(page, '1-source-dropped');
+  await next(page, 'Structure');
+  await expect(page.getByRole('region', { name: 'First rows of the sample' })).toContainText('Water (m³)');
+  await page.getByRole('button', { name: 'Back' }).click();
+
+  // The keyboard way: the button opens the file input; a file that is not a table is refused.
+  await page.getByRole('button', { name: 'Use a file in the folder instead' }).click();
+  await expect(page.getByRole('button', { name: 'Choose a sample file…' })).toBeEnabled();
+  await page.getByLabel('Sample file to upload').setInputFiles({ name: 'notes.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\u0090') });
+  await expect(page.getByRole('alert')).toContainText('is not a file the wizard can read');
+  await page.getByLabel('Sample file to upload').setInputFiles({ name: 'gas-feb.csv', mimeType: 'text/csv', buffer: Buffer.from('Site code,Month,Gas (kWh)\nBER-01,2024-02,800\n') });
+  await expect(facts).toContainText('gas-feb.csv');
+  await expect(facts).toContainText('comma');
+  await context.close();
+});
+
+test('a database source gives its first rows as the sample', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(60_000);
+  const dir = mkdtempSync(join(tmpdir(), 'esg-wizard-db-'));
+  const file = join(dir, 'erp.sqlite');
+  const db = new Database(file);
+  db.exec('CREATE TABLE fuel (site TEXT, day TEXT, litres REAL)');
+  for (let d = 1; d <= 5; d++) db.prepare('INSERT INTO fuel VALUES (?, ?, ?)').run('MAN-02', `2024-03-0${d}`, 10 * d);
+  db.close();
+  await api('sources.addDatabase', { name: 'ERP fuel', kind: 'sqlite', file, table: 'fuel' });
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await newMapping(page, /^ERP fuel/);
+  await expect(page.getByText(/first rows of this database source’s table or query/)).toBeVisible();
+  await expect(page.getByRole('group', { name: 'Drop a sample file' })).toHaveCount(0);
+  await expect(page.getByLabel('Sample file in the folder')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Read the sample' }).click();
+  const facts = page.getByRole('region', { name: 'What was read' });
+  await expect(facts).toContainText('Database table or query');
+  await expect(facts).toContainText('first rows of ERP fuel');
+  await expect(facts.getByText('Rows in the sample').locator('xpath=following-sibling::dd[1]')).toHaveText('5');
+  await both(page, '1-source-database');
+  await next(page, 'Structure');
+  await expect(page.getByRole('table', { name: 'First rows of the file' })).toHaveCount(0);
+  await expect(page.locator('.wizard-sample')).toContainText('MAN-02');
+  await both(page, '2-structure-database');
+  await context.close();
+  removeDir(dir);
+});
+
+test('drift: a renamed column stops the run as "needs attention", shows what changed, and "Update mapping" makes it sync', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(120_000);
+  const dir = mkdtempSync(join(tmpdir(), 'esg-wizard-drift-'));
+  const source = await api<{ id: string }>('sources.addFolder', { name: 'Meter exports', path: dir, stableMs: 300 });
+  writeFileSync(join(dir, 'jan.csv'), 'Site code,Month,Electricity (kWh)\nLON-01,2024-01,100\nMAN-02,2024-01,200\n');
+  const s = await api<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: source.id, connectionId: 'Sandbox platform', file: 'jan.csv' });
+  const mapping = await api<{ id: string }>('mappings.save', { profile: { ...s.draft, name: 'Meter electricity', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
+  await api('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId: 'Sandbox platform', sourceId: source.id, mappingId: mapping.id, config: { onFileArrival: true } });
+
+  // The next export renamed the value column.
+  writeFileSync(join(dir, 'feb.csv'), 'Site code,Month,Electricity use (kWh)\nLON-01,2024-02,110\nMAN-02,2024-02,210\nBER-01,2024-02,90\n');
+  let runId = 0;
+  await expect
+    .poll(async () => {
+      const runs = await api<Array<{ id: number; status: string; file: string | null }>>('history.list', { status: 'needs_attention', limit: 10 });
+      runId = runs.find((r) => r.file?.endsWith('feb.csv'))?.id ?? 0;
+      return runId;
+    }, { timeout: 30_000 })
+    .toBeGreaterThan(0);
+
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+  await page.getByRole('link', { name: `#${runId}`, exact: true }).click();
+  const changes = page.getByRole('region', { name: /What changed in the file since “Meter electricity” \(version 1\)/ });
+  await expect(changes.getByRole('list', { name: 'Renamed columns' })).toContainText('Electricity (kWh)');
+  await expect(changes.getByRole('list', { name: 'Renamed columns' })).toContainText('Electricity use (kWh)');
+  await expect(page.getByRole('button', { name: 'Send the file now' })).toHaveCount(0);
+  await both(page, 'drift-run');
+
+  await page.getByRole('link', { name: 'Update mapping' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Edit mapping/ })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Columns changed in the file this mapping stopped on' })).toContainText('Electricity use (kWh)');
+  await expect(page.getByRole('region', { name: 'What was read' })).toContainText('feb.csv');
+  await both(page, 'drift-wizard');
+  await next(page, 'Structure');
+  await expect(page.getByRole('combobox', { name: 'Value column' })).toHaveValue('Electricity use (kWh)');
+  await next(page, 'Columns');
+  await next(page, 'Sites & periods');
+  await next(page, 'Units');
+  await next(page, 'Preview');
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  await expect(page.getByLabel('Preview summary').locator('.stat').filter({ hasText: 'Values out' })).toContainText('3');
+  await next(page, 'Save');
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved “Meter electricity” (version 2)' })).toBeVisible();
+  await both(page, 'drift-saved');
+  await page.getByRole('button', { name: `Send the file of run #${runId}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Run #\d+ finished: succeeded\./ })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('link', { name: /Open run #\d+/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Meters to platform/ })).toBeVisible();
+  await expect(page.locator('.stat').filter({ hasText: 'Created' })).toContainText('3');
+  await context.close();
+  removeDir(dir);
 });
