@@ -5,6 +5,7 @@
  * counts, edited and removed. Needs a Secret Service for the connection's secret: run through
  * `npm run test:e2e` (scripts/with-keyring.sh); where none answers the tests skip and say why.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -103,6 +104,13 @@ async function openJobs(browser: Browser, scheme: 'light' | 'dark'): Promise<Pag
 
 const shot = (page: Page, name: string, scheme: 'light' | 'dark') => page.screenshot({ path: join(shots, `jobs-${name}-${scheme}.png`), fullPage: true });
 
+/** axe (WCAG 2.1 A/AA) on what is on screen: serious and critical findings fail the test, named. */
+async function audit(page: Page): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} @ ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad).toEqual([]);
+}
+
 test('a job is created through the form: the cron editor describes the schedule, checks it and lists the next 5 runs', async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   const page = await openJobs(browser, 'light');
@@ -144,6 +152,7 @@ test('a job is created through the form: the cron editor describes the schedule,
   await cron.fill('61 * * * *');
   await expect(summary.getByRole('alert')).toContainText('not a schedule the agent can run');
   await expect(next).toHaveCount(0);
+  await audit(page);
   await cron.fill('30 6 * * 1');
   await expect(summary).toContainText('At 06:30, only on Monday');
   await shot(page, 'form-export', 'light');
@@ -230,6 +239,7 @@ test('a job is edited (the form opens with its settings), paused and resumed, an
   const dialog = page.getByRole('dialog', { name: `Remove “${JOB}”?` });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await audit(page);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
   await expect(row).toBeVisible();
@@ -321,12 +331,14 @@ test('screens: the Jobs page and the job form, light and dark', async ({ browser
     const page = await openJobs(browser, scheme);
     await expect(page.getByRole('row', { name: 'Submissions to PostgreSQL', exact: true })).toBeVisible();
     await shot(page, 'list', scheme);
+    await audit(page);
     // Pause every sync for an hour from the page; the banner says until when and resumes them.
     await page.getByLabel('Pause all syncs').selectOption({ label: 'for 1 hour' });
     const banner = page.getByRole('status').filter({ hasText: 'All syncs are paused until' });
     await expect(banner).toBeVisible();
     expect(Date.parse((await rpc<{ pausedUntil: string }>('engine.status', {})).pausedUntil) - Date.now()).toBeGreaterThan(58 * 60_000);
     await shot(page, 'list-paused', scheme);
+    await audit(page);
     await banner.getByRole('button', { name: 'Resume syncs' }).click();
     await expect(banner).toBeHidden();
     expect((await rpc<{ pausedUntil: string | null }>('engine.status', {})).pausedUntil).toBeNull();
@@ -334,12 +346,14 @@ test('screens: the Jobs page and the job form, light and dark', async ({ browser
     await expect(page.getByLabel('Table', { exact: true })).toHaveValue('esg_submissions');
     await expect(page.getByRole('status', { name: 'Schedule summary' }).getByRole('listitem')).toHaveCount(5);
     await shot(page, 'form-database', scheme);
+    await audit(page);
     await page.getByRole('link', { name: 'Cancel' }).click();
     await page.getByRole('link', { name: 'New job' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Bills to platform');
     await page.getByRole('button', { name: 'Add job' }).click();
     await expect(page.getByText('Choose the folder or database the job reads.')).toBeVisible();
     await shot(page, 'form-ingest-errors', scheme);
+    await audit(page);
     await page.context().close();
   }
 });
