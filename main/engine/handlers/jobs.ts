@@ -290,6 +290,8 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
 
     'jobs.resume': ({ jobId }) => {
       const job = get(jobId);
+      // Slots passed while a person had the job paused were skipped on purpose, not missed: no catch-up on resume.
+      if (job.paused) store.settings.deleteRaw(SLOT_KEY(job.id));
       store.jobs.setPaused(job.id, false);
       announceSource(job.sourceId);
       changed();

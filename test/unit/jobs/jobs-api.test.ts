@@ -145,6 +145,17 @@ describe('jobs.update', () => {
     expect(engine.store.settings.getRaw(SLOT_KEY(id))).toBeUndefined();
   });
 
+  it('resuming a paused job does not catch up the slots it skipped while paused', async () => {
+    const id = ok<{ id: string }>(await dispatch('jobs.add', ingest())).id;
+    engine.store.settings.setRaw(SLOT_KEY(id), Date.parse('2026-11-20T06:00:00Z'));
+    ok(await dispatch('jobs.resume', { jobId: id })); // not paused: nothing to forget
+    expect(engine.store.settings.getRaw(SLOT_KEY(id))).toBe(Date.parse('2026-11-20T06:00:00Z'));
+    ok(await dispatch('jobs.pause', { jobId: id }));
+    const resumed = ok<{ paused: boolean; nextRunAt: string }>(await dispatch('jobs.resume', { jobId: id }));
+    expect(resumed).toMatchObject({ paused: false, nextRunAt: '2026-11-24T06:00:00.000Z' });
+    expect(engine.store.settings.getRaw(SLOT_KEY(id))).toBeUndefined();
+  });
+
   it('refuses a name another job has, and an unknown job', async () => {
     ok(await dispatch('jobs.add', ingest()));
     const id = ok<{ id: string }>(await dispatch('jobs.add', exportJob(pgDest))).id;
