@@ -11,7 +11,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
 
   job
     .command('add <name>')
-    .description('add an ingest job (source + mapping → connection) or an export job (connection dataset → folder)')
+    .description('add an ingest job (source + mapping → connection) or an export job (connection dataset → folder or database table)')
     .requiredOption('--connection <connection>', 'connection name or id')
     .option('--type <type>', 'ingest or export', 'ingest')
     .option('--source <source>', 'ingest: source name or id')
@@ -24,31 +24,64 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--dataset <dataset>', 'export: platform dataset (e.g. submissions, portfolio-metrics)')
     .option('--out <folder>', 'export: destination folder')
     .option('--format <format>', 'export: csv, xlsx, json or ndjson', 'csv')
-    .action(async (name: string, o: Record<string, string | boolean | string[] | undefined>) => {
+    .option('--file-name <pattern>', 'export: file name pattern, e.g. "{dataset}-{date}"')
+    .option('--table <table>', 'export: destination table (instead of --out)')
+    .option('--db <kind>', 'export to a table: postgres, mysql or sqlite', 'postgres')
+    .option('--db-file <path>', 'export to a SQLite table: the database file')
+    .option('--db-host <host>', 'export to a table: server host', '127.0.0.1')
+    .option('--db-port <port>', 'export to a table: server port (default 5432 / 3306)')
+    .option('--db-name <name>', 'export to a table: database name')
+    .option('--db-user <user>', 'export to a table: user')
+    .option('--db-password-stdin', 'export to a table: read the database password from standard input (kept in the OS keychain)')
+    .option('--key <columns>', 'export to a table: key column(s), comma-separated', 'id')
+    .action(async (name: string, o: Record<string, string | boolean | undefined>) => {
       const { dataDir, out } = ctx();
       const type = o.type === 'export' ? 'export' : o.type === 'ingest' ? 'ingest' : null;
       if (!type) throw new CliError('--type is ingest or export.');
+      const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+      let databasePassword: string | undefined;
+      let exportConfig: Record<string, unknown> | undefined;
+      if (type === 'export') {
+        const dataset = str('dataset');
+        if (!dataset) throw new CliError('An export job needs --dataset (e.g. submissions).');
+        const table = str('table');
+        if (table && str('out')) throw new CliError('Give either --out FOLDER or --table TABLE, not both.');
+        if (!table && !str('out')) throw new CliError('An export job needs a destination: --out FOLDER, or --table TABLE with the --db-* options.');
+        let destination: Record<string, unknown>;
+        if (table) {
+          const db = str('db');
+          if (db !== 'postgres' && db !== 'mysql' && db !== 'sqlite') throw new CliError('--db is postgres, mysql or sqlite.');
+          const port = str('dbPort');
+          if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new CliError(`--db-port takes a port number; "${port}" is not one.`);
+          destination = {
+            kind: 'database',
+            database: db,
+            table,
+            keyColumns: (str('key') ?? 'id').split(',').map((k) => k.trim()).filter(Boolean),
+            ...(db === 'sqlite' ? { file: str('dbFile') } : { host: str('dbHost'), name: str('dbName'), user: str('dbUser'), ...(port ? { port: Number(port) } : {}) }),
+          };
+          if (o.dbPasswordStdin) databasePassword = await passwordFromStdin();
+        } else {
+          destination = { kind: 'folder', path: str('out'), format: str('format'), ...(str('fileName') ? { fileName: str('fileName') } : {}) };
+        }
+        exportConfig = { dataset, destination };
+      }
       const config = {
-        schedule: (o.schedule as string | undefined) ?? null,
-        timezone: o.timezone as string,
+        schedule: str('schedule') ?? null,
+        timezone: str('timezone'),
         onFileArrival: o.fileTrigger !== false,
         ...(type === 'ingest' ? { ingest: { mirror: Boolean(o.mirror), rejectPolicy: o.allOrNothing ? ('all-or-nothing' as const) : ('send-valid' as const) } } : {}),
-        ...(type === 'export'
-          ? {
-              export: {
-                dataset: (o.dataset as string | undefined) ?? (() => { throw new CliError('An export job needs --dataset.'); })(),
-                destination: { kind: 'folder' as const, path: (o.out as string | undefined) ?? (() => { throw new CliError('An export job needs --out FOLDER.'); })(), format: o.format as 'csv' },
-              },
-            }
-          : {}),
+        ...(exportConfig ? { export: exportConfig } : {}),
       };
       const info = await callEngine(dataDir, 'jobs.add', {
         name,
         type,
-        connectionId: o.connection as string,
-        sourceId: (o.source as string | undefined) ?? null,
-        mappingId: (o.mapping as string | undefined) ?? null,
-        config,
+        connectionId: str('connection')!,
+        sourceId: str('source') ?? null,
+        mappingId: str('mapping') ?? null,
+        // Shapes are checked by the engine's contract; its message names the field.
+        config: config as Parameters<typeof callEngine<'jobs.add'>>[2]['config'],
+        ...(databasePassword ? { databasePassword } : {}),
       });
       out.print(info, () => `Added job "${info.name}"${info.scheduleText ? `: ${info.scheduleText}, next run ${info.nextRunAt}` : ''}.`);
     });
@@ -169,4 +202,15 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       if (run.rejected > 0) throw Object.assign(new CliError('', EXIT.rejectedRows), { silent: true });
     });
 
+}
+
+/** A destination database password, from standard input only (never an argument: shell history, process list). */
+async function passwordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Database password (end with Enter): ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  chunks.forEach((c) => c.fill(0));
+  if (!password) throw new CliError('Standard input was empty: no database password was given.');
+  return password;
 }

@@ -80,4 +80,21 @@ describe('esg-sync job show / edit', () => {
     expect(mirror.stderr).toMatch(/ingest jobs only/);
     expect((JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { schedule: string }).schedule).toBe('30 7 * * 1-5');
   });
+
+  it('adds an export job to a database table, and says what is missing from one', async () => {
+    const added = await cli('--json', 'job', 'add', 'To BI', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'postgres', '--db-name', 'bi', '--db-user', 'esg', '--db-port', '6543', '--key', 'id, period', '--schedule', '0 5 * * *', '--timezone', 'UTC');
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    const shown = JSON.parse((await cli('--json', 'job', 'show', 'To BI')).stdout) as { config: { export: unknown } };
+    expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 6543, name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period'] } });
+    const missing = await cli('job', 'add', 'To BI 2', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'mysql');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/MariaDB\/MySQL destination needs a database name and a user/);
+    const both = await cli('job', 'add', 'To BI 3', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--out', '/tmp');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/either --out FOLDER or --table TABLE/);
+    const nowhere = await cli('job', 'add', 'To BI 4', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions');
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/needs a destination/);
+  });
 });
