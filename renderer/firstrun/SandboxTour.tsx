@@ -22,7 +22,8 @@ export function SandboxTour() {
   const reload = demo.reload;
   // Saving a mapping announces no event; moving between pages (the wizard returns to Mappings) re-reads the tour.
   useEffect(() => reload(), [location.pathname, reload]);
-  if (!status || status.step === 'start') return null;
+  if (!status) return null;
+  if (status.step === 'start') return <SandboxLeftovers status={status} />;
   // The dashboard shows the tour in full; elsewhere a closed tour stays closed.
   if (closed && location.pathname !== '/') return null;
   return (
@@ -133,5 +134,29 @@ function LiveRuns({ jobId }: { jobId: string | null }) {
         That's the whole loop. When you are ready, connect your real platform on the Connections page, and remove the sandbox data here.
       </p>
     </div>
+  );
+}
+
+/**
+ * The tour's connection was removed by hand, but sandbox sources, mappings or jobs are still
+ * there: say so, and offer the one-click removal the tour would have offered.
+ */
+function SandboxLeftovers({ status }: { status: DemoStatus }) {
+  const s = status.sandbox;
+  const left = s.connectionIds.length + s.sourceIds.length + s.mappingIds.length + s.jobIds.length;
+  if (left === 0) return null;
+  return (
+    <section className="tour" aria-labelledby="tour-leftovers-title">
+      <h2 id="tour-leftovers-title" className="tour-title">
+        Sandbox data is still here
+      </h2>
+      <div className="tour-foot">
+        <span>
+          The sandbox tour has ended, but {s.sourceIds.length} sandbox source{s.sourceIds.length === 1 ? '' : 's'}, {s.mappingIds.length} mapping
+          {s.mappingIds.length === 1 ? '' : 's'} and {s.jobIds.length} job{s.jobIds.length === 1 ? '' : 's'} remain.
+        </span>
+        <RemoveSandbox status={status} />
+      </div>
+    </section>
   );
 }

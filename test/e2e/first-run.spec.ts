@@ -167,6 +167,19 @@ test('the dashboard puts what needs a person first, in plain words', async ({ br
   await shot(page, 'dashboard-attention-light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await shot(page, 'dashboard-attention-dark');
+
+  // The sandbox connection removed by hand on the Connections page: what is left can still go in one click.
+  await rpc('connections.remove', { id: demo.connectionId, force: true });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.reload();
+  const leftovers = page.getByRole('region', { name: 'Sandbox data is still here' });
+  await expect(leftovers).toContainText('3 sandbox sources, 1 mapping and 0 jobs remain');
+  await shot(page, 'dashboard-sandbox-leftovers-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, 'dashboard-sandbox-leftovers-dark');
+  await leftovers.getByRole('button', { name: 'Remove sandbox data' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove sandbox data' }).click();
+  await expect(page.getByRole('heading', { name: 'Get your sustainability data flowing' })).toBeVisible({ timeout: 20_000 });
+  expect(await rpc('sources.list')).toEqual([]);
   await context.close();
-  await rpc('demo.remove');
 });

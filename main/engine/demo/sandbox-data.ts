@@ -80,3 +80,16 @@ export function deleteSandboxRows(store: Store, found: SandboxIds): DeletedCount
     return { jobs: found.jobIds.length, runs, mappings: found.mappingIds.length, sources: found.sourceIds.length };
   });
 }
+
+/**
+ * Runs whose job was already removed by hand (the connection removed with its jobs) keep only
+ * their file path: those that read a file of the demo folder are the sandbox's.
+ */
+export function deleteOrphanDemoRuns(store: Store, folder: string): number {
+  const prefix = folder.endsWith('/') || folder.endsWith('\\') ? folder : `${folder}${folder.includes('\\') ? '\\' : '/'}`;
+  return store.transaction(() => {
+    const where = 'job_id IS NULL AND file IS NOT NULL AND substr(file, 1, length(?)) = ?';
+    store.db.prepare(`DELETE FROM staging WHERE run_id IN (SELECT id FROM runs WHERE ${where})`).run(prefix, prefix);
+    return store.db.prepare(`DELETE FROM runs WHERE ${where}`).run(prefix, prefix).changes;
+  });
+}

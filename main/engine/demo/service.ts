@@ -18,7 +18,7 @@ import type { Engine } from '../engine';
 import { jobsHandlers } from '../handlers/jobs';
 import { SourceService } from '../sources/service';
 import { SANDBOX_DIR } from './sandbox-host';
-import { deleteSandboxRows, markSourceSandbox, sandboxIds } from './sandbox-data';
+import { deleteOrphanDemoRuns, deleteSandboxRows, markSourceSandbox, sandboxIds } from './sandbox-data';
 import { tourFiles, type DemoFeed } from './samples';
 import { clearDemoState, readDemoState, writeDemoState, type DemoState } from './state';
 
@@ -210,7 +210,9 @@ export class DemoService {
         throw new ApiError('busy', 'A sandbox run is in progress. Wait until it has finished (usually a few seconds), then remove the sandbox data again.');
       }
       const sources = found.sourceIds.map((id) => engine.store.sources.get(id)).filter((s) => s !== null);
-      const counts = deleteSandboxRows(engine.store, { ...found, connectionIds: found.connectionIds });
+      const folder = state?.folder ?? join(engine.dataDir, DEMO_FOLDER);
+      const counts = deleteSandboxRows(engine.store, found);
+      counts.runs += deleteOrphanDemoRuns(engine.store, folder);
       // Watchers of the removed sources are stopped by the sync service when it hears of them.
       for (const s of sources) {
         engine.events.emit('source.changed', {
@@ -225,7 +227,6 @@ export class DemoService {
       }
       await engine.sandboxHost.stop();
       let folderRemoved = false;
-      const folder = state?.folder ?? join(engine.dataDir, DEMO_FOLDER);
       try {
         await rm(folder, { recursive: true, force: true });
         await rm(join(engine.dataDir, SANDBOX_DIR), { recursive: true, force: true });

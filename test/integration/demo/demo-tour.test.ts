@@ -172,6 +172,27 @@ describe('the sandbox tour', () => {
     }
   }, 60_000);
 
+  it('removes what is left when the sandbox connection was removed by hand', async () => {
+    const started = await call('demo.start', {});
+    const suggested = await call('mappings.suggest', { sourceId: started.firstSourceId!, connectionId: started.connectionId!, file: started.firstFile! });
+    await call('mappings.save', { profile: { ...suggested.draft, name: 'Monthly electricity by site' } });
+    const runs = Promise.all([nextRun((r) => basename(r.file ?? '') === basename(started.firstFile!)), nextRun((r) => basename(r.file ?? '') === started.nextFile)]);
+    await call('demo.dropNext', {});
+    await runs;
+    // Removing the connection with its jobs leaves their runs without a job.
+    await call('connections.remove', { id: started.connectionId!, force: true });
+    expect((await call('history.list', {})).map((r) => r.jobId)).toEqual([null, null]);
+    const status = await call('demo.status', {});
+    expect(status.step).toBe('start');
+    expect(status.sandbox.sourceIds).toHaveLength(3);
+    const removed = await call('demo.remove', {});
+    expect(removed).toMatchObject({ connections: 0, sources: 3, mappings: 1, runs: 2, folderRemoved: true });
+    expect(await call('history.list', {})).toEqual([]);
+    expect(await call('sources.list', {})).toEqual([]);
+    expect(existsSync(join(dataDir, DEMO_FOLDER))).toBe(false);
+    expect((await call('demo.status', {})).running).toBe(false);
+  }, 60_000);
+
   it('says why the tour cannot start without a secret store, and leaves nothing behind', async () => {
     await engine.stop();
     engine = Engine.open({ dataDir, mode: 'headless', fileLogs: false });
