@@ -1,14 +1,61 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MappingService } from '../../engine/mapping/service';
+import type { ReadOptions } from '../../../shared/mapping';
+import { SampleError, SampleStore } from '../../engine/mapping/samples';
+import { MappingService, MappingServiceError } from '../../engine/mapping/service';
 import type { GlobalContext } from '../context';
 import { CliError } from '../exit-codes';
 import { table } from '../output';
 import { withServices, type CliServices } from './source';
 
 function mappingService(s: CliServices): MappingService {
-  return new MappingService({ store: s.store, sources: s.sources, connections: s.connections });
+  return new MappingService({ store: s.store, sources: s.sources, connections: s.connections, samples: new SampleStore(s.c.dataDir) });
+}
+
+/** --header-row and --sheet as the profile's read options; a sheet of digits is a 1-based position. */
+export function readOptionsOf(o: { headerRow?: string; sheet?: string }): ReadOptions | undefined {
+  const read: ReadOptions = {};
+  if (o.headerRow !== undefined) {
+    const n = Number(o.headerRow);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new CliError(`--header-row takes a row number from 1 to 10000, not "${o.headerRow}".`);
+    read.headerRow = n;
+  }
+  if (o.sheet !== undefined) {
+    const sheet = o.sheet.trim();
+    if (!sheet) throw new CliError('--sheet takes a sheet name or its position (1 for the first sheet).');
+    read.sheet = /^\d+$/.test(sheet) ? Number(sheet) - 1 : sheet;
+    if (typeof read.sheet === 'number' && read.sheet < 0) throw new CliError('--sheet positions start at 1 (the first sheet).');
+  }
+  return Object.keys(read).length ? read : undefined;
+}
+
+/**
+ * Where --sample points: a file inside a folder source is read in place; any other file is
+ * copied into the sample area first, as a file dropped on the wizard would be.
+ */
+async function sampleChoice(s: CliServices, sourceIdOrName: string, sample: string | undefined): Promise<{ file?: string; upload?: string }> {
+  if (!sample) return {};
+  const source = s.sources.get(sourceIdOrName);
+  const path = resolve(sample);
+  if (source.kind !== 'folder') throw new CliError(`"${source.name}" is a database source: its sample is its table or query, so leave out --sample.`);
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    throw new CliError(`There is no file ${path}.`);
+  }
+  const root = await realpath(String(source.config.path)).catch(() => String(source.config.path));
+  const rel = relative(root, real);
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return { file: path };
+  try {
+    const stored = await new SampleStore(s.c.dataDir).save(basename(path), createReadStream(real), (await stat(real)).size);
+    return { upload: stored.uploadId };
+  } catch (err) {
+    if (err instanceof SampleError) throw new CliError(err.message);
+    throw err;
+  }
 }
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
@@ -22,15 +69,26 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
     .description("suggest a mapping for a source's sample from the platform's metric library (--json prints the draft profile)")
     .requiredOption('--source <source>', 'the source (name or id)')
     .requiredOption('--connection <connection>', 'the platform connection (name or id)')
-    .option('--sample <file>', 'a file inside the source folder (default: the newest)')
-    .action(async (o: { source: string; connection: string; sample?: string }) => {
+    .option('--sample <file>', 'a sample file: one in the source folder, or any other (copied to the sample area); default: the newest in the folder')
+    .option('--header-row <n>', 'the row that holds the column names, when a title block above it fools the detection')
+    .option('--sheet <name|n>', "a workbook's sheet, by name or position (1 = first)")
+    .action(async (o: { source: string; connection: string; sample?: string; headerRow?: string; sheet?: string }) => {
+      const read = readOptionsOf(o);
       await withServices(
         ctx,
         async (s) => {
-          const r = await mappingService(s).suggest({ sourceId: o.source, connectionId: o.connection, file: o.sample ? resolve(o.sample) : undefined });
+          let r;
+          try {
+            r = await mappingService(s).suggest({ sourceId: o.source, connectionId: o.connection, ...(await sampleChoice(s, o.source, o.sample)), read });
+          } catch (err) {
+            if (err instanceof MappingServiceError) throw new CliError(err.message);
+            throw err;
+          }
           s.c.out.print(r.draft, () =>
             [
               r.sample.file ? `Sample: ${r.sample.file} (${r.sample.rows.length} rows)` : `Sample: first ${r.sample.rows.length} rows of the database`,
+              ...(r.sample.info.sheet ? [`Sheet: ${r.sample.info.sheet}${r.sample.info.sheets && r.sample.info.sheets.length > 1 ? ` (of ${r.sample.info.sheets.join(', ')}; choose with --sheet)` : ''}`] : []),
+              ...(r.sample.info.headerRow ? [`Header row: ${r.sample.info.headerRow}${read?.headerRow ? '' : ' (detected; choose with --header-row)'}`] : []),
               `Shape: ${r.suggestion.shape}${r.suggestion.wideKind ? ` (${r.suggestion.wideKind})` : ''}`,
               '',
               table(

@@ -138,6 +138,27 @@ describe('esg-sync source and mapping commands', async () => {
     expect(copy).toMatchObject({ id: 'bills-copy', version: 1 });
   });
 
+  it('suggests from a sample outside the folder, with the header row and sheet given on the command line', async () => {
+    const outside = join(root, 'downloads');
+    mkdirSync(outside, { recursive: true });
+    const titled = join(outside, 'report.csv');
+    writeFileSync(titled, ['Energy report', 'Exported 2024-07-01', 'Site code,Month,Electricity (kWh)', 'LON-01,2024-01,100', ''].join('\n'));
+    const draft = await json<Record<string, unknown>>(['mapping', 'suggest', '--source', 'Bills', '--connection', 'Sandbox', '--sample', titled, '--header-row', '3']);
+    expect(draft).toMatchObject({ read: { headerRow: 3 }, shape: { kind: 'long', valueColumn: 'Electricity (kWh)' } });
+    const human = await run(['mapping', 'suggest', '--source', 'Bills', '--connection', 'Sandbox', '--sample', titled, '--header-row', '2']);
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/Sample: .*samples.*report\.csv/);
+    expect(human.stdout).toMatch(/Header row: 2\n/);
+    const bad = await run(['mapping', 'suggest', '--source', 'Bills', '--connection', 'Sandbox', '--header-row', 'two']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--header-row takes a row number/);
+    const notTable = join(outside, 'tool.sh');
+    writeFileSync(notTable, '#!/bin/sh\n');
+    const refused = await run(['mapping', 'suggest', '--source', 'Bills', '--connection', 'Sandbox', '--sample', notTable]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/not a file the wizard can read/);
+  });
+
   it('explains what is wrong with a file it cannot import', async () => {
     const bad = join(root, 'bad.json');
     writeFileSync(bad, '{ "schemaVersion": 1, "name": "x"');

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 function post(path: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; json: { ok: boolean; result?: { uploadId: string; name: string; size: number }; error?: { code: string; message: string } } }> {
-  return fetch(`${server.url.replace(/\/$/, '')}${path}`, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, json: await r.json() }));
+  return fetch(`${server.url.replace(/\/$/, '')}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) }).then(async (r) => ({ status: r.status, json: await r.json() }));
 }
 const auth = () => ({ authorization: `Bearer ${server.token}`, 'content-type': 'application/octet-stream' });
 
