@@ -6,7 +6,7 @@ import { formatDuration, formatNumber, formatTime, statusLabel, statusTone } fro
 import { Badge } from './ui';
 
 // The status column fits the longest label ("Succeeded with rejected rows") and the start time one line.
-const COLUMNS = 'minmax(4rem,5rem) minmax(9rem,2fr) minmax(5rem,0.8fr) minmax(14.5rem,1.6fr) minmax(11rem,1.4fr) minmax(4.5rem,0.8fr) repeat(4, minmax(5.5rem, 0.8fr))';
+const COLUMNS = 'minmax(3.5rem,5rem) minmax(8rem,2fr) minmax(4.5rem,0.8fr) minmax(14rem,1.6fr) minmax(12rem,1.4fr) minmax(3.5rem,0.8fr) repeat(4, minmax(4.6rem, 0.8fr))';
 
 /** Virtualized: only the visible rows are in the DOM, so 100,000 runs scroll as fast as 10. */
 export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummary[]; onEndReached?: () => void; height?: number }) {
@@ -18,8 +18,8 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
   return (
     <div className="vtable" role="table" aria-label="Runs" aria-rowcount={runs.length + 1}>
       <div className="vtable-head" role="row" style={{ gridTemplateColumns: COLUMNS }}>
-        {['Run', 'Job', 'Trigger', 'Status', 'Started', 'Took', 'Read', 'Sent', 'Unchanged', 'Rejected'].map((h) => (
-          <div role="columnheader" key={h}>
+        {['Run', 'Job', 'Trigger', 'Status', 'Started', 'Took', 'Read', 'Sent', 'Unchanged', 'Rejected'].map((h, i) => (
+          <div role="columnheader" key={h} className={i >= 6 ? 'num' : undefined}>
             {h}
           </div>
         ))}

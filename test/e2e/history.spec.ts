@@ -118,7 +118,8 @@ async function open(browser: Browser, scheme: 'light' | 'dark', route = ''): Pro
   const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1360, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(agent.launchUrl);
-  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  // The first load of the built UI can be slow on a loaded machine.
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible({ timeout: 20_000 });
   if (route) await page.evaluate((r) => (window.location.hash = r), route);
   return page;
 }
