@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { RunRequestDto, RunSummary } from '../../../shared/api';
-import { RunStatus } from '../../../shared/domain';
+import { RunStatus, RunTrigger } from '../../../shared/domain';
 import { Store } from '../../engine/store';
 import { CliError } from '../exit-codes';
 import { table } from '../output';
@@ -16,6 +16,21 @@ const duration = (r: RunSummary): string => {
   const s = Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000);
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 };
+
+/** A day (local midnight, plus `addDays` for an inclusive end) or an exact ISO time, as an ISO instant. */
+function dateBound(flag: string, text: string, addDays: number): string {
+  const bad = () => new CliError(`${flag} "${text}" is not a date. Use YYYY-MM-DD (e.g. 2026-03-01) or an ISO time (2026-03-01T08:00:00Z).`);
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (day) {
+    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    const check = new Date(y, m - 1, d);
+    // Date rolls 2026-02-30 over to March; a real day comes back unchanged.
+    if (check.getFullYear() !== y || check.getMonth() !== m - 1 || check.getDate() !== d) throw bad();
+    return new Date(y, m - 1, d + addDays).toISOString();
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(Date.parse(text))) throw bad();
+  return new Date(text).toISOString();
+}
 
 function requestTable(requests: RunRequestDto[]): string {
   return table(
@@ -42,13 +57,21 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
     .description('list runs, newest first')
     .option('--job <job>', 'only runs of this job (name or id)')
     .option('--status <status>', `only runs with this status (${RunStatus.options.join(', ')})`)
+    .option('--trigger <trigger>', `only runs started this way (${RunTrigger.options.join(', ')})`)
+    .option('--since <date>', 'only runs started on or after this day or time (YYYY-MM-DD, or an ISO time)')
+    .option('--until <date>', 'only runs started before the end of this day (YYYY-MM-DD), or before this ISO time')
     .option('--limit <n>', 'how many runs', '50')
-    .action((opts: { job?: string; status?: string; limit: string }) => {
+    .action((opts: { job?: string; status?: string; trigger?: string; since?: string; until?: string; limit: string }) => {
       const { dataDir, out } = ctx();
       const limit = Number.parseInt(opts.limit, 10);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit takes a whole number from 1 to 1000.');
       const status = opts.status === undefined ? undefined : RunStatus.safeParse(opts.status);
       if (status && !status.success) throw new CliError(`Unknown status "${opts.status}". Use one of: ${RunStatus.options.join(', ')}.`);
+      const trigger = opts.trigger === undefined ? undefined : RunTrigger.safeParse(opts.trigger);
+      if (trigger && !trigger.success) throw new CliError(`Unknown trigger "${opts.trigger}". Use one of: ${RunTrigger.options.join(', ')}.`);
+      const from = opts.since === undefined ? undefined : dateBound('--since', opts.since, 0);
+      const to = opts.until === undefined ? undefined : dateBound('--until', opts.until, 1);
+      if (from && to && to <= from) throw new CliError(`--until (${opts.until}) is not after --since (${opts.since}), so no run can match.`);
       const store = Store.open(dataDir);
       try {
         let jobId: string | undefined;
@@ -57,7 +80,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           if (!job) throw new CliError(`There is no job called "${opts.job}". See \`esg-sync job list\`.`);
           jobId = job.id;
         }
-        const runs = store.runs.list({ jobId, status: status?.data, limit });
+        const runs = store.runs.list({ jobId, status: status?.data, trigger: trigger?.data, from, to, limit });
         out.print(runs, () =>
           runs.length
             ? table(

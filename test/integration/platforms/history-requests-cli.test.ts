@@ -37,10 +37,29 @@ beforeAll(() => {
   store.runs.addRequest(run.id, req({ attempt: 3, startedAt: t0 + 1234 }));
   store.runs.update(run.id, { status: 'succeeded', finishedAt: new Date(t0 + 2000).toISOString(), requests: 4, retries: 2, serviceAccount: 'svc-agent' });
   runId = run.id;
+  const later = store.runs.create({ jobId: null, jobName: 'Bills to platform', trigger: 'file', startedAt: '2026-03-05T12:00:00.000Z' });
+  store.runs.update(later.id, { status: 'failed', finishedAt: '2026-03-05T12:00:05.000Z' });
   store.close();
 });
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('esg-sync history filters', () => {
+  it('filters by trigger and date range, and explains bad values', { timeout: 60_000 }, async () => {
+    const ids = async (args: string[]) => {
+      const r = await cli(['--json', 'history', ...args]);
+      expect(r.stderr).toBe('');
+      return (JSON.parse(r.stdout) as { id: number }[]).map((x) => x.id);
+    };
+    expect(await ids(['--trigger', 'file'])).toEqual([runId + 1]);
+    // Days are local; these bounds hold in any time zone.
+    expect(await ids(['--since', '2026-03-02', '--until', '2026-03-06'])).toEqual([runId + 1]);
+    expect(await ids(['--until', '2026-03-01', '--status', 'succeeded'])).toEqual([runId]);
+    const bad = await cli(['history', '--since', '2026-02-30']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--since "2026-02-30" is not a date/);
+  });
+});
 
 describe('esg-sync history show --requests', () => {
   it('lists every request with status or error, duration and attempt; without the flag it says how to see them', { timeout: 60_000 }, async () => {
