@@ -48,6 +48,7 @@ export function JobForm() {
   const mappings = useEngine('mappings.list', {});
   const [draft, setDraft] = useState<JobDraft | null>(editing ? null : emptyDraft(localZone));
   const [passwordSaved, setPasswordSaved] = useState(false);
+  const [savedName, setSavedName] = useState('');
   const [loadError, setLoadError] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<{ message: string; details: string[] } | null>(null);
   const [submitted, setSubmitted] = useState(false);
@@ -61,6 +62,7 @@ export function JobForm() {
       .call('jobs.get', { jobId })
       .then((job) => {
         setDraft(draftFromJob(job));
+        setSavedName(job.name);
         setPasswordSaved(job.databasePasswordSaved);
       })
       .catch((err: unknown) => setLoadError(err instanceof Error ? err.message : String(err)));
@@ -146,7 +148,7 @@ export function JobForm() {
   return (
     <>
       <PageHeader
-        title={editing ? `Edit “${draft.name || 'job'}”` : 'New job'}
+        title={editing ? `Edit “${savedName}”` : 'New job'}
         description="A job sends a source's rows through its mapping to a platform (ingest), or brings a platform dataset back to a folder or table (export)."
       />
       {noConnections && (
