@@ -127,9 +127,10 @@ export function Dashboard() {
   const action = useAction();
 
   if (status.error) return <ErrorState message={status.error} onRetry={status.reload} />;
-  if (!status.data || !demo.data) return <Loading what="the agent's status" />;
+  // The tour's state only decides whether the first-run choices show; if it cannot be read, the dashboard still works.
+  if (!status.data || (!demo.data && !demo.error)) return <Loading what="the agent's status" />;
   const s = status.data;
-  const nothingSetUp = s.counts.connections === 0 && s.counts.sources === 0 && s.counts.jobs === 0 && demo.data.step === 'start';
+  const nothingSetUp = s.counts.connections === 0 && s.counts.sources === 0 && s.counts.jobs === 0 && (demo.data?.step ?? 'start') === 'start';
   const attention = attentionItems(jobs.data ?? [], sources.data ?? [], connections.data ?? [], [...(runs.data ?? []), ...(attentionRuns.data ?? []), ...(failedRuns.data ?? [])]);
   const sourceName = new Map((sources.data ?? []).map((x) => [x.id, x.name]));
 
