@@ -189,8 +189,20 @@ export class DemoService {
         });
         jobId = (await jobsHandlers(engine)['jobs.add'](params)).id;
       }
-      const target = join(engine.store.sources.get(state.sources.electricity)?.config.path as string, basename(state.heldBack));
-      await copyFile(state.heldBack, target);
+      const source = engine.store.sources.get(state.sources.electricity);
+      if (!source) {
+        throw new ApiError('not_found', 'The sandbox electricity reports source was removed, so there is no folder to drop the file into. Remove the sandbox data and start the tour again.');
+      }
+      const target = join(String(source.config.path), basename(state.heldBack));
+      try {
+        await copyFile(state.heldBack, target);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // The held-back sample was deleted by hand: samples are deterministic, so write it again.
+        const again = tourFiles(new Date(state.createdAt)).heldBack;
+        if (again.name !== basename(state.heldBack)) throw err;
+        await writeFile(target, again.content, 'utf8');
+      }
       await unlink(state.heldBack).catch(() => undefined);
       writeDemoState(engine.store, { ...state, heldBack: null, jobId });
       engine.logger.info({ file: target }, 'sandbox tour: next sample file dropped');
