@@ -64,7 +64,21 @@ export interface ApplyResult {
 
 // ---------------------------------------------------------------- compilation
 
-const key = (s: string): string => s.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+const normaliseKey = (s: string): string => s.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+
+// Lookups normalise the same few site, metric and unit spellings on every row of a file: the
+// normalised form is remembered (bounded, so a column of free text cannot grow it without end).
+const keyCache = new Map<string, string>();
+const KEY_CACHE_MAX = 5000;
+const key = (s: string): string => {
+  let k = keyCache.get(s);
+  if (k === undefined) {
+    k = normaliseKey(s);
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    keyCache.set(s, k);
+  }
+  return k;
+};
 
 function normaliseMap(map: Record<string, string>): Map<string, string> {
   const out = new Map<string, string>();
@@ -174,8 +188,31 @@ export function naturalKeyOf(fields: readonly NaturalKeyField[], record: Platfor
     .join('|');
 }
 
-/** Canonical JSON of a record: the string the ledger hashes to see whether a value changed. */
+/** canonicalJson of one primitive field value. */
+function primitiveJson(v: unknown): string {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`Cannot hash a non-finite number (${v}).`);
+    return Object.is(v, -0) ? '0' : JSON.stringify(v);
+  }
+  if (v === undefined) return 'null';
+  return JSON.stringify(v);
+}
+
+/**
+ * Canonical JSON of a record: the string the ledger hashes to see whether a value changed.
+ * Exactly canonicalJson of the eight fields (keys in sorted order), written out directly because
+ * it runs once per row of every ingest; ledgers already hold hashes of this exact text.
+ */
 export function canonicalRecord(record: PlatformRecord): string {
+  return (
+    `{"comment":${primitiveJson(record.comment ?? null)},"entityId":${primitiveJson(record.entityId)},"evidence":${primitiveJson(record.evidence ?? null)}` +
+    `,"metricId":${primitiveJson(record.metricId)},"periodEnd":${primitiveJson(record.periodEnd)},"periodStart":${primitiveJson(record.periodStart)}` +
+    `,"unit":${primitiveJson(record.unit)},"value":${primitiveJson(record.value)}}`
+  );
+}
+
+/** The general form canonicalRecord must always equal (kept for tests of that equality). */
+export function canonicalRecordSlow(record: PlatformRecord): string {
   return canonicalJson({
     metricId: record.metricId,
     entityId: record.entityId,

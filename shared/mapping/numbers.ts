@@ -38,6 +38,9 @@ const PLACEHOLDERS = new Set(['-', '–', '—', '--', 'n/a', 'na', 'n.a.', 'n.v
 const SPACE_CHARS = /[\s\u00a0\u2007\u2009\u202f]/g;
 const MINUS_CHARS = /[\u2212\ufe63\uff0d]/g;
 
+const PLAIN_DECIMAL_DOT = /^-?\d{1,15}(?:\.\d{1,15})?$/;
+const PLAIN_DECIMAL_COMMA = /^-?\d{1,15}(?:,\d{1,15})?$/;
+
 function fail(reason: NumberErrorReason, message: string): ParsedNumber {
   return { ok: false, reason, message };
 }
@@ -53,6 +56,13 @@ export function parseNumber(input: CellValue | undefined, locale: NumberLocale =
     return Number.isFinite(input) ? { ok: true, value: input, percent: false } : fail('not-finite', `${input} is not a finite number.`);
   }
   if (typeof input === 'boolean') return fail('not-a-number', `'${String(input)}' is a yes/no value, not a number.`);
+
+  // Fast path for the plain form most exports use ('1234', '-12.5' with the locale's decimal
+  // separator): the full reading below gives the same number, at several times the cost per cell.
+  if (locale.decimal === ',' ? PLAIN_DECIMAL_COMMA.test(input) : PLAIN_DECIMAL_DOT.test(input)) {
+    const value = Number(locale.decimal === ',' ? input.replace(',', '.') : input);
+    return { ok: true, value: value === 0 ? 0 : value, percent: false };
+  }
 
   const original = input;
   let s = input.normalize('NFKC').replace(MINUS_CHARS, '-').trim();

@@ -43,7 +43,7 @@ export class LedgerRepo {
     this.getStmt = db.prepare('SELECT * FROM ledger WHERE mapping_id = ? AND natural_key = ?');
     this.upsertStmt = db.prepare(
       `INSERT INTO ledger (mapping_id, natural_key, connection_id, remote_id, content_hash, last_run_id, updated_at)
-       VALUES (@mappingId, @naturalKey, @connectionId, @remoteId, @contentHash, @lastRunId, @updatedAt)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (mapping_id, natural_key) DO UPDATE SET connection_id = excluded.connection_id,
          remote_id = excluded.remote_id, content_hash = excluded.content_hash,
          last_run_id = excluded.last_run_id, updated_at = excluded.updated_at`,
@@ -57,7 +57,8 @@ export class LedgerRepo {
   }
 
   upsert(e: LedgerEntry): void {
-    this.upsertStmt.run(e);
+    // Positional binding: this runs once per accepted value, and named binding costs a lookup per field.
+    this.upsertStmt.run(e.mappingId, e.naturalKey, e.connectionId, e.remoteId, e.contentHash, e.lastRunId, e.updatedAt);
   }
 
   delete(mappingId: string, naturalKey: string): void {

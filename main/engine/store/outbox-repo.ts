@@ -41,15 +41,31 @@ const fromRow = (r: Row): OutboxBatch => ({
  * A crash between the two resends the same batch with the same idempotency key.
  */
 export class OutboxRepo {
-  constructor(private readonly db: Db) {}
+  // Prepared once: these run for every batch of every ingest.
+  private readonly stmt;
 
+  constructor(private readonly db: Db) {
+    this.stmt = {
+      insert: db.prepare(`INSERT INTO outbox (job_id, run_id, idempotency_key, ops, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)`),
+      attempt: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
+      done: db.prepare(`UPDATE outbox SET status = 'done', done_at = ?, ops = '[]' WHERE id = ?`),
+    };
+  }
+
+  /** Writes a pending batch. The ops are returned as given, not read back: the row holds their JSON. */
   add(b: { jobId: string; runId: number; idempotencyKey: string; ops: unknown[]; createdAt: string }): OutboxBatch {
-    const info = this.db
-      .prepare(
-        `INSERT INTO outbox (job_id, run_id, idempotency_key, ops, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
-      )
-      .run(b.jobId, b.runId, b.idempotencyKey, JSON.stringify(b.ops), b.createdAt);
-    return this.get(Number(info.lastInsertRowid))!;
+    const info = this.stmt.insert.run(b.jobId, b.runId, b.idempotencyKey, JSON.stringify(b.ops), b.createdAt);
+    return {
+      id: Number(info.lastInsertRowid),
+      jobId: b.jobId,
+      runId: b.runId,
+      idempotencyKey: b.idempotencyKey,
+      ops: b.ops,
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      createdAt: b.createdAt,
+    };
   }
 
   get(id: number): OutboxBatch | null {
@@ -64,11 +80,11 @@ export class OutboxRepo {
   }
 
   recordAttempt(id: number, error: string | null): void {
-    this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?').run(error, id);
+    this.stmt.attempt.run(error, id);
   }
 
   markDone(id: number, at: string): void {
-    this.db.prepare(`UPDATE outbox SET status = 'done', done_at = ?, ops = '[]' WHERE id = ?`).run(at, id);
+    this.stmt.done.run(at, id);
   }
 
   /** Done batches are only needed as a record of keys used; old ones are pruned. */

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue, type MappingProfile } from '../../../shared/mapping';
 import type { RowError, RunCounts, RunStatus, SourceRow, SubmissionOp } from '../../../shared/domain';
@@ -19,6 +20,9 @@ export interface IngestOptions {
   /** Pauses before resending a batch the platform kept failing (default OUTBOX_RESEND_DELAYS_MS). */
   resendDelaysMs?: number[];
 }
+
+/** Batches sent concurrently by one run: enough to overlap the platform's work with ours, few enough to be polite. */
+export const MAX_BATCHES_IN_FLIGHT = 3;
 
 export const defaultIngestOptions: IngestOptions = {
   mirror: false,
@@ -63,7 +67,9 @@ export interface IngestResult {
   error: string | null;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+// crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per row.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256 = oneShot ? (text: string) => oneShot('sha256', text, 'hex') : (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Resends batches a previous run wrote to the outbox but never saw answered. Runs first, so
@@ -148,7 +154,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
           errors.push(...problems);
           continue;
         }
-        staging.add({ naturalKey: m.naturalKey, line: m.line, valueColumn: m.source.valueColumn, record: m.record, hash: sha256(canonicalRecord(m.record)) });
+        const recordJson = canonicalRecord(m.record);
+        staging.add({ naturalKey: m.naturalKey, line: m.line, valueColumn: m.source.valueColumn, recordJson, hash: sha256(recordJson) });
       }
       if (errors.length) {
         counts.rejected += errors.length;
@@ -196,11 +203,22 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       return { status: 'needs_attention', counts, error: message };
     }
 
-    // 4. Diff against the ledger and send in durable batches.
+    // 4. Diff against the ledger and send in durable batches. A few batches are in flight at
+    // once, so the platform works on one while the agent reads, diffs and records the next:
+    // batches hold distinct keys (duplicates were dropped above), each commits its own ledger
+    // changes, and every one is in the outbox before it is sent, so their order does not matter.
     let ops: OutboxOp[] = [];
     let batchNo = 0;
+    const inFlight = new Set<Promise<void>>();
+    let failure: { err: unknown } | null = null;
+    const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
+    const settle = async (all: boolean) => {
+      while (inFlight.size > 0 && (all || inFlight.size >= MAX_BATCHES_IN_FLIGHT)) await Promise.race(inFlight);
+      if (failure) throw failure.err;
+    };
     const flushBatch = async () => {
       if (!ops.length) return;
+      await settle(false);
       const batch = store.outbox.add({
         jobId: input.jobId,
         runId: input.runId,
@@ -210,30 +228,44 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       });
       progress.sent += ops.length;
       ops = [];
-      const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
-      applyTally(await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event }));
-      report();
+      const sending: Promise<void> = sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event })
+        .then((tally) => {
+          applyTally(tally);
+          report();
+        })
+        .catch((err: unknown) => {
+          failure ??= { err };
+        })
+        .finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
     };
-    for (const d of staging.diff(input.mappingId)) {
-      if (d.ledgerHash !== null && d.ledgerHash === d.hash) {
-        counts.unchanged++;
-        continue;
-      }
-      const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
-      ops.push({ op, hash: d.hash, line: d.line });
-      if (ops.length >= options.batchSize) await flushBatch();
-    }
-    if (options.mirror) {
-      for (const v of staging.vanished(input.mappingId)) {
-        if (!v.remoteId) {
-          store.ledger.delete(input.mappingId, v.naturalKey);
+    try {
+      for (const d of staging.diff(input.mappingId)) {
+        if (d.record === null) {
+          // Staging leaves the record out exactly when the ledger already holds this content.
+          counts.unchanged++;
           continue;
         }
-        ops.push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null });
+        const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
+        ops.push({ op, hash: d.hash, line: d.line });
         if (ops.length >= options.batchSize) await flushBatch();
       }
+      if (options.mirror) {
+        for (const v of staging.vanished(input.mappingId)) {
+          if (!v.remoteId) {
+            store.ledger.delete(input.mappingId, v.naturalKey);
+            continue;
+          }
+          ops.push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null });
+          if (ops.length >= options.batchSize) await flushBatch();
+        }
+      }
+      await flushBatch();
+    } finally {
+      // Never leave a send running behind a failure: its answer still goes to the ledger.
+      while (inFlight.size > 0) await Promise.race(inFlight);
     }
-    await flushBatch();
+    if (failure) throw (failure as { err: unknown }).err;
     report();
     const status: RunStatus = counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
     return { status, counts, error: null };

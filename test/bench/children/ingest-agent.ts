@@ -6,11 +6,26 @@
  *
  *   node dist/bench/ingest-agent.mjs --data-dir DIR --file FILE --sandbox URL
  */
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { dirname } from 'node:path';
 import { SyncService } from '../../../main/engine/sync/service';
 import { readMemory } from '../lib/proc';
 import { addFolderIngestJob, addSandboxConnection, openBenchEngine } from '../lib/wiring';
+
+async function profiled(out: string, fn: () => Promise<unknown>): Promise<void> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  await fn();
+  const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+  writeFileSync(out, JSON.stringify(profile));
+  session.disconnect();
+}
 
 function arg(name: string): string {
   const i = process.argv.indexOf(name);
@@ -30,10 +45,13 @@ async function main(): Promise<void> {
     const sync = new SyncService(engine);
     engine.sync = sync;
     const before = readMemory();
-    const t0 = performance.now();
     // The sha256 is the watcher's work, done before a run starts; it does not change what the run holds in memory.
-    const summary = await sync.runner.run({ jobId: job.jobId, trigger: 'file', file: { path: file, sha256: 'bench', size: statSync(file).size } });
+    const runOnce = () => sync.runner.run({ jobId: job.jobId, trigger: 'file', file: { path: file, sha256: 'bench', size: statSync(file).size } });
+    const t0 = performance.now();
+    const summary = await runOnce();
     const seconds = (performance.now() - t0) / 1000;
+    // BENCH_PROFILE_RESYNC=FILE: run the file again (all unchanged) under the CPU profiler, for hotspots of the re-sync alone.
+    if (process.env.BENCH_PROFILE_RESYNC) await profiled(process.env.BENCH_PROFILE_RESYNC, runOnce);
     const mem = readMemory();
     process.stdout.write(
       `${JSON.stringify({

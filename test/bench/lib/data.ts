@@ -106,14 +106,16 @@ export function benchProfile(sourceId: string, connectionId: string): MappingPro
 }
 
 /** Baseline: csv-parse alone reading the file (records as arrays of strings). */
-export async function csvParseAlone(path: string): Promise<{ rows: number; seconds: number }> {
+export async function csvParseAlone(path: string): Promise<{ rows: number; seconds: number; cpuSeconds: number }> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const parser = createReadStream(path, { highWaterMark: 256 * 1024 }).pipe(parse({ delimiter: ',' }));
   let rows = -1; // the header line is not a row
   for await (const rec of parser as AsyncIterable<string[]>) {
     if (rec.length > 0) rows++;
   }
-  return { rows, seconds: (performance.now() - t0) / 1000 };
+  const c = process.cpuUsage(c0);
+  return { rows, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
 }
 
 /**
@@ -121,8 +123,9 @@ export async function csvParseAlone(path: string): Promise<{ rows: number; secon
  * CSV writer uses. Records cycle through `sample` (real exported rows), so their width and
  * content match the export; taking them from an array costs next to nothing.
  */
-export async function csvStringifyAlone(path: string, header: string[], sample: string[][], rows: number): Promise<{ rows: number; seconds: number }> {
+export async function csvStringifyAlone(path: string, header: string[], sample: string[][], rows: number): Promise<{ rows: number; seconds: number; cpuSeconds: number }> {
   if (sample.length === 0) throw new Error('csv-stringify baseline needs at least one sample row');
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const csv = stringify({ delimiter: ',', bom: true, record_delimiter: 'unix' });
   const done = pipeline(csv, createWriteStream(path));
@@ -133,7 +136,8 @@ export async function csvStringifyAlone(path: string, header: string[], sample: 
   for (let i = 0; i < rows; i++) await push(sample[i % sample.length]!);
   csv.end();
   await done;
-  return { rows, seconds: (performance.now() - t0) / 1000 };
+  const c = process.cpuUsage(c0);
+  return { rows, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
 }
 
 /** The first `n` data records of a CSV file, parsed (for the stringify baseline's sample). */

@@ -50,11 +50,24 @@ export async function timeMany(fn: () => unknown, times: number, warmup = 3): Pr
   return out;
 }
 
-/** Times one async operation; returns its result and the wall seconds it took. */
-export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+/**
+ * Times one async operation: wall seconds, and CPU seconds this process used meanwhile (all
+ * threads). CPU time barely moves when other processes compete for the cores, so it is
+ * reported next to every wall-clock ratio as the steadier view.
+ */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
-  return { value, seconds: (performance.now() - t0) / 1000 };
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { value, seconds, cpuSeconds: (c.user + c.system) / 1e6 };
+}
+
+/** Rows per CPU second of the measured work over the baseline's (best run), rounded. */
+export function cpuRatio(rows: number, cpuSeconds: number, baseline: { rows: number; cpuSeconds: number }[]): number {
+  const best = Math.max(...baseline.map((b) => b.rows / b.cpuSeconds));
+  return round(rows / cpuSeconds / best, 3);
 }
 
 export interface RatioFigure {

@@ -161,3 +161,43 @@ describe('bench report', () => {
     expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).results).toHaveLength(1);
   });
 });
+
+describe('perf fixes keep their exact semantics', () => {
+  it('canonicalRecord writes exactly what canonicalJson of the record writes (ledger hashes stay valid)', async () => {
+    const fc = await import('fast-check');
+    const { canonicalRecord, canonicalRecordSlow } = await import('../../../shared/mapping/apply');
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          metricId: text,
+          entityId: text,
+          periodStart: text,
+          periodEnd: text,
+          value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), text, fc.boolean(), fc.constant(-0)),
+          unit: text,
+          comment: fc.option(text, { nil: undefined }),
+          evidence: fc.option(fc.option(text, { nil: null }), { nil: undefined }),
+        }),
+        (r) => canonicalRecord(r) === canonicalRecordSlow(r),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the plain-number fast path reads numbers exactly as the full parser does', async () => {
+    const fc = await import('fast-check');
+    const { parseNumber } = await import('../../../shared/mapping/numbers');
+    const comma = { decimal: ',', thousands: 'auto', parenthesesNegative: true, percent: 'as-number' } as const;
+    fc.assert(
+      fc.property(fc.boolean(), fc.stringMatching(/^\d{1,15}$/), fc.option(fc.stringMatching(/^\d{1,15}$/), { nil: undefined }), (neg, int, frac) => {
+        const dot = `${neg ? '-' : ''}${int}${frac === undefined ? '' : `.${frac}`}`;
+        const r1 = parseNumber(dot);
+        const r2 = parseNumber(dot.replace('.', ','), comma);
+        // The same text with a space in front takes the full path: both must agree.
+        return JSON.stringify(r1) === JSON.stringify(parseNumber(` ${dot}`)) && JSON.stringify(r2) === JSON.stringify(parseNumber(` ${dot.replace('.', ',')}`, comma));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
