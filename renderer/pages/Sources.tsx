@@ -49,10 +49,10 @@ export function Sources() {
   const openSource = open && list.data?.find((s) => s.id === open.id);
   const actions = (
     <>
-      <button type="button" className="button primary" onClick={() => setAdding('folder')} disabled={adding !== null} aria-controls="add-folder">
+      <button type="button" className="button primary" onClick={() => setAdding('folder')} disabled={adding !== null} aria-controls={adding === 'folder' ? 'add-folder' : undefined}>
         Add folder
       </button>
-      <button type="button" className="button" onClick={() => setAdding('database')} disabled={adding !== null} aria-controls="add-database">
+      <button type="button" className="button" onClick={() => setAdding('database')} disabled={adding !== null} aria-controls={adding === 'database' ? 'add-database' : undefined}>
         Add database
       </button>
     </>
