@@ -88,7 +88,8 @@ export function JobForm() {
   }, [connectionId, isExport]);
 
   const source = useMemo(() => sources.data?.find((s) => s.id === draft?.sourceId) ?? null, [sources.data, draft?.sourceId]);
-  const errors: DraftErrors = draft ? validateDraft(draft, { sourceKind: source?.kind ?? null }) : {};
+  const connectionKind = connections.data?.find((c) => c.id === draft?.connectionId)?.kind ?? null;
+  const errors: DraftErrors = draft ? validateDraft(draft, { sourceKind: source?.kind ?? null, connectionKind }) : {};
   const shown = (k: keyof DraftErrors) => (submitted ? errors[k] : undefined);
 
   if (loadError) return <ErrorState message={loadError} />;
@@ -227,6 +228,17 @@ export function JobForm() {
                 )}
               </Field>
             </div>
+            {connectionKind === 'altruistiq' && (
+              <div className="jobs-row">
+                <Field
+                  label="Altruistiq datasource"
+                  error={shown('datasourceId')}
+                  help="Altruistiq takes files: each run builds the mapped file and uploads it to this datasource as a new dataset. Its id is on the datasource's page in the Altruistiq app."
+                >
+                  {(a) => <input {...a} value={draft.ingest.datasourceId} spellCheck={false} autoComplete="off" onChange={(e) => setIngest({ datasourceId: e.target.value })} />}
+                </Field>
+              </div>
+            )}
           </>
         ) : (
           <>

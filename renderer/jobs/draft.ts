@@ -26,6 +26,8 @@ export interface JobDraft {
     rejectPolicy: 'send-valid' | 'all-or-nothing';
     batchSize: string;
     afterRun: 'move' | 'leave' | 'delete';
+    /** File-upload platforms (Altruistiq): the datasource each run's file is uploaded to. */
+    datasourceId: string;
   };
   export: {
     dataset: string;
@@ -45,6 +47,11 @@ export interface JobDraft {
     keyColumns: string;
     nested: 'json' | 'columns';
   };
+  /**
+   * Saved settings this form does not edit (newer engine fields), carried through an edit
+   * unchanged so saving the form never erases them.
+   */
+  preserved: { ingest: Record<string, unknown>; export: Record<string, unknown> };
 }
 
 export const DEFAULT_FILE_NAME = '{dataset}-{yyyy}{mm}{dd}-{hh}{MM}{ss}';
@@ -59,7 +66,7 @@ export function emptyDraft(timezone: string): JobDraft {
     schedule: { kind: 'daily', time: '06:00' },
     timezone,
     onFileArrival: true,
-    ingest: { mirror: false, maxDeletePercent: '50', rejectPolicy: 'send-valid', batchSize: '500', afterRun: 'move' },
+    ingest: { mirror: false, maxDeletePercent: '50', rejectPolicy: 'send-valid', batchSize: '500', afterRun: 'move', datasourceId: '' },
     export: {
       dataset: '',
       destination: 'folder',
@@ -77,6 +84,7 @@ export function emptyDraft(timezone: string): JobDraft {
       keyColumns: 'id',
       nested: 'json',
     },
+    preserved: { ingest: {}, export: {} },
   };
 }
 
@@ -95,15 +103,13 @@ export function draftFromJob(job: JobDetail): JobDraft {
     onFileArrival: c.onFileArrival,
   };
   if (c.ingest) {
-    draft.ingest = {
-      mirror: c.ingest.mirror,
-      maxDeletePercent: String(Math.round(c.ingest.maxDeleteShare * 100)),
-      rejectPolicy: c.ingest.rejectPolicy,
-      batchSize: String(c.ingest.batchSize),
-      afterRun: c.ingest.afterRun,
-    };
+    const { mirror, maxDeleteShare, rejectPolicy, batchSize, afterRun, datasourceId, ...rest } = c.ingest as typeof c.ingest & { datasourceId?: string };
+    draft.ingest = { mirror, maxDeletePercent: String(Math.round(maxDeleteShare * 100)), rejectPolicy, batchSize: String(batchSize), afterRun, datasourceId: datasourceId ?? '' };
+    draft.preserved = { ...draft.preserved, ingest: rest };
   }
   if (c.export) {
+    const { dataset: _d, destination: _t, nested: _n, ...rest } = c.export;
+    draft.preserved = { ...draft.preserved, export: rest };
     const dest = c.export.destination;
     draft.export = { ...d.export, dataset: c.export.dataset, nested: c.export.nested, destination: dest.kind };
     if (dest.kind === 'folder') Object.assign(draft.export, { folder: dest.path, format: dest.format, fileName: dest.fileName });
@@ -123,7 +129,7 @@ export function draftFromJob(job: JobDetail): JobDraft {
 }
 
 export type DraftErrors = Partial<Record<
-  'name' | 'connectionId' | 'sourceId' | 'mappingId' | 'schedule' | 'timezone' | 'maxDeletePercent' | 'batchSize' | 'dataset' | 'folder' | 'fileName' | 'file' | 'dbName' | 'user' | 'port' | 'table' | 'keyColumns',
+  'name' | 'connectionId' | 'sourceId' | 'mappingId' | 'datasourceId' | 'schedule' | 'timezone' | 'maxDeletePercent' | 'batchSize' | 'dataset' | 'folder' | 'fileName' | 'file' | 'dbName' | 'user' | 'port' | 'table' | 'keyColumns',
   string
 >>;
 
@@ -138,7 +144,7 @@ function wholeNumber(raw: string, min: number, max: number): number | null {
 }
 
 /** What is missing or wrong, by field, in words a person can act on. Empty = ready to save. */
-export function validateDraft(d: JobDraft, opts: { sourceKind?: 'folder' | 'database' | null } = {}): DraftErrors {
+export function validateDraft(d: JobDraft, opts: { sourceKind?: 'folder' | 'database' | null; connectionKind?: string | null } = {}): DraftErrors {
   const e: DraftErrors = {};
   if (!d.name.trim()) e.name = 'Give the job a name, e.g. “Electricity to platform”.';
   else if (d.name.trim().length > 120) e.name = 'Keep the name under 120 characters.';
@@ -154,6 +160,11 @@ export function validateDraft(d: JobDraft, opts: { sourceKind?: 'folder' | 'data
     }
     if (d.ingest.mirror && wholeNumber(d.ingest.maxDeletePercent, 0, 100) === null) e.maxDeletePercent = 'A whole percentage from 0 to 100.';
     if (wholeNumber(d.ingest.batchSize, 1, 1000) === null) e.batchSize = 'A whole number of values per request, from 1 to 1000.';
+    if (opts.connectionKind === 'altruistiq') {
+      const id = d.ingest.datasourceId.trim();
+      if (!id) e.datasourceId = 'Altruistiq takes files uploaded to a datasource: give the id of the datasource to upload to.';
+      else if (!/^[^/?#\s]+$/.test(id) || id.length > 200) e.datasourceId = 'A datasource id is one path segment: no slashes, spaces, ? or #.';
+    }
   } else {
     const x = d.export;
     if (!x.dataset) e.dataset = 'Choose what to export.';
@@ -202,6 +213,8 @@ export function draftToParams(d: JobDraft): JobParams {
         timezone: d.timezone,
         onFileArrival: d.onFileArrival,
         ingest: {
+          ...d.preserved.ingest,
+          ...(d.ingest.datasourceId.trim() ? { datasourceId: d.ingest.datasourceId.trim() } : {}),
           mirror: d.ingest.mirror,
           maxDeleteShare: Number(d.ingest.maxDeletePercent) / 100,
           rejectPolicy: d.ingest.rejectPolicy,
@@ -226,7 +239,7 @@ export function draftToParams(d: JobDraft): JobParams {
         };
   return {
     ...base,
-    config: { schedule, timezone: d.timezone, onFileArrival: false, export: { dataset: x.dataset, destination, nested: x.nested } },
+    config: { schedule, timezone: d.timezone, onFileArrival: false, export: { ...d.preserved.export, dataset: x.dataset, destination, nested: x.nested } },
     ...(x.destination === 'database' && x.database !== 'sqlite' && x.password ? { databasePassword: x.password } : {}),
   };
 }

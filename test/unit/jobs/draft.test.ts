@@ -36,7 +36,7 @@ function detailOf(params: ReturnType<typeof draftToParams>): JobDetail {
 describe('job form draft', () => {
   it('an ingest draft becomes params the contract accepts, and reads back unchanged', () => {
     const d = ingest();
-    d.ingest = { mirror: true, maxDeletePercent: '25', rejectPolicy: 'all-or-nothing', batchSize: '200', afterRun: 'leave' };
+    d.ingest = { mirror: true, maxDeletePercent: '25', rejectPolicy: 'all-or-nothing', batchSize: '200', afterRun: 'leave', datasourceId: '' };
     d.schedule = { kind: 'weekly', weekday: 3, time: '07:15' };
     expect(validateDraft(d, { sourceKind: 'folder' })).toEqual({});
     const params = draftToParams(d);
@@ -58,6 +58,21 @@ describe('job form draft', () => {
     expect(back.export.password).toBe('');
     expect(back.export.keyColumns).toBe('id, period');
     expect(draftToParams({ ...d, export: { ...d.export, password: '' } })).not.toHaveProperty('databasePassword');
+  });
+
+  it('carries an Altruistiq datasource id, and saved settings the form does not edit, through an edit', () => {
+    const d = { ...ingest(), ingest: { ...ingest().ingest, datasourceId: ' ds-42 ' } };
+    expect(validateDraft({ ...d, ingest: { ...d.ingest, datasourceId: '' } }, { connectionKind: 'altruistiq' }).datasourceId).toMatch(/give the id of the datasource/);
+    expect(validateDraft({ ...d, ingest: { ...d.ingest, datasourceId: 'a/b' } }, { connectionKind: 'altruistiq' }).datasourceId).toMatch(/one path segment/);
+    expect(validateDraft(d, { connectionKind: 'altruistiq' })).toEqual({});
+    expect(validateDraft({ ...d, ingest: { ...d.ingest, datasourceId: '' } }, { connectionKind: 'esg-api' })).toEqual({});
+    const params = draftToParams(d);
+    expect(params.config.ingest).toMatchObject({ datasourceId: 'ds-42' });
+    // A setting a newer engine saved, unknown to this form, survives: load → save sends it back.
+    const detail = detailOf(params);
+    (detail.config.ingest as Record<string, unknown>).futureSetting = 'keep me';
+    const again = draftToParams(draftFromJob(detail));
+    expect(again.config.ingest).toMatchObject({ datasourceId: 'ds-42', futureSetting: 'keep me', mirror: false });
   });
 
   it('names each missing or wrong field in words', () => {
