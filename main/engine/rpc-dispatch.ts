@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isMethodName, methods, type MethodName, type ParsedParams, type Result } from '../../shared/api';
 import { ApiError, type CallResponse } from '../../shared/rpc';
 import type { Logger } from './log';
+import { describeStoreFault, storeFaultOf } from './store-faults';
 
 export type Handlers = { [M in MethodName]: (params: ParsedParams<M>) => Promise<Result<M>> | Result<M> };
 
@@ -32,6 +33,12 @@ export function createDispatcher(handlers: Handlers, logger?: Logger) {
       return { ok: true, result };
     } catch (err) {
       if (err instanceof ApiError) return { ok: false, error: err.toBody() };
+      // The disk or a lock under the store is not a bug of the method: say what to do about it.
+      const fault = storeFaultOf(err);
+      if (fault) {
+        logger?.warn({ err: err instanceof Error ? err.message : String(err), method, fault }, 'store fault in API method');
+        return { ok: false, error: { code: 'store', message: describeStoreFault(fault, null, err) } };
+      }
       logger?.error({ err, method }, 'unexpected error in API method');
       return {
         ok: false,

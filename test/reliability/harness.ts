@@ -146,7 +146,9 @@ export async function startSandboxProcess(opts: { dbPath: string; faults?: strin
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
       if (!line) return;
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
+      const info = JSON.parse(line) as { url?: string; error?: string };
+      if (info.url) resolve(info.url);
+      else reject(new Error(`sandbox did not start: ${info.error ?? line}`));
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -275,4 +277,20 @@ export async function waitFor<T>(what: string, probe: () => T | null | undefined
     if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await sleep(everyMs);
   }
+}
+
+/** One call to a running agent's control API, as the UI makes it. */
+export async function api<T = unknown>(agent: { url: string; token: string }, method: string, params: unknown = {}): Promise<{ ok: true; result: T } | { ok: false; error: { code: string; message: string } }> {
+  const res = await fetch(new URL('/api/call', agent.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
+    body: JSON.stringify({ method, params }),
+  });
+  return (await res.json()) as { ok: true; result: T } | { ok: false; error: { code: string; message: string } };
+}
+
+export async function apiOk<T = unknown>(agent: { url: string; token: string }, method: string, params: unknown = {}): Promise<T> {
+  const r = await api<T>(agent, method, params);
+  if (!r.ok) throw new Error(`${method} failed: ${r.error.code}: ${r.error.message}`);
+  return r.result;
 }

@@ -12,8 +12,10 @@ import { PlatformError } from '../platforms/errors';
 import type { AdapterContext } from '../platforms/types';
 import { createDatabaseSource } from '../sources/database';
 import { disposeFileIn } from '../sources/folder';
+import { SourceFileError } from '../sources/errors';
 import { openReader } from '../sources/readers';
 import type { JobRecord, SourceRecord } from '../store';
+import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { runExport, type ExportDestination } from './export';
 import { defaultIngestOptions, runIngest, type IngestResult } from './ingest';
 
@@ -61,6 +63,9 @@ export class JobRunner {
       error: null,
     };
     const errorsForFile: RowError[] = [];
+    // Only a problem with the file itself sends it to failed/; after a platform, store or set-up
+    // failure it stays where it is, to be retried once that is fixed.
+    let fileAtFault = true;
     try {
       const config = JobConfig.parse(job.config);
       const connection = await this.connections.config(job.connectionId);
@@ -96,7 +101,8 @@ export class JobRunner {
       result.serviceAccount = connection.clientId;
       this.connections.markUsed(job.connectionId);
     } catch (err) {
-      const message = describeFailure(err);
+      const message = describeFailure(err, this.engine.dataDir);
+      fileAtFault = err instanceof SourceFileError;
       event('error', message);
       result = { ...result, status: req.signal?.aborted ? 'interrupted' : 'failed', error: message };
       this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), jobId: job.id, runId: run.id }, 'run failed');
@@ -104,7 +110,7 @@ export class JobRunner {
       await adapter?.close().catch(() => undefined);
     }
 
-    if (req.file) await this.disposeFile(job, req.file, result, run.id, errorsForFile, event);
+    if (req.file) await this.disposeFile(job, req.file, result, run.id, errorsForFile, event, fileAtFault);
     const finished = store.runs.update(run.id, {
       ...result.counts,
       status: result.status,
@@ -277,12 +283,14 @@ export class JobRunner {
     runId: number,
     errors: RowError[],
     event: (level: 'info' | 'warn' | 'error', message: string) => void,
+    fileAtFault = true,
   ): Promise<void> {
     const { store } = this.engine;
     const source = job.sourceId ? store.sources.get(job.sourceId) : null;
     if (!source || source.kind !== 'folder') return;
     // A file that needs attention stays where it is: a person fixes the mapping, then it is retried.
-    if (result.status === 'needs_attention' || result.status === 'interrupted') {
+    if (result.status === 'needs_attention' || result.status === 'interrupted' || (result.status === 'failed' && !fileAtFault)) {
+      if (result.status === 'failed') event('info', `Left ${basename(file.path)} where it is: the failure was not caused by the file. Retry the run from History once the problem is fixed.`);
       store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'pending', runId });
       return;
     }
@@ -312,8 +320,10 @@ function readerOptions(source: SourceRecord): Record<string, unknown> {
   return pick;
 }
 
-function describeFailure(err: unknown): string {
+function describeFailure(err: unknown, dataDir: string): string {
   if (err instanceof PlatformError) return err.message;
+  const fault = storeFaultOf(err);
+  if (fault) return describeStoreFault(fault, dataDir, err);
   if (err instanceof Error) return err.message;
   return String(err);
 }

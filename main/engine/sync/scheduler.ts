@@ -58,14 +58,23 @@ export class Scheduler {
   }
 
   start(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.tickMs);
+    this.safeTick();
+    this.timer = setInterval(() => this.safeTick(), this.tickMs);
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** A tick that cannot read or write its state (store locked, disk full) tries again next tick. */
+  private safeTick(): void {
+    try {
+      this.tick();
+    } catch (err) {
+      this.opts.log?.('scheduler tick failed; trying again at the next tick', { err: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   tick(): void {

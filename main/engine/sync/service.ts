@@ -3,15 +3,23 @@ import type { RunSummary } from '../../../shared/api';
 import { JobConfig } from '../../../shared/jobs';
 import { findProfileForHeader, parseProfile } from '../../../shared/mapping';
 import type { RunTrigger } from '../../../shared/domain';
+import { ApiError } from '../../../shared/rpc';
 import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
 import { FolderWatcher, type FileLedger, type ReadyFile } from '../sources/folder';
 import { openReader } from '../sources/readers';
 import type { SourceRecord } from '../store';
+import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { JobRunner, type RunRequest } from './job-runner';
 import { RunQueue } from './run-queue';
 import { Scheduler } from './scheduler';
 import { pruneStaging } from './staging';
+
+/** Pauses before trying again when the agent's own store refused a write (disk full, locked...). */
+export const STORE_RETRY_DELAYS_MS = [5_000, 15_000, 30_000, 60_000];
+const MAX_STORE_RETRIES = 60;
+
+type QueuedRequest = RunRequest & { done?: (r: RunSummary) => void; fail?: (e: unknown) => void; storeRetries?: number; lateBecause?: string };
 
 /** Where the scheduler keeps a job's last handled slot; cleared when the schedule changes. */
 export const SLOT_KEY = (jobId: string) => `schedule.lastSlot.${jobId}`;
@@ -23,7 +31,8 @@ export const SLOT_KEY = (jobId: string) => `schedule.lastSlot.${jobId}`;
  */
 export class SyncService {
   readonly runner: JobRunner;
-  private readonly queue: RunQueue<RunRequest & { done?: (r: RunSummary) => void; fail?: (e: unknown) => void }>;
+  private readonly queue: RunQueue<QueuedRequest>;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly scheduler: Scheduler;
   private readonly watchers = new Map<string, FolderWatcher>();
   private readonly deferred: RunRequest[] = [];
@@ -38,12 +47,24 @@ export class SyncService {
     const service = connections ?? new ConnectionService({ store: engine.store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger });
     this.runner = new JobRunner(engine, service);
     this.queue = new RunQueue(async (q) => {
+      const { done, fail, storeRetries, lateBecause, ...request } = q.request;
       try {
-        const summary = await this.runner.run({ ...q.request, signal: this.abort.signal });
-        q.request.done?.(summary);
+        const summary = await this.runner.run({ ...request, signal: this.abort.signal });
+        if (lateBecause) this.noteLateStart(summary, lateBecause);
+        done?.(summary);
       } catch (err) {
-        this.engine.logger.error({ err: err instanceof Error ? err.message : String(err), jobId: q.jobId }, 'run could not start');
-        q.request.fail?.(err);
+        const fault = storeFaultOf(err);
+        if (!fault) {
+          this.engine.logger.error({ err: err instanceof Error ? err.message : String(err), jobId: q.jobId }, 'run could not start');
+          fail?.(err);
+          return;
+        }
+        // The store refused even the run's history row: not the job's fault. Say so, and try
+        // again later so a file that arrived meanwhile is not forgotten.
+        const message = describeStoreFault(fault, this.engine.dataDir, err);
+        this.engine.logger.error({ err: err instanceof Error ? err.message : String(err), jobId: q.jobId, fault }, `run could not start: ${message}`);
+        fail?.(new ApiError('store', message));
+        if (request.trigger !== 'manual') this.retryLater(() => void this.trigger(request.jobId, request.trigger, { ...request, storeRetries: (storeRetries ?? 0) + 1, lateBecause: message } as Partial<RunRequest>)?.catch(() => undefined), storeRetries ?? 0);
       }
     });
     this.scheduler = new Scheduler({
@@ -78,7 +99,7 @@ export class SyncService {
     this.scheduler.start();
     await this.armWatchers();
     this.unsubscribe = this.engine.events.subscribe((event) => {
-      if (event === 'source.changed') void this.armWatchers();
+      if (event === 'source.changed') this.armWatchers().catch((err: unknown) => this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'watched folders could not be updated'));
       if (event === 'engine.changed' && !this.engine.isPaused()) this.releaseDeferred();
     });
     // Batches a killed agent left unanswered are resent now, not at the job's next slot.
@@ -112,6 +133,35 @@ export class SyncService {
 
   idle(): Promise<void> {
     return this.queue.onIdle();
+  }
+
+  /** Runs `fn` after the next store-retry pause (given up after MAX_STORE_RETRIES). */
+  private retryLater(fn: () => void, attempt: number): void {
+    if (attempt >= MAX_STORE_RETRIES || this.abort.signal.aborted) return;
+    const delay = STORE_RETRY_DELAYS_MS[Math.min(attempt, STORE_RETRY_DELAYS_MS.length - 1)]!;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      fn();
+    }, delay);
+    timer.unref();
+    this.retryTimers.add(timer);
+  }
+
+  private noteLateStart(summary: RunSummary, why: string): void {
+    try {
+      this.engine.store.runs.addEvent(summary.id, this.engine.clock.now().toISOString(), 'warn', `This run started late because an earlier attempt could not be recorded: ${why}`);
+    } catch (err) {
+      this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not note the late start in history');
+    }
+  }
+
+  /** Event handlers run outside any caller: a store fault there is logged, never thrown into the process. */
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} failed`);
+    }
   }
 
   private releaseDeferred(): void {
@@ -150,13 +200,13 @@ export class SyncService {
         },
         { ledger: this.fileLedger(source.id), logger: this.engine.logger },
       );
-      watcher.on('status', (status, message) => {
-        this.engine.store.sources.setStatus(source.id, status, message ?? null);
-      });
-      watcher.on('file-ready', (file) => void this.onFile(source, file));
+      watcher.on('status', (status, message) => this.guard('recording the folder status', () => this.engine.store.sources.setStatus(source.id, status, message ?? null)));
+      watcher.on('file-ready', (file) => this.takeFile(source, file, 0));
       watcher.on('file-duplicate', (file) => {
         this.engine.logger.info({ path: file.path }, 'file content already processed; not synced again');
-        this.engine.store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'duplicate' });
+        this.guard('recording a duplicate file', () =>
+          this.engine.store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'duplicate' }),
+        );
       });
       watcher.on('file-error', (e) => this.engine.logger.warn(e, 'file could not be read'));
       this.watchers.set(source.id, watcher);
@@ -174,6 +224,15 @@ export class SyncService {
       },
       record: () => undefined, // the runner records the outcome with its run id
     };
+  }
+
+  /** onFile, retried later when the store refuses to record the file (locked, disk full). */
+  private takeFile(source: SourceRecord, file: ReadyFile, attempt: number): void {
+    this.onFile(source, file).catch((err: unknown) => {
+      const fault = storeFaultOf(err);
+      this.engine.logger.error({ err: err instanceof Error ? err.message : String(err), file: file.path, fault }, fault ? describeStoreFault(fault, this.engine.dataDir, err) : 'a ready file could not be queued');
+      if (fault) this.retryLater(() => this.takeFile(source, file, attempt + 1), attempt);
+    });
   }
 
   /** A fully written file: find the job whose mapping matches its header, and queue it. */
@@ -211,6 +270,8 @@ export class SyncService {
 
   async stop(): Promise<void> {
     this.scheduler.stop();
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     this.unsubscribe?.();
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
     this.watchers.clear();
