@@ -8,6 +8,8 @@ export const IngestSettings = z.object({
   batchSize: z.number().int().min(1).max(1000).default(500),
   /** What happens to a file after its run. */
   afterRun: z.enum(['move', 'leave', 'delete']).default('move'),
+  /** File-upload platforms (Altruistiq): the datasource the mapped file is uploaded to as a new dataset. */
+  datasourceId: z.string().trim().min(1).max(200).regex(/^[^/?#\s]+$/, 'A datasource id is one path segment: no slashes, spaces, ? or #.').optional(),
 });
 export type IngestSettings = z.infer<typeof IngestSettings>;
 

@@ -18,6 +18,7 @@ import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { runExport, type ExportDestination } from './export';
 import { defaultIngestOptions, runIngest, type IngestResult } from './ingest';
+import { uploadIngestFor } from './upload-ingest';
 
 export interface RunRequest {
   jobId: string;
@@ -145,7 +146,8 @@ export class JobRunner {
     const source = store.sources.get(job.sourceId);
     if (!source) throw new JobSetupError(`The source of job "${job.name}" no longer exists.`);
     const profile = parseProfile(mapping.profile);
-    if (!adapter.ingestRecords) throw new JobSetupError(`The ${adapter.kind} platform takes files, not records: this job needs a file-upload target.`);
+    // File-upload platforms (Altruistiq) take the same rows as one uploaded dataset instead of records.
+    const ingest = adapter.ingestRecords ? runIngest : uploadIngestFor(adapter, config, this.engine.dataDir, req.file?.path ?? null);
     const catalogue: Catalogue = { metrics: await adapter.listMetrics(ctx), entities: await adapter.listEntities(ctx) };
     const settings = { ...defaultIngestOptions, ...(config.ingest ?? {}), confirmDeletes: req.confirmDeletes ?? false };
     const base = {
@@ -167,7 +169,7 @@ export class JobRunner {
     if (source.kind === 'folder') {
       if (!req.file) {
         event('info', 'Manual and scheduled runs of a folder job send only what is waiting in the outbox; files are taken as they arrive.');
-        const r = await runIngest({ ...base, headers: profile.headerFingerprint?.headers ?? [], rows: emptyRows(), progress: (p) => progress(p, null) });
+        const r = await ingest({ ...base, headers: profile.headerFingerprint?.headers ?? [], rows: emptyRows(), progress: (p) => progress(p, null) });
         return r;
       }
       // The header row and sheet chosen in the mapping wizard win over the source's defaults.
@@ -184,7 +186,7 @@ export class JobRunner {
             yield row;
           }
         })();
-        const r = await runIngest({
+        const r = await ingest({
           ...base,
           headers: reader.info.headers,
           rows,
@@ -209,7 +211,7 @@ export class JobRunner {
         }
       })();
       const headers = (await db.preview(1)).columns;
-      const r = await runIngest({ ...base, headers, rows, progress: (p) => progress(p, null) });
+      const r = await ingest({ ...base, headers, rows, progress: (p) => progress(p, null) });
       if (r.status === 'succeeded' || r.status === 'succeeded_with_rejections') {
         if (watermark !== job.cursor) {
           store.jobs.setCursor(job.id, watermark);

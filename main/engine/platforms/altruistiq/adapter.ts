@@ -47,6 +47,18 @@ export interface AltruistiqAdapterOptions {
   productsPageSize?: number;
 }
 
+/** A multipart upload in progress: what a caller records to resume it after a restart. */
+export interface AltruistiqUploadSession {
+  datasourceId: string;
+  fileName: string;
+  uploadId: string;
+  /** Becomes the dataset id once the upload is completed. */
+  fileId: string;
+  /** The part size the parts below were cut with; a different size re-sends every part. */
+  partSize: number;
+  parts: PartRef[];
+}
+
 export const ALTRUISTIQ_DATASETS = [
   { id: 'corporate-emissions', label: 'Corporate emissions (export files)' },
   { id: 'facilities', label: 'Facilities' },
@@ -162,6 +174,24 @@ export class AltruistiqAdapter implements PlatformAdapter {
     file: { path: string; size: number },
     ctx: AdapterContext = {},
   ): Promise<UploadResult> {
+    const started = await this.startUpload({ datasourceId: target.datasourceId, fileName: target.fileName }, ctx);
+    const session: AltruistiqUploadSession = { ...started, datasourceId: target.datasourceId, fileName: target.fileName, partSize: this.partSize, parts: [] };
+    const parts = await this.uploadParts(session, file, ctx);
+    await this.completeUpload(session, parts, ctx);
+    // The file id is what identifies the uploaded dataset on the platform.
+    return { datasetId: session.fileId, parts: parts.length, bytes: file.size };
+  }
+
+  /** Part size this adapter splits files into (the spec's limits applied). */
+  get partSize(): number {
+    return clampPartSize(this.opts.partSizeBytes);
+  }
+
+  /**
+   * Step 1 of 3 ("Start A Multipart Upload"). Nothing is visible on the platform until the
+   * upload is completed, so starting one that is never completed creates no dataset.
+   */
+  async startUpload(target: { datasourceId: string; fileName: string }, ctx: AdapterContext = {}): Promise<{ uploadId: string; fileId: string }> {
     const userEmail = this.opts.userEmail;
     if (!userEmail) {
       throw new PlatformError({
@@ -171,6 +201,26 @@ export class AltruistiqAdapter implements PlatformAdapter {
           'Uploading to Altruistiq needs the email of the Altruistiq user the upload is made for (the API requires it). Set the upload user email on this connection.',
       });
     }
+    const start = await this.req(
+      { method: 'GET', path: paths.upload(target.datasourceId), query: { fileName: target.fileName, userEmail }, schema: StartUploadResponse },
+      ctx,
+    );
+    const { uploadId, fileId } = StartUploadResponse.parse(start.data);
+    return { uploadId, fileId };
+  }
+
+  /**
+   * Step 2 of 3: every part of the file not already in `session.parts` (parts a killed run
+   * uploaded are not sent again when the part size is unchanged). `onPart` hears each part as
+   * soon as the platform acknowledged it, so the caller can record it before the next one.
+   * Returns every part, in order, for completion.
+   */
+  async uploadParts(
+    session: AltruistiqUploadSession,
+    file: { path: string; size: number },
+    ctx: AdapterContext = {},
+    onPart?: (part: PartRef) => void,
+  ): Promise<PartRef[]> {
     const size = (await stat(file.path)).size;
     if (size !== file.size) {
       throw new PlatformError({
@@ -179,17 +229,16 @@ export class AltruistiqAdapter implements PlatformAdapter {
         message: `The file ${file.path} changed size while being prepared (${file.size} → ${size} bytes). Nothing was uploaded; the run will pick it up again once the file is stable.`,
       });
     }
-    const dataSourceId = target.datasourceId;
-    const start = await this.req(
-      { method: 'GET', path: paths.upload(dataSourceId), query: { fileName: target.fileName, userEmail }, schema: StartUploadResponse },
-      ctx,
-    );
-    const { uploadId, fileId } = StartUploadResponse.parse(start.data);
-
-    const partSize = clampPartSize(this.opts.partSizeBytes);
+    const dataSourceId = session.datasourceId;
+    const known = new Map(session.partSize === this.partSize ? session.parts.map((p) => [p.PartNumber, p] as const) : []);
     const collected: PartRef[] = [];
-    for (const range of planParts(size, partSize)) {
-      const body = partBody({ filePath: file.path, fileName: target.fileName, range, uploadId });
+    for (const range of planParts(size, this.partSize)) {
+      const done = known.get(range.partNo);
+      if (done) {
+        collected.push(done);
+        continue;
+      }
+      const body = partBody({ filePath: file.path, fileName: session.fileName, range, uploadId: session.uploadId });
       const res = await this.req(
         {
           method: 'POST',
@@ -216,14 +265,20 @@ export class AltruistiqAdapter implements PlatformAdapter {
           `no ETag was returned for part ${range.partNo}`,
         );
       }
-      collected.push({ PartNumber: range.partNo, ETag: etag });
+      const part = { PartNumber: range.partNo, ETag: etag };
+      collected.push(part);
+      onPart?.(part);
     }
+    return collected;
+  }
 
+  /** Step 3 of 3: the upload becomes dataset `session.fileId` on the datasource. */
+  async completeUpload(session: Pick<AltruistiqUploadSession, 'datasourceId' | 'uploadId' | 'fileId' | 'fileName'>, parts: PartRef[], ctx: AdapterContext = {}): Promise<void> {
     await this.req(
       {
         method: 'POST',
-        path: paths.complete(dataSourceId, uploadId, fileId),
-        json: { fileName: target.fileName, parts: collected },
+        path: paths.complete(session.datasourceId, session.uploadId, session.fileId),
+        json: { fileName: session.fileName, parts },
         expect: 'json',
         schema: CompleteUploadResponse,
         // Completing twice is not defined by the spec, so it is never repeated blindly.
@@ -231,8 +286,6 @@ export class AltruistiqAdapter implements PlatformAdapter {
       },
       ctx,
     );
-    // The file id is what identifies the uploaded dataset on the platform.
-    return { datasetId: fileId, parts: collected.length, bytes: size };
   }
 
   exportDatasets(): { id: string; label: string }[] {
