@@ -4,6 +4,7 @@ import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../components
 import { formatTime } from '../format';
 import { useEngine } from '../hooks';
 import { errorText, wizardApi } from '../wizard/api';
+import { downloadProfile, ImportProfile } from '../wizard/ProfileFiles';
 
 /** After a mapping was updated for a file a run stopped on: send that file now. */
 function RetryFile({ runId }: { runId: number }) {
@@ -38,7 +39,9 @@ export function Mappings() {
   const list = useEngine('mappings.list', {});
   const sources = useEngine('sources.list', {});
   const location = useLocation();
-  const message = (location.state as { message?: string } | null)?.message;
+  const [imported, setImported] = useState<string | null>(null);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const message = fileError ? null : (imported ?? (location.state as { message?: string } | null)?.message);
   const retryRun = (location.state as { retryRun?: number } | null)?.retryRun;
   const sourceName = (id: string | null) => sources.data?.find((s) => s.id === id)?.name ?? '—';
   const newButton = (
@@ -46,19 +49,36 @@ export function Mappings() {
       New mapping
     </Link>
   );
+  const actions = (
+    <div className="form-actions" style={{ margin: 0 }}>
+      <ImportProfile
+        onDone={(m) => {
+          setImported(m);
+          list.reload();
+        }}
+        onError={setFileError}
+      />
+      {newButton}
+    </div>
+  );
   return (
     <>
       <PageHeader
         title="Mappings"
         description="How the columns of your files and tables become platform metrics, sites and periods. Set up once per data feed."
-        actions={newButton}
+        actions={actions}
       />
       {message && (
         <div className="banner banner-ok" role="status">
           {message}
         </div>
       )}
-      {typeof retryRun === 'number' && <RetryFile runId={retryRun} />}
+      {typeof retryRun === 'number' && !imported && <RetryFile runId={retryRun} />}
+      {fileError && (
+        <div className="banner banner-bad wizard-pre" role="alert">
+          {fileError}
+        </div>
+      )}
       {list.error ? (
         <ErrorState message={list.error} onRetry={list.reload} />
       ) : !list.data ? (
@@ -91,7 +111,18 @@ export function Mappings() {
                   <td>
                     <Link className="button small" to={`/mappings/${encodeURIComponent(m.id)}/edit`} aria-label={`Edit ${m.name}`}>
                       Edit
-                    </Link>
+                    </Link>{' '}
+                    <button
+                      type="button"
+                      className="button small"
+                      aria-label={`Export ${m.name}`}
+                      onClick={() => {
+                        setFileError(null);
+                        downloadProfile(m.id).catch((e: unknown) => setFileError(errorText(e)));
+                      }}
+                    >
+                      Export
+                    </button>
                   </td>
                 </tr>
               ))}

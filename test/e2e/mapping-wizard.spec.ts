@@ -426,3 +426,31 @@ test('drift: a renamed column stops the run as "needs attention", shows what cha
   await context.close();
   removeDir(dir);
 });
+
+test('a mapping is exported as a profile file and imported back as its next version, or as a new mapping', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(60_000);
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mappings' }).click();
+  const row = page.getByRole('row', { name: /Monthly electricity by site/ });
+  const version = Number(await row.getByRole('cell').nth(2).textContent());
+  const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Export Monthly electricity by site' }).click()]);
+  expect(download.suggestedFilename()).toBe('monthly-electricity-by-site.mapping.json');
+  const exported = JSON.parse(await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString('utf8'))) as Record<string, unknown>;
+  expect(exported).toMatchObject({ schemaVersion: 1, id: 'monthly-electricity-by-site', name: 'Monthly electricity by site', version });
+  expect(JSON.stringify(exported)).not.toContain('sandbox-secret');
+
+  const file = page.getByLabel('Mapping file to import');
+  await file.setInputFiles({ name: 'same.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
+  await expect(page.getByRole('status')).toContainText(`Imported “Monthly electricity by site” (version ${version + 1}) from same.json.`);
+  await expect(row.getByRole('cell').nth(2)).toHaveText(String(version + 1));
+  await file.setInputFiles({ name: 'copy.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, name: 'Electricity copy' })) });
+  await expect(page.getByRole('status')).toContainText('Imported “Electricity copy” (version 1)');
+  await expect(page.getByRole('row', { name: /Electricity copy/ })).toBeVisible();
+  await file.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, name: 'Broken', shape: { kind: 'long' } })) });
+  await expect(page.getByRole('alert')).toContainText('shape');
+  await both(page, 'mappings-import');
+  await context.close();
+});
