@@ -167,6 +167,12 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
   let uploadedBytes = 0;
   let resumeWarning = false;
   if (pending) {
+    if (pending.state === 'prepared' && pending.datasourceId !== input.datasourceId) {
+      // Nothing was started on the platform yet, so the file goes where the job now points
+      // (typically: the earlier datasource id was wrong and the job has been corrected).
+      input.event('info', `The job now uploads to datasource ${input.datasourceId} instead of ${pending.datasourceId}; the waiting file goes there.`);
+      pending.datasourceId = input.datasourceId;
+    }
     input.event('info', `Finishing the upload of ${pending.fileName} (${pending.rows} row(s)) that run ${pending.runId} left unfinished at "${pending.state}".`);
     const done = await finishUpload(input, pending);
     counts.created += pending.created;
@@ -242,7 +248,8 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       return { status: 'failed', counts, error: message, datasetId, uploadedBytes };
     }
     if (held > 0) input.event('warn', `${held} value(s) use facility or activity codes that are not mapped yet; those rows are held.`);
-    if (input.options.mirror) {
+    // A run with no rows (a folder job run by hand) says nothing about what vanished.
+    if (input.options.mirror && counts.read > 0) {
       const vanished = staging.countVanished(input.mappingId);
       if (vanished > 0) input.event('warn', `${vanished} value(s) uploaded earlier are no longer in the source. Altruistiq's API cannot delete values from a dataset, so they stay on the platform; remove them in the Altruistiq app if they are wrong.`);
     }
@@ -398,7 +405,16 @@ async function finishUpload(input: UploadIngestInput, start: UploadCheckpoint): 
     );
   }
   if (cp.state === 'prepared') {
-    const ids = await input.adapter.startUpload({ datasourceId: cp.datasourceId, fileName: cp.fileName }, ctx);
+    const ids = await input.adapter.startUpload({ datasourceId: cp.datasourceId, fileName: cp.fileName }, ctx).catch((err: unknown) => {
+      if (err instanceof PlatformError && err.code === 'not_found') {
+        throw new PlatformError({
+          code: 'not_found',
+          retryable: false,
+          message: `Altruistiq has no datasource "${cp.datasourceId}" that this service account can upload to (${err.message}). Check the datasource id in the job; the prepared file waits and is uploaded by the next run once it is corrected.`,
+        });
+      }
+      throw err;
+    });
     cp = { ...cp, state: 'started', uploadId: ids.uploadId, fileId: ids.fileId, partSize: input.adapter.partSize, parts: [] };
     writeCheckpoint(store, jobId, cp);
     event('info', `Started upload ${ids.uploadId} of ${cp.fileName} to datasource ${cp.datasourceId} (dataset ${ids.fileId}).`);
