@@ -82,7 +82,10 @@ export const MappingSuggestion = z.object({
 export type MappingSuggestion = z.infer<typeof MappingSuggestion>;
 
 /** A pre-filled profile for the wizard; parts the suggestions could not decide are left out. */
-const DraftProfile = z.custom<MappingProfileInput>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'Expected a draft profile object.');
+const DraftProfile = z
+  .looseObject({ schemaVersion: z.literal(1), name: z.string(), sourceId: z.string(), connectionId: z.string(), read: ReadOptions.optional() })
+  // The rest is checked by parseProfile when the wizard previews or saves it.
+  .transform((d) => d as unknown as MappingProfileInput);
 
 export const PreviewResult = z.object({
   /** The file the preview read; null for a database source. */

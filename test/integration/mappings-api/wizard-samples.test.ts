@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { MappingInfo, RunSummary, SourceInfo } from '../../../shared/dto';
 import { headerFingerprint, renameProfileColumns, type MappingProfile } from '../../../shared/mapping';
 import type { DriftReport, PreviewResult, StoredSample, TopRow } from '../../../shared/contract/mappings';
+import { methods } from '../../../shared/api';
 import { createEngineApi } from '../../../main/engine/api';
 import { ConnectionService } from '../../../main/engine/connections';
 import { Engine } from '../../../main/engine/engine';
@@ -83,6 +84,8 @@ describe('the header row a person chooses', () => {
       [5, 'LON-01'],
     ]);
     expect(auto.draft.read).toBeUndefined();
+    // What the renderer's client checks every answer against.
+    expect(() => methods['mappings.suggest'].result.parse(auto)).not.toThrow();
 
     // Choosing row 2 makes the export line the header: what the person asked for, exactly.
     const forced = await ok<Suggested>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox', read: { headerRow: 2 } });
@@ -144,6 +147,7 @@ describe('the sheet a person chooses', () => {
       [5, 'BER-01'],
     ]);
     expect(byName.draft.read).toEqual({ sheet: 'Data 2024' });
+    expect(methods['mappings.suggest'].result.parse(byName).draft.read).toEqual({ sheet: 'Data 2024' });
 
     const byIndex = await ok<Suggested>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox', read: { sheet: 1, headerRow: 3 } });
     expect(byIndex.sample.info.sheet).toBe('Data 2024');
