@@ -138,9 +138,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  */
 async function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
+  // A body declared too large is refused at once (and the connection closed after the answer):
+  // draining gigabytes nobody will read would hold the connection until requestTimeout.
+  if (declared > MAX_BODY_BYTES) throw Object.assign(new Error('too large'), { status: 413 });
   const chunks: Buffer[] = [];
   let size = 0;
-  let tooLarge = declared > MAX_BODY_BYTES;
+  let tooLarge = false;
   for await (const chunk of req) {
     if (tooLarge) continue;
     size += (chunk as Buffer).length;
@@ -238,7 +241,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
           res,
           status,
           { ok: false, error: { code: 'invalid_params', message: status === 413 ? 'Request body too large (1 MB at most).' : 'Malformed JSON.' } },
-          headers,
+          status === 413 ? { ...headers, Connection: 'close' } : headers,
         );
       }
       const call = CallRequest.safeParse(body);
