@@ -212,12 +212,15 @@ describe('folder file → mapping → Altruistiq datasource upload', () => {
     expect(existsSync(path)).toBe(true); // an interrupted run leaves its file for the retry
     expect(engine.store.ledger.count('map1')).toBe(0);
 
-    // Restart the process: a new engine on the same data dir, and the same file again.
+    // Restart the process: a new engine on the same data dir; the agent finds the file still waiting.
     aq.onPart = null;
     await engine.stop();
     engine = openEngine();
     await engine.initSecrets({ allowEnv: false, store: secrets });
-    const resumed = await runner().run({ jobId, trigger: 'file', file: fileInfo(path) });
+    const next = waitForRun((r) => r.trigger === 'file', 60_000);
+    engine.sync = new SyncService(engine);
+    await engine.sync.start();
+    const resumed = await next;
     expect(resumed.error).toBeNull();
     expect(resumed.status).toBe('succeeded');
     // The resumed upload's rows are created; the file's rows are then all unchanged.
@@ -242,6 +245,7 @@ describe('folder file → mapping → Altruistiq datasource upload', () => {
     const events = engine.store.runs.events(resumed.id).map((e) => e.message);
     expect(events.some((m) => m.includes(`left unfinished at "started"`))).toBe(true);
     expect(events.some((m) => m.includes(`dataset ${ds.fileId}`))).toBe(true);
+    expect(existsSync(join(watched, 'processed', 'meters-history.csv'))).toBe(true);
     expect(aq.violations).toEqual([]);
     expect(connectionId).toBeTruthy();
   }, 120_000);
