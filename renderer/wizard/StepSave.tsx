@@ -81,6 +81,16 @@ export function StepSave({ state, dispatch }: StepProps) {
           </select>
         </label>
       )}
+      {Object.values(state.roles).includes('metric') && !(state.shape === 'wide' && state.wideKind === 'per-metric') && (
+        <label className="field">
+          <span>When a new metric name appears in a later file</span>
+          <select value={state.unknownMetric} onChange={(e) => patch({ unknownMetric: e.target.value as UnknownValuePolicy })}>
+            <option value="hold">Hold those rows and ask me</option>
+            <option value="skip">Skip those rows</option>
+            <option value="reject">Reject those rows as errors</option>
+          </select>
+        </label>
+      )}
       {state.mappingId && <p className="muted">Saving creates version {(state.baseVersion ?? 0) + 1} of this mapping; jobs use the newest version from their next run.</p>}
       <div className="form-actions">
         <button type="submit" className="button primary" disabled={busy}>

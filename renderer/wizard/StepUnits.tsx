@@ -76,6 +76,11 @@ export function StepUnits({ state, dispatch }: StepProps) {
           </tbody>
         </table>
       )}
+      <label className="field">
+        <span>Calorific value of the gas (MJ per m³), if volumes are converted to energy</span>
+        <input type="text" inputMode="decimal" value={state.calorificValue} onChange={(e) => patch({ calorificValue: e.target.value })} placeholder="e.g. 39.2, as stated on the bill" />
+        <small className="muted">Only needed when values in m³ go to a metric measured in kWh, MWh or GJ; the agent never guesses it.</small>
+      </label>
       <h3 className="wizard-subhead">Numbers</h3>
       <div className="wizard-row">
         <label className="field">

@@ -62,6 +62,8 @@ export interface WizardState {
   unitMode: 'metric' | 'fixed' | 'column';
   fixedUnit: string;
   unitFor: Record<string, string>;
+  /** Gas volume → energy, as stated on the bill (MJ per m³); empty when not needed. */
+  calorificValue: string;
   decimal: '.' | ',';
   thousands: ',' | '.' | ' ' | "'" | '' | 'auto';
   name: string;
@@ -111,6 +113,7 @@ export const initialState: WizardState = {
   unitMode: 'metric',
   fixedUnit: '',
   unitFor: {},
+  calorificValue: '',
   decimal: '.',
   thousands: 'auto',
   name: '',
@@ -218,6 +221,7 @@ export function fromProfile(p: MappingProfileInput, headers: readonly string[]):
   if (p.evidence) roles[p.evidence.column] = 'evidence';
   out.headerRow = p.read?.headerRow ?? null;
   out.sheet = p.read?.sheet ?? null;
+  out.calorificValue = p.transforms?.calorificValueMJPerM3 !== undefined ? String(p.transforms.calorificValueMJPerM3) : '';
   out.decimal = p.transforms?.number?.decimal ?? '.';
   out.thousands = p.transforms?.number?.thousands ?? 'auto';
   const keys = (p.naturalKey ?? ['metric', 'entity', 'period']).filter((k): k is KeyField => typeof k === 'string');
@@ -389,7 +393,11 @@ export function buildProfile(s: WizardState): MappingProfileInput {
     comment: comment ? { column: comment } : undefined,
     evidence: evidence ? { column: evidence } : undefined,
     constants,
-    transforms: { ...baseTransforms, number: { ...(baseTransforms.number ?? {}), decimal: s.decimal, thousands: s.thousands } },
+    transforms: {
+      ...baseTransforms,
+      number: { ...(baseTransforms.number ?? {}), decimal: s.decimal, thousands: s.thousands },
+      calorificValueMJPerM3: calorific(s.calorificValue),
+    },
     naturalKey: s.naturalKey.length ? s.naturalKey : ['metric', 'entity', 'period'],
     read: readChoice(s),
     ...(s.headers.length ? { headerFingerprint: headerFingerprint(s.headers) } : {}),
@@ -397,6 +405,12 @@ export function buildProfile(s: WizardState): MappingProfileInput {
   if (s.baseVersion) profile.version = s.baseVersion;
   for (const k of Object.keys(profile) as Array<keyof MappingProfileInput>) if (profile[k] === undefined) delete profile[k];
   return profile;
+}
+
+/** The typed calorific value as a number (a decimal comma is accepted); undefined when empty or not positive. */
+export function calorific(text: string): number | undefined {
+  const n = Number(text.trim().replace(',', '.'));
+  return text.trim() && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /** How the file is to be read, when the person chose a header row or sheet; undefined = detect. */
@@ -455,6 +469,7 @@ export function stepProblems(s: WizardState, step: number): string[] {
   if (step === 4) {
     if (s.unitMode === 'fixed' && !s.fixedUnit.trim()) out.push('Type the unit the values are in, e.g. kWh.');
     if (s.unitMode === 'column' && !firstWith(s.roles, 'unit')) out.push('Choose the column that holds the unit.');
+    if (s.calorificValue.trim() && calorific(s.calorificValue) === undefined) out.push('The calorific value is a positive number of MJ per m³, e.g. 39.2; or leave it empty.');
   }
   if (step === 6 && !s.name.trim()) out.push('Give the mapping a name.');
   return out;

@@ -1,0 +1,55 @@
+/** The wizard's view ↔ profile translation for what this area added: read choices, calorific value. */
+import { describe, expect, it } from 'vitest';
+import { parseProfile } from '../../../shared/mapping';
+import { buildProfile, calorific, fromProfile, initialState, readChoice, reducer, stepProblems, type WizardState } from '../../../renderer/wizard/state';
+
+const headers = ['Site code', 'Month', 'Gas (m³)'];
+const base: WizardState = {
+  ...initialState,
+  sourceId: 'src',
+  connectionId: 'con',
+  name: 'Gas',
+  headers,
+  shape: 'long',
+  roles: { 'Site code': 'entity', Month: 'period', 'Gas (m³)': 'value' },
+  fixedMetricId: 'met_gas',
+  dateFormat: 'YYYY-MM',
+};
+
+describe('wizard state', () => {
+  it('puts the chosen header row and sheet in the profile, and reads them back', () => {
+    expect(readChoice(base)).toBeUndefined();
+    expect(buildProfile(base).read).toBeUndefined();
+    const chosen = { ...base, headerRow: 3, sheet: 'Data 2024' };
+    const profile = buildProfile(chosen);
+    expect(profile.read).toEqual({ headerRow: 3, sheet: 'Data 2024' });
+    expect(parseProfile(profile).read).toEqual({ headerRow: 3, sheet: 'Data 2024' });
+    expect(fromProfile(profile, headers)).toMatchObject({ headerRow: 3, sheet: 'Data 2024' });
+    expect(buildProfile({ ...base, sheet: 1 }).read).toEqual({ sheet: 1 });
+  });
+
+  it('keeps the read choice when a re-read sample brings fresh suggestions', () => {
+    const state = { ...base, headerRow: 4 };
+    const next = reducer(state, {
+      type: 'suggested',
+      sample: { file: '/f.csv', info: { format: 'csv', encoding: 'utf-8', delimiter: ',', headerRow: 4, headers, warnings: [], sheet: null, sheets: null }, rows: [], truncated: false },
+      topRows: [{ row: 1, line: 1, cells: ['Title'] }],
+      suggestion: { shape: 'long', wideKind: null, columns: [], entityValueMap: [], metricValueMap: [], warnings: [] },
+      draft: { schemaVersion: 1, name: 'x', sourceId: 'src', connectionId: 'con', read: { headerRow: 2 } } as never,
+      keepEdits: false,
+    });
+    expect(next.headerRow).toBe(4);
+    expect(next.topRows).toEqual([{ row: 1, line: 1, cells: ['Title'] }]);
+  });
+
+  it('sends a typed calorific value (decimal comma too), refuses a wrong one, and leaves it out when empty', () => {
+    expect(calorific('39,2')).toBe(39.2);
+    expect(calorific(' 38.5 ')).toBe(38.5);
+    for (const bad of ['', '0', '-3', 'abc']) expect(calorific(bad)).toBeUndefined();
+    expect(buildProfile({ ...base, calorificValue: '39,2' }).transforms?.calorificValueMJPerM3).toBe(39.2);
+    expect(parseProfile(buildProfile(base)).transforms.calorificValueMJPerM3).toBeUndefined();
+    expect(stepProblems({ ...base, calorificValue: 'lots' }, 4)).toEqual(['The calorific value is a positive number of MJ per m³, e.g. 39.2; or leave it empty.']);
+    expect(stepProblems({ ...base, calorificValue: '39.2' }, 4)).toEqual([]);
+    expect(fromProfile(buildProfile({ ...base, calorificValue: '39.2' }), headers).calorificValue).toBe('39.2');
+  });
+});
