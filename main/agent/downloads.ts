@@ -1,8 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
-import { neutraliseCell } from '../engine/csv-safety';
+import { errorsCsvFileName, pipeErrorsCsv } from '../engine/history/errors-csv';
 import type { Store } from '../engine/store';
 
 /** GET /api/runs/:id/errors.csv — every row error of a run, streamed, safe to open in Excel. */
@@ -18,14 +15,10 @@ export function createDownloads(store: Store) {
     }
     res.writeHead(200, {
       'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="run-${runId}-errors.csv"`,
+      'Content-Disposition': `attachment; filename="${errorsCsvFileName(runId)}"`,
       'Cache-Control': 'no-store',
     });
-    await pipeline(
-      Readable.from(store.runs.iterateErrors(runId)),
-      stringify({ header: true, bom: true, columns: ['line', 'column', 'value', 'reason'], cast: { string: neutraliseCell } }),
-      res,
-    );
+    await pipeErrorsCsv(store, runId, res);
     return true;
   };
 }

@@ -1,14 +1,24 @@
-import { isAbsolute } from 'node:path';
+import { extname, isAbsolute } from 'node:path';
 import { z } from 'zod';
 
-/** The only desktop requests the page can make: pick a folder, open one of two known folders. */
+/** A suggested file name only: no folder part, so the page cannot steer the dialog to a place. */
+const PlainFileName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\\:*?"<>|]+$/)
+  .refine((n) => n !== '.' && n !== '..' && ![...n].some((c) => c.charCodeAt(0) < 0x20));
+
+/** The only desktop requests the page can make: pick a folder, choose where to save a CSV, open one of two known folders. */
 export const DesktopRequest = z.discriminatedUnion('action', [
   z.object({ action: z.literal('pick-folder') }).strict(),
+  z.object({ action: z.literal('save-file'), suggestedName: PlainFileName, kind: z.literal('csv') }).strict(),
   z.object({ action: z.literal('open-path'), kind: z.enum(['logs', 'data']) }).strict(),
 ]);
 
 export interface DesktopDeps {
   showOpenDialog(options: { title: string; properties: ('openDirectory' | 'createDirectory')[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showSaveDialog(options: { title: string; defaultPath: string; filters: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePath?: string }>;
   openPath(path: string): Promise<string>;
   paths(): { logs: string; data: string };
   log: { warn(obj: object, msg: string): void };
@@ -28,6 +38,13 @@ export async function handleDesktopRequest(raw: unknown, deps: DesktopDeps): Pro
     const result = await deps.showOpenDialog({ title: 'Choose the folder to watch', properties: ['openDirectory', 'createDirectory'] });
     const picked = result.canceled ? null : (result.filePaths[0] ?? null);
     return picked && isAbsolute(picked) ? picked : null;
+  }
+  if (req.data.action === 'save-file') {
+    const result = await deps.showSaveDialog({ title: 'Save as CSV', defaultPath: req.data.suggestedName, filters: [{ name: 'CSV (comma-separated)', extensions: ['csv'] }] });
+    const chosen = result.canceled ? null : (result.filePath ?? null);
+    if (!chosen || !isAbsolute(chosen)) return null;
+    // Some Linux dialogs return the typed name without the filter's extension.
+    return extname(chosen).toLowerCase() === '.csv' ? chosen : `${chosen}.csv`;
   }
   const path = deps.paths()[req.data.kind];
   const error = await deps.openPath(path);

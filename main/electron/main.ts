@@ -341,6 +341,11 @@ async function start(): Promise<void> {
     if (!isTrustedSender(event) || !engine) return null;
     return handleDesktopRequest(raw, {
       showOpenDialog: (options) => (mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options)),
+      showSaveDialog: (options) => {
+        // The page suggests a bare file name; the dialog opens in the person's Downloads folder.
+        const withFolder = { ...options, defaultPath: join(app.getPath('downloads'), options.defaultPath) };
+        return mainWindow ? dialog.showSaveDialog(mainWindow, withFolder) : dialog.showSaveDialog(withFolder);
+      },
       openPath: (path) => shell.openPath(path),
       paths: () => ({ logs: engine!.logDir, data: engine!.dataDir }),
       log: desktopLog,

@@ -75,6 +75,15 @@ export const coreMethods = {
       .strict(),
     result: z.array(RunRequestDto),
   },
+  /**
+   * Writes every row error of the run as CSV (the same bytes as GET /api/runs/:id/errors.csv) to
+   * an absolute .csv path in an existing folder. The desktop app uses it after its save dialog,
+   * because a page loaded from file:// cannot download from the agent's HTTP route.
+   */
+  'history.saveErrorsCsv': {
+    params: z.object({ runId: z.number().int().positive(), path: z.string().min(1).max(4096) }).strict(),
+    result: z.object({ path: z.string(), rows: z.number().int() }),
+  },
   /** Applies the retention setting now (it also runs at start and daily); says what it removed. */
   'history.prune': { params: none, result: RetentionResultDto },
   'history.activity': {

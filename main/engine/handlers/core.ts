@@ -1,6 +1,7 @@
 import { HistoryFilter } from '../../../shared/api';
 import { ApiError } from '../../../shared/rpc';
 import type { Engine } from '../engine';
+import { saveErrorsCsv } from '../history/errors-csv';
 import type { Handlers } from '../rpc-dispatch';
 import { jobInfo } from './jobs';
 import type { coreMethods } from '../../../shared/contract/core';
@@ -57,6 +58,7 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
       if (!store.runs.get(runId)) throw new ApiError('not_found', `There is no run #${runId}. It may have been removed by the history retention setting.`);
       return store.runs.requests(runId, afterId, limit);
     },
+    'history.saveErrorsCsv': ({ runId, path }) => saveErrorsCsv(store, runId, path),
     'history.prune': () => engine.maintenance.runNow(),
     'history.activity': ({ days }) => {
       const now = engine.clock.now();

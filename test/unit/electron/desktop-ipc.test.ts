@@ -6,6 +6,7 @@ function deps(dialogResult: { canceled: boolean; filePaths: string[] }, openErro
   return {
     opened,
     showOpenDialog: vi.fn(async () => dialogResult),
+    showSaveDialog: vi.fn(async () => ({ canceled: true })),
     openPath: vi.fn(async (p: string) => {
       opened.push(p);
       return openError;
