@@ -165,7 +165,8 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
   const pending = readCheckpoint(input.store, input.jobId);
   let datasetId: string | null = null;
   let uploadedBytes = 0;
-  let resumeWarning = false;
+  /** A dataset a killed run asked to complete that the platform could not confirm. */
+  let unconfirmed: string | null = null;
   if (pending) {
     if (pending.state === 'prepared' && pending.datasourceId !== input.datasourceId) {
       // Nothing was started on the platform yet, so the file goes where the job now points
@@ -181,7 +182,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     progress.accepted += pending.rows;
     datasetId = done.fileId;
     uploadedBytes += done.bytes;
-    resumeWarning = done.uncertain;
+    unconfirmed = done.uncertain ? done.fileId : null;
   }
   await removeStrays(uploadDir, input.jobId);
 
@@ -260,7 +261,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     if (built.rows === 0) {
       input.event('info', counts.read === 0 ? 'No rows to upload.' : `Nothing new or changed since the last upload: ${built.unchanged} value(s) unchanged, no dataset created.`);
       report();
-      return finish(counts, held, datasetId, uploadedBytes, resumeWarning);
+      return finish(counts, held, datasetId, uploadedBytes, unconfirmed);
     }
     if (built.updated > 0) {
       input.event('warn', `${built.updated} value(s) changed since they were uploaded. Altruistiq keeps each dataset as uploaded, so the earlier dataset${built.previous.size > 1 ? 's' : ''} (${[...built.previous].slice(0, 5).join(', ')}${built.previous.size > 5 ? ', …' : ''}) still hold the old values; archive or delete them in the Altruistiq app if the new file replaces them.`);
@@ -293,15 +294,15 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     counts.updated += built.updated;
     progress.accepted += built.rows;
     report();
-    return finish(counts, held, done.fileId, uploadedBytes + done.bytes, resumeWarning || done.uncertain);
+    return finish(counts, held, done.fileId, uploadedBytes + done.bytes, unconfirmed);
   } finally {
     staging.clear();
   }
 }
 
-function finish(counts: RunCounts, held: number, datasetId: string | null, uploadedBytes: number, uncertain: boolean): UploadIngestResult {
-  const status: RunStatus = uncertain ? 'needs_attention' : counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
-  const error = uncertain ? `Altruistiq did not confirm that dataset ${datasetId ?? ''} was completed; check it in the datasource in the Altruistiq app (see the run's events).` : null;
+function finish(counts: RunCounts, held: number, datasetId: string | null, uploadedBytes: number, unconfirmed: string | null): UploadIngestResult {
+  const status: RunStatus = unconfirmed ? 'needs_attention' : counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
+  const error = unconfirmed ? `Altruistiq did not confirm that dataset ${unconfirmed} was completed; check it in the datasource in the Altruistiq app (see the run's events).` : null;
   return { status, counts, error, datasetId, uploadedBytes };
 }
 

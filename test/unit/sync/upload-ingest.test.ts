@@ -146,6 +146,22 @@ describe('runUploadIngest recovery', () => {
     expect(aq.uploads.size).toBe(1);
   });
 
+  it('a kill after "complete" was acknowledged but before the ledger was written only writes the ledger', async () => {
+    await run(DATA, { signal: killAtFirstPart().signal });
+    const cp = readCheckpoint(store, 'job1')!;
+    const parts = [{ PartNumber: 1, ETag: aq.uploads.get(cp.uploadId!)!.parts.get(1)!.etag }];
+    await adapter.completeUpload({ datasourceId: cp.datasourceId, fileName: cp.fileName, uploadId: cp.uploadId!, fileId: cp.fileId! }, parts);
+    store.settings.setRaw('upload-ingest:job1', { ...cp, state: 'completed', parts });
+    const requestsBefore = aq.requests.length;
+
+    const again = await run(DATA);
+    expect(again.result).toMatchObject({ status: 'succeeded', datasetId: cp.fileId, counts: { created: 3, unchanged: 3 } });
+    expect(aq.requests.slice(requestsBefore).filter((r) => r.path.includes('/datasource/'))).toEqual([]);
+    expect(aq.datasets).toHaveLength(1);
+    expect([...store.ledger.iterate('map1')].map((e) => e.remoteId)).toEqual([cp.fileId, cp.fileId, cp.fileId]);
+    expect(readCheckpoint(store, 'job1')).toBeNull();
+  });
+
   it('refuses to finish an upload whose prepared file changed, and uploads nothing', async () => {
     await run(DATA, { signal: killAtFirstPart().signal });
     const cp = readCheckpoint(store, 'job1')!;
