@@ -1,4 +1,4 @@
-import { copyFile, link, mkdir, unlink, writeFile, constants } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, unlink, writeFile, constants } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { RowError } from '../../../../shared/domain';
@@ -83,6 +83,12 @@ export async function disposeFileIn(
   } else if (policy === 'move' || policy === 'delete') {
     const dir = join(root, outcome);
     await mkdir(dir, { recursive: true });
+    // processed/ and failed/ must be real folders inside the watched one: a symlink planted
+    // under that name would carry every synced file out of it.
+    const kind = await lstat(dir);
+    if (kind.isSymbolicLink() || !kind.isDirectory()) {
+      throw new Error(`${dir} is ${kind.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}, so the file was left where it is. Replace it with a plain folder named "${outcome}".`);
+    }
     finalPath = await uniqueTarget(dir, basename(path), (dest) => moveExclusive(path, dest));
   }
   let errorsCsv: string | null = null;
