@@ -21,6 +21,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--no-file-trigger', 'do not run when a file arrives in the source folder')
     .option('--mirror', 'the source holds the full dataset: values removed from it are deleted on the platform')
     .option('--all-or-nothing', 'send nothing from a file that has rejected rows')
+    .option('--datasource <id>', 'ingest to Altruistiq: the datasource the files are uploaded into')
     .option('--dataset <dataset>', 'export: platform dataset (e.g. submissions, portfolio-metrics)')
     .option('--out <folder>', 'export: destination folder')
     .option('--format <format>', 'export: csv, xlsx, json or ndjson', 'csv')
@@ -70,7 +71,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         schedule: str('schedule') ?? null,
         timezone: str('timezone'),
         onFileArrival: o.fileTrigger !== false,
-        ...(type === 'ingest' ? { ingest: { mirror: Boolean(o.mirror), rejectPolicy: o.allOrNothing ? ('all-or-nothing' as const) : ('send-valid' as const) } } : {}),
+        ...(type === 'ingest' ? { ingest: { mirror: Boolean(o.mirror), rejectPolicy: o.allOrNothing ? ('all-or-nothing' as const) : ('send-valid' as const), ...(str('datasource') ? { datasourceId: str('datasource') } : {}) } } : {}),
         ...(exportConfig ? { export: exportConfig } : {}),
       };
       const info = await callEngine(dataDir, 'jobs.add', {

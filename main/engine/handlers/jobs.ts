@@ -112,6 +112,12 @@ function resolveJob(engine: Engine, p: JobInput, existingId: string | null): Res
         `The mapping "${mapping.name}" was made for the connection "${madeFor}": its metrics and sites come from that platform. Choose "${madeFor}", or make a mapping for "${connection.name}".`,
       );
     }
+    if (connection.kind === 'altruistiq' && !p.config.ingest?.datasourceId) {
+      throw new ApiError(
+        'invalid_params',
+        `"${connection.name}" is an Altruistiq connection: Altruistiq takes files into a datasource. Give the datasource id (from the datasource's page in Altruistiq) so the agent knows where to upload.`,
+      );
+    }
     const { export: _unused, ...config } = p.config;
     return { connection, source, mapping, config: { ...config, onFileArrival: source.kind === 'folder' && config.onFileArrival } };
   }

@@ -28,12 +28,13 @@ beforeEach(async () => {
   await engine.initSecrets({ allowEnv: false, store: secrets });
   dispatch = createDispatcher(createEngineApi(engine));
   const at = now.toISOString();
-  for (const [id, name, kind] of [['c1', 'Production', 'esg-api'], ['c2', 'Staging', 'esg-api'], ['c3', 'Supplier PACT', 'pact']] as const) {
+  for (const [id, name, kind] of [['c1', 'Production', 'esg-api'], ['c2', 'Staging', 'esg-api'], ['c3', 'Supplier PACT', 'pact'], ['c4', 'Altruistiq', 'altruistiq']] as const) {
     engine.store.connections.insert({ id, name, kind, baseUrl: 'https://example.test', authUrl: null, clientId: `${id}-client`, scopes: [], sandbox: false, createdAt: at, lastUsedAt: null, lastTestAt: null, lastTestOk: null, lastTestMessage: null });
   }
   engine.store.sources.insert({ id: 's1', name: 'Utility bills', kind: 'folder', config: { path: join(dir, 'drop') }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: at });
   engine.store.sources.insert({ id: 's2', name: 'ERP energy', kind: 'database', config: { kind: 'sqlite', file: join(dir, 'erp.sqlite'), table: 'energy' }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: at });
   engine.store.mappings.save({ id: 'm1', name: 'Electricity', sourceId: 's1', connectionId: 'c1', fingerprint: null, profile: {} }, at);
+  engine.store.mappings.save({ id: 'm4', name: 'Electricity (Altruistiq)', sourceId: 's1', connectionId: 'c4', fingerprint: null, profile: {} }, at);
   engine.store.mappings.save({ id: 'm2', name: 'Electricity (staging)', sourceId: 's1', connectionId: 'c2', fingerprint: null, profile: {} }, at);
 });
 
@@ -70,6 +71,16 @@ const exportJob = (destination: Record<string, unknown>, patch: Record<string, u
 const pgDest = { kind: 'database', database: 'postgres', host: 'db.local', name: 'bi', user: 'esg', table: 'esg_submissions' };
 
 describe('jobs.add and jobs.get', () => {
+  it('refuses an Altruistiq ingest job without the datasource its files go into, and saves it with one', async () => {
+    const base = ingest({ connectionId: 'c4', mappingId: 'm4' });
+    const e = refused(await dispatch('jobs.add', base));
+    expect(e.code).toBe('invalid_params');
+    expect(e.message).toMatch(/datasource id/);
+    const added = ok<{ id: string }>(await dispatch('jobs.add', { ...base, config: { ...base.config, ingest: { mirror: false, datasourceId: 'ds_energy' } } }));
+    const detail = ok<{ config: { ingest: { datasourceId: string } } }>(await dispatch('jobs.get', { jobId: added.id }));
+    expect(detail.config.ingest.datasourceId).toBe('ds_energy');
+  });
+
   it('saves an ingest job with its settings and reads it back in full, in the words the UI shows', async () => {
     const added = ok<{ id: string; scheduleText: string; nextRunAt: string }>(await dispatch('jobs.add', ingest()));
     expect(added.scheduleText).toBe('At 06:00 (Europe/London)');
