@@ -161,10 +161,25 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function serveStatic(staticDir: string, urlPath: string, res: ServerResponse, headers: Record<string, string>): void {
   const root = resolve(staticDir);
   let rel = decodeURIComponent(urlPath);
-  if (rel.endsWith('/')) rel += 'index.html';
+  if (rel === '/') rel = '/index.html';
   let file = normalize(join(root, rel));
-  // Client-side routes (/jobs, /history/12) fall back to the app shell; traversal never leaves root.
-  if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) file = join(root, 'index.html');
+  const found = file.startsWith(root + sep) && existsSync(file) && statSync(file).isFile();
+  if (!found && rel !== '/index.html') {
+    // The UI routes inside the hash (#/history/12) so the same build also runs from file:// in the
+    // desktop app. A pasted path such as /history/12 would load the shell with its relative assets
+    // resolved under /history/ and show a blank page: send it to the hash route instead. Missing
+    // files with an extension are plain 404s.
+    if (extname(rel)) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Not found.');
+      return;
+    }
+    const route = rel.replace(/\/+$/, '').replace(/[^A-Za-z0-9/_\-.~]/g, '');
+    res.writeHead(302, { ...headers, Location: `/#${route || '/'}` });
+    res.end();
+    return;
+  }
+  if (!found) file = join(root, 'index.html');
   if (!existsSync(file)) {
     res.writeHead(503, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('The user interface has not been built. Run `npm run build` and start the agent again.');

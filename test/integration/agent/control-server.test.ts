@@ -91,6 +91,20 @@ describe('control server access rules', () => {
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
   });
 
+  it('sends a pasted page address to its in-app route and answers a missing asset with 404', async () => {
+    const first = await send(`/?token=${agent.token}`);
+    const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+    const deep = await send('/history/12', { headers: { Cookie: cookie } });
+    expect(deep.status).toBe(302);
+    expect(deep.headers.location).toBe('/#/history/12');
+    const odd = await send('/jobs/%3Cscript%3E/', { headers: { Cookie: cookie } });
+    expect(odd.headers.location).toBe('/#/jobs/script');
+    const asset = await send('/assets/missing-1234.js', { headers: { Cookie: cookie } });
+    expect(asset.status).toBe(404);
+    const shell = await send('/index.html', { headers: { Cookie: cookie } });
+    expect(shell.status).toBe(200);
+  });
+
   it('rejects malformed JSON, oversized bodies and unknown methods without crashing', async () => {
     const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${agent.token}` };
     expect((await send('/api/call', { method: 'POST', headers, body: '{not json' })).status).toBe(400);
