@@ -21,9 +21,6 @@ export interface IngestOptions {
   resendDelaysMs?: number[];
 }
 
-/** Batches sent concurrently by one run: enough to overlap the platform's work with ours, few enough to be polite. */
-export const MAX_BATCHES_IN_FLIGHT = 3;
-
 export const defaultIngestOptions: IngestOptions = {
   mirror: false,
   maxDeleteShare: 0.5,
@@ -203,22 +200,12 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       return { status: 'needs_attention', counts, error: message };
     }
 
-    // 4. Diff against the ledger and send in durable batches. A few batches are in flight at
-    // once, so the platform works on one while the agent reads, diffs and records the next:
-    // batches hold distinct keys (duplicates were dropped above), each commits its own ledger
-    // changes, and every one is in the outbox before it is sent, so their order does not matter.
+    // 4. Diff against the ledger and send in durable batches.
     let ops: OutboxOp[] = [];
     let batchNo = 0;
-    const inFlight = new Set<Promise<void>>();
-    let failure: { err: unknown } | null = null;
     const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
-    const settle = async (all: boolean) => {
-      while (inFlight.size > 0 && (all || inFlight.size >= MAX_BATCHES_IN_FLIGHT)) await Promise.race(inFlight);
-      if (failure) throw failure.err;
-    };
     const flushBatch = async () => {
       if (!ops.length) return;
-      await settle(false);
       const batch = store.outbox.add({
         jobId: input.jobId,
         runId: input.runId,
@@ -228,44 +215,30 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       });
       progress.sent += ops.length;
       ops = [];
-      const sending: Promise<void> = sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event })
-        .then((tally) => {
-          applyTally(tally);
-          report();
-        })
-        .catch((err: unknown) => {
-          failure ??= { err };
-        })
-        .finally(() => inFlight.delete(sending));
-      inFlight.add(sending);
+      applyTally(await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event }));
+      report();
     };
-    try {
-      for (const d of staging.diff(input.mappingId)) {
-        if (d.record === null) {
-          // Staging leaves the record out exactly when the ledger already holds this content.
-          counts.unchanged++;
+    for (const d of staging.diff(input.mappingId)) {
+      if (d.record === null) {
+        // Staging leaves the record out exactly when the ledger already holds this content.
+        counts.unchanged++;
+        continue;
+      }
+      const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
+      ops.push({ op, hash: d.hash, line: d.line });
+      if (ops.length >= options.batchSize) await flushBatch();
+    }
+    if (options.mirror) {
+      for (const v of staging.vanished(input.mappingId)) {
+        if (!v.remoteId) {
+          store.ledger.delete(input.mappingId, v.naturalKey);
           continue;
         }
-        const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
-        ops.push({ op, hash: d.hash, line: d.line });
+        ops.push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null });
         if (ops.length >= options.batchSize) await flushBatch();
       }
-      if (options.mirror) {
-        for (const v of staging.vanished(input.mappingId)) {
-          if (!v.remoteId) {
-            store.ledger.delete(input.mappingId, v.naturalKey);
-            continue;
-          }
-          ops.push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null });
-          if (ops.length >= options.batchSize) await flushBatch();
-        }
-      }
-      await flushBatch();
-    } finally {
-      // Never leave a send running behind a failure: its answer still goes to the ledger.
-      while (inFlight.size > 0) await Promise.race(inFlight);
     }
-    if (failure) throw (failure as { err: unknown }).err;
+    await flushBatch();
     report();
     const status: RunStatus = counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
     return { status, counts, error: null };

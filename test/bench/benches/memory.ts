@@ -20,6 +20,9 @@ interface AgentReport {
   startRssMb: number | null;
   peakRssMb: number | null;
   endRssMb: number | null;
+  peakHeapTotalMb?: number;
+  peakExternalMb?: number;
+  endHeapUsedMb?: number;
 }
 
 const BUDGET_MB = 250;
@@ -58,7 +61,7 @@ export async function memoryBenchmark(ctx: BenchContext): Promise<BenchResult> {
     headline: `${round(small.peakRssMb!, 1)} MB at ${small.rows.toLocaleString('en')} rows vs ${round(large.peakRssMb!, 1)} MB at ${large.rows.toLocaleString('en')} (${growth >= 0 ? '+' : ''}${round(growth * 100, 1)}%)`,
     budget: `within 10% of each other, ≤ ${BUDGET_MB} MB`,
     details: {
-      runs: runs.map((r) => ({ rows: r.rows, peakRssMb: round(r.peakRssMb!, 1), startRssMb: r.startRssMb === null ? null : round(r.startRssMb, 1), endRssMb: r.endRssMb === null ? null : round(r.endRssMb, 1), seconds: round(r.seconds, 1), rowsPerSecond: Math.round(r.rows / r.seconds) })),
+      runs: runs.map((r) => ({ rows: r.rows, peakRssMb: round(r.peakRssMb!, 1), startRssMb: r.startRssMb === null ? null : round(r.startRssMb, 1), endRssMb: r.endRssMb === null ? null : round(r.endRssMb, 1), peakHeapTotalMb: r.peakHeapTotalMb === undefined ? null : round(r.peakHeapTotalMb, 1), peakExternalMb: r.peakExternalMb === undefined ? null : round(r.peakExternalMb, 1), endHeapUsedMb: r.endHeapUsedMb === undefined ? null : round(r.endHeapUsedMb, 1), seconds: round(r.seconds, 1), rowsPerSecond: Math.round(r.rows / r.seconds) })),
       growthPercent: round(growth * 100, 1),
       budgetMb: BUDGET_MB,
     },

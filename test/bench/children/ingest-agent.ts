@@ -45,6 +45,14 @@ async function main(): Promise<void> {
     const sync = new SyncService(engine);
     engine.sync = sync;
     const before = readMemory();
+    // Heap figures say whether a peak is V8 garbage waiting for collection or data held.
+    let peakHeapTotal = 0;
+    let peakExternal = 0;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);
+      peakExternal = Math.max(peakExternal, m.external);
+    }, 100);
     // The sha256 is the watcher's work, done before a run starts; it does not change what the run holds in memory.
     const runOnce = () => sync.runner.run({ jobId: job.jobId, trigger: 'file', file: { path: file, sha256: 'bench', size: statSync(file).size } });
     const t0 = performance.now();
@@ -52,7 +60,10 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     // BENCH_PROFILE_RESYNC=FILE: run the file again (all unchanged) under the CPU profiler, for hotspots of the re-sync alone.
     if (process.env.BENCH_PROFILE_RESYNC) await profiled(process.env.BENCH_PROFILE_RESYNC, runOnce);
+    clearInterval(sampler);
     const mem = readMemory();
+    const heap = process.memoryUsage();
+    const MB = 1024 * 1024;
     process.stdout.write(
       `${JSON.stringify({
         status: summary.status,
@@ -64,6 +75,9 @@ async function main(): Promise<void> {
         startRssMb: before?.rssMb ?? null,
         peakRssMb: mem?.peakRssMb ?? null,
         endRssMb: mem?.rssMb ?? null,
+        peakHeapTotalMb: peakHeapTotal / MB,
+        peakExternalMb: peakExternal / MB,
+        endHeapUsedMb: heap.heapUsed / MB,
       })}\n`,
     );
   } finally {
