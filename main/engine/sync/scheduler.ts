@@ -33,12 +33,28 @@ export function nextRuns(expr: string, timezone: string, from: Date, count: numb
   return Array.from({ length: count }, () => it.next().toDate().toISOString());
 }
 
-/** The most recent slot at or before `at`, and the one before it. */
-function lastTwoSlots(expr: string, timezone: string, at: Date): [number, number] {
-  const it = CronExpressionParser.parse(expr, { tz: timezone, currentDate: new Date(at.getTime() + 1) });
-  const a = it.prev().toDate().getTime();
-  const b = it.prev().toDate().getTime();
-  return [a, b];
+/** The most recent slot at or before `at` (first sight of a job: nothing is fired for it). */
+function latestSlot(expr: string, timezone: string, at: Date): number {
+  return CronExpressionParser.parse(expr, { tz: timezone, currentDate: new Date(at.getTime() + 1) }).prev().toDate().getTime();
+}
+
+/**
+ * The slots after `handled` up to `at`: the latest of them and whether there was more than one.
+ * Walked forwards with next(), whose DST handling is the one to trust: a local time the spring
+ * change skips moves to just after it (once), and a local time the autumn change repeats comes
+ * once. (prev() drops the first and yields the second twice.)
+ */
+function slotsAfter(expr: string, timezone: string, handled: number, at: Date): { latest: number | null; missedMore: boolean } {
+  const it = CronExpressionParser.parse(expr, { tz: timezone, currentDate: new Date(handled) });
+  const nowMs = at.getTime();
+  let latest: number | null = null;
+  for (let n = 0; n < 2; n++) {
+    const s = it.next().toDate().getTime();
+    if (s > nowMs) return { latest, missedMore: false };
+    latest = s;
+  }
+  // Two or more passed (sleep, a stopped agent, a clock jump): only the newest matters now.
+  return { latest: Math.max(latest!, latestSlot(expr, timezone, at)), missedMore: true };
 }
 
 /**
@@ -87,22 +103,22 @@ export class Scheduler {
     }
     this.lastTick = nowMs;
     for (const job of this.opts.jobs()) {
-      let slots: [number, number];
+      const handled = this.opts.lastSlot.get(job.id);
+      let due: { latest: number | null; missedMore: boolean };
       try {
-        slots = lastTwoSlots(job.schedule, job.timezone, now);
+        if (handled === null) {
+          // First sight of this job: slots before it existed are not "missed".
+          this.opts.lastSlot.set(job.id, latestSlot(job.schedule, job.timezone, now));
+          continue;
+        }
+        due = slotsAfter(job.schedule, job.timezone, handled, now);
       } catch {
         continue; // an invalid expression was refused when saved; ignore defensively
       }
-      const [latest, previous] = slots;
-      const handled = this.opts.lastSlot.get(job.id);
-      if (handled === null) {
-        // First sight of this job: slots before it existed are not "missed".
-        this.opts.lastSlot.set(job.id, latest);
-        continue;
-      }
-      if (latest <= handled) continue;
+      const { latest, missedMore } = due;
+      // Nothing new since the last slot handled — including after the clock was set back.
+      if (latest === null || latest <= handled) continue;
       this.opts.lastSlot.set(job.id, latest);
-      const missedMore = previous > handled;
       const late = nowMs - latest > this.tickMs * 5 + 5000;
       if (!missedMore && !late) this.opts.fire(job.id, 'schedule');
       else if (this.opts.catchUp() === 'run-once') this.opts.fire(job.id, 'catch-up');
