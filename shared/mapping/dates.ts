@@ -430,7 +430,8 @@ export function detectDateFormat(samples: Iterable<CellValue>): DateDetection {
         }
       }
       const r = parseDate(v, format);
-      if (!r.ok) {
+      // A year outside 1900–2100 is a decimal that happens to fit ('5.1234' as May 1234), not ESG data.
+      if (!r.ok || r.token.y < 1900 || r.token.y > 2100) {
         all = false;
         break;
       }

@@ -93,6 +93,14 @@ export function parseNumber(input: CellValue | undefined, locale: NumberLocale =
     s = s.slice(0, -1).trim();
   }
 
+  // Spaces group thousands only in threes ('1 234 567'): '20 03 01' is a code (an EWC waste code), not 200301.
+  const spacedInt = (s.split(locale.decimal)[0] ?? '').trim();
+  if (/\d[\s\u00a0\u2007\u2009\u202f]+\d/.test(spacedInt) && /^[\d\s\u00a0\u2007\u2009\u202f]+$/.test(spacedInt)) {
+    const [first = '', ...rest] = spacedInt.split(/[\s\u00a0\u2007\u2009\u202f]+/);
+    if (!/^\d{1,3}$/.test(first) || rest.some((x) => !/^\d{3}$/.test(x))) {
+      return fail('bad-grouping', `'${original.trim()}' groups its digits irregularly (expected groups of three, like 1 234 567).`);
+    }
+  }
   s = s.replace(SPACE_CHARS, '');
   if (s === '') return fail('not-a-number', `'${original.trim()}' has no digits.`);
 

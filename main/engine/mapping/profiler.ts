@@ -4,8 +4,9 @@
  * Memory is bounded by the sample size and the distinct-value cap, not by the file.
  */
 import type { CellValue, SourceRow } from '../../../shared/domain';
-import { detectDateFormat, periodFromHeader, type DateDetection, type HeaderPeriod } from '../../../shared/mapping/dates';
+import { detectDateFormat, periodFromHeader, type DateDetection, type DateFormat, type HeaderPeriod } from '../../../shared/mapping/dates';
 import { detectNumberLocale, parseNumber, type LocaleGuess, type NumberLocale } from '../../../shared/mapping/numbers';
+import { tokens } from '../../../shared/mapping/text';
 import { lookupUnit } from '../../../shared/units';
 
 export type InferredType = 'number' | 'date' | 'text' | 'boolean' | 'empty';
@@ -50,7 +51,24 @@ export interface ProfileOptions {
   maxDistinct?: number;
   /** Number locale when the source declares one; otherwise it is detected per column. */
   numberLocale?: NumberLocale;
+  /**
+   * Day/month order of the source's locale ('DMY' in most of the world, 'MDY' in the US), used
+   * only when the values themselves leave '01/02/2026' open.
+   */
+  dateOrder?: DateOrder;
 }
+
+export type DateOrder = 'DMY' | 'MDY';
+
+/** Formats that read a bare number: a year or a spreadsheet serial is a number unless the header says date. */
+const NUMBER_LIKE_FORMATS = new Set<DateFormat>(['YYYY', 'excel-serial', 'excel-serial-1904']);
+/** Day/month twins: the same text read with the day first and with the month first. */
+const ORDER_PAIRS: Array<Record<DateOrder, DateFormat>> = [
+  { DMY: 'DD/MM/YYYY', MDY: 'MM/DD/YYYY' },
+  { DMY: 'DD/MM/YY', MDY: 'MM/DD/YY' },
+];
+/** Header words that say a column holds dates, so a spreadsheet date number in it is a date. */
+const DATE_HEADER_WORDS = new Set(['date', 'dated', 'datum', 'fecha', 'day', 'start', 'end', 'from', 'to', 'von', 'bis', 'period', 'periode', 'zeitraum', 'begin', 'beginn', 'ende', 'debut', 'fin', 'inicio', 'desde', 'hasta']);
 
 const BOOLEAN_WORDS = new Set(['true', 'false', 'yes', 'no', 'y', 'n', 'ja', 'nein', 'oui', 'non', 'si', 'sí', 'wahr', 'falsch']);
 
@@ -98,7 +116,50 @@ export function profileColumns(headers: readonly string[], rows: Iterable<Source
     headers.forEach((h, i) => (values[i] as CellValue[]).push(row.cells[h] ?? null));
     count++;
   }
-  return headers.map((h, i) => profileColumn(h, values[i] as CellValue[], maxDistinct, options.numberLocale));
+  const profiles = headers.map((h, i) => profileColumn(h, values[i] as CellValue[], maxDistinct, options.numberLocale));
+  settleDateOrder(profiles, options.dateOrder);
+  return profiles;
+}
+
+/**
+ * '01/02/2026' reads as 1 February or 2 January. When a column's own values leave that open,
+ * the file decides first (another date column whose days go past 12 shows the order), then the
+ * source's declared order, then decimal commas (a European file, so day first). Otherwise the
+ * column stays ambiguous and the person chooses in the Periods step.
+ */
+function settleDateOrder(profiles: ColumnProfile[], declared: DateOrder | undefined): void {
+  const orderOf = (d: DateDetection): DateOrder | null => {
+    for (const pair of ORDER_PAIRS) {
+      const dmy = d.candidates.includes(pair.DMY);
+      const mdy = d.candidates.includes(pair.MDY);
+      if (dmy !== mdy) return dmy ? 'DMY' : 'MDY';
+    }
+    return null;
+  };
+  const seen = new Set<DateOrder>();
+  for (const p of profiles) {
+    const o = p.dateFormat && !p.dateFormat.ambiguous ? orderOf(p.dateFormat) : null;
+    if (o) seen.add(o);
+  }
+  const fromFile = seen.size === 1 ? [...seen][0] : undefined;
+  const decimalComma = profiles.some((p) => p.inferredType === 'number' && p.numberLocale && !p.numberLocale.ambiguous && p.numberLocale.locale.decimal === ',');
+  const order = fromFile ?? declared ?? (decimalComma ? 'DMY' : undefined);
+  if (!order) return;
+  for (const p of profiles) {
+    const d = p.dateFormat;
+    if (!d?.ambiguous) continue;
+    const pair = ORDER_PAIRS.find((x) => d.candidates.includes(x.DMY) && d.candidates.includes(x.MDY));
+    // Only a day/month twin is settled this way; any other disagreement stays with the person.
+    if (!pair || d.candidates.some((c) => c !== pair.DMY && c !== pair.MDY)) continue;
+    const chosen = pair[order];
+    p.dateFormat = { ...d, format: chosen, ambiguous: false, candidates: [chosen, ...d.candidates.filter((c) => c !== chosen)] };
+  }
+}
+
+function dateOnly(d: DateDetection): DateDetection | null {
+  const candidates = d.candidates.filter((c) => !NUMBER_LIKE_FORMATS.has(c));
+  if (candidates.length === 0) return null;
+  return { ...d, candidates, format: d.format && candidates.includes(d.format) ? d.format : null };
 }
 
 function profileColumn(column: string, cells: CellValue[], maxDistinct: number, declaredLocale?: NumberLocale): ColumnProfile {
@@ -157,12 +218,16 @@ function profileColumn(column: string, cells: CellValue[], maxDistinct: number, 
     return { ...base, inferredType: 'boolean', nonEmpty: nonEmptyCells.length, nullShare: 1 - nonEmptyCells.length / cells.length, min: null, max: null, integerShare: null, negativeShare: null, dateFormat: null, numberLocale: null };
   }
 
-  // Dates (text cells only: a spreadsheet date arrives as an ISO string; a number is a number)
+  // Dates come before numbers: '2026-09-01' and '13.01.2026' are made of digits and separators,
+  // but no number reading of them is right. A bare year or a spreadsheet date number stays a
+  // number, unless the header names a date ('Invoice date' holding 46266).
   const stringCells = nonEmptyCells.filter((v): v is string => typeof v === 'string');
-  const looksNumeric = (s: string) => /^[\s\d.,'’()%+\-−eE]+$/.test(s);
-  if (stringCells.length === nonEmptyCells.length && !stringCells.every(looksNumeric)) {
-    const detection = detectDateFormat(stringCells);
-    if (detection.candidates.length > 0) {
+  const numberCells = nonEmptyCells.filter((v) => typeof v === 'number');
+  const all = detectDateFormat(nonEmptyCells);
+  const dateHeader = tokens(column).some((t) => DATE_HEADER_WORDS.has(t));
+  const detection = stringCells.length === nonEmptyCells.length ? dateOnly(all) : numberCells.length === nonEmptyCells.length && dateHeader && all.candidates[0] === 'excel-serial' ? all : null;
+  {
+    if (detection) {
       return {
         ...base,
         inferredType: 'date',

@@ -70,7 +70,8 @@ describe('profiler', () => {
     ].map((cells, i) => ({ line: i + 2, cells: Object.fromEntries(headers.map((h, j) => [h, cells[j] ?? null])) }));
     const [site, date, usage, unit, verified, empty] = profileColumns(headers, rows);
     expect(site).toMatchObject({ inferredType: 'text', distinctCount: 3, distinctValues: ['LDN-1', 'MAN-2', 'BER-1'], nullShare: 0 });
-    expect(date).toMatchObject({ inferredType: 'date', dateFormat: { ambiguous: true, format: null } });
+    // The days never pass 12, but the decimal commas in 'Usage' make this a day-first file.
+    expect(date).toMatchObject({ inferredType: 'date', dateFormat: { ambiguous: false, format: 'DD/MM/YYYY', candidates: ['DD/MM/YYYY', 'MM/DD/YYYY'] } });
     expect(usage).toMatchObject({ inferredType: 'number', min: -12.5, max: 1234.5, nullShare: 0.25, numberLocale: { locale: { decimal: ',' } } });
     expect(unit).toMatchObject({ inferredType: 'text', unit: { unit: 'kWh', source: 'values' }, unitValueShare: 1 });
     expect(verified?.inferredType).toBe('boolean');
