@@ -2,7 +2,8 @@ import { Fragment, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import type { JobDetail } from '../../shared/contract/jobs';
 import { client } from '../bridge/client';
-import { Badge, Card, EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
+import { Badge, Card, EmptyState, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
+import { useSandboxIds } from '../firstrun/sandbox';
 import { formatTime, statusLabel, statusTone } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -90,6 +91,7 @@ export function JobList() {
   const connections = useEngine('connections.list', {});
   const sources = useEngine('sources.list', {});
   const mappings = useEngine('mappings.list', {});
+  const sandbox = useSandboxIds();
   const runs = useRunStates();
   const action = useAction();
   const navigate = useNavigate();
@@ -218,7 +220,7 @@ export function JobList() {
                     <tr className={run ? 'has-progress' : undefined} aria-label={j.name}>
                       <td>
                         <div className="job-name">
-                          {j.name} {j.paused && <Badge tone="neutral">Paused</Badge>}
+                          {j.name} {sandbox.job(j.id) && <SandboxLabel />} {j.paused && <Badge tone="neutral">Paused</Badge>}
                         </div>
                         <div className="job-what muted">
                           {j.type === 'ingest' ? 'Ingest: ' : 'Export: '}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'react-router-dom';
-import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
+import { Card, EmptyState, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
+import { useSandboxIds } from '../firstrun/sandbox';
 import { formatTime } from '../format';
 import { useEngine } from '../hooks';
 import { errorText, wizardApi } from '../wizard/api';
@@ -38,6 +39,7 @@ function RetryFile({ runId }: { runId: number }) {
 export function Mappings() {
   const list = useEngine('mappings.list', {});
   const sources = useEngine('sources.list', {});
+  const sandbox = useSandboxIds();
   const location = useLocation();
   const [imported, setImported] = useState<string | null>(null);
   const [fileError, setFileError] = useState<string | null>(null);
@@ -104,7 +106,9 @@ export function Mappings() {
             <tbody>
               {list.data.map((m) => (
                 <tr key={m.id}>
-                  <td>{m.name}</td>
+                  <td>
+                    {m.name} {sandbox.mapping(m.id) && <SandboxLabel />}
+                  </td>
                   <td>{sourceName(m.sourceId)}</td>
                   <td className="num">{m.version}</td>
                   <td>{formatTime(m.updatedAt)}</td>

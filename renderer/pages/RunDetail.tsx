@@ -3,31 +3,53 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { Result, RunRequestDto } from '../../shared/api';
 import { client } from '../bridge/client';
-import { Badge, Card, ErrorState, Loading, PageHeader, Stat } from '../components/ui';
+import { saveCsvAs } from '../bridge/save-file';
+import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel, Stat } from '../components/ui';
+import { useSandboxIds } from '../firstrun/sandbox';
 import { formatDuration, formatNumber, formatTime, statusLabel, statusTone } from '../format';
-import { useEngine } from '../hooks';
+import { useAction, useEngine } from '../hooks';
 import { DriftNotice } from '../wizard/DriftNotice';
 
 type ErrorRow = Result<'history.errors'>[number];
 
+/** The error table shows this many rows; the CSV has them all. */
+const ERROR_ROWS_SHOWN = 500;
+/** A running run reports progress many times a second; the page refreshes its facts at most this often. */
+const PROGRESS_REFRESH_MS = 1000;
+
 export function RunDetail() {
   const runId = Number(useParams().runId);
-  const detail = useEngine('history.get', { runId }, ['run.finished', 'run.progress']);
-  const [errors, setErrors] = useState<ErrorRow[]>([]);
-  const [errorsError, setErrorsError] = useState<string | null>(null);
+  const detail = useEngine('history.get', { runId }, []);
+  const sandbox = useSandboxIds();
+  const { reload } = detail;
 
+  // Only this run's events refresh the page, and progress no more than once a second.
   useEffect(() => {
-    setErrors([]);
-    client
-      .call('history.errors', { runId, afterId: 0, limit: 500 })
-      .then(setErrors)
-      .catch((e: Error) => setErrorsError(e.message));
-  }, [runId, detail.data?.errorCount]);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const offProgress = client.on('run.progress', (p) => {
+      if (p.runId !== runId || timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        reload();
+      }, PROGRESS_REFRESH_MS);
+    });
+    const offFinished = client.on('run.finished', (r) => {
+      if (r.id === runId) reload();
+    });
+    return () => {
+      offProgress();
+      offFinished();
+      if (timer) clearTimeout(timer);
+    };
+  }, [runId, reload]);
+
+  const errors = useAppendingErrors(runId, detail.data?.errorCount ?? 0);
 
   if (!Number.isInteger(runId) || runId < 1) return <ErrorState message="That is not a run number." />;
   if (detail.error) return <ErrorState message={detail.error} onRetry={detail.reload} />;
   if (!detail.data) return <Loading what={`run #${runId}`} />;
   const { run, events, errorCount, requestCount } = detail.data;
+  const isSandbox = sandbox.job(run.jobId);
 
   return (
     <>
@@ -37,7 +59,7 @@ export function RunDetail() {
         actions={<Link to="/history" className="button">Back to history</Link>}
       />
       <p>
-        <Badge tone={statusTone(run.status)}>{statusLabel[run.status]}</Badge>
+        <Badge tone={statusTone(run.status)}>{statusLabel[run.status]}</Badge> {isSandbox && <SandboxLabel />}
       </p>
       {run.error && (
         <div className="banner banner-bad" role="alert">
@@ -91,15 +113,9 @@ export function RunDetail() {
         )}
       </Card>
       <Card title={`Row errors (${formatNumber(errorCount)})`}>
-        {errorCount > 0 && (
-          <p>
-            <a className="button" href={`/api/runs/${run.id}/errors.csv`} download={`run-${run.id}-errors.csv`}>
-              Download all as CSV
-            </a>
-          </p>
-        )}
-        {errorsError ? (
-          <ErrorState message={errorsError} />
+        {errorCount > 0 && <DownloadErrors runId={run.id} />}
+        {errors.error ? (
+          <ErrorState message={errors.error} />
         ) : errorCount === 0 ? (
           <p className="muted">No row was rejected.</p>
         ) : (
@@ -113,7 +129,7 @@ export function RunDetail() {
               </tr>
             </thead>
             <tbody>
-              {errors.map((e) => (
+              {errors.rows.map((e) => (
                 <tr key={e.id}>
                   <td className="num">{e.line ?? '—'}</td>
                   <td>{e.column ?? '—'}</td>
@@ -124,7 +140,11 @@ export function RunDetail() {
             </tbody>
           </table>
         )}
-        {errorCount > errors.length && <p className="muted small">Showing the first {errors.length} of {formatNumber(errorCount)}; download the CSV for all.</p>}
+        {errorCount > errors.rows.length && (
+          <p className="muted small">
+            Showing the first {formatNumber(errors.rows.length)} of {formatNumber(errorCount)}; download the CSV for all.
+          </p>
+        )}
       </Card>
       <Card title={`Platform requests (${formatNumber(run.requests)})`}>
         <RequestLog runId={run.id} total={run.requests} stored={requestCount} retries={run.retries} />
@@ -136,6 +156,92 @@ export function RunDetail() {
 const REQUEST_PAGE = 500;
 const ROW_HEIGHT = 36;
 const REQUEST_COLUMNS = 'minmax(6.5rem,0.8fr) minmax(4rem,0.5fr) minmax(12rem,3fr) minmax(6rem,0.8fr) minmax(5rem,0.6fr) minmax(4rem,0.5fr) minmax(8rem,1.6fr)';
+
+/**
+ * The first rows of the run's error table. While the run goes on and rejects more rows, only
+ * the new ones are fetched and appended (up to the cap), never the whole table again.
+ */
+function useAppendingErrors(runId: number, errorCount: number) {
+  const [rows, setRows] = useState<ErrorRow[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const state = useRef({ runId, rows: [] as ErrorRow[], busy: false });
+
+  useEffect(() => {
+    state.current = { runId, rows: [], busy: false };
+    setRows([]);
+    setError(null);
+  }, [runId]);
+
+  useEffect(() => {
+    const s = state.current;
+    const wanted = Math.min(errorCount, ERROR_ROWS_SHOWN);
+    if (s.busy || s.runId !== runId || s.rows.length >= wanted) return;
+    s.busy = true;
+    const afterId = s.rows.length ? s.rows[s.rows.length - 1]!.id : 0;
+    client
+      .call('history.errors', { runId, afterId, limit: ERROR_ROWS_SHOWN - s.rows.length })
+      .then((page) => {
+        if (state.current !== s) return; // another run opened meanwhile
+        s.rows = [...s.rows, ...page];
+        setRows(s.rows);
+        setError(null);
+      })
+      .catch((e: Error) => state.current === s && setError(e.message))
+      .finally(() => {
+        s.busy = false;
+      });
+  }, [runId, errorCount]);
+
+  return { rows, error };
+}
+
+/**
+ * "Download all as CSV". In a browser it is a plain link to the agent's download route; the
+ * desktop page comes from file://, where that link goes nowhere, so there the native save dialog
+ * picks a path and the engine writes the same CSV to it (history.saveErrorsCsv).
+ */
+function DownloadErrors({ runId }: { runId: number }) {
+  const action = useAction();
+  const [saved, setSaved] = useState<Result<'history.saveErrorsCsv'> | null>(null);
+  const fileName = `run-${runId}-errors.csv`;
+  if (!saveCsvAs) {
+    return (
+      <p>
+        <a className="button" href={`/api/runs/${runId}/errors.csv`} download={fileName}>
+          Download all as CSV
+        </a>
+      </p>
+    );
+  }
+  const pickAndSave = async () => {
+    setSaved(null);
+    const path = await action.run(() => saveCsvAs!(fileName));
+    if (!path) return;
+    const result = await action.run(() => client.call('history.saveErrorsCsv', { runId, path }));
+    if (result) setSaved(result);
+  };
+  return (
+    <div className="download-errors">
+      <p>
+        <button type="button" className="button" onClick={() => void pickAndSave()} disabled={action.busy}>
+          {action.busy ? 'Saving…' : 'Download all as CSV'}
+        </button>
+      </p>
+      <div aria-live="polite">
+        {saved && (
+          <p className="muted small">
+            Saved {formatNumber(saved.rows)} row error{saved.rows === 1 ? '' : 's'} to <code>{saved.path}</code>.
+          </p>
+        )}
+        {action.error && (
+          <p className="field-error" role="alert">
+            {action.error}
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}
 
 function statusBadge(r: RunRequestDto) {
   if (r.status === null) return <Badge tone="bad">No answer</Badge>;
@@ -180,43 +286,59 @@ function RequestLog({ runId, total, stored, retries }: { runId: number; total: n
   const [rows, setRows] = useState<RunRequestDto[]>([]);
   const [done, setDone] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const busy = useRef(false);
   const parentRef = useRef<HTMLDivElement>(null);
+  // The rows loaded so far and whether a page is on its way, for this run; replaced when another run opens.
+  const state = useRef({ runId, rows: [] as RunRequestDto[], done: false, busy: false });
 
-  const loadMore = useCallback(
-    (from: RunRequestDto[], reset = false) => {
-      if (busy.current) return;
-      busy.current = true;
-      const afterId = from.length ? from[from.length - 1]!.id : 0;
-      client
-        .call('history.requests', { runId, afterId, limit: REQUEST_PAGE })
-        .then((page) => {
-          setRows(reset ? page : [...from, ...page]);
-          setDone(page.length < REQUEST_PAGE);
-          setError(null);
-        })
-        .catch((e: Error) => setError(e.message))
-        .finally(() => {
-          busy.current = false;
-        });
-    },
-    [runId],
-  );
+  /** Fetches the next page after the last row loaded and appends it: scroll position and loaded pages stay. */
+  const loadMore = useCallback(() => {
+    const s = state.current;
+    if (s.busy) return;
+    s.busy = true;
+    const afterId = s.rows.length ? s.rows[s.rows.length - 1]!.id : 0;
+    client
+      .call('history.requests', { runId: s.runId, afterId, limit: REQUEST_PAGE })
+      .then((page) => {
+        if (state.current !== s) return; // another run opened meanwhile
+        s.rows = page.length ? [...s.rows, ...page] : s.rows;
+        s.done = page.length < REQUEST_PAGE;
+        setRows(s.rows);
+        setDone(s.done);
+        setError(null);
+      })
+      .catch((e: Error) => state.current === s && setError(e.message))
+      .finally(() => {
+        s.busy = false;
+      });
+  }, []);
 
-  // A running run keeps adding requests: reload from the start when the stored count changes.
   useEffect(() => {
-    busy.current = false;
-    loadMore([], true);
-  }, [loadMore, stored]);
+    state.current = { runId, rows: [], done: false, busy: false };
+    setRows([]);
+    setDone(false);
+    setError(null);
+    loadMore();
+  }, [runId, loadMore]);
+
+  // A running run keeps adding requests. When everything stored so far is loaded, fetch just the
+  // new ones; otherwise the rows further down load as the person scrolls to them.
+  useEffect(() => {
+    const s = state.current;
+    if (s.done && s.rows.length < stored) {
+      s.done = false;
+      setDone(false);
+      loadMore();
+    }
+  }, [stored, loadMore]);
 
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
   useEffect(() => {
-    if (!done && last && last.index >= rows.length - 20) loadMore(rows);
-  }, [done, last, rows, loadMore]);
+    if (!done && last && last.index >= rows.length - 20) loadMore();
+  }, [done, last, rows.length, loadMore]);
 
-  if (error) return <ErrorState message={error} onRetry={() => loadMore([], true)} />;
+  if (error) return <ErrorState message={error} onRetry={loadMore} />;
   if (total === 0 && stored === 0) return <p className="muted">This run made no platform requests.</p>;
   const failedAttempts = rows.filter((r) => r.error !== null).length;
   const tokenCalls = rows.filter((r) => r.kind === 'token').length;

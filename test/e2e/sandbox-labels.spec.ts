@@ -1,0 +1,195 @@
+/**
+ * Sandbox data is labelled wherever it appears (Jobs, History, run detail, Mappings, Connections),
+ * the History table keeps every column readable at 1280 and 1024 px windows, and the desktop
+ * app's "Download all as CSV" (simulated here by a preload-shaped bridge that forwards calls to the
+ * agent) saves through the shell's save dialog the very CSV the browser downloads.
+ * Screenshots in light and dark go to test-results/screens/.
+ * Needs a Secret Service: run through `npm run test:e2e` (scripts/with-keyring.sh).
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeDir, ROOT, startAgent, type RunningAgent } from '../helpers/agent-process';
+
+const SERVICE = `esg-sync-agent-e2e-labels-${process.pid}-${randomBytes(4).toString('hex')}`;
+const shots = join(ROOT, 'test-results', 'screens');
+
+let agent: RunningAgent;
+let saveDir: string;
+let skipReason: string | null = null;
+let sandboxRun = 0;
+let realRun = 0;
+
+test.describe.configure({ mode: 'serial' });
+
+async function rpc<T = unknown>(method: string, params: unknown = {}): Promise<T> {
+  const res = await fetch(new URL('/api/call', agent.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
+    body: JSON.stringify({ method, params }),
+  });
+  const body = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+  return body.result as T;
+}
+
+test.beforeAll(async () => {
+  saveDir = mkdtempSync(join(tmpdir(), 'esg-e2e-save-'));
+  agent = await startAgent({ env: { ESG_SYNC_KEYCHAIN_SERVICE: SERVICE } });
+  mkdirSync(shots, { recursive: true });
+  const status = await rpc<{ secretStore: { available: boolean; message: string | null } }>('engine.status');
+  if (!status.secretStore.available) {
+    skipReason = `no OS keychain for the agent (${status.secretStore.message ?? 'unavailable'}); run through scripts/with-keyring.sh`;
+    return;
+  }
+  const demo = await rpc<{ firstSourceId: string; connectionId: string; firstFile: string }>('demo.start');
+  const suggested = await rpc<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: demo.firstSourceId, connectionId: demo.connectionId, file: demo.firstFile });
+  await rpc('mappings.save', { profile: { ...suggested.draft, name: 'Monthly electricity by site' } });
+  await rpc('demo.dropNext');
+  await expect.poll(async () => (await rpc<{ status: string }[]>('history.list', { limit: 10 })).filter((r) => r.status === 'succeeded').length, { timeout: 30_000 }).toBe(2);
+  sandboxRun = (await rpc<{ id: number }[]>('history.list', { limit: 1 }))[0]!.id;
+
+  // A run of a real (non-sandbox) job with rejected rows, and row errors on the sandbox run,
+  // written straight into the agent's database as the runner would have.
+  const db = new Database(join(agent.dataDir, 'esg-sync.db'));
+  db.pragma('busy_timeout = 5000');
+  realRun = Number(
+    db
+      .prepare(
+        "INSERT INTO runs (job_name, trigger, status, started_at, finished_at, read, created, rejected) VALUES ('Fuel cards from the finance export', 'schedule', 'succeeded_with_rejections', ?, ?, 1284, 1279, 5)",
+      )
+      .run(new Date(Date.now() - 3_600_000).toISOString(), new Date(Date.now() - 3_540_000).toISOString()).lastInsertRowid,
+  );
+  const addError = db.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason) VALUES (?, ?, ?, ?, ?)');
+  addError.run(sandboxRun, 4, 'Site', '=HYPERLINK("http://x","y")', 'Unknown site; add it to the site list on the platform');
+  for (let i = 0; i < 40; i++) addError.run(sandboxRun, 10 + i, 'kWh', `n/a ${i}`, 'Not a number');
+  db.close();
+});
+
+test.afterAll(async () => {
+  await agent?.stop();
+  if (agent) removeDir(agent.dataDir);
+  rmSync(saveDir, { recursive: true, force: true });
+});
+
+async function open(browser: Browser, scheme: 'light' | 'dark', hash: string, width = 1280): Promise<Page> {
+  const context = await browser.newContext({ colorScheme: scheme, viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${agent.launchUrl}${hash}`);
+  return page;
+}
+
+const sandboxBadge = (page: Page) => page.locator('.badge', { hasText: /^Sandbox$/ });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`sandbox rows carry the Sandbox label on every page (${scheme})`, async ({ browser }) => {
+    test.skip(skipReason !== null, skipReason ?? '');
+    const page = await open(browser, scheme, '#/jobs');
+    const jobRow = page.getByRole('row', { name: /Sandbox: electricity reports/ });
+    await expect(jobRow.first()).toBeVisible();
+    await expect(sandboxBadge(page).first()).toBeVisible();
+    for (const row of await page.locator('table.jobs-table tbody tr[aria-label]').all()) await expect(row.locator('.badge', { hasText: /^Sandbox$/ })).toHaveCount(1);
+    await page.screenshot({ path: join(shots, `labels-jobs-${scheme}.png`), fullPage: true });
+
+    await page.goto(`${agent.launchUrl}#/history`);
+    const rows = page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ has: page.getByRole('cell') });
+    await expect(rows).toHaveCount(3);
+    await expect(rows.filter({ hasText: 'Fuel cards from the finance export' }).locator('.badge', { hasText: /^Sandbox$/ })).toHaveCount(0);
+    await expect(rows.filter({ hasText: `#${sandboxRun}` }).locator('.badge', { hasText: /^Sandbox$/ })).toHaveCount(1);
+    await page.screenshot({ path: join(shots, `labels-history-${scheme}.png`), fullPage: true });
+
+    await page.goto(`${agent.launchUrl}#/history/${sandboxRun}`);
+    await expect(page.getByRole('heading', { level: 1, name: new RegExp(`Run #${sandboxRun}`) })).toBeVisible();
+    await expect(sandboxBadge(page)).toHaveCount(1);
+    await page.screenshot({ path: join(shots, `labels-run-detail-${scheme}.png`), fullPage: true });
+    await page.goto(`${agent.launchUrl}#/history/${realRun}`);
+    await expect(page.getByRole('heading', { level: 1, name: new RegExp(`Run #${realRun}`) })).toBeVisible();
+    await expect(sandboxBadge(page)).toHaveCount(0);
+
+    await page.goto(`${agent.launchUrl}#/mappings`);
+    await expect(page.getByRole('cell', { name: 'Monthly electricity by site Sandbox' })).toBeVisible();
+    await expect(page.getByRole('cell', { name: 'Monthly electricity by site Sandbox' }).locator('.badge', { hasText: /^Sandbox$/ })).toHaveCount(1);
+    await page.screenshot({ path: join(shots, `labels-mappings-${scheme}.png`), fullPage: true });
+
+    await page.goto(`${agent.launchUrl}#/connections`);
+    await expect(sandboxBadge(page).first()).toBeVisible();
+    await page.screenshot({ path: join(shots, `labels-connections-${scheme}.png`), fullPage: true });
+    await page.context().close();
+  });
+}
+
+for (const width of [1280, 1024]) {
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`History table: no column is cut at ${width} px (${scheme})`, async ({ browser }) => {
+      test.skip(skipReason !== null, skipReason ?? '');
+      const page = await open(browser, scheme, '#/history', width);
+      const table = page.getByRole('table', { name: 'Runs' });
+      await expect(table.getByRole('row').filter({ has: page.getByRole('cell') })).toHaveCount(3);
+      // Every header and cell fits its own box (nothing cut or ellipsised) and lies inside the table.
+      const cut = await table.evaluate((t) => {
+        const box = t.getBoundingClientRect();
+        const bad: string[] = [];
+        for (const el of t.querySelectorAll<HTMLElement>('[role=columnheader], [role=cell]')) {
+          const r = el.getBoundingClientRect();
+          if (r.right > box.right + 0.5 || r.left < box.left - 0.5) bad.push(`${el.textContent} outside the table`);
+          if (el.scrollWidth > el.clientWidth + 1) bad.push(`${el.textContent} cut (${el.scrollWidth} > ${el.clientWidth})`);
+          const row = el.closest('[role=row]')!.getBoundingClientRect();
+          if (r.top < row.top - 0.5 || r.bottom > row.bottom + 0.5) bad.push(`${el.textContent} taller than its row`);
+          for (const child of el.querySelectorAll<HTMLElement>('span, a')) {
+            const c = child.getBoundingClientRect();
+            if (c.right > r.right + 0.5) bad.push(`${child.textContent} overflows its cell`);
+            // A long job name may end in an ellipsis: its full text is the tooltip.
+            const ellipsised = child.scrollWidth > child.clientWidth + 1 && getComputedStyle(child).overflow === 'hidden';
+            if (ellipsised && child.title !== child.textContent) bad.push(`${child.textContent} ellipsised without a tooltip`);
+          }
+        }
+        return bad;
+      });
+      await page.screenshot({ path: join(shots, `history-table-${width}-${scheme}.png`), fullPage: true });
+      expect(cut).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await page.context().close();
+    });
+  }
+}
+
+test('desktop: "Download all as CSV" saves through the save dialog the same CSV the browser downloads', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const target = join(saveDir, 'run-errors.csv');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl); // logs in (cookie)
+  await page.goto('about:blank');
+  await page.addInitScript((path: string) => {
+    const w = window as unknown as { esgSync: unknown; asked: string[] };
+    w.asked = [];
+    w.esgSync = {
+      call: (method: string, params: unknown) =>
+        fetch('/api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, params }) }).then((r) => r.json()),
+      subscribe: () => () => undefined,
+      desktop: {
+        pickFolder: async () => null,
+        saveFile: async (name: string) => {
+          w.asked.push(name);
+          return path;
+        },
+        openPath: async () => undefined,
+      },
+    };
+  }, target);
+  await page.goto(`${new URL(agent.launchUrl).origin}/#/history/${sandboxRun}`);
+  const errors = page.getByRole('region', { name: /Row errors \(41\)/ });
+  await expect(errors.getByRole('link', { name: 'Download all as CSV' })).toHaveCount(0);
+  await errors.getByRole('button', { name: 'Download all as CSV' }).click();
+  await expect(errors).toContainText(`Saved 41 row errors to ${target}`);
+  expect(await page.evaluate(() => (window as unknown as { asked: string[] }).asked)).toEqual([`run-${sandboxRun}-errors.csv`]);
+  const http = await fetch(new URL(`/api/runs/${sandboxRun}/errors.csv`, agent.url), { headers: { authorization: `Bearer ${agent.token}` } });
+  const saved = readFileSync(target);
+  expect(saved.equals(Buffer.from(await http.arrayBuffer()))).toBe(true);
+  expect(saved.toString('utf8')).toContain(`4,Site,"'=HYPERLINK(""http://x"",""y"")"`);
+  await page.screenshot({ path: join(shots, 'run-detail-desktop-saved-light.png'), fullPage: true });
+  await context.close();
+});
