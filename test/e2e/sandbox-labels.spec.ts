@@ -193,3 +193,61 @@ test('desktop: "Download all as CSV" saves through the save dialog the same CSV 
   await page.screenshot({ path: join(shots, 'run-detail-desktop-saved-light.png'), fullPage: true });
   await context.close();
 });
+
+test('run detail: progress of a running run appends new platform requests; it never reloads the table from the top', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl); // logs in (cookie)
+  await page.goto('about:blank');
+  // A preload-shaped bridge that records the calls the page makes and lets the test send events.
+  await page.addInitScript(() => {
+    const w = window as unknown as { esgSync: unknown; calls: { method: string; params: unknown }[]; emit: (event: string, payload: unknown) => void };
+    w.calls = [];
+    const listeners: ((event: string, payload: unknown) => void)[] = [];
+    w.emit = (event, payload) => listeners.forEach((l) => l(event, payload));
+    w.esgSync = {
+      call: (method: string, params: unknown) => {
+        w.calls.push({ method, params });
+        return fetch('/api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, params }) }).then((r) => r.json());
+      },
+      subscribe: (l: (event: string, payload: unknown) => void) => {
+        listeners.push(l);
+        return () => listeners.splice(listeners.indexOf(l), 1);
+      },
+      desktop: { pickFolder: async () => null, saveFile: async () => null, openPath: async () => undefined },
+    };
+  });
+  await page.goto(`${new URL(agent.launchUrl).origin}/#/history/${sandboxRun}`);
+  const requests = page.getByRole('table', { name: 'Platform requests' });
+  const bodyRows = requests.getByRole('row').filter({ has: page.getByRole('cell') });
+  await expect(bodyRows).toHaveCount(4);
+  const calls = (method: string) =>
+    page.evaluate((m) => (window as unknown as { calls: { method: string; params: { afterId?: number } }[] }).calls.filter((c) => c.method === m).map((c) => c.params), method);
+  expect(await calls('history.requests')).toEqual([{ runId: sandboxRun, afterId: 0, limit: 500 }]);
+  const lastId = (await rpc<{ id: number }[]>('history.requests', { runId: sandboxRun, limit: 10 })).at(-1)!.id;
+
+  // The run goes on: three more requests are stored and progress events arrive in a burst.
+  const db = new Database(join(agent.dataDir, 'esg-sync.db'));
+  db.pragma('busy_timeout = 5000');
+  const add = db.prepare("INSERT INTO run_requests (run_id, started_at, method, host, path, status, error, duration_ms, attempt, kind) VALUES (?, ?, 'POST', 'sandbox', ?, 200, NULL, 5, 1, 'api')");
+  for (let i = 0; i < 3; i++) add.run(sandboxRun, new Date().toISOString(), `/v1/submissions:batch?part=${i + 2}`);
+  db.close();
+  const getsBefore = (await calls('history.get')).length;
+  await page.evaluate((runId) => {
+    const w = window as unknown as { emit: (e: string, p: unknown) => void };
+    const progress = { runId, jobId: null, read: 1, sent: 1, accepted: 1, rejected: 0, bytes: 1, totalBytes: null, rowsPerSecond: 1, etaSeconds: null };
+    for (let i = 0; i < 30; i++) w.emit('run.progress', progress);
+    w.emit('run.progress', { ...progress, runId: runId + 1000 }); // another run's progress: ignored
+  }, sandboxRun);
+  await expect(bodyRows).toHaveCount(7);
+  await expect(bodyRows.last()).toContainText('part=4');
+  // One refresh for the burst, and only the new rows fetched, after the last one loaded.
+  await page.waitForTimeout(1500);
+  expect((await calls('history.get')).length - getsBefore).toBe(1);
+  expect(await calls('history.requests')).toEqual([
+    { runId: sandboxRun, afterId: 0, limit: 500 },
+    { runId: sandboxRun, afterId: lastId, limit: 500 },
+  ]);
+  await context.close();
+});
