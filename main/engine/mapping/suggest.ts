@@ -282,6 +282,9 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
     }
   }
 
+  pairPeriodColumns(columns);
+  chooseOneEntityColumn(columns, profiles, input.entities);
+
   const periodValueCols = columns.filter((c) => c.role === 'value' && c.period);
   const metricValueCols = columns.filter((c) => c.role === 'value' && !c.period && c.metricId);
   let shape: MappingSuggestion['shape'] = 'long';
@@ -309,10 +312,14 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
   }
   if (!columns.some((c) => c.role === 'entity')) warnings.push('No column looks like a site. Choose the site column, or one fixed site for the whole file.');
   if (!columns.some((c) => c.role === 'value')) warnings.push('No column looks like it holds values. Choose the value column(s) in the Columns step.');
-  const dateCol = columns.find((c) => c.role === 'period');
-  const dateProfile = dateCol ? profiles.get(dateCol.column) : undefined;
-  if (dateProfile?.dateFormat?.ambiguous) {
-    warnings.push(`The dates in '${dateCol?.column}' read both as ${dateProfile.dateFormat.candidates.join(' and ')}. Choose the format in the Periods step.`);
+  for (const dateCol of columns.filter((c) => c.role === 'period' || c.role === 'period-start' || c.role === 'period-end')) {
+    const d = profiles.get(dateCol.column)?.dateFormat;
+    if (d?.ambiguous) {
+      warnings.push(`The dates in '${dateCol.column}' read both as ${d.candidates.join(' and ')}. Choose the format in the Periods step.`);
+    } else if (d?.format && d.candidates.length > 1 && /^(DD|MM)\//.test(d.format)) {
+      // The profiler settled a day/month twin from the rest of the file, not from these values.
+      warnings.push(`The dates in '${dateCol.column}' could be day-first or month-first; they were read as ${d.format} from the other dates and numbers in the file. Check this in the Periods step.`);
+    }
   }
 
   const entityCol = columns.find((c) => c.role === 'entity');
@@ -327,6 +334,76 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
   });
 
   return { shape, wideKind, columns, entityValueMap: matchEntities(entityValues, input.entities), metricValueMap, warnings };
+}
+
+const START_WORDS = new Set(['start', 'starting', 'from', 'begin', 'beginn', 'von', 'ab', 'debut', 'desde', 'inicio', 'vanaf']);
+const END_WORDS = new Set(['end', 'ending', 'to', 'until', 'till', 'bis', 'ende', 'fin', 'hasta', 'tot']);
+
+/**
+ * 'Billing period start' and 'Billing period end' both name a period; together they are one
+ * period's start and end. Without this the draft would get two competing date columns and no period.
+ */
+function pairPeriodColumns(columns: ColumnSuggestion[]): void {
+  const dated = columns.filter((c) => c.role === 'period' || c.role === 'period-start' || c.role === 'period-end');
+  const side = (c: ColumnSuggestion) => {
+    const t = tokens(c.column);
+    const start = t.some((w) => START_WORDS.has(w));
+    const end = t.some((w) => END_WORDS.has(w));
+    return start === end ? null : start ? 'start' : 'end';
+  };
+  const starts = dated.filter((c) => side(c) === 'start');
+  const ends = dated.filter((c) => side(c) === 'end');
+  if (starts.length !== 1 || ends.length !== 1) return;
+  const [start, end] = [starts[0] as ColumnSuggestion, ends[0] as ColumnSuggestion];
+  if (start.role !== 'period-start') {
+    start.role = 'period-start';
+    start.reason = `with '${end.column}' it gives each row's period: this column is its start`;
+  }
+  if (end.role !== 'period-end') {
+    end.role = 'period-end';
+    end.reason = `with '${start.column}' it gives each row's period: this column is its end`;
+  }
+}
+
+/**
+ * 'Site code' beside 'Site name' names the same site twice; a profile has one site column. The
+ * one whose values match the platform's sites best is kept; ties go to the code, which is
+ * less likely to be spelled two ways.
+ */
+function chooseOneEntityColumn(columns: ColumnSuggestion[], profiles: Map<string, ColumnProfile>, entities: readonly Entity[]): void {
+  const cols = columns.filter((c) => c.role === 'entity');
+  if (cols.length < 2) return;
+  const scored = cols.map((c, i) => {
+    const values = (profiles.get(c.column)?.distinctValues ?? []).slice(0, 50);
+    const matches = matchEntities(values, entities);
+    const score = values.length ? matches.reduce((a, m) => a + m.confidence, 0) / values.length : 0;
+    const isCode = tokens(c.column).some((t) => CODE_WORDS.has(t));
+    return { c, score, isCode, i };
+  });
+  scored.sort((a, b) => b.score - a.score || Number(b.isCode) - Number(a.isCode) || a.i - b.i);
+  const kept = scored[0] as (typeof scored)[0];
+  for (const { c, score } of scored.slice(1)) {
+    c.role = 'ignore';
+    c.confidence = 0.7;
+    c.reason =
+      kept.score > score
+        ? `'${kept.c.column}' already names the site and its values match the platform's sites better (${Math.round(kept.score * 100)}% against ${Math.round(score * 100)}%); choose this column instead in the Columns step if that is wrong`
+        : `'${kept.c.column}' already names the site; a profile reads the site from one column`;
+  }
+}
+
+/** Header words of identifier columns: their numbers are codes, never measurements. */
+const CODE_WORDS = new Set(['code', 'codes', 'id', 'ids', 'identifier', 'ref', 'reference', 'no', 'nr', 'num', 'number', 'nummer', 'key', 'kennung', 'numero', 'codigo', 'ewc', 'lov', 'avv', 'mpan', 'mprn', 'ean', 'nace', 'sic', 'vin', 'po', 'account']);
+/** 'Number of employees' is a count, not an identifier. */
+const COUNT_FOLLOWERS = new Set(['of', 'de', 'der', 'des', 'van']);
+
+/** Whether the header and values say the column holds identifiers (EWC 20 03 01, ticket 100234). */
+function isCodeColumn(header: string, profile: ColumnProfile | undefined): boolean {
+  const t = tokens(header);
+  const named = t.some((w, i) => CODE_WORDS.has(w) && !COUNT_FOLLOWERS.has(t[i + 1] ?? '')) || /\bcost (centre|center)\b|kostenstelle|\bgl account\b/.test(t.join(' '));
+  if (!named || !profile) return false;
+  if (profile.inferredType === 'number') return profile.integerShare === 1 && (profile.negativeShare ?? 0) === 0 && profile.unit?.source !== 'header';
+  return profile.inferredType === 'text' && profile.distinctValues.length > 0 && profile.distinctValues.every((v) => /^[\d\s\-./]+$/.test(v));
 }
 
 function suggestColumn(header: string, profile: ColumnProfile | undefined, metrics: PreparedMetric[], entities: readonly Entity[]): ColumnSuggestion {
@@ -378,6 +455,20 @@ function suggestColumn(header: string, profile: ColumnProfile | undefined, metri
   }
   if (profile && type === 'date' && !candidates.some((c) => c.role === 'period' || c.role === 'period-start' || c.role === 'period-end')) {
     candidates.push({ role: 'period', confidence: 0.7, reason: `it holds dates (${profile.dateFormat?.format ?? profile.dateFormat?.candidates.join(' or ') ?? ''})` });
+  }
+
+  // Identifier columns: other roles ('Site ID' is a site) stay possible, a metric value does not.
+  if (isCodeColumn(header, profile)) {
+    candidates.sort((a, b) => b.confidence - a.confidence);
+    const top = candidates[0];
+    if (top && top.confidence >= 0.3) return { column: header, role: top.role, confidence: round(top.confidence), reason: top.reason, alternatives: [] };
+    return {
+      column: header,
+      role: 'ignore',
+      confidence: 0.75,
+      reason: `'${header}' holds codes (identifiers like '${profile?.sampleValues[0] ?? ''}'), not measurements; to keep them with each value, use it as the comment column`,
+      alternatives: [],
+    };
   }
 
   // Metric evidence.
@@ -473,7 +564,8 @@ export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingP
   const year = byRole('year')[0];
   const month = byRole('month')[0];
   const fmt = (c: ColumnSuggestion | undefined) => (c ? (prof.get(c.column)?.dateFormat?.format ?? undefined) : undefined);
-  if (start && end && fmt(start)) draft.period = { kind: 'range', startColumn: start.column, endColumn: end.column, format: fmt(start), granularity: 'custom' };
+  // A range whose date format is still open is drafted anyway: the Periods step then asks only for the format.
+  if (start && end) draft.period = { kind: 'range', startColumn: start.column, endColumn: end.column, ...(fmt(start) ? { format: fmt(start) } : {}), granularity: 'custom' };
   else if (year && month) draft.period = { kind: 'year-month', yearColumn: year.column, monthColumn: month.column };
   else if (year) draft.period = { kind: 'year', yearColumn: year.column, granularity: 'year' };
   else if (dateCol && fmt(dateCol)) draft.period = { kind: 'date', column: dateCol.column, format: fmt(dateCol) };

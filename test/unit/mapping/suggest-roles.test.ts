@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { CellValue, SourceRow } from '../../../shared/domain';
+import { profileColumns } from '../../../main/engine/mapping/profiler';
+import { draftProfile, suggestMapping } from '../../../main/engine/mapping/suggest';
+import { entities, metrics } from '../../fixtures/mapping/catalogue';
+
+function suggestTable(table: Record<string, CellValue[]>) {
+  const headers = Object.keys(table);
+  const n = Math.max(...Object.values(table).map((v) => v.length));
+  const rows: SourceRow[] = Array.from({ length: n }, (_, i) => ({ line: i + 2, cells: Object.fromEntries(headers.map((h) => [h, table[h]?.[i] ?? null])) }));
+  const profiles = profileColumns(headers, rows);
+  const suggestion = suggestMapping({ headers, profiles, metrics, entities });
+  const draft = draftProfile(suggestion, { name: 't', sourceId: 's', connectionId: 'c', headers, profiles }) as Record<string, unknown>;
+  const col = (h: string) => suggestion.columns.find((c) => c.column === h)!;
+  return { suggestion, draft, col };
+}
+
+describe('suggestions: a start/end pair is one period', () => {
+  it.each([
+    ['Period start', 'Period end', ['2026-01-01', '2026-02-01'], ['2026-01-31', '2026-02-28'], 'iso'],
+    ['Billing period start', 'Billing period end', ['2026-01-01', '2026-02-01'], ['2026-01-31', '2026-02-28'], 'iso'],
+    ['Zeitraum von', 'Zeitraum bis', ['01.01.2026', '01.02.2026'], ['31.01.2026', '28.02.2026'], 'DD.MM.YYYY'],
+    ['Period start', 'Period end', ['Sep 2026', 'Oct 2026'], ['Sep 2026', 'Oct 2026'], 'MMM YYYY'],
+  ])("'%s' + '%s' → period-start + period-end and a range period", (a, b, va, vb, format) => {
+    const { col, draft } = suggestTable({ [a]: va, [b]: vb, 'Electricity kWh': ['100', '120'] });
+    expect(col(a).role).toBe('period-start');
+    expect(col(b).role).toBe('period-end');
+    expect(draft.period).toEqual({ kind: 'range', startColumn: a, endColumn: b, format, granularity: 'custom' });
+  });
+
+  it('drafts the range even when the date format is still to be chosen, and says so', () => {
+    const { draft, suggestion } = suggestTable({ 'Period start': ['01/02/2026', '01/03/2026'], 'Period end': ['01/02/2026', '01/03/2026'], 'Electricity kWh': ['100', '120'] });
+    expect(draft.period).toEqual({ kind: 'range', startColumn: 'Period start', endColumn: 'Period end', granularity: 'custom' });
+    expect(suggestion.warnings.join(' ')).toMatch(/Period start.*both as DD\/MM\/YYYY and MM\/DD\/YYYY/);
+  });
+});
+
+describe('suggestions: codes and identifiers are not metric values', () => {
+  const waste = {
+    'Site code': ['LDN-1', 'MAN-2', 'BER-1', 'LDN-1'],
+    'Site name': ['London Office', 'Manchester Plant', 'Berlin Werk', 'London Office'],
+    'Collection date': ['2026-03-02', '2026-03-09', '2026-03-16', '2026-03-23'],
+    'EWC code': ['20 03 01', '15 01 01', '20 01 01', '15 01 02'],
+    EWC: ['200301', '150101', '200101', '150102'],
+    'Ticket no': ['100234', '100235', '100236', '100237'],
+    'Cost centre ID': ['410', '410', '420', '430'],
+    'Waste description': ['Mixed municipal waste', 'Paper and cardboard packaging', 'Paper and cardboard', 'Plastic packaging'],
+    'Total waste (t)': ['0.41', '0.10', '0.38', '1.25'],
+  };
+
+  it.each(['EWC code', 'EWC', 'Ticket no', 'Cost centre ID'])("'%s' is not suggested as a value", (h) => {
+    const { col } = suggestTable({ ...waste, 'EWC code': waste['EWC code'] });
+    expect(col(h).role).not.toBe('value');
+    expect(col(h).metricId).toBeUndefined();
+    expect(col(h).reason).toMatch(/code|identif/i);
+  });
+
+  it('keeps the real value column, and an electricity header with integer readings stays a value', () => {
+    const { col, draft } = suggestTable(waste);
+    expect(col('Total waste (t)')).toMatchObject({ role: 'value', metricId: 'm-waste-total' });
+    expect(draft.shape).toEqual({ kind: 'long', valueColumn: 'Total waste (t)' });
+    const elec = suggestTable({ Site: ['LDN-1', 'MAN-2'], 'Meter reading kWh': ['10234', '10240'], 'Electricity kWh': ['1200', '1300'] });
+    expect(elec.col('Electricity kWh')).toMatchObject({ role: 'value', metricId: 'm-elec' });
+  });
+});
+
+describe('suggestions: one site column', () => {
+  it('picks the site code column whose values are platform codes; the name column is left out', () => {
+    const { col, suggestion, draft } = suggestTable({
+      'Site code': ['LDN-1', 'MAN-2', 'BER-1'],
+      'Site name': ['London Office', 'Manchester Plant', 'Berlin Werk'],
+      'Electricity kWh': ['1', '2', '3'],
+    });
+    expect(col('Site code').role).toBe('entity');
+    expect(col('Site name').role).toBe('ignore');
+    expect(col('Site name').reason).toMatch(/Site code/);
+    expect(suggestion.columns.filter((c) => c.role === 'entity')).toHaveLength(1);
+    expect((draft.entity as { column: string }).column).toBe('Site code');
+  });
+
+  it('picks the name column when its values match the platform better than the local codes', () => {
+    const { col } = suggestTable({
+      'Site code': ['S001', 'S002', 'S003'],
+      'Site name': ['London Office', 'Manchester Plant', 'Berlin Werk'],
+      'Electricity kWh': ['1', '2', '3'],
+    });
+    expect(col('Site name').role).toBe('entity');
+    expect(col('Site code').role).toBe('ignore');
+  });
+});
