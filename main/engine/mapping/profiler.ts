@@ -222,10 +222,17 @@ function profileColumn(column: string, cells: CellValue[], maxDistinct: number, 
   // but no number reading of them is right. A bare year or a spreadsheet date number stays a
   // number, unless the header names a date ('Invoice date' holding 46266).
   const stringCells = nonEmptyCells.filter((v): v is string => typeof v === 'string');
-  const numberCells = nonEmptyCells.filter((v) => typeof v === 'number');
   const all = detectDateFormat(nonEmptyCells);
   const dateHeader = tokens(column).some((t) => DATE_HEADER_WORDS.has(t));
-  const detection = stringCells.length === nonEmptyCells.length ? dateOnly(all) : numberCells.length === nonEmptyCells.length && dateHeader && all.candidates[0] === 'excel-serial' ? all : null;
+  // A CSV saved from Excel carries its date numbers as text ('46266').
+  const serials = dateHeader ? nonEmptyCells.map((v) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d{5}(\.\d+)?$/.test(v.trim()) ? Number(v) : NaN)) : [];
+  const serialDates = serials.length && serials.every(Number.isFinite) ? detectDateFormat(serials) : null;
+  const detection =
+    stringCells.length === nonEmptyCells.length && dateOnly(all)
+      ? dateOnly(all)
+      : serialDates?.candidates[0] === 'excel-serial'
+        ? { ...serialDates, format: 'excel-serial' as const, candidates: ['excel-serial' as const], ambiguous: false }
+        : null;
   {
     if (detection) {
       return {

@@ -29,6 +29,8 @@ describe('profiler: dates are never taken for numbers', () => {
     expect(one('Invoice date', [46266, 46296]).inferredType).toBe('date');
     expect(one('Invoice date', [46266, 46296]).dateFormat?.format).toBe('excel-serial');
     expect(one('Electricity kWh', [46266, 46296]).inferredType).toBe('number');
+    expect(one('Reading date', ['46266', '46296'])).toMatchObject({ inferredType: 'date', dateFormat: { format: 'excel-serial' } });
+    expect(one('Electricity kWh', ['46266', '46296']).inferredType).toBe('number');
   });
 
   it('keeps years and decimals that only look like dates as numbers', () => {

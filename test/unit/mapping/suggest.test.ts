@@ -37,6 +37,25 @@ describe('suggestion ranking on the header fixture set', () => {
     });
   }
 
+  interface Table {
+    name: string;
+    columns: Record<string, string[]>;
+    expected: Record<string, { role: string; metricId?: string }>;
+  }
+  for (const t of fixture.tables as Table[]) {
+    it(`whole header set: ${t.name}`, () => {
+      const headers = Object.keys(t.columns);
+      const n = Math.max(...Object.values(t.columns).map((v) => v.length));
+      const rows: SourceRow[] = Array.from({ length: n }, (_, i) => ({ line: i + 2, cells: Object.fromEntries(headers.map((h) => [h, t.columns[h]?.[i] ?? null])) }));
+      const got = suggestMapping({ headers, profiles: profileColumns(headers, rows), metrics, entities }).columns;
+      const actual = Object.fromEntries(Object.keys(t.expected).map((h) => {
+        const c = got.find((x) => x.column === h);
+        return [h, c?.metricId ? { role: c.role, metricId: c.metricId } : { role: c?.role }];
+      }));
+      expect(actual).toEqual(t.expected);
+    });
+  }
+
   it('lowers confidence, and says why, when the header unit cannot convert to the metric unit', () => {
     const good = suggestOne({ header: 'Electricity (kWh)', expected: { role: 'value' } });
     const bad = suggestOne({ header: 'Electricity (kg)', expected: { role: 'value' } });
