@@ -53,7 +53,8 @@ export class Staging {
 
   add(r: StagedRecord): void {
     this.pending.push(r);
-    if (this.pending.length >= 5000) this.flush();
+    // Small buffers: what survives a young-generation collection is promoted, and old-space churn grows the heap.
+    if (this.pending.length >= 1000) this.flush();
   }
 
   /** Writes buffered records in one transaction: per-row commits would cost a sync each. */
@@ -118,7 +119,7 @@ export class Staging {
    * at a time: no cursor stays open while the caller sends batches and writes history. The
    * record text is only read (and parsed) for rows whose content differs from the ledger's.
    */
-  *diff(mappingId: string, pageSize = 2000): IterableIterator<DiffRow> {
+  *diff(mappingId: string, pageSize = 1000): IterableIterator<DiffRow> {
     this.ready();
     const stmt = this.db.prepare(
       `SELECT s.seq, s.natural_key AS naturalKey, s.line, s.hash, l.remote_id AS remoteId, l.content_hash AS ledgerHash,

@@ -23,6 +23,7 @@ interface AgentReport {
   peakHeapTotalMb?: number;
   peakExternalMb?: number;
   endHeapUsedMb?: number;
+  heapUsedAfterGcMb?: number;
 }
 
 const BUDGET_MB = 250;
@@ -38,7 +39,8 @@ export async function memoryBenchmark(ctx: BenchContext): Promise<BenchResult> {
     await writeBenchCsv(file, rows);
     const sandbox = await startSandboxChild(join(dir, 'platform.db'));
     try {
-      const agent = startChild<AgentReport>('ingestAgent', ['--data-dir', join(dir, 'agent-data'), '--file', file, '--sandbox', sandbox.url]);
+      // --expose-gc only lets the child collect once more after the run, to report what it still holds.
+      const agent = startChild<AgentReport>('ingestAgent', ['--data-dir', join(dir, 'agent-data'), '--file', file, '--sandbox', sandbox.url], {}, ['--expose-gc']);
       const report = await agent.first;
       await agent.exited;
       if (report.created !== rows || report.status !== 'succeeded') throw new Error(`The ${rows}-row ingest did not create every row: ${JSON.stringify(report)}`);
@@ -61,7 +63,7 @@ export async function memoryBenchmark(ctx: BenchContext): Promise<BenchResult> {
     headline: `${round(small.peakRssMb!, 1)} MB at ${small.rows.toLocaleString('en')} rows vs ${round(large.peakRssMb!, 1)} MB at ${large.rows.toLocaleString('en')} (${growth >= 0 ? '+' : ''}${round(growth * 100, 1)}%)`,
     budget: `within 10% of each other, ≤ ${BUDGET_MB} MB`,
     details: {
-      runs: runs.map((r) => ({ rows: r.rows, peakRssMb: round(r.peakRssMb!, 1), startRssMb: r.startRssMb === null ? null : round(r.startRssMb, 1), endRssMb: r.endRssMb === null ? null : round(r.endRssMb, 1), peakHeapTotalMb: r.peakHeapTotalMb === undefined ? null : round(r.peakHeapTotalMb, 1), peakExternalMb: r.peakExternalMb === undefined ? null : round(r.peakExternalMb, 1), endHeapUsedMb: r.endHeapUsedMb === undefined ? null : round(r.endHeapUsedMb, 1), seconds: round(r.seconds, 1), rowsPerSecond: Math.round(r.rows / r.seconds) })),
+      runs: runs.map((r) => ({ rows: r.rows, peakRssMb: round(r.peakRssMb!, 1), startRssMb: r.startRssMb === null ? null : round(r.startRssMb, 1), endRssMb: r.endRssMb === null ? null : round(r.endRssMb, 1), peakHeapTotalMb: r.peakHeapTotalMb === undefined ? null : round(r.peakHeapTotalMb, 1), peakExternalMb: r.peakExternalMb === undefined ? null : round(r.peakExternalMb, 1), endHeapUsedMb: r.endHeapUsedMb === undefined ? null : round(r.endHeapUsedMb, 1), heapUsedAfterGcMb: r.heapUsedAfterGcMb === undefined ? null : round(r.heapUsedAfterGcMb, 1), seconds: round(r.seconds, 1), rowsPerSecond: Math.round(r.rows / r.seconds) })),
       growthPercent: round(growth * 100, 1),
       budgetMb: BUDGET_MB,
     },

@@ -64,6 +64,9 @@ async function main(): Promise<void> {
     const mem = readMemory();
     const heap = process.memoryUsage();
     const MB = 1024 * 1024;
+    // Started with --expose-gc: what the heap still holds once garbage is collected (data kept, not churn).
+    (globalThis as { gc?: () => void }).gc?.();
+    const heapAfterGc = process.memoryUsage().heapUsed;
     process.stdout.write(
       `${JSON.stringify({
         status: summary.status,
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
         peakHeapTotalMb: peakHeapTotal / MB,
         peakExternalMb: peakExternal / MB,
         endHeapUsedMb: heap.heapUsed / MB,
+        heapUsedAfterGcMb: heapAfterGc / MB,
       })}\n`,
     );
   } finally {

@@ -53,10 +53,10 @@ export interface JsonChild<T> {
 }
 
 /** Starts a bundled child; its first stdout line that parses as JSON resolves `first`. */
-export function startChild<T>(name: ChildName, args: string[], env: Record<string, string> = {}): JsonChild<T> {
+export function startChild<T>(name: ChildName, args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): JsonChild<T> {
   // BENCH_CHILD_CPU_PROF=DIR profiles every child (node --cpu-prof) into DIR.
   const prof = process.env.BENCH_CHILD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, join(OUT, `${name}.mjs`), ...args], {
+  const child = spawn(process.execPath, [...prof, ...nodeFlags, join(OUT, `${name}.mjs`), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
