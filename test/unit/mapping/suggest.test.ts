@@ -42,7 +42,7 @@ describe('suggestion ranking on the header fixture set', () => {
     columns: Record<string, string[]>;
     expected: Record<string, { role: string; metricId?: string }>;
   }
-  for (const t of fixture.tables as Table[]) {
+  for (const t of fixture.tables as unknown as Table[]) {
     it(`whole header set: ${t.name}`, () => {
       const headers = Object.keys(t.columns);
       const n = Math.max(...Object.values(t.columns).map((v) => v.length));
