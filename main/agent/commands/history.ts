@@ -1,7 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { stringify } from 'csv-stringify';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RunRequestDto, RunSummary } from '../../../shared/api';
 import { RunStatus, RunTrigger } from '../../../shared/domain';
@@ -9,7 +6,8 @@ import { Store } from '../../engine/store';
 import { CliError } from '../exit-codes';
 import { table } from '../output';
 import type { GlobalContext } from '../context';
-import { neutraliseCell } from '../../engine/csv-safety';
+import { saveErrorsCsv } from '../../engine/history/errors-csv';
+import { ApiError } from '../../../shared/rpc';
 
 const duration = (r: RunSummary): string => {
   if (!r.finishedAt) return '';
@@ -126,16 +124,13 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
         const requestCount = store.runs.requestCount(runId);
         const requests = opts.requests ? [...store.runs.iterateRequests(runId)] : undefined;
         if (opts.errorsCsv) {
-          await pipeline(
-            Readable.from(store.runs.iterateErrors(runId)),
-            stringify({
-              header: true,
-              columns: ['line', 'column', 'value', 'reason'],
-              cast: { string: neutraliseCell },
-            }),
-            createWriteStream(opts.errorsCsv),
-          );
-          out.info(`Wrote ${errorCount} row errors to ${opts.errorsCsv}`);
+          // The same writer as the UI's download and the desktop save: BOM, neutralised formula
+          // cells, written to a temporary name and renamed so nobody reads half a file.
+          const target = resolve(opts.errorsCsv);
+          await saveErrorsCsv(store, runId, target).catch((e: unknown) => {
+            throw e instanceof ApiError ? new CliError(e.message) : e;
+          });
+          out.info(`Wrote ${errorCount} row errors to ${target}`);
         }
         out.print({ run, events, errorCount, errors, requestCount, ...(requests ? { requests } : {}) }, () => {
           const lines = [

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { createDownloads } from '../../../main/agent/downloads';
+import { CLI } from '../../helpers/agent-process';
 import { createEngineApi } from '../../../main/engine/api';
 import { Engine } from '../../../main/engine/engine';
 import { createDispatcher } from '../../../main/engine/rpc-dispatch';
@@ -151,5 +153,23 @@ describe('history.saveErrorsCsv', () => {
     const r = await save({ runId: emptyRunId, path: link });
     expect(r.ok).toBe(false);
     expect(readFileSync(target, 'utf8')).toBe('keep me');
+  });
+});
+
+describe('esg-sync history show --errors-csv', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8' });
+
+  it('writes the same bytes as the download, and refuses a target that is not a CSV in an existing folder', async () => {
+    const target = join(out, 'cli-errors.csv');
+    const r = cli('history', 'show', String(runId), '--errors-csv', target);
+    expect(r.stderr).toMatch(/Wrote 3004 row errors/);
+    expect(r.status).toBe(0);
+    expect(readFileSync(target).equals(await httpCsv(runId))).toBe(true);
+    const wrong = cli('history', 'show', String(runId), '--errors-csv', join(out, 'errors.txt'));
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/does not end in \.csv/);
+    const missing = cli('history', 'show', String(runId), '--errors-csv', join(out, 'nowhere', 'e.csv'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/does not exist/);
   });
 });
