@@ -1,15 +1,37 @@
 import { Badge } from '../components/ui';
 import { ROLE_LABELS, confidenceTone, metricName, metricOptions } from './labels';
 import { Picker } from './Picker';
+import type { PickerOption } from './Picker';
 import type { StepProps } from './step';
 import type { ColumnRole } from './types';
 
 const ROLES = Object.keys(ROLE_LABELS) as ColumnRole[];
 
+/**
+ * The metric of a value column: picked from the platform's library, or typed when the platform
+ * has none (a file platform such as Altruistiq), where the name is what gets sent.
+ */
+function MetricField(props: { free: boolean; label: string; hideLabel?: boolean; options: PickerOption[]; value: string; onChange: (id: string) => void }) {
+  if (!props.free) return <Picker label={props.label} hideLabel={props.hideLabel} options={props.options} value={props.value} invalid={!props.value} onChange={props.onChange} />;
+  return (
+    <label className="picker">
+      <span className={props.hideLabel ? 'visually-hidden' : 'picker-label'}>{props.label}</span>
+      <input
+        type="text"
+        value={props.value}
+        aria-invalid={!props.value.trim() || undefined}
+        placeholder="Metric name, as the platform should receive it"
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </label>
+  );
+}
+
 /** Step 3: what each column is, with the agent's suggestion and its reason next to it. */
 export function StepColumns({ state, dispatch }: StepProps) {
   const metrics = state.catalogue?.metrics ?? [];
   const options = metricOptions(metrics);
+  const free = state.catalogue?.freeMetrics === true;
   const suggestions = new Map((state.suggestion?.columns ?? []).map((c) => [c.column, c]));
   const perMetric = state.shape === 'wide' && state.wideKind === 'per-metric';
   const hasMetricColumn = Object.values(state.roles).includes('metric');
@@ -27,13 +49,14 @@ export function StepColumns({ state, dispatch }: StepProps) {
     <div className="wizard-step-body">
       {!perMetric && !hasMetricColumn && (
         <div className="wizard-panel">
-          <Picker
+          <MetricField
+            free={free}
             label={state.shape === 'wide' ? 'Metric of every value column' : 'Metric of the values'}
             options={options}
             value={state.fixedMetricId}
-            invalid={!state.fixedMetricId}
             onChange={(id) => dispatch({ type: 'patch', patch: { fixedMetricId: id, preview: null } })}
           />
+          {free && <p className="muted small">This platform has no metric library to choose from: type the metric (activity) name it expects.</p>}
           <p className="muted small">Or give one column the role “Metric name or code” when the rows name their metric.</p>
         </div>
       )}
@@ -80,12 +103,12 @@ export function StepColumns({ state, dispatch }: StepProps) {
                   {perMetric && (
                     <td>
                       {role === 'value' && (
-                        <Picker
+                        <MetricField
+                          free={free}
                           label={`Metric of column ‘${h}’`}
                           hideLabel
                           options={options}
                           value={state.metricFor[h] ?? ''}
-                          invalid={!state.metricFor[h]}
                           onChange={(id) => dispatch({ type: 'patch', patch: { metricFor: { ...state.metricFor, [h]: id }, preview: null } })}
                         />
                       )}

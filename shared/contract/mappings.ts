@@ -148,7 +148,7 @@ export type DriftReport = z.infer<typeof DriftReport>;
 export const mappingsMethods = {
   'catalogue.get': {
     params: z.object({ connectionId: Id }).strict(),
-    result: z.object({ metrics: z.array(Metric), entities: z.array(Entity) }),
+    result: z.object({ metrics: z.array(Metric), entities: z.array(Entity), freeMetrics: z.boolean().optional() }),
   },
   'mappings.suggest': {
     params: z.object({ sourceId: Id, connectionId: Id, file: SampleFile, upload: UploadId, read: ReadOptions.optional() }).strict(),

@@ -19,6 +19,11 @@ import type { MappingProfile, NaturalKeyField, UnknownValuePolicy, WideValueColu
 export interface Catalogue {
   metrics: readonly Metric[];
   entities: readonly Entity[];
+  /**
+   * The platform has no metric library (a file platform such as Altruistiq): a metric is the
+   * name the mapping gives, and a metric column's text is taken as written when it has no mapping.
+   */
+  freeMetrics?: boolean;
 }
 
 /** Where a record came from, so validation can name the line, column and value. */
@@ -279,7 +284,8 @@ export function applyProfile(profile: MappingProfile, row: SourceRow, catalogue:
     if (isBlank(raw)) rowMetric = { ok: false, kind: 'error', error: rowError(line, role.column, raw, msg.missingMetric()) };
     else {
       const text = cellText(raw) as string;
-      const mapped = c.metricValueMap.get(key(text)) ?? (role.matchCatalogue ? c.metricsByText.get(key(text))?.id : undefined);
+      const mapped =
+        c.metricValueMap.get(key(text)) ?? (role.matchCatalogue ? c.metricsByText.get(key(text))?.id : undefined) ?? (catalogue.freeMetrics ? text.trim() : undefined);
       rowMetric = mapped
         ? { ok: true, value: mapped }
         : unknownOutcome(role.unknownMetric, line, role.column, text, 'metric', msg.unknownMetricValue(text));

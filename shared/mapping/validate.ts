@@ -44,7 +44,8 @@ export function validateRecord(mapped: MappedRecord, catalogue: Catalogue, optio
 
   const metric = metrics.get(record.metricId);
   if (!metric) {
-    errors.push(rowError(line, source.metricColumn ?? valueCol, source.metricColumn ? null : source.rawValue, msg.metricNotInPlatform(record.metricId)));
+    // Without a library there is nothing to look the metric up in; the mapping's name is the metric.
+    if (!catalogue.freeMetrics) errors.push(rowError(line, source.metricColumn ?? valueCol, source.metricColumn ? null : source.rawValue, msg.metricNotInPlatform(record.metricId)));
   } else if (!metric.writable) {
     errors.push(rowError(line, source.metricColumn ?? valueCol, source.rawValue, msg.metricNotWritable(metric.name)));
   }

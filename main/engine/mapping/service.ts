@@ -10,7 +10,7 @@ import { detectDrift, parseProfile, ProfileError, serialiseProfile, type Mapping
 import { uniqueId } from '../connections/ids';
 import type { ConnectionService } from '../connections';
 import { createAdapter as defaultCreateAdapter, type ClosableAdapter, type CreateAdapterOptions } from '../platforms/factory';
-import type { ConnectionConfig } from '../platforms/types';
+import type { ConnectionConfig, PlatformAdapter } from '../platforms/types';
 import { SourceFileError } from '../sources/errors';
 import { openReader, sampleFile, type OpenReaderOptions } from '../sources/readers';
 import { readerOptions, type SourceService, type SourceSample } from '../sources/service';
@@ -36,9 +36,20 @@ export class MappingServiceError extends Error {
   }
 }
 
+/**
+ * A file platform (it takes uploads, not records) that lists no metrics has no library to check
+ * a metric against: the mapping's metric names are sent as written. A record platform with an
+ * empty list still has a library, just one this account cannot see, so its metrics stay checked.
+ */
+export function takesFreeMetrics(adapter: Pick<PlatformAdapter, 'uploadFile' | 'ingestRecords'>, metrics: readonly Metric[]): boolean {
+  return typeof adapter.uploadFile === 'function' && typeof adapter.ingestRecords !== 'function' && metrics.length === 0;
+}
+
 export interface CatalogueView {
   metrics: Metric[];
   entities: Entity[];
+  /** The platform takes files and has no metric library: the wizard takes metric names as typed. */
+  freeMetrics: boolean;
 }
 
 export interface SuggestResult {
@@ -122,7 +133,7 @@ export class MappingService {
     const adapter = this.make(config, { logger: this.deps.logger, platform: config.options });
     try {
       const [metrics, entities] = await Promise.all([adapter.listMetrics(), adapter.listEntities()]);
-      return { metrics, entities };
+      return { metrics, entities, freeMetrics: takesFreeMetrics(adapter, metrics) };
     } finally {
       await adapter.close().catch(() => undefined);
     }

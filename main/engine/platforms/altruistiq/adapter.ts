@@ -120,7 +120,10 @@ export class AltruistiqAdapter implements PlatformAdapter {
   /**
    * Altruistiq has no metric library: a datasource's columns are its own file format, and the
    * spec offers no endpoint to list datasources or their fields. Mapping for this platform
-   * targets the datasource file layout instead, so the catalogue is empty.
+   * targets the datasource file layout instead, so the catalogue is empty. (The spec's activity
+   * names, such as ElectricityPurchased, classify a whole datasource, not a row, so they are not a
+   * metric library either.) The mapping service sees an upload platform with no metrics and lets
+   * the wizard take metric names as typed (takesFreeMetrics in main/engine/mapping/service.ts).
    */
   async listMetrics(_ctx?: AdapterContext): Promise<Metric[]> {
     return [];
