@@ -530,10 +530,14 @@ export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingP
         ...(c.unit ? { unit: c.unit } : {}),
       })),
     };
-  } else if (values[0]) {
-    draft.shape = { kind: 'long', valueColumn: values[0].column };
-    if (values[0].metricId) draft.metric = { kind: 'fixed', metricId: values[0].metricId };
-    if (values[0].unit) draft.unit = { kind: 'fixed', unit: values[0].unit };
+  } else if (values.length) {
+    // A long table sends one column: the one most clearly a measurement (a metric, then a unit,
+    // then confidence), not whichever number column comes first ('Lifts' before 'Weight (kg)').
+    const rank = (c: ColumnSuggestion) => (c.metricId ? 2 : 0) + (c.unit ? 1 : 0) + c.confidence;
+    const best = [...values].sort((a, b) => rank(b) - rank(a))[0] as ColumnSuggestion;
+    draft.shape = { kind: 'long', valueColumn: best.column };
+    if (best.metricId) draft.metric = { kind: 'fixed', metricId: best.metricId };
+    if (best.unit) draft.unit = { kind: 'fixed', unit: best.unit };
   }
 
   const metricCol = byRole('metric')[0];
@@ -575,7 +579,9 @@ export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingP
   const evidence = byRole('evidence')[0];
   if (evidence) draft.evidence = { column: evidence.column };
 
-  const locale = opts.profiles.find((p) => p.inferredType === 'number' && p.numberLocale && !p.numberLocale.ambiguous)?.numberLocale;
+  // Whole numbers read the same with either separator, so a column with decimals decides first.
+  const known = opts.profiles.filter((p) => p.inferredType === 'number' && p.numberLocale && !p.numberLocale.ambiguous);
+  const locale = (known.find((p) => (p.integerShare ?? 1) < 1) ?? known[0])?.numberLocale;
   if (locale) draft.transforms = { number: { decimal: locale.locale.decimal } };
 
   if (byRole('value').some((c) => /total|summe|gesamt/i.test(c.column)) === false && opts.profiles.some((p) => p.distinctValues.some((v) => /^(total|summe|gesamt|grand total)$/i.test(v)))) {

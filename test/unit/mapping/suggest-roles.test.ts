@@ -88,3 +88,23 @@ describe('suggestions: one site column', () => {
     expect(col('Site code').role).toBe('ignore');
   });
 });
+
+describe('draft of a long table', () => {
+  // A German waste contractor's log: integer lifts before the weights with decimal commas.
+  const log = {
+    Site: ['BER-1', 'MAN-2', 'BER-1'],
+    'Collection date': ['06.09.2026', '07.09.2026', '08.09.2026'],
+    Lifts: ['2', '3', '4'],
+    'Weight (kg)': ['640,5', '1180,0', '310,2'],
+  };
+
+  it('sends the column with a metric and a unit, not the first numeric column', () => {
+    const { draft } = suggestTable(log);
+    expect(draft.shape).toEqual({ kind: 'long', valueColumn: 'Weight (kg)' });
+  });
+
+  it('takes the number format from a column with decimals, not from whole numbers that read either way', () => {
+    const { draft } = suggestTable(log);
+    expect(draft.transforms).toEqual({ number: { decimal: ',' } });
+  });
+});
