@@ -169,7 +169,8 @@ export class JobRunner {
     if (source.kind === 'folder') {
       if (!req.file) {
         event('info', 'Manual and scheduled runs of a folder job send only what is waiting in the outbox; files are taken as they arrive.');
-        const r = await ingest({ ...base, headers: profile.headerFingerprint?.headers ?? [], rows: emptyRows(), progress: (p) => progress(p, null) });
+        // No file was read, so no row "vanished": a mirror job must not delete anything here.
+        const r = await ingest({ ...base, options: { ...base.options, mirror: false }, headers: profile.headerFingerprint?.headers ?? [], rows: emptyRows(), progress: (p) => progress(p, null) });
         return r;
       }
       // The header row and sheet chosen in the mapping wizard win over the source's defaults.
