@@ -30,7 +30,17 @@ export function acquireAgentLock(dataDir: string): () => void {
         }
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+        throw new CliError(
+          `The data folder ${dataDir} cannot be written to (${code === 'EROFS' ? 'it is on a read-only file system' : 'permission denied'}). ` +
+            'The agent keeps its store, history and logs there: make the folder writable for this user, or choose another with --data-dir.',
+        );
+      }
+      if (code === 'ENOSPC') {
+        throw new CliError(`The disk holding the data folder ${dataDir} is full. Free some space, then start the agent again.`);
+      }
+      if (code !== 'EEXIST') throw err;
       const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
       if (Number.isFinite(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
         throw new CliError(

@@ -120,20 +120,23 @@ export class Engine {
     if (this.pausedUntil === null) return false;
     if (this.pausedUntil === 'forever') return true;
     if (this.pausedUntil.getTime() > this.clock.now().getTime()) return true;
-    this.pausedUntil = null;
     this.store.settings.deleteRaw('pausedUntil');
+    this.pausedUntil = null;
     return false;
   }
 
   pause(minutes: number | null): void {
-    this.pausedUntil = minutes === null ? 'forever' : new Date(this.clock.now().getTime() + minutes * 60_000);
-    this.store.settings.setRaw('pausedUntil', this.pausedUntil === 'forever' ? 'forever' : this.pausedUntil.toISOString());
+    const until = minutes === null ? 'forever' : new Date(this.clock.now().getTime() + minutes * 60_000);
+    // Saved first: if the store refuses (locked, full), the call fails and the engine is not left
+    // paused in memory only, which a restart would silently undo.
+    this.store.settings.setRaw('pausedUntil', until === 'forever' ? 'forever' : until.toISOString());
+    this.pausedUntil = until;
     this.events.emit('engine.changed', this.status());
   }
 
   resume(): void {
-    this.pausedUntil = null;
     this.store.settings.deleteRaw('pausedUntil');
+    this.pausedUntil = null;
     this.events.emit('engine.changed', this.status());
   }
 

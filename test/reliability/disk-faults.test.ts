@@ -138,7 +138,7 @@ describe('disk and process faults', () => {
     remount(dataDir, 'ro');
     const refused = await cli(dataDir, ['agent', '--port', '0'], { env, timeoutMs: 30_000 });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/read-only file system/i);
+    expect(refused.stderr).toMatch(/cannot be written to \(it is on a read-only file system\).*make the folder writable/);
     expect(refused.stderr).toContain(dataDir);
     const history = await cli(dataDir, ['history'], { env, timeoutMs: 30_000 });
     expect(history.code).toBe(2);
