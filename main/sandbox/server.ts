@@ -382,6 +382,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       server.off('error', reject);
       resolve();
     });
+  }).catch((err: unknown) => {
+    // Port taken or refused: release the database too, so a caller that retries on another port
+    // (the sandbox tour does) can open the same file again.
+    lifetime.abort();
+    db.close();
+    throw err;
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('The sandbox server did not get a TCP address.');
