@@ -38,7 +38,9 @@ function seedSubmissions(db: SandboxDb, target: number): void {
   );
   const pairs = metrics.length * SEED_ENTITIES.length;
   const base = Date.UTC(1900, 0, 1);
-  const stamp = new Date().toISOString();
+  // Timestamps advance like a real ingest's (a few rows per millisecond): a single shared one
+  // would make every export page rescan one huge group of equal updated_at values.
+  const t0 = Date.now() - Math.ceil(target / 5);
   for (let i = have; i < target; ) {
     const end = Math.min(target, i + 50_000);
     db.transaction(() => {
@@ -47,6 +49,7 @@ function seedSubmissions(db: SandboxDb, target: number): void {
         const e = SEED_ENTITIES[i % SEED_ENTITIES.length]!;
         const day = new Date(base + Math.floor(i / pairs) * 86_400_000).toISOString().slice(0, 10);
         const v = ((i * 7919) % 1_000_000) / 100;
+        const stamp = new Date(t0 + Math.floor(i / 5)).toISOString();
         ins.run(`sub_seed${i.toString(36)}`, m.id, e.id, day, day, JSON.stringify(v), v, m.unit, i % 10 === 0 ? 'estimated' : null, stamp, DEMO_ACCOUNT.clientId, stamp, DEMO_ACCOUNT.clientId);
       }
     })();
