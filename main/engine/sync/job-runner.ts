@@ -168,7 +168,12 @@ export class JobRunner {
 
     if (source.kind === 'folder') {
       if (!req.file) {
-        event('info', 'Manual and scheduled runs of a folder job send only what is waiting in the outbox; files are taken as they arrive.');
+        event(
+          'info',
+          req.trigger === 'manual'
+            ? 'No file was waiting in the folder, so this run only resends batches still waiting for the platform\'s answer.'
+            : 'This run only resends batches still waiting for the platform\'s answer; files are taken as they arrive, or with Run now.',
+        );
         // No file was read, so no row "vanished": a mirror job must not delete anything here.
         const r = await ingest({ ...base, options: { ...base.options, mirror: false }, headers: profile.headerFingerprint?.headers ?? [], rows: emptyRows(), progress: (p) => progress(p, null) });
         return r;

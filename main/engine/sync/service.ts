@@ -1,14 +1,15 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { RunSummary } from '../../../shared/api';
+import type { RunSummary, SourceInfo } from '../../../shared/api';
 import { JobConfig } from '../../../shared/jobs';
 import { findProfileForHeader, parseProfile } from '../../../shared/mapping';
 import type { RunTrigger } from '../../../shared/domain';
 import { ApiError } from '../../../shared/rpc';
 import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
-import { FolderWatcher, type FileLedger, type ReadyFile } from '../sources/folder';
+import { FolderWatcher, scanReadyFiles, type FileLedger, type ReadyFile } from '../sources/folder';
 import { openReader } from '../sources/readers';
-import type { SourceRecord } from '../store';
+import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { JobRunner, type RunRequest } from './job-runner';
 import { RunQueue } from './run-queue';
@@ -19,7 +20,27 @@ import { pruneStaging } from './staging';
 export const STORE_RETRY_DELAYS_MS = [5_000, 15_000, 30_000, 60_000];
 const MAX_STORE_RETRIES = 60;
 
-type QueuedRequest = RunRequest & { done?: (r: RunSummary) => void; fail?: (e: unknown) => void; storeRetries?: number; lateBecause?: string };
+/**
+ * Pauses before a file kept after a failure that was not the file's fault (platform outage,
+ * store refusal) is tried again on its own: 1, 5, 15, 60 minutes, then hourly.
+ */
+export const FILE_RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000];
+
+export interface SyncServiceOptions {
+  /** Overrides FILE_RETRY_DELAYS_MS (tests); the last delay repeats. */
+  fileRetryDelaysMs?: number[];
+}
+
+type QueuedRequest = RunRequest & {
+  done?: (r: RunSummary) => void;
+  fail?: (e: unknown) => void;
+  storeRetries?: number;
+  lateBecause?: string;
+  /** How many automatic retries of this file came before this run. */
+  fileRetries?: number;
+  /** A folder job's "Run now" that found no waiting file: resend the outbox only. */
+  outboxOnly?: boolean;
+};
 
 /** Where the scheduler keeps a job's last handled slot; cleared when the schedule changes. */
 export const SLOT_KEY = (jobId: string) => `schedule.lastSlot.${jobId}`;
@@ -39,20 +60,31 @@ export class SyncService {
   private readonly abort = new AbortController();
   private unsubscribe: (() => void) | null = null;
   private started = false;
+  /** Per folder source: content hash → path of each file queued or running, so one content never runs twice at once. */
+  private readonly inFlight = new Map<string, Map<string, string>>();
+  private readonly fileRetryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly fileRetryDelaysMs: number[];
+  private arming: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly engine: Engine,
     connections?: ConnectionService,
+    options: SyncServiceOptions = {},
   ) {
+    this.fileRetryDelaysMs = options.fileRetryDelaysMs?.length ? options.fileRetryDelaysMs : FILE_RETRY_DELAYS_MS;
     const service = connections ?? new ConnectionService({ store: engine.store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger });
     this.runner = new JobRunner(engine, service);
     this.queue = new RunQueue(async (q) => {
-      const { done, fail, storeRetries, lateBecause, ...request } = q.request;
+      const { done, fail, storeRetries, lateBecause, fileRetries, outboxOnly: _outboxOnly, ...request } = q.request;
       try {
         const summary = await this.runner.run({ ...request, signal: this.abort.signal });
+        this.landed(request);
         if (lateBecause) this.noteLateStart(summary, lateBecause);
+        if (fileRetries && request.file) this.note(summary.id, 'info', `Automatic retry ${fileRetries} of ${basename(request.file.path)}: the earlier run failed for a reason outside the file.`);
+        if (request.file) this.retryKeptFile(request.jobId, request.file, summary, fileRetries ?? 0);
         done?.(summary);
       } catch (err) {
+        this.landed(request);
         const fault = storeFaultOf(err);
         if (!fault) {
           this.engine.logger.error({ err: err instanceof Error ? err.message : String(err), jobId: q.jobId }, 'run could not start');
@@ -97,9 +129,12 @@ export class SyncService {
     const pruned = pruneStaging(this.engine.store.db, []);
     if (pruned) this.engine.logger.info({ rows: pruned }, 'removed staged rows left by runs of an earlier process');
     this.scheduler.start();
-    await this.armWatchers();
-    this.unsubscribe = this.engine.events.subscribe((event) => {
-      if (event === 'source.changed') this.armWatchers().catch((err: unknown) => this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'watched folders could not be updated'));
+    await this.refreshWatchers();
+    this.unsubscribe = this.engine.events.subscribe((event, payload) => {
+      // A status change this service announced itself needs no re-arm.
+      if (event === 'source.changed' && !this.announcing) void this.refreshWatchers();
+      // Removing a connection with its jobs (force) removes jobs without a source.changed.
+      if (event === 'connection.status' && (payload as { message?: string | null }).message === 'removed') void this.refreshWatchers();
       if (event === 'engine.changed' && !this.engine.isPaused()) this.releaseDeferred();
     });
     // Batches a killed agent left unanswered are resent now, not at the job's next slot.
@@ -108,23 +143,138 @@ export class SyncService {
     }
   }
 
-  /** Queue a run. Scheduled and manual triggers coalesce into one follow-up per job. */
-  trigger(jobId: string, trigger: RunTrigger, extra: Partial<RunRequest> = {}): Promise<RunSummary> | null {
+  /**
+   * Queue a run. Scheduled and manual triggers coalesce into one follow-up per job; a run for
+   * a file whose content is already queued or running returns null. "Run now" on a folder job
+   * also takes the files already waiting in the folder.
+   */
+  trigger(jobId: string, trigger: RunTrigger, extra: Partial<QueuedRequest> = {}): Promise<RunSummary> | null {
     const job = this.engine.store.jobs.get(jobId);
     if (!job) return null;
-    const request: RunRequest = { jobId: job.id, trigger, ...extra };
+    if (trigger === 'manual' && !extra.file && !extra.outboxOnly && this.folderOf(job)) return this.runNowFolder(job, this.folderOf(job)!, extra);
+    const request: QueuedRequest = { jobId: job.id, trigger, ...extra };
+    const flights = request.file && job.sourceId ? this.flightsOf(job.sourceId) : null;
+    if (flights && request.file) {
+      if (flights.has(request.file.sha256)) return null;
+      flights.set(request.file.sha256, request.file.path);
+    }
     if (this.engine.isPaused() && trigger !== 'manual') {
       if (trigger === 'file') this.deferred.push(request);
+      else if (request.file) flights?.delete(request.file.sha256);
       this.engine.logger.info({ jobId, trigger }, 'syncs are paused; run deferred');
       return null;
     }
     return new Promise<RunSummary>((resolve, reject) => {
       const queued = this.queue.enqueue(
         { jobId: job.id, connectionId: job.connectionId, request: { ...request, done: resolve, fail: reject } },
-        { coalesce: trigger !== 'file' },
+        { coalesce: !request.file },
       );
       if (!queued) reject(new Error(`A run of "${job.name}" is already waiting to start.`));
     });
+  }
+
+  /** Re-evaluates which folders are watched (a job or source was added, changed or removed). */
+  refreshWatchers(): Promise<void> {
+    this.arming = this.arming
+      .then(() => this.armWatchers())
+      .catch((err: unknown) => this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'watched folders could not be updated'));
+    return this.arming;
+  }
+
+  private folderOf(job: JobRecord): SourceRecord | null {
+    if (job.type !== 'ingest' || !job.sourceId) return null;
+    const source = this.engine.store.sources.get(job.sourceId);
+    return source?.kind === 'folder' ? source : null;
+  }
+
+  private flightsOf(sourceId: string): Map<string, string> {
+    let m = this.inFlight.get(sourceId);
+    if (!m) this.inFlight.set(sourceId, (m = new Map()));
+    return m;
+  }
+
+  /** A file run has finished (or could not start): its content may be taken again. */
+  private landed(request: RunRequest): void {
+    const job = this.engine.store.jobs.get(request.jobId);
+    if (request.file && job?.sourceId) this.inFlight.get(job.sourceId)?.delete(request.file.sha256);
+  }
+
+  /**
+   * "Run now" on a folder job: every fully written file waiting in the folder that was not
+   * processed before gets its run (each also resends unanswered outbox batches first); with no
+   * such file, one run resends what is waiting in the outbox. Resolves with the last run.
+   */
+  private async runNowFolder(job: JobRecord, source: SourceRecord, extra: Partial<QueuedRequest>): Promise<RunSummary> {
+    const { store } = this.engine;
+    const c = source.config;
+    let files: ReadyFile[] = [];
+    try {
+      files = await scanReadyFiles({
+        path: String(c.path),
+        recursive: Boolean(c.recursive),
+        include: Array.isArray(c.include) ? (c.include as string[]) : undefined,
+        exclude: Array.isArray(c.exclude) ? (c.exclude as string[]) : undefined,
+        stableMs: typeof c.stableMs === 'number' ? c.stableMs : undefined,
+      });
+    } catch (err) {
+      this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), folder: c.path }, 'the folder could not be scanned for waiting files');
+    }
+    const runs: Promise<RunSummary>[] = [];
+    for (const file of files) {
+      const flying = this.inFlight.get(source.id)?.get(file.sha256);
+      if (flying) {
+        if (flying !== file.path) this.recordDuplicate(source.id, file);
+        continue; // already queued or running
+      }
+      const known = store.sources.fileByHash(source.id, file.sha256);
+      if (known && known.status !== 'pending') continue; // processed, failed or a duplicate before: not taken again
+      store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'pending' });
+      const run = this.trigger(job.id, 'manual', { confirmDeletes: extra.confirmDeletes, file: { path: file.path, sha256: file.sha256, size: file.size } });
+      if (run) runs.push(run);
+    }
+    if (!runs.length) {
+      const run = this.trigger(job.id, 'manual', { ...extra, file: undefined, outboxOnly: true });
+      if (!run) throw new Error(`A run of "${job.name}" is already waiting to start.`);
+      return run;
+    }
+    const done = await Promise.all(runs);
+    return done[done.length - 1]!;
+  }
+
+  private recordDuplicate(sourceId: string, file: ReadyFile): void {
+    this.engine.logger.info({ path: file.path }, 'file content already processed or waiting; not synced again');
+    this.guard('recording a duplicate file', () =>
+      this.engine.store.sources.recordFile(sourceId, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'duplicate' }),
+    );
+  }
+
+  /**
+   * A file left where it is after a failure outside the file (platform down, store refusing
+   * writes) is tried again on its own after a growing pause, until it is processed or failed.
+   * A file that needs attention (mapping drift) waits for a person instead.
+   */
+  private retryKeptFile(jobId: string, file: NonNullable<RunRequest['file']>, summary: RunSummary, attempt: number): void {
+    if (summary.status !== 'failed' && summary.status !== 'interrupted') return;
+    if (this.abort.signal.aborted) return; // stopping: the scan at next start finds it
+    const job = this.engine.store.jobs.get(jobId);
+    if (!job?.sourceId) return;
+    const sourceId = job.sourceId;
+    if (this.engine.store.sources.fileByHash(sourceId, file.sha256)?.status !== 'pending') return;
+    const key = `${sourceId}:${file.sha256}`;
+    if (this.fileRetryTimers.has(key)) return;
+    const delay = this.fileRetryDelaysMs[Math.min(attempt, this.fileRetryDelaysMs.length - 1)]!;
+    this.note(summary.id, 'info', `${basename(file.path)} will be tried again automatically in ${describeDelay(delay)}.`);
+    const timer = setTimeout(() => {
+      this.fileRetryTimers.delete(key);
+      void (async () => {
+        const still = this.engine.store.jobs.get(jobId);
+        if (!still || still.paused || this.engine.store.sources.fileByHash(sourceId, file.sha256)?.status !== 'pending') return;
+        if (!(await stat(file.path).catch(() => null))) return; // moved away or deleted meanwhile
+        await this.trigger(jobId, 'file', { file, fileRetries: attempt + 1 });
+      })().catch(() => undefined);
+    }, delay);
+    timer.unref();
+    this.fileRetryTimers.set(key, timer);
   }
 
   isRunning(jobId: string): boolean {
@@ -148,10 +298,43 @@ export class SyncService {
   }
 
   private noteLateStart(summary: RunSummary, why: string): void {
+    this.note(summary.id, 'warn', `This run started late because an earlier attempt could not be recorded: ${why}`);
+  }
+
+  private note(runId: number, level: 'info' | 'warn', message: string): void {
     try {
-      this.engine.store.runs.addEvent(summary.id, this.engine.clock.now().toISOString(), 'warn', `This run started late because an earlier attempt could not be recorded: ${why}`);
+      this.engine.store.runs.addEvent(runId, this.engine.clock.now().toISOString(), level, message);
     } catch (err) {
-      this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not note the late start in history');
+      this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not add a note to the run history');
+    }
+  }
+
+  private announcing = false;
+
+  /** Tells the UI (Dashboard, Sources page) a watched folder's status changed, without a reload. */
+  private announce(sourceId: string): void {
+    const { store } = this.engine;
+    const s = store.sources.get(sourceId);
+    if (!s) return;
+    const info: SourceInfo = {
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      location: String(s.config.path ?? s.config.location ?? ''),
+      paused: s.paused,
+      sandbox: s.sandbox,
+      status: s.status,
+      statusMessage: s.statusMessage,
+      createdAt: s.createdAt,
+      lastFile: store.sources.lastFile(s.id),
+      lastWatermark: null,
+      filesWaiting: store.sources.pendingFiles(s.id),
+    };
+    this.announcing = true;
+    try {
+      this.engine.events.emit('source.changed', info);
+    } finally {
+      this.announcing = false;
     }
   }
 
@@ -165,7 +348,10 @@ export class SyncService {
   }
 
   private releaseDeferred(): void {
-    for (const r of this.deferred.splice(0)) void this.trigger(r.jobId, r.trigger, r)?.catch(() => undefined);
+    for (const r of this.deferred.splice(0)) {
+      this.landed(r); // its in-flight mark is set again as it is queued
+      void this.trigger(r.jobId, r.trigger, r)?.catch(() => undefined);
+    }
   }
 
   /** One watcher per folder source that some unpaused job takes files from. */
@@ -182,7 +368,10 @@ export class SyncService {
       if (!wanted.has(id)) {
         this.watchers.delete(id);
         await watcher.stop();
-        this.engine.store.sources.setStatus(id, 'idle', null);
+        this.guard('recording the folder status', () => {
+          this.engine.store.sources.setStatus(id, 'idle', null);
+          this.announce(id);
+        });
       }
     }
     for (const source of wanted.values()) {
@@ -200,14 +389,14 @@ export class SyncService {
         },
         { ledger: this.fileLedger(source.id), logger: this.engine.logger },
       );
-      watcher.on('status', (status, message) => this.guard('recording the folder status', () => this.engine.store.sources.setStatus(source.id, status, message ?? null)));
+      watcher.on('status', (status, message) =>
+        this.guard('recording the folder status', () => {
+          this.engine.store.sources.setStatus(source.id, status, message ?? null);
+          this.announce(source.id);
+        }),
+      );
       watcher.on('file-ready', (file) => this.takeFile(source, file, 0));
-      watcher.on('file-duplicate', (file) => {
-        this.engine.logger.info({ path: file.path }, 'file content already processed; not synced again');
-        this.guard('recording a duplicate file', () =>
-          this.engine.store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'duplicate' }),
-        );
-      });
+      watcher.on('file-duplicate', (file) => this.recordDuplicate(source.id, file));
       watcher.on('file-error', (e) => this.engine.logger.warn(e, 'file could not be read'));
       this.watchers.set(source.id, watcher);
       await watcher.start();
@@ -238,6 +427,18 @@ export class SyncService {
   /** A fully written file: find the job whose mapping matches its header, and queue it. */
   private async onFile(source: SourceRecord, file: ReadyFile): Promise<void> {
     const { store } = this.engine;
+    // The same content already queued or running (a copy dropped before the original was processed) is a duplicate.
+    const flying = this.inFlight.get(source.id)?.get(file.sha256);
+    if (flying) {
+      if (flying !== file.path) this.recordDuplicate(source.id, file);
+      return;
+    }
+    // ...or kept waiting under another name (for its automatic retry, or for syncs to resume).
+    const known = store.sources.fileByHash(source.id, file.sha256);
+    if (known?.status === 'pending' && known.path !== file.path && (await stat(known.path).catch(() => null))) {
+      this.recordDuplicate(source.id, file);
+      return;
+    }
     store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'pending' });
     const jobs = store.jobs.list().filter((j) => j.sourceId === source.id && j.type === 'ingest' && !j.paused);
     let job = jobs.length === 1 ? jobs[0] : undefined;
@@ -272,6 +473,8 @@ export class SyncService {
     this.scheduler.stop();
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
+    for (const t of this.fileRetryTimers.values()) clearTimeout(t);
+    this.fileRetryTimers.clear();
     this.unsubscribe?.();
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
     this.watchers.clear();
@@ -279,4 +482,10 @@ export class SyncService {
     this.abort.abort();
     await Promise.race([this.queue.onIdle(), new Promise((r) => setTimeout(r, 5000).unref())]);
   }
+}
+
+function describeDelay(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return ms === 3_600_000 ? '1 hour' : `${ms / 3_600_000} hours`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return ms === 60_000 ? '1 minute' : `${ms / 60_000} minutes`;
+  return `${Math.max(1, Math.round(ms / 1000))} seconds`;
 }

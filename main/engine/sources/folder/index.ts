@@ -3,3 +3,4 @@ export { InMemoryFileLedger, type FileLedger, type FileLedgerEntry } from './fil
 export { disposeFileIn, errorsCsvText, neutraliseCell, type DisposeOutcome, type DisposePolicy, type DisposeResult } from './dispose';
 export { makeFileFilter, splitPatterns } from './filters';
 export { sha256File } from './hash';
+export { scanReadyFiles, type ScanOptions } from './scan';
