@@ -107,9 +107,9 @@ export function JobList() {
     setNotice(null);
     const r = await action.run(() => client.call('jobs.run', { jobId: job.id, wait: false }));
     if (r && !r.queued) setNotice(`“${job.name}” did not start: a run of it is already waiting.`);
-    // A folder job takes files as they arrive; by hand it only resends what still waits for the platform.
+    // By hand, a folder job takes the files already waiting in its folder (and resends what still waits for the platform).
     else if (r && job.type === 'ingest' && sources.data?.find((s) => s.id === job.sourceId)?.kind === 'folder') {
-      setNotice(`“${job.name}” is running. A folder job takes each file as it arrives; Run now resends anything still waiting for the platform's answer.`);
+      setNotice(`“${job.name}” is running: it takes the files waiting in the folder (fully written, not synced before) and resends anything still waiting for the platform's answer. Each file gets its own run in History.`);
     }
   };
   const setPaused = async (job: JobDetail) => {
