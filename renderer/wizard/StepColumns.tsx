@@ -66,9 +66,8 @@ export function StepColumns({ state, dispatch }: StepProps) {
             <tr>
               <th scope="col">Column</th>
               <th scope="col">Example values</th>
-              <th scope="col">Role</th>
+              <th scope="col">{perMetric ? 'Role and metric' : 'Role'}</th>
               <th scope="col">Suggestion</th>
-              {perMetric && <th scope="col">Metric</th>}
             </tr>
           </thead>
           <tbody>
@@ -79,7 +78,7 @@ export function StepColumns({ state, dispatch }: StepProps) {
                 <tr key={h} className={role === 'ignore' ? 'unused' : undefined}>
                   <th scope="row">{h}</th>
                   <td className="muted small truncate wizard-examples">{sampleOf(h)}</td>
-                  <td>
+                  <td className="wizard-role">
                     <select aria-label={`Role of column ‘${h}’`} value={role} onChange={(e) => dispatch({ type: 'role', column: h, role: e.target.value as ColumnRole })}>
                       {ROLES.map((r) => (
                         <option key={r} value={r}>
@@ -87,8 +86,18 @@ export function StepColumns({ state, dispatch }: StepProps) {
                         </option>
                       ))}
                     </select>
+                    {perMetric && role === 'value' && (
+                      <MetricField
+                        free={free}
+                        label={`Metric of column ‘${h}’`}
+                        hideLabel
+                        options={options}
+                        value={state.metricFor[h] ?? ''}
+                        onChange={(id) => dispatch({ type: 'patch', patch: { metricFor: { ...state.metricFor, [h]: id }, preview: null } })}
+                      />
+                    )}
                   </td>
-                  <td className="small">
+                  <td className="small wizard-suggestion">
                     {s && s.role !== 'ignore' ? (
                       <>
                         <Badge tone={confidenceTone(s.confidence)}>{Math.round(s.confidence * 100)}%</Badge>{' '}
@@ -100,20 +109,6 @@ export function StepColumns({ state, dispatch }: StepProps) {
                       <span className="muted">—</span>
                     )}
                   </td>
-                  {perMetric && (
-                    <td>
-                      {role === 'value' && (
-                        <MetricField
-                          free={free}
-                          label={`Metric of column ‘${h}’`}
-                          hideLabel
-                          options={options}
-                          value={state.metricFor[h] ?? ''}
-                          onChange={(id) => dispatch({ type: 'patch', patch: { metricFor: { ...state.metricFor, [h]: id }, preview: null } })}
-                        />
-                      )}
-                    </td>
-                  )}
                 </tr>
               );
             })}
