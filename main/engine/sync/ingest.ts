@@ -56,6 +56,8 @@ export interface IngestInput {
   progress: (p: IngestProgress) => void;
   /** Row errors go to history as they are found, so memory stays flat with a million of them. */
   rowErrors: (errors: RowError[]) => void;
+  /** Each batch's applied results as soon as it is marked done, so an interrupted run's counts say what reached the platform. */
+  batchApplied?: (t: BatchTally) => void;
 }
 
 export interface IngestResult {
@@ -73,7 +75,7 @@ const sha256 = oneShot ? (text: string) => oneShot('sha256', text, 'hex') : (tex
  * the ledger is complete before this run diffs against it.
  */
 export async function resendPending(
-  input: Pick<IngestInput, 'store' | 'adapter' | 'jobId' | 'mappingId' | 'connectionId' | 'runId' | 'now' | 'ctx' | 'event'> & { options?: Pick<IngestOptions, 'resendDelaysMs'> },
+  input: Pick<IngestInput, 'store' | 'adapter' | 'jobId' | 'mappingId' | 'connectionId' | 'runId' | 'now' | 'ctx' | 'event' | 'batchApplied'> & { options?: Pick<IngestOptions, 'resendDelaysMs'> },
 ): Promise<BatchTally> {
   const total = emptyTally();
   const pending = input.store.outbox.pending(input.jobId);
@@ -82,6 +84,7 @@ export async function resendPending(
   for (const batch of pending) {
     const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
     const t = await sendOutboxBatchPatiently(input.store, input.adapter, batch, scope, input.ctx, { delaysMs: input.options?.resendDelaysMs, event: input.event });
+    input.batchApplied?.(t);
     addTally(total, t);
   }
   return total;
@@ -215,7 +218,9 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       });
       progress.sent += ops.length;
       ops = [];
-      applyTally(await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event }));
+      const tally = await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event });
+      input.batchApplied?.(tally);
+      applyTally(tally);
       report();
     };
     for (const d of staging.diff(input.mappingId)) {

@@ -64,6 +64,20 @@ export class JobRunner {
       error: null,
     };
     const errorsForFile: RowError[] = [];
+    // What reached the platform so far, saved on the run as each batch is done: a run killed or
+    // failing midway still shows the values it created, updated or deleted.
+    const applied = { read: 0, created: 0, updated: 0, deleted: 0, rejected: 0 };
+    const batchApplied = (t: { created: number; updated: number; deleted: number; rejected: number }) => {
+      applied.created += t.created;
+      applied.updated += t.updated;
+      applied.deleted += t.deleted;
+      applied.rejected += t.rejected;
+      try {
+        store.runs.update(run.id, applied);
+      } catch (err) {
+        this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), runId: run.id }, 'could not save the run counts so far');
+      }
+    };
     // Only a problem with the file itself sends it to failed/; after a platform, store or set-up
     // failure it stays where it is, to be retried once that is fixed.
     let fileAtFault = true;
@@ -83,6 +97,7 @@ export class JobRunner {
           store.runs.addErrors(run.id, errors);
           if (errorsForFile.length < 100_000) errorsForFile.push(...errors.slice(0, 100_000 - errorsForFile.length));
         }, (p, totalBytes) => {
+          applied.read = p.read;
           const seconds = Math.max(0.001, (Date.now() - started) / 1000);
           const rate = p.read / seconds;
           this.engine.events.emit('run.progress', {
@@ -97,7 +112,7 @@ export class JobRunner {
             rowsPerSecond: Math.round(rate),
             etaSeconds: totalBytes && p.bytes > 0 ? Math.max(0, Math.round(((totalBytes - p.bytes) / p.bytes) * seconds)) : null,
           });
-        });
+        }, batchApplied);
       }
       result.serviceAccount = connection.clientId;
       this.connections.markUsed(job.connectionId);
@@ -105,7 +120,8 @@ export class JobRunner {
       const message = describeFailure(err, this.engine.dataDir);
       fileAtFault = err instanceof SourceFileError;
       event('error', message);
-      result = { ...result, status: req.signal?.aborted ? 'interrupted' : 'failed', error: message };
+      // The counts of batches already done stay: they reached the platform.
+      result = { ...result, counts: { ...result.counts, ...applied }, status: req.signal?.aborted ? 'interrupted' : 'failed', error: message };
       this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), jobId: job.id, runId: run.id }, 'run failed');
     } finally {
       await adapter?.close().catch(() => undefined);
@@ -138,6 +154,7 @@ export class JobRunner {
     event: (level: 'info' | 'warn' | 'error', message: string) => void,
     rowErrors: (errors: RowError[]) => void,
     progress: (p: { read: number; sent: number; accepted: number; rejected: number; bytes: number }, totalBytes: number | null) => void,
+    batchApplied: (t: { created: number; updated: number; deleted: number; rejected: number }) => void,
   ): Promise<IngestResult & { bytes?: number; watermarkTo?: string | null }> {
     const { store } = this.engine;
     if (!job.mappingId || !job.sourceId) throw new JobSetupError(`The job "${job.name}" has no source or mapping; edit the job to choose them.`);
@@ -164,6 +181,7 @@ export class JobRunner {
       ctx,
       event,
       rowErrors,
+      batchApplied,
     };
 
     if (source.kind === 'folder') {

@@ -170,3 +170,32 @@ describe('watched folders', () => {
     expect(engine.store.sources.files('src1', 10)).toHaveLength(0);
   });
 });
+
+describe('an interrupted run', () => {
+  it('keeps the counts of the batches that reached the platform', async () => {
+    const jobId = await setUp({ onFileArrival: false, ingest: { batchSize: 2 } });
+    engine.sync = new SyncService(engine);
+    await engine.sync.start();
+    dropOld('bills.csv');
+    // After the first batch of 2 is answered, the platform goes down; the agent is then stopped mid-run.
+    let down = false;
+    engine.events.subscribe((event, payload) => {
+      if (event === 'run.progress' && !down && (payload as { accepted: number }).accepted >= 2) {
+        down = true;
+        sandbox.setFaults({ error500: 1 });
+      }
+    });
+    const finished = waitForRun(() => true);
+    const started = engine.sync.trigger(jobId, 'manual');
+    started?.catch(() => undefined);
+    while (!down) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 1000));
+    await engine.sync.stop();
+    const run = await finished;
+    expect(run.status).toBe('interrupted');
+    expect(run.created).toBe(2);
+    expect(engine.store.runs.get(run.id)!.created).toBe(2);
+    // The unanswered batch waits in the outbox for the next start.
+    expect(engine.store.outbox.pending(jobId)).toHaveLength(1);
+  }, 60_000);
+});
