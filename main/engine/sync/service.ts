@@ -14,6 +14,7 @@ import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { JobRunner, type RunRequest } from './job-runner';
 import { RunQueue } from './run-queue';
 import { Scheduler } from './scheduler';
+import { readCheckpoint } from './upload-ingest';
 import { pruneStaging } from './staging';
 
 /** Pauses before trying again when the agent's own store refused a write (disk full, locked...). */
@@ -137,9 +138,10 @@ export class SyncService {
       if (event === 'connection.status' && (payload as { message?: string | null }).message === 'removed') void this.refreshWatchers();
       if (event === 'engine.changed' && !this.engine.isPaused()) this.releaseDeferred();
     });
-    // Batches a killed agent left unanswered are resent now, not at the job's next slot.
+    // Batches a killed agent left unanswered, and file uploads it left unfinished, are completed
+    // now, not at the job's next slot or file.
     for (const job of this.engine.store.jobs.list()) {
-      if (!job.paused && this.engine.store.outbox.pending(job.id).length) this.trigger(job.id, 'catch-up');
+      if (!job.paused && (this.engine.store.outbox.pending(job.id).length || this.hasUnfinishedUpload(job.id))) void this.trigger(job.id, 'catch-up')?.catch(() => undefined);
     }
   }
 
@@ -275,6 +277,14 @@ export class SyncService {
     }, delay);
     timer.unref();
     this.fileRetryTimers.set(key, timer);
+  }
+
+  private hasUnfinishedUpload(jobId: string): boolean {
+    try {
+      return readCheckpoint(this.engine.store, jobId) !== null;
+    } catch {
+      return true; // unreadable: the catch-up run records what to do about it in history
+    }
   }
 
   isRunning(jobId: string): boolean {
