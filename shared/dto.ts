@@ -48,6 +48,8 @@ export const ConnectionInfo = z.object({
   lastTestAt: z.string().nullable(),
   lastTestOk: z.boolean().nullable(),
   lastTestMessage: z.string().nullable(),
+  /** Altruistiq: the e-mail of the user uploads are attributed to; null for other platforms. */
+  userEmail: z.string().nullable().optional(),
   usedByJobs: z.array(z.string()),
 });
 export type ConnectionInfo = z.infer<typeof ConnectionInfo>;

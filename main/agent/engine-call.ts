@@ -37,14 +37,26 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
   const agent = runningAgent(dataDir);
   let response: CallResponse;
   if (agent) {
-    const res = await request(new URL('/api/call', agent.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
-      body: JSON.stringify({ method, params }),
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    response = CallResponse.parse(await res.body.json());
+    // Params (a client secret or database password among them) go only in this body, over the
+    // agent's loopback, token-protected API; the agent does not log params.
+    let res;
+    try {
+      res = await request(new URL('/api/call', agent.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
+        body: JSON.stringify({ method, params }),
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+    } catch (err) {
+      throw new CliError(
+        `The agent running on ${dataDir} (${agent.url}) did not answer: ${(err as Error).message}. Nothing was changed. Wait until it is up, or stop it, and run the command again.`,
+        EXIT.usage,
+      );
+    }
+    const body = CallResponse.safeParse(await res.body.json().catch(() => null));
+    if (!body.success) throw new CliError(`The agent at ${agent.url} answered ${method} with HTTP ${res.statusCode} and a reply this command does not understand. Is it the same version as this CLI?`, EXIT.usage);
+    response = body.data;
   } else {
     // A first command on a fresh data folder must not fail for want of the folder itself.
     mkdirSync(dataDir, { recursive: true });

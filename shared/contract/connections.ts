@@ -37,6 +37,8 @@ export const AddConnectionParams = z
     clientSecret: Secret,
     scopes: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
     userEmail: z.email().nullable().default(null),
+    /** The built-in sandbox platform (`esg-sync connection add --sandbox`, the first-run tour). */
+    sandbox: z.boolean().default(false),
   })
   .strict();
 

@@ -1,20 +1,23 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
+import type { ConnectionTest } from '../../../shared/contract/connections';
 import { PlatformKind } from '../../../shared/domain';
-import { ConnectionError, ConnectionService, type ConnectionView, type TestOutcome } from '../../engine/connections';
-import { createLogger } from '../../engine/log';
-import { logDirOf } from '../../engine/paths';
-import { allowEnvFromEnvironment, openSecretStore, SecretStoreError, type SecretStore } from '../../engine/secrets';
-import { Store } from '../../engine/store';
+import type { ConnectionInfo } from '../../../shared/dto';
 import type { GlobalContext } from '../context';
+import { callEngine } from '../engine-call';
 import { CliError, EXIT } from '../exit-codes';
 import { table } from '../output';
 
 /**
- * `esg-sync connection add|list|test|rotate|remove`. The secret is read from standard input only
- * (`--client-secret-stdin`): an argument would sit in the shell history and the process list.
- * Works beside a running agent: it opens the store directly (SQLite WAL allows it) and never
- * starts the engine, so it does not disturb runs.
+ * `esg-sync connection add|list|test|rotate|remove`, each through callEngine with the methods the
+ * Connections page calls: when an agent runs on the data folder it makes the change itself, so its
+ * scheduler and jobs see a new, rotated or removed connection at once; otherwise the engine is
+ * opened in this process for the one call.
+ *
+ * The secret is read from standard input only (`--client-secret-stdin`): an argument would sit in
+ * the shell history and the process list. To a running agent it travels in the body of one
+ * request to its loopback, token-protected API (agent.json), which never logs params; it is not
+ * echoed back by any result.
  */
 export function registerConnection(program: Command, ctx: () => GlobalContext): void {
   const connection = program.command('connection').description('add, list, test, rotate or remove platform connections (service accounts)');
@@ -45,23 +48,22 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
       }) => {
         const userEmail = checkUserEmail(opts.kind, opts.userEmail);
         const secret = await secretFromStdin(opts.clientSecretStdin);
-        await withService(ctx, async (service, { out }) => {
-          const r = await service.add({
-            name: opts.name,
-            kind: opts.kind,
-            baseUrl: opts.baseUrl,
-            authUrl: opts.authUrl ?? null,
-            clientId: opts.clientId,
-            clientSecret: secret,
-            scopes: opts.scope ?? [],
-            userEmail,
-            sandbox: Boolean(opts.sandbox),
-          });
-          out.print({ saved: r.saved, connection: r.connection ? publicView(r.connection) : null, test: r.test }, () =>
-            r.saved ? `Connection "${r.connection.name}" (id ${r.connection.id}) saved. ${r.test.message}` : describeFailure(r.test, 'Nothing was saved.'),
-          );
-          if (!r.saved) throw new PlatformExit();
+        const c = ctx();
+        const r = await callEngine(c.dataDir, 'connections.add', {
+          name: opts.name,
+          kind: opts.kind,
+          baseUrl: opts.baseUrl,
+          authUrl: opts.authUrl ?? null,
+          clientId: opts.clientId,
+          clientSecret: secret,
+          scopes: opts.scope ?? [],
+          userEmail,
+          sandbox: Boolean(opts.sandbox),
         });
+        c.out.print({ saved: r.saved, connection: r.connection ? publicView(r.connection) : null, test: r.test }, () =>
+          r.saved ? `Connection "${r.connection.name}" (id ${r.connection.id}) saved. ${r.test.message}` : describeFailure(r.test, 'Nothing was saved.'),
+        );
+        if (!r.saved) throw new PlatformExit();
       },
     );
 
@@ -69,40 +71,38 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
     .command('list')
     .description('list connections (never their secrets)')
     .action(async () => {
-      await withService(ctx, async (service, { out }) => {
-        const list = service.list();
-        out.print(list.map(publicView), () =>
-          list.length
-            ? table(
-                list.map((c) => ({
-                  id: c.id,
-                  name: c.name,
-                  platform: c.kind,
-                  'client id': c.clientId,
-                  scopes: c.scopes.join(' '),
-                  created: c.createdAt.slice(0, 19).replace('T', ' '),
-                  'last used': c.lastUsedAt ? c.lastUsedAt.slice(0, 19).replace('T', ' ') : '',
-                  status: c.lastTestOk === null ? 'not tested' : c.lastTestOk ? 'working' : 'failing',
-                  jobs: c.usedByJobs.length,
-                })),
-                ['id', 'name', 'platform', 'client id', 'scopes', 'created', 'last used', 'status', 'jobs'],
-              )
-            : 'No connections yet. Add one with `esg-sync connection add --client-secret-stdin ...`.',
-        );
-      }, { needSecrets: false });
+      const c = ctx();
+      const list = await callEngine(c.dataDir, 'connections.list', {});
+      c.out.print(list.map(publicView), () =>
+        list.length
+          ? table(
+              list.map((x) => ({
+                id: x.id,
+                name: x.name,
+                platform: x.kind,
+                'client id': x.clientId,
+                scopes: x.scopes.join(' '),
+                created: x.createdAt.slice(0, 19).replace('T', ' '),
+                'last used': x.lastUsedAt ? x.lastUsedAt.slice(0, 19).replace('T', ' ') : '',
+                status: x.lastTestOk === null ? 'not tested' : x.lastTestOk ? 'working' : 'failing',
+                jobs: x.usedByJobs.length,
+              })),
+              ['id', 'name', 'platform', 'client id', 'scopes', 'created', 'last used', 'status', 'jobs'],
+            )
+          : 'No connections yet. Add one with `esg-sync connection add --client-secret-stdin ...`.',
+      );
     });
 
   connection
     .command('test <connection>')
     .description('get a token and call whoami with the saved credentials')
     .action(async (name: string) => {
-      await withService(ctx, async (service, { out }) => {
-        const r = await service.test(name);
-        out.print({ connection: publicView(r.connection), test: r.test }, () =>
-          r.test.ok ? `"${r.connection.name}" works. ${r.test.message}` : describeFailure(r.test),
-        );
-        if (!r.test.ok) throw new PlatformExit();
-      });
+      const c = ctx();
+      const r = await callEngine(c.dataDir, 'connections.test', { id: name });
+      c.out.print({ connection: publicView(r.connection), test: r.test }, () =>
+        r.test.ok ? `"${r.connection.name}" works. ${r.test.message}` : describeFailure(r.test),
+      );
+      if (!r.test.ok) throw new PlatformExit();
     });
 
   connection
@@ -111,32 +111,30 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
     .option('--client-secret-stdin', 'read the new client secret from standard input (the only way to pass it)')
     .action(async (name: string, opts: { clientSecretStdin?: boolean }) => {
       const secret = await secretFromStdin(opts.clientSecretStdin);
-      await withService(ctx, async (service, { out }) => {
-        const r = await service.rotate(name, secret);
-        out.print({ rotated: r.rotated, connection: publicView(r.connection), test: r.test }, () =>
-          r.rotated ? `The secret of "${r.connection.name}" was replaced. ${r.test.message}` : describeFailure(r.test),
-        );
-        if (!r.rotated) throw new PlatformExit();
-      });
+      const c = ctx();
+      const r = await callEngine(c.dataDir, 'connections.rotate', { id: name, clientSecret: secret });
+      c.out.print({ rotated: r.rotated, connection: publicView(r.connection), test: r.test }, () =>
+        r.rotated ? `The secret of "${r.connection.name}" was replaced. ${r.test.message}` : describeFailure(r.test),
+      );
+      if (!r.rotated) throw new PlatformExit();
     });
 
   connection
     .command('remove <connection>')
-    .description('remove a connection and its keychain entry')
+    .description('remove a connection and its keychain entry (refused while jobs use it, unless --force)')
     .option('--force', 'also remove the jobs that use it (their history is kept)')
     .action(async (name: string, opts: { force?: boolean }) => {
-      await withService(ctx, async (service, { out }) => {
-        const r = await service.remove(name, { force: Boolean(opts.force) });
-        out.print(r, () =>
-          [
-            `Removed the connection "${r.removed}"${r.secretRemoved ? ' and its secret in the keychain' : ''}.`,
-            r.jobsRemoved.length ? `Also removed the jobs: ${r.jobsRemoved.join(', ')}.` : '',
-            r.warning ?? '',
-          ]
-            .filter(Boolean)
-            .join('\n'),
-        );
-      }, { needSecrets: 'optional' });
+      const c = ctx();
+      const r = await callEngine(c.dataDir, 'connections.remove', { id: name, force: Boolean(opts.force) });
+      c.out.print(r, () =>
+        [
+          `Removed the connection "${r.removed}"${r.secretRemoved ? ' and its secret in the keychain' : ''}.`,
+          r.jobsRemoved.length ? `Also removed the jobs: ${r.jobsRemoved.join(', ')}.` : '',
+          r.warning ?? '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
     });
 }
 
@@ -163,14 +161,13 @@ class PlatformExit extends CliError {
   }
 }
 
-function describeFailure(t: TestOutcome, extra = ''): string {
+function describeFailure(t: ConnectionTest, extra = ''): string {
   return `${t.headline}. ${t.message}${extra ? ` ${extra}` : ''}`;
 }
 
-/** What the CLI prints about a connection: the stored record minus internal options. */
-function publicView(c: ConnectionView) {
-  const { options, ...rest } = c;
-  return { ...rest, userEmail: typeof options?.userEmail === 'string' ? options.userEmail : null };
+/** What the CLI prints about a connection: the contract's view, with userEmail always present. */
+function publicView(c: ConnectionInfo): ConnectionInfo & { userEmail: string | null } {
+  return { ...c, userEmail: c.userEmail ?? null };
 }
 
 async function secretFromStdin(flag: boolean | undefined): Promise<string> {
@@ -188,46 +185,4 @@ async function secretFromStdin(flag: boolean | undefined): Promise<string> {
   chunks.forEach((c) => c.fill(0));
   if (secret.length === 0) throw new CliError('Standard input was empty: no client secret was given.');
   return secret;
-}
-
-async function withService(
-  ctx: () => GlobalContext,
-  fn: (service: ConnectionService, c: GlobalContext) => Promise<void>,
-  opts: { needSecrets: boolean | 'optional' } = { needSecrets: true },
-): Promise<void> {
-  const c = ctx();
-  const logger = createLogger({ logDir: logDirOf(c.dataDir) });
-  let secrets: SecretStore | null = null;
-  let secretsError: Error | null = null;
-  if (opts.needSecrets !== false) {
-    try {
-      secrets = await openSecretStore({
-        allowEnv: allowEnvFromEnvironment(),
-        keychain: process.env.ESG_SYNC_KEYCHAIN_SERVICE ? { service: process.env.ESG_SYNC_KEYCHAIN_SERVICE } : undefined,
-        logger,
-      });
-    } catch (err) {
-      if (opts.needSecrets === true) throw new CliError((err as Error).message, EXIT.usage);
-      secretsError = err as Error;
-    }
-  }
-  const store = Store.open(c.dataDir);
-  try {
-    const service = new ConnectionService({
-      store,
-      secrets: () => {
-        if (secrets) return secrets;
-        throw secretsError ?? new Error('No secret store is available.');
-      },
-      logger,
-    });
-    await fn(service, c);
-  } catch (err) {
-    if (err instanceof ConnectionError) throw new CliError(err.message, EXIT.usage);
-    if (err instanceof SecretStoreError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  } finally {
-    store.close();
-    await new Promise<void>((resolve) => logger.flush(() => resolve()));
-  }
 }

@@ -3,16 +3,12 @@ import { readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ReadOptions } from '../../../shared/mapping';
+import { parseProfile, ProfileError, serialiseProfile, type MappingProfile } from '../../../shared/mapping/profile';
 import { SampleError, SampleStore } from '../../engine/mapping/samples';
-import { MappingService, MappingServiceError } from '../../engine/mapping/service';
 import type { GlobalContext } from '../context';
+import { callEngine } from '../engine-call';
 import { CliError } from '../exit-codes';
 import { table } from '../output';
-import { withServices, type CliServices } from './source';
-
-function mappingService(s: CliServices): MappingService {
-  return new MappingService({ store: s.store, sources: s.sources, connections: s.connections, samples: new SampleStore(s.c.dataDir) });
-}
 
 /** --header-row and --sheet as the profile's read options; a sheet of digits is a 1-based position. */
 export function readOptionsOf(o: { headerRow?: string; sheet?: string }): ReadOptions | undefined {
@@ -35,9 +31,11 @@ export function readOptionsOf(o: { headerRow?: string; sheet?: string }): ReadOp
  * Where --sample points: a file inside a folder source is read in place; any other file is
  * copied into the sample area first, as a file dropped on the wizard would be.
  */
-async function sampleChoice(s: CliServices, sourceIdOrName: string, sample: string | undefined): Promise<{ file?: string; upload?: string }> {
+async function sampleChoice(dataDir: string, sourceIdOrName: string, sample: string | undefined): Promise<{ file?: string; upload?: string }> {
   if (!sample) return {};
-  const source = s.sources.get(sourceIdOrName);
+  const source = (await callEngine(dataDir, 'sources.list', {})).find((x) => x.id === sourceIdOrName || x.name === sourceIdOrName);
+  // An unknown source is left to mappings.suggest, which names the sources there are.
+  if (!source) return { file: resolve(sample) };
   const path = resolve(sample);
   if (source.kind !== 'folder') throw new CliError(`"${source.name}" is a database source: its sample is its table or query, so leave out --sample.`);
   let real: string;
@@ -46,11 +44,12 @@ async function sampleChoice(s: CliServices, sourceIdOrName: string, sample: stri
   } catch {
     throw new CliError(`There is no file ${path}.`);
   }
-  const root = await realpath(String(source.config.path)).catch(() => String(source.config.path));
+  const root = await realpath(source.location).catch(() => source.location);
   const rel = relative(root, real);
   if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return { file: path };
   try {
-    const stored = await new SampleStore(s.c.dataDir).save(basename(path), createReadStream(real), (await stat(real)).size);
+    // The sample area is files in the data folder, shared with a running agent: it finds the upload by its id.
+    const stored = await new SampleStore(dataDir).save(basename(path), createReadStream(real), (await stat(real)).size);
     return { upload: stored.uploadId };
   } catch (err) {
     if (err instanceof SampleError) throw new CliError(err.message);
@@ -60,7 +59,10 @@ async function sampleChoice(s: CliServices, sourceIdOrName: string, sample: stri
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
-/** `esg-sync mapping suggest|import|export|list`. */
+/**
+ * `esg-sync mapping suggest|import|export|list`, each through callEngine with the wizard's methods:
+ * a running agent saves an imported mapping itself, so its jobs see the new version at once.
+ */
 export function registerMapping(program: Command, ctx: () => GlobalContext): void {
   const mapping = program.command('mapping').description('suggest, import, export and list mapping profiles');
 
@@ -74,44 +76,38 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
     .option('--sheet <name|n>', "a workbook's sheet, by name or position (1 = first)")
     .action(async (o: { source: string; connection: string; sample?: string; headerRow?: string; sheet?: string }) => {
       const read = readOptionsOf(o);
-      await withServices(
-        ctx,
-        async (s) => {
-          let r;
-          try {
-            r = await mappingService(s).suggest({ sourceId: o.source, connectionId: o.connection, ...(await sampleChoice(s, o.source, o.sample)), read });
-          } catch (err) {
-            if (err instanceof MappingServiceError) throw new CliError(err.message);
-            throw err;
-          }
-          s.c.out.print(r.draft, () =>
-            [
-              r.sample.file ? `Sample: ${r.sample.file} (${r.sample.rows.length} rows)` : `Sample: first ${r.sample.rows.length} rows of the database`,
-              ...(r.sample.info.sheet ? [`Sheet: ${r.sample.info.sheet}${r.sample.info.sheets && r.sample.info.sheets.length > 1 ? ` (of ${r.sample.info.sheets.join(', ')}; choose with --sheet)` : ''}`] : []),
-              ...(r.sample.info.headerRow ? [`Header row: ${r.sample.info.headerRow}${read?.headerRow ? '' : ' (detected; choose with --header-row)'}`] : []),
-              `Shape: ${r.suggestion.shape}${r.suggestion.wideKind ? ` (${r.suggestion.wideKind})` : ''}`,
-              '',
-              table(
-                r.suggestion.columns.map((c) => ({
-                  column: c.column,
-                  role: c.role,
-                  metric: c.metricId ?? '',
-                  unit: c.unit ?? '',
-                  confidence: pct(c.confidence),
-                  reason: c.reason,
-                })),
-                ['column', 'role', 'metric', 'unit', 'confidence', 'reason'],
-              ),
-              ...(r.suggestion.entityValueMap.length
-                ? ['', 'Sites:', ...r.suggestion.entityValueMap.map((m) => `  ${m.local} → ${m.entityId ?? '(unmapped)'}${m.entityId ? ` (${pct(m.confidence)}, ${m.reason})` : ''}`)]
-                : []),
-              ...(r.suggestion.warnings.length ? ['', ...r.suggestion.warnings.map((w) => `Note: ${w}`)] : []),
-              '',
-              'Run again with --json to get the draft profile; edit it and load it with `esg-sync mapping import FILE`.',
-            ].join('\n'),
-          );
-        },
-        { secrets: true },
+      const c = ctx();
+      const r = await callEngine(c.dataDir, 'mappings.suggest', {
+        sourceId: o.source,
+        connectionId: o.connection,
+        ...(await sampleChoice(c.dataDir, o.source, o.sample)),
+        ...(read ? { read } : {}),
+      });
+      c.out.print(r.draft, () =>
+        [
+          r.sample.file ? `Sample: ${r.sample.file} (${r.sample.rows.length} rows)` : `Sample: first ${r.sample.rows.length} rows of the database`,
+          ...(r.sample.info.sheet ? [`Sheet: ${r.sample.info.sheet}${r.sample.info.sheets && r.sample.info.sheets.length > 1 ? ` (of ${r.sample.info.sheets.join(', ')}; choose with --sheet)` : ''}`] : []),
+          ...(r.sample.info.headerRow ? [`Header row: ${r.sample.info.headerRow}${read?.headerRow ? '' : ' (detected; choose with --header-row)'}`] : []),
+          `Shape: ${r.suggestion.shape}${r.suggestion.wideKind ? ` (${r.suggestion.wideKind})` : ''}`,
+          '',
+          table(
+            r.suggestion.columns.map((c) => ({
+              column: c.column,
+              role: c.role,
+              metric: c.metricId ?? '',
+              unit: c.unit ?? '',
+              confidence: pct(c.confidence),
+              reason: c.reason,
+            })),
+            ['column', 'role', 'metric', 'unit', 'confidence', 'reason'],
+          ),
+          ...(r.suggestion.entityValueMap.length
+            ? ['', 'Sites:', ...r.suggestion.entityValueMap.map((m) => `  ${m.local} → ${m.entityId ?? '(unmapped)'}${m.entityId ? ` (${pct(m.confidence)}, ${m.reason})` : ''}`)]
+            : []),
+          ...(r.suggestion.warnings.length ? ['', ...r.suggestion.warnings.map((w) => `Note: ${w}`)] : []),
+          '',
+          'Run again with --json to get the draft profile; edit it and load it with `esg-sync mapping import FILE`.',
+        ].join('\n'),
       );
     });
 
@@ -128,23 +124,27 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
       } catch (err) {
         throw new CliError(`Could not read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (err as Error).message}.`);
       }
-      await withServices(ctx, async (s) => {
-        const service = mappingService(s);
-        const profile = service.parse(text);
-        const source = o.source ? s.sources.get(o.source) : null;
-        const connection = o.connection ? s.connections.get(o.connection) : null;
-        const bound = {
-          ...profile,
-          ...(o.name ? { name: o.name } : {}),
-          ...(source ? { sourceId: source.id } : {}),
-          ...(connection ? { connectionId: connection.id } : {}),
-        };
-        // The same mapping coming back (its id and name) becomes its next version.
-        const existing = profile.id ? s.store.mappings.get(profile.id) : null;
-        const id = existing && existing.id === profile.id && existing.name === bound.name ? existing.id : undefined;
-        const info = service.save({ profile: bound, id });
-        s.c.out.print(info, () => `Mapping "${info.name}" (id ${info.id}) saved as version ${info.version}.`);
-      });
+      let profile: MappingProfile;
+      try {
+        profile = parseProfile(text);
+      } catch (err) {
+        if (err instanceof ProfileError) throw new CliError(err.message);
+        throw err;
+      }
+      const bound = {
+        ...profile,
+        ...(o.name ? { name: o.name } : {}),
+        // Names or ids: the engine resolves them, and names the known ones when there is no such source or connection.
+        ...(o.source ? { sourceId: o.source } : {}),
+        ...(o.connection ? { connectionId: o.connection } : {}),
+      };
+      const c = ctx();
+      // The same mapping coming back (its id and name) becomes its next version.
+      const existing = profile.id ? (await callEngine(c.dataDir, 'mappings.list', {})).find((m) => m.id === profile.id) : undefined;
+      const id = existing && existing.name === bound.name ? existing.id : undefined;
+      // Through the engine, so a running agent's jobs use the new version from their next run.
+      const info = await callEngine(c.dataDir, 'mappings.save', { profile: bound, ...(id ? { id } : {}) });
+      c.out.print(info, () => `Mapping "${info.name}" (id ${info.id}) saved as version ${info.version}.`);
     });
 
   mapping
@@ -152,31 +152,29 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
     .description('write a mapping profile as JSON (profiles hold no secrets)')
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (name: string, o: { out?: string }) => {
-      await withServices(ctx, async (s) => {
-        const json = mappingService(s).exportJson(name);
-        if (o.out) {
-          await writeFile(resolve(o.out), json, 'utf8');
-          s.c.out.info(`Wrote ${resolve(o.out)}`);
-        } else {
-          process.stdout.write(json);
-        }
-      });
+      const c = ctx();
+      const json = serialiseProfile((await callEngine(c.dataDir, 'mappings.get', { mappingId: name })).profile);
+      if (o.out) {
+        await writeFile(resolve(o.out), json, 'utf8');
+        c.out.info(`Wrote ${resolve(o.out)}`);
+      } else {
+        process.stdout.write(json);
+      }
     });
 
   mapping
     .command('list')
     .description('list saved mappings')
     .action(async () => {
-      await withServices(ctx, async (s) => {
-        const list = mappingService(s).list();
-        s.c.out.print(list, () =>
-          list.length
-            ? table(
-                list.map((m) => ({ id: m.id, name: m.name, version: m.version, source: m.sourceId ?? '', connection: m.connectionId ?? '', updated: m.updatedAt.slice(0, 19).replace('T', ' ') })),
-                ['id', 'name', 'version', 'source', 'connection', 'updated'],
-              )
-            : 'No mappings yet. Start with `esg-sync mapping suggest --source S --connection C`.',
-        );
-      });
+      const c = ctx();
+      const list = await callEngine(c.dataDir, 'mappings.list', {});
+      c.out.print(list, () =>
+        list.length
+          ? table(
+              list.map((m) => ({ id: m.id, name: m.name, version: m.version, source: m.sourceId ?? '', connection: m.connectionId ?? '', updated: m.updatedAt.slice(0, 19).replace('T', ' ') })),
+              ['id', 'name', 'version', 'source', 'connection', 'updated'],
+            )
+          : 'No mappings yet. Start with `esg-sync mapping suggest --source S --connection C`.',
+      );
     });
 }

@@ -3,72 +3,11 @@ import { Option, type Command } from 'commander';
 import type { z } from 'zod';
 import type { SourceInfo } from '../../../shared/dto';
 import { AddDatabaseParams, AddFolderParams } from '../../../shared/contract/sources';
-import { ConnectionError, ConnectionService } from '../../engine/connections';
-import { createLogger } from '../../engine/log';
-import { MappingServiceError } from '../../engine/mapping/service';
-import { logDirOf } from '../../engine/paths';
-import { PlatformError } from '../../engine/platforms/errors';
-import { allowEnvFromEnvironment, openSecretStore, SecretStoreError, type SecretStore } from '../../engine/secrets';
 import { splitPatterns } from '../../engine/sources/folder/filters';
-import { SourceService, SourceServiceError } from '../../engine/sources/service';
-import { Store } from '../../engine/store';
 import type { GlobalContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { callEngine } from '../engine-call';
 import { table } from '../output';
-
-export interface CliServices {
-  store: Store;
-  sources: SourceService;
-  connections: ConnectionService;
-  c: GlobalContext;
-}
-
-/**
- * Opens the store (beside a running agent: SQLite WAL allows it) and the services, never the
- * engine, so a CLI command does not disturb runs. The secret store is opened only when the
- * command may need it; where there is none, the commands that need it say why.
- */
-export async function withServices(
-  ctx: () => GlobalContext,
-  fn: (s: CliServices) => Promise<void>,
-  opts: { secrets: boolean } = { secrets: false },
-): Promise<void> {
-  const c = ctx();
-  const logger = createLogger({ logDir: logDirOf(c.dataDir) });
-  let secrets: SecretStore | null = null;
-  let secretsError: Error | null = null;
-  if (opts.secrets) {
-    try {
-      secrets = await openSecretStore({
-        allowEnv: allowEnvFromEnvironment(),
-        keychain: process.env.ESG_SYNC_KEYCHAIN_SERVICE ? { service: process.env.ESG_SYNC_KEYCHAIN_SERVICE } : undefined,
-        logger,
-      });
-    } catch (err) {
-      secretsError = err as Error;
-    }
-  }
-  const secretStore = (): SecretStore => {
-    if (secrets) return secrets;
-    throw secretsError ?? new Error('No secret store was opened for this command.');
-  };
-  const store = Store.open(c.dataDir);
-  try {
-    const sources = new SourceService({ store, secrets: secretStore, logger });
-    const connections = new ConnectionService({ store, secrets: secretStore, logger });
-    await fn({ store, sources, connections, c });
-  } catch (err) {
-    if (err instanceof SourceServiceError || err instanceof MappingServiceError || err instanceof ConnectionError || err instanceof SecretStoreError) {
-      throw new CliError(err.message, EXIT.usage);
-    }
-    if (err instanceof PlatformError) throw new CliError(err.message, EXIT.platform);
-    throw err;
-  } finally {
-    store.close();
-    await new Promise<void>((done) => logger.flush(() => done()));
-  }
-}
 
 /** Params checked by the same schema the UI's calls are checked by. */
 function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

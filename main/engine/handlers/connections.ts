@@ -29,8 +29,13 @@ async function guarded<T>(fn: () => Promise<T> | T): Promise<T> {
   }
 }
 
-/** Parsing through the DTO drops every field the contract does not promise (options included). */
-const info = (c: ConnectionView) => ConnectionInfo.parse(c);
+/**
+ * Parsing through the DTO drops every field the contract does not promise (options included);
+ * the one option a person sees, the Altruistiq user e-mail, is lifted out first.
+ */
+export const connectionInfo = (c: ConnectionView): ConnectionInfo =>
+  ConnectionInfo.parse({ ...c, userEmail: typeof c.options?.userEmail === 'string' ? c.options.userEmail : null });
+const info = connectionInfo;
 
 /** Add (tested before saving), test, rotate and remove platform connections. */
 export function connectionsHandlers(engine: Engine, service?: ConnectionService): Pick<Handlers, keyof typeof connectionsMethods> {
@@ -55,6 +60,7 @@ export function connectionsHandlers(engine: Engine, service?: ConnectionService)
           clientSecret: p.clientSecret,
           scopes: p.scopes,
           userEmail: p.userEmail,
+          sandbox: p.sandbox,
         });
         return r.saved ? { saved: true as const, connection: info(r.connection), test: r.test } : { saved: false as const, connection: null, test: r.test };
       }),

@@ -3,6 +3,7 @@ import { ApiError } from '../../../shared/rpc';
 import type { Engine } from '../engine';
 import { saveErrorsCsv } from '../history/errors-csv';
 import type { Handlers } from '../rpc-dispatch';
+import { connectionInfo } from './connections';
 import { jobInfo } from './jobs';
 import type { coreMethods } from '../../../shared/contract/core';
 
@@ -30,7 +31,7 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
     },
 
     'connections.list': () =>
-      store.connections.list().map((c) => ({ ...c, usedByJobs: store.connections.jobsUsing(c.id) })),
+      store.connections.list().map((c) => connectionInfo({ ...c, usedByJobs: store.connections.jobsUsing(c.id) })),
 
     'mappings.list': () =>
       store.mappings.list().map((m) => ({
