@@ -262,21 +262,28 @@ export class SyncService {
     if (!job?.sourceId) return;
     const sourceId = job.sourceId;
     if (this.engine.store.sources.fileByHash(sourceId, file.sha256)?.status !== 'pending') return;
-    const key = `${sourceId}:${file.sha256}`;
-    if (this.fileRetryTimers.has(key)) return;
     const delay = this.fileRetryDelaysMs[Math.min(attempt, this.fileRetryDelaysMs.length - 1)]!;
-    this.note(summary.id, 'info', `${basename(file.path)} will be tried again automatically in ${describeDelay(delay)}.`);
+    if (this.armFileRetry(jobId, sourceId, file, attempt, delay)) this.note(summary.id, 'info', `${basename(file.path)} will be tried again automatically in ${describeDelay(delay)}.`);
+  }
+
+  /** False when a retry of this content is already armed. */
+  private armFileRetry(jobId: string, sourceId: string, file: NonNullable<RunRequest['file']>, attempt: number, delay: number): boolean {
+    const key = `${sourceId}:${file.sha256}`;
+    if (this.fileRetryTimers.has(key) || this.abort.signal.aborted) return false;
     const timer = setTimeout(() => {
       this.fileRetryTimers.delete(key);
       void (async () => {
         const still = this.engine.store.jobs.get(jobId);
-        if (!still || still.paused || this.engine.store.sources.fileByHash(sourceId, file.sha256)?.status !== 'pending') return;
+        if (!still || this.engine.store.sources.fileByHash(sourceId, file.sha256)?.status !== 'pending') return;
         if (!(await stat(file.path).catch(() => null))) return; // moved away or deleted meanwhile
+        // A paused job keeps the file waiting: look again after the same pause.
+        if (still.paused) return void this.armFileRetry(jobId, sourceId, file, attempt, delay);
         await this.trigger(jobId, 'file', { file, fileRetries: attempt + 1 });
       })().catch(() => undefined);
     }, delay);
     timer.unref();
     this.fileRetryTimers.set(key, timer);
+    return true;
   }
 
   private hasUnfinishedUpload(jobId: string): boolean {

@@ -217,14 +217,19 @@ describe('folder file → mapping → Altruistiq datasource upload', () => {
     await engine.stop();
     engine = openEngine();
     await engine.initSecrets({ allowEnv: false, store: secrets });
+    // The unfinished upload gets a catch-up run at start; the waiting file then has its own run.
+    const catchUp = waitForRun((r) => r.trigger === 'catch-up', 60_000);
     const next = waitForRun((r) => r.trigger === 'file', 60_000);
     engine.sync = new SyncService(engine);
     await engine.sync.start();
-    const resumed = await next;
+    const resumed = await catchUp;
     expect(resumed.error).toBeNull();
     expect(resumed.status).toBe('succeeded');
-    // The resumed upload's rows are created; the file's rows are then all unchanged.
-    expect(countsOf(resumed)).toEqual({ read: rows.length, created: rows.length, updated: 0, deleted: 0, unchanged: rows.length, rejected: 0 });
+    expect(countsOf(resumed)).toEqual({ read: 0, created: rows.length, updated: 0, deleted: 0, unchanged: 0, rejected: 0 });
+    // The resumed upload's rows are in the ledger, so the file's rows are all unchanged: nothing uploaded twice.
+    const fileRun = await next;
+    expect(fileRun.status).toBe('succeeded');
+    expect(countsOf(fileRun)).toEqual({ read: rows.length, created: 0, updated: 0, deleted: 0, unchanged: rows.length, rejected: 0 });
 
     expect(aq.uploads.size).toBe(1);
     expect(aq.datasets).toHaveLength(1);
