@@ -54,7 +54,7 @@ export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promi
     print(`  scopes:         ${info.scopes.join(' ')}`);
     print(`  data:           ${info.database === ':memory:' ? 'in memory (lost on exit)' : info.database}`);
     if (faults) print(`  faults:         ${opts.faults}`);
-    print('Add it with: esg-sync connection add --platform esg-api --base-url ' + info.url + ' --client-id ' + info.clientId + ' --client-secret-stdin');
+    print(`Add it with: echo ${info.clientSecret} | esg-sync connection add --kind esg-api --name Sandbox --base-url ${info.url} --client-id ${info.clientId} --client-secret-stdin`);
   }
   if (opts.untilSignal) {
     await new Promise<void>((resolve) => {
