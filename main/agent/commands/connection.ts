@@ -7,6 +7,7 @@ import type { GlobalContext } from '../context';
 import { callEngine } from '../engine-call';
 import { CliError, EXIT } from '../exit-codes';
 import { table } from '../output';
+import { readSecretFromStdin } from '../stdin-secret';
 
 /**
  * `esg-sync connection add|list|test|rotate|remove`, each through callEngine with the methods the
@@ -177,12 +178,5 @@ async function secretFromStdin(flag: boolean | undefined): Promise<string> {
         'Pass --client-secret-stdin and pipe it in, e.g. `cat secret.txt | esg-sync connection add ... --client-secret-stdin`.',
     );
   }
-  if (process.stdin.isTTY) process.stderr.write('Client secret (input is not echoed when piped; end with Enter): ');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  // One trailing newline (from echo or a file) is not part of the secret; other whitespace may be.
-  const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  chunks.forEach((c) => c.fill(0));
-  if (secret.length === 0) throw new CliError('Standard input was empty: no client secret was given.');
-  return secret;
+  return readSecretFromStdin('client secret');
 }

@@ -8,6 +8,7 @@ import type { GlobalContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { callEngine } from '../engine-call';
 import { table } from '../output';
+import { readSecretFromStdin } from '../stdin-secret';
 
 /** Params checked by the same schema the UI's calls are checked by. */
 function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -25,14 +26,7 @@ function int(name: string) {
 }
 
 async function passwordFromStdin(flag: boolean | undefined): Promise<string | undefined> {
-  if (!flag) return undefined;
-  if (process.stdin.isTTY) process.stderr.write('Database password (end with Enter): ');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  chunks.forEach((b) => b.fill(0));
-  if (!password) throw new CliError('Standard input was empty: no password was given.');
-  return password;
+  return flag ? readSecretFromStdin('database password') : undefined;
 }
 
 function sourceLine(s: SourceInfo): string {

@@ -15,6 +15,7 @@ import { KeychainSecretStore } from '../../../main/engine/secrets';
 import { ALL_SCOPES, startSandbox, type RunningSandbox } from '../../../main/sandbox';
 import { upsertAccounts } from '../../../main/sandbox/auth';
 import { CLI, startAgent, type RunningAgent } from '../../helpers/agent-process';
+import { apiOk } from '../../reliability/harness';
 import { keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
 
 const probe = await keychainOrSkipReason();
@@ -54,16 +55,7 @@ function cli(dataDir: string, args: string[], stdin = ''): Promise<{ code: numbe
 }
 
 /** One call to the running agent's API, as the UI in a browser makes it. */
-async function agentCall<T>(method: string, params: unknown = {}): Promise<T> {
-  const res = await fetch(new URL('/api/call', agent.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
-    body: JSON.stringify({ method, params }),
-  });
-  const body = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-  return body.result as T;
-}
+const agentCall = <T>(method: string, params: unknown = {}): Promise<T> => apiOk<T>(agent, method, params);
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

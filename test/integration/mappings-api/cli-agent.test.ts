@@ -16,6 +16,7 @@ import { logDirOf } from '../../../main/engine/paths';
 import { KeychainSecretStore, type SecretStore } from '../../../main/engine/secrets';
 import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
 import { CLI, startAgent, type RunningAgent } from '../../helpers/agent-process';
+import { apiOk } from '../../reliability/harness';
 import { probeKeychain, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
 import { energyCsv, MemorySecrets } from './helpers';
 
@@ -46,16 +47,7 @@ async function json<T>(args: string[]): Promise<T> {
 }
 
 /** One call to the running agent's API, as the UI in a browser makes it. */
-async function agentCall<T>(method: string, params: unknown = {}): Promise<T> {
-  const res = await fetch(new URL('/api/call', agent.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
-    body: JSON.stringify({ method, params }),
-  });
-  const body = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-  return body.result as T;
-}
+const agentCall = <T>(method: string, params: unknown = {}): Promise<T> => apiOk<T>(agent, method, params);
 
 /** The processes that logged "mapping saved" for a mapping (the log appends synchronously). */
 function mappingSavedBy(mappingId: string): number[] {
