@@ -217,7 +217,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (!late && (await strike(decision, req, res))) return;
 
     const reply = await route_(req, method, path, url, body);
-    if (late) {
+    // A fault "after the commit" only exists when something was committed: a refused request
+    // (dead token, bad body) is answered as it is, so each failure the client sees is counted once.
+    if (late && reply.status < 300) {
       stats.faults.afterCommit += 1;
       if (await strike(decision, req, res)) return;
     }

@@ -122,6 +122,19 @@ describe('sandbox: fault injection', () => {
     expect(s.listSubmissions().filter((x) => x.entityId === 'ent_mad03')).toHaveLength(1);
   });
 
+  it('answers a refused write as it is: no fault "after the commit" when nothing was committed', async () => {
+    s.resetStats();
+    s.setFaults({ error500: 1, afterCommit: 1 });
+    const items = [{ op: 'create', data: submission({ entity_id: 'ent_lyo01' }) }];
+    const res = await call(s.url, 'POST', '/v1/submissions:batch', { token: 'not-a-token', json: { items }, headers: { 'idempotency-key': 'dead-token-1' } });
+    expect(res.status).toBe(401);
+    const stats = s.stats();
+    expect(stats.faults).toMatchObject({ error500: 0, afterCommit: 0 });
+    expect(stats.faultedByRoute).toEqual({});
+    expect(stats.tokensRejected.unknown).toBe(1);
+    s.setFaults({});
+  });
+
   it('stalls after the commit and still answers when the client waits', async () => {
     s.setFaults({ stall: 1, stallMs: 100, afterCommit: 1 });
     const res = await batch([{ op: 'create', data: submission({ entity_id: 'ent_nwl' }) }], 'stall-after');
