@@ -139,6 +139,38 @@ describe('a file kept after a platform outage', () => {
   }, 60_000);
 });
 
+describe('a kept file of a paused job', () => {
+  it('waits while the job is paused and is retried once it is resumed, never two runs at once', async () => {
+    const jobId = await setUp({ onFileArrival: false });
+    engine.sync = new SyncService(engine, undefined, { fileRetryDelaysMs: [400] });
+    await engine.sync.start();
+    dropOld('bills.csv');
+    sandbox.setFaults({ error500: 1 });
+    const first = await engine.sync.trigger(jobId, 'manual');
+    expect(first?.status).toBe('failed');
+    sandbox.setFaults({});
+    expect((await call('jobs.pause', { jobId })).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(engine.store.runs.list({ limit: 10 })).toHaveLength(1);
+    let concurrent = 0;
+    let most = 0;
+    engine.events.subscribe((event) => {
+      if (event === 'run.started') most = Math.max(most, ++concurrent);
+      if (event === 'run.finished') concurrent--;
+    });
+    const retried = waitForRun((r) => r.id !== first!.id);
+    expect((await call('jobs.resume', { jobId })).ok).toBe(true);
+    const run = await retried;
+    expect(run.status).toBe('succeeded');
+    expect(run.trigger).toBe('file');
+    await engine.sync.idle(); // the note is added as the run is handed back
+    expect(engine.store.runs.events(run.id).map((e) => e.message).join('\n')).toMatch(/Automatic retry 1 of bills\.csv/);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(engine.store.runs.list({ limit: 10 })).toHaveLength(2);
+    expect(most).toBe(1);
+  }, 60_000);
+});
+
 describe('watched folders', () => {
   it('announce a status change (folder missing) as source.changed', async () => {
     await setUp({});
