@@ -17,6 +17,7 @@ import { validateFilePattern } from '../sync/export/file-name';
 import { JobRunner } from '../sync/job-runner';
 import { nextRuns, validateCron } from '../sync/scheduler';
 import { SLOT_KEY } from '../sync/service';
+import { takeWaitingFiles } from '../sync/waiting-files';
 
 export function describeSchedule(schedule: string): string {
   try {
@@ -334,8 +335,18 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
         }
         return { queued: true, run: await pending };
       }
+      // No agent (a CLI command on its own): the same "Run now" as the agent's, one file at a time.
       const runner = new JobRunner(engine, new ConnectionService({ store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger }));
-      const run = runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes });
+      const source = job.type === 'ingest' && job.sourceId ? store.sources.get(job.sourceId) : null;
+      const run =
+        source?.kind === 'folder'
+          ? (async () => {
+              const files = await takeWaitingFiles(store, source, { now: () => engine.clock.now().toISOString() });
+              let last = null;
+              for (const file of files) last = await runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes, file: { path: file.path, sha256: file.sha256, size: file.size } });
+              return last ?? runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes });
+            })()
+          : runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes });
       if (!wait) {
         run.catch(() => undefined);
         return { queued: true, run: null };

@@ -7,7 +7,7 @@ import type { RunTrigger } from '../../../shared/domain';
 import { ApiError } from '../../../shared/rpc';
 import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
-import { FolderWatcher, scanReadyFiles, type FileLedger, type ReadyFile } from '../sources/folder';
+import { FolderWatcher, type FileLedger, type ReadyFile } from '../sources/folder';
 import { openReader } from '../sources/readers';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
@@ -16,6 +16,7 @@ import { RunQueue } from './run-queue';
 import { Scheduler } from './scheduler';
 import { readCheckpoint } from './upload-ingest';
 import { pruneStaging } from './staging';
+import { takeWaitingFiles } from './waiting-files';
 
 /** Pauses before trying again when the agent's own store refused a write (disk full, locked...). */
 export const STORE_RETRY_DELAYS_MS = [5_000, 15_000, 30_000, 60_000];
@@ -207,30 +208,17 @@ export class SyncService {
    * such file, one run resends what is waiting in the outbox. Resolves with the last run.
    */
   private async runNowFolder(job: JobRecord, source: SourceRecord, extra: Partial<QueuedRequest>): Promise<RunSummary> {
-    const { store } = this.engine;
-    const c = source.config;
-    let files: ReadyFile[] = [];
-    try {
-      files = await scanReadyFiles({
-        path: String(c.path),
-        recursive: Boolean(c.recursive),
-        include: Array.isArray(c.include) ? (c.include as string[]) : undefined,
-        exclude: Array.isArray(c.exclude) ? (c.exclude as string[]) : undefined,
-        stableMs: typeof c.stableMs === 'number' ? c.stableMs : undefined,
-      });
-    } catch (err) {
-      this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), folder: c.path }, 'the folder could not be scanned for waiting files');
-    }
+    const files = await takeWaitingFiles(this.engine.store, source, {
+      now: () => this.engine.clock.now().toISOString(),
+      inFlight: (file) => {
+        const flying = this.inFlight.get(source.id)?.get(file.sha256);
+        if (!flying) return null;
+        return flying !== file.path ? 'duplicate' : 'skip'; // already queued or running
+      },
+      onScanError: (err) => this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), folder: source.config.path }, 'the folder could not be scanned for waiting files'),
+    });
     const runs: Promise<RunSummary>[] = [];
     for (const file of files) {
-      const flying = this.inFlight.get(source.id)?.get(file.sha256);
-      if (flying) {
-        if (flying !== file.path) this.recordDuplicate(source.id, file);
-        continue; // already queued or running
-      }
-      const known = store.sources.fileByHash(source.id, file.sha256);
-      if (known && known.status !== 'pending') continue; // processed, failed or a duplicate before: not taken again
-      store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'pending' });
       const run = this.trigger(job.id, 'manual', { confirmDeletes: extra.confirmDeletes, file: { path: file.path, sha256: file.sha256, size: file.size } });
       if (run) runs.push(run);
     }

@@ -1,0 +1,49 @@
+import { scanReadyFiles, type ReadyFile } from '../sources/folder';
+import type { SourceRecord, Store } from '../store';
+
+/**
+ * The fully written files waiting in a folder source right now, as "Run now" takes them: files
+ * processed, failed or recorded as duplicates before are left alone, and a second copy of the
+ * same content found in the same pass is recorded as a duplicate of the first. Used by the
+ * running agent's service and by a CLI `run` without an agent, so both take the same files.
+ */
+export async function takeWaitingFiles(
+  store: Store,
+  source: SourceRecord,
+  opts: {
+    now: () => string;
+    /** Content already queued or running in this process: skipped (the caller records duplicates). */
+    inFlight?: (file: ReadyFile) => 'skip' | 'duplicate' | null;
+    onScanError?: (err: unknown) => void;
+  },
+): Promise<ReadyFile[]> {
+  const c = source.config;
+  let files: ReadyFile[] = [];
+  try {
+    files = await scanReadyFiles({
+      path: String(c.path),
+      recursive: Boolean(c.recursive),
+      include: Array.isArray(c.include) ? (c.include as string[]) : undefined,
+      exclude: Array.isArray(c.exclude) ? (c.exclude as string[]) : undefined,
+      stableMs: typeof c.stableMs === 'number' ? c.stableMs : undefined,
+    });
+  } catch (err) {
+    opts.onScanError?.(err);
+  }
+  const taken: ReadyFile[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const flying = opts.inFlight?.(file) ?? null;
+    if (flying === 'skip') continue;
+    const duplicate = flying === 'duplicate' || seen.has(file.sha256);
+    if (!duplicate) {
+      const known = store.sources.fileByHash(source.id, file.sha256);
+      if (known && known.status !== 'pending') continue; // processed, failed or a duplicate before: not taken again
+    }
+    store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: opts.now(), status: duplicate ? 'duplicate' : 'pending' });
+    if (duplicate) continue;
+    seen.add(file.sha256);
+    taken.push(file);
+  }
+  return taken;
+}

@@ -1,0 +1,84 @@
+/**
+ * `esg-sync run JOB` with no agent running, on a folder job: it takes the files waiting in the
+ * folder exactly as "Run now" in a running agent does, and its exit code says how the run went
+ * (0 all sent, 1 rows rejected, 3 platform unreachable).
+ */
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
+import { agentEnv, agentStore, cli, compareWithExpected, sandboxSubmissions, setUpIngestJob, sleep, writeSourceFile } from '../../reliability/harness';
+
+const root = mkdtempSync(join(tmpdir(), 'esg-run-cli-'));
+const dataDir = join(root, 'data');
+const drop = join(root, 'drop');
+const dbPath = join(root, 'sandbox.db');
+// Secrets through the opt-in environment fallback: this test is about runs, not the keychain.
+const env = agentEnv(`esg-sync-run-cli-${process.pid}`);
+let sandbox: RunningSandbox | null = null;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, dbPath });
+  await setUpIngestJob({ dataDir, sandboxUrl: sandbox.url, dropDir: drop, env, stableMs: 100 });
+}, 120_000);
+afterAll(async () => {
+  await sandbox?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface RunJson {
+  status: string;
+  read: number;
+  created: number;
+  rejected: number;
+  file: string | null;
+}
+
+describe('esg-sync run on a folder job without an agent', () => {
+  it('syncs the file waiting in the folder and moves it to processed/ (exit 0); a copy of the same content is not sent again', async () => {
+    await writeSourceFile(join(drop, 'january.csv'), 40);
+    await sleep(300); // past the folder's 100 ms stability time: the file is fully written
+    const r = await cli(dataDir, ['--json', 'run', 'Daily values'], { env });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const run = JSON.parse(r.stdout) as RunJson;
+    expect(run).toMatchObject({ status: 'succeeded', read: 40, created: 40, rejected: 0 });
+    expect(run.file).toBe(join(drop, 'january.csv'));
+    expect(existsSync(join(drop, 'processed', 'january.csv'))).toBe(true);
+    expect(compareWithExpected(sandboxSubmissions(dbPath), 40)).toEqual([]);
+
+    copyFileSync(join(drop, 'processed', 'january.csv'), join(drop, 'january-again.csv'));
+    await sleep(300);
+    const again = await cli(dataDir, ['--json', 'run', 'Daily values'], { env });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout) as RunJson).toMatchObject({ read: 0, created: 0, file: null });
+    expect(sandboxSubmissions(dbPath)).toHaveLength(40);
+    const seen = await cli(dataDir, ['--json', 'source', 'files', 'Drop'], { env });
+    expect(seen.stdout).toMatch(/duplicate/);
+  }, 120_000);
+
+  it('exits 1 when rows were rejected, with the valid rows sent', async () => {
+    const file = join(drop, 'february.csv');
+    await writeSourceFile(file, 60);
+    appendFileSync(file, 'LON-01,Electricity,2015-03-01,not a number\n');
+    await sleep(300);
+    const r = await cli(dataDir, ['--json', 'run', 'Daily values'], { env });
+    expect(r.code).toBe(1);
+    const run = JSON.parse(r.stdout) as RunJson;
+    expect(run.rejected).toBe(1);
+    expect(run.read).toBe(61);
+  }, 120_000);
+
+  it('exits 3 when the platform cannot be reached, and keeps the file for the next run', async () => {
+    await sandbox!.close();
+    sandbox = null;
+    await writeSourceFile(join(drop, 'march.csv'), 5, 3);
+    await sleep(300);
+    const r = await cli(dataDir, ['--json', 'run', 'Daily values'], { env, timeoutMs: 110_000 });
+    expect(r.code).toBe(3);
+    expect((JSON.parse(r.stdout) as RunJson).status).toBe('failed');
+    expect(existsSync(join(drop, 'march.csv'))).toBe(true);
+    expect(agentStore(dataDir).integrity).toBe('ok');
+  }, 120_000);
+});
