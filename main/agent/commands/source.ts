@@ -8,6 +8,7 @@ import type { GlobalContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { callEngine } from '../engine-call';
 import { table } from '../output';
+import { readOptionsOf } from './mapping';
 import { readSecretFromStdin } from '../stdin-secret';
 
 /** Params checked by the same schema the UI's calls are checked by. */
@@ -67,7 +68,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
     .option('--encoding <name>', 'text encoding instead of detection (e.g. windows-1252, utf-16le)')
     .option('--delimiter <char>', 'CSV delimiter instead of sniffing')
     .option('--header-row <n>', 'the 1-based row holding the header', int('--header-row'))
-    .option('--sheet <name>', 'workbook sheet (name or 0-based index)')
+    .option('--sheet <name>', 'workbook sheet: its name, or its position (1 for the first sheet)')
     .option('--pointer <json-pointer>', 'JSON pointer to the array of records')
     .action(
       async (
@@ -101,7 +102,8 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
           ...(o.encoding ? { encoding: o.encoding } : {}),
           ...(o.delimiter ? { delimiter: o.delimiter === '\\t' || o.delimiter === 'tab' ? '\t' : o.delimiter } : {}),
           ...(o.headerRow !== undefined ? { headerRow: o.headerRow } : {}),
-          ...(o.sheet !== undefined ? { sheet: /^\d+$/.test(o.sheet) ? Number(o.sheet) : o.sheet } : {}),
+          // Positions count from 1, as people (and `mapping suggest --sheet`) count sheets.
+          ...(o.sheet !== undefined ? { sheet: readOptionsOf({ sheet: o.sheet })!.sheet! } : {}),
           ...(o.pointer !== undefined ? { pointer: o.pointer } : {}),
         });
         const c = ctx();

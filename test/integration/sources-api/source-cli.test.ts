@@ -57,6 +57,22 @@ describe('without a running agent', () => {
     expect(bad.stderr).toMatch(/shred/);
   });
 
+  it('counts workbook sheets from 1, as mapping suggest does, or takes a sheet by name', async () => {
+    const first = await json<SourceInfo>(['source', 'add-folder', 'Workbooks', folder, '--sheet', '1']);
+    const named = await json<SourceInfo>(['source', 'add-folder', 'Energy sheet', folder, '--sheet', 'Energy']);
+    const zero = await run(['source', 'add-folder', 'Zero', folder, '--sheet', '0']);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toMatch(/start at 1/);
+    const store = Store.open(dataDir);
+    try {
+      expect(store.sources.get(first.id)?.config.sheet).toBe(0);
+      expect(store.sources.get(named.id)?.config.sheet).toBe('Energy');
+    } finally {
+      store.close();
+    }
+    for (const id of [first.id, named.id]) expect((await run(['source', 'remove', id])).status).toBe(0);
+  });
+
   it('shows a database source’s watermark column and the value its job last recorded', async () => {
     const file = join(root, 'meters.db');
     const db = new Database(file);
