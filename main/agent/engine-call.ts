@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import type { MethodName, Params, Result } from '../../shared/api';
+import WebSocket from 'ws';
+import type { EventName, MethodName, Params, Result } from '../../shared/api';
 import { CallResponse } from '../../shared/rpc';
 import { createEngineApi } from '../engine/api';
 import { Engine } from '../engine/engine';
@@ -33,10 +34,35 @@ function toCliError(error: { code: string; message: string; details?: { path: st
  * the call goes to it (the agent owns the store and the scheduler); otherwise the engine is
  * opened in this process for the one call.
  */
-export async function callEngine<M extends MethodName>(dataDir: string, method: M, params: Params<M>): Promise<Result<M>> {
+export interface CallEngineOptions {
+  /** Engine events while the call runs (run progress for `run --wait`), from the agent or this process. */
+  onEvent?: (event: EventName, payload: unknown) => void;
+}
+
+/** Listens to a running agent's events over its WebSocket; resolves once subscribed (or gave up). */
+async function agentEvents(agent: { url: string; token: string }, onEvent: NonNullable<CallEngineOptions['onEvent']>): Promise<() => void> {
+  const ws = new WebSocket(new URL('/api/ws', agent.url).href.replace(/^http/, 'ws'), { headers: { authorization: `Bearer ${agent.token}` } });
+  ws.on('message', (data) => {
+    try {
+      const frame = JSON.parse(data.toString()) as { event?: EventName; payload?: unknown };
+      if (frame.event) onEvent(frame.event, frame.payload);
+    } catch {
+      /* not an event frame */
+    }
+  });
+  // Progress is a nicety: a socket that cannot open leaves the call itself untouched.
+  await new Promise<void>((resolve) => {
+    ws.once('open', () => resolve());
+    ws.once('error', () => resolve());
+  });
+  return () => ws.close();
+}
+
+export async function callEngine<M extends MethodName>(dataDir: string, method: M, params: Params<M>, opts: CallEngineOptions = {}): Promise<Result<M>> {
   const agent = runningAgent(dataDir);
   let response: CallResponse;
   if (agent) {
+    const stopEvents = opts.onEvent ? await agentEvents(agent, opts.onEvent) : () => undefined;
     // Params (a client secret or database password among them) go only in this body, over the
     // agent's loopback, token-protected API; the agent does not log params.
     let res;
@@ -49,11 +75,13 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
         bodyTimeout: 0,
       });
     } catch (err) {
+      stopEvents();
       throw new CliError(
         `The agent running on ${dataDir} (${agent.url}) did not answer: ${(err as Error).message}. Nothing was changed. Wait until it is up, or stop it, and run the command again.`,
         EXIT.usage,
       );
     }
+    stopEvents();
     const body = CallResponse.safeParse(await res.body.json().catch(() => null));
     if (!body.success) throw new CliError(`The agent at ${agent.url} answered ${method} with HTTP ${res.statusCode} and a reply this command does not understand. Is it the same version as this CLI?`, EXIT.usage);
     response = body.data;
@@ -62,10 +90,12 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
     mkdirSync(dataDir, { recursive: true });
     const release = acquireAgentLock(dataDir);
     const engine = Engine.open({ dataDir, mode: 'headless' });
+    const stopEvents = opts.onEvent ? engine.events.subscribe(opts.onEvent) : () => undefined;
     try {
       await engine.initSecrets({ allowEnv: allowEnvFromEnvironment(), service: process.env.ESG_SYNC_KEYCHAIN_SERVICE });
       response = await createDispatcher(createEngineApi(engine), engine.logger)(method, params);
     } finally {
+      stopEvents();
       await engine.stop();
       release();
     }

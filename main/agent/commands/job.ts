@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RunSummary } from '../../../shared/api';
 import { callEngine } from '../engine-call';
+import { followRunProgress } from '../run-progress';
 import { CliError, EXIT } from '../exit-codes';
 import { table } from '../output';
 import type { GlobalContext } from '../context';
@@ -179,9 +180,12 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .description('run one job now and print its summary')
     .option('--wait', 'wait for the run to finish (default when no agent is running)')
     .option('--confirm-deletes', 'allow a mirror run to delete more than the safety limit')
-    .action(async (jobId: string, o: { wait?: boolean; confirmDeletes?: boolean }) => {
+    .option('--no-progress', 'do not print progress while waiting (it goes to standard error)')
+    .action(async (jobId: string, o: { wait?: boolean; confirmDeletes?: boolean; progress: boolean }) => {
       const { dataDir, out } = ctx();
-      const r = await callEngine(dataDir, 'jobs.run', { jobId, wait: o.wait ?? true, confirmDeletes: Boolean(o.confirmDeletes) });
+      const wait = o.wait ?? true;
+      const progress = wait && o.progress ? followRunProgress(jobId, { write: (s) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) }) : null;
+      const r = await callEngine(dataDir, 'jobs.run', { jobId, wait, confirmDeletes: Boolean(o.confirmDeletes) }, { onEvent: progress?.onEvent }).finally(() => progress?.done());
       if (!r.run) {
         out.print(r, () => (r.queued ? 'The run was queued.' : 'The run was not started (syncs are paused or a run is already waiting).'));
         return;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
+import { startAgent } from '../../helpers/agent-process';
 import { agentEnv, agentStore, cli, compareWithExpected, sandboxSubmissions, setUpIngestJob, sleep, writeSourceFile } from '../../reliability/harness';
 
 const root = mkdtempSync(join(tmpdir(), 'esg-run-cli-'));
@@ -45,6 +46,8 @@ describe('esg-sync run on a folder job without an agent', () => {
     const run = JSON.parse(r.stdout) as RunJson;
     expect(run).toMatchObject({ status: 'succeeded', read: 40, created: 40, rejected: 0 });
     expect(run.file).toBe(join(drop, 'january.csv'));
+    // Progress while waiting goes to standard error (a log here, so whole lines).
+    expect(r.stderr).toMatch(/^Run #\d+: read \d+ rows/m);
     expect(existsSync(join(drop, 'processed', 'january.csv'))).toBe(true);
     expect(compareWithExpected(sandboxSubmissions(dbPath), 40)).toEqual([]);
 
@@ -68,6 +71,23 @@ describe('esg-sync run on a folder job without an agent', () => {
     const run = JSON.parse(r.stdout) as RunJson;
     expect(run.rejected).toBe(1);
     expect(run.read).toBe(61);
+  }, 120_000);
+
+  it('with an agent running, the run happens in the agent and its progress still reaches the command', async () => {
+    // Only Run now takes files here, so the agent's folder trigger cannot race the command.
+    expect((await cli(dataDir, ['job', 'edit', 'Daily values', '--no-file-trigger'], { env })).code).toBe(0);
+    const agent = await startAgent({ dataDir, env });
+    try {
+      await writeSourceFile(join(drop, 'april.csv'), 3000, 4);
+      await sleep(300);
+      const r = await cli(dataDir, ['--json', 'run', 'Daily values'], { env });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout) as RunJson).toMatchObject({ status: 'succeeded', read: 3000, file: join(drop, 'april.csv') });
+      expect(r.stderr).toMatch(/^Run #\d+: read [\d,]+ rows/m);
+      expect(existsSync(join(drop, 'processed', 'april.csv'))).toBe(true);
+    } finally {
+      await agent.stop();
+    }
   }, 120_000);
 
   it('exits 3 when the platform cannot be reached, and keeps the file for the next run', async () => {
