@@ -140,6 +140,25 @@ describe('XLSX writer', () => {
 });
 
 describe('empty exports', () => {
+  it('leaves no listeners behind after many back-pressure waits (a big export must not leak them)', async () => {
+    const w = await CsvWriter.create(dir, 'big.csv', { headerWindow: 1 });
+    const warnings: Error[] = [];
+    const onWarning = (e: Error) => warnings.push(e);
+    process.on('warning', onWarning);
+    const stringifier = (w as unknown as { csv: NodeJS.EventEmitter }).csv;
+    let maxErrorListeners = 0;
+    const long = 'x'.repeat(2000); // rows big enough to fill the stream's buffer often
+    for (let i = 0; i < 3000; i++) {
+      await w.write({ id: i, note: long });
+      maxErrorListeners = Math.max(maxErrorListeners, stringifier.listenerCount('error'));
+    }
+    const out = await w.finish();
+    process.off('warning', onWarning);
+    expect(out.rows).toBe(3000);
+    expect(warnings.filter((e) => e.name === 'MaxListenersExceededWarning')).toEqual([]);
+    expect(maxErrorListeners).toBeLessThan(5);
+  });
+
   it('a CSV with no rows is an empty file (just the BOM), not a blank record', async () => {
     const out = await (await CsvWriter.create(dir, 'none.csv')).finish();
     expect(readFileSync(out.path)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));

@@ -48,9 +48,19 @@ export class CsvWriter extends TabularFileWriter implements ExportWriter {
 
   private async push(cells: string[]): Promise<void> {
     if (!this.csv.write(cells)) {
+      // Each wait removes both of its listeners, so a million-row export does not pile up
+      // error listeners on the stringifier (one per back-pressure pause).
       await new Promise<void>((resolve, reject) => {
-        this.csv.once('drain', resolve);
-        this.csv.once('error', reject);
+        const drained = () => {
+          this.csv.off('error', failed);
+          resolve();
+        };
+        const failed = (err: Error) => {
+          this.csv.off('drain', drained);
+          reject(err);
+        };
+        this.csv.once('drain', drained);
+        this.csv.once('error', failed);
       });
     }
   }
