@@ -188,6 +188,26 @@ describe('esg-api adapter against the sandbox', () => {
     }).rejects.toThrow(/no export dataset "footprints"/);
   });
 
+  it('asks for the next export page while the current one is being written, one page ahead at most', async () => {
+    const a = adapterFor(s, {}, { pageSize: 5 });
+    await a.ingestRecords(creates(300, 20), 'prefetch-seed');
+    const pageRequests = () => requestLog.filter((e) => e.method === 'GET' && e.path.startsWith('/v1/submissions')).length;
+    const before = pageRequests();
+    const seenAt: number[] = [];
+    let n = 0;
+    for await (const _ of a.exportStream({ dataset: 'submissions', updatedSince: null })) {
+      void _;
+      if (n++ % 5 !== 0) continue;
+      // First row of a page: the following page is already on its way, and no further one.
+      const deadline = Date.now() + 2000;
+      while (pageRequests() - before < seenAt.length + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      seenAt.push(pageRequests() - before);
+    }
+    const pages = Math.ceil(s.countSubmissions() / 5);
+    expect(seenAt.slice(0, -1)).toEqual(Array.from({ length: pages - 1 }, (_, i) => i + 2));
+    expect(pageRequests() - before).toBe(pages);
+  });
+
   it('uses only operations the OpenAPI contract defines', () => {
     expect(requestLog.length).toBeGreaterThan(0);
     const used = new Set(requestLog.map((r) => `${r.method} ${r.path.split('?')[0]}`));

@@ -86,18 +86,33 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
     return res.data;
   };
 
-  /** Follows next_cursor until the last page; a cursor that repeats would loop forever, so it is an error. */
+  /**
+   * Follows next_cursor until the last page; a cursor that repeats would loop forever, so it is an
+   * error. The next page is requested while the caller works through the current one (one page
+   * ahead, never more), so a long export is not idle for a round trip per page.
+   */
   async function* pages<T extends z.ZodType>(path: string, item: T, query: Record<string, string | number | undefined>, ctx?: AdapterContext) {
     const schema = pageOf(item);
-    let cursor: string | undefined;
+    const fetchPage = (cursor: string | undefined) => {
+      const p = get(path, schema, { ...query, limit: query.limit ?? pageSize, cursor }, ctx);
+      p.catch(() => undefined); // awaited below; a caller that stops early leaves it unobserved
+      return p;
+    };
     const seen = new Set<string>();
+    let next = fetchPage(undefined);
     for (;;) {
-      const page = await get(path, schema, { ...query, limit: query.limit ?? pageSize, cursor }, ctx);
+      const page = await next;
+      const cursor = page.next_cursor;
+      if (cursor !== null) {
+        if (seen.has(cursor)) {
+          yield page.data as z.infer<T>[];
+          throw badResponse({ method: 'GET', url: `${baseUrl}${path}` }, 'the platform returned the same next_cursor twice');
+        }
+        seen.add(cursor);
+        next = fetchPage(cursor);
+      }
       yield page.data as z.infer<T>[];
-      if (page.next_cursor === null) return;
-      if (seen.has(page.next_cursor)) throw badResponse({ method: 'GET', url: `${baseUrl}${path}` }, 'the platform returned the same next_cursor twice');
-      seen.add(page.next_cursor);
-      cursor = page.next_cursor;
+      if (cursor === null) return;
     }
   }
 
