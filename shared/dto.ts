@@ -69,6 +69,9 @@ export const SourceInfo = z.object({
   filesWaiting: z.number().int(),
   /** Files recorded for a folder source (processed, failed, duplicate or waiting). */
   filesSeen: z.number().int().optional(),
+  /** Rows in a database source when last counted (test, preview, run or "Count rows"); null if never. */
+  rowCount: z.number().int().nullable().optional(),
+  rowCountAt: IsoTime.nullable().optional(),
   /** How a folder is watched; null for a database. */
   folder: z
     .object({

@@ -32,6 +32,15 @@ export function Sources() {
     if (a === 'files' || a === 'rows') return setOpen((o) => (o?.id === s.id ? null : { id: s.id, view: a }));
     if (a === 'remove') return setRemoving(s);
     setBusyId(s.id);
+    if (a === 'count') {
+      const c = await action.run(() => client.call('sources.countRows', { sourceId: s.id }));
+      setBusyId(null);
+      if (c) {
+        setNotice({ tone: 'ok', text: `“${s.name}” has ${(c.rowCount ?? 0).toLocaleString('en-US')} row${c.rowCount === 1 ? '' : 's'}.` });
+        list.reload();
+      }
+      return;
+    }
     const r = await action.run(() => client.call(a === 'pause' ? 'sources.pause' : 'sources.resume', { sourceId: s.id }));
     setBusyId(null);
     if (r) {

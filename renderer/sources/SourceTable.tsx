@@ -1,8 +1,8 @@
 import type { SourceInfo } from '../../shared/dto';
 import { Badge, Card, SandboxLabel } from '../components/ui';
-import { baseName, kindLabel, sourceStatus } from './status';
+import { baseName, countedAgo, kindLabel, rowCountText, sourceStatus } from './status';
 
-export type SourceAction = 'files' | 'rows' | 'pause' | 'resume' | 'remove';
+export type SourceAction = 'files' | 'rows' | 'count' | 'pause' | 'resume' | 'remove';
 
 /** One row per source: what it is, where, how it is doing, and what it last took. */
 export function SourceTable({ sources, selected, busyId, onAction }: { sources: SourceInfo[]; selected: string | null; busyId: string | null; onAction: (s: SourceInfo, a: SourceAction) => void }) {
@@ -17,7 +17,7 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
             <th scope="col">Status</th>
             <th scope="col">Last file or watermark</th>
             <th scope="col" className="num">
-              Files seen
+              Files or rows
             </th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -66,8 +66,19 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
                       {s.filesSeen ?? 0}
                       {s.filesWaiting > 0 && <div className="small muted">{s.filesWaiting} waiting</div>}
                     </>
+                  ) : rowCountText(s) ? (
+                    <span data-testid="source-row-count">
+                      {rowCountText(s)}
+                      {s.rowCountAt && (
+                        <div className="small muted" title={new Date(s.rowCountAt).toLocaleString()}>
+                          counted {countedAgo(s.rowCountAt, new Date())}
+                        </div>
+                      )}
+                    </span>
                   ) : (
-                    <span className="muted">—</span>
+                    <span className="muted small" data-testid="source-row-count">
+                      not counted yet
+                    </span>
                   )}
                 </td>
                 <td>
@@ -79,6 +90,11 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
                     ) : (
                       <button type="button" className="button small" aria-label={`Rows of ${s.name}`} aria-pressed={selected === s.id} onClick={() => onAction(s, 'rows')}>
                         Rows
+                      </button>
+                    )}
+                    {s.kind === 'database' && (
+                      <button type="button" className="button small" disabled={busyId === s.id} aria-label={`Count rows of ${s.name}`} onClick={() => onAction(s, 'count')}>
+                        Count rows
                       </button>
                     )}
                     <button

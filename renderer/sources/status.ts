@@ -55,3 +55,20 @@ export function formatBytes(n: number): string {
 }
 
 export const baseName = (path: string): string => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+
+/** "5 min ago" for a past time; the list re-reads every few seconds, so minutes are enough. */
+export function countedAgo(iso: string, now: Date): string {
+  const s = Math.max(0, Math.round((now.getTime() - new Date(iso).getTime()) / 1000));
+  if (s < 60) return 'just now';
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.floor(h / 24)} days ago`;
+}
+
+/** A database source's last row count: "12,345 rows", or null when it was never counted. */
+export function rowCountText(s: SourceInfo): string | null {
+  if (s.kind !== 'database' || s.rowCount === null || s.rowCount === undefined) return null;
+  return `${s.rowCount.toLocaleString('en-US')} row${s.rowCount === 1 ? '' : 's'}`;
+}

@@ -136,6 +136,8 @@ export const sourcesMethods = {
     params: z.object({ sourceId: Id, file: z.string().min(1).max(4000).optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
     result: SourceSample,
   },
+  /** Counts a database source's rows now (one COUNT query) and keeps the count with its time. */
+  'sources.countRows': { params: BySource, result: SourceInfo },
   'sources.pause': { params: BySource, result: SourceInfo },
   'sources.resume': { params: BySource, result: SourceInfo },
   'sources.remove': {

@@ -170,7 +170,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
 
   source
     .command('list')
-    .description('list sources with their status, last file or watermark, and files seen')
+    .description('list sources with their status, last file or watermark, files seen and rows counted')
     .action(async () => {
       const c = ctx();
       const list = await callEngine(c.dataDir, 'sources.list', {});
@@ -187,8 +187,9 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
                 watermark: s.database?.watermarkColumn ? `${s.database.watermarkColumn} = ${s.lastWatermark ?? '(nothing read yet)'}` : '',
                 files: s.kind === 'folder' ? (s.filesSeen ?? 0) : '',
                 waiting: s.kind === 'folder' ? s.filesWaiting : '',
+                rows: rowCountText(s, new Date()),
               })),
-              ['id', 'name', 'kind', 'location', 'status', 'last file', 'watermark', 'files', 'waiting'],
+              ['id', 'name', 'kind', 'location', 'status', 'last file', 'watermark', 'files', 'waiting', 'rows'],
             )
           : 'No sources yet. Add one with `esg-sync source add-folder NAME PATH` or `esg-sync source add-database NAME --kind ...`.',
       );
@@ -222,6 +223,15 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
               .join('\n')
           : 'No files yet. Files are listed once a job watching the folder has taken them.',
       );
+    });
+
+  source
+    .command('count <source>')
+    .description("count a database source's rows now (one COUNT query); list shows the count with its time")
+    .action(async (name: string) => {
+      const c = ctx();
+      const s = await callEngine(c.dataDir, 'sources.countRows', { sourceId: name });
+      c.out.print(s, () => `${s.name}: ${rowCountText(s, new Date())}`);
     });
 
   source
@@ -283,4 +293,17 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
       const r = await callEngine(c.dataDir, 'sources.remove', { sourceId: name });
       c.out.print(r, () => [`Removed the source "${r.removed}"${r.secretRemoved ? ' and its password in the keychain' : ''}.`, r.warning ?? ''].filter(Boolean).join('\n'));
     });
+}
+
+/**
+ * "12,345 (counted 5 min ago)" for a database source; counted on test, preview, run or
+ * `source count`, never by `list` itself.
+ */
+function rowCountText(s: SourceInfo, now: Date): string {
+  if (s.kind !== 'database') return '';
+  if (s.rowCount === null || s.rowCount === undefined) return '(not counted yet)';
+  if (!s.rowCountAt) return s.rowCount.toLocaleString('en-US');
+  const min = Math.max(0, Math.floor((now.getTime() - Date.parse(s.rowCountAt)) / 60_000));
+  const ago = min < 1 ? 'just now' : min < 60 ? `${min} min ago` : min < 48 * 60 ? `${Math.floor(min / 60)} h ago` : `${Math.floor(min / 1440)} days ago`;
+  return `${s.rowCount.toLocaleString('en-US')} (counted ${ago})`;
 }

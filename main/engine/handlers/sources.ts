@@ -53,6 +53,7 @@ export function sourcesHandlers(engine: Engine, service?: SourceService): Pick<H
     'sources.test': ({ sourceId }) => guarded(() => sources.test(sourceId)),
     'sources.preview': ({ sourceId, limit }) => guarded(() => sources.preview(sourceId, limit)),
     'sources.sample': ({ sourceId, file, limit }) => guarded(() => sources.sample(sourceId, { file, limit })),
+    'sources.countRows': ({ sourceId }) => guarded(() => sources.countRows(sourceId)),
     'sources.pause': ({ sourceId }) => guarded(() => sources.pause(sourceId)),
     'sources.resume': ({ sourceId }) => guarded(() => sources.resume(sourceId)),
     'sources.remove': ({ sourceId }) => guarded(() => sources.remove(sourceId)),

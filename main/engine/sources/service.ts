@@ -150,6 +150,9 @@ export class SourceService {
       lastWatermark: s.kind === 'database' ? watermark : null,
       filesWaiting: this.store.sources.pendingFiles(s.id),
       filesSeen: s.kind === 'folder' ? this.store.sources.fileCount(s.id) : 0,
+      // Counted when the source is tested, previewed or read by a run — never here: the list is polled.
+      rowCount: s.kind === 'database' && typeof c.rowCount === 'number' ? c.rowCount : null,
+      rowCountAt: s.kind === 'database' && typeof c.rowCountAt === 'string' ? c.rowCountAt : null,
       folder:
         s.kind === 'folder'
           ? {
@@ -271,6 +274,9 @@ export class SourceService {
       if (!test.ok) throw new SourceServiceError('source', `The database source was not saved: ${test.message}`);
       // A table/query that does not exist fails here, not on the first scheduled run.
       await db.preview(1);
+      // The new source shows its size at once; a count that fails does not stop the add.
+      const rowCount = await db.count().catch(() => null);
+      if (rowCount !== null) Object.assign(config, { rowCount, rowCountAt: this.clock.now().toISOString() });
     } catch (err) {
       throw toServiceError(err, 'The database source was not saved');
     } finally {
@@ -317,6 +323,7 @@ export class SourceService {
     }
     try {
       const r = await db.test();
+      if (r.ok) await this.recordRowCount(s, db);
       return { ok: r.ok, message: r.message };
     } catch (err) {
       return { ok: false, message: err instanceof Error ? err.message : String(err) };
@@ -339,6 +346,7 @@ export class SourceService {
       const db = await this.databaseOf(s);
       try {
         const p = await db.preview(Math.min(opts.limit, 1000));
+        await this.recordRowCount(s, db);
         return {
           file: null,
           info: { format: 'database', encoding: null, delimiter: null, headerRow: null, headers: p.columns, warnings: [], sheet: null, sheets: null },
@@ -399,6 +407,21 @@ export class SourceService {
       throw toServiceError(err, `Could not read ${path}`);
     }
     return { headers: reader.info.headers, file: path, rows: reader.rows(), close: () => reader.close() };
+  }
+
+  /** Counts a database source's rows now ("Count rows" on the Sources page, `source count`). */
+  async countRows(idOrName: string): Promise<SourceInfo> {
+    const s = this.get(idOrName);
+    if (s.kind !== 'database') throw new SourceServiceError('invalid', `"${s.name}" is a folder source; only a database source has rows to count.`);
+    const db = await this.databaseOf(s);
+    try {
+      this.store.sources.setRowCount(s.id, await db.count(), this.clock.now().toISOString());
+    } catch (err) {
+      throw toServiceError(err, `Could not count the rows of "${s.name}"`);
+    } finally {
+      await db.close().catch(() => undefined);
+    }
+    return this.changed(s.id);
   }
 
   pause(idOrName: string): SourceInfo {
@@ -532,6 +555,19 @@ export class SourceService {
     }
     config.location = describeDatabase(config);
     return config;
+  }
+
+  /**
+   * Keeps the row count of a source that has just answered (test, preview). Best effort: a
+   * count that fails (say a slow view) must not turn a working test or preview into an error.
+   */
+  private async recordRowCount(s: SourceRecord, db: DatabaseSource): Promise<void> {
+    try {
+      this.store.sources.setRowCount(s.id, await db.count(), this.clock.now().toISOString());
+      this.deps.onChanged?.(this.info(this.get(s.id)));
+    } catch (err) {
+      this.logger?.warn({ source: s.id, err: (err as Error).message }, 'database source rows could not be counted');
+    }
   }
 
   private async databaseOf(s: SourceRecord): Promise<DatabaseSource> {

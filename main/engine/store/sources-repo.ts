@@ -77,6 +77,16 @@ export class SourcesRepo {
     this.db.prepare('UPDATE sources SET status = ?, status_message = ? WHERE id = ?').run(status, message, id);
   }
 
+  /**
+   * A database source's row count and when it was counted, kept in its config so the list
+   * (re-read every few seconds) never has to ask the database.
+   */
+  setRowCount(id: string, rowCount: number, countedAt: string): void {
+    this.db
+      .prepare(`UPDATE sources SET config = json_set(config, '$.rowCount', ?, '$.rowCountAt', ?) WHERE id = ?`)
+      .run(rowCount, countedAt, id);
+  }
+
   setPaused(id: string, paused: boolean): void {
     this.db.prepare('UPDATE sources SET paused = ? WHERE id = ?').run(paused ? 1 : 0, id);
   }

@@ -236,6 +236,14 @@ export class JobRunner {
       })();
       const headers = (await db.preview(1)).columns;
       const r = await ingest({ ...base, headers, rows, progress: (p) => progress(p, null) });
+      // The Sources page shows the source's size; counted here, once per run, not per list call.
+      if (r.status !== 'failed') {
+        try {
+          store.sources.setRowCount(source.id, await db.count(), this.engine.clock.now().toISOString());
+        } catch (err) {
+          event('warn', `The rows of the source could not be counted after reading: ${(err as Error).message}`);
+        }
+      }
       if (r.status === 'succeeded' || r.status === 'succeeded_with_rejections') {
         if (watermark !== job.cursor) {
           store.jobs.setCursor(job.id, watermark);
