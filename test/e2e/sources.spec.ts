@@ -191,7 +191,18 @@ test('a SQLite database is tested (first rows shown) before it is saved, and its
   await expect(row).toContainText('SQLite');
   await expect(row).toContainText('nothing read yet');
   await expect(row.getByTestId('source-status')).toContainText('Not used yet');
-  await row.getByRole('button', { name: 'Rows of Meter readings' }).click();
+  // Counted when it was tested and saved; the list itself never asks the database.
+  await expect(row.getByTestId('source-row-count')).toHaveText(/^25 rows\s*counted just now$/);
+  const more = new Database(file);
+  const add = more.prepare('INSERT INTO readings (site, kwh, updated_at) VALUES (?, ?, ?)');
+  for (let i = 26; i <= 1030; i++) add.run('LON-01', 1000 + i, `2024-02-01T00:00:${String(i % 60).padStart(2, '0')}Z`);
+  more.close();
+  await page.waitForTimeout(4500); // one list refresh: the count must not change by itself
+  await expect(row.getByTestId('source-row-count')).toContainText('25 rows');
+  await row.getByRole('button', { name: 'Count rows of Meter readings' }).click();
+  await expect(page.getByText('“Meter readings” has 1,030 rows.')).toBeVisible();
+  await expect(row.getByTestId('source-row-count')).toContainText('1,030 rows');
+  await row.getByRole('button', { name: 'Rows of Meter readings', exact: true }).click();
   await expect(page.getByRole('region', { name: 'First rows of Meter readings' }).getByRole('row')).toHaveCount(21);
   await shot(page, 'sources-list-light');
   await page.context().close();
@@ -200,6 +211,7 @@ test('a SQLite database is tested (first rows shown) before it is saved, and its
 test('pause, resume and remove (with confirmation), in dark mode', async ({ browser }) => {
   const page = await open(browser, 'dark');
   const row = page.getByRole('row', { name: /Meter readings/ });
+  await expect(row.getByTestId('source-row-count')).toContainText('1,030 rows');
   await row.getByRole('button', { name: 'Pause Meter readings' }).click();
   await expect(row.getByTestId('source-status')).toContainText('Paused');
   await expect(page.getByText('“Meter readings” is paused')).toBeVisible();
