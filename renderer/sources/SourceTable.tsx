@@ -68,7 +68,7 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
                     </>
                   ) : rowCountText(s) ? (
                     <span data-testid="source-row-count">
-                      {rowCountText(s)}
+                      <span style={{ whiteSpace: 'nowrap' }}>{rowCountText(s)}</span>
                       {s.rowCountAt && (
                         <div className="small muted" title={new Date(s.rowCountAt).toLocaleString()}>
                           counted {countedAgo(s.rowCountAt, new Date())}

@@ -231,7 +231,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
     .action(async (name: string) => {
       const c = ctx();
       const s = await callEngine(c.dataDir, 'sources.countRows', { sourceId: name });
-      c.out.print(s, () => `${s.name}: ${rowCountText(s, new Date())}`);
+      c.out.print(s, () => `"${s.name}" has ${(s.rowCount ?? 0).toLocaleString('en-US')} row${s.rowCount === 1 ? '' : 's'}.`);
     });
 
   source
