@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchContext, FULL, QUICK, type BenchResult } from './benches/context';
+import { bigCsvBenchmark } from './benches/big-csv';
 import { exportBenchmark } from './benches/export';
 import { historyBenchmark } from './benches/history';
 import { idleBenchmark } from './benches/idle';
@@ -29,6 +30,7 @@ const NAMES: Record<number, string> = {
   5: 'Export to CSV',
   6: 'History queries',
   7: 'Idle agent',
+  8: 'CSV reader memory',
 };
 
 async function main(): Promise<number> {
@@ -72,6 +74,7 @@ async function main(): Promise<number> {
     await run([4], () => watcherBenchmark(ctx));
     await run([3], () => memoryBenchmark(ctx));
     await run([7], () => idleBenchmark(ctx));
+    await run([8], () => bigCsvBenchmark(ctx));
   } finally {
     await ctx.close();
     if (args.keep) log(`\nTemp folder kept: ${dir}`);

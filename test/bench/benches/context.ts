@@ -12,6 +12,8 @@ export interface Sizes {
   historyRuns: number;
   historyErrors: number;
   idleSeconds: number;
+  /** Size of the generated CSV read by the reader-memory figure (issue 4: 2 GB under 200 MB RSS). */
+  bigCsvBytes: number;
 }
 
 export const FULL: Sizes = {
@@ -23,6 +25,7 @@ export const FULL: Sizes = {
   historyRuns: 100_000,
   historyErrors: 100_000,
   idleSeconds: 60,
+  bigCsvBytes: 2 * 1024 ** 3,
 };
 
 export const QUICK: Sizes = {
@@ -34,6 +37,7 @@ export const QUICK: Sizes = {
   historyRuns: 10_000,
   historyErrors: 10_000,
   idleSeconds: 10,
+  bigCsvBytes: 200 * 1024 ** 2,
 };
 
 export class BenchContext {

@@ -107,7 +107,7 @@ export function parseBenchArgs(argv: readonly string[]): { quick: boolean; only:
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
       if (!v || !/^\d(,\d)*$/.test(v)) throw new Error(`--only takes benchmark numbers 1 to 7, e.g. --only 1 or --only 1,3; got "${v ?? ''}".`);
       only = new Set(v.split(',').map(Number));
-      for (const n of only) if (n < 1 || n > 7) throw new Error(`There is no benchmark ${n}; they are numbered 1 to 7.`);
+      for (const n of only) if (n < 1 || n > 8) throw new Error(`There is no benchmark ${n}; they are numbered 1 to 8.`);
     } else throw new Error(`Unknown option "${a}". Use --quick, --only N[,M] or --keep.`);
   }
   return { quick, only, keep };
