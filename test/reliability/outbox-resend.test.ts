@@ -10,7 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SubmissionOp } from '../../shared/domain';
 import { PlatformError } from '../../main/engine/platforms/errors';
 import type { AdapterContext, PlatformAdapter, RequestLogEntry } from '../../main/engine/platforms/types';
+import { createEsgApiAdapter } from '../../main/engine/platforms/esg-api';
+import { createRequestRecorder } from '../../main/engine/platforms/http/request-log';
 import { Store } from '../../main/engine/store';
+import { startSandbox } from '../../main/sandbox';
 import { sendOutboxBatchPatiently, type OutboxOp } from '../../main/engine/sync/outbox-sender';
 
 let dir: string;
@@ -36,7 +39,8 @@ function flakyAdapter(failCalls: number, error: () => Error, attemptsPerCall = 5
       keys.push(key);
       const failing = keys.length <= failCalls;
       for (let a = 1; a <= (failing ? attemptsPerCall : 1); a++) {
-        ctx?.onRequest?.({ method: 'POST', host: 'h', path: '/v1/submissions:batch', status: failing ? 500 : 200, startedAt: 0, durationMs: 1, attempt: a, error: null, kind: 'api' });
+        // As the HTTP client does: attempts numbered on from the context's offset.
+        ctx?.onRequest?.({ method: 'POST', host: 'h', path: '/v1/submissions:batch', status: failing ? 500 : 200, startedAt: 0, durationMs: 1, attempt: a + (ctx?.attemptOffset ?? 0), error: null, kind: 'api' });
       }
       if (failing) throw error();
       return batch.map((o) => ({ key: o.key, status: 'created' as const, remoteId: `r-${o.key}`, reason: null }));
@@ -85,5 +89,29 @@ describe('outbox resend rounds', () => {
     const started = Date.now();
     await expect(sending).rejects.toThrow(/stopping/);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('numbers a resend on from the attempts before it for a recorder attached to the adapter, as a run attaches its own', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    const recorder = createRequestRecorder({ sink: () => undefined });
+    const adapter = createEsgApiAdapter(
+      { id: 'c', kind: 'esg-api', baseUrl: sandbox.url, authUrl: null, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', scopes: [] },
+      { http: { onRequest: recorder.observe, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+    );
+    try {
+      const real = { metricId: 'met_elec_cons', entityId: 'ent_lon01', periodStart: '2024-01-01', periodEnd: '2024-01-31', value: 5, unit: 'kWh', comment: null, evidence: null };
+      const batch = store.outbox.add({ jobId: 'j', runId: 1, idempotencyKey: 'j:1:real', ops: [{ op: { op: 'create', key: 'k1', record: real }, hash: 'h1', line: 2 }], createdAt: 'now' });
+      await adapter.whoami(); // token first, so the fault below strikes the batch only
+      sandbox.setFaults({ error500: 1, faultTokenEndpoint: false });
+      const before = recorder.retries;
+      // The platform recovers while the outbox waits before its resend.
+      const tally = await sendOutboxBatchPatiently(store, adapter, batch, scope, {}, { delaysMs: [10], event: () => sandbox.setFaults({}) });
+      expect(tally.created).toBe(1);
+      // Two failed attempts, then the resend: attempt 3, so two retries for the run.
+      expect(recorder.retries - before).toBe(2);
+    } finally {
+      await adapter.close();
+      await sandbox.close();
+    }
   });
 });

@@ -40,6 +40,12 @@ export interface AdapterContext {
   signal?: AbortSignal;
   /** Called for every HTTP attempt (including retries) so the run can count them. */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Attempts already made at this same request in earlier calls (an outbox batch sent again
+   * after the HTTP client gave up): history numbers this call's attempts on from there, so the
+   * resend counts as the retry it is.
+   */
+  attemptOffset?: number;
 }
 
 export interface ExportQuery {

@@ -109,19 +109,16 @@ export async function sendOutboxBatchPatiently(
   opts: { delaysMs?: number[]; event?: (level: 'info' | 'warn' | 'error', message: string) => void } = {},
 ): Promise<BatchTally> {
   const delays = opts.delaysMs ?? OUTBOX_RESEND_DELAYS_MS;
-  // Attempts keep counting across rounds, so run history reports a resend as the retry it is.
-  let earlier = 0;
+  // Attempts keep counting across rounds (the HTTP client numbers them on from attemptOffset,
+  // for every observer, the run's recorder included), so history reports a resend as the retry
+  // it is.
   let highest = 0;
-  const counted: AdapterContext = {
-    ...ctx,
-    onRequest: (entry) => {
-      const attempt = entry.kind === 'token' ? entry.attempt : entry.attempt + earlier;
-      if (entry.kind !== 'token') highest = Math.max(highest, attempt);
-      ctx.onRequest?.({ ...entry, attempt });
-    },
+  const observe = (entry: Parameters<NonNullable<AdapterContext['onRequest']>>[0]) => {
+    if (entry.kind !== 'token') highest = Math.max(highest, entry.attempt);
+    ctx.onRequest?.(entry);
   };
   for (let round = 0; ; round++) {
-    earlier = highest;
+    const counted: AdapterContext = { ...ctx, onRequest: observe, attemptOffset: highest };
     try {
       return await sendOutboxBatch(store, adapter, batch, scope, counted);
     } catch (err) {

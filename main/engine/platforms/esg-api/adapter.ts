@@ -176,6 +176,7 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
         schema: BatchResponseSchema,
         signal: ctx?.signal,
         onRequest: ctx?.onRequest,
+        attemptOffset: ctx?.attemptOffset,
       });
       const results = res.data.results;
       if (results.length !== ops.length) {

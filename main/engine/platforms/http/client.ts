@@ -101,6 +101,8 @@ export interface RequestOptions<S extends z.ZodType = z.ZodType> {
   /** How run history labels the request; token-endpoint calls are 'token' anyway (discovery sets it). */
   logKind?: RequestLogEntry['kind'];
   onRequest?: (entry: RequestLogEntry) => void;
+  /** Attempts made at this request by earlier calls (see AdapterContext.attemptOffset). */
+  attemptOffset?: number;
 }
 
 export interface HttpResponse<T> {
@@ -191,7 +193,7 @@ export class HttpClient {
       let started = o.now();
       let token: string | undefined;
       const log = (status: number | null, error: string | null) => {
-        const entry: RequestLogEntry = { method, host: url.host, path: logPath, status, startedAt: started, durationMs: Math.max(0, o.now() - started), attempt, error, kind: logKind };
+        const entry: RequestLogEntry = { method, host: url.host, path: logPath, status, startedAt: started, durationMs: Math.max(0, o.now() - started), attempt: attempt + (opts.attemptOffset ?? 0), error, kind: logKind };
         // An observer is bookkeeping: its failure (e.g. a full disk under run history) must not
         // turn a request the platform answered into a failed one.
         for (const observe of [o.onRequest, opts.onRequest]) {
