@@ -1,4 +1,4 @@
-import { desktop } from './client';
+import { desktopHelper } from './client';
 
 /**
  * The native "choose a folder" dialog of the desktop shell (preload `desktop.pickFolder`, IPC
@@ -6,4 +6,4 @@ import { desktop } from './client';
  * shows a path field and the agent checks the folder (`sources.checkFolder`), because a web page
  * cannot learn a folder's real path.
  */
-export const pickFolder: (() => Promise<string | null>) | null = desktop ? desktop.pickFolder.bind(desktop) : null;
+export const pickFolder: (() => Promise<string | null>) | null = desktopHelper('pickFolder');

@@ -1,4 +1,4 @@
-import { desktop } from './client';
+import { desktopHelper } from './client';
 
 /**
  * The native "save as" dialog of the desktop shell for a CSV (preload `desktop.saveFile`, IPC
@@ -6,4 +6,4 @@ import { desktop } from './client';
  * when cancelled. Null as a whole in a browser, where a plain download link does the job; the
  * desktop page is loaded from file:// and cannot download from the agent's HTTP routes.
  */
-export const saveCsvAs: ((suggestedName: string) => Promise<string | null>) | null = desktop ? desktop.saveFile.bind(desktop) : null;
+export const saveCsvAs: ((suggestedName: string) => Promise<string | null>) | null = desktopHelper('saveFile');

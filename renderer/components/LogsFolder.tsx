@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import { desktop } from '../bridge/client';
+import { desktopHelper } from '../bridge/client';
+
+const openPath = desktopHelper('openPath');
 import { useEngine } from '../hooks';
 
 /**
@@ -18,7 +20,7 @@ export function LogsFolder() {
   const open = async () => {
     setNote(null);
     try {
-      await desktop!.openPath('logs');
+      await openPath!('logs');
     } catch {
       setNote('The folder could not be opened. Copy the path above and open it yourself.');
     }
@@ -39,7 +41,7 @@ export function LogsFolder() {
   return (
     <span className="logs-folder">
       <code id="logs-folder-path">{dir}</code>{' '}
-      {desktop ? (
+      {openPath ? (
         <button type="button" className="button small" onClick={() => void open()}>
           Open logs folder
         </button>
@@ -48,7 +50,7 @@ export function LogsFolder() {
           Copy path
         </button>
       )}
-      {!desktop && <small className="muted" style={{ display: 'block', marginTop: '0.3rem' }}>Open this folder on the computer where the agent runs. Log files contain no passwords or secrets.</small>}
+      {!openPath && <small className="muted" style={{ display: 'block', marginTop: '0.3rem' }}>Open this folder on the computer where the agent runs. Log files contain no passwords or secrets.</small>}
       {note && (
         <small role="status" className="muted" style={{ display: 'block', marginTop: '0.3rem' }}>
           {note}

@@ -39,6 +39,7 @@ for (const scheme of ['light', 'dark'] as const) {
 test('desktop: the button asks the shell to open the logs folder', async ({ browser }) => {
   const context = await browser.newContext();
   // Log in (cookie) first, then reload with a stand-in for the Electron preload's window.esgSync.
+  // It offers no saveFile, like an older shell: the page must still load and offer what exists.
   const page = await context.newPage();
   await page.goto(agent.launchUrl);
   await page.goto('about:blank'); // so the next visit is a fresh load that runs the init script
