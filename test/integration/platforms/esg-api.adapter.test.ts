@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createEsgApiAdapter, EsgApiAdapterError, type EsgApiAdapter, type EsgApiAdapterOptions } from '../../../main/engine/platforms/esg-api';
+import { createEsgApiAdapter, EsgApiAdapterError, MAX_PAGE_LIMIT, type EsgApiAdapter, type EsgApiAdapterOptions } from '../../../main/engine/platforms/esg-api';
 import { PlatformError } from '../../../main/engine/platforms/errors';
 import type { ConnectionConfig, RequestLogEntry } from '../../../main/engine/platforms/types';
 import { ALL_SCOPES, SEED_ENTITIES, SEED_METRICS, startSandbox, type RunningSandbox } from '../../../main/sandbox';
@@ -206,6 +206,18 @@ describe('esg-api adapter against the sandbox', () => {
     const pages = Math.ceil(s.countSubmissions() / 5);
     expect(seenAt.slice(0, -1)).toEqual(Array.from({ length: pages - 1 }, (_, i) => i + 2));
     expect(pageRequests() - before).toBe(pages);
+  });
+
+  it('exports in pages of the contract maximum by default, listings in pages of 500', async () => {
+    const a = adapterFor(s);
+    const from = requestLog.length;
+    for await (const _ of a.exportStream({ dataset: 'submissions', updatedSince: null })) void _;
+    for await (const _ of a.exportStream({ dataset: 'portfolio-metrics', updatedSince: null, params: { limit: '3' } })) void _;
+    await a.listMetrics();
+    const limits = requestLog.slice(from).map((e) => `${e.path.split('?')[0]} ${new URLSearchParams(e.path.split('?')[1]).get('limit')}`);
+    expect(limits).toContain(`/v1/submissions ${MAX_PAGE_LIMIT}`);
+    expect(limits).toContain('/v1/portfolio-metrics 3');
+    expect(limits).toContain('/v1/metrics 500');
   });
 
   it('uses only operations the OpenAPI contract defines', () => {

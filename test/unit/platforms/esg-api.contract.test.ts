@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ESG_API_OPERATIONS, buildBatchItems } from '../../../main/engine/platforms/esg-api';
+import { ESG_API_OPERATIONS, MAX_PAGE_LIMIT, buildBatchItems } from '../../../main/engine/platforms/esg-api';
 import type { SubmissionOp } from '../../../shared/domain';
 
 const specPath = fileURLToPath(new URL('../../../docs/esg-api.openapi.yaml', import.meta.url));
@@ -34,6 +34,9 @@ describe('docs/esg-api.openapi.yaml', () => {
     for (const path of ['/v1/submissions', '/v1/portfolio-metrics']) {
       const names = spec.paths[path].get.parameters.map((p: any) => resolve(p).name);
       expect(names).toEqual(expect.arrayContaining(['updated_since', 'limit', 'cursor']));
+      const limit = spec.paths[path].get.parameters.map(resolve).find((p: any) => p.name === 'limit');
+      // Exports ask for pages of this size by default; the platform rejects anything larger.
+      expect(limit.schema.maximum).toBe(MAX_PAGE_LIMIT);
     }
     const token = spec.paths['/oauth/token'].post;
     expect(Object.keys(token.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);

@@ -20,6 +20,8 @@ import {
 } from './schemas';
 
 export const MAX_BATCH_OPS = 1000;
+/** The largest `limit` the contract allows on a paged listing or export. */
+export const MAX_PAGE_LIMIT = 1000;
 
 /** Every operation this adapter calls; a test holds it against the OpenAPI file. */
 export const ESG_API_OPERATIONS = {
@@ -40,7 +42,10 @@ export const ESG_API_DATASETS = [
 export interface EsgApiAdapterOptions {
   /** How the client authenticates at the token endpoint (the contract accepts both; default basic). */
   clientAuth?: ClientAuthMethod;
-  /** Page size for listings and exports (1–1000, default 500). */
+  /**
+   * Page size for listings and exports (1–1000). Default 500 for listings; exports default to the
+   * contract's maximum (1000), since every page costs a round trip and the platform's per-request work.
+   */
   pageSize?: number;
   /** Transport overrides (timeouts, retry counts); tests shorten them. */
   http?: Partial<Omit<HttpOptions, 'baseUrl' | 'tokenProvider'>>;
@@ -68,7 +73,9 @@ export interface EsgApiAdapter extends PlatformAdapter {
 
 export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapterOptions = {}): EsgApiAdapter {
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
-  const pageSize = Math.min(1000, Math.max(1, Math.floor(opts.pageSize ?? 500)));
+  const clampPage = (n: number) => Math.min(MAX_PAGE_LIMIT, Math.max(1, Math.floor(n)));
+  const pageSize = clampPage(opts.pageSize ?? 500);
+  const exportPageSize = clampPage(opts.pageSize ?? MAX_PAGE_LIMIT);
   const http = new HttpClient({ ...opts.http, baseUrl, logger: opts.logger });
   const tokens = new ClientCredentialsTokenManager({
     http,
@@ -208,7 +215,7 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
     const params = query.params ?? {};
     const common: Record<string, string | number | undefined> = {
       updated_since: query.updatedSince ?? undefined,
-      limit: params.limit !== undefined ? pageLimit(params.limit) : pageSize,
+      limit: params.limit !== undefined ? pageLimit(params.limit) : exportPageSize,
     };
     if (query.dataset === 'submissions') {
       if (params.include_deleted !== undefined) common.include_deleted = boolParam('include_deleted', params.include_deleted);
@@ -265,7 +272,7 @@ function toSubmissionInput(r: PlatformRecord) {
 
 function pageLimit(raw: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new EsgApiAdapterError('invalid_param', `limit must be a whole number from 1 to 1000, not "${raw}".`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_LIMIT) throw new EsgApiAdapterError('invalid_param', `limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}, not "${raw}".`);
   return n;
 }
 

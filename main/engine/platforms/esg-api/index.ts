@@ -4,6 +4,7 @@ export {
   ESG_API_OPERATIONS,
   EsgApiAdapterError,
   MAX_BATCH_OPS,
+  MAX_PAGE_LIMIT,
   buildBatchItems,
   type EsgApiAdapter,
   type EsgApiAdapterOptions,
