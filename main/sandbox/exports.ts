@@ -88,25 +88,54 @@ export function listEntities(db: SandboxDb, q: PageQuery) {
 
 // ---------------------------------------------------------------- submissions export
 
-interface SubmissionExportRow {
-  seq: number;
-  id: string;
-  metric_id: string;
-  metric_code: string;
-  entity_id: string;
-  entity_external_ref: string | null;
-  period_start: string;
-  period_end: string;
-  value_json: string;
-  unit: string;
-  comment: string | null;
-  evidence: string | null;
-  version: number;
-  created_at: string;
-  created_by: string;
-  updated_at: string;
-  updated_by: string;
-  deleted_at: string | null;
+/** The exported columns, in the order of the raw rows the export query returns. */
+const SUBMISSION_COLUMNS = `s.seq, s.id, s.metric_id, m.code AS metric_code, s.entity_id, e.external_ref AS entity_external_ref,
+              s.period_start, s.period_end, s.value_json, s.unit, s.comment, s.evidence, s.version,
+              s.created_at, s.created_by, s.updated_at, s.updated_by, s.deleted_at`;
+
+type SubmissionExportRaw = [
+  seq: number,
+  id: string,
+  metric_id: string,
+  metric_code: string,
+  entity_id: string,
+  entity_external_ref: string | null,
+  period_start: string,
+  period_end: string,
+  value_json: string,
+  unit: string,
+  comment: string | null,
+  evidence: string | null,
+  version: number,
+  created_at: string,
+  created_by: string,
+  updated_at: string,
+  updated_by: string,
+  deleted_at: string | null,
+];
+
+// A page is one of four statement shapes; preparing each once per database saves the parse per page.
+const submissionStatements = new WeakMap<SandboxDb, Map<string, ReturnType<SandboxDb['prepare']>>>();
+
+function submissionStatement(db: SandboxDb, where: string[]) {
+  let cache = submissionStatements.get(db);
+  if (!cache) submissionStatements.set(db, (cache = new Map()));
+  const key = where.join(' AND ');
+  let stmt = cache.get(key);
+  if (!stmt) {
+    stmt = db.prepare(
+      `SELECT ${SUBMISSION_COLUMNS}
+         FROM submissions s JOIN metrics m ON m.id = s.metric_id JOIN entities e ON e.id = s.entity_id
+        ${where.length > 0 ? `WHERE ${key}` : ''}
+        ORDER BY s.updated_at, s.seq
+        LIMIT @limit`,
+    );
+    // Arrays rather than row objects: each exported row is built once below, in the contract's
+    // field order, instead of being materialised by SQLite as an object and then copied.
+    stmt.raw(true);
+    cache.set(key, stmt);
+  }
+  return stmt;
 }
 
 export function exportSubmissions(db: SandboxDb, q: PageQuery & { includeDeleted: boolean }) {
@@ -125,20 +154,25 @@ export function exportSubmissions(db: SandboxDb, q: PageQuery & { includeDeleted
     params.cu = String(after[0]);
     params.cs = Number(after[1]);
   }
-  const rows = db
-    .prepare(
-      `SELECT s.seq, s.id, s.metric_id, m.code AS metric_code, s.entity_id, e.external_ref AS entity_external_ref,
-              s.period_start, s.period_end, s.value_json, s.unit, s.comment, s.evidence, s.version,
-              s.created_at, s.created_by, s.updated_at, s.updated_by, s.deleted_at
-         FROM submissions s JOIN metrics m ON m.id = s.metric_id JOIN entities e ON e.id = s.entity_id
-        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY s.updated_at, s.seq
-        LIMIT @limit`,
-    )
-    .all(params) as SubmissionExportRow[];
-  return page(rows, q.limit, 'submissions', (r) => [r.updated_at, r.seq], ({ seq: _seq, value_json, ...r }) => ({
-    ...r,
-    value: JSON.parse(value_json) as number | string | boolean,
+  const rows = submissionStatement(db, where).all(params) as SubmissionExportRaw[];
+  return page(rows, q.limit, 'submissions', (r) => [r[15], r[0]], (r) => ({
+    id: r[1],
+    metric_id: r[2],
+    metric_code: r[3],
+    entity_id: r[4],
+    entity_external_ref: r[5],
+    period_start: r[6],
+    period_end: r[7],
+    unit: r[9],
+    comment: r[10],
+    evidence: r[11],
+    version: r[12],
+    created_at: r[13],
+    created_by: r[14],
+    updated_at: r[15],
+    updated_by: r[16],
+    deleted_at: r[17],
+    value: JSON.parse(r[8]) as number | string | boolean,
   }));
 }
 
