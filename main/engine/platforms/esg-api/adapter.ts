@@ -16,8 +16,18 @@ import {
   PortfolioMetricSchema,
   ServiceAccountSchema,
   SubmissionSchema,
+  checkSubmission,
+  checkedPageOf,
   pageOf,
 } from './schemas';
+
+interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+const SubmissionPageSchema = checkedPageOf(SubmissionSchema, checkSubmission);
+const PortfolioMetricPageSchema = pageOf(PortfolioMetricSchema);
 
 export const MAX_BATCH_OPS = 1000;
 /** The largest `limit` the contract allows on a paged listing or export. */
@@ -98,8 +108,7 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
    * error. The next page is requested while the caller works through the current one (one page
    * ahead, never more), so a long export is not idle for a round trip per page.
    */
-  async function* pages<T extends z.ZodType>(path: string, item: T, query: Record<string, string | number | undefined>, ctx?: AdapterContext) {
-    const schema = pageOf(item);
+  async function* pages<T>(path: string, schema: z.ZodType<Page<T>>, query: Record<string, string | number | undefined>, ctx?: AdapterContext) {
     const fetchPage = (cursor: string | undefined) => {
       const p = get(path, schema, { ...query, limit: query.limit ?? pageSize, cursor }, ctx);
       p.catch(() => undefined); // awaited below; a caller that stops early leaves it unobserved
@@ -112,20 +121,20 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
       const cursor = page.next_cursor;
       if (cursor !== null) {
         if (seen.has(cursor)) {
-          yield page.data as z.infer<T>[];
+          yield page.data;
           throw badResponse({ method: 'GET', url: `${baseUrl}${path}` }, 'the platform returned the same next_cursor twice');
         }
         seen.add(cursor);
         next = fetchPage(cursor);
       }
-      yield page.data as z.infer<T>[];
+      yield page.data;
       if (cursor === null) return;
     }
   }
 
   const collect = async <T extends z.ZodType>(path: string, item: T, ctx?: AdapterContext): Promise<z.infer<T>[]> => {
     const all: z.infer<T>[] = [];
-    for await (const p of pages(path, item, {}, ctx)) all.push(...p);
+    for await (const p of pages(path, pageOf(item), {}, ctx)) all.push(...p);
     return all;
   };
 
@@ -219,8 +228,9 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
     };
     if (query.dataset === 'submissions') {
       if (params.include_deleted !== undefined) common.include_deleted = boolParam('include_deleted', params.include_deleted);
-      for await (const page of pages(ESG_API_OPERATIONS.submissions.path, SubmissionSchema, common, ctx)) {
-        for (const s of page) yield { row: { ...s }, updatedAt: s.updated_at };
+      // Each row is a fresh object of the page check's making, so it is handed on without a copy.
+      for await (const page of pages(ESG_API_OPERATIONS.submissions.path, SubmissionPageSchema, common, ctx)) {
+        for (const s of page) yield { row: s, updatedAt: s.updated_at };
       }
       return;
     }
@@ -231,8 +241,8 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
         }
         common.granularity = params.granularity;
       }
-      for await (const page of pages(ESG_API_OPERATIONS.portfolioMetrics.path, PortfolioMetricSchema, common, ctx)) {
-        for (const p of page) yield { row: { ...p }, updatedAt: p.updated_at };
+      for await (const page of pages(ESG_API_OPERATIONS.portfolioMetrics.path, PortfolioMetricPageSchema, common, ctx)) {
+        for (const p of page) yield { row: p, updatedAt: p.updated_at };
       }
       return;
     }
