@@ -24,6 +24,7 @@ import { createEngineApi } from '../engine/api';
 import { Engine } from '../engine/engine';
 import { createDispatcher } from '../engine/rpc-dispatch';
 import { SyncService } from '../engine/sync/service';
+import { applyHeapPolicy } from '../engine/runtime/heap-policy';
 import { allowEnvFromEnvironment } from '../engine/secrets';
 import { appMenuTemplate } from './app-menu';
 import { CLOSE_EXPLAINED_KEY, closeExplanation, onWindowClose } from './close-behaviour';
@@ -56,6 +57,9 @@ let quitting = false;
 let engineStopped = false;
 let updaterStarted = false;
 let call: <M extends MethodName>(method: M, params: Params<M>) => Promise<Result<M>>;
+
+// The engine runs in this process; its ingest allocates fast, and V8's default growth lets the heap balloon.
+applyHeapPolicy();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

@@ -4,7 +4,8 @@
  * title block above it. `row` is the number the readers take as `headerRow` (a CSV record, a
  * sheet row); reads stop after a small head of the file, so a large file costs the same.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcelJS } from '../runtime/lazy-modules';
 import { parse as parseSync } from 'csv-parse/sync';
 import type { CellValue } from '../../../shared/domain';
 import { openByteSource } from '../sources/readers/byte-source';
@@ -55,7 +56,7 @@ export async function csvTopRows(path: string, opts: { encoding?: string; delimi
 
 /** `sheet` is the sheet's exact name, as the reader reported it. */
 export async function xlsxTopRows(path: string, sheet: string, n = TOP_ROWS): Promise<TopRow[]> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+  const workbook = new (await loadExcelJS()).stream.xlsx.WorkbookReader(path, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
   const out: TopRow[] = [];
   const date1904 = () => Boolean((workbook as unknown as { properties?: { date1904?: boolean } }).properties?.date1904);
   for await (const ws of workbook as AsyncIterable<ExcelJS.stream.xlsx.WorksheetReader & { name?: string }>) {

@@ -40,7 +40,9 @@ export async function memoryBenchmark(ctx: BenchContext): Promise<BenchResult> {
     const sandbox = await startSandboxChild(join(dir, 'platform.db'));
     try {
       // --expose-gc only lets the child collect once more after the run, to report what it still holds.
-      const agent = startChild<AgentReport>('ingestAgent', ['--data-dir', join(dir, 'agent-data'), '--file', file, '--sandbox', sandbox.url], {}, ['--expose-gc']);
+      // BENCH_AGENT_NODE_FLAGS="--flag …" probes V8 settings against the agent's own heap policy.
+      const probe = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+      const agent = startChild<AgentReport>('ingestAgent', ['--data-dir', join(dir, 'agent-data'), '--file', file, '--sandbox', sandbox.url], {}, ['--expose-gc', ...probe]);
       const report = await agent.first;
       await agent.exited;
       if (report.created !== rows || report.status !== 'succeeded') throw new Error(`The ${rows}-row ingest did not create every row: ${JSON.stringify(report)}`);

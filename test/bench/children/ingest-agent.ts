@@ -9,6 +9,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { dirname } from 'node:path';
+import { applyHeapPolicy } from '../../../main/engine/runtime/heap-policy';
 import { SyncService } from '../../../main/engine/sync/service';
 import { readMemory } from '../lib/proc';
 import { addFolderIngestJob, addSandboxConnection, openBenchEngine } from '../lib/wiring';
@@ -35,6 +36,8 @@ function arg(name: string): string {
 }
 
 async function main(): Promise<void> {
+  // As main/agent/main.ts does: this child stands in for the agent process.
+  applyHeapPolicy();
   const dataDir = arg('--data-dir');
   const file = arg('--file');
   const sandboxUrl = arg('--sandbox');

@@ -1,4 +1,4 @@
-import mysql from 'mysql2';
+import { loadMysql } from '../../runtime/lazy-modules';
 import type { Connection } from 'mysql2';
 import type { CellValue } from '../../../../shared/domain';
 import { DatabaseSourceError } from '../errors';
@@ -37,7 +37,7 @@ export class MysqlSource implements DatabaseSource {
   constructor(private readonly cfg: DatabaseSourceConfig) {}
 
   private async connect(): Promise<Connection> {
-    const conn = mysql.createConnection({
+    const conn = (await loadMysql()).createConnection({
       host: this.cfg.host ?? '127.0.0.1',
       port: this.cfg.port ?? 3306,
       database: this.cfg.database,

@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { CellValue } from '../../../../shared/domain';
+import { loadPg } from '../../runtime/lazy-modules';
 import { DatabaseSourceError } from '../errors';
 import { toCell } from './convert';
 import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
@@ -8,7 +9,7 @@ import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource,
 // Dates and timestamps stay as PostgreSQL prints them: no time-zone shift through JS Date,
 // no lost microseconds. numeric stays text (exact); int8 becomes a number when it fits.
 const OID = { int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184, time: 1083, numeric: 1700, json: 114, jsonb: 3802 };
-const types = {
+const typesOf = (driver: typeof pg) => ({
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     switch (oid) {
       case OID.int8:
@@ -22,10 +23,10 @@ const types = {
       case OID.jsonb:
         return (v: string) => v;
       default:
-        return pg.types.getTypeParser(oid, format ?? 'text');
+        return driver.types.getTypeParser(oid, format ?? 'text');
     }
   },
-};
+});
 
 function mapError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
   if (err instanceof DatabaseSourceError) return err;
@@ -61,14 +62,15 @@ export class PostgresSource implements DatabaseSource {
 
   private async connect(): Promise<pg.Client> {
     const ssl = this.cfg.ssl === 'require' ? { rejectUnauthorized: true } : this.cfg.ssl === 'no-verify' ? { rejectUnauthorized: false } : undefined;
-    const client = new pg.Client({
+    const driver = await loadPg();
+    const client = new driver.Client({
       host: this.cfg.host ?? '127.0.0.1',
       port: this.cfg.port ?? 5432,
       database: this.cfg.database,
       user: this.cfg.user,
       password: this.cfg.password,
       ssl,
-      types,
+      types: typesOf(driver),
       connectionTimeoutMillis: this.cfg.connectTimeoutMs ?? 10000,
       application_name: 'esg-sync-agent',
     });

@@ -1,5 +1,5 @@
-import { Open, type CentralDirectory } from 'unzipper';
-import { SaxesParser } from 'saxes';
+import type { CentralDirectory } from 'unzipper';
+import { loadSaxes, loadUnzipper } from '../../runtime/lazy-modules';
 import { open } from 'node:fs/promises';
 import { SourceFileError, displayName } from '../errors';
 import { toFsError } from './byte-source';
@@ -57,6 +57,7 @@ export async function assertZipSpreadsheet(file: string): Promise<void> {
 async function openZip(file: string): Promise<CentralDirectory> {
   await assertZipSpreadsheet(file);
   try {
+    const { Open } = await loadUnzipper();
     return await Open.file(file);
   } catch {
     throw notSpreadsheet(file, 'the ZIP structure is damaged or incomplete');
@@ -64,6 +65,7 @@ async function openZip(file: string): Promise<CentralDirectory> {
 }
 
 async function saxOver(entry: { stream(): NodeJS.ReadableStream }, onOpen: (name: string, attrs: Record<string, string>) => void): Promise<void> {
+  const { SaxesParser } = await loadSaxes();
   const parser = new SaxesParser();
   let failure: Error | undefined;
   parser.on('error', (e) => {

@@ -1,4 +1,5 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcelJS } from '../../runtime/lazy-modules';
 import type { SourceRow, CellValue } from '../../../../shared/domain';
 import { SourceFileError, displayName } from '../errors';
 import { detectHeaderIndex, uniqueHeaders } from './sniff';
@@ -140,7 +141,7 @@ export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promis
   const layout = await readSheetLayout(path, zip, sheet);
   const skipHidden = opts.skipHiddenRows ?? false;
 
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+  const workbook = new (await loadExcelJS()).stream.xlsx.WorkbookReader(path, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',

@@ -3,8 +3,7 @@
  * writer needs. Errors are rethrown as they come; the writer adds the context people need.
  */
 import Database from 'better-sqlite3';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import { loadMysqlPromise, loadPg } from '../../../runtime/lazy-modules';
 import { DIALECTS, type Dialect } from './sql-dialects';
 
 /** Where a table export goes. The password is passed in by the caller (from the keychain), never stored here. */
@@ -62,7 +61,7 @@ function openSqlite(file: string): SqlDriver {
 type ServerConn = Extract<TableConnection, { kind: 'postgres' | 'mysql' }>;
 
 async function openPostgres(c: ServerConn): Promise<SqlDriver> {
-  const client = new pg.Client({
+  const client = new (await loadPg()).Client({
     host: c.host,
     port: c.port,
     database: c.database,
@@ -95,7 +94,7 @@ async function openPostgres(c: ServerConn): Promise<SqlDriver> {
 }
 
 async function openMysql(c: ServerConn): Promise<SqlDriver> {
-  const conn = await mysql.createConnection({
+  const conn = await (await loadMysqlPromise()).createConnection({
     host: c.host,
     port: c.port,
     database: c.database,

@@ -3,7 +3,8 @@
  * flat. Cells are typed (strings are never formulas in XLSX), so text is written as-is; only the
  * Excel cell limit of 32,767 characters is enforced, since a longer cell makes Excel "repair" the file.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcelJS } from '../../../runtime/lazy-modules';
 import type { FlatValue } from '../flatten';
 import { AtomicFile } from './atomic-file';
 import { TabularFileWriter } from './tabular-file';
@@ -27,7 +28,7 @@ export class XlsxWriter extends TabularFileWriter implements ExportWriter {
 
   static async create(folder: string, name: string, opts: XlsxWriterOptions = {}): Promise<XlsxWriter> {
     const file = await AtomicFile.create(folder, name);
-    const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: file.stream, useStyles: false, useSharedStrings: false });
+    const book = new (await loadExcelJS()).stream.xlsx.WorkbookWriter({ stream: file.stream, useStyles: false, useSharedStrings: false });
     const sheet = book.addWorksheet(sanitiseSheetName(opts.sheetName ?? 'Export'));
     return new XlsxWriter(file, book, sheet, opts);
   }
@@ -37,11 +38,10 @@ export class XlsxWriter extends TabularFileWriter implements ExportWriter {
     return Promise.resolve();
   }
 
-  protected emitRow(values: FlatValue[]): Promise<void> {
+  protected emitRow(values: FlatValue[]): void {
     this.sheet
       .addRow(values.map((v) => (typeof v === 'string' && v.length > XLSX_MAX_CELL ? v.slice(0, XLSX_MAX_CELL) : v)))
       .commit();
-    return Promise.resolve();
   }
 
   async finish(): Promise<FileOutput> {
