@@ -24,48 +24,52 @@ export function flattenRow(row: Record<string, unknown>, opts: FlattenOptions = 
   const nested = opts.nested ?? 'json';
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const out: FlatRow = {};
-
-  const visit = (prefix: string, value: unknown, depth: number): void => {
-    if (value === undefined) return;
-    if (value === null || typeof value === 'string' || typeof value === 'boolean') {
-      out[prefix] = value;
-      return;
-    }
-    if (typeof value === 'number') {
-      // NaN and Infinity have no portable cell form; text keeps them visible instead of silently null.
-      out[prefix] = Number.isFinite(value) ? value : String(value);
-      return;
-    }
-    if (typeof value === 'bigint') {
-      out[prefix] = value.toString();
-      return;
-    }
-    if (value instanceof Date) {
-      out[prefix] = Number.isNaN(value.getTime()) ? null : value.toISOString();
-      return;
-    }
-    if (Array.isArray(value)) {
-      if (nested === 'json' || depth >= maxDepth || value.length === 0) {
-        out[prefix] = toJson(value);
-        return;
-      }
-      value.forEach((v, i) => visit(`${prefix}.${i}`, v, depth + 1));
-      return;
-    }
-    if (typeof value === 'object') {
-      const entries = Object.entries(value as Record<string, unknown>);
-      if (depth >= maxDepth || entries.length === 0) {
-        out[prefix] = toJson(value);
-        return;
-      }
-      for (const [k, v] of entries) visit(prefix === '' ? k : `${prefix}.${k}`, v, depth + 1);
-      return;
-    }
-    out[prefix] = String(value);
-  };
-
-  for (const [k, v] of Object.entries(row)) visit(k, v, 0);
+  // Top-level text, booleans and nulls (nearly every cell of a platform row) skip the general walk.
+  for (const k of Object.keys(row)) {
+    const v = row[k];
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+    else visit(out, k, v, 0, nested, maxDepth);
+  }
   return out;
+}
+
+function visit(out: FlatRow, prefix: string, value: unknown, depth: number, nested: 'json' | 'columns', maxDepth: number): void {
+  if (value === undefined) return;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') {
+    out[prefix] = value;
+    return;
+  }
+  if (typeof value === 'number') {
+    // NaN and Infinity have no portable cell form; text keeps them visible instead of silently null.
+    out[prefix] = Number.isFinite(value) ? value : String(value);
+    return;
+  }
+  if (typeof value === 'bigint') {
+    out[prefix] = value.toString();
+    return;
+  }
+  if (value instanceof Date) {
+    out[prefix] = Number.isNaN(value.getTime()) ? null : value.toISOString();
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (nested === 'json' || depth >= maxDepth || value.length === 0) {
+      out[prefix] = toJson(value);
+      return;
+    }
+    value.forEach((v, i) => visit(out, `${prefix}.${i}`, v, depth + 1, nested, maxDepth));
+    return;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (depth >= maxDepth || entries.length === 0) {
+      out[prefix] = toJson(value);
+      return;
+    }
+    for (const [k, v] of entries) visit(out, prefix === '' ? k : `${prefix}.${k}`, v, depth + 1, nested, maxDepth);
+    return;
+  }
+  out[prefix] = String(value);
 }
 
 function toJson(value: unknown): string {
@@ -86,6 +90,8 @@ export class HeaderPlanner {
   private readonly seen = new Map<string, true>();
   private columns: string[] | null = null;
   private known: Set<string> | null = null;
+  /** The known columns as an array: indexing is cheaper than walking the Set for every row. */
+  private knownList: string[] = [];
   private extra = false;
 
   constructor(private readonly window = 1000) {
@@ -115,6 +121,7 @@ export class HeaderPlanner {
     const cols = [...this.seen.keys()];
     this.extra = moreMayFollow && !this.seen.has(EXTRA_COLUMN);
     this.known = new Set(cols);
+    this.knownList = cols;
     this.columns = this.extra ? [...cols, EXTRA_COLUMN] : cols;
     const rows = this.held.splice(0).map((r) => this.project(r));
     this.seen.clear();
@@ -123,14 +130,17 @@ export class HeaderPlanner {
 
   private project(row: FlatRow): FlatValue[] {
     const known = this.known!;
-    const values: FlatValue[] = [];
-    for (const c of known) values.push(row[c] ?? null);
+    const cols = this.knownList;
+    const values = new Array<FlatValue>(cols.length + (this.extra ? 1 : 0));
+    for (let i = 0; i < cols.length; i++) values[i] = row[cols[i]!] ?? null;
     if (this.extra) {
       let late: FlatRow | null = null;
-      for (const [k, v] of Object.entries(row)) {
-        if (!known.has(k)) (late ??= {})[k] = v;
+      // for-in walks own keys in Object.keys order without building an entries array per row;
+      // the own-property check keeps anything enumerable on the prototype chain out, as before.
+      for (const k in row) {
+        if (!known.has(k) && Object.hasOwn(row, k)) (late ??= {})[k] = row[k] as FlatValue;
       }
-      values.push(late === null ? null : JSON.stringify(late));
+      values[cols.length] = late === null ? null : JSON.stringify(late);
     }
     return values;
   }

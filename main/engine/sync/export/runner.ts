@@ -45,6 +45,7 @@ export interface ExportResult {
 export async function runExport(o: RunExportOptions): Promise<ExportResult> {
   const writer = await createWriter(o.destination, { dataset: o.dataset, job: o.job, now: o.now }, o.writerOptions);
   let cursor = o.updatedSince;
+  let cursorInstant = cursor === null ? NaN : Date.parse(cursor);
   const every = Math.max(1, o.progressEvery ?? 500);
   let rows = 0;
   try {
@@ -52,9 +53,18 @@ export async function runExport(o: RunExportOptions): Promise<ExportResult> {
     const stream = o.adapter.exportStream({ dataset: o.dataset, updatedSince: o.updatedSince, params: o.params }, { signal: o.signal, onRequest: o.onRequest });
     for await (const item of stream) {
       o.signal?.throwIfAborted();
-      await writer.write(item.row);
+      const pending = writer.write(item.row);
+      if (pending) await pending;
       rows++;
-      if (item.updatedAt !== null && isLater(item.updatedAt, cursor)) cursor = item.updatedAt;
+      // Runs of rows share one updatedAt; an equal text is never later, so it needs no parsing.
+      const at = item.updatedAt;
+      if (at !== null && at !== cursor) {
+        const instant = Date.parse(at);
+        if (laterParsed(at, instant, cursor, cursorInstant)) {
+          cursor = at;
+          cursorInstant = instant;
+        }
+      }
       if (rows % every === 0) o.onProgress?.(writer.progress());
     }
     o.signal?.throwIfAborted();
@@ -87,9 +97,12 @@ async function failed(o: RunExportOptions, writer: ExportWriter, rows: number, e
 
 /** updatedAt values are ISO timestamps; compare as instants, falling back to text for anything else. */
 export function isLater(candidate: string, current: string | null): boolean {
+  return laterParsed(candidate, Date.parse(candidate), current, current === null ? NaN : Date.parse(current));
+}
+
+/** isLater with both values already parsed by Date.parse (the run parses its cursor once, not per row). */
+function laterParsed(candidate: string, a: number, current: string | null, b: number): boolean {
   if (current === null) return true;
-  const a = Date.parse(candidate);
-  const b = Date.parse(current);
   if (Number.isNaN(a) || Number.isNaN(b) || a === b) return candidate > current;
   return a > b;
 }

@@ -14,12 +14,15 @@ export abstract class TabularFileWriter {
   }
 
   protected abstract emitHeader(header: string[]): Promise<void>;
-  protected abstract emitRow(values: FlatValue[]): Promise<void>;
+  /** May take `values` over (it is the caller's own array); returns a promise only to ask the caller to wait. */
+  protected abstract emitRow(values: FlatValue[]): Promise<void> | void;
 
-  async write(row: Record<string, unknown>): Promise<void> {
+  write(row: Record<string, unknown>): Promise<void> | void {
     const out = this.planner.push(flattenRow(row, this.tabular));
     this.rowCount++;
-    await this.drain(out);
+    // Once the header is out, each row comes back alone: hand it straight on, without an async hop.
+    if (out.header === null && out.rows.length === 1) return this.emitRow(out.rows[0]!);
+    return this.drain(out);
   }
 
   protected async endRows(): Promise<void> {
@@ -29,6 +32,9 @@ export abstract class TabularFileWriter {
   private async drain(out: { header: string[] | null; rows: FlatValue[][] }): Promise<void> {
     // An export without rows has no columns; an empty header line would read as one blank record.
     if (out.header !== null && out.header.length > 0) await this.emitHeader(out.header);
-    for (const r of out.rows) await this.emitRow(r);
+    for (const r of out.rows) {
+      const pending = this.emitRow(r);
+      if (pending) await pending;
+    }
   }
 }

@@ -19,10 +19,12 @@ export type WriterOutput = FileOutput | TableOutput;
 /**
  * Every destination implements this. write() is called once per exported row (nested as the
  * platform sent it; the writer flattens if its format needs it), finish() makes the result
- * visible, abort() leaves nothing half-written behind.
+ * visible, abort() leaves nothing half-written behind. write() may return nothing when the row
+ * was taken without waiting (a million-row CSV export would otherwise pay a promise per row);
+ * a returned promise must be awaited before the next write.
  */
 export interface ExportWriter {
-  write(row: Record<string, unknown>): Promise<void>;
+  write(row: Record<string, unknown>): Promise<void> | void;
   finish(): Promise<WriterOutput>;
   abort(): Promise<void>;
   /** Rows accepted so far and bytes produced so far, for progress events. */
