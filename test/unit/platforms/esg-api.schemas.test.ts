@@ -80,7 +80,7 @@ const page = fc.oneof(
 function verdict(schema: typeof zodPage | typeof fastPage, input: unknown) {
   // Parsing must not depend on the input being left alone by an earlier parse.
   const r = schema.safeParse(structuredClone(input));
-  return r.success ? { ok: JSON.stringify(r.data), order: r.data.data.map((d) => Object.keys(d)) } : { error: summariseIssues(r.error.issues) };
+  return r.success ? { ok: JSON.stringify(r.data), order: r.data.data.map((d) => Object.keys(d)) } : { error: summariseIssues(r.error.issues), order: undefined };
 }
 
 describe('checked submissions page', () => {
@@ -91,7 +91,7 @@ describe('checked submissions page', () => {
       fc.property(page, (p) => {
         const expected = verdict(zodPage, p);
         expect(verdict(fastPage, p)).toEqual(expected);
-        if ('ok' in expected && expected.order.length > 0) accepted++;
+        if (expected.order !== undefined && expected.order.length > 0) accepted++;
         else rejected++;
       }),
       { numRuns: 4000 },

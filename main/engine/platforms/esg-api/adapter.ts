@@ -126,6 +126,12 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
         }
         seen.add(cursor);
         next = fetchPage(cursor);
+        // The HTTP client writes a request on a reused keep-alive connection only from a later
+        // event-loop turn (setImmediate). A consumer that takes the page without waiting on I/O
+        // would hold the loop until the page is done, so the "prefetch" would go out only then;
+        // two turns here (the second one lands after the client's) put it on the wire first.
+        await nextTurn();
+        await nextTurn();
       }
       yield page.data;
       if (cursor === null) return;
@@ -252,6 +258,8 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
     );
   }
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The request items for POST /v1/submissions:batch; the op's key travels as `ref` and comes back in its result. */
 export function buildBatchItems(ops: SubmissionOp[]) {
