@@ -66,6 +66,36 @@ describe('export fast paths', () => {
     );
   });
 
+  it('projectFlat releases what push(flattenRow(row)) released before, or leaves the row to it', () => {
+    const flatKey = fc.constantFrom('a', 'b', 'c', '1', '0', '_extra', 'constructor', 'toString', 'a.b', '');
+    const flatValue = fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constantFrom(null, undefined, true, NaN, -Infinity, 1.5));
+    const flatRow = fc.dictionary(flatKey, flatValue, { maxKeys: 5 }) as fc.Arbitrary<Record<string, unknown>>;
+    const odd = fc.constantFrom<Record<string, unknown>>(
+      JSON.parse('{"__proto__": null, "a": 1}') as Record<string, unknown>,
+      JSON.parse('{"__proto__": "x", "b": 2}') as Record<string, unknown>,
+      { a: { b: 1 } },
+      { 'a.b': 1, a: { b: 2 } },
+      { c: 5n, a: new Date(0) },
+      { b: [1, 2] },
+    );
+    let direct = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 6, arbitrary: flatRow }, { weight: 1, arbitrary: odd }, { weight: 1, arbitrary: row }), { maxLength: 12 }), fc.integer({ min: 1, max: 4 }), options, (rows, window, o) => {
+        const mine = new HeaderPlanner(window);
+        const theirs = new before.HeaderPlanner(window);
+        for (const r of rows) {
+          const values = mine.projectFlat(r);
+          if (values !== undefined) direct++;
+          const got = values !== undefined ? { header: null, rows: [values] } : mine.push(flattenRow(r, o));
+          expect(got).toEqual(theirs.push(before.flattenRow(r, o)));
+        }
+        expect(mine.end()).toEqual(theirs.end());
+      }),
+      { numRuns: 3000 },
+    );
+    expect(direct).toBeGreaterThan(3000);
+  });
+
   it('csvCell neutralises exactly the text neutraliseCell does', () => {
     const text = fc.oneof(fc.string(), fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', ' =', "'=", '＝'), fc.string().map((s) => `=${s}`));
     fc.assert(

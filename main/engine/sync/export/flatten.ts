@@ -92,6 +92,13 @@ export class HeaderPlanner {
   private known: Set<string> | null = null;
   /** The known columns as an array: indexing is cheaper than walking the Set for every row. */
   private knownList: string[] = [];
+  /** Column → position, for projectFlat. */
+  private index: Map<string, number> | null = null;
+  /**
+   * What project() puts in each column a row does not have: `flat[c] ?? null` on a plain object,
+   * i.e. null (or what Object.prototype holds under that name), plus the `_extra` slot.
+   */
+  private absent: FlatValue[] = [];
   private extra = false;
 
   constructor(private readonly window = 1000) {
@@ -105,6 +112,33 @@ export class HeaderPlanner {
     this.held.push(row);
     if (this.held.length < this.window) return { header: null, rows: [] };
     return this.decide(true);
+  }
+
+  /**
+   * For a row that is already flat (top-level text, numbers, booleans, nulls), once the header is
+   * decided: exactly the values push(flattenRow(row)) would release for it, without building the
+   * flat row first. undefined when the header is still open or the row needs the general path
+   * (nested values, dates, bigints, a `__proto__` key).
+   */
+  projectFlat(row: Record<string, unknown>): FlatValue[] | undefined {
+    const index = this.index;
+    if (index === null) return undefined;
+    const values = this.absent.slice();
+    let late: FlatRow | null = null;
+    for (const k of Object.keys(row)) {
+      const v = row[k];
+      let cell: FlatValue;
+      if (v === null || typeof v === 'string' || typeof v === 'boolean') cell = v;
+      else if (v === undefined) continue;
+      else if (typeof v === 'number') cell = Number.isFinite(v) ? v : String(v);
+      else return undefined;
+      if (k === '__proto__') return undefined;
+      const i = index.get(k);
+      if (i !== undefined) values[i] = cell;
+      else if (this.extra) (late ??= {})[k] = cell;
+    }
+    if (this.extra) values[this.knownList.length] = late === null ? null : JSON.stringify(late);
+    return values;
   }
 
   /** At the end: releases whatever is still held, deciding the header if that has not happened. */
@@ -122,6 +156,10 @@ export class HeaderPlanner {
     this.extra = moreMayFollow && !this.seen.has(EXTRA_COLUMN);
     this.known = new Set(cols);
     this.knownList = cols;
+    this.index = new Map(cols.map((c, i) => [c, i]));
+    const plain: FlatRow = {};
+    this.absent = cols.map((c) => plain[c] ?? null);
+    if (this.extra) this.absent.push(null);
     this.columns = this.extra ? [...cols, EXTRA_COLUMN] : cols;
     const rows = this.held.splice(0).map((r) => this.project(r));
     this.seen.clear();

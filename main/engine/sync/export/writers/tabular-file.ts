@@ -18,6 +18,11 @@ export abstract class TabularFileWriter {
   protected abstract emitRow(values: FlatValue[]): Promise<void> | void;
 
   write(row: Record<string, unknown>): Promise<void> | void {
+    const direct = this.planner.projectFlat(row);
+    if (direct !== undefined) {
+      this.rowCount++;
+      return this.emitRow(direct);
+    }
     const out = this.planner.push(flattenRow(row, this.tabular));
     this.rowCount++;
     // Once the header is out, each row comes back alone: hand it straight on, without an async hop.
