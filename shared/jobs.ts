@@ -6,6 +6,8 @@ export const IngestSettings = z.object({
   maxDeleteShare: z.number().min(0).max(1).default(0.5),
   rejectPolicy: z.enum(['send-valid', 'all-or-nothing']).default('send-valid'),
   batchSize: z.number().int().min(1).max(1000).default(500),
+  /** Batches sent at once (the engine's default when absent); 1 for a platform that wants one request at a time. */
+  batchesInFlight: z.number().int().min(1).max(8).optional(),
   /** What happens to a file after its run. */
   afterRun: z.enum(['move', 'leave', 'delete']).default('move'),
   /** File-upload platforms (Altruistiq): the datasource the mapped file is uploaded to as a new dataset. */

@@ -5,6 +5,7 @@ import type { RowError, RunCounts, RunStatus, SourceRow, SubmissionOp } from '..
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
 import { emptyTally, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
+import { BATCHES_IN_FLIGHT, BatchPipeline } from './batch-pipeline';
 import { Staging } from './staging';
 
 export interface IngestOptions {
@@ -17,6 +18,8 @@ export interface IngestOptions {
   /** Send the valid rows of a file with rejected rows, or nothing from it. */
   rejectPolicy: 'send-valid' | 'all-or-nothing';
   batchSize: number;
+  /** Batches sent at once (default BATCHES_IN_FLIGHT); 1 sends them strictly one after another. */
+  batchesInFlight?: number;
   /** Pauses before resending a batch the platform kept failing (default OUTBOX_RESEND_DELAYS_MS). */
   resendDelaysMs?: number[];
 }
@@ -135,6 +138,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
 
   // 1. Read, map, validate, stage.
   const staging = new Staging(store.db, input.runId);
+  let pipeline: BatchPipeline | undefined;
   const validateOpts = { now: input.now() };
   let held = 0;
   let lastReport = Date.now();
@@ -203,12 +207,15 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       return { status: 'needs_attention', counts, error: message };
     }
 
-    // 4. Diff against the ledger and send in durable batches.
+    // 4. Diff against the ledger and send in durable batches, a few at a time (see BatchPipeline).
     let ops: OutboxOp[] = [];
     let batchNo = 0;
     const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
+    pipeline = new BatchPipeline(options.batchesInFlight ?? BATCHES_IN_FLIGHT);
+    const sending = pipeline;
     const flushBatch = async () => {
       if (!ops.length) return;
+      // Written before it is sent: a crash from here on resends it with the same key.
       const batch = store.outbox.add({
         jobId: input.jobId,
         runId: input.runId,
@@ -218,10 +225,12 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       });
       progress.sent += ops.length;
       ops = [];
-      const tally = await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event });
-      input.batchApplied?.(tally);
-      applyTally(tally);
-      report();
+      await sending.add(async () => {
+        const tally = await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event });
+        input.batchApplied?.(tally);
+        applyTally(tally);
+        report();
+      });
     };
     for (const d of staging.diff(input.mappingId)) {
       if (d.record === null) {
@@ -244,9 +253,14 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       }
     }
     await flushBatch();
+    await sending.drain();
     report();
     const status: RunStatus = counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
     return { status, counts, error: null };
+  } catch (err) {
+    // No batch may still be writing to the ledger once the run has ended.
+    await pipeline?.settle();
+    throw err;
   } finally {
     // Whatever the outcome, the staged rows served this run only: what still has to reach the
     // platform is in the outbox. (A killed process leaves them; SyncService.start prunes those.)

@@ -205,11 +205,11 @@ describe('watched folders', () => {
 
 describe('an interrupted run', () => {
   it('keeps the counts of the batches that reached the platform', async () => {
-    const jobId = await setUp({ onFileArrival: false, ingest: { batchSize: 2 } });
+    const jobId = await setUp({ onFileArrival: false, ingest: { batchSize: 2, batchesInFlight: 1 } });
     engine.sync = new SyncService(engine);
     await engine.sync.start();
     dropOld('bills.csv');
-    // After the first batch of 2 is answered, the platform goes down; the agent is then stopped mid-run.
+    // Batches one at a time: after the first batch of 2 is answered, the platform goes down; the agent is then stopped mid-run.
     let down = false;
     engine.events.subscribe((event, payload) => {
       if (event === 'run.progress' && !down && (payload as { accepted: number }).accepted >= 2) {
