@@ -34,20 +34,24 @@ const fromRow = (r: Row): LedgerEntry => ({
  * What the platform holds for every record this agent has synced, by natural key.
  * The diff against it decides create / update / delete / unchanged.
  */
+const UPSERT_ROWS = 50;
+
 export class LedgerRepo {
   private readonly getStmt;
   private readonly upsertStmt;
   private readonly deleteStmt;
+  private readonly upsertManyStmt;
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare('SELECT * FROM ledger WHERE mapping_id = ? AND natural_key = ?');
-    this.upsertStmt = db.prepare(
+    const upsert = (rows: number) =>
       `INSERT INTO ledger (mapping_id, natural_key, connection_id, remote_id, content_hash, last_run_id, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (mapping_id, natural_key) DO UPDATE SET connection_id = excluded.connection_id,
          remote_id = excluded.remote_id, content_hash = excluded.content_hash,
-         last_run_id = excluded.last_run_id, updated_at = excluded.updated_at`,
-    );
+         last_run_id = excluded.last_run_id, updated_at = excluded.updated_at`;
+    this.upsertStmt = db.prepare(upsert(1));
+    this.upsertManyStmt = db.prepare(upsert(UPSERT_ROWS));
     this.deleteStmt = db.prepare('DELETE FROM ledger WHERE mapping_id = ? AND natural_key = ?');
   }
 
@@ -59,6 +63,24 @@ export class LedgerRepo {
   upsert(e: LedgerEntry): void {
     // Positional binding: this runs once per accepted value, and named binding costs a lookup per field.
     this.upsertStmt.run(e.mappingId, e.naturalKey, e.connectionId, e.remoteId, e.contentHash, e.lastRunId, e.updatedAt);
+  }
+
+  /**
+   * Upserts many entries, UPSERT_ROWS per statement: a batch's answers were one call into
+   * SQLite per value. Rows apply in order, as separate upserts would (a key given twice keeps
+   * the later entry). Call inside a transaction.
+   */
+  upsertMany(entries: readonly LedgerEntry[]): void {
+    let i = 0;
+    for (; i + UPSERT_ROWS <= entries.length; i += UPSERT_ROWS) {
+      const values: (string | number | null)[] = [];
+      for (let j = i; j < i + UPSERT_ROWS; j++) {
+        const e = entries[j]!;
+        values.push(e.mappingId, e.naturalKey, e.connectionId, e.remoteId, e.contentHash, e.lastRunId, e.updatedAt);
+      }
+      this.upsertManyStmt.run(values);
+    }
+    for (; i < entries.length; i++) this.upsert(entries[i]!);
   }
 
   delete(mappingId: string, naturalKey: string): void {

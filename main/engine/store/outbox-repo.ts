@@ -53,8 +53,9 @@ export class OutboxRepo {
   }
 
   /** Writes a pending batch. The ops are returned as given, not read back: the row holds their JSON. */
-  add(b: { jobId: string; runId: number; idempotencyKey: string; ops: unknown[]; createdAt: string }): OutboxBatch {
-    const info = this.stmt.insert.run(b.jobId, b.runId, b.idempotencyKey, JSON.stringify(b.ops), b.createdAt);
+  add(b: { jobId: string; runId: number; idempotencyKey: string; ops: unknown[]; createdAt: string; opsJson?: string }): OutboxBatch {
+    // opsJson, when given, is JSON.stringify(ops) already built by the caller.
+    const info = this.stmt.insert.run(b.jobId, b.runId, b.idempotencyKey, b.opsJson ?? JSON.stringify(b.ops), b.createdAt);
     return {
       id: Number(info.lastInsertRowid),
       jobId: b.jobId,

@@ -4,7 +4,7 @@ import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateReco
 import type { RowError, RunCounts, RunStatus, SourceRow, SubmissionOp } from '../../../shared/domain';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
-import { emptyTally, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
+import { emptyTally, outboxOpJson, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
 import { BATCHES_IN_FLIGHT, BatchPipeline } from './batch-pipeline';
 import { Staging } from './staging';
 
@@ -209,6 +209,11 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
 
     // 4. Diff against the ledger and send in durable batches, a few at a time (see BatchPipeline).
     let ops: OutboxOp[] = [];
+    let opsJson: string[] = [];
+    const push = (o: OutboxOp, recordJson: string | null) => {
+      ops.push(o);
+      opsJson.push(outboxOpJson(o, recordJson));
+    };
     let batchNo = 0;
     const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
     pipeline = new BatchPipeline(options.batchesInFlight ?? BATCHES_IN_FLIGHT);
@@ -221,10 +226,12 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
         runId: input.runId,
         idempotencyKey: `${input.jobId}:${input.runId}:${++batchNo}`,
         ops,
+        opsJson: `[${opsJson.join(',')}]`,
         createdAt: input.now().toISOString(),
       });
       progress.sent += ops.length;
       ops = [];
+      opsJson = [];
       await sending.add(async () => {
         const tally = await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event });
         input.batchApplied?.(tally);
@@ -239,7 +246,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
         continue;
       }
       const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
-      ops.push({ op, hash: d.hash, line: d.line });
+      push({ op, hash: d.hash, line: d.line }, d.recordJson);
       if (ops.length >= options.batchSize) await flushBatch();
     }
     if (options.mirror) {
@@ -248,7 +255,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
           store.ledger.delete(input.mappingId, v.naturalKey);
           continue;
         }
-        ops.push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null });
+        push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null }, null);
         if (ops.length >= options.batchSize) await flushBatch();
       }
     }

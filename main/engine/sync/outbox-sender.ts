@@ -1,7 +1,7 @@
 import type { ItemResult, PlatformRecord, RowError, SubmissionOp } from '../../../shared/domain';
 import { PlatformError } from '../platforms/errors';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
-import type { OutboxBatch, Store } from '../store';
+import type { LedgerEntry, OutboxBatch, Store } from '../store';
 
 /** What the outbox stores per op: the op, plus what the ledger needs once the platform answers. */
 export interface OutboxOp {
@@ -17,6 +17,17 @@ export interface BatchTally {
   unchanged: number;
   rejected: number;
   errors: RowError[];
+}
+
+/**
+ * The JSON of an outbox op — what JSON.stringify(o) gives — with the record's staged canonical
+ * JSON spliced in rather than serialised a second time (a third of the cost of writing a batch).
+ */
+export function outboxOpJson(o: OutboxOp, recordJson: string | null): string {
+  const { op } = o;
+  if (op.op === 'delete' || recordJson === null) return JSON.stringify(o);
+  const head = op.op === 'update' ? `{"op":"update","key":${JSON.stringify(op.key)},"remoteId":${JSON.stringify(op.remoteId)}` : `{"op":"create","key":${JSON.stringify(op.key)}`;
+  return `{"op":${head},"record":${recordJson}},"hash":${JSON.stringify(o.hash)},"line":${JSON.stringify(o.line)}}`;
 }
 
 export const emptyTally = (): BatchTally => ({ created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0, errors: [] });
@@ -50,6 +61,7 @@ export async function sendOutboxBatch(
   const byKey = new Map(results.map((r) => [r.key, r]));
   const tally = emptyTally();
   const at = scope.now();
+  const accepted: LedgerEntry[] = [];
   store.transaction(() => {
     for (const o of ops) {
       const key = o.op.key;
@@ -67,7 +79,7 @@ export async function sendOutboxBatch(
           tally[result.status]++;
           const remoteId = result.remoteId ?? (o.op.op === 'update' ? o.op.remoteId : null);
           if (record && o.hash) {
-            store.ledger.upsert({ mappingId: scope.mappingId, naturalKey: key, connectionId: scope.connectionId, remoteId, contentHash: o.hash, lastRunId: scope.runId, updatedAt: at });
+            accepted.push({ mappingId: scope.mappingId, naturalKey: key, connectionId: scope.connectionId, remoteId, contentHash: o.hash, lastRunId: scope.runId, updatedAt: at });
           }
           break;
         }
@@ -86,6 +98,9 @@ export async function sendOutboxBatch(
           break;
       }
     }
+    // A batch's keys are distinct (one run's diff, or its vanished keys), so applying its upserts
+    // after its deletes ends the same as applying them one by one.
+    store.ledger.upsertMany(accepted);
     store.outbox.recordAttempt(batch.id, null);
     store.outbox.markDone(batch.id, at);
   });

@@ -15,6 +15,8 @@ export interface DiffRow {
   line: number;
   /** Null when the ledger already holds this content (ledgerHash === hash): it is never sent. */
   record: PlatformRecord | null;
+  /** The record's canonical JSON as staged (what `record` was parsed from), for writing it on without serialising it again. */
+  recordJson: string | null;
   hash: string;
   remoteId: string | null;
   ledgerHash: string | null;
@@ -158,6 +160,7 @@ export class Staging {
           remoteId: r.remoteId,
           ledgerHash: r.ledgerHash,
           record: r.record === null ? null : (JSON.parse(r.record) as PlatformRecord),
+          recordJson: r.record,
         };
       }
     }

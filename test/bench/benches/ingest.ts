@@ -25,7 +25,9 @@ export async function ingestBenchmarks(ctx: BenchContext, which: { first: boolea
   const results: BenchResult[] = [];
   try {
     const connectionId = await addSandboxConnection(engine, call, sandbox.url);
-    const job = await addFolderIngestJob(engine, call, { key: 'ingest', folder, connectionId });
+    // BENCH_BATCH_SIZE / BENCH_BATCHES_IN_FLIGHT probe job settings against the defaults a new job gets.
+    const probe = { ...(process.env.BENCH_BATCH_SIZE ? { batchSize: Number(process.env.BENCH_BATCH_SIZE) } : {}), ...(process.env.BENCH_BATCHES_IN_FLIGHT ? { batchesInFlight: Number(process.env.BENCH_BATCHES_IN_FLIGHT) } : {}) };
+    const job = await addFolderIngestJob(engine, call, { key: 'ingest', folder, connectionId, ingest: probe });
     const sync = new SyncService(engine);
     engine.sync = sync;
     const runFile = () => sync.runner.run({ jobId: job.jobId, trigger: 'file', file: { path: file, sha256: 'bench', size: statSync(file).size } });

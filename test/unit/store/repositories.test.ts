@@ -104,6 +104,19 @@ describe('repositories', () => {
     expect(store.outbox.pending('j')).toHaveLength(0);
   });
 
+  it('ledger upsertMany ends as one upsert per entry would, across whole statements and the rest', () => {
+    const entry = (i: number, hash: string) => ({ mappingId: 'm', naturalKey: `k${i}`, connectionId: 'c', remoteId: i % 3 ? `r${i}` : null, contentHash: hash, lastRunId: 7, updatedAt: 't' });
+    store.ledger.upsert(entry(5, 'old'));
+    // 123 entries: two statements of 50 and 23 single upserts; k5 is updated, k7 given twice keeps the later one.
+    const entries = [...Array.from({ length: 122 }, (_, i) => entry(i, `h${i}`)), entry(7, 'later')];
+    store.transaction(() => store.ledger.upsertMany(entries));
+    expect(store.ledger.count('m')).toBe(122);
+    expect(store.ledger.get('m', 'k5')).toEqual(entry(5, 'h5'));
+    expect(store.ledger.get('m', 'k7')?.contentHash).toBe('later');
+    expect(store.ledger.get('m', 'k121')).toEqual(entry(121, 'h121'));
+    expect([...store.ledger.iterate('m')].map((e) => e.contentHash).filter((h) => h.startsWith('h'))).toHaveLength(121);
+  });
+
   it('settings fall back to defaults and validate updates', () => {
     expect(store.settings.get().retentionDays).toBe(365);
     expect(store.settings.update({ retentionDays: 30 }).retentionDays).toBe(30);
