@@ -114,11 +114,19 @@ export function createClock(db: SandboxDb): SandboxClock {
   const row = db.prepare('SELECT MAX(updated_at) AS t FROM submissions').get() as { t: string | null };
   let last = row.t ? Date.parse(row.t) : 0;
   let floor = last + 1;
+  // A batch asks for the time once per item, many times within one millisecond: the text of the
+  // last millisecond is kept instead of formatting a new Date for each.
+  let textMs = Number.NaN;
+  let text = '';
   return {
     now() {
       last = Math.max(Date.now(), floor);
       floor = last;
-      return new Date(last).toISOString();
+      if (last !== textMs) {
+        textMs = last;
+        text = new Date(last).toISOString();
+      }
+      return text;
     },
     fence() {
       floor = last + 1;
