@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summariseIssues } from '../../../main/engine/platforms/http/client';
-import { SubmissionSchema, checkSubmission, checkedPageOf, pageOf } from '../../../main/engine/platforms/esg-api/schemas';
+import { BatchResponseSchema, SubmissionSchema, checkBatchResponse, checkSubmission, checkedBy, checkedPageOf, pageOf } from '../../../main/engine/platforms/esg-api/schemas';
 
 const zodPage = pageOf(SubmissionSchema);
 const fastPage = checkedPageOf(SubmissionSchema, checkSubmission);
@@ -129,5 +129,102 @@ describe('checked submissions page', () => {
     const r = fastPage.safeParse(bad);
     expect(r.success).toBe(false);
     expect(summariseIssues(r.error!.issues)).toMatch(/^data\.1\.version: .*; next_cursor: /);
+  });
+});
+
+const validResult = { index: 0, ref: 'k0', status: 'created', id: 'sub_1', version: 1, reason: null };
+const RESULT_FIELDS = Object.keys(validResult);
+const resultEdit = fc.oneof(
+  anyValue,
+  fc.constantFrom('created', 'updated', 'deleted', 'unchanged', 'rejected', 'CREATED', 'upserted'),
+  fc.constantFrom(-1, 2 ** 53, 3),
+);
+const batchResult = fc
+  .record({
+    edits: fc.oneof(
+      { weight: 4, arbitrary: fc.constant([] as [string, unknown][]) },
+      { weight: 3, arbitrary: fc.array(fc.tuple(fc.constantFrom(...RESULT_FIELDS, 'extra'), resultEdit), { minLength: 1, maxLength: 2 }) },
+    ),
+    drop: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...RESULT_FIELDS) }),
+    shuffle: fc.boolean(),
+    wrapper: fc.constantFrom('object', 'object', 'object', 'object', 'object', 'null', 'array'),
+  })
+  .map(({ edits, drop, shuffle, wrapper }): unknown => {
+    if (wrapper === 'null') return null;
+    if (wrapper === 'array') return [validResult];
+    let entries: [string, unknown][] = Object.entries({ ...validResult });
+    for (const [k, v] of edits) {
+      const at = entries.findIndex(([key]) => key === k);
+      if (at === -1) entries.push([k, v]);
+      else entries[at] = [k, v];
+    }
+    entries = entries.filter(([k, v]) => k !== drop && v !== undefined);
+    if (shuffle) entries.reverse();
+    return Object.fromEntries(entries);
+  });
+const validSummary = { created: 1, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
+const summary = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(validSummary) },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...Object.keys(validSummary), 'extra'), anyValue).map(([k, v]) => ({ ...validSummary, [k]: v })) },
+  { weight: 1, arbitrary: fc.constantFrom(null, [], 'all good') },
+);
+const batchResponse = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc
+      .record({ results: fc.array(batchResult, { maxLength: 3 }), summary, extra: fc.constantFrom(undefined, 1) })
+      .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined))),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(null, [], 'ok', { results: null }, { summary: validSummary }) },
+);
+
+describe('checked batch response', () => {
+  const checked = checkedBy(BatchResponseSchema, checkBatchResponse);
+  const verdict = (schema: typeof BatchResponseSchema | typeof checked, input: unknown) => {
+    const r = schema.safeParse(structuredClone(input));
+    if (!r.success) return { error: summariseIssues(r.error.issues) };
+    const data = r.data as { results: object[]; summary?: object };
+    // Key order and key presence (summary absent, not undefined) count, not only the values.
+    return { ok: JSON.stringify(data), keys: [Object.keys(data), ...data.results.map((x) => Object.keys(x)), data.summary ? Object.keys(data.summary) : []] };
+  };
+
+  it('agrees with BatchResponseSchema on every generated answer', () => {
+    let accepted = 0;
+    let rejected = 0;
+    fc.assert(
+      fc.property(batchResponse, (b) => {
+        const expected = verdict(BatchResponseSchema, b);
+        expect(verdict(checked, b)).toEqual(expected);
+        if ('ok' in expected) accepted++;
+        else rejected++;
+      }),
+      { numRuns: 5000 },
+    );
+    expect(accepted).toBeGreaterThan(500);
+    expect(rejected).toBeGreaterThan(500);
+  });
+
+  it('checkBatchResponse accepts only answers zod accepts, with the same output', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(batchResponse, (b) => {
+        const mine = checkBatchResponse(structuredClone(b));
+        if (mine === undefined) return;
+        accepted++;
+        const z = BatchResponseSchema.safeParse(structuredClone(b));
+        expect(z.success).toBe(true);
+        expect(mine).toStrictEqual(z.data);
+        expect(JSON.stringify(mine)).toBe(JSON.stringify(z.data));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(accepted).toBeGreaterThan(500);
+  });
+
+  it('takes the sandbox’s answer without zod', () => {
+    const answer = { results: [validResult, { ...validResult, index: 1, status: 'rejected', id: undefined, version: null, reason: 'bad' }], summary: validSummary };
+    expect(checkBatchResponse(answer)).toEqual({ results: [validResult, { ...validResult, index: 1, status: 'rejected', id: null, version: null, reason: 'bad' }], summary: validSummary });
+    expect(checkBatchResponse({ results: [{ ...validResult, index: 1.5 }] })).toBeUndefined();
   });
 });

@@ -16,7 +16,9 @@ import {
   PortfolioMetricSchema,
   ServiceAccountSchema,
   SubmissionSchema,
+  checkBatchResponse,
   checkSubmission,
+  checkedBy,
   checkedPageOf,
   pageOf,
 } from './schemas';
@@ -28,6 +30,7 @@ interface Page<T> {
 
 const SubmissionPageSchema = checkedPageOf(SubmissionSchema, checkSubmission);
 const PortfolioMetricPageSchema = pageOf(PortfolioMetricSchema);
+const CheckedBatchResponseSchema = checkedBy(BatchResponseSchema, checkBatchResponse);
 
 export const MAX_BATCH_OPS = 1000;
 /** The largest `limit` the contract allows on a paged listing or export. */
@@ -195,7 +198,7 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
         path,
         json: { items },
         idempotencyKey,
-        schema: BatchResponseSchema,
+        schema: CheckedBatchResponseSchema,
         signal: ctx?.signal,
         onRequest: ctx?.onRequest,
         attemptOffset: ctx?.attemptOffset,
