@@ -102,6 +102,8 @@ interface Compiled {
   unitValueMap: Map<string, string>;
   skipRules: { column: string; re: RegExp }[];
   periodOpts: PeriodOptions;
+  /** The last date cell read and its period: exports list many rows per date, one after another. */
+  lastDate: { raw: CellValue; period: { start: string; end: string } } | null;
 }
 
 // Keyed by the catalogue's arrays rather than the wrapper object, so callers that rebuild
@@ -147,6 +149,7 @@ function compile(profile: MappingProfile, catalogue: Catalogue): Compiled {
       fiscalYearStartMonth: profile.period?.fiscalYearStartMonth ?? 1,
       fiscalYearLabel: profile.period?.fiscalYearLabel ?? 'end',
     },
+    lastDate: null,
   };
   byEntities.set(catalogue.entities, compiled);
   return compiled;
@@ -170,7 +173,11 @@ function parseBoolean(v: CellValue): boolean | null {
   return BOOLEANS[v.trim().toLowerCase()] ?? null;
 }
 
+const KEY_ESCAPES = /[%|=]/;
+
 function escapeKeyPart(s: string): string {
+  // Ids rarely hold these characters: one test instead of three replaces per key part.
+  if (!KEY_ESCAPES.test(s)) return s;
   return s.replace(/%/g, '%25').replace(/\|/g, '%7C').replace(/=/g, '%3D');
 }
 
@@ -193,8 +200,13 @@ export function naturalKeyOf(fields: readonly NaturalKeyField[], record: Platfor
     .join('|');
 }
 
+/** Characters JSON.stringify writes as escapes (quote, backslash, controls) or may (any surrogate). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** canonicalJson of one primitive field value. */
 function primitiveJson(v: unknown): string {
+  // Most field values are plain text that JSON writes as is, quoted; this runs eight times a row.
+  if (typeof v === 'string' && !JSON_ESCAPED.test(v)) return `"${v}"`;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`Cannot hash a non-finite number (${v}).`);
     return Object.is(v, -0) ? '0' : JSON.stringify(v);
@@ -437,10 +449,14 @@ function resolvePeriod(
       return { ok: true, value: { period: { start: role.start, end: role.end }, columns: [] } };
     case 'date': {
       const raw = get(role.column);
+      // Same text as the row before: same period (format, granularity and options are the profile's).
+      const last = c.lastDate;
+      if (last && last.raw === raw && typeof raw !== 'object') return { ok: true, value: { period: { ...last.period }, columns: [role.column] } };
       const r = parseDate(raw, role.format);
       if (!r.ok) return periodError(line, role.column, raw, r.message);
       const p = expandPeriod(r.token, granularityFor(role.granularity, tokenGranularity(r.token)), opts);
       if ('error' in p) return periodError(line, role.column, raw, `${p.error}.`);
+      c.lastDate = { raw, period: { start: p.start, end: p.end } };
       return { ok: true, value: { period: p, columns: [role.column] } };
     }
     case 'range': {

@@ -33,6 +33,16 @@ export interface DiffRow {
  */
 const COLUMNS = 6;
 const INSERT_ROWS = 50;
+/** 2^26 bits (8 MB): about 1.5% of a million distinct keys collide and are checked in SQL. */
+const SEEN_BITS = 1 << 26;
+const MAX_SUSPECTS = 100_000;
+
+/** FNV-1a over the key's UTF-16 units, folded to 26 bits. */
+function hash26(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 26)) & (SEEN_BITS - 1);
+}
 
 export class Staging {
   private seq = 0;
@@ -43,10 +53,15 @@ export class Staging {
   private pending: (string | number | null)[] = [];
   private indexed = false;
   private dropped = false;
+  /** Keys seen, as bits of a 26-bit hash: a key whose bit was already set may be a duplicate. */
+  private readonly seen = new Int32Array(SEEN_BITS / 32);
+  /** Keys that may occur twice (null once there are too many to keep: every key is then checked). */
+  private suspects: Set<string> | null = new Set();
 
   constructor(
     private readonly db: Db,
     readonly runId: number,
+    private readonly maxSuspects = MAX_SUSPECTS,
   ) {
     if (!Number.isSafeInteger(runId)) throw new Error(`Staging needs an integer run id, not ${String(runId)}.`);
     this.table = `temp.staging_run_${runId}`;
@@ -62,6 +77,15 @@ export class Staging {
 
   add(r: StagedRecord): void {
     this.pending.push(++this.seq, r.naturalKey, r.line, r.valueColumn, r.recordJson, r.hash);
+    if (this.suspects) {
+      const h = hash26(r.naturalKey);
+      const word = h >>> 5;
+      const bit = 1 << (h & 31);
+      if (this.seen[word]! & bit) {
+        this.suspects.add(r.naturalKey);
+        if (this.suspects.size > this.maxSuspects) this.suspects = null;
+      } else this.seen[word]! |= bit;
+    }
     // Small buffers: what survives a young-generation collection is promoted, and old-space churn grows the heap.
     if (this.pending.length >= 1000 * COLUMNS) this.flush();
   }
@@ -99,11 +123,19 @@ export class Staging {
   /** Every line of every natural key that occurs more than once (collected: duplicates are few). */
   duplicates(): { naturalKey: string; line: number; valueColumn: string | null; others: number[] }[] {
     this.ready();
-    // Duplicates are neighbours in the key index: one pass over it, no temporary B-tree.
-    const keys = this.db
-      .prepare(`SELECT natural_key FROM ${this.table} INDEXED BY staging_run_${this.runId}_key GROUP BY natural_key HAVING COUNT(*) > 1`)
-      .pluck()
-      .all() as string[];
+    let keys: string[];
+    if (this.suspects) {
+      // Only keys whose hash bit was already taken can occur twice (a file without duplicates
+      // usually has a few hash collisions and nothing else); each is counted through the index.
+      const count = this.db.prepare(`SELECT COUNT(*) FROM ${this.table} WHERE natural_key = ?`).pluck();
+      keys = [...this.suspects].filter((k) => (count.get(k) as number) > 1).sort();
+    } else {
+      // Duplicates are neighbours in the key index: one pass over it, no temporary B-tree.
+      keys = this.db
+        .prepare(`SELECT natural_key FROM ${this.table} INDEXED BY staging_run_${this.runId}_key GROUP BY natural_key HAVING COUNT(*) > 1`)
+        .pluck()
+        .all() as string[];
+    }
     if (!keys.length) return [];
     const linesOf = this.db.prepare(`SELECT line, value_column AS valueColumn FROM ${this.table} WHERE natural_key = ? ORDER BY line`);
     const out: { naturalKey: string; line: number; valueColumn: string | null; others: number[] }[] = [];

@@ -236,3 +236,42 @@ describe('natural keys and hashes', () => {
     expect(recordHash(record)).toMatch(/^[0-9a-f]{16}$/);
   });
 });
+
+describe('per-row fast paths give what the full path gives', () => {
+  it('a date cell equal to the previous row’s reuses its period, and only then', async () => {
+    const fc = await import('fast-check');
+    const input: MappingProfileInput = {
+      ...base,
+      shape: { kind: 'long', valueColumn: 'Amount' },
+      metric: { kind: 'fixed', metricId: 'm-elec' },
+      entity: { kind: 'fixed', entityId: 'e-ldn' },
+      period: { kind: 'date', column: 'Date', format: 'DD.MM.YYYY', granularity: 'custom' },
+      unit: { kind: 'fixed', unit: 'kWh' },
+    };
+    const dates = fc.constantFrom('15.01.2024', '31.01.2024', '01.02.2024', '29.02.2024', '30.02.2024', '', '2024', 'Q1 2024', '15.01.2024 ');
+    fc.assert(
+      fc.property(fc.array(dates, { maxLength: 12 }), (cells) => {
+        const source = rows(['Date', 'Amount'], cells.map((d) => [d, '1']));
+        const shared = parseProfile(input);
+        const together = source.map((r) => applyProfile(shared, r, catalogue));
+        // A fresh profile object per row compiles afresh: nothing is remembered between rows.
+        const apart = source.map((r) => applyProfile(parseProfile(input), r, catalogue));
+        expect(together).toEqual(apart);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('natural keys escape % | = exactly as the full replacement does', async () => {
+    const fc = await import('fast-check');
+    const full = (s: string) => s.replace(/%/g, '%25').replace(/\|/g, '%7C').replace(/=/g, '%3D');
+    const part = fc.stringMatching(/^[a-z%|=.]{0,8}$/);
+    fc.assert(
+      fc.property(part, part, part, (metricId, entityId, unit) => {
+        const record = { metricId, entityId, periodStart: '2024-01-01', periodEnd: '2024-01-31', value: 1, unit, comment: null, evidence: null };
+        expect(naturalKeyOf(['metric', 'entity', 'period', 'unit'], record)).toBe(`metric=${full(metricId)}|entity=${full(entityId)}|period=2024-01-01..2024-01-31|unit=${full(unit)}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -49,6 +49,23 @@ describe('Staging', () => {
     s.clear();
   });
 
+  it('finds the same duplicates whether it checks the suspected keys or, past its limit, every key', () => {
+    const make = (runId: number, maxSuspects?: number) => {
+      const s = new Staging(store.db, runId, maxSuspects);
+      // 20,000 distinct keys (some share a hash bit by chance) and 30 keys written twice or three times.
+      for (let i = 0; i < 20_000; i++) s.add(staged(`metric=m|entity=e${i % 97}|period=${i}`, i + 2));
+      for (let i = 0; i < 30; i++) for (let n = 0; n < 1 + (i % 2); n++) s.add(staged(`metric=m|entity=e${(i * 600) % 97}|period=${i * 600}`, 30_000 + i * 3 + n));
+      return s;
+    };
+    const suspected = make(4);
+    const scanned = make(5, 0);
+    const a = suspected.duplicates();
+    expect(a).toHaveLength(30 * 2 + 15);
+    expect(a).toEqual(scanned.duplicates());
+    suspected.clear();
+    scanned.clear();
+  });
+
   it('finds no duplicates in a file without any', () => {
     const s = new Staging(store.db, 3);
     for (let i = 0; i < 50; i++) s.add(staged(`k${i}`, i + 2));

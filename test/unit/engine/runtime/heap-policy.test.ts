@@ -15,6 +15,14 @@ describe('heap policy', () => {
     // Measured 94 MB against 179 MB: a ratio from one run, not an absolute size.
     expect(policy.peakHeapTotal).toBeLessThan(0.8 * v8Default.peakHeapTotal);
   }, 60_000);
+
+  it('takes a growth percentage from ESG_SYNC_V8_HEAP and ignores one out of range', () => {
+    const roomy = run({ ESG_SYNC_V8_HEAP: '300' });
+    const outOfRange = run({ ESG_SYNC_V8_HEAP: '5000' });
+    expect([roomy.applied, outOfRange.applied]).toEqual([true, true]);
+    // 5000 falls back to the built-in 40%, which keeps the heap well below 300%'s.
+    expect(outOfRange.peakHeapTotal).toBeLessThan(0.8 * roomy.peakHeapTotal);
+  }, 60_000);
 });
 
 describe('entry points', () => {
