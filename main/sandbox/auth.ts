@@ -2,6 +2,7 @@
  * Service accounts and OAuth 2.0 client-credentials tokens (RFC 6749 §4.4) for the sandbox.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { SandboxDb } from './db';
 
 export const ALL_SCOPES = ['metrics:read', 'entities:read', 'submissions:write', 'submissions:read', 'portfolio:read'] as const;
@@ -165,10 +166,23 @@ function safeDecode(s: string): string {
 
 /** Reads the account for whoami and records this use; returns the previous last-used time. */
 export function touchAccount(db: SandboxDb, clientId: string, now: string): AccountRow | null {
-  const row = db.prepare('SELECT client_id, name, organisation, scopes, created_at, last_used_at FROM accounts WHERE client_id = ?').get(clientId) as
-    | AccountRow
-    | undefined;
+  const q = touchStatements(db);
+  const row = q.get.get(clientId) as AccountRow | undefined;
   if (!row) return null;
-  db.prepare('UPDATE accounts SET last_used_at = ? WHERE client_id = ?').run(now, clientId);
+  q.touch.run(now, clientId);
   return row;
+}
+
+// Every API request touches its account: compiling both statements each time cost more than running them.
+const touchCache = new WeakMap<SandboxDb, { get: Statement; touch: Statement }>();
+function touchStatements(db: SandboxDb) {
+  let q = touchCache.get(db);
+  if (!q) {
+    q = {
+      get: db.prepare('SELECT client_id, name, organisation, scopes, created_at, last_used_at FROM accounts WHERE client_id = ?'),
+      touch: db.prepare('UPDATE accounts SET last_used_at = ? WHERE client_id = ?'),
+    };
+    touchCache.set(db, q);
+  }
+  return q;
 }

@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClock, openSandboxDb, type SandboxDb } from '../../../main/sandbox/db';
-import { BatchItem, SubmissionWriter, checkBatchItem } from '../../../main/sandbox/submissions';
-import { SubmissionWriter as BeforeWriter } from './reference/submissions-before';
+import { BatchItem, SubmissionWriter, checkBatchItem, isDate } from '../../../main/sandbox/submissions';
+import { SubmissionWriter as BeforeWriter, isDate as isDateBefore } from './reference/submissions-before';
 
 const METRICS = ['met_elec_cons', 'met_headcount', 'met_renew_share', 'met_env_policy', 'met_csrd_e1_6_gross_s1', 'met_nope'];
 const UNITS = ['kWh', 'employees', '%', 'yes/no', 'tCO2e', 'MWh'];
@@ -214,6 +214,27 @@ describe('checkBatchItem', () => {
     expect(checkBatchItem({ ...create, op: 'update', id: 'sub_1' })).toBeDefined();
     expect(checkBatchItem({ op: 'delete', ref: 'k', id: 'sub_1' })).toBeDefined();
     expect(checkBatchItem({ ...create, data: { ...create.data, value: Infinity } })).toBeUndefined();
+  });
+});
+
+describe('isDate', () => {
+  it('agrees with the regex check it replaced', () => {
+    const chars = fc.constantFrom(...'0123456789-/ Ta٣'.split(''));
+    const dateLike = fc
+      .record({ y: fc.integer({ min: 0, max: 9999 }), m: fc.integer({ min: 0, max: 13 }), d: fc.integer({ min: 0, max: 32 }) })
+      .map(({ y, m, d }) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
+    const edited = fc.tuple(dateLike, fc.nat({ max: 9 }), chars).map(([s, at, c]) => s.slice(0, at) + c + s.slice(at + 1));
+    let valid = 0;
+    fc.assert(
+      fc.property(fc.oneof(dateLike, edited, fc.string({ maxLength: 11 }), fc.stringMatching(/^[0-9-]{8,11}$/)), (s) => {
+        expect(isDate(s)).toBe(isDateBefore(s));
+        if (isDate(s)) valid++;
+      }),
+      { numRuns: 20000 },
+    );
+    expect(valid).toBeGreaterThan(2000);
+    for (const s of ['2024-02-29', '2000-02-29', '1900-02-28', '0000-01-01']) expect(isDate(s)).toBe(true);
+    for (const s of ['2023-02-29', '1900-02-29', '2024-04-31', '2024-00-10', '2024-01-00', '+024-01-01', '2024-1-011']) expect(isDate(s)).toBe(false);
   });
 });
 

@@ -217,7 +217,7 @@ function sameContent(row: StoredRow, d: Normalised): boolean {
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Strict YYYY-MM-DD with a real calendar day (no Date allocation: this runs for every item). */
-function isDate(s: string): boolean {
+export function isDate(s: string): boolean {
   if (s.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
   const y = Number(s.slice(0, 4));
   const m = Number(s.slice(5, 7));
