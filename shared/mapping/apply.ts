@@ -201,6 +201,7 @@ export function naturalKeyOf(fields: readonly NaturalKeyField[], record: Platfor
 }
 
 /** Characters JSON.stringify writes as escapes (quote, backslash, controls) or may (any surrogate). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
 const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** canonicalJson of one primitive field value. */
