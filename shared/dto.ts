@@ -226,6 +226,8 @@ export const RunProgress = z.object({
   rejected: z.number().int(),
   bytes: z.number().int(),
   totalBytes: z.number().int().nullable(),
+  /** How far the run is, 0–1 (reading, then sending), when that can be told. */
+  share: z.number().min(0).max(1).nullable().optional(),
   rowsPerSecond: z.number(),
   etaSeconds: z.number().nullable(),
 });

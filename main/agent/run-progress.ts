@@ -9,7 +9,8 @@ const n = (v: number) => v.toLocaleString('en-US');
 export function progressLine(p: RunProgress): string {
   const parts = [`read ${n(p.read)} rows`];
   if (p.sent || p.accepted || p.rejected) parts.push(`sent ${n(p.sent)}`, `accepted ${n(p.accepted)}`, `rejected ${n(p.rejected)}`);
-  if (p.totalBytes) parts.push(`${Math.min(100, Math.round((p.bytes / p.totalBytes) * 100))}% of the file`);
+  if (typeof p.share === 'number') parts.push(`${Math.floor(p.share * 100)}% done`);
+  else if (p.totalBytes) parts.push(`${Math.min(100, Math.round((p.bytes / p.totalBytes) * 100))}% of the file read`);
   if (p.rowsPerSecond > 0) parts.push(`${n(Math.round(p.rowsPerSecond))} rows/s`);
   if (p.etaSeconds !== null && p.etaSeconds > 0) parts.push(`about ${p.etaSeconds < 90 ? `${Math.ceil(p.etaSeconds)} s` : `${Math.ceil(p.etaSeconds / 60)} min`} left`);
   return `Run #${p.runId}: ${parts.join(', ')}`;

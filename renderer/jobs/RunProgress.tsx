@@ -68,7 +68,8 @@ export function RunProgressBar({ state, jobName }: { state: RunState; jobName: s
     );
   }
   const p = state.progress;
-  const share = p?.totalBytes ? Math.min(1, p.bytes / p.totalBytes) : null;
+  // The engine's share covers reading and sending; bytes alone reached 100% before a value was sent.
+  const share = p ? (p.share ?? null) : null;
   return (
     <div className="progress run-progress">
       <div

@@ -174,10 +174,20 @@ test('a job is created through the form: the cron editor describes the schedule,
 test('Run now: the progress bar reaches the finished run, and History shows it with exact counts', async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   const page = await openJobs(browser, 'light');
+  // Every state the bar shows is recorded: while the run says "running" it must not read 100%.
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { barStates: string[] }).barStates = seen;
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('[role="progressbar"]')) seen.push(`${el.getAttribute('aria-valuenow')}|${el.getAttribute('aria-valuetext')}`);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow', 'aria-valuetext'] });
+  });
   await page.getByRole('button', { name: `Run ${JOB} now` }).click();
   const bar = page.getByRole('progressbar', { name: `Run progress of ${JOB}` });
   await expect(bar).toBeVisible();
   await expect(bar).toHaveAttribute('aria-valuenow', '100', { timeout: 30_000 });
+  const states = await page.evaluate(() => (window as unknown as { barStates: string[] }).barStates);
+  expect(states.filter((s) => s.startsWith('100|') && s.endsWith('running'))).toEqual([]);
   await expect(bar).toHaveAttribute('aria-valuetext', /^Run #\d+ finished: Succeeded$/);
   const runId = Number((await bar.getAttribute('aria-valuetext'))!.match(/#(\d+)/)![1]);
   const outcome = page.locator('.run-progress').filter({ hasText: `Run #${runId} finished` });

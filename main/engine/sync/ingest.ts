@@ -38,6 +38,20 @@ export interface IngestProgress {
   accepted: number;
   rejected: number;
   bytes: number;
+  /** Values read and staged, known once the whole source has been read (null while reading). */
+  staged?: number | null;
+  /** Of those, values whose outcome is known: unchanged by the ledger, or answered by the platform. */
+  settled?: number;
+}
+
+/**
+ * How far a run is, 0–1: reading is the first half (by bytes, where the reader can tell), sending
+ * the second (by values settled). Null while that cannot be told (a workbook or a database being read).
+ */
+export function progressShare(p: IngestProgress, totalBytes: number | null): number | null {
+  if (p.staged === null || p.staged === undefined) return totalBytes && p.bytes > 0 ? Math.min(0.5, (p.bytes / totalBytes) * 0.5) : null;
+  if (p.staged === 0) return 1;
+  return 0.5 + 0.5 * Math.min(1, (p.settled ?? 0) / p.staged);
 }
 
 export interface IngestInput {
@@ -110,7 +124,7 @@ function addTally(into: BatchTally, t: BatchTally): void {
 export async function runIngest(input: IngestInput): Promise<IngestResult> {
   const { store, options } = input;
   const counts: RunCounts = { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
-  const progress: IngestProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, bytes: 0 };
+  const progress: IngestProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, bytes: 0, staged: null, settled: 0 };
   const report = () => {
     progress.read = counts.read;
     progress.rejected = counts.rejected;
@@ -171,6 +185,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       }
     }
     staging.flush();
+    progress.staged = staging.count;
     report();
 
     // 2. Duplicate natural keys: every line of a duplicated key is reported, none is sent.
@@ -232,10 +247,12 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       progress.sent += ops.length;
       ops = [];
       opsJson = [];
+      const size = batch.ops.length;
       await sending.add(async () => {
         const tally = await sendOutboxBatchPatiently(store, input.adapter, batch, scope, input.ctx, { delaysMs: options.resendDelaysMs, event: input.event });
         input.batchApplied?.(tally);
         applyTally(tally);
+        progress.settled! += size;
         report();
       });
     };
@@ -243,6 +260,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       if (d.record === null) {
         // Staging leaves the record out exactly when the ledger already holds this content.
         counts.unchanged++;
+        progress.settled!++;
+        if ((counts.unchanged & 0x3fff) === 0) report(); // a long run of unchanged rows still moves the bar
         continue;
       }
       const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };

@@ -17,7 +17,7 @@ import { openReader } from '../sources/readers';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { runExport, type ExportDestination } from './export';
-import { defaultIngestOptions, runIngest, type IngestResult } from './ingest';
+import { defaultIngestOptions, progressShare, runIngest, type IngestResult } from './ingest';
 import { uploadIngestFor } from './upload-ingest';
 
 export interface RunRequest {
@@ -100,6 +100,7 @@ export class JobRunner {
           applied.read = p.read;
           const seconds = Math.max(0.001, (Date.now() - started) / 1000);
           const rate = p.read / seconds;
+          const share = progressShare(p, totalBytes);
           this.engine.events.emit('run.progress', {
             runId: run.id,
             jobId: job.id,
@@ -109,8 +110,9 @@ export class JobRunner {
             rejected: p.rejected,
             bytes: p.bytes,
             totalBytes,
+            share,
             rowsPerSecond: Math.round(rate),
-            etaSeconds: totalBytes && p.bytes > 0 ? Math.max(0, Math.round(((totalBytes - p.bytes) / p.bytes) * seconds)) : null,
+            etaSeconds: share !== null && share > 0.02 ? Math.max(0, Math.round(((1 - share) / share) * seconds)) : null,
           });
         }, batchApplied);
       }
@@ -201,20 +203,14 @@ export class JobRunner {
       const reader = await openReader(req.file.path, sourceOpts);
       try {
         const totalBytes = (await stat(req.file.path)).size;
-        let readRows = 0;
         event('info', `Reading ${basename(req.file.path)} (${reader.info.format}${reader.info.encoding ? `, ${reader.info.encoding}` : ''}${reader.info.delimiter ? `, delimiter '${reader.info.delimiter === '\t' ? 'tab' : reader.info.delimiter}'` : ''}).`);
         for (const w of reader.info.warnings.slice(0, 10)) event('warn', w);
-        const rows = (async function* () {
-          for await (const row of reader.rows()) {
-            readRows++;
-            yield row;
-          }
-        })();
         const r = await ingest({
           ...base,
           headers: reader.info.headers,
-          rows,
-          bytesRead: () => (readRows === 0 ? 0 : totalBytes),
+          rows: reader.rows(),
+          // Formats read front to back report their position; a workbook is read whole (no position).
+          bytesRead: reader.bytesRead ? () => Math.min(totalBytes, reader.bytesRead!()) : undefined,
           progress: (p) => progress(p, totalBytes),
         });
         return { ...r, bytes: totalBytes };

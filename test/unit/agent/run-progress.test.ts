@@ -18,7 +18,11 @@ const progress = (runId: number, read: number, extra: Partial<Parameters<typeof 
 describe('run --wait progress', () => {
   it('says rows, share of the file, rate and time left in words', () => {
     expect(progressLine(progress(7, 12_500, { sent: 12_000, accepted: 11_990, rejected: 10, bytes: 500, totalBytes: 2000, rowsPerSecond: 4100.4, etaSeconds: 130 }))).toBe(
-      'Run #7: read 12,500 rows, sent 12,000, accepted 11,990, rejected 10, 25% of the file, 4,100 rows/s, about 3 min left',
+      'Run #7: read 12,500 rows, sent 12,000, accepted 11,990, rejected 10, 25% of the file read, 4,100 rows/s, about 3 min left',
+    );
+    // With the engine's share (reading, then sending) the line says how much of the run is done.
+    expect(progressLine(progress(7, 12_500, { sent: 12_000, accepted: 11_990, bytes: 2000, totalBytes: 2000, share: 0.7349 }))).toBe(
+      'Run #7: read 12,500 rows, sent 12,000, accepted 11,990, rejected 0, 73% done',
     );
     expect(progressLine(progress(7, 3))).toBe('Run #7: read 3 rows');
   });

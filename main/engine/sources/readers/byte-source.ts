@@ -14,6 +14,8 @@ export interface ByteSource {
   all(): AsyncIterable<Uint8Array>;
   /** Cancels an unfinished stream input. */
   close(): Promise<void>;
+  /** Bytes handed out by all() so far: how far a reader has got through a file. */
+  bytesRead(): number;
 }
 
 export type ByteInput = string | AsyncIterable<Uint8Array | string>;
@@ -30,6 +32,7 @@ async function fileSource(path: string): Promise<ByteSource> {
   } catch (err) {
     throw toFsError(err, path);
   }
+  let read = 0;
   return {
     name: path,
     async head(bytes) {
@@ -51,10 +54,15 @@ async function fileSource(path: string): Promise<ByteSource> {
         await fh?.close();
       }
     },
+    bytesRead: () => read,
     async *all() {
+      read = 0;
       const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
       try {
-        for await (const chunk of stream) yield chunk as Buffer;
+        for await (const chunk of stream) {
+          read += (chunk as Buffer).byteLength;
+          yield chunk as Buffer;
+        }
       } catch (err) {
         throw toFsError(err, path);
       } finally {
@@ -71,6 +79,7 @@ function streamSource(input: AsyncIterable<Uint8Array | string>, name?: string):
   let keptBytes = 0;
   let ended = false;
   let consumed = false;
+  let read = 0;
   const pull = async (): Promise<boolean> => {
     const r = await it.next();
     if (r.done) {
@@ -93,14 +102,21 @@ function streamSource(input: AsyncIterable<Uint8Array | string>, name?: string):
     async *all() {
       if (consumed) throw new SourceFileError('STREAM_ALREADY_CONSUMED', 'This input stream was already read once; open the source again.');
       consumed = true;
-      while (kept.length) yield kept.shift()!;
+      while (kept.length) {
+        const chunk = kept.shift()!;
+        read += chunk.byteLength;
+        yield chunk;
+      }
       if (ended) return;
       for (;;) {
         const r = await it.next();
         if (r.done) return;
-        yield typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : r.value;
+        const chunk = typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : r.value;
+        read += chunk.byteLength;
+        yield chunk;
       }
     },
+    bytesRead: () => read,
     async close() {
       await it.return?.();
     },

@@ -153,6 +153,7 @@ async function prepare(src: ByteSource, file: string | undefined, opts: CsvReadO
     rows,
     [Symbol.asyncIterator]: () => rows(),
     close: () => src.close(),
+    bytesRead: () => src.bytesRead(),
   };
 }
 

@@ -381,5 +381,5 @@ export async function readJson(input: ByteInput, opts: JsonReadOptions = {}): Pr
     }
     for await (const r of records(src.all())) yield toRow(r);
   }
-  return { info, rows, [Symbol.asyncIterator]: () => rows(), close: () => src.close() };
+  return { info, rows, [Symbol.asyncIterator]: () => rows(), close: () => src.close(), bytesRead: () => src.bytesRead() };
 }

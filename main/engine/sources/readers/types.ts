@@ -29,6 +29,8 @@ export interface TabularReader extends AsyncIterable<SourceRow> {
   rows(): AsyncGenerator<SourceRow, void, undefined>;
   /** Releases the file if iteration is abandoned early. Safe to call more than once. */
   close(): Promise<void>;
+  /** Bytes of the input read so far, where the format reads it front to back (CSV, JSON). */
+  bytesRead?(): number;
 }
 
 export interface BaseReadOptions {
