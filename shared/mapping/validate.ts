@@ -56,10 +56,10 @@ export function validateRecord(mapped: MappedRecord, catalogue: Catalogue, optio
 
   // A period from a wide column's header (or fixed) is blamed on the value column, where the person will look.
   const periodColumn = source.periodColumns[0] ?? valueCol;
-  if (!isValidPeriod({ start: record.periodStart, end: record.periodEnd })) {
+  if (!periodIsValid(record.periodStart, record.periodEnd)) {
     errors.push(rowError(line, periodColumn, `${record.periodStart}..${record.periodEnd}`, msg.invalidPeriod(record.periodStart, record.periodEnd)));
   } else {
-    const today = todayYmd(options.now);
+    const today = todayOf(options.now);
     const limit = options.allowOpenPeriods ? record.periodStart : record.periodEnd;
     // A period is reportable once it is over: its last day must be before today.
     if (options.allowOpenPeriods ? limit > today : limit >= today) {
@@ -69,6 +69,24 @@ export function validateRecord(mapped: MappedRecord, catalogue: Catalogue, optio
 
   if (metric) errors.push(...checkValue(record, metric, mapped));
   return errors;
+}
+
+// Rows of an export come in runs of the same period and every row is checked against the same
+// "now": the last answer of each is kept (strings compare exactly, so a hit is the same answer).
+let lastValidPeriod = { start: '', end: '' };
+let lastNow = { time: NaN, today: '' };
+
+function periodIsValid(start: string, end: string): boolean {
+  if (start === lastValidPeriod.start && end === lastValidPeriod.end) return true;
+  if (!isValidPeriod({ start, end })) return false;
+  lastValidPeriod = { start, end };
+  return true;
+}
+
+function todayOf(now: Date): string {
+  const time = now.getTime();
+  if (time !== lastNow.time) lastNow = { time, today: todayYmd(now) };
+  return lastNow.today;
 }
 
 function checkValue(record: PlatformRecord, metric: Metric, mapped: MappedRecord): RowError[] {

@@ -146,3 +146,25 @@ describe('duplicate natural keys', () => {
     expect(errors[1]?.reason).toMatch(/^Line 9, column 'January': .*column 'Jan' on line 9/);
   });
 });
+
+describe('validateRecord answers each row alone, whatever came before it', () => {
+  it('period and "today" checks give the same result in any order of rows and clocks', async () => {
+    const fc = await import('fast-check');
+    const periods = fc.constantFrom(['2024-01-01', '2024-01-31'], ['2024-02-01', '2024-02-30'], ['2024-05-01', '2024-06-30'], ['2024-03-01', '2024-02-01'], ['2024-06-14', '2024-06-14']);
+    const clocks = fc.constantFrom('2024-06-15T10:00:00Z', '2024-07-01T00:00:00Z', '2024-06-14T23:59:59Z');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(periods, clocks), { minLength: 1, maxLength: 10 }), (steps) => {
+        for (const [[periodStart, periodEnd], clock] of steps) {
+          const check = () => validateRecord(mapped({ periodStart, periodEnd }), catalogue, { now: new Date(clock) }).map((e) => e.reason);
+          const afterOthers = check();
+          // The same row again right after an unrelated one must read the same.
+          validateRecord(mapped({ periodStart: '2023-01-01', periodEnd: '2023-01-31' }), catalogue, { now: new Date('2030-01-01T00:00:00Z') });
+          expect(check()).toEqual(afterOthers);
+          expect(afterOthers.some((r) => /not a valid period|is not a valid/i.test(r))).toBe(periodEnd === '2024-02-30' || periodStart > periodEnd);
+          expect(afterOthers.some((r) => /has not ended|not over|future|ends on/i.test(r))).toBe(periodEnd >= clock.slice(0, 10) && !(periodEnd === '2024-02-30' || periodStart > periodEnd));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
