@@ -256,14 +256,13 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
         report();
       });
     };
-    for (const d of staging.diff(input.mappingId)) {
-      if (d.record === null) {
-        // Staging leaves the record out exactly when the ledger already holds this content.
-        counts.unchanged++;
-        progress.settled!++;
-        if ((counts.unchanged & 0x3fff) === 0) report(); // a long run of unchanged rows still moves the bar
-        continue;
-      }
+    // Values the ledger already holds are counted in SQLite; only the others come out to be sent.
+    const unchanged = staging.countUnchanged(input.mappingId);
+    counts.unchanged += unchanged;
+    progress.settled! += unchanged;
+    report();
+    for (const d of staging.diff(input.mappingId, { changedOnly: true })) {
+      if (d.record === null) throw new Error(`The ledger diff returned line ${d.line} as unchanged in a changed-only pass.`);
       const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
       push({ op, hash: d.hash, line: d.line }, d.recordJson);
       if (ops.length >= options.batchSize) await flushBatch();

@@ -167,8 +167,12 @@ export class Staging {
    * in file order (keys scattered over the whole tree) dirtied a page per value and each commit
    * wrote megabytes to the WAL. Keys within a run are distinct, so send order does not matter.
    */
-  *diff(mappingId: string, pageSize = 1000): IterableIterator<DiffRow> {
+  *diff(mappingId: string, opts: { changedOnly?: boolean; pageSize?: number } = {}): IterableIterator<DiffRow> {
     this.ready();
+    const pageSize = opts.pageSize ?? 1000;
+    // changedOnly leaves unchanged rows in SQLite (count them with countUnchanged): an unchanged
+    // re-sync then hands JavaScript nothing, rather than an object per row to be counted.
+    const changed = opts.changedOnly ? 'AND l.content_hash IS NOT s.hash' : '';
     // Pages follow the key index's own order, (natural_key, hash, line, seq) — seq is the rowid —
     // so each page is a seek and rows of one key (before duplicates are dropped) are never skipped.
     const stmt = this.db.prepare(
@@ -176,7 +180,7 @@ export class Staging {
               CASE WHEN l.content_hash IS s.hash THEN NULL ELSE s.record END AS record
        FROM ${this.table} s INDEXED BY staging_run_${this.runId}_key
        LEFT JOIN ledger l ON l.mapping_id = ? AND l.natural_key = s.natural_key
-       WHERE (s.natural_key, s.hash, s.line, s.seq) > (?, ?, ?, ?) ORDER BY s.natural_key, s.hash, s.line, s.seq LIMIT ?`,
+       WHERE (s.natural_key, s.hash, s.line, s.seq) > (?, ?, ?, ?) ${changed} ORDER BY s.natural_key, s.hash, s.line, s.seq LIMIT ?`,
     );
     let after: [string, string, number, number] = ['', '', 0, 0];
     for (;;) {
@@ -196,6 +200,18 @@ export class Staging {
         };
       }
     }
+  }
+
+  /** Staged rows whose content the ledger already holds for their key: unchanged, never sent. */
+  countUnchanged(mappingId: string): number {
+    this.ready();
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) FROM ${this.table} s INDEXED BY staging_run_${this.runId}_key
+         JOIN ledger l ON l.mapping_id = ? AND l.natural_key = s.natural_key WHERE l.content_hash = s.hash`,
+      )
+      .pluck()
+      .get(mappingId) as number;
   }
 
   /** Ledger entries whose key this run did not see (deletes for a mirror source), paged. */

@@ -26,6 +26,10 @@ describe('Staging', () => {
     expect(byKey.get('k00010')).toMatchObject({ record: null, ledgerHash: 'h-k00010', remoteId: 'r-k00010' });
     expect(byKey.get('k00020')).toMatchObject({ record: { key: 'k00020' }, ledgerHash: 'old', remoteId: 'r-k00020' });
     expect(byKey.get('k00030')).toMatchObject({ record: { key: 'k00030' }, ledgerHash: null, remoteId: null, line: keys.indexOf('k00030') + 2 });
+    // The changed-only pass leaves out exactly the unchanged rows, which countUnchanged counts.
+    const changed = [...s.diff('m', { changedOnly: true, pageSize: 7 })];
+    expect(changed.map((r) => r.naturalKey)).toEqual(rows.filter((r) => r.record !== null).map((r) => r.naturalKey));
+    expect(s.countUnchanged('m')).toBe(1);
     s.clear();
   });
 
@@ -43,9 +47,9 @@ describe('Staging', () => {
       ['a', 9, [3, 5]],
     ]);
     // Before the drop no row of the key is skipped by paging.
-    expect([...s.diff('m', 1)].map((r) => `${r.naturalKey}${r.line}`)).toEqual(['a3', 'a9', 'a5', 'b2', 'c4']);
+    expect([...s.diff('m', { pageSize: 1 })].map((r) => `${r.naturalKey}${r.line}`)).toEqual(['a3', 'a9', 'a5', 'b2', 'c4']);
     s.dropKeys(['a']);
-    expect([...s.diff('m', 1)].map((r) => r.naturalKey)).toEqual(['b', 'c']);
+    expect([...s.diff('m', { pageSize: 1 })].map((r) => r.naturalKey)).toEqual(['b', 'c']);
     s.clear();
   });
 
