@@ -235,6 +235,19 @@ export const migrations: Migration[] = [
       CREATE INDEX source_file_duplicates_source ON source_file_duplicates (source_id, seen_at);
     `,
   },
+  {
+    version: 6,
+    name: 'file sightings remember size and mtime by path',
+    // "Run now" scans the whole folder; a file still at the path where it was seen, with the same
+    // size and modification time, is known content and need not be hashed again (rsync's quick
+    // check). Older rows have no mtime and are simply hashed once more.
+    sql: `
+      ALTER TABLE source_files ADD COLUMN mtime_ms REAL;
+      ALTER TABLE source_file_duplicates ADD COLUMN mtime_ms REAL;
+      CREATE INDEX source_files_path ON source_files (source_id, path);
+      CREATE INDEX source_file_duplicates_path ON source_file_duplicates (source_id, path);
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

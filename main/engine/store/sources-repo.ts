@@ -97,6 +97,23 @@ export class SourcesRepo {
 
   // ------------------------------------------------ files seen in a folder source
 
+  /**
+   * The content hash of a file already seen at this path with this exact size and modification
+   * time, or null: such a file is that content and need not be read again.
+   */
+  knownHash(sourceId: string, path: string, size: number, mtimeMs: number): string | null {
+    const row = this.db
+      .prepare(
+        `SELECT sha256 FROM source_files WHERE source_id = ? AND path = ? AND size = ? AND mtime_ms = ?
+         UNION ALL
+         SELECT sha256 FROM source_file_duplicates WHERE source_id = ? AND path = ? AND size = ? AND mtime_ms = ?
+         LIMIT 1`,
+      )
+      .pluck()
+      .get(sourceId, path, size, mtimeMs, sourceId, path, size, mtimeMs) as string | undefined;
+    return row ?? null;
+  }
+
   fileByHash(sourceId: string, sha256: string): { path: string; status: FileStatus; runId: number | null } | null {
     const row = this.db
       .prepare('SELECT path, status, run_id AS runId FROM source_files WHERE source_id = ? AND sha256 = ?')
@@ -108,20 +125,23 @@ export class SourcesRepo {
    * Records a file's state, one row per content. A duplicate of content already recorded is a
    * separate sighting: it must never replace the original's outcome, which the ledger relies on.
    */
-  recordFile(sourceId: string, f: { path: string; sha256: string; size: number; seenAt: string; status: FileStatus; runId?: number | null }): void {
+  recordFile(sourceId: string, f: { path: string; sha256: string; size: number; seenAt: string; status: FileStatus; runId?: number | null; mtimeMs?: number | null }): void {
     if (f.status === 'duplicate' && this.fileByHash(sourceId, f.sha256)) {
       this.db
-        .prepare('INSERT INTO source_file_duplicates (source_id, path, sha256, size, seen_at) VALUES (?, ?, ?, ?, ?)')
-        .run(sourceId, f.path, f.sha256, f.size, f.seenAt);
+        .prepare('INSERT INTO source_file_duplicates (source_id, path, sha256, size, seen_at, mtime_ms) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(sourceId, f.path, f.sha256, f.size, f.seenAt, f.mtimeMs ?? null);
       return;
     }
+    // The mtime belongs to the sighting that was hashed; an outcome recorded later without one
+    // keeps it (a file left in place after its run still has it; a moved one keeps it too).
     this.db
       .prepare(
-        `INSERT INTO source_files (source_id, path, sha256, size, seen_at, status, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO source_files (source_id, path, sha256, size, seen_at, status, run_id, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (source_id, sha256) DO UPDATE SET path = excluded.path, status = excluded.status,
-           run_id = COALESCE(excluded.run_id, source_files.run_id), seen_at = excluded.seen_at`,
+           run_id = COALESCE(excluded.run_id, source_files.run_id), seen_at = excluded.seen_at,
+           mtime_ms = COALESCE(excluded.mtime_ms, source_files.mtime_ms)`,
       )
-      .run(sourceId, f.path, f.sha256, f.size, f.seenAt, f.status, f.runId ?? null);
+      .run(sourceId, f.path, f.sha256, f.size, f.seenAt, f.status, f.runId ?? null, f.mtimeMs ?? null);
   }
 
   lastFile(sourceId: string): string | null {

@@ -234,7 +234,7 @@ export class SyncService {
   private recordDuplicate(sourceId: string, file: ReadyFile): void {
     this.engine.logger.info({ path: file.path }, 'file content already processed or waiting; not synced again');
     this.guard('recording a duplicate file', () =>
-      this.engine.store.sources.recordFile(sourceId, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'duplicate' }),
+      this.engine.store.sources.recordFile(sourceId, { path: file.path, sha256: file.sha256, size: file.size, mtimeMs: file.mtimeMs, seenAt: this.engine.clock.now().toISOString(), status: 'duplicate' }),
     );
   }
 
@@ -444,7 +444,7 @@ export class SyncService {
       this.recordDuplicate(source.id, file);
       return;
     }
-    store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'pending' });
+    store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, mtimeMs: file.mtimeMs, seenAt: this.engine.clock.now().toISOString(), status: 'pending' });
     const jobs = store.jobs.list().filter((j) => j.sourceId === source.id && j.type === 'ingest' && !j.paused);
     let job = jobs.length === 1 ? jobs[0] : undefined;
     if (jobs.length > 1) {

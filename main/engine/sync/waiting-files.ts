@@ -26,6 +26,8 @@ export async function takeWaitingFiles(
       include: Array.isArray(c.include) ? (c.include as string[]) : undefined,
       exclude: Array.isArray(c.exclude) ? (c.exclude as string[]) : undefined,
       stableMs: typeof c.stableMs === 'number' ? c.stableMs : undefined,
+      // Files kept in the folder after their run are not hashed again on every Run now.
+      knownHash: (f) => store.sources.knownHash(source.id, f.path, f.size, f.mtimeMs),
     });
   } catch (err) {
     opts.onScanError?.(err);
@@ -40,7 +42,7 @@ export async function takeWaitingFiles(
       const known = store.sources.fileByHash(source.id, file.sha256);
       if (known && known.status !== 'pending') continue; // processed, failed or a duplicate before: not taken again
     }
-    store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: opts.now(), status: duplicate ? 'duplicate' : 'pending' });
+    store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, mtimeMs: file.mtimeMs, seenAt: opts.now(), status: duplicate ? 'duplicate' : 'pending' });
     if (duplicate) continue;
     seen.add(file.sha256);
     taken.push(file);

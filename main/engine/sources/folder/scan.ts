@@ -12,6 +12,8 @@ export interface ScanOptions {
   /** A file whose mtime is newer than this is still being written and is left for later. */
   stableMs?: number;
   now?: () => number;
+  /** The hash of content already seen at this path, size and mtime (not read again), or null. */
+  knownHash?: (file: { path: string; size: number; mtimeMs: number }) => string | null;
 }
 
 /**
@@ -43,6 +45,11 @@ export async function scanReadyFiles(opts: ScanOptions): Promise<ReadyFile[]> {
       if (!s?.isFile() || now() - s.mtimeMs < stableMs) continue;
       const real = await realpath(abs).catch(() => null);
       if (!real || !real.startsWith(rootReal + sep)) continue;
+      const known = opts.knownHash?.({ path: abs, size: s.size, mtimeMs: s.mtimeMs }) ?? null;
+      if (known) {
+        found.push({ path: abs, relPath: rel, size: s.size, mtimeMs: s.mtimeMs, sha256: known });
+        continue;
+      }
       try {
         const fh = await open(abs, 'r');
         await fh.close();
