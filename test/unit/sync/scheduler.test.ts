@@ -102,3 +102,42 @@ describe('run queue', () => {
     expect(queue.size).toBe(0);
   });
 });
+
+describe('scheduler cost when idle', () => {
+  it('does no cron arithmetic on ticks before a job’s next slot, and still fires that slot on time', async () => {
+    const { vi } = await import('vitest');
+    const { CronExpressionParser } = await import('cron-parser');
+    const parse = vi.spyOn(CronExpressionParser, 'parse');
+    try {
+      let now = new Date('2026-01-10T10:00:00.500Z');
+      const fired: string[] = [];
+      const slots = new Map<string, number>();
+      const jobs = Array.from({ length: 10 }, (_, i) => ({ id: `j${i}`, schedule: `${30 + i} * * * *`, timezone: 'Europe/Berlin' }));
+      const scheduler = new Scheduler({
+        clock: { now: () => now },
+        jobs: () => jobs,
+        fire: (jobId) => fired.push(`${jobId}@${now.toISOString().slice(11, 16)}`),
+        catchUp: () => 'run-once',
+        lastSlot: { get: (id) => slots.get(id) ?? null, set: (id, v) => void slots.set(id, v) },
+      });
+      scheduler.tick();
+      parse.mockClear();
+      // Ten minutes of one-second ticks; the first job is due at 10:30.
+      for (let i = 0; i < 600; i++) {
+        now = new Date(now.getTime() + 1000);
+        scheduler.tick();
+      }
+      // One look per job (its next slot), not one per job per tick (6,000).
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(jobs.length);
+      expect(fired).toEqual([]);
+      now = new Date('2026-01-10T10:30:00.200Z');
+      scheduler.tick();
+      expect(fired).toEqual(['j0@10:30']);
+      now = new Date('2026-01-10T10:31:00.200Z');
+      scheduler.tick();
+      expect(fired).toEqual(['j0@10:30', 'j1@10:31']);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+});
