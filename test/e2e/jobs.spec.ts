@@ -102,7 +102,7 @@ async function openJobs(browser: Browser, scheme: 'light' | 'dark'): Promise<Pag
   return page;
 }
 
-const shot = (page: Page, name: string, scheme: 'light' | 'dark') => page.screenshot({ path: join(shots, `jobs-${name}-${scheme}.png`), fullPage: true });
+const shot = (page: Page, name: string, scheme: 'light' | 'dark') => page.screenshot({ path: join(shots, `jobs-${name}-${scheme}.png`), fullPage: true, animations: 'disabled' });
 
 /** axe (WCAG 2.1 A/AA) on what is on screen: serious and critical findings fail the test, named. */
 async function audit(page: Page): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FolderWatcher, InMemoryFileLedger, type ReadyFile, type FolderStatus } from '../../../main/engine/sources/folder';
@@ -183,6 +183,23 @@ describe('FolderWatcher (real file-system events)', () => {
     await writeFile(join(dir, 'polled.csv'), 'a\n1\n');
     await until(() => got.ready.length === 1, 10000, 'polled file');
     expect(got.ready[0]!.relPath).toBe('polled.csv');
+  }, 20000);
+
+  it('takes a file written while the watcher was starting, before its first poll could see it', async () => {
+    // A poll interval far beyond the test: only the look the watcher takes once ready can find it.
+    const w = make({ usePolling: true, pollIntervalMs: 60_000, recursive: true });
+    const got = collect(w);
+    await mkdir(join(dir, 'sub'));
+    w.on('status', (s) => {
+      // Written after chokidar's first listing and the poller's baseline, as a colleague's copy might be.
+      if (s === 'watching') {
+        writeFileSync(join(dir, 'during-start.csv'), 'a\n1\n');
+        writeFileSync(join(dir, 'sub', 'nested.csv'), 'a\n2\n');
+      }
+    });
+    await w.start();
+    await until(() => got.ready.length === 2, 10000, 'files written during start-up');
+    expect(got.ready.map((f) => f.relPath).sort()).toEqual(['during-start.csv', 'sub/nested.csv']);
   }, 20000);
 
   it('does not take a file renamed into place twice', async () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { lstat, open, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { RowError } from '../../../../shared/domain';
@@ -186,10 +186,32 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
       this.watcher = watcher;
       await new Promise<void>((res) => watcher.once('ready', () => res()));
       if (this.running) this.setStatus('watching');
+      await this.reconcile();
     } catch (err) {
       this.setStatus('error', `The folder ${this.root} could not be watched: ${(err as Error).message}`);
       await this.disarm();
     }
+  }
+
+  /**
+   * Looks once more at what the folder holds once the watcher is ready. A file written while
+   * chokidar was starting can fall between its first listing and the baseline its poller (or
+   * fs.watch) starts from, and then no event ever comes for it; this pass picks it up. Files
+   * already announced are not read again; the rest go through the usual stability check.
+   */
+  private async reconcile(): Promise<void> {
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        if (!this.running || !this.watcher) return;
+        const abs = join(dir, e.name);
+        if (e.isDirectory()) {
+          const rel = this.rel(abs);
+          if (this.opts.recursive && rel !== null && !isIgnoredDir(rel)) await walk(abs);
+        } else if (e.isFile() && !this.announced.has(abs)) this.observe(abs);
+      }
+    };
+    await walk(this.root);
   }
 
   private async disarm(): Promise<void> {
