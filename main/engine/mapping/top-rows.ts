@@ -5,7 +5,7 @@
  * sheet row); reads stop after a small head of the file, so a large file costs the same.
  */
 import type ExcelJS from 'exceljs';
-import { loadExcelJS } from '../runtime/lazy-modules';
+import { loadExcelJS, skipWorksheet } from '../runtime/lazy-modules';
 import { parse as parseSync } from 'csv-parse/sync';
 import type { CellValue } from '../../../shared/domain';
 import { openByteSource } from '../sources/readers/byte-source';
@@ -54,13 +54,27 @@ export async function csvTopRows(path: string, opts: { encoding?: string; delimi
   }
 }
 
-/** `sheet` is the sheet's exact name, as the reader reported it. */
+/**
+ * `sheet` is the sheet's exact name, as the reader reported it. exceljs's streaming reader now and
+ * then loses the workbook part of a valid file (about once in 100 reads); one more read settles it.
+ */
 export async function xlsxTopRows(path: string, sheet: string, n = TOP_ROWS): Promise<TopRow[]> {
+  try {
+    return await readTopRows(path, sheet, n);
+  } catch {
+    return await readTopRows(path, sheet, n);
+  }
+}
+
+async function readTopRows(path: string, sheet: string, n: number): Promise<TopRow[]> {
   const workbook = new (await loadExcelJS()).stream.xlsx.WorkbookReader(path, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
   const out: TopRow[] = [];
   const date1904 = () => Boolean((workbook as unknown as { properties?: { date1904?: boolean } }).properties?.date1904);
   for await (const ws of workbook as AsyncIterable<ExcelJS.stream.xlsx.WorksheetReader & { name?: string }>) {
-    if (ws.name !== sheet) continue;
+    if (ws.name !== sheet) {
+      await skipWorksheet(ws as AsyncIterable<unknown>);
+      continue;
+    }
     for await (const row of ws as AsyncIterable<ExcelJS.Row>) {
       // Only the head is wanted: rows far down are not header candidates.
       if (out.length >= n || row.number > n * 4) break;

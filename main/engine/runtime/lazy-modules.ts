@@ -26,5 +26,15 @@ export const loadPg = once(async () => (await import('pg')).default);
 export const loadMysql = once(async () => (await import('mysql2')).default);
 export const loadMysqlPromise = once(async () => (await import('mysql2/promise')).default);
 
+/**
+ * Reads to its end a worksheet the caller does not want. exceljs parks a worksheet that comes
+ * before the shared strings in a temp file, opens a stream on it when it hands the sheet out, and
+ * deletes the file as soon as the caller asks for the next sheet: a sheet skipped unread still has
+ * that stream opening, which then fails with ENOENT outside any handler and ends the process.
+ */
+export async function skipWorksheet(ws: AsyncIterable<unknown>): Promise<void> {
+  for await (const row of ws) void row;
+}
+
 /** The names the bundle must not import at start-up (see the test). */
 export const LAZY_PACKAGES = ['exceljs', 'unzipper', 'saxes', 'pg', 'mysql2', 'mysql2/promise'] as const;

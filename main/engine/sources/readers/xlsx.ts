@@ -1,5 +1,5 @@
 import type ExcelJS from 'exceljs';
-import { loadExcelJS } from '../../runtime/lazy-modules';
+import { loadExcelJS, skipWorksheet } from '../../runtime/lazy-modules';
 import type { SourceRow, CellValue } from '../../../../shared/domain';
 import { SourceFileError, displayName } from '../errors';
 import { detectHeaderIndex, uniqueHeaders } from './sniff';
@@ -141,35 +141,58 @@ export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promis
   const layout = await readSheetLayout(path, zip, sheet);
   const skipHidden = opts.skipHiddenRows ?? false;
 
-  const workbook = new (await loadExcelJS()).stream.xlsx.WorkbookReader(path, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
+  const ExcelJSLib = await loadExcelJS();
+  const open = () =>
+    new ExcelJSLib.stream.xlsx.WorkbookReader(path, {
+      worksheets: 'emit',
+      sharedStrings: 'cache',
+      styles: 'cache',
+      hyperlinks: 'ignore',
+      entries: 'ignore',
+    });
+  let workbook = open();
+  // exceljs's streaming reader now and then loses the workbook part of a valid file (its model
+  // is undefined; seen about once in 100 reads of the same file): a failure before the first row
+  // is read once more from a fresh reader before the file is called unreadable.
   const rowsOf = async function* (): AsyncGenerator<BufferedRow> {
-    try {
-      for await (const ws of workbook as AsyncIterable<ExcelJS.stream.xlsx.WorksheetReader & { name?: string }>) {
-        if (ws.name !== sheet.name) continue;
-        const date1904 = Boolean((workbook as unknown as { properties?: { date1904?: boolean } }).properties?.date1904);
-        for await (const row of ws as AsyncIterable<ExcelJS.Row>) {
-          const values: CellValue[] = [];
-          row.eachCell({ includeEmpty: false }, (cell, col) => {
-            values[col - 1] = cellToValue(cell as unknown as CellLike, date1904);
-          });
-          for (let i = 0; i < values.length; i++) if (values[i] === undefined) values[i] = null;
-          yield { number: row.number, values, hidden: layout.hiddenRows.has(row.number) };
+    let yielded = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for await (const row of sheetRows()) {
+          yielded = true;
+          yield row;
         }
         return;
+      } catch (err) {
+        if (err instanceof SourceFileError) throw err;
+        if (!yielded && attempt === 1) {
+          workbook = open();
+          continue;
+        }
+        throw new SourceFileError(
+          'NOT_A_SPREADSHEET',
+          `${displayName(path)} could not be read as an Excel workbook (${(err as Error)?.message ?? 'unknown error'}). Open it in Excel and save it again as .xlsx.`,
+          { file: path },
+        );
       }
-    } catch (err) {
-      if (err instanceof SourceFileError) throw err;
-      throw new SourceFileError(
-        'NOT_A_SPREADSHEET',
-        `${displayName(path)} could not be read as an Excel workbook (${(err as Error)?.message ?? 'unknown error'}). Open it in Excel and save it again as .xlsx.`,
-        { file: path },
-      );
+    }
+  };
+  const sheetRows = async function* (): AsyncGenerator<BufferedRow> {
+    for await (const ws of workbook as AsyncIterable<ExcelJS.stream.xlsx.WorksheetReader & { name?: string }>) {
+      if (ws.name !== sheet.name) {
+        await skipWorksheet(ws as AsyncIterable<unknown>);
+        continue;
+      }
+      const date1904 = Boolean((workbook as unknown as { properties?: { date1904?: boolean } }).properties?.date1904);
+      for await (const row of ws as AsyncIterable<ExcelJS.Row>) {
+        const values: CellValue[] = [];
+        row.eachCell({ includeEmpty: false }, (cell, col) => {
+          values[col - 1] = cellToValue(cell as unknown as CellLike, date1904);
+        });
+        for (let i = 0; i < values.length; i++) if (values[i] === undefined) values[i] = null;
+        yield { number: row.number, values, hidden: layout.hiddenRows.has(row.number) };
+      }
+      return;
     }
   };
 
