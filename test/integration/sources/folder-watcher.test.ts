@@ -202,6 +202,19 @@ describe('FolderWatcher (real file-system events)', () => {
     expect(got.ready.map((f) => f.relPath).sort()).toEqual(['during-start.csv', 'sub/nested.csv']);
   }, 20000);
 
+  it('finds a file no event came for when it next lists the folder', async () => {
+    // No poll for a minute: only the periodic listing can see the file.
+    const w = make({ usePolling: true, pollIntervalMs: 60_000, folderCheckMs: 100, reconcileMs: 300 });
+    const got = collect(w);
+    await w.start();
+    await sleep(200);
+    await writeFile(join(dir, 'quiet.csv'), 'a\n1\n');
+    await until(() => got.ready.length === 1, 10000, 'file found by the periodic listing');
+    expect(got.ready[0]!.relPath).toBe('quiet.csv');
+    await sleep(1000);
+    expect(got.ready).toHaveLength(1); // listed again and again, announced once
+  }, 20000);
+
   it('does not take a file renamed into place twice', async () => {
     const w = make({ include: ['*.csv'] });
     const got = collect(w);

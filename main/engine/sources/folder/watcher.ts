@@ -22,6 +22,11 @@ export interface FolderWatcherOptions {
   pollIntervalMs?: number;
   /** How often the folder's own existence is checked (unplugged drive). Default max(1000, pollIntervalMs). */
   folderCheckMs?: number;
+  /**
+   * How often the folder is listed to catch a file no event was seen for (events dropped by the
+   * OS under load, or a write that fell between a poller's listings). Default 30 s.
+   */
+  reconcileMs?: number;
 }
 
 export interface ReadyFile {
@@ -61,6 +66,8 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   private readonly stableMs: number;
   private readonly checkMs: number;
   private readonly folderCheckMs: number;
+  private readonly reconcileMs: number;
+  private lastReconcile = 0;
   private readonly accept: (rel: string) => boolean;
   private watcher: FSWatcher | null = null;
   private folderTimer: NodeJS.Timeout | null = null;
@@ -81,6 +88,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     this.stableMs = opts.stableMs ?? 2000;
     this.checkMs = Math.max(25, Math.min(500, Math.floor(this.stableMs / 4)));
     this.folderCheckMs = opts.folderCheckMs ?? Math.max(1000, opts.pollIntervalMs ?? 0);
+    this.reconcileMs = opts.reconcileMs ?? 30_000;
     this.accept = makeFileFilter({ include: opts.include, exclude: opts.exclude });
     this.logger = deps.logger;
   }
@@ -156,6 +164,8 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
         this.arming = null;
       });
       await this.arming;
+    } else if (Date.now() - this.lastReconcile >= this.reconcileMs) {
+      await this.reconcile();
     }
   }
 
@@ -196,10 +206,12 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   /**
    * Looks once more at what the folder holds once the watcher is ready. A file written while
    * chokidar was starting can fall between its first listing and the baseline its poller (or
-   * fs.watch) starts from, and then no event ever comes for it; this pass picks it up. Files
-   * already announced are not read again; the rest go through the usual stability check.
+   * fs.watch) starts from, and then no event ever comes for it; this pass picks it up, and runs
+   * again every `reconcileMs` for events the OS drops. Files already announced are not read again
+   * unless their size or mtime changed; the rest go through the usual stability check.
    */
   private async reconcile(): Promise<void> {
+    this.lastReconcile = Date.now();
     const walk = async (dir: string): Promise<void> => {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
@@ -208,7 +220,15 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
         if (e.isDirectory()) {
           const rel = this.rel(abs);
           if (this.opts.recursive && rel !== null && !isIgnoredDir(rel)) await walk(abs);
-        } else if (e.isFile() && !this.announced.has(abs)) this.observe(abs);
+        } else if (e.isFile()) {
+          const seen = this.announced.get(abs);
+          if (!seen) this.observe(abs);
+          else {
+            // Announced before: looked at again only if it changed since (its event may be lost too).
+            const s = await lstat(abs).catch(() => null);
+            if (s && (s.size !== seen.size || s.mtimeMs !== seen.mtimeMs)) this.observe(abs);
+          }
+        }
       }
     };
     await walk(this.root);
