@@ -94,6 +94,16 @@ export function ratioFigure(rows: number, seconds: number, baseline: { rows: num
   return { rowsPerSecond: Math.round(rowsPerSecond), baselineRowsPerSecond: Math.round(baselineRowsPerSecond), ratio: round(ratio, 3), budget, pass: ratio >= budget };
 }
 
+/**
+ * The highest ratio the ingest could reach if the agent cost nothing: a platform process that
+ * spends `platformCpuSeconds` of CPU on `rows` rows cannot take them faster than one at a time
+ * on one core (the sandbox is single-threaded), whatever the agent does.
+ */
+export function platformCeiling(rows: number, platformCpuSeconds: number, baselineRowsPerSecond: number): number | null {
+  if (!(platformCpuSeconds > 0) || !(baselineRowsPerSecond > 0)) return null;
+  return round(rows / platformCpuSeconds / baselineRowsPerSecond, 3);
+}
+
 /** Parses `--quick`, `--only 1,3` (or `--only=1`), `--keep`. Unknown flags are an error. */
 export function parseBenchArgs(argv: readonly string[]): { quick: boolean; only: Set<number> | null; keep: boolean } {
   let quick = false;

@@ -12,7 +12,7 @@ import { SEED_ENTITIES, SEED_METRICS } from '../../../main/sandbox';
 import { benchProfile, csvLine, csvParseAlone, csvStringifyAlone, HEADERS, sampleCsv, writeBenchCsv } from '../../bench/lib/data';
 import { parseProcStat, parseProcStatus, readMemory } from '../../bench/lib/proc';
 import { mergeResults, renderTable, writeReport, type BenchReport, type ReportedResult } from '../../bench/lib/report';
-import { parseBenchArgs, percentile, ratioFigure, spread, timeMany } from '../../bench/lib/stats';
+import { parseBenchArgs, percentile, platformCeiling, ratioFigure, spread, timeMany } from '../../bench/lib/stats';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,6 +35,12 @@ describe('bench statistics', () => {
     expect(f.pass).toBe(false);
     expect(ratioFigure(1000, 1, [{ rows: 1000, seconds: 1 }], 0.8).pass).toBe(true);
     expect(() => ratioFigure(1, 1, [], 0.3)).toThrow(/baseline/);
+  });
+
+  it('the platform ceiling is the ratio a platform taking one row at a time allows', () => {
+    // 1,000 rows cost the platform 0.02 CPU-s (20 µs a row: 50,000 rows/s at most); csv-parse reads 300,000 rows/s.
+    expect(platformCeiling(1000, 0.02, 300_000)).toBe(0.167);
+    expect(platformCeiling(1000, 0, 300_000)).toBeNull();
   });
 
   it('timeMany times each call', async () => {
