@@ -256,12 +256,15 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
         report();
       });
     };
-    // Values the ledger already holds are counted in SQLite; only the others come out to be sent.
-    const unchanged = staging.countUnchanged(input.mappingId);
+    // Values the ledger already holds are counted in SQLite; only the others come out to be sent,
+    // and the walk stops after the last of them. (Only another job on the same mapping, running
+    // at the same time, can change the ledger ahead of the walk: a key it settled first is then
+    // left to it, and ledger and platform still agree — last writer wins, as without the limit.)
+    const { staged, unchanged } = staging.tally(input.mappingId);
     counts.unchanged += unchanged;
     progress.settled! += unchanged;
     report();
-    for (const d of staging.diff(input.mappingId, { changedOnly: true })) {
+    for (const d of staging.diff(input.mappingId, { changedOnly: true, limit: staged - unchanged })) {
       if (d.record === null) throw new Error(`The ledger diff returned line ${d.line} as unchanged in a changed-only pass.`);
       const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
       push({ op, hash: d.hash, line: d.line }, d.recordJson);

@@ -167,9 +167,13 @@ export class Staging {
    * in file order (keys scattered over the whole tree) dirtied a page per value and each commit
    * wrote megabytes to the WAL. Keys within a run are distinct, so send order does not matter.
    */
-  *diff(mappingId: string, opts: { changedOnly?: boolean; pageSize?: number } = {}): IterableIterator<DiffRow> {
+  *diff(mappingId: string, opts: { changedOnly?: boolean; pageSize?: number; limit?: number } = {}): IterableIterator<DiffRow> {
     this.ready();
     const pageSize = opts.pageSize ?? 1000;
+    // With `limit` (the changed rows counted by tally) the walk ends at the last of them rather
+    // than reading the rest of the index only to find every remaining row unchanged.
+    let left = opts.limit ?? Infinity;
+    if (left <= 0) return;
     // changedOnly leaves unchanged rows in SQLite (count them with countUnchanged): an unchanged
     // re-sync then hands JavaScript nothing, rather than an object per row to be counted.
     const changed = opts.changedOnly ? 'AND l.content_hash IS NOT s.hash' : '';
@@ -184,8 +188,9 @@ export class Staging {
     );
     let after: [string, string, number, number] = ['', '', 0, 0];
     for (;;) {
-      const page = stmt.all(mappingId, ...after, pageSize) as (Omit<DiffRow, 'record'> & { record: string | null; seq: number })[];
+      const page = stmt.all(mappingId, ...after, Math.min(pageSize, left)) as (Omit<DiffRow, 'record'> & { record: string | null; seq: number })[];
       if (!page.length) return;
+      left -= page.length;
       const last = page[page.length - 1]!;
       after = [last.naturalKey, last.hash, last.line, last.seq];
       for (const r of page) {
@@ -199,19 +204,27 @@ export class Staging {
           recordJson: r.record,
         };
       }
+      if (left <= 0) return;
     }
   }
 
-  /** Staged rows whose content the ledger already holds for their key: unchanged, never sent. */
-  countUnchanged(mappingId: string): number {
+  /**
+   * Rows staged (after dropped duplicates) and, of those, rows whose content the ledger already
+   * holds for their key — unchanged, never sent — in one walk of the key index. The others
+   * (staged − unchanged) are exactly what diff(…, { changedOnly: true }) yields.
+   */
+  tally(mappingId: string): { staged: number; unchanged: number } {
     this.ready();
     return this.db
       .prepare(
-        `SELECT COUNT(*) FROM ${this.table} s INDEXED BY staging_run_${this.runId}_key
-         JOIN ledger l ON l.mapping_id = ? AND l.natural_key = s.natural_key WHERE l.content_hash = s.hash`,
+        `SELECT COUNT(*) AS staged, TOTAL(l.content_hash IS s.hash) AS unchanged FROM ${this.table} s INDEXED BY staging_run_${this.runId}_key
+         LEFT JOIN ledger l ON l.mapping_id = ? AND l.natural_key = s.natural_key`,
       )
-      .pluck()
-      .get(mappingId) as number;
+      .get(mappingId) as { staged: number; unchanged: number };
+  }
+
+  countUnchanged(mappingId: string): number {
+    return this.tally(mappingId).unchanged;
   }
 
   /** Ledger entries whose key this run did not see (deletes for a mirror source), paged. */

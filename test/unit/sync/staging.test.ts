@@ -30,6 +30,13 @@ describe('Staging', () => {
     const changed = [...s.diff('m', { changedOnly: true, pageSize: 7 })];
     expect(changed.map((r) => r.naturalKey)).toEqual(rows.filter((r) => r.record !== null).map((r) => r.naturalKey));
     expect(s.countUnchanged('m')).toBe(1);
+    const tally = s.tally('m');
+    expect(tally).toEqual({ staged: 2500, unchanged: 1 });
+    expect(changed).toHaveLength(tally.staged - tally.unchanged);
+    // A limit ends the walk after that many changed rows, across page boundaries; 0 reads nothing.
+    expect([...s.diff('m', { changedOnly: true, pageSize: 7, limit: 10 })].map((r) => r.naturalKey)).toEqual(changed.slice(0, 10).map((r) => r.naturalKey));
+    expect([...s.diff('m', { changedOnly: true, pageSize: 1000, limit: 2499 })]).toHaveLength(2499);
+    expect([...s.diff('m', { changedOnly: true, limit: 0 })]).toEqual([]);
     s.clear();
   });
 
