@@ -12,19 +12,52 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * Who a pid is, beyond its number: on Linux the boot and the process's start time (field 22 of
+ * /proc/PID/stat), so a lock left by a killed agent is not mistaken for a live one when another
+ * process got the same pid — after a reboot, pids start small again and are soon reused.
+ * Elsewhere null, and the pid alone decides.
+ */
+export function processIdentity(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return fields[19] ? `${boot}/${fields[19]}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The lock file names its holder: the pid on the first line, its identity (if known) on the second. */
+export function readLockHolder(text: string): { pid: number; identity: string | null } {
+  const [pidLine = '', identity = ''] = text.split('\n');
+  return { pid: Number.parseInt(pidLine.trim(), 10), identity: identity.trim() || null };
+}
+
+/** Whether the process that wrote the lock still runs (and is that process, not a reuse of its pid). */
+export function holderAlive(holder: { pid: number; identity: string | null }): boolean {
+  if (!Number.isFinite(holder.pid) || holder.pid <= 0 || holder.pid === process.pid || !alive(holder.pid)) return false;
+  if (!holder.identity) return true;
+  const now = processIdentity(holder.pid);
+  return now === null || now === holder.identity;
+}
+
+/**
  * One agent (desktop or headless) per data folder: two schedulers over one store would run
- * every job twice. A lock left by a killed process is taken over when its pid is gone.
+ * every job twice. A lock left by a killed process is taken over when its pid is gone, or now
+ * belongs to another process.
  */
 export function acquireAgentLock(dataDir: string): () => void {
   const path = join(dataDir, 'agent.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
+      const identity = processIdentity(process.pid);
+      writeSync(fd, identity ? `${process.pid}\n${identity}\n` : String(process.pid));
       closeSync(fd);
       return () => {
         try {
-          if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path);
+          if (readLockHolder(readFileSync(path, 'utf8')).pid === process.pid) rmSync(path);
         } catch {
           /* already gone */
         }
@@ -41,10 +74,10 @@ export function acquireAgentLock(dataDir: string): () => void {
         throw new CliError(`The disk holding the data folder ${dataDir} is full. Free some space, then start the agent again.`);
       }
       if (code !== 'EEXIST') throw err;
-      const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-      if (Number.isFinite(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      const holder = readLockHolder(readFileSync(path, 'utf8'));
+      if (holderAlive(holder)) {
         throw new CliError(
-          `Another ESG Sync Agent (process ${pid}) is already running on the data folder ${dataDir}. ` +
+          `Another ESG Sync Agent (process ${holder.pid}) is already running on the data folder ${dataDir}. ` +
             'Stop it first, or use a different folder with --data-dir.',
         );
       }

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireAgentLock, processIdentity, readLockHolder } from '../../../main/agent/agent-lock';
+
+const onLinux = process.platform === 'linux';
+let dir: string;
+const children: ChildProcess[] = [];
+
+/** A live process that is not an agent, standing in for whatever got a dead agent's pid. */
+function otherProcess(): ChildProcess {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  children.push(child);
+  return child;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'esg-lock-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
+
+describe('agent lock', () => {
+  it('names its holder by pid and, on Linux, by boot and start time; release removes it', () => {
+    const release = acquireAgentLock(dir);
+    const holder = readLockHolder(readFileSync(join(dir, 'agent.lock'), 'utf8'));
+    expect(holder.pid).toBe(process.pid);
+    if (onLinux) expect(holder.identity).toBe(processIdentity(process.pid));
+    release();
+    expect(existsSync(join(dir, 'agent.lock'))).toBe(false);
+  });
+
+  it('refuses while the process that holds it still runs', () => {
+    const other = otherProcess();
+    writeFileSync(join(dir, 'agent.lock'), `${other.pid}\n${processIdentity(other.pid!) ?? ''}\n`);
+    expect(() => acquireAgentLock(dir)).toThrow(`Another ESG Sync Agent (process ${other.pid}) is already running`);
+  });
+
+  it('refuses for a lock of an older version (pid only) whose process runs', () => {
+    const other = otherProcess();
+    writeFileSync(join(dir, 'agent.lock'), String(other.pid));
+    expect(() => acquireAgentLock(dir)).toThrow(/already running/);
+  });
+
+  it('takes over the lock of a process that is gone', async () => {
+    const gone = otherProcess();
+    await new Promise((r) => {
+      gone.once('exit', r);
+      gone.kill('SIGKILL');
+    });
+    writeFileSync(join(dir, 'agent.lock'), `${gone.pid}\n`);
+    acquireAgentLock(dir)();
+  });
+
+  it.runIf(onLinux)('takes over a lock whose pid now belongs to another process (pid reused after a crash or reboot)', () => {
+    const other = otherProcess();
+    const identity = processIdentity(other.pid!);
+    expect(identity).toMatch(/^[0-9a-f-]+\/\d+$/);
+    // Same pid, but the process that wrote the lock started at another time (or before a reboot).
+    writeFileSync(join(dir, 'agent.lock'), `${other.pid}\n${identity!.replace(/\d+$/, (t) => String(Number(t) + 1))}\n`);
+    const release = acquireAgentLock(dir);
+    expect(readLockHolder(readFileSync(join(dir, 'agent.lock'), 'utf8')).pid).toBe(process.pid);
+    release();
+  });
+});
