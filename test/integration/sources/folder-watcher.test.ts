@@ -3,6 +3,7 @@ import { appendFile, mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, wri
 import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watch } from 'chokidar';
 import { FolderWatcher, InMemoryFileLedger, type ReadyFile, type FolderStatus } from '../../../main/engine/sources/folder';
 
 const STABLE = 300;
@@ -261,5 +262,40 @@ describe('disposeFile', () => {
     expect(ko.path).toBe(join(dir, 'failed', 'ko.csv'));
     const left = await w.disposeFile(join(dir, 'failed', 'ko.csv'), 'failed', 'leave', []);
     expect(left.path).toBe(join(dir, 'failed', 'ko.csv'));
+  });
+});
+
+describe('FolderWatcher when chokidar never reports ready', () => {
+  // A real chokidar watcher whose 'ready' is swallowed: what an unbalanced first scan looks like.
+  const neverReady: typeof watch = (paths, options) => {
+    const w = watch(paths, options);
+    const emit = w.emit.bind(w);
+    w.emit = ((event: string, ...args: unknown[]) => (event === 'ready' ? false : emit(event, ...args))) as typeof w.emit;
+    return w;
+  };
+
+  it('watches anyway after readyTimeoutMs: a file already there and one written later are both taken', async () => {
+    await writeFile(join(dir, 'before.csv'), 'a\n1\n');
+    const w = new FolderWatcher({ path: dir, stableMs: STABLE, folderCheckMs: 150, readyTimeoutMs: 300 }, { ledger: new InMemoryFileLedger(), watch: neverReady });
+    watchers.push(w);
+    const got = collect(w);
+    await w.start();
+    expect(w.status).toBe('watching');
+    await until(() => got.ready.length === 1, 10000, 'the file that was there before start');
+    await writeFile(join(dir, 'after.csv'), 'a\n2\n');
+    await until(() => got.ready.length === 2, 10000, 'the file written after start');
+    expect(got.ready.map((f) => f.relPath).sort()).toEqual(['after.csv', 'before.csv']);
+  });
+
+  it('stops at once while still waiting for the first scan', async () => {
+    const w = new FolderWatcher({ path: dir, stableMs: STABLE, folderCheckMs: 150 }, { ledger: new InMemoryFileLedger(), watch: neverReady });
+    const starting = w.start();
+    await until(() => w.status === 'starting', 2000, 'the watcher to be starting');
+    await sleep(200);
+    const t0 = Date.now();
+    await w.stop();
+    await starting;
+    expect(Date.now() - t0).toBeLessThan(5000); // without a way out it would wait for good (default 60 s)
+    expect(w.status).toBe('stopped');
   });
 });

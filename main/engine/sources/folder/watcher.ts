@@ -27,6 +27,8 @@ export interface FolderWatcherOptions {
    * OS under load, or a write that fell between a poller's listings). Default 30 s.
    */
   reconcileMs?: number;
+  /** How long to wait for the watcher's first scan before watching without it. Default 60 s. */
+  readyTimeoutMs?: number;
 }
 
 export interface ReadyFile {
@@ -76,12 +78,14 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   private readonly inFlight = new Map<string, string>();
   private running = false;
   private arming: Promise<void> | null = null;
+  private abandonArming: (() => void) | null = null;
+  private readonly readyTimeoutMs: number;
   private _status: FolderStatus = 'stopped';
   private readonly logger?: Logger;
 
   constructor(
     private readonly opts: FolderWatcherOptions,
-    private readonly deps: { ledger?: FileLedger; logger?: Logger } = {},
+    private readonly deps: { ledger?: FileLedger; logger?: Logger; watch?: typeof watch } = {},
   ) {
     super();
     this.root = resolve(opts.path);
@@ -89,6 +93,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     this.checkMs = Math.max(25, Math.min(500, Math.floor(this.stableMs / 4)));
     this.folderCheckMs = opts.folderCheckMs ?? Math.max(1000, opts.pollIntervalMs ?? 0);
     this.reconcileMs = opts.reconcileMs ?? 30_000;
+    this.readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
     this.accept = makeFileFilter({ include: opts.include, exclude: opts.exclude });
     this.logger = deps.logger;
   }
@@ -115,6 +120,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     this.running = false;
     if (this.folderTimer) clearInterval(this.folderTimer);
     this.folderTimer = null;
+    this.abandonArming?.();
     await this.arming;
     await this.disarm();
     this.setStatus('stopped');
@@ -172,7 +178,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   private async arm(): Promise<void> {
     try {
       this.rootReal = await realpath(this.root);
-      const watcher = watch(this.root, {
+      const watcher = (this.deps.watch ?? watch)(this.root, {
         persistent: true,
         ignoreInitial: false,
         followSymlinks: false,
@@ -194,8 +200,11 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
         void this.checkFolder();
       });
       this.watcher = watcher;
-      await new Promise<void>((res) => watcher.once('ready', () => res()));
-      if (this.running) this.setStatus('watching');
+      if (!(await this.untilReady(watcher)) && this.running) {
+        this.logger?.warn({ folder: this.root, afterMs: this.readyTimeoutMs }, 'folder watcher did not report ready; watching anyway, with the folder listed as a fallback');
+      }
+      if (!this.running) return;
+      this.setStatus('watching');
       await this.reconcile();
     } catch (err) {
       this.setStatus('error', `The folder ${this.root} could not be watched: ${(err as Error).message}`);
@@ -232,6 +241,27 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
       }
     };
     await walk(this.root);
+  }
+
+  /**
+   * Waits for chokidar's first scan. Its 'ready' can go missing (an entry that vanishes mid-scan
+   * with an unexpected error leaves its count unbalanced), and a wait without an end would keep
+   * the folder in 'starting' and hold up stop() for good; after `readyTimeoutMs`, or when the
+   * watcher is stopped, it gives up (false). Events still arrive, and reconcile() lists the folder.
+   */
+  private untilReady(watcher: FSWatcher): Promise<boolean> {
+    return new Promise((res) => {
+      const done = (ready: boolean) => {
+        clearTimeout(timer);
+        watcher.off('ready', onReady);
+        this.abandonArming = null;
+        res(ready);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), this.readyTimeoutMs);
+      watcher.once('ready', onReady);
+      this.abandonArming = () => done(false);
+    });
   }
 
   private async disarm(): Promise<void> {
