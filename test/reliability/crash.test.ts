@@ -14,7 +14,7 @@
  * Sizes: RELIABILITY_CRASH_ROWS (default 200,000), RELIABILITY_CRASH_KILLS (20; 200 with
  * RELIABILITY_LONG=1), RELIABILITY_SEED to replay a sequence of kill instants.
  */
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -69,6 +69,43 @@ function crashState(dataDir: string): { outbox: number; running: number } {
   }
 }
 
+/** Statuses of the runs so far, read-only and cheap enough to poll while the agent works. */
+function runStatuses(dataDir: string): string[] {
+  const file = join(dataDir, 'esg-sync.db');
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return db.prepare('SELECT status FROM runs ORDER BY id').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** What a failure message needs to say where the agent was: its runs, outbox and last log lines. */
+function snapshot(dataDir: string, drop: string): string {
+  const log = join(dataDir, 'logs', 'agent.log');
+  const tail = existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).join('\n') : '(no log)';
+  return [
+    `runs: ${runStatuses(dataDir).join(', ') || 'none'}; outbox rows: ${crashState(dataDir).outbox}`,
+    `drop folder: ${readdirSync(drop).join(', ')}`,
+    `last lines of agent.log:\n${tail}`,
+  ].join('\n');
+}
+
+/** Waits for a step with a deadline, so a hang fails with where it hung rather than the test's timeout. */
+async function within<T>(ms: number, what: string, step: Promise<T>, detail: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms / 1000} s.\n${detail()}`)), ms);
+  });
+  try {
+    return await Promise.race([step, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function kill9(agent: RunningAgent): Promise<void> {
   return new Promise((resolve) => {
     if (agent.child.exitCode !== null || agent.child.signalCode !== null) return resolve();
@@ -110,6 +147,9 @@ describe('crash: kill -9 during a large ingest', () => {
     let expectedInterrupted = 0;
     const landed = { anyTime: 0, whileSending: 0, noRunYet: 0 };
     const started = Date.now();
+    // One line a kill, printed as it happens: where a run on a loaded machine spends its time.
+    const say = (line: string) => console.info(`[crash] +${Math.round((Date.now() - started) / 1000)} s ${line}`);
+    const state = () => snapshot(dataDir, drop);
     for (let kill = 0; kill < KILLS; kill++) {
       if (processed()) {
         generation++;
@@ -117,32 +157,41 @@ describe('crash: kill -9 during a large ingest', () => {
       }
       const before = crashState(dataDir);
       agent = await startAgent({ dataDir, env });
+      const up = Date.now();
       if (kill % 2 === 0) {
         await sleep(300 + random() * 9000);
         landed.anyTime++;
       } else {
         // Wait (bounded) for this start's first batch, then kill within the next two seconds.
-        await waitFor('a batch in the outbox', () => crashState(dataDir).outbox > before.outbox || processed(), 120_000, 50);
+        await waitFor('a batch in the outbox', () => crashState(dataDir).outbox > before.outbox || processed(), 120_000, 50).catch((err: Error) => {
+          throw new Error(`${err.message}\n${state()}`);
+        });
         await sleep(random() * 2000);
         landed.whileSending++;
       }
-      await kill9(agent);
+      await within(15_000, 'the agent ending on SIGKILL', kill9(agent), state);
       agent = null;
       const after = crashState(dataDir);
       if (after.running === 0) landed.noRunYet++;
       expectedInterrupted += after.running;
+      say(`kill ${kill + 1}/${KILLS} ${kill % 2 ? 'while sending' : 'at any time'}, ${((Date.now() - up) / 1000).toFixed(1)} s after start; outbox ${before.outbox} → ${after.outbox}; ${after.running ? 'a run was cut short' : 'no run was open (none had started, or it had finished)'}`);
     }
     const killSeconds = Math.round((Date.now() - started) / 1000);
 
     // The last start runs to the end.
     const finalStart = Date.now();
     agent = await startAgent({ dataDir, env });
-    await waitFor(`values-${generation}.csv to be processed`, () => processed() || existsSync(join(drop, 'failed')), 10 * 60_000, 250);
+    await waitFor(`values-${generation}.csv to be processed`, () => processed() || existsSync(join(drop, 'failed')), 10 * 60_000, 250).catch((err: Error) => {
+      throw new Error(`${err.message}\n${state()}`);
+    });
+    say(`values-${generation}.csv processed`);
     await waitFor('the finishing run to be recorded', () => {
-      const runs = agentStore(dataDir).runs;
-      return runs.length > 0 && runs.every((r) => r.status !== 'running');
-    }, 60_000, 250);
-    expect(await agent.stop()).toBe(0);
+      const runs = runStatuses(dataDir);
+      return runs.length > 0 && runs.every((s) => s !== 'running');
+    }, 60_000, 250).catch((err: Error) => {
+      throw new Error(`${err.message}\n${state()}`);
+    });
+    expect(await within(60_000, 'the agent stopping on SIGTERM', agent.stop(), state)).toBe(0);
     agent = null;
     console.info(
       `[crash] ${KILLS} kills in ${killSeconds} s (${landed.anyTime} at any time, ${landed.whileSending} while sending, ${landed.noRunYet} before a run had started); ` +
