@@ -136,8 +136,14 @@ describe('control server under hostile input', () => {
     await new Promise((r) => big.once('open', r));
     const closed = new Promise<number>((r) => big.once('close', (code) => r(code)));
     big.on('error', () => undefined);
+    const answered: unknown[] = [];
+    big.on('message', (d) => answered.push(d.toString()));
     big.send(JSON.stringify({ id: 1, method: 'engine.status', params: { pad: 'x'.repeat(2 * 1024 * 1024) } }));
-    expect(await closed).toBe(1009); // "message too big"
+    // The server closes with 1009 ("message too big") as soon as it reads the frame's length. The
+    // client is still writing the 2 MB then, so on a loaded machine its side can see the reset
+    // before the close frame (1006). Either way the connection ends and the message is not answered.
+    expect([1006, 1009]).toContain(await closed);
+    expect(answered).toEqual([]);
 
     const ws = new WebSocket(url, { headers: auth() });
     await new Promise((r) => ws.once('open', r));
