@@ -14,6 +14,7 @@ import { acquireAgentLock } from '../agent-lock';
 import { startControlServer } from '../control-server';
 import { createDownloads } from '../downloads';
 import { createUploads } from '../uploads';
+import { exitAfterStop } from '../exit-after-stop';
 import type { GlobalContext } from '../context';
 import { CliError } from '../exit-codes';
 
@@ -95,5 +96,11 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       );
       if (opts.open) openInBrowser(server.launchUrl);
       await stopped;
+      exitAfterStop(0, {
+        onLinger: (open) => {
+          logger.warn({ open }, 'agent stopped, but something still held the process open; exiting anyway');
+          process.stderr.write(`Stopped, but ${open.join(', ')} still held the process open; exiting anyway.\n`);
+        },
+      });
     });
 }
