@@ -1,4 +1,4 @@
-import type { RunStatus } from '../shared/domain';
+import type { RunStatus, RunTrigger } from '../shared/domain';
 
 export const statusLabel: Record<RunStatus, string> = {
   queued: 'Queued',
@@ -8,6 +8,14 @@ export const statusLabel: Record<RunStatus, string> = {
   failed: 'Failed',
   interrupted: 'Interrupted',
   needs_attention: 'Needs attention',
+};
+
+/** How a run began, as the start of a sentence on the run's page. */
+export const triggerSentence: Record<RunTrigger, string> = {
+  schedule: 'Started by its schedule',
+  file: 'Started by a new file',
+  manual: 'Started by hand',
+  'catch-up': 'Started to catch up a missed schedule',
 };
 
 export const statusTone = (s: RunStatus): 'ok' | 'warn' | 'bad' | 'info' =>

@@ -6,7 +6,7 @@ import { client } from '../bridge/client';
 import { saveCsvAs } from '../bridge/save-file';
 import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel, Stat } from '../components/ui';
 import { useSandboxIds } from '../firstrun/sandbox';
-import { formatDuration, formatNumber, formatTime, statusLabel, statusTone } from '../format';
+import { formatDuration, formatNumber, formatTime, statusLabel, statusTone, triggerSentence } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { DriftNotice } from '../wizard/DriftNotice';
 
@@ -43,7 +43,7 @@ export function RunDetail() {
     };
   }, [runId, reload]);
 
-  const errors = useAppendingErrors(runId, detail.data?.errorCount ?? 0);
+  const errors = useAppendingErrors(runId, detail.data?.errorCount ?? 0, detail.data ? detail.data.run.finishedAt !== null : false);
 
   if (!Number.isInteger(runId) || runId < 1) return <ErrorState message="That is not a run number." />;
   if (detail.error) return <ErrorState message={detail.error} onRetry={detail.reload} />;
@@ -55,7 +55,7 @@ export function RunDetail() {
     <>
       <PageHeader
         title={`Run #${run.id} — ${run.jobName}`}
-        description={`${run.trigger === 'catch-up' ? 'Catch-up run' : `Triggered by ${run.trigger}`}, started ${formatTime(run.startedAt)}, took ${formatDuration(run.startedAt, run.finishedAt)}.`}
+        description={`${triggerSentence[run.trigger]} on ${formatTime(run.startedAt)}; ${run.finishedAt ? `took ${formatDuration(run.startedAt, run.finishedAt)}` : 'still running'}.`}
         actions={<Link to="/history" className="button">Back to history</Link>}
       />
       <p>
@@ -133,7 +133,7 @@ export function RunDetail() {
                 <tr key={e.id}>
                   <td className="num">{e.line ?? '—'}</td>
                   <td>{e.column ?? '—'}</td>
-                  <td>{e.value ?? ''}</td>
+                  <td className="error-value">{e.value ?? ''}</td>
                   <td>{e.reason}</td>
                 </tr>
               ))}
@@ -158,10 +158,12 @@ const ROW_HEIGHT = 36;
 const REQUEST_COLUMNS = 'minmax(6.5rem,0.8fr) minmax(4rem,0.5fr) minmax(12rem,3fr) minmax(6rem,0.8fr) minmax(5rem,0.6fr) minmax(4rem,0.5fr) minmax(8rem,1.6fr)';
 
 /**
- * The first rows of the run's error table. While the run goes on and rejects more rows, only
- * the new ones are fetched and appended (up to the cap), never the whole table again.
+ * The first rows of the run's error table, in line order. While the run goes on and rejects more
+ * rows, only the rows after the last one shown are fetched and appended (up to the cap), never the
+ * whole table again. Rows found late with an earlier line (duplicates, platform rejections) would
+ * land before the shown ones, so the table is read once more from the top when the run ends.
  */
-function useAppendingErrors(runId: number, errorCount: number) {
+function useAppendingErrors(runId: number, errorCount: number, finished: boolean) {
   const [rows, setRows] = useState<ErrorRow[]>([]);
   const [error, setError] = useState<string | null>(null);
   const state = useRef({ runId, rows: [] as ErrorRow[], busy: false });
@@ -170,7 +172,7 @@ function useAppendingErrors(runId: number, errorCount: number) {
     state.current = { runId, rows: [], busy: false };
     setRows([]);
     setError(null);
-  }, [runId]);
+  }, [runId, finished]);
 
   useEffect(() => {
     const s = state.current;
@@ -190,7 +192,7 @@ function useAppendingErrors(runId: number, errorCount: number) {
       .finally(() => {
         s.busy = false;
       });
-  }, [runId, errorCount]);
+  }, [runId, errorCount, finished]);
 
   return { rows, error };
 }

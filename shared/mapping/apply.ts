@@ -549,7 +549,9 @@ function readValue(
   const parsed = parseNumber(raw, fmt);
   if (!parsed.ok) {
     if (parsed.reason === 'empty' || parsed.reason === 'placeholder') return { kind: 'blank' };
-    return { kind: 'error', error: rowError(line, column, raw, msg.notNumber(cellText(raw) ?? '', metricName, parsed.message)) };
+    // The parser's own "'x' is not a number." would only repeat the sentence: say what is expected instead.
+    const detail = parsed.reason === 'not-a-number' ? `Enter a number like 1234${fmt.decimal}5.` : parsed.message;
+    return { kind: 'error', error: rowError(line, column, raw, msg.notNumber(cellText(raw) ?? '', metricName, detail)) };
   }
   let value = parsed.value;
   if (parsed.percent && fmt.percent === 'as-fraction') value = value / 100;

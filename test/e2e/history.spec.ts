@@ -92,12 +92,13 @@ test.beforeAll(async () => {
   ids.broken = (await rpc<{ id: string }>('jobs.add', { name: 'Nightly resend', type: 'ingest', connectionId: conn!.id, sourceId: source.id, mappingId: mapping.id, config: {} })).id;
   await rpc('jobs.pause', { jobId: ids.broken });
 
-  // 1. A file arrives: two good rows, an unknown site and a value that is not a number.
-  writeFileSync(join(folder, 'bills-jan.csv'), 'Site,Month,Electricity kWh\nLON-01,2024-01,1200\nXXX-99,2024-01,5\nMAN-02,2024-01,lots\nBER-01,2024-01,700\n');
+  // 1. A file arrives: two good rows, an unknown site and a value that is not a number (found
+  // while reading), and a negative value the platform refuses (found last, listed first: line 2).
+  writeFileSync(join(folder, 'bills-jan.csv'), 'Site,Month,Electricity kWh\nLYO-01,2024-01,-3\nLON-01,2024-01,1200\nXXX-99,2024-01,5\nMAN-02,2024-01,lots\nBER-01,2024-01,700\n');
   const runs = await waitForRuns((rs) => rs.some((r) => r.trigger === 'file' && r.status !== 'running'));
   const fileRun = runs.find((r) => r.trigger === 'file')!;
   expect(fileRun.status).toBe('succeeded_with_rejections');
-  expect(fileRun.rejected).toBe(2);
+  expect(fileRun.rejected).toBe(3);
   ids.fileRun = fileRun.id;
   // 2. A manual run of the same job that succeeds.
   const manual = await rpc<{ run: Run }>('jobs.run', { jobId: ids.good, wait: true });
@@ -232,12 +233,16 @@ test('run detail: timeline, row errors with CSV download, and platform requests'
     await expect(timeline).toContainText('Reading bills-jan.csv');
     await expect(timeline).toContainText('Run finished: succeeded with rejections.');
 
-    const errors = page.getByRole('region', { name: 'Row errors (2)' });
+    // In line order, as in the file — not in the order they were found.
+    const errors = page.getByRole('region', { name: 'Row errors (3)' });
     const errorRows = errors.getByRole('row').filter({ has: page.getByRole('cell') });
-    await expect(errorRows).toHaveCount(2);
-    await expect(errorRows.nth(0)).toContainText('3'); // line 3: XXX-99
-    await expect(errorRows.nth(0)).toContainText('XXX-99');
-    await expect(errorRows.nth(1)).toContainText('lots');
+    await expect(errorRows).toHaveCount(3);
+    await expect(errorRows.nth(0).getByRole('cell').first()).toHaveText('2');
+    await expect(errorRows.nth(0)).toContainText('The platform rejected this value');
+    await expect(errorRows.nth(1).getByRole('cell').first()).toHaveText('4');
+    await expect(errorRows.nth(1)).toContainText('XXX-99');
+    await expect(errorRows.nth(2)).toContainText('lots');
+    await expect(errorRows.nth(2)).toContainText('Enter a number like 1234.5.');
 
     const requests = page.getByRole('table', { name: 'Platform requests' });
     await expect(requests.getByRole('row', { name: /\/oauth\/token/ })).toContainText('200');
@@ -251,9 +256,10 @@ test('run detail: timeline, row errors with CSV download, and platform requests'
       const csv = readFileSync((await download.path())!, 'utf8');
       const lines = csv.trim().split(/\r?\n/);
       expect(lines[0]).toBe('line,column,value,reason');
-      expect(lines).toHaveLength(3);
-      expect(lines[1]).toMatch(/^3,Site,XXX-99,/);
-      expect(lines[2]).toMatch(/^4,Electricity kWh,lots,/);
+      expect(lines).toHaveLength(4);
+      expect(lines[1]).toMatch(/^2,Electricity kWh,-3,The platform rejected this value/);
+      expect(lines[2]).toMatch(/^4,Site,XXX-99,/);
+      expect(lines[3]).toMatch(/^5,Electricity kWh,lots,/);
     }
     await page.screenshot({ path: join(shots, `run-detail-${scheme}.png`), fullPage: true });
 

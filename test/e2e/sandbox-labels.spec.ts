@@ -194,13 +194,11 @@ test('desktop: "Download all as CSV" saves through the save dialog the same CSV 
   await context.close();
 });
 
-test('run detail: progress of a running run appends new platform requests; it never reloads the table from the top', async ({ browser }) => {
-  test.skip(skipReason !== null, skipReason ?? '');
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(agent.launchUrl); // logs in (cookie)
-  await page.goto('about:blank');
-  // A preload-shaped bridge that records the calls the page makes and lets the test send events.
+/**
+ * A preload-shaped bridge over the agent's HTTP API that records the calls the page makes and lets
+ * the test send engine events (window.emit), as the desktop app's preload would deliver them.
+ */
+async function useRecordingBridge(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const w = window as unknown as { esgSync: unknown; calls: { method: string; params: unknown }[]; emit: (event: string, payload: unknown) => void };
     w.calls = [];
@@ -218,12 +216,23 @@ test('run detail: progress of a running run appends new platform requests; it ne
       desktop: { pickFolder: async () => null, saveFile: async () => null, openPath: async () => undefined },
     };
   });
+}
+
+const callsOf = (page: Page, method: string) =>
+  page.evaluate((m) => (window as unknown as { calls: { method: string; params: { afterId?: number } }[] }).calls.filter((c) => c.method === m).map((c) => c.params), method);
+
+test('run detail: progress of a running run appends new platform requests; it never reloads the table from the top', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl); // logs in (cookie)
+  await page.goto('about:blank');
+  await useRecordingBridge(page);
   await page.goto(`${new URL(agent.launchUrl).origin}/#/history/${sandboxRun}`);
   const requests = page.getByRole('table', { name: 'Platform requests' });
   const bodyRows = requests.getByRole('row').filter({ has: page.getByRole('cell') });
   await expect(bodyRows).toHaveCount(4);
-  const calls = (method: string) =>
-    page.evaluate((m) => (window as unknown as { calls: { method: string; params: { afterId?: number } }[] }).calls.filter((c) => c.method === m).map((c) => c.params), method);
+  const calls = (method: string) => callsOf(page, method);
   expect(await calls('history.requests')).toEqual([{ runId: sandboxRun, afterId: 0, limit: 500 }]);
   const lastId = (await rpc<{ id: number }[]>('history.requests', { runId: sandboxRun, limit: 10 })).at(-1)!.id;
 
@@ -249,5 +258,44 @@ test('run detail: progress of a running run appends new platform requests; it ne
     { runId: sandboxRun, afterId: 0, limit: 500 },
     { runId: sandboxRun, afterId: lastId, limit: 500 },
   ]);
+  await context.close();
+});
+
+test('run detail: row errors of a running run are appended as found, and shown in line order once it ends', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl); // logs in (cookie)
+  await page.goto('about:blank');
+  await useRecordingBridge(page);
+  // A run in progress that has found two read errors so far.
+  const db = new Database(join(agent.dataDir, 'esg-sync.db'));
+  db.pragma('busy_timeout = 5000');
+  const runId = Number(
+    db.prepare("INSERT INTO runs (job_name, trigger, status, started_at) VALUES ('Errors arriving late', 'manual', 'running', ?)").run(new Date().toISOString()).lastInsertRowid,
+  );
+  const addErrors = (lines: number[]) => {
+    const add = db.prepare("INSERT INTO row_errors (run_id, line, column_name, value, reason) VALUES (?, ?, 'kWh', 'x', ?)");
+    for (const line of lines) add.run(runId, line, `problem on line ${line}`);
+  };
+  const emit = (event: string, payload: unknown) =>
+    page.evaluate(([e, p]) => (window as unknown as { emit: (e: string, p: unknown) => void }).emit(e as string, p), [event, payload] as const);
+  addErrors([10, 20]);
+  await page.goto(`${new URL(agent.launchUrl).origin}/#/history/${runId}`);
+  await expect(page.getByText(/^Started by hand on/)).toContainText('still running');
+  const lines = page.getByRole('region', { name: /Row errors/ }).getByRole('row').filter({ has: page.getByRole('cell') }).locator('td:first-child');
+  await expect(lines).toHaveText(['10', '20']);
+
+  // While it runs, a later line is appended; one found late with an earlier line (a platform
+  // rejection, say) is not slipped in above the rows already shown.
+  addErrors([30, 15]);
+  await emit('run.progress', { runId, jobId: null, read: 40, sent: 0, accepted: 0, rejected: 4, bytes: 1, totalBytes: null, rowsPerSecond: 1, etaSeconds: null });
+  await expect(lines).toHaveText(['10', '20', '30']);
+
+  // The run ends: the table is read again from the top, in line order.
+  db.prepare("UPDATE runs SET status = 'succeeded_with_rejections', finished_at = ? WHERE id = ?").run(new Date().toISOString(), runId);
+  db.close();
+  await emit('run.finished', (await rpc<{ run: unknown }>('history.get', { runId })).run);
+  await expect(lines).toHaveText(['10', '15', '20', '30']);
+  await expect(page.getByText(/^Started by hand on/)).toContainText('took');
   await context.close();
 });

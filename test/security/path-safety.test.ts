@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { neutraliseCell } from '../../main/engine/csv-safety';
 import { createDatabaseSource } from '../../main/engine/sources/database';
 import { disposeFileIn, errorsCsvText } from '../../main/engine/sources/folder/dispose';
 import { FolderWatcher, type ReadyFile } from '../../main/engine/sources/folder';
@@ -101,6 +102,11 @@ describe('error reports', () => {
     const cells = parseCsvCells(text);
     expect(cells.length).toBeGreaterThan(FORMULAS.length * 3);
     for (const cell of cells) expect(cell, JSON.stringify(cell)).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
+  it('leaves a plain signed number as the number it is, and neutralises anything more', () => {
+    for (const n of ['-3', '+1.5', '-1,234.56', '-0']) expect(neutraliseCell(n)).toBe(n);
+    for (const f of ['-2+3', '-1e5', '-3 ', '- 3', '-', '+', '-1,', '-A1', '-3;cmd', '+1.5|calc', '-1\n=2']) expect(neutraliseCell(f), JSON.stringify(f)).toBe(`'${f}`);
   });
 });
 

@@ -248,6 +248,18 @@ export const migrations: Migration[] = [
       CREATE INDEX source_file_duplicates_path ON source_file_duplicates (source_id, path);
     `,
   },
+  {
+    version: 7,
+    name: 'row errors in line order',
+    // A virtual column (computed on read, nothing stored) so the index and the keyset paging of
+    // runs.errors compare plain columns: SQLite seeks a row value over columns, not expressions.
+    // Errors without a line (a delete the platform refused) sort first.
+    sql: `
+      ALTER TABLE row_errors ADD COLUMN line_order INTEGER GENERATED ALWAYS AS (IFNULL(line, 0)) VIRTUAL;
+      CREATE INDEX row_errors_run_line ON row_errors (run_id, line_order, id);
+      DROP INDEX row_errors_run;
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -200,19 +200,28 @@ export class RunsRepo {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM row_errors WHERE run_id = ?').get(runId) as { n: number }).n;
   }
 
+  /**
+   * A page of a run's row errors in line order (errors without a line first, then by line, then
+   * in the order found), after the error `afterId` (0: from the start). Rejections the platform
+   * sends back arrive in the ledger's key order, long after the read errors; people read them
+   * against their file, by line.
+   */
   errors(runId: number, afterId: number, limit: number): (RowError & { id: number })[] {
+    const columns = 'SELECT id, line, column_name AS "column", value, reason FROM row_errors';
+    if (afterId <= 0) {
+      return this.db.prepare(`${columns} WHERE run_id = ? ORDER BY line_order, id LIMIT ?`).all(runId, limit) as (RowError & { id: number })[];
+    }
+    const after = this.db.prepare('SELECT line_order AS lineOrder FROM row_errors WHERE id = ? AND run_id = ?').get(afterId, runId) as { lineOrder: number } | undefined;
+    if (!after) return [];
     return this.db
-      .prepare(
-        `SELECT id, line, column_name AS "column", value, reason FROM row_errors
-         WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`,
-      )
-      .all(runId, afterId, limit) as (RowError & { id: number })[];
+      .prepare(`${columns} WHERE run_id = ? AND (line_order, id) > (?, ?) ORDER BY line_order, id LIMIT ?`)
+      .all(runId, after.lineOrder, afterId, limit) as (RowError & { id: number })[];
   }
 
-  /** Every error of a run, streamed, for CSV downloads of any size. */
+  /** Every error of a run in line order (as errors() pages them), streamed, for CSV downloads of any size. */
   *iterateErrors(runId: number): IterableIterator<RowError> {
     const stmt = this.db.prepare(
-      'SELECT line, column_name AS "column", value, reason FROM row_errors WHERE run_id = ? ORDER BY id',
+      'SELECT line, column_name AS "column", value, reason FROM row_errors WHERE run_id = ? ORDER BY line_order, id',
     );
     yield* stmt.iterate(runId) as IterableIterator<RowError>;
   }

@@ -267,7 +267,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     for (const d of staging.diff(input.mappingId, { changedOnly: true, limit: staged - unchanged })) {
       if (d.record === null) throw new Error(`The ledger diff returned line ${d.line} as unchanged in a changed-only pass.`);
       const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
-      push({ op, hash: d.hash, line: d.line }, d.recordJson);
+      push({ op, hash: d.hash, line: d.line, column: d.valueColumn }, d.recordJson);
       if (ops.length >= options.batchSize) await flushBatch();
     }
     if (options.mirror) {
@@ -276,7 +276,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
           store.ledger.delete(input.mappingId, v.naturalKey);
           continue;
         }
-        push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null }, null);
+        push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null, column: null }, null);
         if (ops.length >= options.batchSize) await flushBatch();
       }
     }

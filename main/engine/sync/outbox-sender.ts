@@ -8,6 +8,8 @@ export interface OutboxOp {
   op: SubmissionOp;
   hash: string | null;
   line: number | null;
+  /** The source column the value came from, so a rejection names it (absent in batches written by older versions). */
+  column?: string | null;
 }
 
 export interface BatchTally {
@@ -27,7 +29,8 @@ export function outboxOpJson(o: OutboxOp, recordJson: string | null): string {
   const { op } = o;
   if (op.op === 'delete' || recordJson === null) return JSON.stringify(o);
   const head = op.op === 'update' ? `{"op":"update","key":${JSON.stringify(op.key)},"remoteId":${JSON.stringify(op.remoteId)}` : `{"op":"create","key":${JSON.stringify(op.key)}`;
-  return `{"op":${head},"record":${recordJson}},"hash":${JSON.stringify(o.hash)},"line":${JSON.stringify(o.line)}}`;
+  const column = o.column === undefined ? '' : `,"column":${JSON.stringify(o.column)}`;
+  return `{"op":${head},"record":${recordJson}},"hash":${JSON.stringify(o.hash)},"line":${JSON.stringify(o.line)}${column}}`;
 }
 
 export const emptyTally = (): BatchTally => ({ created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0, errors: [] });
@@ -68,7 +71,7 @@ export async function sendOutboxBatch(
       const result = byKey.get(key);
       if (!result) {
         tally.rejected++;
-        tally.errors.push({ line: o.line, column: null, value: null, reason: 'The platform gave no result for this value; it will be sent again on the next run.' });
+        tally.errors.push({ line: o.line, column: o.column ?? null, value: null, reason: 'The platform gave no result for this value; it will be sent again on the next run.' });
         continue;
       }
       const record: PlatformRecord | null = o.op.op === 'delete' ? null : o.op.record;
@@ -91,7 +94,7 @@ export async function sendOutboxBatch(
           tally.rejected++;
           tally.errors.push({
             line: o.line,
-            column: null,
+            column: o.column ?? null,
             value: record ? String(record.value) : null,
             reason: `The platform rejected this value: ${result.reason ?? 'no reason given'}.`,
           });

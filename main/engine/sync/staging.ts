@@ -13,6 +13,8 @@ export interface StagedRecord {
 export interface DiffRow {
   naturalKey: string;
   line: number;
+  /** The source column of the value; null for an unchanged row (left in the index, not read). */
+  valueColumn: string | null;
   /** Null when the ledger already holds this content (ledgerHash === hash): it is never sent. */
   record: PlatformRecord | null;
   /** The record's canonical JSON as staged (what `record` was parsed from), for writing it on without serialising it again. */
@@ -181,7 +183,8 @@ export class Staging {
     // so each page is a seek and rows of one key (before duplicates are dropped) are never skipped.
     const stmt = this.db.prepare(
       `SELECT s.seq, s.natural_key AS naturalKey, s.line, s.hash, l.remote_id AS remoteId, l.content_hash AS ledgerHash,
-              CASE WHEN l.content_hash IS s.hash THEN NULL ELSE s.record END AS record
+              CASE WHEN l.content_hash IS s.hash THEN NULL ELSE s.record END AS record,
+              CASE WHEN l.content_hash IS s.hash THEN NULL ELSE s.value_column END AS valueColumn
        FROM ${this.table} s INDEXED BY staging_run_${this.runId}_key
        LEFT JOIN ledger l ON l.mapping_id = ? AND l.natural_key = s.natural_key
        WHERE (s.natural_key, s.hash, s.line, s.seq) > (?, ?, ?, ?) ${changed} ORDER BY s.natural_key, s.hash, s.line, s.seq LIMIT ?`,
@@ -197,6 +200,7 @@ export class Staging {
         yield {
           naturalKey: r.naturalKey,
           line: r.line,
+          valueColumn: r.valueColumn,
           hash: r.hash,
           remoteId: r.remoteId,
           ledgerHash: r.ledgerHash,

@@ -83,7 +83,8 @@ describe('history.saveErrorsCsv', () => {
     const text = file.toString('utf8');
     expect(text.startsWith('\uFEFFline,column,value,reason\n')).toBe(true);
     expect(text).toContain(`7,Site,"'=HYPERLINK(""http://x"",""click"")",`);
-    expect(text).toContain(`8,kWh,'-12,Consumption cannot be negative`);
+    // A plain negative number stays the number it is in the source (a spreadsheet never runs it).
+    expect(text).toContain(`\n8,kWh,-12,Consumption cannot be negative`);
     expect(text).toContain(`9,Period,"März 2026, ""Q1""",Not a date: use YYYY-MM`);
     expect(text.split('\n').filter(Boolean)).toHaveLength(1 + ERRORS.length + 3000);
     // Only the finished file is left: the temporary name was renamed, not copied.

@@ -135,15 +135,23 @@ describe('folder drop → mapped → sent → processed, with an exact history',
     engine.sync = new SyncService(engine);
     await engine.sync.start();
     const done = waitForRun(() => true);
-    writeFileSync(join(watched, 'june.csv'), csv([['LON-01', '2024-06', '1200'], ['XXX-99', '2024-06', '5'], ['MAN-02', '2024-06', 'lots'], ['BER-01', '2024-06', '7'], ['BER-01', '2024-06', '8']]));
+    // Line 2's negative value passes the agent's checks and is refused by the platform, after
+    // the read errors (lines 4, 5) and the duplicates (6, 7) were found.
+    writeFileSync(
+      join(watched, 'june.csv'),
+      csv([['LYO-01', '2024-06', '-3'], ['LON-01', '2024-06', '1200'], ['XXX-99', '2024-06', '5'], ['MAN-02', '2024-06', 'lots'], ['BER-01', '2024-06', '7'], ['BER-01', '2024-06', '8']]),
+    );
     const run = await done;
     expect(run.status).toBe('succeeded_with_rejections');
     expect(run.created).toBe(1);
-    expect(run.rejected).toBe(4);
+    expect(run.rejected).toBe(5);
+    // History lists them by line, as the file has them, not in the order they were found.
     const errors = engine.store.runs.errors(run.id, 0, 10);
-    expect(errors.map((e) => e.line).sort()).toEqual([3, 4, 5, 6]);
-    expect(errors.find((e) => e.line === 3)!.reason).toMatch(/XXX-99/);
-    expect(errors.find((e) => e.line === 5)!.reason).toMatch(/line 6/);
+    expect(errors.map((e) => e.line)).toEqual([2, 4, 5, 6, 7]);
+    expect(errors[0]).toMatchObject({ column: 'Electricity kWh', value: '-3' });
+    expect(errors[0]!.reason).toMatch(/The platform rejected this value: .*negative/);
+    expect(errors[1]!.reason).toMatch(/XXX-99/);
+    expect(errors[3]!.reason).toMatch(/line 7/);
     expect(await sandbox.countSubmissions()).toBe(1);
     expect(existsSync(join(watched, 'processed', 'june.csv'))).toBe(true);
   });

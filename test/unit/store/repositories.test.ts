@@ -70,6 +70,28 @@ describe('repositories', () => {
     expect([...store.runs.iterateErrors(r.id)]).toHaveLength(250);
   });
 
+  it('lists row errors by line, whatever order they were found in, and pages them without gaps or repeats', () => {
+    const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'file', startedAt: '2026-01-01T00:00:00.000Z' });
+    const other = store.runs.create({ jobId: null, jobName: 'j', trigger: 'file', startedAt: '2026-01-01T00:00:00.000Z' });
+    // Read errors first (in file order), then platform rejections in key order, two errors on
+    // line 40, and a refused delete that has no line.
+    const found = [5, 40, 90, 12, 3, 40, 77, null, 1];
+    store.runs.addErrors(r.id, found.map((line, i) => ({ line, column: null, value: null, reason: `e${i}` })));
+    store.runs.addErrors(other.id, [{ line: 2, column: null, value: null, reason: 'other run' }]);
+    const expected = ['e7', 'e8', 'e4', 'e0', 'e3', 'e1', 'e5', 'e6', 'e2'];
+
+    expect(store.runs.errors(r.id, 0, 100).map((e) => e.reason)).toEqual(expected);
+    expect([...store.runs.iterateErrors(r.id)].map((e) => e.reason)).toEqual(expected);
+    const paged: string[] = [];
+    for (let page = store.runs.errors(r.id, 0, 2); page.length; page = store.runs.errors(r.id, page[page.length - 1]!.id, 2)) {
+      paged.push(...page.map((e) => e.reason));
+    }
+    expect(paged).toEqual(expected);
+    // A cursor from another run is not a place in this one.
+    const foreign = store.runs.errors(other.id, 0, 1)[0]!.id;
+    expect(store.runs.errors(r.id, foreign, 10)).toEqual([]);
+  });
+
   it('prunes old runs and their row errors by age and by count', () => {
     for (let i = 0; i < 10; i++) {
       const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'manual', startedAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() });

@@ -2,6 +2,7 @@ import { copyFile, link, lstat, mkdir, unlink, writeFile, constants } from 'node
 import { basename, dirname, extname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { RowError } from '../../../../shared/domain';
+import { neutraliseCell } from '../../csv-safety';
 
 export type DisposeOutcome = 'processed' | 'failed';
 export type DisposePolicy = 'move' | 'leave' | 'delete';
@@ -12,10 +13,7 @@ export interface DisposeResult {
   errorsCsv: string | null;
 }
 
-/** Cells a spreadsheet would run as a formula get a leading apostrophe. */
-export function neutraliseCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
+export { neutraliseCell };
 
 function stamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
