@@ -41,10 +41,19 @@ export const ExportSettings = z.object({
 });
 export type ExportSettings = z.infer<typeof ExportSettings>;
 
+/**
+ * What a scheduled job does about slots passed while the computer was off or asleep: 'default'
+ * follows the agent's setting (Settings.catchUp), so a person changes one place for most jobs.
+ */
+export const JobCatchUp = z.enum(['default', 'run-once', 'skip']);
+export type JobCatchUp = z.infer<typeof JobCatchUp>;
+
 export const JobConfig = z.object({
   /** Five- or six-field cron expression; null = only on file arrival or by hand. */
   schedule: z.string().min(1).max(120).nullable().default(null),
   timezone: z.string().min(1).default('UTC'),
+  /** Absent in configs saved (or exported) before jobs had their own choice: they follow the agent's. */
+  catchUp: JobCatchUp.default('default'),
   onFileArrival: z.boolean().default(true),
   ingest: IngestSettings.optional(),
   export: ExportSettings.optional(),

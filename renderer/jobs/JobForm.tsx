@@ -38,6 +38,12 @@ const AFTER_RUN: Record<JobDraft['ingest']['afterRun'], string> = {
   delete: 'Delete it',
 };
 
+/** The agent's setting in words, as the job form's first catch-up choice quotes it. */
+const AGENT_CATCH_UP: Record<'run-once' | 'skip', string> = {
+  'run-once': 'run once',
+  skip: 'skip',
+};
+
 /** Add (route /jobs/new) or edit (route /jobs/:jobId/edit) one job. */
 export function JobForm() {
   const { jobId } = useParams();
@@ -46,6 +52,8 @@ export function JobForm() {
   const connections = useEngine('connections.list', {});
   const sources = useEngine('sources.list', {});
   const mappings = useEngine('mappings.list', {});
+  // Only quoted in the catch-up choice: the form does not wait for it.
+  const agentSettings = useEngine('settings.get', {});
   const [draft, setDraft] = useState<JobDraft | null>(editing ? null : emptyDraft(localZone));
   const [passwordSaved, setPasswordSaved] = useState(false);
   const [savedName, setSavedName] = useState('');
@@ -55,6 +63,7 @@ export function JobForm() {
   const [saving, setSaving] = useState(false);
   const [datasets, setDatasets] = useState<{ id: string; label: string }[] | null>(null);
   const errorRef = useRef<HTMLDivElement>(null);
+  const catchUpHelpId = useId();
 
   useEffect(() => {
     if (!jobId) return;
@@ -384,6 +393,26 @@ export function JobForm() {
           error={shown('schedule')}
           allowNone={draft.type === 'ingest'}
         />
+        {draft.schedule.kind !== 'none' && (
+          <fieldset aria-describedby={catchUpHelpId}>
+            <legend className="jobs-legend">If a scheduled run was missed (computer off or asleep)</legend>
+            <label className="radio">
+              <input type="radio" name="catchUp" checked={draft.catchUp === 'default'} onChange={() => set({ catchUp: 'default' })} />
+              Use the agent's setting{agentSettings.data ? ` (currently: ${AGENT_CATCH_UP[agentSettings.data.catchUp]})` : ''}
+            </label>
+            <label className="radio">
+              <input type="radio" name="catchUp" checked={draft.catchUp === 'run-once'} onChange={() => set({ catchUp: 'run-once' })} />
+              Run once when the agent is back
+            </label>
+            <label className="radio">
+              <input type="radio" name="catchUp" checked={draft.catchUp === 'skip'} onChange={() => set({ catchUp: 'skip' })} />
+              Skip it
+            </label>
+            <p id={catchUpHelpId} className="muted small">
+              A catch-up run happens at most once, however many runs were missed; the job then keeps to its schedule. The agent's setting is on the Settings page.
+            </p>
+          </fieldset>
+        )}
         {draft.type === 'ingest' && source?.kind === 'folder' && (
           <label className="checkbox">
             <input type="checkbox" checked={draft.onFileArrival} onChange={(e) => set({ onFileArrival: e.target.checked })} />

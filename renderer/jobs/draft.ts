@@ -5,6 +5,7 @@
  */
 import type { Params } from '../../shared/api';
 import type { JobDetail } from '../../shared/contract/jobs';
+import type { JobCatchUp } from '../../shared/jobs';
 import { fromCron, presetProblem, toCron, type Preset } from './schedule';
 
 export type ExportFormat = 'csv' | 'xlsx' | 'json' | 'ndjson';
@@ -18,6 +19,8 @@ export interface JobDraft {
   mappingId: string;
   schedule: Preset;
   timezone: string;
+  /** Missed scheduled runs; kept while the schedule is "none" so choosing one again restores it. */
+  catchUp: JobCatchUp;
   onFileArrival: boolean;
   ingest: {
     mirror: boolean;
@@ -65,6 +68,7 @@ export function emptyDraft(timezone: string): JobDraft {
     mappingId: '',
     schedule: { kind: 'daily', time: '06:00' },
     timezone,
+    catchUp: 'default',
     onFileArrival: true,
     ingest: { mirror: false, maxDeletePercent: '50', rejectPolicy: 'send-valid', batchSize: '500', afterRun: 'move', datasourceId: '' },
     export: {
@@ -100,6 +104,7 @@ export function draftFromJob(job: JobDetail): JobDraft {
     sourceId: job.sourceId ?? '',
     mappingId: job.mappingId ?? '',
     schedule: fromCron(c.schedule),
+    catchUp: c.catchUp,
     onFileArrival: c.onFileArrival,
   };
   if (c.ingest) {
@@ -211,6 +216,7 @@ export function draftToParams(d: JobDraft): JobParams {
       config: {
         schedule,
         timezone: d.timezone,
+        catchUp: d.catchUp,
         onFileArrival: d.onFileArrival,
         ingest: {
           ...d.preserved.ingest,
@@ -239,7 +245,7 @@ export function draftToParams(d: JobDraft): JobParams {
         };
   return {
     ...base,
-    config: { schedule, timezone: d.timezone, onFileArrival: false, export: { ...d.preserved.export, dataset: x.dataset, destination, nested: x.nested } },
+    config: { schedule, timezone: d.timezone, catchUp: d.catchUp, onFileArrival: false, export: { ...d.preserved.export, dataset: x.dataset, destination, nested: x.nested } },
     ...(x.destination === 'database' && x.database !== 'sqlite' && x.password ? { databasePassword: x.password } : {}),
   };
 }

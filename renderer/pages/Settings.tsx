@@ -86,6 +86,9 @@ export function Settings() {
               Skip missed runs and wait for the next scheduled time
             </label>
           </fieldset>
+          <p className="muted small">
+            This applies to every job that uses the agent's setting. A job can override it in its own form, under “If a scheduled run was missed”.
+          </p>
         </Card>
         <Card title="Notifications and updates">
           <label className="checkbox">

@@ -102,6 +102,9 @@ async function openJobs(browser: Browser, scheme: 'light' | 'dark'): Promise<Pag
   return page;
 }
 
+/** The job form's choice for scheduled runs missed while the computer was off or asleep. */
+const missedRuns = (page: Page) => page.getByRole('group', { name: 'If a scheduled run was missed (computer off or asleep)' });
+
 const shot = (page: Page, name: string, scheme: 'light' | 'dark') => page.screenshot({ path: join(shots, `jobs-${name}-${scheme}.png`), fullPage: true, animations: 'disabled' });
 
 /** axe (WCAG 2.1 A/AA) on what is on screen: serious and critical findings fail the test, named. */
@@ -230,12 +233,28 @@ test('a job is edited (the form opens with its settings), paused and resumed, an
   await page.getByLabel('Minutes past the hour').fill('15');
   await expect(page.getByRole('status', { name: 'Schedule summary' })).toContainText('At 15 minutes past the hour');
   await page.getByLabel('Format', { exact: true }).selectOption('ndjson');
+  // A job made before it chose follows the agent's setting, and the form says what that is.
+  await expect(missedRuns(page).getByLabel("Use the agent's setting (currently: run once)")).toBeChecked();
+  await missedRuns(page).getByLabel('Skip it').check();
   await page.getByRole('button', { name: 'Save changes' }).click();
   // The destination changed, so the cursor is reset and the form says so.
   await expect(page.getByRole('status').filter({ hasText: `Saved “${JOB}”` })).toContainText('exports everything again');
   const row = page.getByRole('row', { name: JOB, exact: true });
   await expect(row).toContainText('At 15 minutes past the hour (Europe/London)');
   await expect(row).toContainText(`NDJSON files in ${outDir}`);
+  const jobId = (await rpc<{ id: string; name: string }[]>('jobs.list', {})).find((j) => j.name === JOB)!.id;
+  expect((await rpc<{ config: { catchUp: string } }>('jobs.get', { jobId })).config.catchUp).toBe('skip');
+
+  // Reopened, the form shows the job's own choice.
+  await page.getByRole('button', { name: `Edit ${JOB}` }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Edit “${JOB}”` })).toBeVisible();
+  await expect(missedRuns(page).getByLabel('Skip it')).toBeChecked();
+  await expect(missedRuns(page).getByLabel('Run once when the agent is back')).not.toBeChecked();
+  await expect(page.getByRole('status', { name: 'Schedule summary' }).getByRole('listitem')).toHaveCount(5);
+  await shot(page, 'form-missed-runs-kept', 'light');
+  await audit(page);
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await expect(row).toBeVisible();
 
   await page.getByRole('button', { name: `Pause ${JOB}` }).click();
   await expect(row.getByText('Paused').first()).toBeVisible();
@@ -288,6 +307,7 @@ test('an ingest job made in the form runs when a file arrives: its progress bar 
     await expect(page.getByLabel('Platform connection')).toHaveValue(connectionId); // the mapping's own connection
     await page.getByLabel('Runs', { exact: true }).selectOption({ label: 'No schedule (on file arrival or by hand)' });
     await expect(page.getByRole('status', { name: 'Schedule summary' })).toContainText('Runs only when a file arrives');
+    await expect(missedRuns(page)).toHaveCount(0); // nothing scheduled, so nothing can be missed
     await expect(page.getByLabel(/Also run as soon as a file arrives in “Utility bills”/)).toBeChecked();
     await page.getByLabel(/^Mirror:/).check();
     await expect(page.getByLabel('Stop and ask before deleting more than (%)')).toHaveValue('50');
@@ -334,6 +354,7 @@ test('screens: the Jobs page and the job form, light and dark', async ({ browser
     config: {
       schedule: '0 6 * * *',
       timezone: 'Europe/London',
+      catchUp: 'run-once',
       export: { dataset: 'submissions', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id'] } },
     },
   });
@@ -355,7 +376,9 @@ test('screens: the Jobs page and the job form, light and dark', async ({ browser
     await page.getByRole('button', { name: 'Edit Submissions to PostgreSQL' }).click();
     await expect(page.getByLabel('Table', { exact: true })).toHaveValue('esg_submissions');
     await expect(page.getByRole('status', { name: 'Schedule summary' }).getByRole('listitem')).toHaveCount(5);
+    await expect(missedRuns(page).getByLabel('Run once when the agent is back')).toBeChecked();
     await shot(page, 'form-database', scheme);
+    await missedRuns(page).screenshot({ path: join(shots, `jobs-form-missed-runs-${scheme}.png`), animations: 'disabled' });
     await audit(page);
     await page.getByRole('link', { name: 'Cancel' }).click();
     await page.getByRole('link', { name: 'New job' }).click();

@@ -115,7 +115,9 @@ test('the sidebar works from the keyboard, shows where focus is, and stays in vi
   expect(scrollable).toBeGreaterThan(100);
   await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
   const box = (await nav.boundingBox())!;
-  expect(box.y).toBe(0);
+  // Within a pixel: a page whose height has a fraction of a pixel ends at a scroll offset Chromium
+  // rounds, which moves the sticky sidebar up by that fraction.
+  expect(Math.abs(box.y)).toBeLessThan(1);
   expect(box.height).toBe(420);
   await expect(nav.getByRole('link', { name: 'Dashboard' })).toBeInViewport();
   await page.screenshot({ path: join(ROOT, 'test-results', 'screens', 'sidebar-scrolled-light.png') });

@@ -2,9 +2,10 @@
  * Time, at the SyncService level: the real engine, store, queue and job runner against the
  * sandbox, with the engine's clock injected and the scheduler's tick timer driven by the test.
  * A clock that jumps forward 3 days (sleep, or an agent left stopped) runs each job once as
- * catch-up; a clock set back never runs a slot twice; across both DST changes a daily job runs
- * exactly once per local day, including on the day its local time does not exist (spring) and
- * the day it exists twice (autumn).
+ * catch-up (or not at all, by the job's own choice, else the agent's setting); a clock set back
+ * never runs a slot twice; across both DST changes a daily job runs exactly once per local day,
+ * including on the day its local time does not exist (spring) and the day it exists twice
+ * (autumn).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,6 +137,28 @@ describe('time', () => {
     await startSync();
     await tickAt('2026-01-16T09:00:01Z');
     expect(runs()).toHaveLength(2);
+
+    // The job's own choice wins over the agent's setting, both ways, as saved through jobs.update.
+    const setJobCatchUp = async (catchUp: 'run-once' | 'skip') => {
+      const call = createDispatcher(createEngineApi(engine));
+      const j = engine.store.jobs.get(jobId)!;
+      const r = await call('jobs.update', { jobId, name: j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config: { ...j.config, catchUp } });
+      if (!r.ok) throw new Error(r.error.message);
+    };
+    await sync!.stop();
+    await setJobCatchUp('run-once');
+    now = new Date('2026-01-19T09:00:00Z');
+    await startSync();
+    await tickAt('2026-01-19T09:00:01Z');
+    expect(runs().map((r) => r.trigger)).toEqual(['schedule', 'catch-up', 'catch-up']);
+
+    await sync!.stop();
+    engine.store.settings.update({ catchUp: 'run-once' });
+    await setJobCatchUp('skip');
+    now = new Date('2026-01-22T09:00:00Z');
+    await startSync();
+    await tickAt('2026-01-22T09:00:01Z');
+    expect(runs()).toHaveLength(3);
   });
 
   for (const [season, from, to] of [

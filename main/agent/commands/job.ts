@@ -1,11 +1,21 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { RunSummary } from '../../../shared/api';
+import { JobCatchUp } from '../../../shared/jobs';
 import { callEngine } from '../engine-call';
 import { followRunProgress } from '../run-progress';
 import { CliError, EXIT } from '../exit-codes';
 import { table } from '../output';
 import type { GlobalContext } from '../context';
 
+const catchUpOption = () =>
+  new Option('--catch-up <what>', "a scheduled run missed while the computer was off or asleep: run-once (when the agent is back), skip, or default (the agent's setting)").choices(JobCatchUp.options);
+
+/** What `job show` says about missed runs; `agent` is the agent's own setting, for a job that follows it. */
+function describeCatchUp(catchUp: JobCatchUp, agent: 'run-once' | 'skip' | null): string {
+  if (catchUp === 'run-once') return "run once when the agent is back (this job's setting)";
+  if (catchUp === 'skip') return "skipped (this job's setting)";
+  return `as the agent's setting says${agent ? ` (now: ${agent === 'run-once' ? 'run once' : 'skip'})` : ''}`;
+}
 
 export function registerJob(program: Command, ctx: () => GlobalContext): void {
   const job = program.command('job').description('ingest and export jobs: add, list, pause, resume, remove');
@@ -20,6 +30,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--schedule <cron>', 'cron expression, e.g. "0 6 * * *" (omit for file arrival / manual only)')
     .option('--timezone <tz>', 'time zone of the schedule', Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC')
     .option('--no-file-trigger', 'do not run when a file arrives in the source folder')
+    .addOption(catchUpOption())
     .option('--mirror', 'the source holds the full dataset: values removed from it are deleted on the platform')
     .option('--all-or-nothing', 'send nothing from a file that has rejected rows')
     .option('--datasource <id>', 'ingest to Altruistiq: the datasource the files are uploaded into')
@@ -71,6 +82,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       const config = {
         schedule: str('schedule') ?? null,
         timezone: str('timezone'),
+        catchUp: str('catchUp'),
         onFileArrival: o.fileTrigger !== false,
         ...(type === 'ingest' ? { ingest: { mirror: Boolean(o.mirror), rejectPolicy: o.allOrNothing ? ('all-or-nothing' as const) : ('send-valid' as const), ...(str('datasource') ? { datasourceId: str('datasource') } : {}) } } : {}),
         ...(exportConfig ? { export: exportConfig } : {}),
@@ -112,11 +124,14 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       const j = await callEngine(dataDir, 'jobs.get', { jobId });
       const c = j.config;
       const dest = c.export?.destination;
+      // The agent's setting is looked up only where the words need it (and not for --json).
+      const agentCatchUp = !out.json && c.schedule && c.catchUp === 'default' ? (await callEngine(dataDir, 'settings.get', {})).catchUp : null;
       out.print(j, () =>
         [
           `${j.name} (${j.type}${j.paused ? ', paused' : ''})`,
           `  schedule: ${j.scheduleText ?? 'none'}${j.type === 'ingest' && c.onFileArrival ? '; also when a file arrives' : ''}`,
           `  next run: ${j.nextRunAt ?? '—'}`,
+          ...(c.schedule || c.catchUp !== 'default' ? [`  missed runs: ${describeCatchUp(c.catchUp, agentCatchUp)}`] : []),
           `  last run: ${j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status.replace(/_/g, ' ')} ${j.lastRun.finishedAt ?? ''}` : 'never'}`,
           ...(c.ingest ? [`  ingest: mirror ${c.ingest.mirror ? `on (stops above ${Math.round(c.ingest.maxDeleteShare * 100)}% deletes)` : 'off'}, ${c.ingest.rejectPolicy}, batches of ${c.ingest.batchSize}`] : []),
           ...(c.export ? [`  export: ${j.datasetLabel ?? c.export.dataset} → ${dest?.kind === 'folder' ? `${dest.format} files in ${dest.path}` : `${dest?.database} table ${dest?.table}`}`] : []),
@@ -127,16 +142,17 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
 
   job
     .command('edit <job>')
-    .description("change a job's name, schedule, time zone or triggers (other settings stay)")
+    .description("change a job's name, schedule, time zone, triggers or missed-run choice (other settings stay)")
     .option('--name <name>', 'new name')
     .option('--schedule <cron>', 'new cron expression')
     .option('--clear-schedule', 'no schedule: run on file arrival or by hand only')
     .option('--timezone <tz>', 'time zone of the schedule')
     .option('--file-trigger', 'run when a file arrives in the source folder')
     .option('--no-file-trigger', 'do not run when a file arrives')
+    .addOption(catchUpOption())
     .option('--mirror', 'values removed from the source are deleted on the platform')
     .option('--no-mirror', 'never delete on the platform')
-    .action(async (jobId: string, o: { name?: string; schedule?: string; clearSchedule?: boolean; timezone?: string; fileTrigger?: boolean; mirror?: boolean }) => {
+    .action(async (jobId: string, o: { name?: string; schedule?: string; clearSchedule?: boolean; timezone?: string; fileTrigger?: boolean; catchUp?: JobCatchUp; mirror?: boolean }) => {
       const { dataDir, out } = ctx();
       if (o.schedule && o.clearSchedule) throw new CliError('Use either --schedule CRON or --clear-schedule, not both.');
       const j = await callEngine(dataDir, 'jobs.get', { jobId });
@@ -145,6 +161,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         ...(o.schedule ? { schedule: o.schedule } : o.clearSchedule ? { schedule: null } : {}),
         ...(o.timezone ? { timezone: o.timezone } : {}),
         ...(o.fileTrigger !== undefined ? { onFileArrival: o.fileTrigger } : {}),
+        ...(o.catchUp ? { catchUp: o.catchUp } : {}),
         ...(o.mirror !== undefined ? { ingest: { ...(j.config.ingest ?? {}), mirror: o.mirror } } : {}),
       };
       if (o.mirror !== undefined && j.type !== 'ingest') throw new CliError('--mirror applies to ingest jobs only.');

@@ -1,17 +1,20 @@
 import { CronExpressionParser } from 'cron-parser';
+import type { JobCatchUp } from '../../../shared/jobs';
 import type { Clock } from '../store/clock';
 
 export interface ScheduledJob {
   id: string;
   schedule: string;
   timezone: string;
+  /** The job's own choice for missed slots; absent or 'default' follows `SchedulerOptions.catchUp`. */
+  catchUp?: JobCatchUp;
 }
 
 export interface SchedulerOptions {
   clock: Clock;
   jobs: () => ScheduledJob[];
   fire: (jobId: string, trigger: 'schedule' | 'catch-up') => void;
-  /** What to do with slots missed while asleep or stopped. */
+  /** The agent's setting for slots missed while asleep or stopped, for jobs that have no choice of their own. */
   catchUp: () => 'run-once' | 'skip';
   /** The last slot handled per job, persisted so a restart knows what it missed. */
   lastSlot: { get(jobId: string): number | null; set(jobId: string, slotMs: number): void };
@@ -63,8 +66,9 @@ function slotsAfter(expr: string, timezone: string, handled: number, at: Date): 
  * Wall-clock scheduler. Each tick asks every job for its latest cron slot at or before now; a
  * slot newer than the last one handled fires once. If more than one slot was passed (the
  * machine slept, the agent was stopped, the clock jumped forward) the job runs once as a
- * catch-up, or not at all when catch-up is off. A clock that jumps backwards finds only slots
- * already handled, so nothing runs twice. Time zones and DST come from cron-parser.
+ * catch-up, or not at all when catch-up is off (the job's own choice, else the agent's). A
+ * clock that jumps backwards finds only slots already handled, so nothing runs twice. Time zones
+ * and DST come from cron-parser.
  */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -132,9 +136,15 @@ export class Scheduler {
       if (latest === null || latest <= handled) continue;
       this.opts.lastSlot.set(job.id, latest);
       const late = nowMs - latest > this.tickMs * 5 + 5000;
-      if (!missedMore && !late) this.opts.fire(job.id, 'schedule');
-      else if (this.opts.catchUp() === 'run-once') this.opts.fire(job.id, 'catch-up');
-      else this.opts.log?.('missed runs skipped (catch-up is off)', { jobId: job.id });
+      if (!missedMore && !late) {
+        this.opts.fire(job.id, 'schedule');
+        continue;
+      }
+      const own = job.catchUp === 'run-once' || job.catchUp === 'skip' ? job.catchUp : null;
+      if ((own ?? this.opts.catchUp()) === 'run-once') this.opts.fire(job.id, 'catch-up');
+      // Which setting made the skip, so a person reading the log knows where to change it.
+      else if (own) this.opts.log?.('missed runs skipped (the job is set to skip them)', { jobId: job.id, reason: 'job' });
+      else this.opts.log?.("missed runs skipped (catch-up is off in the agent's settings)", { jobId: job.id, reason: 'global' });
     }
   }
 }

@@ -109,7 +109,7 @@ export class SyncService {
           .filter((j) => !j.paused)
           .flatMap((j) => {
             const c = JobConfig.safeParse(j.config);
-            return c.success && c.data.schedule ? [{ id: j.id, schedule: c.data.schedule, timezone: c.data.timezone }] : [];
+            return c.success && c.data.schedule ? [{ id: j.id, schedule: c.data.schedule, timezone: c.data.timezone, catchUp: c.data.catchUp }] : [];
           }),
       fire: (jobId, trigger) => this.trigger(jobId, trigger),
       catchUp: () => this.engine.store.settings.get().catchUp,

@@ -68,6 +68,26 @@ describe('esg-sync job show / edit', () => {
     expect(after.config).toMatchObject({ schedule: '30 7 * * 1-5', timezone: 'Europe/Berlin', export: { dataset: 'submissions', destination: { format: 'csv' } } });
   });
 
+  it('sets the choice for missed runs with --catch-up, shows it in words, and keeps it through other edits', async () => {
+    // Stored before jobs had the choice: it follows the agent's setting.
+    const before = await cli('job', 'show', 'j1');
+    expect(before.stdout).toContain("missed runs: as the agent's setting says (now: run once)");
+    expect((JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { config: { catchUp: string } }).config.catchUp).toBe('default');
+
+    const skip = await cli('job', 'edit', 'j1', '--catch-up', 'skip');
+    expect(skip.stderr).toBe('');
+    expect(skip.code).toBe(0);
+    expect((await cli('job', 'show', 'j1')).stdout).toContain("missed runs: skipped (this job's setting)");
+    await cli('job', 'edit', 'j1', '--name', 'Submissions out');
+    expect((JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { config: { catchUp: string } }).config.catchUp).toBe('skip');
+
+    const bad = await cli('job', 'edit', 'j1', '--catch-up', 'sometimes');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Allowed choices are default, run-once, skip/);
+    expect((await cli('job', 'edit', 'j1', '--catch-up', 'default')).code).toBe(0);
+    expect((JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { config: { catchUp: string } }).config.catchUp).toBe('default');
+  });
+
   it('refuses a bad cron, a contradiction, and mirror on an export job, with exit code 2', async () => {
     const bad = await cli('job', 'edit', 'j1', '--schedule', '99 * * * *');
     expect(bad.code).toBe(2);
@@ -82,10 +102,12 @@ describe('esg-sync job show / edit', () => {
   });
 
   it('adds an export job to a database table, and says what is missing from one', async () => {
-    const added = await cli('--json', 'job', 'add', 'To BI', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'postgres', '--db-name', 'bi', '--db-user', 'esg', '--db-port', '6543', '--key', 'id, period', '--schedule', '0 5 * * *', '--timezone', 'UTC');
+    const added = await cli('--json', 'job', 'add', 'To BI', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'postgres', '--db-name', 'bi', '--db-user', 'esg', '--db-port', '6543', '--key', 'id, period', '--schedule', '0 5 * * *', '--timezone', 'UTC', '--catch-up', 'run-once');
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
-    const shown = JSON.parse((await cli('--json', 'job', 'show', 'To BI')).stdout) as { config: { export: unknown } };
+    const shown = JSON.parse((await cli('--json', 'job', 'show', 'To BI')).stdout) as { config: { export: unknown; catchUp: string } };
+    expect(shown.config.catchUp).toBe('run-once');
+    expect((await cli('job', 'show', 'To BI')).stdout).toContain("missed runs: run once when the agent is back (this job's setting)");
     expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 6543, name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period'] } });
     const missing = await cli('job', 'add', 'To BI 2', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'mysql');
     expect(missing.code).toBe(2);

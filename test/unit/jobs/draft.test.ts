@@ -38,10 +38,11 @@ describe('job form draft', () => {
     const d = ingest();
     d.ingest = { mirror: true, maxDeletePercent: '25', rejectPolicy: 'all-or-nothing', batchSize: '200', afterRun: 'leave', datasourceId: '' };
     d.schedule = { kind: 'weekly', weekday: 3, time: '07:15' };
+    d.catchUp = 'skip';
     expect(validateDraft(d, { sourceKind: 'folder' })).toEqual({});
     const params = draftToParams(d);
     const parsed = methods['jobs.add'].params.parse(params);
-    expect(parsed.config).toMatchObject({ schedule: '15 7 * * 3', timezone: 'Europe/London', ingest: { mirror: true, maxDeleteShare: 0.25, rejectPolicy: 'all-or-nothing', batchSize: 200, afterRun: 'leave' } });
+    expect(parsed.config).toMatchObject({ schedule: '15 7 * * 3', timezone: 'Europe/London', catchUp: 'skip', ingest: { mirror: true, maxDeleteShare: 0.25, rejectPolicy: 'all-or-nothing', batchSize: 200, afterRun: 'leave' } });
     expect(parsed.config.export).toBeUndefined();
     expect(draftFromJob(detailOf(params))).toEqual(d);
   });
@@ -55,6 +56,8 @@ describe('job form draft', () => {
     expect(parsed.sourceId).toBeNull();
     expect(parsed.config.export!.destination).toEqual({ kind: 'database', database: 'postgres', host: '127.0.0.1', name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period'] });
     const back = draftFromJob(detailOf(params));
+    expect(back.catchUp).toBe('default'); // a new job follows the agent's setting
+    expect(draftToParams({ ...back, catchUp: 'run-once' }).config.catchUp).toBe('run-once');
     expect(back.export.password).toBe('');
     expect(back.export.keyColumns).toBe('id, period');
     expect(draftToParams({ ...d, export: { ...d.export, password: '' } })).not.toHaveProperty('databasePassword');

@@ -124,6 +124,28 @@ describe('jobs.add and jobs.get', () => {
   });
 });
 
+describe("a job's choice for missed scheduled runs", () => {
+  it('reads as "default" for a job saved before there was a choice, and an edit that does not name it keeps that', async () => {
+    const at = now.toISOString();
+    // The config exactly as an older agent stored it: no catchUp key.
+    engine.store.jobs.insert({ id: 'old', name: 'Old job', type: 'ingest', connectionId: 'c1', sourceId: 's1', mappingId: 'm1', config: { schedule: '0 6 * * *', timezone: 'UTC', onFileArrival: true, ingest: { mirror: false } }, paused: false, cursor: null, createdAt: at });
+    expect(ok<{ config: { catchUp: string } }>(await dispatch('jobs.get', { jobId: 'old' })).config.catchUp).toBe('default');
+    ok(await dispatch('jobs.update', { jobId: 'old', ...ingest({ name: 'Old job', config: { schedule: '0 6 * * *', timezone: 'UTC' } }) }));
+    expect(engine.store.jobs.get('old')!.config.catchUp).toBe('default');
+  });
+
+  it('is saved on add, changed on update, and an unknown value is refused naming the field', async () => {
+    const id = ok<{ id: string }>(await dispatch('jobs.add', ingest({ config: { schedule: '0 6 * * *', timezone: 'UTC', catchUp: 'skip' } }))).id;
+    expect(ok<{ config: { catchUp: string } }>(await dispatch('jobs.get', { jobId: id })).config.catchUp).toBe('skip');
+    ok(await dispatch('jobs.update', { jobId: id, ...ingest({ config: { schedule: '0 6 * * *', timezone: 'UTC', catchUp: 'run-once' } }) }));
+    expect(engine.store.jobs.get(id)!.config.catchUp).toBe('run-once');
+    const bad = await dispatch('jobs.update', { jobId: id, ...ingest({ config: { schedule: '0 6 * * *', timezone: 'UTC', catchUp: 'always' } }) });
+    expect(refused(bad).code).toBe('invalid_params');
+    expect(JSON.stringify(bad)).toContain('catchUp');
+    expect(engine.store.jobs.get(id)!.config.catchUp).toBe('run-once');
+  });
+});
+
 describe('database destination password', () => {
   it('goes to the keychain, is never returned, and is removed with the job', async () => {
     const id = ok<{ id: string }>(await dispatch('jobs.add', { ...exportJob(pgDest), databasePassword: 'hunter2-pg' })).id;

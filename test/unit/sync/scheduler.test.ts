@@ -1,20 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler, nextRuns } from '../../../main/engine/sync/scheduler';
 import { RunQueue } from '../../../main/engine/sync/run-queue';
+import type { JobCatchUp } from '../../../shared/jobs';
 
-function harness(schedule: string, timezone = 'UTC', catchUp: 'run-once' | 'skip' = 'run-once') {
+function harness(schedule: string, timezone = 'UTC', catchUp: 'run-once' | 'skip' = 'run-once', jobCatchUp?: JobCatchUp) {
   let now = new Date('2026-01-10T10:00:00.500Z');
   const fired: { jobId: string; trigger: string; at: string }[] = [];
+  const logged: { message: string; data?: Record<string, unknown> }[] = [];
   const slots = new Map<string, number>();
   const scheduler = new Scheduler({
     clock: { now: () => now },
-    jobs: () => [{ id: 'j', schedule, timezone }],
+    jobs: () => [{ id: 'j', schedule, timezone, ...(jobCatchUp ? { catchUp: jobCatchUp } : {}) }],
     fire: (jobId, trigger) => fired.push({ jobId, trigger, at: now.toISOString() }),
     catchUp: () => catchUp,
     lastSlot: { get: (id) => slots.get(id) ?? null, set: (id, v) => void slots.set(id, v) },
+    log: (message, data) => logged.push({ message, data }),
   });
   return {
     fired,
+    logged,
     tick: () => scheduler.tick(),
     set: (iso: string) => (now = new Date(iso)),
     advance: (ms: number) => (now = new Date(now.getTime() + ms)),
@@ -57,6 +61,51 @@ describe('scheduler', () => {
     h.set('2026-01-10T16:00:00.200Z');
     h.tick();
     expect(h.fired).toEqual([expect.objectContaining({ trigger: 'schedule' })]);
+  });
+
+  describe("a job's own catch-up choice", () => {
+    /** Five hourly slots missed (the computer slept), then the next slot on time. */
+    function missFiveHours(global: 'run-once' | 'skip', job?: JobCatchUp) {
+      const h = harness('0 * * * *', 'UTC', global, job);
+      h.tick();
+      h.advance(5 * 3600_000);
+      h.tick();
+      const missed = [...h.fired];
+      h.set('2026-01-10T16:00:00.200Z');
+      h.tick();
+      return { missed, all: h.fired.map((f) => f.trigger), logged: h.logged.filter((l) => l.message.startsWith('missed runs skipped')) };
+    }
+
+    it("'skip' skips missed runs although the agent's setting is 'run-once', and says the job chose it", () => {
+      const r = missFiveHours('run-once', 'skip');
+      expect(r.missed).toEqual([]);
+      expect(r.all).toEqual(['schedule']); // the next slot still runs on time
+      expect(r.logged).toEqual([{ message: 'missed runs skipped (the job is set to skip them)', data: { jobId: 'j', reason: 'job' } }]);
+    });
+
+    it("'run-once' fires one catch-up run although the agent's setting is 'skip'", () => {
+      const r = missFiveHours('skip', 'run-once');
+      expect(r.missed).toEqual([expect.objectContaining({ jobId: 'j', trigger: 'catch-up' })]);
+      expect(r.all).toEqual(['catch-up', 'schedule']);
+      expect(r.logged).toEqual([]);
+    });
+
+    it("'default' (or no choice, as in configs saved before there was one) follows the agent's setting", () => {
+      for (const job of ['default', undefined] as const) {
+        expect(missFiveHours('run-once', job).all).toEqual(['catch-up', 'schedule']);
+        const skipped = missFiveHours('skip', job);
+        expect(skipped.all).toEqual(['schedule']);
+        expect(skipped.logged).toEqual([{ message: "missed runs skipped (catch-up is off in the agent's settings)", data: { jobId: 'j', reason: 'global' } }]);
+      }
+    });
+
+    it('a slot fired on time is a scheduled run whatever the choice', () => {
+      const h = harness('*/10 * * * * *', 'UTC', 'skip', 'skip');
+      h.tick();
+      h.advance(10_000);
+      h.tick();
+      expect(h.fired.map((f) => f.trigger)).toEqual(['schedule']);
+    });
   });
 
   it('keeps local wall-clock times across DST changes', () => {
