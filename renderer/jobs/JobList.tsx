@@ -227,7 +227,12 @@ export function JobList() {
                           {what(j)}
                         </div>
                       </td>
-                      <td>{when(j)}</td>
+                      <td>
+                        {when(j)}
+                        {j.scheduleText && j.config.catchUp !== 'default' && (
+                          <div className="muted small">{j.config.catchUp === 'skip' ? 'Skips runs missed while off' : 'Catches up a missed run once'}</div>
+                        )}
+                      </td>
                       <td>
                         {j.lastRun ? (
                           <Link to={`/history/${j.lastRun.id}`}>

@@ -242,6 +242,7 @@ test('a job is edited (the form opens with its settings), paused and resumed, an
   const row = page.getByRole('row', { name: JOB, exact: true });
   await expect(row).toContainText('At 15 minutes past the hour (Europe/London)');
   await expect(row).toContainText(`NDJSON files in ${outDir}`);
+  await expect(row).toContainText('Skips runs missed while off');
   const jobId = (await rpc<{ id: string; name: string }[]>('jobs.list', {})).find((j) => j.name === JOB)!.id;
   expect((await rpc<{ config: { catchUp: string } }>('jobs.get', { jobId })).config.catchUp).toBe('skip');
 
