@@ -260,7 +260,10 @@ function profileColumn(column: string, cells: CellValue[], maxDistinct: number, 
     else if (r.reason === 'placeholder') placeholders++;
   }
   const valued = nonEmptyCells.length - placeholders;
-  if (valued > 0 && numbers.length / valued >= 0.9) {
+  // A value column may hold a bad cell or two ('lots', 'n/a?'): those become row errors when it
+  // runs. In a small sample one such cell is more than a tenth, so one is always forgiven.
+  const strays = valued - numbers.length;
+  if (valued > 0 && (numbers.length / valued >= 0.9 || (strays <= 1 && numbers.length >= 3))) {
     let min = Infinity;
     let max = -Infinity;
     let ints = 0;

@@ -108,3 +108,15 @@ describe('draft of a long table', () => {
     expect(draft.transforms).toEqual({ number: { decimal: ',' } });
   });
 });
+
+describe('suggestions: a value column with a bad cell is still a value column', () => {
+  it('one stray word among a handful of readings (a small sample) does not hide the column', () => {
+    const { col } = suggestTable({ Site: ['LON-01', 'MAN-02', 'BER-01', 'LYO-01', 'LON-01'], Month: ['2024-01', '2024-01', '2024-01', '2024-01', '2024-02'], 'Electricity kWh': ['-3', '1200', 'lots', '700', '650'] });
+    expect(col('Electricity kWh')).toMatchObject({ role: 'value', unit: 'kWh' });
+  });
+
+  it('two words among five values are text, not a value column', () => {
+    const { col } = suggestTable({ Site: ['LON-01', 'MAN-02', 'BER-01', 'LYO-01', 'LON-01'], 'Electricity kWh': ['see note', '1200', 'lots', '700', '650'] });
+    expect(col('Electricity kWh').role).not.toBe('value');
+  });
+});
