@@ -5,11 +5,12 @@
  * mapping and accepting a suggestion go through the same path.
  */
 import { headerFingerprint } from '../../shared/mapping/fingerprint';
+import { WIZARD_STEPS } from '../../shared/mapping/wizard-steps';
 import type { DateFormat } from '../../shared/mapping/dates';
 import type { MappingProfileInput, UnknownValuePolicy } from '../../shared/mapping/profile';
 import type { CatalogueResult, ColumnRole, DriftReport, MappingSuggestion, PreviewResult, SampleResult, StoredSample, TopRow } from './types';
 
-export const STEPS = ['Source & sample', 'Structure', 'Columns', 'Sites & periods', 'Units', 'Preview', 'Save'] as const;
+export const STEPS = WIZARD_STEPS;
 
 export type PeriodMode = 'date' | 'range' | 'year-month' | 'year' | 'constant-year' | 'fixed';
 export type KeyField = 'metric' | 'entity' | 'period' | 'unit';

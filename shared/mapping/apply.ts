@@ -52,6 +52,8 @@ export interface HeldValue {
   kind: 'entity' | 'metric';
   column: string;
   value: string;
+  /** What the row's history says: the value waits for a person to map it, and where. */
+  reason: string;
 }
 
 export type RowSkip = 'blank-row' | 'filtered' | 'unknown-entity' | 'unknown-metric';
@@ -252,8 +254,8 @@ export function recordHash(record: PlatformRecord): string {
 
 type Resolved<T> = { ok: true; value: T } | { ok: false; kind: 'error'; error: RowError } | { ok: false; kind: 'hold'; held: HeldValue } | { ok: false; kind: 'skip'; skip: RowSkip };
 
-function unknownOutcome<T>(policy: UnknownValuePolicy, line: number, column: string, raw: string, kind: 'entity' | 'metric', message: string): Resolved<T> {
-  if (policy === 'hold') return { ok: false, kind: 'hold', held: { line, kind, column, value: raw } };
+function unknownOutcome<T>(policy: UnknownValuePolicy, line: number, column: string, raw: string, kind: 'entity' | 'metric', message: string, label = 'site'): Resolved<T> {
+  if (policy === 'hold') return { ok: false, kind: 'hold', held: { line, kind, column, value: raw, reason: msg.held(raw, kind, label) } };
   if (policy === 'skip') return { ok: false, kind: 'skip', skip: kind === 'entity' ? 'unknown-entity' : 'unknown-metric' };
   return { ok: false, kind: 'error', error: rowError(line, column, raw, message) };
 }
@@ -402,7 +404,7 @@ function resolveEntity(c: Compiled, line: number, get: (col: string) => CellValu
   const text = cellText(raw) as string;
   const mapped = c.entityValueMap.get(key(text)) ?? (role.matchCatalogue ? c.entitiesByText.get(key(text))?.id : undefined);
   if (mapped) return { ok: true, value: { id: mapped, raw: text } };
-  return unknownOutcome(role.unknownEntity, line, role.column, text, 'entity', msg.unknownEntity(text, role.label));
+  return unknownOutcome(role.unknownEntity, line, role.column, text, 'entity', msg.unknownEntity(text, role.label), role.label);
 }
 
 type PeriodOk = { period: Period; columns: string[] };

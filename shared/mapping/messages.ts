@@ -4,6 +4,11 @@
  * periods — and which wizard step fixes it.
  */
 import type { CellValue, RowError } from '../domain';
+import { inStep } from './wizard-steps';
+
+const SITES = inStep('Sites & periods');
+const COLUMNS = inStep('Columns');
+const UNITS = inStep('Units');
 
 export function where(line: number | null, column?: string | null): string {
   const l = line === null ? 'The file' : `Line ${line}`;
@@ -21,30 +26,33 @@ export function rowError(line: number | null, column: string | null | undefined,
 
 export const msg = {
   unknownEntity: (value: string, label: string) =>
-    `'${value}' is not a known ${label}. Map it to a platform entity in the mapping's Entities step.`,
-  missingEntity: (label: string) => `no ${label} is given. Fill in the ${label}, or set a fixed ${label} in the mapping's Entities step.`,
+    `'${value}' is not a known ${label}. Map it to a platform ${label} in ${SITES}.`,
+  missingEntity: (label: string) => `no ${label} is given. Fill in the ${label}, or set a fixed ${label} in ${SITES}.`,
   entityNotInPlatform: (entityId: string, label: string, local: string | null) =>
-    `${local ? `'${local}' is mapped to` : `the ${label} is set to`} platform entity '${entityId}', which no longer exists on the platform. Map it again in the mapping's Entities step.`,
+    `${local ? `'${local}' is mapped to` : `the ${label} is set to`} platform entity '${entityId}', which no longer exists on the platform. Map it again in ${SITES}.`,
   unknownMetricValue: (value: string) =>
-    `'${value}' is not a metric in the platform's library. Map it to a metric in the mapping's Columns step.`,
-  missingMetric: () => `no metric is given. Fill in the metric, or map this column to a fixed metric in the Columns step.`,
+    `'${value}' is not a metric in the platform's library. Map it to a metric in ${COLUMNS}.`,
+  missingMetric: () => `no metric is given. Fill in the metric, or map this column to a fixed metric in ${COLUMNS}.`,
   metricNotInPlatform: (metricId: string) =>
-    `metric '${metricId}' is not in the platform's metric library (it may have been removed). Choose another metric in the mapping's Columns step.`,
+    `metric '${metricId}' is not in the platform's metric library (it may have been removed). Choose another metric in ${COLUMNS}.`,
   metricNotWritable: (name: string) =>
     `this service account may not submit values for '${name}'. Ask a platform administrator for access, or remove this column from the mapping.`,
-  missingPeriod: () => `no date or period is given. Fill it in, or set the period in the mapping's Periods step.`,
-  badPeriod: (value: string, detail: string) => `'${value}' could not be read as a period: ${detail} Check the date format in the mapping's Periods step.`,
+  missingPeriod: () => `no date or period is given. Fill it in, or set the period in ${SITES}.`,
+  badPeriod: (value: string, detail: string) => `'${value}' could not be read as a period: ${detail} Check the date format in ${SITES}.`,
   futurePeriod: (start: string, end: string, today: string) =>
-    `the period ${start} to ${end} has not ended yet (today is ${today}). Check the date and its format in the Periods step; values are sent once the period is over.`,
+    `the period ${start} to ${end} has not ended yet (today is ${today}). Check the date and its format in ${SITES}; values are sent once the period is over.`,
   invalidPeriod: (start: string, end: string) => `the period ${start} to ${end} is not a valid date range (the end must be a real date on or after the start).`,
   notNumber: (value: string, metricName: string, detail: string) => `'${value}' is not a number, but '${metricName}' needs one. ${detail}`,
   notInteger: (value: string, metricName: string) => `'${value}' is not a whole number, but '${metricName}' counts whole units.`,
   notBoolean: (value: string, metricName: string) => `'${value}' is not yes or no, which '${metricName}' needs.`,
   missingValue: () => `the value is empty.`,
-  missingUnit: () => `no unit is given. Fill in the unit, or set a fixed unit in the mapping's Units step.`,
-  unitProblem: (detail: string) => `${detail} Check the mapping's Units step.`,
+  /** A site or metric code the mapping has not matched yet (its policy holds such rows rather than rejecting them). */
+  held: (value: string, kind: 'entity' | 'metric', label: string) =>
+    `'${value}' is not mapped to a platform ${kind === 'entity' ? label : 'metric'} yet. Map it in ${kind === 'entity' ? SITES : COLUMNS}; the row is held until then.`,
+  missingUnit: () => `no unit is given. Fill in the unit, or set a fixed unit in ${UNITS}.`,
+  unitProblem: (detail: string) => `${detail} Check ${UNITS}.`,
   unitMismatch: (from: string, to: string, metricName: string) =>
-    `values in ${from} cannot be converted to ${to}, the unit of '${metricName}'. Check the mapping's Units step.`,
+    `values in ${from} cannot be converted to ${to}, the unit of '${metricName}'. Check ${UNITS}.`,
   duplicateOf: (otherLine: number, otherColumn: string | null) =>
     `this value has the same metric, site and period as ${otherColumn ? `column '${otherColumn}' on ` : ''}line ${otherLine}; both were held back. Remove the duplicate or add a distinguishing column to the natural key.`,
 };

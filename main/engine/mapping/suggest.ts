@@ -308,17 +308,17 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
     }
   }
   if (periodValueCols.some((c) => c.period?.kind === 'month') && !yearCol) {
-    warnings.push('The month columns have no year. Add a year column or set a constant year in the Periods step.');
+    warnings.push('The month columns have no year. Add a year column or set a constant year in the “Sites & periods” step.');
   }
   if (!columns.some((c) => c.role === 'entity')) warnings.push('No column looks like a site. Choose the site column, or one fixed site for the whole file.');
-  if (!columns.some((c) => c.role === 'value')) warnings.push('No column looks like it holds values. Choose the value column(s) in the Columns step.');
+  if (!columns.some((c) => c.role === 'value')) warnings.push('No column looks like it holds values. Choose the value column(s) in the “Columns” step.');
   for (const dateCol of columns.filter((c) => c.role === 'period' || c.role === 'period-start' || c.role === 'period-end')) {
     const d = profiles.get(dateCol.column)?.dateFormat;
     if (d?.ambiguous) {
-      warnings.push(`The dates in '${dateCol.column}' read both as ${d.candidates.join(' and ')}. Choose the format in the Periods step.`);
+      warnings.push(`The dates in '${dateCol.column}' read both as ${d.candidates.join(' and ')}. Choose the format in the “Sites & periods” step.`);
     } else if (d?.format && d.candidates.length > 1 && /^(DD|MM)\//.test(d.format)) {
       // The profiler settled a day/month twin from the rest of the file, not from these values.
-      warnings.push(`The dates in '${dateCol.column}' could be day-first or month-first; they were read as ${d.format} from the other dates and numbers in the file. Check this in the Periods step.`);
+      warnings.push(`The dates in '${dateCol.column}' could be day-first or month-first; they were read as ${d.format} from the other dates and numbers in the file. Check this in the “Sites & periods” step.`);
     }
   }
 
@@ -387,7 +387,7 @@ function chooseOneEntityColumn(columns: ColumnSuggestion[], profiles: Map<string
     c.confidence = 0.7;
     c.reason =
       kept.score > score
-        ? `'${kept.c.column}' already names the site and its values match the platform's sites better (${Math.round(kept.score * 100)}% against ${Math.round(score * 100)}%); choose this column instead in the Columns step if that is wrong`
+        ? `'${kept.c.column}' already names the site and its values match the platform's sites better (${Math.round(kept.score * 100)}% against ${Math.round(score * 100)}%); choose this column instead in the “Columns” step if that is wrong`
         : `'${kept.c.column}' already names the site; a profile reads the site from one column`;
   }
 }
@@ -568,7 +568,7 @@ export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingP
   const year = byRole('year')[0];
   const month = byRole('month')[0];
   const fmt = (c: ColumnSuggestion | undefined) => (c ? (prof.get(c.column)?.dateFormat?.format ?? undefined) : undefined);
-  // A range whose date format is still open is drafted anyway: the Periods step then asks only for the format.
+  // A range whose date format is still open is drafted anyway: the “Sites & periods” step then asks only for the format.
   if (start && end) draft.period = { kind: 'range', startColumn: start.column, endColumn: end.column, ...(fmt(start) ? { format: fmt(start) } : {}), granularity: 'custom' };
   else if (year && month) draft.period = { kind: 'year-month', yearColumn: year.column, monthColumn: month.column };
   else if (year) draft.period = { kind: 'year', yearColumn: year.column, granularity: 'year' };

@@ -208,7 +208,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       const errors: RowError[] = [...applied.errors];
       held += applied.held.length;
       for (const h of applied.held) {
-        errors.push({ line: h.line, column: h.column, value: h.value, reason: `'${h.value}' is not mapped to a platform ${h.kind} yet. Map it in the mapping's ${h.kind === 'entity' ? 'Entities' : 'Columns'} step; the row is held until then.` });
+        errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason });
       }
       for (const m of applied.records) {
         const noLibrary = msg.metricNotInPlatform(m.record.metricId);

@@ -63,14 +63,16 @@ describe('long shape', () => {
         line: 14,
         column: 'Site',
         value: 'LDN-9',
-        reason: "Line 14, column 'Site': 'LDN-9' is not a known site. Map it to a platform entity in the mapping's Entities step.",
+        reason: "Line 14, column 'Site': 'LDN-9' is not a known site. Map it to a platform site in the mapping's “Sites & periods” step.",
       },
     ]);
   });
 
   it('holds or skips unknown sites according to the policy', () => {
     const held = runAll({ ...profile, entity: { kind: 'column', column: 'Site', unknownEntity: 'hold' } }, rows(headers, [['Nowhere', 'Strom', '15.01.2024', '1', 'kWh', null]]));
-    expect(held[0]?.held).toEqual([{ line: 2, kind: 'entity', column: 'Site', value: 'Nowhere' }]);
+    expect(held[0]?.held).toEqual([
+      { line: 2, kind: 'entity', column: 'Site', value: 'Nowhere', reason: "'Nowhere' is not mapped to a platform site yet. Map it in the mapping's “Sites & periods” step; the row is held until then." },
+    ]);
     expect(held[0]?.errors).toEqual([]);
     const skipped = runAll({ ...profile, entity: { kind: 'column', column: 'Site', unknownEntity: 'skip' } }, rows(headers, [['Nowhere', 'Strom', '15.01.2024', '1', 'kWh', null]]));
     expect(skipped[0]?.skipped).toBe('unknown-entity');
@@ -170,7 +172,7 @@ describe('wide shape', () => {
     expect(out[1]!.records.map((r) => r.record.value)).toEqual([8100000, 7950500, 8020000]);
     expect(out[1]!.records.every((r) => r.record.entityId === 'e-man')).toBe(true);
     // Unknown site code held for a person, not guessed.
-    expect(out[2]!.held).toEqual([{ line: 7, kind: 'entity', column: 'Site code', value: 'XX-99' }]);
+    expect(out[2]!.held).toMatchObject([{ line: 7, kind: 'entity', column: 'Site code', value: 'XX-99' }]);
     expect(out[2]!.records).toEqual([]);
     expect(out[3]!.skipped).toBe('filtered');
   });

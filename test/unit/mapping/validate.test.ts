@@ -46,7 +46,7 @@ describe('validateRecord', () => {
     const [e] = validateRecord(mapped({ metricId: 'm-gone' }), catalogue, { now });
     expect(e).toMatchObject({ line: 14, column: 'Electricity (kWh)' });
     expect(e?.reason).toBe(
-      "Line 14, column 'Electricity (kWh)': metric 'm-gone' is not in the platform's metric library (it may have been removed). Choose another metric in the mapping's Columns step.",
+      "Line 14, column 'Electricity (kWh)': metric 'm-gone' is not in the platform's metric library (it may have been removed). Choose another metric in the mapping's “Columns” step.",
     );
   });
 
@@ -64,7 +64,7 @@ describe('validateRecord', () => {
   it('rejects future and unfinished periods, with today in the message', () => {
     const [future] = validateRecord(mapped({ periodStart: '2024-07-01', periodEnd: '2024-07-31' }), catalogue, { now });
     expect(future?.reason).toBe(
-      "Line 14, column 'Month': the period 2024-07-01 to 2024-07-31 has not ended yet (today is 2024-06-15). Check the date and its format in the Periods step; values are sent once the period is over.",
+      "Line 14, column 'Month': the period 2024-07-01 to 2024-07-31 has not ended yet (today is 2024-06-15). Check the date and its format in the mapping's “Sites & periods” step; values are sent once the period is over.",
     );
     expect(validateRecord(mapped({ periodStart: '2024-06-01', periodEnd: '2024-06-30' }), catalogue, { now })).toHaveLength(1);
     expect(validateRecord(mapped({ periodStart: '2024-06-01', periodEnd: '2024-06-30' }), catalogue, { now, allowOpenPeriods: true })).toEqual([]);
