@@ -18,7 +18,7 @@ function describeCatchUp(catchUp: JobCatchUp, agent: 'run-once' | 'skip' | null)
 }
 
 export function registerJob(program: Command, ctx: () => GlobalContext): void {
-  const job = program.command('job').description('ingest and export jobs: add, list, pause, resume, remove');
+  const job = program.command('job').description('ingest and export jobs: add, list, show, edit, pause, resume, remove');
 
   job
     .command('add <name>')
