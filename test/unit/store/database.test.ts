@@ -44,6 +44,23 @@ describe('openDatabase', () => {
     db.close();
   });
 
+  it('lists the row errors a version-6 store already holds in line order once migrated', () => {
+    const path = join(tempDir(), 'v6.db');
+    const old = openDatabase(path, { migrations: migrations.filter((m) => m.version <= 6) });
+    const runId = Number(old.prepare("INSERT INTO runs (job_name, trigger, status, started_at) VALUES ('j', 'file', 'succeeded', '2026-01-01T00:00:00.000Z')").run().lastInsertRowid);
+    const add = old.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason) VALUES (?, ?, NULL, NULL, ?)');
+    for (const line of [9, 3, null, 5]) add.run(runId, line, `line ${line}`);
+    old.close();
+    const db = openDatabase(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(latestVersion);
+    const order = db.prepare('SELECT line FROM row_errors WHERE run_id = ? ORDER BY line_order, id').pluck().all(runId);
+    expect(order).toEqual([null, 3, 5, 9]);
+    const plan = (db.prepare('EXPLAIN QUERY PLAN SELECT id FROM row_errors WHERE run_id = ? ORDER BY line_order, id').all(runId) as { detail: string }[]).map((r) => r.detail).join(' ');
+    expect(plan).toMatch(/row_errors_run_line/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+    db.close();
+  });
+
   it('refuses a file from a newer version and leaves it untouched', () => {
     const path = join(tempDir(), 'new.db');
     const raw = new Database(path);
