@@ -16,3 +16,20 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * The exit code of a failed run, from its error (the platform client's messages,
+ * main/engine/platforms/errors.ts): the platform down, slow, overloaded, unreachable or refusing
+ * the credentials is 3, so a service manager can retry later; anything else (a source, a mapping,
+ * a setting) is 2, which waits for a person.
+ */
+const PLATFORM_TROUBLE = [
+  /unreachable|could not reach|refused|timed out|failed before a response arrived|connection was reset|network connection failed/i,
+  /could not resolve the host name|secure connection to .* failed/i,
+  /unauthori|invalid_client|rejected the client ID or secret|did not accept the access token|not allowed to do this|may not use the requested scope/i,
+  /internal error \(HTTP 5\d\d\)|\(HTTP 5\d\d\)|rate limiting this service account|HTTP 429/i,
+];
+
+export function exitCodeForFailedRun(error: string | null): number {
+  return error && PLATFORM_TROUBLE.some((re) => re.test(error)) ? EXIT.platform : EXIT.usage;
+}

@@ -3,7 +3,7 @@ import type { RunSummary } from '../../../shared/api';
 import { JobCatchUp } from '../../../shared/jobs';
 import { callEngine } from '../engine-call';
 import { followRunProgress } from '../run-progress';
-import { CliError, EXIT } from '../exit-codes';
+import { CliError, EXIT, exitCodeForFailedRun } from '../exit-codes';
 import { table } from '../output';
 import type { GlobalContext } from '../context';
 
@@ -195,16 +195,23 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
   program
     .command('run <job>')
     .description('run one job now and print its summary')
-    .option('--wait', 'wait for the run to finish (default when no agent is running)')
+    .option('--wait', 'wait for the run and exit with its outcome (the default)')
+    .option('--no-wait', 'hand the run to the running agent and return at once')
     .option('--confirm-deletes', 'allow a mirror run to delete more than the safety limit')
     .option('--no-progress', 'do not print progress while waiting (it goes to standard error)')
     .action(async (jobId: string, o: { wait?: boolean; confirmDeletes?: boolean; progress: boolean }) => {
       const { dataDir, out } = ctx();
+      // Waiting is the default with or without an agent, so a script's exit code means the same
+      // either way; --no-wait hands the run to the running agent and returns at once.
       const wait = o.wait ?? true;
       const progress = wait && o.progress ? followRunProgress(jobId, { write: (s) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) }) : null;
       const r = await callEngine(dataDir, 'jobs.run', { jobId, wait, confirmDeletes: Boolean(o.confirmDeletes) }, { onEvent: progress?.onEvent }).finally(() => progress?.done());
       if (!r.run) {
-        out.print(r, () => (r.queued ? 'The run was queued.' : 'The run was not started (syncs are paused or a run is already waiting).'));
+        out.print(r, () =>
+          r.queued
+            ? 'The agent started the run. Follow it with `esg-sync history`, or pass --wait to wait for its summary here.'
+            : 'The run was not started (syncs are paused or a run is already waiting).',
+        );
         return;
       }
       const run: RunSummary = r.run;
@@ -217,8 +224,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         ].join('\n'),
       );
       if (run.status === 'failed') {
-        const platformDown = /unreachable|unauthori|invalid_client|could not reach|timed out|refused/i.test(run.error ?? '');
-        throw Object.assign(new CliError('', platformDown ? EXIT.platform : EXIT.usage), { silent: true });
+        throw Object.assign(new CliError('', exitCodeForFailedRun(run.error)), { silent: true });
       }
       if (run.status === 'needs_attention') throw Object.assign(new CliError('', EXIT.usage), { silent: true });
       if (run.rejected > 0) throw Object.assign(new CliError('', EXIT.rejectedRows), { silent: true });

@@ -85,6 +85,15 @@ describe('esg-sync run on a folder job without an agent', () => {
       expect(JSON.parse(r.stdout) as RunJson).toMatchObject({ status: 'succeeded', read: 3000, file: join(drop, 'april.csv') });
       expect(r.stderr).toMatch(/^Run #\d+: read [\d,]+ rows/m);
       expect(existsSync(join(drop, 'processed', 'april.csv'))).toBe(true);
+
+      // --no-wait hands the run to the agent and returns at once; the agent finishes it.
+      await writeSourceFile(join(drop, 'may.csv'), 50, 5);
+      await sleep(300);
+      const handed = await cli(dataDir, ['--json', 'run', 'Daily values', '--no-wait'], { env });
+      expect(handed.code).toBe(0);
+      expect(JSON.parse(handed.stdout)).toEqual({ queued: true, run: null });
+      for (let i = 0; i < 150 && !existsSync(join(drop, 'processed', 'may.csv')); i++) await sleep(200);
+      expect(existsSync(join(drop, 'processed', 'may.csv'))).toBe(true);
     } finally {
       await agent.stop();
     }
