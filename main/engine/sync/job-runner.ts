@@ -219,7 +219,8 @@ export class JobRunner {
       }
     }
 
-    // Database source: only rows past the saved watermark; it advances after the run is recorded.
+    // Database source: rows from the saved watermark on (inclusive, see buildRead: rows sharing the
+    // last value are read again and found unchanged); it advances after the run is recorded.
     const password = typeof source.config.passwordRef === 'string' ? await this.engine.secrets().get(source.config.passwordRef) : null;
     const db = createDatabaseSource({ ...source.config, password: password ?? undefined });
     try {
@@ -293,8 +294,7 @@ export class JobRunner {
       onProgress: progress,
       logger: this.engine.logger,
     });
-    const where = result.output.kind === 'file' ? result.output.path : `table ${result.output.table}`;
-    event('info', `Wrote ${result.rows} row(s) to ${where}.`);
+    event('info', result.summary);
     // The cursor moves only now that every row is safely written.
     if (result.newCursor !== job.cursor) this.engine.store.jobs.setCursor(job.id, result.newCursor);
     return {

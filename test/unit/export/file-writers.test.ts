@@ -46,14 +46,16 @@ describe('CSV writer', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('replaces a stale temp file from a crashed run and an existing final file', async () => {
+  it('replaces a stale temp file from a crashed run, but never an existing final file', async () => {
     writeFileSync(join(dir, '.r.csv.partial'), 'half');
     writeFileSync(join(dir, 'r.csv'), 'old');
     const w = await CsvWriter.create(dir, 'r.csv', { bom: false });
     await w.write({ a: 'new' });
-    await w.finish();
-    expect(readFileSync(join(dir, 'r.csv'), 'utf8')).toBe('a\nnew\n');
-    expect(readdirSync(dir)).toEqual(['r.csv']);
+    const out = await w.finish();
+    expect(out.path).toBe(join(dir, 'r (2).csv'));
+    expect(readFileSync(join(dir, 'r (2).csv'), 'utf8')).toBe('a\nnew\n');
+    expect(readFileSync(join(dir, 'r.csv'), 'utf8')).toBe('old');
+    expect(readdirSync(dir).sort()).toEqual(['r (2).csv', 'r.csv']);
   });
 
   it('puts keys first seen after the header window into _extra', async () => {

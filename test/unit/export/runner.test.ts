@@ -62,7 +62,10 @@ describe('runExport', () => {
     });
     expect(r.rows).toBe(0);
     expect(r.newCursor).toBe('2024-06-01T00:00:00.000Z');
-    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))).toEqual([]);
+    // Nothing new: no file at all (not even "[]"), and the run says why.
+    expect(r.output).toMatchObject({ kind: 'file', written: false, rows: 0, bytes: 0 });
+    expect(r.summary).toBe('No new or changed rows since the last export; no file was written.');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('on a failure mid-stream removes the partial file and says which dataset and how many rows', async () => {

@@ -1,8 +1,9 @@
-import { copyFile, link, lstat, mkdir, unlink, writeFile, constants } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { lstat, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { RowError } from '../../../../shared/domain';
 import { neutraliseCell } from '../../csv-safety';
+import { claimFreeName, moveExclusive, splitExtension } from '../../fs-exclusive';
 
 export type DisposeOutcome = 'processed' | 'failed';
 export type DisposePolicy = 'move' | 'leave' | 'delete';
@@ -19,40 +20,12 @@ function stamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-/**
- * Moves without ever replacing: link() fails if the target exists, so the check and the move
- * are one step. Falls back to an exclusive copy where hard links are not possible (other
- * volume, some network shares).
- */
-async function moveExclusive(src: string, dest: string): Promise<void> {
-  try {
-    await link(src, dest);
-    await unlink(src);
-    return;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw err;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-  }
-  await copyFile(src, dest, constants.COPYFILE_EXCL);
-  await unlink(src);
-}
-
-async function uniqueTarget(dir: string, name: string, attempt: (dest: string) => Promise<void>): Promise<string> {
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
-  const candidates = [name, `${stem}.${stamp()}${ext}`];
-  for (let i = 2; i < 1000; i++) candidates.push(`${stem}.${stamp()}-${i}${ext}`);
-  for (const c of candidates) {
-    const dest = join(dir, c);
-    try {
-      await attempt(dest);
-      return dest;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  throw new Error(`No free name for ${name} in ${dir}`);
+/** The name itself, then `<stem>.<stamp><ext>`, then `<stem>.<stamp>-<n><ext>`. */
+function* stampedNames(name: string): Generator<string> {
+  const { stem, ext } = splitExtension(name);
+  yield name;
+  yield `${stem}.${stamp()}${ext}`;
+  for (let i = 2; i < 1000; i++) yield `${stem}.${stamp()}-${i}${ext}`;
 }
 
 export function errorsCsvText(errors: RowError[]): string {
@@ -87,12 +60,12 @@ export async function disposeFileIn(
     if (kind.isSymbolicLink() || !kind.isDirectory()) {
       throw new Error(`${dir} is ${kind.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}, so the file was left where it is. Replace it with a plain folder named "${outcome}".`);
     }
-    finalPath = await uniqueTarget(dir, basename(path), (dest) => moveExclusive(path, dest));
+    finalPath = await claimFreeName(dir, stampedNames(basename(path)), (dest) => moveExclusive(path, dest));
   }
   let errorsCsv: string | null = null;
   if (outcome === 'failed' && finalPath) {
     const text = errorsCsvText(errors);
-    errorsCsv = await uniqueTarget(dirname(finalPath), `${basename(finalPath)}.errors.csv`, (dest) => writeFile(dest, text, { flag: 'wx' }));
+    errorsCsv = await claimFreeName(dirname(finalPath), stampedNames(`${basename(finalPath)}.errors.csv`), (dest) => writeFile(dest, text, { flag: 'wx' }));
   }
   return { path: finalPath, errorsCsv };
 }

@@ -1,13 +1,15 @@
 /**
  * One export run: platform adapter (paged async iterable) → writer. Incremental by the job's
  * updated-since cursor: the run receives the saved cursor and returns the newest updatedAt it saw;
- * the caller saves that only after success, so a failed run is simply repeated.
+ * the caller saves that only after success, so a failed run is simply repeated. A file export with
+ * no rows (typically an incremental run with nothing new) writes no file: an empty one would only
+ * add a headerless file to the folder, or — under a fixed name — stand in for an earlier export.
  */
 import type { Logger } from 'pino';
 import type { PlatformAdapter, RequestLogEntry } from '../../platforms/types';
 import { ExportError } from './errors';
 import { createWriter, type ExportDestination, type WriterOptions } from './writers';
-import type { ExportWriter, WriterOutput } from './writers/types';
+import type { ExportWriter, FileOutput, WriterOutput } from './writers/types';
 
 export interface ExportProgress {
   rows: number;
@@ -40,6 +42,8 @@ export interface ExportResult {
   /** Newest updatedAt seen, or the incoming cursor when no row carried a newer one. */
   newCursor: string | null;
   output: WriterOutput;
+  /** One sentence for the run's timeline: what was written where, or why no file was written. */
+  summary: string;
 }
 
 export async function runExport(o: RunExportOptions): Promise<ExportResult> {
@@ -68,13 +72,29 @@ export async function runExport(o: RunExportOptions): Promise<ExportResult> {
       if (rows % every === 0) o.onProgress?.(writer.progress());
     }
     o.signal?.throwIfAborted();
-    const output = await writer.finish();
+    const output = rows === 0 && o.destination.kind === 'folder' ? await noFile(writer, o.destination.folder) : await writer.finish();
     o.onProgress?.({ rows: output.rows, bytes: output.bytes });
-    o.logger?.info({ dataset: o.dataset, rows: output.rows, bytes: output.bytes, cursor }, 'export finished');
-    return { rows: output.rows, bytes: output.bytes, newCursor: cursor, output };
+    const summary = summarise(o, output);
+    o.logger?.info({ dataset: o.dataset, rows: output.rows, bytes: output.bytes, cursor, written: output.kind === 'table' || output.written }, 'export finished');
+    return { rows: output.rows, bytes: output.bytes, newCursor: cursor, output, summary };
   } catch (err) {
     throw await failed(o, writer, rows, err);
   }
+}
+
+/** Drops the (empty) temp file: the folder is left exactly as it was. */
+async function noFile(writer: ExportWriter, folder: string): Promise<FileOutput> {
+  await writer.abort();
+  return { kind: 'file', path: folder, written: false, rows: 0, bytes: 0 };
+}
+
+function summarise(o: RunExportOptions, output: WriterOutput): string {
+  const rows = `${output.rows} row${output.rows === 1 ? '' : 's'}`;
+  if (output.kind === 'table') return `Wrote ${rows} to table "${output.table}".`;
+  if (output.written) return `Wrote ${rows} to ${output.path}.`;
+  return o.updatedSince === null
+    ? `The dataset "${o.dataset}" has no rows to export; no file was written.`
+    : 'No new or changed rows since the last export; no file was written.';
 }
 
 async function failed(o: RunExportOptions, writer: ExportWriter, rows: number, err: unknown): Promise<ExportError> {

@@ -1,12 +1,17 @@
 /**
  * A file that appears under its final name only when complete: bytes go to `.<name>.partial` in
- * the same folder (same file system, so the rename is atomic), are flushed to disk, and then the
- * temp file is renamed over the final name. A reader polling the folder sees either nothing or the
- * whole file.
+ * the same folder, are flushed to disk, and then the temp file is hard-linked to the final name
+ * (same file system, so it appears whole at once). A reader polling the folder sees either nothing
+ * or the whole file. An existing file is never replaced: when the name is taken (an earlier export
+ * of the same day, a file someone put there), the file gets the first free name next to it,
+ * `<stem> (2).<ext>`, `(3)` … — link() refuses an existing name, so the check and the move are one
+ * step and two exports racing for one name both keep their file. A symlink or folder at the name
+ * is refused, when the file is created and again at commit; link() never follows one either.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { lstat, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, realpath, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { claimFreeName, moveExclusive, numberedNames } from '../../../fs-exclusive';
 import { ExportError } from '../errors';
 
 /**
@@ -19,6 +24,7 @@ export class AtomicFile {
   private closed = false;
 
   private constructor(
+    /** The name asked for; commit() may end at a numbered name next to it (see above). */
     readonly finalPath: string,
     readonly tempPath: string,
     readonly stream: WriteStream,
@@ -63,13 +69,16 @@ export class AtomicFile {
     if (!this.stream.write(chunk)) await waitDrain(this.stream);
   }
 
-  /** Ends the stream (if the caller did not), waits until the data is on disk, renames into place. */
+  /**
+   * Ends the stream (if the caller did not), waits until the data is on disk, and moves it to the
+   * asked-for name or, when that exists, the first free numbered name; returns the path it took.
+   */
   async commit(): Promise<{ path: string; bytes: number }> {
     await this.close();
     await refuseLinkOrFolder(this.finalPath);
-    await rename(this.tempPath, this.finalPath);
-    const bytes = (await stat(this.finalPath)).size;
-    return { path: this.finalPath, bytes };
+    const path = await claimFreeName(dirname(this.finalPath), numberedNames(basename(this.finalPath)), (dest) => moveExclusive(this.tempPath, dest));
+    const bytes = (await stat(path)).size;
+    return { path, bytes };
   }
 
   /** Waits until the stream is closed (after its end() was called by us or by a library piping into it). */

@@ -87,7 +87,7 @@ export class CsvWriter extends TabularFileWriter implements ExportWriter {
     this.csv.end();
     await this.piped;
     const { path, bytes } = await this.file.commit();
-    return { kind: 'file', path, rows: this.rowCount, bytes };
+    return { kind: 'file', path, written: true, rows: this.rowCount, bytes };
   }
 
   async abort(): Promise<void> {

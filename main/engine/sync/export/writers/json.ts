@@ -34,7 +34,7 @@ export class JsonWriter implements ExportWriter {
   async finish(): Promise<FileOutput> {
     if (!this.lines) await this.file.write(this.rows === 0 ? '[]\n' : '\n]\n');
     const { path, bytes } = await this.file.commit();
-    return { kind: 'file', path, rows: this.rows, bytes };
+    return { kind: 'file', path, written: true, rows: this.rows, bytes };
   }
 
   async abort(): Promise<void> {

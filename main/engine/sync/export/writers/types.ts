@@ -3,7 +3,12 @@ import type { FlattenOptions } from '../flatten';
 /** What a finished writer produced: a file in a folder or rows upserted into a table. */
 export interface FileOutput {
   kind: 'file';
+  /**
+   * The file written — its actual name, which is numbered when the asked-for one was taken. When
+   * `written` is false (a run without rows writes no file), the destination folder.
+   */
   path: string;
+  written: boolean;
   rows: number;
   bytes: number;
 }

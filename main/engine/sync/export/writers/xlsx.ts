@@ -49,7 +49,7 @@ export class XlsxWriter extends TabularFileWriter implements ExportWriter {
     this.sheet.commit();
     await this.book.commit();
     const { path, bytes } = await this.file.commit();
-    return { kind: 'file', path, rows: this.rowCount, bytes };
+    return { kind: 'file', path, written: true, rows: this.rowCount, bytes };
   }
 
   async abort(): Promise<void> {
