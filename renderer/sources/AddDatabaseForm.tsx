@@ -96,7 +96,7 @@ export function AddDatabaseForm({ onCancel, onSaved }: { onCancel: () => void; o
     <Card title="Add a database">
       <form id="add-database" aria-label="Add a database" onSubmit={(e) => void onSubmit(e)} autoComplete="off">
         <p className="muted small" style={{ marginTop: 0 }}>
-          The agent only reads: a table or view, or a SELECT. With a watermark column each run reads just the rows past the last one it recorded.
+          The agent only reads: a table or view, or a SELECT. With a watermark column each run reads just the rows from the last value it recorded on (rows that share that value are read again and found unchanged, so none is missed).
         </p>
         <Field label="Name" help="How the source is shown in mappings, jobs and history, e.g. “ERP meter readings”.">
           {(id, d) => <input id={id} ref={nameRef} aria-describedby={d} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}

@@ -126,7 +126,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
     .option('--schema <schema>', 'schema of the table')
     .option('--table <table>', 'table or view to read')
     .option('--query <sql>', 'a read-only SELECT instead of a table')
-    .option('--watermark-column <column>', 'read only rows past the last value of this column on each run')
+    .option('--watermark-column <column>', 'read incrementally: each run reads the rows from the last value of this column seen on (rows sharing it again, found unchanged)')
     .addOption(new Option('--ssl <mode>', 'TLS for PostgreSQL/MySQL').choices(['disable', 'require', 'no-verify']))
     .action(
       async (

@@ -42,6 +42,7 @@ let root: string;
 let engine: Engine;
 let secrets: MemorySecrets;
 let test: (params: Record<string, unknown>) => Promise<DatabaseTest>;
+let dispatchAdd: (params: Record<string, unknown>) => Promise<unknown>;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'esg-src-server-'));
@@ -54,6 +55,7 @@ beforeAll(async () => {
     if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
     return r.result as DatabaseTest;
   };
+  dispatchAdd = (params) => dispatch('sources.addDatabase', params);
 });
 
 afterAll(async () => {
@@ -98,6 +100,15 @@ describe.skipIf(pgReason !== null)('PostgreSQL', () => {
     expect(r.message).toContain(`nope_${table}`);
     expect(r.message).not.toMatch(/\n\s+at /);
   });
+
+  it('refuses a watermark column the table does not have, listing its columns', async () => {
+    const r = await test({ ...base, schema: 'public', table, watermarkColumn: 'nope' });
+    expect(r.ok).toBe(false);
+    expect(r.message).toContain(`The watermark column "nope" is not a column of the table "public.${table}". Its columns are: "id", "site", "kwh", "updated_at".`);
+    const added = (await dispatchAdd({ ...base, name: 'PGBAD2', table, watermarkColumn: 'nope' })) as { ok: boolean; error?: { code: string; message: string } };
+    expect(added).toMatchObject({ ok: false, error: { code: 'source', message: expect.stringMatching(/^The database source was not saved: The watermark column "nope"/) } });
+    expectNothingSaved();
+  });
 });
 
 describe.skipIf(myReason !== null)('MariaDB / MySQL', () => {
@@ -131,5 +142,18 @@ describe.skipIf(myReason !== null)('MariaDB / MySQL', () => {
     const r = await test({ ...base, table: `missing_${table}` });
     expect(r.ok).toBe(false);
     expect(r.message).toContain(`missing_${table}`);
+  });
+
+  it('refuses a watermark column the table or the query does not have', async () => {
+    const r = await test({ ...base, table, watermarkColumn: 'nope' });
+    expect(r.ok).toBe(false);
+    expect(r.message).toContain(`The watermark column "nope" is not a column of the table "${table}". Its columns are: "id", "site", "kwh".`);
+    const q = await test({ ...base, query: `SELECT site, kwh FROM ${table}`, watermarkColumn: 'id' });
+    expect(q.ok).toBe(false);
+    expect(q.message).toContain('"id" is not among the columns the query returns: "site", "kwh".');
+    const added = (await dispatchAdd({ ...base, name: 'MYBAD', table, watermarkColumn: 'nope' })) as { ok: boolean; error?: { code: string; message: string } };
+    expect(added).toMatchObject({ ok: false, error: { code: 'source', message: expect.stringContaining('"nope"') } });
+    expectNothingSaved();
+    expect((await test({ ...base, table, watermarkColumn: 'ID' })).ok).toBe(true);
   });
 });

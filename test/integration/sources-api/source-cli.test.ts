@@ -100,6 +100,19 @@ describe('without a running agent', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/database source; it has rows, not files/);
   });
+
+  it('refuses a database source whose watermark column the table does not have, saving nothing', async () => {
+    const file = join(root, 'energy.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE uxr_energy (id INTEGER PRIMARY KEY, site TEXT, kwh REAL, updated_at TEXT)');
+    db.close();
+    const before = await json<SourceInfo[]>(['source', 'list']);
+    const r = await run(['source', 'add-database', 'BAD2', '--kind', 'sqlite', '--file', file, '--table', 'uxr_energy', '--watermark-column', 'nope']);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).not.toMatch(/saved/);
+    expect(r.stderr).toContain('The watermark column "nope" is not a column of the table "uxr_energy". Its columns are: "id", "site", "kwh", "updated_at".');
+    expect(await json<SourceInfo[]>(['source', 'list'])).toEqual(before);
+  });
 });
 
 describe('beside a running agent', () => {

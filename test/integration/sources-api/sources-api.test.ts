@@ -228,4 +228,32 @@ describe('database sources', () => {
     expect(changed).toHaveLength(0);
     expect(secrets.size()).toBe(0);
   });
+
+  it('refuses a watermark column the table or query does not have, in the form\'s Test, on add and on a later test', async () => {
+    const file = energyDb();
+    const columns = '"id", "site", "month", "kwh", "updated_at"';
+    const tested = await ok<{ ok: boolean; message: string; columns: string[] }>('sources.testDatabase', { kind: 'sqlite', file, table: 'energy', watermarkColumn: 'nope' });
+    expect(tested.ok).toBe(false);
+    expect(tested.message).toContain(`The watermark column "nope" is not a column of the table "energy". Its columns are: ${columns}.`);
+
+    const added = await fails('sources.addDatabase', { name: 'Bad', kind: 'sqlite', file, table: 'energy', watermarkColumn: 'nope', password: 'x' });
+    expect(added.code).toBe('source');
+    expect(added.message).toMatch(/^The database source was not saved: The watermark column "nope" is not a column of the table "energy"/);
+    expect(added.message).toContain(columns);
+    expect(added.message).toMatch(/leave the watermark column out/);
+
+    const query = await fails('sources.addDatabase', { name: 'Bad', kind: 'sqlite', file, query: 'SELECT site, kwh FROM energy', watermarkColumn: 'updated_at' });
+    expect(query.message).toContain('"updated_at" is not among the columns the query returns: "site", "kwh".');
+    expect(engine.store.sources.list()).toHaveLength(0);
+    expect(changed).toHaveLength(0);
+    expect(secrets.size()).toBe(0);
+
+    // A source saved before this check (or whose table lost the column) fails its test the same way.
+    const s = await ok<SourceInfo>('sources.addDatabase', { name: 'ERP', kind: 'sqlite', file, table: 'energy', watermarkColumn: 'updated_at' });
+    const db = new Database(file);
+    db.exec('ALTER TABLE energy DROP COLUMN updated_at');
+    db.close();
+    const later = await ok<{ ok: boolean; message: string }>('sources.test', { sourceId: s.id });
+    expect(later).toMatchObject({ ok: false, message: expect.stringContaining('The watermark column "updated_at" is not a column of the table "energy"') });
+  });
 });

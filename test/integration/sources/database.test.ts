@@ -41,19 +41,22 @@ function contract(make: (extra: Record<string, unknown>) => DatabaseSource, wmSa
     expect(first.every((r, i) => i === 0 || r.watermark! > first[i - 1]!.watermark!)).toBe(true);
     expect(first[0]!.cells).not.toHaveProperty('__esg_watermark');
     store.set('s1', first[2]!.watermark!);
+    // A run reads from the saved watermark inclusive (the ledger finds C unchanged); the count of
+    // rows waiting is of those strictly after it.
     const rest = await collect(src.read({ afterWatermark: store.get('s1') }));
-    expect(rest.map((r) => r.cells.site)).toEqual(['D', 'E']);
+    expect(rest.map((r) => r.cells.site)).toEqual(['C', 'D', 'E']);
     expect(await src.count({ afterWatermark: store.get('s1') })).toBe(2);
     expect(await src.newestWatermark()).toBe(first[4]!.watermark);
-    const none = await collect(src.read({ afterWatermark: first[4]!.watermark }));
-    expect(none).toHaveLength(0);
+    const last = await collect(src.read({ afterWatermark: first[4]!.watermark }));
+    expect(last.map((r) => r.cells.site)).toEqual(['E']);
+    expect(await src.count({ afterWatermark: first[4]!.watermark })).toBe(0);
     await src.close();
   });
 
   it('reads by an integer id watermark', async () => {
     const src = make({ watermarkColumn: 'id' });
     const rows = await collect(src.read({ afterWatermark: '3' }));
-    expect(rows.map((r) => r.watermark)).toEqual(['4', '5']);
+    expect(rows.map((r) => r.watermark)).toEqual(['3', '4', '5']);
     expect(await src.newestWatermark()).toBe('5');
   });
 
@@ -81,6 +84,22 @@ function contract(make: (extra: Record<string, unknown>) => DatabaseSource, wmSa
     expect(t.ok).toBe(false);
     expect(t.code).toBe('TABLE_NOT_FOUND');
     expect(() => make({ watermarkColumn: 'bad\u0000name' })).toThrow(expect.objectContaining({ code: 'IDENTIFIER_INVALID' }));
+  });
+
+  it('refuses, when tested, a watermark column the table does not have, naming the columns to choose from', async () => {
+    const t = await make({ watermarkColumn: 'nope' }).test();
+    expect(t).toMatchObject({ ok: false, code: 'COLUMN_NOT_FOUND' });
+    expect(t.message).toMatch(/^The watermark column "nope" is not a column of the table "[^"]+"\. Its columns are: "id", "site", "kwh", "updated_at"\./);
+    expect(t.message).toMatch(/leave the watermark column out/);
+    expect((await make({ watermarkColumn: 'updated_at' }).test()).ok).toBe(true);
+  });
+
+  it("refuses, when tested, a watermark column that a query does not return", async () => {
+    const q = await make({ table: undefined, query: 'SELECT site, kwh FROM __TABLE__', watermarkColumn: 'updated_at' }).test();
+    expect(q).toMatchObject({ ok: false, code: 'COLUMN_NOT_FOUND' });
+    expect(q.message).toMatch(/"updated_at" is not among the columns the query returns: "site", "kwh"\. Add it to the query's SELECT list/);
+    const ok = await make({ table: undefined, query: 'SELECT site, updated_at AS changed FROM __TABLE__', watermarkColumn: 'changed' }).test();
+    expect(ok.ok, ok.message).toBe(true);
   });
 }
 
@@ -120,6 +139,31 @@ describe('SQLite source', () => {
     expect((await collect(src.read())).length).toBe(5);
     const missing = await createDatabaseSource({ kind: 'sqlite', file: join(dir, 'nope.db'), table: 't' }).test();
     expect(missing).toMatchObject({ ok: false, code: 'CONNECTION_FAILED' });
+  });
+
+  it('reads a row committed after the last run with the same watermark as the last row it read', async () => {
+    const late = join(dir, 'late.db');
+    const db = new Database(late);
+    db.exec('CREATE TABLE loads (id INTEGER PRIMARY KEY, site TEXT, kwh REAL, loaded_at TEXT)');
+    const ins = db.prepare('INSERT INTO loads VALUES (?, ?, ?, ?)');
+    ins.run(1, 'A', 1, '2024-09-01 10:00:00');
+    ins.run(2, 'B', 2, '2024-09-01 10:00:01');
+    const src = createDatabaseSource({ kind: 'sqlite', file: late, table: 'loads', watermarkColumn: 'loaded_at' });
+    const first = await collect(src.read());
+    const cursor = first.at(-1)!.watermark;
+    expect(cursor).toBe('2024-09-01 10:00:01');
+    // The same batch's third row commits a moment later, with the batch's timestamp.
+    ins.run(3, 'C', 3, '2024-09-01 10:00:01');
+    ins.run(4, 'D', 4, '2024-09-01 10:00:02');
+    db.close();
+    expect((await collect(src.read({ afterWatermark: cursor }))).map((r) => r.cells.site)).toEqual(['B', 'C', 'D']);
+    await src.close();
+  });
+
+  it('matches the watermark column without regard to case, as SQLite does', async () => {
+    const src = createDatabaseSource({ kind: 'sqlite', file, table: 'readings', watermarkColumn: 'UPDATED_AT' });
+    expect((await src.test()).ok).toBe(true);
+    expect(await collect(src.read())).toHaveLength(5);
   });
 });
 
@@ -172,6 +216,13 @@ describe.skipIf(pgReason !== null)('PostgreSQL source', () => {
     const t = await createDatabaseSource({ ...base, database: `nope_${table}`, table }).test();
     expect(t).toMatchObject({ ok: false, code: 'DATABASE_NOT_FOUND' });
   });
+
+  it('matches the (quoted) watermark column exactly, and points at a column that differs only in case', async () => {
+    const t = await createDatabaseSource({ ...base, schema: 'public', table, watermarkColumn: 'Updated_At' }).test();
+    expect(t).toMatchObject({ ok: false, code: 'COLUMN_NOT_FOUND' });
+    expect(t.message).toContain(`not a column of the table "public.${table}"`);
+    expect(t.message).toContain('did you mean "updated_at"?');
+  });
 });
 
 async function mysqlAvailable(): Promise<string | null> {
@@ -211,5 +262,11 @@ describe.skipIf(myReason !== null)('MySQL/MariaDB source', () => {
   it('reports wrong credentials clearly', async () => {
     const t = await createDatabaseSource({ ...base, user: 'no_such_user_esg', password: 'x', table }).test();
     expect(t).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
+  });
+
+  it('matches the watermark column without regard to case, as MySQL/MariaDB does', async () => {
+    const src = createDatabaseSource({ ...base, table, watermarkColumn: 'UPDATED_AT' });
+    expect((await src.test()).ok).toBe(true);
+    expect(await collect(src.read())).toHaveLength(5);
   });
 });

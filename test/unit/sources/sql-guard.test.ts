@@ -37,8 +37,10 @@ describe('identifiers and statements', () => {
   it('binds the watermark, never inlines it', () => {
     const b = buildRead('postgres', { kind: 'postgres', database: 'd', table: 'readings', watermarkColumn: 'updated_at' }, "2024-01-01' OR 1=1 --", '$1');
     expect(b.hasWatermarkParam).toBe(true);
-    expect(b.sql).toBe('SELECT src.*, (src."updated_at")::text AS "__esg_watermark" FROM "readings" AS src WHERE src."updated_at" > $1 ORDER BY src."updated_at"');
+    expect(b.sql).toBe('SELECT src.*, (src."updated_at")::text AS "__esg_watermark" FROM "readings" AS src WHERE src."updated_at" >= $1 ORDER BY src."updated_at"');
     expect(b.sql).not.toContain('OR 1=1');
+    // Counting what is new since the last run is strictly after it.
+    expect(buildRead('postgres', { kind: 'postgres', database: 'd', table: 'readings', watermarkColumn: 'updated_at' }, 'x', '$1', undefined, 'after').sql).toContain('WHERE src."updated_at" > $1');
   });
 
   it('binds integer watermarks as numbers so SQLite compares numerically', () => {

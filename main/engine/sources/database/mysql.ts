@@ -4,6 +4,7 @@ import type { CellValue } from '../../../../shared/domain';
 import { DatabaseSourceError } from '../errors';
 import { toCell } from './convert';
 import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import { watermarkColumnProblem } from './watermark';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
 function mapError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
@@ -80,7 +81,9 @@ export class MysqlSource implements DatabaseSource {
   async test(): Promise<DatabaseTestResult> {
     try {
       const version = await this.readOnly(async (c) => {
-        await c.promise().execute(`SELECT src.* FROM ${relationSql('mysql', this.cfg)} LIMIT 0`);
+        const [, fields] = await c.promise().execute(`SELECT src.* FROM ${relationSql('mysql', this.cfg)} LIMIT 0`);
+        const problem = watermarkColumnProblem('mysql', this.cfg, (fields ?? []).map((f) => f.name));
+        if (problem) throw problem;
         const [rows] = await c.promise().query('SELECT VERSION() AS v');
         return (rows as Array<{ v: string }>)[0]!.v;
       });
@@ -103,7 +106,7 @@ export class MysqlSource implements DatabaseSource {
   }
 
   async count(opts: { afterWatermark?: string | null } = {}): Promise<number> {
-    const { sql, hasWatermarkParam } = buildRead('mysql', this.cfg, opts.afterWatermark, '?');
+    const { sql, hasWatermarkParam } = buildRead('mysql', this.cfg, opts.afterWatermark, '?', undefined, 'after');
     return this.readOnly(async (c) => {
       const [rows] = await c.promise().execute(`SELECT COUNT(*) AS n FROM (${sql}) AS counted`, hasWatermarkParam ? [opts.afterWatermark!] : []);
       return Number((rows as Array<{ n: number | string }>)[0]!.n);

@@ -4,6 +4,7 @@ import { loadPg } from '../../runtime/lazy-modules';
 import { DatabaseSourceError } from '../errors';
 import { toCell } from './convert';
 import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import { watermarkColumnProblem } from './watermark';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
 // Dates and timestamps stay as PostgreSQL prints them: no time-zone shift through JS Date,
@@ -103,7 +104,9 @@ export class PostgresSource implements DatabaseSource {
   async test(): Promise<DatabaseTestResult> {
     try {
       const version = await this.readOnly(async (c) => {
-        await c.query(`SELECT src.* FROM ${relationSql('postgres', this.cfg)} LIMIT 0`);
+        const probe = await c.query(`SELECT src.* FROM ${relationSql('postgres', this.cfg)} LIMIT 0`);
+        const problem = watermarkColumnProblem('postgres', this.cfg, probe.fields.map((f) => f.name));
+        if (problem) throw problem;
         return ((await c.query('SHOW server_version')).rows[0] as { server_version: string }).server_version;
       });
       return { ok: true, message: `Connected (PostgreSQL ${version}).` };
@@ -122,7 +125,7 @@ export class PostgresSource implements DatabaseSource {
   }
 
   async count(opts: { afterWatermark?: string | null } = {}): Promise<number> {
-    const { sql, hasWatermarkParam } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1');
+    const { sql, hasWatermarkParam } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1', undefined, 'after');
     return this.readOnly(async (c) => {
       const res = await c.query({ text: `SELECT COUNT(*)::text AS n FROM (${sql}) AS counted`, values: hasWatermarkParam ? [opts.afterWatermark] : [] });
       return Number((res.rows[0] as { n: string }).n);

@@ -104,15 +104,27 @@ export const WATERMARK_ALIAS = WM_ALIAS;
 /**
  * SELECT for reading: the watermark is also selected as text (exact round trip for
  * timestamps with microseconds and 64-bit ids) and rows are ordered by the column itself.
+ *
+ * A run reads from the saved watermark *inclusive* ('from'): rows that share the last value read
+ * (a batch loaded with one timestamp, a row committed a moment after the run read its siblings)
+ * would otherwise never be read. Rows read again are unchanged by the ledger and not sent twice.
+ * Counting what is new since the last run ('after') keeps the strict comparison.
  */
-export function buildRead(kind: DatabaseKind, cfg: DatabaseSourceConfig, after: string | null | undefined, placeholder: string, limit?: string): BuiltSelect {
+export function buildRead(
+  kind: DatabaseKind,
+  cfg: DatabaseSourceConfig,
+  after: string | null | undefined,
+  placeholder: string,
+  limit?: string,
+  bound: 'from' | 'after' = 'from',
+): BuiltSelect {
   const rel = relationSql(kind, cfg);
   if (!cfg.watermarkColumn) {
     return { sql: `SELECT src.* FROM ${rel}${limit ? ` LIMIT ${limit}` : ''}`, hasWatermarkParam: false };
   }
   const col = `src.${quoteIdent(kind, cfg.watermarkColumn)}`;
   const asText = kind === 'postgres' ? `(${col})::text` : kind === 'mysql' ? `CAST(${col} AS CHAR)` : `CAST(${col} AS TEXT)`;
-  const where = after !== null && after !== undefined ? ` WHERE ${col} > ${placeholder}` : ` WHERE ${col} IS NOT NULL`;
+  const where = after !== null && after !== undefined ? ` WHERE ${col} ${bound === 'from' ? '>=' : '>'} ${placeholder}` : ` WHERE ${col} IS NOT NULL`;
   return {
     sql: `SELECT src.*, ${asText} AS ${quoteIdent(kind, WM_ALIAS)} FROM ${rel}${where} ORDER BY ${col}${limit ? ` LIMIT ${limit}` : ''}`,
     hasWatermarkParam: after !== null && after !== undefined,

@@ -3,6 +3,7 @@ import type { CellValue } from '../../../../shared/domain';
 import { DatabaseSourceError } from '../errors';
 import { toCell, watermarkParam } from './convert';
 import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import { watermarkColumnProblem } from './watermark';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
 function mapError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
@@ -40,7 +41,10 @@ export class SqliteSource implements DatabaseSource {
   async test(): Promise<DatabaseTestResult> {
     try {
       const db = this.open();
-      db.prepare(`SELECT * FROM ${relationSql('sqlite', this.cfg)} LIMIT 0`).all();
+      const probe = db.prepare(`SELECT * FROM ${relationSql('sqlite', this.cfg)} LIMIT 0`);
+      probe.all();
+      const problem = watermarkColumnProblem('sqlite', this.cfg, probe.columns().map((c) => c.name));
+      if (problem) throw problem;
       const v = db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
       return { ok: true, message: `Connected (SQLite ${v.v}).` };
     } catch (err) {
@@ -63,7 +67,7 @@ export class SqliteSource implements DatabaseSource {
 
   async count(opts: { afterWatermark?: string | null } = {}): Promise<number> {
     try {
-      const { sql, hasWatermarkParam } = buildRead('sqlite', this.cfg, opts.afterWatermark, '?');
+      const { sql, hasWatermarkParam } = buildRead('sqlite', this.cfg, opts.afterWatermark, '?', undefined, 'after');
       const stmt = this.open().prepare(`SELECT COUNT(*) AS n FROM (${sql})`);
       const r = (hasWatermarkParam ? stmt.get(watermarkParam(opts.afterWatermark!)) : stmt.get()) as { n: number };
       return Number(r.n);
