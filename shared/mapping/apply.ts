@@ -10,7 +10,7 @@
  */
 import type { CellValue, Entity, Metric, PlatformRecord, RowError, SourceRow } from '../domain';
 import { convert, lookupUnit, UnitError } from '../units';
-import { expandPeriod, monthInYear, parseDate, parseMonth, parseYearCell, tokenGranularity, type Granularity, type Period, type PeriodOptions } from './dates';
+import { cellGranularity, expandPeriod, monthInYear, parseDateCell, parseMonth, parseYearCell, type Granularity, type Period, type PeriodOptions } from './dates';
 import { canonicalJson, fnv1a64 } from './hash';
 import { cellText, msg, rowError } from './messages';
 import { parseNumber } from './numbers';
@@ -455,9 +455,9 @@ function resolvePeriod(
       // Same text as the row before: same period (format, granularity and options are the profile's).
       const last = c.lastDate;
       if (last && last.raw === raw && typeof raw !== 'object') return { ok: true, value: { period: { ...last.period }, columns: [role.column] } };
-      const r = parseDate(raw, role.format);
+      const r = parseDateCell(raw, role.format);
       if (!r.ok) return periodError(line, role.column, raw, r.message);
-      const p = expandPeriod(r.token, granularityFor(role.granularity, tokenGranularity(r.token)), opts);
+      const p = expandPeriod(r.token, granularityFor(role.granularity, cellGranularity(r.token, role.format)), opts);
       if ('error' in p) return periodError(line, role.column, raw, `${p.error}.`);
       c.lastDate = { raw, period: { start: p.start, end: p.end } };
       return { ok: true, value: { period: p, columns: [role.column] } };
@@ -465,12 +465,12 @@ function resolvePeriod(
     case 'range': {
       const rawStart = get(role.startColumn);
       const rawEnd = get(role.endColumn);
-      const a = parseDate(rawStart, role.format);
+      const a = parseDateCell(rawStart, role.format);
       if (!a.ok) return periodError(line, role.startColumn, rawStart, a.message);
-      const b = parseDate(rawEnd, role.format);
+      const b = parseDateCell(rawEnd, role.format);
       if (!b.ok) return periodError(line, role.endColumn, rawEnd, b.message);
-      const pa = expandPeriod(a.token, tokenGranularity(a.token), opts);
-      const pb = expandPeriod(b.token, tokenGranularity(b.token), opts);
+      const pa = expandPeriod(a.token, cellGranularity(a.token, role.format), opts);
+      const pb = expandPeriod(b.token, cellGranularity(b.token, role.format), opts);
       if ('error' in pa || 'error' in pb) return periodError(line, role.startColumn, rawStart, 'the start or end is not a date.');
       return { ok: true, value: { period: { start: pa.start, end: pb.end }, columns: [role.startColumn, role.endColumn] } };
     }

@@ -270,6 +270,66 @@ export function parseDate(value: CellValue | undefined, format: DateFormat): Dat
   return { ok: true, token: built };
 }
 
+/** What a date written in each format stands for by itself. */
+const FORMAT_GRANULARITY: Record<DateFormat, Granularity> = {
+  'YYYY-MM-DD': 'day',
+  'YYYY/MM/DD': 'day',
+  'DD/MM/YYYY': 'day',
+  'MM/DD/YYYY': 'day',
+  'DD.MM.YYYY': 'day',
+  'DD-MM-YYYY': 'day',
+  'DD/MM/YY': 'day',
+  'MM/DD/YY': 'day',
+  'YYYY-MM': 'month',
+  'MM/YYYY': 'month',
+  'MMM YYYY': 'month',
+  'MMM-YY': 'month',
+  'YYYY-Qn': 'quarter',
+  YYYY: 'year',
+  FY: 'year',
+  'excel-serial': 'day',
+  'excel-serial-1904': 'day',
+  iso: 'day',
+};
+
+/**
+ * Read a mapped date cell: with the profile's format, or else as an unambiguous ISO date.
+ *
+ * The declared format says how the *text* dates of a file are written. A spreadsheet's typed
+ * date cell has no text: the workbook reader hands it on as ISO 'YYYY-MM-DD' (with 'THH:MM:SS'
+ * when it has a time), as database and JSON sources do with their dates, and a cell value does not
+ * say whether it was typed or written. So a column declared 'YYYY-MM' (or 'DD.MM.YYYY', or
+ * 'excel-serial') whose cells are real Excel dates would otherwise reject every row.
+ *
+ * An ISO date is accepted whatever format is declared, also when it is text (a CSV cell
+ * '2024-06-01' in a file declared 'DD.MM.YYYY'): a user expects a date that can only mean one day
+ * to be read as that day, not refused. No format writes a four-digit year first with dashes and
+ * means something else, so accepting it cannot move a value to another period; the
+ * format-specific readings — day-first vs month-first ('03/04/2024'), two-digit years, month
+ * names — are untouched, and still follow the declared format alone.
+ *
+ * Use `cellGranularity` for the period: an ISO day in a month column still stands for its month.
+ */
+export function parseDateCell(value: CellValue | undefined, format: DateFormat): DateParse {
+  const declared = parseDate(value, format);
+  if (declared.ok || declared.reason !== 'invalid' || typeof value !== 'string' || format === 'iso') return declared;
+  const iso = parseDate(value, 'iso');
+  if (iso.ok) return iso;
+  return iso.reason === 'no-such-date' ? { ok: false, reason: 'no-such-date', message: `'${value.trim()}' is not a real date.` } : declared;
+}
+
+/**
+ * The granularity a date cell stands for by itself: its token's, or the declared format's when
+ * that is coarser (an ISO day read in a 'YYYY-MM' column is that month, in a 'YYYY-Qn' column
+ * that quarter). For a cell read with the declared format the two are the same.
+ */
+export function cellGranularity(token: DateToken, format: DateFormat): Granularity {
+  const rank: Record<Granularity, number> = { day: 0, month: 1, quarter: 2, year: 3 };
+  const own = tokenGranularity(token);
+  const declared = FORMAT_GRANULARITY[format];
+  return rank[declared] > rank[own] ? declared : own;
+}
+
 // ---------------------------------------------------------------- periods
 
 function fiscalStart(opts: PeriodOptions): number {

@@ -84,7 +84,7 @@ describe('long shape', () => {
       profile,
       rows(headers, [
         ['London', 'Strom', '15.01.2024', 'abc', 'kWh', null],
-        ['London', 'Strom', '2024-01-15', '1', 'kWh', null],
+        ['London', 'Strom', '01/15/2024', '1', 'kWh', null], // month-first in a DD.MM.YYYY file
         ['London', 'Fernwärme', '15.01.2024', '1', 'kWh', null],
         ['London', 'Strom', '15.01.2024', '1', 'kg', null],
         ['London', 'Strom', '15.01.2024', '1', 'gal', null],
@@ -94,7 +94,7 @@ describe('long shape', () => {
     const reasons = out.map((r) => r.errors.map((e) => `${e.column}|${e.reason}`));
     // Says once that it is not a number, then what is expected, in this file's decimal format.
     expect(reasons[0]?.[0]).toBe("Amount|Line 2, column 'Amount': 'abc' is not a number, but 'Electricity consumption' needs one. Enter a number like 1234,5.");
-    expect(reasons[1]?.[0]).toMatch(/^Date\|Line 3, column 'Date': '2024-01-15' could not be read as a period: .*DD\.MM\.YYYY/);
+    expect(reasons[1]?.[0]).toMatch(/^Date\|Line 3, column 'Date': '01\/15\/2024' could not be read as a period: .*DD\.MM\.YYYY/);
     expect(reasons[2]?.[0]).toMatch(/^Metric\|Line 4, column 'Metric': 'Fernwärme' is not a metric in the platform's library/);
     expect(reasons[3]?.[0]).toMatch(/^Unit\|Line 5, column 'Unit': kg \(mass\) cannot be converted to kWh \(energy\)/);
     expect(reasons[4]?.[0]).toMatch(/^Unit\|Line 6, column 'Unit': 'gal' may be a US gallon/);
@@ -220,6 +220,75 @@ describe('wide shape', () => {
       ['m-diesel', 378.5411784, 'L', '2024-05-01'],
       ['m-waste-total', 2.5, 't', '2024-05-01'],
     ]);
+  });
+});
+
+describe('date cells the reader handed on as ISO dates (typed Excel dates)', () => {
+  const wide: MappingProfileInput = {
+    ...base,
+    shape: {
+      kind: 'wide',
+      valueColumns: [
+        { column: 'Electricity', metricId: 'm-elec', unit: 'kWh' },
+        { column: 'Gas', metricId: 'm-gas', unit: 'kWh' },
+      ],
+    },
+    entity: { kind: 'fixed', entityId: 'e-ldn' },
+    period: { kind: 'date', column: 'month', format: 'YYYY-MM', granularity: 'month' },
+  };
+  const periods = (input: MappingProfileInput, cells: Array<string | number | null>) =>
+    runAll(input, rows(['month', 'Electricity', 'Gas'], cells.map((c) => [c, 10, 20]))).map((r) => {
+      expect(r.errors).toEqual([]);
+      return r.records.map((x) => `${x.record.periodStart}..${x.record.periodEnd}`);
+    });
+
+  it("reads them as dates in a 'YYYY-MM' column instead of rejecting them once per value column", () => {
+    const out = runAll(wide, rows(['month', 'Electricity', 'Gas'], [['2024-06-01', 10, 20], ['2024-07-01T00:00:00', 11, 21], ['2024-08', 12, 22]]));
+    expect(out.map((r) => r.errors)).toEqual([[], [], []]);
+    expect(out.map((r) => r.records.map((x) => [x.record.metricId, x.record.periodStart, x.record.periodEnd]))).toEqual([
+      [['m-elec', '2024-06-01', '2024-06-30'], ['m-gas', '2024-06-01', '2024-06-30']],
+      [['m-elec', '2024-07-01', '2024-07-31'], ['m-gas', '2024-07-01', '2024-07-31']],
+      [['m-elec', '2024-08-01', '2024-08-31'], ['m-gas', '2024-08-01', '2024-08-31']],
+    ]);
+  });
+
+  it('gives a day in a month column its month even with custom granularity, and a quarter in a quarter column', () => {
+    expect(periods({ ...wide, period: { kind: 'date', column: 'month', format: 'YYYY-MM', granularity: 'custom' } }, ['2024-06-15'])).toEqual([
+      ['2024-06-01..2024-06-30', '2024-06-01..2024-06-30'],
+    ]);
+    expect(periods({ ...wide, period: { kind: 'date', column: 'month', format: 'YYYY-Qn', granularity: 'custom', fiscalYearStartMonth: 4 } }, ['2024-06-15', '2024Q1'])).toEqual([
+      ['2024-04-01..2024-06-30', '2024-04-01..2024-06-30'],
+      ['2023-04-01..2023-06-30', '2023-04-01..2023-06-30'],
+    ]);
+    // In a day-level column a day stays a day.
+    expect(periods({ ...wide, period: { kind: 'date', column: 'month', format: 'DD.MM.YYYY', granularity: 'custom' } }, ['2024-06-15'])).toEqual([
+      ['2024-06-15..2024-06-15', '2024-06-15..2024-06-15'],
+    ]);
+  });
+
+  it('reads a range whose cells are ISO days as whole months in a month-format profile', () => {
+    const range: MappingProfileInput = { ...wide, period: { kind: 'range', startColumn: 'From', endColumn: 'To', format: 'MMM YYYY', granularity: 'custom' } };
+    const [r] = runAll(range, rows(['From', 'To', 'Electricity', 'Gas'], [['2024-01-01', '2024-03-01', 1, 2]]));
+    expect(r!.errors).toEqual([]);
+    expect(r!.records.map((x) => [x.record.periodStart, x.record.periodEnd])).toEqual([
+      ['2024-01-01', '2024-03-31'],
+      ['2024-01-01', '2024-03-31'],
+    ]);
+  });
+
+  it('accepts an ISO text date in a DD.MM.YYYY file, but still refuses other formats and impossible dates', () => {
+    // '2024-01-15' can only mean one day: refusing it would only make work. A month-first date in
+    // a day-first file is ambiguous and stays an error, as does a day that does not exist.
+    const german: MappingProfileInput = { ...wide, period: { kind: 'date', column: 'month', format: 'DD.MM.YYYY', granularity: 'month' } };
+    expect(periods(german, ['15.01.2024', '2024-01-15'])).toEqual([
+      ['2024-01-01..2024-01-31', '2024-01-01..2024-01-31'],
+      ['2024-01-01..2024-01-31', '2024-01-01..2024-01-31'],
+    ]);
+    const [us, impossible] = runAll(german, rows(['month', 'Electricity', 'Gas'], [['01/15/2024', 1, 2], ['2023-02-29', 1, 2]]));
+    expect(us!.records).toEqual([]);
+    expect(us!.errors[0]!.reason).toMatch(/^Line 2, column 'month': '01\/15\/2024' could not be read as a period: .*DD\.MM\.YYYY/);
+    expect(impossible!.records).toEqual([]);
+    expect(impossible!.errors[0]!.reason).toContain("'2023-02-29' is not a real date.");
   });
 });
 

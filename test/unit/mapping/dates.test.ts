@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cellGranularity,
   detectDateFormat,
   expandPeriod,
   monthInYear,
   parseDate,
+  parseDateCell,
   parseMonth,
   parseYearCell,
   periodFromHeader,
@@ -83,6 +85,63 @@ describe('parseDate with explicit formats', () => {
     expect(parseDate('29.02.2024', 'DD.MM.YYYY').ok).toBe(true);
     expect(parseDate('29.02.1900', 'DD.MM.YYYY').ok).toBe(false);
     expect(parseDate('29.02.2000', 'DD.MM.YYYY').ok).toBe(true);
+  });
+});
+
+describe('parseDateCell: the declared format, or else an unambiguous ISO date', () => {
+  // What the workbook reader hands on for a typed Excel date cell, whatever its number format shows.
+  it('reads an ISO date (with or without a time) whatever text format is declared', () => {
+    const every: DateFormat[] = ['YYYY-MM', 'MM/YYYY', 'MMM YYYY', 'MMM-YY', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD/MM/YY', 'YYYY/MM/DD', 'YYYY-Qn', 'YYYY', 'FY', 'excel-serial', 'excel-serial-1904'];
+    for (const format of every) {
+      expect(parseDateCell('2024-06-01', format), format).toEqual({ ok: true, token: day(2024, 6, 1) });
+      expect(parseDateCell('2024-06-01T10:30:00', format), format).toEqual({ ok: true, token: day(2024, 6, 1) });
+    }
+    expect(parseDateCell(' 2024-06-30 ', 'DD.MM.YYYY')).toEqual({ ok: true, token: day(2024, 6, 30) });
+  });
+
+  it('reads cells in the declared format exactly as parseDate does', () => {
+    expect(parseDateCell('2024-06', 'YYYY-MM')).toEqual(parseDate('2024-06', 'YYYY-MM'));
+    expect(parseDateCell('01.06.2024', 'DD.MM.YYYY')).toEqual(parseDate('01.06.2024', 'DD.MM.YYYY'));
+    expect(parseDateCell(45444, 'excel-serial')).toEqual(parseDate(45444, 'excel-serial'));
+    expect(parseDateCell('2024-06-01', 'iso')).toEqual(parseDate('2024-06-01', 'iso'));
+  });
+
+  it('keeps day-first / month-first readings to the declared format, and refuses what is not ISO', () => {
+    // '03/04/2024' is 3 April or 4 March: only the declared format decides.
+    expect(parseDateCell('03/04/2024', 'DD/MM/YYYY')).toEqual({ ok: true, token: day(2024, 4, 3) });
+    expect(parseDateCell('03/04/2024', 'MM/DD/YYYY')).toEqual({ ok: true, token: day(2024, 3, 4) });
+    expect(parseDateCell('03/04/2024', 'DD.MM.YYYY')).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringContaining('DD.MM.YYYY') });
+    expect(parseDateCell('25/12/2024', 'MM/DD/YYYY')).toMatchObject({ ok: false, reason: 'no-such-date' });
+    // Year first but not ISO (slashes, one-digit month, no day): the declared format's message.
+    for (const text of ['2024/06/01', '2024-6-1', '24-06-01', '2024-06-01x'])
+      expect(parseDateCell(text, 'DD.MM.YYYY'), text).toMatchObject({ ok: false, reason: 'invalid', message: `'${text}' does not match the date format DD.MM.YYYY (like 31.01.2024).` });
+    expect(parseDateCell('2024-06', 'DD.MM.YYYY')).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(parseDateCell(45444, 'YYYY-MM')).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(parseDateCell('', 'YYYY-MM')).toMatchObject({ ok: false, reason: 'empty' });
+    expect(parseDateCell(true, 'YYYY-MM')).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
+  it('says an ISO date that does not exist is not a real date', () => {
+    expect(parseDateCell('2023-02-29', 'YYYY-MM')).toEqual({ ok: false, reason: 'no-such-date', message: "'2023-02-29' is not a real date." });
+  });
+
+  it('gives an ISO day the granularity of the column it was read in', () => {
+    const june = day(2024, 6, 1);
+    expect(cellGranularity(june, 'YYYY-MM')).toBe('month');
+    expect(cellGranularity(june, 'MMM-YY')).toBe('month');
+    expect(cellGranularity(june, 'YYYY-Qn')).toBe('quarter');
+    expect(cellGranularity(june, 'FY')).toBe('year');
+    expect(cellGranularity(june, 'DD.MM.YYYY')).toBe('day');
+    expect(cellGranularity(june, 'excel-serial')).toBe('day');
+    // A cell read in its declared format keeps its own granularity.
+    expect(cellGranularity({ kind: 'month', y: 2024, m: 6 }, 'YYYY-MM')).toBe('month');
+    expect(cellGranularity({ kind: 'fiscal-year', y: 2024 }, 'FY')).toBe('year');
+  });
+
+  it('leaves format detection strict: ISO samples are ISO, not every format', () => {
+    const d = detectDateFormat(['2024-06-01', '2024-07-01']);
+    expect(d.format).toBe('iso');
+    expect(d.candidates).toEqual(['iso', 'YYYY-MM-DD']);
   });
 });
 
