@@ -48,7 +48,7 @@ export const msg = {
   missingValue: () => `the value is empty.`,
   /** A site or metric code the mapping has not matched yet (its policy holds such rows rather than rejecting them). */
   held: (value: string, kind: 'entity' | 'metric', label: string) =>
-    `'${value}' is not mapped to a platform ${kind === 'entity' ? label : 'metric'} yet. Map it in ${kind === 'entity' ? SITES : COLUMNS}; the row is held until then.`,
+    `'${value}' is not mapped to a platform ${kind === 'entity' ? label : 'metric'} yet, so this row was not sent. Map it in ${kind === 'entity' ? SITES : COLUMNS}.`,
   missingUnit: () => `no unit is given. Fill in the unit, or set a fixed unit in ${UNITS}.`,
   unitProblem: (detail: string) => `${detail} Check ${UNITS}.`,
   unitMismatch: (from: string, to: string, metricName: string) =>

@@ -75,6 +75,8 @@ export interface IngestInput {
   rowErrors: (errors: RowError[]) => void;
   /** Each batch's applied results as soon as it is marked done, so an interrupted run's counts say what reached the platform. */
   batchApplied?: (t: BatchTally) => void;
+  /** Called while the row just read is handled, when it holds values not mapped yet (the row is not sent). */
+  onHeld?: (line: number) => void;
 }
 
 export interface IngestResult {
@@ -163,6 +165,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       const applied = applyProfile(input.profile, row, input.catalogue);
       const errors: RowError[] = [...applied.errors];
       held += applied.held.length;
+      if (applied.held.length) input.onHeld?.(row.line);
       for (const h of applied.held) {
         errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason });
       }
@@ -211,7 +214,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       input.event('warn', message);
       return { status: 'failed', counts, error: message };
     }
-    if (held > 0) input.event('warn', `${held} value(s) use site or metric codes that are not mapped yet; those rows are held.`);
+    if (held > 0) input.event('warn', `${held} value(s) use site or metric codes that are not mapped yet; those rows were not sent.`);
 
     // 3. Mirror deletes, with the safety limit.
     const ledgerSize = store.ledger.count(input.mappingId);

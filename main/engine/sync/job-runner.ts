@@ -225,14 +225,21 @@ export class JobRunner {
     const db = createDatabaseSource({ ...source.config, password: password ?? undefined });
     try {
       let watermark: string | null = job.cursor;
+      // A row with a site or metric not mapped yet is not sent; the watermark stays at the first
+      // such row, so every run reads it again until the value is mapped, then sends it. (Rows are
+      // read in watermark order and handled one at a time, so `watermark` is the held row's.)
+      let heldFrom: string | null = null;
       const rows = (async function* () {
         for await (const row of db.read({ afterWatermark: job.cursor })) {
           if (row.watermark !== null) watermark = row.watermark;
           yield row as SourceRow;
         }
       })();
+      const onHeld = () => {
+        if (heldFrom === null) heldFrom = watermark;
+      };
       const headers = (await db.preview(1)).columns;
-      const r = await ingest({ ...base, headers, rows, progress: (p) => progress(p, null) });
+      const r = await ingest({ ...base, headers, rows, onHeld, progress: (p) => progress(p, null) });
       // The Sources page shows the source's size; counted here, once per run, not per list call.
       if (r.status !== 'failed') {
         try {
@@ -240,6 +247,10 @@ export class JobRunner {
         } catch (err) {
           event('warn', `The rows of the source could not be counted after reading: ${(err as Error).message}`);
         }
+      }
+      if (heldFrom !== null) {
+        watermark = heldFrom;
+        event('info', `Rows with values not mapped yet are read again on the next run, from watermark ${heldFrom}, and sent once mapped.`);
       }
       if (r.status === 'succeeded' || r.status === 'succeeded_with_rejections') {
         if (watermark !== job.cursor) {

@@ -71,7 +71,7 @@ describe('long shape', () => {
   it('holds or skips unknown sites according to the policy', () => {
     const held = runAll({ ...profile, entity: { kind: 'column', column: 'Site', unknownEntity: 'hold' } }, rows(headers, [['Nowhere', 'Strom', '15.01.2024', '1', 'kWh', null]]));
     expect(held[0]?.held).toEqual([
-      { line: 2, kind: 'entity', column: 'Site', value: 'Nowhere', reason: "'Nowhere' is not mapped to a platform site yet. Map it in the mapping's “Sites & periods” step; the row is held until then." },
+      { line: 2, kind: 'entity', column: 'Site', value: 'Nowhere', reason: "'Nowhere' is not mapped to a platform site yet, so this row was not sent. Map it in the mapping's “Sites & periods” step." },
     ]);
     expect(held[0]?.errors).toEqual([]);
     const skipped = runAll({ ...profile, entity: { kind: 'column', column: 'Site', unknownEntity: 'skip' } }, rows(headers, [['Nowhere', 'Strom', '15.01.2024', '1', 'kWh', null]]));

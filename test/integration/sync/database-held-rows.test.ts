@@ -1,0 +1,93 @@
+/**
+ * A database source row whose site is not mapped yet (the mapping holds such rows): it is not
+ * sent, the job's watermark stays at it, and once the site is mapped the next run reads it again
+ * and sends it — the rows after it, already sent, are found unchanged. Before, the watermark moved
+ * past the held row and it was never read again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { headerFingerprint, type MappingProfileInput } from '../../../shared/mapping';
+import type { RunSummary } from '../../../shared/api';
+import type { SourceInfo } from '../../../shared/dto';
+import { createEngineApi } from '../../../main/engine/api';
+import { Engine } from '../../../main/engine/engine';
+import { createDispatcher } from '../../../main/engine/rpc-dispatch';
+import { SyncService } from '../../../main/engine/sync/service';
+import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
+import { memorySecretStore } from '../../helpers/memory-secrets';
+
+let root: string;
+let engine: Engine;
+let sandbox: RunningSandbox;
+let call: <T>(method: string, params: Record<string, unknown>) => Promise<T>;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'esg-held-db-'));
+  sandbox = await startSandbox({ port: 0 });
+  engine = Engine.open({ dataDir: join(root, 'data'), mode: 'headless', fileLogs: false });
+  await engine.initSecrets({ allowEnv: false, store: memorySecretStore() });
+  const dispatch = createDispatcher(createEngineApi(engine));
+  call = async <T,>(method: string, params: Record<string, unknown>) => {
+    const r = await dispatch(method as never, params);
+    if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
+    return r.result as T;
+  };
+  engine.sync = new SyncService(engine);
+  await engine.sync.start();
+  await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
+});
+
+afterAll(async () => {
+  await engine?.stop();
+  await sandbox?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+it('keeps the watermark at a held row until its site is mapped, then sends it', async () => {
+  const file = join(root, 'meters.sqlite');
+  const db = new Database(file);
+  db.exec('CREATE TABLE readings (id INTEGER PRIMARY KEY, Site TEXT, Month TEXT, kwh REAL, updated_at TEXT)');
+  const ins = db.prepare('INSERT INTO readings (Site, Month, kwh, updated_at) VALUES (?, ?, ?, ?)');
+  ins.run('LON-01', '2024-01', 100, '2024-05-01 10:00:01');
+  ins.run('PAR-09', '2024-01', 200, '2024-05-01 10:00:02');
+  ins.run('LON-01', '2024-02', 300, '2024-05-01 10:00:03');
+  db.close();
+
+  const src = await call<SourceInfo>('sources.addDatabase', { name: 'Meters', kind: 'sqlite', file, table: 'readings', watermarkColumn: 'updated_at' });
+  const connectionId = engine.store.connections.get('Sandbox')!.id;
+  const profile = (valueMap: Record<string, string>): MappingProfileInput => ({
+    schemaVersion: 1,
+    name: 'Meters',
+    sourceId: src.id,
+    connectionId,
+    shape: { kind: 'long', valueColumn: 'kwh' },
+    metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+    entity: { kind: 'column', column: 'Site', valueMap, unknownEntity: 'hold' },
+    period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+    headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh', 'updated_at'], { orderInsensitive: true }),
+  });
+  engine.store.mappings.save({ id: 'map', name: 'Meters', sourceId: src.id, connectionId, fingerprint: null, profile: profile({}) }, new Date().toISOString());
+  const job = await call<{ id: string }>('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId, sourceId: src.id, mappingId: 'map', config: {} });
+
+  const first = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
+  expect(first).toMatchObject({ status: 'succeeded_with_rejections', read: 3, created: 2, rejected: 1 });
+  expect(engine.store.runs.errors(first.id, 0, 10)[0]!.reason).toMatch(/'PAR-09' is not mapped to a platform site yet, so this row was not sent/);
+  // The watermark stays at the held row, not at the last row read.
+  expect(engine.store.jobs.get(job.id)!.cursor).toBe('2024-05-01 10:00:02');
+  expect(await sandbox.countSubmissions()).toBe(2);
+
+  // Still not mapped: read again, held again, nothing sent twice.
+  const second = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
+  expect(second).toMatchObject({ read: 2, created: 0, unchanged: 1, rejected: 1 });
+  expect(engine.store.jobs.get(job.id)!.cursor).toBe('2024-05-01 10:00:02');
+
+  // Mapped: the held row is sent, the row after it is unchanged, and the watermark moves on.
+  engine.store.mappings.save({ id: 'map', name: 'Meters', sourceId: src.id, connectionId, fingerprint: null, profile: profile({ 'PAR-09': 'ent_lyo01' }) }, new Date().toISOString());
+  const third = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
+  expect(third).toMatchObject({ status: 'succeeded', read: 2, created: 1, unchanged: 1, rejected: 0 });
+  expect(engine.store.jobs.get(job.id)!.cursor).toBe('2024-05-01 10:00:03');
+  expect(await sandbox.countSubmissions()).toBe(3);
+});
