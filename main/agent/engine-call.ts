@@ -26,7 +26,10 @@ function runningAgent(dataDir: string): { url: string; token: string } | null {
 /** Maps an engine error to the CLI's exit codes (DESIGN.md). */
 function toCliError(error: { code: string; message: string; details?: { path: string; message: string }[] }): CliError {
   const detail = error.details?.length ? ` (${error.details.map((d) => `${d.path}: ${d.message}`).join('; ')})` : '';
-  return new CliError(error.message + detail, error.code === 'platform' || error.code === 'unauthorized' ? EXIT.platform : EXIT.usage);
+  // The dispatcher names the API method ("Invalid parameters for connections.add."): a person at
+  // the command line typed options, not a method, and the details name the option's field.
+  const head = error.code === 'invalid_params' && detail ? 'Some of the values given are not valid.' : error.message;
+  return new CliError(head + detail, error.code === 'platform' || error.code === 'unauthorized' ? EXIT.platform : EXIT.usage);
 }
 
 /**

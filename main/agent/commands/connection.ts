@@ -162,8 +162,9 @@ class PlatformExit extends CliError {
   }
 }
 
+/** The full message only: the headline is a badge in the UI, and in a sentence it said the same twice. */
 function describeFailure(t: ConnectionTest, extra = ''): string {
-  return `${t.headline}. ${t.message}${extra ? ` ${extra}` : ''}`;
+  return `${t.message}${extra ? ` ${extra}` : ''}`;
 }
 
 /** What the CLI prints about a connection: the contract's view, with userEmail always present. */
