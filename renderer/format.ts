@@ -16,6 +16,7 @@ export const triggerSentence: Record<RunTrigger, string> = {
   file: 'Started by a new file',
   manual: 'Started by hand',
   'catch-up': 'Started to catch up a missed schedule',
+  resume: 'Started to finish what the agent left unanswered when it stopped',
 };
 
 export const statusTone = (s: RunStatus): 'ok' | 'warn' | 'bad' | 'info' =>

@@ -100,7 +100,8 @@ export type ItemResult = z.infer<typeof ItemResult>;
 
 // ---------------------------------------------------------------- runs
 
-export const RunTrigger = z.enum(['schedule', 'file', 'manual', 'catch-up']);
+/** 'resume': at start, finishing what a stopped agent left unanswered (not a missed schedule). */
+export const RunTrigger = z.enum(['schedule', 'file', 'manual', 'catch-up', 'resume']);
 export type RunTrigger = z.infer<typeof RunTrigger>;
 
 export const RunStatus = z.enum([

@@ -68,7 +68,7 @@ it('a mirror folder job run without a file deletes nothing and needs no attentio
   const first = await engine.sync.runner.run({ jobId, trigger: 'file', file: { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex'), size: statSync(path).size } });
   expect(first).toMatchObject({ status: 'succeeded', created: 3 });
 
-  for (const trigger of ['catch-up', 'schedule', 'manual'] as const) {
+  for (const trigger of ['resume', 'catch-up', 'schedule', 'manual'] as const) {
     const run = await engine.sync.runner.run({ jobId, trigger });
     expect(run, trigger).toMatchObject({ status: 'succeeded', deleted: 0, error: null });
   }

@@ -142,7 +142,7 @@ export class SyncService {
     // Batches a killed agent left unanswered, and file uploads it left unfinished, are completed
     // now, not at the job's next slot or file.
     for (const job of this.engine.store.jobs.list()) {
-      if (!job.paused && (this.engine.store.outbox.pending(job.id).length || this.hasUnfinishedUpload(job.id))) void this.trigger(job.id, 'catch-up')?.catch(() => undefined);
+      if (!job.paused && (this.engine.store.outbox.pending(job.id).length || this.hasUnfinishedUpload(job.id))) void this.trigger(job.id, 'resume')?.catch(() => undefined);
     }
   }
 

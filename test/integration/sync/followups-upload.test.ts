@@ -1,5 +1,5 @@
 /**
- * An Altruistiq upload a killed agent left unfinished is completed by a catch-up run at start,
+ * An Altruistiq upload a killed agent left unfinished is completed by a 'resume' run at start,
  * without waiting for the next file or scheduled slot.
  */
 import { createHash } from 'node:crypto';
@@ -103,7 +103,7 @@ describe('an unfinished upload at start', () => {
     engine.sync = new SyncService(engine);
     await engine.sync.start();
     const caught = await Promise.race([next, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
-    expect(caught?.trigger).toBe('catch-up');
+    expect(caught?.trigger).toBe('resume');
     expect(caught?.error).toBeNull();
     expect(caught?.created).toBe(3);
     expect(aq.datasets).toHaveLength(1);

@@ -218,7 +218,7 @@ describe('folder file → mapping → Altruistiq datasource upload', () => {
     engine = openEngine();
     await engine.initSecrets({ allowEnv: false, store: secrets });
     // The unfinished upload gets a catch-up run at start; the waiting file then has its own run.
-    const catchUp = waitForRun((r) => r.trigger === 'catch-up', 60_000);
+    const catchUp = waitForRun((r) => r.trigger === 'resume', 60_000);
     const next = waitForRun((r) => r.trigger === 'file', 60_000);
     engine.sync = new SyncService(engine);
     await engine.sync.start();

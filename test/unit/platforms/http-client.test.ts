@@ -369,11 +369,15 @@ describe('HttpClient safety', () => {
   });
 
   it('an abort during backoff stops the retries', async () => {
-    const s = await serve((_req, res) => sendJson(res, 503, {}));
     const ac = new AbortController();
+    // Aborted once the first attempt was answered (a fixed delay raced a slow first request on a
+    // loaded machine): the client is then waiting out its 60 s backoff.
+    const s = await serve((_req, res) => {
+      sendJson(res, 503, {});
+      setTimeout(() => ac.abort(), 50);
+    });
     const c = client({ baseUrl: s.url, baseDelayMs: 60_000, maxDelayMs: 60_000 });
     const p = c.request({ method: 'GET', path: '/', signal: ac.signal }).catch((e: unknown) => e);
-    setTimeout(() => ac.abort(), 50);
     const err = (await p) as PlatformError;
     expect(err.code).toBe('aborted');
     expect(s.requests).toHaveLength(1);
