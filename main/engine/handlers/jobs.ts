@@ -113,6 +113,14 @@ function resolveJob(engine: Engine, p: JobInput, existingId: string | null): Res
         `The mapping "${mapping.name}" was made for the connection "${madeFor}": its metrics and sites come from that platform. Choose "${madeFor}", or make a mapping for "${connection.name}".`,
       );
     }
+    // As the job form offers: a mapping made for one source reads that source's columns.
+    if (mapping.sourceId && mapping.sourceId !== source.id) {
+      const madeFor = store.sources.get(mapping.sourceId)?.name ?? mapping.sourceId;
+      throw new ApiError(
+        'invalid_params',
+        `The mapping "${mapping.name}" was made for the source "${madeFor}", whose columns it reads. Choose "${madeFor}" as the source, or make a mapping for "${source.name}".`,
+      );
+    }
     if (connection.kind === 'altruistiq' && !p.config.ingest?.datasourceId) {
       throw new ApiError(
         'invalid_params',

@@ -103,6 +103,8 @@ describe('jobs.add and jobs.get', () => {
     expect(refused(await dispatch('jobs.add', ingest({ config: { timezone: 'Mars/Olympus' } }))).message).toMatch(/not a time zone/);
     expect(refused(await dispatch('jobs.add', ingest({ mappingId: 'm2' }))).message).toMatch(/made for the connection "Staging"/);
     expect(refused(await dispatch('jobs.add', ingest({ sourceId: null }))).message).toMatch(/needs a source/);
+    // A mapping reads the columns of the source it was made for (the job form offers only those).
+    expect(refused(await dispatch('jobs.add', ingest({ sourceId: 's2' }))).message).toMatch(/"Electricity" was made for the source "Utility bills".*make a mapping for "ERP energy"/);
     expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: 'relative/out' }))).message).toMatch(/not a full path/);
     expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: join(dir, 'out'), fileName: '{dataset}/{week}' }))).message).toMatch(/path separator/);
     expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: join(dir, 'out') }, { connectionId: 'c3' }))).message).toMatch(/has no dataset "submissions".*Product carbon footprints/);
@@ -114,7 +116,8 @@ describe('jobs.add and jobs.get', () => {
 
   it('keeps only the half of the settings that belongs to the job type, and no file trigger for a database', async () => {
     const config = { schedule: '0 6 * * *', timezone: 'UTC', onFileArrival: true, export: { dataset: 'submissions', destination: pgDest } };
-    const id = ok<{ id: string }>(await dispatch('jobs.add', ingest({ sourceId: 's2', config }))).id;
+    engine.store.mappings.save({ id: 'm5', name: 'ERP electricity', sourceId: 's2', connectionId: 'c1', fingerprint: null, profile: {} }, now.toISOString());
+    const id = ok<{ id: string }>(await dispatch('jobs.add', ingest({ sourceId: 's2', mappingId: 'm5', config }))).id;
     const saved = ok<{ config: Record<string, unknown> }>(await dispatch('jobs.get', { jobId: id })).config;
     expect(saved.export).toBeUndefined();
     expect(saved.onFileArrival).toBe(false); // a database has no files to arrive
