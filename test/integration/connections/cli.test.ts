@@ -56,7 +56,7 @@ describe.skipIf(!probe.ok)('esg-sync connection', () => {
 
     const unreachable = await cli([...add, '--base-url', 'https://esg-sync-cli-test.invalid', '--client-secret-stdin'], SECRET);
     expect(unreachable.code).toBe(3);
-    expect(unreachable.stdout).toMatch(/DNS/);
+    expect(unreachable.stdout).toMatch(/Could not resolve the host name/);
 
     const ok = await cli(['--json', ...add, '--base-url', sandbox.url, '--client-secret-stdin'], `${SECRET}\n`);
     expect(ok.code).toBe(0);
