@@ -5,7 +5,7 @@ import { ErrorState, Loading, PageHeader } from '../components/ui';
 import { errorText, wizardApi } from '../wizard/api';
 import { DriftSummary } from '../wizard/DriftNotice';
 import { readSample } from '../wizard/load';
-import { STEPS, initialState, reducer, stepProblems } from '../wizard/state';
+import { STEPS, hasColumns, initialState, reducer, stepProblems } from '../wizard/state';
 import { StepColumns } from '../wizard/StepColumns';
 import { StepPreview } from '../wizard/StepPreview';
 import { StepSave } from '../wizard/StepSave';
@@ -29,32 +29,46 @@ export function MappingWizard() {
     connectionId: query.get('connectionId') ?? init.connectionId,
     file: query.get('file') ?? init.file,
   }));
-  const [problems, setProblems] = useState<string[]>([]);
+  // The step whose problems are shown (set when Next was refused); the list itself is worked out
+  // from the state on each render, so a problem disappears as soon as it is fixed.
+  const [checkedStep, setCheckedStep] = useState<number | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(!mappingId);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 
   // Editing: load the saved profile, then re-read the sample so headers and site codes show.
+  // Only failing to load the mapping itself is a dead end; a sample that cannot be read (its folder's
+  // files were processed and moved away, the normal state after a run) is step 1's to say, where
+  // another can be chosen or dropped. A local flag, not `loaded`: this closure only sees the first render's state.
   useEffect(() => {
     if (!mappingId) return;
     let cancelled = false;
     (async () => {
+      let profile: Awaited<ReturnType<typeof wizardApi.get>>['profile'];
+      let file: string | null;
       try {
         const got = await wizardApi.get(mappingId);
         // Opened from a run whose file's columns changed: start from that file, with renamed columns followed.
         const drift = fromRun ? await wizardApi.drift(fromRun) : null;
         const useDrift = drift && drift.mappingId === got.info.id ? drift : null;
-        const profile = useDrift ? renameProfileColumns(got.profile, Object.fromEntries(useDrift.renamed.map((r) => [r.from, r.to]))) : got.profile;
+        profile = useDrift ? renameProfileColumns(got.profile, Object.fromEntries(useDrift.renamed.map((r) => [r.from, r.to]))) : got.profile;
+        file = useDrift?.fileAvailable ? useDrift.file : null;
         if (cancelled) return;
         dispatch({ type: 'loaded', mappingId, version: got.info.version, profile });
-        dispatch({ type: 'patch', patch: { drift: useDrift, file: useDrift?.fileAvailable ? useDrift.file : null } });
+        dispatch({ type: 'patch', patch: { drift: useDrift, file } });
         setLoaded(true);
+      } catch (err) {
+        if (cancelled) return;
+        setLoadError(errorText(err));
+        return;
+      }
+      try {
         await readSample(
           {
             sourceId: profile.sourceId,
             connectionId: profile.connectionId,
-            file: useDrift?.fileAvailable ? useDrift.file : null,
+            file,
             upload: null,
             headerRow: profile.read?.headerRow ?? null,
             sheet: profile.read?.sheet ?? null,
@@ -66,9 +80,7 @@ export function MappingWizard() {
         );
       } catch (err) {
         if (cancelled) return;
-        if (!loaded) setLoadError(errorText(err));
-        else dispatch({ type: 'error', step: 0, message: errorText(err) });
-        setLoaded(true);
+        dispatch({ type: 'error', step: 0, message: `The saved mapping is open, but no sample was read: ${errorText(err)}` });
       }
     })();
     return () => {
@@ -92,19 +104,19 @@ export function MappingWizard() {
   const go = (step: number) => {
     if (step > state.step) {
       for (let s = state.step; s < step; s++) {
-        const p = stepProblems(state, s);
-        if (p.length) {
-          setProblems(p);
+        if (stepProblems(state, s).length) {
+          setCheckedStep(s);
           if (s !== state.step) dispatch({ type: 'goto', step: s });
           return;
         }
       }
     }
-    setProblems([]);
+    setCheckedStep(null);
     dispatch({ type: 'goto', step });
   };
 
   const Step = STEP_COMPONENTS[state.step]!;
+  const problems = checkedStep === state.step ? stepProblems(state, state.step) : [];
   const title = state.mappingId ? `Edit mapping${state.name ? `: ${state.name}` : ''}` : 'New mapping';
   return (
     <>
@@ -122,7 +134,7 @@ export function MappingWizard() {
           <ol>
             {STEPS.map((label, i) => (
               <li key={label} className={i === state.step ? 'current' : i < state.step ? 'done' : undefined}>
-                <button type="button" aria-current={i === state.step ? 'step' : undefined} onClick={() => go(i)} disabled={i > state.step + 1 && !state.sample}>
+                <button type="button" aria-current={i === state.step ? 'step' : undefined} onClick={() => go(i)} disabled={i > state.step + 1 && !hasColumns(state)}>
                   <span className="wizard-step-num" aria-hidden="true">
                     {i + 1}
                   </span>
@@ -142,11 +154,14 @@ export function MappingWizard() {
           {state.drift?.hasDrift && <DriftSummary drift={state.drift} heading="Columns changed in the file this mapping stopped on" level={3} />}
           <Step state={state} dispatch={dispatch} />
           {problems.length > 0 && (
-            <ul className="wizard-error" role="alert" aria-label="Before you continue">
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
+            // The alert wraps the list: role="alert" on the <ul> itself would take its list semantics away.
+            <div className="wizard-error" role="alert" aria-label="Before you continue">
+              <ul style={{ margin: 0, paddingLeft: '0.9rem' }}>
+                {problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            </div>
           )}
           <div className="wizard-nav">
             <button type="button" className="button" onClick={() => go(state.step - 1)} disabled={state.step === 0}>

@@ -3,6 +3,7 @@ import { useMemo, useRef, useState } from 'react';
 import { Stat } from '../components/ui';
 import { errorText, wizardApi } from './api';
 import { entityName, formatPeriod, metricName } from './labels';
+import { sampleRef } from './load';
 import type { StepProps } from './step';
 import { buildProfile } from './state';
 
@@ -26,7 +27,9 @@ export function StepPreview({ state, dispatch }: StepProps) {
     setBusy(true);
     dispatch({ type: 'error', step: 5, message: null });
     try {
-      const preview = await wizardApi.preview({ profile: buildProfile(state), sourceId: state.sourceId, file: state.sample?.file ?? state.file, limit: 1000 });
+      // The same sample step 1 read: an upload by its id, else the folder's file that was read.
+      const sample = sampleRef({ upload: state.upload, file: state.sample?.file ?? state.file });
+      const preview = await wizardApi.preview({ profile: buildProfile(state), sourceId: state.sourceId, ...sample, limit: 1000 });
       dispatch({ type: 'patch', patch: { preview } });
     } catch (err) {
       dispatch({ type: 'error', step: 5, message: errorText(err) });

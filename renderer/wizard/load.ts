@@ -3,6 +3,14 @@ import { wizardApi } from './api';
 import { readChoice, type Action, type WizardState } from './state';
 
 /**
+ * The sample as the engine's calls name it: a dropped or chosen upload by its id (its stored path
+ * is outside the source's folder, so the engine refuses it as a file), else a file of the folder.
+ */
+export function sampleRef(s: Pick<WizardState, 'file' | 'upload'>): { file: string | null; upload: string | null } {
+  return s.upload ? { file: null, upload: s.upload.uploadId } : { file: s.file, upload: null };
+}
+
+/**
  * Reads the sample the wizard's state points at (a dropped file, a file of the folder, or the
  * database's first rows) with the chosen header row and sheet, and fills in fresh suggestions.
  * While editing a saved mapping, the mapping stays as saved and only the sample is refreshed.
@@ -15,8 +23,7 @@ export async function readSample(
     wizardApi.suggest({
       sourceId: state.sourceId,
       connectionId: state.connectionId,
-      file: state.upload ? null : state.file,
-      upload: state.upload?.uploadId ?? null,
+      ...sampleRef(state),
       read: readChoice(state) ?? null,
     }),
     wizardApi.catalogue(state.connectionId),

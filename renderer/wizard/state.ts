@@ -281,10 +281,12 @@ export function reducer(state: WizardState, action: Action): WizardState {
       return { ...state, errors: { ...state.errors, [action.step]: action.message } };
     case 'suggested': {
       const headers = action.sample.info.headers;
+      // A sample was read: what was said about reading one, and about the preview of the last, is over.
+      const errors = { ...state.errors, 0: null, 1: null, 5: null };
       const view = overlaySuggestion(fromProfile(action.draft, headers), action.suggestion);
       if (action.keepEdits && state.mappingId) {
         // Editing: the saved mapping stays the truth; the new sample only refreshes what is shown.
-        return { ...state, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, preview: null };
+        return { ...state, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, preview: null, errors };
       }
       return {
         ...state,
@@ -299,12 +301,17 @@ export function reducer(state: WizardState, action: Action): WizardState {
         suggestion: action.suggestion,
         headers,
         preview: null,
+        errors,
       };
     }
     case 'loaded': {
+      // The saved header stands in for a sample's until one is read, so a mapping whose folder has no
+      // file any more (processed and moved away) can still be edited wherever no sample is needed.
+      const headers = action.profile.headerFingerprint?.headers ?? [];
       return {
         ...state,
-        ...fromProfile(action.profile, []),
+        ...fromProfile(action.profile, headers),
+        headers,
         mappingId: action.mappingId,
         baseVersion: action.version,
         connectionId: action.profile.connectionId,
@@ -435,6 +442,14 @@ export function localValues(s: WizardState, role: ColumnRole, cap = 500): string
   return [...seen];
 }
 
+/**
+ * Whether the wizard knows the file's columns: from a sample read, or (editing) from the saved
+ * mapping's header when its folder has no sample file any more.
+ */
+export function hasColumns(s: Pick<WizardState, 'sample' | 'mappingId' | 'headers'>): boolean {
+  return Boolean(s.sample || (s.mappingId && s.headers.length > 0));
+}
+
 /** What keeps a step from being finished, phrased for the person filling it in. */
 export function stepProblems(s: WizardState, step: number): string[] {
   const out: string[] = [];
@@ -442,7 +457,7 @@ export function stepProblems(s: WizardState, step: number): string[] {
   if (step === 0) {
     if (!s.connectionId) out.push('Choose the platform connection.');
     if (!s.sourceId) out.push('Choose the source.');
-    if (!s.sample) out.push('Load a sample file first.');
+    if (!hasColumns(s)) out.push('Load a sample file first.');
   }
   if (step === 1 && s.shape === 'wide' && values.length === 0) out.push('Tick at least one value column.');
   if (step === 1 && s.shape === 'long' && values.length !== 1) out.push('A long table has exactly one value column: choose it.');

@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../main/sandbox';
@@ -336,6 +336,120 @@ test('drop a sample file onto the wizard, or choose it with the keyboard', async
   await page.getByLabel('Sample file to upload').setInputFiles({ name: 'gas-feb.csv', mimeType: 'text/csv', buffer: Buffer.from('Site code,Month,Gas (kWh)\nBER-01,2024-02,800\n') });
   await expect(facts).toContainText('gas-feb.csv');
   await expect(facts).toContainText('comma');
+  await context.close();
+});
+
+test('editing a mapping whose folder has no file any more opens the wizard; a chosen sample is read and previewed', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  // A mapping made from a file that was then processed and moved away: the folder's normal state after a run.
+  const dir = mkdtempSync(join(tmpdir(), 'esg-wizard-processed-'));
+  const source = await api<{ id: string }>('sources.addFolder', { name: 'Processed meters', path: dir });
+  writeFileSync(join(dir, 'mar.csv'), 'Site code,Month,Electricity (kWh)\nLON-01,2024-03,100\nMAN-02,2024-03,200\n');
+  const s = await api<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: source.id, connectionId: 'Sandbox platform', file: 'mar.csv' });
+  await api('mappings.save', { profile: { ...s.draft, name: 'Processed meter readings', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
+  mkdirSync(join(dir, 'processed'));
+  renameSync(join(dir, 'mar.csv'), join(dir, 'processed', 'mar.csv'));
+
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mappings' }).click();
+  await page.getByRole('link', { name: 'Edit Processed meter readings' }).click();
+
+  // The wizard opens on the saved mapping; step 1 says why there is no sample and offers another.
+  await expect(page.getByRole('heading', { level: 1, name: 'Edit mapping: Processed meter readings' })).toBeVisible();
+  await expect(page.getByText('Something went wrong')).toHaveCount(0);
+  const note = page.locator('.wizard-card').getByRole('alert');
+  await expect(note).toContainText('The saved mapping is open, but no sample was read');
+  await expect(note).toContainText('has no file matching');
+  await expect(page.getByRole('group', { name: 'Drop a sample file' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Choose a sample file…' })).toBeEnabled();
+  await both(page, '1-source-edit-no-sample');
+
+  // Steps that need no sample work from the saved header.
+  await next(page, 'Structure');
+  await expect(page.getByRole('combobox', { name: 'Value column' })).toHaveValue('Electricity (kWh)');
+  await next(page, 'Columns');
+  await expect(page.getByLabel('Role of column ‘Site code’')).toHaveValue('entity');
+  await next(page, 'Sites & periods');
+  await next(page, 'Units');
+  await next(page, 'Preview');
+  // The preview needs a sample: it says so where it happened.
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  await expect(page.locator('.wizard-card').getByRole('alert')).toContainText('has no file matching');
+  await next(page, 'Save');
+  await expect(page.getByLabel('Name of the mapping')).toHaveValue('Processed meter readings');
+
+  // Choose a sample with the file chooser: read at once, and the old note goes.
+  await page.getByRole('button', { name: /Source & sample/ }).click();
+  await page.getByLabel('Sample file to upload').setInputFiles({
+    name: 'apr.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('Site code,Month,Electricity (kWh)\nLON-01,2024-04,110\nMAN-02,2024-04,210\nBER-01,2024-04,90\n'),
+  });
+  const facts = page.getByRole('region', { name: 'What was read' });
+  await expect(facts).toContainText('apr.csv');
+  await expect(page.locator('.wizard-card').getByRole('alert')).toHaveCount(0);
+  await both(page, '1-source-edit-chosen');
+
+  // The preview reads the chosen sample (by its upload, not its stored path outside the folder); its old error is gone.
+  await page.getByRole('button', { name: /Preview/ }).click();
+  await expect(page.locator('.wizard-card').getByRole('alert')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  const summary = page.getByLabel('Preview summary');
+  await expect(summary.locator('.stat').filter({ hasText: 'Rows in' })).toContainText('3');
+  await expect(summary.locator('.stat').filter({ hasText: 'Values out' })).toContainText('3');
+  await expect(page.getByRole('table', { name: 'Values that would be sent' })).toContainText('London Head Office');
+  await expect(page.getByText('outside the folder')).toHaveCount(0);
+  await both(page, '6-preview-chosen-sample');
+  await context.close();
+  removeDir(dir);
+});
+
+test('a chosen sample file is what the preview of a new mapping reads', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(60_000);
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await newMapping(page, /^Utility reports/);
+  await page.getByLabel('Sample file to upload').setInputFiles({
+    name: 'meters-may.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('Site code,Month,Electricity (kWh)\nLON-01,2024-05,120\nMAN-02,2024-05,220\n'),
+  });
+  await expect(page.getByRole('region', { name: 'What was read' })).toContainText('meters-may.csv');
+  await next(page, 'Structure');
+  await next(page, 'Columns');
+  await next(page, 'Sites & periods');
+  await page.getByLabel('The reporting period comes from').selectOption('date');
+  const format = page.getByLabel('Date format');
+  if (await format.count()) await format.selectOption('YYYY-MM');
+  await next(page, 'Units');
+  await next(page, 'Preview');
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  await expect(page.getByLabel('Preview summary').locator('.stat').filter({ hasText: 'Values out' })).toContainText('2');
+  await expect(page.getByRole('table', { name: 'Values that would be sent' })).toContainText('Manchester Plant');
+  await expect(page.getByText('outside the folder')).toHaveCount(0);
+  await context.close();
+});
+
+test('a message about a step goes once what it is about is fixed', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(60_000);
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await newMapping(page, /^Utility reports/);
+  await page.getByRole('button', { name: 'Next: Structure' }).click();
+  const problems = page.getByRole('alert', { name: 'Before you continue' });
+  await expect(problems).toContainText('Load a sample file first.');
+  await both(page, '1-source-problem');
+  await page.getByRole('button', { name: 'Read the sample' }).click();
+  await expect(page.getByRole('region', { name: 'What was read' })).toContainText(`electricity-${YEAR}.csv`);
+  await expect(problems).toHaveCount(0);
+  await expect(page.getByText('Load a sample file first.')).toHaveCount(0);
+  await both(page, '1-source-problem-fixed');
+  await next(page, 'Structure');
   await context.close();
 });
 
