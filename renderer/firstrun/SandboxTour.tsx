@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { client } from '../bridge/client';
 import { Badge, ErrorState } from '../components/ui';
@@ -8,7 +8,48 @@ import { RemoveSandbox } from './RemoveSandbox';
 import { useDemo, wizardPathFor, type DemoStatus } from './sandbox';
 
 const STEP_NUMBER = { map: 2, drop: 3, done: 3 } as const;
-const CLOSED_KEY = 'esg-sync.sandbox-tour.closed';
+const HIDDEN_KEY = 'esg-sync.sandbox-tour.hidden';
+
+/**
+ * "Hide tour" is a preference of this computer's user, kept across sessions and restarts in the
+ * renderer's localStorage (the agent's settings are about syncing, not about the UI). Storage
+ * that is unavailable (a locked-down browser) means the tour is simply shown.
+ */
+function readHidden(): boolean {
+  try {
+    return localStorage.getItem(HIDDEN_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function writeHidden(hidden: boolean): void {
+  try {
+    if (hidden) localStorage.setItem(HIDDEN_KEY, '1');
+    else localStorage.removeItem(HIDDEN_KEY);
+  } catch {
+    // Not kept: it still holds for this page.
+  }
+}
+
+/** The hidden preference, following other windows of the app that change it. */
+function useTourHidden(): [boolean, (hidden: boolean) => void] {
+  const [hidden, setHidden] = useState(readHidden);
+  useEffect(() => {
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === HIDDEN_KEY || e.key === null) setHidden(readHidden());
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, []);
+  return [
+    hidden,
+    (value: boolean) => {
+      writeHidden(value);
+      setHidden(value);
+    },
+  ];
+}
 
 /**
  * The sandbox tour's guide, on every page while the tour runs: what to do next, the one button
@@ -17,33 +58,63 @@ const CLOSED_KEY = 'esg-sync.sandbox-tour.closed';
 export function SandboxTour() {
   const demo = useDemo();
   const location = useLocation();
-  const [closed, setClosed] = useState(() => sessionStorage.getItem(CLOSED_KEY) === '1');
+  const [hidden, setHidden] = useTourHidden();
+  // Where focus goes when the button that was pressed goes away: "Show tour" ↔ "Hide tour".
+  const focusNext = useRef<'show' | 'hide' | null>(null);
+  const showRef = useRef<HTMLButtonElement>(null);
+  const hideRef = useRef<HTMLButtonElement>(null);
   const status = demo.data;
   const reload = demo.reload;
   // Saving a mapping announces no event; moving between pages (the wizard returns to Mappings) re-reads the tour.
   useEffect(() => reload(), [location.pathname, reload]);
+  useEffect(() => {
+    if (!focusNext.current) return;
+    const target = focusNext.current === 'show' ? (showRef.current ?? document.getElementById('main')) : hideRef.current;
+    target?.focus();
+    focusNext.current = null;
+  }, [hidden]);
   if (!status) return null;
   if (status.step === 'start') return <SandboxLeftovers status={status} />;
-  // The dashboard shows the tour in full; elsewhere a closed tour stays closed.
-  if (closed && location.pathname !== '/') return null;
+  if (hidden) {
+    // A hidden tour stays hidden; the dashboard keeps one line to bring it back.
+    if (location.pathname !== '/') return null;
+    return (
+      <section className="tour tour-compact" aria-labelledby="tour-title">
+        <h2 id="tour-title" className="tour-title">
+          Sandbox tour (hidden) — step {STEP_NUMBER[status.step]} of 3
+        </h2>
+        <span className="muted small">You are trying the agent on the built-in sandbox platform.</span>
+        <button
+          ref={showRef}
+          type="button"
+          className="button small"
+          onClick={() => {
+            focusNext.current = 'hide';
+            setHidden(false);
+          }}
+        >
+          Show tour
+        </button>
+      </section>
+    );
+  }
   return (
     <section className="tour" aria-labelledby="tour-title">
       <div className="tour-head">
         <h2 id="tour-title" className="tour-title">
           Sandbox tour — step {STEP_NUMBER[status.step]} of 3
         </h2>
-        {closed ? null : (
-          <button
-            type="button"
-            className="button small"
-            onClick={() => {
-              sessionStorage.setItem(CLOSED_KEY, '1');
-              setClosed(true);
-            }}
-          >
-            Hide tour
-          </button>
-        )}
+        <button
+          ref={hideRef}
+          type="button"
+          className="button small"
+          onClick={() => {
+            focusNext.current = 'show';
+            setHidden(true);
+          }}
+        >
+          Hide tour
+        </button>
       </div>
       <TourStep status={status} onWizard={location.pathname.startsWith('/mappings/new')} />
       <div className="tour-foot">

@@ -7,72 +7,13 @@ import { useSandboxIds } from '../firstrun/sandbox';
 import { formatTime, statusLabel, statusTone } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { ConfirmDialog } from './ConfirmDialog';
+import { PauseAllControl, PausedBanner, useGlobalPause } from './PauseAll';
 import { RunProgressBar, useRunStates } from './RunProgress';
 import { fromNow } from './schedule';
 import './jobs.css';
 
 const FORMAT: Record<string, string> = { csv: 'CSV', xlsx: 'XLSX', json: 'JSON', ndjson: 'NDJSON' };
 const DATABASE: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL' };
-
-/** The agent-wide pause (engine.pause / engine.resume), shared by the header control and the banner. */
-function useGlobalPause() {
-  const status = useEngine('engine.status', {}, ['engine.changed']);
-  const action = useAction();
-  return {
-    known: status.data !== undefined,
-    pausedUntil: status.data?.pausedUntil ?? null,
-    busy: action.busy,
-    error: action.error,
-    pause: (minutes: number | null) => void action.run(() => client.call('engine.pause', { minutes })),
-    resume: () => void action.run(() => client.call('engine.resume', {})),
-  };
-}
-
-/** "Pause all syncs…" for an hour, four, a day, or until resumed. */
-function PauseAllControl({ g }: { g: ReturnType<typeof useGlobalPause> }) {
-  if (!g.known || g.pausedUntil) return null;
-  return (
-    <div className="pause-control">
-      <label className="visually-hidden" htmlFor="pause-all">
-        Pause all syncs
-      </label>
-      <select
-        id="pause-all"
-        value=""
-        disabled={g.busy}
-        onChange={(e) => {
-          if (e.target.value) g.pause(e.target.value === 'forever' ? null : Number(e.target.value));
-        }}
-      >
-        <option value="">Pause all syncs…</option>
-        <option value="60">for 1 hour</option>
-        <option value="240">for 4 hours</option>
-        <option value="1440">for 24 hours</option>
-        <option value="forever">until I resume them</option>
-      </select>
-    </div>
-  );
-}
-
-/** While the agent is paused: until when, what that means, and the way out. */
-function PausedBanner({ g }: { g: ReturnType<typeof useGlobalPause> }) {
-  if (!g.pausedUntil && !g.error) return null;
-  return (
-    <div className={`banner ${g.pausedUntil ? 'banner-warn' : 'banner-bad'}`} role="status">
-      {g.pausedUntil && (
-        <>
-          <span>
-            All syncs are paused {g.pausedUntil === 'forever' ? 'until you resume them' : `until ${formatTime(g.pausedUntil)}`}. Schedules and file arrivals wait; Run now still works.
-          </span>
-          <button type="button" className="button small" disabled={g.busy} onClick={g.resume}>
-            Resume syncs
-          </button>
-        </>
-      )}
-      {g.error && <span>{g.error}</span>}
-    </div>
-  );
-}
 
 /** "→" on screen, a word for screen readers. */
 function Arrow({ word }: { word: string }) {

@@ -107,8 +107,17 @@ export function AddFolderForm({ onCancel, onSaved }: { onCancel: () => void; onS
                 spellCheck={false}
                 style={{ flex: 1, minWidth: 0 }}
                 value={path}
-                onChange={(e) => setPath(e.target.value)}
-                onBlur={() => void checkPath(path)}
+                onChange={(e) => {
+                  setPath(e.target.value);
+                  // The last save's error was about the old path; a new path starts clean.
+                  if (save.error) save.clearError();
+                }}
+                onBlur={(e) => {
+                  // Leaving the field for "Add folder" itself: the save checks the folder, and a
+                  // check shown now (under the field, above the button) would only race the click.
+                  if (e.relatedTarget instanceof HTMLButtonElement && e.relatedTarget.type === 'submit') return;
+                  void checkPath(path);
+                }}
               />
               {pickFolder && (
                 <button type="button" className="button" onClick={() => void choose()}>
@@ -118,9 +127,14 @@ export function AddFolderForm({ onCancel, onSaved }: { onCancel: () => void; onS
             </div>
           )}
         </Field>
-        <div role="status" aria-live="polite" className="small" style={{ marginTop: '-0.6rem', marginBottom: '0.9rem' }}>
+        {/* One line is always reserved for the check, so its status never moves the controls below it. */}
+        <div role="status" aria-live="polite" className="small folder-check">
           {check.state === 'checking' && <span className="muted">Checking the folder…</span>}
-          {check.state === 'ok' && check.path === path && <span className="ok-text">✓ {check.message}</span>}
+          {check.state === 'ok' && check.path === path && (
+            <span className="ok-text" title={check.message}>
+              ✓ {check.message}
+            </span>
+          )}
         </div>
         <label className="checkbox">
           <input type="checkbox" checked={recursive} onChange={(e) => setRecursive(e.target.checked)} /> Include sub-folders

@@ -365,15 +365,37 @@ test('screens: the Jobs page and the job form, light and dark', async ({ browser
     await shot(page, 'list', scheme);
     await audit(page);
     // Pause every sync for an hour from the page; the banner says until when and resumes them.
-    await page.getByLabel('Pause all syncs').selectOption({ label: 'for 1 hour' });
+    // Choosing the duration does nothing by itself: keyboard users change a select with the arrows.
+    const duration = page.getByLabel('Pause all syncs');
+    const pauseButton = page.getByRole('button', { name: 'Pause', exact: true });
     const banner = page.getByRole('status').filter({ hasText: 'All syncs are paused until' });
+    await duration.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(duration).toHaveValue('240');
+    await page.keyboard.press('ArrowUp');
+    await expect(duration).toHaveValue('60');
+    await expect(pauseButton).toBeVisible();
+    await expect(banner).toHaveCount(0);
+    expect((await rpc<{ pausedUntil: string | null }>('engine.status', {})).pausedUntil).toBeNull();
+    await page.locator('.pause-control').screenshot({ path: join(shots, `jobs-pause-control-${scheme}.png`) });
+    // The Pause button acts; focus then moves to the control that replaces it.
+    await page.keyboard.press('Tab');
+    await expect(pauseButton).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(banner).toBeVisible();
+    await expect(banner.getByRole('button', { name: 'Resume syncs' })).toBeFocused();
     expect(Date.parse((await rpc<{ pausedUntil: string }>('engine.status', {})).pausedUntil) - Date.now()).toBeGreaterThan(58 * 60_000);
     await shot(page, 'list-paused', scheme);
     await audit(page);
+    await page.locator('.pause-status').screenshot({ path: join(shots, `jobs-paused-banner-${scheme}.png`) });
     await banner.getByRole('button', { name: 'Resume syncs' }).click();
     await expect(banner).toBeHidden();
+    // Resuming says so, and focus lands on the Pause button that is back, not on the page.
+    await expect(page.getByRole('status').filter({ hasText: 'All syncs resumed' })).toBeVisible();
+    await expect(pauseButton).toBeFocused();
     expect((await rpc<{ pausedUntil: string | null }>('engine.status', {})).pausedUntil).toBeNull();
+    await shot(page, 'list-resumed', scheme);
+    await page.locator('.jobs-header-actions').screenshot({ path: join(shots, `jobs-header-actions-${scheme}.png`) });
     await page.getByRole('button', { name: 'Edit Submissions to PostgreSQL' }).click();
     await expect(page.getByLabel('Table', { exact: true })).toHaveValue('esg_submissions');
     await expect(page.getByRole('status', { name: 'Schedule summary' }).getByRole('listitem')).toHaveCount(5);

@@ -299,3 +299,45 @@ test('run detail: row errors of a running run are appended as found, and shown i
   await expect(page.getByText(/^Started by hand on/)).toContainText('took');
   await context.close();
 });
+
+test('"Hide tour" sticks across sessions; the dashboard keeps one line with "Show tour" instead of the full tour', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await open(browser, 'light', '#/jobs');
+  await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
+  const tour = page.getByRole('region', { name: /^Sandbox tour — step/ });
+  await expect(tour).toBeVisible();
+  await tour.getByRole('button', { name: 'Hide tour' }).click();
+  await expect(page.getByRole('region', { name: /Sandbox tour/ })).toHaveCount(0);
+  // The button that was pressed is gone: focus goes to the page's content, not to <body>.
+  await expect(page.locator('#main')).toBeFocused();
+  const storageState = await page.context().storageState();
+  await page.context().close();
+
+  // A new session (the app restarted): the same storage, a new context and page.
+  for (const scheme of ['light', 'dark'] as const) {
+    const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 }, storageState });
+    const again = await context.newPage();
+    await again.goto(`${agent.launchUrl}#/jobs`);
+    await expect(again.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
+    await expect(again.getByRole('row', { name: /Sandbox: electricity reports/ }).first()).toBeVisible();
+    await expect(again.getByRole('region', { name: /Sandbox tour/ })).toHaveCount(0);
+
+    await again.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    const compact = again.getByRole('region', { name: /^Sandbox tour \(hidden\)/ });
+    await expect(compact).toBeVisible();
+    await expect(again.getByRole('region', { name: /^Sandbox tour — step/ })).toHaveCount(0);
+    await expect(compact.getByRole('button', { name: 'Hide tour' })).toHaveCount(0);
+    expect((await compact.boundingBox())!.height).toBeLessThan(80);
+    await compact.screenshot({ path: join(shots, `tour-hidden-dashboard-${scheme}.png`) });
+    await again.screenshot({ path: join(shots, `tour-hidden-dashboard-page-${scheme}.png`), fullPage: true });
+    if (scheme === 'dark') {
+      // "Show tour" brings it back in full, everywhere, and focus lands on "Hide tour".
+      await compact.getByRole('button', { name: 'Show tour' }).click();
+      const full = again.getByRole('region', { name: /^Sandbox tour — step/ });
+      await expect(full.getByRole('button', { name: 'Hide tour' })).toBeFocused();
+      await full.screenshot({ path: join(shots, `tour-shown-again-${scheme}.png`) });
+      expect(await again.evaluate(() => localStorage.getItem('esg-sync.sandbox-tour.hidden'))).toBeNull();
+    }
+    await context.close();
+  }
+});

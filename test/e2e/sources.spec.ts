@@ -247,3 +247,46 @@ test('pause, resume and remove (with confirmation), in dark mode', async ({ brow
   await shot(page, 'sources-add-database-dark');
   await page.context().close();
 });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`a wrong folder path, then fixed: one click on Add folder saves it and the old error goes (${scheme})`, async ({ browser }) => {
+    const name = `Fixed path ${scheme}`;
+    const folder = join(work, name);
+    mkdirSync(folder);
+    const page = await open(browser, scheme);
+    await page.getByRole('button', { name: 'Add folder' }).first().click();
+    const form = page.getByRole('form', { name: 'Add a watched folder' });
+    const path = form.getByLabel('Folder', { exact: true });
+    const submit = form.getByRole('button', { name: 'Add folder' });
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await path.fill(join(work, 'not-there'));
+    await submit.click();
+    const saveError = form.locator('.state-error');
+    await expect(saveError).toContainText('does not exist');
+    await shot(page, `sources-add-folder-save-error-${scheme}`);
+
+    // Fixing the path clears the old error; then a single real click (no blur before it) saves.
+    await path.fill(folder);
+    await expect(saveError).toHaveCount(0);
+    await submit.click();
+    await expect(page.getByText(`“${name}” added.`)).toBeVisible();
+    await expect(page.getByText('Something went wrong.')).toHaveCount(0);
+    const added = (await rpc<{ id: string; name: string }[]>('sources.list', {})).find((s) => s.name === name);
+    expect(added).toBeDefined();
+
+    // The path check's status line ("Checking the folder…", then its answer) never moves the button.
+    await page.getByRole('button', { name: 'Add folder' }).first().click();
+    await form.getByLabel('Name', { exact: true }).fill('Not saved');
+    await path.fill(folder);
+    const before = await submit.boundingBox();
+    await form.getByLabel('Take files matching').focus();
+    await expect(form.getByText(`✓ The folder ${folder} exists and is readable.`)).toBeVisible();
+    expect((await submit.boundingBox())?.y).toBe(before?.y);
+    await form.locator('.folder-check').screenshot({ path: join(shots, `sources-add-folder-check-${scheme}.png`) });
+    await shot(page, `sources-add-folder-checked-${scheme}`);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+
+    await rpc('sources.remove', { sourceId: added!.id });
+    await page.context().close();
+  });
+}
