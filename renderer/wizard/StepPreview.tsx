@@ -80,6 +80,12 @@ export function StepPreview({ state, dispatch }: StepProps) {
           {p.summary.metricsTouched.length > 0 && (
             <p className="muted small">Metrics: {p.summary.metricsTouched.map((m) => metricName(metrics, m)).join(', ')}</p>
           )}
+          {p.summary.blankValues > 0 && (
+            <p className="muted small">
+              {p.summary.blankValues === 1 ? '1 value cell is' : `${p.summary.blankValues} value cells are`} empty (or a placeholder such as ‘n/a’ or ‘-’) and
+              skipped, as this mapping says; they are neither sent nor rejected.
+            </p>
+          )}
           {p.held.length > 0 && (
             <div className="wizard-error wizard-held" role="status">
               Held for you to map:{' '}

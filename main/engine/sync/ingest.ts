@@ -157,6 +157,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   let pipeline: BatchPipeline | undefined;
   const validateOpts = { now: input.now() };
   let held = 0;
+  let blankValues = 0;
   let lastReport = Date.now();
   try {
     for await (const row of input.rows) {
@@ -165,6 +166,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       const applied = applyProfile(input.profile, row, input.catalogue);
       const errors: RowError[] = [...applied.errors];
       held += applied.held.length;
+      blankValues += applied.blankValues;
       if (applied.held.length) input.onHeld?.(row.line);
       for (const h of applied.held) {
         errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason });
@@ -188,6 +190,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       }
     }
     staging.flush();
+    // Said, so the counts add up for a person checking them against the file.
+    if (blankValues > 0) input.event('info', `${blankValues} value cell(s) were empty (or a placeholder such as 'n/a' or '-') and were skipped, as the mapping says: neither sent nor rejected.`);
     progress.staged = staging.count;
     report();
 

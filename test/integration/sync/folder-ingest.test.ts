@@ -139,7 +139,7 @@ describe('folder drop → mapped → sent → processed, with an exact history',
     // the read errors (lines 4, 5) and the duplicates (6, 7) were found.
     writeFileSync(
       join(watched, 'june.csv'),
-      csv([['LYO-01', '2024-06', '-3'], ['LON-01', '2024-06', '1200'], ['XXX-99', '2024-06', '5'], ['MAN-02', '2024-06', 'lots'], ['BER-01', '2024-06', '7'], ['BER-01', '2024-06', '8']]),
+      csv([['LYO-01', '2024-06', '-3'], ['LON-01', '2024-06', '1200'], ['XXX-99', '2024-06', '5'], ['MAN-02', '2024-06', 'lots'], ['BER-01', '2024-06', '7'], ['BER-01', '2024-06', '8'], ['MAN-02', '2024-07', 'n/a']]),
     );
     const run = await done;
     expect(run.status).toBe('succeeded_with_rejections');
@@ -153,6 +153,10 @@ describe('folder drop → mapped → sent → processed, with an exact history',
     expect(errors[1]!.reason).toMatch(/XXX-99/);
     expect(errors[3]!.reason).toMatch(/line 7/);
     expect(await sandbox.countSubmissions()).toBe(1);
+    // The 'n/a' on line 8 is neither sent nor rejected, and the run says so.
+    expect(engine.store.runs.events(run.id).map((e) => e.message)).toContain(
+      "1 value cell(s) were empty (or a placeholder such as 'n/a' or '-') and were skipped, as the mapping says: neither sent nor rejected.",
+    );
     expect(existsSync(join(watched, 'processed', 'june.csv'))).toBe(true);
   });
 
