@@ -6,6 +6,7 @@ import { client } from '../bridge/client';
 import { saveCsvAs } from '../bridge/save-file';
 import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel, Stat } from '../components/ui';
 import { useSandboxIds } from '../firstrun/sandbox';
+import { reasonAlone } from '../../shared/mapping/messages';
 import { formatDuration, formatNumber, formatTime, statusLabel, statusTone, triggerSentence } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { DriftNotice } from '../wizard/DriftNotice';
@@ -134,7 +135,7 @@ export function RunDetail() {
                   <td className="num">{e.line ?? '—'}</td>
                   <td>{e.column ?? '—'}</td>
                   <td className="error-value">{e.value ?? ''}</td>
-                  <td>{e.reason}</td>
+                  <td>{reasonAlone(e)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,5 +1,6 @@
 import { Badge } from '../components/ui';
 import { ROLE_LABELS, confidenceTone, metricName, metricOptions } from './labels';
+import { NoteList } from './NoteList';
 import { Picker } from './Picker';
 import type { PickerOption } from './Picker';
 import type { StepProps } from './step';
@@ -60,6 +61,7 @@ export function StepColumns({ state, dispatch }: StepProps) {
           <p className="muted small">Or give one column the role “Metric name or code” when the rows name their metric.</p>
         </div>
       )}
+      <NoteList label="Notes on the suggestions" notes={state.suggestion?.warnings ?? []} />
       <div className="wizard-scroll" role="region" aria-label="Column roles" tabIndex={0}>
         <table className="table wizard-columns">
           <thead>

@@ -1,5 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
+import { reasonAlone } from '../../shared/mapping/messages';
 import { Stat } from '../components/ui';
 import { errorText, wizardApi } from './api';
 import { entityName, formatPeriod, metricName } from './labels';
@@ -49,7 +50,7 @@ export function StepPreview({ state, dispatch }: StepProps) {
       period: formatPeriod(r.record.periodStart, r.record.periodEnd),
       value: `${typeof r.record.value === 'number' ? r.record.value.toLocaleString(undefined, { maximumFractionDigits: 6 }) : String(r.record.value)} ${r.record.unit}`,
     }));
-    const bad: Line[] = p.rejected.map((e) => ({ kind: 'error', line: e.line ?? 0, column: e.column ?? '', value: e.value ?? '', reason: e.reason }));
+    const bad: Line[] = p.rejected.map((e) => ({ kind: 'error', line: e.line ?? 0, column: e.column ?? '', value: e.value ?? '', reason: reasonAlone(e) }));
     return [...bad, ...ok].sort((a, b) => a.line - b.line || (a.kind === 'error' ? -1 : 1));
   }, [p, metrics, entities]);
   const shown = onlyErrors ? lines.filter((l) => l.kind === 'error') : lines;
@@ -77,6 +78,13 @@ export function StepPreview({ state, dispatch }: StepProps) {
             <Stat label="Metrics touched" value={p.summary.metricsTouched.length} />
             <Stat label="Period range" value={p.summary.periodRange ? formatPeriod(p.summary.periodRange.start, p.summary.periodRange.end) : '—'} />
           </div>
+          {p.notes.length > 0 && (
+            <div className="wizard-error" role="note" aria-label="Notes on the preview">
+              {p.notes.map((n) => (
+                <div key={n}>{n}</div>
+              ))}
+            </div>
+          )}
           {p.summary.metricsTouched.length > 0 && (
             <p className="muted small">Metrics: {p.summary.metricsTouched.map((m) => metricName(metrics, m)).join(', ')}</p>
           )}

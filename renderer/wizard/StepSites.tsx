@@ -1,9 +1,9 @@
-import { DATE_FORMATS, formatExample, type DateFormat } from '../../shared/mapping/dates';
+import { DATE_FORMATS, formatExample, formatGranularity, type DateFormat } from '../../shared/mapping/dates';
 import type { UnknownValuePolicy } from '../../shared/mapping/profile';
 import { MONTHS, ROLE_LABELS, entityOptions, metricOptions } from './labels';
 import { Picker } from './Picker';
 import type { StepProps } from './step';
-import { localValues, type PeriodMode } from './state';
+import { localValues, type PeriodMode, type WizardState } from './state';
 import { ValueMapTable } from './ValueMapTable';
 
 const POLICIES: Array<{ id: UnknownValuePolicy; label: string }> = [
@@ -20,6 +20,43 @@ const PERIOD_MODES: Array<{ id: PeriodMode; label: string }> = [
   { id: 'range', label: 'Start and end date columns' },
   { id: 'fixed', label: 'One fixed period for every row' },
 ];
+
+type Grain = WizardState['granularity'];
+
+/**
+ * What "each row's period" can be for a date or a year and month: the date's own day (for a
+ * transaction or meter log), or the month, quarter or (fiscal) year it falls in. Never finer than
+ * the cells themselves: a month label cannot be reported per day.
+ */
+export function grainChoices(mode: PeriodMode, format: DateFormat | ''): Array<{ id: Grain; label: string }> {
+  const own = mode === 'date' && format ? formatGranularity(format) : 'month';
+  const all: Array<{ id: Grain; rank: number; label: string }> = [
+    { id: 'custom', rank: 0, label: 'Its own day (one row per transaction or reading)' },
+    { id: 'month', rank: 1, label: 'The month it falls in' },
+    { id: 'quarter', rank: 2, label: 'The quarter it falls in' },
+    { id: 'year', rank: 3, label: 'The year it falls in (calendar or fiscal, below)' },
+  ];
+  const rank = { day: 0, month: 1, quarter: 2, year: 3 }[own];
+  return all.filter((g) => g.rank >= rank).map(({ id, label }) => ({ id, label }));
+}
+
+function GrainField(props: { mode: PeriodMode; format: DateFormat | ''; granularity: Grain; onChange: (g: Grain) => void }) {
+  const choices = grainChoices(props.mode, props.format);
+  // 'custom' on a coarser date is that date's own month or quarter: the first choice.
+  const value = choices.some((c) => c.id === props.granularity) ? props.granularity : choices[0]!.id;
+  return (
+    <label className="field">
+      <span>Each row's period</span>
+      <select value={value} onChange={(e) => props.onChange(e.target.value as Grain)}>
+        {choices.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 const column = (roles: Record<string, string>, role: string) => Object.keys(roles).find((c) => roles[c] === role);
 
@@ -123,6 +160,9 @@ export function StepSites({ state, dispatch }: StepProps) {
             .filter(Boolean)
             .join(', ') || 'none yet — set the roles in the Columns step'}
         </p>
+      )}
+      {(state.periodMode === 'date' || state.periodMode === 'year-month') && (
+        <GrainField mode={state.periodMode} format={state.dateFormat} granularity={state.granularity} onChange={(granularity) => patch({ granularity })} />
       )}
       {state.periodMode === 'fixed' && (
         <div className="wizard-row">

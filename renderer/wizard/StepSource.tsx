@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge } from '../components/ui';
+import { NoteList } from './NoteList';
 import { useEngine } from '../hooks';
 import { errorText } from './api';
 import { DropZone } from './DropZone';
@@ -165,15 +165,7 @@ export function StepSource({ state, dispatch }: StepProps) {
             <dt>Rows in the sample</dt>
             <dd>{state.sample.rows.length}</dd>
           </dl>
-          {info.warnings.length > 0 && (
-            <ul className="wizard-warnings" aria-label="Warnings about the file">
-              {info.warnings.map((w) => (
-                <li key={w}>
-                  <Badge tone="warn">Note</Badge> {w}
-                </li>
-              ))}
-            </ul>
-          )}
+          <NoteList label="Warnings about the file" notes={info.warnings} />
         </section>
       )}
     </div>

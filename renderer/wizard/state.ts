@@ -236,8 +236,11 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
   const roles = { ...(view.roles ?? {}) };
   const metricFor = { ...(view.metricFor ?? {}) };
   const monthFor = { ...(view.monthFor ?? {}) };
+  // A long draft has chosen its one value column (the clearest measurement): the other number
+  // columns stay unused rather than coming back as competing value columns.
+  const valueChosen = view.shape === 'long' && Object.values(roles).includes('value');
   for (const c of s.columns) {
-    if ((roles[c.column] ?? 'ignore') === 'ignore' && c.role !== 'ignore') roles[c.column] = c.role;
+    if ((roles[c.column] ?? 'ignore') === 'ignore' && c.role !== 'ignore' && !(c.role === 'value' && valueChosen)) roles[c.column] = c.role;
     if (c.role === 'value' && c.metricId && !metricFor[c.column]) metricFor[c.column] = c.metricId;
     if (c.period?.kind === 'month' && !monthFor[c.column]) monthFor[c.column] = c.period.month;
   }

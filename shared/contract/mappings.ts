@@ -106,6 +106,8 @@ export const PreviewResult = z.object({
     payloadTruncated: z.boolean(),
     errorsTruncated: z.boolean(),
   }),
+  /** Sentences about the preview as a whole (the likely cause of many rejections and its fix). */
+  notes: z.array(z.string()),
 });
 export type PreviewResult = z.infer<typeof PreviewResult>;
 

@@ -292,6 +292,9 @@ const FORMAT_GRANULARITY: Record<DateFormat, Granularity> = {
   iso: 'day',
 };
 
+/** What a date written in this format stands for by itself: a day, a month, a quarter or a year. */
+export const formatGranularity = (format: DateFormat): Granularity => FORMAT_GRANULARITY[format];
+
 /**
  * Read a mapped date cell: with the profile's format, or else as an unambiguous ISO date.
  *

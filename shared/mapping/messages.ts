@@ -15,6 +15,12 @@ export function where(line: number | null, column?: string | null): string {
   return column ? `${l}, column '${column}'` : l;
 }
 
+/** A row error's reason without its "Line 4, column 'x': " lead, for a table that shows line and column already. */
+export function reasonAlone(e: Pick<RowError, 'line' | 'column' | 'reason'>): string {
+  const lead = `${where(e.line, e.column)}: `;
+  return e.reason.startsWith(lead) ? e.reason.slice(lead.length) : e.reason;
+}
+
 export function cellText(value: CellValue | undefined): string | null {
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? value : String(value);
@@ -53,6 +59,10 @@ export const msg = {
   unitProblem: (detail: string) => `${detail} Check ${UNITS}.`,
   unitMismatch: (from: string, to: string, metricName: string) =>
     `values in ${from} cannot be converted to ${to}, the unit of '${metricName}'. Check ${UNITS}.`,
-  duplicateOf: (otherLine: number, otherColumn: string | null) =>
-    `this value has the same metric, site and period as ${otherColumn ? `column '${otherColumn}' on ` : ''}line ${otherLine}; both were held back. Remove the duplicate or add a distinguishing column to the natural key.`,
+  /** `hint`: a mapping-specific way out, said instead of the general one. */
+  duplicateOf: (otherLine: number, otherColumn: string | null, hint?: string) =>
+    `this value has the same metric, site and period as ${otherColumn ? `column '${otherColumn}' on ` : ''}line ${otherLine}; both were held back. ${hint ?? 'Remove the duplicate or add a distinguishing column to the natural key.'}`,
+  /** Said where a mapping reports day-level dates by month (or coarser) and rows then collide. */
+  dayPeriodHint: () =>
+    `If each row is a separate transaction or reading, report it for its own day: choose “Its own day” for “Each row's period” in ${SITES}.`,
 };

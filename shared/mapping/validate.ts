@@ -144,6 +144,9 @@ export class DuplicateKeyTracker {
   private readonly first = new Map<string, { line: number; column: string | null; reported: boolean }>();
   private readonly dupKeys = new Set<string>();
 
+  /** `hint`: what to do about a duplicate with this mapping, when there is something better than the general advice. */
+  constructor(private readonly hint?: string) {}
+
   /** Record an occurrence; returns errors for this line and, the first time, for the line it duplicates. */
   add(occ: KeyOccurrence): RowError[] {
     const column = occ.column ?? occ.source?.valueColumn ?? null;
@@ -153,10 +156,10 @@ export class DuplicateKeyTracker {
       return [];
     }
     this.dupKeys.add(occ.naturalKey);
-    const errors: RowError[] = [rowError(occ.line, column, null, msg.duplicateOf(seen.line, seen.line === occ.line ? seen.column : null))];
+    const errors: RowError[] = [rowError(occ.line, column, null, msg.duplicateOf(seen.line, seen.line === occ.line ? seen.column : null, this.hint))];
     if (!seen.reported) {
       seen.reported = true;
-      errors.unshift(rowError(seen.line, seen.column, null, msg.duplicateOf(occ.line, seen.line === occ.line ? column : null)));
+      errors.unshift(rowError(seen.line, seen.column, null, msg.duplicateOf(occ.line, seen.line === occ.line ? column : null, this.hint)));
     }
     return errors;
   }

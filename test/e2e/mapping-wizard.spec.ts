@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fuelCardExport } from '../../main/engine/demo/samples';
 import { startSandbox, type RunningSandbox } from '../../main/sandbox';
 import { ROOT, removeDir, startAgent, type RunningAgent } from '../helpers/agent-process';
 
@@ -431,6 +432,44 @@ test('a chosen sample file is what the preview of a new mapping reads', async ({
   await expect(page.getByLabel('Preview summary').locator('.stat').filter({ hasText: 'Values out' })).toContainText('2');
   await expect(page.getByRole('table', { name: 'Values that would be sent' })).toContainText('Manchester Plant');
   await expect(page.getByText('outside the folder')).toHaveCount(0);
+  await context.close();
+});
+
+test('a fuel card export (a row per fill-up) is reported per day; by month its rows are duplicates and the preview says why', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await newMapping(page, /^Utility reports/);
+  const fuel = fuelCardExport({ year: 2025, month: 10 });
+  await page.getByLabel('Sample file to upload').setInputFiles({ name: fuel.name, mimeType: 'text/csv', buffer: Buffer.from(fuel.content) });
+  await expect(page.getByRole('region', { name: 'What was read' })).toContainText(fuel.name);
+  await next(page, 'Structure');
+  await next(page, 'Columns');
+  await expect(page.getByRole('list', { name: 'Notes on the suggestions' })).toContainText('each row is reported for its own day');
+  await next(page, 'Sites & periods');
+  const grain = page.getByLabel('Each row\'s period');
+  await expect(grain).toHaveValue('custom');
+  await expect(grain.locator('option:checked')).toHaveText('Its own day (one row per transaction or reading)');
+  await both(page, '4-sites-per-day');
+  await next(page, 'Units');
+  await next(page, 'Preview');
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  const stat = (label: string) => page.getByLabel('Preview summary').locator('.stat').filter({ hasText: label });
+  await expect(stat('Values out')).toContainText('15');
+  await expect(stat('Rejected')).toContainText('0');
+
+  // By month, the three fill-ups of a vehicle (and two vans at one site) share a key.
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await grain.selectOption('month');
+  await next(page, 'Units');
+  await next(page, 'Preview');
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  await expect(stat('Values out')).toContainText('0');
+  await expect(stat('Rejected')).toContainText('15');
+  await expect(page.getByRole('note', { name: 'Notes on the preview' })).toContainText('If each row is a separate transaction or reading, report it for its own day');
+  await both(page, '6-preview-monthly-duplicates');
   await context.close();
 });
 

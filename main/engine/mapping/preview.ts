@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { PlatformRecord, RowError, SourceRow } from '../../../shared/domain';
 import { applyProfile, recordHash, type Catalogue, type HeldValue } from '../../../shared/mapping/apply';
 import type { MappingProfile } from '../../../shared/mapping/profile';
+import { msg } from '../../../shared/mapping/messages';
+import { reportsDaysCoarser } from '../../../shared/mapping/period-grain';
 import { DuplicateKeyTracker, validateRecord } from '../../../shared/mapping/validate';
 
 export interface PreviewOptions {
@@ -62,6 +64,8 @@ export interface PreviewResult {
   rejected: RowError[];
   held: HeldSummary[];
   summary: PreviewSummary;
+  /** Sentences about the preview as a whole: the likely cause of many rejections and its fix. */
+  notes: string[];
 }
 
 function isAsync<T>(x: AsyncIterable<T> | Iterable<T>): x is AsyncIterable<T> {
@@ -93,7 +97,8 @@ export async function previewMapping(
   const rejected: RowError[] = [];
   const rejectedLines = new Set<number>();
   const held = new Map<string, HeldSummary>();
-  const tracker = new DuplicateKeyTracker();
+  const dayHint = reportsDaysCoarser(profile.period) ? msg.dayPeriodHint() : undefined;
+  const tracker = new DuplicateKeyTracker(dayHint);
   // First accepted occurrence per key, so a later duplicate can withdraw it from the counts.
   const accepted = new Map<string, { metricId: string; period: string }>();
   const metricCounts = new Map<string, number>();
@@ -184,5 +189,8 @@ export async function previewMapping(
   }
   summary.periodRange = start !== null && end !== null ? { start, end } : null;
   options.logger?.debug({ rowsIn: summary.rowsIn, recordsOut: summary.recordsOut, rejected: summary.rejected }, 'mapping preview finished');
-  return { payload, rejected, held: [...held.values()], summary };
+  const notes: string[] = [];
+  const duplicated = tracker.duplicateKeys.size;
+  if (dayHint && duplicated) notes.push(`${duplicated} metric, site and period combination${duplicated === 1 ? ' is' : 's are'} on more than one row, because this mapping reports each date by its ${profile.period?.granularity}. ${dayHint}`);
+  return { payload, rejected, held: [...held.values()], summary, notes };
 }

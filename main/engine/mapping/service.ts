@@ -19,7 +19,7 @@ import { systemClock, type Clock } from '../store/clock';
 import { previewMapping, type PreviewResult } from './preview';
 import { profileColumns, type ColumnProfile } from './profiler';
 import { SampleError, type SampleStore } from './samples';
-import { draftProfile, suggestMapping, type MappingSuggestion } from './suggest';
+import { draftDayPeriods, draftProfile, suggestMapping, type MappingSuggestion } from './suggest';
 import { csvTopRows, xlsxTopRows, type TopRow } from './top-rows';
 
 export type MappingServiceErrorCode = 'not_found' | 'conflict' | 'in_use' | 'invalid';
@@ -155,6 +155,8 @@ export class MappingService {
       profiles,
     });
     if (input.read && (input.read.headerRow !== undefined || input.read.sheet !== undefined)) draft.read = { ...input.read };
+    const perDay = draftDayPeriods(draft, sample.rows);
+    if (perDay) suggestion.warnings.push(perDay);
     return { sample, topRows, suggestion, profiles, draft };
   }
 
@@ -323,7 +325,10 @@ export class MappingService {
     return this.info(saved);
   }
 
-  /** Refuses while a job uses the mapping. */
+  /**
+   * Removes a mapping with all its versions; refused (`in_use`, the API's 'conflict') while a job
+   * uses it, naming the jobs. Run history and the ledger of what was sent stay.
+   */
   remove(idOrName: string): { removed: string } {
     const m = this.record(idOrName);
     const jobs = this.store.jobs.list().filter((j) => j.mappingId === m.id);
@@ -334,6 +339,7 @@ export class MappingService {
       );
     }
     this.store.mappings.remove(m.id);
+    this.deps.logger?.info({ mapping: m.id }, 'mapping removed');
     return { removed: m.name };
   }
 

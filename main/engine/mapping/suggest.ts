@@ -3,8 +3,9 @@
  * column, a metric for every value column (with a confidence and the reason, so a person can
  * judge it), the table's shape, and site-code → entity matches.
  */
-import type { Entity, Metric } from '../../../shared/domain';
-import type { HeaderPeriod } from '../../../shared/mapping/dates';
+import type { CellValue, Entity, Metric } from '../../../shared/domain';
+import type { DateFormat, HeaderPeriod } from '../../../shared/mapping/dates';
+import { rowsRepeatWithinMonth } from '../../../shared/mapping/period-grain';
 import type { MappingProfileInput } from '../../../shared/mapping/profile';
 import { headerFingerprint } from '../../../shared/mapping/fingerprint';
 import { foldText, similarity, tokens } from '../../../shared/mapping/text';
@@ -589,4 +590,23 @@ export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingP
     if (col) draft.filters = { skipWhen: [{ column: col.column, matches: { pattern: '^(total|summe|gesamt|grand total)$', flags: 'i' } }] };
   }
   return draft as MappingProfileInput;
+}
+
+/**
+ * A drafted date period reports each row by its month. When the sample has rows of the same site
+ * and metric on different days of one month (a fuel card export, a meter log), that would make
+ * them duplicates of each other: draft them per day instead. Returns the note to show, or null.
+ */
+export function draftDayPeriods(draft: MappingProfileInput, rows: Iterable<{ cells: Record<string, CellValue> }>): string | null {
+  const period = draft.period as { kind?: string; column?: string; format?: DateFormat; granularity?: string } | undefined;
+  if (period?.kind !== 'date' || !period.column || !period.format || (period.granularity ?? 'month') !== 'month') return null;
+  const columnOf = (role: unknown): string | null => {
+    const r = role as { kind?: string; column?: string } | undefined;
+    return r?.kind === 'column' && r.column ? r.column : null;
+  };
+  const keyColumns = [columnOf(draft.entity), columnOf(draft.metric)].filter((c): c is string => c !== null);
+  if (!rowsRepeatWithinMonth(rows, period.column, period.format, keyColumns)) return null;
+  period.granularity = 'custom';
+  const what = keyColumns.length ? ` with the same ${keyColumns.map((c) => `'${c}'`).join(' and ')}` : '';
+  return `The sample has several rows${what} in one month on different days of '${period.column}' (one row per transaction or reading), so each row is reported for its own day. Change this under “Each row's period” in the “Sites & periods” step.`;
 }

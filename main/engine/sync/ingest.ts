@@ -2,6 +2,8 @@ import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue, type MappingProfile } from '../../../shared/mapping';
 import type { RowError, RunCounts, RunStatus, SourceRow, SubmissionOp } from '../../../shared/domain';
+import { msg } from '../../../shared/mapping/messages';
+import { reportsDaysCoarser } from '../../../shared/mapping/period-grain';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
 import { emptyTally, outboxOpJson, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
@@ -211,6 +213,10 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       counts.rejected += dupErrors.length;
       input.rowErrors(dupErrors);
       staging.dropKeys(dupKeys);
+      // Once for the run, not on every line: the likeliest cause and where to change it.
+      if (reportsDaysCoarser(input.profile.period)) {
+        input.event('warn', `${dupErrors.length} value(s) share a metric, site and period with another row because this mapping reports each date by its ${input.profile.period?.granularity ?? 'month'}. ${msg.dayPeriodHint()}`);
+      }
     }
 
     if (counts.rejected > 0 && options.rejectPolicy === 'all-or-nothing') {

@@ -1,3 +1,8 @@
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { createEngineApi } from '../../../main/engine/api';
+import { Engine } from '../../../main/engine/engine';
+import { createDispatcher } from '../../../main/engine/rpc-dispatch';
 import type { SecretStore } from '../../../main/engine/secrets';
 
 /** A secret store in memory, for tests where the OS keychain is not the subject. */
@@ -33,4 +38,26 @@ export function energyCsv(extraRows: string[] = []): string {
     for (let m = 1; m <= 6; m++) lines.push(`${site},2024-0${m},${12500 + s * 1000 + m * 10 - 10}`);
   });
   return [...lines, ...extraRows].join('\r\n') + '\r\n';
+}
+
+export type ApiAnswer = { ok: boolean; result?: unknown; error?: { code: string; message: string } };
+
+/** An engine in `root/data` with secrets in memory, its API, and a connection "Sandbox" to the given platform. */
+export async function engineOnSandbox(root: string, sandboxUrl: string) {
+  const engine = Engine.open({ dataDir: join(root, 'data'), mode: 'headless', fileLogs: false });
+  await engine.initSecrets({ allowEnv: false, store: new MemorySecrets() });
+  const dispatch = createDispatcher(createEngineApi(engine), engine.logger);
+  const call = (method: string, params: unknown) => dispatch(method, params) as Promise<ApiAnswer>;
+  const ok = async <T>(method: string, params: unknown): Promise<T> => {
+    const r = await call(method, params);
+    if (!r.ok) throw new Error(`${method} failed: ${r.error!.code}: ${r.error!.message}`);
+    return r.result as T;
+  };
+  const fails = async (method: string, params: unknown) => {
+    const r = await call(method, params);
+    expect(r.ok, `${method} should have failed`).toBe(false);
+    return r.error!;
+  };
+  await ok('connections.add', { name: 'Sandbox', kind: 'esg-api', baseUrl: sandboxUrl, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
+  return { engine, call, ok, fails };
 }

@@ -15,13 +15,11 @@ import type { MappingInfo, RunSummary, SourceInfo } from '../../../shared/dto';
 import { headerFingerprint, renameProfileColumns, type MappingProfile } from '../../../shared/mapping';
 import type { DriftReport, PreviewResult, StoredSample, TopRow } from '../../../shared/contract/mappings';
 import { methods } from '../../../shared/api';
-import { createEngineApi } from '../../../main/engine/api';
 import { ConnectionService } from '../../../main/engine/connections';
-import { Engine } from '../../../main/engine/engine';
-import { createDispatcher } from '../../../main/engine/rpc-dispatch';
+import type { Engine } from '../../../main/engine/engine';
 import { JobRunner } from '../../../main/engine/sync/job-runner';
 import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
-import { MemorySecrets, energyCsv } from './helpers';
+import { energyCsv, engineOnSandbox } from './helpers';
 
 type Sample = { file: string | null; info: { format: string; headers: string[]; headerRow: number | null; sheet: string | null; sheets: string[] | null }; rows: { line: number; cells: Record<string, unknown> }[] };
 type Suggested = { sample: Sample; topRows: TopRow[]; draft: Record<string, unknown> };
@@ -29,18 +27,8 @@ type Suggested = { sample: Sample; topRows: TopRow[]; draft: Record<string, unkn
 let sandbox: RunningSandbox;
 let root: string;
 let engine: Engine;
-let call: (method: string, params: unknown) => Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
-
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const r = await call(method, params);
-  if (!r.ok) throw new Error(`${method} failed: ${r.error!.code}: ${r.error!.message}`);
-  return r.result as T;
-}
-async function fails(method: string, params: unknown) {
-  const r = await call(method, params);
-  expect(r.ok, `${method} should have failed`).toBe(false);
-  return r.error!;
-}
+let ok: Awaited<ReturnType<typeof engineOnSandbox>>['ok'];
+let fails: Awaited<ReturnType<typeof engineOnSandbox>>['fails'];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
@@ -50,11 +38,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   root = mkdtempSync(join(tmpdir(), 'esg-wiz-samples-'));
-  engine = Engine.open({ dataDir: join(root, 'data'), mode: 'headless', fileLogs: false });
-  await engine.initSecrets({ allowEnv: false, store: new MemorySecrets() });
-  const dispatch = createDispatcher(createEngineApi(engine), engine.logger);
-  call = (m, p) => dispatch(m, p) as ReturnType<typeof call>;
-  await ok('connections.add', { name: 'Sandbox', kind: 'esg-api', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
+  ({ engine, ok, fails } = await engineOnSandbox(root, sandbox.url));
 });
 afterEach(async () => {
   await engine.stop();

@@ -52,4 +52,18 @@ describe('wizard state', () => {
     expect(stepProblems({ ...base, calorificValue: '39.2' }, 4)).toEqual([]);
     expect(fromProfile(buildProfile({ ...base, calorificValue: '39.2' }), headers).calorificValue).toBe('39.2');
   });
+  it('keeps the one value column a long draft chose, leaving the other number columns unused', () => {
+    const cols = ['Date', 'Quantity (litres)', 'Net amount (GBP)', 'Odometer (miles)'];
+    const col = (column: string, role: 'period' | 'value') => ({ column, role, confidence: 0.6, reason: '', alternatives: [] });
+    const next = reducer(initialState, {
+      type: 'suggested',
+      sample: { file: '/f.csv', info: { format: 'csv', encoding: 'utf-8', delimiter: ',', headerRow: 1, headers: cols, warnings: [], sheet: null, sheets: null }, rows: [], truncated: false },
+      topRows: [],
+      suggestion: { shape: 'long', wideKind: null, columns: [col('Date', 'period'), col('Quantity (litres)', 'value'), col('Net amount (GBP)', 'value'), col('Odometer (miles)', 'value')], entityValueMap: [], metricValueMap: [], warnings: [] },
+      draft: { schemaVersion: 1, name: 'x', sourceId: 'src', connectionId: 'con', shape: { kind: 'long', valueColumn: 'Quantity (litres)' } } as never,
+      keepEdits: false,
+    });
+    expect(next.roles).toEqual({ Date: 'period', 'Quantity (litres)': 'value', 'Net amount (GBP)': 'ignore', 'Odometer (miles)': 'ignore' });
+    expect(stepProblems({ ...next, step: 1 }, 1)).toEqual([]);
+  });
 });
