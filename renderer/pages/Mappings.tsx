@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'react-router-dom';
+import type { MappingInfo } from '../../shared/dto';
 import { Card, EmptyState, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
 import { useSandboxIds } from '../firstrun/sandbox';
 import { formatTime } from '../format';
 import { useEngine } from '../hooks';
+import { RemoveMappingDialog } from '../mappings/RemoveMappingDialog';
 import { errorText, wizardApi } from '../wizard/api';
 import { downloadProfile, ImportProfile } from '../wizard/ProfileFiles';
 
@@ -39,11 +41,16 @@ function RetryFile({ runId }: { runId: number }) {
 export function Mappings() {
   const list = useEngine('mappings.list', {});
   const sources = useEngine('sources.list', {});
+  // Which jobs use a mapping, for the removal dialog (the engine checks again when removing).
+  const jobs = useEngine('jobs.list', {});
   const sandbox = useSandboxIds();
   const location = useLocation();
-  const [imported, setImported] = useState<string | null>(null);
+  // What was just imported or removed; it replaces a message the page was opened with.
+  const [notice, setNotice] = useState<string | null>(null);
   const [fileError, setFileError] = useState<string | null>(null);
-  const message = fileError ? null : (imported ?? (location.state as { message?: string } | null)?.message);
+  // Kept after the dialog closes, so its text stays put while it closes.
+  const [removing, setRemoving] = useState<{ mapping: MappingInfo; open: boolean } | null>(null);
+  const message = fileError ? null : (notice ?? (location.state as { message?: string } | null)?.message);
   const retryRun = (location.state as { retryRun?: number } | null)?.retryRun;
   const sourceName = (id: string | null) => sources.data?.find((s) => s.id === id)?.name ?? '—';
   const newButton = (
@@ -55,7 +62,7 @@ export function Mappings() {
     <div className="form-actions" style={{ margin: 0 }}>
       <ImportProfile
         onDone={(m) => {
-          setImported(m);
+          setNotice(m);
           list.reload();
         }}
         onError={setFileError}
@@ -75,7 +82,7 @@ export function Mappings() {
           {message}
         </div>
       )}
-      {typeof retryRun === 'number' && !imported && <RetryFile runId={retryRun} />}
+      {typeof retryRun === 'number' && !notice && <RetryFile runId={retryRun} />}
       {fileError && (
         <div className="banner banner-bad wizard-pre" role="alert">
           {fileError}
@@ -126,6 +133,18 @@ export function Mappings() {
                       }}
                     >
                       Export
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="button small danger"
+                      aria-label={`Remove ${m.name}`}
+                      onClick={() => {
+                        setFileError(null);
+                        jobs.reload();
+                        setRemoving({ mapping: m, open: true });
+                      }}
+                    >
+                      Remove
                     </button>
                   </td>
                 </tr>
@@ -134,6 +153,18 @@ export function Mappings() {
           </table>
         </Card>
       )}
+      <RemoveMappingDialog
+        mapping={removing?.mapping ?? null}
+        open={removing?.open ?? false}
+        jobs={jobs.data}
+        onClose={() => setRemoving((r) => r && { ...r, open: false })}
+        onRemoved={(name) => {
+          setRemoving((r) => r && { ...r, open: false });
+          setNotice(`Removed the mapping “${name}”.`);
+          list.reload();
+        }}
+        onRefused={jobs.reload}
+      />
     </>
   );
 }

@@ -60,11 +60,12 @@ async function sampleChoice(dataDir: string, sourceIdOrName: string, sample: str
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
 /**
- * `esg-sync mapping suggest|import|export|list`, each through callEngine with the wizard's methods:
- * a running agent saves an imported mapping itself, so its jobs see the new version at once.
+ * `esg-sync mapping suggest|import|export|list|remove`, each through callEngine with the wizard's
+ * methods: a running agent saves an imported mapping itself, so its jobs see the new version at
+ * once, and removes one itself, refusing while a job uses it.
  */
 export function registerMapping(program: Command, ctx: () => GlobalContext): void {
-  const mapping = program.command('mapping').description('suggest, import, export and list mapping profiles');
+  const mapping = program.command('mapping').description('suggest, import, export, list and remove mapping profiles');
 
   mapping
     .command('suggest')
@@ -176,5 +177,15 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
             )
           : 'No mappings yet. Start with `esg-sync mapping suggest --source S --connection C`.',
       );
+    });
+
+  mapping
+    .command('remove <mapping>')
+    .description('remove a saved mapping and all its versions (refused while a job uses it; run history is kept)')
+    .action(async (name: string) => {
+      const c = ctx();
+      // Through the engine, so a running agent checks its own jobs and forgets the mapping at once.
+      const r = await callEngine(c.dataDir, 'mappings.remove', { mappingId: name });
+      c.out.print(r, () => `Removed the mapping "${r.removed}".`);
     });
 }
