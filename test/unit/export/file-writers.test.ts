@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CsvWriter, JsonWriter, XlsxWriter, createWriter } from '../../../main/engine/sync/export/writers';
 import { ExportError } from '../../../main/engine/sync/export/errors';
+import { STALE_TEMP_MS } from '../../../main/engine/sync/export/writers/atomic-file';
 
 let dir: string;
 beforeEach(() => {
@@ -48,6 +49,8 @@ describe('CSV writer', () => {
 
   it('replaces a stale temp file from a crashed run, but never an existing final file', async () => {
     writeFileSync(join(dir, '.r.csv.partial'), 'half');
+    const old = (Date.now() - STALE_TEMP_MS - 60_000) / 1000;
+    utimesSync(join(dir, '.r.csv.partial'), old, old);
     writeFileSync(join(dir, 'r.csv'), 'old');
     const w = await CsvWriter.create(dir, 'r.csv', { bom: false });
     await w.write({ a: 'new' });
@@ -56,6 +59,34 @@ describe('CSV writer', () => {
     expect(readFileSync(join(dir, 'r (2).csv'), 'utf8')).toBe('a\nnew\n');
     expect(readFileSync(join(dir, 'r.csv'), 'utf8')).toBe('old');
     expect(readdirSync(dir).sort()).toEqual(['r (2).csv', 'r.csv']);
+  });
+
+  it('two exports of one name into one folder at once each keep their own bytes', async () => {
+    const a = await CsvWriter.create(dir, 'same.csv', { bom: false });
+    const b = await CsvWriter.create(dir, 'same.csv', { bom: false });
+    for (let i = 0; i < 3000; i++) {
+      await a.write({ from: 'a', i });
+      await b.write({ from: 'b', i });
+    }
+    const outA = await a.finish();
+    const outB = await b.finish();
+    expect([outA.path, outB.path]).toEqual([join(dir, 'same.csv'), join(dir, 'same (2).csv')]);
+    for (const [out, who] of [[outA, 'a'], [outB, 'b']] as const) {
+      const rows = parseCsv(out.path);
+      expect(rows).toHaveLength(3001);
+      expect(rows.slice(1).every((r) => r[0] === who)).toBe(true);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['same (2).csv', 'same.csv']);
+  });
+
+  it('leaves a temp file another export is writing, and writes beside it', async () => {
+    writeFileSync(join(dir, '.busy.csv.partial'), 'someone else, still writing');
+    const w = await CsvWriter.create(dir, 'busy.csv', { bom: false });
+    expect(readdirSync(dir).sort()).toEqual(['.busy.csv.2.partial', '.busy.csv.partial']);
+    await w.write({ a: 1 });
+    const out = await w.finish();
+    expect(readFileSync(out.path, 'utf8')).toBe('a\n1\n');
+    expect(readFileSync(join(dir, '.busy.csv.partial'), 'utf8')).toBe('someone else, still writing');
   });
 
   it('puts keys first seen after the header window into _extra', async () => {

@@ -20,6 +20,51 @@ import { ExportError } from '../errors';
  */
 export const FILE_BUFFER_BYTES = 256 * 1024;
 
+/**
+ * A temp file untouched this long was left by a crashed run: a live export writes to it with
+ * every page or two, and a platform that has not answered for an hour has failed the run's
+ * retries long before.
+ */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * Creates this export's temp file: `.<name>.partial`, or `.<name>.2.partial` … while another
+ * export of the same name is writing (two jobs, one folder, the same second). Never takes over a
+ * temp file in use — its writer would publish the other's bytes — but clears one a crashed run
+ * left, and anything that is not a plain file (a planted symlink is removed, never followed).
+ */
+async function openTemp(dir: string, name: string): Promise<{ tempPath: string; stream: WriteStream }> {
+  for (let i = 1; i <= 100; i++) {
+    const tempPath = join(dir, i === 1 ? `.${name}.partial` : `.${name}.${i}.partial`);
+    await clearLeftover(tempPath);
+    // 'wx' = O_CREAT|O_EXCL: fails rather than follow a symlink planted at the temp name.
+    const stream = createWriteStream(tempPath, { flags: 'wx', mode: 0o644, flush: true, highWaterMark: FILE_BUFFER_BYTES });
+    const opened = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      stream.once('open', () => resolve(null));
+      stream.once('error', (e) => resolve(e as NodeJS.ErrnoException));
+    });
+    if (!opened) return { tempPath, stream };
+    if (opened.code === 'EEXIST') continue;
+    throw new ExportError('destination_failed', `Cannot create "${tempPath}": ${opened.code ?? opened.message}. Check that the folder is writable.`, { cause: opened });
+  }
+  throw new ExportError('destination_failed', `100 exports named "${name}" seem to be writing into "${dir}" at once; remove the .${name}.*.partial files there if no export is running.`);
+}
+
+async function clearLeftover(tempPath: string): Promise<void> {
+  let st;
+  try {
+    st = await lstat(tempPath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (st.isFile() && Date.now() - st.mtimeMs < STALE_TEMP_MS) return; // another export's, in use
+  // unlink never follows a symlink.
+  await unlink(tempPath).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+}
+
 export class AtomicFile {
   private closed = false;
 
@@ -42,21 +87,9 @@ export class AtomicFile {
       throw new ExportError('destination_failed', `The destination folder "${folder}" does not exist or is not a folder. Create it or choose another one.`);
     }
     const finalPath = join(dir, name);
-    const tempPath = join(dir, `.${name}.partial`);
     if (dirname(finalPath) !== dir) throw new ExportError('unsafe_destination', `"${name}" would leave the destination folder "${folder}".`);
     await refuseLinkOrFolder(finalPath);
-    // A temp file left by a crashed run is ours to replace; unlink never follows a symlink.
-    await unlink(tempPath).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-    });
-    // 'wx' = O_CREAT|O_EXCL: fails rather than follow a symlink planted at the temp name.
-    const stream = createWriteStream(tempPath, { flags: 'wx', mode: 0o644, flush: true, highWaterMark: FILE_BUFFER_BYTES });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (e) =>
-        reject(new ExportError('destination_failed', `Cannot create "${tempPath}": ${(e as NodeJS.ErrnoException).code ?? e.message}. Check that the folder is writable.`, { cause: e })),
-      );
-    });
+    const { tempPath, stream } = await openTemp(dir, name);
     return new AtomicFile(finalPath, tempPath, stream);
   }
 
