@@ -130,7 +130,10 @@ export type JobInfo = z.infer<typeof JobInfo>;
 export const RunSummary = z.object({
   id: z.number().int(),
   jobId: z.string().nullable(),
+  /** The job's name now; for a removed job, its name when it ran. */
   jobName: z.string(),
+  /** The job's name when it ran, where it has been renamed since. */
+  jobNameAtRun: z.string().nullable().optional(),
   trigger: RunTrigger,
   status: RunStatus,
   startedAt: IsoTime,

@@ -56,7 +56,7 @@ export function RunDetail() {
     <>
       <PageHeader
         title={`Run #${run.id} — ${run.jobName}`}
-        description={`${triggerSentence[run.trigger]} on ${formatTime(run.startedAt)}; ${run.finishedAt ? `took ${formatDuration(run.startedAt, run.finishedAt)}` : 'still running'}.`}
+        description={`${triggerSentence[run.trigger]} on ${formatTime(run.startedAt)}; ${run.finishedAt ? `took ${formatDuration(run.startedAt, run.finishedAt)}` : 'still running'}.${run.jobNameAtRun ? ` The job was named “${run.jobNameAtRun}” then.` : ''}`}
         actions={<Link to="/history" className="button">Back to history</Link>}
       />
       <p>

@@ -134,7 +134,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
         }
         out.print({ run, events, errorCount, errors, requestCount, ...(requests ? { requests } : {}) }, () => {
           const lines = [
-            `Run #${run.id} — ${run.jobName} (${run.trigger}) — ${run.status}`,
+            `Run #${run.id} — ${run.jobName}${run.jobNameAtRun ? ` (named "${run.jobNameAtRun}" then)` : ''} (${run.trigger}) — ${run.status}`,
             `Started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
             `Read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}`,
           ];

@@ -6,6 +6,8 @@ interface RunRow {
   id: number;
   job_id: string | null;
   job_name: string;
+  /** The job's name now (null once the job is removed). */
+  job_now: string | null;
   trigger: RunTrigger;
   status: RunStatus;
   started_at: string;
@@ -29,7 +31,9 @@ interface RunRow {
 const toSummary = (r: RunRow): RunSummary => ({
   id: r.id,
   jobId: r.job_id,
-  jobName: r.job_name,
+  // A renamed job's runs go by its name now (as the job filter does); the old name stays beside it.
+  jobName: r.job_now ?? r.job_name,
+  jobNameAtRun: r.job_now !== null && r.job_now !== r.job_name ? r.job_name : null,
   trigger: r.trigger,
   status: r.status,
   startedAt: r.started_at,
@@ -49,6 +53,9 @@ const toSummary = (r: RunRow): RunSummary => ({
   watermarkTo: r.watermark_to,
   error: r.error,
 });
+
+/** Every column of a run, and its job's name now. */
+const RUN_COLUMNS = 'runs.*, (SELECT name FROM jobs WHERE jobs.id = runs.job_id) AS job_now';
 
 export interface NewRun {
   jobId: string | null;
@@ -136,7 +143,7 @@ export class RunsRepo {
   }
 
   get(id: number): RunSummary | null {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
     return row ? toSummary(row) : null;
   }
 
@@ -156,12 +163,12 @@ export class RunsRepo {
       where.push(clause);
       args.push(value);
     }
-    const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, filter.limit) as RunRow[]).map(toSummary);
   }
 
   lastForJob(jobId: string): RunSummary | null {
-    const row = this.db.prepare('SELECT * FROM runs WHERE job_id = ? ORDER BY id DESC LIMIT 1').get(jobId) as
+    const row = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE job_id = ? ORDER BY id DESC LIMIT 1`).get(jobId) as
       | RunRow
       | undefined;
     return row ? toSummary(row) : null;

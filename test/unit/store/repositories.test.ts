@@ -48,6 +48,24 @@ describe('repositories', () => {
     expect(ranged).toHaveLength(10);
   });
 
+  it('lists a renamed job\'s runs under its name now, keeping the name it had when it ran', () => {
+    store.connections.insert(conn);
+    store.jobs.insert({ id: 'j1', name: 'Bills', type: 'ingest', connectionId: 'c1', sourceId: null, mappingId: null, config: {}, paused: false, cursor: null, createdAt: '2026-01-01T00:00:00.000Z' });
+    const before = store.runs.create({ jobId: 'j1', jobName: 'Bills', trigger: 'manual', startedAt: '2026-01-01T00:00:00.000Z' });
+    expect(before).toMatchObject({ jobName: 'Bills', jobNameAtRun: null });
+    store.jobs.update({ ...store.jobs.get('j1')!, name: 'Utility bills' });
+    const after = store.runs.create({ jobId: 'j1', jobName: 'Utility bills', trigger: 'manual', startedAt: '2026-01-02T00:00:00.000Z' });
+    expect(store.runs.list({ limit: 10 }).map((r) => [r.id, r.jobName, r.jobNameAtRun])).toEqual([
+      [after.id, 'Utility bills', null],
+      [before.id, 'Utility bills', 'Bills'],
+    ]);
+    expect(store.runs.get(before.id)).toMatchObject({ jobName: 'Utility bills', jobNameAtRun: 'Bills' });
+    expect(store.runs.lastForJob('j1')).toMatchObject({ id: after.id, jobName: 'Utility bills' });
+    // A removed job's runs keep the name they ran under.
+    store.jobs.remove('j1');
+    expect(store.runs.get(before.id)).toMatchObject({ jobName: 'Bills', jobNameAtRun: null });
+  });
+
   it('marks runs left running by a crash as interrupted', () => {
     const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'schedule', startedAt: '2026-01-01T00:00:00.000Z' });
     expect(store.runs.markInterrupted('2026-01-01T01:00:00.000Z')).toBe(1);
