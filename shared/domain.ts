@@ -121,7 +121,10 @@ export const RunCounts = z.object({
   updated: z.number().int(),
   deleted: z.number().int(),
   unchanged: z.number().int(),
+  /** Values rejected, including those held. */
   rejected: z.number().int(),
+  /** Of those, values held because their site or metric code is not mapped yet: sent once mapped and read again. */
+  held: z.number().int(),
 });
 export type RunCounts = z.infer<typeof RunCounts>;
 
@@ -132,4 +135,5 @@ export const emptyCounts = (): RunCounts => ({
   deleted: 0,
   unchanged: 0,
   rejected: 0,
+  held: 0,
 });

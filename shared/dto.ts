@@ -144,6 +144,8 @@ export const RunSummary = z.object({
   deleted: z.number().int(),
   unchanged: z.number().int(),
   rejected: z.number().int(),
+  /** Of the rejected values, those held for a site or metric code not mapped yet. */
+  held: z.number().int(),
   bytes: z.number().int(),
   requests: z.number().int(),
   retries: z.number().int(),

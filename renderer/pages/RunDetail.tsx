@@ -10,6 +10,7 @@ import { reasonAlone } from '../../shared/mapping/messages';
 import { formatDuration, formatNumber, formatTime, statusLabel, statusTone, triggerSentence } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { DriftNotice } from '../wizard/DriftNotice';
+import { HeldNotice } from '../wizard/HeldNotice';
 
 type ErrorRow = Result<'history.errors'>[number];
 
@@ -21,6 +22,7 @@ const PROGRESS_REFRESH_MS = 1000;
 export function RunDetail() {
   const runId = Number(useParams().runId);
   const detail = useEngine('history.get', { runId }, []);
+  const jobs = useEngine('jobs.list', {}, []);
   const sandbox = useSandboxIds();
   const { reload } = detail;
 
@@ -68,6 +70,7 @@ export function RunDetail() {
         </div>
       )}
       {run.status === 'needs_attention' && run.file && run.error?.includes('columns changed') && <DriftNotice runId={run.id} />}
+      {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
       <div className="stats">
         <Stat label="Read" value={formatNumber(run.read)} />
         <Stat label="Created" value={formatNumber(run.created)} />

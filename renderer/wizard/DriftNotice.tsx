@@ -55,10 +55,34 @@ export function DriftSummary({ drift, heading, level = 2 }: { drift: DriftReport
  * On a run that stopped as "needs attention": the column changes of its file, read again now,
  * and the way to update the mapping (or, once it matches, to send the file).
  */
+/** Reads a run's file again with the mapping as it is now, as a new run, and says how it went. */
+export function useRetryFile(runId: number) {
+  const [retry, setRetry] = useState<{ busy: boolean; message: string | null; runId: number | null }>({ busy: false, message: null, runId: null });
+  const retryNow = async () => {
+    setRetry({ busy: true, message: null, runId: null });
+    try {
+      const r = await wizardApi.retryFile(runId);
+      setRetry({ busy: false, message: r.run ? `Run #${r.run.id} finished: ${r.run.status.replace(/_/g, ' ')}.` : 'The run was queued.', runId: r.run?.id ?? null });
+    } catch (e) {
+      setRetry({ busy: false, message: errorText(e), runId: null });
+    }
+  };
+  return { retry, retryNow };
+}
+
+export function RetryOutcome({ retry }: { retry: ReturnType<typeof useRetryFile>['retry'] }) {
+  if (!retry.message) return null;
+  return (
+    <p role="status">
+      {retry.message} {retry.runId !== null && <Link to={`/history/${retry.runId}`}>Open run #{retry.runId}</Link>}
+    </p>
+  );
+}
+
 export function DriftNotice({ runId }: { runId: number }) {
   const [drift, setDrift] = useState<DriftReport | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [retry, setRetry] = useState<{ busy: boolean; message: string | null; runId: number | null }>({ busy: false, message: null, runId: null });
+  const { retry, retryNow } = useRetryFile(runId);
 
   useEffect(() => {
     let cancelled = false;
@@ -73,15 +97,6 @@ export function DriftNotice({ runId }: { runId: number }) {
 
   if (error) return <p className="muted">{error}</p>;
   if (!drift) return null;
-  const retryNow = async () => {
-    setRetry({ busy: true, message: null, runId: null });
-    try {
-      const r = await wizardApi.retryFile(runId);
-      setRetry({ busy: false, message: r.run ? `Run #${r.run.id} finished: ${r.run.status.replace(/_/g, ' ')}.` : 'The run was queued.', runId: r.run?.id ?? null });
-    } catch (e) {
-      setRetry({ busy: false, message: errorText(e), runId: null });
-    }
-  };
   return (
     <div>
       {drift.hasDrift && !drift.reordered ? (
@@ -105,11 +120,7 @@ export function DriftNotice({ runId }: { runId: number }) {
           </button>
         )}
       </p>
-      {retry.message && (
-        <p role="status">
-          {retry.message} {retry.runId !== null && <Link to={`/history/${retry.runId}`}>Open run #{retry.runId}</Link>}
-        </p>
-      )}
+      <RetryOutcome retry={retry} />
     </div>
   );
 }

@@ -331,3 +331,48 @@ test('the Connections form asks Altruistiq for the upload user e-mail, and check
   expect((await rpc<unknown[]>('connections.list', {})).length).toBe(1);
   await page.context().close();
 });
+
+test('a run that held values for a new site code offers to send them once the code is mapped', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const [conn] = await rpc<{ id: string }[]>('connections.list', {});
+  const folder = join(work, 'meters');
+  mkdirSync(folder);
+  const source = await rpc<{ id: string }>('sources.addFolder', { name: 'Meter readings', path: folder, stableMs: 300, usePolling: true, pollIntervalMs: 250 });
+  const profile = {
+    schemaVersion: 1,
+    name: 'Meter readings',
+    sourceId: source.id,
+    connectionId: conn!.id,
+    shape: { kind: 'long', valueColumn: 'Gas kWh' },
+    metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+    entity: { kind: 'column', column: 'Site', unknownEntity: 'hold' },
+    period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+    headerFingerprint: headerFingerprint(['Site', 'Month', 'Gas kWh'], { orderInsensitive: true }),
+  };
+  const mapping = await rpc<{ id: string }>('mappings.save', { profile });
+  const job = await rpc<{ id: string }>('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId: conn!.id, sourceId: source.id, mappingId: mapping.id, config: {} });
+  writeFileSync(join(folder, 'meters-march.csv'), 'Site,Month,Gas kWh\nLON-01,2024-03,410\nNEW-07,2024-03,95\nNEW-07,2024-04,88\n');
+  const runs = await waitForRuns((rs) => rs.some((r) => r.jobName === 'Meters to platform' && r.status !== 'running'));
+  const held = runs.find((r) => r.jobName === 'Meters to platform')!;
+
+  const page = await open(browser, 'light', `#/history/${held.id}`);
+  const notice = page.getByRole('region', { name: 'Held values' });
+  await expect(notice).toContainText('2 values were held: their site or metric code is not mapped to the platform yet');
+  await expect(notice.getByRole('link', { name: 'Map the codes' })).toHaveAttribute('href', `#/mappings/${encodeURIComponent(mapping.id)}/edit?run=${held.id}`);
+  await page.screenshot({ path: join(shots, 'run-held-values-light.png'), fullPage: true });
+
+  // Sending before the code is mapped holds them again; after mapping, they are sent.
+  await notice.getByRole('button', { name: 'Send the held rows' }).click();
+  await expect(notice.getByRole('status')).toContainText(/Run #\d+ finished: succeeded with rejections\./);
+  const saved = await rpc<{ profile: typeof profile }>('mappings.get', { mappingId: mapping.id });
+  await rpc('mappings.save', { id: mapping.id, profile: { ...saved.profile, entity: { ...saved.profile.entity, valueMap: { 'NEW-07': 'ent_lyo01' } } } });
+  await notice.getByRole('button', { name: 'Send the held rows' }).click();
+  await expect(notice.getByRole('status')).toContainText(/Run #\d+ finished: succeeded\./);
+  await notice.getByRole('link', { name: /Open run #\d+/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Run #\d+ — Meters to platform/ })).toBeVisible();
+  await expect(page.locator('.stat').filter({ hasText: 'Created' })).toContainText('2');
+  await expect(page.getByRole('region', { name: 'Held values' })).toHaveCount(0);
+  await rpc('jobs.remove', { jobId: job.id });
+  await page.context().close();
+});

@@ -5,6 +5,8 @@ import { RunStatus, RunTrigger } from '../../../shared/domain';
 import { Store } from '../../engine/store';
 import { CliError } from '../exit-codes';
 import { table } from '../output';
+import { callEngine } from '../engine-call';
+import { countsLine, finishWithRun } from '../run-outcome';
 import type { GlobalContext } from '../context';
 import { saveErrorsCsv } from '../../engine/history/errors-csv';
 import { ApiError } from '../../../shared/rpc';
@@ -136,7 +138,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           const lines = [
             `Run #${run.id} — ${run.jobName}${run.jobNameAtRun ? ` (named "${run.jobNameAtRun}" then)` : ''} (${run.trigger}) — ${run.status}`,
             `Started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
-            `Read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}`,
+            `${countsLine(run).replace(/^r/, 'R')}`,
           ];
           lines.push(`Platform requests ${run.requests} (${run.retries} retried)${run.serviceAccount ? ` as ${run.serviceAccount}` : ''}`);
           if (run.file) lines.push(`File: ${run.file}`);
@@ -157,5 +159,20 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
       } finally {
         store.close();
       }
+    });
+
+  history
+    .command('retry <run>')
+    .description('read the file of a run again with the mapping as it is now: sends held rows once their codes are mapped, or a file whose columns changed once the mapping is updated')
+    .action(async (runArg: string) => {
+      const { dataDir, out } = ctx();
+      const runId = Number.parseInt(runArg, 10);
+      if (!Number.isInteger(runId) || runId < 1) throw new CliError(`"${runArg}" is not a run number. See \`esg-sync history\`.`);
+      const r = await callEngine(dataDir, 'mappings.retryFile', { runId, wait: true });
+      if (!r.run) {
+        out.print(r, () => 'The run was not started (syncs are paused or a run of the job is already waiting).');
+        return;
+      }
+      finishWithRun(out, r.run);
     });
 }

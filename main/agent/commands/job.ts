@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
-import type { RunSummary } from '../../../shared/api';
 import { JobCatchUp } from '../../../shared/jobs';
 import { callEngine } from '../engine-call';
+import { finishWithRun } from '../run-outcome';
 import { followRunProgress } from '../run-progress';
-import { CliError, EXIT, exitCodeForFailedRun } from '../exit-codes';
+import { CliError } from '../exit-codes';
 import { table } from '../output';
 import type { GlobalContext } from '../context';
 
@@ -214,20 +214,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         );
         return;
       }
-      const run: RunSummary = r.run;
-      out.print(run, () =>
-        [
-          `Run #${run.id} of "${run.jobName}": ${run.status.replace(/_/g, ' ')}`,
-          `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}`,
-          ...(run.error ? [run.error] : []),
-          ...(run.rejected ? [`See the rejected rows with: esg-sync history show ${run.id}`] : []),
-        ].join('\n'),
-      );
-      if (run.status === 'failed') {
-        throw Object.assign(new CliError('', exitCodeForFailedRun(run.error)), { silent: true });
-      }
-      if (run.status === 'needs_attention') throw Object.assign(new CliError('', EXIT.usage), { silent: true });
-      if (run.rejected > 0) throw Object.assign(new CliError('', EXIT.rejectedRows), { silent: true });
+      finishWithRun(out, r.run);
     });
 
 }

@@ -258,10 +258,12 @@ export class MappingService {
     if (!job || !mapping || !source) throw new MappingServiceError('not_found', `Run #${runId} has no job with a mapping and a source any more, so there is nothing to compare.`);
     if (!run.file || source.kind !== 'folder') throw new MappingServiceError('invalid', `Run #${runId} did not read a file, so it has no column changes to show.`);
     const profile = parseProfile(mapping.profile);
+    // Where the file is now: a processed file was moved after its run.
+    const file = this.store.sources.fileOfRun(runId)?.path ?? run.file;
     let headers: string[] = [];
     let fileAvailable = true;
     try {
-      const reader = await openReader(run.file, this.readOptions(source, profile));
+      const reader = await openReader(file, this.readOptions(source, profile));
       headers = reader.info.headers;
       await reader.close();
     } catch (err) {
@@ -276,7 +278,7 @@ export class MappingService {
       mappingName: mapping.name,
       mappingVersion: mapping.version,
       sourceId: source.id,
-      file: run.file,
+      file,
       fileAvailable,
       missing: drift.missing,
       added: drift.added,

@@ -260,6 +260,17 @@ export const migrations: Migration[] = [
       DROP INDEX row_errors_run;
     `,
   },
+  {
+    version: 8,
+    name: 'runs count held values and know their file by content',
+    // Values held for a code not mapped yet are counted apart, so a run can offer to send them
+    // once they are mapped (runs before this count them among the rejected only); the file's
+    // content hash finds it in processed/ after it was moved, however often it was read again.
+    sql: `
+      ALTER TABLE runs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE runs ADD COLUMN file_sha256 TEXT;
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -18,6 +18,7 @@ interface RunRow {
   deleted: number;
   unchanged: number;
   rejected: number;
+  held: number;
   bytes: number;
   requests: number;
   retries: number;
@@ -44,6 +45,7 @@ const toSummary = (r: RunRow): RunSummary => ({
   deleted: r.deleted,
   unchanged: r.unchanged,
   rejected: r.rejected,
+  held: r.held,
   bytes: r.bytes,
   requests: r.requests,
   retries: r.retries,
@@ -63,6 +65,8 @@ export interface NewRun {
   trigger: RunTrigger;
   startedAt: string;
   file?: string | null;
+  /** The content of that file, to find it again after it was moved (processed/). */
+  fileSha256?: string | null;
   watermarkFrom?: string | null;
 }
 
@@ -87,6 +91,7 @@ const updateColumns: Record<keyof RunUpdate, string> = {
   deleted: 'deleted',
   unchanged: 'unchanged',
   rejected: 'rejected',
+  held: 'held',
   bytes: 'bytes',
   requests: 'requests',
   retries: 'retries',
@@ -126,10 +131,10 @@ export class RunsRepo {
   create(run: NewRun): RunSummary {
     const info = this.db
       .prepare(
-        `INSERT INTO runs (job_id, job_name, trigger, status, started_at, file, watermark_from)
-         VALUES (?, ?, ?, 'running', ?, ?, ?)`,
+        `INSERT INTO runs (job_id, job_name, trigger, status, started_at, file, file_sha256, watermark_from)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`,
       )
-      .run(run.jobId, run.jobName, run.trigger, run.startedAt, run.file ?? null, run.watermarkFrom ?? null);
+      .run(run.jobId, run.jobName, run.trigger, run.startedAt, run.file ?? null, run.fileSha256 ?? null, run.watermarkFrom ?? null);
     return this.get(Number(info.lastInsertRowid))!;
   }
 

@@ -87,6 +87,11 @@ export class SourcesRepo {
       .run(rowCount, countedAt, id);
   }
 
+  /** A source changed in place: its name and settings (jobs, mappings and files keep pointing at its id). */
+  update(id: string, name: string, config: Record<string, unknown>): void {
+    this.db.prepare('UPDATE sources SET name = ?, config = ? WHERE id = ?').run(name, JSON.stringify(config), id);
+  }
+
   setPaused(id: string, paused: boolean): void {
     this.db.prepare('UPDATE sources SET paused = ? WHERE id = ?').run(paused ? 1 : 0, id);
   }
@@ -112,6 +117,21 @@ export class SourcesRepo {
       .pluck()
       .get(sourceId, path, size, mtimeMs, sourceId, path, size, mtimeMs) as string | undefined;
     return row ?? null;
+  }
+
+  /**
+   * Where the file a run read is now (moved to processed/, say): found by its content, which
+   * later runs of the same file share; runs recorded before contents were kept, by run.
+   */
+  fileOfRun(runId: number): { path: string; sha256: string } | null {
+    const byContent = this.db
+      .prepare(
+        `SELECT f.path, f.sha256 FROM runs r JOIN jobs j ON j.id = r.job_id
+           JOIN source_files f ON f.source_id = j.source_id AND f.sha256 = r.file_sha256
+          WHERE r.id = ?`,
+      )
+      .get(runId) as { path: string; sha256: string } | undefined;
+    return byContent ?? (this.db.prepare('SELECT path, sha256 FROM source_files WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as { path: string; sha256: string } | undefined) ?? null;
   }
 
   fileByHash(sourceId: string, sha256: string): { path: string; status: FileStatus; runId: number | null } | null {

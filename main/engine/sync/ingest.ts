@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue, type MappingProfile } from '../../../shared/mapping';
-import type { RowError, RunCounts, RunStatus, SourceRow, SubmissionOp } from '../../../shared/domain';
+import { emptyCounts, type RowError, type RunCounts, type RunStatus, type SourceRow, type SubmissionOp } from '../../../shared/domain';
 import { msg } from '../../../shared/mapping/messages';
 import { reportsDaysCoarser } from '../../../shared/mapping/period-grain';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
@@ -79,6 +79,8 @@ export interface IngestInput {
   batchApplied?: (t: BatchTally) => void;
   /** Called while the row just read is handled, when it holds values not mapped yet (the row is not sent). */
   onHeld?: (line: number) => void;
+  /** What the person does to have held values sent, added to the run's event about them. */
+  heldAdvice?: string;
 }
 
 export interface IngestResult {
@@ -127,7 +129,7 @@ function addTally(into: BatchTally, t: BatchTally): void {
  */
 export async function runIngest(input: IngestInput): Promise<IngestResult> {
   const { store, options } = input;
-  const counts: RunCounts = { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
+  const counts: RunCounts = emptyCounts();
   const progress: IngestProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, bytes: 0, staged: null, settled: 0 };
   const report = () => {
     progress.read = counts.read;
@@ -224,7 +226,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       input.event('warn', message);
       return { status: 'failed', counts, error: message };
     }
-    if (held > 0) input.event('warn', `${held} value(s) use site or metric codes that are not mapped yet; those rows were not sent.`);
+    counts.held = held;
+    if (held > 0) input.event('warn', `${held} value(s) use site or metric codes that are not mapped yet; those rows were not sent.${input.heldAdvice ? ` ${input.heldAdvice}` : ''}`);
 
     // 3. Mirror deletes, with the safety limit.
     const ledgerSize = store.ledger.count(input.mappingId);

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { RunSummary } from '../../../shared/api';
 import { JobConfig } from '../../../shared/jobs';
 import { parseProfile, type Catalogue } from '../../../shared/mapping';
-import type { RowError, RunTrigger, SourceRow } from '../../../shared/domain';
+import { emptyCounts, type RowError, type RunTrigger, type SourceRow } from '../../../shared/domain';
 import type { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
 import { createAdapter, type ClosableAdapter } from '../platforms/factory';
@@ -47,7 +47,7 @@ export class JobRunner {
     const job = store.jobs.get(req.jobId);
     if (!job) throw new JobSetupError(`There is no job "${req.jobId}".`);
     const now = () => this.engine.clock.now();
-    const run = store.runs.create({ jobId: job.id, jobName: job.name, trigger: req.trigger, startedAt: now().toISOString(), file: req.file?.path ?? null, watermarkFrom: job.cursor });
+    const run = store.runs.create({ jobId: job.id, jobName: job.name, trigger: req.trigger, startedAt: now().toISOString(), file: req.file?.path ?? null, fileSha256: req.file?.sha256 ?? null, watermarkFrom: job.cursor });
     this.engine.events.emit('run.started', run);
     const event = (level: 'info' | 'warn' | 'error', message: string) => store.runs.addEvent(run.id, now().toISOString(), level, message);
     // Given to the adapter's HTTP client, so token calls are counted and listed as well.
@@ -60,7 +60,7 @@ export class JobRunner {
     let adapter: ClosableAdapter | null = null;
     let result: IngestResult & { bytes?: number; watermarkTo?: string | null; serviceAccount?: string | null } = {
       status: 'failed',
-      counts: { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 },
+      counts: emptyCounts(),
       error: null,
     };
     const errorsForFile: RowError[] = [];
@@ -212,6 +212,7 @@ export class JobRunner {
           // Formats read front to back report their position; a workbook is read whole (no position).
           bytesRead: reader.bytesRead ? () => Math.min(totalBytes, reader.bytesRead!()) : undefined,
           progress: (p) => progress(p, totalBytes),
+          heldAdvice: `Map the codes in the mapping, then choose “Send the held rows” on this run's page (or drop the file into the folder again): values already sent are not sent twice.`,
         });
         return { ...r, bytes: totalBytes };
       } finally {
@@ -310,7 +311,7 @@ export class JobRunner {
     if (result.newCursor !== job.cursor) this.engine.store.jobs.setCursor(job.id, result.newCursor);
     return {
       status: 'succeeded',
-      counts: { read: result.rows, created: result.rows, updated: 0, deleted: 0, unchanged: 0, rejected: 0 },
+      counts: { ...emptyCounts(), read: result.rows, created: result.rows },
       error: null,
       bytes: result.bytes,
       watermarkTo: result.newCursor,

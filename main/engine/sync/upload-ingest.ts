@@ -28,7 +28,7 @@ import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue } from '../../../shared/mapping';
 import { msg } from '../../../shared/mapping/messages';
-import type { PlatformRecord, RowError, RunCounts, RunStatus } from '../../../shared/domain';
+import { emptyCounts, type PlatformRecord, type RowError, type RunCounts, type RunStatus } from '../../../shared/domain';
 import type { JobConfig } from '../../../shared/jobs';
 import type { AltruistiqUploadSession } from '../platforms/altruistiq';
 import { PlatformError } from '../platforms/errors';
@@ -149,7 +149,7 @@ export function uploadIngestFor(
 }
 
 export async function runUploadIngest(input: UploadIngestInput): Promise<UploadIngestResult> {
-  const counts: RunCounts = { read: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
+  const counts: RunCounts = emptyCounts();
   const progress: IngestProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, bytes: 0 };
   const report = () => {
     progress.read = counts.read;

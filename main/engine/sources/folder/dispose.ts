@@ -60,7 +60,8 @@ export async function disposeFileIn(
     if (kind.isSymbolicLink() || !kind.isDirectory()) {
       throw new Error(`${dir} is ${kind.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}, so the file was left where it is. Replace it with a plain folder named "${outcome}".`);
     }
-    finalPath = await claimFreeName(dir, stampedNames(basename(path)), (dest) => moveExclusive(path, dest));
+    // A file read again from processed/ (to send its held values) stays where it is.
+    if (dirname(path) !== dir) finalPath = await claimFreeName(dir, stampedNames(basename(path)), (dest) => moveExclusive(path, dest));
   }
   let errorsCsv: string | null = null;
   if (outcome === 'failed' && finalPath) {

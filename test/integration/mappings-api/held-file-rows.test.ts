@@ -1,0 +1,138 @@
+/**
+ * "Hold the row and ask me (nothing is sent for it until mapped)" for a dropped file: the run
+ * counts the held values and says how to send them; once the code is mapped, "Send the held rows"
+ * reads the processed file again and sends exactly the values that were held — through the
+ * engine's API, against the sandbox platform.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MappingInfo, RunSummary, SourceInfo } from '../../../shared/dto';
+import type { DriftReport } from '../../../shared/contract/mappings';
+import type { MappingProfile } from '../../../shared/mapping';
+import { ConnectionService } from '../../../main/engine/connections';
+import type { Engine } from '../../../main/engine/engine';
+import { KeychainSecretStore } from '../../../main/engine/secrets';
+import { JobRunner } from '../../../main/engine/sync/job-runner';
+import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
+import { runCliInProcess } from '../../helpers/cli-in-process';
+import { probeKeychain, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
+import { energyCsv, engineOnSandbox } from './helpers';
+
+let sandbox: RunningSandbox;
+let root: string;
+let engine: Engine;
+let ok: Awaited<ReturnType<typeof engineOnSandbox>>['ok'];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+beforeEach(async () => {
+  root = mkdtempSync(join(tmpdir(), 'esg-held-rows-'));
+  ({ engine, ok } = await engineOnSandbox(root, sandbox.url));
+});
+afterEach(async () => {
+  await engine.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A folder job whose next file brings a site code the mapping does not know ('NEW-99', two values). */
+async function billsWithNewSite() {
+  const folder = join(root, 'Bills');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'sample.csv'), energyCsv());
+  const source = await ok<SourceInfo>('sources.addFolder', { name: 'Bills', path: folder });
+  const s = await ok<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox' });
+  const mapping = await ok<MappingInfo>('mappings.save', { profile: { ...s.draft, name: 'Bills', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
+  engine.store.jobs.insert({ id: 'bills', name: 'Bills', type: 'ingest', connectionId: 'sandbox', sourceId: source.id, mappingId: mapping.id, config: { onFileArrival: false }, paused: false, cursor: null, createdAt: new Date().toISOString() });
+  rmSync(join(folder, 'sample.csv'));
+
+  // A new site appears in the next file.
+  const path = join(folder, 'bills-july.csv');
+  writeFileSync(path, energyCsv(['NEW-99,2024-01,500', 'NEW-99,2024-02,600']));
+  const bytes = readFileSync(path);
+  const before = sandbox.countSubmissions();
+  return { folder, mapping, path, bytes, before };
+}
+
+/** What a person does in the wizard: map 'NEW-99' to a platform site, as the mapping's next version. */
+async function mapNewSite(mappingId: string): Promise<void> {
+  const got = await ok<{ profile: MappingProfile }>('mappings.get', { mappingId });
+  const entity = got.profile.entity;
+  if (entity.kind !== 'column') throw new Error('expected a site column');
+  await ok<MappingInfo>('mappings.save', { id: mappingId, profile: { ...got.profile, entity: { ...entity, valueMap: { ...entity.valueMap, 'NEW-99': 'ent_lyo01' } } } });
+}
+
+const runFile = (path: string, bytes: Buffer) =>
+  new JobRunner(engine, new ConnectionService({ store: engine.store, secrets: () => engine.secrets() })).run({
+    jobId: 'bills',
+    trigger: 'file',
+    file: { path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+  });
+
+describe('values held for a site code not mapped yet, in a dropped file', () => {
+  it('are counted, said, and sent by "Send the held rows" once the code is mapped; nothing else is sent twice', async () => {
+    const { folder, mapping, path, bytes, before } = await billsWithNewSite();
+    const first = await runFile(path, bytes);
+    expect(first).toMatchObject({ status: 'succeeded_with_rejections', created: 18, held: 2, rejected: 2 });
+    expect(sandbox.countSubmissions()).toBe(before + 18);
+    expect(engine.store.runs.get(first.id)).toMatchObject({ held: 2 });
+    const said = engine.store.runs.events(first.id).map((e) => e.message);
+    expect(said).toContain('2 value(s) use site or metric codes that are not mapped yet; those rows were not sent. Map the codes in the mapping, then choose “Send the held rows” on this run\'s page (or drop the file into the folder again): values already sent are not sent twice.');
+
+    // The file went to processed/; the run still knows where it is.
+    const processed = join(folder, 'processed', 'bills-july.csv');
+    expect(existsSync(processed)).toBe(true);
+    const drift = await ok<DriftReport>('mappings.drift', { runId: first.id });
+    expect(drift).toMatchObject({ file: processed, fileAvailable: true, hasDrift: false });
+
+    // Sent before the code is mapped: held again, nothing sent, and the file stays findable.
+    const early = await ok<{ queued: boolean; run: RunSummary }>('mappings.retryFile', { runId: first.id });
+    expect(early.run).toMatchObject({ status: 'succeeded_with_rejections', created: 0, unchanged: 18, held: 2 });
+    expect(sandbox.countSubmissions()).toBe(before + 18);
+
+    // The person maps the new code (the wizard opened on this run's file), then sends the held rows.
+    await mapNewSite(mapping.id);
+    const retried = await ok<{ queued: boolean; run: RunSummary }>('mappings.retryFile', { runId: first.id });
+    expect(retried.run).toMatchObject({ status: 'succeeded', created: 2, unchanged: 18, held: 0, rejected: 0 });
+    expect(sandbox.countSubmissions()).toBe(before + 20);
+    // Read again where it lay: not moved to a second, stamped name.
+    expect(readdirSync(join(folder, 'processed'))).toEqual(['bills-july.csv']);
+  });
+
+  it('are sent from the command line with `esg-sync history retry RUN`, which exits 1 while they are still held', async () => {
+    const { mapping, path, bytes } = await billsWithNewSite();
+    const first = await runFile(path, bytes);
+    expect(first.held).toBe(2);
+    // The CLI opens the store itself (no agent): the connection's secret must be where it looks.
+    const probe = await probeKeychain();
+    const keychain = probe.ok ? new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE }) : null;
+    await keychain?.set('sandbox', 'sandbox-secret');
+    const saved = { ...process.env };
+    Object.assign(process.env, keychain ? { ESG_SYNC_KEYCHAIN_SERVICE: TEST_KEYCHAIN_SERVICE } : { ESG_SYNC_ALLOW_ENV_SECRETS: '1', ESG_SYNC_SECRET_SANDBOX: 'sandbox-secret' });
+    try {
+      const cli = (...argv: string[]) => runCliInProcess(['--data-dir', join(root, 'data'), ...argv]);
+      const still = await cli('history', 'retry', String(first.id));
+      expect(still.code).toBe(1);
+      expect(still.stdout).toMatch(/: succeeded with rejections\nread 20, created 0, updated 0, deleted 0, unchanged 18, rejected 2 \(2 held: codes not mapped yet\)/);
+      expect(still.stdout).toContain(`send the held rows with: esg-sync history retry `);
+
+      await mapNewSite(mapping.id);
+      const sent = await cli('history', 'retry', String(first.id));
+      expect(sent.stderr).toBe('');
+      expect(sent.code).toBe(0);
+      expect(sent.stdout).toMatch(/^Run #\d+ of "Bills": succeeded\nread 20, created 2, updated 0, deleted 0, unchanged 18, rejected 0\n$/);
+      const bad = await cli('history', 'retry', 'seven');
+      expect(bad).toMatchObject({ code: 2 });
+      expect(bad.stderr).toContain('"seven" is not a run number.');
+    } finally {
+      process.env = saved;
+      await keychain?.delete('sandbox').catch(() => undefined);
+    }
+  });
+});
