@@ -54,6 +54,17 @@ export const ConnectionInfo = z.object({
 });
 export type ConnectionInfo = z.infer<typeof ConnectionInfo>;
 
+/** How a folder source is watched, and what happens to a file after its run. */
+export const FolderWatch = z.object({
+  recursive: z.boolean(),
+  include: z.array(z.string()),
+  exclude: z.array(z.string()),
+  stableMs: z.number().int(),
+  usePolling: z.boolean(),
+  pollIntervalMs: z.number().int(),
+  afterRun: z.enum(['move', 'leave', 'delete']),
+});
+
 export const SourceInfo = z.object({
   id: Id,
   name: z.string(),
@@ -73,18 +84,7 @@ export const SourceInfo = z.object({
   rowCount: z.number().int().nullable().optional(),
   rowCountAt: IsoTime.nullable().optional(),
   /** How a folder is watched; null for a database. */
-  folder: z
-    .object({
-      recursive: z.boolean(),
-      include: z.array(z.string()),
-      exclude: z.array(z.string()),
-      stableMs: z.number().int(),
-      usePolling: z.boolean(),
-      pollIntervalMs: z.number().int(),
-      afterRun: z.enum(['move', 'leave', 'delete']),
-    })
-    .nullable()
-    .optional(),
+  folder: FolderWatch.nullable().optional(),
   /** What a database source reads; null for a folder. Never a password. */
   database: z
     .object({

@@ -5,18 +5,27 @@ import { EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
 import { useAction, useEngine } from '../hooks';
 import { AddDatabaseForm } from '../sources/AddDatabaseForm';
 import { AddFolderForm } from '../sources/AddFolderForm';
+import { EditSourceForm } from '../sources/EditSourceForm';
 import { FilesView } from '../sources/FilesView';
 import { RemoveSourceDialog } from '../sources/RemoveSourceDialog';
 import { RowsPreview } from '../sources/RowsPreview';
 import { SourceTable, type SourceAction } from '../sources/SourceTable';
 
-type Notice = { tone: 'ok' | 'bad'; text: string } | null;
+/** A sentence on what just happened, and for an edit what it means for the jobs (one sentence a note). */
+type Notice = { tone: 'ok' | 'bad'; text: string; notes?: string[] } | null;
+
+/** Back to the row's Edit button once its form closes, so a keyboard user is where they left off. */
+const focusEditButton = (sourceId: string) =>
+  window.requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-edit-source="${CSS.escape(sourceId)}"]`)?.focus());
 
 export function Sources() {
   const list = useEngine('sources.list', {}, ['source.changed', 'run.started', 'run.finished']);
   const [adding, setAdding] = useState<'folder' | 'database' | null>(null);
   const [open, setOpen] = useState<{ id: string; view: 'files' | 'rows' } | null>(null);
   const [removing, setRemoving] = useState<SourceInfo | null>(null);
+  const [editing, setEditing] = useState<SourceInfo | null>(null);
+  // Bumped by an edit, so an open files or rows view reads the source again.
+  const [revision, setRevision] = useState(0);
   const [notice, setNotice] = useState<Notice>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
   const action = useAction();
@@ -31,6 +40,7 @@ export function Sources() {
     setNotice(null);
     if (a === 'files' || a === 'rows') return setOpen((o) => (o?.id === s.id ? null : { id: s.id, view: a }));
     if (a === 'remove') return setRemoving(s);
+    if (a === 'edit') return setEditing(s);
     setBusyId(s.id);
     if (a === 'count') {
       const c = await action.run(() => client.call('sources.countRows', { sourceId: s.id }));
@@ -55,13 +65,25 @@ export function Sources() {
     list.reload();
   };
 
+  const closeEdit = (sourceId: string) => {
+    setEditing(null);
+    focusEditButton(sourceId);
+  };
+
+  const edited = (s: SourceInfo, notes: string[]) => {
+    closeEdit(s.id);
+    setNotice({ tone: 'ok', text: `“${s.name}” saved.`, notes });
+    setRevision((r) => r + 1);
+    list.reload();
+  };
+
   const openSource = open && list.data?.find((s) => s.id === open.id);
   const actions = (
     <>
-      <button type="button" className="button primary" onClick={() => setAdding('folder')} disabled={adding !== null} aria-controls={adding === 'folder' ? 'add-folder' : undefined}>
+      <button type="button" className="button primary" onClick={() => setAdding('folder')} disabled={adding !== null || editing !== null} aria-controls={adding === 'folder' ? 'add-folder' : undefined}>
         Add folder
       </button>
-      <button type="button" className="button" onClick={() => setAdding('database')} disabled={adding !== null} aria-controls={adding === 'database' ? 'add-database' : undefined}>
+      <button type="button" className="button" onClick={() => setAdding('database')} disabled={adding !== null || editing !== null} aria-controls={adding === 'database' ? 'add-database' : undefined}>
         Add database
       </button>
     </>
@@ -73,7 +95,16 @@ export function Sources() {
       <div role="status" aria-live="polite">
         {notice && (
           <div className={`banner ${notice.tone === 'ok' ? 'banner-ok' : 'banner-bad'}`}>
-            <span style={{ flex: '1 1 30rem' }}>{notice.text}</span>
+            <div style={{ flex: '1 1 30rem' }}>
+              {notice.text}
+              {notice.notes && notice.notes.length > 0 && (
+                <ul className="notice-notes" aria-label="What the change means">
+                  {notice.notes.map((n) => (
+                    <li key={n}>{n}</li>
+                  ))}
+                </ul>
+              )}
+            </div>
             <button type="button" className="button small" onClick={() => setNotice(null)}>
               Dismiss
             </button>
@@ -83,6 +114,7 @@ export function Sources() {
       {action.error && <ErrorState message={action.error} />}
       {adding === 'folder' && <AddFolderForm onCancel={() => setAdding(null)} onSaved={(s) => saved(s, 'It is watched while a job takes files from it; create one on the Jobs page.')} />}
       {adding === 'database' && <AddDatabaseForm onCancel={() => setAdding(null)} onSaved={(s) => saved(s, 'It is read on the schedule of the job that uses it.')} />}
+      {editing && <EditSourceForm key={editing.id} source={editing} onCancel={() => closeEdit(editing.id)} onSaved={edited} />}
       {list.error ? (
         <ErrorState message={list.error} onRetry={list.reload} />
       ) : !list.data ? (
@@ -94,10 +126,10 @@ export function Sources() {
           </EmptyState>
         )
       ) : (
-        <SourceTable sources={list.data} selected={openSource ? openSource.id : null} busyId={busyId} onAction={(s, a) => void onAction(s, a)} />
+        <SourceTable sources={list.data} selected={openSource ? openSource.id : null} editing={editing?.id ?? null} formOpen={adding !== null || editing !== null} busyId={busyId} onAction={(s, a) => void onAction(s, a)} />
       )}
-      {openSource && open?.view === 'files' && <FilesView key={openSource.id} source={openSource} onClose={() => setOpen(null)} />}
-      {openSource && open?.view === 'rows' && <RowsPreview key={openSource.id} source={openSource} onClose={() => setOpen(null)} />}
+      {openSource && open?.view === 'files' && <FilesView key={`${openSource.id}-${revision}`} source={openSource} onClose={() => setOpen(null)} />}
+      {openSource && open?.view === 'rows' && <RowsPreview key={`${openSource.id}-${revision}`} source={openSource} onClose={() => setOpen(null)} />}
       {removing && (
         <RemoveSourceDialog
           source={removing}
@@ -105,6 +137,7 @@ export function Sources() {
           onRemoved={(text) => {
             setNotice({ tone: 'ok', text: `“${removing.name}” removed. ${text}`.trim() });
             if (open?.id === removing.id) setOpen(null);
+            if (editing?.id === removing.id) setEditing(null);
             setRemoving(null);
             list.reload();
           }}

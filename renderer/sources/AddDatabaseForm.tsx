@@ -1,13 +1,19 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Params, Result } from '../../shared/api';
-import type { SourceInfo } from '../../shared/dto';
+import type { DatabaseChanges, DatabaseSettings, SourceSettings } from '../../shared/contract/sources';
 import { client } from '../bridge/client';
 import { Card, ErrorState } from '../components/ui';
 import { useAction } from '../hooks';
+import { NOTHING_CHANGED, updateParams, useFormErrors, type OnSaved } from './changes';
 import { Field, RowsTable } from './form';
 
-type Kind = 'sqlite' | 'postgres' | 'mysql';
+type Kind = DatabaseSettings['kind'];
+type Ssl = '' | NonNullable<DatabaseSettings['ssl']>;
 type Settings = Params<'sources.testDatabase'>;
+/** Where the source reads from, as the contract takes it (a password is added apart). */
+type Location = Omit<Settings, 'password' | 'limit'>;
+/** A database source being edited: its settings as loaded from the engine. */
+export type DatabaseEdit = Extract<SourceSettings, { kind: 'database' }>;
 
 const KINDS: Array<{ value: Kind; label: string; port: number | null }> = [
   { value: 'postgres', label: 'PostgreSQL', port: 5432 },
@@ -15,96 +21,164 @@ const KINDS: Array<{ value: Kind; label: string; port: number | null }> = [
   { value: 'sqlite', label: 'SQLite file', port: null },
 ];
 
+/** The form's fields as typed. */
+interface DatabaseForm {
+  kind: Kind;
+  file: string;
+  host: string;
+  port: string;
+  database: string;
+  user: string;
+  ssl: Ssl;
+  reads: 'table' | 'query';
+  schema: string;
+  table: string;
+  query: string;
+  watermark: string;
+}
+
+const NEW_DATABASE: DatabaseForm = { kind: 'postgres', file: '', host: '', port: '', database: '', user: '', ssl: '', reads: 'table', schema: '', table: '', query: '', watermark: '' };
+
+const formOf = (d: DatabaseSettings): DatabaseForm => ({
+  kind: d.kind,
+  file: d.file ?? '',
+  host: d.host ?? '',
+  port: d.port === null ? '' : String(d.port),
+  database: d.database ?? '',
+  user: d.user ?? '',
+  ssl: d.ssl ?? '',
+  reads: d.query ? 'query' : 'table',
+  schema: d.schema ?? '',
+  table: d.table ?? '',
+  query: d.query ?? '',
+  watermark: d.watermarkColumn ?? '',
+});
+
+/** The location as the contract takes it, or a sentence saying what is missing. */
+function locationOf(f: DatabaseForm): Location | string {
+  const server = f.kind !== 'sqlite';
+  const p = f.port.trim() ? Number(f.port) : undefined;
+  if (p !== undefined && (!Number.isInteger(p) || p < 1 || p > 65535)) return 'The port is a whole number from 1 to 65535.';
+  if (f.reads === 'table' && !f.table.trim()) return 'Give the table or view to read.';
+  if (f.reads === 'query' && !f.query.trim()) return 'Give the SELECT query to read.';
+  if (!server && !f.file.trim()) return 'Give the full path of the SQLite database file.';
+  if (server && !f.database.trim()) return 'Give the database name.';
+  return {
+    kind: f.kind,
+    ...(server
+      ? {
+          host: f.host.trim() || 'localhost',
+          ...(p !== undefined ? { port: p } : {}),
+          database: f.database.trim(),
+          ...(f.user.trim() ? { user: f.user.trim() } : {}),
+          ...(f.ssl ? { ssl: f.ssl } : {}),
+        }
+      : { file: f.file.trim() }),
+    ...(f.reads === 'table' ? { table: f.table.trim(), ...(f.schema.trim() && server ? { schema: f.schema.trim() } : {}) } : { query: f.query.trim() }),
+    ...(f.watermark.trim() ? { watermarkColumn: f.watermark.trim() } : {}),
+  };
+}
+
+const CHANGEABLE = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'ssl'] as const;
+
+/** Where the database is (a file, or a database name on a server): never cleared, only replaced. */
+const REQUIRED = new Set<string>(['file', 'database']);
+
+/** Every changeable field, a left-out one as null (cleared): what an edit compares and sends. */
+function asChanges(l: Location): DatabaseChanges {
+  return Object.fromEntries(CHANGEABLE.flatMap((k) => (l[k] === undefined && REQUIRED.has(k) ? [] : [[k, l[k] ?? null]]))) as DatabaseChanges;
+}
+
+const CANNOT_TEST_KEPT = 'Test needs the password typed in again: the kept one never comes back out of the keychain. Save changes tests the connection with the kept password.';
+
 /**
- * Add a database source. "Test" connects and shows the first rows without saving anything;
- * "Test and save" does the same check before it saves. A password goes to the system keychain
- * through the engine and is never kept in this page's state.
+ * Add a database source, or (with `edit`) change one in place, prefilled from its settings; only
+ * the fields that differ from them are sent, and the engine tests the connection before it saves.
+ * "Test" connects and shows the first rows without saving anything. A password goes to the system
+ * keychain through the engine and is never kept in this page's state; a kept one is never shown.
  */
-export function AddDatabaseForm({ onCancel, onSaved }: { onCancel: () => void; onSaved: (s: SourceInfo) => void }) {
-  const [name, setName] = useState('');
-  const [kind, setKind] = useState<Kind>('postgres');
-  const [file, setFile] = useState('');
-  const [host, setHost] = useState('');
-  const [port, setPort] = useState('');
-  const [database, setDatabase] = useState('');
-  const [user, setUser] = useState('');
-  const [ssl, setSsl] = useState<'' | 'disable' | 'require' | 'no-verify'>('');
-  const [reads, setReads] = useState<'table' | 'query'>('table');
-  const [schema, setSchema] = useState('');
-  const [table, setTable] = useState('');
-  const [query, setQuery] = useState('');
-  const [watermark, setWatermark] = useState('');
-  const [tested, setTested] = useState<Result<'sources.testDatabase'> | null>(null);
-  const [formError, setFormError] = useState<string | null>(null);
+export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEdit; onCancel: () => void; onSaved: OnSaved }) {
+  const initial = useMemo(() => (edit ? formOf(edit.database) : NEW_DATABASE), [edit]);
+  const [name, setName] = useState(edit?.name ?? '');
+  const [kind, setKind] = useState<Kind>(initial.kind);
+  const [file, setFile] = useState(initial.file);
+  const [host, setHost] = useState(initial.host);
+  const [port, setPort] = useState(initial.port);
+  const [database, setDatabase] = useState(initial.database);
+  const [user, setUser] = useState(initial.user);
+  const [ssl, setSsl] = useState<Ssl>(initial.ssl);
+  const [reads, setReads] = useState(initial.reads);
+  const [schema, setSchema] = useState(initial.schema);
+  const [table, setTable] = useState(initial.table);
+  const [query, setQuery] = useState(initial.query);
+  const [watermark, setWatermark] = useState(initial.watermark);
+  const [removePassword, setRemovePassword] = useState(false);
+  const [tested, setTested] = useState<Result<'sources.testDatabase'> | 'needs-password' | null>(null);
   // Uncontrolled: the password stays out of React state and is wiped once saved.
   const passwordRef = useRef<HTMLInputElement>(null);
   const test = useAction();
   const save = useAction();
+  const { formError, setFormError, onChange } = useFormErrors(save);
   const nameRef = useRef<HTMLInputElement>(null);
   useEffect(() => nameRef.current?.focus(), []);
   const server = kind !== 'sqlite';
   const defaultPort = KINDS.find((k) => k.value === kind)?.port;
+  const keptPassword = Boolean(edit?.database.passwordInKeychain) && server;
 
-  /** The settings as the contract takes them, or a sentence saying what is missing. */
-  const settings = (): Settings | string => {
-    const p = port.trim() ? Number(port) : undefined;
-    if (p !== undefined && (!Number.isInteger(p) || p < 1 || p > 65535)) return 'The port is a whole number from 1 to 65535.';
-    if (reads === 'table' && !table.trim()) return 'Give the table or view to read.';
-    if (reads === 'query' && !query.trim()) return 'Give the SELECT query to read.';
-    if (!server && !file.trim()) return 'Give the full path of the SQLite database file.';
-    if (server && !database.trim()) return 'Give the database name.';
-    const password = passwordRef.current?.value ?? '';
-    return {
-      kind,
-      ...(server
-        ? {
-            host: host.trim() || 'localhost',
-            ...(p !== undefined ? { port: p } : {}),
-            database: database.trim(),
-            ...(user.trim() ? { user: user.trim() } : {}),
-            ...(password ? { password } : {}),
-            ...(ssl ? { ssl } : {}),
-          }
-        : { file: file.trim() }),
-      ...(reads === 'table' ? { table: table.trim(), ...(schema.trim() && server ? { schema: schema.trim() } : {}) } : { query: query.trim() }),
-      ...(watermark.trim() ? { watermarkColumn: watermark.trim() } : {}),
-    };
-  };
+  const form = (): DatabaseForm => ({ kind, file, host, port, database, user, ssl, reads, schema, table, query, watermark });
+  const typedPassword = () => (server && !removePassword ? (passwordRef.current?.value ?? '') : '');
 
   const onTest = async () => {
     setFormError(null);
     setTested(null);
-    const s = settings();
-    if (typeof s === 'string') return setFormError(s);
-    const r = await test.run(() => client.call('sources.testDatabase', { ...s, limit: 10 }));
+    const l = locationOf(form());
+    if (typeof l === 'string') return setFormError(l);
+    const password = typedPassword();
+    if (keptPassword && !removePassword && !password) return setTested('needs-password');
+    const r = await test.run(() => client.call('sources.testDatabase', { ...l, ...(password ? { password } : {}), limit: 10 }));
     if (r) setTested(r);
   };
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     setFormError(null);
-    const s = settings();
-    if (typeof s === 'string') return setFormError(s);
-    const r = await save.run(() => client.call('sources.addDatabase', { ...s, name }));
-    if (!r) return;
+    const l = locationOf(form());
+    if (typeof l === 'string') return setFormError(l);
+    const password = typedPassword();
+    let saved: Result<'sources.update'> | undefined;
+    if (!edit) {
+      const r = await save.run(() => client.call('sources.addDatabase', { ...l, ...(password ? { password } : {}), name }));
+      saved = r && { source: r, notes: [] };
+    } else {
+      const secret: DatabaseChanges = removePassword && keptPassword ? { password: null } : password ? { password } : {};
+      const before = locationOf(initial);
+      const params = updateParams(edit, name, 'database', typeof before === 'string' ? before : asChanges(before), asChanges(l), secret);
+      if (!params) return setFormError(NOTHING_CHANGED);
+      saved = await save.run(() => client.call('sources.update', params));
+    }
+    if (!saved) return;
     if (passwordRef.current) passwordRef.current.value = '';
-    onSaved(r);
+    onSaved(saved.source, saved.notes);
   };
 
   const busy = test.busy || save.busy;
+  const title = edit ? `Edit source “${edit.name}”` : 'Add a database';
   return (
-    <Card title="Add a database">
-      <form id="add-database" aria-label="Add a database" onSubmit={(e) => void onSubmit(e)} autoComplete="off">
+    <Card title={title}>
+      <form id={edit ? 'edit-source' : 'add-database'} aria-label={title} onSubmit={(e) => void onSubmit(e)} onChange={onChange} autoComplete="off">
         <p className="muted small" style={{ marginTop: 0 }}>
           The agent only reads: a table or view, or a SELECT. With a watermark column each run reads just the rows from the last value it recorded on (rows that share that value are read again and found unchanged, so none is missed).
+          {edit && ' Save changes tests the connection with the new settings first; nothing is saved if the test fails.'}
         </p>
         <Field label="Name" help="How the source is shown in mappings, jobs and history, e.g. “ERP meter readings”.">
           {(id, d) => <input id={id} ref={nameRef} aria-describedby={d} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
-        <Field label="Database">
-          {(id) => (
+        <Field label="Database" help={edit ? 'The kind of database cannot change: a database of another kind is added as a new source.' : undefined}>
+          {(id, d) => (
             <select
               id={id}
+              aria-describedby={d}
+              disabled={Boolean(edit)}
               value={kind}
               onChange={(e) => {
                 setKind(e.target.value as Kind);
@@ -138,8 +212,17 @@ export function AddDatabaseForm({ onCancel, onSaved }: { onCancel: () => void; o
               </Field>
             </div>
             <div className="wizard-row" style={{ alignItems: 'flex-start' }}>
-              <Field label="Password (optional)" help="Kept in the system keychain, never in the agent’s database or logs. A read-only user is best.">
-                {(id, d) => <input id={id} ref={passwordRef} aria-describedby={d} type="password" autoComplete="new-password" spellCheck={false} />}
+              <Field
+                label="Password (optional)"
+                help={
+                  keptPassword
+                    ? removePassword
+                      ? 'The saved password is deleted from the system keychain when you save.'
+                      : 'Kept in the keychain — leave empty to keep it, or type a new one to replace it. Save changes tests the connection with the kept password.'
+                    : 'Kept in the system keychain, never in the agent’s database or logs. A read-only user is best.'
+                }
+              >
+                {(id, d) => <input id={id} ref={passwordRef} aria-describedby={d} type="password" autoComplete="new-password" spellCheck={false} disabled={removePassword} />}
               </Field>
               <Field label="TLS">
                 {(id) => (
@@ -152,6 +235,19 @@ export function AddDatabaseForm({ onCancel, onSaved }: { onCancel: () => void; o
                 )}
               </Field>
             </div>
+            {keptPassword && (
+              <label className="checkbox" style={{ margin: '-0.4rem 0 0.9rem' }}>
+                <input
+                  type="checkbox"
+                  checked={removePassword}
+                  onChange={(e) => {
+                    setRemovePassword(e.target.checked);
+                    if (e.target.checked && passwordRef.current) passwordRef.current.value = '';
+                  }}
+                />{' '}
+                Remove the saved password
+              </label>
+            )}
           </>
         ) : (
           <Field label="Database file" help="The full path of the .db / .sqlite file on this computer. It is opened read-only.">
@@ -192,7 +288,12 @@ export function AddDatabaseForm({ onCancel, onSaved }: { onCancel: () => void; o
         <p className="muted small">How often it is read is the schedule of the job that uses it (Jobs page), e.g. every 15 minutes.</p>
         {formError && <div className="wizard-error" role="alert">{formError}</div>}
         <div role="status" aria-live="polite">
-          {tested &&
+          {tested === 'needs-password' ? (
+            <div className="banner banner-info" style={{ display: 'block' }}>
+              {CANNOT_TEST_KEPT}
+            </div>
+          ) : (
+            tested &&
             (tested.ok ? (
               <div className="banner banner-ok" style={{ display: 'block' }}>
                 <strong>Connected.</strong> {tested.message}
@@ -201,9 +302,10 @@ export function AddDatabaseForm({ onCancel, onSaved }: { onCancel: () => void; o
               <div className="banner banner-bad" style={{ display: 'block' }}>
                 <strong>The test failed.</strong> {tested.message}
               </div>
-            ))}
+            ))
+          )}
         </div>
-        {tested?.ok && (tested.rows.length ? <RowsTable columns={tested.columns} rows={tested.rows} label="First rows of the database source" /> : <p className="muted">The table or query returned no rows yet.</p>)}
+        {tested && tested !== 'needs-password' && tested.ok && (tested.rows.length ? <RowsTable columns={tested.columns} rows={tested.rows} label="First rows of the database source" /> : <p className="muted">The table or query returned no rows yet.</p>)}
         {test.error && <ErrorState message={test.error} />}
         {save.error && <ErrorState message={save.error} />}
         <div className="form-actions">
@@ -211,7 +313,7 @@ export function AddDatabaseForm({ onCancel, onSaved }: { onCancel: () => void; o
             {test.busy ? 'Testing…' : 'Test'}
           </button>
           <button type="submit" className="button primary" disabled={busy}>
-            {save.busy ? 'Testing and saving…' : 'Test and save'}
+            {save.busy ? 'Testing and saving…' : edit ? 'Save changes' : 'Test and save'}
           </button>
           <button type="button" className="button" onClick={onCancel} disabled={busy}>
             Cancel

@@ -1,14 +1,17 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { SourceInfo } from '../../shared/dto';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { SourceSettings } from '../../shared/contract/sources';
 import { client } from '../bridge/client';
 import { pickFolder } from '../bridge/folder-picker';
 import { Card, ErrorState } from '../components/ui';
 import { useAction } from '../hooks';
+import { NOTHING_CHANGED, updateParams, useFormErrors, type OnSaved } from './changes';
 import { Field } from './form';
-import { DEFAULT_INCLUDE, parsePatterns, secondsToMs } from './patterns';
+import { DEFAULT_INCLUDE, formatPatterns, msToSeconds, parsePatterns, secondsToMs } from './patterns';
 
 type AfterRun = 'move' | 'leave' | 'delete';
 type Check = { state: 'idle' } | { state: 'checking' } | { state: 'ok' | 'bad'; message: string; path: string };
+/** A folder source being edited: its settings as loaded from the engine. */
+export type FolderEdit = Extract<SourceSettings, { kind: 'folder' }>;
 
 const AFTER_RUN: Array<{ value: AfterRun; label: string; help: string }> = [
   { value: 'move', label: 'Move it to processed/ or failed/', help: 'Inside this folder. A failed file gets a .errors.csv beside it. Nothing is ever overwritten.' },
@@ -16,23 +19,71 @@ const AFTER_RUN: Array<{ value: AfterRun; label: string; help: string }> = [
   { value: 'delete', label: 'Delete it after a successful run', help: 'A failed file is still moved to failed/ so it can be fixed.' },
 ];
 
+/** The form's fields as typed. */
+interface FolderForm {
+  path: string;
+  recursive: boolean;
+  include: string;
+  exclude: string;
+  stable: string;
+  polling: boolean;
+  pollSeconds: string;
+  afterRun: AfterRun;
+}
+
+const NEW_FOLDER: FolderForm = { path: '', recursive: false, include: DEFAULT_INCLUDE, exclude: '', stable: '2', polling: false, pollSeconds: '5', afterRun: 'move' };
+
+const formOf = (f: FolderEdit['folder']): FolderForm => ({
+  path: f.path,
+  recursive: f.recursive,
+  include: formatPatterns(f.include),
+  exclude: formatPatterns(f.exclude),
+  stable: msToSeconds(f.stableMs),
+  polling: f.usePolling,
+  pollSeconds: msToSeconds(f.pollIntervalMs),
+  afterRun: f.afterRun,
+});
+
+/** The fields as the contract takes them, or a sentence saying what is wrong. */
+function folderValues(f: FolderForm) {
+  const stableMs = secondsToMs(f.stable, 100, 600_000);
+  const pollIntervalMs = secondsToMs(f.pollSeconds, 250, 3_600_000);
+  const include = parsePatterns(f.include);
+  if (stableMs === null) return 'The stability threshold takes a number of seconds from 0.1 to 600.';
+  if (f.polling && pollIntervalMs === null) return 'The polling interval takes a number of seconds from 0.25 to 3600.';
+  if (include.length === 0) return 'Give at least one file pattern to take, e.g. *.csv;*.xlsx.';
+  return {
+    path: f.path.trim(),
+    recursive: f.recursive,
+    include,
+    exclude: parsePatterns(f.exclude),
+    stableMs,
+    usePolling: f.polling,
+    ...(pollIntervalMs !== null ? { pollIntervalMs } : {}),
+    afterRun: f.afterRun,
+  };
+}
+
 /**
- * Add a watched folder. In the desktop app a native dialog picks the folder; in a browser the
- * path is typed and the agent checks, as soon as the field is left, that it exists and is readable.
+ * Add a watched folder, or (with `edit`) change one in place, prefilled from its settings; only
+ * the fields that differ from them are sent. In the desktop app a native dialog picks the folder;
+ * in a browser the path is typed and the agent checks, as soon as the field is left, that it
+ * exists and is readable.
  */
-export function AddFolderForm({ onCancel, onSaved }: { onCancel: () => void; onSaved: (s: SourceInfo) => void }) {
-  const [name, setName] = useState('');
-  const [path, setPath] = useState('');
+export function AddFolderForm({ edit, onCancel, onSaved }: { edit?: FolderEdit; onCancel: () => void; onSaved: OnSaved }) {
+  const initial = useMemo(() => (edit ? formOf(edit.folder) : NEW_FOLDER), [edit]);
+  const [name, setName] = useState(edit?.name ?? '');
+  const [path, setPath] = useState(initial.path);
   const [check, setCheck] = useState<Check>({ state: 'idle' });
-  const [recursive, setRecursive] = useState(false);
-  const [include, setInclude] = useState(DEFAULT_INCLUDE);
-  const [exclude, setExclude] = useState('');
-  const [stable, setStable] = useState('2');
-  const [polling, setPolling] = useState(false);
-  const [pollSeconds, setPollSeconds] = useState('5');
-  const [afterRun, setAfterRun] = useState<AfterRun>('move');
-  const [formError, setFormError] = useState<string | null>(null);
+  const [recursive, setRecursive] = useState(initial.recursive);
+  const [include, setInclude] = useState(initial.include);
+  const [exclude, setExclude] = useState(initial.exclude);
+  const [stable, setStable] = useState(initial.stable);
+  const [polling, setPolling] = useState(initial.polling);
+  const [pollSeconds, setPollSeconds] = useState(initial.pollSeconds);
+  const [afterRun, setAfterRun] = useState<AfterRun>(initial.afterRun);
   const save = useAction();
+  const { formError, setFormError, onChange } = useFormErrors(save);
   const nameRef = useRef<HTMLInputElement>(null);
   useEffect(() => nameRef.current?.focus(), []);
 
@@ -60,32 +111,24 @@ export function AddFolderForm({ onCancel, onSaved }: { onCancel: () => void; onS
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     setFormError(null);
-    const stableMs = secondsToMs(stable, 100, 600_000);
-    const pollIntervalMs = secondsToMs(pollSeconds, 250, 3_600_000);
-    const inc = parsePatterns(include);
-    if (stableMs === null) return setFormError('The stability threshold takes a number of seconds from 0.1 to 600.');
-    if (polling && pollIntervalMs === null) return setFormError('The polling interval takes a number of seconds from 0.25 to 3600.');
-    if (inc.length === 0) return setFormError('Give at least one file pattern to take, e.g. *.csv;*.xlsx.');
-    const r = await save.run(() =>
-      client.call('sources.addFolder', {
-        name,
-        path: path.trim(),
-        recursive,
-        include: inc,
-        exclude: parsePatterns(exclude),
-        stableMs,
-        usePolling: polling,
-        ...(polling && pollIntervalMs !== null ? { pollIntervalMs } : {}),
-        afterRun,
-      }),
-    );
-    if (r) onSaved(r);
+    const values = folderValues({ path, recursive, include, exclude, stable, polling, pollSeconds, afterRun });
+    if (typeof values === 'string') return setFormError(values);
+    if (!edit) {
+      const r = await save.run(() => client.call('sources.addFolder', { name, ...values }));
+      if (r) onSaved(r, []);
+      return;
+    }
+    const params = updateParams(edit, name, 'folder', folderValues(initial), values);
+    if (!params) return setFormError(NOTHING_CHANGED);
+    const r = await save.run(() => client.call('sources.update', params));
+    if (r) onSaved(r.source, r.notes);
   };
 
   const pathError = check.state === 'bad' && check.path === path ? check.message : null;
+  const title = edit ? `Edit source “${edit.name}”` : 'Add a watched folder';
   return (
-    <Card title="Add a watched folder">
-      <form id="add-folder" aria-label="Add a watched folder" onSubmit={(e) => void onSubmit(e)} autoComplete="off">
+    <Card title={title}>
+      <form id={edit ? 'edit-source' : 'add-folder'} aria-label={title} onSubmit={(e) => void onSubmit(e)} onChange={onChange} autoComplete="off">
         <p className="muted small" style={{ marginTop: 0 }}>
           A file is taken once it is fully written — its size and time stay the same for the stability threshold — and only once per content.
         </p>
@@ -107,11 +150,8 @@ export function AddFolderForm({ onCancel, onSaved }: { onCancel: () => void; onS
                 spellCheck={false}
                 style={{ flex: 1, minWidth: 0 }}
                 value={path}
-                onChange={(e) => {
-                  setPath(e.target.value);
-                  // The last save's error was about the old path; a new path starts clean.
-                  if (save.error) save.clearError();
-                }}
+                // A new path also clears the last save's error about the old one (the form's onChange).
+                onChange={(e) => setPath(e.target.value)}
                 onBlur={(e) => {
                   // Leaving the field for "Add folder" itself: the save checks the folder, and a
                   // check shown now (under the field, above the button) would only race the click.
@@ -178,7 +218,7 @@ export function AddFolderForm({ onCancel, onSaved }: { onCancel: () => void; onS
         {save.error && <ErrorState message={save.error} />}
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={save.busy}>
-            {save.busy ? 'Adding…' : 'Add folder'}
+            {edit ? (save.busy ? 'Saving…' : 'Save changes') : save.busy ? 'Adding…' : 'Add folder'}
           </button>
           <button type="button" className="button" onClick={onCancel} disabled={save.busy}>
             Cancel

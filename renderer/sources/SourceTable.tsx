@@ -2,10 +2,26 @@ import type { SourceInfo } from '../../shared/dto';
 import { Badge, Card, SandboxLabel } from '../components/ui';
 import { baseName, countedAgo, kindLabel, rowCountText, sourceStatus } from './status';
 
-export type SourceAction = 'files' | 'rows' | 'count' | 'pause' | 'resume' | 'remove';
+export type SourceAction = 'files' | 'rows' | 'count' | 'edit' | 'pause' | 'resume' | 'remove';
 
 /** One row per source: what it is, where, how it is doing, and what it last took. */
-export function SourceTable({ sources, selected, busyId, onAction }: { sources: SourceInfo[]; selected: string | null; busyId: string | null; onAction: (s: SourceInfo, a: SourceAction) => void }) {
+export function SourceTable({
+  sources,
+  selected,
+  editing,
+  formOpen,
+  busyId,
+  onAction,
+}: {
+  sources: SourceInfo[];
+  selected: string | null;
+  /** The source whose edit form is open. */
+  editing: string | null;
+  /** An add or edit form is open: another waits until it is saved or cancelled. */
+  formOpen: boolean;
+  busyId: string | null;
+  onAction: (s: SourceInfo, a: SourceAction) => void;
+}) {
   return (
     <Card>
       <table className="table" aria-label="Sources">
@@ -82,7 +98,8 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
                   )}
                 </td>
                 <td>
-                  <div style={{ display: 'flex', gap: '0.35rem', flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                  {/* Wide enough for three buttons a line, so five never stack into three lines. */}
+                  <div style={{ display: 'flex', gap: '0.35rem', flexWrap: 'wrap', justifyContent: 'flex-end', minWidth: '13.5rem' }}>
                     {s.kind === 'folder' ? (
                       <button type="button" className="button small" aria-label={`Files of ${s.name}`} aria-pressed={selected === s.id} onClick={() => onAction(s, 'files')}>
                         Files
@@ -97,6 +114,18 @@ export function SourceTable({ sources, selected, busyId, onAction }: { sources: 
                         Count rows
                       </button>
                     )}
+                    <button
+                      type="button"
+                      className="button small"
+                      data-edit-source={s.id}
+                      disabled={formOpen && editing !== s.id}
+                      aria-label={`Edit ${s.name}`}
+                      aria-expanded={editing === s.id}
+                      aria-controls={editing === s.id ? 'edit-source' : undefined}
+                      onClick={() => onAction(s, 'edit')}
+                    >
+                      Edit
+                    </button>
                     <button
                       type="button"
                       className="button small"

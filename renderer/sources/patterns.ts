@@ -20,3 +20,6 @@ export function secondsToMs(text: string, min: number, max: number): number | nu
   const ms = Math.round(n * 1000);
   return ms >= min && ms <= max ? ms : null;
 }
+
+/** Milliseconds as the forms show them, in seconds: 2000 → "2", 500 → "0.5". */
+export const msToSeconds = (ms: number): string => String(ms / 1000);

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { CellValue } from '../domain';
-import { Id, SourceInfo } from '../dto';
+import { FolderWatch, Id, SourceInfo } from '../dto';
 
 /**
- * Watched folders and database sources: add, test, look at the first rows, pause, resume and
- * remove. A database password goes IN through `sources.addDatabase` and never comes out.
+ * Watched folders and database sources: add, change, test, look at the first rows, pause, resume
+ * and remove. A database password goes IN through `sources.addDatabase` and never comes out.
  */
 
 const Name = z.string().trim().min(1, 'The source needs a name.').max(100);
@@ -61,6 +61,98 @@ export const TestDatabaseParams = DatabaseFields.extend({ limit: z.number().int(
   .strict()
   .refine(oneOfTableOrQuery, TABLE_OR_QUERY)
   .refine(hasLocation, LOCATION);
+
+/**
+ * A source's settings as the edit form shows them (never a password: only whether one is kept).
+ * Read options left to detection are null.
+ */
+export const FolderSettings = FolderWatch.extend({
+  path: z.string(),
+  encoding: z.string().nullable(),
+  delimiter: z.string().nullable(),
+  headerRow: z.number().int().nullable(),
+  sheet: z.union([z.string(), z.number().int()]).nullable(),
+  pointer: z.string().nullable(),
+});
+export type FolderSettings = z.infer<typeof FolderSettings>;
+
+export const DatabaseSettings = z.object({
+  kind: z.enum(['sqlite', 'postgres', 'mysql']),
+  file: z.string().nullable(),
+  host: z.string().nullable(),
+  port: z.number().int().nullable(),
+  database: z.string().nullable(),
+  user: z.string().nullable(),
+  schema: z.string().nullable(),
+  table: z.string().nullable(),
+  query: z.string().nullable(),
+  watermarkColumn: z.string().nullable(),
+  ssl: z.enum(['disable', 'require', 'no-verify']).nullable(),
+  passwordInKeychain: z.boolean(),
+});
+export type DatabaseSettings = z.infer<typeof DatabaseSettings>;
+
+export const SourceSettings = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), sourceId: Id, name: z.string(), folder: FolderSettings }),
+  z.object({ kind: z.literal('database'), sourceId: Id, name: z.string(), database: DatabaseSettings }),
+]);
+export type SourceSettings = z.infer<typeof SourceSettings>;
+
+/**
+ * Changes to a source: a field left out stays as it is; null clears an optional one (a read
+ * option back to detection, the table when a query replaces it, the kept password).
+ */
+export const FolderChanges = z
+  .object({
+    path: z.string().min(1, 'Give the folder path.').max(4000),
+    recursive: z.boolean(),
+    include: z.array(Pattern).max(50),
+    exclude: z.array(Pattern).max(50),
+    stableMs: z.number().int().min(100).max(600_000),
+    usePolling: z.boolean(),
+    pollIntervalMs: z.number().int().min(250).max(3_600_000),
+    afterRun: z.enum(['move', 'leave', 'delete']),
+    encoding: z.string().min(1).max(50).nullable(),
+    delimiter: z.string().min(1).max(5).nullable(),
+    headerRow: z.number().int().min(1).max(10_000).nullable(),
+    sheet: z.union([z.string().min(1).max(200), z.number().int().min(0)]).nullable(),
+    pointer: z.string().max(1000).nullable(),
+  })
+  .partial()
+  .strict();
+export type FolderChanges = z.infer<typeof FolderChanges>;
+
+/** The database kind cannot change: a source of another kind is another source. */
+export const DatabaseChanges = z
+  .object({
+    file: z.string().min(1).max(4000),
+    host: z.string().min(1).max(500).nullable(),
+    port: z.number().int().min(1).max(65535).nullable(),
+    database: z.string().min(1).max(500),
+    user: z.string().max(500).nullable(),
+    /** A new password replaces the kept one (after the connection test passes); null removes it. */
+    password: z.string().max(8192).nullable(),
+    schema: z.string().min(1).max(200).nullable(),
+    table: z.string().min(1).max(200).nullable(),
+    query: z.string().min(1).max(100_000).nullable(),
+    watermarkColumn: z.string().min(1).max(200).nullable(),
+    ssl: z.enum(['disable', 'require', 'no-verify']).nullable(),
+  })
+  .partial()
+  .strict();
+export type DatabaseChanges = z.infer<typeof DatabaseChanges>;
+
+export const UpdateSourceParams = z
+  .object({ sourceId: Id, name: Name.optional(), folder: FolderChanges.optional(), database: DatabaseChanges.optional() })
+  .strict();
+export type UpdateSourceParams = z.infer<typeof UpdateSourceParams>;
+
+export const UpdateSourceResult = z.object({
+  source: SourceInfo,
+  /** What the change means for the jobs that read the source, one sentence each (may be empty). */
+  notes: z.array(z.string()),
+});
+export type UpdateSourceResult = z.infer<typeof UpdateSourceResult>;
 
 export const SourceRowDto = z.object({ line: z.number().int(), cells: z.record(z.string(), CellValue) });
 
@@ -138,6 +230,13 @@ export const sourcesMethods = {
   },
   /** Counts a database source's rows now (one COUNT query) and keeps the count with its time. */
   'sources.countRows': { params: BySource, result: SourceInfo },
+  /** The settings the edit form starts from. */
+  'sources.settings': { params: BySource, result: SourceSettings },
+  /**
+   * Change a source in place (jobs and mappings keep pointing at it). A database source is
+   * tested with the new settings first and nothing is saved when the test fails.
+   */
+  'sources.update': { params: UpdateSourceParams, result: UpdateSourceResult },
   'sources.pause': { params: BySource, result: SourceInfo },
   'sources.resume': { params: BySource, result: SourceInfo },
   'sources.remove': {

@@ -2,22 +2,27 @@
  * The Sources page end to end, in the browser against the built headless agent: a watched
  * folder added through the form (the browser's path field, checked by the agent), watched once a
  * job takes its files, a real file dropped into it and found in the files view with its run; a
- * SQLite database tested (sample rows) and added; pause, resume and remove. The watched-folder
- * test needs a Secret Service for the job's connection (run through scripts/with-keyring.sh);
- * where none answers it skips and says why.
+ * SQLite database tested (sample rows) and added; pause, resume and remove; a folder and a
+ * database source edited in place (and an edit cancelled). The watched-folder test needs a Secret
+ * Service for the job's connection (run through scripts/with-keyring.sh); where none answers it
+ * skips and says why.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { headerFingerprint } from '../../shared/mapping';
 import { startSandbox, type RunningSandbox } from '../../main/sandbox';
 import { ROOT, removeDir, startAgent, type RunningAgent } from '../helpers/agent-process';
 
 const SERVICE = `esg-sync-sources-e2e-${process.pid}-${randomBytes(4).toString('hex')}`;
 const shots = join(ROOT, 'test-results', 'screens');
+/** The PostgreSQL server the kept-password test uses when one answers (as the integration tests do). */
+const PG_URL = process.env.ESG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let sandbox: RunningSandbox;
 let agent: RunningAgent;
@@ -54,9 +59,18 @@ test.afterAll(async () => {
   if (work) removeDir(work);
 });
 
-async function open(browser: Browser, scheme: 'light' | 'dark'): Promise<Page> {
+/** `updates` collects the params of every `sources.update` the page sends over its bridge (a WebSocket). */
+async function open(browser: Browser, scheme: 'light' | 'dark', updates?: unknown[]): Promise<Page> {
   const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1360, height: 900 } });
   const page = await context.newPage();
+  if (updates) {
+    page.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => {
+        const frame = JSON.parse(String(payload)) as { method?: string; params?: unknown };
+        if (frame.method === 'sources.update') updates.push(frame.params);
+      }),
+    );
+  }
   await page.goto(agent.launchUrl);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sources' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Sources' })).toBeVisible();
@@ -64,6 +78,46 @@ async function open(browser: Browser, scheme: 'light' | 'dark'): Promise<Page> {
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+/** Axe (WCAG 2.1 A/AA) on what is on screen: no serious or critical violation, as a11y.spec.ts asks of every page. */
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+  expect(bad, `accessibility violations on ${what}`).toEqual([]);
+}
+
+/** The job's connection to the sandbox platform: the one the first test added, or a new one. */
+async function sandboxConnection(): Promise<string> {
+  const existing = (await rpc<{ id: string; name: string }[]>('connections.list', {})).find((c) => c.name === 'Sandbox');
+  if (existing) return existing.id;
+  await rpc('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
+  return (await rpc<{ id: string; name: string }[]>('connections.list', {})).find((c) => c.name === 'Sandbox')!.id;
+}
+
+/** A mapping of a source's Site, Month and Electricity kWh columns to the sandbox's electricity metric. */
+const electricityMapping = (name: string, sourceId: string, connectionId: string, columns: string[]) =>
+  rpc<{ id: string }>('mappings.save', {
+    profile: {
+      schemaVersion: 1,
+      name,
+      sourceId,
+      connectionId,
+      shape: { kind: 'long', valueColumn: 'Electricity kWh' },
+      metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+      entity: { kind: 'column', column: 'Site', unknownEntity: 'reject' },
+      period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+      headerFingerprint: headerFingerprint(columns, { orderInsensitive: true }),
+    },
+  });
+
+/** "Save changes" on an open edit form: the form closes and the notice says the source was saved (returned, with its notes). */
+async function saveChanges(page: Page, form: Locator, name: string): Promise<Locator> {
+  await form.getByRole('button', { name: 'Save changes' }).click();
+  await expect(form).toHaveCount(0);
+  const notice = page.getByRole('status').filter({ hasText: `“${name}” saved.` });
+  await expect(notice).toBeVisible();
+  return notice;
+}
 
 test('the add-folder form checks the path in the agent; the folder is watched once a job takes its files; a dropped file shows with its run', async ({ browser }) => {
   test.skip(noKeychain !== null, noKeychain ?? '');
@@ -103,22 +157,9 @@ test('the add-folder form checks the path in the agent; the folder is watched on
   expect(source!.folder).toEqual({ recursive: false, include: ['*.csv', '*.xlsx'], exclude: ['draft*'], stableMs: 500, usePolling: true, pollIntervalMs: 500, afterRun: 'leave' });
 
   // A job that takes the folder's files as they arrive (set up through the API: the Jobs page is not under test here).
-  await rpc('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
-  const [conn] = await rpc<{ id: string }[]>('connections.list', {});
-  const mapping = await rpc<{ id: string }>('mappings.save', {
-    profile: {
-      schemaVersion: 1,
-      name: 'Site electricity',
-      sourceId: source!.id,
-      connectionId: conn!.id,
-      shape: { kind: 'long', valueColumn: 'Electricity kWh' },
-      metric: { kind: 'fixed', metricId: 'met_elec_cons' },
-      entity: { kind: 'column', column: 'Site', unknownEntity: 'reject' },
-      period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
-      headerFingerprint: headerFingerprint(['Site', 'Month', 'Electricity kWh'], { orderInsensitive: true }),
-    },
-  });
-  await rpc('jobs.add', { name: 'Bills to platform', type: 'ingest', connectionId: conn!.id, sourceId: source!.id, mappingId: mapping.id, config: {} });
+  const connectionId = await sandboxConnection();
+  const mapping = await electricityMapping('Site electricity', source!.id, connectionId, ['Site', 'Month', 'Electricity kWh']);
+  await rpc('jobs.add', { name: 'Bills to platform', type: 'ingest', connectionId, sourceId: source!.id, mappingId: mapping.id, config: {} });
   await expect(row.getByTestId('source-status')).toContainText('Polling', { timeout: 15_000 });
   await expect(row.getByTestId('source-status')).toContainText('Checked every 0.5 s');
 
@@ -290,3 +331,234 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.context().close();
   });
 }
+
+test('a watched folder is edited in place: new patterns and another folder show in the table and when Edit is opened again; Cancel changes nothing', async ({ browser }) => {
+  const first = join(work, 'Site exports');
+  const moved = join(work, 'Site exports (new share)');
+  mkdirSync(first);
+  mkdirSync(moved);
+  const source = await rpc<{ id: string }>('sources.addFolder', { name: 'Site exports', path: first, include: ['*.csv'] });
+  const updates: unknown[] = [];
+  const page = await open(browser, 'light', updates);
+  const row = page.getByRole('row', { name: /Site exports/ });
+  const edit = row.getByRole('button', { name: 'Edit Site exports' });
+  await edit.click();
+  const form = page.getByRole('form', { name: 'Edit source “Site exports”' });
+  await expect(page.getByRole('heading', { level: 2, name: 'Edit source “Site exports”' })).toBeVisible();
+  await expect(form.getByLabel('Name', { exact: true })).toBeFocused();
+  await expect(form.getByLabel('Name', { exact: true })).toHaveValue('Site exports');
+  await expect(form.getByLabel('Folder', { exact: true })).toHaveValue(first);
+  await expect(form.getByLabel('Take files matching')).toHaveValue('*.csv');
+  await expect(form.getByLabel('Stability threshold (seconds)')).toHaveValue('2');
+  await expect(form.getByLabel('Move it to processed/ or failed/')).toBeChecked();
+  await expect(edit).toHaveAttribute('aria-expanded', 'true');
+  // One form at a time: adding waits until the edit is saved or cancelled.
+  await expect(page.getByRole('button', { name: 'Add folder' })).toBeDisabled();
+
+  // Nothing changed: nothing is sent, and the form says so.
+  await form.getByRole('button', { name: 'Save changes' }).click();
+  await expect(form.getByRole('alert')).toContainText('Nothing has changed yet');
+
+  await form.getByLabel('Take files matching').fill('*.csv;*.xlsx');
+  await form.getByLabel('Folder', { exact: true }).fill(moved);
+  await form.getByLabel('Take files matching').focus();
+  await expect(form.getByText(`✓ The folder ${moved} exists and is readable.`)).toBeVisible();
+  await expectAccessible(page, 'the folder edit form (light)');
+  await shot(page, 'sources-edit-folder-light');
+  const notice = await saveChanges(page, form, 'Site exports');
+  await expect(notice.getByRole('list', { name: 'What the change means' })).toContainText(`Files already in ${moved}`);
+  // Only what changed was sent: the fields left alone stay as they are.
+  expect(updates).toEqual([{ sourceId: source.id, folder: { path: moved, include: ['*.csv', '*.xlsx'] } }]);
+  await expect(row.getByRole('cell').nth(2)).toHaveText(moved);
+  await expect(edit).toBeFocused();
+  const settings = await rpc<{ folder: Record<string, unknown> }>('sources.settings', { sourceId: source.id });
+  expect(settings.folder).toMatchObject({ path: moved, include: ['*.csv', '*.xlsx'], exclude: [], stableMs: 2000, usePolling: false, afterRun: 'move' });
+  await shot(page, 'sources-edit-folder-saved-light');
+
+  // Opened again: the form starts from the new values.
+  await edit.click();
+  await expect(form.getByLabel('Folder', { exact: true })).toHaveValue(moved);
+  await expect(form.getByLabel('Take files matching')).toHaveValue('*.csv;*.xlsx');
+
+  // Cancel: nothing is changed, and focus goes back to the row's Edit button.
+  await form.getByLabel('Name', { exact: true }).fill('Renamed, then cancelled');
+  await form.getByLabel('Leave it where it is').check();
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await expect(form).toHaveCount(0);
+  await expect(edit).toBeFocused();
+  await expect(page.getByRole('row', { name: /Renamed, then cancelled/ })).toHaveCount(0);
+  expect(await rpc('sources.settings', { sourceId: source.id })).toEqual(settings);
+  expect(updates).toHaveLength(1);
+  await page.context().close();
+
+  const dark = await open(browser, 'dark');
+  await dark.getByRole('button', { name: 'Edit Site exports' }).click();
+  await expect(dark.getByRole('form', { name: 'Edit source “Site exports”' }).getByLabel('Folder', { exact: true })).toHaveValue(moved);
+  await expectAccessible(dark, 'the folder edit form (dark)');
+  await shot(dark, 'sources-edit-folder-dark');
+  await dark.context().close();
+  await rpc('sources.remove', { sourceId: source.id });
+});
+
+test('a database source is edited: a table that does not exist is refused and nothing changes; another table is saved and the note says the next run reads every row again', async ({ browser }) => {
+  const file = join(work, 'plant.db');
+  const db = new Database(file);
+  for (const table of ['readings', 'readings_2024']) {
+    db.exec(`CREATE TABLE ${table} ("Site" TEXT NOT NULL, "Month" TEXT NOT NULL, "Electricity kWh" REAL NOT NULL, updated_at TEXT NOT NULL)`);
+    const insert = db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?)`);
+    insert.run('LON-01', '2024-01', 1200, '2024-02-01T00:00:00Z');
+    insert.run('MAN-02', '2024-01', 3400, '2024-02-02T00:00:00Z');
+  }
+  db.close();
+  const source = await rpc<{ id: string }>('sources.addDatabase', { name: 'Plant meters', kind: 'sqlite', file, table: 'readings', watermarkColumn: 'updated_at' });
+
+  // With a job that has read the table (so it has a watermark), changing the table clears it.
+  let jobId: string | null = null;
+  if (!noKeychain) {
+    const connectionId = await sandboxConnection();
+    const mapping = await electricityMapping('Plant electricity', source.id, connectionId, ['Site', 'Month', 'Electricity kWh', 'updated_at']);
+    jobId = (await rpc<{ id: string }>('jobs.add', { name: 'Plant meters to platform', type: 'ingest', connectionId, sourceId: source.id, mappingId: mapping.id, config: {} })).id;
+    const { run } = await rpc<{ run: { status: string } }>('jobs.run', { jobId, wait: true });
+    expect(run.status).toBe('succeeded');
+  }
+
+  const updates: unknown[] = [];
+  const page = await open(browser, 'light', updates);
+  const row = page.getByRole('row', { name: /Plant meters/ });
+  await row.getByRole('button', { name: 'Edit Plant meters' }).click();
+  const form = page.getByRole('form', { name: 'Edit source “Plant meters”' });
+  await expect(form.getByLabel('Name', { exact: true })).toBeFocused();
+  // The kind is shown but cannot change; a SQLite file has no password.
+  await expect(form.getByLabel('Database', { exact: true })).toBeDisabled();
+  await expect(form.getByLabel('Database', { exact: true })).toHaveValue('sqlite');
+  await expect(form.getByLabel('Database file')).toHaveValue(file);
+  await expect(form.getByRole('textbox', { name: 'Table or view', exact: true })).toHaveValue('readings');
+  await expect(form.getByLabel('Watermark column (optional)')).toHaveValue('updated_at');
+  await expect(form.getByLabel('Password (optional)')).toHaveCount(0);
+
+  // "Test" tries the edited settings; "Save changes" tests them too and saves nothing when that fails.
+  await form.getByRole('textbox', { name: 'Table or view', exact: true }).fill('readings_2023');
+  await form.getByRole('button', { name: 'Test', exact: true }).click();
+  await expect(form.getByText('The test failed.')).toBeVisible();
+  await expect(form.getByRole('status')).toContainText('readings_2023');
+  await form.getByRole('button', { name: 'Save changes' }).click();
+  const saveError = form.locator('.state-error');
+  await expect(saveError).toContainText('The database source was not changed');
+  await expect(saveError).toContainText('readings_2023');
+  await expect(form.getByRole('textbox', { name: 'Table or view', exact: true })).toHaveValue('readings_2023');
+  await expect(form.getByLabel('Watermark column (optional)')).toHaveValue('updated_at');
+  expect((await rpc<{ database: { table: string } }>('sources.settings', { sourceId: source.id })).database.table).toBe('readings');
+  await expect(row.getByRole('cell').nth(2)).toHaveText(`sqlite:${file} (table readings)`);
+  await shot(page, 'sources-edit-database-error-light');
+
+  await form.getByRole('textbox', { name: 'Table or view', exact: true }).fill('readings_2024');
+  await form.getByRole('button', { name: 'Test', exact: true }).click();
+  await expect(form.getByText('Connected.')).toBeVisible();
+  await expect(form.getByRole('region', { name: 'First rows of the database source' }).getByRole('row')).toHaveCount(3);
+  await expectAccessible(page, 'the database edit form (light)');
+  await shot(page, 'sources-edit-database-light');
+  const notice = await saveChanges(page, form, 'Plant meters');
+  await expect(row.getByRole('cell').nth(2)).toHaveText(`sqlite:${file} (table readings_2024)`);
+  expect((await rpc<{ database: { table: string; watermarkColumn: string } }>('sources.settings', { sourceId: source.id })).database).toMatchObject({ table: 'readings_2024', watermarkColumn: 'updated_at' });
+  expect(updates).toEqual([
+    { sourceId: source.id, database: { table: 'readings_2023' } },
+    { sourceId: source.id, database: { table: 'readings_2024' } },
+  ]);
+  if (jobId) {
+    await expect(notice.getByRole('list', { name: 'What the change means' })).toContainText('"Plant meters to platform"');
+    await expect(notice).toContainText('the next run reads every row of the source again');
+    await expect(row).toContainText('nothing read yet');
+  }
+  await shot(page, 'sources-edit-database-saved-light');
+  await page.context().close();
+
+  const dark = await open(browser, 'dark');
+  await dark.getByRole('button', { name: 'Edit Plant meters' }).click();
+  const darkForm = dark.getByRole('form', { name: 'Edit source “Plant meters”' });
+  await expect(darkForm.getByRole('textbox', { name: 'Table or view', exact: true })).toHaveValue('readings_2024');
+  await expectAccessible(dark, 'the database edit form (dark)');
+  await shot(dark, 'sources-edit-database-dark');
+  await darkForm.getByRole('button', { name: 'Cancel' }).click();
+  await dark.context().close();
+  if (jobId) await rpc('jobs.remove', { jobId });
+  await rpc('sources.remove', { sourceId: source.id });
+});
+
+test('a PostgreSQL source with a kept password: never shown, Test says it must be typed again, a new one is tested, and it can be removed', async ({ browser }) => {
+  test.skip(noKeychain !== null, noKeychain ?? '');
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  const down = await client.connect().then(
+    () => null,
+    (err: Error) => err.message,
+  );
+  test.skip(down !== null, `no PostgreSQL server at ${PG_URL} (${down}); set ESG_TEST_PG_URL`);
+  const table = `e2e_edit_${process.pid}`;
+  await client.query(`CREATE TABLE ${table} (site text NOT NULL, kwh real NOT NULL)`);
+  try {
+    await client.query(`INSERT INTO ${table} VALUES ('LON-01', 1200), ('MAN-02', 3400)`);
+    const url = new URL(PG_URL);
+    const source = await rpc<{ id: string }>('sources.addDatabase', {
+      name: 'Warehouse meters',
+      kind: 'postgres',
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: url.pathname.slice(1),
+      user: decodeURIComponent(url.username),
+      password: 'kept-in-the-keychain',
+      table,
+    });
+    const updates: unknown[] = [];
+    const page = await open(browser, 'light', updates);
+    await page.getByRole('button', { name: 'Edit Warehouse meters' }).click();
+    const form = page.getByRole('form', { name: 'Edit source “Warehouse meters”' });
+    await expect(form.getByLabel('Database', { exact: true })).toBeDisabled();
+    await expect(form.getByLabel('Database', { exact: true })).toHaveValue('postgres');
+    await expect(form.getByLabel('Host')).toHaveValue(url.hostname);
+    const password = form.getByLabel('Password (optional)');
+    await expect(password).toHaveValue('');
+    await expect(password).toHaveAccessibleDescription(/Kept in the keychain — leave empty to keep it/);
+    const remove = form.getByRole('checkbox', { name: 'Remove the saved password' });
+    await expect(remove).not.toBeChecked();
+    expect(await page.content()).not.toContain('kept-in-the-keychain');
+
+    // The kept password never comes back out of the keychain, so Test cannot use it: it says so.
+    await form.getByRole('button', { name: 'Test', exact: true }).click();
+    await expect(form.getByRole('status')).toContainText('Save changes tests the connection with the kept password');
+    await expect(form.getByText('The test failed.')).toHaveCount(0);
+    await expectAccessible(page, 'the database edit form with a kept password (light)');
+    await shot(page, 'sources-edit-database-password-light');
+    // A new password typed in is what Test uses.
+    await password.fill('a-new-password');
+    await form.getByRole('button', { name: 'Test', exact: true }).click();
+    await expect(form.getByText('Connected.')).toBeVisible();
+
+    // Removing it: the field is cleared and disabled, and only the removal is sent.
+    await remove.check();
+    await expect(password).toBeDisabled();
+    await expect(password).toHaveValue('');
+    await saveChanges(page, form, 'Warehouse meters');
+    expect(updates).toEqual([{ sourceId: source.id, database: { password: null } }]);
+    expect((await rpc<{ database: { passwordInKeychain: boolean } }>('sources.settings', { sourceId: source.id })).database.passwordInKeychain).toBe(false);
+
+    // With no password kept, the hint and the checkbox are gone.
+    await page.getByRole('button', { name: 'Edit Warehouse meters' }).click();
+    await expect(form.getByRole('checkbox', { name: 'Remove the saved password' })).toHaveCount(0);
+    await expect(form.getByLabel('Password (optional)')).toHaveAccessibleDescription(/never in the agent’s database or logs/);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await page.context().close();
+
+    const dark = await open(browser, 'dark');
+    await rpc('sources.update', { sourceId: source.id, database: { password: 'kept-again' } });
+    await dark.getByRole('button', { name: 'Edit Warehouse meters' }).click();
+    await expect(dark.getByRole('checkbox', { name: 'Remove the saved password' })).toBeVisible();
+    await dark.getByRole('button', { name: 'Test', exact: true }).click();
+    await expect(dark.getByRole('form', { name: 'Edit source “Warehouse meters”' }).getByRole('status')).toContainText('kept password');
+    await expectAccessible(dark, 'the database edit form with a kept password (dark)');
+    await shot(dark, 'sources-edit-database-password-dark');
+    await dark.context().close();
+    await rpc('sources.remove', { sourceId: source.id });
+  } finally {
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+    await client.end();
+  }
+});

@@ -3,6 +3,8 @@
  * against the real thing and skip (visibly) where there is none, e.g.:
  *   dbus-run-session -- bash -c 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; npx vitest run test/integration/secrets'
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { KeychainSecretStore } from '../../main/engine/secrets';
 
 export const TEST_KEYCHAIN_SERVICE = `esg-sync-agent-test-${process.pid}`;
@@ -33,4 +35,17 @@ export async function keychainOrSkipReason(): Promise<KeychainProbe> {
     );
   }
   return p;
+}
+
+/**
+ * Every byte of every file under a data folder (db, -wal, -shm, logs) as one latin1 string: a
+ * secret kept in the keychain must be found nowhere in it.
+ */
+export function dataDirBytes(dir: string): string {
+  let all = '';
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const p = join(dir, name);
+    if (statSync(p).isFile()) all += readFileSync(p).toString('latin1');
+  }
+  return all;
 }

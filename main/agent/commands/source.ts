@@ -1,38 +1,25 @@
 import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { z } from 'zod';
 import type { SourceInfo } from '../../../shared/dto';
 import { AddDatabaseParams, AddFolderParams } from '../../../shared/contract/sources';
-import { splitPatterns } from '../../engine/sources/folder/filters';
 import type { GlobalContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { callEngine } from '../engine-call';
 import { table } from '../output';
-import { readOptionsOf } from './mapping';
-import { readSecretFromStdin } from '../stdin-secret';
-
-/** Params checked by the same schema the UI's calls are checked by. */
-function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) throw new CliError(r.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; '));
-  return r.data;
-}
-
-function int(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new CliError(`${name} takes a whole number, not "${v}".`);
-    return n;
-  };
-}
-
-async function passwordFromStdin(flag: boolean | undefined): Promise<string | undefined> {
-  return flag ? readSecretFromStdin('database password') : undefined;
-}
-
-function sourceLine(s: SourceInfo): string {
-  return `Source "${s.name}" (id ${s.id}, ${s.kind}) at ${s.location}.`;
-}
+import { registerShowAndEdit } from './source-edit';
+import {
+  databaseOptions,
+  databaseValues,
+  definedOnly,
+  folderOptions,
+  folderValues,
+  int,
+  parseParams,
+  passwordFromStdin,
+  sourceLine,
+  type DatabaseFlags,
+  type FolderFlags,
+} from './source-flags';
 
 function statusText(s: SourceInfo): string {
   if (s.paused) return 'paused';
@@ -49,124 +36,37 @@ function cellText(v: unknown): string {
 }
 
 /**
- * `esg-sync source add-folder|add-database|list|files|test|preview|pause|resume|remove`: each through
+ * `esg-sync source add-folder|add-database|list|show|edit|files|test|preview|pause|resume|remove`: each through
  * callEngine, so a running agent applies the change at once (watchers re-armed, paused folders let go).
  */
 export function registerSource(program: Command, ctx: () => GlobalContext): void {
-  const source = program.command('source').description('add, list, test, preview or remove watched folders and database sources');
+  const source = program.command('source').description('add, list, show, change, test, preview or remove watched folders and database sources');
 
-  source
-    .command('add-folder <name> <path>')
-    .description('watch a folder for files (CSV, TSV, TXT, XLSX, JSON, NDJSON)')
-    .option('--include <patterns...>', 'file patterns to take, e.g. "*.csv;*.xlsx" (default: all supported types)')
-    .option('--exclude <patterns...>', 'file patterns to ignore')
-    .option('--recursive', 'also watch sub-folders')
-    .option('--polling', 'poll instead of file-system events (network drives: SMB/NFS)')
-    .option('--poll-interval-ms <ms>', 'polling interval', int('--poll-interval-ms'))
-    .option('--stable-ms <ms>', 'how long a file must stay unchanged before it is taken', int('--stable-ms'))
-    .addOption(new Option('--after-run <what>', 'after a file\'s run: move it to processed/ or failed/, leave it, or delete it after success').choices(['move', 'leave', 'delete']).default('move'))
-    .option('--encoding <name>', 'text encoding instead of detection (e.g. windows-1252, utf-16le)')
-    .option('--delimiter <char>', 'CSV delimiter instead of sniffing')
-    .option('--header-row <n>', 'the 1-based row holding the header', int('--header-row'))
-    .option('--sheet <name>', 'workbook sheet: its name, or its position (1 for the first sheet)')
-    .option('--pointer <json-pointer>', 'JSON pointer to the array of records')
-    .action(
-      async (
-        name: string,
-        path: string,
-        o: {
-          include?: string[];
-          exclude?: string[];
-          recursive?: boolean;
-          polling?: boolean;
-          pollIntervalMs?: number;
-          stableMs?: number;
-          afterRun: 'move' | 'leave' | 'delete';
-          encoding?: string;
-          delimiter?: string;
-          headerRow?: number;
-          sheet?: string;
-          pointer?: string;
-        },
-      ) => {
-        const params = parseParams(AddFolderParams, {
-          name,
-          path: resolve(path),
-          recursive: Boolean(o.recursive),
-          usePolling: Boolean(o.polling),
-          afterRun: o.afterRun,
-          ...(o.include ? { include: splitPatterns(o.include) } : {}),
-          ...(o.exclude ? { exclude: splitPatterns(o.exclude) } : {}),
-          ...(o.pollIntervalMs !== undefined ? { pollIntervalMs: o.pollIntervalMs } : {}),
-          ...(o.stableMs !== undefined ? { stableMs: o.stableMs } : {}),
-          ...(o.encoding ? { encoding: o.encoding } : {}),
-          ...(o.delimiter ? { delimiter: o.delimiter === '\\t' || o.delimiter === 'tab' ? '\t' : o.delimiter } : {}),
-          ...(o.headerRow !== undefined ? { headerRow: o.headerRow } : {}),
-          // Positions count from 1, as people (and `mapping suggest --sheet`) count sheets.
-          ...(o.sheet !== undefined ? { sheet: readOptionsOf({ sheet: o.sheet })!.sheet! } : {}),
-          ...(o.pointer !== undefined ? { pointer: o.pointer } : {}),
-        });
-        const c = ctx();
-        // Through the engine: a running agent learns of the folder at once.
-        const s = await callEngine(c.dataDir, 'sources.addFolder', params);
-        c.out.print(s, () => `${sourceLine(s)}\nIt is watched while a job takes files from it (\`esg-sync job add ... --source ${s.id}\`).`);
-      },
-    );
+  folderOptions(source.command('add-folder <name> <path>').description('watch a folder for files (CSV, TSV, TXT, XLSX, JSON, NDJSON)'), 'add').action(
+    async (name: string, path: string, o: FolderFlags) => {
+      const params = parseParams(AddFolderParams, { name, path: resolve(path), ...definedOnly(folderValues(o)) });
+      const c = ctx();
+      // Through the engine: a running agent learns of the folder at once.
+      const s = await callEngine(c.dataDir, 'sources.addFolder', params);
+      c.out.print(s, () => `${sourceLine(s)}\nIt is watched while a job takes files from it (\`esg-sync job add ... --source ${s.id}\`).`);
+    },
+  );
 
-  source
-    .command('add-database <name>')
-    .description('read a table, view or SELECT from SQLite, PostgreSQL or MySQL/MariaDB (tested before saving)')
-    .addOption(new Option('--kind <kind>', 'database kind').choices(['sqlite', 'postgres', 'mysql']).makeOptionMandatory())
-    .option('--file <path>', 'SQLite database file')
-    .option('--host <host>', 'server host')
-    .option('--port <port>', 'server port', int('--port'))
-    .option('--database <name>', 'database name')
-    .option('--user <user>', 'user name')
-    .option('--password-stdin', 'read the password from standard input (kept in the OS keychain)')
-    .option('--schema <schema>', 'schema of the table')
-    .option('--table <table>', 'table or view to read')
-    .option('--query <sql>', 'a read-only SELECT instead of a table')
-    .option('--watermark-column <column>', 'read incrementally: each run reads the rows from the last value of this column seen on (rows sharing it again, found unchanged)')
-    .addOption(new Option('--ssl <mode>', 'TLS for PostgreSQL/MySQL').choices(['disable', 'require', 'no-verify']))
-    .action(
-      async (
-        name: string,
-        o: {
-          kind: 'sqlite' | 'postgres' | 'mysql';
-          file?: string;
-          host?: string;
-          port?: number;
-          database?: string;
-          user?: string;
-          passwordStdin?: boolean;
-          schema?: string;
-          table?: string;
-          query?: string;
-          watermarkColumn?: string;
-          ssl?: 'disable' | 'require' | 'no-verify';
-        },
-      ) => {
-        const password = await passwordFromStdin(o.passwordStdin);
-        const params = parseParams(AddDatabaseParams, {
-          name,
-          kind: o.kind,
-          ...(o.file ? { file: resolve(o.file) } : {}),
-          ...(o.host ? { host: o.host } : {}),
-          ...(o.port !== undefined ? { port: o.port } : {}),
-          ...(o.database ? { database: o.database } : {}),
-          ...(o.user ? { user: o.user } : {}),
-          ...(password ? { password } : {}),
-          ...(o.schema ? { schema: o.schema } : {}),
-          ...(o.table ? { table: o.table } : {}),
-          ...(o.query ? { query: o.query } : {}),
-          ...(o.watermarkColumn ? { watermarkColumn: o.watermarkColumn } : {}),
-          ...(o.ssl ? { ssl: o.ssl } : {}),
-        });
-        const c = ctx();
-        const s = await callEngine(c.dataDir, 'sources.addDatabase', params);
-        c.out.print(s, () => `${sourceLine(s)}${password ? ' Its password is in the OS keychain.' : ''}`);
-      },
-    );
+  databaseOptions(
+    source
+      .command('add-database <name>')
+      .description('read a table, view or SELECT from SQLite, PostgreSQL or MySQL/MariaDB (tested before saving)')
+      .addOption(new Option('--kind <kind>', 'database kind').choices(['sqlite', 'postgres', 'mysql']).makeOptionMandatory()),
+    'add',
+  ).action(async (name: string, o: DatabaseFlags & { kind: 'sqlite' | 'postgres' | 'mysql' }) => {
+    const password = await passwordFromStdin(o.passwordStdin);
+    const params = parseParams(AddDatabaseParams, { name, kind: o.kind, ...definedOnly(databaseValues(o)), ...(password ? { password } : {}) });
+    const c = ctx();
+    const s = await callEngine(c.dataDir, 'sources.addDatabase', params);
+    c.out.print(s, () => `${sourceLine(s)}${password ? ' Its password is in the OS keychain.' : ''}`);
+  });
+
+  registerShowAndEdit(source, ctx);
 
   source
     .command('list')

@@ -37,10 +37,11 @@ export function engineSourceService(engine: Engine): SourceService {
     clock: engine.clock,
     logger: engine.logger,
     onChanged: (info) => engine.events.emit('source.changed', info),
+    isRunning: (jobId) => engine.sync?.isRunning(jobId) ?? false,
   });
 }
 
-/** List, add, test, sample, pause, resume and remove watched folders and database sources. */
+/** List, add, change, test, sample, pause, resume and remove watched folders and database sources. */
 export function sourcesHandlers(engine: Engine, service?: SourceService): Pick<Handlers, keyof typeof sourcesMethods> {
   const sources = service ?? engineSourceService(engine);
   return {
@@ -54,6 +55,8 @@ export function sourcesHandlers(engine: Engine, service?: SourceService): Pick<H
     'sources.preview': ({ sourceId, limit }) => guarded(() => sources.preview(sourceId, limit)),
     'sources.sample': ({ sourceId, file, limit }) => guarded(() => sources.sample(sourceId, { file, limit })),
     'sources.countRows': ({ sourceId }) => guarded(() => sources.countRows(sourceId)),
+    'sources.settings': ({ sourceId }) => guarded(() => sources.settings(sourceId)),
+    'sources.update': (p) => guarded(() => sources.update(p)),
     'sources.pause': ({ sourceId }) => guarded(() => sources.pause(sourceId)),
     'sources.resume': ({ sourceId }) => guarded(() => sources.resume(sourceId)),
     'sources.remove': ({ sourceId }) => guarded(() => sources.remove(sourceId)),

@@ -8,17 +8,29 @@ import { constants as fsConstants } from 'node:fs';
 import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
-import type { SourceFile } from '../../../shared/contract/sources';
+import type { DatabaseChanges, FolderChanges, SourceFile, SourceSettings, UpdateSourceParams, UpdateSourceResult } from '../../../shared/contract/sources';
 import type { SourceInfo } from '../../../shared/dto';
 import type { CellValue, SourceRow } from '../../../shared/domain';
 import { uniqueId } from '../connections/ids';
 import type { SecretStore } from '../secrets';
-import type { SourceRecord, Store } from '../store';
+import type { JobRecord, MappingRecord, SourceRecord, Store } from '../store';
 import { systemClock, type Clock } from '../store/clock';
 import { DatabaseSourceError, SourceFileError } from './errors';
 import { createDatabaseSource, DatabaseKind, type DatabaseSource } from './database';
 import { isIgnoredDir, makeFileFilter } from './folder/filters';
 import { sampleFile, openReader, type OpenReaderOptions, type TabularReader } from './readers';
+import {
+  changedKeys,
+  columnNotes,
+  databaseInputWith,
+  databaseSettingsOf,
+  folderConfigWith,
+  folderMoveNote,
+  folderSettingsOf,
+  otherKindRefusal,
+  readsOtherRows,
+  rereadNotes,
+} from './update';
 
 export type SourceServiceErrorCode = 'not_found' | 'conflict' | 'in_use' | 'invalid' | 'source' | 'secrets';
 
@@ -96,12 +108,25 @@ export interface SourceServiceDeps {
   clock?: Clock;
   logger?: Logger;
   onChanged?: (info: SourceInfo) => void;
+  /** Whether a run of the job is under way (the running agent's queue); none in a one-off CLI. */
+  isRunning?: (jobId: string) => boolean;
 }
 
 const READER_KEYS = ['encoding', 'delimiter', 'headerRow', 'sheet', 'pointer', 'skipHiddenRows'] as const;
 const DB_KEYS = ['kind', 'file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'ssl'] as const;
 
 export const passwordAccount = (sourceId: string): string => `source:${sourceId}`;
+
+/** What `update` saves, with what it did to the keychain (undone if the save fails). */
+interface SourceChange {
+  config: Record<string, unknown>;
+  readsOtherRows: boolean;
+  notes: string[];
+  /** For the log: what happened to the kept password. */
+  password: 'kept' | 'replaced' | 'removed';
+  undoSecret: () => Promise<void>;
+  afterSave: () => Promise<void>;
+}
 
 export class SourceService {
   private readonly store: Store;
@@ -241,11 +266,7 @@ export class SourceService {
 
   async addFolder(input: NewFolderSource): Promise<SourceInfo> {
     const name = this.freeName(input.name);
-    if (!isAbsolute(input.path)) {
-      throw new SourceServiceError('invalid', `The folder path "${input.path}" is not absolute. Give the full path, e.g. /data/exports or C:\\Exports.`);
-    }
-    const path = resolve(input.path);
-    await assertReadableDir(path);
+    const path = await this.checkedFolderPath(input.path);
     const config: Record<string, unknown> = {
       path,
       recursive: input.recursive ?? false,
@@ -301,6 +322,166 @@ export class SourceService {
     }
     this.logger?.info({ source: record.id, kind: input.kind }, 'database source added');
     return this.changed(record.id);
+  }
+
+  /** The settings the edit form (and `source show`) starts from; never a password, only whether one is kept. */
+  settings(idOrName: string): SourceSettings {
+    const s = this.get(idOrName);
+    return s.kind === 'folder'
+      ? { kind: 'folder', sourceId: s.id, name: s.name, folder: folderSettingsOf(s.config, patternsOf(s)) }
+      : { kind: 'database', sourceId: s.id, name: s.name, database: databaseSettingsOf(s.config) };
+  }
+
+  /**
+   * Changes a source in place: jobs, mappings, files and the ledger keep pointing at its id. A
+   * field left out stays, null clears it. A database source is tested with the new settings
+   * (and the new password, if one is given) before anything is saved; the keychain is written
+   * only after that test passes, then the config. When what is read changes, the watermarks of
+   * the jobs that read the source are cleared. The notes say what the change means for them.
+   */
+  async update(params: UpdateSourceParams): Promise<UpdateSourceResult> {
+    const s = this.get(params.sourceId);
+    const refusal = otherKindRefusal(s, params);
+    if (refusal) throw new SourceServiceError('invalid', refusal);
+    const name = params.name === undefined ? s.name : this.freeName(params.name, s.id);
+    const jobs = this.store.jobs.list().filter((j) => j.sourceId === s.id);
+    const change =
+      s.kind === 'folder' ? await this.folderChange(s, params.folder ?? {}, jobs) : await this.databaseChange(s, params.database ?? {}, jobs);
+    const cleared = change.readsOtherRows ? jobs.filter((j) => j.type === 'ingest' && j.cursor !== null) : [];
+    try {
+      this.store.transaction(() => {
+        this.store.sources.update(s.id, name, change.config);
+        for (const j of cleared) this.store.jobs.setCursor(j.id, null);
+      });
+    } catch (err) {
+      await change.undoSecret();
+      throw err;
+    }
+    await change.afterSave();
+    const notes = [...change.notes, ...(change.readsOtherRows ? rereadNotes(jobs.filter((j) => j.type === 'ingest'), cleared) : [])];
+    this.logger?.info(
+      { source: s.id, changed: changedKeys(params), password: change.password, watermarksCleared: cleared.map((j) => j.id) },
+      'source changed',
+    );
+    return { source: this.changed(s.id), notes };
+  }
+
+  /** A folder source's new config: a new path must be an absolute, readable folder, as when added. */
+  private async folderChange(s: SourceRecord, changes: FolderChanges, jobs: JobRecord[]): Promise<SourceChange> {
+    let path: string | undefined;
+    const notes: string[] = [];
+    if (changes.path !== undefined) {
+      path = await this.checkedFolderPath(changes.path);
+      const old = String(s.config.path);
+      if (path !== old) {
+        this.refuseWhileRunning(s, jobs, 'the folder');
+        notes.push(folderMoveNote(s, old, path, jobs));
+      }
+    }
+    return { config: folderConfigWith(s.config, changes, path), readsOtherRows: false, notes, password: 'kept', undoSecret: async () => undefined, afterSave: async () => undefined };
+  }
+
+  /**
+   * A database source's new config, tested as addDatabase tests a new one (connect, the first
+   * row, the count) with the new password or the kept one; the keychain is changed only after
+   * the test passed, and put back by `undoSecret` if the config cannot be saved.
+   */
+  private async databaseChange(s: SourceRecord, changes: DatabaseChanges, jobs: JobRecord[]): Promise<SourceChange> {
+    const before = s.config;
+    const unchanged: SourceChange = { config: before, readsOtherRows: false, notes: [], password: 'kept', undoSecret: async () => undefined, afterSave: async () => undefined };
+    if (Object.keys(changes).length === 0) return unchanged;
+    if (changes.password === '') throw new SourceServiceError('invalid', `The new password of "${s.name}" is empty. Give the password, or remove the kept one (null, or --no-password).`);
+    let input;
+    try {
+      input = databaseInputWith(before, changes);
+    } catch (err) {
+      throw new SourceServiceError('invalid', (err as Error).message);
+    }
+    const config = await this.databaseConfig(input);
+    const readsOther = readsOtherRows(before, config);
+    if (readsOther) this.refuseWhileRunning(s, jobs, 'what the source reads');
+    const oldRef = typeof before.passwordRef === 'string' ? before.passwordRef : null;
+    // Where the password cannot be kept (or read), say so before anyone waits for a connection test.
+    const secrets = changes.password !== undefined || oldRef ? this.secretStore() : null;
+    const password = changes.password === undefined ? (oldRef ? await this.keptPassword(s, oldRef) : undefined) : (changes.password ?? undefined);
+    const db = this.openDatabase(config, password);
+    let columns: string[];
+    try {
+      const test = await db.test();
+      if (!test.ok) throw new SourceServiceError('source', `The database source was not changed: ${test.message}`);
+      columns = (await db.preview(1)).columns;
+      const rowCount = await db.count().catch(() => null);
+      if (rowCount !== null) Object.assign(config, { rowCount, rowCountAt: this.clock.now().toISOString() });
+      else if (!readsOther && typeof before.rowCount === 'number') Object.assign(config, { rowCount: before.rowCount, rowCountAt: before.rowCountAt });
+    } catch (err) {
+      throw toServiceError(err, 'The database source was not changed');
+    } finally {
+      await db.close().catch(() => undefined);
+    }
+
+    const account = passwordAccount(s.id);
+    const change: SourceChange = { ...unchanged, config, readsOtherRows: readsOther, notes: columnNotes(this.mappingsOf(s, jobs), columns) };
+    if (changes.password === undefined) {
+      if (oldRef) config.passwordRef = oldRef;
+      return change;
+    }
+    // The test passed: now the keychain, then (by the caller) the config.
+    const previous = oldRef ? await secrets!.get(oldRef).catch(() => null) : null;
+    const restore = async () => {
+      if (previous !== null && oldRef) await secrets!.set(oldRef, previous).catch(() => undefined);
+      else if (changes.password !== null) await secrets!.delete(account).catch(() => undefined);
+    };
+    if (changes.password === null) {
+      if (oldRef) {
+        try {
+          await secrets!.delete(oldRef);
+        } catch (err) {
+          throw new SourceServiceError('secrets', `The source "${s.name}" was not changed: its password could not be removed from ${secrets!.describe(oldRef)} (${(err as Error).message}).`);
+        }
+      }
+      return { ...change, password: oldRef ? 'removed' : 'kept', undoSecret: restore };
+    }
+    try {
+      await secrets!.set(account, changes.password);
+    } catch (err) {
+      throw new SourceServiceError('secrets', `The database answers with the new settings, but the new password could not be kept in ${secrets!.describe(account)}: ${(err as Error).message}. The source was not changed.`);
+    }
+    config.passwordRef = account;
+    return {
+      ...change,
+      password: 'replaced',
+      undoSecret: restore,
+      // A password kept under an older account name is not needed any more.
+      afterSave: async () => {
+        if (oldRef && oldRef !== account) await secrets!.delete(oldRef).catch(() => undefined);
+      },
+    };
+  }
+
+  /** The mappings made for this source, and those its jobs use. */
+  private mappingsOf(s: SourceRecord, jobs: JobRecord[]): MappingRecord[] {
+    const used = new Set(jobs.map((j) => j.mappingId));
+    return this.store.mappings.list().filter((m) => m.sourceId === s.id || used.has(m.id));
+  }
+
+  /** A run reading the source while it changes would finish against the old settings (its watermark, its folder). */
+  private refuseWhileRunning(s: SourceRecord, jobs: JobRecord[], what: string): void {
+    const running = jobs.filter((j) => this.deps.isRunning?.(j.id));
+    if (running.length) {
+      throw new SourceServiceError(
+        'in_use',
+        `A run of ${running.map((j) => `"${j.name}"`).join(', ')} is reading "${s.name}" now, so ${what} cannot change under it. Try again once the run has finished.`,
+      );
+    }
+  }
+
+  private async checkedFolderPath(raw: string): Promise<string> {
+    if (!isAbsolute(raw)) {
+      throw new SourceServiceError('invalid', `The folder path "${raw}" is not absolute. Give the full path, e.g. /data/exports or C:\\Exports.`);
+    }
+    const path = resolve(raw);
+    await assertReadableDir(path);
+    return path;
   }
 
   async test(idOrName: string): Promise<{ ok: boolean; message: string }> {
@@ -571,16 +752,20 @@ export class SourceService {
   }
 
   private async databaseOf(s: SourceRecord): Promise<DatabaseSource> {
-    let password: string | undefined;
-    if (typeof s.config.passwordRef === 'string') {
-      const secrets = this.secretStore();
-      const value = await secrets.get(s.config.passwordRef);
-      if (value === null) {
-        throw new SourceServiceError('secrets', `The password of source "${s.name}" was not found in ${secrets.describe(s.config.passwordRef)}. Remove the source and add it again with its password.`);
-      }
-      password = value;
-    }
+    const password = typeof s.config.passwordRef === 'string' ? await this.keptPassword(s, s.config.passwordRef) : undefined;
     return this.openDatabase(s.config, password);
+  }
+
+  private async keptPassword(s: SourceRecord, account: string): Promise<string> {
+    const secrets = this.secretStore();
+    const value = await secrets.get(account);
+    if (value === null) {
+      throw new SourceServiceError(
+        'secrets',
+        `The password of source "${s.name}" was not found in ${secrets.describe(account)}. Give it again: Edit on the Sources page, or \`esg-sync source edit "${s.name}" --password-stdin\`.`,
+      );
+    }
+    return value;
   }
 
   private openDatabase(config: Record<string, unknown>, password: string | undefined): DatabaseSource {
@@ -591,11 +776,12 @@ export class SourceService {
     }
   }
 
-  private freeName(raw: string): string {
+  /** A name no other source has (`self`: the source being renamed may keep its own). */
+  private freeName(raw: string, self?: string): string {
     const name = raw.trim();
     if (!name) throw new SourceServiceError('invalid', 'The source needs a name.');
     const clash = this.store.sources.get(name);
-    if (clash && clash.name === name) throw new SourceServiceError('conflict', `A source called "${name}" already exists. Choose another name.`);
+    if (clash && clash.name === name && clash.id !== self) throw new SourceServiceError('conflict', `A source called "${name}" already exists. Choose another name.`);
     return name;
   }
 

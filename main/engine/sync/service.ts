@@ -7,7 +7,7 @@ import type { RunTrigger } from '../../../shared/domain';
 import { ApiError } from '../../../shared/rpc';
 import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
-import { FolderWatcher, type FileLedger, type ReadyFile } from '../sources/folder';
+import { FolderWatcher, type FileLedger, type FolderWatcherOptions, type ReadyFile } from '../sources/folder';
 import { openReader } from '../sources/readers';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
@@ -58,6 +58,8 @@ export class SyncService {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly scheduler: Scheduler;
   private readonly watchers = new Map<string, FolderWatcher>();
+  /** The settings each watcher was started with, so a source changed in place is watched anew. */
+  private readonly watching = new Map<string, string>();
   private readonly deferred: RunRequest[] = [];
   private readonly abort = new AbortController();
   private unsubscribe: (() => void) | null = null;
@@ -370,30 +372,26 @@ export class SyncService {
       if (source && source.kind === 'folder' && !source.paused) wanted.set(source.id, source);
     }
     for (const [id, watcher] of this.watchers) {
-      if (!wanted.has(id)) {
-        this.watchers.delete(id);
-        await watcher.stop();
-        this.guard('recording the folder status', () => {
-          this.engine.store.sources.setStatus(id, 'idle', null);
-          this.announce(id);
-        });
+      const source = wanted.get(id);
+      if (source && this.watching.get(id) === JSON.stringify(watcherOptions(source))) continue;
+      // Not wanted any more, or its folder settings changed (path, patterns, polling…): stopped,
+      // and started again below with the new settings.
+      this.watchers.delete(id);
+      this.watching.delete(id);
+      await watcher.stop();
+      if (source) {
+        this.engine.logger.info({ source: id, path: String(source.config.path) }, 'folder settings changed; watching the folder anew');
+        continue;
       }
+      this.guard('recording the folder status', () => {
+        this.engine.store.sources.setStatus(id, 'idle', null);
+        this.announce(id);
+      });
     }
     for (const source of wanted.values()) {
       if (this.watchers.has(source.id)) continue;
-      const c = source.config;
-      const watcher = new FolderWatcher(
-        {
-          path: String(c.path),
-          recursive: Boolean(c.recursive),
-          include: Array.isArray(c.include) ? (c.include as string[]) : undefined,
-          exclude: Array.isArray(c.exclude) ? (c.exclude as string[]) : undefined,
-          stableMs: typeof c.stableMs === 'number' ? c.stableMs : undefined,
-          usePolling: Boolean(c.usePolling),
-          pollIntervalMs: typeof c.pollIntervalMs === 'number' ? c.pollIntervalMs : undefined,
-        },
-        { ledger: this.fileLedger(source.id), logger: this.engine.logger },
-      );
+      const options = watcherOptions(source);
+      const watcher = new FolderWatcher(options, { ledger: this.fileLedger(source.id), logger: this.engine.logger });
       watcher.on('status', (status, message) =>
         this.guard('recording the folder status', () => {
           this.engine.store.sources.setStatus(source.id, status, message ?? null);
@@ -404,6 +402,7 @@ export class SyncService {
       watcher.on('file-duplicate', (file) => this.recordDuplicate(source.id, file));
       watcher.on('file-error', (e) => this.engine.logger.warn(e, 'file could not be read'));
       this.watchers.set(source.id, watcher);
+      this.watching.set(source.id, JSON.stringify(options));
       await watcher.start();
     }
   }
@@ -483,10 +482,25 @@ export class SyncService {
     this.unsubscribe?.();
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
     this.watchers.clear();
+    this.watching.clear();
     // Runs in flight are told to stop; what they sent is safe in the outbox and resent next start.
     this.abort.abort();
     await Promise.race([this.queue.onIdle(), new Promise((r) => setTimeout(r, 5000).unref())]);
   }
+}
+
+/** How a folder source is watched, from its saved settings. */
+function watcherOptions(source: SourceRecord): FolderWatcherOptions {
+  const c = source.config;
+  return {
+    path: String(c.path),
+    recursive: Boolean(c.recursive),
+    include: Array.isArray(c.include) ? (c.include as string[]) : undefined,
+    exclude: Array.isArray(c.exclude) ? (c.exclude as string[]) : undefined,
+    stableMs: typeof c.stableMs === 'number' ? c.stableMs : undefined,
+    usePolling: Boolean(c.usePolling),
+    pollIntervalMs: typeof c.pollIntervalMs === 'number' ? c.pollIntervalMs : undefined,
+  };
 }
 
 function describeDelay(ms: number): string {

@@ -6,25 +6,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../main/agent/cli';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../main/engine/engine';
+import { runCliInProcess } from '../../helpers/cli-in-process';
 import { removeDir } from '../../helpers/agent-process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'esg-job-edit-'));
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  try {
-    return { code: await runCli(['--data-dir', dataDir, ...argv]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (...argv: string[]) => runCliInProcess(['--data-dir', dataDir, ...argv]);
 
 beforeAll(async () => {
   // A connection and an export job straight in the store: no platform or keychain is needed to edit.

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../main/agent/cli';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../../main/engine/engine';
+import { runCliInProcess } from '../../helpers/cli-in-process';
 import { CLI, removeDir, startAgent, type RunningAgent } from '../../helpers/agent-process';
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -48,18 +48,7 @@ async function agentStatus(agent: RunningAgent): Promise<{ pausedUntil: string |
 }
 
 /** Runs the CLI inside this process and captures what it prints. */
-async function inProcess(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await runCli(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const inProcess = (...argv: string[]) => runCliInProcess(argv);
 
 async function savedPause(dataDir: string): Promise<string | null> {
   const engine = Engine.open({ dataDir, mode: 'headless', fileLogs: false });

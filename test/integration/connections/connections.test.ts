@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { Engine } from '../../../main/engine/engine';
 import { createDispatcher } from '../../../main/engine/rpc-dispatch';
 import { KeychainSecretStore } from '../../../main/engine/secrets';
 import { ALL_SCOPES, startSandbox, type RunningSandbox } from '../../../main/sandbox';
-import { keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
+import { dataDirBytes, keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
 
 const probe = await keychainOrSkipReason();
 const SECRET = `it-secret-${randomBytes(18).toString('hex')}`;
@@ -38,16 +38,6 @@ async function ok<T>(method: string, params: unknown): Promise<T> {
   results.push(JSON.stringify(r));
   if (!r.ok) throw Object.assign(new Error(r.error!.message), { code: r.error!.code });
   return r.result as T;
-}
-
-/** Every byte of every file under the data folder (db, -wal, -shm, logs) as one latin1 string. */
-function dataDirBytes(dir: string): string {
-  let all = '';
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    const p = join(dir, name);
-    if (statSync(p).isFile()) all += readFileSync(p).toString('latin1');
-  }
-  return all;
 }
 
 describe.skipIf(!probe.ok)('connections against the sandbox and the real keychain', () => {
