@@ -115,6 +115,9 @@ test('from an empty agent to a live run on the sandbox, then back to empty in on
   const dialog = page.getByRole('dialog', { name: 'Remove all sandbox data?' });
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText('3 sandbox sources');
+  // What goes is named, as a mapping or job made on the sandbox by hand would go too.
+  await expect(dialog).toContainText(/1 mapping made for the sandbox: “[^”]+”/);
+  await expect(dialog).toContainText(/1 job on the sandbox, with its run history: “Sandbox: electricity reports to the platform”/);
   await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
   await shot(page, 'first-run-6-remove-light');
   await dialog.getByRole('button', { name: 'Remove sandbox data' }).click();
