@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './exit-codes';
 
@@ -51,6 +51,8 @@ export function acquireAgentLock(dataDir: string): () => void {
   const path = join(dataDir, 'agent.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
+      // A first start on a new data folder: the lock is the first thing written there.
+      mkdirSync(dataDir, { recursive: true });
       const fd = openSync(path, 'wx', 0o600);
       const identity = processIdentity(process.pid);
       writeSync(fd, identity ? `${process.pid}\n${identity}\n` : String(process.pid));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import WebSocket from 'ws';
@@ -89,8 +89,6 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
     if (!body.success) throw new CliError(`The agent at ${agent.url} answered ${method} with HTTP ${res.statusCode} and a reply this command does not understand. Is it the same version as this CLI?`, EXIT.usage);
     response = body.data;
   } else {
-    // A first command on a fresh data folder must not fail for want of the folder itself.
-    mkdirSync(dataDir, { recursive: true });
     const release = acquireAgentLock(dataDir);
     const engine = Engine.open({ dataDir, mode: 'headless' });
     const stopEvents = opts.onEvent ? engine.events.subscribe(opts.onEvent) : () => undefined;

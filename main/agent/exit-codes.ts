@@ -30,6 +30,10 @@ const PLATFORM_TROUBLE = [
   /internal error \(HTTP 5\d\d\)|\(HTTP 5\d\d\)|rate limiting this service account|HTTP 429/i,
 ];
 
+/** A database source's own messages (main/engine/sources/database) name it: refused or unreachable, it is not the platform. */
+const DATABASE_SOURCE = /\b(PostgreSQL|MySQL|MariaDB|SQLite)\b/;
+
 export function exitCodeForFailedRun(error: string | null): number {
-  return error && PLATFORM_TROUBLE.some((re) => re.test(error)) ? EXIT.platform : EXIT.usage;
+  if (!error || DATABASE_SOURCE.test(error)) return EXIT.usage;
+  return PLATFORM_TROUBLE.some((re) => re.test(error)) ? EXIT.platform : EXIT.usage;
 }

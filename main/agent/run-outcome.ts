@@ -6,21 +6,35 @@ import type { Output } from './output';
 export const countsLine = (run: RunSummary): string =>
   `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${run.held} held: codes not mapped yet)` : ''}`;
 
-/**
- * Prints a finished run and ends the command with its outcome as the exit code: 0 done, 1 rows
- * rejected or held, 2 a person must decide (needs attention), 3 the platform failed.
- */
-export function finishWithRun(out: Output, run: RunSummary): void {
-  out.print(run, () =>
-    [
-      `Run #${run.id} of "${run.jobName}": ${run.status.replace(/_/g, ' ')}`,
-      countsLine(run),
-      ...(run.error ? [run.error] : []),
-      ...(run.rejected ? [`See the rejected rows with: esg-sync history show ${run.id}`] : []),
-      ...(run.held ? [`Once the codes are mapped, send the held rows with: esg-sync history retry ${run.id}`] : []),
-    ].join('\n'),
-  );
-  if (run.status === 'failed') throw Object.assign(new CliError('', exitCodeForFailedRun(run.error)), { silent: true });
-  if (run.status === 'needs_attention') throw Object.assign(new CliError('', EXIT.usage), { silent: true });
-  if (run.rejected > 0) throw Object.assign(new CliError('', EXIT.rejectedRows), { silent: true });
+function runLines(run: RunSummary): string[] {
+  return [
+    `Run #${run.id} of "${run.jobName}": ${run.status.replace(/_/g, ' ')}`,
+    countsLine(run),
+    ...(run.error ? [run.error] : []),
+    ...(run.rejected ? [`See the rejected rows with: esg-sync history show ${run.id}`] : []),
+    ...(run.held ? [`Once the codes are mapped, send the held rows with: esg-sync history retry ${run.id}`] : []),
+  ];
 }
+
+/** 0 done, 1 rows rejected or held, 2 a person must decide (needs attention, or not the platform's fault), 3 the platform failed. */
+function exitCodeOf(run: RunSummary): number {
+  if (run.status === 'failed') return exitCodeForFailedRun(run.error);
+  if (run.status === 'needs_attention') return EXIT.usage;
+  return run.rejected > 0 ? EXIT.rejectedRows : EXIT.ok;
+}
+
+/**
+ * Prints finished runs ("Run now" on a folder takes every waiting file, a run each) and ends the
+ * command with the worst outcome as the exit code, so a script never misses a file's rejected
+ * rows behind a later clean run. With --json the last run is printed, as for a single run.
+ */
+export function finishWithRuns(out: Output, runs: RunSummary[]): void {
+  const last = runs[runs.length - 1];
+  if (!last) return;
+  out.print(last, () => [...(runs.length > 1 ? [`${runs.length} runs, one per waiting file:`, ''] : []), ...runs.flatMap((r, i) => [...(i ? [''] : []), ...runLines(r)])].join('\n'));
+  const code = Math.max(...runs.map(exitCodeOf));
+  if (code !== EXIT.ok) throw Object.assign(new CliError('', code), { silent: true });
+}
+
+/** One finished run: printed, and its outcome as the exit code. */
+export const finishWithRun = (out: Output, run: RunSummary): void => finishWithRuns(out, [run]);

@@ -53,7 +53,11 @@ export const jobsMethods = {
   'jobs.remove': { params: z.object({ jobId: Id }).strict(), result: z.object({ removed: z.literal(true) }) },
   'jobs.run': {
     params: z.object({ jobId: Id, wait: z.boolean().default(false), confirmDeletes: z.boolean().default(false) }).strict(),
-    result: z.object({ queued: z.boolean(), run: RunSummary.nullable() }),
+    /**
+     * `run`: the run (with wait), the last one where "Run now" took several waiting files;
+     * `runs`: every run this call made, in order (empty without wait).
+     */
+    result: z.object({ queued: z.boolean(), run: RunSummary.nullable(), runs: z.array(RunSummary).default([]) }),
   },
   'jobs.describeSchedule': {
     params: z.object({ schedule: z.string().min(1).max(120), timezone: z.string().min(1).default('UTC') }).strict(),

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { JobCatchUp } from '../../../shared/jobs';
 import { callEngine } from '../engine-call';
-import { finishWithRun } from '../run-outcome';
+import { finishWithRuns } from '../run-outcome';
 import { followRunProgress } from '../run-progress';
 import { CliError } from '../exit-codes';
 import { table } from '../output';
@@ -214,7 +214,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         );
         return;
       }
-      finishWithRun(out, r.run);
+      finishWithRuns(out, r.runs.length ? r.runs : [r.run]);
     });
 
 }

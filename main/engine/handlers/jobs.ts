@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import cronstrue from 'cronstrue';
-import type { JobInfo, ParsedParams } from '../../../shared/api';
+import type { JobInfo, ParsedParams, RunSummary } from '../../../shared/api';
 import type { jobsMethods, JobDetail } from '../../../shared/contract/jobs';
 import { JobConfig } from '../../../shared/jobs';
 import { ApiError } from '../../../shared/rpc';
@@ -12,6 +12,7 @@ import { ESG_API_DATASETS } from '../platforms/esg-api';
 import { PACT_DATASETS } from '../platforms/pact';
 import type { Handlers } from '../rpc-dispatch';
 import { SecretStoreError } from '../secrets';
+import { assertReadableDir } from '../sources/service';
 import type { ConnectionRecord, JobRecord, MappingRecord, SourceRecord } from '../store';
 import { validateFilePattern } from '../sync/export/file-name';
 import { JobRunner } from '../sync/job-runner';
@@ -334,32 +335,35 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
 
     'jobs.run': async ({ jobId, wait, confirmDeletes }) => {
       const job = get(jobId);
-      if (engine.sync) {
-        const pending = engine.sync.trigger(job.id, 'manual', { confirmDeletes });
-        if (!pending) return { queued: false, run: null };
-        if (!wait) {
-          pending.catch(() => undefined);
-          return { queued: true, run: null };
-        }
-        return { queued: true, run: await pending };
-      }
-      // No agent (a CLI command on its own): the same "Run now" as the agent's, one file at a time.
-      const runner = new JobRunner(engine, new ConnectionService({ store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger }));
       const source = job.type === 'ingest' && job.sourceId ? store.sources.get(job.sourceId) : null;
-      const run =
-        source?.kind === 'folder'
-          ? (async () => {
-              const files = await takeWaitingFiles(store, source, { now: () => engine.clock.now().toISOString() });
-              let last = null;
-              for (const file of files) last = await runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes, file: { path: file.path, sha256: file.sha256, size: file.size } });
-              return last ?? runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes });
-            })()
-          : runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes });
-      if (!wait) {
-        run.catch(() => undefined);
-        return { queued: true, run: null };
+      // A folder that is gone (an unmounted share) is said now, not found empty by a run that "succeeds".
+      if (source?.kind === 'folder') {
+        await assertReadableDir(String(source.config.path)).catch((err: unknown) => {
+          throw new ApiError('source', `"${job.name}" cannot take files from "${source.name}": ${(err as Error).message}`);
+        });
       }
-      return { queued: true, run: await run };
+      let runs: Promise<RunSummary[]> | null;
+      if (engine.sync) runs = engine.sync.runNow(job.id, { confirmDeletes });
+      else {
+        // No agent (a CLI command on its own): the same "Run now" as the agent's, one file at a time.
+        const runner = new JobRunner(engine, new ConnectionService({ store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger }));
+        runs =
+          source?.kind === 'folder'
+            ? (async () => {
+                const files = await takeWaitingFiles(store, source, { now: () => engine.clock.now().toISOString() });
+                const done: RunSummary[] = [];
+                for (const file of files) done.push(await runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes, file: { path: file.path, sha256: file.sha256, size: file.size } }));
+                return done.length ? done : [await runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes })];
+              })()
+            : runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes }).then((run) => [run]);
+      }
+      if (!runs) return { queued: false, run: null, runs: [] };
+      if (!wait) {
+        runs.catch(() => undefined);
+        return { queued: true, run: null, runs: [] };
+      }
+      const done = await runs;
+      return { queued: true, run: done[done.length - 1] ?? null, runs: done };
     },
 
     'jobs.describeSchedule': ({ schedule, timezone }) => {

@@ -848,7 +848,8 @@ function isInside(root: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('..');
 }
 
-async function assertReadableDir(path: string): Promise<void> {
+/** The folder exists, is a folder, and this user may list it; else a sentence saying which and what to do. */
+export async function assertReadableDir(path: string): Promise<void> {
   let info;
   try {
     info = await stat(path);

@@ -153,10 +153,19 @@ export class SyncService {
    * a file whose content is already queued or running returns null. "Run now" on a folder job
    * also takes the files already waiting in the folder.
    */
+  /** "Run now": every run it makes (one per waiting file of a folder job, else one), or null when none could start. */
+  runNow(jobId: string, extra: Partial<QueuedRequest> = {}): Promise<RunSummary[]> | null {
+    const job = this.engine.store.jobs.get(jobId);
+    if (!job) return null;
+    const folder = this.folderOf(job);
+    if (folder && !extra.file && !extra.outboxOnly) return this.runNowFolder(job, folder, extra);
+    return this.trigger(jobId, 'manual', extra)?.then((run) => [run]) ?? null;
+  }
+
   trigger(jobId: string, trigger: RunTrigger, extra: Partial<QueuedRequest> = {}): Promise<RunSummary> | null {
     const job = this.engine.store.jobs.get(jobId);
     if (!job) return null;
-    if (trigger === 'manual' && !extra.file && !extra.outboxOnly && this.folderOf(job)) return this.runNowFolder(job, this.folderOf(job)!, extra);
+    if (trigger === 'manual' && !extra.file && !extra.outboxOnly && this.folderOf(job)) return this.runNowFolder(job, this.folderOf(job)!, extra).then((runs) => runs[runs.length - 1]!);
     const request: QueuedRequest = { jobId: job.id, trigger, ...extra };
     const flights = request.file && job.sourceId ? this.flightsOf(job.sourceId) : null;
     if (flights && request.file) {
@@ -209,7 +218,7 @@ export class SyncService {
    * processed before gets its run (each also resends unanswered outbox batches first); with no
    * such file, one run resends what is waiting in the outbox. Resolves with the last run.
    */
-  private async runNowFolder(job: JobRecord, source: SourceRecord, extra: Partial<QueuedRequest>): Promise<RunSummary> {
+  private async runNowFolder(job: JobRecord, source: SourceRecord, extra: Partial<QueuedRequest>): Promise<RunSummary[]> {
     const files = await takeWaitingFiles(this.engine.store, source, {
       now: () => this.engine.clock.now().toISOString(),
       inFlight: (file) => {
@@ -227,10 +236,9 @@ export class SyncService {
     if (!runs.length) {
       const run = this.trigger(job.id, 'manual', { ...extra, file: undefined, outboxOnly: true });
       if (!run) throw new Error(`A run of "${job.name}" is already waiting to start.`);
-      return run;
+      return [await run];
     }
-    const done = await Promise.all(runs);
-    return done[done.length - 1]!;
+    return Promise.all(runs);
   }
 
   private recordDuplicate(sourceId: string, file: ReadyFile): void {

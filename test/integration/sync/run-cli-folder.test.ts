@@ -3,7 +3,7 @@
  * folder exactly as "Run now" in a running agent does, and its exit code says how the run went
  * (0 all sent, 1 rows rejected, 3 platform unreachable).
  */
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,30 @@ describe('esg-sync run on a folder job without an agent', () => {
     expect(run.read).toBe(61);
   }, 120_000);
 
+  it('with several files waiting, says every run and exits with the worst: a clean later file does not hide rejected rows', async () => {
+    const bad = join(drop, 'june-a.csv');
+    await writeSourceFile(bad, 10, 6);
+    appendFileSync(bad, 'LON-01,Electricity,2016-06-01,abc\n');
+    await writeSourceFile(join(drop, 'june-b.csv'), 10, 7);
+    await sleep(300);
+    const r = await cli(dataDir, ['run', 'Daily values', '--no-progress'], { env });
+    expect(r.stdout).toMatch(/^2 runs, one per waiting file:\n\nRun #\d+ of "Daily values": succeeded with rejections\nread 11, [^\n]*rejected 1\n/);
+    expect(r.stdout).toMatch(/\n\nRun #\d+ of "Daily values": succeeded\nread 10, [^\n]*rejected 0\n/);
+    expect(r.code).toBe(1);
+  }, 120_000);
+
+  it('says a folder that is gone (an unmounted share) instead of a run that finds it empty, exit 2', async () => {
+    const away = `${drop}-unmounted`;
+    renameSync(drop, away);
+    try {
+      const r = await cli(dataDir, ['run', 'Daily values'], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`"Daily values" cannot take files from "Drop": The folder ${drop} does not exist. Check the path, or connect the drive or share it is on.`);
+    } finally {
+      renameSync(away, drop);
+    }
+  }, 60_000);
+
   it('with an agent running, the run happens in the agent and its progress still reaches the command', async () => {
     // Only Run now takes files here, so the agent's folder trigger cannot race the command.
     expect((await cli(dataDir, ['job', 'edit', 'Daily values', '--no-file-trigger'], { env })).code).toBe(0);
@@ -91,7 +115,7 @@ describe('esg-sync run on a folder job without an agent', () => {
       await sleep(300);
       const handed = await cli(dataDir, ['--json', 'run', 'Daily values', '--no-wait'], { env });
       expect(handed.code).toBe(0);
-      expect(JSON.parse(handed.stdout)).toEqual({ queued: true, run: null });
+      expect(JSON.parse(handed.stdout)).toEqual({ queued: true, run: null, runs: [] });
       for (let i = 0; i < 150 && !existsSync(join(drop, 'processed', 'may.csv')); i++) await sleep(200);
       expect(existsSync(join(drop, 'processed', 'may.csv'))).toBe(true);
     } finally {

@@ -23,6 +23,14 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
 
 describe('agent lock', () => {
+  it('is taken on a data folder that does not exist yet, creating it (a first `esg-sync agent`)', () => {
+    const fresh = join(dir, 'new', 'data');
+    const release = acquireAgentLock(fresh);
+    expect(readLockHolder(readFileSync(join(fresh, 'agent.lock'), 'utf8')).pid).toBe(process.pid);
+    release();
+    expect(existsSync(join(fresh, 'agent.lock'))).toBe(false);
+  });
+
   it('names its holder by pid and, on Linux, by boot and start time; release removes it', () => {
     const release = acquireAgentLock(dir);
     const holder = readLockHolder(readFileSync(join(dir, 'agent.lock'), 'utf8'));

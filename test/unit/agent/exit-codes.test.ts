@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeForFailedRun } from '../../../main/agent/exit-codes';
 import { fromHttpResponse, fromNetworkError } from '../../../main/engine/platforms/errors';
+import { describeMysqlError } from '../../../main/engine/sources/database/mysql';
+import { describePostgresError } from '../../../main/engine/sources/database/postgres';
 
 const url = 'https://platform.example/v1/submissions:batch';
 const http = (status: number, extra: { tokenEndpoint?: boolean; body?: string } = {}) =>
@@ -35,6 +37,9 @@ describe('exitCodeForFailedRun', () => {
     ['a missing item', http(404)],
     ['a file that cannot be read', "The file 'bills.csv' could not be read: it ended inside a quoted cell."],
     ['no error at all', null],
+    ['a MySQL source refusing its password', describeMysqlError({ code: 'ER_ACCESS_DENIED_ERROR' }, { kind: 'mysql', user: 'meter' }).message],
+    ['a PostgreSQL source refusing its password', describePostgresError({ code: '28P01' }, { kind: 'postgres', user: 'meter' }).message],
+    ['a database source that cannot be reached', describePostgresError({ code: 'ECONNREFUSED' }, { kind: 'postgres', host: 'db.internal' }).message],
   ])('%s is for a person here: 2', (_what, message) => {
     expect(exitCodeForFailedRun(message)).toBe(EXIT.usage);
   });

@@ -7,7 +7,8 @@ import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
 import { watermarkColumnProblem } from './watermark';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
-function mapError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
+/** A driver error in words a person can act on (exported for the exit-code tests). */
+export function describeMysqlError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
   if (err instanceof DatabaseSourceError) return err;
   const e = err as { code?: string; message?: string };
   const where = `${cfg.host ?? '127.0.0.1'}:${cfg.port ?? 3306}`;
@@ -58,7 +59,7 @@ export class MysqlSource implements DatabaseSource {
       await conn.promise().connect();
     } catch (err) {
       conn.destroy();
-      throw mapError(err, this.cfg);
+      throw describeMysqlError(err, this.cfg);
     }
     return conn;
   }
@@ -72,7 +73,7 @@ export class MysqlSource implements DatabaseSource {
       return out;
     } catch (err) {
       await conn.promise().query('ROLLBACK').catch(() => undefined);
-      throw mapError(err, this.cfg);
+      throw describeMysqlError(err, this.cfg);
     } finally {
       await conn.promise().end().catch(() => conn.destroy());
     }
@@ -89,7 +90,7 @@ export class MysqlSource implements DatabaseSource {
       });
       return { ok: true, message: `Connected (MySQL/MariaDB ${version}).` };
     } catch (err) {
-      const e = mapError(err, this.cfg);
+      const e = describeMysqlError(err, this.cfg);
       return { ok: false, message: e.message, code: e.code };
     }
   }
@@ -132,7 +133,7 @@ export class MysqlSource implements DatabaseSource {
       try {
         await conn.promise().query('START TRANSACTION READ ONLY');
       } catch (err) {
-        throw mapError(err, this.cfg);
+        throw describeMysqlError(err, this.cfg);
       }
       stream = conn.execute(sql, hasWatermarkParam ? [opts.afterWatermark!] : []).stream({ highWaterMark: Math.max(16, opts.batchSize ?? 1000) }) as unknown as NodeJS.ReadableStream & {
         destroy(): void;
@@ -144,7 +145,7 @@ export class MysqlSource implements DatabaseSource {
           yield toRow(r, line, this.cfg.watermarkColumn ? ((r[WATERMARK_ALIAS] as string | null) ?? null) : null);
         }
       } catch (err) {
-        throw mapError(err, this.cfg);
+        throw describeMysqlError(err, this.cfg);
       }
       await conn.promise().query('COMMIT');
       finished = true;

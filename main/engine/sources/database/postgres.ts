@@ -29,7 +29,8 @@ const typesOf = (driver: typeof pg) => ({
   },
 });
 
-function mapError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
+/** A driver error in words a person can act on (exported for the exit-code tests). */
+export function describePostgresError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
   if (err instanceof DatabaseSourceError) return err;
   const e = err as { code?: string; message?: string };
   const where = `${cfg.host ?? '127.0.0.1'}:${cfg.port ?? 5432}`;
@@ -80,7 +81,7 @@ export class PostgresSource implements DatabaseSource {
       await client.connect();
     } catch (err) {
       await client.end().catch(() => undefined);
-      throw mapError(err, this.cfg);
+      throw describePostgresError(err, this.cfg);
     }
     return client;
   }
@@ -95,7 +96,7 @@ export class PostgresSource implements DatabaseSource {
       return out;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw mapError(err, this.cfg);
+      throw describePostgresError(err, this.cfg);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -111,7 +112,7 @@ export class PostgresSource implements DatabaseSource {
       });
       return { ok: true, message: `Connected (PostgreSQL ${version}).` };
     } catch (err) {
-      const e = mapError(err, this.cfg);
+      const e = describePostgresError(err, this.cfg);
       return { ok: false, message: e.message, code: e.code };
     }
   }
@@ -153,7 +154,7 @@ export class PostgresSource implements DatabaseSource {
         await client.query('BEGIN READ ONLY');
         await client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values: hasWatermarkParam ? [opts.afterWatermark] : [] });
       } catch (err) {
-        throw mapError(err, this.cfg);
+        throw describePostgresError(err, this.cfg);
       }
       let line = 0;
       for (;;) {
@@ -161,7 +162,7 @@ export class PostgresSource implements DatabaseSource {
         try {
           rows = (await client.query(`FETCH ${batch} FROM ${cursor}`)).rows as Record<string, unknown>[];
         } catch (err) {
-          throw mapError(err, this.cfg);
+          throw describePostgresError(err, this.cfg);
         }
         for (const r of rows) {
           line++;
