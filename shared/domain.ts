@@ -23,6 +23,8 @@ export const RowError = z.object({
   column: z.string().nullable(),
   value: z.string().nullable(),
   reason: z.string(),
+  /** Held for a site or metric code not mapped yet (sent later, once mapped), not rejected. */
+  held: z.boolean().optional(),
 });
 export type RowError = z.infer<typeof RowError>;
 

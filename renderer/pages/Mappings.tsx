@@ -6,34 +6,28 @@ import { useSandboxIds } from '../firstrun/sandbox';
 import { formatTime } from '../format';
 import { useEngine } from '../hooks';
 import { RemoveMappingDialog } from '../mappings/RemoveMappingDialog';
-import { errorText, wizardApi } from '../wizard/api';
+import { errorText } from '../wizard/api';
+import { RetryOutcome, useRetryFile } from '../wizard/DriftNotice';
 import { downloadProfile, ImportProfile } from '../wizard/ProfileFiles';
 
-/** After a mapping was updated for a file a run stopped on: send that file now. */
-function RetryFile({ runId }: { runId: number }) {
-  const [state, setState] = useState<{ busy: boolean; message: string | null; newRun: number | null }>({ busy: false, message: null, newRun: null });
-  const retry = async () => {
-    setState({ busy: true, message: null, newRun: null });
-    try {
-      const r = await wizardApi.retryFile(runId);
-      setState({ busy: false, message: r.run ? `Run #${r.run.id} finished: ${r.run.status.replace(/_/g, ' ')}.` : 'The run was queued.', newRun: r.run?.id ?? null });
-    } catch (err) {
-      setState({ busy: false, message: errorText(err), newRun: null });
-    }
-  };
+/**
+ * After a mapping was updated from a run's page: send that run's file now. A run that stopped
+ * on changed columns sends the file; one that held values for unmapped codes sends those.
+ */
+function RetryFile({ runId, held }: { runId: number; held: boolean }) {
+  const { retry, retryNow } = useRetryFile(runId);
+  const done = retry.runId !== null;
   return (
     <div className="banner banner-info">
       <p>
-        Run #{runId} stopped because the file’s columns changed. The mapping now matches it: send the file again?{' '}
-        <button type="button" className="button primary small" disabled={state.busy || state.newRun !== null} onClick={() => void retry()}>
-          {state.busy ? 'Sending the file…' : `Send the file of run #${runId}`}
+        {held
+          ? `Run #${runId} held values whose site or metric codes were not mapped. If the mapping now maps them, send them:`
+          : `Run #${runId} stopped because the file’s columns changed. The mapping now matches it: send the file again?`}{' '}
+        <button type="button" className="button primary small" disabled={retry.busy || done} onClick={() => void retryNow()}>
+          {retry.busy ? 'Sending…' : held ? `Send the held rows of run #${runId}` : `Send the file of run #${runId}`}
         </button>
       </p>
-      {state.message && (
-        <p role="status">
-          {state.message} {state.newRun !== null && <Link to={`/history/${state.newRun}`}>Open run #{state.newRun}</Link>}
-        </p>
-      )}
+      <RetryOutcome retry={retry} />
     </div>
   );
 }
@@ -51,7 +45,7 @@ export function Mappings() {
   // Kept after the dialog closes, so its text stays put while it closes.
   const [removing, setRemoving] = useState<{ mapping: MappingInfo; open: boolean } | null>(null);
   const message = fileError ? null : (notice ?? (location.state as { message?: string } | null)?.message);
-  const retryRun = (location.state as { retryRun?: number } | null)?.retryRun;
+  const { retryRun, retryHeld } = (location.state as { retryRun?: number; retryHeld?: boolean } | null) ?? {};
   const sourceName = (id: string | null) => sources.data?.find((s) => s.id === id)?.name ?? '—';
   const newButton = (
     <Link className="button primary" to="/mappings/new">
@@ -82,7 +76,7 @@ export function Mappings() {
           {message}
         </div>
       )}
-      {typeof retryRun === 'number' && !notice && <RetryFile runId={retryRun} />}
+      {typeof retryRun === 'number' && !notice && <RetryFile runId={retryRun} held={retryHeld === true} />}
       {fileError && (
         <div className="banner banner-bad wizard-pre" role="alert">
           {fileError}

@@ -36,7 +36,7 @@ export function StepSave({ state, dispatch }: StepProps) {
     try {
       const saved = await wizardApi.save({ profile: buildProfile(state), id: state.mappingId });
       // Opened from a run that stopped on changed columns: offer to read that file again.
-      navigate('/mappings', { state: { message: `Saved “${saved.name}” (version ${saved.version}).`, retryRun: state.drift?.fileAvailable ? state.drift.runId : undefined } });
+      navigate('/mappings', { state: { message: `Saved “${saved.name}” (version ${saved.version}).`, retryRun: state.drift?.fileAvailable ? state.drift.runId : undefined, retryHeld: state.drift ? !state.drift.hasDrift : undefined } });
     } catch (err) {
       dispatch({ type: 'error', step: 6, message: errorText(err) });
     } finally {

@@ -51,7 +51,7 @@ const DatabaseFields = z
 type DatabaseFields = z.infer<typeof DatabaseFields>;
 const oneOfTableOrQuery = (p: DatabaseFields) => Boolean(p.table) !== Boolean(p.query);
 const hasLocation = (p: DatabaseFields) => (p.kind === 'sqlite' ? Boolean(p.file) : Boolean(p.database));
-const TABLE_OR_QUERY = { message: 'Give either a table or a query, not both.', path: ['table'] };
+const TABLE_OR_QUERY = { message: 'Give a table or a query: exactly one of the two.', path: ['table'] };
 const LOCATION = { message: 'SQLite needs a file; PostgreSQL and MySQL need a database name.', path: ['kind'] };
 
 export const AddDatabaseParams = DatabaseFields.extend({ name: Name }).strict().refine(oneOfTableOrQuery, TABLE_OR_QUERY).refine(hasLocation, LOCATION);

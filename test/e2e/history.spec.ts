@@ -365,11 +365,22 @@ test('a run that held values for a new site code offers to send them once the co
   // Sending before the code is mapped holds them again; after mapping, they are sent.
   await notice.getByRole('button', { name: 'Send the held rows' }).click();
   await expect(notice.getByRole('status')).toContainText(/Run #\d+ finished: succeeded with rejections\./);
-  const saved = await rpc<{ profile: typeof profile }>('mappings.get', { mappingId: mapping.id });
-  await rpc('mappings.save', { id: mapping.id, profile: { ...saved.profile, entity: { ...saved.profile.entity, valueMap: { 'NEW-07': 'ent_lyo01' } } } });
-  await notice.getByRole('button', { name: 'Send the held rows' }).click();
-  await expect(notice.getByRole('status')).toContainText(/Run #\d+ finished: succeeded\./);
-  await notice.getByRole('link', { name: /Open run #\d+/ }).click();
+  // "Map the codes": the wizard opens on the run's file, where the new code is listed; saved,
+  // the Mappings page offers to send the held rows.
+  await notice.getByRole('link', { name: 'Map the codes' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Edit mapping/ })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Sites & periods/ }).click();
+  const code = page.getByRole('combobox', { name: 'Platform value for ‘NEW-07’' });
+  await code.fill('Lyon Warehouse');
+  await page.getByRole('option', { name: /^Lyon Warehouse/ }).first().click();
+  await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Save/ }).click();
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Mappings' })).toBeVisible();
+  const offer = page.locator('.banner-info').filter({ hasText: `Run #${held.id} held values` });
+  await offer.getByRole('button', { name: `Send the held rows of run #${held.id}` }).click();
+  await expect(offer.getByRole('status')).toContainText(/Run #\d+ finished: succeeded\./);
+  await page.screenshot({ path: join(shots, 'mappings-send-held-light.png'), fullPage: true });
+  await offer.getByRole('link', { name: /Open run #\d+/ }).click();
   await expect(page.getByRole('heading', { level: 1, name: /Run #\d+ — Meters to platform/ })).toBeVisible();
   await expect(page.locator('.stat').filter({ hasText: 'Created' })).toContainText('2');
   await expect(page.getByRole('region', { name: 'Held values' })).toHaveCount(0);

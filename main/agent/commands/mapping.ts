@@ -118,7 +118,8 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
     .option('--source <source>', 'bind it to this source instead of the one in the file')
     .option('--connection <connection>', 'bind it to this connection instead of the one in the file')
     .option('--name <name>', 'save it under this name')
-    .action(async (file: string, o: { source?: string; connection?: string; name?: string }) => {
+    .option('--update <mapping>', "save it as the next version of this saved mapping (name or id), e.g. a fresh `mapping suggest` draft after the file's columns changed")
+    .action(async (file: string, o: { source?: string; connection?: string; name?: string; update?: string }) => {
       let text: string;
       try {
         text = await readFile(resolve(file), 'utf8');
@@ -140,9 +141,17 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
         ...(o.connection ? { connectionId: o.connection } : {}),
       };
       const c = ctx();
-      // The same mapping coming back (its id and name) becomes its next version.
-      const existing = profile.id ? (await callEngine(c.dataDir, 'mappings.list', {})).find((m) => m.id === profile.id) : undefined;
-      const id = existing && existing.name === bound.name ? existing.id : undefined;
+      let id: string | undefined;
+      if (o.update) {
+        // Named: that mapping's next version, under its own name unless --name renames it.
+        const target = (await callEngine(c.dataDir, 'mappings.get', { mappingId: o.update })).info;
+        id = target.id;
+        bound.name = o.name ?? target.name;
+      } else {
+        // The same mapping coming back (its id and name) becomes its next version.
+        const existing = profile.id ? (await callEngine(c.dataDir, 'mappings.list', {})).find((m) => m.id === profile.id) : undefined;
+        id = existing && existing.name === bound.name ? existing.id : undefined;
+      }
       // Through the engine, so a running agent's jobs use the new version from their next run.
       const info = await callEngine(c.dataDir, 'mappings.save', { profile: bound, ...(id ? { id } : {}) });
       c.out.print(info, () => `Mapping "${info.name}" (id ${info.id}) saved as version ${info.version}.`);

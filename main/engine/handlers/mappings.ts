@@ -72,15 +72,19 @@ export function mappingsHandlers(engine: Engine, service?: MappingService): Pick
     'mappings.retryFile': ({ runId, wait }) =>
       guarded(async () => {
         const report = await mappings.drift(runId);
-        if (!report.fileAvailable) throw new ApiError('not_found', `The file ${report.file} is no longer there, so run #${runId} cannot be retried. Drop the file into the folder again.`);
+        if (!report.fileAvailable) throw new ApiError('not_found', `The file ${report.file} is no longer there, so run #${runId} cannot be read again. Put the file back at that path, then try again.`);
         if (report.missing.length || report.renamed.length || report.added.length) {
           throw new ApiError('conflict', `The file's columns still differ from the mapping "${report.mappingName}". Update the mapping first, then retry.`);
         }
-        const jobId = engine.store.runs.get(runId)!.jobId!;
+        const run = engine.store.runs.get(runId)!;
+        const jobId = run.jobId!;
         const file = { path: report.file, size: (await stat(report.file)).size, sha256: await sha256Of(report.file) };
+        // A file that synced but held rows sends only what it never sent; one that stopped before
+        // sending anything (changed columns) is synced whole, as its first run would have.
+        const heldOf = run.held > 0 && run.status !== 'needs_attention' ? runId : undefined;
         const pending = engine.sync
-          ? engine.sync.trigger(jobId, 'manual', { file })
-          : new JobRunner(engine, connections()).run({ jobId, trigger: 'manual', file });
+          ? engine.sync.trigger(jobId, 'manual', { file, heldOf })
+          : new JobRunner(engine, connections()).run({ jobId, trigger: 'manual', file, heldOf });
         if (!pending) return { queued: false, run: null };
         if (!wait) {
           pending.catch(() => undefined);

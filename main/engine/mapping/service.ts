@@ -297,7 +297,11 @@ export class MappingService {
     const name = parsed.name.trim();
     const clash = this.store.mappings.get(name);
     if (clash && clash.name === name && clash.id !== existing?.id) {
-      throw new MappingServiceError('conflict', `A mapping called "${name}" already exists. Choose another name, or open that mapping to edit it.`);
+      throw new MappingServiceError('conflict', `A mapping called "${name}" already exists. Choose another name, or save this as its next version: Edit on the Mappings page, or \`esg-sync mapping import FILE --update "${name}"\`.`);
+    }
+    // Commands take a name or an id: a name that is another mapping's id would make them ambiguous.
+    if (clash && clash.id === name && clash.id !== existing?.id) {
+      throw new MappingServiceError('conflict', `"${name}" is the id of the mapping "${clash.name}", so commands could not tell the two apart. Choose another name.`);
     }
     if (!this.store.sources.get(parsed.sourceId)) {
       throw new MappingServiceError('not_found', `The mapping's source "${parsed.sourceId}" does not exist here. Add the source first, or choose one of: ${this.known('sources')}.`);

@@ -19,6 +19,7 @@ import { DatabaseSourceError, SourceFileError } from './errors';
 import { createDatabaseSource, DatabaseKind, type DatabaseSource } from './database';
 import { isIgnoredDir, makeFileFilter } from './folder/filters';
 import { sampleFile, openReader, type OpenReaderOptions, type TabularReader } from './readers';
+import { normaliseEncodingName } from './readers/encoding';
 import {
   changedKeys,
   columnNotes,
@@ -267,6 +268,7 @@ export class SourceService {
   async addFolder(input: NewFolderSource): Promise<SourceInfo> {
     const name = this.freeName(input.name);
     const path = await this.checkedFolderPath(input.path);
+    if (input.encoding) checkEncoding(input.encoding);
     const config: Record<string, unknown> = {
       path,
       recursive: input.recursive ?? false,
@@ -370,6 +372,7 @@ export class SourceService {
   private async folderChange(s: SourceRecord, changes: FolderChanges, jobs: JobRecord[]): Promise<SourceChange> {
     let path: string | undefined;
     const notes: string[] = [];
+    if (changes.encoding) checkEncoding(changes.encoding);
     if (changes.path !== undefined) {
       path = await this.checkedFolderPath(changes.path);
       const old = String(s.config.path);
@@ -781,7 +784,11 @@ export class SourceService {
     const name = raw.trim();
     if (!name) throw new SourceServiceError('invalid', 'The source needs a name.');
     const clash = this.store.sources.get(name);
-    if (clash && clash.name === name && clash.id !== self) throw new SourceServiceError('conflict', `A source called "${name}" already exists. Choose another name.`);
+    if (clash && clash.id !== self) {
+      // Commands take a name or an id: a name that is another source's id would make them ambiguous.
+      if (clash.name === name) throw new SourceServiceError('conflict', `A source called "${name}" already exists. Choose another name.`);
+      throw new SourceServiceError('conflict', `"${name}" is the id of the source "${clash.name}", so commands could not tell the two apart. Choose another name.`);
+    }
     return name;
   }
 
@@ -846,6 +853,15 @@ function asStrings(v: unknown): string[] {
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('..');
+}
+
+/** A source's encoding is checked when it is set, not when its first file fails on it. */
+function checkEncoding(encoding: string): void {
+  try {
+    normaliseEncodingName(encoding);
+  } catch {
+    throw new SourceServiceError('invalid', `The encoding "${encoding}" is not known. Use one of UTF-8, UTF-16LE, UTF-16BE, Windows-1252 or ISO-8859-1, or leave it out to have it detected.`);
+  }
 }
 
 /** The folder exists, is a folder, and this user may list it; else a sentence saying which and what to do. */

@@ -271,6 +271,12 @@ export const migrations: Migration[] = [
       ALTER TABLE runs ADD COLUMN file_sha256 TEXT;
     `,
   },
+  {
+    version: 9,
+    name: 'row errors mark held values',
+    // "Send the held rows" reads those lines of the file again, and only those.
+    sql: `ALTER TABLE row_errors ADD COLUMN held INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -202,10 +202,15 @@ export class RunsRepo {
 
   addErrors(runId: number, errors: RowError[]): void {
     if (!errors.length) return;
-    const stmt = this.db.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason) VALUES (?, ?, ?, ?, ?)');
+    const stmt = this.db.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason, held) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const e of errors) stmt.run(runId, e.line, e.column, e.value, e.reason);
+      for (const e of errors) stmt.run(runId, e.line, e.column, e.value, e.reason, e.held ? 1 : 0);
     })();
+  }
+
+  /** The file lines of a run that held values for codes not mapped yet. */
+  heldLines(runId: number): number[] {
+    return this.db.prepare('SELECT DISTINCT line FROM row_errors WHERE run_id = ? AND held = 1 AND line IS NOT NULL ORDER BY line').pluck().all(runId) as number[];
   }
 
   errorCount(runId: number): number {

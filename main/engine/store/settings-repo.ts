@@ -1,4 +1,5 @@
 import { Settings, defaultSettings, type Settings as SettingsT } from '../../../shared/api';
+import { randomBytes } from 'node:crypto';
 import type { Db } from './database';
 
 /** Key/value settings; unknown or invalid stored values fall back to defaults rather than crash. */
@@ -23,6 +24,19 @@ export class SettingsRepo {
 
   deleteRaw(key: string): void {
     this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+  }
+
+  /**
+   * This store's own random id, made on first use. Batch idempotency keys carry it, so a data
+   * folder set up again (run ids from 1, the same job names) never reuses a key the platform
+   * still remembers with another body.
+   */
+  storeId(): string {
+    const kept = this.getRaw('store.id');
+    if (typeof kept === 'string' && kept) return kept;
+    const id = randomBytes(6).toString('hex');
+    this.db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run('store.id', JSON.stringify(id));
+    return this.getRaw('store.id') as string;
   }
 
   get(): SettingsT {

@@ -24,6 +24,11 @@ export interface IngestOptions {
   batchesInFlight?: number;
   /** Pauses before resending a batch the platform kept failing (default OUTBOX_RESEND_DELAYS_MS). */
   resendDelaysMs?: number[];
+  /**
+   * Only values never sent: an earlier file read again for its held rows. A value the ledger
+   * holds (sent by this file, or changed since by a later one) is left as it is; nothing is deleted.
+   */
+  newOnly?: boolean;
 }
 
 export const defaultIngestOptions: IngestOptions = {
@@ -173,7 +178,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       blankValues += applied.blankValues;
       if (applied.held.length) input.onHeld?.(row.line);
       for (const h of applied.held) {
-        errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason });
+        errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason, held: true });
       }
       for (const m of applied.records) {
         const problems = validateRecord(m, input.catalogue, validateOpts);
@@ -231,7 +236,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
 
     // 3. Mirror deletes, with the safety limit.
     const ledgerSize = store.ledger.count(input.mappingId);
-    const toDelete = options.mirror ? staging.countVanished(input.mappingId) : 0;
+    const toDelete = options.mirror && !options.newOnly ? staging.countVanished(input.mappingId) : 0;
     if (toDelete > 0 && ledgerSize > 0 && toDelete / ledgerSize > options.maxDeleteShare && !options.confirmDeletes) {
       const message = `This run would delete ${toDelete} of the ${ledgerSize} values on the platform (more than ${Math.round(options.maxDeleteShare * 100)}%). Nothing was sent. If the source really lost those rows, run the job again and confirm the deletes.`;
       input.event('warn', message);
@@ -246,6 +251,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       opsJson.push(outboxOpJson(o, recordJson));
     };
     let batchNo = 0;
+    const storeId = store.settings.storeId();
     const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
     pipeline = new BatchPipeline(options.batchesInFlight ?? BATCHES_IN_FLIGHT);
     const sending = pipeline;
@@ -255,7 +261,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       const batch = store.outbox.add({
         jobId: input.jobId,
         runId: input.runId,
-        idempotencyKey: `${input.jobId}:${input.runId}:${++batchNo}`,
+        idempotencyKey: `${storeId}:${input.jobId}:${input.runId}:${++batchNo}`,
         ops,
         opsJson: `[${opsJson.join(',')}]`,
         createdAt: input.now().toISOString(),
@@ -280,13 +286,19 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     counts.unchanged += unchanged;
     progress.settled! += unchanged;
     report();
+    let leftAsIs = 0;
     for (const d of staging.diff(input.mappingId, { changedOnly: true, limit: staged - unchanged })) {
       if (d.record === null) throw new Error(`The ledger diff returned line ${d.line} as unchanged in a changed-only pass.`);
+      if (options.newOnly && d.ledgerHash !== null) {
+        leftAsIs++;
+        continue;
+      }
       const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
       push({ op, hash: d.hash, line: d.line, column: d.valueColumn }, d.recordJson);
       if (ops.length >= options.batchSize) await flushBatch();
     }
-    if (options.mirror) {
+    if (leftAsIs) input.event('info', `${leftAsIs} value(s) of this file were sent since with other values (by a later file) and were left as they are: only values never sent are sent when held rows are sent.`);
+    if (options.mirror && !options.newOnly) {
       for (const v of staging.vanished(input.mappingId)) {
         if (!v.remoteId) {
           store.ledger.delete(input.mappingId, v.naturalKey);

@@ -26,6 +26,11 @@ export interface RunRequest {
   /** For file-triggered runs: the file that arrived (already known to be fully written). */
   file?: { path: string; sha256: string; size: number };
   confirmDeletes?: boolean;
+  /**
+   * Read the file of this earlier run again to send the values it held, now that their codes are
+   * mapped: only values never sent are sent, nothing is deleted, and the file stays where it is.
+   */
+  heldOf?: number;
   signal?: AbortSignal;
 }
 
@@ -129,7 +134,7 @@ export class JobRunner {
       await adapter?.close().catch(() => undefined);
     }
 
-    if (req.file) await this.disposeFile(job, req.file, result, run.id, errorsForFile, event, fileAtFault);
+    if (req.file) await this.disposeFile(job, req.file, result, run.id, errorsForFile, event, fileAtFault, req.heldOf !== undefined);
     const finished = store.runs.update(run.id, {
       ...result.counts,
       status: result.status,
@@ -168,7 +173,8 @@ export class JobRunner {
     // File-upload platforms (Altruistiq) take the same rows as one uploaded dataset instead of records.
     const ingest = adapter.ingestRecords ? runIngest : uploadIngestFor(adapter, config, this.engine.dataDir, req.file?.path ?? null);
     const catalogue: Catalogue = { metrics: await adapter.listMetrics(ctx), entities: await adapter.listEntities(ctx) };
-    const settings = { ...defaultIngestOptions, ...(config.ingest ?? {}), confirmDeletes: req.confirmDeletes ?? false };
+    const settings = { ...defaultIngestOptions, ...(config.ingest ?? {}), confirmDeletes: req.confirmDeletes ?? false, ...(req.heldOf ? { newOnly: true } : {}) };
+    if (req.heldOf) event('info', `Sending the held rows of run #${req.heldOf}: those lines of its file are read again with the mapping as it is now, and only values never sent are sent (nothing is updated or deleted).`);
     const base = {
       store,
       now: () => this.engine.clock.now(),
@@ -205,14 +211,17 @@ export class JobRunner {
         const totalBytes = (await stat(req.file.path)).size;
         event('info', `Reading ${basename(req.file.path)} (${reader.info.format}${reader.info.encoding ? `, ${reader.info.encoding}` : ''}${reader.info.delimiter ? `, delimiter '${reader.info.delimiter === '\t' ? 'tab' : reader.info.delimiter}'` : ''}).`);
         for (const w of reader.info.warnings.slice(0, 10)) event('warn', w);
+        // Held rows sent later: those lines only (runs from before lines were marked: all of them).
+        const heldLines = req.heldOf ? new Set(store.runs.heldLines(req.heldOf)) : null;
+        const rows = heldLines?.size ? onlyLines(reader.rows(), heldLines) : reader.rows();
         const r = await ingest({
           ...base,
           headers: reader.info.headers,
-          rows: reader.rows(),
+          rows,
           // Formats read front to back report their position; a workbook is read whole (no position).
           bytesRead: reader.bytesRead ? () => Math.min(totalBytes, reader.bytesRead!()) : undefined,
           progress: (p) => progress(p, totalBytes),
-          heldAdvice: `Map the codes in the mapping, then choose “Send the held rows” on this run's page (or drop the file into the folder again): values already sent are not sent twice.`,
+          heldAdvice: `Map the codes in the mapping, then choose “Send the held rows” on this run's page (\`esg-sync history retry ${runId}\`): only values never sent are sent then.`,
         });
         return { ...r, bytes: totalBytes };
       } finally {
@@ -326,10 +335,17 @@ export class JobRunner {
     errors: RowError[],
     event: (level: 'info' | 'warn' | 'error', message: string) => void,
     fileAtFault = true,
+    readAgain = false,
   ): Promise<void> {
     const { store } = this.engine;
     const source = job.sourceId ? store.sources.get(job.sourceId) : null;
     if (!source || source.kind !== 'folder') return;
+    // A file read again for its held rows was dealt with after its first run (moved, kept, or in
+    // a folder the source no longer points at): it stays where it is, whatever the policy now.
+    if (readAgain) {
+      store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: result.status === 'failed' ? 'failed' : 'processed', runId });
+      return;
+    }
     // A file that needs attention stays where it is: a person fixes the mapping, then it is retried.
     if (result.status === 'needs_attention' || result.status === 'interrupted' || (result.status === 'failed' && !fileAtFault)) {
       if (result.status === 'failed') event('info', `Left ${basename(file.path)} where it is: the failure was not caused by the file. Retry the run from History once the problem is fixed.`);
@@ -338,7 +354,12 @@ export class JobRunner {
     }
     const outcome = result.status === 'failed' ? 'failed' : 'processed';
     // The folder source decides what happens to its files (set on the Sources page); sources saved before that fall back to the job.
-    const policy = (['move', 'leave', 'delete'] as const).find((p) => p === source.config.afterRun) ?? JobConfig.parse(job.config).ingest?.afterRun ?? 'move';
+    let policy = (['move', 'leave', 'delete'] as const).find((p) => p === source.config.afterRun) ?? JobConfig.parse(job.config).ingest?.afterRun ?? 'move';
+    if (policy === 'delete' && result.counts.held > 0) {
+      // Deleted, its held rows could never be sent: kept in processed/ for "Send the held rows".
+      policy = 'move';
+      event('info', `Kept the file (not deleted, as the source says for files that synced) because ${result.counts.held} value(s) are held: it is read again when you send them.`);
+    }
     try {
       const fileErrors = outcome === 'failed' && errors.length === 0 && result.error ? [{ line: null, column: null, value: null, reason: result.error }] : errors;
       const moved = await disposeFileIn(String(source.config.path), file.path, outcome, policy, outcome === 'failed' ? fileErrors : []);
@@ -349,6 +370,10 @@ export class JobRunner {
       event('warn', `Could not move ${file.path} after the run: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+async function* onlyLines(rows: AsyncIterable<SourceRow>, lines: ReadonlySet<number>): AsyncGenerator<SourceRow> {
+  for await (const row of rows) if (lines.has(row.line)) yield row;
 }
 
 async function* emptyRows(): AsyncGenerator<SourceRow> {

@@ -209,7 +209,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       held += applied.held.length;
       if (applied.held.length) input.onHeld?.(row.line);
       for (const h of applied.held) {
-        errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason });
+        errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason, held: true });
       }
       for (const m of applied.records) {
         const noLibrary = msg.metricNotInPlatform(m.record.metricId);
@@ -343,6 +343,11 @@ async function buildFile(input: UploadIngestInput, staging: Staging, dir: string
         continue;
       }
       const op = d.ledgerHash !== null ? 'update' : 'create';
+      // Held rows sent later: a row uploaded since with other values stays as it is.
+      if (op === 'update' && input.options.newOnly) {
+        out.unchanged++;
+        continue;
+      }
       if (op === 'update') {
         out.updated++;
         if (d.remoteId) out.previous.add(d.remoteId);

@@ -136,6 +136,15 @@ describe('esg-sync source and mapping commands', async () => {
     // The same file under another name is a new mapping, not a third version.
     const copy = await json<{ id: string; version: number }>(['mapping', 'import', out, '--name', 'Bills copy']);
     expect(copy).toMatchObject({ id: 'bills-copy', version: 1 });
+
+    // A fresh draft (no id, its own name) is refused under a taken name, with the way to update...
+    const taken = await run(['mapping', 'import', draftFile]);
+    expect(taken.status).toBe(2);
+    expect(taken.stderr).toContain('A mapping called "Bills kWh" already exists. Choose another name, or save this as its next version: Edit on the Mappings page, or `esg-sync mapping import FILE --update "Bills kWh"`.');
+    // ...and with --update it is that mapping's next version, under its name.
+    const v3 = await json<{ id: string; name: string; version: number }>(['mapping', 'import', draftFile, '--update', 'Bills kWh']);
+    expect(v3).toMatchObject({ id: 'bills-kwh', name: 'Bills kWh', version: 3 });
+    expect((await run(['mapping', 'import', draftFile, '--update', 'Nope'])).stderr).toMatch(/Nope/);
   });
 
   it('suggests from a sample outside the folder, with the header row and sheet given on the command line', async () => {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MappingInfo, RunSummary, SourceInfo } from '../../../shared/dto';
 import type { DriftReport } from '../../../shared/contract/mappings';
 import type { MappingProfile } from '../../../shared/mapping';
@@ -26,30 +26,27 @@ let root: string;
 let engine: Engine;
 let ok: Awaited<ReturnType<typeof engineOnSandbox>>['ok'];
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
 beforeEach(async () => {
+  // A platform of its own per test: what one test sent must not answer for another.
+  sandbox = await startSandbox({ port: 0 });
   root = mkdtempSync(join(tmpdir(), 'esg-held-rows-'));
   ({ engine, ok } = await engineOnSandbox(root, sandbox.url));
 });
 afterEach(async () => {
+  await sandbox.close();
   await engine.stop();
   rmSync(root, { recursive: true, force: true });
 });
 
 /** A folder job whose next file brings a site code the mapping does not know ('NEW-99', two values). */
-async function billsWithNewSite() {
+async function billsWithNewSite(jobConfig: Record<string, unknown> = {}) {
   const folder = join(root, 'Bills');
   mkdirSync(folder);
   writeFileSync(join(folder, 'sample.csv'), energyCsv());
   const source = await ok<SourceInfo>('sources.addFolder', { name: 'Bills', path: folder });
   const s = await ok<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox' });
   const mapping = await ok<MappingInfo>('mappings.save', { profile: { ...s.draft, name: 'Bills', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
-  engine.store.jobs.insert({ id: 'bills', name: 'Bills', type: 'ingest', connectionId: 'sandbox', sourceId: source.id, mappingId: mapping.id, config: { onFileArrival: false }, paused: false, cursor: null, createdAt: new Date().toISOString() });
+  engine.store.jobs.insert({ id: 'bills', name: 'Bills', type: 'ingest', connectionId: 'sandbox', sourceId: source.id, mappingId: mapping.id, config: { onFileArrival: false, ...jobConfig }, paused: false, cursor: null, createdAt: new Date().toISOString() });
   rmSync(join(folder, 'sample.csv'));
 
   // A new site appears in the next file.
@@ -57,7 +54,7 @@ async function billsWithNewSite() {
   writeFileSync(path, energyCsv(['NEW-99,2024-01,500', 'NEW-99,2024-02,600']));
   const bytes = readFileSync(path);
   const before = sandbox.countSubmissions();
-  return { folder, mapping, path, bytes, before };
+  return { folder, source, mapping, path, bytes, before };
 }
 
 /** What a person does in the wizard: map 'NEW-99' to a platform site, as the mapping's next version. */
@@ -83,7 +80,7 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     expect(sandbox.countSubmissions()).toBe(before + 18);
     expect(engine.store.runs.get(first.id)).toMatchObject({ held: 2 });
     const said = engine.store.runs.events(first.id).map((e) => e.message);
-    expect(said).toContain('2 value(s) use site or metric codes that are not mapped yet; those rows were not sent. Map the codes in the mapping, then choose “Send the held rows” on this run\'s page (or drop the file into the folder again): values already sent are not sent twice.');
+    expect(said).toContain(`2 value(s) use site or metric codes that are not mapped yet; those rows were not sent. Map the codes in the mapping, then choose “Send the held rows” on this run's page (\`esg-sync history retry ${first.id}\`): only values never sent are sent then.`);
 
     // The file went to processed/; the run still knows where it is.
     const processed = join(folder, 'processed', 'bills-july.csv');
@@ -93,13 +90,13 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
 
     // Sent before the code is mapped: held again, nothing sent, and the file stays findable.
     const early = await ok<{ queued: boolean; run: RunSummary }>('mappings.retryFile', { runId: first.id });
-    expect(early.run).toMatchObject({ status: 'succeeded_with_rejections', created: 0, unchanged: 18, held: 2 });
+    expect(early.run).toMatchObject({ status: 'succeeded_with_rejections', read: 2, created: 0, unchanged: 0, held: 2 });
     expect(sandbox.countSubmissions()).toBe(before + 18);
 
     // The person maps the new code (the wizard opened on this run's file), then sends the held rows.
     await mapNewSite(mapping.id);
     const retried = await ok<{ queued: boolean; run: RunSummary }>('mappings.retryFile', { runId: first.id });
-    expect(retried.run).toMatchObject({ status: 'succeeded', created: 2, unchanged: 18, held: 0, rejected: 0 });
+    expect(retried.run).toMatchObject({ status: 'succeeded', read: 2, created: 2, unchanged: 0, held: 0, rejected: 0 });
     expect(sandbox.countSubmissions()).toBe(before + 20);
     // Read again where it lay: not moved to a second, stamped name.
     expect(readdirSync(join(folder, 'processed'))).toEqual(['bills-july.csv']);
@@ -119,14 +116,14 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
       const cli = (...argv: string[]) => runCliInProcess(['--data-dir', join(root, 'data'), ...argv]);
       const still = await cli('history', 'retry', String(first.id));
       expect(still.code).toBe(1);
-      expect(still.stdout).toMatch(/: succeeded with rejections\nread 20, created 0, updated 0, deleted 0, unchanged 18, rejected 2 \(2 held: codes not mapped yet\)/);
+      expect(still.stdout).toMatch(/: succeeded with rejections\nread 2, created 0, updated 0, deleted 0, unchanged 0, rejected 2 \(2 held: codes not mapped yet\)/);
       expect(still.stdout).toContain(`send the held rows with: esg-sync history retry `);
 
       await mapNewSite(mapping.id);
       const sent = await cli('history', 'retry', String(first.id));
       expect(sent.stderr).toBe('');
       expect(sent.code).toBe(0);
-      expect(sent.stdout).toMatch(/^Run #\d+ of "Bills": succeeded\nread 20, created 2, updated 0, deleted 0, unchanged 18, rejected 0\n$/);
+      expect(sent.stdout).toMatch(/^Run #\d+ of "Bills": succeeded\nread 2, created 2, updated 0, deleted 0, unchanged 0, rejected 0\n$/);
       const bad = await cli('history', 'retry', 'seven');
       expect(bad).toMatchObject({ code: 2 });
       expect(bad.stderr).toContain('"seven" is not a run number.');
@@ -134,5 +131,42 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
       process.env = saved;
       await keychain?.delete('sandbox').catch(() => undefined);
     }
+  });
+
+  it('sends only values never sent: a value a later file changed is not put back, and a mirror job deletes nothing', async () => {
+    const { folder, mapping, path, bytes } = await billsWithNewSite({ ingest: { mirror: true } });
+    const first = await runFile(path, bytes);
+    expect(first).toMatchObject({ created: 18, held: 2 });
+    // A later file corrects one value and no longer has another.
+    const later = join(folder, 'bills-august.csv');
+    writeFileSync(later, energyCsv().replace('LON-01,2024-01,12500', 'LON-01,2024-01,77777').replace('MAN-02,2024-06,13550\r\n', ''));
+    const laterBytes = readFileSync(later);
+    expect(await runFile(later, laterBytes)).toMatchObject({ updated: 1, deleted: 1 });
+
+    await mapNewSite(mapping.id);
+    const retried = await ok<{ run: RunSummary }>('mappings.retryFile', { runId: first.id });
+    expect(retried.run).toMatchObject({ status: 'succeeded', created: 2, updated: 0, deleted: 0, held: 0 });
+    const lon = sandbox.listSubmissions().find((x) => x.entityId === 'ent_lon01' && x.periodStart === '2024-01-01');
+    expect(lon?.value).toBe(77777);
+    const said = engine.store.runs.events(retried.run.id).map((e) => e.message);
+    expect(said).toContain(`Sending the held rows of run #${first.id}: those lines of its file are read again with the mapping as it is now, and only values never sent are sent (nothing is updated or deleted).`);
+    // Only the two held lines were read again.
+    expect(retried.run.read).toBe(2);
+  });
+
+  it('a source that deletes synced files keeps one with held values, and reading it again leaves it in place', async () => {
+    const { folder, source, mapping, path, bytes } = await billsWithNewSite();
+    await ok('sources.update', { sourceId: source.id, folder: { afterRun: 'delete' } });
+    const first = await runFile(path, bytes);
+    expect(first.held).toBe(2);
+    const kept = join(folder, 'processed', 'bills-july.csv');
+    expect(existsSync(kept)).toBe(true);
+    expect(engine.store.runs.events(first.id).map((e) => e.message)).toContain('Kept the file (not deleted, as the source says for files that synced) because 2 value(s) are held: it is read again when you send them.');
+    await mapNewSite(mapping.id);
+    const retried = await ok<{ run: RunSummary }>('mappings.retryFile', { runId: first.id });
+    expect(retried.run.error).toBeNull();
+    expect(retried.run).toMatchObject({ created: 2, held: 0 });
+    // Read again, it is not deleted now either: it was dealt with after its first run.
+    expect(existsSync(kept)).toBe(true);
   });
 });

@@ -139,6 +139,8 @@ describe('mapping wizard calls', () => {
 
     const dup = await fails('mappings.save', { profile: { ...profile } });
     expect(dup.code).toBe('conflict');
+    // Nor another mapping's id as a name: commands take either.
+    expect(await fails('mappings.save', { profile: { ...profile, name: v1.id } })).toMatchObject({ code: 'conflict', message: `"${v1.id}" is the id of the mapping "Electricity bills", so commands could not tell the two apart. Choose another name.` });
     expect((await fails('mappings.save', { profile, id: 'no-such-mapping' })).code).toBe('not_found');
     expect((await fails('mappings.save', { profile: { ...profile, name: 'Other', sourceId: 'gone' } })).message).toMatch(/source "gone" does not exist/);
   });

@@ -121,6 +121,12 @@ describe('folder sources', () => {
       message: '"Bills" is a folder source, so database settings (table) do not apply to it. Change its folder settings instead, or add a database source.',
     });
     expect(await fails('sources.update', { sourceId: s.id, name: 'Other' })).toMatchObject({ code: 'conflict', message: 'A source called "Other" already exists. Choose another name.' });
+    // An encoding is checked when it is set, not when the next file fails on it.
+    expect(await fails('sources.update', { sourceId: s.id, folder: { encoding: 'klingon' } })).toMatchObject({ code: 'invalid_params', message: expect.stringMatching(/^The encoding "klingon" is not known\./) });
+    expect(await fails('sources.addFolder', { name: 'Klingon', path: dir('other'), encoding: 'klingon' })).toMatchObject({ code: 'invalid_params' });
+    // Nor another source's id: commands take either, and could not tell the two apart.
+    const other = engine.store.sources.get('Other')!;
+    expect(await fails('sources.update', { sourceId: s.id, name: other.id })).toMatchObject({ code: 'conflict', message: `"${other.id}" is the id of the source "Other", so commands could not tell the two apart. Choose another name.` });
     expect(engine.store.sources.get(s.id)).toEqual(before);
 
     // Its own name is not a clash.
@@ -179,8 +185,8 @@ describe('database sources (SQLite)', () => {
 
   it('keeps "a table or a query" and the location rules, with the add form\'s sentences; a query replaces the table when the table is cleared', async () => {
     const s = await ok<SourceInfo>('sources.addDatabase', { name: 'Meters', kind: 'sqlite', file: meters(), table: 'readings' });
-    expect(await fails('sources.update', { sourceId: s.id, database: { query: 'SELECT Site, Month, kwh FROM readings' } })).toEqual({ code: 'invalid_params', message: 'Give either a table or a query, not both.' });
-    expect((await fails('sources.update', { sourceId: s.id, database: { table: null } })).message).toBe('Give either a table or a query, not both.');
+    expect(await fails('sources.update', { sourceId: s.id, database: { query: 'SELECT Site, Month, kwh FROM readings' } })).toEqual({ code: 'invalid_params', message: 'Give a table or a query: exactly one of the two.' });
+    expect((await fails('sources.update', { sourceId: s.id, database: { table: null } })).message).toBe('Give a table or a query: exactly one of the two.');
     expect((await fails('sources.update', { sourceId: s.id, folder: { path: root } })).message).toMatch(/^"Meters" is a database source, so folder settings \(path\) do not apply to it\./);
 
     const r = await update({ sourceId: s.id, database: { table: null, query: 'SELECT Site, Month, kwh FROM readings' } });

@@ -157,6 +157,15 @@ describe('repositories', () => {
     expect([...store.ledger.iterate('m')].map((e) => e.contentHash).filter((h) => h.startsWith('h'))).toHaveLength(121);
   });
 
+  it('has an id of its own, kept once made, that another store does not share', () => {
+    const id = store.settings.storeId();
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    expect(store.settings.storeId()).toBe(id);
+    const other = new Store(openDatabase(':memory:'));
+    expect(other.settings.storeId()).not.toBe(id);
+    other.close();
+  });
+
   it('settings fall back to defaults and validate updates', () => {
     expect(store.settings.get().retentionDays).toBe(365);
     expect(store.settings.update({ retentionDays: 30 }).retentionDays).toBe(30);

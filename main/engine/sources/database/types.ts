@@ -25,7 +25,7 @@ export const DatabaseSourceConfig = z
     ssl: z.enum(['disable', 'require', 'no-verify']).optional(),
     connectTimeoutMs: z.number().int().positive().optional(),
   })
-  .refine((c) => Boolean(c.table) !== Boolean(c.query), { message: 'Give either a table or a query, not both.' })
+  .refine((c) => Boolean(c.table) !== Boolean(c.query), { message: 'Give a table or a query: exactly one of the two.' })
   .refine((c) => (c.kind === 'sqlite' ? Boolean(c.file) : Boolean(c.database)), { message: 'SQLite needs a file; PostgreSQL and MySQL need a database name.' });
 export type DatabaseSourceConfig = z.infer<typeof DatabaseSourceConfig>;
 
