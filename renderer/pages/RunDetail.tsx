@@ -70,7 +70,7 @@ export function RunDetail() {
         </div>
       )}
       {run.status === 'needs_attention' && run.file && run.error?.includes('columns changed') && <DriftNotice runId={run.id} />}
-      {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
+      {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} sentBy={detail.data.heldSentBy} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
       <div className="stats">
         <Stat label="Read" value={formatNumber(run.read)} />
         <Stat label="Created" value={formatNumber(run.created)} />

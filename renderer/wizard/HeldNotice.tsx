@@ -7,9 +7,16 @@ import { RetryOutcome, useRetryFile } from './DriftNotice';
  * (the wizard opens on this run's file, so the new codes are listed) and then to send them. The
  * file is read again whole; the ledger keeps what was sent from being sent twice.
  */
-export function HeldNotice({ run, mappingId }: { run: RunSummary; mappingId: string | null }) {
+export function HeldNotice({ run, mappingId, sentBy }: { run: RunSummary; mappingId: string | null; sentBy: number | null }) {
   const { retry, retryNow } = useRetryFile(run.id);
   const n = run.held;
+  if (sentBy !== null && retry.runId === null) {
+    return (
+      <section className="banner banner-ok" aria-label="Held values">
+        {n === 1 ? 'The value' : `The ${n} values`} this run held {n === 1 ? 'was' : 'were'} sent later, by <Link to={`/history/${sentBy}`}>run #{sentBy}</Link>.
+      </section>
+    );
+  }
   return (
     <section className="banner banner-warn" aria-label="Held values">
       <p>

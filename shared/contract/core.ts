@@ -52,6 +52,8 @@ export const coreMethods = {
       errorCount: z.number().int(),
       /** Requests itemised in history; fewer than run.requests when a huge run hit the cap. */
       requestCount: z.number().int(),
+      /** For a run that held values: the later run of the same file that left none held, if any. */
+      heldSentBy: z.number().int().nullable().default(null),
     }),
   },
   'history.errors': {

@@ -384,6 +384,12 @@ test('a run that held values for a new site code offers to send them once the co
   await expect(page.getByRole('heading', { level: 1, name: /Run #\d+ — Meters to platform/ })).toBeVisible();
   await expect(page.locator('.stat').filter({ hasText: 'Created' })).toContainText('2');
   await expect(page.getByRole('region', { name: 'Held values' })).toHaveCount(0);
+  const sentBy = Number(/#\/history\/(\d+)$/.exec(page.url())![1]);
+  // The first run now says who sent what it held, and offers nothing more to send.
+  await page.evaluate((r) => (window.location.hash = r), `#/history/${held.id}`);
+  const settled = page.getByRole('region', { name: 'Held values' });
+  await expect(settled).toHaveText(`The 2 values this run held were sent later, by run #${sentBy}.`);
+  await expect(settled.getByRole('button')).toHaveCount(0);
   await rpc('jobs.remove', { jobId: job.id });
   await page.context().close();
 });

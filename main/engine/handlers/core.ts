@@ -49,7 +49,13 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
     'history.get': ({ runId }) => {
       const run = store.runs.get(runId);
       if (!run) throw new ApiError('not_found', `There is no run #${runId}. It may have been removed by the history retention setting.`);
-      return { run, events: store.runs.events(runId), errorCount: store.runs.errorCount(runId), requestCount: store.runs.requestCount(runId) };
+      return {
+        run,
+        events: store.runs.events(runId),
+        errorCount: store.runs.errorCount(runId),
+        requestCount: store.runs.requestCount(runId),
+        heldSentBy: run.held > 0 ? store.runs.heldSentBy(runId) : null,
+      };
     },
     'history.errors': ({ runId, afterId, limit }) => {
       if (!store.runs.get(runId)) throw new ApiError('not_found', `There is no run #${runId}.`);

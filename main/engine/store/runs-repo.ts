@@ -208,6 +208,20 @@ export class RunsRepo {
     })();
   }
 
+  /** The first later run of the same job and file content that finished with nothing held: it sent what this run held. */
+  heldSentBy(runId: number): number | null {
+    const id = this.db
+      .prepare(
+        `SELECT later.id FROM runs r JOIN runs later ON later.job_id = r.job_id AND later.id > r.id
+          WHERE r.id = ? AND r.file_sha256 IS NOT NULL AND later.file_sha256 = r.file_sha256
+            AND later.held = 0 AND later.status IN ('succeeded', 'succeeded_with_rejections')
+          ORDER BY later.id LIMIT 1`,
+      )
+      .pluck()
+      .get(runId) as number | undefined;
+    return id ?? null;
+  }
+
   /** The file lines of a run that held values for codes not mapped yet. */
   heldLines(runId: number): number[] {
     return this.db.prepare('SELECT DISTINCT line FROM row_errors WHERE run_id = ? AND held = 1 AND line IS NOT NULL ORDER BY line').pluck().all(runId) as number[];

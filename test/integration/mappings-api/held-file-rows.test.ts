@@ -98,6 +98,9 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     const retried = await ok<{ queued: boolean; run: RunSummary }>('mappings.retryFile', { runId: first.id });
     expect(retried.run).toMatchObject({ status: 'succeeded', read: 2, created: 2, unchanged: 0, held: 0, rejected: 0 });
     expect(sandbox.countSubmissions()).toBe(before + 20);
+    // The first run knows who sent what it held (the early retry, still held, did not).
+    expect(await ok<{ heldSentBy: number | null }>('history.get', { runId: first.id })).toMatchObject({ heldSentBy: retried.run.id });
+    expect(await ok<{ heldSentBy: number | null }>('history.get', { runId: early.run.id })).toMatchObject({ heldSentBy: retried.run.id });
     // Read again where it lay: not moved to a second, stamped name.
     expect(readdirSync(join(folder, 'processed'))).toEqual(['bills-july.csv']);
   });
