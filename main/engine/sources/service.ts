@@ -360,7 +360,12 @@ export class SourceService {
       throw err;
     }
     await change.afterSave();
-    const notes = [...change.notes, ...(change.readsOtherRows ? rereadNotes(jobs.filter((j) => j.type === 'ingest'), cleared) : [])];
+    const notes = [
+      ...(change.password === 'replaced' ? ['The new password worked and now replaces the one kept in the OS keychain.'] : []),
+      ...(change.password === 'removed' ? ['The saved password was removed from the OS keychain; the database is now reached without one.'] : []),
+      ...change.notes,
+      ...(change.readsOtherRows ? rereadNotes(jobs.filter((j) => j.type === 'ingest'), cleared) : []),
+    ];
     this.logger?.info(
       { source: s.id, changed: changedKeys(params), password: change.password, watermarksCleared: cleared.map((j) => j.id) },
       'source changed',

@@ -183,7 +183,7 @@ for (const server of [mariadb, postgres]) {
 
       const right = await call('sources.update', { sourceId: s.id, database: { password: NEW_PW } });
       expect(right.ok, right.error?.message).toBe(true);
-      expect((right.result as UpdateSourceResult).notes).toEqual([]);
+      expect((right.result as UpdateSourceResult).notes).toEqual(['The new password worked and now replaces the one kept in the OS keychain.']);
       expect(await secrets.get(account)).toBe(NEW_PW);
       expect(engine.store.jobs.get(`j-${s.id}`)!.cursor).toBe('2024-01-02 00:00:00');
       expect(((await call('sources.test', { sourceId: s.id })).result as { ok: boolean }).ok).toBe(true);

@@ -203,7 +203,8 @@ describe('database sources (SQLite)', () => {
 
     // Only how to connect changes (SQLite ignores these, but the rule is the rule): watermarks stay.
     const connect = await update({ sourceId: s.id, database: { ssl: 'require', password: 'pw-1' } });
-    expect(connect.notes).toEqual([]);
+    // The watermark note is not there; the password one is.
+    expect(connect.notes).toEqual(['The new password worked and now replaces the one kept in the OS keychain.']);
     expect(engine.store.jobs.get('j1')!.cursor).toBe('2024-03-28 00:00:00');
 
     const r = await update({ sourceId: s.id, database: { table: 'readings_2025' } });
@@ -288,6 +289,6 @@ describe('database sources (SQLite)', () => {
       message: 'A run of "Job j1" is reading "Meters" now, so what the source reads cannot change under it. Try again once the run has finished.',
     });
     expect(engine.store.jobs.get('j1')!.cursor).toBe('2024-03-28 00:00:00');
-    expect((await service.update({ sourceId: s.id, database: { password: 'pw' } })).notes).toEqual([]);
+    expect((await service.update({ sourceId: s.id, database: { password: 'pw' } })).notes).toEqual(['The new password worked and now replaces the one kept in the OS keychain.']);
   });
 });
