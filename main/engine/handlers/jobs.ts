@@ -95,7 +95,7 @@ function resolveJob(engine: Engine, p: JobInput, existingId: string | null): Res
   const clash = store.jobs.get(p.name);
   if (clash && clash.id !== existingId) throw new ApiError('conflict', `A job called "${p.name}" already exists. Choose another name.`);
   const connection = store.connections.get(p.connectionId);
-  if (!connection) throw new ApiError('not_found', `There is no connection "${p.connectionId}". Add it on the Connections page, or choose another.`);
+  if (!connection) throw new ApiError('not_found', `There is no connection "${p.connectionId}". Add it (Connections page, or \`esg-sync connection add\`), or choose another.`);
   if (!validTimeZone(p.config.timezone)) throw new ApiError('invalid_params', `"${p.config.timezone}" is not a time zone. Use a name like Europe/London or UTC.`);
   if (p.config.schedule) {
     const problem = validateCron(p.config.schedule, p.config.timezone);
@@ -106,7 +106,7 @@ function resolveJob(engine: Engine, p: JobInput, existingId: string | null): Res
     const source = p.sourceId ? store.sources.get(p.sourceId) : null;
     const mapping = p.mappingId ? store.mappings.get(p.mappingId) : null;
     if (!source) throw new ApiError('invalid_params', p.sourceId ? `There is no source "${p.sourceId}".` : 'An ingest job needs a source: choose the folder or database it reads.');
-    if (!mapping) throw new ApiError('invalid_params', p.mappingId ? `There is no mapping "${p.mappingId}".` : 'An ingest job needs a mapping: set one up on the Mappings page first.');
+    if (!mapping) throw new ApiError('invalid_params', p.mappingId ? `There is no mapping "${p.mappingId}".` : 'An ingest job needs a mapping: set one up first (Mappings page, or `esg-sync mapping suggest` then `mapping import`).');
     if (mapping.connectionId && mapping.connectionId !== connection.id) {
       const madeFor = store.connections.get(mapping.connectionId)?.name ?? mapping.connectionId;
       throw new ApiError(

@@ -348,7 +348,7 @@ export class JobRunner {
     }
     // A file that needs attention stays where it is: a person fixes the mapping, then it is retried.
     if (result.status === 'needs_attention' || result.status === 'interrupted' || (result.status === 'failed' && !fileAtFault)) {
-      if (result.status === 'failed') event('info', `Left ${basename(file.path)} where it is: the failure was not caused by the file. Retry the run from History once the problem is fixed.`);
+      if (result.status === 'failed') event('info', `Left ${basename(file.path)} where it is: the failure was not caused by the file. It is taken again by the next run (Run now, or \`esg-sync run\`) once the problem is fixed.`);
       store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'pending', runId });
       return;
     }
