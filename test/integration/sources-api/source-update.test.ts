@@ -121,6 +121,13 @@ describe('folder sources', () => {
       message: '"Bills" is a folder source, so database settings (table) do not apply to it. Change its folder settings instead, or add a database source.',
     });
     expect(await fails('sources.update', { sourceId: s.id, name: 'Other' })).toMatchObject({ code: 'conflict', message: 'A source called "Other" already exists. Choose another name.' });
+    // Limits are said in words, not as the validator's own text.
+    const tooSoon = await fails('sources.update', { sourceId: s.id, folder: { stableMs: 5, headerRow: 0 } });
+    expect(tooSoon).toMatchObject({ code: 'invalid_params' });
+    expect((tooSoon as { details?: { message: string }[] }).details?.map((d) => d.message).sort()).toEqual([
+      'The header row is counted from 1 (the first line).',
+      'The waiting time before a file counts as fully written is at least 100 ms.',
+    ]);
     // An encoding is checked when it is set, not when the next file fails on it.
     expect(await fails('sources.update', { sourceId: s.id, folder: { encoding: 'klingon' } })).toMatchObject({ code: 'invalid_params', message: expect.stringMatching(/^The encoding "klingon" is not known\./) });
     expect(await fails('sources.addFolder', { name: 'Klingon', path: dir('other'), encoding: 'klingon' })).toMatchObject({ code: 'invalid_params' });
