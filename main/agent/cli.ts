@@ -45,16 +45,19 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end through here with exit code 0.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    const json = process.argv.includes('--json');
+    const json = argv.includes('--json');
     const report = (message: string, code: number) => {
       if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + '\n');
       process.stderr.write(`esg-sync: ${message}\n`);
       return code;
     };
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      if (err.exitCode === 0) return EXIT.ok;
+      // Commander has already printed its usage text on stderr; a script reading --json gets the same as for any error.
+      if (json) process.stdout.write(JSON.stringify({ error: err.message.replace(/^error: /, ''), exitCode: EXIT.usage }) + '\n');
+      return EXIT.usage;
+    }
     if (err instanceof CliError) return (err as CliError & { silent?: boolean }).silent ? err.exitCode : report(err.message, err.exitCode);
     if (err instanceof StoreError) return report(err.message, EXIT.usage);
     return report(err instanceof Error ? err.message : String(err), EXIT.usage);

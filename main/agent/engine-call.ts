@@ -2,25 +2,42 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import WebSocket from 'ws';
-import type { EventName, MethodName, Params, Result } from '../../shared/api';
+import { methods, type EventName, type MethodName, type Params, type Result } from '../../shared/api';
 import { CallResponse } from '../../shared/rpc';
 import { createEngineApi } from '../engine/api';
+import { APP_VERSION } from '../engine/version';
 import { Engine } from '../engine/engine';
 import { createDispatcher } from '../engine/rpc-dispatch';
 import { allowEnvFromEnvironment } from '../engine/secrets';
 import { acquireAgentLock } from './agent-lock';
 import { CliError, EXIT } from './exit-codes';
 
-function runningAgent(dataDir: string): { url: string; token: string } | null {
+interface RunningAgent {
+  url: string;
+  token: string;
+  /** Absent in the agent.json of agents older than this field. */
+  version?: string;
+}
+
+function runningAgent(dataDir: string): RunningAgent | null {
   const file = join(dataDir, 'agent.json');
   if (!existsSync(file)) return null;
   try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; url: string; token: string };
+    const info = JSON.parse(readFileSync(file, 'utf8')) as RunningAgent & { pid: number };
     process.kill(info.pid, 0);
     return info;
   } catch {
     return null;
   }
+}
+
+function versionAdvice(agent: RunningAgent, dataDir: string): string {
+  const versions = agent.version
+    ? agent.version === APP_VERSION
+      ? `It reports version ${APP_VERSION} like this esg-sync, so it is likely an older build of it`
+      : `It is version ${agent.version} and this esg-sync is ${APP_VERSION}`
+    : `It is older than this esg-sync (${APP_VERSION})`;
+  return `${versions}: restart the agent (stop it, then \`esg-sync agent --data-dir ${dataDir}\` with this installation) and run the command again.`;
 }
 
 /** Maps an engine error to the CLI's exit codes (DESIGN.md). */
@@ -86,8 +103,14 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
     }
     stopEvents();
     const body = CallResponse.safeParse(await res.body.json().catch(() => null));
-    if (!body.success) throw new CliError(`The agent at ${agent.url} answered ${method} with HTTP ${res.statusCode} and a reply this command does not understand. Is it the same version as this CLI?`, EXIT.usage);
+    if (!body.success) throw new CliError(`The agent at ${agent.url} answered ${method} with HTTP ${res.statusCode} and a reply this command does not understand. ${versionAdvice(agent, dataDir)}`, EXIT.usage);
     response = body.data;
+    // An agent of another version may answer in another shape: say so, rather than fail on a missing field.
+    if (response.ok) {
+      const result = methods[method].result.safeParse(response.result);
+      if (!result.success) throw new CliError(`The agent running on ${dataDir} answered in a form this command does not understand. ${versionAdvice(agent, dataDir)}`, EXIT.usage);
+      response = { ok: true, result: result.data };
+    }
   } else {
     const release = acquireAgentLock(dataDir);
     const engine = Engine.open({ dataDir, mode: 'headless' });
