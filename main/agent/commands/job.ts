@@ -5,6 +5,7 @@ import { finishWithRuns } from '../run-outcome';
 import { followRunProgress } from '../run-progress';
 import { CliError } from '../exit-codes';
 import { table } from '../output';
+import { describePause } from './pause';
 import type { GlobalContext } from '../context';
 
 const catchUpOption = () =>
@@ -106,12 +107,20 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .action(async () => {
       const { dataDir, out } = ctx();
       const jobs = await callEngine(dataDir, 'jobs.list', {});
+      if (out.json) return out.print(jobs, () => '');
+      // One after the other: without an agent, each call opens the store under the agent lock.
+      const sources = await callEngine(dataDir, 'sources.list', {});
+      const status = await callEngine(dataDir, 'engine.status', {});
+      const folders = new Set(sources.filter((s) => s.kind === 'folder').map((s) => s.id));
+      // Without a schedule, only a folder's new files start an ingest job; anything else waits for `run`.
+      const trigger = (j: (typeof jobs)[number]) => j.scheduleText ?? (j.type === 'ingest' && j.sourceId && folders.has(j.sourceId) ? 'file arrival / manual' : 'manual only');
+      const paused = status.pausedUntil ? `\n\n${describePause(status)}` : '';
       out.print(jobs, () =>
         jobs.length
           ? table(
-              jobs.map((j) => ({ name: j.name, type: j.type, schedule: j.scheduleText ?? 'file arrival / manual', paused: j.paused ? 'yes' : '', last: j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status}` : 'never', next: j.nextRunAt ?? '' })),
+              jobs.map((j) => ({ name: j.name, type: j.type, schedule: trigger(j), paused: j.paused ? 'yes' : '', last: j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status}` : 'never', next: j.nextRunAt ?? '' })),
               ['name', 'type', 'schedule', 'paused', 'last', 'next'],
-            )
+            ) + paused
           : 'No jobs yet. Add one with `esg-sync job add`.',
       );
     });

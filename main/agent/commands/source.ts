@@ -21,9 +21,13 @@ import {
   type FolderFlags,
 } from './source-flags';
 
-function statusText(s: SourceInfo): string {
+/** `scheduled`: the names of jobs that run on a schedule (a database is read only by them, or by Run now). */
+function statusText(s: SourceInfo, scheduled: ReadonlySet<string>): string {
   if (s.paused) return 'paused';
-  if (s.kind === 'database') return s.usedByJobs?.length ? 'polled by schedule' : 'not used by a job';
+  if (s.kind === 'database') {
+    if (!s.usedByJobs?.length) return 'not used by a job';
+    return s.usedByJobs.some((name) => scheduled.has(name)) ? 'polled by schedule' : 'read on Run now only (no job has a schedule)';
+  }
   if (s.status === 'watching' && s.folder?.usePolling) return `polling every ${s.folder.pollIntervalMs / 1000} s`;
   if (s.status === 'idle' && !s.usedByJobs?.length) return 'not watched (no job)';
   return s.statusMessage ? `${s.status}: ${s.statusMessage}` : s.status;
@@ -74,6 +78,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
     .action(async () => {
       const c = ctx();
       const list = await callEngine(c.dataDir, 'sources.list', {});
+      const scheduled = new Set(list.some((s) => s.kind === 'database') ? (await callEngine(c.dataDir, 'jobs.list', {})).filter((j) => j.schedule).map((j) => j.name) : []);
       c.out.print(list, () =>
         list.length
           ? table(
@@ -82,7 +87,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
                 name: s.name,
                 kind: s.kind === 'folder' ? 'folder' : (s.database?.kind ?? 'database'),
                 location: s.location,
-                status: statusText(s),
+                status: statusText(s, scheduled),
                 'last file': s.lastFile ? basename(s.lastFile) : '',
                 watermark: s.database?.watermarkColumn ? `${s.database.watermarkColumn} = ${s.lastWatermark ?? '(nothing read yet)'}` : '',
                 files: s.kind === 'folder' ? (s.filesSeen ?? 0) : '',

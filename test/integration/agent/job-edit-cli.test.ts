@@ -108,4 +108,35 @@ describe('esg-sync job show / edit', () => {
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/needs a destination/);
   });
+
+  it('lists a job without a schedule by what starts it, and says when all syncs are paused', async () => {
+    const engine = Engine.open({ dataDir, mode: 'headless', fileLogs: false });
+    const at = new Date().toISOString();
+    engine.store.sources.insert({ id: 's-db', name: 'Meters DB', kind: 'database', config: { kind: 'sqlite', path: join(dataDir, 'm.db'), table: 'readings' }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: at });
+    engine.store.sources.insert({ id: 's-dir', name: 'Drop', kind: 'folder', config: { path: join(dataDir, 'drop') }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: at });
+    const ingest = (id: string, name: string, sourceId: string) =>
+      engine.store.jobs.insert({ id, name, type: 'ingest', connectionId: 'c1', sourceId, mappingId: null, config: { schedule: null, timezone: 'UTC', onFileArrival: sourceId === 's-dir' }, paused: false, cursor: null, createdAt: at });
+    ingest('j-db', 'Meters in', 's-db');
+    ingest('j-dir', 'Drops in', 's-dir');
+    await engine.stop();
+
+    const rowOf = (out: string, name: string) => out.split('\n').find((l) => l.startsWith(name)) ?? '';
+    const list = await cli('job', 'list');
+    expect(list.code).toBe(0);
+    expect(rowOf(list.stdout, 'Meters in')).toContain('manual only');
+    expect(rowOf(list.stdout, 'Drops in')).toContain('file arrival / manual');
+    expect(list.stdout).not.toContain('paused until');
+    const sources = await cli('source', 'list');
+    expect(rowOf(sources.stdout, 's-db')).toContain('read on Run now only (no job has a schedule)');
+
+    expect((await cli('pause')).code).toBe(0);
+    try {
+      const paused = await cli('job', 'list');
+      expect(paused.stdout).toContain('All syncs are paused until you run `esg-sync resume`.');
+      // The JSON stays the list of jobs a script already reads.
+      expect(Array.isArray(JSON.parse((await cli('--json', 'job', 'list')).stdout))).toBe(true);
+    } finally {
+      await cli('resume');
+    }
+  });
 });
