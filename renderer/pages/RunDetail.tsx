@@ -11,6 +11,7 @@ import { formatDuration, formatNumber, formatTime, statusLabel, statusTone, trig
 import { useAction, useEngine } from '../hooks';
 import { DriftNotice } from '../wizard/DriftNotice';
 import { HeldNotice } from '../wizard/HeldNotice';
+import { RunLinks } from '../components/RunLinks';
 
 type ErrorRow = Result<'history.errors'>[number];
 
@@ -66,7 +67,7 @@ export function RunDetail() {
       </p>
       {run.error && (
         <div className="banner banner-bad" role="alert">
-          {run.error}
+          <RunLinks text={run.error} />
         </div>
       )}
       {run.status === 'needs_attention' && run.file && run.error?.includes('columns changed') && <DriftNotice runId={run.id} />}
@@ -110,7 +111,7 @@ export function RunDetail() {
           <ol className="timeline">
             {events.map((e, i) => (
               <li key={i} className={`event-${e.level}`}>
-                <time dateTime={e.at}>{formatTime(e.at)}</time> {e.message}
+                <time dateTime={e.at}>{formatTime(e.at)}</time> <RunLinks text={e.message} />
               </li>
             ))}
           </ol>

@@ -385,8 +385,10 @@ test('a run that held values for a new site code offers to send them once the co
   await expect(page.locator('.stat').filter({ hasText: 'Created' })).toContainText('2');
   await expect(page.getByRole('region', { name: 'Held values' })).toHaveCount(0);
   const sentBy = Number(/#\/history\/(\d+)$/.exec(page.url())![1]);
-  // The first run now says who sent what it held, and offers nothing more to send.
-  await page.evaluate((r) => (window.location.hash = r), `#/history/${held.id}`);
+  // The sending run's timeline links back to the run whose rows it sent; that run now says who
+  // sent what it held, and offers nothing more to send.
+  await page.locator('.timeline').getByRole('link', { name: `run #${held.id}`, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: new RegExp(`Run #${held.id} —`) })).toBeVisible();
   const settled = page.getByRole('region', { name: 'Held values' });
   await expect(settled).toHaveText(`The 2 values this run held were sent later, by run #${sentBy}.`);
   await expect(settled.getByRole('button')).toHaveCount(0);
