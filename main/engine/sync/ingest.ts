@@ -9,6 +9,7 @@ import type { Store } from '../store';
 import { emptyTally, outboxOpJson, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
 import { BATCHES_IN_FLIGHT, BatchPipeline } from './batch-pipeline';
 import { Staging } from './staging';
+import { LineMarks, rejectedText } from './line-marks';
 
 export interface IngestOptions {
   /** The source holds the full dataset: keys that vanished from it are deleted on the platform. */
@@ -167,6 +168,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   const validateOpts = { now: input.now() };
   let held = 0;
   let blankValues = 0;
+  const rejectedLines = new LineMarks();
   let lastReport = Date.now();
   try {
     for await (const row of input.rows) {
@@ -191,6 +193,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       }
       if (errors.length) {
         counts.rejected += errors.length;
+        rejectedLines.mark(row.line);
         input.rowErrors(errors);
       }
       if (Date.now() - lastReport > 250) {
@@ -209,6 +212,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     const dupErrors: RowError[] = [];
     for (const d of staging.duplicates()) {
       dupKeys.add(d.naturalKey);
+      rejectedLines.mark(d.line);
       dupErrors.push({
         line: d.line,
         column: d.valueColumn,
@@ -227,7 +231,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     }
 
     if (counts.rejected > 0 && options.rejectPolicy === 'all-or-nothing') {
-      const message = `${counts.rejected} row(s) were rejected and this job sends nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
+      const message = `${rejectedText(counts.rejected, rejectedLines.count)} and this job sends nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
       input.event('warn', message);
       return { status: 'failed', counts, error: message };
     }

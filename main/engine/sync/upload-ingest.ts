@@ -35,6 +35,7 @@ import { PlatformError } from '../platforms/errors';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
 import type { IngestInput, IngestProgress, IngestResult } from './ingest';
+import { LineMarks, rejectedText } from './line-marks';
 import { Staging } from './staging';
 
 /** The columns of the file uploaded to the datasource, in order. */
@@ -199,6 +200,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
   const staging = new Staging(input.store.db, input.runId);
   const validateOpts = { now: input.now() };
   let held = 0;
+  const rejectedLines = new LineMarks();
   let lastReport = Date.now();
   try {
     for await (const row of input.rows) {
@@ -223,6 +225,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       }
       if (errors.length) {
         counts.rejected += errors.length;
+        rejectedLines.mark(row.line);
         input.rowErrors(errors);
       }
       if (Date.now() - lastReport > 250) {
@@ -237,6 +240,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     const dupErrors: RowError[] = [];
     for (const d of staging.duplicates()) {
       dupKeys.add(d.naturalKey);
+      rejectedLines.mark(d.line);
       dupErrors.push({ line: d.line, column: d.valueColumn, value: null, reason: `The same activity, facility and period also appears on line${d.others.length > 1 ? 's' : ''} ${d.others.join(', ')}. Keep one of them; none was uploaded.` });
     }
     if (dupErrors.length) {
@@ -245,7 +249,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       staging.dropKeys(dupKeys);
     }
     if (counts.rejected > 0 && input.options.rejectPolicy === 'all-or-nothing') {
-      const message = `${counts.rejected} row(s) were rejected and this job uploads nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
+      const message = `${rejectedText(counts.rejected, rejectedLines.count)} and this job uploads nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
       input.event('warn', message);
       return { status: 'failed', counts, error: message, datasetId, uploadedBytes };
     }

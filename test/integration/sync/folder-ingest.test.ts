@@ -61,6 +61,17 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The sandbox connection and a folder source 'src1' (watched once engine.sync starts). */
+async function billsFolder() {
+  const call = createDispatcher(createEngineApi(engine));
+  await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
+  const connectionId = engine.store.connections.get('Sandbox')!.id;
+  const watched = join(dir, 'drop');
+  mkdirSync(watched);
+  engine.store.sources.insert({ id: 'src1', name: 'Bills', kind: 'folder', config: { path: watched, stableMs: 300 }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: 'now' });
+  return { call, connectionId, watched };
+}
+
 describe('folder drop → mapped → sent → processed, with an exact history', () => {
   it('syncs a dropped file, then turns a corrected file into exact updates and deletes', async () => {
     const call = createDispatcher(createEngineApi(engine));
@@ -124,12 +135,7 @@ describe('folder drop → mapped → sent → processed, with an exact history',
   });
 
   it('rejected rows are reported by line and the valid rows go on', async () => {
-    const call = createDispatcher(createEngineApi(engine));
-    await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
-    const connectionId = engine.store.connections.get('Sandbox')!.id;
-    const watched = join(dir, 'drop');
-    mkdirSync(watched);
-    engine.store.sources.insert({ id: 'src1', name: 'Bills', kind: 'folder', config: { path: watched, stableMs: 300 }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: 'now' });
+    const { call, connectionId, watched } = await billsFolder();
     engine.store.mappings.save({ id: 'map1', name: 'Elec', sourceId: 'src1', connectionId, fingerprint: null, profile: profile('src1', connectionId) }, 'now');
     await call('jobs.add', { name: 'Elec', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: {} });
     engine.sync = new SyncService(engine);
@@ -160,13 +166,34 @@ describe('folder drop → mapped → sent → processed, with an exact history',
     expect(existsSync(join(watched, 'processed', 'june.csv'))).toBe(true);
   });
 
+  it('an all-or-nothing job says how many rows (not only values) it rejected, and sends nothing', async () => {
+    const { call, connectionId, watched } = await billsFolder();
+    const wide: MappingProfileInput = {
+      ...profile('src1', connectionId),
+      shape: { kind: 'wide', valueColumns: [{ column: 'Electricity kWh', metricId: 'met_elec_cons', unit: 'kWh' }, { column: 'Gas kWh', metricId: 'met_ngas_kwh', unit: 'kWh' }] },
+      metric: undefined,
+      headerFingerprint: headerFingerprint(['Site', 'Month', 'Electricity kWh', 'Gas kWh'], { orderInsensitive: true }),
+    };
+    engine.store.mappings.save({ id: 'map1', name: 'Energy', sourceId: 'src1', connectionId, fingerprint: null, profile: wide }, 'now');
+    await call('jobs.add', { name: 'Energy', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: { ingest: { rejectPolicy: 'all-or-nothing' } } });
+    engine.sync = new SyncService(engine);
+    await engine.sync.start();
+    const done = waitForRun(() => true);
+    // Line 3: a bad month rejects both of its values (one row). Lines 4 and 5: the same site and
+    // month twice, both value columns each (four values, two rows). Line 6: one bad value of two.
+    writeFileSync(
+      join(watched, 'energy.csv'),
+      ['Site,Month,Electricity kWh,Gas kWh', 'LON-01,2024-06,1,2', 'MAN-02,June,3,4', 'BER-01,2024-06,5,6', 'BER-01,2024-06,7,8', 'LYO-01,2024-06,lots,9', ''].join('\n'),
+    );
+    const run = await done;
+    expect(run.status).toBe('failed');
+    expect(run.rejected).toBe(7);
+    expect(run.error).toMatch(/^7 values in 4 rows were rejected and this job sends nothing from a file with rejected rows\./);
+    expect(await sandbox.countSubmissions()).toBe(0);
+  });
+
   it('a file whose columns changed is held as "needs attention" and nothing is sent', async () => {
-    const call = createDispatcher(createEngineApi(engine));
-    await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
-    const connectionId = engine.store.connections.get('Sandbox')!.id;
-    const watched = join(dir, 'drop');
-    mkdirSync(watched);
-    engine.store.sources.insert({ id: 'src1', name: 'Bills', kind: 'folder', config: { path: watched, stableMs: 300 }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: 'now' });
+    const { call, connectionId, watched } = await billsFolder();
     engine.store.mappings.save({ id: 'map1', name: 'Elec', sourceId: 'src1', connectionId, fingerprint: null, profile: profile('src1', connectionId) }, 'now');
     await call('jobs.add', { name: 'Elec', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: {} });
     engine.sync = new SyncService(engine);
