@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
 import { reasonAlone } from '../../shared/mapping/messages';
 import { Stat } from '../components/ui';
+import { formatNumber } from '../format';
 import { errorText, wizardApi } from './api';
 import { entityName, formatPeriod, metricName } from './labels';
 import { sampleRef } from './load';
@@ -87,6 +88,12 @@ export function StepPreview({ state, dispatch }: StepProps) {
           )}
           {p.summary.metricsTouched.length > 0 && (
             <p className="muted small">Metrics: {p.summary.metricsTouched.map((m) => metricName(metrics, m)).join(', ')}</p>
+          )}
+          {p.summary.addedUp.values > 0 && (
+            <p className="muted small">
+              {formatNumber(p.summary.addedUp.rows)} rows share a metric, site and period and are added up into {formatNumber(p.summary.addedUp.values)} value
+              {p.summary.addedUp.values === 1 ? '' : 's'}, as this mapping says; each shows its first line.
+            </p>
           )}
           {p.summary.blankValues > 0 && (
             <p className="muted small">

@@ -58,6 +58,23 @@ function GrainField(props: { mode: PeriodMode; format: DateFormat | ''; granular
   );
 }
 
+/** What the platform gets when rows of a file share a metric, site and period (it holds one value for each). */
+function SameKeyRowsField(props: { value: WizardState['sameKeyRows']; onChange: (v: WizardState['sameKeyRows']) => void }) {
+  return (
+    <fieldset className="field">
+      <legend>Rows with the same metric, site and period</legend>
+      <label className="radio">
+        <input type="radio" name="same-key-rows" checked={props.value === 'reject'} onChange={() => props.onChange('reject')} />
+        Hold them back as duplicates (each should be on one row)
+      </label>
+      <label className="radio">
+        <input type="radio" name="same-key-rows" checked={props.value === 'add'} onChange={() => props.onChange('add')} />
+        Add them up into one value (parts of one total: fuel card fill-ups, invoice lines)
+      </label>
+    </fieldset>
+  );
+}
+
 const column = (roles: Record<string, string>, role: string) => Object.keys(roles).find((c) => roles[c] === role);
 
 /** Step 4: which platform site each local code is, and which reporting period each value is for. */
@@ -164,6 +181,7 @@ export function StepSites({ state, dispatch }: StepProps) {
       {(state.periodMode === 'date' || state.periodMode === 'year-month') && (
         <GrainField mode={state.periodMode} format={state.dateFormat} granularity={state.granularity} onChange={(granularity) => patch({ granularity })} />
       )}
+      <SameKeyRowsField value={state.sameKeyRows} onChange={(sameKeyRows) => patch({ sameKeyRows })} />
       {state.periodMode === 'fixed' && (
         <div className="wizard-row">
           <label className="field">

@@ -69,6 +69,8 @@ export interface WizardState {
   thousands: ',' | '.' | ' ' | "'" | '' | 'auto';
   name: string;
   naturalKey: KeyField[];
+  /** Rows with the same metric, site and period: held back as duplicates, or added up into one value. */
+  sameKeyRows: 'reject' | 'add';
   preview: PreviewResult | null;
   /** What the engine last said, by step, shown where it happened. */
   errors: Record<number, string | null>;
@@ -119,6 +121,7 @@ export const initialState: WizardState = {
   thousands: 'auto',
   name: '',
   naturalKey: ['metric', 'entity', 'period'],
+  sameKeyRows: 'reject',
   preview: null,
   errors: {},
 };
@@ -227,6 +230,7 @@ export function fromProfile(p: MappingProfileInput, headers: readonly string[]):
   out.thousands = p.transforms?.number?.thousands ?? 'auto';
   const keys = (p.naturalKey ?? ['metric', 'entity', 'period']).filter((k): k is KeyField => typeof k === 'string');
   out.naturalKey = keys.length ? keys : ['metric', 'entity', 'period'];
+  out.sameKeyRows = p.sameKeyRows ?? 'reject';
   out.roles = roles;
   return out;
 }
@@ -410,6 +414,7 @@ export function buildProfile(s: WizardState): MappingProfileInput {
       calorificValueMJPerM3: calorific(s.calorificValue),
     },
     naturalKey: s.naturalKey.length ? s.naturalKey : ['metric', 'entity', 'period'],
+    sameKeyRows: s.sameKeyRows,
     read: readChoice(s),
     ...(s.headers.length ? { headerFingerprint: headerFingerprint(s.headers) } : {}),
   };

@@ -101,6 +101,7 @@ export const PreviewResult = z.object({
     skippedRows: z.number().int(),
     blankValues: z.number().int(),
     heldRows: z.number().int(),
+    addedUp: z.object({ rows: z.number().int(), values: z.number().int() }),
     metricsTouched: z.array(z.string()),
     periodRange: z.object({ start: z.string(), end: z.string() }).nullable(),
     payloadTruncated: z.boolean(),

@@ -61,8 +61,11 @@ export const msg = {
     `values in ${from} cannot be converted to ${to}, the unit of '${metricName}'. Check ${UNITS}.`,
   /** `hint`: a mapping-specific way out, said instead of the general one. */
   duplicateOf: (otherLine: number, otherColumn: string | null, hint?: string) =>
-    `this value has the same metric, site and period as ${otherColumn ? `column '${otherColumn}' on ` : ''}line ${otherLine}; both were held back. ${hint ?? 'Remove the duplicate or add a distinguishing column to the natural key.'}`,
+    `this value has the same metric, site and period as ${otherColumn ? `column '${otherColumn}' on ` : ''}line ${otherLine}; both were held back. ${hint ?? `Remove the duplicate, or, if such rows are parts of one total, choose “Add them up” for “Rows with the same metric, site and period” in ${SITES}.`}`,
   /** Said where a mapping reports day-level dates by month (or coarser) and rows then collide. */
   dayPeriodHint: () =>
-    `If each row is a separate transaction or reading, report it for its own day: choose “Its own day” for “Each row's period” in ${SITES}.`,
+    `If each row is a separate transaction or reading, report it for its own day (“Its own day” for “Each row's period” in ${SITES}), or add the rows up into one value per period (“Add them up” for “Rows with the same metric, site and period”).`,
+  /** Said where rows collide and the mapping does not add them up. */
+  addUpHint: () =>
+    `If such rows are parts of one total (fill-ups, invoice lines), choose “Add them up” for “Rows with the same metric, site and period” in ${SITES}; otherwise remove the duplicates from the file.`,
 };

@@ -193,6 +193,11 @@ const ProfileV1Object = z.object({
   }),
   filters: Filters.default({ skipBlankRows: true, skipBlankValues: true, skipWhen: [] }),
   naturalKey: z.array(NaturalKeyField).min(1).default(['metric', 'entity', 'period']),
+  /**
+   * Rows of one file with the same natural key: 'reject' holds them all back as duplicates; 'add'
+   * adds their values up into one (the parts of one total: fuel card fill-ups, invoice lines).
+   */
+  sameKeyRows: z.enum(['reject', 'add']).default('reject'),
   headerFingerprint: HeaderFingerprintSchema.optional(),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),

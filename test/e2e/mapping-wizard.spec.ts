@@ -435,7 +435,7 @@ test('a chosen sample file is what the preview of a new mapping reads', async ({
   await context.close();
 });
 
-test('a fuel card export (a row per fill-up) is reported per day; by month its rows are duplicates and the preview says why', async ({ browser }) => {
+test('a fuel card export (a row per fill-up) is reported per day; by month its rows are duplicates and the preview says why, or they are added up', async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   test.setTimeout(90_000);
   const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
@@ -470,6 +470,20 @@ test('a fuel card export (a row per fill-up) is reported per day; by month its r
   await expect(stat('Rejected')).toContainText('15');
   await expect(page.getByRole('note', { name: 'Notes on the preview' })).toContainText('If each row is a separate transaction or reading, report it for its own day');
   await both(page, '6-preview-monthly-duplicates');
+
+  // Or by month, each site's fill-ups of one product added up into one value.
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByRole('radio', { name: /^Add them up into one value/ }).check();
+  await both(page, '4-sites-add-up');
+  await next(page, 'Units');
+  await next(page, 'Preview');
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  await expect(stat('Values out')).toContainText('4');
+  await expect(stat('Rejected')).toContainText('0');
+  await expect(page.getByText('15 rows share a metric, site and period and are added up into 4 values, as this mapping says; each shows its first line.')).toBeVisible();
+  await expect(page.getByRole('note', { name: 'Notes on the preview' })).toHaveCount(0);
+  await both(page, '6-preview-monthly-added-up');
   await context.close();
 });
 

@@ -11,6 +11,8 @@ import type { MappingProfile } from '../../../shared/mapping/profile';
 import { msg } from '../../../shared/mapping/messages';
 import { reportsDaysCoarser } from '../../../shared/mapping/period-grain';
 import { DuplicateKeyTracker, validateRecord } from '../../../shared/mapping/validate';
+import { addUp } from '../../../shared/mapping/add-up';
+import { rowError } from '../../../shared/mapping/messages';
 
 export interface PreviewOptions {
   /** Payload rows kept for display. Default 200. Every row is still processed and counted. */
@@ -53,6 +55,8 @@ export interface PreviewSummary {
   blankValues: number;
   /** Rows waiting for a person to map a new site or metric value. */
   heldRows: number;
+  /** Rows of one metric, site and period added up (the mapping says so), and the values they made. */
+  addedUp: { rows: number; values: number };
   metricsTouched: string[];
   periodRange: { start: string; end: string } | null;
   payloadTruncated: boolean;
@@ -100,7 +104,14 @@ export async function previewMapping(
   const dayHint = reportsDaysCoarser(profile.period) ? msg.dayPeriodHint() : undefined;
   const tracker = new DuplicateKeyTracker(dayHint);
   // First accepted occurrence per key, so a later duplicate can withdraw it from the counts.
-  const accepted = new Map<string, { metricId: string; period: string }>();
+  const accepted = new Map<string, { metricId: string; period: string; line: number; column: string }>();
+  // A mapping that adds rows of one key up: the parts of every key seen more than once, and the
+  // reason for a key whose parts cannot be added (its later lines are held back with it).
+  type Part = { record: PlatformRecord; line: number; column: string };
+  const addParts = new Map<string, Part[]>();
+  const cannotAdd = new Map<string, string>();
+  const firstPart = new Map<string, Part>();
+  const addMode = profile.sameKeyRows === 'add';
   const metricCounts = new Map<string, number>();
   const periodCounts = new Map<string, number>();
   const summary: PreviewSummary = {
@@ -111,6 +122,7 @@ export async function previewMapping(
     skippedRows: 0,
     blankValues: 0,
     heldRows: 0,
+    addedUp: { rows: 0, values: 0 },
     metricsTouched: [],
     periodRange: null,
     payloadTruncated: false,
@@ -124,6 +136,64 @@ export async function previewMapping(
       if (rejected.length < maxErrors) rejected.push(e);
       else summary.errorsTruncated = true;
     }
+  };
+
+  type Mapped = ReturnType<typeof applyProfile>['records'][number];
+  const accept = (mapped: Mapped): void => {
+    const r = mapped.record;
+    const period = `${r.periodStart}..${r.periodEnd}`;
+    accepted.set(mapped.naturalKey, { metricId: r.metricId, period, line: mapped.line, column: mapped.source.valueColumn });
+    summary.recordsOut++;
+    bump(metricCounts, r.metricId, 1);
+    bump(periodCounts, period, 1);
+    if (payload.length < limit) {
+      payload.push({ line: mapped.line, column: mapped.source.valueColumn, naturalKey: mapped.naturalKey, hash: recordHash(r), record: r });
+    } else {
+      summary.payloadTruncated = true;
+    }
+  };
+  /** Takes an accepted key back out of what would be sent (its rows turned out to be held back). */
+  const withdraw = (naturalKey: string): void => {
+    const first = accepted.get(naturalKey);
+    if (!first) return;
+    accepted.delete(naturalKey);
+    summary.recordsOut--;
+    bump(metricCounts, first.metricId, -1);
+    bump(periodCounts, first.period, -1);
+    const idx = payload.findIndex((p) => p.naturalKey === naturalKey);
+    if (idx >= 0) payload.splice(idx, 1);
+  };
+  /** As the run does: a valid value joins the total of its key, or the key is held back whole if it cannot be added up. */
+  const addToTotal = (mapped: Mapped): void => {
+    const errors = validateRecord(mapped, catalogue, { now: options.now, entityLabel });
+    if (errors.length) return reject(errors);
+    const key = mapped.naturalKey;
+    const column = mapped.source.valueColumn;
+    const refused = cannotAdd.get(key);
+    if (refused !== undefined) return reject([rowError(mapped.line, column, null, refused)]);
+    const part = { record: mapped.record, line: mapped.line, column };
+    const first = firstPart.get(key);
+    if (!first) {
+      firstPart.set(key, part);
+      return accept(mapped);
+    }
+    const parts = addParts.get(key) ?? [first];
+    parts.push(part);
+    addParts.set(key, parts);
+    const sum = addUp(
+      parts.map((p) => p.record),
+      catalogue,
+    );
+    if (sum.ok) {
+      const shown = payload.find((p) => p.naturalKey === key);
+      if (shown) Object.assign(shown, { record: sum.record, hash: recordHash(sum.record) });
+      return;
+    }
+    const reason = `the rows with this metric, site and period (from line ${first.line} on) are added up by this mapping, but ${sum.reason} All of them were held back.`;
+    cannotAdd.set(key, reason);
+    addParts.delete(key);
+    reject(parts.map((p) => rowError(p.line, p.column, null, reason)));
+    withdraw(key);
   };
 
   for await (const row of rowsOf(rows)) {
@@ -144,19 +214,15 @@ export async function previewMapping(
     reject(result.errors);
 
     for (const mapped of result.records) {
+      if (addMode) {
+        addToTotal(mapped);
+        continue;
+      }
       const dupErrors = tracker.add(mapped);
       if (dupErrors.length) {
         reject(dupErrors);
-        const first = accepted.get(mapped.naturalKey);
-        if (first) {
-          // The first occurrence was counted as sent; neither may be sent now.
-          accepted.delete(mapped.naturalKey);
-          summary.recordsOut--;
-          bump(metricCounts, first.metricId, -1);
-          bump(periodCounts, first.period, -1);
-          const idx = payload.findIndex((p) => p.naturalKey === mapped.naturalKey);
-          if (idx >= 0) payload.splice(idx, 1);
-        }
+        // The first occurrence was counted as sent; neither may be sent now.
+        withdraw(mapped.naturalKey);
         continue;
       }
       const errors = validateRecord(mapped, catalogue, { now: options.now, entityLabel });
@@ -164,17 +230,7 @@ export async function previewMapping(
         reject(errors);
         continue;
       }
-      const r = mapped.record;
-      const period = `${r.periodStart}..${r.periodEnd}`;
-      accepted.set(mapped.naturalKey, { metricId: r.metricId, period });
-      summary.recordsOut++;
-      bump(metricCounts, r.metricId, 1);
-      bump(periodCounts, period, 1);
-      if (payload.length < limit) {
-        payload.push({ line: mapped.line, column: mapped.source.valueColumn, naturalKey: mapped.naturalKey, hash: recordHash(r), record: r });
-      } else {
-        summary.payloadTruncated = true;
-      }
+      accept(mapped);
     }
   }
 
@@ -189,6 +245,7 @@ export async function previewMapping(
   }
   summary.periodRange = start !== null && end !== null ? { start, end } : null;
   options.logger?.debug({ rowsIn: summary.rowsIn, recordsOut: summary.recordsOut, rejected: summary.rejected }, 'mapping preview finished');
+  summary.addedUp = { rows: [...addParts.values()].reduce((n, parts) => n + parts.length, 0), values: addParts.size };
   const notes: string[] = [];
   const duplicated = tracker.duplicateKeys.size;
   if (dayHint && duplicated) notes.push(`${duplicated} metric, site and period combination${duplicated === 1 ? ' is' : 's are'} on more than one row, because this mapping reports each date by its ${profile.period?.granularity}. ${dayHint}`);

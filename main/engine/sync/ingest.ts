@@ -1,14 +1,12 @@
-import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue, type MappingProfile } from '../../../shared/mapping';
 import { emptyCounts, type RowError, type RunCounts, type RunStatus, type SourceRow, type SubmissionOp } from '../../../shared/domain';
-import { msg } from '../../../shared/mapping/messages';
-import { reportsDaysCoarser } from '../../../shared/mapping/period-grain';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
 import { emptyTally, outboxOpJson, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
 import { BATCHES_IN_FLIGHT, BatchPipeline } from './batch-pipeline';
 import { Staging } from './staging';
+import { sha256 } from './record-hash';
+import { settleAndReportDuplicates } from './duplicates';
 import { LineMarks, rejectedText } from './line-marks';
 
 export interface IngestOptions {
@@ -95,9 +93,6 @@ export interface IngestResult {
   error: string | null;
 }
 
-// crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per row.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-const sha256 = oneShot ? (text: string) => oneShot('sha256', text, 'hex') : (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Resends batches a previous run wrote to the outbox but never saw answered. Runs first, so
@@ -207,28 +202,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     progress.staged = staging.count;
     report();
 
-    // 2. Duplicate natural keys: every line of a duplicated key is reported, none is sent.
-    const dupKeys = new Set<string>();
-    const dupErrors: RowError[] = [];
-    for (const d of staging.duplicates()) {
-      dupKeys.add(d.naturalKey);
-      rejectedLines.mark(d.line);
-      dupErrors.push({
-        line: d.line,
-        column: d.valueColumn,
-        value: null,
-        reason: `The same metric, site and period also appears on line${d.others.length > 1 ? 's' : ''} ${d.others.join(', ')}. Keep one of them; none was sent.`,
-      });
-    }
-    if (dupErrors.length) {
-      counts.rejected += dupErrors.length;
-      input.rowErrors(dupErrors);
-      staging.dropKeys(dupKeys);
-      // Once for the run, not on every line: the likeliest cause and where to change it.
-      if (reportsDaysCoarser(input.profile.period)) {
-        input.event('warn', `${dupErrors.length} value(s) share a metric, site and period with another row because this mapping reports each date by its ${input.profile.period?.granularity ?? 'month'}. ${msg.dayPeriodHint()}`);
-      }
-    }
+    // 2. Duplicate natural keys: added up where the mapping says so, otherwise every line of a duplicated key is reported and none is sent.
+    counts.rejected += settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'metric, site and period', sent: 'sent' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
 
     if (counts.rejected > 0 && options.rejectPolicy === 'all-or-nothing') {
       const message = `${rejectedText(counts.rejected, rejectedLines.count)} and this job sends nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;

@@ -150,6 +150,25 @@ export class Staging {
     return out;
   }
 
+  /** Every staged occurrence of one key, in line order (for adding up the parts of one total). */
+  occurrences(naturalKey: string): { line: number; valueColumn: string | null; recordJson: string }[] {
+    this.ready();
+    return this.db.prepare(`SELECT line, value_column AS valueColumn, record AS recordJson FROM ${this.table} WHERE natural_key = ? ORDER BY line, seq`).all(naturalKey) as {
+      line: number;
+      valueColumn: string | null;
+      recordJson: string;
+    }[];
+  }
+
+  /** Puts one record in place of every occurrence of its key (their sum). */
+  replaceKey(r: StagedRecord): void {
+    this.ready();
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM ${this.table} WHERE natural_key = ?`).run(r.naturalKey);
+      this.insert.run([++this.seq, r.naturalKey, r.line, r.valueColumn, r.recordJson, r.hash]);
+    })();
+  }
+
   /** Removes every occurrence of keys that were duplicated: none of them is sent. */
   dropKeys(keys: Iterable<string>): void {
     this.ready();

@@ -36,6 +36,8 @@ import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
 import type { IngestInput, IngestProgress, IngestResult } from './ingest';
 import { LineMarks, rejectedText } from './line-marks';
+import { sha256 } from './record-hash';
+import { settleAndReportDuplicates } from './duplicates';
 import { Staging } from './staging';
 
 /** The columns of the file uploaded to the datasource, in order. */
@@ -125,7 +127,6 @@ export interface UploadIngestResult extends IngestResult {
   uploadedBytes: number;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * For job-runner: the ingest function to use with a file-upload adapter, or an error that says
@@ -236,18 +237,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     staging.flush();
     report();
 
-    const dupKeys = new Set<string>();
-    const dupErrors: RowError[] = [];
-    for (const d of staging.duplicates()) {
-      dupKeys.add(d.naturalKey);
-      rejectedLines.mark(d.line);
-      dupErrors.push({ line: d.line, column: d.valueColumn, value: null, reason: `The same activity, facility and period also appears on line${d.others.length > 1 ? 's' : ''} ${d.others.join(', ')}. Keep one of them; none was uploaded.` });
-    }
-    if (dupErrors.length) {
-      counts.rejected += dupErrors.length;
-      input.rowErrors(dupErrors);
-      staging.dropKeys(dupKeys);
-    }
+    counts.rejected += settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'activity, facility and period', sent: 'uploaded' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
     if (counts.rejected > 0 && input.options.rejectPolicy === 'all-or-nothing') {
       const message = `${rejectedText(counts.rejected, rejectedLines.count)} and this job uploads nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
       input.event('warn', message);

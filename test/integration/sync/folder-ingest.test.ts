@@ -192,6 +192,58 @@ describe('folder drop → mapped → sent → processed, with an exact history',
     expect(await sandbox.countSubmissions()).toBe(0);
   });
 
+  it('adds up rows of one metric, site and period when the mapping says so; a re-read total is unchanged, a changed part updates it', async () => {
+    const { call, connectionId, watched } = await billsFolder();
+    // A fuel card export: several fill-ups a site and month, reported by month and added up.
+    const fuel: MappingProfileInput = {
+      schemaVersion: 1,
+      name: 'Fuel cards',
+      sourceId: 'src1',
+      connectionId,
+      shape: { kind: 'long', valueColumn: 'Litres' },
+      metric: { kind: 'column', column: 'Product', valueMap: { Diesel: 'met_fuel_diesel', 'Green share': 'met_renew_share' }, unknownMetric: 'reject' },
+      entity: { kind: 'column', column: 'Site', unknownEntity: 'reject' },
+      period: { kind: 'date', column: 'Date', format: 'YYYY-MM-DD', granularity: 'month' },
+      unit: { kind: 'metric' },
+      comment: { column: 'Card' },
+      sameKeyRows: 'add',
+      headerFingerprint: headerFingerprint(['Site', 'Date', 'Product', 'Litres', 'Card'], { orderInsensitive: true }),
+    };
+    engine.store.mappings.save({ id: 'map1', name: 'Fuel cards', sourceId: 'src1', connectionId, fingerprint: null, profile: fuel }, 'now');
+    await call('jobs.add', { name: 'Fuel', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: {} });
+    engine.sync = new SyncService(engine);
+    await engine.sync.start();
+    const file = (rows: string[]) => ['Site,Date,Product,Litres,Card', ...rows, ''].join('\n');
+    const fillUps = ['LON-01,2024-03-04,Diesel,41.07,1234', 'LON-01,2024-03-04,Diesel,38.9,1234', 'LON-01,2024-03-19,Diesel,12.03,9876', 'MAN-02,2024-03-02,Diesel,50,5555'];
+
+    const first = waitForRun(() => true);
+    writeFileSync(join(watched, 'march.csv'), file([...fillUps, 'BER-01,2024-03-01,Green share,40,x', 'BER-01,2024-03-20,Green share,60,x']));
+    const run1 = await first;
+    expect({ status: run1.status, read: run1.read, created: run1.created, rejected: run1.rejected }).toEqual({ status: 'succeeded_with_rejections', read: 6, created: 2, rejected: 2 });
+    const sent = (await sandbox.listSubmissions()).map((x) => [x.entityId, Number(x.value), x.comment]).sort();
+    expect(sent).toEqual([
+      ['ent_lon01', 92, '1234; 9876'],
+      ['ent_man02', 50, '5555'],
+    ]);
+    expect(engine.store.runs.events(run1.id).map((e) => e.message)).toContain('3 rows were added up into 1 value: they share a metric, site and period, and the mapping adds such rows up.');
+    const errors = engine.store.runs.errors(run1.id, 0, 10);
+    expect(errors.map((e) => e.line)).toEqual([6, 7]);
+    expect(errors[0]!.reason).toMatch(/also appears on line 7\. The mapping adds such rows up, but 'Renewable electricity share' is a percentage, which cannot be added up\. None was sent\./);
+
+    // The same fill-ups in another order: the totals are the ledger's, nothing is sent.
+    const again = waitForRun((r) => r.id !== run1.id);
+    writeFileSync(join(watched, 'march-again.csv'), file([...fillUps].reverse()));
+    const run2 = await again;
+    expect({ created: run2.created, updated: run2.updated, unchanged: run2.unchanged }).toEqual({ created: 0, updated: 0, unchanged: 2 });
+
+    // One fill-up corrected: the site's total is updated.
+    const corrected = waitForRun((r) => r.id !== run1.id && r.id !== run2.id);
+    writeFileSync(join(watched, 'march-corrected.csv'), file([fillUps[0]!, 'LON-01,2024-03-04,Diesel,40,1234', fillUps[2]!, fillUps[3]!]));
+    const run3 = await corrected;
+    expect({ created: run3.created, updated: run3.updated, unchanged: run3.unchanged }).toEqual({ created: 0, updated: 1, unchanged: 1 });
+    expect((await sandbox.listSubmissions()).find((x) => x.entityId === 'ent_lon01')!.value).toBe(93.1);
+  });
+
   it('a file whose columns changed is held as "needs attention" and nothing is sent', async () => {
     const { call, connectionId, watched } = await billsFolder();
     engine.store.mappings.save({ id: 'map1', name: 'Elec', sourceId: 'src1', connectionId, fingerprint: null, profile: profile('src1', connectionId) }, 'now');

@@ -65,8 +65,8 @@ describe('previewMapping', () => {
 
     const reasons = result.rejected.map((e) => e.reason);
     // Duplicates: both lines reported for each month.
-    expect(reasons).toContain("Line 5, column 'Jan 2024': this value has the same metric, site and period as line 8; both were held back. Remove the duplicate or add a distinguishing column to the natural key.");
-    expect(reasons).toContain("Line 8, column 'Jan 2024': this value has the same metric, site and period as line 5; both were held back. Remove the duplicate or add a distinguishing column to the natural key.");
+    expect(reasons).toContain("Line 5, column 'Jan 2024': this value has the same metric, site and period as line 8; both were held back. Remove the duplicate, or, if such rows are parts of one total, choose “Add them up” for “Rows with the same metric, site and period” in the mapping's “Sites & periods” step.");
+    expect(reasons).toContain("Line 8, column 'Jan 2024': this value has the same metric, site and period as line 5; both were held back. Remove the duplicate, or, if such rows are parts of one total, choose “Add them up” for “Rows with the same metric, site and period” in the mapping's “Sites & periods” step.");
     expect(reasons.some((r) => r.startsWith("Line 9, column 'Jan 2024': 'abc' is not a number"))).toBe(true);
     expect(reasons.some((r) => r.startsWith("Line 6, column 'Mar 2024': the period 2024-03-01 to 2024-03-31 has not ended yet"))).toBe(true);
 
@@ -79,6 +79,7 @@ describe('previewMapping', () => {
       skippedRows: 2,
       blankValues: 1,
       heldRows: 1,
+      addedUp: { rows: 0, values: 0 },
       metricsTouched: ['m-elec'],
       periodRange: { start: '2024-01-01', end: '2024-02-29' },
       payloadTruncated: false,
@@ -108,5 +109,33 @@ describe('previewMapping', () => {
     expect(r.summary.rowsIn).toBe(2);
     expect(r.summary.recordsOut).toBe(5); // LDN-01 × 3 months, MAN-02 × Jan and Mar
     expect(r.summary.periodRange).toEqual({ start: '2024-01-01', end: '2024-03-31' });
+  });
+
+  it('adds up rows of one metric, site and period when the mapping says so, as the run does', async () => {
+    const adding = parseProfile({ ...profile, sameKeyRows: 'add' });
+    const r = await previewMapping(adding, stream(), catalogue, { now: new Date('2025-01-01T00:00:00Z') });
+    // Lines 5 and 8 (both LDN-01) are one value per month: 12.345,6 + 1, 11.002,25 + 2, 10.500 + 3.
+    const ldn = r.payload.filter((p) => p.record.entityId === 'e-ldn').map((p) => [p.line, p.column, p.record.value]);
+    expect(ldn).toEqual([
+      [5, 'Jan 2024', 12346.6],
+      [5, 'Feb 2024', 11004.25],
+      [5, 'Mar 2024', 10503],
+    ]);
+    expect(r.rejected.map((e) => e.reason).filter((x) => x.includes('same metric'))).toEqual([]);
+    expect(r.summary.addedUp).toEqual({ rows: 6, values: 3 });
+    expect(r.summary.recordsOut).toBe(3 + 2 + 2); // LDN-01 × 3, MAN-02 × Jan and Mar, BER-1 × Feb and Mar
+  });
+
+  it('holds back every row of a key that cannot be added up (a percentage), naming why', async () => {
+    const share = parseProfile({ ...profile, sameKeyRows: 'add', metric: { kind: 'fixed', metricId: 'm-renewable-share' }, unit: { kind: 'fixed', unit: '%' } });
+    const three: SourceRow[] = [5, 6, 7].map((line) => ({ line, cells: { 'Site code': 'LDN-01', 'Jan 2024': '40', 'Feb 2024': null, 'Mar 2024': null } }));
+    const r = await previewMapping(share, three, catalogue, { now: new Date('2025-01-01T00:00:00Z') });
+    expect(r.payload).toEqual([]);
+    expect(r.summary.recordsOut).toBe(0);
+    expect(r.rejected.map((e) => e.line)).toEqual([5, 6, 7]);
+    expect(new Set(r.rejected.map((e) => e.reason.replace(/^Line \d+/, '')))).toHaveProperty('size', 1);
+    expect(r.rejected[0]!.reason).toBe(
+      "Line 5, column 'Jan 2024': the rows with this metric, site and period (from line 5 on) are added up by this mapping, but 'Renewable electricity share' is a percentage, which cannot be added up. All of them were held back.",
+    );
   });
 });

@@ -1,4 +1,4 @@
-/** The wizard's view ↔ profile translation for what this area added: read choices, calorific value. */
+/** The wizard's view ↔ profile translation for what this area added: read choices, calorific value, rows of one key added up. */
 import { describe, expect, it } from 'vitest';
 import { parseProfile } from '../../../shared/mapping';
 import { buildProfile, calorific, fromProfile, initialState, readChoice, reducer, stepProblems, type WizardState } from '../../../renderer/wizard/state';
@@ -26,6 +26,15 @@ describe('wizard state', () => {
     expect(parseProfile(profile).read).toEqual({ headerRow: 3, sheet: 'Data 2024' });
     expect(fromProfile(profile, headers)).toMatchObject({ headerRow: 3, sheet: 'Data 2024' });
     expect(buildProfile({ ...base, sheet: 1 }).read).toEqual({ sheet: 1 });
+  });
+
+  it('saves whether rows of one metric, site and period are added up, and reads it back (older mappings hold them back)', () => {
+    expect(parseProfile(buildProfile(base)).sameKeyRows).toBe('reject');
+    const adding = buildProfile({ ...base, sameKeyRows: 'add' });
+    expect(parseProfile(adding).sameKeyRows).toBe('add');
+    expect(fromProfile(adding, headers).sameKeyRows).toBe('add');
+    const { sameKeyRows: _dropped, ...older } = adding;
+    expect(fromProfile(older, headers).sameKeyRows).toBe('reject');
   });
 
   it('keeps the read choice when a re-read sample brings fresh suggestions', () => {
