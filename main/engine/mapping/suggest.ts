@@ -313,6 +313,10 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
   }
   if (!columns.some((c) => c.role === 'entity')) warnings.push('No column looks like a site. Choose the site column, or one fixed site for the whole file.');
   if (!columns.some((c) => c.role === 'value')) warnings.push('No column looks like it holds values. Choose the value column(s) in the “Columns” step.');
+  const undecided = columns.filter((c) => c.role === 'value' && !c.period && !c.metricId && c.reason.endsWith('fit it equally, so choose one'));
+  if (undecided.length && !columns.some((c) => c.role === 'metric')) {
+    warnings.push(`Several metrics fit ${undecided.map((c) => `'${c.column}'`).join(', ')} equally well (by unit alone). Choose its metric in the “Columns” step.`);
+  }
   for (const dateCol of columns.filter((c) => c.role === 'period' || c.role === 'period-start' || c.role === 'period-end')) {
     const d = profiles.get(dateCol.column)?.dateFormat;
     if (d?.ambiguous) {
@@ -489,7 +493,11 @@ function suggestColumn(header: string, profile: ColumnProfile | undefined, metri
   }
   const unit = profile?.unit?.source === 'header' ? profile.unit.unit : undefined;
   const suggestion: ColumnSuggestion = { column: header, role: top.role, confidence: round(top.confidence), reason: top.reason, alternatives: ranked.slice(top.role === 'value' && best ? 1 : 0, 6) };
-  if (top.role === 'value' && best && best.confidence >= 0.3 && top.reason === best.reason) suggestion.metricId = best.metricId;
+  // Metrics that fit equally ('Weight (kg)' converts to every waste metric's tonnes) are the
+  // person's choice: picking the first would send every row as, say, hazardous waste.
+  const tied = best !== undefined && ranked[1] !== undefined && ranked[1].confidence === best.confidence;
+  if (top.role === 'value' && best && best.confidence >= 0.3 && top.reason === best.reason && !tied) suggestion.metricId = best.metricId;
+  if (top.role === 'value' && tied) suggestion.reason = `${top.reason}; ${ranked.filter((r) => r.confidence === best!.confidence).length} metrics fit it equally, so choose one`;
   if (unit && top.role === 'value') suggestion.unit = unit;
   return suggestion;
 }

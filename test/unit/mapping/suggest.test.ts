@@ -162,4 +162,20 @@ describe('whole-table suggestions', () => {
     expect(s.warnings.join('\n')).toMatch(/No column looks like a site/);
     expect(s.shape).toBe('long');
   });
+
+  it('leaves the metric to the person when several fit a value column equally, and says so', () => {
+    const h = ['Site', 'Month', 'Weight (kg)'];
+    const r: SourceRow[] = [
+      { line: 2, cells: { Site: 'LDN-1', Month: '2024-01', 'Weight (kg)': '640,5' } },
+      { line: 3, cells: { Site: 'MAN-2', Month: '2024-01', 'Weight (kg)': '1180' } },
+    ];
+    const profiles = profileColumns(h, r);
+    const s = suggestMapping({ headers: h, profiles, metrics, entities });
+    const weight = s.columns.find((c) => c.column === 'Weight (kg)')!;
+    expect(weight.role).toBe('value');
+    expect(weight.metricId).toBeUndefined();
+    expect(weight.reason).toMatch(/3 metrics fit it equally, so choose one$/);
+    expect(s.warnings).toContain("Several metrics fit 'Weight (kg)' equally well (by unit alone). Choose its metric in the “Columns” step.");
+    expect(draftProfile(s, { name: 'Waste', sourceId: 's1', connectionId: 'c1', headers: h, profiles }).metric).toBeUndefined();
+  });
 });
