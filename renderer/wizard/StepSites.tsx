@@ -71,6 +71,12 @@ function SameKeyRowsField(props: { value: WizardState['sameKeyRows']; onChange: 
         <input type="radio" name="same-key-rows" checked={props.value === 'add'} onChange={() => props.onChange('add')} />
         Add them up into one value (parts of one total: fuel card fill-ups, invoice lines)
       </label>
+      {props.value === 'add' && (
+        <p className="muted small">
+          The rows of one file (or of the whole table, for a database) are added up. A later file with the same metric, site and period replaces that total, so
+          each file should hold whole periods.
+        </p>
+      )}
     </fieldset>
   );
 }

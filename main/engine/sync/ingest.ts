@@ -1,4 +1,4 @@
-import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue, type MappingProfile } from '../../../shared/mapping';
+import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue, type MappedRecord, type MappingProfile } from '../../../shared/mapping';
 import { emptyCounts, type RowError, type RunCounts, type RunStatus, type SourceRow, type SubmissionOp } from '../../../shared/domain';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
@@ -28,6 +28,12 @@ export interface IngestOptions {
    * holds (sent by this file, or changed since by a later one) is left as it is; nothing is deleted.
    */
   newOnly?: boolean;
+  /**
+   * Held rows sent later by a mapping that adds rows up: a held row is part of a total, so the whole
+   * file is read and only the totals that include one of these lines are sent (updated where sent
+   * before); other rows are read for their sums alone, say nothing, and nothing is deleted.
+   */
+  onlyTotalsOfLines?: ReadonlySet<number>;
 }
 
 export const defaultIngestOptions: IngestOptions = {
@@ -164,12 +170,21 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   let held = 0;
   let blankValues = 0;
   const rejectedLines = new LineMarks();
+  const totalKeys = options.onlyTotalsOfLines ? new Set<string>() : null;
+  const stageRecord = (m: MappedRecord): void => {
+    const recordJson = canonicalRecord(m.record);
+    staging.add({ naturalKey: m.naturalKey, line: m.line, valueColumn: m.source.valueColumn, recordJson, hash: sha256(recordJson) });
+  };
   let lastReport = Date.now();
   try {
     for await (const row of input.rows) {
       input.ctx.signal?.throwIfAborted();
       counts.read++;
       const applied = applyProfile(input.profile, row, input.catalogue);
+      if (totalKeys && !options.onlyTotalsOfLines!.has(row.line)) {
+        for (const m of applied.records) if (!validateRecord(m, input.catalogue, validateOpts).length) stageRecord(m);
+        continue;
+      }
       const errors: RowError[] = [...applied.errors];
       held += applied.held.length;
       blankValues += applied.blankValues;
@@ -183,8 +198,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
           errors.push(...problems);
           continue;
         }
-        const recordJson = canonicalRecord(m.record);
-        staging.add({ naturalKey: m.naturalKey, line: m.line, valueColumn: m.source.valueColumn, recordJson, hash: sha256(recordJson) });
+        stageRecord(m);
+        totalKeys?.add(m.naturalKey);
       }
       if (errors.length) {
         counts.rejected += errors.length;
@@ -199,6 +214,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     staging.flush();
     // Said, so the counts add up for a person checking them against the file.
     if (blankValues > 0) input.event('info', `${blankValues} value cell(s) were empty (or a placeholder such as 'n/a' or '-') and were skipped, as the mapping says: neither sent nor rejected.`);
+    if (totalKeys) staging.keepOnlyKeys(totalKeys);
     progress.staged = staging.count;
     report();
 
@@ -215,7 +231,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
 
     // 3. Mirror deletes, with the safety limit.
     const ledgerSize = store.ledger.count(input.mappingId);
-    const toDelete = options.mirror && !options.newOnly ? staging.countVanished(input.mappingId) : 0;
+    const toDelete = options.mirror && !options.newOnly && !totalKeys ? staging.countVanished(input.mappingId) : 0;
     if (toDelete > 0 && ledgerSize > 0 && toDelete / ledgerSize > options.maxDeleteShare && !options.confirmDeletes) {
       const message = `This run would delete ${toDelete} of the ${ledgerSize} values on the platform (more than ${Math.round(options.maxDeleteShare * 100)}%). Nothing was sent. If the source really lost those rows, run the job again and confirm the deletes.`;
       input.event('warn', message);
@@ -277,7 +293,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       if (ops.length >= options.batchSize) await flushBatch();
     }
     if (leftAsIs) input.event('info', `${leftAsIs} value(s) of this file were sent since with other values (by a later file) and were left as they are: only values never sent are sent when held rows are sent.`);
-    if (options.mirror && !options.newOnly) {
+    if (options.mirror && !options.newOnly && !totalKeys) {
       for (const v of staging.vanished(input.mappingId)) {
         if (!v.remoteId) {
           store.ledger.delete(input.mappingId, v.naturalKey);

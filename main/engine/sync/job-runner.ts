@@ -173,8 +173,18 @@ export class JobRunner {
     // File-upload platforms (Altruistiq) take the same rows as one uploaded dataset instead of records.
     const ingest = adapter.ingestRecords ? runIngest : uploadIngestFor(adapter, config, this.engine.dataDir, req.file?.path ?? null);
     const catalogue: Catalogue = { metrics: await adapter.listMetrics(ctx), entities: await adapter.listEntities(ctx) };
-    const settings = { ...defaultIngestOptions, ...(config.ingest ?? {}), confirmDeletes: req.confirmDeletes ?? false, ...(req.heldOf ? { newOnly: true } : {}) };
-    if (req.heldOf) event('info', `Sending the held rows of run #${req.heldOf}: those lines of its file are read again with the mapping as it is now, and only values never sent are sent (nothing is updated or deleted).`);
+    // Held rows sent later: those lines only (runs from before lines were marked: all of them). A
+    // mapping that adds rows up reads the whole file, as a held row is part of a total.
+    const heldLines = req.heldOf ? new Set(store.runs.heldLines(req.heldOf)) : null;
+    const totals = heldLines?.size && profile.sameKeyRows === 'add' ? heldLines : null;
+    const settings = {
+      ...defaultIngestOptions,
+      ...(config.ingest ?? {}),
+      confirmDeletes: req.confirmDeletes ?? false,
+      ...(totals ? { onlyTotalsOfLines: totals } : req.heldOf ? { newOnly: true } : {}),
+    };
+    if (totals) event('info', `Sending the held rows of run #${req.heldOf}: this mapping adds rows up, so its file is read again whole with the mapping as it is now, and the totals that include a held row are sent (updated where sent before; nothing is deleted).`);
+    else if (req.heldOf) event('info', `Sending the held rows of run #${req.heldOf}: those lines of its file are read again with the mapping as it is now, and only values never sent are sent (nothing is updated or deleted).`);
     const base = {
       store,
       now: () => this.engine.clock.now(),
@@ -211,9 +221,7 @@ export class JobRunner {
         const totalBytes = (await stat(req.file.path)).size;
         event('info', `Reading ${basename(req.file.path)} (${reader.info.format}${reader.info.encoding ? `, ${reader.info.encoding}` : ''}${reader.info.delimiter ? `, delimiter '${reader.info.delimiter === '\t' ? 'tab' : reader.info.delimiter}'` : ''}).`);
         for (const w of reader.info.warnings.slice(0, 10)) event('warn', w);
-        // Held rows sent later: those lines only (runs from before lines were marked: all of them).
-        const heldLines = req.heldOf ? new Set(store.runs.heldLines(req.heldOf)) : null;
-        const rows = heldLines?.size ? onlyLines(reader.rows(), heldLines) : reader.rows();
+        const rows = heldLines?.size && !totals ? onlyLines(reader.rows(), heldLines) : reader.rows();
         const r = await ingest({
           ...base,
           headers: reader.info.headers,
@@ -239,8 +247,11 @@ export class JobRunner {
       // such row, so every run reads it again until the value is mapped, then sends it. (Rows are
       // read in watermark order and handled one at a time, so `watermark` is the held row's.)
       let heldFrom: string | null = null;
+      // A total needs every one of its rows, not only those after the watermark.
+      const from = profile.sameKeyRows === 'add' ? null : job.cursor;
+      if (from === null && job.cursor !== null) event('info', 'This mapping adds rows of one metric, site and period up, so every run reads the whole table (rows before the watermark too); totals that did not change are not sent again.');
       const rows = (async function* () {
-        for await (const row of db.read({ afterWatermark: job.cursor })) {
+        for await (const row of db.read({ afterWatermark: from })) {
           if (row.watermark !== null) watermark = row.watermark;
           yield row as SourceRow;
         }

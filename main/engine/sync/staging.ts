@@ -169,6 +169,12 @@ export class Staging {
     })();
   }
 
+  /** Keeps only these keys (the totals a held-rows run sends); every other staged row goes. */
+  keepOnlyKeys(keys: ReadonlySet<string>): void {
+    this.ready();
+    this.db.prepare(`DELETE FROM ${this.table} WHERE natural_key NOT IN (SELECT value FROM json_each(?))`).run(JSON.stringify([...keys]));
+  }
+
   /** Removes every occurrence of keys that were duplicated: none of them is sent. */
   dropKeys(keys: Iterable<string>): void {
     this.ready();

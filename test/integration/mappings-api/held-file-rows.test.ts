@@ -172,4 +172,28 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     // Read again, it is not deleted now either: it was dealt with after its first run.
     expect(existsSync(kept)).toBe(true);
   });
+
+  it('with a mapping that adds rows up, a held row joins its total: the whole file is read and only totals with a held row are sent', async () => {
+    const { mapping, folder } = await billsWithNewSite();
+    const got = await ok<{ profile: MappingProfile }>('mappings.get', { mappingId: mapping.id });
+    await ok<MappingInfo>('mappings.save', { id: mapping.id, profile: { ...got.profile, sameKeyRows: 'add' } });
+    // LON-01's January twice in the file (added up), and a third January row under a code not mapped yet.
+    const path = join(folder, 'bills-august.csv');
+    writeFileSync(path, energyCsv(['LON-01,2024-01,100', 'NEW-99,2024-01,7']));
+    const bytes = readFileSync(path);
+    const first = await runFile(path, bytes);
+    expect(first).toMatchObject({ status: 'succeeded_with_rejections', created: 18, held: 1 });
+    const january = () => sandbox.listSubmissions().find((x) => x.entityId === 'ent_lon01' && x.periodStart === '2024-01-01')!.value;
+    expect(january()).toBe(12500 + 100);
+
+    // 'NEW-99' turns out to be London: its 7 belongs in London's January total.
+    const entity = got.profile.entity;
+    if (entity.kind !== 'column') throw new Error('expected a site column');
+    const latest = await ok<{ profile: MappingProfile }>('mappings.get', { mappingId: mapping.id });
+    await ok<MappingInfo>('mappings.save', { id: mapping.id, profile: { ...latest.profile, entity: { ...entity, valueMap: { ...entity.valueMap, 'NEW-99': 'ent_lon01' } } } });
+    const retried = await ok<{ queued: boolean; run: RunSummary }>('mappings.retryFile', { runId: first.id });
+    expect(retried.run).toMatchObject({ status: 'succeeded', created: 0, updated: 1, unchanged: 0, deleted: 0, held: 0, rejected: 0 });
+    expect(january()).toBe(12500 + 100 + 7);
+    expect(engine.store.runs.events(retried.run.id).map((e) => e.message).join('\n')).toMatch(/this mapping adds rows up, so its file is read again whole/);
+  });
 });

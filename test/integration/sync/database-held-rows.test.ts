@@ -2,7 +2,8 @@
  * A database source row whose site is not mapped yet (the mapping holds such rows): it is not
  * sent, the job's watermark stays at it, and once the site is mapped the next run reads it again
  * and sends it — the rows after it, already sent, are found unchanged. Before, the watermark moved
- * past the held row and it was never read again.
+ * past the held row and it was never read again. Also: a mapping that adds rows up reads the
+ * whole table, so a total is never replaced by the sum of the rows after the watermark.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,4 +91,58 @@ it('keeps the watermark at a held row until its site is mapped, then sends it', 
   expect(third).toMatchObject({ status: 'succeeded', read: 2, created: 1, unchanged: 1, rejected: 0 });
   expect(engine.store.jobs.get(job.id)!.cursor).toBe('2024-05-01 10:00:03');
   expect(await sandbox.countSubmissions()).toBe(3);
+});
+
+it('with a mapping that adds rows up, reads the whole table every run: a new row joins its total instead of replacing it', async () => {
+  const file = join(root, 'fuel.sqlite');
+  const db = new Database(file);
+  db.exec('CREATE TABLE fills (id INTEGER PRIMARY KEY, Site TEXT, Day TEXT, litres REAL)');
+  const ins = db.prepare('INSERT INTO fills (Site, Day, litres) VALUES (?, ?, ?)');
+  ins.run('MAN-02', '2024-03-04', 41.07);
+  ins.run('MAN-02', '2024-03-19', 38.9);
+  db.close();
+
+  const src = await call<SourceInfo>('sources.addDatabase', { name: 'Fuel DB', kind: 'sqlite', file, table: 'fills', watermarkColumn: 'id' });
+  const connectionId = engine.store.connections.get('Sandbox')!.id;
+  engine.store.mappings.save(
+    {
+      id: 'fuel',
+      name: 'Fuel',
+      sourceId: src.id,
+      connectionId,
+      fingerprint: null,
+      profile: {
+        schemaVersion: 1,
+        name: 'Fuel',
+        sourceId: src.id,
+        connectionId,
+        shape: { kind: 'long', valueColumn: 'litres' },
+        metric: { kind: 'fixed', metricId: 'met_fuel_diesel' },
+        entity: { kind: 'column', column: 'Site', unknownEntity: 'reject' },
+        period: { kind: 'date', column: 'Day', format: 'YYYY-MM-DD', granularity: 'month' },
+        sameKeyRows: 'add',
+        headerFingerprint: headerFingerprint(['id', 'Site', 'Day', 'litres'], { orderInsensitive: true }),
+      },
+    },
+    new Date().toISOString(),
+  );
+  const job = await call<{ id: string }>('jobs.add', { name: 'Fuel to platform', type: 'ingest', connectionId, sourceId: src.id, mappingId: 'fuel', config: {} });
+  const march = () => sandbox.listSubmissions().find((x) => x.metricId === 'met_fuel_diesel' && x.entityId === 'ent_man02')!.value;
+
+  const first = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
+  expect(first).toMatchObject({ status: 'succeeded', read: 2, created: 1 });
+  expect(march()).toBe(79.97);
+
+  // One more fill-up after the watermark: March is 79.97 + 12.03, not 12.03.
+  const more = new Database(file);
+  more.prepare('INSERT INTO fills (Site, Day, litres) VALUES (?, ?, ?)').run('MAN-02', '2024-03-27', 12.03);
+  more.close();
+  const second = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
+  expect(second).toMatchObject({ status: 'succeeded', read: 3, created: 0, updated: 1 });
+  expect(march()).toBe(92);
+  expect(engine.store.runs.events(second.id).map((e) => e.message)).toContain(
+    'This mapping adds rows of one metric, site and period up, so every run reads the whole table (rows before the watermark too); totals that did not change are not sent again.',
+  );
+  const third = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
+  expect(third).toMatchObject({ status: 'succeeded', read: 3, created: 0, updated: 0, unchanged: 1 });
 });
