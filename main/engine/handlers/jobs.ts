@@ -311,6 +311,8 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       store.jobs.setPaused(job.id, false);
       announceSource(job.sourceId);
       changed();
+      // Files that waited in its folder for it are taken now, not at the next file to arrive.
+      void engine.sync?.takeWaiting(job.id).catch((err: unknown) => engine.logger.warn({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'files waiting for a resumed job could not be taken'));
       return jobInfo(engine, store.jobs.get(job.id)!);
     },
 

@@ -9,6 +9,7 @@ import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
 import { FolderWatcher, type FileLedger, type FolderWatcherOptions, type ReadyFile } from '../sources/folder';
 import { openReader } from '../sources/readers';
+import { readerOptions } from '../sources/service';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { JobRunner, type RunRequest } from './job-runner';
@@ -452,33 +453,60 @@ export class SyncService {
       return;
     }
     store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, mtimeMs: file.mtimeMs, seenAt: this.engine.clock.now().toISOString(), status: 'pending' });
-    const jobs = store.jobs.list().filter((j) => j.sourceId === source.id && j.type === 'ingest' && !j.paused);
-    let job = jobs.length === 1 ? jobs[0] : undefined;
+    const jobs = store.jobs.list().filter((j) => j.sourceId === source.id && j.type === 'ingest');
+    const active = jobs.filter((j) => !j.paused);
+    let job = jobs.length === 1 ? active[0] : undefined;
     if (jobs.length > 1) {
-      let headers: string[];
-      try {
-        const reader = await openReader(file.path, {});
-        headers = reader.info.headers;
-        await reader.close();
-      } catch {
-        headers = [];
+      // The file goes to the job whose mapping it fits (paused jobs count: a paused job's file
+      // waits for it rather than going to another job that would report its columns as changed).
+      const fits = await this.jobsFitting(source, jobs, file.path);
+      job = fits.find((j) => !j.paused);
+      if (!job && fits.length) {
+        this.engine.logger.info({ file: basename(file.path), job: fits[0]!.name }, 'file waits in the folder for its job, which is paused');
+        return;
       }
-      const profiles = jobs.flatMap((j) => {
-        const m = j.mappingId ? store.mappings.get(j.mappingId) : null;
-        if (!m) return [];
-        try {
-          return [{ job: j, headerFingerprint: parseProfile(m.profile).headerFingerprint }];
-        } catch {
-          return [];
-        }
-      });
-      job = findProfileForHeader(profiles, headers)?.job ?? jobs[0];
+      job ??= active[0];
     }
     if (!job) {
       this.engine.logger.info({ file: basename(file.path) }, 'file arrived in a folder no job takes files from');
       return;
     }
     void this.trigger(job.id, 'file', { file: { path: file.path, sha256: file.sha256, size: file.size } })?.catch(() => undefined);
+  }
+
+  /** The jobs whose mapping fits a file's columns, each read as its mapping reads (its sheet, its header row). */
+  private async jobsFitting(source: SourceRecord, jobs: JobRecord[], path: string): Promise<JobRecord[]> {
+    const fits: JobRecord[] = [];
+    for (const j of jobs) {
+      const m = j.mappingId ? this.engine.store.mappings.get(j.mappingId) : null;
+      if (!m) continue;
+      try {
+        const profile = parseProfile(m.profile);
+        if (!profile.headerFingerprint) continue;
+        const reader = await openReader(path, { ...readerOptions(source), ...(profile.read ?? {}) });
+        const headers = reader.info.headers;
+        await reader.close();
+        if (findProfileForHeader([profile], headers)) fits.push(j);
+      } catch {
+        // Unreadable as this mapping reads it (another sheet, say): not its file.
+      }
+    }
+    return fits;
+  }
+
+  /**
+   * A job was resumed: files that waited in its folder while it was paused are taken now, each by
+   * the job it fits (the resumed one, or another on the same folder).
+   */
+  async takeWaiting(jobId: string): Promise<void> {
+    const job = this.engine.store.jobs.get(jobId);
+    const source = job ? this.folderOf(job) : null;
+    if (!job || job.paused || !source || source.paused) return;
+    const files = await takeWaitingFiles(this.engine.store, source, {
+      now: () => this.engine.clock.now().toISOString(),
+      inFlight: (file) => (this.inFlight.get(source.id)?.has(file.sha256) ? 'skip' : null),
+    });
+    for (const file of files) await this.onFile(source, file);
   }
 
   async stop(): Promise<void> {
