@@ -83,6 +83,24 @@ export class LedgerRepo {
     for (; i < entries.length; i++) this.upsert(entries[i]!);
   }
 
+  /** Which of these platform ids some ledger entry of this connection holds (this agent sent them). */
+  knownRemoteIds(connectionId: string, remoteIds: readonly string[]): Set<string> {
+    if (!remoteIds.length) return new Set();
+    const rows = this.db
+      .prepare('SELECT DISTINCT remote_id FROM ledger WHERE remote_id IN (SELECT value FROM json_each(?)) AND connection_id = ?')
+      .pluck()
+      .all(JSON.stringify(remoteIds), connectionId) as string[];
+    return new Set(rows);
+  }
+
+  /**
+   * A key takes over a platform record this agent sent under another key of the same mapping (its
+   * natural key changed): the old entry goes, so a mirror pass does not delete the record as vanished.
+   */
+  dropOtherKeysOf(mappingId: string, remoteId: string, naturalKey: string): void {
+    this.db.prepare('DELETE FROM ledger WHERE remote_id = ? AND mapping_id = ? AND natural_key != ?').run(remoteId, mappingId, naturalKey);
+  }
+
   delete(mappingId: string, naturalKey: string): void {
     this.deleteStmt.run(mappingId, naturalKey);
   }

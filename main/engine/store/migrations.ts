@@ -277,6 +277,14 @@ export const migrations: Migration[] = [
     // "Send the held rows" reads those lines of the file again, and only those.
     sql: `ALTER TABLE row_errors ADD COLUMN held INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 10,
+    name: 'ledger entries found by platform id',
+    // A create the platform refuses because it already holds the key names the record it holds:
+    // whether this agent sent that record (under another mapping or an older natural key) is a
+    // look-up by platform id.
+    sql: `CREATE INDEX ledger_remote ON ledger (remote_id) WHERE remote_id IS NOT NULL;`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -2,7 +2,7 @@ import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateReco
 import { emptyCounts, type RowError, type RunCounts, type RunStatus, type SourceRow, type SubmissionOp } from '../../../shared/domain';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
-import { emptyTally, outboxOpJson, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
+import { emptyTally, outboxOpJson, REPLACE_PENDING, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
 import { BATCHES_IN_FLIGHT, BatchPipeline } from './batch-pipeline';
 import { Staging } from './staging';
 import { sha256 } from './record-hash';
@@ -126,6 +126,7 @@ function addTally(into: BatchTally, t: BatchTally): void {
   into.deleted += t.deleted;
   into.unchanged += t.unchanged;
   into.rejected += t.rejected;
+  into.adopted += t.adopted;
   into.errors.push(...t.errors);
 }
 
@@ -144,12 +145,14 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     progress.bytes = input.bytesRead?.() ?? 0;
     input.progress({ ...progress });
   };
+  let adopted = 0;
   const applyTally = (t: BatchTally) => {
     counts.created += t.created;
     counts.updated += t.updated;
     counts.deleted += t.deleted;
     counts.unchanged += t.unchanged;
     counts.rejected += t.rejected;
+    adopted += t.adopted;
     progress.accepted += t.created + t.updated + t.deleted + t.unchanged;
     if (t.errors.length) input.rowErrors(t.errors);
   };
@@ -229,9 +232,16 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     counts.held = held;
     if (held > 0) input.event('warn', `${held} value(s) use site or metric codes that are not mapped yet; those rows were not sent.${input.heldAdvice ? ` ${input.heldAdvice}` : ''}`);
 
-    // 3. Mirror deletes, with the safety limit.
+    // 3. Mirror deletes, with the safety limit. Right after the mapping's natural key changed, every
+    // key the ledger holds looks vanished though its record is still in the file under a new key:
+    // this run deletes nothing, and takes those records over as it sends (see REPLACE_PENDING).
+    const keyFields = JSON.stringify(input.profile.naturalKey);
+    const keyedBefore = store.settings.getRaw(`ledgerKey:${input.mappingId}`);
+    const rekeyed = typeof keyedBefore === 'string' && keyedBefore !== keyFields;
+    const mirror = options.mirror && !options.newOnly && !totalKeys && !rekeyed;
+    if (options.mirror && rekeyed) input.event('info', "This mapping's natural key changed since its last run, so this run deletes nothing from the platform; the next run deletes what is no longer in the source.");
     const ledgerSize = store.ledger.count(input.mappingId);
-    const toDelete = options.mirror && !options.newOnly && !totalKeys ? staging.countVanished(input.mappingId) : 0;
+    const toDelete = mirror ? staging.countVanished(input.mappingId) : 0;
     if (toDelete > 0 && ledgerSize > 0 && toDelete / ledgerSize > options.maxDeleteShare && !options.confirmDeletes) {
       const message = `This run would delete ${toDelete} of the ${ledgerSize} values on the platform (more than ${Math.round(options.maxDeleteShare * 100)}%). Nothing was sent. If the source really lost those rows, run the job again and confirm the deletes.`;
       input.event('warn', message);
@@ -292,8 +302,13 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       push({ op, hash: d.hash, line: d.line, column: d.valueColumn }, d.recordJson);
       if (ops.length >= options.batchSize) await flushBatch();
     }
-    if (leftAsIs) input.event('info', `${leftAsIs} value(s) of this file were sent since with other values (by a later file) and were left as they are: only values never sent are sent when held rows are sent.`);
-    if (options.mirror && !options.newOnly && !totalKeys) {
+    if (leftAsIs) {
+      input.event(
+        'info',
+        `${leftAsIs} value(s) were not sent: the platform already holds a value for their metric, site and period, sent from another row of this file or from a later file, and only values never sent are sent when held rows are sent. To replace those values, correct the file and drop it again.`,
+      );
+    }
+    if (mirror) {
       for (const v of staging.vanished(input.mappingId)) {
         if (!v.remoteId) {
           store.ledger.delete(input.mappingId, v.naturalKey);
@@ -305,7 +320,20 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     }
     await flushBatch();
     await sending.drain();
+    if (adopted > 0) {
+      // Values this agent sent before under another mapping or natural key: the platform refused
+      // to create them again, the ledger now points at its records, and they are updated.
+      input.event('info', `${adopted} value(s) were on the platform already, sent by this agent before (under another mapping, or before this mapping's natural key changed); they are updated now rather than created.`);
+      for (const d of staging.diff(input.mappingId, { changedOnly: true })) {
+        if (d.ledgerHash !== REPLACE_PENDING || !d.remoteId || d.record === null) continue;
+        push({ op: { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record }, hash: d.hash, line: d.line, column: d.valueColumn }, d.recordJson);
+        if (ops.length >= options.batchSize) await flushBatch();
+      }
+      await flushBatch();
+      await sending.drain();
+    }
     report();
+    store.settings.setRaw(`ledgerKey:${input.mappingId}`, keyFields);
     const status: RunStatus = counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
     return { status, counts, error: null };
   } catch (err) {

@@ -18,8 +18,17 @@ export interface BatchTally {
   deleted: number;
   unchanged: number;
   rejected: number;
+  /**
+   * Creates the platform refused because it holds the key already, from an earlier sync of this
+   * agent (another mapping, or this one under an older natural key): the ledger now points at that
+   * record, marked REPLACE_PENDING, and the run sends each as an update.
+   */
+  adopted: number;
   errors: RowError[];
 }
+
+/** A ledger hash no content has: the entry's platform record is to be replaced by the staged value. */
+export const REPLACE_PENDING = 'replace-pending';
 
 /**
  * The JSON of an outbox op — what JSON.stringify(o) gives — with the record's staged canonical
@@ -33,7 +42,7 @@ export function outboxOpJson(o: OutboxOp, recordJson: string | null): string {
   return `{"op":${head},"record":${recordJson}},"hash":${JSON.stringify(o.hash)},"line":${JSON.stringify(o.line)}${column}}`;
 }
 
-export const emptyTally = (): BatchTally => ({ created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0, errors: [] });
+export const emptyTally = (): BatchTally => ({ created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0, adopted: 0, errors: [] });
 
 /**
  * Sends one durable batch and applies the per-item results to the ledger in the same
@@ -65,6 +74,7 @@ export async function sendOutboxBatch(
   const tally = emptyTally();
   const at = scope.now();
   const accepted: LedgerEntry[] = [];
+  const taken: { o: OutboxOp; remoteId: string; value: string }[] = [];
   store.transaction(() => {
     for (const o of ops) {
       const key = o.op.key;
@@ -81,6 +91,10 @@ export async function sendOutboxBatch(
         case 'unchanged': {
           tally[result.status]++;
           const remoteId = result.remoteId ?? (o.op.op === 'update' ? o.op.remoteId : null);
+          // A create answered 'unchanged': the platform held this very value, maybe sent under an
+          // older natural key of this mapping, whose entry must not outlive it (a mirror pass
+          // would delete the record as vanished).
+          if (result.status === 'unchanged' && o.op.op === 'create' && remoteId) store.ledger.dropOtherKeysOf(scope.mappingId, remoteId, key);
           if (record && o.hash) {
             accepted.push({ mappingId: scope.mappingId, naturalKey: key, connectionId: scope.connectionId, remoteId, contentHash: o.hash, lastRunId: scope.runId, updatedAt: at });
           }
@@ -91,6 +105,11 @@ export async function sendOutboxBatch(
           store.ledger.delete(scope.mappingId, key);
           break;
         case 'rejected':
+          // A create refused with the id of the record the platform holds for the key: settled below.
+          if (o.op.op === 'create' && result.remoteId && record && o.hash) {
+            taken.push({ o, remoteId: result.remoteId, value: String(record.value) });
+            break;
+          }
           tally.rejected++;
           tally.errors.push({
             line: o.line,
@@ -99,6 +118,27 @@ export async function sendOutboxBatch(
             reason: `The platform rejected this value: ${result.reason ?? 'no reason given'}.`,
           });
           break;
+      }
+    }
+    if (taken.length) {
+      const ours = store.ledger.knownRemoteIds(
+        scope.connectionId,
+        taken.map((t) => t.remoteId),
+      );
+      for (const t of taken) {
+        if (ours.has(t.remoteId)) {
+          store.ledger.dropOtherKeysOf(scope.mappingId, t.remoteId, t.o.op.key);
+          accepted.push({ mappingId: scope.mappingId, naturalKey: t.o.op.key, connectionId: scope.connectionId, remoteId: t.remoteId, contentHash: REPLACE_PENDING, lastRunId: scope.runId, updatedAt: at });
+          tally.adopted++;
+          continue;
+        }
+        tally.rejected++;
+        tally.errors.push({
+          line: t.o.line,
+          column: t.o.column ?? null,
+          value: t.value,
+          reason: `The platform already holds a different value for this metric, site and period (id ${t.remoteId}), which this agent did not send (it was entered on the platform, or sent by another tool). It was left as it is: change or delete it on the platform if this file's value is right, then run the job again.`,
+        });
       }
     }
     // A batch's keys are distinct (one run's diff, or its vanished keys), so applying its upserts

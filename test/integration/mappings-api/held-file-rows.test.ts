@@ -4,22 +4,19 @@
  * reads the processed file again and sends exactly the values that were held — through the
  * engine's API, against the sandbox platform.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MappingInfo, RunSummary, SourceInfo } from '../../../shared/dto';
+import type { MappingInfo, RunSummary } from '../../../shared/dto';
 import type { DriftReport } from '../../../shared/contract/mappings';
 import type { MappingProfile } from '../../../shared/mapping';
-import { ConnectionService } from '../../../main/engine/connections';
 import type { Engine } from '../../../main/engine/engine';
 import { KeychainSecretStore } from '../../../main/engine/secrets';
-import { JobRunner } from '../../../main/engine/sync/job-runner';
 import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
 import { runCliInProcess } from '../../helpers/cli-in-process';
 import { probeKeychain, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
-import { energyCsv, engineOnSandbox } from './helpers';
+import { billsFolderJob, energyCsv, engineOnSandbox, runDroppedFile } from './helpers';
 
 let sandbox: RunningSandbox;
 let root: string;
@@ -40,14 +37,7 @@ afterEach(async () => {
 
 /** A folder job whose next file brings a site code the mapping does not know ('NEW-99', two values). */
 async function billsWithNewSite(jobConfig: Record<string, unknown> = {}) {
-  const folder = join(root, 'Bills');
-  mkdirSync(folder);
-  writeFileSync(join(folder, 'sample.csv'), energyCsv());
-  const source = await ok<SourceInfo>('sources.addFolder', { name: 'Bills', path: folder });
-  const s = await ok<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox' });
-  const mapping = await ok<MappingInfo>('mappings.save', { profile: { ...s.draft, name: 'Bills', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
-  engine.store.jobs.insert({ id: 'bills', name: 'Bills', type: 'ingest', connectionId: 'sandbox', sourceId: source.id, mappingId: mapping.id, config: { onFileArrival: false, ...jobConfig }, paused: false, cursor: null, createdAt: new Date().toISOString() });
-  rmSync(join(folder, 'sample.csv'));
+  const { folder, source, mapping } = await billsFolderJob(engine, ok, root, jobConfig);
 
   // A new site appears in the next file.
   const path = join(folder, 'bills-july.csv');
@@ -65,12 +55,7 @@ async function mapNewSite(mappingId: string): Promise<void> {
   await ok<MappingInfo>('mappings.save', { id: mappingId, profile: { ...got.profile, entity: { ...entity, valueMap: { ...entity.valueMap, 'NEW-99': 'ent_lyo01' } } } });
 }
 
-const runFile = (path: string, bytes: Buffer) =>
-  new JobRunner(engine, new ConnectionService({ store: engine.store, secrets: () => engine.secrets() })).run({
-    jobId: 'bills',
-    trigger: 'file',
-    file: { path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
-  });
+const runFile = (path: string, _bytes: Buffer) => runDroppedFile(engine, 'bills', path);
 
 describe('values held for a site code not mapped yet, in a dropped file', () => {
   it('are counted, said, and sent by "Send the held rows" once the code is mapped; nothing else is sent twice', async () => {

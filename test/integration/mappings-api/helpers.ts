@@ -1,5 +1,10 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { MappingInfo, SourceInfo } from '../../../shared/dto';
+import { ConnectionService } from '../../../main/engine/connections';
+import { JobRunner } from '../../../main/engine/sync/job-runner';
 import { createEngineApi } from '../../../main/engine/api';
 import { Engine } from '../../../main/engine/engine';
 import { createDispatcher } from '../../../main/engine/rpc-dispatch';
@@ -60,4 +65,32 @@ export async function engineOnSandbox(root: string, sandboxUrl: string) {
   };
   await ok('connections.add', { name: 'Sandbox', kind: 'esg-api', baseUrl: sandboxUrl, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
   return { engine, call, ok, fails };
+}
+
+type Ok = Awaited<ReturnType<typeof engineOnSandbox>>['ok'];
+
+/**
+ * A folder source 'Bills' in `root/Bills`, a mapping drafted from an energyCsv sample (then
+ * removed from the folder), and an ingest job 'bills' that takes files only when a test runs them.
+ */
+export async function billsFolderJob(engine: Engine, ok: Ok, root: string, jobConfig: Record<string, unknown> = {}) {
+  const folder = join(root, 'Bills');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'sample.csv'), energyCsv());
+  const source = await ok<SourceInfo>('sources.addFolder', { name: 'Bills', path: folder });
+  const s = await ok<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox' });
+  const mapping = await ok<MappingInfo>('mappings.save', { profile: { ...s.draft, name: 'Bills', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
+  engine.store.jobs.insert({ id: 'bills', name: 'Bills', type: 'ingest', connectionId: 'sandbox', sourceId: source.id, mappingId: mapping.id, config: { onFileArrival: false, ...jobConfig }, paused: false, cursor: null, createdAt: new Date().toISOString() });
+  rmSync(join(folder, 'sample.csv'));
+  return { folder, source, mapping };
+}
+
+/** Runs the job on a file in its folder, as the watcher hands it over. */
+export function runDroppedFile(engine: Engine, jobId: string, path: string) {
+  const bytes = readFileSync(path);
+  return new JobRunner(engine, new ConnectionService({ store: engine.store, secrets: () => engine.secrets() })).run({
+    jobId,
+    trigger: 'file',
+    file: { path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+  });
 }
