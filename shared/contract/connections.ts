@@ -7,7 +7,12 @@ import { PlatformKind, ServiceAccountInfo } from '../domain';
  * `connections.add` and `connections.rotate` and never comes out: no result carries it.
  */
 
-const Secret = z.string().min(1, 'The client secret is empty.').max(8192);
+/**
+ * A secret pasted from a key page often carries a trailing space or line break, and no real client
+ * secret starts or ends with whitespace: it is trimmed here, at the trust boundary, so every
+ * bridge (UI, CLI, WebSocket) tests and stores the same secret.
+ */
+const Secret = z.string().trim().min(1, 'The client secret is empty.').max(8192);
 const HttpUrl = z
   .string()
   .trim()

@@ -125,7 +125,9 @@ export class ConnectionService {
     const clientId = input.clientId.trim();
     if (name === '' || name.length > 100) throw new ConnectionError('invalid', 'A connection needs a name of 1 to 100 characters.');
     if (clientId === '') throw new ConnectionError('invalid', 'The client ID is empty. Copy it from the service account on the platform.');
-    if (input.clientSecret.length === 0) throw new ConnectionError('invalid', 'The client secret is empty. Paste the secret shown when the key was created.');
+    // No real secret starts or ends with whitespace: a pasted trailing space or line break goes.
+    const clientSecret = input.clientSecret.trim();
+    if (clientSecret.length === 0) throw new ConnectionError('invalid', 'The client secret is empty. Paste the secret shown when the key was created.');
     const baseUrl = checkUrl(input.baseUrl, 'base URL');
     const authUrl = input.authUrl ? checkUrl(input.authUrl, 'auth URL') : null;
     const userEmail = input.userEmail?.trim() || null;
@@ -135,7 +137,7 @@ export class ConnectionService {
     // Refuse before calling the platform: a tested secret that cannot be kept is no use.
     const secrets = this.secretStore();
     // Adds run one at a time, so two with the same name cannot both pass the check below.
-    return this.exclusive('\u0000add', () => this.addExclusive(input, { name, clientId, baseUrl, authUrl, userEmail }, secrets));
+    return this.exclusive('\u0000add', () => this.addExclusive({ ...input, clientSecret }, { name, clientId, baseUrl, authUrl, userEmail }, secrets));
   }
 
   private async addExclusive(
@@ -226,8 +228,9 @@ export class ConnectionService {
    * Proves the new secret, then replaces the stored one. When the proof fails nothing changes and
    * the old secret stays in use; the keychain write is read back and undone if it did not stick.
    */
-  async rotate(idOrName: string, newSecret: string): Promise<RotateResult> {
+  async rotate(idOrName: string, pastedSecret: string): Promise<RotateResult> {
     const conn = this.get(idOrName);
+    const newSecret = pastedSecret.trim();
     if (newSecret.length === 0) throw new ConnectionError('invalid', 'The new secret is empty; the old secret stays in use.');
     const secrets = this.secretStore();
     if (secrets.kind === 'env') {

@@ -105,6 +105,56 @@ function isBlank(v: CellValue | undefined): boolean {
 }
 
 /**
+ * A report title merged across the table right above its header ("Monthly energy report" over
+ * A1:D1, or over A1:D2) is not a group label: everything the row shows is that one merged label,
+ * in a range that ends above the header and spans every labelled column of it.
+ */
+function isTitleRow(master: (row: number, col: number) => CellValue | undefined, above: number, headerRow: number, width: number, merges: MergeRange[]): boolean {
+  const labelled: number[] = [];
+  const shown = new Set<MergeRange | number>();
+  for (let c = 1; c <= width; c++) {
+    if (!isBlank(master(headerRow, c))) labelled.push(c);
+    if (!isBlank(master(above, c))) shown.add(mergeAt(merges, above, c) ?? c);
+  }
+  if (labelled.length === 0 || shown.size !== 1) return false;
+  const [m] = [...shown];
+  return typeof m === 'object' && m.bottom < headerRow && m.right > m.left && m.left <= labelled[0]! && m.right >= labelled[labelled.length - 1]!;
+}
+
+/**
+ * Gives every covered cell of a merged range in the data rows the value of the range's top-left
+ * (master) cell, as Excel shows it: a site merged over the rows of its months is the site of each
+ * of them. Rows arrive in sheet order, so only the ranges the current row is inside are held,
+ * each with its master's value; ranges that start on or above the header are left alone.
+ */
+class MergeFill {
+  private readonly pending: MergeRange[];
+  private next = 0;
+  private active: Array<{ range: MergeRange; value: CellValue }> = [];
+
+  constructor(merges: MergeRange[], firstDataRow: number) {
+    this.pending = merges.filter((m) => m.top >= firstDataRow && (m.bottom > m.top || m.right > m.left)).sort((a, b) => a.top - b.top);
+  }
+
+  /** `values` of sheet row `row` (0-based by column); rows must come in ascending order. */
+  apply(row: number, values: CellValue[]): CellValue[] {
+    if (this.active.length > 0) this.active = this.active.filter((a) => a.range.bottom >= row);
+    while (this.next < this.pending.length && this.pending[this.next]!.top <= row) {
+      const range = this.pending[this.next++]!;
+      // A range whose master row never came (an empty master) covers blanks only.
+      if (range.bottom >= row) this.active.push({ range, value: range.top === row ? (values[range.left - 1] ?? null) : null });
+    }
+    if (this.active.length === 0) return values;
+    const out = values.slice();
+    for (const { range, value } of this.active) {
+      for (let c = range.left; c <= range.right; c++) if (row !== range.top || c !== range.left) out[c - 1] = value;
+    }
+    for (let i = 0; i < out.length; i++) if (out[i] === undefined) out[i] = null;
+    return out;
+  }
+}
+
+/**
  * Header labels for the chosen row, spreading merged cells: a label merged across columns
  * applies to each of them, and a merged group row directly above (e.g. "Electricity" over
  * "Jan", "Feb") is prefixed: "Electricity Jan".
@@ -120,7 +170,10 @@ export function buildMergedHeader(
     return m ? valueAt(m.top, m.left) : valueAt(row, col);
   };
   const above = headerRow - 1;
-  const groupRow = above >= 1 && merges.some((m) => m.top <= above && m.bottom >= above && (m.right > m.left || m.bottom >= headerRow));
+  const groupRow =
+    above >= 1 &&
+    merges.some((m) => m.top <= above && m.bottom >= above && (m.right > m.left || m.bottom >= headerRow)) &&
+    !isTitleRow(master, above, headerRow, width, merges);
   const out: CellValue[] = [];
   for (let c = 1; c <= width; c++) {
     const own = mergeAt(merges, headerRow, c);
@@ -253,11 +306,15 @@ export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promis
     sheets: sheets.map((s) => s.name),
   };
   const counter = { suppressed: 0 };
+  const fill = new MergeFill(layout.merges, headerRow + 1);
   const toRow = (r: BufferedRow): SourceRow | null => {
+    // Every data row goes through the fill in order (hidden ones too: a master may sit in one).
+    const values = fill.apply(r.number, r.values);
     if (skipHidden && r.hidden) return null;
+    // A row with nothing of its own stays blank, even inside a merged block.
     if (r.values.every(isBlank)) return null;
     const cells: Record<string, CellValue> = {};
-    for (let i = 0; i < headers.length; i++) cells[headers[i]!] = r.values[i] ?? null;
+    for (let i = 0; i < headers.length; i++) cells[headers[i]!] = values[i] ?? null;
     if (r.values.length > headers.length && r.values.slice(headers.length).some((v) => !isBlank(v))) {
       pushWarning(info, counter, `Row ${r.number} has values to the right of the last named column; they were ignored.`);
     }
