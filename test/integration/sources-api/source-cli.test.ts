@@ -85,7 +85,7 @@ describe('without a running agent', () => {
     const store = Store.open(dataDir);
     const now = new Date().toISOString();
     store.connections.insert({ id: 'c', name: 'P', kind: 'esg-api', baseUrl: 'http://127.0.0.1:9', authUrl: null, clientId: 'x', scopes: [], sandbox: true, createdAt: now, lastUsedAt: null, lastTestAt: null, lastTestOk: null, lastTestMessage: null });
-    store.jobs.insert({ id: 'j', name: 'Meters job', type: 'ingest', connectionId: 'c', sourceId: 'meters', mappingId: null, config: {}, paused: false, cursor: '2024-01-02', createdAt: now });
+    store.jobs.insert({ id: 'j', name: 'Meters job', type: 'ingest', connectionId: 'c', sourceId: 'meters', mappingId: null, config: { schedule: '0 * * * *', timezone: 'UTC' }, paused: false, cursor: '2024-01-02', createdAt: now });
     store.sources.recordFile('drop', { path: join(folder, 'jan.csv'), sha256: 'ab'.repeat(32), size: 10, seenAt: now, status: 'processed', runId: 7 });
     store.close();
 
