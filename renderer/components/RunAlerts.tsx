@@ -1,46 +1,41 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
-import type { RunSummary } from '../../shared/api';
 import { client } from '../bridge/client';
+import { alertOf, isSettled, noteSettled, raise, settle, settles, type RunAlert } from './run-alerts';
 
 /** At most this many banners at once; older ones fold into "and N more". */
 const MAX_SHOWN = 3;
-const MAX_REASON = 180;
-
-interface Alert {
-  runId: number;
-  jobName: string;
-  status: 'failed' | 'needs_attention';
-  reason: string | null;
-}
-
-function reasonOf(run: RunSummary): string | null {
-  const r = run.error?.trim();
-  if (!r) return null;
-  return r.length > MAX_REASON ? `${r.slice(0, MAX_REASON - 1)}…` : r;
-}
 
 /**
  * The browser UI's counterpart of the desktop notification: a dismissible banner for each run
  * that failed or needs attention while the UI is open, when Settings → "Notify me" is on.
  * The setting is read when a run finishes, so a change on the Settings page applies at once.
+ * A banner goes by itself once a later run of the same job went through (succeeded, with or
+ * without rejected rows): the problem it reported is over.
  */
 export function RunAlerts() {
-  const [alerts, setAlerts] = useState<Alert[]>([]);
+  const [alerts, setAlerts] = useState<RunAlert[]>([]);
+  // Each job's latest run that went through, so a failure whose setting is still being read cannot come back after it.
+  const settled = useRef(new Map<string, number>());
 
   useEffect(() => {
     let live = true;
     const off = client.on('run.finished', (run) => {
-      if (run.status !== 'failed' && run.status !== 'needs_attention') return;
-      const status = run.status;
+      if (settles(run)) {
+        noteSettled(settled.current, run);
+        setAlerts((prev) => settle(prev, run));
+        return;
+      }
+      const alert = alertOf(run);
+      if (!alert) return;
       client
         .call('settings.get', {})
         .then((s) => s.notifyOnFailure)
         // If the setting cannot be read, a failure is still worth saying.
         .catch(() => true)
         .then((notify) => {
-          if (!live || !notify) return;
-          setAlerts((prev) => [{ runId: run.id, jobName: run.jobName, status, reason: reasonOf(run) }, ...prev.filter((a) => a.runId !== run.id)]);
+          if (!live || !notify || isSettled(alert, settled.current)) return;
+          setAlerts((prev) => raise(prev, alert));
         });
     });
     return () => {

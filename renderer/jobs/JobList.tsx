@@ -4,7 +4,7 @@ import type { JobDetail } from '../../shared/contract/jobs';
 import { client } from '../bridge/client';
 import { Badge, Card, EmptyState, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
 import { useSandboxIds } from '../firstrun/sandbox';
-import { formatTime, statusLabel, statusTone } from '../format';
+import { formatTime, formatTimeInZone, localTimeZone, sameTimeZone, statusLabel, statusTone } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { ConfirmDialog } from './ConfirmDialog';
 import { PauseAllControl, PausedBanner, useGlobalPause } from './PauseAll';
@@ -56,7 +56,7 @@ export function JobList() {
   const setPaused = async (job: JobDetail) => {
     setNotice(null);
     const r = await action.run(() => client.call(job.paused ? 'jobs.resume' : 'jobs.pause', { jobId: job.id }));
-    if (r) setNotice(r.paused ? `Paused “${r.name}”: its schedule and file trigger wait until you resume it.` : `Resumed “${r.name}”.${r.nextRunAt ? ` Next run ${formatTime(r.nextRunAt)}.` : ''}`);
+    if (r) setNotice(r.paused ? `Paused “${r.name}”: its schedule and file trigger wait until you resume it.` : `Resumed “${r.name}”.${r.nextRunAt ? ` Next run ${formatTimeInZone(r.nextRunAt, r.timezone)}.` : ''}`);
   };
   const remove = async () => {
     if (!removing) return;
@@ -83,7 +83,15 @@ export function JobList() {
       );
     }
     const d = j.config.export?.destination;
-    const where = !d ? '—' : d.kind === 'folder' ? `${FORMAT[d.format]} files in ${d.path}` : `${DATABASE[d.database]} table ${d.table}`;
+    const where = !d ? (
+      '—'
+    ) : d.kind === 'folder' ? (
+      <>
+        {FORMAT[d.format]} files in <span className="job-path">{d.path}</span>
+      </>
+    ) : (
+      `${DATABASE[d.database]} table ${d.table}`
+    );
     return (
       <>
         {nameOf(connections.data, j.connectionId)}: {j.datasetLabel ?? '—'}
@@ -139,7 +147,7 @@ export function JobList() {
           A job connects a source and its mapping to a platform connection (ingest), or a platform dataset to a folder or table (export), on a schedule or whenever a file arrives.
         </EmptyState>
       ) : (
-        <Card>
+        <Card className="jobs-card">
           <table className="table jobs-table">
             <thead>
               <tr>
@@ -188,7 +196,9 @@ export function JobList() {
                           <span className="muted">Paused</span>
                         ) : j.nextRunAt ? (
                           <>
-                            <time dateTime={j.nextRunAt}>{formatTime(j.nextRunAt)}</time>
+                            <time dateTime={j.nextRunAt} title={sameTimeZone(j.timezone, localTimeZone()) ? undefined : `${formatTime(j.nextRunAt)} your time`}>
+                              {formatTimeInZone(j.nextRunAt, j.timezone)}
+                            </time>
                             <div className="muted small job-next">{fromNow(j.nextRunAt, new Date())}</div>
                           </>
                         ) : (

@@ -6,7 +6,7 @@ import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel } from '../c
 import { client } from '../bridge/client';
 import { FirstRunChoices } from '../firstrun/FirstRunChoices';
 import { useDemo, useSandboxIds, type SandboxIds } from '../firstrun/sandbox';
-import { formatNumber, formatTime, statusLabel, statusTone } from '../format';
+import { formatNumber, formatTime, formatTimeInZone, statusLabel, statusTone } from '../format';
 import { useAction, useEngine } from '../hooks';
 
 type Run = Result<'history.list'>[number];
@@ -335,7 +335,7 @@ function NextRuns({
     <ul className="list">
       {scheduled.slice(0, 6).map((j) => (
         <li key={j.id}>
-          <strong>{formatTime(j.nextRunAt)}</strong> · {j.name} {sandbox.job(j.id) && <SandboxLabel />}
+          <strong>{formatTimeInZone(j.nextRunAt, j.timezone)}</strong> · {j.name} {sandbox.job(j.id) && <SandboxLabel />}
           {j.scheduleText && <div className="muted small">{j.scheduleText}</div>}
         </li>
       ))}

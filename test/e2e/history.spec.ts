@@ -2,7 +2,8 @@
  * History end to end: the built agent (own process, own keychain service) syncing to the sandbox
  * platform started in this test process, driven through the real UI in Chromium.
  * - a failing run (sandbox fault injection: every API call answers 500) raises the RunAlerts
- *   banner, which opens the run; with "Notify me" off it stays quiet;
+ *   banner, which opens the run; with "Notify me" off it stays quiet; a job's banners go by
+ *   themselves once a later run of that job went through (another job's success leaves them);
  * - History filters by job, status, trigger and date range;
  * - run detail shows the timeline, the row-error table with its CSV download, and the platform
  *   requests table (token call, retries with their status);
@@ -394,4 +395,51 @@ test('a run that held values for a new site code offers to send them once the co
   await expect(settled.getByRole('button')).toHaveCount(0);
   await rpc('jobs.remove', { jobId: job.id });
   await page.context().close();
+});
+
+test("a job's failure banners go by themselves once a later run of that job went through, not another job's", async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(120_000);
+  const context = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible({ timeout: 20_000 });
+  await page.evaluate(() => (window.location.hash = '#/jobs'));
+  await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
+  const region = page.getByRole('region', { name: 'Run alerts' });
+  const banners = region.getByRole('alert');
+
+  // Two failures of "Nightly resend" (every platform call answers 500): two banners, on every page.
+  sandbox.setFaults({ error500: 1, faultTokenEndpoint: false });
+  const failures: number[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const { run } = await rpc<{ run: Run }>('jobs.run', { jobId: ids.broken, wait: true });
+      expect(run.status).toBe('failed');
+      failures.push(run.id);
+    }
+  } finally {
+    sandbox.setFaults({});
+  }
+  await expect(banners).toHaveCount(2);
+  for (const id of failures) await expect(region.locator(`[data-run-id="${id}"]`)).toContainText('Run of Nightly resend failed');
+  await page.screenshot({ path: join(shots, 'run-alerts-two-failures-1024.png') });
+
+  // Another job going through says nothing about this one: the banners stay.
+  const other = await rpc<{ run: Run }>('jobs.run', { jobId: ids.good, wait: true });
+  expect(other.run.status).toMatch(/^succeeded/);
+  // The page has heard of that run (its row links to it) before the banners are counted again.
+  await expect(page.getByRole('row', { name: 'Bills to platform', exact: true }).getByRole('link', { name: /Succeeded/ })).toHaveAttribute('href', `#/history/${other.run.id}`);
+  await expect(banners).toHaveCount(2);
+
+  // The problem is fixed and the same job runs again, successfully: both of its banners go, without a click.
+  const fixed = await rpc<{ run: Run }>('jobs.run', { jobId: ids.broken, wait: true });
+  expect(['succeeded', 'succeeded_with_rejections']).toContain(fixed.run.status);
+  expect(fixed.run.id).toBeGreaterThan(Math.max(...failures));
+  await expect(region).toHaveCount(0);
+  await page.evaluate(() => (window.location.hash = '#/history'));
+  await expect(page.getByRole('heading', { level: 1, name: 'History' })).toBeVisible();
+  await expect(region).toHaveCount(0);
+  await page.screenshot({ path: join(shots, 'run-alerts-settled-1024.png') });
+  await context.close();
 });
