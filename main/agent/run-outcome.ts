@@ -4,7 +4,7 @@ import type { Output } from './output';
 
 /** The counts of a run in one line, as `run` and `history` print them. */
 export const countsLine = (run: RunSummary): string =>
-  `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${run.held} held: codes not mapped yet)` : ''}`;
+  `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${run.held} row(s) held: codes not mapped yet)` : ''}`;
 
 function runLines(run: RunSummary): string[] {
   return [

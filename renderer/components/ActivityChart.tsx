@@ -27,7 +27,7 @@ export function ActivityChart({ days }: { days: Day[] }) {
           const bh = d.rowsSynced > 0 ? Math.max(2, (d.rowsSynced / max) * h) : 0;
           return (
             <g key={d.day}>
-              <title>{`${dayLabel(d.day)}: ${d.rowsSynced.toLocaleString()} values synced in ${d.runs} run${d.runs === 1 ? '' : 's'}${d.failures ? `, ${d.failures} failed` : ''}`}</title>
+              <title>{`${dayLabel(d.day)}: ${d.rowsSynced.toLocaleString()} values sent in ${d.runs} run${d.runs === 1 ? '' : 's'}${d.failures ? `, ${d.failures} failed` : ''}`}</title>
               <rect x={i * bw + (bw - barWidth) / 2} y={h - bh} width={barWidth} height={bh} className="chart-bar" />
               {d.failures > 0 && <rect x={i * bw + (bw - barWidth) / 2} y={h + 5} width={barWidth} height={6} rx={1} className="chart-failure" />}
             </g>
@@ -42,7 +42,7 @@ export function ActivityChart({ days }: { days: Day[] }) {
         </div>
       )}
       <figcaption className="muted">
-        {totalRows.toLocaleString()} values synced in {totalRuns} run{totalRuns === 1 ? '' : 's'}, {totalFailures} failed or blocked in the last {days.length} days
+        {totalRows.toLocaleString()} values sent to the platform in {totalRuns} run{totalRuns === 1 ? '' : 's'}, {totalFailures} failed or blocked in the last {days.length} days
         {totalFailures > 0 && <span className="legend-failure"> (a red mark under a day means some of its runs failed)</span>}
       </figcaption>
     </figure>

@@ -73,13 +73,19 @@ export function RunDetail() {
       {run.status === 'needs_attention' && run.file && run.error?.includes('columns changed') && <DriftNotice runId={run.id} />}
       {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} sentBy={detail.data.heldSentBy} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
       <div className="stats">
-        <Stat label="Read" value={formatNumber(run.read)} />
+        <Stat label="Rows read" value={formatNumber(run.read)} />
         <Stat label="Created" value={formatNumber(run.created)} />
         <Stat label="Updated" value={formatNumber(run.updated)} />
         <Stat label="Deleted" value={formatNumber(run.deleted)} />
         <Stat label="Unchanged" value={formatNumber(run.unchanged)} />
         <Stat label="Rejected" value={formatNumber(run.rejected)} tone={run.rejected ? 'warn' : undefined} />
       </div>
+      <p className="muted small">
+        {jobs.data?.find((j) => j.id === run.jobId)?.type === 'export'
+          ? 'Created counts the rows written.'
+          : 'Created, updated, deleted, unchanged and rejected count values: a row gives one value for each of its value columns.'}
+        {run.held > 0 ? ` Rejected includes the ${formatNumber(run.held)} held row${run.held === 1 ? '' : 's'}.` : ''}
+      </p>
       <dl className="facts">
         {run.file && (
           <>

@@ -3,7 +3,7 @@ import type { RunSummary } from '../../shared/dto';
 import { RetryOutcome, useRetryFile } from './DriftNotice';
 
 /**
- * On a file run that held values for site or metric codes not mapped yet: the way to map them
+ * On a file run that held rows for site or metric codes not mapped yet: the way to map them
  * (the wizard opens on this run's file, so the new codes are listed) and then to send them. The
  * file is read again whole; the ledger keeps what was sent from being sent twice.
  */
@@ -12,15 +12,15 @@ export function HeldNotice({ run, mappingId, sentBy }: { run: RunSummary; mappin
   const n = run.held;
   if (sentBy !== null && retry.runId === null) {
     return (
-      <section className="banner banner-ok" aria-label="Held values">
-        {n === 1 ? 'The value' : `The ${n} values`} this run held {n === 1 ? 'was' : 'were'} sent later, by <Link to={`/history/${sentBy}`}>run #{sentBy}</Link>.
+      <section className="banner banner-ok" aria-label="Held rows">
+        {n === 1 ? 'The row' : `The ${n} rows`} this run held {n === 1 ? 'was' : 'were'} read again by <Link to={`/history/${sentBy}`}>run #{sentBy}</Link> once the codes were mapped; its page says what was sent.
       </section>
     );
   }
   return (
-    <section className="banner banner-warn" aria-label="Held values">
+    <section className="banner banner-warn" aria-label="Held rows">
       <p>
-        {n === 1 ? '1 value was' : `${n} values were`} held: {n === 1 ? 'its' : 'their'} site or metric code is not mapped to the platform yet, so{' '}
+        {n === 1 ? '1 row was' : `${n} rows were`} held: {n === 1 ? 'its' : 'their'} site or metric code is not mapped to the platform yet, so{' '}
         {n === 1 ? 'it was' : 'they were'} not sent. Map the codes, then send them; values already sent are not sent twice.
       </p>
       <p className="form-actions">

@@ -358,8 +358,8 @@ test('a run that held values for a new site code offers to send them once the co
   const held = runs.find((r) => r.jobName === 'Meters to platform')!;
 
   const page = await open(browser, 'light', `#/history/${held.id}`);
-  const notice = page.getByRole('region', { name: 'Held values' });
-  await expect(notice).toContainText('2 values were held: their site or metric code is not mapped to the platform yet');
+  const notice = page.getByRole('region', { name: 'Held rows' });
+  await expect(notice).toContainText('2 rows were held: their site or metric code is not mapped to the platform yet');
   await expect(notice.getByRole('link', { name: 'Map the codes' })).toHaveAttribute('href', `#/mappings/${encodeURIComponent(mapping.id)}/edit?run=${held.id}`);
   await page.screenshot({ path: join(shots, 'run-held-values-light.png'), fullPage: true });
 
@@ -384,14 +384,14 @@ test('a run that held values for a new site code offers to send them once the co
   await offer.getByRole('link', { name: /Open run #\d+/ }).click();
   await expect(page.getByRole('heading', { level: 1, name: /Run #\d+ — Meters to platform/ })).toBeVisible();
   await expect(page.locator('.stat').filter({ hasText: 'Created' })).toContainText('2');
-  await expect(page.getByRole('region', { name: 'Held values' })).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Held rows' })).toHaveCount(0);
   const sentBy = Number(/#\/history\/(\d+)$/.exec(page.url())![1]);
   // The sending run's timeline links back to the run whose rows it sent; that run now says who
   // sent what it held, and offers nothing more to send.
   await page.locator('.timeline').getByRole('link', { name: `run #${held.id}`, exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: new RegExp(`Run #${held.id} —`) })).toBeVisible();
-  const settled = page.getByRole('region', { name: 'Held values' });
-  await expect(settled).toHaveText(`The 2 values this run held were sent later, by run #${sentBy}.`);
+  const settled = page.getByRole('region', { name: 'Held rows' });
+  await expect(settled).toHaveText(`The 2 rows this run held were read again by run #${sentBy} once the codes were mapped; its page says what was sent.`);
   await expect(settled.getByRole('button')).toHaveCount(0);
   await rpc('jobs.remove', { jobId: job.id });
   await page.context().close();

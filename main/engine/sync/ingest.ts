@@ -189,7 +189,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
         continue;
       }
       const errors: RowError[] = [...applied.errors];
-      held += applied.held.length;
+      if (applied.held.length) held++;
       blankValues += applied.blankValues;
       if (applied.held.length) input.onHeld?.(row.line);
       for (const h of applied.held) {
@@ -230,7 +230,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       return { status: 'failed', counts, error: message };
     }
     counts.held = held;
-    if (held > 0) input.event('warn', `${held} value(s) use site or metric codes that are not mapped yet; those rows were not sent.${input.heldAdvice ? ` ${input.heldAdvice}` : ''}`);
+    if (held > 0) input.event('warn', `${held} row(s) use site or metric codes that are not mapped yet and were not sent.${input.heldAdvice ? ` ${input.heldAdvice}` : ''}`);
 
     // 3. Mirror deletes, with the safety limit. Right after the mapping's natural key changed, every
     // key the ledger holds looks vanished though its record is still in the file under a new key:
@@ -291,22 +291,25 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     counts.unchanged += unchanged;
     progress.settled! += unchanged;
     report();
-    let leftAsIs = 0;
+    const leftAsIs: RowError[] = [];
     for (const d of staging.diff(input.mappingId, { changedOnly: true, limit: staged - unchanged })) {
       if (d.record === null) throw new Error(`The ledger diff returned line ${d.line} as unchanged in a changed-only pass.`);
       if (options.newOnly && d.ledgerHash !== null) {
-        leftAsIs++;
+        leftAsIs.push({
+          line: d.line,
+          column: d.valueColumn,
+          value: String(d.record.value),
+          reason: 'Not sent: the platform already holds a value for this metric, site and period, sent from another row of this file or from a later file, and held rows sent later never replace a value. To replace it, correct the file and drop it again.',
+        });
         continue;
       }
       const op: SubmissionOp = d.ledgerHash !== null && d.remoteId ? { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record } : { op: 'create', key: d.naturalKey, record: d.record };
       push({ op, hash: d.hash, line: d.line, column: d.valueColumn }, d.recordJson);
       if (ops.length >= options.batchSize) await flushBatch();
     }
-    if (leftAsIs) {
-      input.event(
-        'info',
-        `${leftAsIs} value(s) were not sent: the platform already holds a value for their metric, site and period, sent from another row of this file or from a later file, and only values never sent are sent when held rows are sent. To replace those values, correct the file and drop it again.`,
-      );
+    if (leftAsIs.length) {
+      counts.rejected += leftAsIs.length;
+      input.rowErrors(leftAsIs);
     }
     if (mirror) {
       for (const v of staging.vanished(input.mappingId)) {

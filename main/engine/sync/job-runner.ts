@@ -369,7 +369,7 @@ export class JobRunner {
     if (policy === 'delete' && result.counts.held > 0) {
       // Deleted, its held rows could never be sent: kept in processed/ for "Send the held rows".
       policy = 'move';
-      event('info', `Kept the file (not deleted, as the source says for files that synced) because ${result.counts.held} value(s) are held: it is read again when you send them.`);
+      event('info', `Kept the file (not deleted, as the source says for files that synced) because ${result.counts.held} row(s) are held: it is read again when you send them.`);
     }
     try {
       const fileErrors = outcome === 'failed' && errors.length === 0 && result.error ? [{ line: null, column: null, value: null, reason: result.error }] : errors;

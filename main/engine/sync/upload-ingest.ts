@@ -209,7 +209,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       counts.read++;
       const applied = applyProfile(input.profile, row, input.catalogue);
       const errors: RowError[] = [...applied.errors];
-      held += applied.held.length;
+      if (applied.held.length) held++;
       if (applied.held.length) input.onHeld?.(row.line);
       for (const h of applied.held) {
         errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason, held: true });
@@ -243,7 +243,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       input.event('warn', message);
       return { status: 'failed', counts, error: message, datasetId, uploadedBytes };
     }
-    if (held > 0) input.event('warn', `${held} value(s) use facility or activity codes that are not mapped yet; those rows were not uploaded.`);
+    if (held > 0) input.event('warn', `${held} row(s) use facility or activity codes that are not mapped yet and were not uploaded.`);
     // A run with no rows (a folder job run by hand) says nothing about what vanished.
     if (input.options.mirror && counts.read > 0) {
       const vanished = staging.countVanished(input.mappingId);

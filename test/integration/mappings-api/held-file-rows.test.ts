@@ -65,7 +65,7 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     expect(sandbox.countSubmissions()).toBe(before + 18);
     expect(engine.store.runs.get(first.id)).toMatchObject({ held: 2 });
     const said = engine.store.runs.events(first.id).map((e) => e.message);
-    expect(said).toContain(`2 value(s) use site or metric codes that are not mapped yet; those rows were not sent. Map the codes in the mapping, then choose “Send the held rows” on this run's page (\`esg-sync history retry ${first.id}\`): only values never sent are sent then.`);
+    expect(said).toContain(`2 row(s) use site or metric codes that are not mapped yet and were not sent. Map the codes in the mapping, then choose “Send the held rows” on this run's page (\`esg-sync history retry ${first.id}\`): only values never sent are sent then.`);
 
     // The file went to processed/; the run still knows where it is.
     const processed = join(folder, 'processed', 'bills-july.csv');
@@ -104,7 +104,7 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
       const cli = (...argv: string[]) => runCliInProcess(['--data-dir', join(root, 'data'), ...argv]);
       const still = await cli('history', 'retry', String(first.id));
       expect(still.code).toBe(1);
-      expect(still.stdout).toMatch(/: succeeded with rejections\nread 2, created 0, updated 0, deleted 0, unchanged 0, rejected 2 \(2 held: codes not mapped yet\)/);
+      expect(still.stdout).toMatch(/: succeeded with rejections\nread 2, created 0, updated 0, deleted 0, unchanged 0, rejected 2 \(2 row\(s\) held: codes not mapped yet\)/);
       expect(still.stdout).toContain(`send the held rows with: esg-sync history retry `);
 
       await mapNewSite(mapping.id);
@@ -142,6 +142,26 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     expect(retried.run.read).toBe(2);
   });
 
+  it('a held row mapped to a site whose value the file already sent is not sent, and the retry says so on its lines', async () => {
+    const { mapping, path, bytes } = await billsWithNewSite();
+    const first = await runFile(path, bytes);
+    expect(first).toMatchObject({ created: 18, held: 2 });
+    // 'NEW-99' turns out to be London, whose January and February this file already sent (lines 2 and 3).
+    const got = await ok<{ profile: MappingProfile }>('mappings.get', { mappingId: mapping.id });
+    const entity = got.profile.entity;
+    if (entity.kind !== 'column') throw new Error('expected a site column');
+    await ok<MappingInfo>('mappings.save', { id: mapping.id, profile: { ...got.profile, entity: { ...entity, valueMap: { ...entity.valueMap, 'NEW-99': 'ent_lon01' } } } });
+    const retried = await ok<{ run: RunSummary }>('mappings.retryFile', { runId: first.id });
+    expect(retried.run).toMatchObject({ status: 'succeeded_with_rejections', created: 0, updated: 0, held: 0, rejected: 2 });
+    const errors = engine.store.runs.errors(retried.run.id, 0, 10);
+    expect(errors.map((e) => [e.line, e.value])).toEqual([
+      [20, '500'],
+      [21, '600'],
+    ]);
+    expect(errors[0]!.reason).toMatch(/^Not sent: the platform already holds a value for this metric, site and period, sent from another row of this file or from a later file/);
+    expect(sandbox.listSubmissions().find((x) => x.entityId === 'ent_lon01' && x.periodStart === '2024-01-01')?.value).toBe(12500);
+  });
+
   it('a source that deletes synced files keeps one with held values, and reading it again leaves it in place', async () => {
     const { folder, source, mapping, path, bytes } = await billsWithNewSite();
     await ok('sources.update', { sourceId: source.id, folder: { afterRun: 'delete' } });
@@ -149,7 +169,7 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     expect(first.held).toBe(2);
     const kept = join(folder, 'processed', 'bills-july.csv');
     expect(existsSync(kept)).toBe(true);
-    expect(engine.store.runs.events(first.id).map((e) => e.message)).toContain('Kept the file (not deleted, as the source says for files that synced) because 2 value(s) are held: it is read again when you send them.');
+    expect(engine.store.runs.events(first.id).map((e) => e.message)).toContain('Kept the file (not deleted, as the source says for files that synced) because 2 row(s) are held: it is read again when you send them.');
     await mapNewSite(mapping.id);
     const retried = await ok<{ run: RunSummary }>('mappings.retryFile', { runId: first.id });
     expect(retried.run.error).toBeNull();

@@ -66,6 +66,22 @@ describe('repositories', () => {
     expect(store.runs.get(before.id)).toMatchObject({ jobName: 'Bills', jobNameAtRun: null });
   });
 
+  it("counts values sent to the platform by day, leaving out the rows export runs wrote", () => {
+    store.connections.insert(conn);
+    const job = (id: string, type: 'ingest' | 'export') => store.jobs.insert({ id, name: id, type, connectionId: 'c1', sourceId: null, mappingId: null, config: {}, paused: false, cursor: null, createdAt: '2026-01-01T00:00:00.000Z' });
+    job('in', 'ingest');
+    job('out', 'export');
+    const run = (jobId: string | null, counts: { created: number; updated?: number; deleted?: number }, status: 'succeeded' | 'failed' = 'succeeded') => {
+      const r = store.runs.create({ jobId, jobName: jobId ?? 'removed', trigger: 'manual', startedAt: '2026-03-02T10:00:00.000Z' });
+      store.runs.update(r.id, { status, finishedAt: r.startedAt, ...counts });
+    };
+    run('in', { created: 5, updated: 2, deleted: 1 });
+    run('out', { created: 64 });
+    run(null, { created: 3 });
+    run('in', { created: 0 }, 'failed');
+    expect(store.runs.activity('2026-03-01T00:00:00.000Z')).toEqual([{ day: '2026-03-02', rowsSynced: 5 + 2 + 1 + 3, runs: 4, failures: 1 }]);
+  });
+
   it('marks runs left running by a crash as interrupted', () => {
     const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'schedule', startedAt: '2026-01-01T00:00:00.000Z' });
     expect(store.runs.markInterrupted('2026-01-01T01:00:00.000Z')).toBe(1);
