@@ -38,6 +38,12 @@ export const ExportSettings = z.object({
   dataset: z.string().min(1),
   destination: z.discriminatedUnion('kind', [FolderDestination, TableDestination]),
   nested: z.enum(['json', 'columns']).default('json'),
+  /**
+   * 'changes': each run writes the rows new or changed since the last export (a file per run;
+   * none when nothing changed). 'everything': each run writes the whole dataset, and a file of
+   * the same name is replaced, so a fixed name is always the current data.
+   */
+  contents: z.enum(['changes', 'everything']).default('changes'),
 });
 export type ExportSettings = z.infer<typeof ExportSettings>;
 

@@ -372,6 +372,25 @@ export function JobForm() {
               </>
             )}
             <div className="jobs-row">
+              <Field
+                label="Each run writes"
+                help={
+                  draft.export.contents === 'everything'
+                    ? draft.export.destination === 'folder'
+                      ? 'The whole dataset every run. A file of the same name is replaced: with a name without date or time tokens, it always holds the current data.'
+                      : 'The whole dataset every run, upserted by the key columns.'
+                    : draft.export.destination === 'folder'
+                      ? 'Only rows new or changed since the last export (the first run writes everything): a new file per run, none when nothing changed.'
+                      : 'Only rows new or changed since the last export (the first run writes everything), upserted by the key columns.'
+                }
+              >
+                {(a) => (
+                  <select {...a} value={draft.export.contents} onChange={(e) => setExport({ contents: e.target.value as 'changes' | 'everything' })}>
+                    <option value="changes">Rows new or changed since the last export</option>
+                    <option value="everything">Everything, every run</option>
+                  </select>
+                )}
+              </Field>
               <Field label="Nested fields" help="Footprints (PACT) carry nested data: keep it as JSON text in one column, or spread it over columns.">
                 {(a) => (
                   <select {...a} value={draft.export.nested} onChange={(e) => setExport({ nested: e.target.value as 'json' | 'columns' })}>

@@ -49,6 +49,7 @@ export interface JobDraft {
     table: string;
     keyColumns: string;
     nested: 'json' | 'columns';
+    contents: 'changes' | 'everything';
   };
   /**
    * Saved settings this form does not edit (newer engine fields), carried through an edit
@@ -87,6 +88,7 @@ export function emptyDraft(timezone: string): JobDraft {
       table: '',
       keyColumns: 'id',
       nested: 'json',
+      contents: 'changes',
     },
     preserved: { ingest: {}, export: {} },
   };
@@ -113,10 +115,10 @@ export function draftFromJob(job: JobDetail): JobDraft {
     draft.preserved = { ...draft.preserved, ingest: rest };
   }
   if (c.export) {
-    const { dataset: _d, destination: _t, nested: _n, ...rest } = c.export;
+    const { dataset: _d, destination: _t, nested: _n, contents: _c, ...rest } = c.export;
     draft.preserved = { ...draft.preserved, export: rest };
     const dest = c.export.destination;
-    draft.export = { ...d.export, dataset: c.export.dataset, nested: c.export.nested, destination: dest.kind };
+    draft.export = { ...d.export, dataset: c.export.dataset, nested: c.export.nested, contents: c.export.contents, destination: dest.kind };
     if (dest.kind === 'folder') Object.assign(draft.export, { folder: dest.path, format: dest.format, fileName: dest.fileName });
     else
       Object.assign(draft.export, {
@@ -245,7 +247,7 @@ export function draftToParams(d: JobDraft): JobParams {
         };
   return {
     ...base,
-    config: { schedule, timezone: d.timezone, catchUp: d.catchUp, onFileArrival: false, export: { ...d.preserved.export, dataset: x.dataset, destination, nested: x.nested } },
+    config: { schedule, timezone: d.timezone, catchUp: d.catchUp, onFileArrival: false, export: { ...d.preserved.export, dataset: x.dataset, destination, nested: x.nested, contents: x.contents } },
     ...(x.destination === 'database' && x.database !== 'sqlite' && x.password ? { databasePassword: x.password } : {}),
   };
 }

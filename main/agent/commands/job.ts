@@ -39,6 +39,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--out <folder>', 'export: destination folder')
     .option('--format <format>', 'export: csv, xlsx, json or ndjson', 'csv')
     .option('--file-name <pattern>', 'export: file name pattern, e.g. "{dataset}-{date}"')
+    .option('--everything', 'export: write the whole dataset every run (a file of the same name is replaced), not only rows changed since the last export')
     .option('--table <table>', 'export: destination table (instead of --out)')
     .option('--db <kind>', 'export to a table: postgres, mysql or sqlite', 'postgres')
     .option('--db-file <path>', 'export to a SQLite table: the database file')
@@ -78,7 +79,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         } else {
           destination = { kind: 'folder', path: str('out'), format: str('format'), ...(str('fileName') ? { fileName: str('fileName') } : {}) };
         }
-        exportConfig = { dataset, destination };
+        exportConfig = { dataset, destination, contents: o.everything ? ('everything' as const) : ('changes' as const) };
       }
       const config = {
         schedule: str('schedule') ?? null,
@@ -143,7 +144,12 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
           ...(c.schedule || c.catchUp !== 'default' ? [`  missed runs: ${describeCatchUp(c.catchUp, agentCatchUp)}`] : []),
           `  last run: ${j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status.replace(/_/g, ' ')} ${j.lastRun.finishedAt ?? ''}` : 'never'}`,
           ...(c.ingest ? [`  ingest: mirror ${c.ingest.mirror ? `on (stops above ${Math.round(c.ingest.maxDeleteShare * 100)}% deletes)` : 'off'}, ${c.ingest.rejectPolicy}, batches of ${c.ingest.batchSize}`] : []),
-          ...(c.export ? [`  export: ${j.datasetLabel ?? c.export.dataset} → ${dest?.kind === 'folder' ? `${dest.format} files in ${dest.path}` : `${dest?.database} table ${dest?.table}`}`] : []),
+          ...(c.export
+            ? [
+                `  export: ${j.datasetLabel ?? c.export.dataset} → ${dest?.kind === 'folder' ? `${dest.format} files in ${dest.path}` : `${dest?.database} table ${dest?.table}`}`,
+                `  each run writes: ${c.export.contents === 'everything' ? `everything${dest?.kind === 'folder' ? ' (a file of the same name is replaced)' : ''}` : 'rows new or changed since the last export'}`,
+              ]
+            : []),
           ...(j.cursor ? [`  cursor: ${j.cursor}`] : []),
         ].join('\n'),
       );

@@ -312,13 +312,15 @@ export class JobRunner {
             : { kind: d.database, host: d.host ?? '127.0.0.1', port: d.port ?? (d.database === 'postgres' ? 5432 : 3306), database: d.name ?? '', user: d.user ?? '', password },
       };
     }
-    event('info', `Exporting ${settings.dataset}${job.cursor ? ` updated after ${job.cursor}` : ' (everything)'}.`);
+    const everything = settings.contents === 'everything';
+    const since = everything ? null : job.cursor;
+    event('info', `Exporting ${settings.dataset}${since ? ` rows new or changed after ${since}` : ' (every row)'}${everything && d.kind === 'folder' ? '; a file of the same name is replaced' : ''}.`);
     const result = await runExport({
       adapter,
       dataset: settings.dataset,
-      updatedSince: job.cursor,
+      updatedSince: since,
       destination,
-      writerOptions: { nested: settings.nested },
+      writerOptions: { nested: settings.nested, replaceExisting: everything },
       job: job.name,
       now: this.engine.clock.now(),
       signal: ctx.signal,

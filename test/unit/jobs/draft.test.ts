@@ -63,6 +63,17 @@ describe('job form draft', () => {
     expect(draftToParams({ ...d, export: { ...d.export, password: '' } })).not.toHaveProperty('databasePassword');
   });
 
+  it('an export says what each run writes: changes by default, or everything, and reads it back', () => {
+    const changes = draftToParams(exportDraft());
+    expect(methods['jobs.add'].params.parse(changes).config.export!.contents).toBe('changes');
+    const d = exportDraft({ contents: 'everything', fileName: 'esg-latest' });
+    const params = draftToParams(d);
+    expect(methods['jobs.add'].params.parse(params).config.export).toMatchObject({ contents: 'everything', destination: { kind: 'folder', fileName: 'esg-latest' } });
+    expect(draftFromJob(detailOf(params)).export.contents).toBe('everything');
+    // Saved before the choice existed: the incremental export it always was.
+    expect(JobConfig.parse({ export: { dataset: 'submissions', destination: { kind: 'folder', path: '/srv/out' } } }).export!.contents).toBe('changes');
+  });
+
   it('carries an Altruistiq datasource id, and saved settings the form does not edit, through an edit', () => {
     const d = { ...ingest(), ingest: { ...ingest().ingest, datasourceId: ' ds-42 ' } };
     expect(validateDraft({ ...d, ingest: { ...d.ingest, datasourceId: '' } }, { connectionKind: 'altruistiq' }).datasourceId).toMatch(/give the id of the datasource/);

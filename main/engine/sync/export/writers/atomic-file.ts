@@ -7,9 +7,11 @@
  * `<stem> (2).<ext>`, `(3)` … — link() refuses an existing name, so the check and the move are one
  * step and two exports racing for one name both keep their file. A symlink or folder at the name
  * is refused, when the file is created and again at commit; link() never follows one either.
+ * An export that holds everything each time ("replace": the same name is always the current
+ * data) renames over the file instead: a reader sees the old file or the new one, never a mix.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { lstat, realpath, stat, unlink } from 'node:fs/promises';
+import { lstat, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { claimFreeName, moveExclusive, numberedNames } from '../../../fs-exclusive';
 import { ExportError } from '../errors';
@@ -73,9 +75,10 @@ export class AtomicFile {
     readonly finalPath: string,
     readonly tempPath: string,
     readonly stream: WriteStream,
+    private readonly replace: boolean,
   ) {}
 
-  static async create(folder: string, name: string): Promise<AtomicFile> {
+  static async create(folder: string, name: string, opts: { replace?: boolean } = {}): Promise<AtomicFile> {
     if (name !== basename(name) || name === '.' || name === '..' || name.includes('\0')) {
       throw new ExportError('unsafe_destination', `"${name}" is not a plain file name; an export may only write inside its destination folder.`);
     }
@@ -90,7 +93,7 @@ export class AtomicFile {
     if (dirname(finalPath) !== dir) throw new ExportError('unsafe_destination', `"${name}" would leave the destination folder "${folder}".`);
     await refuseLinkOrFolder(finalPath);
     const { tempPath, stream } = await openTemp(dir, name);
-    return new AtomicFile(finalPath, tempPath, stream);
+    return new AtomicFile(finalPath, tempPath, stream, opts.replace === true);
   }
 
   get bytes(): number {
@@ -109,6 +112,11 @@ export class AtomicFile {
   async commit(): Promise<{ path: string; bytes: number }> {
     await this.close();
     await refuseLinkOrFolder(this.finalPath);
+    if (this.replace) {
+      // rename() replaces a link itself, never what it points to; checked just above anyway.
+      await rename(this.tempPath, this.finalPath);
+      return { path: this.finalPath, bytes: (await stat(this.finalPath)).size };
+    }
     const path = await claimFreeName(dirname(this.finalPath), numberedNames(basename(this.finalPath)), (dest) => moveExclusive(this.tempPath, dest));
     const bytes = (await stat(path)).size;
     return { path, bytes };

@@ -39,7 +39,7 @@ export class CsvWriter extends TabularFileWriter implements ExportWriter {
   }
 
   static async create(folder: string, name: string, opts: CsvWriterOptions = {}): Promise<CsvWriter> {
-    const file = await AtomicFile.create(folder, name);
+    const file = await AtomicFile.create(folder, name, { replace: opts.replaceExisting });
     // A page of rows (about 200 KB of CSV) fits in the stringifier's output buffer, so the export
     // does not stop for the disk every hundred rows as it would with the 16 KB default.
     const csv = stringify({ delimiter: opts.delimiter ?? ',', bom: opts.bom ?? true, record_delimiter: 'unix', readableHighWaterMark: FILE_BUFFER_BYTES });

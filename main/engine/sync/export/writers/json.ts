@@ -4,9 +4,9 @@
  */
 import { flattenRow, type FlattenOptions } from '../flatten';
 import { AtomicFile } from './atomic-file';
-import type { ExportWriter, FileOutput } from './types';
+import type { ExportWriter, FileOutput, FileWriterOptions } from './types';
 
-export interface JsonWriterOptions extends FlattenOptions {
+export interface JsonWriterOptions extends FlattenOptions, FileWriterOptions {
   flatten?: boolean;
 }
 
@@ -20,7 +20,7 @@ export class JsonWriter implements ExportWriter {
   ) {}
 
   static async create(folder: string, name: string, format: 'json' | 'ndjson', opts: JsonWriterOptions = {}): Promise<JsonWriter> {
-    return new JsonWriter(await AtomicFile.create(folder, name), format === 'ndjson', opts);
+    return new JsonWriter(await AtomicFile.create(folder, name, { replace: opts.replaceExisting }), format === 'ndjson', opts);
   }
 
   async write(row: Record<string, unknown>): Promise<void> {

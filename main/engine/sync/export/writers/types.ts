@@ -38,7 +38,13 @@ export interface ExportWriter {
 
 export type FileFormat = 'csv' | 'xlsx' | 'json' | 'ndjson';
 
-export interface TabularOptions extends FlattenOptions {
+/** What every file writer takes. */
+export interface FileWriterOptions {
+  /** A file of the same name is replaced (an export of everything, under a fixed name), not kept beside. */
+  replaceExisting?: boolean;
+}
+
+export interface TabularOptions extends FlattenOptions, FileWriterOptions {
   /** Rows held back to decide a file's header (see HeaderPlanner); default 1000. */
   headerWindow?: number;
 }

@@ -27,7 +27,7 @@ export class XlsxWriter extends TabularFileWriter implements ExportWriter {
   }
 
   static async create(folder: string, name: string, opts: XlsxWriterOptions = {}): Promise<XlsxWriter> {
-    const file = await AtomicFile.create(folder, name);
+    const file = await AtomicFile.create(folder, name, { replace: opts.replaceExisting });
     const book = new (await loadExcelJS()).stream.xlsx.WorkbookWriter({ stream: file.stream, useStyles: false, useSharedStrings: false });
     const sheet = book.addWorksheet(sanitiseSheetName(opts.sheetName ?? 'Export'));
     return new XlsxWriter(file, book, sheet, opts);
