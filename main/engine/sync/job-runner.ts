@@ -247,9 +247,11 @@ export class JobRunner {
       // such row, so every run reads it again until the value is mapped, then sends it. (Rows are
       // read in watermark order and handled one at a time, so `watermark` is the held row's.)
       let heldFrom: string | null = null;
-      // A total needs every one of its rows, not only those after the watermark.
-      const from = profile.sameKeyRows === 'add' ? null : job.cursor;
-      if (from === null && job.cursor !== null) event('info', 'This mapping adds rows of one metric, site and period up, so every run reads the whole table (rows before the watermark too); totals that did not change are not sent again.');
+      // A total needs every one of its rows, and a mirror must see every row it keeps (what it did
+      // not read it deletes): both read the whole table, not only the rows after the watermark.
+      const whole = profile.sameKeyRows === 'add' ? 'adds rows of one metric, site and period up' : settings.mirror ? 'mirrors the table (values no longer in it are deleted)' : null;
+      const from = whole ? null : job.cursor;
+      if (whole && job.cursor !== null) event('info', `This job ${whole}, so every run reads the whole table (rows before the watermark too); values that did not change are not sent again.`);
       const rows = (async function* () {
         for await (const row of db.read({ afterWatermark: from })) {
           if (row.watermark !== null) watermark = row.watermark;

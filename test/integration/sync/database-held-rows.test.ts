@@ -141,8 +141,66 @@ it('with a mapping that adds rows up, reads the whole table every run: a new row
   expect(second).toMatchObject({ status: 'succeeded', read: 3, created: 0, updated: 1 });
   expect(march()).toBe(92);
   expect(engine.store.runs.events(second.id).map((e) => e.message)).toContain(
-    'This mapping adds rows of one metric, site and period up, so every run reads the whole table (rows before the watermark too); totals that did not change are not sent again.',
+    'This job adds rows of one metric, site and period up, so every run reads the whole table (rows before the watermark too); values that did not change are not sent again.',
   );
   const third = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
   expect(third).toMatchObject({ status: 'succeeded', read: 3, created: 0, updated: 0, unchanged: 1 });
+});
+
+it('a mirror job on a database source with a watermark reads the whole table: rows it did not change are not deleted', async () => {
+  const file = join(root, 'mirror.sqlite');
+  const db = new Database(file);
+  db.exec('CREATE TABLE readings (id INTEGER PRIMARY KEY, Site TEXT, Month TEXT, kwh REAL, updated_at TEXT)');
+  const ins = db.prepare('INSERT INTO readings (Site, Month, kwh, updated_at) VALUES (?, ?, ?, ?)');
+  ins.run('LON-01', '2024-03', 10, '2024-05-01 10:00:01');
+  ins.run('MAN-02', '2024-03', 20, '2024-05-01 10:00:02');
+  ins.run('BER-01', '2024-03', 30, '2024-05-01 10:00:03');
+  ins.run('LYO-01', '2024-03', 40, '2024-05-01 10:00:04');
+  db.close();
+  const src = await call<SourceInfo>('sources.addDatabase', { name: 'Mirrored meters', kind: 'sqlite', file, table: 'readings', watermarkColumn: 'updated_at' });
+  const connectionId = engine.store.connections.get('Sandbox')!.id;
+  engine.store.mappings.save(
+    {
+      id: 'mirrored',
+      name: 'Mirrored',
+      sourceId: src.id,
+      connectionId,
+      fingerprint: null,
+      profile: {
+        schemaVersion: 1,
+        name: 'Mirrored',
+        sourceId: src.id,
+        connectionId,
+        shape: { kind: 'long', valueColumn: 'kwh' },
+        metric: { kind: 'fixed', metricId: 'met_elec_renew' },
+        entity: { kind: 'column', column: 'Site', unknownEntity: 'reject' },
+        period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+        headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh', 'updated_at'], { orderInsensitive: true }),
+      },
+    },
+    new Date().toISOString(),
+  );
+  const job = await call<{ id: string }>('jobs.add', { name: 'Mirror meters', type: 'ingest', connectionId, sourceId: src.id, mappingId: 'mirrored', config: { ingest: { mirror: true } } });
+  const renewables = () => sandbox.listSubmissions().filter((x) => x.metricId === 'met_elec_renew').map((x) => [x.entityId, x.value]).sort();
+  expect((await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run).toMatchObject({ status: 'succeeded', created: 4 });
+
+  // Two rows change after the watermark; the other two are still in the table and must stay.
+  const more = new Database(file);
+  more.prepare("UPDATE readings SET kwh = kwh + 1, updated_at = '2024-05-02 09:00:00' WHERE Site IN ('LON-01', 'LYO-01')").run();
+  more.close();
+  const second = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
+  expect(second).toMatchObject({ status: 'succeeded', read: 4, updated: 2, unchanged: 2, deleted: 0 });
+  expect(renewables()).toEqual([
+    ['ent_ber01', 30],
+    ['ent_lon01', 11],
+    ['ent_lyo01', 41],
+    ['ent_man02', 20],
+  ]);
+
+  // A row really removed from the table is deleted on the platform.
+  const gone = new Database(file);
+  gone.prepare("DELETE FROM readings WHERE Site = 'BER-01'").run();
+  gone.close();
+  expect((await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run).toMatchObject({ status: 'succeeded', read: 3, deleted: 1, unchanged: 3 });
+  expect(renewables().map(([e]) => e)).toEqual(['ent_lon01', 'ent_lyo01', 'ent_man02']);
 });
