@@ -5,7 +5,8 @@ import { ErrorState, Loading, PageHeader } from '../components/ui';
 import { errorText, wizardApi } from '../wizard/api';
 import { DriftSummary } from '../wizard/DriftNotice';
 import { readSample } from '../wizard/load';
-import { STEPS, hasColumns, initialState, reducer, stepProblems } from '../wizard/state';
+import { useLeaveGuard } from '../wizard/leave-guard';
+import { STEPS, hasChanges, hasColumns, initialState, reducer, stepProblems, workOf } from '../wizard/state';
 import { StepColumns } from '../wizard/StepColumns';
 import { StepPreview } from '../wizard/StepPreview';
 import { StepSave } from '../wizard/StepSave';
@@ -23,12 +24,18 @@ export function MappingWizard() {
   const [query] = useSearchParams();
   // /mappings/:id/edit?run=N: update the mapping for the file run N stopped on (changed columns).
   const fromRun = Number(query.get('run')) || null;
-  const [state, dispatch] = useReducer(reducer, initialState, (init) => ({
-    ...init,
-    sourceId: query.get('sourceId') ?? init.sourceId,
-    connectionId: query.get('connectionId') ?? init.connectionId,
-    file: query.get('file') ?? init.file,
-  }));
+  const [state, dispatch] = useReducer(reducer, initialState, (init) => {
+    const opened = {
+      ...init,
+      sourceId: query.get('sourceId') ?? init.sourceId,
+      connectionId: query.get('connectionId') ?? init.connectionId,
+      file: query.get('file') ?? init.file,
+    };
+    // A new mapping's work starts from what it was opened with; an edited one's when it is loaded.
+    return { ...opened, opened: mappingId ? null : workOf(opened) };
+  });
+  // Leaving (another page, Back, closing the tab) asks first once anything was changed.
+  const leaveDialog = useLeaveGuard(hasChanges(state), mappingId ? 'This mapping' : 'The new mapping');
   // The step whose problems are shown (set when Next was refused); the list itself is worked out
   // from the state on each render, so a problem disappears as soon as it is fixed.
   const [checkedStep, setCheckedStep] = useState<number | null>(null);
@@ -81,6 +88,13 @@ export function MappingWizard() {
       } catch (err) {
         if (cancelled) return;
         dispatch({ type: 'error', step: 0, message: `The saved mapping is open, but no sample was read: ${errorText(err)}` });
+        // The platform's sites and metrics are still needed to show and change what the mapping maps.
+        try {
+          const catalogue = await wizardApi.catalogue(profile.connectionId);
+          if (!cancelled) dispatch({ type: 'patch', patch: { catalogue } });
+        } catch {
+          // Said where it matters: a step that needs the catalogue shows empty pickers, and the preview says why.
+        }
       }
     })();
     return () => {
@@ -175,6 +189,7 @@ export function MappingWizard() {
           </div>
         </section>
       </div>
+      {leaveDialog}
     </>
   );
 }

@@ -95,6 +95,12 @@ export function StepPreview({ state, dispatch }: StepProps) {
               {p.summary.addedUp.values === 1 ? '' : 's'}, as this mapping says; each shows its first line.
             </p>
           )}
+          {p.summary.skippedRows > 0 && (
+            <p className="muted small">
+              {p.summary.skippedRows === 1 ? '1 row is' : `${formatNumber(p.summary.skippedRows)} rows are`} skipped, as this mapping says (a totals row, a blank row,
+              or a value it is told to skip); nothing is sent or rejected for {p.summary.skippedRows === 1 ? 'it' : 'them'}.
+            </p>
+          )}
           {p.summary.blankValues > 0 && (
             <p className="muted small">
               {p.summary.blankValues === 1 ? '1 value cell is' : `${p.summary.blankValues} value cells are`} empty (or a placeholder such as ‘n/a’ or ‘-’) and

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { UnknownValuePolicy } from '../../shared/mapping/profile';
 import { errorText, wizardApi } from './api';
+import { onGuardEntry } from './leave-guard';
 import { STEPS, buildProfile, type KeyField } from './state';
 import type { StepProps } from './step';
 
@@ -36,7 +37,8 @@ export function StepSave({ state, dispatch }: StepProps) {
     try {
       const saved = await wizardApi.save({ profile: buildProfile(state), id: state.mappingId });
       // Opened from a run that stopped on changed columns: offer to read that file again.
-      navigate('/mappings', { state: { message: `Saved “${saved.name}” (version ${saved.version}).`, retryRun: state.drift?.fileAvailable ? state.drift.runId : undefined, retryHeld: state.drift ? !state.drift.hasDrift : undefined } });
+      // Saved: nothing to ask about. The wizard's guard entry (see leave-guard) is replaced, so Back does not land on it.
+      navigate('/mappings', { replace: onGuardEntry(), state: { message: `Saved “${saved.name}” (version ${saved.version}).`, retryRun: state.drift?.fileAvailable ? state.drift.runId : undefined, retryHeld: state.drift ? !state.drift.hasDrift : undefined } });
     } catch (err) {
       dispatch({ type: 'error', step: 6, message: errorText(err) });
     } finally {

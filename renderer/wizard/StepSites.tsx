@@ -3,7 +3,7 @@ import type { UnknownValuePolicy } from '../../shared/mapping/profile';
 import { MONTHS, ROLE_LABELS, entityOptions, metricOptions } from './labels';
 import { Picker } from './Picker';
 import type { StepProps } from './step';
-import { localValues, type PeriodMode, type WizardState } from './state';
+import { valueMapLines, type PeriodMode, type WizardState } from './state';
 import { ValueMapTable } from './ValueMapTable';
 
 const POLICIES: Array<{ id: UnknownValuePolicy; label: string }> = [
@@ -113,8 +113,9 @@ export function StepSites({ state, dispatch }: StepProps) {
           <>
             <ValueMapTable
               title={`Site codes in ‘${entityCol}’`}
-              localHeading="In your file"
-              locals={localValues(state, 'entity')}
+              localHeading="In your files"
+              lines={valueMapLines(state, 'entity')}
+              hasSample={Boolean(state.sample)}
               map={state.entityValueMap}
               options={entityOptions(entities)}
               autoMatch={(l) => entities.find((e) => (e.externalRef && norm(e.externalRef) === norm(l)) || norm(e.name) === norm(l))?.id ?? null}
@@ -135,8 +136,9 @@ export function StepSites({ state, dispatch }: StepProps) {
       {metricCol && (
         <ValueMapTable
           title={`Metric names in ‘${metricCol}’`}
-          localHeading="In your file"
-          locals={localValues(state, 'metric')}
+          localHeading="In your files"
+          lines={valueMapLines(state, 'metric')}
+          hasSample={Boolean(state.sample)}
           map={state.metricValueMap}
           options={metricOptions(metrics)}
           autoMatch={(l) => metrics.find((m) => norm(m.code) === norm(l) || norm(m.name) === norm(l))?.id ?? null}

@@ -4,6 +4,7 @@ import { useEngine } from '../hooks';
 import { errorText } from './api';
 import { DropZone } from './DropZone';
 import { readSample } from './load';
+import { sampleFromProcessed } from './state';
 import type { StepProps } from './step';
 
 const DELIMITERS: Record<string, string> = { ',': 'comma (,)', ';': 'semicolon (;)', '\t': 'tab', '|': 'pipe (|)' };
@@ -33,6 +34,7 @@ export function StepSource({ state, dispatch }: StepProps) {
   };
 
   const info = state.sample?.info;
+  const fromProcessed = !state.upload && sampleFromProcessed(state.sample?.file, source?.kind === 'folder' ? source.location : null);
   const editing = Boolean(state.mappingId);
   const ready = Boolean(state.sourceId && state.connectionId);
   return (
@@ -129,7 +131,13 @@ export function StepSource({ state, dispatch }: StepProps) {
         <section className="wizard-panel" aria-label="What was read">
           <h3>
             Sample: <code>{state.upload ? state.upload.name : (state.sample.file ?? `first rows of ${source?.name ?? 'the database'}`)}</code>
+            {fromProcessed && <span className="muted"> (already synced, from processed/)</span>}
           </h3>
+          {fromProcessed && (
+            <p className="muted small">
+              The folder has no file waiting to be synced, so the newest one a run already synced is read. Reading a sample sends nothing.
+            </p>
+          )}
           <dl className="facts">
             <dt>Format</dt>
             <dd>{info.format === 'database' ? 'Database table or query' : info.format.toUpperCase()}</dd>

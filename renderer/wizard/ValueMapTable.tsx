@@ -1,12 +1,17 @@
 import { useState } from 'react';
 import { Badge } from '../components/ui';
 import { Picker, type PickerOption } from './Picker';
+import type { ValueMapLine } from './state';
 
-/** Local values seen in the sample → platform ids, with "map all unmapped to…". */
+/**
+ * Local values → platform ids, with "map all unmapped to…": the values the sample has and the
+ * ones the mapping already maps (see `valueMapLines`), each saved one marked as such.
+ */
 export function ValueMapTable({
   title,
   localHeading,
-  locals,
+  lines,
+  hasSample,
   map,
   options,
   autoMatch,
@@ -14,7 +19,9 @@ export function ValueMapTable({
 }: {
   title: string;
   localHeading: string;
-  locals: string[];
+  lines: ValueMapLine[];
+  /** Whether a sample was read: without one, only what the mapping maps can be listed. */
+  hasSample: boolean;
   map: Record<string, string>;
   options: PickerOption[];
   /** The platform id a value already matches by its code or name, without a map entry. */
@@ -22,45 +29,67 @@ export function ValueMapTable({
   onChange: (map: Record<string, string>) => void;
 }) {
   const [bulk, setBulk] = useState('');
-  const lookup = (local: string) => map[local] ?? Object.entries(map).find(([k]) => k.trim().toLowerCase() === local.trim().toLowerCase())?.[1];
-  const unmapped = locals.filter((l) => !lookup(l) && !autoMatch(l));
+  const norm = (v: string) => v.trim().toLowerCase();
+  // The map's own spelling of a value, so changing 'par-09' changes the saved 'PAR-09' entry rather than adding a second.
+  const keyOf = (local: string) => (local in map ? local : (Object.keys(map).find((k) => norm(k) === norm(local)) ?? local));
+  const lookup = (local: string): string | undefined => map[keyOf(local)] || undefined;
+  const unmapped = lines.filter((l) => !lookup(l.local) && !autoMatch(l.local)).map((l) => l.local);
+  const missing = lines.some((l) => !l.inSample);
   return (
     <section className="wizard-panel" aria-label={title}>
       <h3>{title}</h3>
-      {locals.length === 0 ? (
-        <p className="muted">No values were seen in the sample.</p>
+      {lines.length === 0 ? (
+        <p className="muted">{hasSample ? 'No values were seen in the sample.' : 'No sample was read, and the mapping maps no values yet.'}</p>
       ) : (
-        <table className="table wizard-valuemap">
-          <thead>
-            <tr>
-              <th scope="col">{localHeading}</th>
-              <th scope="col">On the platform</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {locals.map((l) => {
-              const mapped = lookup(l);
-              const auto = autoMatch(l);
-              return (
-                <tr key={l}>
-                  <th scope="row">{l}</th>
-                  <td>
-                    <Picker
-                      label={`Platform value for ‘${l}’`}
-                      hideLabel
-                      options={options}
-                      value={mapped ?? auto ?? ''}
-                      invalid={!mapped && !auto}
-                      onChange={(id) => onChange({ ...map, [l]: id })}
-                    />
-                  </td>
-                  <td>{mapped ? <Badge tone="ok">Mapped</Badge> : auto ? <Badge tone="info">Matched by code</Badge> : <Badge tone="warn">Not mapped</Badge>}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <>
+          {missing && (
+            <p className="muted small">
+              {hasSample
+                ? 'Values marked “not in this sample” are mapped by this mapping already: they still apply to later files, and can be changed here.'
+                : 'No sample was read: these are the values this mapping maps already. They apply to later files, and can be changed here.'}
+            </p>
+          )}
+          <table className="table wizard-valuemap">
+            <thead>
+              <tr>
+                <th scope="col">{localHeading}</th>
+                <th scope="col">On the platform</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {lines.map(({ local: l, inSample, saved }) => {
+                const mapped = lookup(l);
+                const auto = autoMatch(l);
+                const note = saved ? (inSample ? 'saved' : hasSample ? 'saved, not in this sample' : 'saved') : inSample ? null : 'not in this sample';
+                return (
+                  <tr key={l}>
+                    <th scope="row">
+                      {l}
+                      {note && (
+                        <span className="muted small" style={{ fontWeight: 'normal' }}>
+                          {' '}
+                          ({note})
+                        </span>
+                      )}
+                    </th>
+                    <td>
+                      <Picker
+                        label={`Platform value for ‘${l}’`}
+                        hideLabel
+                        options={options}
+                        value={mapped ?? auto ?? ''}
+                        invalid={!mapped && !auto}
+                        onChange={(id) => onChange({ ...map, [keyOf(l)]: id })}
+                      />
+                    </td>
+                    <td>{mapped ? <Badge tone="ok">Mapped</Badge> : auto ? <Badge tone="info">Matched by code</Badge> : <Badge tone="warn">Not mapped</Badge>}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
       )}
       {unmapped.length > 0 && (
         <div className="wizard-bulk">
@@ -70,7 +99,7 @@ export function ValueMapTable({
             className="button"
             disabled={!bulk}
             onClick={() => {
-              onChange({ ...map, ...Object.fromEntries(unmapped.map((u) => [u, bulk])) });
+              onChange({ ...map, ...Object.fromEntries(unmapped.map((u) => [keyOf(u), bulk])) });
               setBulk('');
             }}
           >

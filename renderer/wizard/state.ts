@@ -74,6 +74,8 @@ export interface WizardState {
   preview: PreviewResult | null;
   /** What the engine last said, by step, shown where it happened. */
   errors: Record<number, string | null>;
+  /** The work as the wizard opened (new) or loaded it (editing), to tell whether leaving loses anything; null until known. */
+  opened: string | null;
 }
 
 export const initialState: WizardState = {
@@ -124,6 +126,7 @@ export const initialState: WizardState = {
   sameKeyRows: 'reject',
   preview: null,
   errors: {},
+  opened: null,
 };
 
 export type Action =
@@ -293,7 +296,9 @@ export function reducer(state: WizardState, action: Action): WizardState {
       const view = overlaySuggestion(fromProfile(action.draft, headers), action.suggestion);
       if (action.keepEdits && state.mappingId) {
         // Editing: the saved mapping stays the truth; the new sample only refreshes what is shown.
-        return { ...state, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, preview: null, errors };
+        const next: WizardState = { ...state, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, preview: null, errors };
+        // Reading a sample is no change of the mapping's (a saved header it lacked is taken from it).
+        return hasChanges(state) ? next : { ...next, opened: workOf(next) };
       }
       return {
         ...state,
@@ -315,7 +320,7 @@ export function reducer(state: WizardState, action: Action): WizardState {
       // The saved header stands in for a sample's until one is read, so a mapping whose folder has no
       // file any more (processed and moved away) can still be edited wherever no sample is needed.
       const headers = action.profile.headerFingerprint?.headers ?? [];
-      return {
+      const next: WizardState = {
         ...state,
         ...fromProfile(action.profile, headers),
         headers,
@@ -324,6 +329,7 @@ export function reducer(state: WizardState, action: Action): WizardState {
         connectionId: action.profile.connectionId,
         sourceId: action.profile.sourceId,
       };
+      return { ...next, opened: workOf(next) };
     }
   }
 }
@@ -435,19 +441,124 @@ export function readChoice(s: Pick<WizardState, 'headerRow' | 'sheet'>): Mapping
   return { ...(s.headerRow !== null ? { headerRow: s.headerRow } : {}), ...(s.sheet !== null ? { sheet: s.sheet } : {}) };
 }
 
-/** Site codes/names seen in the sample's site column, in order of first appearance. */
-export function localValues(s: WizardState, role: ColumnRole, cap = 500): string[] {
+type Cells = Record<string, unknown>;
+
+/**
+ * Whether the mapping skips a row by its own filters (a totals row: `filters.skipWhen`), as the
+ * engine's apply does: a rule matches the column's text (trimmed unless the mapping says not to).
+ * A rule whose pattern cannot be compiled skips nothing here; the engine refuses such a profile.
+ */
+export function rowSkipper(s: Pick<WizardState, 'base'>): (cells: Cells) => boolean {
+  const base = s.base;
+  const constants = (base?.constants ?? {}) as Cells;
+  const trim = base?.transforms?.trim ?? true;
+  const rules: Array<{ column: string; re: RegExp }> = [];
+  for (const r of base?.filters?.skipWhen ?? []) {
+    try {
+      rules.push({ column: r.column, re: new RegExp(r.matches.pattern, r.matches.flags ?? 'i') });
+    } catch {
+      // Not a pattern: the engine says so when the profile is previewed or saved.
+    }
+  }
+  if (!rules.length) return () => false;
+  return (cells) =>
+    rules.some(({ column, re }) => {
+      const v = Object.prototype.hasOwnProperty.call(constants, column) ? constants[column] : cells[column];
+      const text = v === null || v === undefined ? '' : String(v);
+      return re.test(trim ? text.trim() : text);
+    });
+}
+
+/**
+ * Site codes (or metric names) seen in the sample's column of that role, in order of first
+ * appearance. Rows the mapping skips by itself (a 'Total' row) are left out: nothing of theirs is
+ * ever sent, so there is nothing to map.
+ */
+export function localValues(s: Pick<WizardState, 'roles' | 'sample' | 'base'>, role: ColumnRole, cap = 500): string[] {
   const column = firstWith(s.roles, role);
   if (!column || !s.sample) return [];
+  const skipped = rowSkipper(s);
   const seen = new Set<string>();
   for (const r of s.sample.rows) {
     const v = r.cells[column];
     if (v === null || v === undefined) continue;
+    if (skipped(r.cells)) continue;
     const t = String(v).trim();
     if (t && !seen.has(t)) seen.add(t);
     if (seen.size >= cap) break;
   }
   return [...seen];
+}
+
+/** One line of a value map: a local code or name, whether this sample has it, whether the saved mapping maps it. */
+export interface ValueMapLine {
+  local: string;
+  inSample: boolean;
+  saved: boolean;
+}
+
+/** The value map a saved mapping (the one being edited) holds for the site or metric column. */
+export function savedValueMap(s: Pick<WizardState, 'mappingId' | 'base'>, role: 'entity' | 'metric'): Record<string, string> {
+  if (!s.mappingId || !s.base) return {};
+  const part = role === 'entity' ? s.base.entity : s.base.metric;
+  return part?.kind === 'column' ? { ...(part.valueMap ?? {}) } : {};
+}
+
+/**
+ * The lines of the site (or metric-name) map: every value the sample has, then every value the
+ * mapping already maps that the sample does not (a saved mapping's codes stay visible and
+ * changeable when its folder's files were processed and moved away). Values are one line however
+ * they are cased or spaced, as the engine matches them; a mapped value that the mapping's own
+ * filters skip is not offered.
+ */
+export function valueMapLines(s: Pick<WizardState, 'roles' | 'sample' | 'base' | 'mappingId' | 'entityValueMap' | 'metricValueMap'>, role: 'entity' | 'metric'): ValueMapLine[] {
+  const norm = (v: string) => v.trim().toLowerCase();
+  const saved = new Set(Object.keys(savedValueMap(s, role)).map(norm));
+  const current = role === 'entity' ? s.entityValueMap : s.metricValueMap;
+  const lines: ValueMapLine[] = [];
+  const seen = new Set<string>();
+  for (const local of localValues(s, role)) {
+    seen.add(norm(local));
+    lines.push({ local, inSample: true, saved: saved.has(norm(local)) });
+  }
+  const column = firstWith(s.roles, role);
+  const skipped = rowSkipper(s);
+  for (const local of [...Object.keys(current), ...Object.keys(savedValueMap(s, role))]) {
+    const k = norm(local);
+    if (!k || seen.has(k)) continue;
+    seen.add(k);
+    if (column && skipped({ [column]: local })) continue;
+    lines.push({ local, inSample: false, saved: saved.has(k) });
+  }
+  return lines;
+}
+
+/**
+ * What leaving the wizard would lose: the profile it would save (its header fingerprint aside,
+ * which follows whatever sample was read, not a choice of the person's).
+ */
+export function workOf(s: WizardState): string {
+  const { headerFingerprint: _header, version: _version, ...profile } = buildProfile(s);
+  return JSON.stringify(profile);
+}
+
+/** Whether the person changed anything since the wizard opened (or since the mapping was loaded). */
+export function hasChanges(s: WizardState): boolean {
+  return s.opened !== null && workOf(s) !== s.opened;
+}
+
+/**
+ * Whether the sample is a file a run already synced: the newest matching file of the folder's
+ * processed/ subfolder, read when the folder itself has none. The engine gives the file's real
+ * path, so the folder is compared by name.
+ */
+export function sampleFromProcessed(file: string | null | undefined, folder: string | null | undefined): boolean {
+  if (!file) return false;
+  const parts = file.split(/[\\/]+/).filter(Boolean);
+  if (parts.length < 3 || parts[parts.length - 2]!.toLowerCase() !== 'processed') return false;
+  if (!folder) return true;
+  const own = folder.split(/[\\/]+/).filter(Boolean).pop();
+  return !own || parts[parts.length - 3]!.toLowerCase() === own.toLowerCase();
 }
 
 /**

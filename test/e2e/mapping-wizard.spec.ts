@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuelCardExport } from '../../main/engine/demo/samples';
@@ -343,14 +343,14 @@ test('drop a sample file onto the wizard, or choose it with the keyboard', async
 test('editing a mapping whose folder has no file any more opens the wizard; a chosen sample is read and previewed', async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   test.setTimeout(90_000);
-  // A mapping made from a file that was then processed and moved away: the folder's normal state after a run.
+  // A mapping made from a file that is gone (deleted after its run, say), with nothing in processed/ either.
   const dir = mkdtempSync(join(tmpdir(), 'esg-wizard-processed-'));
   const source = await api<{ id: string }>('sources.addFolder', { name: 'Processed meters', path: dir });
   writeFileSync(join(dir, 'mar.csv'), 'Site code,Month,Electricity (kWh)\nLON-01,2024-03,100\nMAN-02,2024-03,200\n');
   const s = await api<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: source.id, connectionId: 'Sandbox platform', file: 'mar.csv' });
   await api('mappings.save', { profile: { ...s.draft, name: 'Processed meter readings', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
   mkdirSync(join(dir, 'processed'));
-  renameSync(join(dir, 'mar.csv'), join(dir, 'processed', 'mar.csv'));
+  rmSync(join(dir, 'mar.csv'));
 
   const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
   const page = await context.newPage();
@@ -364,6 +364,9 @@ test('editing a mapping whose folder has no file any more opens the wizard; a ch
   const note = page.locator('.wizard-card').getByRole('alert');
   await expect(note).toContainText('The saved mapping is open, but no sample was read');
   await expect(note).toContainText('has no file matching');
+  // Dropping a file into the watched folder would start a sync: the advice is to choose one here.
+  await expect(note).toContainText('Choose a sample file to read instead: it is only read, never synced.');
+  await expect(note).not.toContainText('Drop a sample file there');
   await expect(page.getByRole('group', { name: 'Drop a sample file' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Choose a sample file…' })).toBeEnabled();
   await both(page, '1-source-edit-no-sample');
@@ -374,6 +377,12 @@ test('editing a mapping whose folder has no file any more opens the wizard; a ch
   await next(page, 'Columns');
   await expect(page.getByLabel('Role of column ‘Site code’')).toHaveValue('entity');
   await next(page, 'Sites & periods');
+  // Without a sample, the codes the mapping maps are still listed, and can be changed.
+  const siteMap = page.getByRole('region', { name: /Site codes in/ });
+  await expect(siteMap.getByRole('row', { name: /LON-01 \(saved\)/ })).toBeVisible();
+  await expect(siteMap.getByRole('combobox', { name: 'Platform value for ‘MAN-02’' })).toHaveValue('Manchester Plant');
+  await expect(siteMap.getByText('No values were seen in the sample.')).toHaveCount(0);
+  await both(page, '4-sites-edit-no-sample');
   await next(page, 'Units');
   await next(page, 'Preview');
   // The preview needs a sample: it says so where it happened.
@@ -404,6 +413,183 @@ test('editing a mapping whose folder has no file any more opens the wizard; a ch
   await expect(page.getByRole('table', { name: 'Values that would be sent' })).toContainText('London Head Office');
   await expect(page.getByText('outside the folder')).toHaveCount(0);
   await both(page, '6-preview-chosen-sample');
+  await context.close();
+  removeDir(dir);
+});
+
+test('editing a mapping whose files were synced reads the newest in processed/, lists every saved site code, and offers no totals row', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const dir = mkdtempSync(join(tmpdir(), 'esg-wizard-synced-'));
+  const source = await api<{ id: string }>('sources.addFolder', { name: 'Synced sites', path: dir });
+  // The export has a totals row; the mapping skips it by itself (its skipWhen filter).
+  writeFileSync(join(dir, 'may.csv'), 'Site code,Month,Electricity (kWh)\nLON-01,2024-05,100\nMAN-02,2024-05,200\nTotal,2024-05,300\n');
+  const s = await api<{ draft: { entity: { kind: string; column: string; valueMap: Record<string, string> }; filters?: { skipWhen: unknown[] } } }>('mappings.suggest', {
+    sourceId: source.id,
+    connectionId: 'Sandbox platform',
+    file: 'may.csv',
+  });
+  expect(s.draft.filters?.skipWhen).toHaveLength(1);
+  // A code of an earlier file, mapped by hand: PAR-09 is now the Madrid depot.
+  const entity = { ...s.draft.entity, valueMap: { ...s.draft.entity.valueMap, 'PAR-09': 'ent_mad03' } };
+  const saved = await api<{ id: string }>('mappings.save', { profile: { ...s.draft, entity, name: 'Synced site readings', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
+  // The run synced the file and moved it: the watched folder is empty.
+  mkdirSync(join(dir, 'processed'));
+  renameSync(join(dir, 'may.csv'), join(dir, 'processed', 'may.csv'));
+  const runsBefore = (await api<unknown[]>('history.list', { limit: 100 })).length;
+
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(agent.launchUrl);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mappings' }).click();
+  await page.getByRole('link', { name: 'Edit Synced site readings' }).click();
+
+  // 1: the sample is the synced file, said to be one; nothing to complain about.
+  await expect(page.getByRole('heading', { level: 1, name: 'Edit mapping: Synced site readings' })).toBeVisible();
+  const facts = page.getByRole('region', { name: 'What was read' });
+  await expect(facts.getByRole('heading', { level: 3 })).toContainText(/processed[\\/]may\.csv \(already synced, from processed\/\)/);
+  await expect(facts).toContainText('Reading a sample sends nothing.');
+  await expect(facts.getByText('Rows in the sample').locator('xpath=following-sibling::dd[1]')).toHaveText('3');
+  await expect(page.locator('.wizard-card').getByRole('alert')).toHaveCount(0);
+  await both(page, '1-source-edit-processed');
+
+  // 4: the sample's sites and the saved ones it lacks; the totals row is not a site.
+  await next(page, 'Structure');
+  await next(page, 'Columns');
+  await next(page, 'Sites & periods');
+  const siteMap = page.getByRole('region', { name: /Site codes in/ });
+  await expect(siteMap.getByRole('row')).toHaveCount(4); // header + LON-01, MAN-02, PAR-09
+  await expect(siteMap.getByRole('row', { name: /LON-01 \(saved\)/ })).toBeVisible();
+  await expect(siteMap.getByRole('row', { name: /PAR-09 \(saved, not in this sample\)/ })).toBeVisible();
+  await expect(siteMap.getByRole('combobox', { name: 'Platform value for ‘PAR-09’' })).toHaveValue('Madrid Depot');
+  await expect(siteMap.getByRole('row', { name: /Total/ })).toHaveCount(0);
+  await expect(siteMap.getByText(/Map all \d+ unmapped/)).toHaveCount(0);
+  await expect(siteMap.getByText('Not mapped')).toHaveCount(0);
+  await both(page, '4-sites-saved-codes');
+  await pick(page, 'Platform value for ‘PAR-09’', 'Lyon Warehouse');
+
+  // 6: the preview says the totals row is skipped.
+  await next(page, 'Units');
+  await next(page, 'Preview');
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  const stat = (label: string) => page.getByLabel('Preview summary').locator('.stat').filter({ hasText: label });
+  await expect(stat('Rows in')).toContainText('3');
+  await expect(stat('Values out')).toContainText('2');
+  await expect(page.getByText('1 row is skipped, as this mapping says (a totals row, a blank row, or a value it is told to skip)')).toBeVisible();
+  await both(page, '6-preview-skipped');
+
+  await next(page, 'Save');
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved “Synced site readings” (version 2)' })).toBeVisible();
+  const after = await api<{ profile: { entity: { valueMap: Record<string, string> } } }>('mappings.get', { mappingId: saved.id });
+  expect(after.profile.entity.valueMap).toMatchObject({ 'PAR-09': 'ent_lyo01', 'LON-01': 'ent_lon01', 'MAN-02': 'ent_man02' });
+  expect(Object.keys(after.profile.entity.valueMap)).not.toContain('Total');
+  // Reading the synced file as a sample synced nothing and moved nothing.
+  expect((await api<unknown[]>('history.list', { limit: 100 })).length).toBe(runsBefore);
+  expect(existsSync(join(dir, 'processed', 'may.csv'))).toBe(true);
+  await context.close();
+  removeDir(dir);
+});
+
+test('leaving the wizard with changes asks first (a sidebar link, Back, closing the tab); without changes it does not', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  const sidebar = page.getByRole('navigation', { name: 'Main' });
+  const wizardHeading = page.getByRole('heading', { level: 1, name: 'New mapping' });
+  const ask = page.getByRole('dialog', { name: 'Leave without saving?' });
+  const connection = page.getByLabel('Platform connection');
+  let unexpected = 0;
+  page.on('dialog', (d) => {
+    if (d.type() !== 'beforeunload') unexpected++;
+  });
+
+  // Nothing changed: the sidebar leaves at once.
+  await page.goto(agent.launchUrl);
+  await sidebar.getByRole('link', { name: 'Mappings' }).click();
+  await page.getByRole('link', { name: 'New mapping' }).first().click();
+  await expect(wizardHeading).toBeVisible();
+  await sidebar.getByRole('link', { name: 'Jobs' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
+  await expect(ask).toHaveCount(0);
+  await page.goBack();
+  await expect(wizardHeading).toBeVisible();
+
+  // A change: the sidebar asks; Cancel stays, with the work kept.
+  await connection.selectOption({ label: 'Sandbox platform' });
+  await sidebar.getByRole('link', { name: 'Jobs' }).click();
+  await expect(ask).toBeVisible();
+  await expect(ask).toContainText('The new mapping has changes that are not saved.');
+  await both(page, 'leave-ask');
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await expect(ask).toBeHidden();
+  await expect(wizardHeading).toBeVisible();
+  await expect(connection).toHaveValue(/.+/);
+  await expect(connection.locator('option:checked')).toHaveText('Sandbox platform');
+
+  // Back asks too; the wizard stays as it was.
+  await page.goBack();
+  await expect(ask).toBeVisible();
+  await expect(wizardHeading).toBeVisible();
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await expect(connection.locator('option:checked')).toHaveText('Sandbox platform');
+
+  // Closing (or reloading) the tab gets the browser's own prompt; staying keeps the page.
+  const prompt = page.waitForEvent('dialog');
+  await page.close({ runBeforeUnload: true });
+  const unload = await prompt;
+  expect(unload.type()).toBe('beforeunload');
+  await unload.dismiss();
+  expect(page.isClosed()).toBe(false);
+  await expect(connection.locator('option:checked')).toHaveText('Sandbox platform');
+
+  // Back, then leave: the page before the wizard.
+  await page.goBack();
+  await expect(ask).toBeVisible();
+  await ask.getByRole('button', { name: 'Leave and discard changes' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Mappings' })).toBeVisible();
+
+  // The sidebar, then leave: that page; Back from it is the wizard (fresh), then the page before, without asking.
+  await page.goForward();
+  await expect(wizardHeading).toBeVisible();
+  await expect(connection).toHaveValue('');
+  await connection.selectOption({ label: 'Sandbox platform' });
+  await sidebar.getByRole('link', { name: 'History' }).click();
+  await ask.getByRole('button', { name: 'Leave and discard changes' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'History' })).toBeVisible();
+  await page.goBack();
+  await expect(wizardHeading).toBeVisible();
+  await expect(connection).toHaveValue('');
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1, name: 'Mappings' })).toBeVisible();
+  await expect(ask).toHaveCount(0);
+
+  // Editing a saved mapping: opening it and reading its sample is no change; changing a role is.
+  const dir = mkdtempSync(join(tmpdir(), 'esg-wizard-leave-'));
+  const source = await api<{ id: string }>('sources.addFolder', { name: 'Leave test', path: dir });
+  writeFileSync(join(dir, 'jun.csv'), 'Site code,Month,Electricity (kWh)\nLON-01,2024-06,100\n');
+  const s = await api<{ draft: Record<string, unknown> }>('mappings.suggest', { sourceId: source.id, connectionId: 'Sandbox platform', file: 'jun.csv' });
+  await api('mappings.save', { profile: { ...s.draft, name: 'Leave test readings', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
+  await sidebar.getByRole('link', { name: 'Jobs' }).click();
+  await sidebar.getByRole('link', { name: 'Mappings' }).click();
+  await page.getByRole('link', { name: 'Edit Leave test readings' }).click();
+  await expect(page.getByRole('region', { name: 'What was read' })).toContainText('jun.csv');
+  await next(page, 'Structure');
+  await next(page, 'Columns');
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Mappings' })).toBeVisible();
+  await expect(ask).toHaveCount(0);
+  await page.getByRole('link', { name: 'Edit Leave test readings' }).click();
+  await expect(page.getByRole('region', { name: 'What was read' })).toContainText('jun.csv');
+  await next(page, 'Structure');
+  await next(page, 'Columns');
+  await page.getByLabel('Role of column ‘Month’').selectOption({ label: 'Comment' });
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await expect(page.getByRole('dialog', { name: 'Leave without saving?' })).toContainText('This mapping has changes that are not saved.');
+  await ask.getByRole('button', { name: 'Leave and discard changes' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Mappings' })).toBeVisible();
+  expect(unexpected).toBe(0);
   await context.close();
   removeDir(dir);
 });

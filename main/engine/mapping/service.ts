@@ -3,6 +3,8 @@
  * platform's library, preview it through the real pipeline, save versions, read, export and
  * remove them. The platform catalogue is fetched through the connection's own adapter.
  */
+import { lstat, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { MappingInfo } from '../../../shared/dto';
 import type { Entity, Metric, SourceRow } from '../../../shared/domain';
@@ -13,7 +15,8 @@ import { createAdapter as defaultCreateAdapter, type ClosableAdapter, type Creat
 import type { ConnectionConfig, PlatformAdapter } from '../platforms/types';
 import { SourceFileError } from '../sources/errors';
 import { openReader, sampleFile, type OpenReaderOptions } from '../sources/readers';
-import { readerOptions, type SourceService, type SourceSample } from '../sources/service';
+import { makeFileFilter } from '../sources/folder/filters';
+import { patternsOf, readerOptions, SourceServiceError, type SourceService, type SourceSample } from '../sources/service';
 import type { MappingRecord, SourceRecord, Store } from '../store';
 import { systemClock, type Clock } from '../store/clock';
 import { previewMapping, type PreviewResult } from './preview';
@@ -200,7 +203,8 @@ export class MappingService {
   }
 
   private async samplePath(source: SourceRecord, choice: SampleChoice): Promise<string> {
-    if (!choice.upload) return this.deps.sources.fileOf(source, choice.file);
+    if (!choice.upload && choice.file) return this.deps.sources.fileOf(source, choice.file);
+    if (!choice.upload) return this.newestSample(source);
     if (!this.deps.samples) throw new MappingServiceError('invalid', 'Dropped samples are not available here; choose a file in the source folder instead.');
     try {
       return await this.deps.samples.path(choice.upload);
@@ -208,6 +212,29 @@ export class MappingService {
       if (err instanceof SampleError) throw new MappingServiceError(err.code === 'not_found' ? 'not_found' : 'invalid', err.message);
       throw err;
     }
+  }
+
+  /**
+   * The newest file the folder's patterns match. A folder whose files were all synced and moved
+   * to processed/ (its usual state after a run) gives the newest matching file there instead: it
+   * is only read. Dropping a file into the watched folder would start a sync, so the advice when
+   * there is none is to choose a sample file.
+   */
+  private async newestSample(source: SourceRecord): Promise<string> {
+    if ((await this.deps.sources.matchingFiles(source)).length) return this.deps.sources.fileOf(source);
+    const root = String(source.config.path);
+    try {
+      await stat(root);
+    } catch {
+      // Not reachable: the source service says so in its own words.
+      return this.deps.sources.fileOf(source);
+    }
+    const synced = await processedFiles(source);
+    if (synced[0]) return this.deps.sources.fileOf(source, synced[0]);
+    throw new SourceServiceError(
+      'source',
+      `The folder ${root} has no file matching ${patternsOf(source).join(', ')}, and none synced from it is in its processed/ subfolder. Choose a sample file to read instead: it is only read, never synced.`,
+    );
   }
 
   /** Reader settings for a profile's source: the source's own, then what the wizard chose. */
@@ -379,4 +406,29 @@ export class MappingService {
     if (!this.store.mappings.get(base)) return base;
     for (let i = 2; ; i++) if (!this.store.mappings.get(`${base} (${i})`)) return `${base} (${i})`;
   }
+}
+
+/**
+ * Files in a folder source's processed/ subfolder (where a run moves what it synced) that the
+ * source's patterns match, newest first. processed/ must be a real folder: a link is not followed.
+ */
+export async function processedFiles(source: SourceRecord): Promise<string[]> {
+  const dir = join(String(source.config.path), 'processed');
+  try {
+    if (!(await lstat(dir)).isDirectory()) return [];
+  } catch {
+    return [];
+  }
+  const exclude = Array.isArray(source.config.exclude) ? source.config.exclude.filter((x): x is string => typeof x === 'string') : [];
+  const accept = makeFileFilter({ include: patternsOf(source), exclude });
+  const found: Array<{ path: string; mtimeMs: number }> = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (!e.isFile() || !accept(e.name)) continue;
+    try {
+      found.push({ path: join(dir, e.name), mtimeMs: (await stat(join(dir, e.name))).mtimeMs });
+    } catch {
+      // Gone between listing and stat.
+    }
+  }
+  return found.sort((a, b) => b.mtimeMs - a.mtimeMs || a.path.localeCompare(b.path)).map((f) => f.path);
 }

@@ -838,7 +838,8 @@ export function readerOptions(s: SourceRecord): OpenReaderOptions {
   return pick as OpenReaderOptions;
 }
 
-function patternsOf(s: SourceRecord): string[] {
+/** A folder source's include patterns, or the default ones. */
+export function patternsOf(s: SourceRecord): string[] {
   const p = asStrings(s.config.include);
   return p.length ? p : DEFAULT_INCLUDE;
 }
