@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './exit-codes';
 
@@ -28,10 +28,22 @@ export function processIdentity(pid: number): string | null {
   }
 }
 
-/** The lock file names its holder: the pid on the first line, its identity (if known) on the second. */
-export function readLockHolder(text: string): { pid: number; identity: string | null } {
-  const [pidLine = '', identity = ''] = text.split('\n');
-  return { pid: Number.parseInt(pidLine.trim(), 10), identity: identity.trim() || null };
+/**
+ * The lock file names its holder: the pid on the first line, its identity (if known) on the
+ * second, and the data folder it locked (its real path) on the third.
+ */
+export function readLockHolder(text: string): { pid: number; identity: string | null; folder: string | null } {
+  const [pidLine = '', identity = '', folder = ''] = text.split('\n');
+  return { pid: Number.parseInt(pidLine.trim(), 10), identity: identity.trim() || null, folder: folder.trim() || null };
+}
+
+/** The folder's real path (a copy, a link or a relative path compare as the place they are). */
+export function folderIdentity(dataDir: string): string {
+  try {
+    return realpathSync(dataDir);
+  } catch {
+    return dataDir;
+  }
 }
 
 /** Whether the process that wrote the lock still runs (and is that process, not a reuse of its pid). */
@@ -47,6 +59,14 @@ export function holderAlive(holder: { pid: number; identity: string | null }): b
  * every job twice. A lock left by a killed process is taken over when its pid is gone, or now
  * belongs to another process.
  */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export function acquireAgentLock(dataDir: string): () => void {
   const path = join(dataDir, 'agent.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -55,7 +75,7 @@ export function acquireAgentLock(dataDir: string): () => void {
       mkdirSync(dataDir, { recursive: true });
       const fd = openSync(path, 'wx', 0o600);
       const identity = processIdentity(process.pid);
-      writeSync(fd, identity ? `${process.pid}\n${identity}\n` : String(process.pid));
+      writeSync(fd, `${process.pid}\n${identity ?? ''}\n${folderIdentity(dataDir)}\n`);
       closeSync(fd);
       return () => {
         try {
@@ -75,8 +95,17 @@ export function acquireAgentLock(dataDir: string): () => void {
       if (code === 'ENOSPC') {
         throw new CliError(`The disk holding the data folder ${dataDir} is full. Free some space, then start the agent again.`);
       }
+      if (code === 'ENOTDIR' || code === 'EEXIST' && !isFolder(dataDir)) {
+        throw new CliError(`${dataDir} is a file, not a folder. --data-dir takes the folder that holds esg-sync.db (and the logs), not the database file itself.`);
+      }
       if (code !== 'EEXIST') throw err;
       const holder = readLockHolder(readFileSync(path, 'utf8'));
+      // A lock copied along with the folder (a backup, a test copy) names the folder it was taken
+      // on: its holder runs there, not here.
+      if (holder.folder !== null && holder.folder !== folderIdentity(dataDir)) {
+        rmSync(path, { force: true });
+        continue;
+      }
       if (holderAlive(holder)) {
         throw new CliError(
           `Another ESG Sync Agent (process ${holder.pid}) is already running on the data folder ${dataDir}. ` +

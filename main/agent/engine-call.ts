@@ -6,11 +6,22 @@ import { methods, type EventName, type MethodName, type Params, type Result } fr
 import { CallResponse } from '../../shared/rpc';
 import { createEngineApi } from '../engine/api';
 import { APP_VERSION } from '../engine/version';
+import { logDirOf } from '../engine/paths';
 import { Engine } from '../engine/engine';
 import { createDispatcher } from '../engine/rpc-dispatch';
 import { allowEnvFromEnvironment } from '../engine/secrets';
-import { acquireAgentLock } from './agent-lock';
+import { acquireAgentLock, folderIdentity } from './agent-lock';
 import { CliError, EXIT } from './exit-codes';
+
+/** How long a running agent may take to say it is alive. */
+const AGENT_ANSWER_MS = 10_000;
+
+function describeNoAnswer(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return `no answer within ${AGENT_ANSWER_MS / 1000} s (it may be hung or stopped)`;
+  if (code === 'ECONNREFUSED') return 'nothing listens at its address (it may have just stopped)';
+  return (err as Error).message;
+}
 
 interface RunningAgent {
   url: string;
@@ -23,7 +34,9 @@ function runningAgent(dataDir: string): RunningAgent | null {
   const file = join(dataDir, 'agent.json');
   if (!existsSync(file)) return null;
   try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as RunningAgent & { pid: number };
+    const info = JSON.parse(readFileSync(file, 'utf8')) as RunningAgent & { pid: number; dataDir?: string };
+    // Copied along with the folder (a backup, a test copy): that agent serves the original folder.
+    if (info.dataDir !== undefined && info.dataDir !== folderIdentity(dataDir)) return null;
     process.kill(info.pid, 0);
     return info;
   } catch {
@@ -87,6 +100,10 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
     // agent's loopback, token-protected API; the agent does not log params.
     let res;
     try {
+      // A hung agent accepts the connection and never answers: the call itself may rightly take
+      // minutes (a run waited for), so the agent is first asked whether it answers at all.
+      const alive = await request(new URL('/healthz', agent.url), { headersTimeout: AGENT_ANSWER_MS, bodyTimeout: AGENT_ANSWER_MS });
+      await alive.body.dump();
       res = await request(new URL('/api/call', agent.url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
@@ -97,7 +114,7 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
     } catch (err) {
       stopEvents();
       throw new CliError(
-        `The agent running on ${dataDir} (${agent.url}) did not answer: ${(err as Error).message}. Nothing was changed. Wait until it is up, or stop it, and run the command again.`,
+        `The agent running on ${dataDir} (${agent.url}) did not answer: ${describeNoAnswer(err)}. Nothing was changed. Wait until it is up, or stop it (its log is in ${logDirOf(dataDir)}), and run the command again.`,
         EXIT.usage,
       );
     }

@@ -79,3 +79,34 @@ describe('--json usage errors', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 2 });
   });
 });
+
+describe('a data folder copied with its agent.json', () => {
+  it('is not handed to the agent of the folder it was copied from', async () => {
+    // The stand-in answers every call; a copy's command must not reach it.
+    writeFileSync(join(dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, url, token: 't', version: APP_VERSION, dataDir: '/srv/esg-sync/original' }));
+    const r = await runCliInProcess(['--data-dir', dataDir, 'job', 'list']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('No jobs yet.');
+  });
+});
+
+describe('an agent that does not answer', () => {
+  it('is given up on after a few seconds, with what to do, not waited for forever', async () => {
+    // Accepts connections and never answers, like a stopped (SIGSTOP) agent.
+    const hung = createServer(() => undefined);
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    try {
+      const hungUrl = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/`;
+      writeFileSync(join(dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, url: hungUrl, token: 't', version: APP_VERSION }));
+      const started = Date.now();
+      const r = await runCliInProcess(['--data-dir', dataDir, 'job', 'list']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/did not answer: no answer within 10 s \(it may be hung or stopped\)\. Nothing was changed\./);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((r) => hung.close(r));
+    }
+  }, 30_000);
+});

@@ -73,3 +73,28 @@ describe('agent lock', () => {
     release();
   });
 });
+
+describe('agent lock on a copied or mistaken data folder', () => {
+  it('takes over a lock copied from another folder, though its holder still runs (there)', () => {
+    const other = otherProcess();
+    const original = mkdtempSync(join(tmpdir(), 'esg-lock-original-'));
+    try {
+      // What `cp -a original copy` leaves: the original agent's lock, naming the original folder.
+      writeFileSync(join(dir, 'agent.lock'), `${other.pid}\n${processIdentity(other.pid!) ?? ''}\n${original}\n`);
+      const release = acquireAgentLock(dir);
+      expect(readLockHolder(readFileSync(join(dir, 'agent.lock'), 'utf8'))).toMatchObject({ pid: process.pid, folder: dir });
+      release();
+      // On the folder it names, the same lock still keeps a second agent out.
+      writeFileSync(join(original, 'agent.lock'), `${other.pid}\n${processIdentity(other.pid!) ?? ''}\n${original}\n`);
+      expect(() => acquireAgentLock(original)).toThrow(/Another ESG Sync Agent \(process \d+\) is already running/);
+    } finally {
+      rmSync(original, { recursive: true, force: true });
+    }
+  });
+
+  it('says a data folder given as a file is not a folder', () => {
+    const db = join(dir, 'esg-sync.db');
+    writeFileSync(db, '');
+    expect(() => acquireAgentLock(db)).toThrow(/esg-sync\.db is a file, not a folder\. --data-dir takes the folder that holds esg-sync\.db/);
+  });
+});
