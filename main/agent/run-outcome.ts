@@ -26,12 +26,13 @@ function exitCodeOf(run: RunSummary): number {
 /**
  * Prints finished runs ("Run now" on a folder takes every waiting file, a run each) and ends the
  * command with the worst outcome as the exit code, so a script never misses a file's rejected
- * rows behind a later clean run. With --json the last run is printed, as for a single run.
+ * rows behind a later clean run. With --json the last run's fields are printed, as for a single
+ * run, and `runs` lists every run of the command (the exit code may come from an earlier one).
  */
 export function finishWithRuns(out: Output, runs: RunSummary[]): void {
   const last = runs[runs.length - 1];
   if (!last) return;
-  out.print(last, () => [...(runs.length > 1 ? [`${runs.length} runs, one per waiting file:`, ''] : []), ...runs.flatMap((r, i) => [...(i ? [''] : []), ...runLines(r)])].join('\n'));
+  out.print({ ...last, runs }, () => [...(runs.length > 1 ? [`${runs.length} runs, one per waiting file:`, ''] : []), ...runs.flatMap((r, i) => [...(i ? [''] : []), ...runLines(r)])].join('\n'));
   const code = Math.max(...runs.map(exitCodeOf));
   if (code !== EXIT.ok) throw Object.assign(new CliError('', code), { silent: true });
 }

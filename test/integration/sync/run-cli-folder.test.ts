@@ -83,6 +83,17 @@ describe('esg-sync run on a folder job without an agent', () => {
     expect(r.stdout).toMatch(/^2 runs, one per waiting file:\n\nRun #\d+ of "Daily values": succeeded with rejections\nread 11, [^\n]*rejected 1\n/);
     expect(r.stdout).toMatch(/\n\nRun #\d+ of "Daily values": succeeded\nread 10, [^\n]*rejected 0\n/);
     expect(r.code).toBe(1);
+
+    // With --json, every run is there, not only the last.
+    await writeSourceFile(join(drop, 'july-a.csv'), 10, 8);
+    appendFileSync(join(drop, 'july-a.csv'), 'LON-01,Electricity,2016-07-01,abc\n');
+    await writeSourceFile(join(drop, 'july-b.csv'), 10, 9);
+    await sleep(300);
+    const json = await cli(dataDir, ['--json', 'run', 'Daily values', '--no-progress'], { env });
+    expect(json.code).toBe(1);
+    const printed = JSON.parse(json.stdout) as RunJson & { runs: RunJson[] };
+    expect(printed.runs.map((x) => x.rejected)).toEqual([1, 0]);
+    expect(printed.rejected).toBe(0); // the last run's own fields, as for one run
   }, 120_000);
 
   it('says a folder that is gone (an unmounted share) instead of a run that finds it empty, exit 2', async () => {
