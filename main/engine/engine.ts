@@ -8,7 +8,7 @@ import { HistoryMaintenance } from './store/retention';
 import { systemClock, type Clock } from './store/clock';
 import { APP_VERSION } from './version';
 import { ApiError } from '../../shared/rpc';
-import { openSecretStore, type SecretStore } from './secrets';
+import { FolderScopedSecretStore, openSecretStore, type SecretStore } from './secrets';
 import type { SyncService } from './sync/service';
 import { SandboxHost } from './demo/sandbox-host';
 
@@ -83,9 +83,10 @@ export class Engine {
    */
   async initSecrets(opts: { allowEnv: boolean; service?: string; store?: SecretStore }): Promise<void> {
     try {
-      this.secretStore =
-        opts.store ??
-        (await openSecretStore({ allowEnv: opts.allowEnv, keychain: opts.service ? { service: opts.service } : undefined, logger: this.logger }));
+      // The OS keychain is shared by every data folder of this user: entries are scoped to this one.
+      // (Environment variables are the operator's own, per process; an injected store is a test's.)
+      const opened = opts.store ?? (await openSecretStore({ allowEnv: opts.allowEnv, keychain: opts.service ? { service: opts.service } : undefined, logger: this.logger }));
+      this.secretStore = !opts.store && opened.kind === 'keychain' ? new FolderScopedSecretStore(opened, this.store.settings.storeId()) : opened;
       this.secretState = {
         available: true,
         kind: this.secretStore.kind === 'env' ? 'environment' : 'keychain',

@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeychainSecretStore } from '../../main/engine/secrets';
+import { KeychainSecretStore, scopedAccount } from '../../main/engine/secrets';
+import { Store } from '../../main/engine/store';
 
 export const TEST_KEYCHAIN_SERVICE = `esg-sync-agent-test-${process.pid}`;
 
@@ -48,4 +49,24 @@ export function dataDirBytes(dir: string): string {
     if (statSync(p).isFile()) all += readFileSync(p).toString('latin1');
   }
   return all;
+}
+
+/** A data folder's store id (its keychain entries are scoped by it), read from its store. */
+export function storeIdOf(dataDir: string): string {
+  const store = Store.open(dataDir);
+  try {
+    return store.settings.storeId();
+  } finally {
+    store.close();
+  }
+}
+
+/** The test keychain as one data folder sees it: its own (scoped) entries, read and deleted directly. */
+export function folderKeychain(storeId: () => string) {
+  const raw = new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE });
+  return {
+    get: (account: string) => raw.get(scopedAccount(storeId(), account)),
+    set: (account: string, secret: string) => raw.set(scopedAccount(storeId(), account), secret),
+    delete: (account: string) => raw.delete(scopedAccount(storeId(), account)),
+  };
 }

@@ -13,10 +13,10 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KeychainSecretStore } from '../../main/engine/secrets';
+import { KeychainSecretStore, scopedAccount } from '../../main/engine/secrets';
 import { startSandbox, type RunningSandbox } from '../../main/sandbox';
 import { upsertAccounts } from '../../main/sandbox/auth';
-import { keychainOrSkipReason } from '../helpers/keychain';
+import { keychainOrSkipReason, storeIdOf } from '../helpers/keychain';
 import { startAgent, type RunningAgent } from '../helpers/agent-process';
 import { api, cli, mappingProfile, waitFor, writeSourceFile } from '../reliability/harness';
 
@@ -131,7 +131,8 @@ describe.skipIf(!probe.ok)('secret scan after a full scenario', () => {
       upsertAccounts(sandbox.db, [{ clientId: CLIENT, clientSecret: SECRET2, name: 'Scan', scopes: ['metrics:read', 'entities:read', 'submissions:write', 'submissions:read', 'portfolio:read'] }], new Date().toISOString());
       const rotated = await call('connections.rotate', { id: 'scan-sandbox', clientSecret: SECRET2 });
       expect(rotated.ok && (rotated.result as { rotated: boolean }).rotated).toBe(true);
-      expect(await new KeychainSecretStore({ service: SERVICE }).get('scan-sandbox')).toBe(SECRET2);
+      // Kept under this data folder's own keychain account.
+      expect(await new KeychainSecretStore({ service: SERVICE }).get(scopedAccount(storeIdOf(dataDir), 'scan-sandbox'))).toBe(SECRET2);
 
       // Sync a file with one bad row (it lands in history and an error report).
       await writeSourceFile(join(root, 'values.csv'), 50);

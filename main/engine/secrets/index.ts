@@ -4,3 +4,4 @@ export { KeychainSecretStore, DEFAULT_KEYCHAIN_SERVICE, loadKeytar, type Keychai
 export { EnvSecretStore, envVarNameFor, ENV_SECRET_PREFIX } from './env-store';
 export { openSecretStore, allowEnvFromEnvironment, ALLOW_ENV_SECRETS_VAR, type OpenSecretStoreOptions } from './open';
 export { rotateSecret, type RotateResult } from './rotate';
+export { FolderScopedSecretStore, scopedAccount } from './folder-scoped';

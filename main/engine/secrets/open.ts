@@ -35,6 +35,6 @@ export async function openSecretStore(opts: OpenSecretStoreOptions = {}): Promis
   throw new SecretStoreUnavailableError(
     `No OS keychain is reachable to keep connection secrets safe (${probe.reason}). ` +
       'On a desktop, make sure the keyring service is running and unlocked (GNOME Keyring/KWallet on Linux). ' +
-      `On a headless server without a Secret Service you can opt into environment-variable secrets: start the agent with ${ALLOW_ENV_SECRETS_VAR}=1 (or --allow-env-secrets) and set ${ENV_SECRET_PREFIX}<CONNECTION_ID> (the id uppercased, other characters as _) for each connection. The agent never stores secrets in a plain file.`,
+      `On a headless server without a Secret Service you can opt into environment-variable secrets: start the agent with ${ALLOW_ENV_SECRETS_VAR}=1 and set ${ENV_SECRET_PREFIX}<CONNECTION_ID> for each connection's client secret and ${ENV_SECRET_PREFIX}SOURCE_<SOURCE_ID> for each database source's password (ids uppercased, other characters as _). The agent never stores secrets in a plain file.`,
   );
 }

@@ -16,7 +16,7 @@ import { ALL_SCOPES, startSandbox, type RunningSandbox } from '../../../main/san
 import { upsertAccounts } from '../../../main/sandbox/auth';
 import { CLI, startAgent, type RunningAgent } from '../../helpers/agent-process';
 import { apiOk } from '../../reliability/harness';
-import { keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
+import { folderKeychain, keychainOrSkipReason, storeIdOf, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
 
 const probe = await keychainOrSkipReason();
 const SECRET = `agent-cli-secret-${randomBytes(16).toString('hex')}`;
@@ -98,7 +98,7 @@ describe.skipIf(!probe.ok)('esg-sync connection beside a running agent', () => {
     // The agent made the change itself: it announced it to its UI clients, and its API lists it.
     await statusEvent('through-agent', true);
     expect(await agentCall('connections.list')).toEqual([expect.objectContaining({ id: 'through-agent', name: 'Through agent', lastTestOk: true, usedByJobs: [] })]);
-    expect(await new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE }).get('through-agent')).toBe(SECRET);
+    expect(await folderKeychain(() => storeIdOf(agent.dataDir)).get('through-agent')).toBe(SECRET);
 
     const listed = await cli(agent.dataDir, ['--json', 'connection', 'list']);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: 'through-agent', userEmail: null })]);
@@ -107,19 +107,19 @@ describe.skipIf(!probe.ok)('esg-sync connection beside a running agent', () => {
     // Rotation: a wrong secret leaves the old one in use (exit 3); the right one replaces it.
     const badRotate = await cli(agent.dataDir, ['connection', 'rotate', 'through-agent', '--client-secret-stdin'], 'still-wrong');
     expect(badRotate.code).toBe(3);
-    expect(await new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE }).get('through-agent')).toBe(SECRET);
+    expect(await folderKeychain(() => storeIdOf(agent.dataDir)).get('through-agent')).toBe(SECRET);
     upsertAccounts(sandbox.db, [{ clientId: 'agent-cli', clientSecret: NEXT_SECRET, name: 'Agent CLI', scopes: [...ALL_SCOPES] }], new Date().toISOString());
     const rotated = await cli(agent.dataDir, ['--json', 'connection', 'rotate', 'through-agent', '--client-secret-stdin'], NEXT_SECRET);
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(JSON.parse(rotated.stdout)).toMatchObject({ rotated: true });
-    expect(await new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE }).get('through-agent')).toBe(NEXT_SECRET);
+    expect(await folderKeychain(() => storeIdOf(agent.dataDir)).get('through-agent')).toBe(NEXT_SECRET);
 
     const removed = await cli(agent.dataDir, ['connection', 'remove', 'through-agent']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toMatch(/Removed the connection "Through agent" and its secret in the keychain/);
     await statusEvent('through-agent', false, 'removed');
     expect(await agentCall('connections.list')).toEqual([]);
-    expect(await new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE }).get('through-agent')).toBeNull();
+    expect(await folderKeychain(() => storeIdOf(agent.dataDir)).get('through-agent')).toBeNull();
 
     const gone = await cli(agent.dataDir, ['connection', 'test', 'through-agent']);
     expect(gone.code).toBe(2);

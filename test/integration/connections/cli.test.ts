@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeychainSecretStore } from '../../../main/engine/secrets';
 import { ALL_SCOPES, startSandbox, type RunningSandbox } from '../../../main/sandbox';
-import { keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
+import { folderKeychain, keychainOrSkipReason, storeIdOf, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
 
 const probe = await keychainOrSkipReason();
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -64,7 +64,7 @@ describe.skipIf(!probe.ok)('esg-sync connection', () => {
     expect(saved).toMatchObject({ saved: true, connection: { id: 'cli-sandbox' } });
     expect(ok.argv.join(' ')).not.toContain(SECRET);
     expect(ok.stdout + ok.stderr).not.toContain(SECRET);
-    expect(await new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE }).get('cli-sandbox')).toBe(SECRET);
+    expect(await folderKeychain(() => storeIdOf(dataDir)).get('cli-sandbox')).toBe(SECRET);
 
     const list = await cli(['--json', 'connection', 'list']);
     expect(list.code).toBe(0);
@@ -78,7 +78,7 @@ describe.skipIf(!probe.ok)('esg-sync connection', () => {
     const removed = await cli(['connection', 'remove', 'cli-sandbox']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toMatch(/and its secret in the keychain/);
-    expect(await new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE }).get('cli-sandbox')).toBeNull();
+    expect(await folderKeychain(() => storeIdOf(dataDir)).get('cli-sandbox')).toBeNull();
     expect((await cli(['connection', 'test', 'cli-sandbox'])).code).toBe(2);
   });
 });

@@ -14,9 +14,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createEngineApi } from '../../../main/engine/api';
 import { Engine } from '../../../main/engine/engine';
 import { createDispatcher } from '../../../main/engine/rpc-dispatch';
-import { KeychainSecretStore } from '../../../main/engine/secrets';
 import { ALL_SCOPES, startSandbox, type RunningSandbox } from '../../../main/sandbox';
-import { dataDirBytes, keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
+import { dataDirBytes, folderKeychain, keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
 
 const probe = await keychainOrSkipReason();
 const SECRET = `it-secret-${randomBytes(18).toString('hex')}`;
@@ -31,7 +30,7 @@ let dataDir: string;
 let engine: Engine;
 let call: (method: string, params: unknown) => Promise<unknown>;
 const results: string[] = [];
-const keychain = new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE });
+const keychain = folderKeychain(() => engine.store.settings.storeId());
 
 async function ok<T>(method: string, params: unknown): Promise<T> {
   const r = (await call(method, params)) as { ok: boolean; result?: T; error?: { code: string; message: string } };

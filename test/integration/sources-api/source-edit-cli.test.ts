@@ -15,11 +15,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceSettings, UpdateSourceResult } from '../../../shared/contract/sources';
 import type { SourceInfo } from '../../../shared/dto';
-import { KeychainSecretStore } from '../../../main/engine/secrets';
 import { Store } from '../../../main/engine/store';
 import { runCliInProcess } from '../../helpers/cli-in-process';
 import { CLI, removeDir, startAgent, type RunningAgent } from '../../helpers/agent-process';
-import { keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
+import { folderKeychain, keychainOrSkipReason, storeIdOf, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const root = mkdtempSync(join(tmpdir(), 'esg-source-edit-cli-'));
@@ -140,7 +139,7 @@ function child(args: string[], stdin = ''): Promise<{ code: number | null; stdou
 }
 
 describe.skipIf(!probe.ok)('a new password from standard input, kept in the real keychain', () => {
-  const keychain = new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE });
+  const keychain = folderKeychain(() => storeIdOf(dataDir));
   afterAll(async () => {
     await keychain.delete('source:meters').catch(() => undefined);
   });

@@ -13,14 +13,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceSettings, UpdateSourceResult } from '../../../shared/contract/sources';
 import type { SourceInfo } from '../../../shared/dto';
 import { Engine } from '../../../main/engine/engine';
-import { KeychainSecretStore } from '../../../main/engine/secrets';
-import { dataDirBytes, keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
+import { dataDirBytes, folderKeychain, keychainOrSkipReason, TEST_KEYCHAIN_SERVICE } from '../../helpers/keychain';
 import { openEngineApi, type EngineApi } from './api';
 
 const probe = await keychainOrSkipReason();
 const OLD = `src-old-${randomBytes(12).toString('hex')}`;
 const NEW = `src-new-${randomBytes(12).toString('hex')}`;
-const keychain = new KeychainSecretStore({ service: TEST_KEYCHAIN_SERVICE });
+const keychain = folderKeychain(() => engine.store.settings.storeId());
 
 let root: string;
 let engine: Engine;
