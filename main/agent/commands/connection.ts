@@ -103,7 +103,7 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
       c.out.print({ connection: publicView(r.connection), test: r.test }, () =>
         r.test.ok ? `"${r.connection.name}" works. ${r.test.message}` : describeFailure(r.test),
       );
-      if (!r.test.ok) throw new PlatformExit();
+      if (!r.test.ok) throw new PlatformExit(r.test);
     });
 
   connection
@@ -155,10 +155,14 @@ function checkUserEmail(kind: PlatformKind, email: string | undefined): string |
   return value;
 }
 
-/** Ends the command with exit code 3 after its result was printed. */
+/**
+ * Ends the command after its result was printed: exit code 3 when the platform could not be reached
+ * or refused the credentials, 2 when the secret is missing here (a local setup problem, as `run` says).
+ */
 class PlatformExit extends CliError {
-  constructor() {
-    super('The platform could not be reached or did not accept the credentials (see above).', EXIT.platform);
+  constructor(test?: ConnectionTest) {
+    const missing = test?.code === 'missing_secret';
+    super(missing ? 'The secret of this connection is missing here (see above).' : 'The platform could not be reached or did not accept the credentials (see above).', missing ? EXIT.usage : EXIT.platform);
   }
 }
 

@@ -211,7 +211,7 @@ export class ConnectionService {
                 at: this.now(),
                 code: 'missing_secret',
                 headline: 'Secret missing from the keychain',
-                message: `No secret for "${conn.name}" was found in ${secrets.describe(conn.id)}. It may have been deleted outside the agent; use "Rotate secret" to enter it again.`,
+                message: `No secret for "${conn.name}" was found in ${secrets.describe(conn.id)}. It may have been deleted outside the agent; enter it again with "Rotate secret" on the Connections page (\`esg-sync connection rotate ${conn.id} --client-secret-stdin\`).`,
                 status: null,
                 account: null,
               }

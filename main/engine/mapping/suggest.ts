@@ -435,7 +435,8 @@ function suggestColumn(header: string, profile: ColumnProfile | undefined, metri
   for (const role of Object.keys(ROLE_PREPARED) as Array<keyof typeof ROLE_PREPARED>) {
     let s = roleHeaderScore(ROLE_PREPARED[role], t);
     if (s === 0) continue;
-    let reason = `the header '${header}' names a ${role.replace('-', ' ')}`;
+    const what = role.replace('-', ' ');
+    let reason = `the header '${header}' names ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what}`;
     if ((role === 'period' || role === 'period-start' || role === 'period-end') && type === 'date') {
       s = Math.min(0.98, s + 0.1);
       reason += ` and holds dates (${profile?.dateFormat?.format ?? profile?.dateFormat?.candidates.join(' or ') ?? 'format unclear'})`;
