@@ -82,7 +82,7 @@ export function RunDetail() {
       </div>
       <p className="muted small">
         {jobs.data?.find((j) => j.id === run.jobId)?.type === 'export'
-          ? 'Created counts the rows written.'
+          ? 'Created counts the rows written with the current data; Deleted, the rows deleted on the platform since the last export.'
           : 'Created, updated, deleted, unchanged and rejected count values: a row gives one value for each of its value columns.'}
         {run.held > 0 ? ` Rejected includes the ${formatNumber(run.held)} held row${run.held === 1 ? '' : 's'}.` : ''}
       </p>

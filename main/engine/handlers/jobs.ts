@@ -352,10 +352,11 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
         runs =
           source?.kind === 'folder'
             ? (async () => {
-                const files = await takeWaitingFiles(store, source, { now: () => engine.clock.now().toISOString() });
+                const stillWriting: string[] = [];
+                const files = await takeWaitingFiles(store, source, { now: () => engine.clock.now().toISOString(), stillWriting });
                 const done: RunSummary[] = [];
                 for (const file of files) done.push(await runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes, file: { path: file.path, sha256: file.sha256, size: file.size } }));
-                return done.length ? done : [await runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes })];
+                return done.length ? done : [await runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes, stillWriting })];
               })()
             : runner.run({ jobId: job.id, trigger: 'manual', confirmDeletes }).then((run) => [run]);
       }

@@ -52,12 +52,20 @@ export interface ExportQuery {
   dataset: string; // e.g. 'submissions', 'portfolio-metrics', 'footprints', 'corporate-footprint'
   updatedSince: string | null;
   params?: Record<string, string>;
+  /**
+   * Also return rows deleted on the platform since `updatedSince` (as ExportItems with `deletedAt`),
+   * where the platform keeps them. An incremental export writes them; a full one only moves its
+   * cursor past them.
+   */
+  includeDeleted?: boolean;
 }
 
 /** One exported row, flat or nested; the export writer flattens it. `cursor` advances the job's watermark. */
 export interface ExportItem {
   row: Record<string, unknown>;
   updatedAt: string | null;
+  /** Set when the row was deleted on the platform (a tombstone): when it was. Absent or null for a live row. */
+  deletedAt?: string | null;
 }
 
 export interface UploadResult {
@@ -80,4 +88,10 @@ export interface PlatformAdapter {
   ): Promise<UploadResult>;
   exportDatasets(): { id: string; label: string }[];
   exportStream(query: ExportQuery, ctx?: AdapterContext): AsyncIterable<ExportItem>;
+  /**
+   * The flat fields every row of the dataset has, in order, when the platform's contract fixes
+   * them (null when it does not): a CSV or XLSX file then has this header in every run, whatever
+   * rows the run brings.
+   */
+  exportColumns?(query: ExportQuery): string[] | null;
 }

@@ -31,6 +31,8 @@ export interface RunRequest {
    * mapped: only values never sent are sent, nothing is deleted, and the file stays where it is.
    */
   heldOf?: number;
+  /** "Run now" found no file ready: these matching files were still being written. */
+  stillWriting?: string[];
   signal?: AbortSignal;
 }
 
@@ -204,11 +206,15 @@ export class JobRunner {
 
     if (source.kind === 'folder') {
       if (!req.file) {
+        const writing = req.stillWriting ?? [];
+        const stableS = (typeof source.config.stableMs === 'number' ? source.config.stableMs : 2000) / 1000;
         event(
-          'info',
-          req.trigger === 'manual'
-            ? 'No file was waiting in the folder, so this run only resends batches still waiting for the platform\'s answer.'
-            : 'This run only resends batches still waiting for the platform\'s answer; files are taken as they arrive, or with Run now.',
+          writing.length ? 'warn' : 'info',
+          writing.length
+            ? `No file was ready in the folder: ${writing.slice(0, 3).map((f) => `'${f}'`).join(', ')}${writing.length > 3 ? ` and ${writing.length - 3} more` : ''} ${writing.length === 1 ? 'is' : 'are'} still being written (changed less than ${stableS} s ago). A file is taken once unchanged for ${stableS} s: by a running agent on its own, otherwise with Run now again then. This run only resends batches still waiting for the platform's answer.`
+            : req.trigger === 'manual'
+              ? 'No file was waiting in the folder, so this run only resends batches still waiting for the platform\'s answer.'
+              : 'This run only resends batches still waiting for the platform\'s answer; files are taken as they arrive, or with Run now.',
         );
         // No file was read, so no row "vanished": a mirror job must not delete anything here.
         const r = await ingest({ ...base, options: { ...base.options, mirror: false }, headers: profile.headerFingerprint?.headers ?? [], rows: emptyRows(), progress: (p) => progress(p, null) });
@@ -316,7 +322,7 @@ export class JobRunner {
     }
     const everything = settings.contents === 'everything';
     const since = everything ? null : job.cursor;
-    event('info', `Exporting ${settings.dataset}${since ? ` rows new or changed after ${since}` : ' (every row)'}${everything && d.kind === 'folder' ? '; a file of the same name is replaced' : ''}.`);
+    event('info', `Exporting ${settings.dataset}${since ? ` rows new, changed or deleted after ${since}` : ' (every row)'}${everything && d.kind === 'folder' ? '; a file of the same name is replaced' : ''}.`);
     const result = await runExport({
       adapter,
       dataset: settings.dataset,
@@ -335,7 +341,9 @@ export class JobRunner {
     if (result.newCursor !== job.cursor) this.engine.store.jobs.setCursor(job.id, result.newCursor);
     return {
       status: 'succeeded',
-      counts: { ...emptyCounts(), read: result.rows, created: result.rows },
+      // Created: rows written with the platform's current data; deleted: rows deleted on the platform
+      // since the last export (written with deleted_at to a file, deleted by key from a table).
+      counts: { ...emptyCounts(), read: result.rows, created: result.rows - result.deleted, deleted: result.deleted },
       error: null,
       bytes: result.bytes,
       watermarkTo: result.newCursor,

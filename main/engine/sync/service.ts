@@ -220,7 +220,9 @@ export class SyncService {
    * such file, one run resends what is waiting in the outbox. Resolves with the last run.
    */
   private async runNowFolder(job: JobRecord, source: SourceRecord, extra: Partial<QueuedRequest>): Promise<RunSummary[]> {
+    const stillWriting: string[] = [];
     const files = await takeWaitingFiles(this.engine.store, source, {
+      stillWriting,
       now: () => this.engine.clock.now().toISOString(),
       inFlight: (file) => {
         const flying = this.inFlight.get(source.id)?.get(file.sha256);
@@ -235,7 +237,7 @@ export class SyncService {
       if (run) runs.push(run);
     }
     if (!runs.length) {
-      const run = this.trigger(job.id, 'manual', { ...extra, file: undefined, outboxOnly: true });
+      const run = this.trigger(job.id, 'manual', { ...extra, file: undefined, outboxOnly: true, stillWriting });
       if (!run) throw new Error(`A run of "${job.name}" is already waiting to start.`);
       return [await run];
     }

@@ -15,6 +15,8 @@ export async function takeWaitingFiles(
     /** Content already queued or running in this process: skipped (the caller records duplicates). */
     inFlight?: (file: ReadyFile) => 'skip' | 'duplicate' | null;
     onScanError?: (err: unknown) => void;
+    /** Filled with the names of matching files not taken because they are still being written. */
+    stillWriting?: string[];
   },
 ): Promise<ReadyFile[]> {
   const c = source.config;
@@ -28,6 +30,7 @@ export async function takeWaitingFiles(
       stableMs: typeof c.stableMs === 'number' ? c.stableMs : undefined,
       // Files kept in the folder after their run are not hashed again on every Run now.
       knownHash: (f) => store.sources.knownHash(source.id, f.path, f.size, f.mtimeMs),
+      onStillWriting: (rel) => opts.stillWriting?.push(rel),
     });
   } catch (err) {
     opts.onScanError?.(err);

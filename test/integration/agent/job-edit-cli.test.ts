@@ -97,7 +97,7 @@ describe('esg-sync job show / edit', () => {
     const shown = JSON.parse((await cli('--json', 'job', 'show', 'To BI')).stdout) as { config: { export: unknown; catchUp: string } };
     expect(shown.config.catchUp).toBe('run-once');
     expect((await cli('job', 'show', 'To BI')).stdout).toContain("missed runs: run once when the agent is back (this job's setting)");
-    expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 6543, name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period'] } });
+    expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', contents: 'changes', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 6543, name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period'] } });
     const missing = await cli('job', 'add', 'To BI 2', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'mysql');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/MariaDB\/MySQL destination needs a database name and a user/);

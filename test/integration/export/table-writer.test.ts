@@ -95,10 +95,42 @@ describe.each(cases)('TableWriter on $name', ({ conn, skip }) => {
   // A table name that would end the statement if it were ever pasted into SQL unquoted.
   const hostile = `x"; DROP TABLE t; -- \`${suffix}`.slice(0, 60);
   const plain = `esg_tw_${suffix}`;
+  const removals = `esg_tw_rm_${suffix}`;
   afterAll(async () => {
     if (skip) return;
     await drop(conn, hostile);
     await drop(conn, plain);
+    await drop(conn, removals);
+  });
+
+  it.skipIf(skip !== null)('deletes rows by key (hostile key column names too), the last of a key in a batch winning', async () => {
+    const keyColumns = ['we"ird`id', 'period'];
+    const row = (id: number, period: string, v: string) => ({ 'we"ird`id': String(id), period, v, deleted_at: null });
+    const first = await TableWriter.create(conn, { table: removals, keyColumns });
+    for (let i = 0; i < 450; i++) await first.write(row(i, '2024-01', `v${i}`));
+    await first.finish();
+
+    const second = await TableWriter.create(conn, { table: removals, keyColumns, batchSize: 1000 });
+    // More deletions than one DELETE statement takes, all in one batch.
+    for (let i = 0; i < 420; i++) await second.remove({ ...row(i, '2024-01', 'gone'), deleted_at: '2024-06-01T00:00:00Z', surplus: 'no column' });
+    // Deleted, then created again under the same key: it stays, with the new value.
+    await second.remove(row(440, '2024-01', 'gone'));
+    await second.write(row(440, '2024-01', 'again'));
+    // Written, then deleted in the same batch: it goes.
+    await second.write(row(441, '2024-01', 'changed'));
+    await second.remove(row(441, '2024-01', 'gone'));
+    // A key the table does not hold: nothing to delete, nothing fails.
+    await second.remove(row(9999, '2024-01', 'never here'));
+    await expect(second.remove({ v: 'no key' })).rejects.toMatchObject({ code: 'missing_key' });
+    const out = await second.finish();
+    expect(out).toMatchObject({ kind: 'table', rows: 425 });
+
+    const t = await readTable(conn, removals);
+    expect(t.columns).not.toContain('surplus');
+    const left = new Map(t.rows.map((r) => [String(r['we"ird`id']), r.v]));
+    expect([...left.keys()].map(Number).sort((a, b) => a - b)).toEqual([...Array.from({ length: 30 }, (_, i) => 420 + i).filter((i) => i !== 441)]);
+    expect(left.get('440')).toBe('again');
+    expect(left.get('439')).toBe('v439');
   });
 
   it.skipIf(skip !== null)('keeps hostile table and column names as data and adds columns that appear later', async () => {

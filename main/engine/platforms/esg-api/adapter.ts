@@ -78,6 +78,7 @@ export class EsgApiAdapterError extends Error {
 export interface EsgApiAdapter extends PlatformAdapter {
   readonly kind: 'esg-api';
   ingestRecords(ops: SubmissionOp[], idempotencyKey: string, ctx?: AdapterContext): Promise<ItemResult[]>;
+  exportColumns(query: ExportQuery): string[] | null;
   /** Token requests made so far (for run history and tests). */
   tokenRequests(): number;
   /** Releases pooled connections. */
@@ -224,6 +225,11 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
       return exportRows(query, ctx);
     },
 
+    exportColumns(query: ExportQuery): string[] | null {
+      const known = ESG_API_DATASETS.find((d) => d.id === query.dataset);
+      return known ? [...EXPORT_COLUMNS[known.id]] : null;
+    },
+
     tokenRequests: () => tokens.tokenRequestCount,
 
     close: () => http.close(),
@@ -236,10 +242,13 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
       limit: params.limit !== undefined ? pageLimit(params.limit) : exportPageSize,
     };
     if (query.dataset === 'submissions') {
+      // The platform keeps deleted submissions (deleted_at set) and returns them on request: an
+      // incremental export writes them so the destination can apply them, a full one skips them.
       if (params.include_deleted !== undefined) common.include_deleted = boolParam('include_deleted', params.include_deleted);
+      else if (query.includeDeleted === true) common.include_deleted = 'true';
       // Each row is a fresh object of the page check's making, so it is handed on without a copy.
       for await (const page of pages(ESG_API_OPERATIONS.submissions.path, SubmissionPageSchema, common, ctx)) {
-        for (const s of page) yield { row: s, updatedAt: s.updated_at };
+        for (const s of page) yield { row: s, updatedAt: s.updated_at, deletedAt: s.deleted_at };
       }
       return;
     }
@@ -251,7 +260,10 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
         common.granularity = params.granularity;
       }
       for await (const page of pages(ESG_API_OPERATIONS.portfolioMetrics.path, PortfolioMetricPageSchema, common, ctx)) {
-        for (const p of page) yield { row: p, updatedAt: p.updated_at };
+        for (const p of page) {
+          const row = portfolioRow(p);
+          yield { row, updatedAt: p.updated_at, deletedAt: row.deleted_at };
+        }
       }
       return;
     }
@@ -263,6 +275,38 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The fields of each dataset's rows, in order: what the adapter yields for every row (absent
+ * optional fields as null), so a file's header is the same in every run.
+ */
+export const EXPORT_COLUMNS: Readonly<Record<(typeof ESG_API_DATASETS)[number]['id'], readonly string[]>> = {
+  submissions: Object.keys(SubmissionSchema.shape),
+  'portfolio-metrics': [...Object.keys(PortfolioMetricSchema.shape), 'deleted_at'],
+};
+
+/**
+ * An aggregate as exported: every field present, and `deleted_at` set (to its updated_at) when all
+ * its submissions were deleted — the contract returns such an aggregate with value null and
+ * submission_count 0 "so incremental consumers can remove it".
+ */
+function portfolioRow(p: z.output<typeof PortfolioMetricSchema>) {
+  return {
+    entity_id: p.entity_id,
+    entity_name: p.entity_name ?? null,
+    metric_id: p.metric_id,
+    metric_code: p.metric_code,
+    period: p.period,
+    period_start: p.period_start,
+    period_end: p.period_end,
+    value: p.value,
+    unit: p.unit,
+    aggregation: p.aggregation ?? null,
+    submission_count: p.submission_count,
+    updated_at: p.updated_at,
+    deleted_at: p.submission_count === 0 ? p.updated_at : null,
+  };
+}
 
 /** The request items for POST /v1/submissions:batch; the op's key travels as `ref` and comes back in its result. */
 export function buildBatchItems(ops: SubmissionOp[]) {

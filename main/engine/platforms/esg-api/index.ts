@@ -1,6 +1,7 @@
 export {
   createEsgApiAdapter,
   ESG_API_DATASETS,
+  EXPORT_COLUMNS,
   ESG_API_OPERATIONS,
   EsgApiAdapterError,
   MAX_BATCH_OPS,

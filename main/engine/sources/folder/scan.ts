@@ -14,6 +14,8 @@ export interface ScanOptions {
   now?: () => number;
   /** The hash of content already seen at this path, size and mtime (not read again), or null. */
   knownHash?: (file: { path: string; size: number; mtimeMs: number }) => string | null;
+  /** Told of each matching file left for later because it is still being written. */
+  onStillWriting?: (relPath: string) => void;
 }
 
 /**
@@ -42,7 +44,11 @@ export async function scanReadyFiles(opts: ScanOptions): Promise<ReadyFile[]> {
       }
       if (!e.isFile() || !accept(rel)) continue; // symlinks and special files are never followed
       const s = await lstat(abs).catch(() => null);
-      if (!s?.isFile() || now() - s.mtimeMs < stableMs) continue;
+      if (!s?.isFile()) continue;
+      if (now() - s.mtimeMs < stableMs) {
+        opts.onStillWriting?.(rel);
+        continue;
+      }
       const real = await realpath(abs).catch(() => null);
       if (!real || !real.startsWith(rootReal + sep)) continue;
       const known = opts.knownHash?.({ path: abs, size: s.size, mtimeMs: s.mtimeMs }) ?? null;
@@ -54,6 +60,7 @@ export async function scanReadyFiles(opts: ScanOptions): Promise<ReadyFile[]> {
         const fh = await open(abs, 'r');
         await fh.close();
       } catch {
+        opts.onStillWriting?.(rel);
         continue; // still locked by its writer
       }
       const sha256 = await sha256File(abs).catch(() => null);

@@ -77,11 +77,14 @@ function toJson(value: unknown): string {
 }
 
 /**
- * Decides the columns of a file whose header is written once. The first `window` rows are held
- * back and their keys, in first-seen order, become the header. If the export ends inside the window
- * the header is exact. If it goes past the window, an `_extra` column is added to the header and
- * any key first seen after the window goes there as one JSON object per row — nothing is dropped,
- * memory stays bounded, and the header never has to be rewritten.
+ * Decides the columns of a file whose header is written once. When the dataset's columns are
+ * known (the platform's contract fixes every row's fields), they are the header from the start,
+ * so every file of the dataset has the same header, and a row with any other field stops the
+ * export rather than lose it. Otherwise the first `window` rows are held back and their keys, in
+ * first-seen order, become the header. If the export ends inside the window the header is exact.
+ * If it goes past the window, an `_extra` column is added to the header and any key first seen
+ * after the window goes there as one JSON object per row — nothing is dropped, memory stays
+ * bounded, and the header never has to be rewritten.
  */
 export const EXTRA_COLUMN = '_extra';
 
@@ -100,14 +103,26 @@ export class HeaderPlanner {
    */
   private absent: FlatValue[] = [];
   private extra = false;
+  /** The columns were given up front: a key outside them is an error, not an `_extra` entry. */
+  private readonly fixed: boolean;
+  /** A header given up front that push() or end() has not released yet. */
+  private headerPending = false;
 
-  constructor(private readonly window = 1000) {
+  constructor(
+    private readonly window = 1000,
+    columns?: readonly string[] | null,
+  ) {
     if (!Number.isInteger(window) || window < 1) throw new RangeError('The header window must be a whole number of rows ≥ 1.');
+    this.fixed = columns !== undefined && columns !== null && columns.length > 0;
+    if (this.fixed) {
+      this.settle([...new Set(columns)], false);
+      this.headerPending = true;
+    }
   }
 
   /** Adds a row; returns the rows (with the header) that can now be written, in order. */
   push(row: FlatRow): { header: string[] | null; rows: FlatValue[][] } {
-    if (this.columns !== null) return { header: null, rows: [this.project(row)] };
+    if (this.columns !== null) return { header: this.releaseHeader(), rows: [this.project(row)] };
     for (const k of Object.keys(row)) this.seen.set(k, true);
     this.held.push(row);
     if (this.held.length < this.window) return { header: null, rows: [] };
@@ -122,7 +137,7 @@ export class HeaderPlanner {
    */
   projectFlat(row: Record<string, unknown>): FlatValue[] | undefined {
     const index = this.index;
-    if (index === null) return undefined;
+    if (index === null || this.headerPending) return undefined;
     const values = this.absent.slice();
     let late: FlatRow | null = null;
     for (const k of Object.keys(row)) {
@@ -136,6 +151,7 @@ export class HeaderPlanner {
       const i = index.get(k);
       if (i !== undefined) values[i] = cell;
       else if (this.extra) (late ??= {})[k] = cell;
+      else if (this.fixed) return undefined; // project() says what is wrong
     }
     if (this.extra) values[this.knownList.length] = late === null ? null : JSON.stringify(late);
     return values;
@@ -143,7 +159,7 @@ export class HeaderPlanner {
 
   /** At the end: releases whatever is still held, deciding the header if that has not happened. */
   end(): { header: string[] | null; rows: FlatValue[][] } {
-    if (this.columns !== null) return { header: null, rows: [] };
+    if (this.columns !== null) return { header: this.releaseHeader(), rows: [] };
     return this.decide(false);
   }
 
@@ -151,9 +167,22 @@ export class HeaderPlanner {
     return this.columns;
   }
 
+  private releaseHeader(): string[] | null {
+    if (!this.headerPending) return null;
+    this.headerPending = false;
+    return this.columns;
+  }
+
   private decide(moreMayFollow: boolean): { header: string[]; rows: FlatValue[][] } {
     const cols = [...this.seen.keys()];
-    this.extra = moreMayFollow && !this.seen.has(EXTRA_COLUMN);
+    this.settle(cols, moreMayFollow && !this.seen.has(EXTRA_COLUMN));
+    const rows = this.held.splice(0).map((r) => this.project(r));
+    this.seen.clear();
+    return { header: this.columns!, rows };
+  }
+
+  private settle(cols: string[], extra: boolean): void {
+    this.extra = extra;
     this.known = new Set(cols);
     this.knownList = cols;
     this.index = new Map(cols.map((c, i) => [c, i]));
@@ -161,14 +190,20 @@ export class HeaderPlanner {
     this.absent = cols.map((c) => plain[c] ?? null);
     if (this.extra) this.absent.push(null);
     this.columns = this.extra ? [...cols, EXTRA_COLUMN] : cols;
-    const rows = this.held.splice(0).map((r) => this.project(r));
-    this.seen.clear();
-    return { header: this.columns, rows };
   }
 
   private project(row: FlatRow): FlatValue[] {
     const known = this.known!;
     const cols = this.knownList;
+    if (this.fixed) {
+      for (const k in row) {
+        if (!known.has(k) && Object.hasOwn(row, k)) {
+          throw new Error(
+            `a row has the field "${k}", which is not one of the dataset's columns (${cols.join(', ')}); the export stopped rather than leave it out. Please report this`,
+          );
+        }
+      }
+    }
     const values = new Array<FlatValue>(cols.length + (this.extra ? 1 : 0));
     for (let i = 0; i < cols.length; i++) values[i] = row[cols[i]!] ?? null;
     if (this.extra) {

@@ -4,9 +4,15 @@
  * the caller saves that only after success, so a failed run is simply repeated. A file export with
  * no rows (typically an incremental run with nothing new) writes no file: an empty one would only
  * add a headerless file to the folder, or — under a fixed name — stand in for an earlier export.
+ *
+ * Deletions: a run also asks for the rows deleted on the platform since the cursor (tombstones,
+ * ExportItem.deletedAt). An incremental run writes them: a file holds them as rows with
+ * `deleted_at` filled, a table deletes them by key. A full run (no cursor: the first export, or
+ * "everything") writes the current data only; it reads the tombstones just to move its cursor past
+ * them, so the next incremental run carries only deletions made after this run read the dataset.
  */
 import type { Logger } from 'pino';
-import type { PlatformAdapter, RequestLogEntry } from '../../platforms/types';
+import type { ExportQuery, PlatformAdapter, RequestLogEntry } from '../../platforms/types';
 import { ExportError } from './errors';
 import { createWriter, type ExportDestination, type WriterOptions } from './writers';
 import type { ExportWriter, FileOutput, WriterOutput } from './writers/types';
@@ -17,7 +23,7 @@ export interface ExportProgress {
 }
 
 export interface RunExportOptions {
-  adapter: Pick<PlatformAdapter, 'exportStream'>;
+  adapter: Pick<PlatformAdapter, 'exportStream'> & Partial<Pick<PlatformAdapter, 'exportColumns'>>;
   dataset: string;
   /** Adapter-specific query parameters (e.g. granularity). */
   params?: Record<string, string>;
@@ -37,7 +43,10 @@ export interface RunExportOptions {
 }
 
 export interface ExportResult {
+  /** Rows written, deletions included. */
   rows: number;
+  /** Of those, rows deleted on the platform since the cursor (in a file with deleted_at; deleted from a table). */
+  deleted: number;
   bytes: number;
   /** Newest updatedAt seen, or the incoming cursor when no row carried a newer one. */
   newCursor: string | null;
@@ -47,19 +56,29 @@ export interface ExportResult {
 }
 
 export async function runExport(o: RunExportOptions): Promise<ExportResult> {
-  const writer = await createWriter(o.destination, { dataset: o.dataset, job: o.job, now: o.now }, o.writerOptions);
+  const incremental = o.updatedSince !== null;
+  const query: ExportQuery = { dataset: o.dataset, updatedSince: o.updatedSince, params: o.params, includeDeleted: true };
+  // A dataset whose columns the platform fixes has the same file header in every run.
+  const columns = o.writerOptions?.columns ?? o.adapter.exportColumns?.(query) ?? null;
+  const writer = await createWriter(o.destination, { dataset: o.dataset, job: o.job, now: o.now }, { ...o.writerOptions, columns });
   let cursor = o.updatedSince;
   let cursorInstant = cursor === null ? NaN : Date.parse(cursor);
   const every = Math.max(1, o.progressEvery ?? 500);
   let rows = 0;
+  let deleted = 0;
   try {
     o.signal?.throwIfAborted();
-    const stream = o.adapter.exportStream({ dataset: o.dataset, updatedSince: o.updatedSince, params: o.params }, { signal: o.signal, onRequest: o.onRequest });
+    const stream = o.adapter.exportStream(query, { signal: o.signal, onRequest: o.onRequest });
     for await (const item of stream) {
       o.signal?.throwIfAborted();
-      const pending = writer.write(item.row);
-      if (pending) await pending;
-      rows++;
+      const tombstone = item.deletedAt !== undefined && item.deletedAt !== null;
+      if (!tombstone || incremental) {
+        const pending = tombstone ? writer.remove(item.row) : writer.write(item.row);
+        if (pending) await pending;
+        rows++;
+        if (tombstone) deleted++;
+        if (rows % every === 0) o.onProgress?.(writer.progress());
+      }
       // Runs of rows share one updatedAt; an equal text is never later, so it needs no parsing.
       const at = item.updatedAt;
       if (at !== null && at !== cursor) {
@@ -69,14 +88,13 @@ export async function runExport(o: RunExportOptions): Promise<ExportResult> {
           cursorInstant = instant;
         }
       }
-      if (rows % every === 0) o.onProgress?.(writer.progress());
     }
     o.signal?.throwIfAborted();
     const output = rows === 0 && o.destination.kind === 'folder' ? await noFile(writer, o.destination.folder) : await writer.finish();
     o.onProgress?.({ rows: output.rows, bytes: output.bytes });
-    const summary = summarise(o, output);
-    o.logger?.info({ dataset: o.dataset, rows: output.rows, bytes: output.bytes, cursor, written: output.kind === 'table' || output.written }, 'export finished');
-    return { rows: output.rows, bytes: output.bytes, newCursor: cursor, output, summary };
+    const summary = summarise(o, output, deleted);
+    o.logger?.info({ dataset: o.dataset, rows: output.rows, deleted, bytes: output.bytes, cursor, written: output.kind === 'table' || output.written }, 'export finished');
+    return { rows: output.rows, deleted, bytes: output.bytes, newCursor: cursor, output, summary };
   } catch (err) {
     throw await failed(o, writer, rows, err);
   }
@@ -88,8 +106,8 @@ async function noFile(writer: ExportWriter, folder: string): Promise<FileOutput>
   return { kind: 'file', path: folder, written: false, rows: 0, bytes: 0 };
 }
 
-function summarise(o: RunExportOptions, output: WriterOutput): string {
-  const rows = `${output.rows} row${output.rows === 1 ? '' : 's'}`;
+function summarise(o: RunExportOptions, output: WriterOutput, deleted: number): string {
+  const rows = `${output.rows} row${output.rows === 1 ? '' : 's'}${deleted > 0 ? ` (${deleted} deleted on the platform)` : ''}`;
   if (output.kind === 'table') return `Wrote ${rows} to table "${output.table}".`;
   if (output.written) return `Wrote ${rows} to ${output.path}.`;
   return o.updatedSince === null
@@ -107,7 +125,7 @@ async function failed(o: RunExportOptions, writer: ExportWriter, rows: number, e
   const left =
     o.destination.kind === 'folder'
       ? 'No file was left behind.'
-      : `Batches already committed to table "${o.destination.table}" stay (they are upserts by key and the next run writes them again).`;
+      : `Batches already committed to table "${o.destination.table}" stay (upserts and deletions by key: the next run applies them again).`;
   const cancelled = o.signal?.aborted === true;
   const cause = cancelled ? 'it was cancelled' : err instanceof Error ? err.message : String(err);
   const msg = `Export of dataset "${o.dataset}" stopped after ${rows} row${rows === 1 ? '' : 's'}: ${cause}. ${left} The cursor was not advanced.${cleanup}`;

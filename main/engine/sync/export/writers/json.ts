@@ -31,6 +31,11 @@ export class JsonWriter implements ExportWriter {
     this.rows++;
   }
 
+  /** A row deleted on the platform is written like any other: its deleted_at says so. */
+  remove(row: Record<string, unknown>): Promise<void> {
+    return this.write(row);
+  }
+
   async finish(): Promise<FileOutput> {
     if (!this.lines) await this.file.write(this.rows === 0 ? '[]\n' : '\n]\n');
     const { path, bytes } = await this.file.commit();

@@ -21,6 +21,8 @@ export interface Dialect {
   keyType: string;
   textType: string;
   placeholders(rows: number, cols: number): string;
+  /** The placeholder of the n-th (1-based) bound value of a statement. */
+  param(n: number): string;
   upsertTail(cols: string[], keys: string[]): string;
 }
 
@@ -43,6 +45,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     keyType: 'TEXT NOT NULL',
     textType: 'TEXT',
     placeholders: qmarks,
+    param: () => '?',
     upsertTail(cols, keys) {
       const set = cols.filter((c) => !keys.includes(c));
       if (set.length === 0) return ` ON CONFLICT (${keys.map(dq).join(', ')}) DO NOTHING`;
@@ -68,6 +71,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
       }
       return out.join(', ');
     },
+    param: (n) => `$${n}`,
     upsertTail(cols, keys) {
       const set = cols.filter((c) => !keys.includes(c));
       if (set.length === 0) return ` ON CONFLICT (${keys.map(dq).join(', ')}) DO NOTHING`;
@@ -85,6 +89,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     keyType: 'VARCHAR(191) NOT NULL',
     textType: 'LONGTEXT',
     placeholders: qmarks,
+    param: () => '?',
     upsertTail(cols, keys) {
       const set = cols.filter((c) => !keys.includes(c));
       // VALUES(col) works on MariaDB and MySQL (deprecated but accepted on 8.x); the row alias form is MySQL-only.

@@ -1,7 +1,9 @@
 /**
  * Upserts exported rows into a database table so BI tools can read it: the table is created when
  * missing (TEXT columns, the key columns as primary key), columns that appear later are added with
- * ALTER TABLE, and rows are written in batches, each batch in one transaction.
+ * ALTER TABLE, and rows are written in batches, each batch in one transaction. Rows deleted on the
+ * platform (remove()) are deleted from the table by their key in the same batches, so the table
+ * holds the platform's current data.
  *
  * A failed run keeps the batches committed before the failure. That is safe by design: the
  * rows are upserted by key, and the job's cursor is only saved after a successful run, so the next
@@ -9,7 +11,7 @@
  */
 import { ExportError } from '../errors';
 import { flattenRow, type FlattenOptions, type FlatRow, type FlatValue } from '../flatten';
-import { ColumnNamer, validateIdentifier } from './sql-dialects';
+import { ColumnNamer, validateIdentifier, type Dialect } from './sql-dialects';
 import { openDriver, type SqlDriver, type SqlParam, type TableConnection } from './sql-drivers';
 import type { ExportWriter, TableOutput } from './types';
 
@@ -27,7 +29,8 @@ export class TableWriter implements ExportWriter {
   private readonly keys: string[] = [];
   private readonly keySet = new Set<string>();
   private tableColumns: Set<string> | null = null;
-  private pending: FlatRow[] = [];
+  /** Rows of the next batch in arrival order; `deleted` ones are deleted by key, the others upserted. */
+  private pending: { row: FlatRow; deleted: boolean }[] = [];
   private written = 0;
   private accepted = 0;
   private bytes = 0;
@@ -65,18 +68,33 @@ export class TableWriter implements ExportWriter {
   }
 
   async write(row: Record<string, unknown>): Promise<void> {
+    const flat = this.keyed(row, 'upserted into');
+    for (const k of Object.keys(flat)) this.addKey(k);
+    await this.queue(flat, false);
+  }
+
+  /** A row deleted on the platform: deleted from the table by its key (nothing happens when the table does not have it). */
+  async remove(row: Record<string, unknown>): Promise<void> {
+    // Only its key is used: its other fields add no columns.
+    await this.queue(this.keyed(row, 'deleted from'), true);
+  }
+
+  private keyed(row: Record<string, unknown>, what: string): FlatRow {
     const flat = flattenRow(row, this.opts);
     for (const k of this.opts.keyColumns) {
       const v = flat[k];
       if (v === null || v === undefined || v === '') {
         throw new ExportError(
           'missing_key',
-          `Row ${this.accepted + 1} has no value for the key column "${k}", so it cannot be upserted into "${this.opts.table}". Choose key columns every row has.`,
+          `Row ${this.accepted + 1} has no value for the key column "${k}", so it cannot be ${what} "${this.opts.table}". Choose key columns every row has.`,
         );
       }
     }
-    for (const k of Object.keys(flat)) this.addKey(k);
-    this.pending.push(flat);
+    return flat;
+  }
+
+  private async queue(row: FlatRow, deleted: boolean): Promise<void> {
+    this.pending.push({ row, deleted });
     this.accepted++;
     if (this.pending.length >= (this.opts.batchSize ?? 500)) await this.flush();
   }
@@ -158,9 +176,14 @@ export class TableWriter implements ExportWriter {
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     // One row per key per statement: PostgreSQL refuses to upsert the same key twice in one INSERT.
-    const byKey = new Map<string, FlatRow>();
-    for (const r of this.pending) byKey.set(JSON.stringify(this.opts.keyColumns.map((k) => r[k])), r);
-    const rows = [...byKey.values()];
+    // The last of a key's rows in the batch wins, whether an upsert or a deletion (a key deleted and
+    // then created again on the platform arrives in that order), so each key is either deleted or
+    // upserted, never both, and the order of the two statements below does not matter.
+    const byKey = new Map<string, { row: FlatRow; deleted: boolean }>();
+    for (const p of this.pending) byKey.set(JSON.stringify(this.opts.keyColumns.map((k) => toParam(p.row[k]))), p);
+    const rows: FlatRow[] = [];
+    const deletions: FlatRow[] = [];
+    for (const p of byKey.values()) (p.deleted ? deletions : rows).push(p.row);
     const batchRows = this.pending.length;
     this.pending = [];
 
@@ -173,6 +196,12 @@ export class TableWriter implements ExportWriter {
     let bytes = 0;
     try {
       await this.driver.begin();
+      for (let i = 0; i < deletions.length; i += DELETE_ROWS_PER_STATEMENT) {
+        const chunk = deletions.slice(i, i + DELETE_ROWS_PER_STATEMENT);
+        const params: SqlParam[] = [];
+        for (const r of chunk) for (const k of this.opts.keyColumns) params.push(toParam(r[k]));
+        await this.driver.exec(`DELETE FROM ${d.quote(this.opts.table)} WHERE ${keyMatch(d, keyCols, chunk.length)}`, params);
+      }
       for (let i = 0; i < rows.length; i += perStatement) {
         const chunk = rows.slice(i, i + perStatement);
         const params: SqlParam[] = [];
@@ -197,6 +226,22 @@ export class TableWriter implements ExportWriter {
     this.written += batchRows;
     this.bytes += bytes;
   }
+}
+
+/**
+ * Keys per DELETE statement: small enough for every server's parameter limit and for SQLite's
+ * expression depth (a key of several columns is an OR of ANDs), large enough that a run with many
+ * deletions needs few statements.
+ */
+const DELETE_ROWS_PER_STATEMENT = 200;
+
+/** `"k" IN (?, ?, …)` for a one-column key, `("a" = ? AND "b" = ?) OR …` for more; parameters row by row, key column by key column. */
+function keyMatch(d: Dialect, keyCols: string[], rows: number): string {
+  let n = 0;
+  if (keyCols.length === 1) {
+    return `${d.quote(keyCols[0]!)} IN (${Array.from({ length: rows }, () => d.param(++n)).join(', ')})`;
+  }
+  return Array.from({ length: rows }, () => `(${keyCols.map((c) => `${d.quote(c)} = ${d.param(++n)}`).join(' AND ')})`).join(' OR ');
 }
 
 /** Every value is stored as text so the table's TEXT columns hold exactly what the platform sent. */

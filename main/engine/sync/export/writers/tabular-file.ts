@@ -10,7 +10,7 @@ export abstract class TabularFileWriter {
   protected rowCount = 0;
 
   constructor(protected readonly tabular: TabularOptions) {
-    this.planner = new HeaderPlanner(tabular.headerWindow ?? 1000);
+    this.planner = new HeaderPlanner(tabular.headerWindow ?? 1000, tabular.columns);
   }
 
   protected abstract emitHeader(header: string[]): Promise<void>;
@@ -28,6 +28,11 @@ export abstract class TabularFileWriter {
     // Once the header is out, each row comes back alone: hand it straight on, without an async hop.
     if (out.header === null && out.rows.length === 1) return this.emitRow(out.rows[0]!);
     return this.drain(out);
+  }
+
+  /** A row deleted on the platform is a row of the file like any other: its deleted_at says so. */
+  remove(row: Record<string, unknown>): Promise<void> | void {
+    return this.write(row);
   }
 
   protected async endRows(): Promise<void> {

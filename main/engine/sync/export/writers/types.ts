@@ -15,6 +15,7 @@ export interface FileOutput {
 export interface TableOutput {
   kind: 'table';
   table: string;
+  /** Rows upserted plus rows deleted by key. */
   rows: number;
   /** UTF-8 bytes of the values bound into the table. */
   bytes: number;
@@ -30,6 +31,12 @@ export type WriterOutput = FileOutput | TableOutput;
  */
 export interface ExportWriter {
   write(row: Record<string, unknown>): Promise<void> | void;
+  /**
+   * A row deleted on the platform (a tombstone of an incremental export), called instead of
+   * write(): a file writes it like any other row (its `deleted_at` says it is deleted, so a
+   * downstream tool can apply it); a table deletes the row with its key.
+   */
+  remove(row: Record<string, unknown>): Promise<void> | void;
   finish(): Promise<WriterOutput>;
   abort(): Promise<void>;
   /** Rows accepted so far and bytes produced so far, for progress events. */
@@ -47,4 +54,9 @@ export interface FileWriterOptions {
 export interface TabularOptions extends FlattenOptions, FileWriterOptions {
   /** Rows held back to decide a file's header (see HeaderPlanner); default 1000. */
   headerWindow?: number;
+  /**
+   * The dataset's columns when the platform fixes them (PlatformAdapter.exportColumns): the header
+   * of every file, so it does not depend on the rows a run brings (see HeaderPlanner).
+   */
+  columns?: readonly string[] | null;
 }
