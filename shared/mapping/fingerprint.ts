@@ -135,7 +135,25 @@ export function detectDrift(profile: MappingProfile, headers: readonly string[])
 }
 
 /** One paragraph for history and the "needs attention" banner. */
-export function describeDrift(drift: Drift): string {
+/**
+ * Whether a file's "column names" look like a row of data (numbers, dates, codes): the file has no
+ * header row, or is the rest of one taken before it was fully written. Changing the mapping to such
+ * names would break it.
+ */
+export function headerLooksLikeData(headers: readonly string[]): boolean {
+  const named = headers.map((h) => h.trim()).filter(Boolean);
+  if (named.length === 0) return false;
+  const dataLike = named.filter((h) => /^[-+(]?[\d.,\s']+\)?%?$/.test(h) || /^\d{4}-\d{1,2}(-\d{1,2})?([T ][\d:.]+Z?)?$/.test(h) || /^\d{1,2}[./]\d{1,2}[./]\d{2,4}$/.test(h));
+  return dataLike.length * 2 >= named.length;
+}
+
+export function describeDrift(drift: Drift, headers?: readonly string[]): string {
+  // Only when nothing of the saved header is left: a file with month columns ('2024-01', …) has a
+  // data-like header of its own, and gains a column each month.
+  const kept = headers ? headers.length - drift.added.length - drift.renamed.length : 0;
+  if (headers && kept <= 0 && headerLooksLikeData(headers)) {
+    return `The file's first row looks like data, not column names (${headers.slice(0, 4).map((c) => `'${c}'`).join(', ')}${headers.length > 4 ? ', …' : ''}). Nothing was sent. The file has no header row, or is the rest of a file taken before it was fully written: check it, and if files arrive slowly, raise the folder's waiting time ("a file is taken once unchanged for"). Do not change the mapping to these names.`;
+  }
   const parts: string[] = [];
   if (drift.missing.length) parts.push(`missing column${drift.missing.length > 1 ? 's' : ''} ${drift.missing.map((c) => `'${c}'`).join(', ')}`);
   if (drift.renamed.length) parts.push(`renamed ${drift.renamed.map((r) => `'${r.from}' → '${r.to}'`).join(', ')}`);

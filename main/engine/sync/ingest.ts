@@ -161,7 +161,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
 
   const drift = detectDrift(input.profile, input.headers);
   if (drift.missing.length || drift.renamed.length || drift.added.length) {
-    const message = describeDrift(drift);
+    const message = describeDrift(drift, input.headers);
     input.event('warn', message);
     return { status: 'needs_attention', counts, error: message };
   }

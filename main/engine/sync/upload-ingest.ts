@@ -190,7 +190,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
 
   const drift = detectDrift(input.profile, input.headers);
   if (drift.missing.length || drift.renamed.length || drift.added.length) {
-    const message = describeDrift(drift);
+    const message = describeDrift(drift, input.headers);
     input.event('warn', message);
     return { status: 'needs_attention', counts, error: message, datasetId, uploadedBytes };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnsUsedBy, describeDrift, detectDrift, findProfileForHeader, headerFingerprint, matchesFingerprint } from '../../../shared/mapping/fingerprint';
+import { columnsUsedBy, describeDrift, detectDrift, findProfileForHeader, headerFingerprint, headerLooksLikeData, matchesFingerprint } from '../../../shared/mapping/fingerprint';
 import {
   migrateProfile,
   nextVersion,
@@ -150,6 +150,23 @@ describe('drift', () => {
     expect(d.affectsMapping.sort()).toEqual(['Comment', 'Electricity (kWh)', 'Gas (m³)']);
     expect(d.hasDrift).toBe(true);
     expect(describeDrift(d)).toMatch(/renamed 'Electricity \(kWh\)' → 'Electricity consumption \(kWh\)'.*Nothing was sent/);
+  });
+
+  it('says a first row of data is not new column names (a file without header, or the rest of one taken too early)', () => {
+    const rest = ['LON-01', '2024-03', '3'];
+    const d = detectDrift(profile, rest);
+    expect(d.hasDrift).toBe(true);
+    const said = describeDrift(d, rest);
+    expect(said).toMatch(/^The file's first row looks like data, not column names \('LON-01', '2024-03', '3'\)\. Nothing was sent\./);
+    expect(said).toMatch(/Do not change the mapping to these names\.$/);
+    // Real renamed columns are still reported as such.
+    const renamed = ['Site', 'Month', 'Electricity consumption (kWh)', 'Water (m³)'];
+    expect(describeDrift(detectDrift(profile, renamed), renamed)).toMatch(/^The file's columns changed since the mapping was saved/);
+    // A header of month columns that gained a month is still a header.
+    const months = ['Site', 'Month', 'Electricity (kWh)', 'Gas (m³)', 'Comment', '2024-01', '2024-02', '2024-03', '2024-04', '2024-05', '2024-06', '2024-07'];
+    expect(describeDrift(detectDrift(profile, months), months)).toMatch(/^The file's columns changed since the mapping was saved: new columns/);
+    expect(headerLooksLikeData(['12,5', '01/02/2024', 'Total'])).toBe(true);
+    expect(headerLooksLikeData(['Site', '2024', 'kWh'])).toBe(false);
   });
 
   it('reports a new column alone as drift that does not affect the mapping', () => {
