@@ -31,6 +31,8 @@ export interface RunRequest {
    * mapped: only values never sent are sent, nothing is deleted, and the file stays where it is.
    */
   heldOf?: number;
+  /** Other jobs whose mappings read this file too (a workbook's other sheets): the file stays for them. */
+  keepFileFor?: string[];
   /** "Run now" found no file ready: these matching files were still being written. */
   stillWriting?: string[];
   signal?: AbortSignal;
@@ -136,7 +138,11 @@ export class JobRunner {
       await adapter?.close().catch(() => undefined);
     }
 
-    if (req.file) await this.disposeFile(job, req.file, result, run.id, errorsForFile, event, fileAtFault, req.heldOf !== undefined);
+    // A failed run disposes of the file as always (a bad file goes to failed/; one kept for a retry stays).
+    if (req.file && req.keepFileFor?.length && result.status !== 'failed') {
+      const others = req.keepFileFor.map((id) => `"${store.jobs.get(id)?.name ?? id}"`).join(', ');
+      event('info', `The file stays in the folder for ${others}, whose mapping reads it too; it is moved after that.`);
+    } else if (req.file) await this.disposeFile(job, req.file, result, run.id, errorsForFile, event, fileAtFault, req.heldOf !== undefined);
     const finished = store.runs.update(run.id, {
       ...result.counts,
       status: result.status,

@@ -68,6 +68,12 @@ export class SyncService {
   /** Per folder source: content hash → path of each file queued or running, so one content never runs twice at once. */
   private readonly inFlight = new Map<string, Map<string, string>>();
   private readonly fileRetryTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * A file several jobs' mappings read (a workbook's sheets, one mapping each), by `<source>:<content
+   * hash>`: the jobs still to run on it after the current one. Each runs in turn; only the last
+   * moves the file, and a run that failed keeps it (and the rest of the chain) for its retry.
+   */
+  private readonly fileChains = new Map<string, string[]>();
   private readonly fileRetryDelaysMs: number[];
   private arming: Promise<void> = Promise.resolve();
 
@@ -82,8 +88,20 @@ export class SyncService {
     this.queue = new RunQueue(async (q) => {
       const { done, fail, storeRetries, lateBecause, fileRetries, outboxOnly: _outboxOnly, ...request } = q.request;
       try {
-        const summary = await this.runner.run({ ...request, signal: this.abort.signal });
+        const chainKey = request.file ? this.chainKeyOf(request.jobId, request.file.sha256) : null;
+        const chain = chainKey ? this.fileChains.get(chainKey) : undefined;
+        const summary = await this.runner.run({ ...request, ...(chain?.length ? { keepFileFor: chain } : {}), signal: this.abort.signal });
         this.landed(request);
+        if (chainKey && chain?.length && request.file && summary.status !== 'failed' && summary.status !== 'interrupted') {
+          const [next, ...rest] = chain;
+          if (rest.length) this.fileChains.set(chainKey, rest);
+          else this.fileChains.delete(chainKey);
+          void this.trigger(next!, 'file', { file: request.file })?.catch(() => undefined);
+        } else if (chainKey && chain && summary.status === 'failed') {
+          // Moved to failed/ (the file's own fault): no later job can take it; kept for a retry: the chain waits.
+          const sourceId = chainKey.slice(0, chainKey.indexOf(':'));
+          if (this.engine.store.sources.fileByHash(sourceId, request.file!.sha256)?.status !== 'pending') this.fileChains.delete(chainKey);
+        }
         if (lateBecause) this.noteLateStart(summary, lateBecause);
         if (fileRetries && request.file) this.note(summary.id, 'info', `Automatic retry ${fileRetries} of ${basename(request.file.path)}: the earlier run failed for a reason outside the file.`);
         if (request.file) this.retryKeptFile(request.jobId, request.file, summary, fileRetries ?? 0);
@@ -462,7 +480,10 @@ export class SyncService {
       // The file goes to the job whose mapping it fits (paused jobs count: a paused job's file
       // waits for it rather than going to another job that would report its columns as changed).
       const fits = await this.jobsFitting(source, jobs, file.path);
-      job = fits.find((j) => !j.paused);
+      const taking = fits.filter((j) => !j.paused);
+      job = taking[0];
+      // Several mappings read this file (each its own sheet): every one of their jobs gets it, in turn.
+      if (taking.length > 1) this.fileChains.set(`${source.id}:${file.sha256}`, taking.slice(1).map((j) => j.id));
       if (!job && fits.length) {
         this.engine.logger.info({ file: basename(file.path), job: fits[0]!.name }, 'file waits in the folder for its job, which is paused');
         return;
@@ -474,6 +495,11 @@ export class SyncService {
       return;
     }
     void this.trigger(job.id, 'file', { file: { path: file.path, sha256: file.sha256, size: file.size } })?.catch(() => undefined);
+  }
+
+  private chainKeyOf(jobId: string, sha256: string): string | null {
+    const sourceId = this.engine.store.jobs.get(jobId)?.sourceId;
+    return sourceId ? `${sourceId}:${sha256}` : null;
   }
 
   /** The jobs whose mapping fits a file's columns, each read as its mapping reads (its sheet, its header row). */
