@@ -10,6 +10,9 @@ import { registerConnection } from './commands/connection';
 import { registerSource } from './commands/source';
 import { registerMapping } from './commands/mapping';
 import { registerPause } from './commands/pause';
+import { registerCatalogue } from './commands/catalogue';
+import { registerConfig } from './commands/config';
+import { registerSettings } from './commands/settings';
 import type { GlobalContext } from './context';
 import { CliError, EXIT } from './exit-codes';
 import { createOutput } from './output';
@@ -34,6 +37,9 @@ export function buildProgram(): { program: Command; context: () => GlobalContext
   registerSource(program, context);
   registerMapping(program, context);
   registerPause(program, context);
+  registerCatalogue(program, context);
+  registerSettings(program, context);
+  registerConfig(program, context);
   for (const cmd of program.commands) cmd.exitOverride();
   return { program, context };
 }

@@ -148,6 +148,10 @@ export const DriftReport = z.object({
 });
 export type DriftReport = z.infer<typeof DriftReport>;
 
+/** A saved mapping, with what was found and saved anyway (`force`), or that it was not checked. */
+export const SavedMapping = MappingInfo.extend({ warnings: z.array(z.string()).optional() });
+export type SavedMapping = z.infer<typeof SavedMapping>;
+
 export const mappingsMethods = {
   'catalogue.get': {
     params: z.object({ connectionId: Id }).strict(),
@@ -169,9 +173,15 @@ export const mappingsMethods = {
       .strict(),
     result: PreviewResult,
   },
+  /**
+   * Saves a profile (a new mapping, or the next version of `id`). It is checked against the
+   * connection's catalogue first: metric ids, site ids and units the platform cannot take are
+   * refused, each said in words; `force` saves anyway and returns them as `warnings`. When the
+   * platform cannot be asked, the profile is saved with a warning saying it was not checked.
+   */
   'mappings.save': {
-    params: z.object({ profile: z.unknown(), id: Id.optional() }).strict(),
-    result: MappingInfo,
+    params: z.object({ profile: z.unknown(), id: Id.optional(), force: z.boolean().default(false) }).strict(),
+    result: SavedMapping,
   },
   'mappings.get': {
     params: ByMapping,

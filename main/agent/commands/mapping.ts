@@ -4,6 +4,7 @@ import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ReadOptions } from '../../../shared/mapping';
 import { parseProfile, ProfileError, serialiseProfile, type MappingProfile } from '../../../shared/mapping/profile';
+import { profileErrorInWords } from '../../engine/mapping/profile-words';
 import { SampleError, SampleStore } from '../../engine/mapping/samples';
 import type { GlobalContext } from '../context';
 import { callEngine } from '../engine-call';
@@ -119,7 +120,17 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
     .option('--connection <connection>', 'bind it to this connection instead of the one in the file')
     .option('--name <name>', 'save it under this name')
     .option('--update <mapping>', "save it as the next version of this saved mapping (name or id), e.g. a fresh `mapping suggest` draft after the file's columns changed")
-    .action(async (file: string, o: { source?: string; connection?: string; name?: string; update?: string }) => {
+    .option('--force', "save it even when its metric ids, site ids or units do not fit the connection's platform (the problems are printed as warnings)")
+    .addHelpText(
+      'after',
+      [
+        '',
+        "The profile is checked against the connection's platform first (its metric library and sites, as",
+        '`esg-sync catalogue --connection NAME` lists them): a metric or site id the platform does not have, or a',
+        "unit that cannot be converted to the metric's unit, refuses the import (exit 2) with each problem in words.",
+      ].join('\n'),
+    )
+    .action(async (file: string, o: { source?: string; connection?: string; name?: string; update?: string; force?: boolean }) => {
       let text: string;
       try {
         text = await readFile(resolve(file), 'utf8');
@@ -130,7 +141,8 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
       try {
         profile = parseProfile(text);
       } catch (err) {
-        if (err instanceof ProfileError) throw new CliError(err.message);
+        // Each problem in words ("The calorific value must be a positive number…"), not zod's paths and codes.
+        if (err instanceof ProfileError) throw new CliError(profileErrorInWords(err, text).message);
         throw err;
       }
       const bound = {
@@ -153,8 +165,10 @@ export function registerMapping(program: Command, ctx: () => GlobalContext): voi
         id = existing && existing.name === bound.name ? existing.id : undefined;
       }
       // Through the engine, so a running agent's jobs use the new version from their next run.
-      const info = await callEngine(c.dataDir, 'mappings.save', { profile: bound, ...(id ? { id } : {}) });
-      c.out.print(info, () => `Mapping "${info.name}" (id ${info.id}) saved as version ${info.version}.`);
+      // The engine checks it against the connection's platform, and refuses what would reject every row unless --force.
+      const info = await callEngine(c.dataDir, 'mappings.save', { profile: bound, ...(id ? { id } : {}), ...(o.force ? { force: true } : {}) });
+      for (const w of info.warnings ?? []) c.out.info(`Warning: ${w}`);
+      c.out.print(info, () => `Mapping "${info.name}" (id ${info.id}) saved as version ${info.version}.${info.warnings?.length && o.force ? ' It was saved with the problems above (--force): correct them before its job runs.' : ''}`);
     });
 
   mapping

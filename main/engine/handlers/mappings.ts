@@ -6,7 +6,8 @@ import { ApiError } from '../../../shared/rpc';
 import { ConnectionError, ConnectionService } from '../connections';
 import type { Engine } from '../engine';
 import { SampleError, SampleStore } from '../mapping/samples';
-import { MappingService, MappingServiceError } from '../mapping/service';
+import { checkProfileAgainstCatalogue, refusalMessage } from '../mapping/catalogue-check';
+import { MappingService, MappingServiceError, type CatalogueView } from '../mapping/service';
 import { PlatformError } from '../platforms/errors';
 import type { Handlers } from '../rpc-dispatch';
 import { JobRunner } from '../sync/job-runner';
@@ -64,7 +65,12 @@ export function mappingsHandlers(engine: Engine, service?: MappingService): Pick
     'catalogue.get': ({ connectionId }) => guarded(() => mappings.catalogue(connectionId)),
     'mappings.suggest': (p) => guarded(() => mappings.suggest(p)),
     'mappings.preview': (p) => guarded(() => mappings.preview(p)),
-    'mappings.save': ({ profile, id }) => guarded(() => mappings.save({ profile, id })),
+    'mappings.save': ({ profile, id, force }) =>
+      guarded(async () => {
+        const warnings = await checkBeforeSave(engine, mappings, profile, force);
+        const info = mappings.save({ profile, id });
+        return warnings.length ? { ...info, warnings } : info;
+      }),
     'mappings.get': ({ mappingId }) => guarded(() => mappings.get(mappingId)),
     'mappings.remove': ({ mappingId }) => guarded(() => mappings.remove(mappingId)),
     'mappings.uploadSample': ({ name, contentBase64 }) => guarded(() => samples.save(name, Buffer.from(contentBase64, 'base64'))),
@@ -101,3 +107,39 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** How long a save waits for the platform's catalogue before it saves unchecked (with a warning). */
+const CHECK_TIMEOUT_MS = 20_000;
+
+/**
+ * The catalogue check of `mappings.save`: problems refuse the save (ApiError, exit code 2 on the
+ * command line) unless `force`, which saves and returns them as warnings. A profile naming a
+ * source or connection that is not here is left to the save, which says so; a platform that does
+ * not answer leaves the profile unchecked, with a warning, so the wizard can still save offline.
+ */
+async function checkBeforeSave(engine: Engine, mappings: MappingService, input: unknown, force: boolean): Promise<string[]> {
+  const profile = mappings.parse(input);
+  const connection = engine.store.connections.get(profile.connectionId);
+  if (!connection || !engine.store.sources.get(profile.sourceId)) return [];
+  let catalogue: CatalogueView;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    catalogue = await Promise.race([
+      mappings.catalogue(connection.id),
+      new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`it did not answer within ${CHECK_TIMEOUT_MS / 1000} seconds`)), CHECK_TIMEOUT_MS);
+        timer.unref();
+      }),
+    ]);
+  } catch (err) {
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
+    engine.logger.warn({ connection: connection.id, reason }, 'mapping saved without the catalogue check');
+    return [
+      `The mapping was not checked against the platform of "${connection.name}" (${reason}): its metric ids, site ids and units may not fit. Preview it in the wizard once the platform answers.`,
+    ];
+  } finally {
+    clearTimeout(timer);
+  }
+  const problems = checkProfileAgainstCatalogue(profile, catalogue, connection.name);
+  if (problems.length && !force) throw new ApiError('invalid_params', refusalMessage(profile.name.trim(), connection.name, problems));
+  return problems.map((p) => p.message);
+}

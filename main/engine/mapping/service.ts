@@ -21,6 +21,7 @@ import type { MappingRecord, SourceRecord, Store } from '../store';
 import { systemClock, type Clock } from '../store/clock';
 import { previewMapping, type PreviewResult } from './preview';
 import { profileColumns, type ColumnProfile } from './profiler';
+import { profileErrorInWords } from './profile-words';
 import { SampleError, type SampleStore } from './samples';
 import { draftDayPeriods, draftProfile, suggestMapping, type MappingSuggestion } from './suggest';
 import { csvTopRows, xlsxTopRows, type TopRow } from './top-rows';
@@ -385,7 +386,11 @@ export class MappingService {
     try {
       return parseProfile(input);
     } catch (err) {
-      if (err instanceof ProfileError) throw new MappingServiceError('invalid', err.message, err.issues);
+      if (err instanceof ProfileError) {
+        // In words ("The calorific value must be a positive number…"), not zod's "Too small: expected number to be >0".
+        const worded = profileErrorInWords(err, input);
+        throw new MappingServiceError('invalid', worded.message, worded.problems.length ? worded.problems.map((p) => `${p.path}: ${p.message}`) : err.issues);
+      }
       throw err;
     }
   }
