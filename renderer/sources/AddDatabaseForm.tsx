@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Params, Result } from '../../shared/api';
-import type { DatabaseChanges, DatabaseSettings, SourceSettings } from '../../shared/contract/sources';
+import { MAX_LOOKBACK_IDS, MAX_LOOKBACK_SECONDS, RECOMMENDED_LOOKBACK_SECONDS, type DatabaseChanges, type DatabaseSettings, type SourceSettings } from '../../shared/contract/sources';
 import { client } from '../bridge/client';
 import { Card, ErrorState } from '../components/ui';
 import { useAction } from '../hooks';
@@ -35,9 +35,27 @@ interface DatabaseForm {
   table: string;
   query: string;
   watermark: string;
+  /** Re-read look-back: seconds (date-time watermark) and ids (numeric watermark); empty is not set. */
+  lookback: string;
+  lookbackIds: string;
 }
 
-const NEW_DATABASE: DatabaseForm = { kind: 'postgres', file: '', host: '', port: '', database: '', user: '', ssl: '', reads: 'table', schema: '', table: '', query: '', watermark: '' };
+const NEW_DATABASE: DatabaseForm = {
+  kind: 'postgres',
+  file: '',
+  host: '',
+  port: '',
+  database: '',
+  user: '',
+  ssl: '',
+  reads: 'table',
+  schema: '',
+  table: '',
+  query: '',
+  watermark: '',
+  lookback: String(RECOMMENDED_LOOKBACK_SECONDS),
+  lookbackIds: '0',
+};
 
 const formOf = (d: DatabaseSettings): DatabaseForm => ({
   kind: d.kind,
@@ -52,7 +70,16 @@ const formOf = (d: DatabaseSettings): DatabaseForm => ({
   table: d.table ?? '',
   query: d.query ?? '',
   watermark: d.watermarkColumn ?? '',
+  lookback: d.watermarkLookbackSeconds === undefined ? '' : String(d.watermarkLookbackSeconds),
+  lookbackIds: d.watermarkLookbackIds === undefined ? '' : String(d.watermarkLookbackIds),
 });
+
+/** A look-back as typed: undefined when empty (not set), a sentence when it is not a whole number in range. */
+function lookbackOf(v: string, max: number, what: string): number | undefined | string {
+  if (!v.trim()) return undefined;
+  const n = Number(v.trim());
+  return Number.isInteger(n) && n >= 0 && n <= max ? n : `The re-read look-back ${what} is a whole number from 0 (off) to ${max.toLocaleString('en-US')}.`;
+}
 
 /** The location as the contract takes it, or a sentence saying what is missing. */
 function locationOf(f: DatabaseForm): Location | string {
@@ -63,6 +90,11 @@ function locationOf(f: DatabaseForm): Location | string {
   if (f.reads === 'query' && !f.query.trim()) return 'Give the SELECT query to read.';
   if (!server && !f.file.trim()) return 'Give the full path of the SQLite database file.';
   if (server && !f.database.trim()) return 'Give the database name.';
+  const watermark = f.watermark.trim();
+  const lookback = watermark ? lookbackOf(f.lookback, MAX_LOOKBACK_SECONDS, 'in seconds') : undefined;
+  if (typeof lookback === 'string') return lookback;
+  const lookbackIds = watermark ? lookbackOf(f.lookbackIds, MAX_LOOKBACK_IDS, 'for a numeric watermark') : undefined;
+  if (typeof lookbackIds === 'string') return lookbackIds;
   return {
     kind: f.kind,
     ...(server
@@ -75,11 +107,13 @@ function locationOf(f: DatabaseForm): Location | string {
         }
       : { file: f.file.trim() }),
     ...(f.reads === 'table' ? { table: f.table.trim(), ...(f.schema.trim() && server ? { schema: f.schema.trim() } : {}) } : { query: f.query.trim() }),
-    ...(f.watermark.trim() ? { watermarkColumn: f.watermark.trim() } : {}),
+    ...(watermark ? { watermarkColumn: watermark } : {}),
+    ...(lookback !== undefined ? { watermarkLookbackSeconds: lookback } : {}),
+    ...(lookbackIds !== undefined ? { watermarkLookbackIds: lookbackIds } : {}),
   };
 }
 
-const CHANGEABLE = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'ssl'] as const;
+const CHANGEABLE = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'ssl'] as const;
 
 /** Where the database is (a file, or a database name on a server): never cleared, only replaced. */
 const REQUIRED = new Set<string>(['file', 'database']);
@@ -112,6 +146,8 @@ export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEd
   const [table, setTable] = useState(initial.table);
   const [query, setQuery] = useState(initial.query);
   const [watermark, setWatermark] = useState(initial.watermark);
+  const [lookback, setLookback] = useState(initial.lookback);
+  const [lookbackIds, setLookbackIds] = useState(initial.lookbackIds);
   const [removePassword, setRemovePassword] = useState(false);
   const [tested, setTested] = useState<Result<'sources.testDatabase'> | 'needs-password' | null>(null);
   // Uncontrolled: the password stays out of React state and is wiped once saved.
@@ -125,7 +161,7 @@ export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEd
   const defaultPort = KINDS.find((k) => k.value === kind)?.port;
   const keptPassword = Boolean(edit?.database.passwordInKeychain) && server;
 
-  const form = (): DatabaseForm => ({ kind, file, host, port, database, user, ssl, reads, schema, table, query, watermark });
+  const form = (): DatabaseForm => ({ kind, file, host, port, database, user, ssl, reads, schema, table, query, watermark, lookback, lookbackIds });
   const typedPassword = () => (server && !removePassword ? (passwordRef.current?.value ?? '') : '');
 
   const onTest = async () => {
@@ -167,7 +203,7 @@ export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEd
     <Card title={title}>
       <form id={edit ? 'edit-source' : 'add-database'} aria-label={title} onSubmit={(e) => void onSubmit(e)} onChange={onChange} autoComplete="off">
         <p className="muted small" style={{ marginTop: 0 }}>
-          The agent only reads: a table or view, or a SELECT. With a watermark column each run reads just the rows from the last value it recorded on (rows that share that value are read again and found unchanged, so none is missed).
+          The agent only reads: a table or view, or a SELECT. With a watermark column each run reads just the rows from the last value it recorded on (rows that share that value are read again and found unchanged, so none is missed), less the re-read look-back.
           {edit && ' Save changes tests the connection with the new settings first; nothing is saved if the test fails.'}
         </p>
         <Field label="Name" help="How the source is shown in mappings, jobs and history, e.g. “ERP meter readings”.">
@@ -285,6 +321,26 @@ export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEd
         >
           {(id, d) => <input id={id} aria-describedby={d} spellCheck={false} value={watermark} onChange={(e) => setWatermark(e.target.value)} />}
         </Field>
+        {watermark.trim() && (
+          <div className="wizard-row" style={{ alignItems: 'flex-start' }}>
+            <Field
+              label="Re-read look-back (seconds)"
+              help={`For a date or date-time watermark: each run starts this long before the last value it saw (a date column: whole days), so a row whose transaction committed late, with an older value, is still read. Rows read again are found unchanged and not sent twice; the saved watermark stays the newest value read. 0 or empty: off. ${RECOMMENDED_LOOKBACK_SECONDS} is recommended.`}
+            >
+              {(id, d) => (
+                <input id={id} aria-describedby={d} inputMode="numeric" placeholder="off" style={{ maxWidth: '8rem' }} value={lookback} onChange={(e) => setLookback(e.target.value)} />
+              )}
+            </Field>
+            <Field
+              label="Re-read look-back (ids)"
+              help="For a numeric watermark such as an id: each run starts this many below the last id it saw, as ids are handed out before their rows commit. 0 or empty: off."
+            >
+              {(id, d) => (
+                <input id={id} aria-describedby={d} inputMode="numeric" placeholder="off" style={{ maxWidth: '8rem' }} value={lookbackIds} onChange={(e) => setLookbackIds(e.target.value)} />
+              )}
+            </Field>
+          </div>
+        )}
         <p className="muted small">How often it is read is the schedule of the job that uses it (Jobs page), e.g. every 15 minutes.</p>
         {formError && <div className="wizard-error" role="alert">{formError}</div>}
         <div role="status" aria-live="polite">

@@ -30,6 +30,28 @@ export const AddFolderParams = z
   })
   .strict();
 
+/**
+ * Re-read look-back of an incremental database source (main/engine/sources/database/lookback.ts):
+ * each run reads from the saved watermark minus the look-back, so a row that committed after the
+ * last run with an older watermark value (a long transaction's `now()`, an id handed out before a
+ * later one committed) is still read; rows read again are found unchanged and not sent twice. The
+ * saved watermark stays the newest value read. Unset or 0: off. The UI and CLI propose
+ * RECOMMENDED_LOOKBACK_SECONDS for a new source with a watermark column.
+ */
+export const RECOMMENDED_LOOKBACK_SECONDS = 300;
+export const MAX_LOOKBACK_SECONDS = 2_592_000; // 30 days
+export const MAX_LOOKBACK_IDS = 1_000_000_000;
+const LookbackSeconds = z
+  .number()
+  .int('The re-read look-back is a whole number of seconds.')
+  .min(0, 'The re-read look-back is 0 (off) or more seconds.')
+  .max(MAX_LOOKBACK_SECONDS, 'The re-read look-back is at most 2,592,000 seconds (30 days).');
+const LookbackIds = z
+  .number()
+  .int('The re-read look-back for a numeric watermark is a whole number.')
+  .min(0, 'The re-read look-back for a numeric watermark is 0 (off) or more.')
+  .max(MAX_LOOKBACK_IDS, 'The re-read look-back for a numeric watermark is at most 1,000,000,000.');
+
 /** Where a database source reads from: shared by "Test" (nothing saved) and "Add". */
 const DatabaseFields = z
   .object({
@@ -44,6 +66,10 @@ const DatabaseFields = z
     table: z.string().min(1).max(200).optional(),
     query: z.string().min(1).max(100_000).optional(),
     watermarkColumn: z.string().min(1).max(200).optional(),
+    /** Seconds below the saved watermark each run starts at (date and date-time watermarks; dates in whole days). */
+    watermarkLookbackSeconds: LookbackSeconds.optional(),
+    /** The same for a numeric watermark (ids), in the column's own unit. */
+    watermarkLookbackIds: LookbackIds.optional(),
     ssl: z.enum(['disable', 'require', 'no-verify']).optional(),
   })
   .strict();
@@ -89,6 +115,10 @@ export const DatabaseSettings = z.object({
   watermarkColumn: z.string().nullable(),
   ssl: z.enum(['disable', 'require', 'no-verify']).nullable(),
   passwordInKeychain: z.boolean(),
+  /** The re-read look-back in seconds, when the source sets one (left out: not set, no look-back). */
+  watermarkLookbackSeconds: z.number().int().optional(),
+  /** The re-read look-back for a numeric watermark, when the source sets one (left out: none). */
+  watermarkLookbackIds: z.number().int().optional(),
 });
 export type DatabaseSettings = z.infer<typeof DatabaseSettings>;
 
@@ -136,6 +166,9 @@ export const DatabaseChanges = z
     table: z.string().min(1).max(200).nullable(),
     query: z.string().min(1).max(100_000).nullable(),
     watermarkColumn: z.string().min(1).max(200).nullable(),
+    /** null: not set (no look-back). Changing it does not clear the jobs' watermarks. */
+    watermarkLookbackSeconds: LookbackSeconds.nullable(),
+    watermarkLookbackIds: LookbackIds.nullable(),
     ssl: z.enum(['disable', 'require', 'no-verify']).nullable(),
   })
   .partial()

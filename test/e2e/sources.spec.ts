@@ -562,3 +562,60 @@ test('a PostgreSQL source with a kept password: never shown, Test says it must b
     await client.end();
   }
 });
+
+test('a database source’s re-read look-back: proposed with a watermark column, saved, changed on its own, refused when not a number, and cleared', async ({ browser }) => {
+  const file = join(work, 'lookback.db');
+  const db = new Database(file);
+  db.exec('CREATE TABLE readings (id INTEGER PRIMARY KEY, site TEXT NOT NULL, kwh REAL NOT NULL, updated_at TEXT NOT NULL)');
+  db.prepare('INSERT INTO readings (site, kwh, updated_at) VALUES (?, ?, ?)').run('LON-01', 1200, '2024-02-01T00:00:00Z');
+  db.close();
+
+  const updates: unknown[] = [];
+  const page = await open(browser, 'light', updates);
+  await page.getByRole('button', { name: 'Add database' }).first().click();
+  const add = page.getByRole('form', { name: 'Add a database' });
+  await add.getByLabel('Name', { exact: true }).fill('Late meters');
+  await add.getByLabel('Database', { exact: true }).selectOption('sqlite');
+  await add.getByLabel('Database file').fill(file);
+  await add.getByRole('textbox', { name: 'Table or view', exact: true }).fill('readings');
+  // Only a source with a watermark column reads incrementally, so only then is there a look-back.
+  await expect(add.getByLabel('Re-read look-back (seconds)')).toHaveCount(0);
+  await add.getByLabel('Watermark column (optional)').fill('updated_at');
+  const seconds = add.getByLabel('Re-read look-back (seconds)');
+  await expect(seconds).toHaveValue('300');
+  await expect(seconds).toHaveAccessibleDescription(/a row whose transaction committed late, with an older value, is still read\. Rows read again are found unchanged and not sent twice/);
+  await expect(add.getByLabel('Re-read look-back (ids)')).toHaveValue('0');
+  await expectAccessible(page, 'the add-database form with the look-back (light)');
+  await shot(page, 'sources-add-database-lookback-light');
+  await add.getByRole('button', { name: 'Test and save' }).click();
+  await expect(add).toHaveCount(0);
+  const source = (await rpc<{ id: string; name: string }[]>('sources.list', {})).find((s) => s.name === 'Late meters')!;
+  expect((await rpc<{ database: Record<string, unknown> }>('sources.settings', { sourceId: source.id })).database).toMatchObject({ watermarkLookbackSeconds: 300, watermarkLookbackIds: 0 });
+
+  await page.getByRole('button', { name: 'Edit Late meters' }).click();
+  const form = page.getByRole('form', { name: 'Edit source “Late meters”' });
+  await expect(form.getByLabel('Re-read look-back (seconds)')).toHaveValue('300');
+  await form.getByLabel('Re-read look-back (seconds)').fill('soon');
+  await form.getByRole('button', { name: 'Save changes' }).click();
+  await expect(form.getByRole('alert')).toHaveText('The re-read look-back in seconds is a whole number from 0 (off) to 2,592,000.');
+  await form.getByLabel('Re-read look-back (seconds)').fill('900');
+  await saveChanges(page, form, 'Late meters');
+  expect((await rpc<{ database: Record<string, unknown> }>('sources.settings', { sourceId: source.id })).database).toMatchObject({ watermarkLookbackSeconds: 900 });
+
+  await page.getByRole('button', { name: 'Edit Late meters' }).click();
+  await expect(form.getByLabel('Re-read look-back (seconds)')).toHaveValue('900');
+  await form.getByLabel('Re-read look-back (seconds)').fill('');
+  await saveChanges(page, form, 'Late meters');
+  expect((await rpc<{ database: Record<string, unknown> }>('sources.settings', { sourceId: source.id })).database).not.toHaveProperty('watermarkLookbackSeconds');
+  // Only the look-back was sent each time: nothing else changed, and the jobs keep their watermarks.
+  expect(updates).toEqual([
+    { sourceId: source.id, database: { watermarkLookbackSeconds: 900 } },
+    { sourceId: source.id, database: { watermarkLookbackSeconds: null } },
+  ]);
+  await page.getByRole('button', { name: 'Edit Late meters' }).click();
+  await expect(form.getByLabel('Re-read look-back (seconds)')).toHaveValue('');
+  await expect(form.getByLabel('Re-read look-back (seconds)')).toHaveAttribute('placeholder', 'off');
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await page.context().close();
+  await rpc('sources.remove', { sourceId: source.id });
+});

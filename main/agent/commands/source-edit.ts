@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UpdateSourceParams, type DatabaseSettings, type FolderSettings, type SourceSettings } from '../../../shared/contract/sources';
+import { RECOMMENDED_LOOKBACK_SECONDS, UpdateSourceParams, type DatabaseSettings, type FolderSettings, type SourceSettings } from '../../../shared/contract/sources';
 import { splitPatterns } from '../../engine/sources/folder/filters';
 import type { GlobalContext } from '../context';
 import { CliError } from '../exit-codes';
@@ -27,11 +27,20 @@ import {
 /** What `--clear` takes, per kind: read options back to detection, optional database settings. */
 const CLEARABLE = {
   folder: { encoding: 'encoding', delimiter: 'delimiter', 'header-row': 'headerRow', sheet: 'sheet', pointer: 'pointer', exclude: 'exclude' },
-  database: { host: 'host', port: 'port', user: 'user', schema: 'schema', 'watermark-column': 'watermarkColumn', ssl: 'ssl' },
+  database: {
+    host: 'host',
+    port: 'port',
+    user: 'user',
+    schema: 'schema',
+    'watermark-column': 'watermarkColumn',
+    'watermark-lookback': 'watermarkLookbackSeconds',
+    'watermark-lookback-ids': 'watermarkLookbackIds',
+    ssl: 'ssl',
+  },
 } as const;
 
 const FOLDER_FLAGS = ['path', 'include', 'exclude', 'recursive', 'polling', 'pollIntervalMs', 'stableMs', 'afterRun', 'encoding', 'delimiter', 'headerRow', 'sheet', 'pointer'] as const;
-const DATABASE_FLAGS = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'ssl', 'passwordStdin', 'password'] as const;
+const DATABASE_FLAGS = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookback', 'watermarkLookbackIds', 'ssl', 'passwordStdin', 'password'] as const;
 
 interface EditOptions extends FolderFlags, DatabaseFlags {
   name?: string;
@@ -115,6 +124,22 @@ function databaseText(d: DatabaseSettings): string[] {
         ]),
     d.table ? `  table: ${d.schema ? `${d.schema}.` : ''}${d.table}` : `  query: ${d.query ?? ''}`,
     `  watermark column: ${d.watermarkColumn ?? '(none: every run reads every row)'}`,
+    ...(d.watermarkColumn ? lookbackText(d) : []),
+  ];
+}
+
+/** What the re-read look-back does, in words (`source show`). */
+export function lookbackText(d: Pick<DatabaseSettings, 'watermarkLookbackSeconds' | 'watermarkLookbackIds'>): string[] {
+  const seconds = d.watermarkLookbackSeconds ?? 0;
+  const ids = d.watermarkLookbackIds ?? 0;
+  const days = Math.ceil(seconds / 86400);
+  return [
+    seconds > 0
+      ? `  re-read look-back: ${seconds} s — each run reads from ${seconds} s before the last date-time value seen (a date column: ${days} day${days === 1 ? '' : 's'} before), so a row committed late with an older value is still read; rows read again are found unchanged and not sent twice`
+      : `  re-read look-back: off — a row committed after a run with an older value than the last one seen is never read (e.g. a long transaction's now()); --watermark-lookback ${RECOMMENDED_LOOKBACK_SECONDS} re-reads the last ${RECOMMENDED_LOOKBACK_SECONDS} s`,
+    ids > 0
+      ? `  re-read look-back for a numeric watermark: ${ids} — each run reads from ${ids} below the last value seen (e.g. the last ${ids} ids), so an id committed after a higher one is still read`
+      : '  re-read look-back for a numeric watermark: off — an id handed out before a higher one but committed after it is missed; set --watermark-lookback-ids, or use an updated-at column',
   ];
 }
 
@@ -149,13 +174,15 @@ export function registerShowAndEdit(source: Command, ctx: () => GlobalContext): 
         'A database source is tested with the new settings (and the new or kept password) before',
         'anything is saved; when the test fails nothing changes. Reading another file, database,',
         'table, query or watermark column clears the watermarks of its jobs: their next run reads',
-        'every row again, and rows already sent are recognised and not sent twice.',
+        'every row again, and rows already sent are recognised and not sent twice. Changing the',
+        're-read look-back keeps the watermarks (--clear watermark-lookback: no look-back).',
         '',
         'Examples:',
         '  esg-sync source edit Bills --path /mnt/new-share/bills --polling',
         '  esg-sync source edit Bills --clear encoding delimiter',
         '  printf %s "$NEW_PASSWORD" | esg-sync source edit ERP --password-stdin',
         '  esg-sync source edit ERP --query "SELECT site, month, kwh FROM energy_v2" --watermark-column updated_at',
+        '  esg-sync source edit ERP --watermark-lookback 600',
       ].join('\n'),
     )
     .action(async (name: string, o: EditOptions) => {

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { z } from 'zod';
+import { RECOMMENDED_LOOKBACK_SECONDS } from '../../../shared/contract/sources';
 import type { SourceInfo } from '../../../shared/dto';
 import { splitPatterns } from '../../engine/sources/folder/filters';
 import { CliError } from '../exit-codes';
@@ -40,8 +41,11 @@ const delimiterOf = (d: string): string => (d === '\\t' || d === 'tab' ? '\t' : 
 /** An empty text is no value (as `add` has always taken `--encoding ""`). */
 const text = (v: string | undefined): string | undefined => (v === '' ? undefined : v);
 
+/** Settings whose option is not their name in kebab case. */
+const FLAG_NAMES: Record<string, string> = { watermarkLookbackSeconds: '--watermark-lookback' };
+
 /** `--watermark-column` for `watermarkColumn`, as an option is named on the command line. */
-export const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const flagOf = (key: string): string => FLAG_NAMES[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 export interface FolderFlags {
   include?: string[];
@@ -69,6 +73,9 @@ export interface DatabaseFlags {
   table?: string;
   query?: string;
   watermarkColumn?: string;
+  /** `--watermark-lookback SECONDS` */
+  watermarkLookback?: number;
+  watermarkLookbackIds?: number;
   ssl?: 'disable' | 'require' | 'no-verify';
 }
 
@@ -112,6 +119,16 @@ export function databaseOptions(cmd: Command, scope: Scope): Command {
     .option('--table <table>', scope === 'add' ? 'table or view to read' : `${p}read this table or view (instead of the query)`)
     .option('--query <sql>', scope === 'add' ? 'a read-only SELECT instead of a table' : `${p}read this SELECT (instead of the table and its schema)`)
     .option('--watermark-column <column>', `${p}read incrementally: each run reads the rows from the last value of this column seen on (rows sharing it again, found unchanged)`)
+    .option(
+      '--watermark-lookback <seconds>',
+      `${p}re-read look-back for a date or date-time watermark: each run starts this many seconds before the last value seen (dates: whole days), so a row committed late with an older value is still read; rows read again are found unchanged and not sent twice; 0 turns it off${scope === 'add' ? ` (default with --watermark-column: ${RECOMMENDED_LOOKBACK_SECONDS})` : ''}`,
+      int('--watermark-lookback'),
+    )
+    .option(
+      '--watermark-lookback-ids <n>',
+      `${p}the same for a numeric watermark (an id from a sequence or auto-increment, which is handed out before its row commits): each run starts this many below the last id seen; 0 turns it off${scope === 'add' ? ' (default: 0)' : ''}`,
+      int('--watermark-lookback-ids'),
+    )
     .addOption(new Option('--ssl <mode>', `${p}TLS for PostgreSQL/MySQL`).choices(['disable', 'require', 'no-verify']));
 }
 
@@ -146,6 +163,8 @@ export function databaseValues(o: DatabaseFlags): Record<string, unknown> {
     table: text(o.table),
     query: text(o.query),
     watermarkColumn: text(o.watermarkColumn),
+    watermarkLookbackSeconds: o.watermarkLookback,
+    watermarkLookbackIds: o.watermarkLookbackIds,
     ssl: o.ssl,
   };
 }

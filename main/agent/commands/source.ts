@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { SourceInfo } from '../../../shared/dto';
-import { AddDatabaseParams, AddFolderParams } from '../../../shared/contract/sources';
+import { AddDatabaseParams, AddFolderParams, RECOMMENDED_LOOKBACK_SECONDS } from '../../../shared/contract/sources';
 import type { GlobalContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { callEngine } from '../engine-call';
@@ -63,8 +63,10 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
       .addOption(new Option('--kind <kind>', 'database kind').choices(['sqlite', 'postgres', 'mysql']).makeOptionMandatory()),
     'add',
   ).action(async (name: string, o: DatabaseFlags & { kind: 'sqlite' | 'postgres' | 'mysql' }) => {
+    // A watermark column comes with the recommended re-read look-back unless one is given.
+    const lookback = o.watermarkLookback === undefined && o.watermarkColumn ? { watermarkLookbackSeconds: RECOMMENDED_LOOKBACK_SECONDS } : {};
     const password = await passwordFromStdin(o.passwordStdin);
-    const params = parseParams(AddDatabaseParams, { name, kind: o.kind, ...definedOnly(databaseValues(o)), ...(password ? { password } : {}) });
+    const params = parseParams(AddDatabaseParams, { name, kind: o.kind, ...lookback, ...definedOnly(databaseValues(o)), ...(password ? { password } : {}) });
     const c = ctx();
     const s = await callEngine(c.dataDir, 'sources.addDatabase', params);
     c.out.print(s, () => `${sourceLine(s)}${password ? ' Its password is in the OS keychain.' : ''}`);

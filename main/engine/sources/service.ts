@@ -80,6 +80,9 @@ export interface NewDatabaseSource {
   table?: string;
   query?: string;
   watermarkColumn?: string;
+  /** Re-read look-back below the saved watermark: seconds (dates, date-times) and ids (numbers). */
+  watermarkLookbackSeconds?: number;
+  watermarkLookbackIds?: number;
   ssl?: 'disable' | 'require' | 'no-verify';
 }
 
@@ -114,7 +117,7 @@ export interface SourceServiceDeps {
 }
 
 const READER_KEYS = ['encoding', 'delimiter', 'headerRow', 'sheet', 'pointer', 'skipHiddenRows'] as const;
-const DB_KEYS = ['kind', 'file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'ssl'] as const;
+const DB_KEYS = ['kind', 'file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'ssl'] as const;
 
 export const passwordAccount = (sourceId: string): string => `source:${sourceId}`;
 

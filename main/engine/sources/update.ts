@@ -11,10 +11,14 @@ import { detectDrift, parseProfile } from '../../../shared/mapping';
 import type { JobRecord, MappingRecord, SourceRecord } from '../store';
 import { DatabaseKind } from './database';
 
-/** Database settings that decide which rows are read; the others only decide how to connect. */
+/**
+ * Database settings that decide which rows are read; the others only decide how to connect. The
+ * re-read look-back is not one: it only re-reads rows before the watermark, which the ledger finds
+ * unchanged, so changing it keeps the jobs' watermarks.
+ */
 const READ_KEYS = ['file', 'database', 'schema', 'table', 'query', 'watermarkColumn'] as const;
 /** Database settings kept in the saved config (the kind cannot change; the password never is one). */
-const DB_FIELDS = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'ssl'] as const;
+const DB_FIELDS = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'ssl'] as const;
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
@@ -55,6 +59,9 @@ export function databaseSettingsOf(c: Record<string, unknown>): DatabaseSettings
     watermarkColumn: str(c.watermarkColumn),
     ssl,
     passwordInKeychain: typeof c.passwordRef === 'string',
+    // Only when set, so "not set" (no look-back) stays distinguishable from a chosen value.
+    ...(int(c.watermarkLookbackSeconds) !== null ? { watermarkLookbackSeconds: int(c.watermarkLookbackSeconds)! } : {}),
+    ...(int(c.watermarkLookbackIds) !== null ? { watermarkLookbackIds: int(c.watermarkLookbackIds)! } : {}),
   };
 }
 

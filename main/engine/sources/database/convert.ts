@@ -1,4 +1,6 @@
 import type { CellValue } from '../../../../shared/domain';
+import { REREAD_ALIAS, WATERMARK_ALIAS } from './sql';
+import type { DatabaseSourceConfig } from './types';
 
 /** A database value as a cell: exact numbers stay text when JS numbers would round them. */
 export function toCell(v: unknown): CellValue {
@@ -20,4 +22,15 @@ export function watermarkParam(w: string): string | number | bigint {
   }
   if (/^-?\d+\.\d+(e[-+]?\d+)?$/i.test(w)) return Number(w);
   return w;
+}
+
+/**
+ * The watermark a read row reports (see DatabaseRow): its own value as text, or, for a row below
+ * the saved watermark that the look-back read again, the saved watermark (the run's watermark
+ * never moves back). Null without a watermark column.
+ */
+export function watermarkOf(r: Record<string, unknown>, cfg: DatabaseSourceConfig, saved: string | null | undefined): string | null {
+  if (!cfg.watermarkColumn) return null;
+  if (saved !== null && saved !== undefined && Number(r[REREAD_ALIAS]) === 1) return saved;
+  return (r[WATERMARK_ALIAS] as string | null) ?? null;
 }

@@ -2,8 +2,8 @@ import { loadMysql } from '../../runtime/lazy-modules';
 import type { Connection } from 'mysql2';
 import type { CellValue } from '../../../../shared/domain';
 import { DatabaseSourceError } from '../errors';
-import { toCell } from './convert';
-import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import { toCell, watermarkOf } from './convert';
+import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
 import { watermarkColumnProblem } from './watermark';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
@@ -107,9 +107,9 @@ export class MysqlSource implements DatabaseSource {
   }
 
   async count(opts: { afterWatermark?: string | null } = {}): Promise<number> {
-    const { sql, hasWatermarkParam } = buildRead('mysql', this.cfg, opts.afterWatermark, '?', undefined, 'after');
+    const { sql, params } = buildRead('mysql', this.cfg, opts.afterWatermark, '?', undefined, 'after');
     return this.readOnly(async (c) => {
-      const [rows] = await c.promise().execute(`SELECT COUNT(*) AS n FROM (${sql}) AS counted`, hasWatermarkParam ? [opts.afterWatermark!] : []);
+      const [rows] = await c.promise().execute(`SELECT COUNT(*) AS n FROM (${sql}) AS counted`, params);
       return Number((rows as Array<{ n: number | string }>)[0]!.n);
     });
   }
@@ -125,7 +125,7 @@ export class MysqlSource implements DatabaseSource {
 
   /** A server-side prepared statement streamed row by row; the connection pauses when we do. */
   async *read(opts: DatabaseReadOptions = {}): AsyncGenerator<DatabaseRow> {
-    const { sql, hasWatermarkParam } = buildRead('mysql', this.cfg, opts.afterWatermark, '?');
+    const { sql, params } = buildRead('mysql', this.cfg, opts.afterWatermark, '?');
     const conn = await this.connect();
     let stream: NodeJS.ReadableStream & { destroy(): void } | null = null;
     let finished = false;
@@ -135,14 +135,14 @@ export class MysqlSource implements DatabaseSource {
       } catch (err) {
         throw describeMysqlError(err, this.cfg);
       }
-      stream = conn.execute(sql, hasWatermarkParam ? [opts.afterWatermark!] : []).stream({ highWaterMark: Math.max(16, opts.batchSize ?? 1000) }) as unknown as NodeJS.ReadableStream & {
+      stream = conn.execute(sql, params).stream({ highWaterMark: Math.max(16, opts.batchSize ?? 1000) }) as unknown as NodeJS.ReadableStream & {
         destroy(): void;
       };
       let line = 0;
       try {
         for await (const r of stream as AsyncIterable<Record<string, unknown>>) {
           line++;
-          yield toRow(r, line, this.cfg.watermarkColumn ? ((r[WATERMARK_ALIAS] as string | null) ?? null) : null);
+          yield toRow(r, line, watermarkOf(r, this.cfg, opts.afterWatermark));
         }
       } catch (err) {
         throw describeMysqlError(err, this.cfg);
@@ -165,6 +165,6 @@ export class MysqlSource implements DatabaseSource {
 
 function toRow(r: Record<string, unknown>, line: number, watermark: string | null): DatabaseRow {
   const cells: Record<string, CellValue> = {};
-  for (const [k, v] of Object.entries(r)) if (k !== WATERMARK_ALIAS) cells[k] = toCell(v);
+  for (const [k, v] of Object.entries(r)) if (k !== WATERMARK_ALIAS && k !== REREAD_ALIAS) cells[k] = toCell(v);
   return { line, cells, watermark };
 }

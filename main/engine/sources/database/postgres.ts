@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { CellValue } from '../../../../shared/domain';
 import { loadPg } from '../../runtime/lazy-modules';
 import { DatabaseSourceError } from '../errors';
-import { toCell } from './convert';
-import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import { toCell, watermarkOf } from './convert';
+import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
 import { watermarkColumnProblem } from './watermark';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
@@ -126,9 +126,9 @@ export class PostgresSource implements DatabaseSource {
   }
 
   async count(opts: { afterWatermark?: string | null } = {}): Promise<number> {
-    const { sql, hasWatermarkParam } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1', undefined, 'after');
+    const { sql, params } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1', undefined, 'after');
     return this.readOnly(async (c) => {
-      const res = await c.query({ text: `SELECT COUNT(*)::text AS n FROM (${sql}) AS counted`, values: hasWatermarkParam ? [opts.afterWatermark] : [] });
+      const res = await c.query({ text: `SELECT COUNT(*)::text AS n FROM (${sql}) AS counted`, values: params });
       return Number((res.rows[0] as { n: string }).n);
     });
   }
@@ -145,14 +145,14 @@ export class PostgresSource implements DatabaseSource {
   /** A server-side cursor in a read-only transaction: FETCH batch by batch, so memory stays flat. */
   async *read(opts: DatabaseReadOptions = {}): AsyncGenerator<DatabaseRow> {
     const batch = Math.max(1, Math.min(50000, Math.floor(opts.batchSize ?? 1000)));
-    const { sql, hasWatermarkParam } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1');
+    const { sql, params } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1');
     const client = await this.connect();
     const cursor = `esg_cursor_${++this.cursorSeq}`;
     let finished = false;
     try {
       try {
         await client.query('BEGIN READ ONLY');
-        await client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values: hasWatermarkParam ? [opts.afterWatermark] : [] });
+        await client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values: params });
       } catch (err) {
         throw describePostgresError(err, this.cfg);
       }
@@ -166,7 +166,7 @@ export class PostgresSource implements DatabaseSource {
         }
         for (const r of rows) {
           line++;
-          yield toRow(r, line, this.cfg.watermarkColumn ? ((r[WATERMARK_ALIAS] as string | null) ?? null) : null);
+          yield toRow(r, line, watermarkOf(r, this.cfg, opts.afterWatermark));
         }
         if (rows.length < batch) break;
       }
@@ -183,6 +183,6 @@ export class PostgresSource implements DatabaseSource {
 
 function toRow(r: Record<string, unknown>, line: number, watermark: string | null): DatabaseRow {
   const cells: Record<string, CellValue> = {};
-  for (const [k, v] of Object.entries(r)) if (k !== WATERMARK_ALIAS) cells[k] = toCell(v);
+  for (const [k, v] of Object.entries(r)) if (k !== WATERMARK_ALIAS && k !== REREAD_ALIAS) cells[k] = toCell(v);
   return { line, cells, watermark };
 }

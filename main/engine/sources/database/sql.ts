@@ -1,4 +1,5 @@
 import { DatabaseSourceError } from '../errors';
+import { lookbackBound } from './lookback';
 import type { DatabaseKind, DatabaseSourceConfig } from './types';
 
 /**
@@ -96,10 +97,16 @@ export function relationSql(kind: DatabaseKind, cfg: DatabaseSourceConfig): stri
 export interface BuiltSelect {
   sql: string;
   hasWatermarkParam: boolean;
+  /** The values to bind, in the order of the placeholders (empty without a watermark). */
+  params: string[];
+  /** The value the run reads from when a look-back applies (below the saved watermark), else null. */
+  lookbackFrom: string | null;
 }
 
 const WM_ALIAS = '__esg_watermark';
 export const WATERMARK_ALIAS = WM_ALIAS;
+/** 1 for a row below the saved watermark (read again by the look-back), else 0. */
+export const REREAD_ALIAS = '__esg_reread';
 
 /**
  * SELECT for reading: the watermark is also selected as text (exact round trip for
@@ -109,6 +116,12 @@ export const WATERMARK_ALIAS = WM_ALIAS;
  * (a batch loaded with one timestamp, a row committed a moment after the run read its siblings)
  * would otherwise never be read. Rows read again are unchanged by the ledger and not sent twice.
  * Counting what is new since the last run ('after') keeps the strict comparison.
+ *
+ * With a re-read look-back (see lookback.ts) a run reads from `watermark − look-back` instead, so
+ * a row that committed after the last run with an older value than the watermark is still read.
+ * Those rows are flagged in SQL (the database compares, as it compares the bound) so the reader
+ * can report the saved watermark as theirs: the watermark a run saves stays the newest read and
+ * never moves back by the look-back.
  */
 export function buildRead(
   kind: DatabaseKind,
@@ -120,13 +133,21 @@ export function buildRead(
 ): BuiltSelect {
   const rel = relationSql(kind, cfg);
   if (!cfg.watermarkColumn) {
-    return { sql: `SELECT src.* FROM ${rel}${limit ? ` LIMIT ${limit}` : ''}`, hasWatermarkParam: false };
+    return { sql: `SELECT src.* FROM ${rel}${limit ? ` LIMIT ${limit}` : ''}`, hasWatermarkParam: false, params: [], lookbackFrom: null };
   }
   const col = `src.${quoteIdent(kind, cfg.watermarkColumn)}`;
   const asText = kind === 'postgres' ? `(${col})::text` : kind === 'mysql' ? `CAST(${col} AS CHAR)` : `CAST(${col} AS TEXT)`;
-  const where = after !== null && after !== undefined ? ` WHERE ${col} ${bound === 'from' ? '>=' : '>'} ${placeholder}` : ` WHERE ${col} IS NOT NULL`;
+  const tail = ` ORDER BY ${col}${limit ? ` LIMIT ${limit}` : ''}`;
+  const select = `SELECT src.*, ${asText} AS ${quoteIdent(kind, WM_ALIAS)}`;
+  if (after === null || after === undefined) return { sql: `${select} FROM ${rel} WHERE ${col} IS NOT NULL${tail}`, hasWatermarkParam: false, params: [], lookbackFrom: null };
+  const from = bound === 'from' ? lookbackBound(after, cfg) : null;
+  if (from === null) return { sql: `${select} FROM ${rel} WHERE ${col} ${bound === 'from' ? '>=' : '>'} ${placeholder}${tail}`, hasWatermarkParam: true, params: [after], lookbackFrom: null };
+  // PostgreSQL numbers its placeholders; the others bind '?' in the order they appear.
+  const [first, second] = kind === 'postgres' ? ['$1', '$2'] : [placeholder, placeholder];
   return {
-    sql: `SELECT src.*, ${asText} AS ${quoteIdent(kind, WM_ALIAS)} FROM ${rel}${where} ORDER BY ${col}${limit ? ` LIMIT ${limit}` : ''}`,
-    hasWatermarkParam: after !== null && after !== undefined,
+    sql: `${select}, CASE WHEN ${col} < ${first} THEN 1 ELSE 0 END AS ${quoteIdent(kind, REREAD_ALIAS)} FROM ${rel} WHERE ${col} >= ${second}${tail}`,
+    hasWatermarkParam: true,
+    params: [after, from],
+    lookbackFrom: from,
   };
 }

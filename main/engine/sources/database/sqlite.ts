@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import type { CellValue } from '../../../../shared/domain';
 import { DatabaseSourceError } from '../errors';
-import { toCell, watermarkParam } from './convert';
-import { WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import { toCell, watermarkOf, watermarkParam } from './convert';
+import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
 import { watermarkColumnProblem } from './watermark';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
@@ -67,9 +67,8 @@ export class SqliteSource implements DatabaseSource {
 
   async count(opts: { afterWatermark?: string | null } = {}): Promise<number> {
     try {
-      const { sql, hasWatermarkParam } = buildRead('sqlite', this.cfg, opts.afterWatermark, '?', undefined, 'after');
-      const stmt = this.open().prepare(`SELECT COUNT(*) AS n FROM (${sql})`);
-      const r = (hasWatermarkParam ? stmt.get(watermarkParam(opts.afterWatermark!)) : stmt.get()) as { n: number };
+      const { sql, params } = buildRead('sqlite', this.cfg, opts.afterWatermark, '?', undefined, 'after');
+      const r = this.open().prepare(`SELECT COUNT(*) AS n FROM (${sql})`).get(...params.map(watermarkParam)) as { n: number };
       return Number(r.n);
     } catch (err) {
       throw mapError(err, this.cfg);
@@ -92,9 +91,8 @@ export class SqliteSource implements DatabaseSource {
   async *read(opts: DatabaseReadOptions = {}): AsyncGenerator<DatabaseRow> {
     let iter: IterableIterator<unknown>;
     try {
-      const { sql, hasWatermarkParam } = buildRead('sqlite', this.cfg, opts.afterWatermark, '?');
-      const stmt = this.open().prepare(sql);
-      iter = (hasWatermarkParam ? stmt.iterate(watermarkParam(opts.afterWatermark!)) : stmt.iterate()) as IterableIterator<unknown>;
+      const { sql, params } = buildRead('sqlite', this.cfg, opts.afterWatermark, '?');
+      iter = this.open().prepare(sql).iterate(...params.map(watermarkParam)) as IterableIterator<unknown>;
     } catch (err) {
       throw mapError(err, this.cfg);
     }
@@ -103,8 +101,7 @@ export class SqliteSource implements DatabaseSource {
       for (const raw of iter) {
         line++;
         const r = raw as Record<string, unknown>;
-        const wm = this.cfg.watermarkColumn ? ((r[WATERMARK_ALIAS] as string | null) ?? null) : null;
-        yield this.toRow(r, line, wm);
+        yield this.toRow(r, line, watermarkOf(r, this.cfg, opts.afterWatermark));
         // The iteration is synchronous: give the event loop a turn now and then.
         if (line % 1000 === 0) await new Promise((res) => setImmediate(res));
       }
@@ -117,7 +114,7 @@ export class SqliteSource implements DatabaseSource {
 
   private toRow(r: Record<string, unknown>, line: number, watermark: string | null): DatabaseRow {
     const cells: Record<string, CellValue> = {};
-    for (const [k, v] of Object.entries(r)) if (k !== WATERMARK_ALIAS) cells[k] = toCell(v);
+    for (const [k, v] of Object.entries(r)) if (k !== WATERMARK_ALIAS && k !== REREAD_ALIAS) cells[k] = toCell(v);
     return { line, cells, watermark };
   }
 

@@ -21,6 +21,13 @@ export const DatabaseSourceConfig = z
     table: z.string().min(1).optional(),
     query: z.string().min(1).optional(),
     watermarkColumn: z.string().min(1).optional(),
+    /**
+     * Re-read look-back (see lookback.ts): each run reads from the saved watermark minus this many
+     * seconds (date and date-time values; dates in whole days, rounded up). Unset or 0: off.
+     */
+    watermarkLookbackSeconds: z.number().int().min(0).optional(),
+    /** The same for a numeric watermark (ids), in the column's own unit. Unset or 0: off. */
+    watermarkLookbackIds: z.number().int().min(0).optional(),
     /** TLS for PostgreSQL/MySQL: 'disable' | 'require' (verify CA) | 'no-verify'. */
     ssl: z.enum(['disable', 'require', 'no-verify']).optional(),
     connectTimeoutMs: z.number().int().positive().optional(),
@@ -29,7 +36,12 @@ export const DatabaseSourceConfig = z
   .refine((c) => (c.kind === 'sqlite' ? Boolean(c.file) : Boolean(c.database)), { message: 'SQLite needs a file; PostgreSQL and MySQL need a database name.' });
 export type DatabaseSourceConfig = z.infer<typeof DatabaseSourceConfig>;
 
-/** A row from a database; `watermark` is the row's watermark value as text (null without one). */
+/**
+ * A row from a database; `watermark` is the row's watermark value as text (null without one) —
+ * except for a row read again by the look-back (its value is below the saved watermark), which
+ * reports the saved watermark: `watermark` is where the run's watermark may advance to once the
+ * row is recorded, and the look-back never moves it back.
+ */
 export interface DatabaseRow extends SourceRow {
   watermark: string | null;
 }
@@ -47,7 +59,10 @@ export interface DatabasePreview {
 }
 
 export interface DatabaseReadOptions {
-  /** Only rows whose watermark is greater than this (as stored by the caller). */
+  /**
+   * The saved watermark (as stored by the caller): rows from it on, inclusive — from it minus the
+   * source's look-back when one is set.
+   */
   afterWatermark?: string | null;
   /** Rows fetched per round trip. Default 1000. */
   batchSize?: number;
