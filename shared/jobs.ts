@@ -5,6 +5,12 @@ export const IngestSettings = z.object({
   mirror: z.boolean().default(false),
   maxDeleteShare: z.number().min(0).max(1).default(0.5),
   rejectPolicy: z.enum(['send-valid', 'all-or-nothing']).default('send-valid'),
+  /**
+   * A value the platform already holds for a metric, site and period this agent did not send (typed
+   * on the platform, another tool, or this agent's earlier data folder): replaced with this job's
+   * value when true; left, with a row error, when false.
+   */
+  replaceExisting: z.boolean().default(false),
   batchSize: z.number().int().min(1).max(1000).default(500),
   /** Batches sent at once (the engine's default when absent); 1 for a platform that wants one request at a time. */
   batchesInFlight: z.number().int().min(1).max(8).optional(),

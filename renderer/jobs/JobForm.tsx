@@ -454,6 +454,10 @@ export function JobForm() {
                 </Field>
               </div>
             )}
+            <label className="checkbox">
+              <input type="checkbox" checked={draft.ingest.replaceExisting} onChange={(e) => setIngest({ replaceExisting: e.target.checked })} />
+              Replace values already on the platform that this agent did not send (typed on the platform, another tool, or this agent before a move)
+            </label>
             <fieldset>
               <legend className="jobs-legend">When some rows are rejected</legend>
               <label className="radio">

@@ -27,6 +27,8 @@ export interface JobDraft {
     /** Percent of the ledger a mirror run may delete before it stops and asks (0–100). */
     maxDeletePercent: string;
     rejectPolicy: 'send-valid' | 'all-or-nothing';
+    /** Values on the platform this agent did not send are replaced with this job's. */
+    replaceExisting: boolean;
     batchSize: string;
     afterRun: 'move' | 'leave' | 'delete';
     /** File-upload platforms (Altruistiq): the datasource each run's file is uploaded to. */
@@ -71,7 +73,7 @@ export function emptyDraft(timezone: string): JobDraft {
     timezone,
     catchUp: 'default',
     onFileArrival: true,
-    ingest: { mirror: false, maxDeletePercent: '50', rejectPolicy: 'send-valid', batchSize: '500', afterRun: 'move', datasourceId: '' },
+    ingest: { mirror: false, maxDeletePercent: '50', rejectPolicy: 'send-valid', replaceExisting: false, batchSize: '500', afterRun: 'move', datasourceId: '' },
     export: {
       dataset: '',
       destination: 'folder',
@@ -110,8 +112,8 @@ export function draftFromJob(job: JobDetail): JobDraft {
     onFileArrival: c.onFileArrival,
   };
   if (c.ingest) {
-    const { mirror, maxDeleteShare, rejectPolicy, batchSize, afterRun, datasourceId, ...rest } = c.ingest as typeof c.ingest & { datasourceId?: string };
-    draft.ingest = { mirror, maxDeletePercent: String(Math.round(maxDeleteShare * 100)), rejectPolicy, batchSize: String(batchSize), afterRun, datasourceId: datasourceId ?? '' };
+    const { mirror, maxDeleteShare, rejectPolicy, replaceExisting, batchSize, afterRun, datasourceId, ...rest } = c.ingest as typeof c.ingest & { datasourceId?: string };
+    draft.ingest = { mirror, maxDeletePercent: String(Math.round(maxDeleteShare * 100)), rejectPolicy, replaceExisting, batchSize: String(batchSize), afterRun, datasourceId: datasourceId ?? '' };
     draft.preserved = { ...draft.preserved, ingest: rest };
   }
   if (c.export) {
@@ -226,6 +228,7 @@ export function draftToParams(d: JobDraft): JobParams {
           mirror: d.ingest.mirror,
           maxDeleteShare: Number(d.ingest.maxDeletePercent) / 100,
           rejectPolicy: d.ingest.rejectPolicy,
+          replaceExisting: d.ingest.replaceExisting,
           batchSize: Number(d.ingest.batchSize),
           afterRun: d.ingest.afterRun,
         },

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { JobCatchUp } from '../../../shared/jobs';
+import { IngestSettings, JobCatchUp } from '../../../shared/jobs';
 import { callEngine } from '../engine-call';
 import { finishWithRuns } from '../run-outcome';
 import { followRunProgress } from '../run-progress';
@@ -34,6 +34,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .addOption(catchUpOption())
     .option('--mirror', 'the source holds the full dataset: values removed from it are deleted on the platform')
     .option('--all-or-nothing', 'send nothing from a file that has rejected rows')
+    .option('--replace-existing', 'replace values already on the platform that this agent did not send (a move to a new data folder, values typed there)')
     .option('--datasource <id>', 'ingest to Altruistiq: the datasource the files are uploaded into')
     .option('--dataset <dataset>', 'export: platform dataset (e.g. submissions, portfolio-metrics)')
     .option('--out <folder>', 'export: destination folder')
@@ -86,7 +87,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         timezone: str('timezone'),
         catchUp: str('catchUp'),
         onFileArrival: o.fileTrigger !== false,
-        ...(type === 'ingest' ? { ingest: { mirror: Boolean(o.mirror), rejectPolicy: o.allOrNothing ? ('all-or-nothing' as const) : ('send-valid' as const), ...(str('datasource') ? { datasourceId: str('datasource') } : {}) } } : {}),
+        ...(type === 'ingest' ? { ingest: { mirror: Boolean(o.mirror), replaceExisting: Boolean(o.replaceExisting), rejectPolicy: o.allOrNothing ? ('all-or-nothing' as const) : ('send-valid' as const), ...(str('datasource') ? { datasourceId: str('datasource') } : {}) } } : {}),
         ...(exportConfig ? { export: exportConfig } : {}),
       };
       const info = await callEngine(dataDir, 'jobs.add', {
@@ -133,6 +134,8 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       const { dataDir, out } = ctx();
       const j = await callEngine(dataDir, 'jobs.get', { jobId });
       const c = j.config;
+      // Saved without ingest settings (older, or made by hand): the defaults the runs use.
+      const ingest = c.ingest ?? (j.type === 'ingest' ? IngestSettings.parse({}) : null);
       const dest = c.export?.destination;
       // The agent's setting is looked up only where the words need it (and not for --json).
       const agentCatchUp = !out.json && c.schedule && c.catchUp === 'default' ? (await callEngine(dataDir, 'settings.get', {})).catchUp : null;
@@ -143,7 +146,12 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
           `  next run: ${j.nextRunAt ?? '—'}`,
           ...(c.schedule || c.catchUp !== 'default' ? [`  missed runs: ${describeCatchUp(c.catchUp, agentCatchUp)}`] : []),
           `  last run: ${j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status.replace(/_/g, ' ')} ${j.lastRun.finishedAt ?? ''}` : 'never'}`,
-          ...(c.ingest ? [`  ingest: mirror ${c.ingest.mirror ? `on (stops above ${Math.round(c.ingest.maxDeleteShare * 100)}% deletes)` : 'off'}, ${c.ingest.rejectPolicy}, batches of ${c.ingest.batchSize}`] : []),
+          ...(ingest
+            ? [
+                `  ingest: mirror ${ingest.mirror ? `on (stops above ${Math.round(ingest.maxDeleteShare * 100)}% deletes)` : 'off'}, ${ingest.rejectPolicy}, batches of ${ingest.batchSize}`,
+                `  values on the platform this agent did not send: ${ingest.replaceExisting ? 'replaced' : 'left as they are (a row error says so)'}`,
+              ]
+            : []),
           ...(c.export
             ? [
                 `  export: ${j.datasetLabel ?? c.export.dataset} → ${dest?.kind === 'folder' ? `${dest.format} files in ${dest.path}` : `${dest?.database} table ${dest?.table}`}`,
@@ -167,7 +175,9 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .addOption(catchUpOption())
     .option('--mirror', 'values removed from the source are deleted on the platform')
     .option('--no-mirror', 'never delete on the platform')
-    .action(async (jobId: string, o: { name?: string; schedule?: string; clearSchedule?: boolean; timezone?: string; fileTrigger?: boolean; catchUp?: JobCatchUp; mirror?: boolean }) => {
+    .option('--replace-existing', 'replace values already on the platform that this agent did not send')
+    .option('--no-replace-existing', 'leave such values, with a row error (the default)')
+    .action(async (jobId: string, o: { name?: string; schedule?: string; clearSchedule?: boolean; timezone?: string; fileTrigger?: boolean; catchUp?: JobCatchUp; mirror?: boolean; replaceExisting?: boolean }) => {
       const { dataDir, out } = ctx();
       if (o.schedule && o.clearSchedule) throw new CliError('Use either --schedule CRON or --clear-schedule, not both.');
       const j = await callEngine(dataDir, 'jobs.get', { jobId });
@@ -177,9 +187,12 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         ...(o.timezone ? { timezone: o.timezone } : {}),
         ...(o.fileTrigger !== undefined ? { onFileArrival: o.fileTrigger } : {}),
         ...(o.catchUp ? { catchUp: o.catchUp } : {}),
-        ...(o.mirror !== undefined ? { ingest: { ...(j.config.ingest ?? {}), mirror: o.mirror } } : {}),
+        ...(o.mirror !== undefined || o.replaceExisting !== undefined
+          ? { ingest: { ...(j.config.ingest ?? {}), ...(o.mirror !== undefined ? { mirror: o.mirror } : {}), ...(o.replaceExisting !== undefined ? { replaceExisting: o.replaceExisting } : {}) } }
+          : {}),
       };
       if (o.mirror !== undefined && j.type !== 'ingest') throw new CliError('--mirror applies to ingest jobs only.');
+      if (o.replaceExisting !== undefined && j.type !== 'ingest') throw new CliError('--replace-existing applies to ingest jobs only.');
       const r = await callEngine(dataDir, 'jobs.update', { jobId: j.id, name: o.name ?? j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config });
       out.print(r, () => [`Saved "${r.job.name}"${r.job.scheduleText ? `: ${r.job.scheduleText}, next run ${r.job.nextRunAt ?? '—'}` : ': no schedule'}.`, ...r.notes].join('\n'));
     });

@@ -34,6 +34,8 @@ export interface IngestOptions {
    * before); other rows are read for their sums alone, say nothing, and nothing is deleted.
    */
   onlyTotalsOfLines?: ReadonlySet<number>;
+  /** Values the platform holds that this agent did not send are replaced (IngestSettings.replaceExisting). */
+  replaceExisting?: boolean;
 }
 
 export const defaultIngestOptions: IngestOptions = {
@@ -257,7 +259,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     };
     let batchNo = 0;
     const storeId = store.settings.storeId();
-    const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString() };
+    const scope = { mappingId: input.mappingId, connectionId: input.connectionId, runId: input.runId, now: () => input.now().toISOString(), replaceExisting: options.replaceExisting };
     pipeline = new BatchPipeline(options.batchesInFlight ?? BATCHES_IN_FLIGHT);
     const sending = pipeline;
     const flushBatch = async () => {

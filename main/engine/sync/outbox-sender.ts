@@ -54,7 +54,7 @@ export async function sendOutboxBatch(
   store: Store,
   adapter: PlatformAdapter,
   batch: OutboxBatch,
-  scope: { mappingId: string; connectionId: string; runId: number; now: () => string },
+  scope: { mappingId: string; connectionId: string; runId: number; now: () => string; replaceExisting?: boolean },
   ctx: AdapterContext,
 ): Promise<BatchTally> {
   if (!adapter.ingestRecords) throw new Error(`The ${adapter.kind} platform does not accept records; use a file upload job instead.`);
@@ -126,7 +126,7 @@ export async function sendOutboxBatch(
         taken.map((t) => t.remoteId),
       );
       for (const t of taken) {
-        if (ours.has(t.remoteId)) {
+        if (ours.has(t.remoteId) || scope.replaceExisting) {
           store.ledger.dropOtherKeysOf(scope.mappingId, t.remoteId, t.o.op.key);
           accepted.push({ mappingId: scope.mappingId, naturalKey: t.o.op.key, connectionId: scope.connectionId, remoteId: t.remoteId, contentHash: REPLACE_PENDING, lastRunId: scope.runId, updatedAt: at });
           tally.adopted++;
@@ -137,7 +137,7 @@ export async function sendOutboxBatch(
           line: t.o.line,
           column: t.o.column ?? null,
           value: t.value,
-          reason: `The platform already holds a different value for this metric, site and period (id ${t.remoteId}), which this agent did not send (it was entered on the platform, or sent by another tool). It was left as it is: change or delete it on the platform if this file's value is right, then run the job again.`,
+          reason: `The platform already holds a different value for this metric, site and period (id ${t.remoteId}), which this agent did not send (it was entered on the platform, sent by another tool, or by this agent from another data folder). It was left as it is. If this file's value should win, turn on “Replace values already on the platform” in the job (\`esg-sync job edit JOB --replace-existing\`), or change the value on the platform, then run the job again.`,
         });
       }
     }
@@ -162,7 +162,7 @@ export async function sendOutboxBatchPatiently(
   store: Store,
   adapter: PlatformAdapter,
   batch: OutboxBatch,
-  scope: { mappingId: string; connectionId: string; runId: number; now: () => string },
+  scope: { mappingId: string; connectionId: string; runId: number; now: () => string; replaceExisting?: boolean },
   ctx: AdapterContext,
   opts: { delaysMs?: number[]; event?: (level: 'info' | 'warn' | 'error', message: string) => void } = {},
 ): Promise<BatchTally> {

@@ -114,8 +114,19 @@ describe('esg-sync job show / edit', () => {
     const at = new Date().toISOString();
     engine.store.sources.insert({ id: 's-db', name: 'Meters DB', kind: 'database', config: { kind: 'sqlite', path: join(dataDir, 'm.db'), table: 'readings' }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: at });
     engine.store.sources.insert({ id: 's-dir', name: 'Drop', kind: 'folder', config: { path: join(dataDir, 'drop') }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: at });
+    engine.store.mappings.save(
+      {
+        id: 'm-dir',
+        name: 'Drops',
+        sourceId: 's-dir',
+        connectionId: 'c1',
+        fingerprint: null,
+        profile: { schemaVersion: 1, name: 'Drops', sourceId: 's-dir', connectionId: 'c1', shape: { kind: 'long', valueColumn: 'kWh' }, metric: { kind: 'fixed', metricId: 'm' }, entity: { kind: 'fixed', entityId: 'e' }, period: { kind: 'fixed', start: '2024-01-01', end: '2024-01-31' } },
+      },
+      at,
+    );
     const ingest = (id: string, name: string, sourceId: string) =>
-      engine.store.jobs.insert({ id, name, type: 'ingest', connectionId: 'c1', sourceId, mappingId: null, config: { schedule: null, timezone: 'UTC', onFileArrival: sourceId === 's-dir' }, paused: false, cursor: null, createdAt: at });
+      engine.store.jobs.insert({ id, name, type: 'ingest', connectionId: 'c1', sourceId, mappingId: sourceId === 's-dir' ? 'm-dir' : null, config: { schedule: null, timezone: 'UTC', onFileArrival: sourceId === 's-dir' }, paused: false, cursor: null, createdAt: at });
     ingest('j-db', 'Meters in', 's-db');
     ingest('j-dir', 'Drops in', 's-dir');
     await engine.stop();
@@ -128,6 +139,15 @@ describe('esg-sync job show / edit', () => {
     expect(list.stdout).not.toContain('paused until');
     const sources = await cli('source', 'list');
     expect(rowOf(sources.stdout, 's-db')).toContain('read on Run now only (no job has a schedule)');
+
+    // Values on the platform the agent did not send: left by default, replaced once chosen.
+    expect((await cli('job', 'show', 'Drops in')).stdout).toContain('values on the platform this agent did not send: left as they are (a row error says so)');
+    const replacing = await cli('job', 'edit', 'Drops in', '--replace-existing');
+    expect(replacing.code, replacing.stderr).toBe(0);
+    expect((await cli('job', 'show', 'Drops in')).stdout).toContain('values on the platform this agent did not send: replaced');
+    const onExport = await cli('job', 'edit', 'Submissions out', '--replace-existing');
+    expect(onExport.code).toBe(2);
+    expect(onExport.stderr).toContain('--replace-existing applies to ingest jobs only.');
 
     expect((await cli('pause')).code).toBe(0);
     try {

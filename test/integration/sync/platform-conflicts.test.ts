@@ -76,6 +76,17 @@ it('leaves a value someone else put on the platform, and says so and what to do'
   expect(run).toMatchObject({ status: 'succeeded_with_rejections', created: 0, unchanged: 17, rejected: 1 });
   const [error] = a.engine.store.runs.errors(run.id, 0, 10);
   expect(error).toMatchObject({ line: 2, value: '99' });
-  expect(error!.reason).toMatch(/^The platform already holds a different value for this metric, site and period \(id sub_[\w-]+\), which this agent did not send \(it was entered on the platform, or sent by another tool\)\. It was left as it is: change or delete it on the platform/);
+  expect(error!.reason).toMatch(/^The platform already holds a different value for this metric, site and period \(id sub_[\w-]+\), which this agent did not send \(it was entered on the platform, sent by another tool, or by this agent from another data folder\)\. It was left as it is\. If this file's value should win, turn on “Replace values already on the platform” in the job/);
   expect(valueOf('ent_lon01', '2024-01-01')).toBe(12500);
+});
+
+it("a job set to replace values already on the platform replaces one it did not send (a move to a new data folder)", async () => {
+  const before = await agent('before-the-move');
+  expect(await before.drop(energyCsv())).toMatchObject({ created: 18 });
+  // The same company on a new server: a new data folder, its ledger empty.
+  const after = await agent('after-the-move', { ingest: { replaceExisting: true } });
+  const run = await after.drop(energyCsv().replace('LON-01,2024-01,12500', 'LON-01,2024-01,99'));
+  expect(run).toMatchObject({ status: 'succeeded', created: 0, updated: 1, unchanged: 17, rejected: 0 });
+  expect(valueOf('ent_lon01', '2024-01-01')).toBe(99);
+  expect(sandbox.countSubmissions()).toBe(18);
 });

@@ -36,13 +36,13 @@ function detailOf(params: ReturnType<typeof draftToParams>): JobDetail {
 describe('job form draft', () => {
   it('an ingest draft becomes params the contract accepts, and reads back unchanged', () => {
     const d = ingest();
-    d.ingest = { mirror: true, maxDeletePercent: '25', rejectPolicy: 'all-or-nothing', batchSize: '200', afterRun: 'leave', datasourceId: '' };
+    d.ingest = { mirror: true, maxDeletePercent: '25', rejectPolicy: 'all-or-nothing', replaceExisting: true, batchSize: '200', afterRun: 'leave', datasourceId: '' };
     d.schedule = { kind: 'weekly', weekday: 3, time: '07:15' };
     d.catchUp = 'skip';
     expect(validateDraft(d, { sourceKind: 'folder' })).toEqual({});
     const params = draftToParams(d);
     const parsed = methods['jobs.add'].params.parse(params);
-    expect(parsed.config).toMatchObject({ schedule: '15 7 * * 3', timezone: 'Europe/London', catchUp: 'skip', ingest: { mirror: true, maxDeleteShare: 0.25, rejectPolicy: 'all-or-nothing', batchSize: 200, afterRun: 'leave' } });
+    expect(parsed.config).toMatchObject({ schedule: '15 7 * * 3', timezone: 'Europe/London', catchUp: 'skip', ingest: { mirror: true, maxDeleteShare: 0.25, rejectPolicy: 'all-or-nothing', replaceExisting: true, batchSize: 200, afterRun: 'leave' } });
     expect(parsed.config.export).toBeUndefined();
     expect(draftFromJob(detailOf(params))).toEqual(d);
   });
