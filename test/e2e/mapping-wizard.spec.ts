@@ -805,5 +805,18 @@ test('a mapping is exported as a profile file and imported back as its next vers
   await file.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, name: 'Broken', shape: { kind: 'long' } })) });
   await expect(page.getByRole('alert')).toContainText('shape');
   await both(page, 'mappings-import');
+
+  // A profile naming a metric the platform does not have is refused in words; it can still be
+  // imported, to correct in the wizard, and the notice says what to correct.
+  const foreign = { ...exported, id: undefined, name: 'From another platform', metric: { kind: 'fixed', metricId: 'met_electricity' } };
+  await file.setInputFiles({ name: 'foreign.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(foreign)) });
+  await expect(page.getByRole('alert')).toContainText('does not fit the platform of the connection');
+  await expect(page.getByRole('alert')).toContainText('met_electricity');
+  await expect(page.getByRole('row', { name: /From another platform/ })).toHaveCount(0);
+  await both(page, 'mappings-import-refused');
+  await page.getByRole('button', { name: 'Import “foreign.json” anyway' }).click();
+  await expect(page.getByRole('status')).toContainText('Imported “From another platform” (version 1) from foreign.json. Correct it in the wizard:');
+  await expect(page.getByRole('row', { name: /From another platform/ })).toBeVisible();
+  await expect(page.getByRole('button', { name: /anyway/ })).toHaveCount(0);
   await context.close();
 });

@@ -140,6 +140,7 @@ async function checkBeforeSave(engine: Engine, mappings: MappingService, input: 
     clearTimeout(timer);
   }
   const problems = checkProfileAgainstCatalogue(profile, catalogue, connection.name);
-  if (problems.length && !force) throw new ApiError('invalid_params', refusalMessage(profile.name.trim(), connection.name, problems));
+  // 'conflict': the profile is well formed but does not fit this platform (the UI offers to save anyway).
+  if (problems.length && !force) throw new ApiError('conflict', refusalMessage(profile.name.trim(), connection.name, problems));
   return problems.map((p) => p.message);
 }

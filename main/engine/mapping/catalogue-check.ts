@@ -218,6 +218,6 @@ export function refusalMessage(mappingName: string, connectionName: string, prob
   return [
     `The mapping "${mappingName}" does not fit the platform of the connection "${connectionName}" (${n === 1 ? 'one problem' : `${n} problems`}); every row it touches would be rejected:`,
     ...problems.map((p) => `- ${p.message}`),
-    'Nothing was saved. Correct the mapping and save it again, or save it anyway (`--force` with `esg-sync mapping import`) and correct it later in the wizard.',
+    'Nothing was saved. Correct the mapping and save it again, or save it anyway ("Import … anyway" on the Mappings page, `--force` with `esg-sync mapping import`) and correct it later in the wizard.',
   ].join('\n');
 }

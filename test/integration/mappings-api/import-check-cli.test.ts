@@ -150,7 +150,7 @@ describe('the check is in the engine (mappings.save), as the UI import calls it'
       // What "Import a mapping file…" sends: the profile as the file has it.
       const refused = await call('mappings.save', { profile: { ...qaProfile, sourceId: 'bills', connectionId: 'sandbox' } });
       expect(refused.ok).toBe(false);
-      expect(refused.error).toMatchObject({ code: 'invalid_params' });
+      expect(refused.error).toMatchObject({ code: 'conflict' });
       expect(refused.error!.message).toContain('it probably means ent_man02');
 
       // A platform that does not answer: saved, said to be unchecked.
