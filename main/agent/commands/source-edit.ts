@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { RECOMMENDED_LOOKBACK_SECONDS, UpdateSourceParams, type DatabaseSettings, type FolderSettings, type SourceSettings } from '../../../shared/contract/sources';
 import { splitPatterns } from '../../engine/sources/folder/filters';
+import { envVarNameFor } from '../../engine/secrets';
+import { passwordAccount } from '../../engine/sources/service';
 import type { GlobalContext } from '../context';
 import { CliError } from '../exit-codes';
 import { callEngine } from '../engine-call';
@@ -110,8 +112,13 @@ function folderText(f: FolderSettings): string[] {
   ];
 }
 
-function databaseText(d: DatabaseSettings): string[] {
-  const password = d.passwordInKeychain ? ['  password: kept in the OS keychain (never shown)'] : [];
+/** Where the agent reads a database source's password: the OS keychain, or (opted in) an environment variable. */
+export type PasswordPlace = { kind: 'keychain' } | { kind: 'environment'; variable: string };
+
+function databaseText(d: DatabaseSettings, place: PasswordPlace = { kind: 'keychain' }): string[] {
+  const password = d.passwordInKeychain
+    ? [place.kind === 'environment' ? `  password: read from the environment variable ${place.variable} (secrets come from the environment on this agent; never shown)` : '  password: kept in the OS keychain (never shown)']
+    : [];
   return [
     ...(d.kind === 'sqlite'
       ? [`  file: ${d.file ?? ''}`, ...password]
@@ -143,9 +150,10 @@ export function lookbackText(d: Pick<DatabaseSettings, 'watermarkLookbackSeconds
   ];
 }
 
-function settingsText(s: SourceSettings): string {
+/** `source show` in words. */
+export function settingsText(s: SourceSettings, place?: PasswordPlace): string {
   const head = `${s.name} (${s.kind === 'folder' ? 'folder' : s.database.kind}, id ${s.sourceId})`;
-  return [head, ...(s.kind === 'folder' ? folderText(s.folder) : databaseText(s.database))].join('\n');
+  return [head, ...(s.kind === 'folder' ? folderText(s.folder) : databaseText(s.database, place))].join('\n');
 }
 
 export function registerShowAndEdit(source: Command, ctx: () => GlobalContext): void {
@@ -155,7 +163,9 @@ export function registerShowAndEdit(source: Command, ctx: () => GlobalContext): 
     .action(async (name: string) => {
       const c = ctx();
       const s = await callEngine(c.dataDir, 'sources.settings', { sourceId: name });
-      c.out.print(s, () => settingsText(s));
+      const secrets = s.kind === 'database' && s.database.passwordInKeychain && !c.out.json ? (await callEngine(c.dataDir, 'engine.status', {})).secretStore : null;
+      const place: PasswordPlace = secrets?.kind === 'environment' ? { kind: 'environment', variable: envVarNameFor(passwordAccount(s.sourceId)) } : { kind: 'keychain' };
+      c.out.print(s, () => settingsText(s, place));
     });
 
   const edit = source

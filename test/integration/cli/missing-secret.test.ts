@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { Engine } from '../../../main/engine/engine';
 import { runCliInProcess } from '../../helpers/cli-in-process';
+import { settingsText } from '../../../main/agent/commands/source-edit';
+import { envVarNameFor } from '../../../main/engine/secrets';
+import { passwordAccount } from '../../../main/engine/sources/service';
+import type { SourceSettings } from '../../../shared/contract/sources';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'esg-missing-secret-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -32,4 +36,17 @@ it('connection test of a connection without its secret exits 2 and says how to e
   } finally {
     process.env = saved;
   }
+});
+
+it('source show says which environment variable a database password is read from, when secrets come from the environment', async () => {
+  const engine = Engine.open({ dataDir, mode: 'headless', fileLogs: false });
+  engine.store.sources.insert({ id: 'erp', name: 'ERP', kind: 'database', config: { kind: 'postgres', host: 'db', database: 'erp', user: 'esg', table: 'energy', passwordRef: 'source:erp' }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: new Date().toISOString() });
+  await engine.stop();
+  const r = await runCliInProcess(['--data-dir', dataDir, '--json', 'source', 'show', 'ERP']);
+  expect(r.code, r.stderr).toBe(0);
+  const settings = JSON.parse(r.stdout) as SourceSettings;
+  expect(settingsText(settings, { kind: 'environment', variable: envVarNameFor(passwordAccount('erp')) })).toContain(
+    'password: read from the environment variable ESG_SYNC_SECRET_SOURCE_ERP (secrets come from the environment on this agent; never shown)',
+  );
+  expect(settingsText(settings)).toContain('password: kept in the OS keychain (never shown)');
 });
