@@ -99,7 +99,7 @@ export function SourceTable({
                 </td>
                 <td>
                   {/* Wide enough for three buttons a line, so five never stack into three lines. */}
-                  <div style={{ display: 'flex', gap: '0.35rem', flexWrap: 'wrap', justifyContent: 'flex-end', minWidth: '13.5rem' }}>
+                  <div className="source-actions">
                     {s.kind === 'folder' ? (
                       <button type="button" className="button small" aria-label={`Files of ${s.name}`} aria-pressed={selected === s.id} onClick={() => onAction(s, 'files')}>
                         Files
