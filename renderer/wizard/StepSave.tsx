@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ApiError } from '../../shared/rpc';
 import { useNavigate } from 'react-router-dom';
 import type { UnknownValuePolicy } from '../../shared/mapping/profile';
 import { errorText, wizardApi } from './api';
@@ -25,21 +26,25 @@ export function stepForIssue(text: string): number | null {
 export function StepSave({ state, dispatch }: StepProps) {
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
+  /** The engine refused the mapping as not fitting the platform: it may still be saved, to correct later. */
+  const [refused, setRefused] = useState(false);
   const patch = (p: Partial<typeof state>) => dispatch({ type: 'patch', patch: p });
 
-  const save = async () => {
+  const save = async (force = false) => {
     if (!state.name.trim()) {
       dispatch({ type: 'error', step: 6, message: 'Give the mapping a name.' });
       return;
     }
     setBusy(true);
+    setRefused(false);
     dispatch({ type: 'error', step: 6, message: null });
     try {
-      const saved = await wizardApi.save({ profile: buildProfile(state), id: state.mappingId });
+      const saved = await wizardApi.save({ profile: buildProfile(state), id: state.mappingId, force });
       // Opened from a run that stopped on changed columns: offer to read that file again.
       // Saved: nothing to ask about. The wizard's guard entry (see leave-guard) is replaced, so Back does not land on it.
-      navigate('/mappings', { replace: onGuardEntry(), state: { message: `Saved “${saved.name}” (version ${saved.version}).`, retryRun: state.drift?.fileAvailable ? state.drift.runId : undefined, retryHeld: state.drift ? !state.drift.hasDrift : undefined } });
+      navigate('/mappings', { replace: onGuardEntry(), state: { message: `Saved “${saved.name}” (version ${saved.version}).${saved.warnings?.length ? ` Still to correct: ${saved.warnings.join(' ')}` : ''}`, retryRun: state.drift?.fileAvailable ? state.drift.runId : undefined, retryHeld: state.drift ? !state.drift.hasDrift : undefined } });
     } catch (err) {
+      setRefused(err instanceof ApiError && err.code === 'conflict');
       dispatch({ type: 'error', step: 6, message: errorText(err) });
     } finally {
       setBusy(false);
@@ -102,6 +107,11 @@ export function StepSave({ state, dispatch }: StepProps) {
       {state.errors[6] && (
         <div className="wizard-error" role="alert">
           <p className="wizard-pre">{state.errors[6]}</p>
+          {refused && (
+            <button type="button" className="button small" disabled={busy} onClick={() => void save(true)}>
+              Save anyway
+            </button>
+          )}
           {errorStep !== null && (
             <button type="button" className="button small" onClick={() => dispatch({ type: 'goto', step: errorStep })}>
               Go to “{STEPS[errorStep]}”

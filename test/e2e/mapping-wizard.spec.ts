@@ -818,5 +818,16 @@ test('a mapping is exported as a profile file and imported back as its next vers
   await expect(page.getByRole('status')).toContainText('Imported “From another platform” (version 1) from foreign.json. Correct it in the wizard:');
   await expect(page.getByRole('row', { name: /From another platform/ })).toBeVisible();
   await expect(page.getByRole('button', { name: /anyway/ })).toHaveCount(0);
+
+  // Saved from the wizard as it is, it is refused the same way, and can be saved anyway there too.
+  await page.getByRole('row', { name: /From another platform/ }).getByRole('link', { name: 'Edit' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Edit mapping/ })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Save/ }).click();
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.locator('.wizard-error')).toContainText('does not fit the platform of the connection');
+  await both(page, '7-save-refused');
+  await page.getByRole('button', { name: 'Save anyway' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Mappings' })).toBeVisible();
+  await expect(page.getByText(/Saved “From another platform” \(version 2\)\. Still to correct: /)).toBeVisible();
   await context.close();
 });

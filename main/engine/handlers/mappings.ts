@@ -77,6 +77,15 @@ export function mappingsHandlers(engine: Engine, service?: MappingService): Pick
     'mappings.drift': ({ runId }) => guarded(() => mappings.drift(runId)),
     'mappings.retryFile': ({ runId, wait }) =>
       guarded(async () => {
+        const asked = engine.store.runs.get(runId);
+        const from = asked?.jobId ? engine.store.sources.get(engine.store.jobs.get(asked.jobId)?.sourceId ?? '') : null;
+        // A database run has no file to read again: its held rows are read by the job's next run.
+        if (asked && from?.kind === 'database') {
+          throw new ApiError(
+            'conflict',
+            `Run #${runId} read the database "${from.name}", not a file. Rows it held are read again by every run of "${asked.jobName}" (its watermark stays at the first held row) and sent once their codes are mapped: map them, then run the job (Run now, or \`esg-sync run "${asked.jobName}"\`).`,
+          );
+        }
         const report = await mappings.drift(runId);
         if (!report.fileAvailable) throw new ApiError('not_found', `The file ${report.file} is no longer there, so run #${runId} cannot be read again. Put the file back at that path, then try again.`);
         if (report.missing.length || report.renamed.length || report.added.length) {

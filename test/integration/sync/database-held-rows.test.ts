@@ -24,6 +24,7 @@ let root: string;
 let engine: Engine;
 let sandbox: RunningSandbox;
 let call: <T>(method: string, params: Record<string, unknown>) => Promise<T>;
+let dispatchRaw: (method: string, params: Record<string, unknown>) => Promise<{ ok: boolean; error?: { code: string; message: string } }>;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'esg-held-db-'));
@@ -31,6 +32,7 @@ beforeAll(async () => {
   engine = Engine.open({ dataDir: join(root, 'data'), mode: 'headless', fileLogs: false });
   await engine.initSecrets({ allowEnv: false, store: memorySecretStore() });
   const dispatch = createDispatcher(createEngineApi(engine));
+  dispatchRaw = (method, params) => dispatch(method as never, params) as Promise<{ ok: boolean; error?: { code: string; message: string } }>;
   call = async <T,>(method: string, params: Record<string, unknown>) => {
     const r = await dispatch(method as never, params);
     if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
@@ -79,6 +81,13 @@ it('keeps the watermark at a held row until its site is mapped, then sends it', 
   // The watermark stays at the held row, not at the last row read.
   expect(engine.store.jobs.get(job.id)!.cursor).toBe('2024-05-01 10:00:02');
   expect(await sandbox.countSubmissions()).toBe(2);
+
+  // "Send the held rows" has no file to read for a database run: it says what does send them.
+  const retry = await dispatchRaw('mappings.retryFile', { runId: first.id, wait: true });
+  expect(retry).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  expect(retry.error!.message).toBe(
+    `Run #${first.id} read the database "Meters", not a file. Rows it held are read again by every run of "Meters to platform" (its watermark stays at the first held row) and sent once their codes are mapped: map them, then run the job (Run now, or \`esg-sync run "Meters to platform"\`).`,
+  );
 
   // Still not mapped: read again, held again, nothing sent twice.
   const second = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
