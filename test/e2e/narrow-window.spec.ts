@@ -84,6 +84,8 @@ test.beforeAll(async () => {
     mappingId: mapping.id,
     config: { schedule: '30 7 1 1 *', timezone: 'Europe/Berlin', onFileArrival: true, catchUp: 'skip' },
   });
+  // An export job's folder must exist when the job is made.
+  mkdirSync(join(work, 'platform-exports', 'submissions-for-the-business-intelligence-team'), { recursive: true });
   await rpc('jobs.add', {
     name: 'Submissions to CSV',
     type: 'export',

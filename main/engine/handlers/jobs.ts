@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import cronstrue from 'cronstrue';
@@ -223,6 +224,7 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
   return {
     'jobs.add': async ({ databasePassword, ...p }) => {
       const r = resolveJob(engine, p, null);
+      await assertExportFolder(r.config);
       const job: JobRecord = {
         id: randomUUID(),
         name: p.name,
@@ -251,6 +253,10 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       const r = resolveJob(engine, p, before.id);
       const oldConfig = JobConfig.safeParse(before.config);
       const old = oldConfig.success ? oldConfig.data : null;
+      // Checked when the folder is new to the job: a folder that went away later is said by its runs.
+      const oldFolder = old?.export?.destination.kind === 'folder' ? old.export.destination.path : null;
+      const newFolder = r.config.export?.destination.kind === 'folder' ? r.config.export.destination.path : null;
+      if (newFolder !== oldFolder) await assertExportFolder(r.config);
       const notes: string[] = [];
       const wiringChanged = before.type !== p.type || before.connectionId !== r.connection.id || before.mappingId !== (r.mapping?.id ?? null) || before.sourceId !== (r.source?.id ?? null);
 
@@ -382,4 +388,17 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       return exportDatasets(connection.kind);
     },
   };
+}
+
+/** An export's destination folder exists, as its runs need (they write into it, never create it). */
+async function assertExportFolder(config: JobConfig): Promise<void> {
+  const d = config.export?.destination;
+  if (d?.kind !== 'folder') return;
+  let info;
+  try {
+    info = await stat(d.path);
+  } catch {
+    throw new ApiError('invalid_params', `The export folder ${d.path} does not exist. Create it (or connect the drive or share it is on), or choose another folder.`);
+  }
+  if (!info.isDirectory()) throw new ApiError('invalid_params', `${d.path} is a file, not a folder. Give the folder the exports are to be written into.`);
 }

@@ -104,6 +104,9 @@ describe('esg-sync job show / edit', () => {
     const both = await cli('job', 'add', 'To BI 3', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--out', '/tmp');
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/either --out FOLDER or --table TABLE/);
+    const typo = await cli('job', 'add', 'To files', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--out', join(dataDir, 'no-such-folder'));
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(`The export folder ${join(dataDir, 'no-such-folder')} does not exist. Create it`);
     const nowhere = await cli('job', 'add', 'To BI 4', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions');
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/needs a destination/);
