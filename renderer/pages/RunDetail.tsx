@@ -9,7 +9,7 @@ import { useSandboxIds } from '../firstrun/sandbox';
 import { reasonAlone } from '../../shared/mapping/messages';
 import { formatDuration, formatNumber, formatTime, statusLabel, statusTone, triggerSentence } from '../format';
 import { useAction, useEngine } from '../hooks';
-import { DriftNotice } from '../wizard/DriftNotice';
+import { DriftNotice, MappingFixNotice } from '../wizard/DriftNotice';
 import { HeldNotice } from '../wizard/HeldNotice';
 import { RunLinks } from '../components/RunLinks';
 
@@ -71,6 +71,9 @@ export function RunDetail() {
         </div>
       )}
       {run.status === 'needs_attention' && run.file && run.error?.includes('columns changed') && <DriftNotice runId={run.id} />}
+      {run.status === 'needs_attention' && run.file && run.error?.includes('as the decimal separator') && (
+        <MappingFixNotice runId={run.id} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />
+      )}
       {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} sentBy={detail.data.heldSentBy} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
       <div className="stats">
         <Stat label="Rows read" value={formatNumber(run.read)} />

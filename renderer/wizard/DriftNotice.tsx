@@ -124,3 +124,26 @@ export function DriftNotice({ runId }: { runId: number }) {
     </div>
   );
 }
+
+/**
+ * On a run stopped because its file contradicts a mapping setting that no column change shows
+ * (the decimal separator): open the mapping on this file, then send the file again.
+ */
+export function MappingFixNotice({ runId, mappingId }: { runId: number; mappingId: string | null }) {
+  const { retry, retryNow } = useRetryFile(runId);
+  return (
+    <div>
+      <p className="form-actions">
+        {mappingId && (
+          <Link className="button primary" to={`/mappings/${encodeURIComponent(mappingId)}/edit?run=${runId}`}>
+            Update mapping
+          </Link>
+        )}
+        <button type="button" className="button" disabled={retry.busy} onClick={() => void retryNow()}>
+          {retry.busy ? 'Sending the file…' : 'Send the file again'}
+        </button>
+      </p>
+      <RetryOutcome retry={retry} />
+    </div>
+  );
+}

@@ -14,6 +14,7 @@ import { cellGranularity, expandPeriod, monthInYear, parseDateCell, parseMonth, 
 import { canonicalJson, fnv1a64 } from './hash';
 import { cellText, msg, rowError } from './messages';
 import { parseNumber } from './numbers';
+import { foldText } from './text';
 import type { MappingProfile, NaturalKeyField, UnknownValuePolicy, WideValueColumn } from './profile';
 
 export interface Catalogue {
@@ -56,7 +57,15 @@ export interface HeldValue {
   reason: string;
 }
 
-export type RowSkip = 'blank-row' | 'filtered' | 'unknown-entity' | 'unknown-metric';
+/** `totals-row`: a site or metric cell reading 'Total' (or 'Grand total', 'Summe'…) that the mapping does not map: the sum of the rows above it, not a site. */
+export type RowSkip = 'blank-row' | 'filtered' | 'totals-row' | 'unknown-entity' | 'unknown-metric';
+
+// Words that label a totals row in the site or metric column of the exports people make by hand.
+const TOTALS_LABEL = /^(?:grand |sub ?)?totals?$|^(?:sum|summe|gesamt|gesamtsumme|totaal|totale|total general|somme)$/;
+/** Whether a site or metric cell labels a totals row rather than naming a site or metric. */
+export function isTotalsLabel(text: string): boolean {
+  return text.length <= 16 && TOTALS_LABEL.test(foldText(text).trim().replace(/\s+/g, ' '));
+}
 
 export interface ApplyResult {
   records: MappedRecord[];
@@ -303,7 +312,9 @@ export function applyProfile(profile: MappingProfile, row: SourceRow, catalogue:
         c.metricValueMap.get(key(text)) ?? (role.matchCatalogue ? c.metricsByText.get(key(text))?.id : undefined) ?? (catalogue.freeMetrics ? text.trim() : undefined);
       rowMetric = mapped
         ? { ok: true, value: mapped }
-        : unknownOutcome(role.unknownMetric, line, role.column, text, 'metric', msg.unknownMetricValue(text));
+        : isTotalsLabel(text)
+          ? { ok: false, kind: 'skip', skip: 'totals-row' }
+          : unknownOutcome(role.unknownMetric, line, role.column, text, 'metric', msg.unknownMetricValue(text));
     }
   }
 
@@ -404,6 +415,7 @@ function resolveEntity(c: Compiled, line: number, get: (col: string) => CellValu
   const text = cellText(raw) as string;
   const mapped = c.entityValueMap.get(key(text)) ?? (role.matchCatalogue ? c.entitiesByText.get(key(text))?.id : undefined);
   if (mapped) return { ok: true, value: { id: mapped, raw: text } };
+  if (isTotalsLabel(text)) return { ok: false, kind: 'skip', skip: 'totals-row' };
   return unknownOutcome(role.unknownEntity, line, role.column, text, 'entity', msg.unknownEntity(text, role.label), role.label);
 }
 

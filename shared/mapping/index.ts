@@ -8,3 +8,4 @@ export * from './hash';
 export * from './text';
 export { where, rowError } from './messages';
 export * from './rename';
+export * from './number-format-watch';

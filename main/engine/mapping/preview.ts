@@ -12,6 +12,7 @@ import { msg } from '../../../shared/mapping/messages';
 import { reportsDaysCoarser } from '../../../shared/mapping/period-grain';
 import { DuplicateKeyTracker, validateRecord } from '../../../shared/mapping/validate';
 import { addUp } from '../../../shared/mapping/add-up';
+import { NumberFormatWatch } from '../../../shared/mapping/number-format-watch';
 import { rowError } from '../../../shared/mapping/messages';
 
 export interface PreviewOptions {
@@ -196,10 +197,12 @@ export async function previewMapping(
     withdraw(key);
   };
 
+  const numbers = new NumberFormatWatch(profile);
   for await (const row of rowsOf(rows)) {
     if (options.maxRows !== undefined && summary.rowsIn >= options.maxRows) break;
     summary.rowsIn++;
     const result = applyProfile(profile, row, catalogue);
+    numbers.observe(row.line, result);
     summary.blankValues += result.blankValues;
     if (result.skipped) summary.skippedRows++;
     if (result.held.length) {
@@ -247,6 +250,9 @@ export async function previewMapping(
   options.logger?.debug({ rowsIn: summary.rowsIn, recordsOut: summary.recordsOut, rejected: summary.rejected }, 'mapping preview finished');
   summary.addedUp = { rows: [...addParts.values()].reduce((n, parts) => n + parts.length, 0), values: addParts.size };
   const notes: string[] = [];
+  // A run would stop on this file (or hint at the rejected cells); the preview says so first.
+  const format = numbers.verdict('so a run would send nothing from such a file');
+  if (format) notes.push(format.message);
   const duplicated = tracker.duplicateKeys.size;
   if (dayHint && duplicated) notes.push(`${duplicated} metric, site and period combination${duplicated === 1 ? ' is' : 's are'} on more than one row, because this mapping reports each date by its ${profile.period?.granularity}. ${dayHint}`);
   return { payload, rejected, held: [...held.values()], summary, notes };

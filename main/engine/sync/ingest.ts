@@ -1,4 +1,4 @@
-import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue, type MappedRecord, type MappingProfile } from '../../../shared/mapping';
+import { applyProfile, canonicalRecord, NumberFormatWatch, describeDrift, detectDrift, validateRecord, type Catalogue, type MappedRecord, type MappingProfile } from '../../../shared/mapping';
 import { emptyCounts, type RowError, type RunCounts, type RunStatus, type SourceRow, type SubmissionOp } from '../../../shared/domain';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
@@ -8,6 +8,7 @@ import { Staging } from './staging';
 import { sha256 } from './record-hash';
 import { settleAndReportDuplicates } from './duplicates';
 import { LineMarks, rejectedText } from './line-marks';
+import { SkippedRows } from './skipped-rows';
 
 export interface IngestOptions {
   /** The source holds the full dataset: keys that vanished from it are deleted on the platform. */
@@ -175,6 +176,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   let held = 0;
   let blankValues = 0;
   const rejectedLines = new LineMarks();
+  const numbers = new NumberFormatWatch(input.profile);
+  const skipped = new SkippedRows(input.profile);
   const totalKeys = options.onlyTotalsOfLines ? new Set<string>() : null;
   const stageRecord = (m: MappedRecord): void => {
     const recordJson = canonicalRecord(m.record);
@@ -190,6 +193,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
         for (const m of applied.records) if (!validateRecord(m, input.catalogue, validateOpts).length) stageRecord(m);
         continue;
       }
+      numbers.observe(row.line, applied);
+      skipped.note(applied.skipped, row);
       const errors: RowError[] = [...applied.errors];
       if (applied.held.length) held++;
       blankValues += applied.blankValues;
@@ -218,10 +223,17 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     }
     staging.flush();
     // Said, so the counts add up for a person checking them against the file.
+    for (const said of skipped.sentences()) input.event('info', said);
     if (blankValues > 0) input.event('info', `${blankValues} value cell(s) were empty (or a placeholder such as 'n/a' or '-') and were skipped, as the mapping says: neither sent nor rejected.`);
     if (totalKeys) staging.keepOnlyKeys(totalKeys);
     progress.staged = staging.count;
     report();
+    const format = numbers.verdict();
+    if (format?.kind === 'other-format') {
+      input.event('warn', format.message);
+      return { status: 'needs_attention', counts, error: format.message };
+    }
+    if (format) input.event('warn', format.message);
 
     // 2. Duplicate natural keys: added up where the mapping says so, otherwise every line of a duplicated key is reported and none is sent.
     counts.rejected += settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'metric, site and period', sent: 'sent' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });

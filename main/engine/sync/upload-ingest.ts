@@ -26,7 +26,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
-import { applyProfile, canonicalRecord, describeDrift, detectDrift, validateRecord, type Catalogue } from '../../../shared/mapping';
+import { applyProfile, canonicalRecord, NumberFormatWatch, describeDrift, detectDrift, validateRecord, type Catalogue } from '../../../shared/mapping';
 import { msg } from '../../../shared/mapping/messages';
 import { emptyCounts, type PlatformRecord, type RowError, type RunCounts, type RunStatus } from '../../../shared/domain';
 import type { JobConfig } from '../../../shared/jobs';
@@ -36,6 +36,7 @@ import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
 import type { IngestInput, IngestProgress, IngestResult } from './ingest';
 import { LineMarks, rejectedText } from './line-marks';
+import { SkippedRows } from './skipped-rows';
 import { sha256 } from './record-hash';
 import { settleAndReportDuplicates } from './duplicates';
 import { Staging } from './staging';
@@ -202,12 +203,16 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
   const validateOpts = { now: input.now() };
   let held = 0;
   const rejectedLines = new LineMarks();
+  const numbers = new NumberFormatWatch(input.profile);
+  const skipped = new SkippedRows(input.profile);
   let lastReport = Date.now();
   try {
     for await (const row of input.rows) {
       input.ctx.signal?.throwIfAborted();
       counts.read++;
       const applied = applyProfile(input.profile, row, input.catalogue);
+      numbers.observe(row.line, applied);
+      skipped.note(applied.skipped, row);
       const errors: RowError[] = [...applied.errors];
       if (applied.held.length) held++;
       if (applied.held.length) input.onHeld?.(row.line);
@@ -235,7 +240,14 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       }
     }
     staging.flush();
+    for (const said of skipped.sentences()) input.event('info', said);
     report();
+    const format = numbers.verdict();
+    if (format?.kind === 'other-format') {
+      input.event('warn', format.message);
+      return { status: 'needs_attention', counts, error: format.message, datasetId, uploadedBytes };
+    }
+    if (format) input.event('warn', format.message);
 
     counts.rejected += settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'activity, facility and period', sent: 'uploaded' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
     if (counts.rejected > 0 && input.options.rejectPolicy === 'all-or-nothing') {

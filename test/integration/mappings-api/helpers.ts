@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
 import type { MappingInfo, SourceInfo } from '../../../shared/dto';
 import { ConnectionService } from '../../../main/engine/connections';
 import { JobRunner } from '../../../main/engine/sync/job-runner';
@@ -68,6 +70,26 @@ export async function engineOnSandbox(root: string, sandboxUrl: string) {
 }
 
 type Ok = Awaited<ReturnType<typeof engineOnSandbox>>['ok'];
+
+/**
+ * For each test: a sandbox platform of its own (what one test sent must not answer for another),
+ * a temporary folder, and an engine on it connected to the sandbox; all closed and removed after.
+ * Read the fields inside the tests: they are replaced before each one.
+ */
+export function onSandboxEachTest(prefix: string) {
+  const t = {} as { sandbox: RunningSandbox; root: string } & Awaited<ReturnType<typeof engineOnSandbox>>;
+  beforeEach(async () => {
+    t.sandbox = await startSandbox({ port: 0 });
+    t.root = mkdtempSync(join(tmpdir(), prefix));
+    Object.assign(t, await engineOnSandbox(t.root, t.sandbox.url));
+  });
+  afterEach(async () => {
+    await t.engine.stop();
+    await t.sandbox.close();
+    rmSync(t.root, { recursive: true, force: true });
+  });
+  return t;
+}
 
 /**
  * A folder source 'Bills' in `root/Bills`, a mapping drafted from an energyCsv sample (then

@@ -347,3 +347,31 @@ describe('per-row fast paths give what the full path gives', () => {
     );
   });
 });
+
+describe('totals rows', () => {
+  const profile: MappingProfileInput = {
+    ...base,
+    shape: { kind: 'long', valueColumn: 'kWh' },
+    metric: { kind: 'fixed', metricId: 'm-elec' },
+    entity: { kind: 'column', column: 'Site', valueMap: { London: 'e-ldn' }, unknownEntity: 'reject' },
+    period: { kind: 'fixed', start: '2024-01-01', end: '2024-01-31' },
+    unit: { kind: 'fixed', unit: 'kWh' },
+  };
+
+  it('skips a row whose site cell labels a total, in the words people use', () => {
+    for (const label of ['Total', 'TOTAL', 'Totals', 'Grand total:', 'Sub-total', 'Summe', 'Gesamt', 'Somme', ' total ']) {
+      const [r] = runAll(profile, rows(['Site', 'kWh'], [[label, '10']]));
+      expect(r, label).toMatchObject({ skipped: 'totals-row', records: [], errors: [] });
+    }
+  });
+
+  it('leaves names that only contain the word, and a label the mapping maps, alone', () => {
+    const [a, b] = runAll(profile, rows(['Site', 'kWh'], [['Total Energies Depot', '10'], ['Sum Lane', '5']]));
+    expect(a?.skipped).toBeNull();
+    expect(a?.errors[0]?.reason).toContain("'Total Energies Depot' is not a known site");
+    expect(b?.skipped).toBeNull();
+    const mapsIt = { ...profile, entity: { kind: 'column' as const, column: 'Site', valueMap: { Total: 'e-ldn' }, unknownEntity: 'reject' as const } };
+    const [c] = runAll(mapsIt, rows(['Site', 'kWh'], [['Total', '10']]));
+    expect(c?.records[0]?.record.entityId).toBe('e-ldn');
+  });
+});
