@@ -11,6 +11,8 @@ export type SourceErrorCode =
   | 'ENCODING_MISMATCH'
   | 'UNKNOWN_ENCODING'
   | 'UNCLOSED_QUOTE'
+  /** The last line stops short with no line end: the file is most likely still being copied. */
+  | 'FILE_INCOMPLETE'
   | 'MALFORMED_QUOTE'
   | 'MALFORMED_CSV'
   | 'RECORD_TOO_LARGE'

@@ -129,7 +129,8 @@ export class JobRunner {
       this.connections.markUsed(job.connectionId);
     } catch (err) {
       const message = describeFailure(err, this.engine.dataDir);
-      fileAtFault = err instanceof SourceFileError;
+      // A file cut off mid-copy is not at fault: it stays, and is read again once it is whole.
+      fileAtFault = err instanceof SourceFileError && err.code !== 'FILE_INCOMPLETE';
       event('error', message);
       // The counts of batches already done stay: they reached the platform.
       result = { ...result, counts: { ...result.counts, ...applied }, status: req.signal?.aborted ? 'interrupted' : 'failed', error: message };
@@ -377,7 +378,10 @@ export class JobRunner {
     }
     // A file that needs attention stays where it is: a person fixes the mapping, then it is retried.
     if (result.status === 'needs_attention' || result.status === 'interrupted' || (result.status === 'failed' && !fileAtFault)) {
-      if (result.status === 'failed') event('info', `Left ${basename(file.path)} where it is: the failure was not caused by the file. It is taken again by the next run (Run now, or \`esg-sync run\`) once the problem is fixed.`);
+      if (result.status === 'failed') {
+        const cutOff = result.error?.includes('looks cut off');
+        event('info', cutOff ? `Left ${basename(file.path)} where it is, to be read again once the copy is complete.` : `Left ${basename(file.path)} where it is: the failure was not caused by the file. It is taken again by the next run (Run now, or \`esg-sync run\`) once the problem is fixed.`);
+      }
       store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: 'pending', runId });
       return;
     }
@@ -394,7 +398,7 @@ export class JobRunner {
       const moved = await disposeFileIn(String(source.config.path), file.path, outcome, policy, outcome === 'failed' ? fileErrors : []);
       store.sources.recordFile(source.id, { path: moved.path ?? file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: outcome, runId });
       if (moved.path && moved.path !== file.path) event('info', `Moved the file to ${moved.path}.`);
-      if (moved.errorsCsv) event('info', `Wrote the rejected rows to ${moved.errorsCsv}.`);
+      if (moved.errorsCsv) event('info', errors.length ? `Wrote the rejected rows to ${moved.errorsCsv}.` : `Wrote why the file failed to ${moved.errorsCsv}.`);
     } catch (err) {
       event('warn', `Could not move ${file.path} after the run: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,43 @@ describe('readCsv', () => {
     expect(e.code).toBe('ENCODING_MISMATCH');
     expect(e.details.line).toBe(5002);
     expect(e.message).toContain('Line 5002');
+  });
+
+  it('stops at a short last line with no line end in a file written moments ago: a copy cut off', async () => {
+    const file = join(dir, 'half-copied.csv');
+    await writeFile(file, 'Site,Month,kWh\nLON-01,2024-01,100\nMAN-02,Manchester Pl');
+    const r = await readCsv(file);
+    const rows: SourceRow[] = [];
+    const e = await errorOf(
+      (async () => {
+        for await (const row of r) rows.push(row);
+      })(),
+    );
+    expect(e.code).toBe('FILE_INCOMPLETE');
+    expect(e.details.line).toBe(3);
+    expect(e.message).toBe(
+      'The last line of "half-copied.csv" (line 3) stops after 2 of its 3 fields, with no line end: the file looks cut off, most likely still being copied. Nothing was sent; the file is read again when it changes. If it is complete, add the missing fields (or a line end) and save it again.',
+    );
+    // The cut line itself never reaches the mapping.
+    expect(rows.map((x) => x.line)).toEqual([2]);
+  });
+
+  it('reads short lines as they are, with a warning, when the file ends with a line end or is not new', async () => {
+    const ended = join(dir, 'short-ended.csv');
+    await writeFile(ended, 'Site,Month,kWh,Note\nLON-01,2024-01,100\nMAN-02,2024-01,5,ok\nBER-01,2024-01,7\n');
+    const a = await readCsv(ended);
+    expect((await all(a)).map((x) => [x.line, x.cells.kWh, x.cells.Note])).toEqual([
+      [2, '100', null],
+      [3, '5', 'ok'],
+      [4, '7', null],
+    ]);
+    expect(a.info.warnings).toContain('Line 2 has 3 field(s) but the header has 4; the missing ones were read as empty.');
+
+    const old = join(dir, 'short-old.csv');
+    await writeFile(old, 'Site,Month,kWh,Note\nLON-01,2024-01,100');
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    await utimes(old, longAgo, longAgo);
+    expect((await all(await readCsv(old))).map((x) => x.cells.kWh)).toEqual(['100']);
   });
 
   it('bounds a runaway quoted record', async () => {

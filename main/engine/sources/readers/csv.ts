@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { stat } from 'node:fs/promises';
 import { parse, CsvError } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import type { SourceRow, CellValue } from '../../../../shared/domain';
@@ -179,13 +180,22 @@ async function* iterateRows(
     skip_empty_lines: false,
     max_record_size: maxRecordChars,
   });
-  const text = Readable.from(decodeText(src.all(), encoding, { file, detected }), { objectMode: false, encoding: 'utf8' });
+  // Whether the text ends with a line end: a short last line without one is a file cut off mid-copy.
+  let lastChar = '';
+  async function* remembered(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+    for await (const c of chunks) {
+      if (c.length) lastChar = c[c.length - 1]!;
+      yield c;
+    }
+  }
+  const text = Readable.from(remembered(decodeText(src.all(), encoding, { file, detected })), { objectMode: false, encoding: 'utf8' });
   text.on('error', (err) => parser.destroy(err));
   text.pipe(parser);
 
   const counter = { suppressed: 0 };
   let recordIndex = 0;
   let nextLine = 1;
+  let short: { row: SourceRow; fields: number } | null = null;
   try {
     for await (const rec of parser as AsyncIterable<string[]>) {
       recordIndex++;
@@ -195,13 +205,31 @@ async function* iterateRows(
       nextLine += span;
       if (recordIndex <= headerRow) continue;
       if (rec.every((c) => c.trim() === '')) continue;
+      if (short) {
+        yield short.row;
+        short = null;
+      }
       const cells: Record<string, CellValue> = {};
       for (let i = 0; i < headers.length; i++) cells[headers[i]!] = i < rec.length ? rec[i]! : null;
       if (rec.length > headers.length && rec.slice(headers.length).some((c) => c.trim() !== '')) {
         pushWarning(info, counter, `Line ${line} has ${rec.length} fields but the header has ${headers.length}; the extra values were ignored.`);
       }
+      if (rec.length < headers.length) {
+        pushWarning(info, counter, `Line ${line} has ${rec.length} field(s) but the header has ${headers.length}; the missing ones were read as empty.`);
+        // Held back one record: only the last line can turn out to be cut off.
+        short = { row: { line, cells }, fields: rec.length };
+        continue;
+      }
       yield { line, cells };
     }
+    if (short && lastChar !== '\n' && (await changedLately(file))) {
+      throw new SourceFileError(
+        'FILE_INCOMPLETE',
+        `The last line of ${displayName(file)} (line ${short.row.line}) stops after ${short.fields} of its ${headers.length} fields, with no line end: the file looks cut off, most likely still being copied. Nothing was sent; the file is read again when it changes. If it is complete, add the missing fields (or a line end) and save it again.`,
+        { file, line: short.row.line },
+      );
+    }
+    if (short) yield short.row;
   } catch (err) {
     if (err instanceof SourceFileError) throw err;
     // The parser runs ahead of this loop, so find the offending record's line by a cheap rescan.
@@ -211,6 +239,18 @@ async function* iterateRows(
     text.destroy();
     parser.destroy();
   }
+}
+
+/**
+ * A file cut off mid-copy was written to moments ago; a short last line in a file nobody has
+ * touched for minutes is how it was made (some tools leave out empty trailing fields and the
+ * last line end), and is read as it is. An input without a path is read as it is.
+ */
+export const CUT_OFF_WITHIN_MS = 5 * 60_000;
+async function changedLately(file: string | undefined): Promise<boolean> {
+  if (!file) return false;
+  const st = await stat(file).catch(() => null);
+  return st !== null && Date.now() - st.mtimeMs < CUT_OFF_WITHIN_MS;
 }
 
 /**
