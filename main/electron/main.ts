@@ -22,6 +22,7 @@ import type { MethodName, Params, Result, RunSummary } from '../../shared/api';
 import { IPC_DESKTOP_CHANNEL } from '../../shared/preload-bridge';
 import { createEngineApi } from '../engine/api';
 import { Engine } from '../engine/engine';
+import { guardProcess } from '../engine/process-guard';
 import { createDispatcher } from '../engine/rpc-dispatch';
 import { SyncService } from '../engine/sync/service';
 import { applyHeapPolicy } from '../engine/runtime/heap-policy';
@@ -321,6 +322,7 @@ async function start(): Promise<void> {
     app.exit(2);
     return;
   }
+  guardProcess(engine.logger, (code) => app.exit(code));
   await engine.initSecrets({ allowEnv: allowEnvFromEnvironment(), service: process.env.ESG_SYNC_KEYCHAIN_SERVICE });
   engine.sync = new SyncService(engine);
   await engine.sync.start();

@@ -117,6 +117,25 @@ describe('time', () => {
     expect(runs().every((r) => r.status === 'succeeded')).toBe(true);
   });
 
+  it('lets a slot pass that comes while the run is still going and the next one already waits, and carries on', { timeout: 60_000 }, async () => {
+    // Before: the third slot's refused run rejected unheard, and Node stopped the agent.
+    now = new Date('2026-01-10T05:59:30Z');
+    await addJob('* * * * *', 'UTC');
+    await startSync();
+    vi.advanceTimersByTime(1000);
+    for (const at of ['2026-01-10T06:00:00.5Z', '2026-01-10T06:01:00.5Z', '2026-01-10T06:02:00.5Z', '2026-01-10T06:03:00.5Z']) {
+      now = new Date(at);
+      vi.advanceTimersByTime(1000); // no await: the first run is still reading when the next slots come
+    }
+    await sync!.idle();
+    expect(runs().map((r) => [r.trigger, r.status])).toEqual([
+      ['schedule', 'succeeded'],
+      ['schedule', 'succeeded'],
+    ]);
+    await tickAt('2026-01-10T06:04:00.5Z');
+    expect(runs()).toHaveLength(3);
+  });
+
   it('catches up once for an agent that was stopped for 3 days, and not at all with catch-up off', { timeout: 60_000 }, async () => {
     now = new Date('2026-01-10T05:59:00Z');
     const jobId = await addJob('0 6 * * *', 'UTC');

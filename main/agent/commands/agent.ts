@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { createEngineApi } from '../../engine/api';
 import { Engine } from '../../engine/engine';
 import { createLogger } from '../../engine/log';
+import { guardProcess } from '../../engine/process-guard';
 import { allowEnvFromEnvironment } from '../../engine/secrets';
 import { logDirOf } from '../../engine/paths';
 import { createDispatcher } from '../../engine/rpc-dispatch';
@@ -46,6 +47,7 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port takes a number from 0 to 65535.');
       const releaseLock = acquireAgentLock(dataDir);
       const logger = createLogger({ logDir: logDirOf(dataDir), console: !out.json && process.env.ESG_SYNC_LOG_CONSOLE === '1' });
+      guardProcess(logger);
       let engine: Engine;
       try {
         engine = Engine.open({ dataDir, mode: 'headless', logger });

@@ -132,7 +132,16 @@ export class SyncService {
             const c = JobConfig.safeParse(j.config);
             return c.success && c.data.schedule ? [{ id: j.id, schedule: c.data.schedule, timezone: c.data.timezone, catchUp: c.data.catchUp }] : [];
           }),
-      fire: (jobId, trigger) => this.trigger(jobId, trigger),
+      fire: (jobId, trigger) => {
+        // A slot that comes while the job's run is still going and its next one already waits is
+        // that waiting run's: nothing more to do (and nothing may reject unheard: it would stop the agent).
+        this.trigger(jobId, trigger)?.catch((err: unknown) => {
+          const job = this.engine.store.jobs.get(jobId)?.name ?? jobId;
+          const reason = err instanceof Error ? err.message : String(err);
+          if (reason.includes('already waiting to start')) this.engine.logger.info({ jobId, job, trigger }, 'scheduled slot not run: a run of this job is still going and the next one already waits');
+          else this.engine.logger.warn({ jobId, job, trigger, reason }, 'scheduled run could not be completed');
+        });
+      },
       catchUp: () => this.engine.store.settings.get().catchUp,
       lastSlot: {
         get: (jobId) => {
