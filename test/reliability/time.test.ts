@@ -7,7 +7,7 @@
  * including on the day its local time does not exist (spring) and the day it exists twice
  * (autumn).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -134,6 +134,29 @@ describe('time', () => {
     ]);
     await tickAt('2026-01-10T06:04:00.5Z');
     expect(runs()).toHaveLength(3);
+  });
+
+  it('takes the files waiting in a folder at each slot of a scheduled folder job, and leaves one waiting for a decision', { timeout: 60_000 }, async () => {
+    now = new Date('2026-01-10T05:59:30Z');
+    await addJob('0 6 * * *', 'UTC');
+    const drop = join(dir, 'drop');
+    writeFileSync(join(drop, 'jan.csv'), 'Site,Month,kWh\nLON-01,2025-12,100\nMAN-02,2025-12,200\n');
+    writeFileSync(join(drop, 'renamed.csv'), 'Site,Month,Energy\nLON-01,2025-11,100\n');
+    utimesSync(join(drop, 'jan.csv'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    utimesSync(join(drop, 'renamed.csv'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await startSync();
+    await tickAt('2026-01-10T06:00:00.5Z');
+    const first = runs();
+    expect(first.map((r) => [r.trigger, r.file?.split(/[\\/]/).pop(), r.status]).sort()).toEqual([
+      ['schedule', 'jan.csv', 'succeeded'],
+      ['schedule', 'renamed.csv', 'needs_attention'],
+    ]);
+    expect(existsSync(join(drop, 'processed', 'jan.csv'))).toBe(true);
+    expect(sandbox.countSubmissions()).toBe(2);
+
+    // The next slot: the file whose columns changed waits for a person, not for the clock.
+    await tickAt('2026-01-11T06:00:00.5Z');
+    expect(runs().slice(2).map((r) => [r.trigger, r.file, r.read])).toEqual([['schedule', null, 0]]);
   });
 
   it('catches up once for an agent that was stopped for 3 days, and not at all with catch-up off', { timeout: 60_000 }, async () => {

@@ -219,7 +219,7 @@ export class JobRunner {
           writing.length ? 'warn' : 'info',
           writing.length
             ? `No file was ready in the folder: ${writing.slice(0, 3).map((f) => `'${f}'`).join(', ')}${writing.length > 3 ? ` and ${writing.length - 3} more` : ''} ${writing.length === 1 ? 'is' : 'are'} still being written (changed less than ${stableS} s ago). A file is taken once unchanged for ${stableS} s: by a running agent on its own, otherwise with Run now again then. This run only resends batches still waiting for the platform's answer.`
-            : req.trigger === 'manual'
+            : req.trigger === 'manual' || req.trigger === 'schedule' || req.trigger === 'catch-up'
               ? 'No file was waiting in the folder, so this run only resends batches still waiting for the platform\'s answer.'
               : 'This run only resends batches still waiting for the platform\'s answer; files are taken as they arrive, or with Run now.',
         );

@@ -67,6 +67,8 @@ export class SyncService {
   private started = false;
   /** Per folder source: content hash → path of each file queued or running, so one content never runs twice at once. */
   private readonly inFlight = new Map<string, Map<string, string>>();
+  /** Folder scans of a slot or Run now that have not queued (and finished) their runs yet. */
+  private readonly scans = new Set<Promise<void>>();
   private readonly fileRetryTimers = new Map<string, NodeJS.Timeout>();
   /**
    * A file several jobs' mappings read (a workbook's sheets, one mapping each), by `<source>:<content
@@ -193,7 +195,21 @@ export class SyncService {
   trigger(jobId: string, trigger: RunTrigger, extra: Partial<QueuedRequest> = {}): Promise<RunSummary> | null {
     const job = this.engine.store.jobs.get(jobId);
     if (!job) return null;
-    if (trigger === 'manual' && !extra.file && !extra.outboxOnly && this.folderOf(job)) return this.runNowFolder(job, this.folderOf(job)!, extra).then((runs) => runs[runs.length - 1]!);
+    // A folder job's run by hand or by its schedule takes the files waiting in the folder.
+    if ((trigger === 'manual' || trigger === 'schedule' || trigger === 'catch-up') && !extra.file && !extra.outboxOnly && this.folderOf(job)) {
+      if (trigger !== 'manual' && this.engine.isPaused()) {
+        this.engine.logger.info({ jobId, trigger }, 'syncs are paused; this slot is not run');
+        return null;
+      }
+      const scan = this.runNowFolder(job, this.folderOf(job)!, extra, trigger);
+      const tracked = scan.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.scans.add(tracked);
+      void tracked.finally(() => this.scans.delete(tracked));
+      return scan.then((runs) => runs[runs.length - 1]!);
+    }
     const request: QueuedRequest = { jobId: job.id, trigger, ...extra };
     const flights = request.file && job.sourceId ? this.flightsOf(job.sourceId) : null;
     if (flights && request.file) {
@@ -203,7 +219,7 @@ export class SyncService {
     if (this.engine.isPaused() && trigger !== 'manual') {
       if (trigger === 'file') this.deferred.push(request);
       else if (request.file) flights?.delete(request.file.sha256);
-      this.engine.logger.info({ jobId, trigger }, 'syncs are paused; run deferred');
+      this.engine.logger.info({ jobId, trigger }, trigger === 'file' ? 'syncs are paused; the file waits until they resume' : 'syncs are paused; this slot is not run');
       return null;
     }
     return new Promise<RunSummary>((resolve, reject) => {
@@ -246,10 +262,12 @@ export class SyncService {
    * processed before gets its run (each also resends unanswered outbox batches first); with no
    * such file, one run resends what is waiting in the outbox. Resolves with the last run.
    */
-  private async runNowFolder(job: JobRecord, source: SourceRecord, extra: Partial<QueuedRequest>): Promise<RunSummary[]> {
+  private async runNowFolder(job: JobRecord, source: SourceRecord, extra: Partial<QueuedRequest>, trigger: 'manual' | 'schedule' | 'catch-up' = 'manual'): Promise<RunSummary[]> {
     const stillWriting: string[] = [];
     const files = await takeWaitingFiles(this.engine.store, source, {
       stillWriting,
+      // A file waiting for a person's decision is sent again by a person (Run now, "Send the file"), not by the clock.
+      skipAwaitingDecision: trigger !== 'manual',
       now: () => this.engine.clock.now().toISOString(),
       inFlight: (file) => {
         const flying = this.inFlight.get(source.id)?.get(file.sha256);
@@ -260,11 +278,11 @@ export class SyncService {
     });
     const runs: Promise<RunSummary>[] = [];
     for (const file of files) {
-      const run = this.trigger(job.id, 'manual', { confirmDeletes: extra.confirmDeletes, file: { path: file.path, sha256: file.sha256, size: file.size } });
+      const run = this.trigger(job.id, trigger, { confirmDeletes: extra.confirmDeletes, file: { path: file.path, sha256: file.sha256, size: file.size } });
       if (run) runs.push(run);
     }
     if (!runs.length) {
-      const run = this.trigger(job.id, 'manual', { ...extra, file: undefined, outboxOnly: true, stillWriting });
+      const run = this.trigger(job.id, trigger, { ...extra, file: undefined, outboxOnly: true, stillWriting });
       if (!run) throw new Error(`A run of "${job.name}" is already waiting to start.`);
       return [await run];
     }
@@ -326,7 +344,9 @@ export class SyncService {
     return this.queue.isRunning(jobId);
   }
 
-  idle(): Promise<void> {
+  async idle(): Promise<void> {
+    // A folder scan started by a slot or Run now queues its runs only once done: wait for those first.
+    while (this.scans.size) await Promise.allSettled([...this.scans]);
     return this.queue.onIdle();
   }
 

@@ -17,6 +17,8 @@ export async function takeWaitingFiles(
     onScanError?: (err: unknown) => void;
     /** Filled with the names of matching files not taken because they are still being written. */
     stillWriting?: string[];
+    /** Leave files whose last run stopped for a person's decision (a schedule takes them only once decided). */
+    skipAwaitingDecision?: boolean;
   },
 ): Promise<ReadyFile[]> {
   const c = source.config;
@@ -44,6 +46,7 @@ export async function takeWaitingFiles(
     if (!duplicate) {
       const known = store.sources.fileByHash(source.id, file.sha256);
       if (known && known.status !== 'pending') continue; // processed, failed or a duplicate before: not taken again
+      if (opts.skipAwaitingDecision && known?.runId != null && store.runs.get(known.runId)?.status === 'needs_attention') continue;
     }
     store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, mtimeMs: file.mtimeMs, seenAt: opts.now(), status: duplicate ? 'duplicate' : 'pending' });
     if (duplicate) continue;
