@@ -78,6 +78,8 @@ export const SourceInfo = z.object({
   lastFile: z.string().nullable(),
   lastWatermark: z.string().nullable(),
   filesWaiting: z.number().int(),
+  /** The newest waiting files (up to 5), with the run that left each where it is: what a person must decide on. */
+  waiting: z.array(z.object({ path: z.string(), runId: z.number().int().nullable(), runStatus: z.string().nullable(), runError: z.string().nullable() })).optional(),
   /** Files recorded for a folder source (processed, failed, duplicate or waiting). */
   filesSeen: z.number().int().optional(),
   /** Rows in a database source when last counted (test, preview, run or "Count rows"); null if never. */

@@ -29,6 +29,8 @@ const PROBLEM: Partial<Record<Run['status'], string>> = {
   succeeded_with_rejections: 'went through, but some rows were rejected',
 };
 
+const fileName = (p: string | null) => (p ? (p.split(/[\\/]/).pop() ?? p) : null);
+
 /** Things that need a person, most serious first: a failing job, a missing folder, a rejected sign-in. */
 function attentionItems(jobs: JobInfo[], sources: SourceInfo[], connections: ConnectionInfo[], runs: Run[]): Attention[] {
   const errorOf = new Map(runs.map((r) => [r.id, r.error]));
@@ -49,6 +51,26 @@ function attentionItems(jobs: JobInfo[], sources: SourceInfo[], connections: Con
       detail: errorOf.get(last.id) ?? null,
       link: { to: `/history/${last.id}`, text: 'See what happened' },
     });
+  }
+  // A file left waiting for a decision stays here after later files of the folder went through:
+  // in a shared drop folder the next colleague's file always arrives.
+  const shownRuns = new Set(jobs.map((j) => j.lastRun?.id));
+  for (const s of sources) {
+    for (const w of s.waiting ?? []) {
+      if (w.runId === null || shownRuns.has(w.runId) || (w.runStatus !== 'needs_attention' && w.runStatus !== 'failed')) continue;
+      items.push({
+        key: `waiting-${s.id}-${w.path}`,
+        tone: 'warn',
+        label: 'File waiting',
+        text: (
+          <>
+            <strong>{fileName(w.path)}</strong> is waiting in <strong>{s.name}</strong>: nothing of it was sent.
+          </>
+        ),
+        detail: w.runError,
+        link: { to: `/history/${w.runId}`, text: `See run #${w.runId}` },
+      });
+    }
   }
   for (const s of sources) {
     if (s.paused || (s.status !== 'missing' && s.status !== 'error')) continue;
@@ -97,8 +119,6 @@ function connectionHealth(c: ConnectionInfo): { tone: Tone; text: string } {
   if (c.lastTestOk === false) return { tone: 'bad', text: 'Sign-in failing' };
   return { tone: 'neutral', text: 'Not checked yet' };
 }
-
-const fileName = (p: string | null) => (p ? (p.split(/[\\/]/).pop() ?? p) : null);
 
 function runOutcome(r: Run): string {
   if (!r.finishedAt) return 'in progress';

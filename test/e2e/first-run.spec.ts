@@ -6,8 +6,8 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { ROOT, removeDir, startAgent, type RunningAgent } from '../helpers/agent-process';
 
 const SERVICE = `esg-sync-agent-e2e-firstrun-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -170,6 +170,19 @@ test('the dashboard puts what needs a person first, in plain words', async ({ br
   await shot(page, 'dashboard-attention-light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await shot(page, 'dashboard-attention-dark');
+
+  // A colleague's next file goes through after it: the file still waiting stays on the list.
+  const firstProcessed = join(demo.folder, 'electricity-reports', 'processed', basename(demo.firstFile));
+  const lines = readFileSync(firstProcessed, 'utf8').split('\n');
+  lines[1] = lines[1]!.replace(/\d(?=\D*$)/, (d) => String((Number(d) + 1) % 10));
+  writeFileSync(join(demo.folder, 'electricity-reports', 'electricity-corrected.csv'), lines.join('\n'));
+  await expect.poll(async () => (await rpc<{ status: string; file: string | null }[]>('history.list', { limit: 10 }))[0], { timeout: 30_000 }).toMatchObject({ status: 'succeeded', file: expect.stringContaining('electricity-corrected.csv') });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.reload();
+  const waiting = page.getByRole('region', { name: 'Needs your attention (1)' });
+  await expect(waiting).toContainText(`${fuel} is waiting in Sandbox: electricity reports: nothing of it was sent.`);
+  await expect(waiting.getByRole('link', { name: /^See run #\d+$/ })).toHaveAttribute('href', /#\/history\/\d+$/);
+  await shot(page, 'dashboard-file-waiting-light');
 
   // The sandbox connection removed by hand on the Connections page: what is left can still go in one click.
   await rpc('connections.remove', { id: demo.connectionId, force: true });

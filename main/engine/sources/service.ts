@@ -178,6 +178,7 @@ export class SourceService {
       lastFile: this.store.sources.lastFile(s.id),
       lastWatermark: s.kind === 'database' ? watermark : null,
       filesWaiting: this.store.sources.pendingFiles(s.id),
+      waiting: s.kind === 'folder' ? this.store.sources.waitingFiles(s.id) : [],
       filesSeen: s.kind === 'folder' ? this.store.sources.fileCount(s.id) : 0,
       // Counted when the source is tested, previewed or read by a run — never here: the list is polled.
       rowCount: s.kind === 'database' && typeof c.rowCount === 'number' ? c.rowCount : null,

@@ -196,6 +196,16 @@ export class SourcesRepo {
     return n('SELECT COUNT(*) AS n FROM source_files WHERE source_id = ?') + n('SELECT COUNT(*) AS n FROM source_file_duplicates WHERE source_id = ?');
   }
 
+  /** Files left waiting in the folder, newest first, each with the run that left it there (if one did). */
+  waitingFiles(sourceId: string, limit = 5): { path: string; runId: number | null; runStatus: string | null; runError: string | null }[] {
+    return this.db
+      .prepare(
+        `SELECT f.path AS path, f.run_id AS runId, r.status AS runStatus, r.error AS runError FROM source_files f LEFT JOIN runs r ON r.id = f.run_id
+         WHERE f.source_id = ? AND f.status = 'pending' ORDER BY f.seen_at DESC, f.id DESC LIMIT ?`,
+      )
+      .all(sourceId, limit) as { path: string; runId: number | null; runStatus: string | null; runError: string | null }[];
+  }
+
   pendingFiles(sourceId: string): number {
     return (
       this.db.prepare(`SELECT COUNT(*) AS n FROM source_files WHERE source_id = ? AND status = 'pending'`).get(sourceId) as {
