@@ -318,6 +318,28 @@ export class ConnectionService {
     if (conn) this.store.connections.touch(conn.id, this.now());
   }
 
+  /**
+   * What a run learned about signing in, so the connection's status is not left "Signed in" while
+   * every run is refused (it changed only when a person pressed Test): a refused secret marks it
+   * failing; a run that signed in afterwards clears that.
+   */
+  noteSignIn(idOrName: string, outcome: { ok: true } | { ok: false; message: string }): void {
+    const conn = this.store.connections.get(idOrName);
+    if (!conn) return;
+    const at = this.now();
+    if (outcome.ok) {
+      this.store.connections.touch(conn.id, at);
+      if (conn.lastTestOk !== false) return;
+      const message = 'Signed in: a run used this connection successfully.';
+      this.store.connections.recordTest(conn.id, at, true, message);
+      this.deps.onStatus?.({ connectionId: conn.id, ok: true, message });
+      return;
+    }
+    const message = `A run was refused sign-in: ${outcome.message}`;
+    this.store.connections.recordTest(conn.id, at, false, message);
+    this.deps.onStatus?.({ connectionId: conn.id, ok: false, message });
+  }
+
   // ------------------------------------------------------------------ internals
 
   private async verify(conn: ConnectionRecord, secret: string): Promise<TestOutcome> {

@@ -126,11 +126,12 @@ export class JobRunner {
         }, batchApplied);
       }
       result.serviceAccount = connection.clientId;
-      this.connections.markUsed(job.connectionId);
+      this.connections.noteSignIn(job.connectionId, { ok: true });
     } catch (err) {
       const message = describeFailure(err, this.engine.dataDir);
       // A file cut off mid-copy is not at fault: it stays, and is read again once it is whole.
       fileAtFault = err instanceof SourceFileError && err.code !== 'FILE_INCOMPLETE';
+      if (err instanceof PlatformError && (err.code === 'invalid_client' || err.code === 'unauthorized')) this.connections.noteSignIn(job.connectionId, { ok: false, message: err.message });
       event('error', message);
       // The counts of batches already done stay: they reached the platform.
       result = { ...result, counts: { ...result.counts, ...applied }, status: req.signal?.aborted ? 'interrupted' : 'failed', error: message };

@@ -85,7 +85,7 @@ export class SyncService {
     options: SyncServiceOptions = {},
   ) {
     this.fileRetryDelaysMs = options.fileRetryDelaysMs?.length ? options.fileRetryDelaysMs : FILE_RETRY_DELAYS_MS;
-    const service = connections ?? new ConnectionService({ store: engine.store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger });
+    const service = connections ?? new ConnectionService({ store: engine.store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger, onStatus: (e) => engine.events.emit('connection.status', e) });
     this.runner = new JobRunner(engine, service);
     this.queue = new RunQueue(async (q) => {
       const { done, fail, storeRetries, lateBecause, fileRetries, outboxOnly: _outboxOnly, ...request } = q.request;
