@@ -12,7 +12,8 @@ function runLines(run: RunSummary): string[] {
     countsLine(run),
     ...(run.error ? [run.error] : []),
     ...(run.rejected ? [`See the rejected rows with: esg-sync history show ${run.id}`] : []),
-    ...(run.held ? [`Once the codes are mapped, send the held rows with: esg-sync history retry ${run.id}`] : []),
+    // A database run's held rows are read again by the job's next run (from the held row's watermark); only a file is sent again by retry.
+    ...(run.held ? [run.file ? `Once the codes are mapped, send the held rows with: esg-sync history retry ${run.id}` : "Once the codes are mapped, the job's next run reads the held rows again and sends them."] : []),
   ];
 }
 

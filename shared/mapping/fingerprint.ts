@@ -147,11 +147,11 @@ export function headerLooksLikeData(headers: readonly string[]): boolean {
   return dataLike.length * 2 >= named.length;
 }
 
-export function describeDrift(drift: Drift, headers?: readonly string[]): string {
+export function describeDrift(drift: Drift, headers?: readonly string[], noun: 'file' | 'table' | 'query' = 'file'): string {
   // Only when nothing of the saved header is left: a file with month columns ('2024-01', …) has a
   // data-like header of its own, and gains a column each month.
   const kept = headers ? headers.length - drift.added.length - drift.renamed.length : 0;
-  if (headers && kept <= 0 && headerLooksLikeData(headers)) {
+  if (noun === 'file' && headers && kept <= 0 && headerLooksLikeData(headers)) {
     return `The file's first row looks like data, not column names (${headers.slice(0, 4).map((c) => `'${c}'`).join(', ')}${headers.length > 4 ? ', …' : ''}). Nothing was sent. The file has no header row, or is the rest of a file taken before it was fully written: check it, and if files arrive slowly, raise the folder's waiting time ("a file is taken once unchanged for"). Do not change the mapping to these names.`;
   }
   const parts: string[] = [];
@@ -159,6 +159,8 @@ export function describeDrift(drift: Drift, headers?: readonly string[]): string
   if (drift.renamed.length) parts.push(`renamed ${drift.renamed.map((r) => `'${r.from}' → '${r.to}'`).join(', ')}`);
   if (drift.added.length) parts.push(`new column${drift.added.length > 1 ? 's' : ''} ${drift.added.map((c) => `'${c}'`).join(', ')}`);
   if (drift.reordered) parts.push('columns in a different order');
-  if (parts.length === 0) return 'The file has the same columns as the mapping.';
-  return `The file's columns changed since the mapping was saved: ${parts.join('; ')}. Nothing was sent. Review the mapping and save it to use the new columns.`;
+  const the = noun === 'query' ? "The query's result" : `The ${noun}`;
+  const its = noun === 'query' ? "The query result's" : `The ${noun}'s`;
+  if (parts.length === 0) return `${the} has the same columns as the mapping.`;
+  return `${its} columns changed since the mapping was saved: ${parts.join('; ')}. Nothing was sent. Review the mapping and save it to use the new columns.`;
 }

@@ -94,6 +94,8 @@ export interface IngestInput {
   onHeld?: (line: number) => void;
   /** What the person does to have held values sent, added to the run's event about them. */
   heldAdvice?: string;
+  /** What the rows come from, in a person's words (drift messages): a file unless said. */
+  sourceNoun?: 'file' | 'table' | 'query';
 }
 
 export interface IngestResult {
@@ -164,7 +166,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
 
   const drift = detectDrift(input.profile, input.headers);
   if (drift.missing.length || drift.renamed.length || drift.added.length) {
-    const message = describeDrift(drift, input.headers);
+    const message = describeDrift(drift, input.headers, input.sourceNoun);
     input.event('warn', message);
     return { status: 'needs_attention', counts, error: message };
   }

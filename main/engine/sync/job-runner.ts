@@ -276,7 +276,7 @@ export class JobRunner {
         if (heldFrom === null) heldFrom = watermark;
       };
       const headers = (await db.preview(1)).columns;
-      const r = await ingest({ ...base, headers, rows, onHeld, progress: (p) => progress(p, null) });
+      const r = await ingest({ ...base, headers, rows, onHeld, sourceNoun: source.config.query ? 'query' : 'table', progress: (p) => progress(p, null) });
       // The Sources page shows the source's size; counted here, once per run, not per list call.
       if (r.status !== 'failed') {
         try {

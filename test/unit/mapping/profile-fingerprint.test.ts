@@ -162,6 +162,10 @@ describe('drift', () => {
     // Real renamed columns are still reported as such.
     const renamed = ['Site', 'Month', 'Electricity consumption (kWh)', 'Water (m³)'];
     expect(describeDrift(detectDrift(profile, renamed), renamed)).toMatch(/^The file's columns changed since the mapping was saved/);
+    // A database source says what its rows come from.
+    expect(describeDrift(detectDrift(profile, renamed), renamed, 'table')).toMatch(/^The table's columns changed since the mapping was saved/);
+    expect(describeDrift(detectDrift(profile, renamed), renamed, 'query')).toMatch(/^The query result's columns changed since the mapping was saved/);
+    expect(describeDrift(d, rest, 'table')).toMatch(/^The table's columns changed/);
     // A header of month columns that gained a month is still a header.
     const months = ['Site', 'Month', 'Electricity (kWh)', 'Gas (m³)', 'Comment', '2024-01', '2024-02', '2024-03', '2024-04', '2024-05', '2024-06', '2024-07'];
     expect(describeDrift(detectDrift(profile, months), months)).toMatch(/^The file's columns changed since the mapping was saved: new columns/);

@@ -1,0 +1,45 @@
+import { PassThrough } from 'node:stream';
+import { expect, it } from 'vitest';
+import type { RunSummary } from '../../../shared/api';
+import { finishWithRun } from '../../../main/agent/run-outcome';
+import { createOutput } from '../../../main/agent/output';
+
+const run = (over: Partial<RunSummary>): RunSummary => ({
+  id: 42,
+  jobId: 'j1',
+  jobName: 'ERP to platform',
+  trigger: 'manual',
+  status: 'succeeded_with_rejections',
+  startedAt: '2026-12-07T08:00:00.000Z',
+  finishedAt: '2026-12-07T08:00:01.000Z',
+  read: 9,
+  created: 8,
+  updated: 0,
+  deleted: 0,
+  unchanged: 0,
+  rejected: 1,
+  held: 1,
+  bytes: 0,
+  requests: 1,
+  retries: 0,
+  serviceAccount: null,
+  file: null,
+  watermarkFrom: null,
+  watermarkTo: '2026-12-07',
+  error: null,
+  ...over,
+});
+
+function printed(r: RunSummary): string {
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (c) => (text += String(c)));
+  expect(() => finishWithRun(createOutput(false, stdout, new PassThrough()), r)).toThrow();
+  return text;
+}
+
+it('offers `history retry` for the held rows of a file run only; a database run says its next run sends them', () => {
+  expect(printed(run({ file: null }))).toContain("Once the codes are mapped, the job's next run reads the held rows again and sends them.");
+  expect(printed(run({ file: null }))).not.toContain('history retry');
+  expect(printed(run({ file: '/data/bills.csv' }))).toContain('Once the codes are mapped, send the held rows with: esg-sync history retry 42');
+});
