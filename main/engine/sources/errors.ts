@@ -46,6 +46,8 @@ export type DatabaseErrorCode =
   | 'DATABASE_NOT_FOUND'
   | 'TABLE_NOT_FOUND'
   | 'COLUMN_NOT_FOUND'
+  /** A read waited the source's lock limit for a lock another session holds, and gave up. */
+  | 'LOCK_TIMEOUT'
   | 'QUERY_FAILED';
 
 export class DatabaseSourceError extends Error {

@@ -3,8 +3,9 @@ import type { Connection } from 'mysql2';
 import type { CellValue } from '../../../../shared/domain';
 import { DatabaseSourceError } from '../errors';
 import { toCell, watermarkOf } from './convert';
-import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationLabel, relationSql } from './sql';
 import { watermarkColumnProblem } from './watermark';
+import { DATABASE_KEEPALIVE_DELAY_MS, DEFAULT_LOCK_TIMEOUT_SECONDS } from './types';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
 /** A driver error in words a person can act on (exported for the exit-code tests). */
@@ -24,6 +25,15 @@ export function describeMysqlError(err: unknown, cfg: DatabaseSourceConfig): Dat
       return new DatabaseSourceError('COLUMN_NOT_FOUND', `MySQL: ${e.message}. Check the watermark column and the query.`);
     case 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION':
       return new DatabaseSourceError('QUERY_NOT_READ_ONLY', 'The source query tried to change the database; a source may only read.');
+    case 'ER_LOCK_WAIT_TIMEOUT': {
+      // 1205: lock_wait_timeout (a metadata lock: LOCK TABLES, an ALTER TABLE, or one queued
+      // behind an open transaction) or innodb_lock_wait_timeout (a row lock) struck.
+      const seconds = cfg.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+      return new DatabaseSourceError(
+        'LOCK_TIMEOUT',
+        `MySQL at ${where}: reading ${relationLabel(cfg)} in the database "${cfg.database ?? ''}" waited ${seconds} second${seconds === 1 ? '' : 's'} for a lock held by another session, and gave up. Try again later, or ask the database administrator which session holds the lock (SHOW PROCESSLIST shows the sessions and what they wait for).`,
+      );
+    }
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'ETIMEDOUT':
@@ -52,16 +62,39 @@ export class MysqlSource implements DatabaseSource {
       bigNumberStrings: false,
       decimalNumbers: false,
       connectTimeout: this.cfg.connectTimeoutMs ?? 10000,
+      enableKeepAlive: true,
+      keepAliveInitialDelay: DATABASE_KEEPALIVE_DELAY_MS,
       ssl: this.cfg.ssl === 'require' ? { rejectUnauthorized: true } : this.cfg.ssl === 'no-verify' ? { rejectUnauthorized: false } : undefined,
     });
     conn.on('error', () => undefined);
     try {
       await conn.promise().connect();
+      await this.limitLockWaits(conn);
     } catch (err) {
       conn.destroy();
       throw describeMysqlError(err, this.cfg);
     }
     return conn;
+  }
+
+  /**
+   * The lock wait limit for this session: lock_wait_timeout covers metadata locks (LOCK TABLES,
+   * an ALTER TABLE, or one queued behind an open transaction; the server default is a day in
+   * MariaDB, a year in MySQL), innodb_lock_wait_timeout row locks (only a locking read waits on them: a query
+   * with FOR SHARE, or any read under SERIALIZABLE). A server without InnoDB's variable keeps the first.
+   *
+   * No max_statement_time / max_execution_time, on purpose: the reader streams one SELECT from
+   * first row to last, so a statement limit would cut off a long read of a big table. A server
+   * or network gone mid-read is noticed by TCP keepalive instead.
+   */
+  private async limitLockWaits(conn: Connection): Promise<void> {
+    const seconds = Math.round(this.cfg.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS);
+    try {
+      await conn.promise().query(`SET SESSION lock_wait_timeout = ${seconds}, SESSION innodb_lock_wait_timeout = ${seconds}`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ER_UNKNOWN_SYSTEM_VARIABLE') throw err;
+      await conn.promise().query(`SET SESSION lock_wait_timeout = ${seconds}`);
+    }
   }
 
   private async readOnly<T>(fn: (c: Connection) => Promise<T>): Promise<T> {

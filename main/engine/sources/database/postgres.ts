@@ -3,8 +3,9 @@ import type { CellValue } from '../../../../shared/domain';
 import { loadPg } from '../../runtime/lazy-modules';
 import { DatabaseSourceError } from '../errors';
 import { toCell, watermarkOf } from './convert';
-import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationSql } from './sql';
+import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationLabel, relationSql } from './sql';
 import { watermarkColumnProblem } from './watermark';
+import { DATABASE_KEEPALIVE_DELAY_MS, DEFAULT_LOCK_TIMEOUT_SECONDS } from './types';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
 // Dates and timestamps stay as PostgreSQL prints them: no time-zone shift through JS Date,
@@ -46,6 +47,14 @@ export function describePostgresError(err: unknown, cfg: DatabaseSourceConfig): 
       return new DatabaseSourceError('COLUMN_NOT_FOUND', `PostgreSQL: ${e.message}. Check the watermark column and the query.`);
     case '25006':
       return new DatabaseSourceError('QUERY_NOT_READ_ONLY', 'The source query tried to change the database; a source may only read.');
+    case '55P03': {
+      // lock_not_available: lock_timeout struck (a source's reads take no NOWAIT locks).
+      const seconds = cfg.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+      return new DatabaseSourceError(
+        'LOCK_TIMEOUT',
+        `PostgreSQL at ${where}: reading ${relationLabel(cfg)} in the database "${cfg.database ?? ''}" waited ${seconds} second${seconds === 1 ? '' : 's'} for a lock held by another session, and gave up. Try again later, or ask the database administrator which session holds the lock (pg_locks and pg_stat_activity show it).`,
+      );
+    }
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'ETIMEDOUT':
@@ -74,6 +83,8 @@ export class PostgresSource implements DatabaseSource {
       ssl,
       types: typesOf(driver),
       connectionTimeoutMillis: this.cfg.connectTimeoutMs ?? 10000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: DATABASE_KEEPALIVE_DELAY_MS,
       application_name: 'esg-sync-agent',
     });
     client.on('error', () => undefined); // a dropped connection surfaces on the next query
@@ -86,11 +97,30 @@ export class PostgresSource implements DatabaseSource {
     return client;
   }
 
+  /**
+   * BEGIN READ ONLY with the lock wait limit, in one round trip. SET LOCAL holds for the
+   * transaction only (every read runs in one), so it cannot leak into a pooled server session
+   * (PgBouncer), which also refuses lock_timeout as a startup parameter.
+   *
+   * No statement_timeout, on purpose. The reader fetches from a cursor, so a limit would apply to
+   * each FETCH, not to the whole read, and the time between FETCHes does not count: it could not
+   * cut off a long read of a big table as such. But one FETCH can legitimately take long: the
+   * first FETCH of a table ordered by a watermark column without an index sorts the whole table,
+   * and a source query or view may aggregate millions of rows; no one limit suits every source.
+   * The hangs it would end are ended without that risk: a wait for a lock by lock_timeout, a server
+   * or network gone mid-read by TCP keepalive. A statement_timeout the database administrator set
+   * for the role or database still applies.
+   */
+  private async begin(client: pg.Client): Promise<void> {
+    const ms = (this.cfg.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS) * 1000;
+    await client.query(`BEGIN READ ONLY; SET LOCAL lock_timeout = ${Math.round(ms)}`);
+  }
+
   /** Runs `fn` in a READ ONLY transaction on a fresh connection. */
   private async readOnly<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
     const client = await this.connect();
     try {
-      await client.query('BEGIN READ ONLY');
+      await this.begin(client);
       const out = await fn(client);
       await client.query('COMMIT');
       return out;
@@ -151,7 +181,7 @@ export class PostgresSource implements DatabaseSource {
     let finished = false;
     try {
       try {
-        await client.query('BEGIN READ ONLY');
+        await this.begin(client);
         await client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values: params });
       } catch (err) {
         throw describePostgresError(err, this.cfg);

@@ -94,6 +94,12 @@ export function relationSql(kind: DatabaseKind, cfg: DatabaseSourceConfig): stri
   return cfg.schema ? `${quoteIdent(kind, cfg.schema)}.${table} AS src` : `${table} AS src`;
 }
 
+/** What a source reads, for messages: `the table "schema.table"` or `the source query`. */
+export function relationLabel(cfg: DatabaseSourceConfig): string {
+  if (cfg.query) return 'the source query';
+  return `the table "${cfg.schema ? `${cfg.schema}.` : ''}${cfg.table ?? ''}"`;
+}
+
 export interface BuiltSelect {
   sql: string;
   hasWatermarkParam: boolean;

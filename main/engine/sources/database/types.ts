@@ -31,10 +31,32 @@ export const DatabaseSourceConfig = z
     /** TLS for PostgreSQL/MySQL: 'disable' | 'require' (verify CA) | 'no-verify'. */
     ssl: z.enum(['disable', 'require', 'no-verify']).optional(),
     connectTimeoutMs: z.number().int().positive().optional(),
+    /**
+     * PostgreSQL and MySQL/MariaDB: how many seconds a read waits for a lock another session holds
+     * on what it reads (LOCK TABLE(S), an ALTER TABLE or TRUNCATE, or one queued behind a long
+     * transaction) before the run fails with LOCK_TIMEOUT. Unset: DEFAULT_LOCK_TIMEOUT_SECONDS.
+     */
+    lockTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   })
   .refine((c) => Boolean(c.table) !== Boolean(c.query), { message: 'Give a table or a query: exactly one of the two.' })
   .refine((c) => (c.kind === 'sqlite' ? Boolean(c.file) : Boolean(c.database)), { message: 'SQLite needs a file; PostgreSQL and MySQL need a database name.' });
 export type DatabaseSourceConfig = z.infer<typeof DatabaseSourceConfig>;
+
+/**
+ * A read waits this long for a lock before it gives up: long enough to ride out the short locks
+ * of everyday work (a quick ALTER TABLE, a batch load that locks the table for a few seconds),
+ * short enough that a run blocked by a lock nobody releases fails within a minute with a clear
+ * message instead of showing "running" for hours (MySQL/MariaDB's own default waits a day or a
+ * year for a metadata lock, PostgreSQL's forever).
+ */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
+
+/**
+ * TCP keepalive on database connections: the first probe after this long without traffic, so a
+ * server or network that dies mid-read is noticed (after the OS's probes fail) instead of waited
+ * for forever; it also keeps firewalls and NAT from dropping a connection idle between fetches.
+ */
+export const DATABASE_KEEPALIVE_DELAY_MS = 10_000;
 
 /**
  * A row from a database; `watermark` is the row's watermark value as text (null without one) —
