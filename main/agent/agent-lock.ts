@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivateDir } from '../engine/paths';
 import { CliError } from './exit-codes';
 
 function alive(pid: number): boolean {
@@ -72,7 +73,7 @@ export function acquireAgentLock(dataDir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       // A first start on a new data folder: the lock is the first thing written there.
-      mkdirSync(dataDir, { recursive: true });
+      makePrivateDir(dataDir);
       const fd = openSync(path, 'wx', 0o600);
       const identity = processIdentity(process.pid);
       writeSync(fd, `${process.pid}\n${identity ?? ''}\n${folderIdentity(dataDir)}\n`);

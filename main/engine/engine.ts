@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import type { EngineStatus } from '../../shared/api';
 import { EngineEvents } from './events';
 import { createLogger, type Logger } from './log';
-import { logDirOf } from './paths';
+import { logDirOf, makePrivateDir } from './paths';
 import { Store } from './store';
 import { HistoryMaintenance } from './store/retention';
 import { systemClock, type Clock } from './store/clock';
@@ -63,7 +62,8 @@ export class Engine {
   }
 
   static open(opts: EngineOptions): Engine {
-    mkdirSync(opts.dataDir, { recursive: true });
+    // Owner-only when created here (an existing folder keeps its mode); the store and logs are 0600 inside it.
+    makePrivateDir(opts.dataDir);
     const logger = opts.logger ?? createLogger({ logDir: opts.fileLogs === false ? null : logDirOf(opts.dataDir) });
     const store = Store.open(opts.dataDir);
     const engine = new Engine(opts, store, logger);

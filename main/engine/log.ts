@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { makePrivateDir, PRIVATE_FILE_MODE, restrictToOwner } from './paths';
 
 export type { Logger };
 
@@ -106,6 +107,8 @@ export class RotatingFileStream {
   private size = 0;
   private readonly recheckMs: number;
   private checkedAt = 0;
+  /** Rotated files left by an older version are made owner-only once, at the first open. */
+  private tightenedRotated = false;
   /** Lines that could not be written (disk full, folder removed); for tests and diagnostics. */
   dropped = 0;
 
@@ -149,9 +152,22 @@ export class RotatingFileStream {
   }
 
   private open(): void {
-    mkdirSync(join(this.file, '..'), { recursive: true });
-    this.fd = openSync(this.file, 'a', 0o600);
-    this.size = fstatSync(this.fd).size;
+    makePrivateDir(join(this.file, '..'));
+    this.fd = openSync(this.file, 'a', PRIVATE_FILE_MODE);
+    const st = fstatSync(this.fd);
+    // A file written by an older version (0644) is made owner-only like a new one; rotation keeps the mode.
+    if (process.platform !== 'win32' && st.mode & 0o077) {
+      try {
+        fchmodSync(this.fd, st.mode & 0o7777 & ~0o077);
+      } catch {
+        /* someone else's file: still appended to, as before */
+      }
+    }
+    if (!this.tightenedRotated) {
+      this.tightenedRotated = true;
+      for (const f of this.files().slice(1)) restrictToOwner(f);
+    }
+    this.size = st.size;
     this.checkedAt = Date.now();
   }
 
@@ -204,30 +220,50 @@ export class RotatingFileStream {
 
 export interface LogOptions {
   logDir: string | null;
+  /** Default: ESG_SYNC_LOG_LEVEL, else info. */
   level?: string;
-  /** Also write human-readable lines to stderr (CLI, development). */
+  /** Also write the same JSON lines to stderr (the agent sets this from ESG_SYNC_LOG_CONSOLE=1). */
   console?: boolean;
   maxBytes?: number;
   keepFiles?: number;
 }
 
+/** The levels a person can choose, least to most detail; `silent` writes nothing. */
+export const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export const DEFAULT_LOG_LEVEL = 'info';
+
+function isLogLevel(value: string): value is (typeof LOG_LEVELS)[number] {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
 /**
- * One pino logger per process: JSON lines in the data folder's logs/agent.log, rotated by size,
- * with secrets removed before a line is formatted; optionally also stderr.
+ * One pino logger per process: JSON lines with ISO 8601 UTC times (`"time":"2026-03-01T03:00:00.000Z"`)
+ * in the data folder's logs/agent.log (owner-only), rotated by size, with secrets removed before a
+ * line is formatted; optionally also stderr. A level that is not one of LOG_LEVELS (a typo in
+ * ESG_SYNC_LOG_LEVEL) logs at info and says so, rather than stopping the agent.
  */
 export function createLogger(opts: LogOptions): Logger {
-  const level = opts.level ?? process.env.ESG_SYNC_LOG_LEVEL ?? 'info';
+  const asked = (opts.level ?? process.env.ESG_SYNC_LOG_LEVEL ?? '').trim().toLowerCase() || DEFAULT_LOG_LEVEL;
+  const level = isLogLevel(asked) ? asked : DEFAULT_LOG_LEVEL;
   const streams: pino.StreamEntry[] = [];
   if (opts.logDir) {
-    mkdirSync(opts.logDir, { recursive: true });
+    makePrivateDir(opts.logDir);
     const file = new RotatingFileStream({ file: join(opts.logDir, LOG_FILE_NAME), maxBytes: opts.maxBytes, keepFiles: opts.keepFiles });
     streams.push({ level: level as pino.Level, stream: file });
   }
   if (opts.console) streams.push({ level: level as pino.Level, stream: process.stderr });
   if (!streams.length) return pino({ level: 'silent' });
+  const logger = createPino(level, streams);
+  if (asked !== level) logger.warn({ asked, levels: LOG_LEVELS }, `log level "${asked}" is not one of ${LOG_LEVELS.join(', ')}; logging at ${level}`);
+  return logger;
+}
+
+function createPino(level: string, streams: pino.StreamEntry[]): Logger {
   return pino(
     {
       level,
+      // ISO 8601 in UTC, so a person reading agent.log needs no epoch converter (no code reads `time` back).
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: CENSOR },
       formatters: {
         log: (obj) => redactDeep(obj) as Record<string, unknown>,

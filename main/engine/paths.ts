@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,3 +16,36 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 }
 
 export const logDirOf = (dataDir: string): string => join(dataDir, 'logs');
+
+/**
+ * The data folder holds the ledger, run history, settings and logs: only the user the agent runs
+ * as may read them. Folders the agent creates get PRIVATE_DIR_MODE, its files PRIVATE_FILE_MODE
+ * (both on POSIX only; Windows ignores the mode, and a folder under %APPDATA% is per user anyway).
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Creates a folder, and any missing parents, readable by this user only. A folder that already
+ * exists keeps its mode: it may be one the operator chose and shares with other things (--data-dir).
+ */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
+/**
+ * Takes the group and other permissions off an existing file (0644 → 0600), keeping the owner's
+ * own. Best effort and quiet: a missing file, a read-only file system, a file owned by someone else
+ * or Windows (where chmod only toggles read-only) leave it as it is. Returns whether it changed it.
+ */
+export function restrictToOwner(path: string): boolean {
+  if (process.platform === 'win32') return false;
+  try {
+    const mode = statSync(path).mode & 0o7777;
+    if ((mode & 0o077) === 0) return false;
+    chmodSync(path, mode & ~0o077);
+    return true;
+  } catch {
+    return false;
+  }
+}

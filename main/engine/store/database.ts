@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE, restrictToOwner } from '../paths';
 import { latestVersion, migrations, type Migration } from './migrations';
 
 export type StoreErrorCode = 'corrupt' | 'locked' | 'newer-version' | 'unwritable' | 'migration-failed';
@@ -68,10 +69,11 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   const target = list.length ? list[list.length - 1]!.version : latestVersion;
   if (path !== ':memory:') {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makePrivateDir(dirname(path));
     } catch (err) {
       throw classify(Object.assign(new Error(String(err)), { code: 'SQLITE_CANTOPEN' }), path);
     }
+    keepPrivate(path, !(opts.readonly ?? false));
   }
   let db: Db;
   try {
@@ -117,6 +119,27 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     if (err instanceof StoreError) throw err;
     throw classify(err, path);
   }
+}
+
+/** The files SQLite keeps beside a database in WAL mode (and the rollback journal of older versions). */
+const SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+/**
+ * The store holds the ledger, run history and settings: owner-only (0600). SQLite would create a
+ * new file 0644 (less the umask), and gives its -wal and -shm the mode of the database file, so a
+ * new file is created here first, empty and 0600, which SQLite takes as a new database. A store
+ * written by an older version, or left with side files by a killed process, is tightened on open.
+ * Best effort: when this cannot be done, opening goes on and SQLite reports any real problem.
+ */
+function keepPrivate(path: string, create: boolean): void {
+  if (create) {
+    try {
+      closeSync(openSync(path, 'wx', PRIVATE_FILE_MODE));
+    } catch {
+      /* it exists, or cannot be created: SQLite says why below */
+    }
+  }
+  for (const file of [path, ...SIDE_FILES.map((suffix) => path + suffix)]) restrictToOwner(file);
 }
 
 function migrate(db: Db, list: Migration[], from: number): void {

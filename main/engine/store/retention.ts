@@ -116,6 +116,19 @@ async function incrementalVacuum(store: Store, pagesPerStep: number, pause: () =
   }
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** "3 runs, 120 row errors and 30 run events": what a pass removed, or '' when it removed nothing. */
+export function describeRemoved(r: Pick<RetentionResult, 'runs' | 'rowErrors' | 'requests' | 'events'>): string {
+  const parts = [
+    r.runs ? plural(r.runs, 'run') : '',
+    r.rowErrors ? plural(r.rowErrors, 'row error') : '',
+    r.requests ? plural(r.requests, 'platform request record') : '',
+    r.events ? plural(r.events, 'run event') : '',
+  ].filter(Boolean);
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)!}` : (parts[0] ?? '');
+}
+
 export interface HistoryMaintenanceOptions {
   store: Store;
   settings: () => Pick<Settings, 'retentionDays' | 'retentionRuns'>;
@@ -153,8 +166,14 @@ export class HistoryMaintenance {
       try {
         const policy = this.o.settings();
         const r = await pruneHistory(this.o.store, policy, this.o.now(), { cancelled: () => this.stopped });
-        if (r.runs || r.rowErrors || r.requests || r.events || r.freedPages) {
-          this.o.logger?.info({ retention: { ...policy }, removed: r }, 'history retention removed old runs');
+        const removed = describeRemoved(r);
+        if (removed) {
+          const kept = `keeping ${plural(policy.retentionDays, 'day')} and at most the newest ${plural(policy.retentionRuns, 'run')}`;
+          const freed = r.freedPages ? `; ${plural(r.freedPages, 'page')} returned to the file system` : '';
+          this.o.logger?.info({ retention: { ...policy }, removed: r }, `history retention removed ${removed} (${kept})${freed}`);
+        } else if (r.freedPages) {
+          // Free pages left by other work (a run's staging table); no history was removed.
+          this.o.logger?.debug({ freedPages: r.freedPages }, `database free space returned to the file system (${plural(r.freedPages, 'page')}); no history was old enough to remove`);
         }
         if (!r.vacuumEnabled) {
           this.o.logger?.warn('the database is not yet in incremental-vacuum mode (it needs free disk space about the size of the database to convert); old history is removed but the file does not shrink until the next start converts it');
