@@ -16,6 +16,7 @@ export const triggerSentence: Record<RunTrigger, string> = {
   file: 'Started by a new file',
   manual: 'Started by hand',
   'catch-up': 'Started to catch up a missed schedule',
+  held: 'Started by the agent to send rows an earlier run held until their period was over',
   resume: 'Started to finish what the agent left unanswered when it stopped',
 };
 

@@ -103,7 +103,8 @@ export type ItemResult = z.infer<typeof ItemResult>;
 // ---------------------------------------------------------------- runs
 
 /** 'resume': at start, finishing what a stopped agent left unanswered (not a missed schedule). */
-export const RunTrigger = z.enum(['schedule', 'file', 'manual', 'catch-up', 'resume']);
+/** `held`: the agent sending, on its own, rows an earlier run held until their period was over. */
+export const RunTrigger = z.enum(['schedule', 'file', 'manual', 'catch-up', 'resume', 'held']);
 export type RunTrigger = z.infer<typeof RunTrigger>;
 
 export const RunStatus = z.enum([

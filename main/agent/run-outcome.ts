@@ -4,7 +4,7 @@ import type { Output } from './output';
 
 /** The counts of a run in one line, as `run` and `history` print them. */
 export const countsLine = (run: RunSummary): string =>
-  `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${run.held} row(s) held: codes not mapped yet)` : ''}`;
+  `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${run.held} row(s) held: codes not mapped yet, or periods not over)` : ''}`;
 
 function runLines(run: RunSummary): string[] {
   return [
@@ -13,7 +13,13 @@ function runLines(run: RunSummary): string[] {
     ...(run.error ? [run.error] : []),
     ...(run.rejected ? [`See the rejected rows with: esg-sync history show ${run.id}`] : []),
     // A database run's held rows are read again by the job's next run (from the held row's watermark); only a file is sent again by retry.
-    ...(run.held ? [run.file ? `Once the codes are mapped, send the held rows with: esg-sync history retry ${run.id}` : "Once the codes are mapped, the job's next run reads the held rows again and sends them."] : []),
+    ...(run.held
+      ? [
+          run.file
+            ? `Once the codes are mapped, send the held rows with: esg-sync history retry ${run.id} (rows held for a period not over yet are sent by the agent once it is)`
+            : "Once the codes are mapped (or the periods are over), the job's next run reads the held rows again and sends them.",
+        ]
+      : []),
   ];
 }
 

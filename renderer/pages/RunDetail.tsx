@@ -74,7 +74,7 @@ export function RunDetail() {
       {run.status === 'needs_attention' && run.file && run.error?.includes('as the decimal separator') && (
         <MappingFixNotice runId={run.id} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />
       )}
-      {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} sentBy={detail.data.heldSentBy} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
+      {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} sentBy={detail.data.heldSentBy} why={detail.data.heldWhy} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
       <div className="stats">
         <Stat label="Rows read" value={formatNumber(run.read)} />
         <Stat label="Created" value={formatNumber(run.created)} />

@@ -54,6 +54,8 @@ export const coreMethods = {
       requestCount: z.number().int(),
       /** For a run that held values: the later run of the same file that left none held, if any. */
       heldSentBy: z.number().int().nullable().default(null),
+      /** Why its values are held: rows with codes not mapped yet, rows whose period is not over (the last ending on lastEnd). */
+      heldWhy: z.object({ codes: z.number().int(), periods: z.number().int(), lastEnd: z.string().nullable() }).nullable().default(null),
     }),
   },
   'history.errors': {

@@ -63,7 +63,8 @@ export function validateRecord(mapped: MappedRecord, catalogue: Catalogue, optio
     const limit = options.allowOpenPeriods ? record.periodStart : record.periodEnd;
     // A period is reportable once it is over: its last day must be before today.
     if (options.allowOpenPeriods ? limit > today : limit >= today) {
-      errors.push(rowError(line, periodColumn, `${record.periodStart}..${record.periodEnd}`, msg.futurePeriod(record.periodStart, record.periodEnd, today)));
+      // Not wrong, only early: held, and sent once the period is over (see the run's held rows).
+      errors.push({ ...rowError(line, periodColumn, `${record.periodStart}..${record.periodEnd}`, msg.futurePeriod(record.periodStart, record.periodEnd, today)), held: true });
     }
   }
 

@@ -333,26 +333,32 @@ test('the Connections form asks Altruistiq for the upload user e-mail, and check
   await page.context().close();
 });
 
-test('a run that held values for a new site code offers to send them once the code is mapped', async ({ browser }) => {
-  test.skip(skipReason !== null, skipReason ?? '');
-  test.setTimeout(90_000);
+/** A watched folder, a mapping that holds unknown site codes (Site, Month, one value column) and an ingest job on file arrival. */
+async function heldFolderJob(dir: string, name: string, valueColumn: string, jobName: string) {
   const [conn] = await rpc<{ id: string }[]>('connections.list', {});
-  const folder = join(work, 'meters');
+  const folder = join(work, dir);
   mkdirSync(folder);
-  const source = await rpc<{ id: string }>('sources.addFolder', { name: 'Meter readings', path: folder, stableMs: 300, usePolling: true, pollIntervalMs: 250 });
+  const source = await rpc<{ id: string }>('sources.addFolder', { name, path: folder, stableMs: 300, usePolling: true, pollIntervalMs: 250 });
   const profile = {
     schemaVersion: 1,
-    name: 'Meter readings',
+    name,
     sourceId: source.id,
     connectionId: conn!.id,
-    shape: { kind: 'long', valueColumn: 'Gas kWh' },
+    shape: { kind: 'long', valueColumn },
     metric: { kind: 'fixed', metricId: 'met_elec_cons' },
     entity: { kind: 'column', column: 'Site', unknownEntity: 'hold' },
     period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
-    headerFingerprint: headerFingerprint(['Site', 'Month', 'Gas kWh'], { orderInsensitive: true }),
+    headerFingerprint: headerFingerprint(['Site', 'Month', valueColumn], { orderInsensitive: true }),
   };
   const mapping = await rpc<{ id: string }>('mappings.save', { profile });
-  const job = await rpc<{ id: string }>('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId: conn!.id, sourceId: source.id, mappingId: mapping.id, config: {} });
+  const job = await rpc<{ id: string }>('jobs.add', { name: jobName, type: 'ingest', connectionId: conn!.id, sourceId: source.id, mappingId: mapping.id, config: {} });
+  return { folder, mapping, job };
+}
+
+test('a run that held values for a new site code offers to send them once the code is mapped', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const { folder, mapping, job } = await heldFolderJob('meters', 'Meter readings', 'Gas kWh', 'Meters to platform');
   writeFileSync(join(folder, 'meters-march.csv'), 'Site,Month,Gas kWh\nLON-01,2024-03,410\nNEW-07,2024-03,95\nNEW-07,2024-04,88\n');
   const runs = await waitForRuns((rs) => rs.some((r) => r.jobName === 'Meters to platform' && r.status !== 'running'));
   const held = runs.find((r) => r.jobName === 'Meters to platform')!;
@@ -393,6 +399,27 @@ test('a run that held values for a new site code offers to send them once the co
   const settled = page.getByRole('region', { name: 'Held rows' });
   await expect(settled).toHaveText(`The 2 rows this run held were read again by run #${sentBy} once the codes were mapped; its page says what was sent.`);
   await expect(settled.getByRole('button')).toHaveCount(0);
+  await rpc('jobs.remove', { jobId: job.id });
+  await page.context().close();
+});
+
+test('a run that held values of a month not over yet says the agent sends them on its own', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const { folder, job } = await heldFolderJob('early', 'Early readings', 'kWh', 'Early to platform');
+  const thisMonth = new Date().toISOString().slice(0, 7);
+  writeFileSync(join(folder, 'early.csv'), `Site,Month,kWh\nLON-01,2024-05,410\nLON-01,${thisMonth},95\n`);
+  const runs = await waitForRuns((rs) => rs.some((r) => r.jobName === 'Early to platform' && r.status !== 'running'));
+  const run = runs.find((r) => r.jobName === 'Early to platform')!;
+  expect(run).toMatchObject({ status: 'succeeded_with_rejections', held: 1 });
+
+  const page = await open(browser, 'light', `#/history/${run.id}`);
+  const notice = page.getByRole('region', { name: 'Held rows' });
+  await expect(notice).toContainText('1 row is for a period that had not ended when this run read the file (the last ends on');
+  await expect(notice).toContainText('The agent sends it on its own the day after; nothing else is needed.');
+  await expect(notice.getByRole('link', { name: 'Map the codes' })).toHaveCount(0);
+  await expect(page.getByRole('cell', { name: /has not ended yet/ })).toContainText('so this value is held and sent once the period is over');
+  await page.screenshot({ path: join(shots, 'run-held-period-light.png'), fullPage: true });
   await rpc('jobs.remove', { jobId: job.id });
   await page.context().close();
 });

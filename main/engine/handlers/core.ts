@@ -55,6 +55,7 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
         errorCount: store.runs.errorCount(runId),
         requestCount: store.runs.requestCount(runId),
         heldSentBy: run.held > 0 ? store.runs.heldSentBy(runId) : null,
+        heldWhy: run.held > 0 ? store.runs.heldWhy(runId) : null,
       };
     },
     'history.errors': ({ runId, afterId, limit }) => {

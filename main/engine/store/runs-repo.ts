@@ -125,6 +125,9 @@ export const RUN_DETAIL_TABLES = ['row_errors', 'run_requests', 'run_events'] as
 export type RunDetailTable = (typeof RUN_DETAIL_TABLES)[number];
 
 /** Run history: one row per run, its events, its platform requests and its row-level errors. */
+// A held value's reason when its period has not ended yet (msg.futurePeriod); the others are codes not mapped.
+const EARLY = "'%has not ended yet%'";
+
 export class RunsRepo {
   constructor(private readonly db: Db) {}
 
@@ -223,6 +226,37 @@ export class RunsRepo {
   }
 
   /** The file lines of a run that held values for codes not mapped yet. */
+  /** Why a run's values are held: codes not mapped yet, or periods not over yet (with the last one's end). */
+  heldWhy(runId: number): { codes: number; periods: number; lastEnd: string | null } {
+    const r = this.db
+      .prepare(
+        `SELECT SUM(reason LIKE ${EARLY}) AS periods, SUM(reason NOT LIKE ${EARLY}) AS codes,
+                MAX(CASE WHEN reason LIKE ${EARLY} THEN substr(value, instr(value, '..') + 2) END) AS lastEnd
+           FROM row_errors WHERE run_id = ? AND held = 1`,
+      )
+      .get(runId) as { periods: number | null; codes: number | null; lastEnd: string | null };
+    return { codes: r.codes ?? 0, periods: r.periods ?? 0, lastEnd: r.lastEnd };
+  }
+
+  /**
+   * File runs whose held values were all held only because their period had not ended, every one
+   * of which has ended before `today`, and that no later run of the same file sent yet: the agent
+   * sends those on its own.
+   */
+  dueHeldRuns(today: string, limit = 20): { runId: number; jobId: string; file: string | null; sha256: string }[] {
+    return this.db
+      .prepare(
+        `SELECT r.id AS runId, r.job_id AS jobId, r.file AS file, r.file_sha256 AS sha256 FROM runs r
+          WHERE r.held > 0 AND r.file_sha256 IS NOT NULL AND r.job_id IS NOT NULL AND r.finished_at IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM row_errors e WHERE e.run_id = r.id AND e.held = 1 AND e.reason NOT LIKE ${EARLY})
+            AND (SELECT MAX(substr(e.value, instr(e.value, '..') + 2)) FROM row_errors e WHERE e.run_id = r.id AND e.held = 1) < ?
+            AND NOT EXISTS (SELECT 1 FROM runs later WHERE later.job_id = r.job_id AND later.id > r.id AND later.file_sha256 = r.file_sha256
+                              AND later.held = 0 AND later.status IN ('succeeded', 'succeeded_with_rejections'))
+          ORDER BY r.id LIMIT ?`,
+      )
+      .all(today, limit) as { runId: number; jobId: string; file: string | null; sha256: string }[];
+  }
+
   heldLines(runId: number): number[] {
     return this.db.prepare('SELECT DISTINCT line FROM row_errors WHERE run_id = ? AND held = 1 AND line IS NOT NULL ORDER BY line').pluck().all(runId) as number[];
   }

@@ -9,6 +9,7 @@ import { sha256 } from './record-hash';
 import { settleAndReportDuplicates } from './duplicates';
 import { LineMarks, rejectedText } from './line-marks';
 import { SkippedRows } from './skipped-rows';
+import { HeldRows } from './held-rows';
 
 export interface IngestOptions {
   /** The source holds the full dataset: keys that vanished from it are deleted on the platform. */
@@ -175,7 +176,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   const staging = new Staging(store.db, input.runId);
   let pipeline: BatchPipeline | undefined;
   const validateOpts = { now: input.now() };
-  let held = 0;
+  const held = new HeldRows();
   let blankValues = 0;
   const rejectedLines = new LineMarks();
   const numbers = new NumberFormatWatch(input.profile);
@@ -198,21 +199,20 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       numbers.observe(row.line, applied);
       skipped.note(applied.skipped, row);
       const errors: RowError[] = [...applied.errors];
-      if (applied.held.length) held++;
       blankValues += applied.blankValues;
-      if (applied.held.length) input.onHeld?.(row.line);
       for (const h of applied.held) {
         errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason, held: true });
       }
       for (const m of applied.records) {
         const problems = validateRecord(m, input.catalogue, validateOpts);
         if (problems.length) {
-          errors.push(...problems);
+          errors.push(...held.problems(m, problems));
           continue;
         }
         stageRecord(m);
         totalKeys?.add(m.naturalKey);
       }
+      if (held.endRow(applied.held.length > 0)) input.onHeld?.(row.line);
       if (errors.length) {
         counts.rejected += errors.length;
         rejectedLines.mark(row.line);
@@ -245,8 +245,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       input.event('warn', message);
       return { status: 'failed', counts, error: message };
     }
-    counts.held = held;
-    if (held > 0) input.event('warn', `${held} row(s) use site or metric codes that are not mapped yet and were not sent.${input.heldAdvice ? ` ${input.heldAdvice}` : ''}`);
+    counts.held = held.rows;
+    for (const said of held.sentences(input.heldAdvice)) input.event('warn', said);
 
     // 3. Mirror deletes, with the safety limit. Right after the mapping's natural key changed, every
     // key the ledger holds looks vanished though its record is still in the file under a new key:
@@ -353,7 +353,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     }
     report();
     store.settings.setRaw(`ledgerKey:${input.mappingId}`, keyFields);
-    const status: RunStatus = counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
+    const status: RunStatus = counts.rejected > 0 || held.rows > 0 ? 'succeeded_with_rejections' : 'succeeded';
     return { status, counts, error: null };
   } catch (err) {
     // No batch may still be writing to the ledger once the run has ended.

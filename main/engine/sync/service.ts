@@ -18,6 +18,7 @@ import { Scheduler } from './scheduler';
 import { readCheckpoint } from './upload-ingest';
 import { pruneStaging } from './staging';
 import { takeWaitingFiles } from './waiting-files';
+import { HELD_DUE_CHECK_MS, sendDueHeldRows } from './held-due';
 
 /** Pauses before trying again when the agent's own store refused a write (disk full, locked...). */
 export const STORE_RETRY_DELAYS_MS = [5_000, 15_000, 30_000, 60_000];
@@ -69,6 +70,7 @@ export class SyncService {
   private readonly inFlight = new Map<string, Map<string, string>>();
   /** Folder scans of a slot or Run now that have not queued (and finished) their runs yet. */
   private readonly scans = new Set<Promise<void>>();
+  private heldDueTimer: NodeJS.Timeout | null = null;
   private readonly fileRetryTimers = new Map<string, NodeJS.Timeout>();
   /**
    * A file several jobs' mappings read (a workbook's sheets, one mapping each), by `<source>:<content
@@ -171,6 +173,11 @@ export class SyncService {
       if (event === 'connection.status' && (payload as { message?: string | null }).message === 'removed') void this.refreshWatchers();
       if (event === 'engine.changed' && !this.engine.isPaused()) this.releaseDeferred();
     });
+    // Rows held until their period is over are sent once it is: looked for now and every hour.
+    const sendDue = () => void sendDueHeldRows(this.engine, (jobId, extra) => this.trigger(jobId, 'held', extra)).catch((err: unknown) => this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'held rows could not be looked up'));
+    this.heldDueTimer = setInterval(sendDue, HELD_DUE_CHECK_MS);
+    this.heldDueTimer.unref();
+    sendDue();
     // Batches a killed agent left unanswered, and file uploads it left unfinished, are completed
     // now, not at the job's next slot or file.
     for (const job of this.engine.store.jobs.list()) {
@@ -568,6 +575,7 @@ export class SyncService {
 
   async stop(): Promise<void> {
     this.scheduler.stop();
+    if (this.heldDueTimer) clearInterval(this.heldDueTimer);
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
     for (const t of this.fileRetryTimers.values()) clearTimeout(t);

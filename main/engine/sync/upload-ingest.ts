@@ -37,6 +37,7 @@ import type { Store } from '../store';
 import type { IngestInput, IngestProgress, IngestResult } from './ingest';
 import { LineMarks, rejectedText } from './line-marks';
 import { SkippedRows } from './skipped-rows';
+import { HeldRows } from './held-rows';
 import { sha256 } from './record-hash';
 import { settleAndReportDuplicates } from './duplicates';
 import { Staging } from './staging';
@@ -201,7 +202,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
   // check is left out; sites must still be Altruistiq facilities and periods must be over.
   const staging = new Staging(input.store.db, input.runId);
   const validateOpts = { now: input.now() };
-  let held = 0;
+  const held = new HeldRows();
   const rejectedLines = new LineMarks();
   const numbers = new NumberFormatWatch(input.profile);
   const skipped = new SkippedRows(input.profile);
@@ -214,8 +215,6 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       numbers.observe(row.line, applied);
       skipped.note(applied.skipped, row);
       const errors: RowError[] = [...applied.errors];
-      if (applied.held.length) held++;
-      if (applied.held.length) input.onHeld?.(row.line);
       for (const h of applied.held) {
         errors.push({ line: h.line, column: h.column, value: h.value, reason: h.reason, held: true });
       }
@@ -223,12 +222,13 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
         const noLibrary = msg.metricNotInPlatform(m.record.metricId);
         const problems = validateRecord(m, input.catalogue, validateOpts).filter((e) => !e.reason.endsWith(noLibrary));
         if (problems.length) {
-          errors.push(...problems);
+          errors.push(...held.problems(m, problems));
           continue;
         }
         const recordJson = canonicalRecord(m.record);
         staging.add({ naturalKey: m.naturalKey, line: m.line, valueColumn: m.source.valueColumn, recordJson, hash: sha256(recordJson) });
       }
+      if (held.endRow(applied.held.length > 0)) input.onHeld?.(row.line);
       if (errors.length) {
         counts.rejected += errors.length;
         rejectedLines.mark(row.line);
@@ -255,7 +255,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       input.event('warn', message);
       return { status: 'failed', counts, error: message, datasetId, uploadedBytes };
     }
-    if (held > 0) input.event('warn', `${held} row(s) use facility or activity codes that are not mapped yet and were not uploaded.`);
+    for (const said of held.sentences(undefined, { sent: 'uploaded', codes: 'facility or activity codes' })) input.event('warn', said);
     // A run with no rows (a folder job run by hand) says nothing about what vanished.
     if (input.options.mirror && counts.read > 0) {
       const vanished = staging.countVanished(input.mappingId);
@@ -268,7 +268,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     if (built.rows === 0) {
       input.event('info', counts.read === 0 ? 'No rows to upload.' : `Nothing new or changed since the last upload: ${built.unchanged} value(s) unchanged, no dataset created.`);
       report();
-      return finish(counts, held, datasetId, uploadedBytes, unconfirmed);
+      return finish(counts, held.rows, datasetId, uploadedBytes, unconfirmed);
     }
     if (built.updated > 0) {
       input.event('warn', `${built.updated} value(s) changed since they were uploaded. Altruistiq keeps each dataset as uploaded, so the earlier dataset${built.previous.size > 1 ? 's' : ''} (${[...built.previous].slice(0, 5).join(', ')}${built.previous.size > 5 ? ', …' : ''}) still hold the old values; archive or delete them in the Altruistiq app if the new file replaces them.`);
@@ -301,7 +301,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     counts.updated += built.updated;
     progress.accepted += built.rows;
     report();
-    return finish(counts, held, done.fileId, uploadedBytes + done.bytes, unconfirmed);
+    return finish(counts, held.rows, done.fileId, uploadedBytes + done.bytes, unconfirmed);
   } finally {
     staging.clear();
   }

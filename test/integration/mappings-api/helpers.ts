@@ -50,8 +50,8 @@ export function energyCsv(extraRows: string[] = []): string {
 export type ApiAnswer = { ok: boolean; result?: unknown; error?: { code: string; message: string } };
 
 /** An engine in `root/data` with secrets in memory, its API, and a connection "Sandbox" to the given platform. */
-export async function engineOnSandbox(root: string, sandboxUrl: string) {
-  const engine = Engine.open({ dataDir: join(root, 'data'), mode: 'headless', fileLogs: false });
+export async function engineOnSandbox(root: string, sandboxUrl: string, opts: { clock?: { now: () => Date } } = {}) {
+  const engine = Engine.open({ dataDir: join(root, 'data'), mode: 'headless', fileLogs: false, ...(opts.clock ? { clock: opts.clock } : {}) });
   await engine.initSecrets({ allowEnv: false, store: new MemorySecrets() });
   const dispatch = createDispatcher(createEngineApi(engine), engine.logger);
   const call = (method: string, params: unknown) => dispatch(method, params) as Promise<ApiAnswer>;

@@ -39,7 +39,7 @@ function printed(r: RunSummary): string {
 }
 
 it('offers `history retry` for the held rows of a file run only; a database run says its next run sends them', () => {
-  expect(printed(run({ file: null }))).toContain("Once the codes are mapped, the job's next run reads the held rows again and sends them.");
+  expect(printed(run({ file: null }))).toContain("Once the codes are mapped (or the periods are over), the job's next run reads the held rows again and sends them.");
   expect(printed(run({ file: null }))).not.toContain('history retry');
   expect(printed(run({ file: '/data/bills.csv' }))).toContain('Once the codes are mapped, send the held rows with: esg-sync history retry 42');
 });
