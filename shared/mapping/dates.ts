@@ -264,6 +264,16 @@ export function parseDate(value: CellValue | undefined, format: DateFormat): Dat
   const g = spec.re.exec(text);
   const built = g ? spec.build([...g].map((x) => x ?? '')) : null;
   if (built === null) {
+    // A date cell Excel saved as its day number (a CSV exported from a sheet whose column was not formatted as a date).
+    const serial = /^\d{5}(\.\d+)?$/.test(text) ? excelSerialToDay(Number(text), false) : null;
+    if (serial && serial.y >= 1950 && serial.y <= 2100) {
+      const day = `${serial.y}-${String(serial.m).padStart(2, '0')}-${String(serial.d).padStart(2, '0')}`;
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `'${text}' does not match the date format ${format} (like ${FORMAT_LABEL[format]}); it looks like an Excel date number (${day}). If the column holds such numbers, choose “${FORMAT_LABEL['excel-serial']}” as its date format.`,
+      };
+    }
     return { ok: false, reason: 'invalid', message: `'${text}' does not match the date format ${format} (like ${FORMAT_LABEL[format]}).` };
   }
   if (built === 'no-such-date') return { ok: false, reason: 'no-such-date', message: `'${text}' read as ${format} is not a real date.` };

@@ -81,6 +81,15 @@ describe('parseDate with explicit formats', () => {
     });
   }
 
+  it('says a 5-digit number in a date column looks like an Excel date number, and which day', () => {
+    const r = parseDate('46023', 'MMM YYYY');
+    expect(r).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(!r.ok && r.message).toBe("'46023' does not match the date format MMM YYYY (like Jan 2024); it looks like an Excel date number (2026-01-01). If the column holds such numbers, choose “45322 (Excel date number)” as its date format.");
+    // Not every number: a 5-digit code far outside 1950–2100 is only said not to match.
+    const code = parseDate('99999', 'YYYY-MM');
+    expect(!code.ok && code.message).toBe("'99999' does not match the date format YYYY-MM (like 2024-01).");
+  });
+
   it('accepts 29 February in leap years only', () => {
     expect(parseDate('29.02.2024', 'DD.MM.YYYY').ok).toBe(true);
     expect(parseDate('29.02.1900', 'DD.MM.YYYY').ok).toBe(false);
