@@ -245,6 +245,8 @@ export class JobRunner {
           progress: (p) => progress(p, totalBytes),
           heldAdvice: `Map the codes in the mapping, then choose “Send the held rows” on this run's page (\`esg-sync history retry ${runId}\`): only values never sent are sent then.`,
         });
+        // Succeeded, with nothing in it: said, so a person does not take "succeeded" for "sent".
+        if (r.counts.read === 0 && !req.heldOf && r.status === 'succeeded') event('warn', `${basename(req.file.path)} has its header row but no data rows, so nothing was sent. If rows were expected, check the export that wrote it.`);
         return { ...r, bytes: totalBytes };
       } finally {
         await reader.close();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
+import ExcelJS from 'exceljs';
 import { listSheets, openReader, readCsv, readJson, readXlsx, sampleFile } from '../../../main/engine/sources/readers';
 import { detectEncoding } from '../../../main/engine/sources/readers/encoding';
 import { detectHeaderIndex, sniffDelimiter, splitRecords, uniqueHeaders } from '../../../main/engine/sources/readers/sniff';
@@ -167,6 +168,20 @@ describe('readXlsx', () => {
     expect(rows[1]!.cells.Note).toBe('bold and plain');
     // Row 6 holds bare serials 45322 / 45322.5 with date formats: 2024-01-31 and noon.
     expect(rows[3]!.cells).toMatchObject({ Date: '2024-01-31', Start: '2024-01-31T12:00:00', Doubled: 100 });
+  });
+
+  it('says which rows above a found header it skipped, blank ones included', async () => {
+    const file = join(dir, 'titled.xlsx');
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Energy');
+    ws.getCell('A1').value = 'Monthly energy report';
+    ws.getRow(3).values = ['Site', 'Month', 'kWh'];
+    ws.getRow(4).values = ['LON-01', '2024-01', 12];
+    ws.getRow(5).values = ['MAN-02', '2024-01', 7];
+    await wb.xlsx.writeFile(file);
+    const r = await readXlsx(file);
+    expect((await all(r)).map((x) => x.cells.Site)).toEqual(['LON-01', 'MAN-02']);
+    expect(r.info.warnings).toContain('The header was found on row 3; rows 1 to 2 above it were skipped as a title block.');
   });
 
   it('rejects a non-spreadsheet with a clear error', async () => {

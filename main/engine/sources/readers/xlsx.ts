@@ -283,8 +283,8 @@ export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promis
     const d = detectHeaderIndex(candidates.map((r) => r.values));
     headerRow = candidates[d.index]!.number;
     if (!d.confident) warnings.push(`No row clearly looks like a header; row ${headerRow} was used. Choose the header row if this is wrong.`);
-    const skipped = candidates.filter((r) => r.number < headerRow).length;
-    if (skipped > 0) warnings.push(`The header was found on row ${headerRow}; the ${skipped} row(s) above it were skipped as a title block.`);
+    // Counted by row number, blank rows included: "row 3" leaves rows 1 and 2 above it, whatever they hold.
+    if (headerRow > 1) warnings.push(`The header was found on row ${headerRow}; ${headerRow === 2 ? 'row 1' : `rows 1 to ${headerRow - 1}`} above it ${headerRow === 2 ? 'was' : 'were'} skipped as a title block.`);
   }
   let width = 0;
   for (const r of buffered) if (r.number >= headerRow - 1) width = Math.max(width, r.values.length);
