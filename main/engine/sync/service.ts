@@ -71,7 +71,8 @@ export class SyncService {
   /** Folder scans of a slot or Run now that have not queued (and finished) their runs yet. */
   private readonly scans = new Set<Promise<void>>();
   private heldDueTimer: NodeJS.Timeout | null = null;
-  private readonly fileRetryTimers = new Map<string, NodeJS.Timeout>();
+  /** Kept files waiting for their automatic retry: the timer, the job, and the retry itself (to run it early). */
+  private readonly fileRetryTimers = new Map<string, { timer: NodeJS.Timeout; jobId: string; fire: () => void }>();
   /**
    * A file several jobs' mappings read (a workbook's sheets, one mapping each), by `<source>:<content
    * hash>`: the jobs still to run on it after the current one. Each runs in turn; only the last
@@ -96,6 +97,8 @@ export class SyncService {
         const chain = chainKey ? this.fileChains.get(chainKey) : undefined;
         const summary = await this.runner.run({ ...request, ...(chain?.length ? { keepFileFor: chain } : {}), signal: this.abort.signal });
         this.landed(request);
+        this.logFinished(summary);
+        if (summary.status === 'succeeded' || summary.status === 'succeeded_with_rejections') this.retryKeptFilesNow(q.connectionId);
         if (chainKey && chain?.length && request.file && summary.status !== 'failed' && summary.status !== 'interrupted') {
           const [next, ...rest] = chain;
           if (rest.length) this.fileChains.set(chainKey, rest);
@@ -319,11 +322,32 @@ export class SyncService {
     if (this.armFileRetry(jobId, sourceId, file, attempt, delay)) this.note(summary.id, 'info', `${basename(file.path)} will be tried again automatically in ${describeDelay(delay)}.`);
   }
 
+  /**
+   * A run on this connection just went through, so whatever kept the files waiting (the platform
+   * down, a refused sign-in) is over: their retries run now, not after the rest of their pause
+   * (up to an hour after a long outage).
+   */
+  private retryKeptFilesNow(connectionId: string): void {
+    for (const { timer, jobId, fire } of [...this.fileRetryTimers.values()]) {
+      if (this.engine.store.jobs.get(jobId)?.connectionId !== connectionId) continue;
+      clearTimeout(timer);
+      fire();
+    }
+  }
+
+  /** One line per finished run in agent.log, for the person reading it at 3 a.m. */
+  private logFinished(run: RunSummary): void {
+    const fields = { runId: run.id, job: run.jobName, trigger: run.trigger, status: run.status, read: run.read, created: run.created, updated: run.updated, deleted: run.deleted, unchanged: run.unchanged, rejected: run.rejected, held: run.held, retries: run.retries, file: run.file ?? undefined };
+    if (run.status === 'failed' || run.status === 'interrupted') this.engine.logger.warn({ ...fields, error: run.error }, 'run finished');
+    else if (run.status === 'needs_attention') this.engine.logger.warn({ ...fields, error: run.error }, 'run finished: waiting for a decision');
+    else this.engine.logger.info(fields, 'run finished');
+  }
+
   /** False when a retry of this content is already armed. */
   private armFileRetry(jobId: string, sourceId: string, file: NonNullable<RunRequest['file']>, attempt: number, delay: number): boolean {
     const key = `${sourceId}:${file.sha256}`;
     if (this.fileRetryTimers.has(key) || this.abort.signal.aborted) return false;
-    const timer = setTimeout(() => {
+    const fire = () => {
       this.fileRetryTimers.delete(key);
       void (async () => {
         const still = this.engine.store.jobs.get(jobId);
@@ -333,9 +357,10 @@ export class SyncService {
         if (still.paused) return void this.armFileRetry(jobId, sourceId, file, attempt, delay);
         await this.trigger(jobId, 'file', { file, fileRetries: attempt + 1 });
       })().catch(() => undefined);
-    }, delay);
+    };
+    const timer = setTimeout(fire, delay);
     timer.unref();
-    this.fileRetryTimers.set(key, timer);
+    this.fileRetryTimers.set(key, { timer, jobId, fire });
     return true;
   }
 
@@ -578,7 +603,7 @@ export class SyncService {
     if (this.heldDueTimer) clearInterval(this.heldDueTimer);
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    for (const t of this.fileRetryTimers.values()) clearTimeout(t);
+    for (const t of this.fileRetryTimers.values()) clearTimeout(t.timer);
     this.fileRetryTimers.clear();
     this.unsubscribe?.();
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
