@@ -88,7 +88,7 @@ export function FilesView({ source, onClose }: { source: SourceInfo; onClose: ()
                   <td className="num">{formatBytes(file.size)}</td>
                   <td>{formatTime(file.seenAt)}</td>
                   <td>
-                    <Badge tone={FILE_STATUS[file.status].tone}>{FILE_STATUS[file.status].label}</Badge>
+                    <FileOutcome file={file} />
                     {file.duplicateOf && (
                       <div className="small muted" title={file.duplicateOf}>
                         same content as {baseName(file.duplicateOf)}; not synced again
@@ -108,5 +108,32 @@ export function FilesView({ source, onClose }: { source: SourceInfo; onClose: ()
         </>
       )}
     </Card>
+  );
+}
+
+/**
+ * What became of a file, in words a colleague who dropped it understands: a green "Processed" only
+ * when its run sent or kept everything; otherwise what is left to do, or what it waits for.
+ */
+function FileOutcome({ file }: { file: SourceFile }) {
+  const base = FILE_STATUS[file.status];
+  let badge = base;
+  let note: string | null = null;
+  if (file.status === 'processed' && file.runStatus === 'succeeded_with_rejections') {
+    const rejected = (file.runRejected ?? 0) - (file.runHeld ?? 0);
+    badge = { label: 'Processed, with problems', tone: 'warn' };
+    note = [rejected > 0 ? `${rejected.toLocaleString()} value(s) rejected` : null, file.runHeld ? `${file.runHeld.toLocaleString()} row(s) held` : null, `${(file.runSent ?? 0).toLocaleString()} sent`].filter(Boolean).join(', ');
+  } else if (file.status === 'pending' && file.runStatus === 'needs_attention') {
+    badge = { label: 'Waiting for your decision', tone: 'warn' };
+    note = 'nothing of it was sent; see its run';
+  } else if (file.status === 'pending' && (file.runStatus === 'failed' || file.runStatus === 'interrupted')) {
+    badge = { label: 'Waiting to be retried', tone: 'info' };
+    note = 'its run stopped for a reason outside the file; tried again on its own';
+  }
+  return (
+    <>
+      <Badge tone={badge.tone}>{badge.label}</Badge>
+      {note && <div className="small muted">{note}</div>}
+    </>
   );
 }

@@ -226,6 +226,11 @@ export const SourceFile = z.object({
   runId: z.number().int().nullable(),
   /** For a duplicate: the path the same content was first seen at. */
   duplicateOf: z.string().nullable(),
+  /** What the run that took it did: its status, values rejected (held included), held, sent. */
+  runStatus: z.string().nullable().default(null),
+  runRejected: z.number().int().nullable().default(null),
+  runHeld: z.number().int().nullable().default(null),
+  runSent: z.number().int().nullable().default(null),
 });
 export type SourceFile = z.infer<typeof SourceFile>;
 

@@ -214,7 +214,8 @@ export class SourceService {
     const s = this.get(idOrName);
     if (s.kind !== 'folder') throw new SourceServiceError('invalid', `"${s.name}" is a database source; it has rows, not files.`);
     return {
-      files: this.store.sources.files(s.id, limit).map((f) => ({ ...f, name: basename(f.path) })),
+      // Named as the folder sees it: a file in a sub-folder (or moved to processed/) by its path inside.
+      files: this.store.sources.files(s.id, limit).map((f) => ({ ...f, name: insideFolder(String(s.config.path ?? ''), f.path) })),
       total: this.store.sources.fileCount(s.id),
     };
   }
@@ -903,4 +904,9 @@ function toServiceError(err: unknown, prefix: string): SourceServiceError {
   if (err instanceof DatabaseSourceError) return new SourceServiceError(err.code === 'CONFIG_INVALID' || err.code === 'QUERY_NOT_READ_ONLY' || err.code === 'IDENTIFIER_INVALID' ? 'invalid' : 'source', `${prefix}: ${err.message}`);
   if (err instanceof SourceFileError) return new SourceServiceError('source', err.message);
   return new SourceServiceError('source', `${prefix}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+function insideFolder(folder: string, path: string): string {
+  const rel = folder ? relative(folder, path) : '';
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : basename(path);
 }

@@ -50,6 +50,11 @@ export interface SourceFileRecord {
   runId: number | null;
   /** For a duplicate: where the same content was first seen. */
   duplicateOf: string | null;
+  /** The outcome of the run that took it (for a duplicate: the original's run). */
+  runStatus: string | null;
+  runRejected: number | null;
+  runHeld: number | null;
+  runSent: number | null;
 }
 
 export class SourcesRepo {
@@ -178,15 +183,17 @@ export class SourcesRepo {
   files(sourceId: string, limit: number): SourceFileRecord[] {
     return this.db
       .prepare(
-        `SELECT * FROM (
-           SELECT 'f' || id AS key, path, sha256, size, seen_at AS seenAt, status, run_id AS runId, NULL AS duplicateOf
-             FROM source_files WHERE source_id = ?
-           UNION ALL
-           SELECT 'd' || d.id, d.path, d.sha256, d.size, d.seen_at, 'duplicate', f.run_id, f.path
-             FROM source_file_duplicates d
-             LEFT JOIN source_files f ON f.source_id = d.source_id AND f.sha256 = d.sha256
-             WHERE d.source_id = ?
-         ) ORDER BY seenAt DESC, key DESC LIMIT ?`,
+        `SELECT x.*, r.status AS runStatus, r.rejected AS runRejected, r.held AS runHeld, r.created + r.updated + r.deleted AS runSent FROM (
+           SELECT * FROM (
+             SELECT 'f' || id AS key, path, sha256, size, seen_at AS seenAt, status, run_id AS runId, NULL AS duplicateOf
+               FROM source_files WHERE source_id = ?
+             UNION ALL
+             SELECT 'd' || d.id, d.path, d.sha256, d.size, d.seen_at, 'duplicate', f.run_id, f.path
+               FROM source_file_duplicates d
+               LEFT JOIN source_files f ON f.source_id = d.source_id AND f.sha256 = d.sha256
+               WHERE d.source_id = ?
+           ) ORDER BY seenAt DESC, key DESC LIMIT ?
+         ) x LEFT JOIN runs r ON r.id = x.runId ORDER BY x.seenAt DESC, x.key DESC`,
       )
       .all(sourceId, sourceId, limit) as SourceFileRecord[];
   }

@@ -101,6 +101,16 @@ it('moves the file to processed/ when the source says "move"', async () => {
   expect(existsSync(join(folder, 'processed', 'bills.csv'))).toBe(true);
 });
 
+it('lists each file by its path inside the folder, with what its run did', async () => {
+  const { folder, source, call } = await setUp('move');
+  const finished = nextRun();
+  writeFileSync(join(folder, 'bills.csv'), csv + 'LON-01,2024-02,not a number\n');
+  const run = await finished;
+  expect(run.status).toBe('succeeded_with_rejections');
+  const files = await call<{ files: SourceFile[] }>('sources.files', { sourceId: source.id });
+  expect(files.files).toEqual([expect.objectContaining({ name: 'processed/bills.csv', status: 'processed', runId: run.id, runStatus: 'succeeded_with_rejections', runRejected: 1, runHeld: 0, runSent: 2 })]);
+});
+
 it('lists every copy of content already taken as a duplicate of the original, and never syncs one again', async () => {
   const { folder, source, call } = await setUp('leave');
   const finished = nextRun();

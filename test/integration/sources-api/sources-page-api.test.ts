@@ -134,10 +134,11 @@ describe('sources.files', () => {
     const all = await ok<{ files: SourceFile[]; total: number }>('sources.files', { sourceId: s.id });
     expect(all.total).toBe(4);
     expect(all.files.map((f) => [f.name, f.status, f.duplicateOf])).toEqual([
-      ['mar.csv', 'pending', null],
-      ['feb-copy.csv', 'duplicate', join(folder, 'processed', 'jan.csv')],
-      ['feb.csv', 'failed', null],
-      ['jan.csv', 'processed', null],
+      // Named by the path inside the folder: where each file is now.
+      ['processed/mar.csv', 'pending', null],
+      ['processed/feb-copy.csv', 'duplicate', join(folder, 'processed', 'jan.csv')],
+      ['processed/feb.csv', 'failed', null],
+      ['processed/jan.csv', 'processed', null],
     ]);
     expect(all.files[0]!.sha256).toBe('c3'.repeat(32));
     expect(new Set(all.files.map((f) => f.key)).size).toBe(4);
