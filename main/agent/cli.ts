@@ -10,6 +10,7 @@ import { registerConnection } from './commands/connection';
 import { registerSource } from './commands/source';
 import { registerMapping } from './commands/mapping';
 import { registerPause } from './commands/pause';
+import { registerStatus } from './commands/status';
 import { registerCatalogue } from './commands/catalogue';
 import { registerConfig } from './commands/config';
 import { registerSettings } from './commands/settings';
@@ -37,6 +38,7 @@ export function buildProgram(): { program: Command; context: () => GlobalContext
   registerSource(program, context);
   registerMapping(program, context);
   registerPause(program, context);
+  registerStatus(program, context);
   registerCatalogue(program, context);
   registerSettings(program, context);
   registerConfig(program, context);

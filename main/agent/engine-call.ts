@@ -23,14 +23,14 @@ function describeNoAnswer(err: unknown): string {
   return (err as Error).message;
 }
 
-interface RunningAgent {
+export interface RunningAgent {
   url: string;
   token: string;
   /** Absent in the agent.json of agents older than this field. */
   version?: string;
 }
 
-function runningAgent(dataDir: string): RunningAgent | null {
+export function runningAgent(dataDir: string): RunningAgent | null {
   const file = join(dataDir, 'agent.json');
   if (!existsSync(file)) return null;
   try {

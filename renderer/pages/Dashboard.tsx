@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import type { ConnectionInfo, JobInfo, Result, SourceInfo } from '../../shared/api';
+import { attentionItems, type AttentionItem } from '../../shared/attention';
 import { ActivityChart } from '../components/ActivityChart';
 import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
 import { client } from '../bridge/client';
@@ -12,97 +13,30 @@ import { useAction, useEngine } from '../hooks';
 type Run = Result<'history.list'>[number];
 type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'neutral';
 
-interface Attention {
-  key: string;
-  tone: 'bad' | 'warn';
-  label: string;
-  text: ReactNode;
-  detail: string | null;
-  link: { to: string; text: string };
-}
-
-/** What a job's last run says when it needs a person, in their words. */
-const PROBLEM: Partial<Record<Run['status'], string>> = {
-  failed: 'failed',
-  needs_attention: 'is waiting for your decision',
-  interrupted: 'was interrupted before it finished',
-  succeeded_with_rejections: 'went through, but some rows were rejected',
-};
-
 const fileName = (p: string | null) => (p ? (p.split(/[\\/]/).pop() ?? p) : null);
 
-/** Things that need a person, most serious first: a failing job, a missing folder, a rejected sign-in. */
-function attentionItems(jobs: JobInfo[], sources: SourceInfo[], connections: ConnectionInfo[], runs: Run[]): Attention[] {
-  const errorOf = new Map(runs.map((r) => [r.id, r.error]));
-  const items: Attention[] = [];
-  for (const j of jobs) {
-    const last = j.lastRun;
-    if (!last || !(last.status in PROBLEM)) continue;
-    items.push({
-      key: `job-${j.id}`,
-      tone: last.status === 'failed' ? 'bad' : 'warn',
-      label: statusLabel[last.status],
-      text: (
-        <>
-          The last run of <strong>{j.name}</strong> {PROBLEM[last.status]}
-          {last.finishedAt ? ` (${formatTime(last.finishedAt)})` : ''}.
-        </>
-      ),
-      detail: errorOf.get(last.id) ?? null,
-      link: { to: `/history/${last.id}`, text: 'See what happened' },
-    });
-  }
-  // A file left waiting for a decision stays here after later files of the folder went through:
-  // in a shared drop folder the next colleague's file always arrives.
-  const shownRuns = new Set(jobs.map((j) => j.lastRun?.id));
-  for (const s of sources) {
-    for (const w of s.waiting ?? []) {
-      if (w.runId === null || shownRuns.has(w.runId) || (w.runStatus !== 'needs_attention' && w.runStatus !== 'failed')) continue;
-      items.push({
-        key: `waiting-${s.id}-${w.path}`,
-        tone: 'warn',
-        label: 'File waiting',
-        text: (
-          <>
-            <strong>{fileName(w.path)}</strong> is waiting in <strong>{s.name}</strong>: nothing of it was sent.
-          </>
-        ),
-        detail: w.runError,
-        link: { to: `/history/${w.runId}`, text: `See run #${w.runId}` },
-      });
-    }
-  }
-  for (const s of sources) {
-    if (s.paused || (s.status !== 'missing' && s.status !== 'error')) continue;
-    items.push({
-      key: `source-${s.id}`,
-      tone: 'bad',
-      label: s.status === 'missing' ? 'Folder missing' : 'Cannot read',
-      text: (
-        <>
-          The source <strong>{s.name}</strong> cannot be read, so new files are not picked up.
-        </>
-      ),
-      detail: s.statusMessage,
-      link: { to: '/sources', text: 'Check the source' },
-    });
-  }
-  for (const c of connections) {
-    if (c.lastTestOk !== false) continue;
-    items.push({
-      key: `connection-${c.id}`,
-      tone: 'bad',
-      label: 'Sign-in failing',
-      text: (
-        <>
-          The agent could not sign in to the platform as <strong>{c.name}</strong>; its jobs cannot send or fetch data.
-        </>
-      ),
-      detail: c.lastTestMessage,
-      link: { to: '/connections', text: 'Check the connection' },
-    });
-  }
-  return items.sort((a, b) => (a.tone === b.tone ? 0 : a.tone === 'bad' ? -1 : 1));
+/** A sentence with its subject (a job, file, source or connection name) in bold. */
+function withSubject(text: string, subject: string): ReactNode {
+  const at = text.indexOf(subject);
+  if (at < 0) return text;
+  return (
+    <>
+      {text.slice(0, at)}
+      <strong>{subject}</strong>
+      {text.slice(at + subject.length)}
+    </>
+  );
+}
+
+const PAGE_LINK: Record<AttentionItem['page'], { to: string; text: string }> = {
+  history: { to: '/history', text: 'See what happened' },
+  sources: { to: '/sources', text: 'Check the source' },
+  connections: { to: '/connections', text: 'Check the connection' },
+};
+
+function linkOf(a: AttentionItem): { to: string; text: string } {
+  if (a.runId === null) return PAGE_LINK[a.page];
+  return { to: `/history/${a.runId}`, text: a.key.startsWith('waiting-') ? `See run #${a.runId}` : 'See what happened' };
 }
 
 function sourceHealth(s: SourceInfo): { tone: Tone; text: string } {
@@ -151,7 +85,8 @@ export function Dashboard() {
   if (!status.data || (!demo.data && !demo.error)) return <Loading what="the agent's status" />;
   const s = status.data;
   const nothingSetUp = s.counts.connections === 0 && s.counts.sources === 0 && s.counts.jobs === 0 && (demo.data?.step ?? 'start') === 'start';
-  const attention = attentionItems(jobs.data ?? [], sources.data ?? [], connections.data ?? [], [...(runs.data ?? []), ...(attentionRuns.data ?? []), ...(failedRuns.data ?? [])]);
+  const errorOf = new Map([...(runs.data ?? []), ...(attentionRuns.data ?? []), ...(failedRuns.data ?? [])].map((r) => [r.id, r.error]));
+  const attention = attentionItems(jobs.data ?? [], sources.data ?? [], connections.data ?? [], { errorOf: (id) => errorOf.get(id) ?? null, formatTime, label: (st) => statusLabel[st] });
   const sourceName = new Map((sources.data ?? []).map((x) => [x.id, x.name]));
 
   return (
@@ -197,7 +132,7 @@ export function Dashboard() {
               <ul className="list attention-list">
                 {attention.map((a) => (
                   <li key={a.key}>
-                    <Badge tone={a.tone}>{a.label}</Badge> {a.text} <Link to={a.link.to}>{a.link.text}</Link>
+                    <Badge tone={a.tone}>{a.label}</Badge> {withSubject(a.text, a.subject)} <Link to={linkOf(a).to}>{linkOf(a).text}</Link>
                     {a.detail && <div className="muted small">{a.detail}</div>}
                   </li>
                 ))}

@@ -1,0 +1,105 @@
+/**
+ * What needs a person, most serious first: a job whose last run failed or waits for a decision, a
+ * file left waiting in a folder, a folder that cannot be read, a sign-in the platform refuses. One
+ * list for the dashboard and for `esg-sync status`, so both say the same thing the same way.
+ */
+import type { ConnectionInfo, JobInfo, SourceInfo } from './dto';
+import type { RunStatus } from './domain';
+
+export interface AttentionItem {
+  key: string;
+  tone: 'bad' | 'warn';
+  label: string;
+  /** One sentence; `subject` is the name in it a page may show in bold. */
+  text: string;
+  subject: string;
+  detail: string | null;
+  /** Where to look: a run, or a page. */
+  runId: number | null;
+  page: 'history' | 'sources' | 'connections';
+}
+
+/** What a job's last run says when it needs a person, in their words. */
+const PROBLEM: Partial<Record<RunStatus, string>> = {
+  failed: 'failed',
+  needs_attention: 'is waiting for your decision',
+  interrupted: 'was interrupted before it finished',
+  succeeded_with_rejections: 'went through, but some rows were rejected',
+};
+
+const LABEL: Partial<Record<RunStatus, string>> = {
+  failed: 'Failed',
+  needs_attention: 'Needs attention',
+  interrupted: 'Interrupted',
+  succeeded_with_rejections: 'Rows rejected',
+};
+
+const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
+
+export function attentionItems(
+  jobs: readonly JobInfo[],
+  sources: readonly SourceInfo[],
+  connections: readonly ConnectionInfo[],
+  opts: { errorOf: (runId: number) => string | null; formatTime: (iso: string) => string; label?: (status: RunStatus) => string },
+): AttentionItem[] {
+  const items: AttentionItem[] = [];
+  for (const j of jobs) {
+    const last = j.lastRun;
+    if (!last || !(last.status in PROBLEM)) continue;
+    items.push({
+      key: `job-${j.id}`,
+      tone: last.status === 'failed' ? 'bad' : 'warn',
+      label: opts.label?.(last.status) ?? LABEL[last.status]!,
+      subject: j.name,
+      text: `The last run of ${j.name} ${PROBLEM[last.status]}${last.finishedAt ? ` (${opts.formatTime(last.finishedAt)})` : ''}.`,
+      detail: opts.errorOf(last.id),
+      runId: last.id,
+      page: 'history',
+    });
+  }
+  // A file left waiting for a decision stays here after later files of the folder went through:
+  // in a shared drop folder the next colleague's file always arrives.
+  const shownRuns = new Set(jobs.map((j) => j.lastRun?.id));
+  for (const s of sources) {
+    for (const w of s.waiting ?? []) {
+      if (w.runId === null || shownRuns.has(w.runId) || (w.runStatus !== 'needs_attention' && w.runStatus !== 'failed')) continue;
+      items.push({
+        key: `waiting-${s.id}-${w.path}`,
+        tone: 'warn',
+        label: 'File waiting',
+        subject: fileName(w.path),
+        text: `${fileName(w.path)} is waiting in ${s.name}: nothing of it was sent.`,
+        detail: w.runError,
+        runId: w.runId,
+        page: 'history',
+      });
+    }
+  }
+  for (const s of sources) {
+    if (s.paused || (s.status !== 'missing' && s.status !== 'error')) continue;
+    items.push({
+      key: `source-${s.id}`,
+      tone: 'bad',
+      label: s.status === 'missing' ? 'Folder missing' : 'Cannot read',
+      subject: s.name,
+      text: `The source ${s.name} cannot be read, so new files are not picked up.`,
+      detail: s.statusMessage,
+      runId: null,
+      page: 'sources',
+    });
+  }
+  for (const c of connections) {
+    if (c.lastTestOk !== false) continue;
+    items.push({
+      key: `connection-${c.id}`,
+      tone: 'bad',
+      label: 'Sign-in failing',
+      subject: c.name,
+      text: `The agent could not sign in to the platform as ${c.name}; its jobs cannot send or fetch data.`,
+      detail: c.lastTestMessage,
+      runId: null,
+      page: 'connections',
+    });
+  }
+  return items.sort((a, b) => (a.tone === b.tone ? 0 : a.tone === 'bad' ? -1 : 1));
+}
