@@ -4,7 +4,7 @@
  * under `source:<id>`; the saved config keeps only `passwordRef`, which is how the sync engine
  * finds it again. Every change is announced through `onChanged` so watchers can be re-armed.
  */
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
@@ -178,7 +178,8 @@ export class SourceService {
       lastFile: this.store.sources.lastFile(s.id),
       lastWatermark: s.kind === 'database' ? watermark : null,
       filesWaiting: this.store.sources.pendingFiles(s.id),
-      waiting: s.kind === 'folder' ? this.store.sources.waitingFiles(s.id) : [],
+      // A file deleted while no agent watched is not waiting any more (a watching agent forgets it at once).
+      waiting: s.kind === 'folder' ? this.store.sources.waitingFiles(s.id).filter((w) => existsSync(w.path)) : [],
       filesSeen: s.kind === 'folder' ? this.store.sources.fileCount(s.id) : 0,
       // Counted when the source is tested, previewed or read by a run — never here: the list is polled.
       rowCount: s.kind === 'database' && typeof c.rowCount === 'number' ? c.rowCount : null,

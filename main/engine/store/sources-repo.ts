@@ -213,6 +213,11 @@ export class SourcesRepo {
       .all(sourceId, limit) as { path: string; runId: number | null; runStatus: string | null; runError: string | null }[];
   }
 
+  /** A waiting file that is no longer there (a person deleted it, or moved it away): no longer waiting. */
+  forgetPending(sourceId: string, path: string): boolean {
+    return this.db.prepare(`DELETE FROM source_files WHERE source_id = ? AND path = ? AND status = 'pending'`).run(sourceId, path).changes > 0;
+  }
+
   pendingFiles(sourceId: string): number {
     return (
       this.db.prepare(`SELECT COUNT(*) AS n FROM source_files WHERE source_id = ? AND status = 'pending'`).get(sourceId) as {

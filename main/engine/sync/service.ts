@@ -490,6 +490,13 @@ export class SyncService {
       );
       watcher.on('file-ready', (file) => this.takeFile(source, file, 0));
       watcher.on('file-duplicate', (file) => this.recordDuplicate(source.id, file));
+      watcher.on('file-removed', (path) => {
+        // Not while its run has it (a run moving it to processed/ records it itself).
+        if ([...(this.inFlight.get(source.id)?.values() ?? [])].includes(path)) return;
+        this.guard('forgetting a removed waiting file', () => {
+          if (this.engine.store.sources.forgetPending(source.id, path)) this.announce(source.id);
+        });
+      });
       watcher.on('file-error', (e) => this.engine.logger.warn(e, 'file could not be read'));
       this.watchers.set(source.id, watcher);
       this.watching.set(source.id, JSON.stringify(options));

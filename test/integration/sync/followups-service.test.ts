@@ -158,6 +158,22 @@ describe('a kept file after an outage', () => {
   }, 30_000);
 });
 
+describe('a file waiting for a decision', () => {
+  it('stops waiting once a person deletes it', async () => {
+    await setUp({});
+    engine.sync = new SyncService(engine);
+    await engine.sync.start();
+    const finished = waitForRun(() => true);
+    const path = join(watched, 'renamed.csv');
+    writeFileSync(path, 'Site,Month,Energy kWh\nLON-01,2024-01,10\n');
+    expect((await finished).status).toBe('needs_attention');
+    expect(engine.store.sources.waitingFiles('src1')).toEqual([expect.objectContaining({ path, runStatus: 'needs_attention' })]);
+    rmSync(path);
+    await expect.poll(() => engine.store.sources.pendingFiles('src1'), { timeout: 10_000 }).toBe(0);
+    expect(engine.store.sources.waitingFiles('src1')).toEqual([]);
+  }, 30_000);
+});
+
 describe('a kept file of a paused job', () => {
   it('waits while the job is paused and is retried once it is resumed, never two runs at once', async () => {
     const jobId = await setUp({ onFileArrival: false });

@@ -45,6 +45,8 @@ export type FolderStatus = 'stopped' | 'starting' | 'watching' | 'missing' | 'er
 export interface FolderWatcherEvents {
   'file-ready': [ReadyFile];
   'file-duplicate': [ReadyFile & { previous: FileLedgerEntry | { inFlight: string } }];
+  /** A file matching the patterns was deleted or moved away (by a person, or by its run). */
+  'file-removed': [string];
   'file-error': [{ path: string; message: string }];
   status: [FolderStatus, string?];
 }
@@ -194,7 +196,12 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
       });
       watcher.on('add', (p) => this.observe(p));
       watcher.on('change', (p) => this.observe(p));
-      watcher.on('unlink', (p) => this.forget(resolve(p)));
+      watcher.on('unlink', (p) => {
+        const abs = resolve(p);
+        this.forget(abs);
+        const rel = this.rel(abs);
+        if (rel !== null && rel !== '' && this.accept(rel)) this.emit('file-removed', abs);
+      });
       watcher.on('error', (err) => {
         this.logger?.warn({ err, folder: this.root }, 'folder watcher error');
         void this.checkFolder();
