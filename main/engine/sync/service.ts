@@ -7,7 +7,7 @@ import type { RunTrigger } from '../../../shared/domain';
 import { ApiError } from '../../../shared/rpc';
 import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
-import { FolderWatcher, type FileLedger, type FolderWatcherOptions, type ReadyFile } from '../sources/folder';
+import { disposeFileIn, FolderWatcher, type FileLedger, type FolderWatcherOptions, type ReadyFile } from '../sources/folder';
 import { openReader } from '../sources/readers';
 import { readerOptions } from '../sources/service';
 import type { JobRecord, SourceRecord } from '../store';
@@ -299,6 +299,28 @@ export class SyncService {
     return Promise.all(runs);
   }
 
+  /**
+   * A copy of content already synced goes where the synced file went (processed/, or deleted, as
+   * the folder's jobs do with files after their run), so the drop folder shows only what is still
+   * to do, and the colleague who dropped it sees it was dealt with. A copy of content still being
+   * synced stays until that run is over (it may fail).
+   */
+  private async disposeDuplicate(source: SourceRecord, file: ReadyFile): Promise<void> {
+    let path = file.path;
+    // Decided here, not by the watcher: it may still count the original as in flight after its run.
+    const synced = !this.inFlight.get(source.id)?.has(file.sha256) && this.engine.store.sources.fileByHash(source.id, file.sha256)?.status === 'processed';
+    const job = this.engine.store.jobs.list().find((j) => j.sourceId === source.id && j.type === 'ingest');
+    const policy = (['move', 'leave', 'delete'] as const).find((p) => p === source.config.afterRun) ?? (job ? JobConfig.parse(job.config).ingest?.afterRun : undefined) ?? 'move';
+    if (synced && policy !== 'leave') {
+      try {
+        path = (await disposeFileIn(String(source.config.path), file.path, 'processed', policy)).path ?? file.path;
+      } catch (err) {
+        this.engine.logger.warn({ path: file.path, err: err instanceof Error ? err.message : String(err) }, 'a copy of a synced file could not be moved; it stays where it is');
+      }
+    }
+    this.recordDuplicate(source.id, { ...file, path });
+  }
+
   private recordDuplicate(sourceId: string, file: ReadyFile): void {
     this.engine.logger.info({ path: file.path }, 'file content already processed or waiting; not synced again');
     this.guard('recording a duplicate file', () =>
@@ -489,7 +511,7 @@ export class SyncService {
         }),
       );
       watcher.on('file-ready', (file) => this.takeFile(source, file, 0));
-      watcher.on('file-duplicate', (file) => this.recordDuplicate(source.id, file));
+      watcher.on('file-duplicate', (file) => void this.disposeDuplicate(source, file));
       watcher.on('file-removed', (path) => {
         // Not while its run has it (a run moving it to processed/ records it itself).
         if ([...(this.inFlight.get(source.id)?.values() ?? [])].includes(path)) return;

@@ -141,3 +141,22 @@ it('lists every copy of content already taken as a duplicate of the original, an
   const [info] = await call<SourceInfo[]>('sources.list', {});
   expect(info).toMatchObject({ filesSeen: 3, filesWaiting: 0 });
 });
+
+it('moves a copy of content already synced to processed/ as well, when the folder moves its files', async () => {
+  const { folder, source, call } = await setUp('move');
+  const finished = nextRun();
+  writeFileSync(join(folder, 'bills.csv'), csv);
+  expect((await finished).status).toBe('succeeded');
+  writeFileSync(join(folder, 'bills again.csv'), csv);
+  const listed = async () => (await call<{ files: SourceFile[]; total: number }>('sources.files', { sourceId: source.id })).files;
+  const deadline = Date.now() + 15_000;
+  while (!(await listed()).some((f) => f.status === 'duplicate')) {
+    if (Date.now() > deadline) throw new Error('the copy was not recorded');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(readdirSync(folder).sort()).toEqual(['processed']);
+  expect(readdirSync(join(folder, 'processed')).sort()).toEqual(['bills again.csv', 'bills.csv']);
+  expect((await listed()).find((f) => f.status === 'duplicate')).toMatchObject({ name: 'processed/bills again.csv', duplicateOf: join(folder, 'processed', 'bills.csv') });
+  expect(engine.store.runs.list({ limit: 10 })).toHaveLength(1);
+});
+
