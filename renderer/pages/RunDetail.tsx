@@ -93,7 +93,10 @@ export function RunDetail() {
         {run.file && (
           <>
             <dt>File</dt>
-            <dd>{run.file}</dd>
+            <dd>
+              {run.file}
+              {detail.data.fileNow && <div className="muted small">now at {detail.data.fileNow}</div>}
+            </dd>
           </>
         )}
         {(run.watermarkFrom || run.watermarkTo) && (

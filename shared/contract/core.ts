@@ -56,6 +56,8 @@ export const coreMethods = {
       heldSentBy: z.number().int().nullable().default(null),
       /** Why its values are held: rows with codes not mapped yet, rows whose period is not over (the last ending on lastEnd). */
       heldWhy: z.object({ codes: z.number().int(), periods: z.number().int(), lastEnd: z.string().nullable() }).nullable().default(null),
+      /** Where its file is now, when that is not where it was read (moved to processed/ or failed/). */
+      fileNow: z.string().nullable().default(null),
     }),
   },
   'history.errors': {

@@ -56,6 +56,7 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
         requestCount: store.runs.requestCount(runId),
         heldSentBy: run.held > 0 ? store.runs.heldSentBy(runId) : null,
         heldWhy: run.held > 0 ? store.runs.heldWhy(runId) : null,
+        fileNow: run.file ? ((now) => (now && now !== run.file ? now : null))(store.runs.fileNow(runId)) : null,
       };
     },
     'history.errors': ({ runId, afterId, limit }) => {

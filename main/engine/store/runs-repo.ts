@@ -226,6 +226,18 @@ export class RunsRepo {
   }
 
   /** The file lines of a run that held values for codes not mapped yet. */
+  /** Where a file run's file is now (moved to processed/ or failed/, or kept), if the agent knows; null if deleted or unknown. */
+  fileNow(runId: number): string | null {
+    const r = this.db
+      .prepare(
+        `SELECT f.path AS path FROM runs r JOIN jobs j ON j.id = r.job_id
+           JOIN source_files f ON f.source_id = j.source_id AND f.sha256 = r.file_sha256
+          WHERE r.id = ? AND r.file_sha256 IS NOT NULL`,
+      )
+      .get(runId) as { path: string } | undefined;
+    return r?.path ?? null;
+  }
+
   /** Why a run's values are held: codes not mapped yet, or periods not over yet (with the last one's end). */
   heldWhy(runId: number): { codes: number; periods: number; lastEnd: string | null } {
     const r = this.db

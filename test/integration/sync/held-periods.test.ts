@@ -52,7 +52,7 @@ it('holds the values of a period not over yet and sends them on its own once it 
   expect(said).toContain('1 row(s) are for periods that have not ended yet (the last ends on 2026-12-31): held, and sent once the period is over.');
   const call = createDispatcher(createEngineApi(engine));
   const detail = await call('history.get', { runId: first.id });
-  expect(detail.ok && detail.result).toMatchObject({ heldWhy: { codes: 0, periods: 1, lastEnd: '2026-12-31' }, heldSentBy: null });
+  expect(detail.ok && detail.result).toMatchObject({ heldWhy: { codes: 0, periods: 1, lastEnd: '2026-12-31' }, heldSentBy: null, fileNow: join(folder, 'processed', 'bills-2026-h2.csv') });
 
   // Not due before the period is over, nor on its last day.
   now = new Date('2026-12-31T12:00:00Z');
