@@ -398,7 +398,7 @@ export class JobRunner {
     }
     try {
       const fileErrors = outcome === 'failed' && errors.length === 0 && result.error ? [{ line: null, column: null, value: null, reason: result.error }] : errors;
-      const moved = await disposeFileIn(String(source.config.path), file.path, outcome, policy, outcome === 'failed' ? fileErrors : []);
+      const moved = await disposeFileIn(String(source.config.path), file.path, outcome, policy, fileErrors);
       store.sources.recordFile(source.id, { path: moved.path ?? file.path, sha256: file.sha256, size: file.size, seenAt: this.engine.clock.now().toISOString(), status: outcome, runId });
       if (moved.path && moved.path !== file.path) event('info', `Moved the file to ${moved.path}.`);
       if (moved.errorsCsv) event('info', errors.length ? `Wrote the rejected rows to ${moved.errorsCsv}.` : `Wrote why the file failed to ${moved.errorsCsv}.`);

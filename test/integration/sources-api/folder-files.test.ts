@@ -4,7 +4,7 @@
  * moved), and a copy of content already taken is listed as a duplicate without replacing the
  * original's record, however many copies arrive.
  */
-import { existsSync, mkdirSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -109,6 +109,9 @@ it('lists each file by its path inside the folder, with what its run did', async
   expect(run.status).toBe('succeeded_with_rejections');
   const files = await call<{ files: SourceFile[] }>('sources.files', { sourceId: source.id });
   expect(files.files).toEqual([expect.objectContaining({ name: 'processed/bills.csv', status: 'processed', runId: run.id, runStatus: 'succeeded_with_rejections', runRejected: 1, runHeld: 0, runSent: 2 })]);
+  // Its rejected row beside it, for whoever dropped it (never taken as data: see the folder watcher's filter).
+  expect(readdirSync(join(folder, 'processed')).sort()).toEqual(['bills.csv', 'bills.csv.errors.csv']);
+  expect(readFileSync(join(folder, 'processed', 'bills.csv.errors.csv'), 'utf8')).toContain('not a number');
 });
 
 it('lists every copy of content already taken as a duplicate of the original, and never syncs one again', async () => {

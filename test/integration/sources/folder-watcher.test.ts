@@ -121,14 +121,14 @@ describe('FolderWatcher (real file-system events)', () => {
     expect(got.ready.map((f) => f.relPath)).toEqual(['jan.csv', 'jan.csv']);
   }, 30000);
 
-  it('ignores temp and lock files, dotfiles, excluded names and processed/failed folders', async () => {
+  it('ignores temp and lock files, dotfiles, excluded names, processed/failed folders and its own .errors.csv files', async () => {
     await mkdir(join(dir, 'processed'));
     await mkdir(join(dir, 'failed'));
     await mkdir(join(dir, 'sub'));
     const w = make({ recursive: true, include: ['*.csv', '*.xlsx'], exclude: ['*draft*'] });
     const got = collect(w);
     await w.start();
-    for (const name of ['~$book.xlsx', '.~lock.data.csv#', 'x.csv.tmp', 'y.part', 'z.crdownload', '.hidden.csv', 'notes.txt', 'draft-1.csv', 'processed/p.csv', 'failed/f.csv']) {
+    for (const name of ['~$book.xlsx', '.~lock.data.csv#', 'x.csv.tmp', 'y.part', 'z.crdownload', '.hidden.csv', 'notes.txt', 'draft-1.csv', 'processed/p.csv', 'failed/f.csv', 'bills.csv.errors.csv', 'March.ERRORS.CSV']) {
       await writeFile(join(dir, name), 'a\n1\n' + name);
     }
     await writeFile(join(dir, 'sub', 'real.csv'), 'a\n1\n');

@@ -37,7 +37,8 @@ export function errorsCsvText(errors: RowError[]): string {
 
 /**
  * After a run: move the file into `processed/` or `failed/` under the watched folder (or
- * leave / delete it), never overwriting. A failed file gets `<name>.errors.csv` beside it.
+ * leave / delete it), never overwriting. A failed file gets `<name>.errors.csv` beside it; so
+ * does a file moved to processed/ whose run rejected rows.
  * A failed file is never deleted, whatever the policy: the person needs it to fix the data.
  */
 export async function disposeFileIn(
@@ -64,7 +65,10 @@ export async function disposeFileIn(
     if (dirname(path) !== dir) finalPath = await claimFreeName(dir, stampedNames(basename(path)), (dest) => moveExclusive(path, dest));
   }
   let errorsCsv: string | null = null;
-  if (outcome === 'failed' && finalPath) {
+  // A failed file gets why, wherever it is; a synced file with rejected rows gets them once it is in
+  // processed/ (a colleague who dropped it finds them there, without the app).
+  const movedInto = finalPath !== null && dirname(finalPath) === join(root, outcome);
+  if (finalPath && (outcome === 'failed' || (errors.length > 0 && movedInto))) {
     const text = errorsCsvText(errors);
     errorsCsv = await claimFreeName(dirname(finalPath), stampedNames(`${basename(finalPath)}.errors.csv`), (dest) => writeFile(dest, text, { flag: 'wx' }));
   }

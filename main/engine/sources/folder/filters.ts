@@ -2,6 +2,8 @@ import picomatch from 'picomatch';
 
 /** Names an editor, browser or copy tool uses while a file is still being written. */
 const TEMP_PATTERNS = ['~$*', '.~lock*', '*.tmp', '*.part', '*.crdownload', '*.partial', '*.swp', '*~'];
+/** What the agent itself writes beside a file (its rejected rows): never data to take, even where "*.csv" is taken. */
+const OWN_OUTPUT = ['*.errors.csv'];
 export const OUTCOME_DIRS = ['processed', 'failed'] as const;
 
 export interface FileFilterOptions {
@@ -26,7 +28,7 @@ export function makeFileFilter(opts: FileFilterOptions): (relPath: string) => bo
   const isIncluded = include.length ? picomatch(include, matchOpts) : () => true;
   const exclude = splitPatterns(opts.exclude);
   const isExcluded = exclude.length ? picomatch(exclude, matchOpts) : () => false;
-  const isTemp = picomatch(TEMP_PATTERNS, { basename: true, dot: true, nocase: true });
+  const isTemp = picomatch([...TEMP_PATTERNS, ...OWN_OUTPUT], { basename: true, dot: true, nocase: true });
   return (relPath: string) => {
     const parts = relPath.split('/');
     if (parts.some((p) => p.startsWith('.'))) return false;
