@@ -424,6 +424,30 @@ test('a run that held values of a month not over yet says the agent sends them o
   await page.context().close();
 });
 
+test('a file written with decimal commas for a decimal-point mapping waits, and its page and the Files view say so', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const { folder, mapping, job } = await heldFolderJob('decimals', 'Decimal readings', 'kWh', 'Decimals to platform');
+  writeFileSync(join(folder, 'eu.csv'), 'Site,Month,kWh\nLON-01,2024-05,"12.500,5"\nLON-01,2024-06,98.001\nLON-01,2024-07,"812,4"\n');
+  const runs = await waitForRuns((rs) => rs.some((r) => r.jobName === 'Decimals to platform' && r.status !== 'running'));
+  const run = runs.find((r) => r.jobName === 'Decimals to platform')!;
+  expect(run.status).toBe('needs_attention');
+
+  const page = await open(browser, 'light', `#/history/${run.id}`);
+  await expect(page.getByRole('alert').filter({ hasText: "written with ',' as the decimal separator" })).toContainText("'98.001' (line 3) would have been sent as 98.001 instead of 98001, so nothing was sent.");
+  await expect(page.getByRole('link', { name: 'Update mapping' })).toHaveAttribute('href', `#/mappings/${encodeURIComponent(mapping.id)}/edit?run=${run.id}`);
+  await expect(page.getByRole('button', { name: 'Send the file again' })).toBeVisible();
+  await page.screenshot({ path: join(shots, 'run-number-format-light.png'), fullPage: true });
+
+  await page.evaluate(() => (window.location.hash = '#/sources'));
+  await page.getByRole('button', { name: 'Files of Decimal readings' }).click();
+  const fileRow = page.getByRole('table', { name: 'Files of Decimal readings' }).getByRole('row', { name: /^eu\.csv/ });
+  await expect(fileRow).toContainText('Waiting for your decision');
+  await page.screenshot({ path: join(shots, 'sources-files-waiting-light.png'), fullPage: true });
+  await rpc('jobs.remove', { jobId: job.id });
+  await page.context().close();
+});
+
 test("a job's failure banners go by themselves once a later run of that job went through, not another job's", async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   test.setTimeout(120_000);
