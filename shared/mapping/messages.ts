@@ -46,7 +46,7 @@ export const msg = {
   missingPeriod: () => `no date or period is given. Fill it in, or set the period in ${SITES}.`,
   badPeriod: (value: string, detail: string) => `'${value}' could not be read as a period: ${detail} Check the date format in ${SITES}.`,
   futurePeriod: (start: string, end: string, today: string) =>
-    `the period ${start} to ${end} has not ended yet (today is ${today}), so this value is held and sent once the period is over: by the agent on its own the day after, or with “Send the held rows” on this run's page. If the date is wrong, check it and its format in ${SITES}.`,
+    `the period ${start} to ${end} has not ended yet (today is ${today}), so this value is held: the agent sends it on its own once the period is over. If the date is wrong, check it and its format in ${SITES}.`,
   invalidPeriod: (start: string, end: string) => `the period ${start} to ${end} is not a valid date range (the end must be a real date on or after the start).`,
   notNumber: (value: string, metricName: string, detail: string) => `'${value}' is not a number, but '${metricName}' needs one. ${detail}`,
   notInteger: (value: string, metricName: string) => `'${value}' is not a whole number, but '${metricName}' counts whole units.`,

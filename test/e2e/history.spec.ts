@@ -418,7 +418,7 @@ test('a run that held values of a month not over yet says the agent sends them o
   await expect(notice).toContainText('1 row is for a period that had not ended when this run read the file (the last ends on');
   await expect(notice).toContainText('The agent sends it on its own the day after; nothing else is needed.');
   await expect(notice.getByRole('link', { name: 'Map the codes' })).toHaveCount(0);
-  await expect(page.getByRole('cell', { name: /has not ended yet/ })).toContainText('so this value is held and sent once the period is over');
+  await expect(page.getByRole('cell', { name: /has not ended yet/ })).toContainText('so this value is held: the agent sends it on its own once the period is over');
   await page.screenshot({ path: join(shots, 'run-held-period-light.png'), fullPage: true });
   await rpc('jobs.remove', { jobId: job.id });
   await page.context().close();

@@ -289,7 +289,7 @@ export class JobRunner {
       }
       if (heldFrom !== null) {
         watermark = heldFrom;
-        event('info', `Rows with values not mapped yet are read again on the next run, from watermark ${heldFrom}, and sent once mapped.`);
+        event('info', `Held rows (codes not mapped yet, or periods not over yet) are read again on the next run, from watermark ${heldFrom}, and sent once mapped or over.`);
       }
       if (r.status === 'succeeded' || r.status === 'succeeded_with_rejections') {
         if (watermark !== job.cursor) {

@@ -102,6 +102,40 @@ it('keeps the watermark at a held row until its site is mapped, then sends it', 
   expect(await sandbox.countSubmissions()).toBe(3);
 });
 
+it('holds a row for the month not over yet, keeping the watermark at it, so a later run sends it', async () => {
+  const file = join(root, 'early.sqlite');
+  const db = new Database(file);
+  db.exec('CREATE TABLE readings (id INTEGER PRIMARY KEY, Site TEXT, Month TEXT, kwh REAL, updated_at TEXT)');
+  const ins = db.prepare('INSERT INTO readings (Site, Month, kwh, updated_at) VALUES (?, ?, ?, ?)');
+  ins.run('LON-01', '2024-03', 100, '2024-05-01 10:00:01');
+  ins.run('LON-01', new Date().toISOString().slice(0, 7), 200, '2024-05-01 10:00:02');
+  db.close();
+  const src = await call<SourceInfo>('sources.addDatabase', { name: 'Early meters', kind: 'sqlite', file, table: 'readings', watermarkColumn: 'updated_at' });
+  const connectionId = engine.store.connections.get('Sandbox')!.id;
+  const profile: MappingProfileInput = {
+    schemaVersion: 1,
+    name: 'Early meters',
+    sourceId: src.id,
+    connectionId,
+    shape: { kind: 'long', valueColumn: 'kwh' },
+    metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+    entity: { kind: 'column', column: 'Site', unknownEntity: 'hold' },
+    period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+    headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh', 'updated_at'], { orderInsensitive: true }),
+  };
+  engine.store.mappings.save({ id: 'map-early', name: 'Early meters', sourceId: src.id, connectionId, fingerprint: null, profile }, new Date().toISOString());
+  const job = await call<{ id: string }>('jobs.add', { name: 'Early meters to platform', type: 'ingest', connectionId, sourceId: src.id, mappingId: 'map-early', config: {} });
+
+  const run = (await call<{ run: RunSummary }>('jobs.run', { jobId: job.id, wait: true })).run;
+  expect(run).toMatchObject({ status: 'succeeded_with_rejections', read: 2, created: 1, held: 1 });
+  expect(engine.store.runs.errors(run.id, 0, 10)[0]!.reason).toContain('so this value is held: the agent sends it on its own once the period is over.');
+  expect(engine.store.runs.heldLines(run.id)).toEqual([2]);
+  expect(engine.store.jobs.get(job.id)!.cursor).toBe('2024-05-01 10:00:02');
+  expect(engine.store.runs.events(run.id).map((e) => e.message)).toContain(
+    'Held rows (codes not mapped yet, or periods not over yet) are read again on the next run, from watermark 2024-05-01 10:00:02, and sent once mapped or over.',
+  );
+});
+
 it('with a mapping that adds rows up, reads the whole table every run: a new row joins its total instead of replacing it', async () => {
   const file = join(root, 'fuel.sqlite');
   const db = new Database(file);

@@ -64,7 +64,7 @@ describe('validateRecord', () => {
   it('holds future and unfinished periods, with today in the message', () => {
     const [future] = validateRecord(mapped({ periodStart: '2024-07-01', periodEnd: '2024-07-31' }), catalogue, { now });
     expect(future?.reason).toBe(
-      "Line 14, column 'Month': the period 2024-07-01 to 2024-07-31 has not ended yet (today is 2024-06-15), so this value is held and sent once the period is over: by the agent on its own the day after, or with “Send the held rows” on this run's page. If the date is wrong, check it and its format in the mapping's “Sites & periods” step.",
+      "Line 14, column 'Month': the period 2024-07-01 to 2024-07-31 has not ended yet (today is 2024-06-15), so this value is held: the agent sends it on its own once the period is over. If the date is wrong, check it and its format in the mapping's “Sites & periods” step.",
     );
     expect(future?.held).toBe(true);
     expect(validateRecord(mapped({ periodStart: '2024-06-01', periodEnd: '2024-06-30' }), catalogue, { now })).toHaveLength(1);
