@@ -86,8 +86,8 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     // The first run knows who sent what it held (the early retry, still held, did not).
     expect(await ok<{ heldSentBy: number | null }>('history.get', { runId: first.id })).toMatchObject({ heldSentBy: retried.run.id });
     expect(await ok<{ heldSentBy: number | null }>('history.get', { runId: early.run.id })).toMatchObject({ heldSentBy: retried.run.id });
-    // Read again where it lay: not moved to a second, stamped name.
-    expect(readdirSync(join(folder, 'processed'))).toEqual(['bills-july.csv']);
+    // Read again where it lay: not moved to a second, stamped name (its held rows listed beside it once).
+    expect(readdirSync(join(folder, 'processed')).sort()).toEqual(['bills-july.csv', 'bills-july.csv.errors.csv']);
   });
 
   it('are sent from the command line with `esg-sync history retry RUN`, which exits 1 while they are still held', async () => {
