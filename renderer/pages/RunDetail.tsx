@@ -12,6 +12,7 @@ import { useAction, useEngine } from '../hooks';
 import { DriftNotice, MappingFixNotice } from '../wizard/DriftNotice';
 import { HeldNotice } from '../wizard/HeldNotice';
 import { RunLinks } from '../components/RunLinks';
+import { ErrorGroupsCard } from '../components/ErrorGroups';
 
 type ErrorRow = Result<'history.errors'>[number];
 
@@ -116,6 +117,7 @@ export function RunDetail() {
         <dt>Data read</dt>
         <dd>{formatNumber(run.bytes)} bytes</dd>
       </dl>
+      <ErrorGroupsCard runId={run.id} errorCount={errorCount} finished={run.finishedAt !== null} />
       <Card title="Timeline">
         {events.length === 0 ? (
           <p className="muted">No events recorded.</p>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorGroups } from '../mapping/error-groups';
 import {
   ActivityDay,
   ConnectionInfo,
@@ -69,6 +70,11 @@ export const coreMethods = {
       })
       .strict(),
     result: z.array(RowErrorDto.extend({ id: z.number().int() })),
+  },
+  /** The run's row errors grouped by kind, largest first: what went wrong, in a few lines. */
+  'history.errorGroups': {
+    params: z.object({ runId: z.number().int().positive(), limit: z.number().int().min(1).max(100).default(10) }).strict(),
+    result: ErrorGroups,
   },
   /** The run's platform requests, oldest first, keyset-paged by id. */
   'history.requests': {

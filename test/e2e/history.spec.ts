@@ -94,12 +94,13 @@ test.beforeAll(async () => {
   await rpc('jobs.pause', { jobId: ids.broken });
 
   // 1. A file arrives: two good rows, an unknown site and a value that is not a number (found
-  // while reading), and a negative value the platform refuses (found last, listed first: line 2).
-  writeFileSync(join(folder, 'bills-jan.csv'), 'Site,Month,Electricity kWh\nLYO-01,2024-01,-3\nLON-01,2024-01,1200\nXXX-99,2024-01,5\nMAN-02,2024-01,lots\nBER-01,2024-01,700\n');
+  // while reading), and a negative value the platform refuses (found last, listed first: line 2);
+  // two more values that are not numbers, so the errors group into three kinds.
+  writeFileSync(join(folder, 'bills-jan.csv'), 'Site,Month,Electricity kWh\nLYO-01,2024-01,-3\nLON-01,2024-01,1200\nXXX-99,2024-01,5\nMAN-02,2024-01,lots\nBER-01,2024-01,700\nLON-01,2024-02,lots\nBER-01,2024-02,tbc\n');
   const runs = await waitForRuns((rs) => rs.some((r) => r.trigger === 'file' && r.status !== 'running'));
   const fileRun = runs.find((r) => r.trigger === 'file')!;
   expect(fileRun.status).toBe('succeeded_with_rejections');
-  expect(fileRun.rejected).toBe(3);
+  expect(fileRun.rejected).toBe(5);
   ids.fileRun = fileRun.id;
   // 2. A manual run of the same job that succeeds.
   const manual = await rpc<{ run: Run }>('jobs.run', { jobId: ids.good, wait: true });
@@ -235,9 +236,18 @@ test('run detail: timeline, row errors with CSV download, and platform requests'
     await expect(timeline).toContainText('Run finished: succeeded with rejections.');
 
     // In line order, as in the file — not in the order they were found.
-    const errors = page.getByRole('region', { name: 'Row errors (3)' });
+    // By kind first: three values that are not numbers (two of them 'lots'), then the others.
+    const kinds = page.getByRole('region', { name: 'Row errors by kind (3 kinds)' }).getByRole('listitem');
+    await expect(kinds).toHaveCount(3);
+    await expect(kinds.nth(0)).toContainText('3 rows');
+    await expect(kinds.nth(0)).toContainText('Column “Electricity kWh”: \'lots\' is not a number');
+    await expect(kinds.nth(0)).toContainText('Values lots (2), tbc (1) · lines 5 to 8');
+    await expect(kinds.nth(1)).toContainText(/1 row.*The platform rejected this value.*line 2/s);
+    await expect(kinds.nth(2)).toContainText(/1 row.*XXX-99.*line 4/s);
+
+    const errors = page.getByRole('region', { name: 'Row errors (5)' });
     const errorRows = errors.getByRole('row').filter({ has: page.getByRole('cell') });
-    await expect(errorRows).toHaveCount(3);
+    await expect(errorRows).toHaveCount(5);
     await expect(errorRows.nth(0).getByRole('cell').first()).toHaveText('2');
     await expect(errorRows.nth(0)).toContainText('The platform rejected this value');
     await expect(errorRows.nth(1).getByRole('cell').first()).toHaveText('4');
@@ -257,7 +267,7 @@ test('run detail: timeline, row errors with CSV download, and platform requests'
       const csv = readFileSync((await download.path())!, 'utf8');
       const lines = csv.trim().split(/\r?\n/);
       expect(lines[0]).toBe('line,column,value,reason');
-      expect(lines).toHaveLength(4);
+      expect(lines).toHaveLength(6);
       expect(lines[1]).toMatch(/^2,Electricity kWh,-3,The platform rejected this value/);
       expect(lines[2]).toMatch(/^4,Site,XXX-99,/);
       expect(lines[3]).toMatch(/^5,Electricity kWh,lots,/);

@@ -9,6 +9,7 @@ import { callEngine } from '../engine-call';
 import { countsLine, finishWithRun } from '../run-outcome';
 import type { GlobalContext } from '../context';
 import { saveErrorsCsv } from '../../engine/history/errors-csv';
+import type { ErrorGroups } from '../../../shared/mapping/error-groups';
 import { ApiError } from '../../../shared/rpc';
 
 const duration = (r: RunSummary): string => {
@@ -123,6 +124,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
         const events = store.runs.events(runId);
         const errorCount = store.runs.errorCount(runId);
         const errors = store.runs.errors(runId, 0, 50);
+        const errorGroups = errorCount > 1 ? store.runs.errorGroups(runId, 10) : null;
         const requestCount = store.runs.requestCount(runId);
         const requests = opts.requests ? [...store.runs.iterateRequests(runId)] : undefined;
         if (opts.errorsCsv) {
@@ -134,7 +136,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           });
           out.info(`Wrote ${errorCount} row errors to ${target}`);
         }
-        out.print({ run, events, errorCount, errors, requestCount, ...(requests ? { requests } : {}) }, () => {
+        out.print({ run, events, errorCount, errorGroups, errors, requestCount, ...(requests ? { requests } : {}) }, () => {
           const lines = [
             `Run #${run.id} — ${run.jobName}${run.jobNameAtRun ? ` (named "${run.jobNameAtRun}" then)` : ''} (${run.trigger}) — ${run.status}`,
             `Started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
@@ -144,6 +146,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           if (run.file) lines.push(`File: ${run.file}`);
           if (run.error) lines.push(`Error: ${run.error}`);
           if (events.length) lines.push('', 'Events:', ...events.map((e) => `  ${e.at}  ${e.level.padEnd(5)}  ${e.message}`));
+          if (errorGroups) lines.push('', ...errorGroupLines(errorGroups));
           if (errorCount) {
             lines.push('', `Row errors (${errorCount}${errorCount > errors.length ? `, first ${errors.length} shown; use --errors-csv for all` : ''}):`);
             lines.push(...errors.map((e) => `  line ${e.line ?? '-'}  ${e.column ?? ''}  ${e.value ?? ''}  ${e.reason}`));
@@ -175,4 +178,17 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
       }
       finishWithRun(out, r.run);
     });
+}
+
+/** The run's errors by kind, largest first, as `history show` prints them above the first rows. */
+function errorGroupLines(r: ErrorGroups): string[] {
+  const lines = [`Row errors by kind (${r.groups.length + r.otherKinds}):`];
+  for (const g of r.groups) {
+    const values = g.values.map((v) => (v.value === null ? '(empty)' : `"${v.value}"`) + (g.values.length > 1 || g.moreValues ? ` ×${v.rows}` : ''));
+    const where = g.firstLine === null ? 'no line' : g.firstLine === g.lastLine ? `line ${g.firstLine}` : `lines ${g.firstLine}–${g.lastLine}`;
+    lines.push(`  ${String(g.rows).padStart(7)} ${g.held ? 'held' : 'rows'}  ${g.column ? `column "${g.column}": ` : ''}${g.example}`);
+    lines.push(`           ${values.length ? `${values.join(', ')}${g.moreValues ? ` and ${g.moreValues} more` : ''}; ` : ''}${where}`);
+  }
+  if (r.otherKinds) lines.push(`  and ${r.otherKinds} other kinds (${r.otherRows} rows)`);
+  return lines;
 }

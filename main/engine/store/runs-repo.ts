@@ -1,5 +1,6 @@
 import type { HistoryFilter, RunRequestDto, RunSummary } from '../../../shared/api';
 import type { RowError, RunCounts, RunStatus, RunTrigger } from '../../../shared/domain';
+import { ErrorGrouper, type ErrorGroups } from '../../../shared/mapping/error-groups';
 import type { Db } from './database';
 
 interface RunRow {
@@ -301,6 +302,17 @@ export class RunsRepo {
       'SELECT line, column_name AS "column", value, reason FROM row_errors WHERE run_id = ? ORDER BY line_order, id',
     );
     yield* stmt.iterate(runId) as IterableIterator<RowError>;
+  }
+
+  /**
+   * The run's row errors grouped by kind (shared/mapping/error-groups.ts), the largest `limit`
+   * kinds first. One pass over the run's errors in the order they were found, in bounded memory.
+   */
+  errorGroups(runId: number, limit: number): ErrorGroups {
+    const grouper = new ErrorGrouper();
+    const stmt = this.db.prepare('SELECT line, column_name AS "column", value, reason, held FROM row_errors WHERE run_id = ? ORDER BY line_order, id');
+    for (const r of stmt.iterate(runId) as IterableIterator<Omit<RowError, 'held'> & { held: number }>) grouper.add({ ...r, held: r.held === 1 });
+    return grouper.result(limit);
   }
 
   countSince(sinceIso: string): { total: number; failed: number; attention: number; running: number } {

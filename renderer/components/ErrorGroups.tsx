@@ -1,0 +1,105 @@
+import { useEffect, useRef } from 'react';
+import type { Result } from '../../shared/api';
+import { formatNumber } from '../format';
+import { useEngine } from '../hooks';
+import { Badge, Card, ErrorState } from './ui';
+
+type Groups = Result<'history.errorGroups'>;
+type Group = Groups['groups'][number];
+
+const KINDS_SHOWN = 8;
+/** Grouping reads every error of the run; while it is still running, at most this often. */
+const LIVE_REFRESH_MS = 5000;
+
+/**
+ * A run's row errors by kind, largest first: the card a person reads before (often instead of)
+ * the row table. Shown when there are at least two errors, where grouping can say more than a row.
+ */
+export function ErrorGroupsCard({ runId, errorCount, finished }: { runId: number; errorCount: number; finished: boolean }) {
+  const groups = useEngine('history.errorGroups', { runId, limit: KINDS_SHOWN }, []);
+  const { reload } = groups;
+  const loadedAt = useRef(Date.now());
+  const seen = useRef({ errorCount, finished });
+
+  // useEngine loads once on mount; later, new errors or the run's end load the groups again.
+  useEffect(() => {
+    if (seen.current.errorCount === errorCount && seen.current.finished === finished) return;
+    seen.current = { errorCount, finished };
+    const wait = finished ? 0 : Math.max(0, loadedAt.current + LIVE_REFRESH_MS - Date.now());
+    const timer = setTimeout(() => {
+      loadedAt.current = Date.now();
+      reload();
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [errorCount, finished, reload]);
+
+  if (errorCount < 2) return null;
+  const data = groups.data;
+  const kinds = data ? data.groups.length + data.otherKinds : 0;
+  return (
+    <Card title={data ? `Row errors by kind (${formatNumber(kinds)} kind${kinds === 1 ? '' : 's'})` : 'Row errors by kind'}>
+      {groups.error ? (
+        <ErrorState message={groups.error} onRetry={reload} />
+      ) : !data ? (
+        <p className="muted">Grouping the row errors…</p>
+      ) : (
+        <>
+          <ul className="error-groups">
+            {data.groups.map((g, i) => (
+              <ErrorGroupItem key={i} group={g} />
+            ))}
+          </ul>
+          {data.otherKinds > 0 && (
+            <p className="muted small">
+              And {formatNumber(data.otherKinds)} other kind{data.otherKinds === 1 ? '' : 's'} ({formatNumber(data.otherRows)} row{data.otherRows === 1 ? '' : 's'}); the row table and the CSV have them all.
+            </p>
+          )}
+        </>
+      )}
+    </Card>
+  );
+}
+
+function ErrorGroupItem({ group: g }: { group: Group }) {
+  return (
+    <li className="error-group">
+      <div className="error-group-count">
+        <strong>{formatNumber(g.rows)}</strong> row{g.rows === 1 ? '' : 's'}
+        {g.held && (
+          <div>
+            <Badge tone="info">held</Badge>
+          </div>
+        )}
+      </div>
+      <div>
+        <div className="error-group-what">
+          {g.column && <span className="error-group-column">Column “{g.column}”: </span>}
+          {g.example}
+        </div>
+        <div className="muted small error-group-facts">
+          {g.values.some((v) => v.value !== null) && (
+            <span>
+              {g.values.length === 1 && g.moreValues === 0 ? 'Value ' : 'Values '}
+              {g.values.map((v, i) => (
+                <span key={i}>
+                  {i > 0 && ', '}
+                  {v.value === null ? <em>empty</em> : <code>{v.value}</code>}
+                  {g.values.length > 1 || g.moreValues > 0 ? ` (${formatNumber(v.rows)})` : ''}
+                </span>
+              ))}
+              {g.moreValues > 0 && ` and ${formatNumber(g.moreValues)} more`}
+              {' · '}
+            </span>
+          )}
+          {lineRange(g)}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+function lineRange(g: Group): string {
+  if (g.firstLine === null) return 'not tied to a line';
+  if (g.firstLine === g.lastLine) return `line ${formatNumber(g.firstLine)}`;
+  return `lines ${formatNumber(g.firstLine)} to ${formatNumber(g.lastLine ?? g.firstLine)}`;
+}

@@ -1,0 +1,122 @@
+/**
+ * Row errors grouped by kind, so a run with 4,000 rejected rows reads as the three problems it
+ * has ("'kWhh' is not a known unit: 3,912 rows") instead of a table nobody scrolls to the end of.
+ *
+ * Messages embed the cell value and line numbers (messages.ts), so two errors are of one kind
+ * when their column, held state and sentence agree once the value and every number are blanked.
+ * Memory stays bounded for any number of errors: at most MAX_GROUPS kinds and MAX_VALUES distinct
+ * values per kind are tracked; the rest is counted, not kept.
+ */
+import { z } from 'zod';
+import type { RowError } from '../domain';
+import { reasonAlone } from './messages';
+
+export const ErrorGroup = z.object({
+  column: z.string().nullable(),
+  /** Held for a code not mapped yet or a period not over (sent later), not rejected. */
+  held: z.boolean(),
+  /** The first error of the kind, without its "Line 4, column 'x': " lead. */
+  example: z.string(),
+  rows: z.number().int(),
+  firstLine: z.number().int().nullable(),
+  lastLine: z.number().int().nullable(),
+  /** The most frequent cell values, most frequent first (null: the cell was empty or the row had none). */
+  values: z.array(z.object({ value: z.string().nullable(), rows: z.number().int() })),
+  /** Distinct values beyond those listed (a lower bound when very many values differ). */
+  moreValues: z.number().int(),
+});
+export type ErrorGroup = z.infer<typeof ErrorGroup>;
+
+export const ErrorGroups = z.object({
+  groups: z.array(ErrorGroup),
+  /** Kinds and rows beyond the groups listed. */
+  otherKinds: z.number().int(),
+  otherRows: z.number().int(),
+});
+export type ErrorGroups = z.infer<typeof ErrorGroups>;
+
+const MAX_GROUPS = 500;
+const MAX_VALUES = 1000;
+const VALUES_SHOWN = 5;
+
+/** The sentence of an error with its cell value and every number blanked: equal for errors of one kind. */
+export function errorShape(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason'>): string {
+  let text = reasonAlone(e);
+  for (const v of new Set([e.value, e.value?.trim()])) {
+    if (v) text = text.split(`'${v}'`).join("'…'");
+  }
+  return text.replace(/\d+/g, '#');
+}
+
+interface Tally {
+  column: string | null;
+  held: boolean;
+  example: string;
+  rows: number;
+  firstLine: number | null;
+  lastLine: number | null;
+  values: Map<string | null, number>;
+  /** Rows whose value was not tracked because MAX_VALUES were already. */
+  untrackedRows: number;
+}
+
+export class ErrorGrouper {
+  private readonly kinds = new Map<string, Tally>();
+  private overflowKinds = new Set<string>();
+  private overflowRows = 0;
+
+  add(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>): void {
+    const held = e.held === true;
+    const key = `${held ? 'h' : 'r'}\u0000${e.column ?? ''}\u0000${errorShape(e)}`;
+    let t = this.kinds.get(key);
+    if (!t) {
+      if (this.kinds.size >= MAX_GROUPS) {
+        // Counting distinct overflow kinds needs their keys; cap that too, so it stays a lower bound.
+        if (this.overflowKinds.size < MAX_GROUPS) this.overflowKinds.add(key);
+        this.overflowRows++;
+        return;
+      }
+      t = { column: e.column, held, example: reasonAlone(e), rows: 0, firstLine: null, lastLine: null, values: new Map(), untrackedRows: 0 };
+      this.kinds.set(key, t);
+    }
+    t.rows++;
+    if (e.line !== null) {
+      if (t.firstLine === null || e.line < t.firstLine) t.firstLine = e.line;
+      if (t.lastLine === null || e.line > t.lastLine) t.lastLine = e.line;
+    }
+    const n = t.values.get(e.value);
+    if (n !== undefined) t.values.set(e.value, n + 1);
+    else if (t.values.size < MAX_VALUES) t.values.set(e.value, 1);
+    else t.untrackedRows++;
+  }
+
+  /** The `limit` largest kinds (rejected before held at equal size), the rest summed up. */
+  result(limit: number): ErrorGroups {
+    const all = [...this.kinds.values()].sort((a, b) => b.rows - a.rows || Number(a.held) - Number(b.held) || (a.firstLine ?? 0) - (b.firstLine ?? 0));
+    const shown = all.slice(0, limit);
+    const rest = all.slice(limit);
+    return {
+      groups: shown.map((t) => {
+        const values = [...t.values.entries()].sort((a, b) => b[1] - a[1]).map(([value, rows]) => ({ value, rows }));
+        return {
+          column: t.column,
+          held: t.held,
+          example: t.example,
+          rows: t.rows,
+          firstLine: t.firstLine,
+          lastLine: t.lastLine,
+          values: values.slice(0, VALUES_SHOWN),
+          moreValues: values.length - Math.min(values.length, VALUES_SHOWN) + (t.untrackedRows > 0 ? 1 : 0),
+        };
+      }),
+      otherKinds: rest.length + this.overflowKinds.size,
+      otherRows: rest.reduce((sum, t) => sum + t.rows, 0) + this.overflowRows,
+    };
+  }
+}
+
+export function groupErrors(errors: Iterable<Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>>, limit: number): ErrorGroups {
+  const g = new ErrorGrouper();
+  for (const e of errors) g.add(e);
+  return g.result(limit);
+}
