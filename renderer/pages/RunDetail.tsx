@@ -55,6 +55,7 @@ export function RunDetail() {
   if (!detail.data) return <Loading what={`run #${runId}`} />;
   const { run, events, errorCount, requestCount } = detail.data;
   const isSandbox = sandbox.job(run.jobId);
+  const job = jobs.data?.find((j) => j.id === run.jobId);
 
   return (
     <>
@@ -74,6 +75,15 @@ export function RunDetail() {
       {run.status === 'needs_attention' && run.file && run.error?.includes('columns changed') && <DriftNotice runId={run.id} />}
       {run.status === 'needs_attention' && run.file && run.error?.includes('as the decimal separator') && (
         <MappingFixNotice runId={run.id} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />
+      )}
+      {run.file && run.finishedAt && run.held === 0 && (run.status === 'succeeded_with_rejections' || run.status === 'failed') && job?.type === 'ingest' && (
+        <div className="banner banner-info resend-notice">
+          <p>
+            {run.status === 'failed' ? 'Once the cause is fixed' : 'Once the cause of the rejected rows is fixed'} in the mapping or on the platform, send the file again: values
+            already on the platform are not sent twice. (A corrected file is simply dropped in the folder again.)
+          </p>
+          <MappingFixNotice runId={run.id} mappingId={job.mappingId} />
+        </div>
       )}
       {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} sentBy={detail.data.heldSentBy} why={detail.data.heldWhy} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
       <div className="stats">

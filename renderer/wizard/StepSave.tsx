@@ -86,6 +86,7 @@ export function StepSave({ state, dispatch }: StepProps) {
             <option value="skip">Skip those rows</option>
             <option value="reject">Reject those rows as errors</option>
           </select>
+          {state.entityMatchCatalogue && <small className="muted">Unless the code is exactly a platform {state.entityLabel || 'site'}’s reference or name: it is then taken as that {state.entityLabel || 'site'} (see the Sites & periods step).</small>}
         </label>
       )}
       {Object.values(state.roles).includes('metric') && !(state.shape === 'wide' && state.wideKind === 'per-metric') && (
@@ -96,6 +97,12 @@ export function StepSave({ state, dispatch }: StepProps) {
             <option value="skip">Skip those rows</option>
             <option value="reject">Reject those rows as errors</option>
           </select>
+        </label>
+      )}
+      {Object.values(state.roles).includes('metric') && !(state.shape === 'wide' && state.wideKind === 'per-metric') && (
+        <label className="checkbox">
+          <input type="checkbox" checked={state.metricMatchCatalogue} onChange={(e) => patch({ metricMatchCatalogue: e.target.checked })} />
+          But first look a new metric name up in the platform’s metric library (by its code or name)
         </label>
       )}
       {state.mappingId && <p className="muted">Saving creates version {(state.baseVersion ?? 0) + 1} of this mapping; jobs use the newest version from their next run.</p>}

@@ -129,6 +129,13 @@ export function StepSites({ state, dispatch }: StepProps) {
                   {p.label}
                 </label>
               ))}
+              <label className="checkbox">
+                <input type="checkbox" checked={state.entityMatchCatalogue} onChange={(e) => patch({ entityMatchCatalogue: e.target.checked })} />
+                But first look it up on the platform: a code that is exactly a platform {state.entityLabel || 'site'}’s reference or name is taken as that {state.entityLabel || 'site'}, without asking
+              </label>
+              <small className="muted">
+                Convenient when the platform’s sites carry your codes as their reference. Turn it off if the service account also sees other companies’ sites. Each run lists the codes it matched this way.
+              </small>
             </fieldset>
           </>
         )

@@ -47,11 +47,15 @@ export interface WizardState {
   fixedMetricId: string;
   metricValueMap: Record<string, string>;
   unknownMetric: UnknownValuePolicy;
+  /** A metric name the map does not list is looked up by code or name in the platform's library. */
+  metricMatchCatalogue: boolean;
   monthFor: Record<string, number>;
   entityMode: 'column' | 'fixed';
   fixedEntityId: string;
   entityValueMap: Record<string, string>;
   unknownEntity: UnknownValuePolicy;
+  /** A site code the map does not list is taken as the platform site with that reference or name. */
+  entityMatchCatalogue: boolean;
   entityLabel: string;
   periodMode: PeriodMode;
   dateFormat: DateFormat | '';
@@ -102,11 +106,13 @@ export const initialState: WizardState = {
   fixedMetricId: '',
   metricValueMap: {},
   unknownMetric: 'reject',
+  metricMatchCatalogue: true,
   monthFor: {},
   entityMode: 'column',
   fixedEntityId: '',
   entityValueMap: {},
   unknownEntity: 'hold',
+  entityMatchCatalogue: true,
   entityLabel: 'site',
   periodMode: 'date',
   dateFormat: '',
@@ -175,12 +181,14 @@ export function fromProfile(p: MappingProfileInput, headers: readonly string[]):
     roles[p.metric.column] = 'metric';
     out.metricValueMap = { ...(p.metric.valueMap ?? {}) };
     out.unknownMetric = p.metric.unknownMetric ?? 'reject';
+    out.metricMatchCatalogue = p.metric.matchCatalogue ?? true;
   }
   if (p.entity?.kind === 'column') {
     out.entityMode = 'column';
     roles[p.entity.column] = 'entity';
     out.entityValueMap = { ...(p.entity.valueMap ?? {}) };
     out.unknownEntity = p.entity.unknownEntity ?? 'hold';
+    out.entityMatchCatalogue = p.entity.matchCatalogue ?? true;
     out.entityLabel = p.entity.label ?? 'site';
   } else if (p.entity?.kind === 'fixed') {
     out.entityMode = 'fixed';
@@ -358,14 +366,14 @@ export function buildProfile(s: WizardState): MappingProfileInput {
   const metricColumn = firstWith(s.roles, 'metric');
   let metric: MappingProfileInput['metric'];
   if (s.shape === 'wide' && s.wideKind === 'per-metric') metric = undefined;
-  else if (metricColumn) metric = { kind: 'column', column: metricColumn, valueMap: s.metricValueMap, unknownMetric: s.unknownMetric };
+  else if (metricColumn) metric = { kind: 'column', column: metricColumn, valueMap: s.metricValueMap, matchCatalogue: s.metricMatchCatalogue, unknownMetric: s.unknownMetric };
   else if (s.fixedMetricId) metric = { kind: 'fixed', metricId: s.fixedMetricId };
 
   const entityColumn = firstWith(s.roles, 'entity');
   const entity: MappingProfileInput['entity'] =
     s.entityMode === 'fixed' || !entityColumn
       ? { kind: 'fixed', entityId: s.fixedEntityId }
-      : { kind: 'column', column: entityColumn, valueMap: s.entityValueMap, unknownEntity: s.unknownEntity, label: s.entityLabel || 'site' };
+      : { kind: 'column', column: entityColumn, valueMap: s.entityValueMap, matchCatalogue: s.entityMatchCatalogue, unknownEntity: s.unknownEntity, label: s.entityLabel || 'site' };
 
   const common = { fiscalYearStartMonth: s.fiscalYearStartMonth, granularity: s.granularity };
   let period: MappingProfileInput['period'];

@@ -76,6 +76,20 @@ export interface ApplyResult {
   skipped: RowSkip | null;
   /** Value cells left empty (or '-', 'n/a') and skipped under filters.skipBlankValues. */
   blankValues: number;
+  /**
+   * Codes the mapping does not map that were taken as the platform item with that reference,
+   * code or name (matchCatalogue): the run says so, as nobody chose them. Absent when none.
+   */
+  catalogueMatches?: CatalogueMatch[];
+}
+
+export interface CatalogueMatch {
+  kind: 'entity' | 'metric';
+  column: string;
+  /** The cell as written. */
+  text: string;
+  id: string;
+  name: string;
 }
 
 // ---------------------------------------------------------------- compilation
@@ -261,7 +275,7 @@ export function recordHash(record: PlatformRecord): string {
 
 // ---------------------------------------------------------------- apply
 
-type Resolved<T> = { ok: true; value: T } | { ok: false; kind: 'error'; error: RowError } | { ok: false; kind: 'hold'; held: HeldValue } | { ok: false; kind: 'skip'; skip: RowSkip };
+type Resolved<T> = { ok: true; value: T; match?: CatalogueMatch } | { ok: false; kind: 'error'; error: RowError } | { ok: false; kind: 'hold'; held: HeldValue } | { ok: false; kind: 'skip'; skip: RowSkip };
 
 function unknownOutcome<T>(policy: UnknownValuePolicy, line: number, column: string, raw: string, kind: 'entity' | 'metric', message: string, label = 'site'): Resolved<T> {
   if (policy === 'hold') return { ok: false, kind: 'hold', held: { line, kind, column, value: raw, reason: msg.held(raw, kind, label) } };
@@ -298,6 +312,7 @@ export function applyProfile(profile: MappingProfile, row: SourceRow, catalogue:
   // ------------------------------------------------ entity (one per row)
   const entity = resolveEntity(c, line, get);
   if (!entity.ok) return settle(result, entity);
+  if (entity.match) result.catalogueMatches = [entity.match];
 
   // ------------------------------------------------ metric from a column (one per row)
   let rowMetric: Resolved<string> | null = null;
@@ -308,8 +323,9 @@ export function applyProfile(profile: MappingProfile, row: SourceRow, catalogue:
     if (isBlank(raw)) rowMetric = { ok: false, kind: 'error', error: rowError(line, role.column, raw, msg.missingMetric()) };
     else {
       const text = cellText(raw) as string;
-      const mapped =
-        c.metricValueMap.get(key(text)) ?? (role.matchCatalogue ? c.metricsByText.get(key(text))?.id : undefined) ?? (catalogue.freeMetrics ? text.trim() : undefined);
+      const found = c.metricValueMap.has(key(text)) || !role.matchCatalogue ? undefined : c.metricsByText.get(key(text));
+      const mapped = c.metricValueMap.get(key(text)) ?? found?.id ?? (catalogue.freeMetrics ? text.trim() : undefined);
+      if (found) (result.catalogueMatches ??= []).push({ kind: 'metric', column: role.column, text, id: found.id, name: found.name });
       rowMetric = mapped
         ? { ok: true, value: mapped }
         : isTotalsLabel(text)
@@ -413,8 +429,10 @@ function resolveEntity(c: Compiled, line: number, get: (col: string) => CellValu
   const raw = get(role.column);
   if (isBlank(raw)) return { ok: false, kind: 'error', error: rowError(line, role.column, raw, msg.missingEntity(role.label)) };
   const text = cellText(raw) as string;
-  const mapped = c.entityValueMap.get(key(text)) ?? (role.matchCatalogue ? c.entitiesByText.get(key(text))?.id : undefined);
+  const mapped = c.entityValueMap.get(key(text));
   if (mapped) return { ok: true, value: { id: mapped, raw: text } };
+  const found = role.matchCatalogue ? c.entitiesByText.get(key(text)) : undefined;
+  if (found) return { ok: true, value: { id: found.id, raw: text }, match: { kind: 'entity', column: role.column, text, id: found.id, name: found.name } };
   if (isTotalsLabel(text)) return { ok: false, kind: 'skip', skip: 'totals-row' };
   return unknownOutcome(role.unknownEntity, line, role.column, text, 'entity', msg.unknownEntity(text, role.label), role.label);
 }

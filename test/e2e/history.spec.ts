@@ -504,3 +504,26 @@ test("a job's failure banners go by themselves once a later run of that job went
   await page.screenshot({ path: join(shots, 'run-alerts-settled-1024.png') });
   await context.close();
 });
+
+test('a run with rejected rows offers to send its file again once the cause is fixed', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const page = await open(browser, 'light', `#/history/${ids.fileRun}`);
+  const notice = page.locator('.resend-notice');
+  await expect(notice).toContainText('Once the cause of the rejected rows is fixed in the mapping or on the platform, send the file again');
+
+  // What a person does in the wizard: the unknown site code XXX-99 is the Madrid depot.
+  const job = (await rpc<{ id: string; mappingId: string }[]>('jobs.list', {})).find((j) => j.id === ids.good)!;
+  const { profile } = await rpc<{ profile: { entity: Record<string, unknown> } }>('mappings.get', { mappingId: job.mappingId });
+  await rpc('mappings.save', { id: job.mappingId, profile: { ...profile, entity: { ...profile.entity, valueMap: { 'XXX-99': 'ent_mad03' } } } });
+
+  await notice.getByRole('button', { name: 'Send the file again' }).click();
+  await expect(notice.getByRole('status')).toContainText(/Run #\d+ finished: succeeded with rejections\./);
+  await page.screenshot({ path: join(shots, 'run-resend-file-light.png'), fullPage: true });
+  await notice.getByRole('link', { name: /Open run #\d+/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Run #\d+ — Bills to platform/ })).toBeVisible();
+  // Only the row that now maps is new; the two sent before are unchanged; the rest are rejected again.
+  await expect(page.locator('.stat').filter({ hasText: 'Created' })).toContainText('1');
+  await expect(page.locator('.stat').filter({ hasText: 'Unchanged' })).toContainText('2');
+  await expect(page.locator('.stat').filter({ hasText: 'Rejected' })).toContainText('4');
+  await page.context().close();
+});

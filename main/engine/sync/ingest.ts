@@ -9,6 +9,7 @@ import { sha256 } from './record-hash';
 import { settleAndReportDuplicates } from './duplicates';
 import { LineMarks, rejectedText } from './line-marks';
 import { SkippedRows } from './skipped-rows';
+import { CatalogueMatches } from './catalogue-matches';
 import { HeldRows } from './held-rows';
 
 export interface IngestOptions {
@@ -181,6 +182,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   const rejectedLines = new LineMarks();
   const numbers = new NumberFormatWatch(input.profile);
   const skipped = new SkippedRows(input.profile);
+  const catalogueMatches = new CatalogueMatches(input.profile);
   const totalKeys = options.onlyTotalsOfLines ? new Set<string>() : null;
   const stageRecord = (m: MappedRecord): void => {
     const recordJson = canonicalRecord(m.record);
@@ -198,6 +200,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       }
       numbers.observe(row.line, applied);
       skipped.note(applied.skipped, row);
+      catalogueMatches.note(applied.catalogueMatches, row.line);
       const errors: RowError[] = [...applied.errors];
       blankValues += applied.blankValues;
       for (const h of applied.held) {
@@ -226,6 +229,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     staging.flush();
     // Said, so the counts add up for a person checking them against the file.
     for (const said of skipped.sentences()) input.event('info', said);
+    for (const said of catalogueMatches.sentences()) input.event('info', said);
     if (blankValues > 0) input.event('info', `${blankValues} value cell(s) were empty (or a placeholder such as 'n/a' or '-') and were skipped, as the mapping says: neither sent nor rejected.`);
     if (totalKeys) staging.keepOnlyKeys(totalKeys);
     progress.staged = staging.count;

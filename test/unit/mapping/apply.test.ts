@@ -55,6 +55,27 @@ describe('long shape', () => {
     expect(a?.records[0]?.naturalKey).toBe('metric=m-elec|entity=e-ldn|period=2024-01-01..2024-01-31');
   });
 
+  it('says which codes it took from the platform catalogue rather than the mapping, and takes none when told not to', () => {
+    const data = rows(headers, [
+      ['London', 'Strom', '15.01.2024', '1', 'kWh', null],
+      ['MAN-2', 'Electricity consumption', '03.02.2024', '2', 'kWh', null],
+    ]);
+    const [mapped, matched] = runAll(profile, data);
+    expect(mapped?.catalogueMatches).toBeUndefined();
+    expect(matched?.catalogueMatches).toEqual([
+      { kind: 'entity', column: 'Site', text: 'MAN-2', id: 'e-man', name: expect.any(String) },
+      { kind: 'metric', column: 'Metric', text: 'Electricity consumption', id: 'm-elec', name: 'Electricity consumption' },
+    ]);
+    const off: MappingProfileInput = {
+      ...profile,
+      entity: { kind: 'column', column: 'Site', valueMap: { London: 'e-ldn' }, unknownEntity: 'hold', matchCatalogue: false },
+    };
+    const [, held] = runAll(off, data);
+    expect(held?.records).toEqual([]);
+    expect(held?.held).toMatchObject([{ kind: 'entity', value: 'MAN-2' }]);
+    expect(held?.catalogueMatches).toBeUndefined();
+  });
+
   it('rejects an unknown site with the analyst-facing message', () => {
     const [r] = runAll(profile, rows(headers, [['LDN-9', 'Strom', '15.01.2024', '1', 'kWh', null]], 14));
     expect(r?.records).toEqual([]);

@@ -37,6 +37,20 @@ describe('wizard state', () => {
     expect(fromProfile(older, headers).sameKeyRows).toBe('reject');
   });
 
+  it('keeps whether new site codes and metric names are looked up on the platform (a mapping that said no stays no)', () => {
+    expect(parseProfile(buildProfile(base)).entity).toMatchObject({ kind: 'column', matchCatalogue: true });
+    const off = buildProfile({ ...base, entityMatchCatalogue: false });
+    expect(parseProfile(off).entity).toMatchObject({ kind: 'column', matchCatalogue: false });
+    expect(fromProfile(off, headers).entityMatchCatalogue).toBe(false);
+    // Saved again from the wizard unchanged, it is still off.
+    expect(parseProfile(buildProfile({ ...base, ...fromProfile(off, headers) })).entity).toMatchObject({ matchCatalogue: false });
+
+    const byName = { ...base, roles: { ...base.roles, 'Gas (m³)': 'value' as const, Month: 'period' as const, Metric: 'metric' as const }, headers: [...headers, 'Metric'], fixedMetricId: '' };
+    const metricOff = buildProfile({ ...byName, metricMatchCatalogue: false });
+    expect(parseProfile(metricOff).metric).toMatchObject({ kind: 'column', matchCatalogue: false });
+    expect(fromProfile(metricOff, byName.headers).metricMatchCatalogue).toBe(false);
+  });
+
   it('keeps the read choice when a re-read sample brings fresh suggestions', () => {
     const state = { ...base, headerRow: 4 };
     const next = reducer(state, {
