@@ -113,6 +113,37 @@ export const MappingInfo = z.object({
 });
 export type MappingInfo = z.infer<typeof MappingInfo>;
 
+/**
+ * A database ingest job whose watermark stays at rows it holds (codes not mapped yet, periods not
+ * over yet): every run reads again from there until they are sent. Noted once per run (see
+ * main/engine/store/held-back-repo.ts), so the polled jobs list reads it without scanning history.
+ */
+export const HeldBack = z.object({
+  /** Where every run reads from again; null for a source without a watermark column (it reads the whole table anyway). */
+  watermark: z.string().nullable(),
+  /** When the watermark stopped there: the start of the first run that left it there. */
+  since: IsoTime,
+  sinceRunId: z.number().int(),
+  /** The latest run that held the rows: its page lists them, with their codes. */
+  runId: z.number().int(),
+  /** Rows waiting for a site or metric code to be mapped: a person has to map them. */
+  codes: z.number().int(),
+  /** Since when some rows have waited for codes, run after run; null when none do. */
+  codesSince: IsoTime.nullable(),
+  /** Up to 5 of those codes; `moreCodes` when there are others. */
+  codeValues: z.array(z.string()),
+  moreCodes: z.boolean(),
+  /** The mapping wizard steps where they are mapped ('Sites & periods' for sites, 'Columns' for metrics). */
+  codeSteps: z.array(z.enum(['Sites & periods', 'Columns'])),
+  /** Rows waiting for their period to end: sent on their own once it has. */
+  periods: z.number().int(),
+  /** The last day of the latest period waited for. */
+  periodsEnd: z.string().nullable(),
+  /** Values the latest run rejected for other reasons than holding them. */
+  rejectedOther: z.number().int(),
+});
+export type HeldBack = z.infer<typeof HeldBack>;
+
 export const JobInfo = z.object({
   id: Id,
   name: z.string(),
@@ -126,6 +157,8 @@ export const JobInfo = z.object({
   paused: z.boolean(),
   lastRun: z.object({ id: z.number().int(), status: RunStatus, finishedAt: z.string().nullable() }).nullable(),
   nextRunAt: z.string().nullable(),
+  /** Null unless a database ingest job holds rows back (optional: shapes from before it existed). */
+  heldBack: HeldBack.nullable().optional(),
 });
 export type JobInfo = z.infer<typeof JobInfo>;
 
@@ -208,6 +241,11 @@ export const ActivityDay = z.object({
 export const Settings = z.object({
   retentionDays: z.number().int().min(1).max(3650),
   retentionRuns: z.number().int().min(100).max(10_000_000),
+  /**
+   * Files in the folder sources' processed/ and failed/ are removed this many days after they were
+   * put there; null keeps them forever (the default, so an upgrade never removes a file).
+   */
+  keepFolderFilesDays: z.number().int().min(1).max(3650).nullable(),
   notifyOnFailure: z.boolean(),
   startAtLogin: z.boolean().nullable(),
   autoUpdate: z.boolean(),
@@ -218,11 +256,17 @@ export type Settings = z.infer<typeof Settings>;
 export const defaultSettings: Settings = {
   retentionDays: 365,
   retentionRuns: 100_000,
+  keepFolderFilesDays: null,
   notifyOnFailure: true,
   startAtLogin: null,
   autoUpdate: false,
   catchUp: 'run-once',
 };
+
+/** The change keeps files in processed/ and failed/ for less time than before (from "forever" too): they go now, not tomorrow. */
+export function keepsFolderFilesLess(before: Pick<Settings, 'keepFolderFilesDays'>, after: Pick<Settings, 'keepFolderFilesDays'>): boolean {
+  return after.keepFolderFilesDays !== null && (before.keepFolderFilesDays === null || after.keepFolderFilesDays < before.keepFolderFilesDays);
+}
 
 export const RunProgress = z.object({
   runId: z.number().int(),

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './log';
 import { logDirOf, makePrivateDir } from './paths';
 import { Store } from './store';
 import { HistoryMaintenance } from './store/retention';
+import { cleanUpFolderFiles } from './sources/folder/cleanup';
 import { systemClock, type Clock } from './store/clock';
 import { APP_VERSION } from './version';
 import { ApiError } from '../../shared/rpc';
@@ -58,7 +59,14 @@ export class Engine {
     this.clock = opts.clock ?? systemClock;
     this.startedAt = this.clock.now().toISOString();
     this.logDir = logDirOf(opts.dataDir);
-    this.maintenance = new HistoryMaintenance({ store, settings: () => store.settings.get(), now: () => this.clock.now(), logger });
+    this.maintenance = new HistoryMaintenance({
+      store,
+      settings: () => store.settings.get(),
+      now: () => this.clock.now(),
+      logger,
+      cleanUpFolders: async (now, cancelled) =>
+        (await cleanUpFolderFiles({ sources: store.sources, keepDays: store.settings.get().keepFolderFilesDays, now, logger, cancelled })).removed,
+    });
   }
 
   static open(opts: EngineOptions): Engine {

@@ -15,12 +15,14 @@ export function Settings() {
   // The retention fields are edited as text, so an empty or half-typed value is shown as typed
   // and explained, instead of silently becoming 0.
   const [retention, setRetention] = useState({ days: '', runs: '' });
+  const [folderFiles, setFolderFiles] = useState(folderFilesDraft(null));
   const [showErrors, setShowErrors] = useState(false);
 
   useEffect(() => {
     if (settings.data) {
       setDraft(settings.data);
       setRetention({ days: String(settings.data.retentionDays), runs: String(settings.data.retentionRuns) });
+      setFolderFiles(folderFilesDraft(settings.data.keepFolderFilesDays));
     }
   }, [settings.data]);
 
@@ -29,27 +31,36 @@ export function Settings() {
 
   const daysError = retentionError(retention.days, RETENTION.days);
   const runsError = retentionError(retention.runs, RETENTION.runs);
+  const folderDaysError = folderFiles.on ? retentionError(folderFiles.days, RETENTION.folderDays) : null;
 
   const onSubmit = async (e: React.FormEvent) => {
     e.preventDefault();
     setSaved(false);
-    if (daysError || runsError) {
+    if (daysError || runsError || folderDaysError) {
       setShowErrors(true);
-      document.getElementById(daysError ? 'retention-days' : 'retention-runs')?.focus();
+      document.getElementById(daysError ? 'retention-days' : runsError ? 'retention-runs' : 'keep-folder-files')?.focus();
       return;
     }
     setShowErrors(false);
-    const next = await save.run(() => client.call('settings.update', { ...draft, retentionDays: Number(retention.days), retentionRuns: Number(retention.runs) }));
+    const next = await save.run(() =>
+      client.call('settings.update', {
+        ...draft,
+        retentionDays: Number(retention.days),
+        retentionRuns: Number(retention.runs),
+        keepFolderFilesDays: folderFiles.on ? Number(folderFiles.days) : null,
+      }),
+    );
     if (next) {
       setDraft(next);
       setRetention({ days: String(next.retentionDays), runs: String(next.retentionRuns) });
+      setFolderFiles(folderFilesDraft(next.keepFolderFilesDays));
       setSaved(true);
     }
   };
 
   return (
     <>
-      <PageHeader title="Settings" description="How long history is kept, when you are notified, and what happens after the computer was asleep." />
+      <PageHeader title="Settings" description="How long history and the files of watched folders are kept, when you are notified, and what happens after the computer was asleep." />
       <form onSubmit={(e) => void onSubmit(e)} className="form" aria-label="Settings" noValidate>
         <Card title="History">
           <RetentionField
@@ -73,6 +84,32 @@ export function Settings() {
             progress is never removed. The database then gives the space back to the disk. This happens when the agent starts, once a day, and right after you tighten a limit.
           </p>
           <PruneNow />
+        </Card>
+        <Card title="Files in watched folders">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={folderFiles.on}
+              aria-describedby="keep-folder-files-about"
+              onChange={(e) => setFolderFiles({ ...folderFiles, on: e.target.checked })}
+            />
+            Remove old files from the processed and failed folders
+          </label>
+          {folderFiles.on && (
+            <RetentionField
+              id="keep-folder-files"
+              label="Keep files in processed and failed for (days)"
+              help={`${RETENTION.folderDays.min} to ${formatNumber(RETENTION.folderDays.max)} days, counted from when the agent last handled the file (moved it there, or read it again to send held values).`}
+              value={folderFiles.days}
+              error={showErrors ? folderDaysError : null}
+              onChange={(days) => setFolderFiles({ ...folderFiles, days })}
+            />
+          )}
+          <p id="keep-folder-files-about" className="muted small">
+            After its run, a file dropped into a watched folder is moved to <code>processed/</code> (or <code>failed/</code>, with a <code>.errors.csv</code> report) inside
+            that folder. Left off, they are kept forever. Turned on, files older than this are removed with their report when the agent starts, once a day, right after you shorten
+            the time, and with “Apply saved limits now”. A file whose held values are not sent yet stays until they are; nothing else in the watched folder is touched.
+          </p>
         </Card>
         <Card title="Schedules">
           <fieldset className="field">
@@ -145,7 +182,13 @@ export function Settings() {
 const RETENTION = {
   days: { min: 1, max: 3650, unit: 'days' },
   runs: { min: 100, max: 10_000_000, unit: 'runs' },
+  folderDays: { min: 1, max: 3650, unit: 'days' },
 } as const;
+
+/** Off keeps files forever (the setting's null); turning it on offers 90 days. */
+function folderFilesDraft(days: number | null): { on: boolean; days: string } {
+  return { on: days !== null, days: String(days ?? 90) };
+}
 
 /** Mirrors the Settings schema's limits with a sentence a person can act on. */
 function retentionError(text: string, limit: { min: number; max: number; unit: string }): string | null {
@@ -200,9 +243,10 @@ function PruneNow() {
       </button>
       {result && (
         <span role="status" className="muted small">
-          {result.runs === 0 && result.rowErrors === 0
-            ? 'Nothing is older than the limits.'
-            : `Removed ${formatNumber(result.runs)} run${result.runs === 1 ? '' : 's'}, ${formatNumber(result.rowErrors)} row errors and ${formatNumber(result.requests)} request records.`}
+          {result.runs === 0 && result.rowErrors === 0 && result.folderFiles === 0 && 'Nothing is older than the limits.'}
+          {(result.runs > 0 || result.rowErrors > 0) &&
+            `Removed ${formatNumber(result.runs)} run${result.runs === 1 ? '' : 's'}, ${formatNumber(result.rowErrors)} row errors and ${formatNumber(result.requests)} request records.`}
+          {result.folderFiles > 0 && ` Removed ${formatNumber(result.folderFiles)} old file${result.folderFiles === 1 ? '' : 's'} from processed and failed folders.`}
           {result.freedPages > 0 && ` Gave ${formatNumber(result.freedPages)} database pages back to the disk.`}
           {!result.vacuumEnabled && ' The database file does not shrink until the agent restarts with enough free disk space to convert it once.'}
         </span>

@@ -26,6 +26,8 @@ export const RetentionResultDto = z.object({
   /** False on a database that could not yet be switched to incremental vacuum (it retries at start). */
   vacuumEnabled: z.boolean(),
   durationMs: z.number().int(),
+  /** Old files removed from the folder sources' processed/ and failed/ (Settings: keepFolderFilesDays). */
+  folderFiles: z.number().int(),
 });
 
 /** Engine state, settings, listings and history: the methods every page starts from. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Settings } from '../../../shared/dto';
+import { keepsFolderFilesLess, type Settings } from '../../../shared/dto';
 import type { GlobalContext } from '../context';
 import { callEngine } from '../engine-call';
 import { CliError } from '../exit-codes';
@@ -8,6 +8,7 @@ import { CliError } from '../exit-codes';
 export const SETTING_LIMITS = {
   retentionDays: { min: 1, max: 3650 },
   retentionRuns: { min: 100, max: 10_000_000 },
+  keepFolderFilesDays: { min: 1, max: 3650 },
 } as const;
 
 const n = (x: number) => x.toLocaleString('en-GB');
@@ -36,9 +37,23 @@ export function catchUpChoice(flag: string, raw: string): Settings['catchUp'] {
   );
 }
 
+/** A number of days, or "forever" (never removed: the setting's null). */
+function daysOrForever(flag: string, raw: string): number | null {
+  const v = raw.trim().toLowerCase();
+  if (v === 'forever' || v === 'never') return null;
+  const { min, max } = SETTING_LIMITS.keepFolderFilesDays;
+  const text = v.replace(/[_,](?=\d{3}\b)/g, '');
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CliError(`${flag} takes a whole number of days from ${n(min)} to ${n(max)} (ten years), or forever to never remove them, not "${raw}".`);
+  }
+  return value;
+}
+
 export interface SettingFlags {
   retentionDays?: string;
   keepRuns?: string;
+  keepFolderFiles?: string;
   catchUp?: string;
   notifyOnFailure?: string;
   autoUpdate?: string;
@@ -49,6 +64,7 @@ export function settingsPatch(o: SettingFlags): Partial<Settings> {
   const patch: Partial<Settings> = {};
   if (o.retentionDays !== undefined) patch.retentionDays = wholeNumber('--retention-days', o.retentionDays, 'days', SETTING_LIMITS.retentionDays, ' (ten years)');
   if (o.keepRuns !== undefined) patch.retentionRuns = wholeNumber('--keep-runs', o.keepRuns, 'runs', SETTING_LIMITS.retentionRuns);
+  if (o.keepFolderFiles !== undefined) patch.keepFolderFilesDays = daysOrForever('--keep-folder-files', o.keepFolderFiles);
   if (o.catchUp !== undefined) patch.catchUp = catchUpChoice('--catch-up', o.catchUp);
   if (o.notifyOnFailure !== undefined) patch.notifyOnFailure = yesNo('--notify-on-failure', o.notifyOnFailure);
   if (o.autoUpdate !== undefined) patch.autoUpdate = yesNo('--auto-update', o.autoUpdate);
@@ -58,6 +74,7 @@ export function settingsPatch(o: SettingFlags): Partial<Settings> {
 export const SETTING_LABELS: Record<keyof Settings, string> = {
   retentionDays: 'Run history kept for',
   retentionRuns: 'Runs kept at most',
+  keepFolderFilesDays: 'Files in processed/ and failed/ kept for',
   catchUp: 'Missed scheduled runs',
   notifyOnFailure: 'Notify on a failed run',
   autoUpdate: 'Automatic updates',
@@ -71,6 +88,8 @@ export function settingText(key: keyof Settings, s: Settings): string {
       return `${n(s.retentionDays)} day${s.retentionDays === 1 ? '' : 's'}`;
     case 'retentionRuns':
       return n(s.retentionRuns);
+    case 'keepFolderFilesDays':
+      return s.keepFolderFilesDays === null ? 'forever (never removed)' : `${n(s.keepFolderFilesDays)} day${s.keepFolderFilesDays === 1 ? '' : 's'}`;
     case 'catchUp':
       return s.catchUp === 'run-once' ? 'run once when the agent is back (run-once)' : 'skipped until the next scheduled time (skip)';
     case 'notifyOnFailure':
@@ -85,6 +104,7 @@ export function settingText(key: keyof Settings, s: Settings): string {
 const FLAG: Record<keyof Settings, string> = {
   retentionDays: '--retention-days N',
   retentionRuns: '--keep-runs N',
+  keepFolderFilesDays: '--keep-folder-files N|forever',
   catchUp: "--catch-up run-once|skip; a job's own choice, `job edit --catch-up`, wins",
   notifyOnFailure: '--notify-on-failure yes|no; desktop app',
   autoUpdate: '--auto-update yes|no; desktop app',
@@ -99,7 +119,7 @@ export function describeSettings(s: Settings): string {
 
 /** `esg-sync settings show|set`: the agent's settings (history retention, missed runs, …) through the engine. */
 export function registerSettings(program: Command, ctx: () => GlobalContext): void {
-  const settings = program.command('settings').description("show or change the agent's settings: history retention, missed scheduled runs, notifications");
+  const settings = program.command('settings').description("show or change the agent's settings: history retention, old files in watched folders, missed scheduled runs, notifications");
 
   settings
     .command('show')
@@ -115,6 +135,10 @@ export function registerSettings(program: Command, ctx: () => GlobalContext): vo
     .description('change the settings named by the options (the others stay)')
     .option('--retention-days <n>', `keep run history this many days (${SETTING_LIMITS.retentionDays.min}-${SETTING_LIMITS.retentionDays.max}); older runs are removed daily`)
     .option('--keep-runs <n>', `keep at most this many runs (${n(SETTING_LIMITS.retentionRuns.min)}-${n(SETTING_LIMITS.retentionRuns.max)}); the oldest beyond are removed`)
+    .option(
+      '--keep-folder-files <days|forever>',
+      `keep files in the watched folders' processed/ and failed/ this many days (${SETTING_LIMITS.keepFolderFilesDays.min}-${n(SETTING_LIMITS.keepFolderFilesDays.max)}), then remove them daily; forever (the default) never removes them. Files whose held values are not sent yet stay`,
+    )
     .option('--catch-up <choice>', 'a scheduled run missed while the agent was stopped: run-once or skip (for jobs that follow the agent)')
     .option('--notify-on-failure <yes|no>', 'desktop app: a notification when a run fails')
     .option('--auto-update <yes|no>', 'desktop app: install updates automatically')
@@ -132,6 +156,9 @@ export function registerSettings(program: Command, ctx: () => GlobalContext): vo
           ...(changed.length ? changed.map((k) => `${SETTING_LABELS[k]}: ${settingText(k, after)} (was ${settingText(k, before)}).`) : ['Nothing changed: the settings already had these values.']),
           ...(changed.some((k) => k === 'retentionDays' || k === 'retentionRuns') && (after.retentionDays < before.retentionDays || after.retentionRuns < before.retentionRuns)
             ? ['Runs beyond the new limit are removed in the background now (by a running agent; otherwise at its next start).']
+            : []),
+          ...(keepsFolderFilesLess(before, after)
+            ? [`Files in processed/ and failed/ older than ${settingText('keepFolderFilesDays', after)} are removed in the background now (by a running agent; otherwise at its next start), then daily.`]
             : []),
         ].join('\n'),
       );

@@ -1,4 +1,4 @@
-import { HistoryFilter } from '../../../shared/api';
+import { HistoryFilter, keepsFolderFilesLess } from '../../../shared/api';
 import { ApiError } from '../../../shared/rpc';
 import type { Engine } from '../engine';
 import { saveErrorsCsv } from '../history/errors-csv';
@@ -27,7 +27,7 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
       const before = store.settings.get();
       const next = store.settings.update(patch);
       // Tighter retention applies at once (in the background, in small steps), not at the next daily pass.
-      if (next.retentionDays < before.retentionDays || next.retentionRuns < before.retentionRuns) void engine.maintenance.runNow().catch(() => undefined);
+      if (next.retentionDays < before.retentionDays || next.retentionRuns < before.retentionRuns || keepsFolderFilesLess(before, next)) void engine.maintenance.runNow().catch(() => undefined);
       return next;
     },
 

@@ -138,12 +138,21 @@ export interface HistoryMaintenanceOptions {
   startDelayMs?: number;
   /** Then every (default 24 h). */
   intervalMs?: number;
+  /**
+   * Removes old files from the folder sources' processed/ and failed/ (sources/folder/cleanup.ts,
+   * which logs what it removed) and says how many went. Given by the engine: the store does not
+   * reach into watched folders itself.
+   */
+  cleanUpFolders?: (now: Date, cancelled: () => boolean) => Promise<number>;
 }
 
-/** Runs retention at engine start and then daily; one pass at a time. */
+/** One maintenance pass: history retention, and the old folder files removed beside it. */
+export type MaintenanceResult = RetentionResult & { folderFiles: number };
+
+/** Runs retention (and the folder clean-up) at engine start and then daily; one pass at a time. */
 export class HistoryMaintenance {
   private timers: NodeJS.Timeout[] = [];
-  private running: Promise<RetentionResult> | null = null;
+  private running: Promise<MaintenanceResult> | null = null;
   private stopped = false;
 
   constructor(private readonly o: HistoryMaintenanceOptions) {}
@@ -160,33 +169,57 @@ export class HistoryMaintenance {
   }
 
   /** Prunes now; joins a pass already under way rather than starting a second one. */
-  runNow(): Promise<RetentionResult> {
+  runNow(): Promise<MaintenanceResult> {
     if (this.running) return this.running;
     this.running = (async () => {
       try {
-        const policy = this.o.settings();
-        const r = await pruneHistory(this.o.store, policy, this.o.now(), { cancelled: () => this.stopped });
-        const removed = describeRemoved(r);
-        if (removed) {
-          const kept = `keeping ${plural(policy.retentionDays, 'day')} and at most the newest ${plural(policy.retentionRuns, 'run')}`;
-          const freed = r.freedPages ? `; ${plural(r.freedPages, 'page')} returned to the file system` : '';
-          this.o.logger?.info({ retention: { ...policy }, removed: r }, `history retention removed ${removed} (${kept})${freed}`);
-        } else if (r.freedPages) {
-          // Free pages left by other work (a run's staging table); no history was removed.
-          this.o.logger?.debug({ freedPages: r.freedPages }, `database free space returned to the file system (${plural(r.freedPages, 'page')}); no history was old enough to remove`);
-        }
-        if (!r.vacuumEnabled) {
-          this.o.logger?.warn('the database is not yet in incremental-vacuum mode (it needs free disk space about the size of the database to convert); old history is removed but the file does not shrink until the next start converts it');
-        }
-        return r;
-      } catch (err) {
-        this.o.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'history retention failed; it is tried again at the next daily pass');
-        throw err;
+        const history = await this.pruneHistory().then(
+          (r) => ({ ok: true as const, r }),
+          (err: unknown) => ({ ok: false as const, err }),
+        );
+        // Even when history could not be pruned (a busy database, say), old files still go: a full disk is worse.
+        const folderFiles = await this.cleanUpFolders();
+        if (!history.ok) throw history.err;
+        return { ...history.r, folderFiles };
       } finally {
         this.running = null;
       }
     })();
     return this.running;
+  }
+
+  /** Never throws: a failure is logged, and counts as nothing removed. */
+  private async cleanUpFolders(): Promise<number> {
+    if (!this.o.cleanUpFolders || this.stopped) return 0;
+    try {
+      return await this.o.cleanUpFolders(this.o.now(), () => this.stopped);
+    } catch (err) {
+      this.o.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'the clean-up of old files in processed/ and failed/ could not finish; it is tried again at the next daily pass');
+      return 0;
+    }
+  }
+
+  private async pruneHistory(): Promise<RetentionResult> {
+    try {
+      const policy = this.o.settings();
+      const r = await pruneHistory(this.o.store, policy, this.o.now(), { cancelled: () => this.stopped });
+      const removed = describeRemoved(r);
+      if (removed) {
+        const kept = `keeping ${plural(policy.retentionDays, 'day')} and at most the newest ${plural(policy.retentionRuns, 'run')}`;
+        const freed = r.freedPages ? `; ${plural(r.freedPages, 'page')} returned to the file system` : '';
+        this.o.logger?.info({ retention: { ...policy }, removed: r }, `history retention removed ${removed} (${kept})${freed}`);
+      } else if (r.freedPages) {
+        // Free pages left by other work (a run's staging table); no history was removed.
+        this.o.logger?.debug({ freedPages: r.freedPages }, `database free space returned to the file system (${plural(r.freedPages, 'page')}); no history was old enough to remove`);
+      }
+      if (!r.vacuumEnabled) {
+        this.o.logger?.warn('the database is not yet in incremental-vacuum mode (it needs free disk space about the size of the database to convert); old history is removed but the file does not shrink until the next start converts it');
+      }
+      return r;
+    } catch (err) {
+      this.o.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'history retention failed; it is tried again at the next daily pass');
+      throw err;
+    }
   }
 
   /** Stops the timers and waits for a pass in progress to reach its next step boundary. */

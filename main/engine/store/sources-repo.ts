@@ -218,6 +218,53 @@ export class SourcesRepo {
     return this.db.prepare(`DELETE FROM source_files WHERE source_id = ? AND path = ? AND status = 'pending'`).run(sourceId, path).changes > 0;
   }
 
+  // ------------------------------------------------ clean-up of processed/ and failed/
+
+  /**
+   * Every path the agent may still read a file from: files waiting to be taken or tried again, and
+   * files whose held values are not sent yet (the held run's file by content, its copies, and the
+   * path the run read). The held condition is RunsRepo.heldSentBy's: a held run counts until a
+   * later run of the same job and content finished with nothing held. A run whose job was removed
+   * (its job_id cleared) can no longer be sent, so it does not count.
+   */
+  pathsStillNeeded(): string[] {
+    return this.db
+      .prepare(
+        `WITH held AS (
+           SELECT r.file_sha256 AS sha256, r.file AS file FROM runs r
+            WHERE r.held > 0 AND r.file_sha256 IS NOT NULL AND r.job_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM runs later WHERE later.job_id = r.job_id AND later.id > r.id AND later.file_sha256 = r.file_sha256
+                                AND later.held = 0 AND later.status IN ('succeeded', 'succeeded_with_rejections')))
+         SELECT path FROM source_files WHERE status = 'pending' OR sha256 IN (SELECT sha256 FROM held)
+         UNION SELECT path FROM source_file_duplicates WHERE sha256 IN (SELECT sha256 FROM held)
+         UNION SELECT file FROM held WHERE file IS NOT NULL`,
+      )
+      .pluck()
+      .all() as string[];
+  }
+
+  /** When the agent last recorded a file at this path (moved there after its run, or a copy put there), or null. */
+  recordedAt(sourceId: string, path: string): string | null {
+    const at = this.db
+      .prepare(
+        `SELECT MAX(seen_at) FROM (
+           SELECT seen_at FROM source_files WHERE source_id = ? AND path = ?
+           UNION ALL SELECT seen_at FROM source_file_duplicates WHERE source_id = ? AND path = ?)`,
+      )
+      .pluck()
+      .get(sourceId, path, sourceId, path) as string | null | undefined;
+    return at ?? null;
+  }
+
+  /** A run of one of this source's jobs has not finished: it may be moving a file into processed/ or failed/ right now. */
+  hasRunInProgress(sourceId: string): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM runs r JOIN jobs j ON j.id = r.job_id WHERE j.source_id = ? AND r.finished_at IS NULL LIMIT 1')
+        .get(sourceId) !== undefined
+    );
+  }
+
   pendingFiles(sourceId: string): number {
     return (
       this.db.prepare(`SELECT COUNT(*) AS n FROM source_files WHERE source_id = ? AND status = 'pending'`).get(sourceId) as {

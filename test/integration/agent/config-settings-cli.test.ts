@@ -85,8 +85,9 @@ describe('esg-sync settings', () => {
     expect(human.stdout).toMatch(/^Run history kept for:\s+365 days/m);
     expect(human.stdout).toMatch(/^Runs kept at most:\s+100,000/m);
     expect(human.stdout).toMatch(/^Missed scheduled runs:\s+run once when the agent is back \(run-once\)/m);
+    expect(human.stdout).toMatch(/^Files in processed\/ and failed\/ kept for:\s+forever \(never removed\) {2}\(--keep-folder-files N\|forever\)$/m);
     const json = JSON.parse((await on(oldDir)('--json', 'settings', 'show')).stdout) as Record<string, unknown>;
-    expect(json).toMatchObject({ retentionDays: 365, retentionRuns: 100_000, catchUp: 'run-once' });
+    expect(json).toMatchObject({ retentionDays: 365, retentionRuns: 100_000, catchUp: 'run-once', keepFolderFilesDays: null });
   });
 
   it('refuses values out of range or of the wrong kind in words, with exit code 2, and changes nothing', async () => {
@@ -96,6 +97,8 @@ describe('esg-sync settings', () => {
       [['--keep-runs', '10'], /--keep-runs takes a whole number of runs from 100 to 10,000,000, not "10"\./],
       [['--catch-up', 'sometimes'], /--catch-up takes run-once \(.*\) or skip \(.*\), not "sometimes"\./],
       [['--notify-on-failure', 'maybe'], /--notify-on-failure takes yes or no, not "maybe"\./],
+      [['--keep-folder-files', '0'], /--keep-folder-files takes a whole number of days from 1 to 3,650 \(ten years\), or forever to never remove them, not "0"\./],
+      [['--keep-folder-files', 'a while'], /--keep-folder-files takes a whole number of days/],
       [[], /Name a setting to change/],
     ];
     for (const [args, said] of cases) {
@@ -119,6 +122,17 @@ describe('esg-sync settings', () => {
     const again = JSON.parse((await on(oldDir)('--json', 'settings', 'set', '--retention-days', '90', '--keep-runs', '5000')).stdout) as { settings: Record<string, unknown>; changed: Record<string, unknown> };
     expect(again.changed).toEqual({ retentionRuns: { from: 100_000, to: 5000 } });
     expect(again.settings).toMatchObject({ retentionDays: 90, retentionRuns: 5000, catchUp: 'skip', notifyOnFailure: true });
+  });
+
+  it('turns the removal of old files in processed/ and failed/ on, and back off with "forever"', async () => {
+    const on30 = await on(oldDir)('settings', 'set', '--keep-folder-files', '30');
+    expect(on30.stderr).toBe('');
+    expect(on30.code).toBe(0);
+    expect(on30.stdout).toContain('Files in processed/ and failed/ kept for: 30 days (was forever (never removed)).');
+    expect(on30.stdout).toContain('Files in processed/ and failed/ older than 30 days are removed in the background now');
+    const off = JSON.parse((await on(oldDir)('--json', 'settings', 'set', '--keep-folder-files', 'forever')).stdout) as { settings: Record<string, unknown>; changed: Record<string, unknown> };
+    expect(off.changed).toEqual({ keepFolderFilesDays: { from: 30, to: null } });
+    expect(off.settings).toMatchObject({ keepFolderFilesDays: null, retentionDays: 90 });
   });
 });
 

@@ -189,4 +189,16 @@ describe('repositories', () => {
     store.settings.setRaw('app', { retentionDays: 'nonsense' });
     expect(store.settings.get().retentionDays).toBe(365);
   });
+
+  it('keeps folder files forever by default, also for settings stored before the setting existed', () => {
+    expect(store.settings.get().keepFolderFilesDays).toBeNull();
+    // What an older version stored: every setting of its day, none of the new one.
+    store.settings.setRaw('app', { retentionDays: 30, retentionRuns: 5000, notifyOnFailure: false, startAtLogin: true, autoUpdate: false, catchUp: 'skip' });
+    expect(store.settings.get()).toMatchObject({ retentionDays: 30, retentionRuns: 5000, notifyOnFailure: false, catchUp: 'skip', keepFolderFilesDays: null });
+    expect(store.settings.update({ keepFolderFilesDays: 30 })).toMatchObject({ retentionDays: 30, keepFolderFilesDays: 30 });
+    expect(store.settings.update({ keepFolderFilesDays: 3650 }).keepFolderFilesDays).toBe(3650);
+    for (const bad of [0, 3651, 2.5, -1]) expect(() => store.settings.update({ keepFolderFilesDays: bad })).toThrow();
+    expect(store.settings.get().keepFolderFilesDays).toBe(3650);
+    expect(store.settings.update({ keepFolderFilesDays: null }).keepFolderFilesDays).toBeNull();
+  });
 });
