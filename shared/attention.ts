@@ -1,10 +1,12 @@
 /**
  * What needs a person, most serious first: a job whose last run failed or waits for a decision, a
- * file left waiting in a folder, a folder that cannot be read, a sign-in the platform refuses. One
- * list for the dashboard and for `esg-sync status`, so both say the same thing the same way.
+ * database job whose rows have waited a week for their codes to be mapped, a file left waiting in
+ * a folder, a folder that cannot be read, a sign-in the platform refuses. One list for the
+ * dashboard and for `esg-sync status`, so both say the same thing the same way.
  */
 import type { ConnectionInfo, JobInfo, SourceInfo } from './dto';
 import type { RunStatus } from './domain';
+import { codeKind, codeStepsText, rows } from './held-back';
 
 export interface AttentionItem {
   key: string;
@@ -36,16 +38,45 @@ const LABEL: Partial<Record<RunStatus, string>> = {
 
 const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
+/**
+ * How long rows of a database job may wait for a site or metric code to be mapped before that
+ * needs someone (the dashboard lists it, `esg-sync status` exits 1). Counted in days, not runs:
+ * one job runs every five minutes and another once a month, so a number of runs would mean an
+ * hour for one and a year for the other, while the person mapping a new code works in days — it
+ * often waits for the platform's administrator to create the site first. A week leaves that time
+ * and still says it well inside a monthly reporting cycle, before the re-read range has grown for
+ * long. Rows waiting only for their period to end never count: they are sent on their own.
+ */
+export const HELD_CODES_ATTENTION_DAYS = 7;
+const DAY_MS = 24 * 3600_000;
+
 export function attentionItems(
   jobs: readonly JobInfo[],
   sources: readonly SourceInfo[],
   connections: readonly ConnectionInfo[],
-  opts: { errorOf: (runId: number) => string | null; formatTime: (iso: string) => string; label?: (status: RunStatus) => string },
+  opts: { errorOf: (runId: number) => string | null; formatTime: (iso: string) => string; label?: (status: RunStatus) => string; now?: Date },
 ): AttentionItem[] {
   const items: AttentionItem[] = [];
+  const now = (opts.now ?? new Date()).getTime();
   for (const j of jobs) {
     const last = j.lastRun;
-    if (!last || !(last.status in PROBLEM)) continue;
+    const held = j.heldBack ?? null;
+    // A database run whose only "rejections" are rows it holds went through: those rows are the
+    // held-back rule's below, not "rows rejected" from the first run on.
+    const onlyHeld = held !== null && last?.id === held.runId && last.status === 'succeeded_with_rejections' && held.rejectedOther === 0;
+    if (held && held.codes > 0 && held.codesSince && now - Date.parse(held.codesSince) >= HELD_CODES_ATTENTION_DAYS * DAY_MS) {
+      items.push({
+        key: `held-${j.id}`,
+        tone: 'warn',
+        label: 'Codes not mapped',
+        subject: j.name,
+        text: `${j.name} has held back ${rows(held.codes)} since ${opts.formatTime(held.codesSince)}: their ${codeKind(held)} codes are not mapped yet, so they are not sent${held.watermark !== null ? `, and every run reads again from watermark ${held.watermark}` : ''}.`,
+        detail: `Map ${held.codeValues.length ? `${held.codeValues.join(', ')}${held.moreCodes ? ' and the others' : ''}` : 'the codes'} in ${codeStepsText(held)}, then run the job; the run's page lists the rows.`,
+        runId: held.runId,
+        page: 'history',
+      });
+    }
+    if (!last || !(last.status in PROBLEM) || onlyHeld) continue;
     items.push({
       key: `job-${j.id}`,
       tone: last.status === 'failed' ? 'bad' : 'warn',

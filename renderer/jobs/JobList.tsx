@@ -7,6 +7,7 @@ import { useSandboxIds } from '../firstrun/sandbox';
 import { formatTime, formatTimeInZone, localTimeZone, sameTimeZone, statusLabel, statusTone } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { ConfirmDialog } from './ConfirmDialog';
+import { HeldBackNote } from './HeldBackNote';
 import { PauseAllControl, PausedBanner, useGlobalPause } from './PauseAll';
 import { RunProgressBar, useRunStates } from './RunProgress';
 import { fromNow } from './schedule';
@@ -164,9 +165,10 @@ export function JobList() {
               {jobs.data.map((j) => {
                 const run = runs.get(j.id);
                 const running = run?.phase === 'running';
+                const below = [run && 'has-progress', j.heldBack && 'has-note'].filter(Boolean).join(' ');
                 return (
                   <Fragment key={j.id}>
-                    <tr className={run ? 'has-progress' : undefined} aria-label={j.name}>
+                    <tr className={below || undefined} aria-label={j.name}>
                       <td>
                         <div className="job-name">
                           {j.name} {sandbox.job(j.id) && <SandboxLabel />} {j.paused && <Badge tone="neutral">Paused</Badge>}
@@ -232,9 +234,16 @@ export function JobList() {
                       </td>
                     </tr>
                     {run && (
-                      <tr className="job-progress-row">
+                      <tr className={j.heldBack ? 'job-progress-row has-note' : 'job-progress-row'}>
                         <td colSpan={5}>
                           <RunProgressBar state={run} jobName={j.name} />
+                        </td>
+                      </tr>
+                    )}
+                    {j.heldBack && (
+                      <tr className="job-held-row">
+                        <td colSpan={5}>
+                          <HeldBackNote job={j} />
                         </td>
                       </tr>
                     )}

@@ -36,6 +36,7 @@ const PAGE_LINK: Record<AttentionItem['page'], { to: string; text: string }> = {
 
 function linkOf(a: AttentionItem): { to: string; text: string } {
   if (a.runId === null) return PAGE_LINK[a.page];
+  if (a.key.startsWith('held-')) return { to: `/history/${a.runId}`, text: 'See the held rows' };
   return { to: `/history/${a.runId}`, text: a.key.startsWith('waiting-') ? `See run #${a.runId}` : 'See what happened' };
 }
 

@@ -1,4 +1,6 @@
 import { Option, type Command } from 'commander';
+import type { JobInfo } from '../../../shared/dto';
+import { heldBackWords } from '../../../shared/held-back';
 import { IngestSettings, JobCatchUp } from '../../../shared/jobs';
 import { callEngine } from '../engine-call';
 import { finishWithRuns } from '../run-outcome';
@@ -16,6 +18,28 @@ function describeCatchUp(catchUp: JobCatchUp, agent: 'run-once' | 'skip' | null)
   if (catchUp === 'run-once') return "run once when the agent is back (this job's setting)";
   if (catchUp === 'skip') return "skipped (this job's setting)";
   return `as the agent's setting says${agent ? ` (now: ${agent === 'run-once' ? 'run once' : 'skip'})` : ''}`;
+}
+
+/** The HELD column: how many rows wait, and for what (the lines under the table say what to do). */
+function heldColumn(j: JobInfo): string {
+  const h = j.heldBack;
+  if (!h) return '';
+  return [h.codes ? `${h.codes} for codes` : '', h.periods ? `${h.periods} for periods` : ''].filter(Boolean).join(', ');
+}
+
+/** Why a job's rows are held back, what to do, and the run that lists them: headline first. */
+function heldSentences(j: JobInfo): string[] {
+  const h = j.heldBack;
+  if (!h) return [];
+  const w = heldBackWords(h, (iso) => new Date(iso).toLocaleString());
+  return [`${w.headline}.`, ...[w.codes, w.periods, w.rereads].filter((x): x is string => x !== null), `See: esg-sync history show ${h.runId}`];
+}
+
+/** Under the table, per held-back job. */
+function heldLines(jobs: JobInfo[]): string {
+  const held = jobs.filter((j) => j.heldBack);
+  if (!held.length) return '';
+  return `\n\n${held.map((j) => heldSentences(j).map((x, i) => (i === 0 ? `${j.name}: ${x}` : `  ${x}`)).join('\n')).join('\n')}`;
 }
 
 export function registerJob(program: Command, ctx: () => GlobalContext): void {
@@ -117,12 +141,16 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       // Without a schedule, only a folder's new files start an ingest job; anything else waits for `run`.
       const trigger = (j: (typeof jobs)[number]) => j.scheduleText ?? (j.type === 'ingest' && j.sourceId && folders.has(j.sourceId) ? 'file arrival / manual' : 'manual only');
       const paused = status.pausedUntil ? `\n\n${describePause(status)}` : '';
+      // The HELD column only when a job holds rows back: most agents never have one.
+      const anyHeld = jobs.some((j) => j.heldBack);
       out.print(jobs, () =>
         jobs.length
           ? table(
-              jobs.map((j) => ({ name: j.name, type: j.type, schedule: trigger(j), paused: j.paused ? 'yes' : '', last: j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status}` : 'never', next: j.nextRunAt ?? '' })),
-              ['name', 'type', 'schedule', 'paused', 'last', 'next'],
-            ) + paused
+              jobs.map((j) => ({ name: j.name, type: j.type, schedule: trigger(j), paused: j.paused ? 'yes' : '', last: j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status}` : 'never', next: j.nextRunAt ?? '', held: heldColumn(j) })),
+              ['name', 'type', 'schedule', 'paused', 'last', 'next', ...(anyHeld ? ['held'] : [])],
+            ) +
+            heldLines(jobs) +
+            paused
           : 'No jobs yet. Add one with `esg-sync job add`.',
       );
     });
@@ -159,6 +187,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
               ]
             : []),
           ...(j.cursor ? [`  cursor: ${j.cursor}`] : []),
+          ...heldSentences(j).map((x, i) => (i === 0 ? `  held back: ${x}` : `    ${x}`)),
         ].join('\n'),
       );
     });

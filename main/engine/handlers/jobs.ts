@@ -56,6 +56,8 @@ export function jobInfo(engine: Engine, j: JobRecord): JobInfo {
     paused: j.paused,
     lastRun: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt } : null,
     nextRunAt,
+    // Only database ingest jobs are noted; a lookup by key, as the list is polled.
+    heldBack: j.type === 'ingest' ? engine.store.heldBack.get(j.id, j.cursor) : null,
   };
 }
 
@@ -292,6 +294,8 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       }
 
       store.jobs.update({ id: before.id, name: p.name, type: p.type, connectionId: r.connection.id, sourceId: r.source?.id ?? null, mappingId: r.mapping?.id ?? null, config: r.config, cursor });
+      // Rows of the old source no longer hold anything back (a null cursor would still match a note).
+      if (cursor !== before.cursor || before.sourceId !== (r.source?.id ?? null) || p.type !== 'ingest') store.heldBack.clear(before.id);
       // A new schedule starts fresh: slots of the old one are not "missed" runs of the new one.
       if (!old || old.schedule !== r.config.schedule || old.timezone !== r.config.timezone) store.settings.deleteRaw(SLOT_KEY(before.id));
       if (r.config.export?.destination.kind === 'database' && databasePassword) await savePassword(engine, before.id, databasePassword);
@@ -330,6 +334,7 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       if (engine.sync?.isRunning(job.id)) throw new ApiError('busy', `"${job.name}" is running right now. Remove it when the run has finished.`);
       store.jobs.remove(job.id);
       store.settings.deleteRaw(SLOT_KEY(job.id));
+      store.heldBack.clear(job.id);
       if (job.type === 'export') {
         // Best effort: a keychain that does not answer must not keep a removed job alive.
         await Promise.resolve()

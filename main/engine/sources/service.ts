@@ -360,6 +360,8 @@ export class SourceService {
       this.store.transaction(() => {
         this.store.sources.update(s.id, name, change.config);
         for (const j of cleared) this.store.jobs.setCursor(j.id, null);
+        // Rows of what it read before hold nothing back now (also for a source without a watermark).
+        if (change.readsOtherRows) for (const j of jobs) this.store.heldBack.clear(j.id);
       });
     } catch (err) {
       await change.undoSecret();

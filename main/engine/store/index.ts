@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { ConnectionsRepo } from './connections-repo';
+import { HeldBackRepo } from './held-back-repo';
 import { JobsRepo } from './jobs-repo';
 import { LedgerRepo } from './ledger-repo';
 import { MappingsRepo } from './mappings-repo';
@@ -18,6 +19,7 @@ export type { JobRecord } from './jobs-repo';
 export type { LedgerEntry } from './ledger-repo';
 export type { OutboxBatch } from './outbox-repo';
 export type { NewRun, RunUpdate } from './runs-repo';
+export type { FinishedDatabaseRun } from './held-back-repo';
 
 export const DATABASE_FILE = 'esg-sync.db';
 
@@ -31,6 +33,7 @@ export class Store {
   readonly runs: RunsRepo;
   readonly ledger: LedgerRepo;
   readonly outbox: OutboxRepo;
+  readonly heldBack: HeldBackRepo;
 
   constructor(readonly db: Db) {
     this.settings = new SettingsRepo(db);
@@ -41,6 +44,7 @@ export class Store {
     this.runs = new RunsRepo(db);
     this.ledger = new LedgerRepo(db);
     this.outbox = new OutboxRepo(db);
+    this.heldBack = new HeldBackRepo(db, this.settings);
   }
 
   static open(dataDir: string, opts?: OpenOptions): Store {

@@ -157,6 +157,14 @@ export class JobRunner {
       watermarkTo: result.watermarkTo ?? null,
     });
     event(result.status === 'failed' ? 'error' : 'info', `Run finished: ${finished.status.replace(/_/g, ' ')}.`);
+    // Only a run that succeeded saved its watermark; noted before run.finished, which the jobs list reloads on.
+    if (job.type === 'ingest' && (finished.status === 'succeeded' || finished.status === 'succeeded_with_rejections') && job.sourceId && store.sources.get(job.sourceId)?.kind === 'database') {
+      try {
+        store.heldBack.noteRun(job.id, finished);
+      } catch (err) {
+        this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), runId: run.id }, 'could not note the rows holding the watermark back');
+      }
+    }
     this.engine.events.emit('run.finished', finished);
     return finished;
   }
