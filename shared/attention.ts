@@ -59,7 +59,10 @@ export function attentionItems(
   const items: AttentionItem[] = [];
   const now = (opts.now ?? new Date()).getTime();
   for (const j of jobs) {
-    const last = j.lastRun;
+    // A run that found nothing to do after one that rejected rows ("Run now" with no new file)
+    // settles nothing: the rejected rows are still not on the platform.
+    const done = j.lastDoneRun ?? null;
+    const last = j.lastRun?.status === 'succeeded' && done?.status === 'succeeded_with_rejections' ? done : j.lastRun;
     const held = j.heldBack ?? null;
     // A database run whose only "rejections" are rows it holds went through: those rows are the
     // held-back rule's below, not "rows rejected" from the first run on.
@@ -76,7 +79,23 @@ export function attentionItems(
         page: 'history',
       });
     }
-    if (!last || !(last.status in PROBLEM) || onlyHeld) continue;
+    const codes = j.waitingForCodes ?? null;
+    if (codes) {
+      items.push({
+        key: `codes-${j.id}`,
+        tone: 'warn',
+        label: 'Codes not mapped',
+        subject: j.name,
+        text: `${rows(codes.rows)} of ${codes.files === 1 ? 'a file' : `${codes.files} files`} for ${j.name} ${codes.rows === 1 ? 'waits' : 'wait'} for ${codes.rows === 1 ? 'its' : 'their'} site or metric code to be mapped: nothing of ${codes.rows === 1 ? 'it' : 'them'} was sent.`,
+        detail: `Map the codes (the run's page lists them and opens the mapping), then send the held rows from that page.`,
+        runId: codes.runId,
+        page: 'history',
+      });
+    }
+    // A file run whose only rejections are rows it holds: those are the item above, or rows
+    // waiting for their period, which are sent on their own.
+    const fileOnlyHeld = done !== null && last?.id === done.id && done.held > 0 && done.rejected <= done.held && held === null;
+    if (!last || !(last.status in PROBLEM) || onlyHeld || fileOnlyHeld) continue;
     items.push({
       key: `job-${j.id}`,
       tone: last.status === 'failed' ? 'bad' : 'warn',

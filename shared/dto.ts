@@ -159,6 +159,16 @@ export const JobInfo = z.object({
   nextRunAt: z.string().nullable(),
   /** Null unless a database ingest job holds rows back (optional: shapes from before it existed). */
   heldBack: HeldBack.nullable().optional(),
+  /**
+   * The latest run that read or sent something: a later run that found nothing to do ("Run now"
+   * with no new file) leaves what this one rejected unsettled.
+   */
+  lastDoneRun: z
+    .object({ id: z.number().int(), status: RunStatus, finishedAt: z.string().nullable(), rejected: z.number().int(), held: z.number().int() })
+    .nullable()
+    .optional(),
+  /** Files whose latest run held rows for site or metric codes not mapped yet (folder jobs); null when none. */
+  waitingForCodes: z.object({ files: z.number().int(), rows: z.number().int(), runId: z.number().int() }).nullable().optional(),
 });
 export type JobInfo = z.infer<typeof JobInfo>;
 

@@ -24,6 +24,8 @@ export function MappingWizard() {
   const [query] = useSearchParams();
   // /mappings/:id/edit?run=N: update the mapping for the file run N stopped on (changed columns).
   const fromRun = Number(query.get('run')) || null;
+  // ?step=sites: opened to map codes a run held, so it opens where codes are mapped.
+  const openAt = query.get('step') === 'sites' ? STEPS.indexOf('Sites & periods') : null;
   const [state, dispatch] = useReducer(reducer, initialState, (init) => {
     const opened = {
       ...init,
@@ -85,6 +87,7 @@ export function MappingWizard() {
             if (!cancelled) dispatch(a);
           },
         );
+        if (!cancelled && openAt !== null) dispatch({ type: 'goto', step: openAt });
       } catch (err) {
         if (cancelled) return;
         dispatch({ type: 'error', step: 0, message: `The saved mapping is open, but no sample was read: ${errorText(err)}` });

@@ -56,6 +56,8 @@ export function RunDetail() {
   const { run, events, errorCount, requestCount } = detail.data;
   const isSandbox = sandbox.job(run.jobId);
   const job = jobs.data?.find((j) => j.id === run.jobId);
+  // The run counts held values among the rejected; they are neither rejected nor lost, so shown apart.
+  const heldValues = detail.data.heldWhy ? Math.min(run.rejected, detail.data.heldWhy.codes + detail.data.heldWhy.periods) : 0;
 
   return (
     <>
@@ -65,7 +67,12 @@ export function RunDetail() {
         actions={<Link to="/history" className="button">Back to history</Link>}
       />
       <p>
-        <Badge tone={statusTone(run.status)}>{statusLabel[run.status]}</Badge> {isSandbox && <SandboxLabel />}
+        {run.status === 'succeeded_with_rejections' && heldValues === run.rejected ? (
+          <Badge tone="info">Succeeded, some rows held</Badge>
+        ) : (
+          <Badge tone={statusTone(run.status)}>{statusLabel[run.status]}</Badge>
+        )}{' '}
+        {isSandbox && <SandboxLabel />}
       </p>
       {run.error && (
         <div className="banner banner-bad" role="alert">
@@ -92,13 +99,14 @@ export function RunDetail() {
         <Stat label="Updated" value={formatNumber(run.updated)} />
         <Stat label="Deleted" value={formatNumber(run.deleted)} />
         <Stat label="Unchanged" value={formatNumber(run.unchanged)} />
-        <Stat label="Rejected" value={formatNumber(run.rejected)} tone={run.rejected ? 'warn' : undefined} />
+        <Stat label="Rejected" value={formatNumber(run.rejected - heldValues)} tone={run.rejected > heldValues ? 'warn' : undefined} />
+        {heldValues > 0 && <Stat label="Held" value={formatNumber(heldValues)} />}
       </div>
       <p className="muted small">
         {jobs.data?.find((j) => j.id === run.jobId)?.type === 'export'
           ? 'Created counts the rows written with the current data; Deleted, the rows deleted on the platform since the last export.'
           : 'Created, updated, deleted, unchanged and rejected count values: a row gives one value for each of its value columns.'}
-        {run.held > 0 ? ` Rejected includes the ${formatNumber(run.held)} held row${run.held === 1 ? '' : 's'}.` : ''}
+        {heldValues > 0 ? ' Held values are not rejected: they wait for a code to be mapped or their period to end, and are sent then.' : ''}
       </p>
       <dl className="facts">
         {run.file && (

@@ -47,7 +47,7 @@ export function HeldNotice({ run, mappingId, sentBy, why }: { run: RunSummary; m
       </p>
       <p className="form-actions">
         {mappingId && (
-          <Link className="button" to={`/mappings/${encodeURIComponent(mappingId)}/edit?run=${run.id}`}>
+          <Link className="button" to={`/mappings/${encodeURIComponent(mappingId)}/edit?run=${run.id}&step=sites`}>
             Map the codes
           </Link>
         )}

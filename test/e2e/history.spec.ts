@@ -376,7 +376,7 @@ test('a run that held values for a new site code offers to send them once the co
   const page = await open(browser, 'light', `#/history/${held.id}`);
   const notice = page.getByRole('region', { name: 'Held rows' });
   await expect(notice).toContainText('2 rows were held: their site or metric code is not mapped to the platform yet');
-  await expect(notice.getByRole('link', { name: 'Map the codes' })).toHaveAttribute('href', `#/mappings/${encodeURIComponent(mapping.id)}/edit?run=${held.id}`);
+  await expect(notice.getByRole('link', { name: 'Map the codes' })).toHaveAttribute('href', `#/mappings/${encodeURIComponent(mapping.id)}/edit?run=${held.id}&step=sites`);
   await page.screenshot({ path: join(shots, 'run-held-values-light.png'), fullPage: true });
 
   // Sending before the code is mapped holds them again; after mapping, they are sent.
@@ -386,7 +386,8 @@ test('a run that held values for a new site code offers to send them once the co
   // the Mappings page offers to send the held rows.
   await notice.getByRole('link', { name: 'Map the codes' }).click();
   await expect(page.getByRole('heading', { level: 1, name: /Edit mapping/ })).toBeVisible({ timeout: 20_000 });
-  await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Sites & periods/ }).click();
+  // It opens on the step where codes are mapped.
+  await expect(page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Sites & periods/ })).toHaveAttribute('aria-current', 'step');
   const code = page.getByRole('combobox', { name: 'Platform value for ‘NEW-07’' });
   await code.fill('Lyon Warehouse');
   await page.getByRole('option', { name: /^Lyon Warehouse/ }).first().click();

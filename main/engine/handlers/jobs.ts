@@ -35,6 +35,8 @@ export function jobInfo(engine: Engine, j: JobRecord): JobInfo {
   const schedule = config.success ? config.data.schedule : null;
   const timezone = config.success ? config.data.timezone : 'UTC';
   const last = engine.store.runs.lastForJob(j.id);
+  const done = last && last.status === 'succeeded' && last.read === 0 ? engine.store.runs.lastDoneForJob(j.id) : last;
+  const waiting = j.type === 'ingest' ? engine.store.runs.filesWaitingForCodes(j.id) : null;
   let nextRunAt: string | null = null;
   if (schedule && !j.paused) {
     try {
@@ -58,6 +60,8 @@ export function jobInfo(engine: Engine, j: JobRecord): JobInfo {
     nextRunAt,
     // Only database ingest jobs are noted; a lookup by key, as the list is polled.
     heldBack: j.type === 'ingest' ? engine.store.heldBack.get(j.id, j.cursor) : null,
+    lastDoneRun: done ? { id: done.id, status: done.status, finishedAt: done.finishedAt, rejected: done.rejected, held: done.held } : null,
+    waitingForCodes: waiting && waiting.files > 0 && waiting.runId !== null ? { files: waiting.files, rows: waiting.rows, runId: waiting.runId } : null,
   };
 }
 

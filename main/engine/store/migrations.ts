@@ -285,6 +285,13 @@ export const migrations: Migration[] = [
     // look-up by platform id.
     sql: `CREATE INDEX ledger_remote ON ledger (remote_id) WHERE remote_id IS NOT NULL;`,
   },
+  {
+    version: 11,
+    name: 'runs that held values found by job',
+    // The polled jobs list says which files still hold rows for codes not mapped: only those
+    // runs are read, however long the job's history.
+    sql: `CREATE INDEX runs_held ON runs (job_id, id) WHERE held > 0;`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

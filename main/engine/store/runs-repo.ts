@@ -176,6 +176,41 @@ export class RunsRepo {
     return (this.db.prepare(sql).all(...args, filter.limit) as RunRow[]).map(toSummary);
   }
 
+  /**
+   * The job's latest run that did something: not a run that succeeded having read and sent
+   * nothing ("Run now" on a folder with no new file), which settles nothing an earlier run left.
+   */
+  lastDoneForJob(jobId: string): RunSummary | null {
+    const row = this.db
+      .prepare(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE job_id = ?
+            AND NOT (status = 'succeeded' AND read = 0 AND created = 0 AND updated = 0 AND deleted = 0)
+          ORDER BY id DESC LIMIT 1`,
+      )
+      .get(jobId) as RunRow | undefined;
+    return row ? toSummary(row) : null;
+  }
+
+  /**
+   * Files of a job whose latest run held rows for site or metric codes not mapped yet: they wait
+   * for a person however many other files went through since. (Rows held for a period not over
+   * are sent on their own and are not counted.)
+   */
+  filesWaitingForCodes(jobId: string): { files: number; rows: number; runId: number | null } {
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) AS files, SUM(codes) AS rows, MAX(id) AS runId FROM (
+           SELECT r.id AS id, (SELECT COUNT(*) FROM row_errors e WHERE e.run_id = r.id AND e.held = 1 AND e.reason NOT LIKE ${EARLY}) AS codes
+             FROM runs r
+            WHERE r.job_id = ? AND r.held > 0 AND r.file_sha256 IS NOT NULL AND r.finished_at IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM runs later WHERE later.job_id = r.job_id AND later.id > r.id AND later.file_sha256 = r.file_sha256
+                                AND later.status IN ('succeeded', 'succeeded_with_rejections'))
+         ) WHERE codes > 0`,
+      )
+      .get(jobId) as { files: number; rows: number | null; runId: number | null };
+    return { files: r.files, rows: r.rows ?? 0, runId: r.runId };
+  }
+
   lastForJob(jobId: string): RunSummary | null {
     const row = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE job_id = ? ORDER BY id DESC LIMIT 1`).get(jobId) as
       | RunRow
@@ -226,7 +261,6 @@ export class RunsRepo {
     return id ?? null;
   }
 
-  /** The file lines of a run that held values for codes not mapped yet. */
   /** Where a file run's file is now (moved to processed/ or failed/, or kept), if the agent knows; null if deleted or unknown. */
   fileNow(runId: number): string | null {
     const r = this.db
@@ -270,6 +304,7 @@ export class RunsRepo {
       .all(today, limit) as { runId: number; jobId: string; file: string | null; sha256: string }[];
   }
 
+  /** The file lines of a run that held values for codes not mapped yet. */
   heldLines(runId: number): number[] {
     return this.db.prepare('SELECT DISTINCT line FROM row_errors WHERE run_id = ? AND held = 1 AND line IS NOT NULL ORDER BY line').pluck().all(runId) as number[];
   }
