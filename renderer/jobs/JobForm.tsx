@@ -135,7 +135,9 @@ export function JobForm() {
         notice = [`Saved “${r.job.name}”.`, ...r.notes].join(' ');
       } else {
         const job = await client.call('jobs.add', params);
-        notice = `Added “${job.name}”.${job.scheduleText ? ` ${job.scheduleText}.` : ''}`;
+        // A folder job takes what is already there at once: said, so its first run is no surprise.
+        const takesNow = draft.type === 'ingest' && source?.kind === 'folder' && draft.onFileArrival;
+        notice = `Added “${job.name}”.${job.scheduleText ? ` ${job.scheduleText}.` : ''}${takesNow ? ` Files already in “${source.name}” that were never sent are taken now; each new one as it arrives.` : ''}`;
       }
       navigate('/jobs', { state: { notice } });
     } catch (err) {
@@ -391,7 +393,14 @@ export function JobForm() {
                   </select>
                 )}
               </Field>
-              <Field label="Nested fields" help="Footprints (PACT) carry nested data: keep it as JSON text in one column, or spread it over columns.">
+              <Field
+                label="Nested fields"
+                help={
+                  connectionKind === 'pact'
+                    ? 'Footprints (PACT) carry nested data: keep it as JSON text in one column, or spread it over columns.'
+                    : 'For fields that hold a list or a group of values: keep each as JSON text in one column, or spread it over columns.'
+                }
+              >
                 {(a) => (
                   <select {...a} value={draft.export.nested} onChange={(e) => setExport({ nested: e.target.value as 'json' | 'columns' })}>
                     <option value="json">As JSON in one column</option>
@@ -435,7 +444,7 @@ export function JobForm() {
         {draft.type === 'ingest' && source?.kind === 'folder' && (
           <label className="checkbox">
             <input type="checkbox" checked={draft.onFileArrival} onChange={(e) => set({ onFileArrival: e.target.checked })} />
-            Also run as soon as a file arrives in “{source.name}” (once it is fully written)
+            Also run as soon as a file arrives in “{source.name}” (once it is fully written); files already there are taken when the job is saved
           </label>
         )}
         {draft.type === 'ingest' && source?.kind === 'database' && <p className="muted small">Each run reads only the rows added or changed since the previous one (the source's watermark).</p>}
