@@ -189,7 +189,7 @@ export const RunSummary = z.object({
   deleted: z.number().int(),
   unchanged: z.number().int(),
   rejected: z.number().int(),
-  /** Of the rejected values, those held for a site or metric code not mapped yet. */
+  /** Rows held (counted among the rejected): a site or metric code not mapped yet, or a period not over yet. */
   held: z.number().int(),
   bytes: z.number().int(),
   requests: z.number().int(),
@@ -199,6 +199,9 @@ export const RunSummary = z.object({
   watermarkFrom: z.string().nullable(),
   watermarkTo: z.string().nullable(),
   error: z.string().nullable(),
+  /** The mapping and its version an ingest run mapped the rows with (null for exports and runs from before this was kept). */
+  mappingId: z.string().nullable().optional(),
+  mappingVersion: z.number().int().nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -25,6 +25,7 @@ export function RunDetail() {
   const runId = Number(useParams().runId);
   const detail = useEngine('history.get', { runId }, []);
   const jobs = useEngine('jobs.list', {}, []);
+  const mappings = useEngine('mappings.list', {}, []);
   const sandbox = useSandboxIds();
   const { reload } = detail;
 
@@ -123,6 +124,18 @@ export function RunDetail() {
             <dt>Rows after / up to</dt>
             <dd>
               {run.watermarkFrom ?? 'start'} → {run.watermarkTo ?? '—'}
+            </dd>
+          </>
+        )}
+        {run.mappingId && (
+          <>
+            <dt>Mapping</dt>
+            <dd>
+              {mappings.data?.find((m) => m.id === run.mappingId)?.name ?? 'A mapping since removed'}, version {run.mappingVersion}
+              {(() => {
+                const now = mappings.data?.find((m) => m.id === run.mappingId);
+                return now && now.version !== run.mappingVersion ? <span className="muted small"> (now version {now.version})</span> : null;
+              })()}
             </dd>
           </>
         )}

@@ -230,6 +230,7 @@ test('run detail: timeline, row errors with CSV download, and platform requests'
     await expect(page.getByRole('heading', { level: 1, name: `Run #${ids.fileRun} — Bills to platform` })).toBeVisible();
     await expect(page.getByText('Succeeded with rejected rows').first()).toBeVisible();
 
+    await expect(page.locator('.facts')).toContainText('MappingSite electricity, version 1');
     const timeline = page.getByRole('region', { name: 'Timeline' });
     await expect(timeline.getByRole('listitem').first()).toContainText('Run started (file) as service account sandbox-client');
     await expect(timeline).toContainText('Reading bills-jan.csv');
@@ -526,5 +527,6 @@ test('a run with rejected rows offers to send its file again once the cause is f
   await expect(page.locator('.stat').filter({ hasText: 'Created' })).toContainText('1');
   await expect(page.locator('.stat').filter({ hasText: 'Unchanged' })).toContainText('2');
   await expect(page.locator('.stat').filter({ hasText: 'Rejected' })).toContainText('4');
+  await expect(page.locator('.facts')).toContainText('MappingSite electricity, version 2');
   await page.context().close();
 });

@@ -144,6 +144,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           ];
           lines.push(`Platform requests ${run.requests} (${run.retries} retried)${run.serviceAccount ? ` as ${run.serviceAccount}` : ''}`);
           if (run.file) lines.push(`File: ${run.file}`);
+          if (run.mappingId) lines.push(`Mapping: ${store.mappings.get(run.mappingId)?.name ?? `${run.mappingId} (since removed)`}, version ${run.mappingVersion}`);
           if (run.error) lines.push(`Error: ${run.error}`);
           if (events.length) lines.push('', 'Events:', ...events.map((e) => `  ${e.at}  ${e.level.padEnd(5)}  ${e.message}`));
           if (errorGroups) lines.push('', ...errorGroupLines(errorGroups));

@@ -292,6 +292,15 @@ export const migrations: Migration[] = [
     // runs are read, however long the job's history.
     sql: `CREATE INDEX runs_held ON runs (job_id, id) WHERE held > 0;`,
   },
+  {
+    version: 12,
+    name: 'runs know the mapping version they used',
+    // Which version of a mapping produced a run's values, for whoever audits them later.
+    sql: `
+      ALTER TABLE runs ADD COLUMN mapping_id TEXT;
+      ALTER TABLE runs ADD COLUMN mapping_version INTEGER;
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

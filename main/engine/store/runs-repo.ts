@@ -28,6 +28,8 @@ interface RunRow {
   watermark_from: string | null;
   watermark_to: string | null;
   error: string | null;
+  mapping_id: string | null;
+  mapping_version: number | null;
 }
 
 const toSummary = (r: RunRow): RunSummary => ({
@@ -55,6 +57,8 @@ const toSummary = (r: RunRow): RunSummary => ({
   watermarkFrom: r.watermark_from,
   watermarkTo: r.watermark_to,
   error: r.error,
+  mappingId: r.mapping_id,
+  mappingVersion: r.mapping_version,
 });
 
 /** Every column of a run, and its job's name now. */
@@ -81,6 +85,8 @@ export interface RunUpdate extends Partial<RunCounts> {
   file?: string | null;
   watermarkTo?: string | null;
   error?: string | null;
+  mappingId?: string | null;
+  mappingVersion?: number | null;
 }
 
 const updateColumns: Record<keyof RunUpdate, string> = {
@@ -100,6 +106,8 @@ const updateColumns: Record<keyof RunUpdate, string> = {
   file: 'file',
   watermarkTo: 'watermark_to',
   error: 'error',
+  mappingId: 'mapping_id',
+  mappingVersion: 'mapping_version',
 };
 
 /** One platform request as the recorder hands it over (see platforms/http/request-log.ts). */

@@ -188,6 +188,7 @@ export class JobRunner {
     const source = store.sources.get(job.sourceId);
     if (!source) throw new JobSetupError(`The source of job "${job.name}" no longer exists.`);
     const profile = parseProfile(mapping.profile);
+    store.runs.update(runId, { mappingId: mapping.id, mappingVersion: mapping.version });
     // File-upload platforms (Altruistiq) take the same rows as one uploaded dataset instead of records.
     const ingest = adapter.ingestRecords ? runIngest : uploadIngestFor(adapter, config, this.engine.dataDir, req.file?.path ?? null);
     const catalogue: Catalogue = { metrics: await adapter.listMetrics(ctx), entities: await adapter.listEntities(ctx) };

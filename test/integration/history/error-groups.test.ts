@@ -14,12 +14,13 @@ const t = onSandboxEachTest('esg-error-groups-');
 
 describe('history.errorGroups', () => {
   it('groups a run’s rejected and held rows by kind, largest first, with their values and lines', async () => {
-    const { folder } = await billsFolderJob(t.engine, t.ok, t.root);
+    const { folder, mapping } = await billsFolderJob(t.engine, t.ok, t.root);
     const path = join(folder, 'bills-q3.csv');
     // Lines 20-24: five values that are not numbers (two distinct); 25-26: a site not mapped yet (held); 27: a bad month.
     writeFileSync(path, energyCsv(['LON-01,2024-07,tbc', 'LON-01,2024-08,tbc', 'MAN-02,2024-07,tbc', 'MAN-02,2024-08,approx 50', 'BER-01,2024-07,tbc', 'PAR-09,2024-07,100', 'PAR-09,2024-08,200', 'LON-01,July,300']));
     const run = await runDroppedFile(t.engine, 'bills', path);
-    expect(run).toMatchObject({ rejected: 8, held: 2 });
+    // The run keeps which version of the mapping it mapped with.
+    expect(run).toMatchObject({ rejected: 8, held: 2, mappingId: mapping.id, mappingVersion: 1 });
 
     const r = await t.ok<ErrorGroups>('history.errorGroups', { runId: run.id });
     expect(r.otherKinds).toBe(0);
@@ -38,6 +39,7 @@ describe('history.errorGroups', () => {
     const cli = await runCliInProcess(['--data-dir', join(t.root, 'data'), 'history', 'show', String(run.id)]);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('Row errors by kind (3):');
+    expect(cli.stdout).toContain('Mapping: Bills, version 1');
     expect(cli.stdout).toMatch(/ {6}5 rows {2}column "Electricity \(kWh\)": 'tbc' is not a number/);
     expect(cli.stdout).toContain('"tbc" ×4, "approx 50" ×1; lines 20–24');
     expect(cli.stdout).toMatch(/ {6}2 held {2}column "Site code": 'PAR-09' is not mapped/);
