@@ -48,6 +48,11 @@ const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
  * long. Rows waiting only for their period to end never count: they are sent on their own.
  */
 export const HELD_CODES_ATTENTION_DAYS = 7;
+
+/** How a connection's status starts when a run, not a person's Test, was refused sign-in. */
+export const REFUSED_BY_RUN = 'A run was refused sign-in';
+/** Said with it: the engine's scheduled runs on that connection back off (main/engine/sync/service.ts SIGN_IN_RETRY_MS). */
+const REFUSED_BACKOFF = 'Its scheduled runs try to sign in again at most once an hour until its secret is rotated or Test succeeds on the Connections page.';
 const DAY_MS = 24 * 3600_000;
 
 export function attentionItems(
@@ -146,7 +151,7 @@ export function attentionItems(
       label: 'Sign-in failing',
       subject: c.name,
       text: `The agent could not sign in to the platform as ${c.name}; its jobs cannot send or fetch data.`,
-      detail: c.lastTestMessage,
+      detail: c.lastTestMessage?.startsWith(REFUSED_BY_RUN) ? `${c.lastTestMessage} ${REFUSED_BACKOFF}` : c.lastTestMessage,
       runId: null,
       page: 'connections',
     });

@@ -5,6 +5,7 @@
  * a saved connection is one that worked, and a rotation never leaves the agent without a working
  * secret.
  */
+import { REFUSED_BY_RUN } from '../../../shared/attention';
 import type { Logger } from 'pino';
 import type { PlatformKind, ServiceAccountInfo } from '../../../shared/domain';
 import { createAdapter as defaultCreateAdapter, type ClosableAdapter, type CreateAdapterOptions } from '../platforms/factory';
@@ -335,7 +336,7 @@ export class ConnectionService {
       this.deps.onStatus?.({ connectionId: conn.id, ok: true, message });
       return;
     }
-    const message = `A run was refused sign-in: ${outcome.message}`;
+    const message = `${REFUSED_BY_RUN}: ${outcome.message}`;
     this.store.connections.recordTest(conn.id, at, false, message);
     this.deps.onStatus?.({ connectionId: conn.id, ok: false, message });
   }

@@ -6,6 +6,7 @@ import { findProfileForHeader, parseProfile } from '../../../shared/mapping';
 import type { RunTrigger } from '../../../shared/domain';
 import { ApiError } from '../../../shared/rpc';
 import { ConnectionService } from '../connections';
+import { REFUSED_BY_RUN } from '../../../shared/attention';
 import type { Engine } from '../engine';
 import { disposeFileIn, FolderWatcher, type FileLedger, type FolderWatcherOptions, type ReadyFile } from '../sources/folder';
 import { openReader } from '../sources/readers';
@@ -48,6 +49,14 @@ type QueuedRequest = RunRequest & {
 
 /** Where the scheduler keeps a job's last handled slot; cleared when the schedule changes. */
 export const SLOT_KEY = (jobId: string) => `schedule.lastSlot.${jobId}`;
+
+/**
+ * After the platform refused a connection's secret, its jobs' scheduled slots try again at most
+ * this often: the same secret is refused every time (a job every five minutes would sign in wrongly
+ * 288 times a day, which identity providers flag or lock), until a person rotates it or Test
+ * passes — which clears the refusal at once. Runs by hand and file arrivals are not held back.
+ */
+export const SIGN_IN_RETRY_MS = 60 * 60_000;
 
 /**
  * Everything that makes runs happen on their own: the scheduler, one folder watcher per
@@ -205,6 +214,7 @@ export class SyncService {
   trigger(jobId: string, trigger: RunTrigger, extra: Partial<QueuedRequest> = {}): Promise<RunSummary> | null {
     const job = this.engine.store.jobs.get(jobId);
     if (!job) return null;
+    if ((trigger === 'schedule' || trigger === 'catch-up') && this.signInRefusedRecently(job)) return null;
     // A folder job's run by hand or by its schedule takes the files waiting in the folder.
     if ((trigger === 'manual' || trigger === 'schedule' || trigger === 'catch-up') && !extra.file && !extra.outboxOnly && this.folderOf(job)) {
       if (trigger !== 'manual' && this.engine.isPaused()) {
@@ -239,6 +249,20 @@ export class SyncService {
       );
       if (!queued) reject(new Error(`A run of "${job.name}" is already waiting to start.`));
     });
+  }
+
+  /** Whether the job's slot is skipped because a run was refused sign-in within the last SIGN_IN_RETRY_MS. */
+  private signInRefusedRecently(job: JobRecord): boolean {
+    const conn = this.engine.store.connections.get(job.connectionId);
+    if (!conn || conn.lastTestOk !== false || !conn.lastTestAt || !conn.lastTestMessage?.startsWith(REFUSED_BY_RUN)) return false;
+    const since = this.engine.clock.now().getTime() - Date.parse(conn.lastTestAt);
+    if (since >= SIGN_IN_RETRY_MS || since < 0) return false;
+    const next = new Date(Date.parse(conn.lastTestAt) + SIGN_IN_RETRY_MS).toISOString();
+    this.engine.logger.warn(
+      { jobId: job.id, job: job.name, connection: conn.name, refusedAt: conn.lastTestAt, nextTry: next },
+      `scheduled run skipped: the platform refused the sign-in of connection "${conn.name}"; scheduled runs try again from ${next}, or at once after its secret is rotated or Test succeeds`,
+    );
+    return true;
   }
 
   /** Re-evaluates which folders are watched (a job or source was added, changed or removed). */
