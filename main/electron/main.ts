@@ -194,7 +194,7 @@ function showWindow(route?: string): void {
 
 async function refreshTray(): Promise<void> {
   if (!tray || tray.isDestroyed() || !engine) return;
-  const state = trayState(engine.status(), await call('jobs.list', {}));
+  const state = trayState(engine.status(), await call('jobs.list', {}), new Date(), { sources: await call('sources.list', {}), connections: await call('connections.list', {}) });
   if (lastTrayState?.kind !== state.kind) tray.setImage(nativeImage.createFromPath(trayIconPath(__dirname, state.kind)));
   tray.setToolTip(state.tooltip);
   tray.setContextMenu(

@@ -1,4 +1,5 @@
-import type { EngineStatus, JobInfo } from '../../shared/api';
+import type { ConnectionInfo, EngineStatus, JobInfo, SourceInfo } from '../../shared/api';
+import { attentionItems } from '../../shared/attention';
 
 export type TrayKind = 'ok' | 'syncing' | 'attention' | 'paused';
 
@@ -11,17 +12,22 @@ export interface TrayState {
   paused: boolean;
 }
 
-const ATTENTION_STATUSES = new Set(['failed', 'needs_attention']);
-
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
- * What the tray shows, from the engine's status and each job's last run. "Attention" means a
- * job whose latest run failed or needs a person (a later good run clears it), or credentials
- * that cannot be read; it outranks "syncing", which outranks "paused".
+ * What the tray shows, from the engine's status and what needs a person. "Attention" is what the
+ * dashboard lists (shared/attention.ts: a failed or waiting run, rows rejected or waiting for
+ * codes, a folder that cannot be read, a sign-in refused), so the tray is calm exactly when the
+ * dashboard says all clear — plus credentials that cannot be read. It outranks "syncing", which
+ * outranks "paused".
  */
-export function trayState(status: EngineStatus, jobs: readonly JobInfo[], now: Date = new Date()): TrayState {
-  const failing = jobs.filter((j) => j.lastRun && ATTENTION_STATUSES.has(j.lastRun.status));
+export function trayState(
+  status: EngineStatus,
+  jobs: readonly JobInfo[],
+  now: Date = new Date(),
+  others: { sources?: readonly SourceInfo[]; connections?: readonly ConnectionInfo[] } = {},
+): TrayState {
+  const failing = attentionItems(jobs, others.sources ?? [], others.connections ?? [], { errorOf: () => null, formatTime: (iso) => iso, now });
   const secretsMissing = !status.secretStore.available && status.counts.connections > 0;
   const running = status.counts.runningRuns;
   const paused = status.pausedUntil !== null;
@@ -31,7 +37,9 @@ export function trayState(status: EngineStatus, jobs: readonly JobInfo[], now: D
   let kind: TrayKind = 'ok';
   if (failing.length || secretsMissing) {
     kind = 'attention';
-    if (failing.length) parts.push(`${plural(failing.length, 'job')} need${failing.length === 1 ? 's' : ''} attention`);
+    // One thing is named ("sign-in failing: Sandbox"); more are counted, the dashboard lists them.
+    if (failing.length === 1) parts.push(`${failing[0]!.label.toLowerCase()}: ${failing[0]!.subject}`);
+    else if (failing.length) parts.push(`${failing.length} things need attention`);
     if (secretsMissing) parts.push('credentials cannot be read');
   }
   if (running > 0) {

@@ -9,9 +9,18 @@ const now = new Date('2026-11-23T10:00:00Z');
 
 describe('trayState', () => {
   it('is ok when every job’s last run went well', () => {
-    const s = trayState(status(), [job('a', 'succeeded'), job('b', 'succeeded_with_rejections'), job('c', null)], now);
+    const s = trayState(status(), [job('a', 'succeeded'), job('b', 'succeeded'), job('c', null)], now);
     expect(s).toMatchObject({ kind: 'ok', paused: false, headline: 'All 3 jobs OK' });
     expect(s.tooltip).toBe('ESG Sync Agent — all 3 jobs OK');
+  });
+
+  it('needs attention for what the dashboard lists: rejected rows, a folder that cannot be read, a refused sign-in', () => {
+    expect(trayState(status(), [job('a', 'succeeded'), job('b', 'succeeded_with_rejections')], now)).toMatchObject({ kind: 'attention', headline: 'Rows rejected: Job b' });
+    const source = { id: 's1', name: 'Utility bills', kind: 'folder', location: '/x', paused: false, sandbox: false, status: 'missing', statusMessage: 'The folder /x is gone.', createdAt: now.toISOString(), lastFile: null, lastWatermark: null, filesWaiting: 0 } as const;
+    const connection = { id: 'c1', name: 'Sandbox', lastTestOk: false, lastTestMessage: 'A run was refused sign-in: 401' } as unknown as import('../../../shared/api').ConnectionInfo;
+    const s = trayState(status(), [job('a', 'succeeded')], now, { sources: [source], connections: [connection] });
+    expect(s).toMatchObject({ kind: 'attention', headline: '2 things need attention' });
+    expect(trayState(status(), [job('a', 'succeeded')], now, { connections: [connection] }).headline).toBe('Sign-in failing: Sandbox');
   });
 
   it('says so when nothing is set up yet', () => {
@@ -25,7 +34,7 @@ describe('trayState', () => {
   it('needs attention when a job’s latest run failed or waits for a person, and that outranks syncing', () => {
     const s = trayState(status({ counts: { runningRuns: 1 } }), [job('a', 'failed'), job('b', 'needs_attention'), job('c', 'succeeded')], now);
     expect(s.kind).toBe('attention');
-    expect(s.headline).toBe('2 jobs need attention, syncing (1 run)');
+    expect(s.headline).toBe('2 things need attention, syncing (1 run)');
   });
 
   it('a later good run clears the attention (failures earlier today do not count)', () => {
@@ -67,7 +76,7 @@ describe('tray menu', () => {
   it('offers open, run all, both pauses and quit while running, with the state on top', () => {
     const a = actions();
     const items = trayMenuTemplate(trayState(status(), [job('a', 'failed')], now), a);
-    expect(items[0]).toMatchObject({ id: 'status', label: '1 job needs attention', enabled: false });
+    expect(items[0]).toMatchObject({ id: 'status', label: 'Failed: Job a', enabled: false });
     expect(items.filter((i) => i.id).map((i) => i.id)).toEqual(['status', 'open', 'run-all', 'pause-1h', 'pause', 'quit']);
     click(items, 'open');
     click(items, 'run-all');
