@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { HashRouter, NavLink, Route, Routes } from 'react-router-dom';
+import type { TransportStatus } from '../shared/rpc';
 import { client } from './bridge/client';
 import { RunAlerts } from './components/RunAlerts';
 import { Connections } from './pages/Connections';
@@ -24,9 +25,19 @@ const NAV = [
 ];
 
 function ConnectionBanner() {
-  const [status, setStatus] = useState<'connecting' | 'open' | 'closed'>('open');
+  const [status, setStatus] = useState<TransportStatus>('open');
   useEffect(() => client.onStatus(setStatus), []);
   if (status === 'open') return null;
+  if (status === 'unauthorized') {
+    return (
+      <div className="banner banner-bad" role="alert">
+        <span>
+          The agent was restarted, and this page’s access ended with the old run (its access token changes at every start). Open the address the agent printed when it
+          started, or run <code>esg-sync ui</code> on the computer it runs on to get it again.
+        </span>
+      </div>
+    );
+  }
   return (
     <div className="banner banner-warn" role="status">
       {status === 'connecting' ? 'Connecting to the agent…' : 'Lost the connection to the agent. Reconnecting…'}

@@ -63,14 +63,19 @@ export const WsServerFrame = z.union([
 export interface Transport {
   call(method: string, params: unknown): Promise<CallResponse>;
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
-  /** Connection state of the transport itself (the WebSocket may drop and reconnect). */
-  onStatus?(listener: (status: 'connecting' | 'open' | 'closed') => void): () => void;
+  /**
+   * Connection state of the transport itself (the WebSocket may drop and reconnect);
+   * 'unauthorized': the agent is back but refuses this page's token (it changes at every start).
+   */
+  onStatus?(listener: (status: TransportStatus) => void): () => void;
 }
+
+export type TransportStatus = 'connecting' | 'open' | 'closed' | 'unauthorized';
 
 export interface EngineClient {
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
-  onStatus(listener: (status: 'connecting' | 'open' | 'closed') => void): () => void;
+  onStatus(listener: (status: TransportStatus) => void): () => void;
 }
 
 export function createClient(transport: Transport): EngineClient {

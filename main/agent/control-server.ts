@@ -96,23 +96,26 @@ function checkRequest(req: IncomingMessage, port: number, token: string): Verdic
   if (auth?.startsWith('Bearer ')) {
     return sameToken(auth.slice(7).trim(), token)
       ? { ok: true, viaQuery: false }
-      : { ok: false, status: 401, reason: 'Wrong access token.' };
+      : { ok: false, status: 401, reason: WRONG_TOKEN };
   }
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const q = url.searchParams.get('token');
   if (q !== null) {
-    return sameToken(q, token) ? { ok: true, viaQuery: true } : { ok: false, status: 401, reason: 'Wrong access token.' };
+    return sameToken(q, token) ? { ok: true, viaQuery: true } : { ok: false, status: 401, reason: WRONG_TOKEN };
   }
   const cookie = parseCookies(req.headers.cookie)[TOKEN_COOKIE];
   if (cookie !== undefined) {
-    return sameToken(cookie, token) ? { ok: true, viaQuery: false } : { ok: false, status: 401, reason: 'Wrong access token.' };
+    return sameToken(cookie, token) ? { ok: true, viaQuery: false } : { ok: false, status: 401, reason: WRONG_TOKEN };
   }
   return {
     ok: false,
     status: 401,
-    reason: 'Missing access token. Open the address that `esg-sync agent` printed when it started (it ends with ?token=…).',
+    reason: 'Missing access token. Open the address that `esg-sync agent` printed when it started (it ends with ?token=…); `esg-sync ui` on the same computer prints it again.',
   };
 }
+
+/** The token changes at every start: a page left open across a restart lands here. */
+const WRONG_TOKEN = 'Wrong access token. The token changes every time the agent starts: run `esg-sync ui` on the computer the agent runs on for the current address (or see what `esg-sync agent` printed when it started).';
 
 function securityHeaders(port: number): Record<string, string> {
   return {

@@ -113,8 +113,15 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
       });
     } catch (err) {
       stopEvents();
+      // Refused before the request was sent: nothing happened. Dropped after it was sent: the
+      // agent may have begun (a run it started is marked interrupted when it starts again).
+      const unsent = (err as { code?: string }).code === 'ECONNREFUSED';
       throw new CliError(
-        `The agent running on ${dataDir} (${agent.url}) did not answer: ${describeNoAnswer(err)}. Nothing was changed. Wait until it is up, or stop it (its log is in ${logDirOf(dataDir)}), and run the command again.`,
+        `The agent running on ${dataDir} (${agent.url}) did not answer: ${describeNoAnswer(err)}. ${
+          unsent
+            ? `Nothing was changed. Wait until it is up, or stop it (its log is in ${logDirOf(dataDir)}), and run the command again.`
+            : `It may have begun before it stopped: check \`esg-sync history\` (a run it started is marked interrupted when the agent starts again) and its log in ${logDirOf(dataDir)} before running the command again.`
+        }`,
         EXIT.usage,
       );
     }

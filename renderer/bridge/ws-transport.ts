@@ -1,6 +1,6 @@
-import { WsServerFrame, type CallResponse, type Transport } from '../../shared/rpc';
+import { WsServerFrame, type CallResponse, type Transport, type TransportStatus } from '../../shared/rpc';
 
-type Status = 'connecting' | 'open' | 'closed';
+type Status = TransportStatus;
 
 /**
  * The browser bridge to `esg-sync agent`: one WebSocket, requests matched to replies by id,
@@ -23,7 +23,7 @@ export function createWsTransport(url = defaultUrl()): Transport {
   };
 
   function connect() {
-    setStatus('connecting');
+    if (status !== 'unauthorized') setStatus('connecting');
     const ws = new WebSocket(url);
     socket = ws;
     ws.onopen = () => {
@@ -52,9 +52,19 @@ export function createWsTransport(url = defaultUrl()): Transport {
     };
     ws.onclose = () => {
       socket = null;
-      setStatus('closed');
+      const wasOpen = status === 'open';
+      if (status !== 'unauthorized') setStatus('closed');
       // Calls in flight when the agent went away are resent once it is back.
       for (const p of pending.values()) queue.push(p.frame);
+      // A refused WebSocket says nothing of why: ask the page's address. A restarted agent has a
+      // new token and answers 401; then only the person can help (the current address).
+      if (!wasOpen) {
+        void fetch(window.location.pathname, { credentials: 'same-origin', cache: 'no-store' })
+          .then((r) => {
+            if (r.status === 401) setStatus('unauthorized');
+          })
+          .catch(() => undefined);
+      }
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, 10_000);
     };

@@ -17,7 +17,8 @@ import { createDownloads } from '../downloads';
 import { createUploads } from '../uploads';
 import { exitAfterStop } from '../exit-after-stop';
 import type { GlobalContext } from '../context';
-import { CliError } from '../exit-codes';
+import { CliError, EXIT } from '../exit-codes';
+import { runningAgent } from '../engine-call';
 
 /** The built renderer sits next to the bundled agent: dist/agent/cli.js → dist/renderer. */
 export function findRendererDir(): string | null {
@@ -35,6 +36,21 @@ function openInBrowser(url: string): void {
 }
 
 export function registerAgent(program: Command, ctx: () => GlobalContext): void {
+  // The UI's token changes at every start; an administrator on a server needs the current address
+  // again after a restart without reading the journal.
+  program
+    .command('ui')
+    .description("print the running agent's UI address, with its current access token (it changes at every start)")
+    .option('--open', 'also open it in the default browser')
+    .action((opts: { open?: boolean }) => {
+      const { dataDir, out } = ctx();
+      const agent = runningAgent(dataDir);
+      if (!agent) throw new CliError(`No agent is running on ${dataDir}. Start it with \`esg-sync agent --data-dir ${dataDir}\`; it prints the address.`, EXIT.rejectedRows);
+      const launchUrl = `${agent.url}?token=${agent.token}`;
+      out.print({ url: agent.url, launchUrl }, () => `${launchUrl}\nThe token is valid until the agent stops; keep the address to yourself.`);
+      if (opts.open) openInBrowser(launchUrl);
+    });
+
   program
     .command('agent')
     .description('run the engine, schedules and watchers, and serve the UI on 127.0.0.1')

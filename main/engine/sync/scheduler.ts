@@ -22,7 +22,19 @@ export interface SchedulerOptions {
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
+const CRON_FIELDS = ['minute', 'hour', 'day of month', 'month', 'day of week'];
+
+/**
+ * Why a schedule cannot be used, in words; null when it can. Exactly five fields: the parser also
+ * takes four (filling in the rest, so "0 6 * *" — a day-of-week forgotten — ran every minute of
+ * the 6th) and six (a leading seconds field, so "0 6 * * * *" ran hourly): both are typos far more
+ * often than intent.
+ */
 export function validateCron(expr: string, timezone: string): string | null {
+  const fields = expr.trim().split(/\s+/).filter(Boolean);
+  if (fields.length !== CRON_FIELDS.length) {
+    return `A schedule has five fields (${CRON_FIELDS.join(', ')}), e.g. "0 6 * * 1-5" for 06:00 on weekdays; "${expr.trim()}" has ${fields.length === 1 ? 'one' : fields.length}.`;
+  }
   try {
     CronExpressionParser.parse(expr, { tz: timezone, currentDate: new Date() }).next();
     return null;

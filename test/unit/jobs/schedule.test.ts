@@ -17,6 +17,14 @@ describe('schedule presets', () => {
     expect(fromCron(cron)).toEqual(preset);
   });
 
+  it('refuses a schedule with a field missing or one too many, saying how many it needs', () => {
+    // Four fields were read as "every minute of the 6th", six as a seconds field (hourly).
+    expect(validateCron('0 6 * *', 'UTC')).toBe('A schedule has five fields (minute, hour, day of month, month, day of week), e.g. "0 6 * * 1-5" for 06:00 on weekdays; "0 6 * *" has 4.');
+    expect(validateCron('0 6 * * * *', 'UTC')).toMatch(/has 6\.$/);
+    expect(validateCron('  0   6 * * 1-5 ', 'UTC')).toBeNull();
+    expect(validateCron('61 * * * *', 'UTC')).not.toBeNull();
+  });
+
   it('a daily preset runs at that wall-clock time in its zone, across the DST change', () => {
     const runs = nextRuns(toCron({ kind: 'daily', time: '06:30' })!, 'Europe/London', new Date('2026-03-27T12:00:00Z'), 3);
     // 28 March is GMT (06:30Z); 29 and 30 March are BST (05:30Z).
