@@ -33,9 +33,30 @@ export function processIdentity(pid: number): string | null {
  * The lock file names its holder: the pid on the first line, its identity (if known) on the
  * second, and the data folder it locked (its real path) on the third.
  */
-export function readLockHolder(text: string): { pid: number; identity: string | null; folder: string | null } {
-  const [pidLine = '', identity = '', folder = ''] = text.split('\n');
-  return { pid: Number.parseInt(pidLine.trim(), 10), identity: identity.trim() || null, folder: folder.trim() || null };
+export function readLockHolder(text: string): { pid: number; identity: string | null; folder: string | null; command: string | null } {
+  const [pidLine = '', identity = '', folder = '', command = ''] = text.split('\n');
+  return { pid: Number.parseInt(pidLine.trim(), 10), identity: identity.trim() || null, folder: folder.trim() || null, command: command.trim() || null };
+}
+
+/**
+ * The command that holds the folder, for the message another command shows: its words only
+ * (`run "Big" --wait`), never a value after an option that might be sensitive — secrets come on
+ * stdin by design, but a path or host is no one else's business either.
+ */
+function holderCommand(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 4; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      if (a === '--data-dir' || a === '--json') {
+        if (a === '--data-dir') i++;
+        continue;
+      }
+      break;
+    }
+    words.push(/^[\w.-]+$/.test(a) ? a : JSON.stringify(a));
+  }
+  return words.join(' ');
 }
 
 /** The folder's real path (a copy, a link or a relative path compare as the place they are). */
@@ -76,7 +97,7 @@ export function acquireAgentLock(dataDir: string): () => void {
       makePrivateDir(dataDir);
       const fd = openSync(path, 'wx', 0o600);
       const identity = processIdentity(process.pid);
-      writeSync(fd, `${process.pid}\n${identity ?? ''}\n${folderIdentity(dataDir)}\n`);
+      writeSync(fd, `${process.pid}\n${identity ?? ''}\n${folderIdentity(dataDir)}\n${holderCommand(process.argv.slice(2))}\n`);
       closeSync(fd);
       return () => {
         try {
@@ -108,6 +129,13 @@ export function acquireAgentLock(dataDir: string): () => void {
         continue;
       }
       if (holderAlive(holder)) {
+        // A one-off command (`esg-sync run JOB --wait`) holds the folder only while it works.
+        if (holder.command && holder.command !== 'agent' && !holder.command.startsWith('agent ')) {
+          throw new CliError(
+            `The data folder ${dataDir} is in use by the command \`esg-sync ${holder.command}\` (process ${holder.pid}), which runs without an agent. ` +
+              'It ends by itself: wait for it, then run this again. (With `esg-sync agent` running, commands go through it and do not wait for each other.)',
+          );
+        }
         throw new CliError(
           `Another ESG Sync Agent (process ${holder.pid}) is already running on the data folder ${dataDir}. ` +
             'Stop it first, or use a different folder with --data-dir.',

@@ -46,6 +46,26 @@ describe('agent lock', () => {
     expect(() => acquireAgentLock(dir)).toThrow(`Another ESG Sync Agent (process ${other.pid}) is already running`);
   });
 
+  it('names a one-off command that holds the folder, and says it ends by itself', () => {
+    const other = otherProcess();
+    writeFileSync(join(dir, 'agent.lock'), `${other.pid}\n${processIdentity(other.pid!) ?? ''}\n${dir}\nrun Big\n`);
+    expect(() => acquireAgentLock(dir)).toThrow(`The data folder ${dir} is in use by the command \`esg-sync run Big\` (process ${other.pid}), which runs without an agent. It ends by itself`);
+    writeFileSync(join(dir, 'agent.lock'), `${other.pid}\n${processIdentity(other.pid!) ?? ''}\n${dir}\nagent\n`);
+    expect(() => acquireAgentLock(dir)).toThrow(`Another ESG Sync Agent (process ${other.pid}) is already running`);
+  });
+
+  it('records the command words only, without option values', () => {
+    const argv = process.argv;
+    process.argv = [argv[0]!, 'esg-sync', '--data-dir', '/srv/data', 'run', 'Big job', '--wait', '--host', 'db.internal'];
+    try {
+      const release = acquireAgentLock(dir);
+      expect(readLockHolder(readFileSync(join(dir, 'agent.lock'), 'utf8')).command).toBe('run "Big job"');
+      release();
+    } finally {
+      process.argv = argv;
+    }
+  });
+
   it('refuses for a lock of an older version (pid only) whose process runs', () => {
     const other = otherProcess();
     writeFileSync(join(dir, 'agent.lock'), String(other.pid));
