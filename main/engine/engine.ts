@@ -1,7 +1,7 @@
 import type { EngineStatus } from '../../shared/api';
 import { EngineEvents } from './events';
 import { createLogger, type Logger } from './log';
-import { logDirOf, makePrivateDir } from './paths';
+import { logDirOf, makePrivateDir, restrictToOwner } from './paths';
 import { Store } from './store';
 import { HistoryMaintenance } from './store/retention';
 import { cleanUpFolderFiles } from './sources/folder/cleanup';
@@ -70,9 +70,12 @@ export class Engine {
   }
 
   static open(opts: EngineOptions): Engine {
-    // Owner-only when created here (an existing folder keeps its mode); the store and logs are 0600 inside it.
+    // Owner-only, also when an administrator made the folder beforehand (0755 by default): it holds
+    // the history of what was sent where, and the store and logs are 0600 inside it.
     makePrivateDir(opts.dataDir);
+    const restricted = restrictToOwner(opts.dataDir);
     const logger = opts.logger ?? createLogger({ logDir: opts.fileLogs === false ? null : logDirOf(opts.dataDir) });
+    if (restricted) logger.info({ dataDir: opts.dataDir }, 'the data folder was readable by other users; it is now readable by its owner only');
     const store = Store.open(opts.dataDir);
     const engine = new Engine(opts, store, logger);
     const interrupted = store.runs.markInterrupted(engine.clock.now().toISOString());

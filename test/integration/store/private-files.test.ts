@@ -3,7 +3,7 @@
  * read them. Real files, real modes; POSIX only (Windows has no such mode bits).
  */
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,19 @@ describe.skipIf(process.platform === 'win32')('owner-only data folder', () => {
       expect(modeOf(join(dataDir, 'logs', 'agent.log'))).toBe(0o600); // "engine started" was written
       expect(modeOf(join(dataDir, 'esg-sync.db'))).toBe(0o600);
       expect(modeOf(join(dataDir, 'esg-sync.db-wal'))).toBe(0o600);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('the engine takes the group and others off a data folder the operator made beforehand (0755)', async () => {
+    const dataDir = join(tempDir(), 'var-lib-esg-sync');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    const engine = Engine.open({ dataDir, mode: 'headless' });
+    try {
+      expect(modeOf(dataDir)).toBe(0o700);
+      expect(readFileSync(join(dataDir, 'logs', 'agent.log'), 'utf8')).toContain('the data folder was readable by other users; it is now readable by its owner only');
     } finally {
       await engine.stop();
     }
