@@ -80,6 +80,7 @@ export function MappingWizard() {
             file,
             upload: null,
             headerRow: profile.read?.headerRow ?? null,
+            headerRows: profile.read?.headerRows ?? null,
             sheet: profile.read?.sheet ?? null,
             mappingId,
           },

@@ -13,7 +13,7 @@ export function ReadChoices({ state, dispatch }: StepProps) {
   const info = state.sample?.info;
   if (!info || info.format === 'database' || info.format === 'json' || info.format === 'ndjson') return null;
 
-  const reread = async (choice: Pick<WizardState, 'headerRow' | 'sheet'>) => {
+  const reread = async (choice: Pick<WizardState, 'headerRow' | 'headerRows' | 'sheet'>) => {
     dispatch({ type: 'patch', patch: { ...choice, preview: null } });
     setBusy(true);
     dispatch({ type: 'error', step: 1, message: null });
@@ -28,13 +28,14 @@ export function ReadChoices({ state, dispatch }: StepProps) {
 
   const sheets = info.sheets ?? [];
   const current = info.headerRow;
+  const twoRows = (info.headerRows ?? 1) === 2;
   return (
     <section className="wizard-panel" aria-labelledby="read-choices-heading" aria-busy={busy}>
       <h3 id="read-choices-heading">How the file is read</h3>
       {info.format === 'xlsx' && sheets.length > 0 && (
         <label className="field">
           <span>Sheet</span>
-          <select value={info.sheet ?? ''} disabled={busy} onChange={(e) => void reread({ sheet: e.target.value, headerRow: null })}>
+          <select value={info.sheet ?? ''} disabled={busy} onChange={(e) => void reread({ sheet: e.target.value, headerRow: null, headerRows: null })}>
             {sheets.map((name) => (
               <option key={name} value={name}>
                 {name}
@@ -47,7 +48,7 @@ export function ReadChoices({ state, dispatch }: StepProps) {
         <fieldset className="field">
           <legend>Which row holds the column names?</legend>
           <label className="radio">
-            <input type="radio" name="header-row" checked={state.headerRow === null} disabled={busy} onChange={() => void reread({ headerRow: null, sheet: state.sheet })} />
+            <input type="radio" name="header-row" checked={state.headerRow === null} disabled={busy} onChange={() => void reread({ headerRow: null, headerRows: null, sheet: state.sheet })} />
             Find it automatically{state.headerRow === null && current ? ` (row ${current} was found)` : ''}
           </label>
           <div className="wizard-scroll">
@@ -71,7 +72,7 @@ export function ReadChoices({ state, dispatch }: StepProps) {
                           aria-label={`Row ${r.row} holds the column names`}
                           checked={state.headerRow === r.row}
                           disabled={busy}
-                          onChange={() => void reread({ headerRow: r.row, sheet: state.sheet })}
+                          onChange={() => void reread({ headerRow: r.row, headerRows: null, sheet: state.sheet })}
                         />
                       </td>
                       <td className="num">{r.row}</td>
@@ -82,6 +83,18 @@ export function ReadChoices({ state, dispatch }: StepProps) {
               </tbody>
             </table>
           </div>
+          {current !== null && (
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={twoRows}
+                disabled={busy}
+                // The choice is tied to the row it was made for: without it the reader could find the header a row lower.
+                onChange={(e) => void reread({ headerRow: state.headerRow ?? current, headerRows: e.target.checked ? 2 : 1, sheet: state.sheet })}
+              />
+              The column names span two rows: row {current} and row {current + 1} are read together (e.g. “Consumption” over “Quantity” and “Unit” gives “Consumption Quantity” and “Consumption Unit”)
+            </label>
+          )}
         </fieldset>
       )}
       {busy && <p role="status">Reading the sample again…</p>}

@@ -13,7 +13,8 @@ export function StepStructure({ state, dispatch }: StepProps) {
     <div className="wizard-step-body">
       {info && info.format !== 'database' && (
         <p>
-          The column names were found on <strong>line {info.headerRow ?? 1}</strong>
+          The column names were found on{' '}
+          <strong>{info.headerRows === 2 && info.headerRow ? `lines ${info.headerRow} and ${info.headerRow + 1}, read together` : `line ${info.headerRow ?? 1}`}</strong>
           {info.headerRow && info.headerRow > 1 ? ` (the ${info.headerRow - 1} line${info.headerRow > 2 ? 's' : ''} above are a title and are skipped)` : ''}.
           {info.sheet ? ` Sheet “${info.sheet}”.` : ''}
         </p>

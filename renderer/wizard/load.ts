@@ -16,7 +16,7 @@ export function sampleRef(s: Pick<WizardState, 'file' | 'upload'>): { file: stri
  * While editing a saved mapping, the mapping stays as saved and only the sample is refreshed.
  */
 export async function readSample(
-  state: Pick<WizardState, 'sourceId' | 'connectionId' | 'file' | 'upload' | 'headerRow' | 'sheet' | 'mappingId'>,
+  state: Pick<WizardState, 'sourceId' | 'connectionId' | 'file' | 'upload' | 'headerRow' | 'sheet' | 'mappingId'> & { headerRows?: number | null },
   dispatch: Dispatch<Action>,
 ): Promise<void> {
   const [suggested, catalogue] = await Promise.all([

@@ -28,6 +28,8 @@ export interface WizardState {
   upload: StoredSample | null;
   /** The header row the person chose; null lets the reader detect it. */
   headerRow: number | null;
+  /** The rows the column names span as the person chose (1, or 2: a group row over its labels); null lets the reader tell. */
+  headerRows: number | null;
   /** The workbook sheet the person chose (name or 0-based position); null = the first visible one. */
   sheet: string | number | null;
   /** The sample's first rows as they stand, to choose the header row from. */
@@ -92,6 +94,7 @@ export const initialState: WizardState = {
   file: null,
   upload: null,
   headerRow: null,
+  headerRows: null,
   sheet: null,
   topRows: [],
   drift: null,
@@ -235,6 +238,7 @@ export function fromProfile(p: MappingProfileInput, headers: readonly string[]):
   if (p.comment) roles[p.comment.column] = 'comment';
   if (p.evidence) roles[p.evidence.column] = 'evidence';
   out.headerRow = p.read?.headerRow ?? null;
+  out.headerRows = p.read?.headerRows ?? null;
   out.sheet = p.read?.sheet ?? null;
   out.calorificValue = p.transforms?.calorificValueMJPerM3 !== undefined ? String(p.transforms.calorificValueMJPerM3) : '';
   out.decimal = p.transforms?.number?.decimal ?? '.';
@@ -263,6 +267,10 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
   if (!fixedMetricId && s.wideKind !== 'per-metric') fixedMetricId = s.columns.find((c) => c.role === 'value' && c.metricId)?.metricId ?? '';
   const entityValueMap = { ...(view.entityValueMap ?? {}) };
   for (const m of s.entityValueMap) if (m.entityId && !entityValueMap[m.local]) entityValueMap[m.local] = m.entityId;
+  // A draft that chose a fixed metric has no map for the metric column the suggestion still
+  // offers: without the suggestion's matches its values would all show as not mapped.
+  const metricValueMap = { ...(view.metricValueMap ?? {}) };
+  for (const m of s.metricValueMap) if (m.metricId && !metricValueMap[m.local]) metricValueMap[m.local] = m.metricId;
   return {
     ...view,
     roles,
@@ -270,6 +278,7 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
     monthFor,
     fixedMetricId: fixedMetricId ?? '',
     entityValueMap,
+    metricValueMap,
     shape: view.shape ?? s.shape,
     wideKind: view.wideKind ?? (s.wideKind === 'per-metric' ? 'per-metric' : 'per-period'),
   };
@@ -315,6 +324,7 @@ export function reducer(state: WizardState, action: Action): WizardState {
         constantYear: view.constantYear || state.constantYear,
         // What the person chose about reading the file is theirs, not the draft's.
         headerRow: state.headerRow,
+        headerRows: state.headerRows,
         sheet: state.sheet,
         sample: action.sample,
         topRows: action.topRows,
@@ -429,7 +439,8 @@ export function buildProfile(s: WizardState): MappingProfileInput {
     },
     naturalKey: s.naturalKey.length ? s.naturalKey : ['metric', 'entity', 'period'],
     sameKeyRows: s.sameKeyRows,
-    read: readChoice(s),
+    // A header the reader found spanning two rows is kept as such, so later files are read the same way.
+    read: readChoice({ ...s, headerRows: s.headerRows ?? (s.sample?.info.headerRows === 2 ? 2 : null) }),
     ...(s.headers.length ? { headerFingerprint: headerFingerprint(s.headers) } : {}),
   };
   if (s.baseVersion) profile.version = s.baseVersion;
@@ -443,10 +454,15 @@ export function calorific(text: string): number | undefined {
   return text.trim() && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-/** How the file is to be read, when the person chose a header row or sheet; undefined = detect. */
-export function readChoice(s: Pick<WizardState, 'headerRow' | 'sheet'>): MappingProfileInput['read'] {
-  if (s.headerRow === null && s.sheet === null) return undefined;
-  return { ...(s.headerRow !== null ? { headerRow: s.headerRow } : {}), ...(s.sheet !== null ? { sheet: s.sheet } : {}) };
+/** How the file is to be read, when the person chose a header row (and how many rows it spans) or sheet; undefined = detect. */
+export function readChoice(s: Pick<WizardState, 'headerRow' | 'sheet'> & { headerRows?: number | null }): MappingProfileInput['read'] {
+  const headerRows = s.headerRows ?? null;
+  if (s.headerRow === null && headerRows === null && s.sheet === null) return undefined;
+  return {
+    ...(s.headerRow !== null ? { headerRow: s.headerRow } : {}),
+    ...(headerRows !== null ? { headerRows } : {}),
+    ...(s.sheet !== null ? { sheet: s.sheet } : {}),
+  };
 }
 
 type Cells = Record<string, unknown>;

@@ -194,6 +194,8 @@ export const SampleInfo = z.object({
   encoding: z.string().nullable(),
   delimiter: z.string().nullable(),
   headerRow: z.number().int().nullable(),
+  /** Rows the header spans from headerRow, when two (a group row over its sub-labels). */
+  headerRows: z.number().int().optional(),
   headers: z.array(z.string()),
   warnings: z.array(z.string()),
   sheet: z.string().nullable(),

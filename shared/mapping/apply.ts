@@ -94,7 +94,8 @@ export interface CatalogueMatch {
 
 // ---------------------------------------------------------------- compilation
 
-const normaliseKey = (s: string): string => s.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+/** How the engine compares a cell with a value map or the catalogue: case and spacing aside. */
+export const normaliseKey = (s: string): string => s.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 
 // Lookups normalise the same few site, metric and unit spellings on every row of a file: the
 // normalised form is remembered (bounded, so a column of free text cannot grow it without end).
@@ -423,11 +424,22 @@ function settle(result: ApplyResult, r: Exclude<Resolved<unknown>, { ok: true }>
   return result;
 }
 
+/**
+ * The value cells of a row when every one that is filled holds a word and no digit ('Quantity',
+ * 'Unit'): a row of column names read as data, for which "set a fixed site" is the wrong advice.
+ */
+function labelsInValueColumns(profile: MappingProfile, get: (col: string) => CellValue): string[] {
+  const columns = profile.shape.kind === 'long' ? [profile.shape.valueColumn] : profile.shape.valueColumns.map((v) => v.column);
+  const filled = columns.map(get).filter((v) => !isBlank(v));
+  const words = filled.filter((v): v is string => typeof v === 'string' && /\p{L}{2}/u.test(v) && !/\d/.test(v));
+  return filled.length > 0 && words.length === filled.length ? words.slice(0, 3) : [];
+}
+
 function resolveEntity(c: Compiled, line: number, get: (col: string) => CellValue): Resolved<{ id: string; raw: string | null }> {
   const role = c.profile.entity;
   if (role.kind === 'fixed') return { ok: true, value: { id: role.entityId, raw: null } };
   const raw = get(role.column);
-  if (isBlank(raw)) return { ok: false, kind: 'error', error: rowError(line, role.column, raw, msg.missingEntity(role.label)) };
+  if (isBlank(raw)) return { ok: false, kind: 'error', error: rowError(line, role.column, raw, msg.missingEntity(role.label, labelsInValueColumns(c.profile, get))) };
   const text = cellText(raw) as string;
   const mapped = c.entityValueMap.get(key(text));
   if (mapped) return { ok: true, value: { id: mapped, raw: text } };
@@ -610,7 +622,8 @@ function readValue(
     value = convert(value, from.unit.id, to.unit.id, cv === undefined ? {} : { calorificValueMJPerM3: cv });
   } catch (e) {
     const detail = e instanceof UnitError ? e.message : String(e);
-    return { kind: 'error', error: rowError(line, blameColumn, unitColumn ? sourceUnit : raw, msg.unitProblem(detail)) };
+    const reason = e instanceof UnitError && e.code === 'calorific_value_required' ? msg.calorificValueNeeded(detail) : msg.unitProblem(detail);
+    return { kind: 'error', error: rowError(line, blameColumn, unitColumn ? sourceUnit : raw, reason) };
   }
   return { kind: 'ok', value, unit: metric.unit };
 }

@@ -33,7 +33,11 @@ export function rowError(line: number | null, column: string | null | undefined,
 export const msg = {
   unknownEntity: (value: string, label: string) =>
     `'${value}' is not a known ${label}. Map it to a platform ${label} in ${SITES}.`,
-  missingEntity: (label: string) => `no ${label} is given. Fill in the ${label}, or set a fixed ${label} in ${SITES}.`,
+  /** `words`: what the row holds in its value columns, when only words (a second row of column names, not data). */
+  missingEntity: (label: string, words: readonly string[] = []) =>
+    words.length
+      ? `no ${label} is given, and the row holds words where its values belong (${words.map((w) => `'${w}'`).join(', ')}): it looks like a second row of column names, not data. If the column names span two rows, choose that in ${inStep('Structure')}; if the row is data, fill in the ${label}.`
+      : `no ${label} is given. Fill in the ${label}, or set a fixed ${label} in ${SITES}.`,
   entityNotInPlatform: (entityId: string, label: string, local: string | null) =>
     `${local ? `'${local}' is mapped to` : `the ${label} is set to`} platform entity '${entityId}', which no longer exists on the platform. Map it again in ${SITES}.`,
   unknownMetricValue: (value: string) =>
@@ -57,6 +61,8 @@ export const msg = {
     `'${value}' is not mapped to a platform ${kind === 'entity' ? label : 'metric'} yet, so this row was not sent. Map it in ${kind === 'entity' ? SITES : COLUMNS}.`,
   missingUnit: () => `no unit is given. Fill in the unit, or set a fixed unit in ${UNITS}.`,
   unitProblem: (detail: string) => `${detail} Check ${UNITS}.`,
+  /** `detail` says what is missing and where to find it; this says where it goes. */
+  calorificValueNeeded: (detail: string) => `${detail} Enter it in ${UNITS}.`,
   unitMismatch: (from: string, to: string, metricName: string) =>
     `values in ${from} cannot be converted to ${to}, the unit of '${metricName}'. Check ${UNITS}.`,
   /** `hint`: a mapping-specific way out, said instead of the general one. */

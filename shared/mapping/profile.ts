@@ -150,6 +150,12 @@ export const ReadOptions = z
   .object({
     /** 1-based row holding the column names; title lines above it are skipped. */
     headerRow: z.number().int().min(1).max(10_000).optional(),
+    /**
+     * Rows the column names span from the header row: 2 reads a group row and the labels under it
+     * as one header ('Consumption' over 'Quantity' is 'Consumption Quantity'); 1 reads the header
+     * row alone. Left out, the reader tells from the file.
+     */
+    headerRows: z.number().int().min(1).max(2).optional(),
     /** A workbook's sheet, by name or 0-based position. */
     sheet: z.union([z.string().min(1).max(200), z.number().int().min(0).max(1000)]).optional(),
   })

@@ -94,6 +94,7 @@ function subject(path: Path): string {
       return 'The evidence column';
     case 'read':
       if (b === 'headerRow') return 'The header row';
+      if (b === 'headerRows') return 'How many rows the column names span';
       if (b === 'sheet') return 'The sheet';
       return 'The "read" section';
     case 'constants':

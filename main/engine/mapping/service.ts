@@ -158,7 +158,7 @@ export class MappingService {
       headers,
       profiles,
     });
-    if (input.read && (input.read.headerRow !== undefined || input.read.sheet !== undefined)) draft.read = { ...input.read };
+    if (input.read && (input.read.headerRow !== undefined || input.read.headerRows !== undefined || input.read.sheet !== undefined)) draft.read = { ...input.read };
     const perDay = draftDayPeriods(draft, sample.rows);
     if (perDay) suggestion.warnings.push(perDay);
     return { sample, topRows, suggestion, profiles, draft };
@@ -185,6 +185,7 @@ export class MappingService {
           encoding: r.info.encoding ?? null,
           delimiter: r.info.delimiter ?? null,
           headerRow: r.info.headerRow,
+          ...(r.info.headerRows ? { headerRows: r.info.headerRows } : {}),
           headers: r.info.headers,
           warnings: r.info.warnings,
           sheet: r.info.sheet ?? null,

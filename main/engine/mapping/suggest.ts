@@ -8,7 +8,8 @@ import type { DateFormat, HeaderPeriod } from '../../../shared/mapping/dates';
 import { rowsRepeatWithinMonth } from '../../../shared/mapping/period-grain';
 import type { MappingProfileInput } from '../../../shared/mapping/profile';
 import { headerFingerprint } from '../../../shared/mapping/fingerprint';
-import { foldText, similarity, tokens } from '../../../shared/mapping/text';
+import { normaliseKey } from '../../../shared/mapping/apply';
+import { editSimilarity, foldText, similarity, tokens } from '../../../shared/mapping/text';
 import { conversionNeed, lookupUnit } from '../../../shared/units';
 import type { ColumnProfile } from './profiler';
 import { METRIC_CONCEPTS, ROLE_PHRASES, VALUE_PHRASES, type ColumnRole, type Concept } from './synonyms';
@@ -108,14 +109,15 @@ function conceptScores(text: string): Map<string, number> {
 
 /** The header without its unit: 'Electricity (kWh)' → 'Electricity'. */
 function headerName(header: string, unit: string | null): string {
-  let s = header.replace(/[([{][^)\]}]*[)\]}]/g, ' ');
-  if (unit) {
-    const words = s.trim().split(/[\s_]+/);
-    while (words.length > 1 && lookupUnit(words.slice(-1).join(' ')).ok) words.pop();
-    while (words.length > 1 && lookupUnit(words.slice(-2).join(' ')).ok) words.splice(-2);
-    s = words.join(' ');
-  }
-  return s.trim();
+  return unit ? withoutUnit(header) : header.replace(/[([{][^)\]}]*[)\]}]/g, ' ').trim();
+}
+
+/** Text without bracketed parts and trailing unit words: 'Water m3' → 'Water'. */
+function withoutUnit(text: string): string {
+  const words = text.replace(/[([{][^)\]}]*[)\]}]/g, ' ').trim().split(/[\s_]+/);
+  while (words.length > 1 && lookupUnit(words.slice(-1).join(' ')).ok) words.pop();
+  while (words.length > 1 && lookupUnit(words.slice(-2).join(' ')).ok) words.splice(-2);
+  return words.join(' ').trim();
 }
 
 // ---------------------------------------------------------------- metric ranking
@@ -196,6 +198,48 @@ export function rankMetrics(header: string, profile: ColumnProfile | undefined, 
     if (score >= 0.2) out.push({ metricId: metric.id, confidence: round(score), reason: reasons.join('; ') });
   }
   return out.sort((a, b) => b.confidence - a.confidence);
+}
+
+// ---------------------------------------------------------------- metric names in cells
+
+const FILLER_WORDS = new Set(VALUE_PHRASES.flatMap((p) => tokens(p)));
+
+/**
+ * The metric a cell of a metric column names, only when the mapping would take it as that metric:
+ * the metric's own name, code or id (the engine's catalogue match), a near-exact spelling of its
+ * name or code, or words that all mean the metric ('Natural gas', 'Strom', 'Diesel (L)'). A cell
+ * that merely contains such a word beside words that do not ('Thames Water', 'British Gas') names
+ * something else — a supplier, a merchant — and matches nothing.
+ */
+function metricForValue(value: string, metrics: readonly PreparedMetric[]): MetricCandidate | null {
+  const k = normaliseKey(value);
+  if (k === '') return null;
+  for (const { metric } of metrics) {
+    if (normaliseKey(metric.name) === k) return { metricId: metric.id, confidence: 1, reason: `'${value}' is the metric name '${metric.name}'` };
+    if (normaliseKey(metric.code) === k || normaliseKey(metric.id) === k) return { metricId: metric.id, confidence: 1, reason: `'${value}' is the code of the metric '${metric.name}'` };
+  }
+  const best = rankMetrics(value, undefined, metrics)[0];
+  if (!best || best.confidence < 0.6) return null;
+  const prepared = metrics.find((m) => m.metric.id === best.metricId) as PreparedMetric;
+  const { metric } = prepared;
+  const nearSpelling = Math.max(editSimilarity(value, metric.name), editSimilarity(value, metric.code.replace(/_/g, ' ')));
+  if (nearSpelling >= 0.9) return best;
+  return valueWordsMeanMetric(value, prepared) ? best : null;
+}
+
+/** Whether every word of the cell is accounted for by the metric: its concepts, its name, a unit, or 'consumption'-like filler. */
+function valueWordsMeanMetric(value: string, { metric, concepts }: PreparedMetric): boolean {
+  const words = tokens(withoutUnit(value));
+  const explained = new Set([...tokens(metric.name), ...tokens(metric.code)]);
+  const phraseWords: string[] = [];
+  for (const c of CONCEPTS) {
+    if (!concepts.has(c.id)) continue;
+    for (const p of c.phrases) if (p.tokens.length && p.tokens.every((t) => tokenMatches(t, words))) phraseWords.push(...p.tokens);
+  }
+  if (!phraseWords.length && !words.some((w) => explained.has(w))) return false;
+  return words.every(
+    (w) => explained.has(w) || FILLER_WORDS.has(w) || phraseWords.some((p) => p === w || (p.length >= 5 && w.length > p.length && w.includes(p))),
+  );
 }
 
 // ---------------------------------------------------------------- roles
@@ -332,8 +376,8 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
   const metricCol = columns.find((c) => c.role === 'metric');
   const metricValues = metricCol ? (profiles.get(metricCol.column)?.distinctValues ?? []) : [];
   const metricValueMap = metricValues.map((local) => {
-    const best = rankMetrics(local, undefined, preparedMetrics)[0];
-    return best && best.confidence >= 0.5
+    const best = metricForValue(local, preparedMetrics);
+    return best
       ? { local, metricId: best.metricId, confidence: best.confidence, reason: best.reason }
       : { local, metricId: null, confidence: 0, reason: 'no metric in the library looks like it' };
   });
@@ -455,7 +499,10 @@ function suggestColumn(header: string, profile: ColumnProfile | undefined, metri
     const share = profile.distinctValues.length ? matches / Math.min(50, profile.distinctValues.length) : 0;
     if (share >= 0.5) candidates.push({ role: 'entity', confidence: 0.85 + 0.1 * share, reason: `${Math.round(share * 100)}% of its values are platform sites` });
     if (profile.unitValueShare >= 0.8) candidates.push({ role: 'unit', confidence: 0.9, reason: 'its values are units' });
-    const metricHits = profile.distinctValues.slice(0, 30).filter((v) => (rankMetrics(v, undefined, metrics)[0]?.confidence ?? 0) >= 0.6).length;
+    // Only values the mapping would take as metrics count: a 'Supplier' column of 'Thames Water'
+    // and 'Anglian Water' mentions water but names no metric, and as the metric column it would
+    // leave every row unmapped.
+    const metricHits = profile.distinctValues.slice(0, 30).filter((v) => metricForValue(v, metrics) !== null).length;
     const mShare = profile.distinctValues.length ? metricHits / Math.min(30, profile.distinctValues.length) : 0;
     if (mShare >= 0.5) candidates.push({ role: 'metric', confidence: 0.8 + 0.1 * mShare, reason: `${Math.round(mShare * 100)}% of its values name metrics` });
   }

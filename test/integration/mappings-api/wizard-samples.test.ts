@@ -100,6 +100,39 @@ describe('the header row a person chooses', () => {
   });
 });
 
+/** A utility export whose header spans two rows: 'Consumption' over 'Quantity' and 'Unit'. */
+const TWO_ROW = ['Northern Utilities - consumption export,,,', ',,,', 'Site code,Month,Consumption,', ',,Quantity,Unit', 'LON-01,2024-01,1200,kWh', 'MAN-02,2024-01,900,kWh', ''].join('\n');
+
+describe('a header that spans two rows', () => {
+  it('is read as one header, previews with no rejected row, and is kept in the profile', async () => {
+    const source = await folderWith({ 'consumption.csv': TWO_ROW });
+    const s = await ok<Suggested>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox' });
+    expect(s.sample.info).toMatchObject({ headerRow: 3, headerRows: 2, headers: ['Site code', 'Month', 'Consumption Quantity', 'Consumption Unit'] });
+    expect(s.sample.rows.map((r) => r.line)).toEqual([5, 6]);
+    expect(() => methods['mappings.suggest'].result.parse(s)).not.toThrow();
+    const roles = Object.fromEntries(((s as unknown as { suggestion: { columns: Array<{ column: string; role: string }> } }).suggestion.columns).map((c) => [c.column, c.role]));
+    expect(roles).toMatchObject({ 'Site code': 'entity', 'Consumption Quantity': 'value', 'Consumption Unit': 'unit' });
+
+    const profile = {
+      ...s.draft,
+      name: 'Two-row header',
+      shape: { kind: 'long', valueColumn: 'Consumption Quantity' },
+      metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+      unit: { kind: 'column', column: 'Consumption Unit' },
+      period: { kind: 'date', column: 'Month', format: 'YYYY-MM' },
+      read: { headerRows: 2 },
+    };
+    const p = await ok<PreviewResult>('mappings.preview', { profile, sourceId: source.id });
+    expect(p.summary).toMatchObject({ rowsIn: 2, recordsOut: 2, rejected: 0 });
+    const saved = await ok<MappingInfo>('mappings.save', { profile });
+    expect((await ok<{ profile: MappingProfile }>('mappings.get', { mappingId: saved.id })).profile.read).toEqual({ headerRows: 2 });
+
+    // Told to read row 3 alone, row 4 is a row without a site: the rejection the analyst saw in every file.
+    const alone = await ok<PreviewResult>('mappings.preview', { profile: { ...profile, read: { headerRow: 3, headerRows: 1 } }, sourceId: source.id });
+    expect(alone.summary.rowsIn).toBe(3);
+  });
+});
+
 async function workbook(path: string): Promise<void> {
   const wb = new ExcelJS.Workbook();
   const notes = wb.addWorksheet('Notes');

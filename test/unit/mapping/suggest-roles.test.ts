@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { CellValue, SourceRow } from '../../../shared/domain';
+import type { CellValue, Metric, SourceRow } from '../../../shared/domain';
 import { profileColumns } from '../../../main/engine/mapping/profiler';
 import { draftProfile, suggestMapping } from '../../../main/engine/mapping/suggest';
+import { SEED_METRICS } from '../../../main/sandbox/seed';
 import { entities, metrics } from '../../fixtures/mapping/catalogue';
 
-function suggestTable(table: Record<string, CellValue[]>) {
+function suggestTable(table: Record<string, CellValue[]>, library: readonly Metric[] = metrics) {
   const headers = Object.keys(table);
   const n = Math.max(...Object.values(table).map((v) => v.length));
   const rows: SourceRow[] = Array.from({ length: n }, (_, i) => ({ line: i + 2, cells: Object.fromEntries(headers.map((h) => [h, table[h]?.[i] ?? null])) }));
   const profiles = profileColumns(headers, rows);
-  const suggestion = suggestMapping({ headers, profiles, metrics, entities });
+  const suggestion = suggestMapping({ headers, profiles, metrics: library, entities });
   const draft = draftProfile(suggestion, { name: 't', sourceId: 's', connectionId: 'c', headers, profiles }) as Record<string, unknown>;
   const col = (h: string) => suggestion.columns.find((c) => c.column === h)!;
   return { suggestion, draft, col };
@@ -118,5 +119,57 @@ describe('suggestions: a value column with a bad cell is still a value column', 
   it('two words among five values are text, not a value column', () => {
     const { col } = suggestTable({ Site: ['LON-01', 'MAN-02', 'BER-01', 'LYO-01', 'LON-01'], 'Electricity kWh': ['see note', '1200', 'lots', '700', '650'] });
     expect(col('Electricity kWh').role).not.toBe('value');
+  });
+});
+
+describe('suggestions: a column is the metric column only when its values are metrics the mapping would match', () => {
+  // The sandbox platform's library, as the wizard sees it: the values below are checked against
+  // the real catalogue, not only against the test fixture's.
+  const seedMetrics: Metric[] = SEED_METRICS.map((m) => ({ id: m.id, code: m.code, name: m.name, unit: m.unit, category: m.category, valueType: m.valueType, custom: m.custom, writable: m.apiWritable }));
+  const water = {
+    'Site code': ['LDN-1', 'MAN-2', 'BER-1', 'PAR-3'],
+    Supplier: ['Thames Water', 'United Utilities', 'Anglian Water', 'Severn Trent'],
+    'Bill date': ['2026-03-31', '2026-03-31', '2026-03-31', '2026-03-31'],
+    'Water (m3)': ['120.5', '88', '240.25', '61'],
+  };
+
+  it.each([
+    ['the test catalogue', metrics],
+    ['the sandbox catalogue', seedMetrics],
+  ])("a water bill's Supplier column (Thames Water, Anglian Water, …) is not a metric column with %s", (_, library) => {
+    const { col, draft, suggestion } = suggestTable(water, library);
+    expect(col('Supplier').role).not.toBe('metric');
+    expect(suggestion.columns.some((c) => c.role === 'metric')).toBe(false);
+    expect(col('Water (m3)').role).toBe('value');
+    expect(draft.metric).toMatchObject({ kind: 'fixed', metricId: library === metrics ? 'm-water' : 'met_water_withdrawal' });
+  });
+
+  it.each([
+    ['Thames Water', 'Anglian Water', 'Yorkshire Water', 'Southern Water'],
+    ['British Gas', 'Scottish Power', 'EDF Energy', 'Octopus Energy'],
+    ['Biffa Waste', 'Veolia', 'Shell Fuel', 'SSE'],
+  ])('company names that contain a metric word (%s, %s, …) name no metric, even under a "Metric" header', (...names) => {
+    for (const library of [metrics, seedMetrics]) {
+      const { col, suggestion } = suggestTable({ Supplier: names, Metric: names, 'Site code': ['LDN-1', 'MAN-2', 'BER-1', 'PAR-3'], Value: ['1', '2', '3', '4'] }, library);
+      expect(col('Supplier').role).not.toBe('metric');
+      expect(suggestion.metricValueMap.filter((m) => m.metricId)).toEqual([]);
+    }
+  });
+
+  it.each([
+    ['names', ['Electricity', 'Natural gas', 'Diesel', 'Mains water'], ['m-elec', 'm-gas', 'm-diesel', 'm-water']],
+    ['names with their unit', ['Electricity (kWh)', 'Natural gas kWh', 'Diesel (L)', 'Water m3'], ['m-elec', 'm-gas', 'm-diesel', 'm-water']],
+    ['local words', ['Strom', 'Erdgas', 'Red diesel', 'Unleaded'], ['m-elec', 'm-gas', 'm-diesel', 'm-petrol']],
+    ['platform names and codes', ['Electricity consumption', 'ENERGY_GAS', 'water withdrawal', 'Hazardous waste'], ['m-elec', 'm-gas', 'm-water', 'm-waste-haz']],
+  ])('a column of metric %s is still the metric column, and its values are drafted into the value map', (_, values, ids) => {
+    const { col, draft, suggestion } = suggestTable({ 'Site code': ['LDN-1', 'MAN-2', 'BER-1', 'PAR-3'], Commodity: values, Quantity: ['1', '2', '3', '4'] });
+    expect(col('Commodity').role).toBe('metric');
+    expect(suggestion.metricValueMap.map((m) => m.metricId)).toEqual(ids);
+    expect(draft.metric).toMatchObject({ kind: 'column', column: 'Commodity', valueMap: Object.fromEntries(values.map((v, i) => [v, ids[i]])) });
+  });
+
+  it('a header that says nothing still finds a column of metric names from its values alone', () => {
+    const { col } = suggestTable({ 'Site code': ['LDN-1', 'MAN-2', 'BER-1'], Stream: ['Electricity consumption', 'Water withdrawal', 'Diesel consumption'], Quantity: ['1', '2', '3'] });
+    expect(col('Stream').role).toBe('metric');
   });
 });

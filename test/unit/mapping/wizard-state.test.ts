@@ -28,6 +28,23 @@ describe('wizard state', () => {
     expect(buildProfile({ ...base, sheet: 1 }).read).toEqual({ sheet: 1 });
   });
 
+  it('keeps a header of two rows: chosen, or found by the reader, so later files are read the same way', () => {
+    // Chosen in the "How the file is read" panel: tied to its row.
+    const chosen = buildProfile({ ...base, headerRow: 3, headerRows: 2 });
+    expect(chosen.read).toEqual({ headerRow: 3, headerRows: 2 });
+    expect(parseProfile(chosen).read).toEqual({ headerRow: 3, headerRows: 2 });
+    expect(fromProfile(chosen, headers)).toMatchObject({ headerRow: 3, headerRows: 2 });
+    expect(readChoice({ headerRow: 3, headerRows: 1, sheet: null })).toEqual({ headerRow: 3, headerRows: 1 });
+    // Found by the reader with detection left on: the row it starts on stays free (a longer title next month).
+    const info = { format: 'csv' as const, encoding: 'utf-8', delimiter: ',', headerRow: 3, headerRows: 2, headers, warnings: [], sheet: null, sheets: null };
+    const found = buildProfile({ ...base, sample: { file: '/f.csv', info, rows: [], truncated: false } });
+    expect(found.read).toEqual({ headerRows: 2 });
+    expect(fromProfile(found, headers)).toMatchObject({ headerRow: null, headerRows: 2 });
+    // The person said "one row": that stands over what the reader found.
+    expect(buildProfile({ ...base, headerRow: 3, headerRows: 1, sample: { file: '/f.csv', info, rows: [], truncated: false } }).read).toEqual({ headerRow: 3, headerRows: 1 });
+    expect(buildProfile(base).read).toBeUndefined();
+  });
+
   it('saves whether rows of one metric, site and period are added up, and reads it back (older mappings hold them back)', () => {
     expect(parseProfile(buildProfile(base)).sameKeyRows).toBe('reject');
     const adding = buildProfile({ ...base, sameKeyRows: 'add' });
@@ -88,5 +105,33 @@ describe('wizard state', () => {
     });
     expect(next.roles).toEqual({ Date: 'period', 'Quantity (litres)': 'value', 'Net amount (GBP)': 'ignore', 'Odometer (miles)': 'ignore' });
     expect(stepProblems({ ...next, step: 1 }, 1)).toEqual([]);
+  });
+
+  it('fills the metric-name map from the suggestion when the draft chose a fixed metric but the suggestion offers a metric column', () => {
+    const cols = ['Product', 'Quantity (litres)'];
+    const next = reducer(initialState, {
+      type: 'suggested',
+      sample: { file: '/f.csv', info: { format: 'csv', encoding: 'utf-8', delimiter: ',', headerRow: 1, headers: cols, warnings: [], sheet: null, sheets: null }, rows: [], truncated: false },
+      topRows: [],
+      suggestion: {
+        shape: 'long',
+        wideKind: null,
+        columns: [
+          { column: 'Product', role: 'metric', confidence: 0.9, reason: '', alternatives: [] },
+          { column: 'Quantity (litres)', role: 'value', confidence: 0.7, reason: '', alternatives: [], metricId: 'm-diesel' },
+        ],
+        entityValueMap: [],
+        metricValueMap: [
+          { local: 'Diesel', metricId: 'm-diesel', confidence: 0.75, reason: '' },
+          { local: 'AdBlue', metricId: null, confidence: 0, reason: '' },
+        ],
+        warnings: [],
+      },
+      draft: { schemaVersion: 1, name: 'x', sourceId: 'src', connectionId: 'con', shape: { kind: 'long', valueColumn: 'Quantity (litres)' }, metric: { kind: 'fixed', metricId: 'm-diesel' } } as never,
+      keepEdits: false,
+    });
+    expect(next.roles.Product).toBe('metric');
+    expect(next.metricValueMap).toEqual({ Diesel: 'm-diesel' });
+    expect(buildProfile(next).metric).toMatchObject({ kind: 'column', column: 'Product', valueMap: { Diesel: 'm-diesel' } });
   });
 });

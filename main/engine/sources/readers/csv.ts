@@ -6,7 +6,7 @@ import type { SourceRow, CellValue } from '../../../../shared/domain';
 import { SourceFileError, displayName } from '../errors';
 import { openByteSource, type ByteInput, type ByteSource } from './byte-source';
 import { binaryKind, decodeSample, decodeText, detectEncoding, looksBinary, normaliseEncodingName } from './encoding';
-import { detectHeaderIndex, sniffDelimiter, splitFields, splitRecords, uniqueHeaders, type SampleRecord } from './sniff';
+import { combineHeaderRows, detectHeaderIndex, isSubHeaderRow, sniffDelimiter, twoRowHeaderNote, splitFields, splitRecords, uniqueHeaders, type SampleRecord } from './sniff';
 import { pushWarning, type BaseReadOptions, type ReaderInfo, type TabularReader } from './types';
 
 export interface CsvReadOptions extends BaseReadOptions {
@@ -16,6 +16,8 @@ export interface CsvReadOptions extends BaseReadOptions {
   delimiter?: string;
   /** 1-based row of the header (a blank line counts as a row, a quoted multi-line cell does not). */
   headerRow?: number;
+  /** Rows the header spans from `headerRow` (2: a group row over its sub-labels). Default: detected. */
+  headerRows?: number;
   /** Display name for messages when the input is a stream. */
   fileName?: string;
   /** Largest record accepted, in characters; bounds memory on a runaway quote. Default 32 M. */
@@ -117,9 +119,26 @@ async function prepare(src: ByteSource, file: string | undefined, opts: CsvReadO
     headerIdx = d.index;
     confident = d.confident;
   }
+  let headerRows = opts.headerRows ?? 1;
+  // A group row narrower than the data ('Site,Month,Consumption' over ',,Quantity,Unit') is passed
+  // over by detection, which lands on its second row: the header starts a row higher.
+  // (So too when the mapping says the header spans two rows but not where it starts.)
+  if (opts.headerRow === undefined && opts.headerRows !== 1 && headerIdx > 0 && isSubHeaderRow(sampleRows[headerIdx - 1]!, sampleRows[headerIdx]!, sampleRows.slice(headerIdx + 1))) {
+    headerIdx--;
+    headerRows = 2;
+  }
   const headerRecord = records[headerIdx]!;
-  const rawHeader = parseRecordText(headerRecord.text, delimiter);
-  const { headers, warnings } = uniqueHeaders(rawHeader);
+  const topHeader = parseRecordText(headerRecord.text, delimiter);
+  if (opts.headerRows === undefined && headerRows === 1 && headerIdx + 1 < records.length) {
+    const below = records.slice(headerIdx + 2, headerIdx + 2 + 40).map((r) => parseRecordText(r.text, delimiter));
+    if (isSubHeaderRow(topHeader, parseRecordText(records[headerIdx + 1]!.text, delimiter), below)) headerRows = 2;
+  }
+  if (headerRows === 2 && headerIdx + 1 >= records.length) {
+    throw new SourceFileError('HEADER_ROW_OUT_OF_RANGE', `The header of ${displayName(file)} is to span rows ${headerIdx + 1} and ${headerIdx + 2}, but the file ends at row ${headerIdx + 1}.`, { file });
+  }
+  const combined = headerRows === 2 ? combineHeaderRows(topHeader, parseRecordText(records[headerIdx + 1]!.text, delimiter)) : null;
+  const { headers, warnings } = uniqueHeaders(combined?.headers ?? topHeader);
+  if (combined && opts.headerRows === undefined) warnings.unshift(twoRowHeaderNote(headerIdx + 1, combined.joined));
   if (!confident && opts.headerRow === undefined) {
     warnings.unshift(`No row clearly looks like a header; row ${headerIdx + 1} was used. Choose the header row if this is wrong.`);
   }
@@ -136,6 +155,7 @@ async function prepare(src: ByteSource, file: string | undefined, opts: CsvReadO
     encodingDetected: !opts.encoding,
     delimiter,
     headerRow: headerIdx + 1,
+    ...(headerRows === 2 ? { headerRows } : {}),
     headerLine: headerRecord.line,
     headers,
     warnings,
@@ -147,7 +167,7 @@ async function prepare(src: ByteSource, file: string | undefined, opts: CsvReadO
       throw new SourceFileError('STREAM_ALREADY_CONSUMED', 'This input stream was already read once; open the source again.');
     }
     started = true;
-    return iterateRows(src, file, encoding, !opts.encoding, delimiter, headerIdx + 1, headers, info, opts.maxRecordChars ?? 32 * 1024 * 1024);
+    return iterateRows(src, file, encoding, !opts.encoding, delimiter, headerIdx + headerRows, headers, info, opts.maxRecordChars ?? 32 * 1024 * 1024);
   };
   return {
     info,
@@ -164,6 +184,7 @@ async function* iterateRows(
   encoding: string,
   detected: boolean,
   delimiter: string,
+  /** Records up to and including the header's last row. */
   headerRow: number,
   headers: string[],
   info: ReaderInfo,

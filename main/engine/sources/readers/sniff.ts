@@ -192,3 +192,113 @@ export function uniqueHeaders(raw: ReadonlyArray<unknown>): { headers: string[];
   });
   return { headers, warnings };
 }
+
+// ---------------------------------------------------------------- two-row headers
+
+/** Cells that stand for "no value" in a data row, never a column label. */
+const PLACEHOLDER = /^(n\/?a|na|none|null|nil|tbc|tbd|-+|–|—|\?+|x)$/i;
+/** Data rows below a sub-header candidate looked at to tell what its columns hold. */
+const SUB_HEADER_LOOKAHEAD = 20;
+
+function isBlankCell(c: unknown): boolean {
+  return c === null || c === undefined || String(c).trim() === '';
+}
+
+function isLabel(c: unknown): boolean {
+  return typeof c === 'string' && c.trim() !== '' && !isNumberLike(c) && !PLACEHOLDER.test(c.trim());
+}
+
+function isNumeric(c: unknown): boolean {
+  return typeof c === 'number' || (typeof c === 'string' && c.trim() !== '' && isNumberLike(c));
+}
+
+const sameLabel = (a: unknown, b: unknown): boolean => !isBlankCell(a) && !isBlankCell(b) && String(a).trim().toLowerCase() === String(b).trim().toLowerCase();
+
+/** What a workbook's merged cells say about the header row (0-based columns). */
+export interface HeaderMerges {
+  /** Columns under a header cell merged across two or more columns that ends on the header row. */
+  spanned: ReadonlySet<number>;
+  /** Columns whose header cell is merged down into the next row. */
+  mergedDown: ReadonlySet<number>;
+}
+
+/**
+ * Whether `sub`, the row right under the header, is the header's second row ("Consumption" over
+ * "Quantity | Unit") rather than the first data row. A workbook's merged cells say so outright; in
+ * a CSV the row must look like nothing a data row is: only text labels, at least two, each under a
+ * blank header cell (the rest of a label spanning columns), under the same label, or over a
+ * column of numbers — with at least one word where the rows below hold numbers — under a header
+ * row of at least two labels (not a title line), and the header's
+ * shape showing a second row (a label with nothing under it where the data has values, a blank
+ * header cell with a label under it, or a label repeated). A first data row of text (a site, a
+ * text metric, 'Yes') is never one: its cells sit over columns of text under labels of their own.
+ */
+export function isSubHeaderRow(
+  header: ReadonlyArray<unknown>,
+  sub: ReadonlyArray<unknown>,
+  below: ReadonlyArray<ReadonlyArray<unknown>>,
+  merges?: HeaderMerges,
+): boolean {
+  const data = below.filter((r) => r.some((c) => !isBlankCell(c))).slice(0, SUB_HEADER_LOOKAHEAD);
+  if (data.length === 0) return false;
+  const labels: number[] = [];
+  for (let i = 0; i < sub.length; i++) if (!isBlankCell(sub[i])) labels.push(i);
+  if (labels.length === 0 || !labels.every((i) => isLabel(sub[i]))) return false;
+
+  const numericBelow = (i: number): boolean => {
+    let filled = 0;
+    let numeric = 0;
+    for (const r of data) {
+      if (isBlankCell(r[i])) continue;
+      filled++;
+      if (isNumeric(r[i])) numeric++;
+    }
+    return filled > 0 && numeric / filled >= 0.8;
+  };
+  const filledBelow = (i: number): boolean => data.filter((r) => !isBlankCell(r[i])).length * 2 >= data.length;
+  const spanned = (i: number): boolean => merges?.spanned.has(i) ?? false;
+  if (!labels.every((i) => isBlankCell(header[i]) || spanned(i) || sameLabel(header[i], sub[i]) || numericBelow(i))) return false;
+
+  // A label merged across columns with words under it, or merged down over this row, is a two-row header by construction.
+  if (labels.some(spanned) || (merges && merges.mergedDown.size > 0)) return true;
+
+  // A title line over the header ('Fuel card export,,,') has one label; a header row has several.
+  if (labels.length < 2 || header.filter(isLabel).length < 2) return false;
+  if (!labels.some((i) => numericBelow(i) && !sameLabel(header[i], sub[i]))) return false;
+  const width = Math.max(header.length, sub.length);
+  const spansRight = labels.some((i) => isBlankCell(header[i]) && i > 0 && !isBlankCell(sub[i - 1]));
+  let labelOverBlank = false;
+  for (let j = 0; j < width; j++) if (!isBlankCell(header[j]) && isBlankCell(sub[j]) && filledBelow(j)) labelOverBlank = true;
+  return spansRight || labelOverBlank || labels.some((i) => sameLabel(header[i], sub[i]));
+}
+
+/**
+ * One header from two rows: "Consumption" over "Quantity" is "Consumption Quantity". A blank top
+ * cell right of a label, over a run of labels that starts under it, carries that label (a merged
+ * cell's text sits in its first column only); a column with text in one row keeps that text.
+ */
+export function combineHeaderRows(top: ReadonlyArray<unknown>, sub: ReadonlyArray<unknown>): { headers: string[]; joined: string[] } {
+  const width = Math.max(top.length, sub.length);
+  const text = (c: unknown): string => (isBlankCell(c) ? '' : String(c).replace(/\s+/g, ' ').trim());
+  const out: string[] = [];
+  const joined: string[] = [];
+  for (let i = 0; i < width; i++) {
+    let group = text(top[i]);
+    const own = text(sub[i]);
+    if (!group && own) {
+      let j = i - 1;
+      while (j >= 0 && !text(top[j]) && text(sub[j])) j--;
+      if (j >= 0 && text(top[j]) && text(sub[j])) group = text(top[j]);
+    }
+    const both = Boolean(group && own && group.toLowerCase() !== own.toLowerCase());
+    out.push(both ? `${group} ${own}` : group || own);
+    if (both) joined.push(`${group} ${own}`);
+  }
+  return { headers: out, joined };
+}
+
+/** Said when a header was read from two rows on its own, so a person can undo it. */
+export function twoRowHeaderNote(row: number, joined: readonly string[]): string {
+  const shown = joined.slice(0, 3).map((h) => `"${h}"`).join(', ');
+  return `The column names span rows ${row} and ${row + 1}; the two rows were read together${shown ? ` (${shown})` : ''}. Choose one header row if row ${row + 1} is data.`;
+}

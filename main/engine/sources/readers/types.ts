@@ -13,6 +13,8 @@ export interface ReaderInfo {
   delimiter?: string;
   /** 1-based row (record for CSV, sheet row for XLSX) holding the header; null for JSON. */
   headerRow: number | null;
+  /** Rows the header spans from `headerRow`, when more than one (a group row over its sub-labels). */
+  headerRows?: number;
   /** 1-based physical line where the header starts (CSV). */
   headerLine?: number;
   headers: string[];

@@ -2,7 +2,7 @@ import type ExcelJS from 'exceljs';
 import { loadExcelJS, skipWorksheet } from '../../runtime/lazy-modules';
 import type { SourceRow, CellValue } from '../../../../shared/domain';
 import { SourceFileError, displayName } from '../errors';
-import { detectHeaderIndex, uniqueHeaders } from './sniff';
+import { combineHeaderRows, detectHeaderIndex, isSubHeaderRow, twoRowHeaderNote, uniqueHeaders, type HeaderMerges } from './sniff';
 import { pushWarning, type BaseReadOptions, type ReaderInfo, type TabularReader } from './types';
 import { readSheetLayout, readWorkbookSheets, type MergeRange, type SheetEntry } from './xlsx-structure';
 
@@ -11,6 +11,8 @@ export interface XlsxReadOptions extends BaseReadOptions {
   sheet?: string | number;
   /** 1-based sheet row holding the header. Default: detected. */
   headerRow?: number;
+  /** Rows the header spans from `headerRow` (2: a group row over its sub-labels). Default: detected. */
+  headerRows?: number;
   /** Skip rows hidden in Excel. Default false. */
   skipHiddenRows?: boolean;
 }
@@ -188,6 +190,35 @@ export function buildMergedHeader(
 
 type BufferedRow = { number: number; values: CellValue[]; hidden: boolean };
 
+/** What the merged cells say about header row `row` and the row under it (0-based columns). */
+function headerMerges(merges: MergeRange[], row: number): HeaderMerges {
+  const spanned = new Set<number>();
+  const mergedDown = new Set<number>();
+  for (const m of merges) {
+    if (m.top > row || m.bottom < row) continue;
+    if (m.right > m.left && m.bottom === row) for (let c = m.left; c <= m.right; c++) spanned.add(c - 1);
+    if (m.top === row && m.bottom > row) for (let c = m.left; c <= m.right; c++) mergedDown.add(c - 1);
+  }
+  return { spanned, mergedDown };
+}
+
+/**
+ * The header of rows `top` and `top + 1` read together: the top row's labels spread over their
+ * merged columns, under them the second row's own labels (a cell merged down from the top row has
+ * none of its own).
+ */
+function twoRowHeader(valueAt: (row: number, col: number) => CellValue | undefined, top: number, width: number, merges: MergeRange[]): { headers: string[]; joined: string[] } {
+  const upper: CellValue[] = [];
+  const lower: CellValue[] = [];
+  for (let c = 1; c <= width; c++) {
+    const m = mergeAt(merges, top, c);
+    upper.push(m ? (valueAt(m.top, m.left) ?? null) : (valueAt(top, c) ?? null));
+    const own = mergeAt(merges, top + 1, c);
+    lower.push(own && (own.top < top + 1 || own.left < c) ? null : (valueAt(top + 1, c) ?? null));
+  }
+  return combineHeaderRows(upper, lower);
+}
+
 export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promise<TabularReader> {
   const { sheets, zip } = await readWorkbookSheets(path);
   const sheet = chooseSheet(path, sheets, opts.sheet);
@@ -251,7 +282,7 @@ export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promis
 
   const source = rowsOf();
   const buffered: BufferedRow[] = [];
-  const wantUntil = Math.max(DETECT_ROWS, (opts.headerRow ?? 0) + 1);
+  const wantUntil = Math.max(DETECT_ROWS, (opts.headerRow ?? 0) + 2);
   let exhausted = false;
   while (buffered.length < wantUntil) {
     const r = await source.next();
@@ -283,30 +314,72 @@ export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promis
     const d = detectHeaderIndex(candidates.map((r) => r.values));
     headerRow = candidates[d.index]!.number;
     if (!d.confident) warnings.push(`No row clearly looks like a header; row ${headerRow} was used. Choose the header row if this is wrong.`);
-    // Counted by row number, blank rows included: "row 3" leaves rows 1 and 2 above it, whatever they hold.
-    if (headerRow > 1) warnings.push(`The header was found on row ${headerRow}; ${headerRow === 2 ? 'row 1' : `rows 1 to ${headerRow - 1}`} above it ${headerRow === 2 ? 'was' : 'were'} skipped as a title block.`);
   }
   let width = 0;
   for (const r of buffered) if (r.number >= headerRow - 1) width = Math.max(width, r.values.length);
-  for (const m of layout.merges) if (m.top <= headerRow && m.bottom >= headerRow - 1) width = Math.max(width, m.right);
-  const rawHeader = buildMergedHeader((row, col) => byNumber.get(row)?.values[col - 1], headerRow, width, layout.merges);
-  while (rawHeader.length > 0 && isBlank(rawHeader[rawHeader.length - 1]) && !buffered.some((r) => r.number > headerRow && !isBlank(r.values[rawHeader.length - 1]))) {
+  for (const m of layout.merges) if (m.top <= headerRow + 1 && m.bottom >= headerRow - 1) width = Math.max(width, m.right);
+  const valueAt = (row: number, col: number) => byNumber.get(row)?.values[col - 1];
+
+  const twoRowsAt = (top: number): boolean => {
+    const upper = byNumber.get(top);
+    const lower = byNumber.get(top + 1);
+    if (!upper || !lower || (skipHidden && (upper.hidden || lower.hidden))) return false;
+    const cells = (n: number) => Array.from({ length: width }, (_, i) => valueAt(n, i + 1) ?? null);
+    // The second row's own cells: one merged down from the header row shows the header's label, not its own.
+    const sub = cells(top + 1).map((v, i) => ((mergeAt(layout.merges, top + 1, i + 1)?.top ?? top + 1) < top + 1 ? null : v));
+    const labels = cells(top).map((v, i) => {
+      const m = mergeAt(layout.merges, top, i + 1);
+      return m ? (valueAt(m.top, m.left) ?? null) : v;
+    });
+    const below = candidates.filter((r) => r.number > top + 1).map((r) => r.values);
+    return isSubHeaderRow(labels, sub, below, headerMerges(layout.merges, top));
+  };
+  let headerRows = opts.headerRows === 2 ? 2 : 1;
+  if (opts.headerRows !== 1) {
+    const above = headerRow - 1;
+    const master = (row: number, col: number) => {
+      const m = mergeAt(layout.merges, row, col);
+      return m ? valueAt(m.top, m.left) : valueAt(row, col);
+    };
+    // A group row narrower than the data ('Consumption' merged over two columns, or written in
+    // one) is passed over by detection, which lands on its second row: the header starts a row
+    // higher. So too when the mapping says the header spans two rows but not where it starts.
+    if (opts.headerRow === undefined && above >= 1 && !isTitleRow(master, above, headerRow, width, layout.merges) && twoRowsAt(above)) {
+      headerRow = above;
+      headerRows = 2;
+    } else if (opts.headerRows === undefined && twoRowsAt(headerRow)) headerRows = 2;
+  }
+  // Counted by row number, blank rows included: "row 3" leaves rows 1 and 2 above it, whatever they hold.
+  if (opts.headerRow === undefined && headerRow > 1) {
+    warnings.push(`The header was found on row ${headerRow}; ${headerRow === 2 ? 'row 1' : `rows 1 to ${headerRow - 1}`} above it ${headerRow === 2 ? 'was' : 'were'} skipped as a title block.`);
+  }
+  const next = byNumber.get(headerRow + 1);
+  if (headerRows === 2 && !next) {
+    await source.return(undefined);
+    throw new SourceFileError('HEADER_ROW_OUT_OF_RANGE', `The header of sheet "${sheet.name}" in ${displayName(path)} is to span rows ${headerRow} and ${headerRow + 1}, but row ${headerRow + 1} is empty or missing.`, { file: path });
+  }
+  const lastHeaderRow = headerRow + headerRows - 1;
+  const combined = headerRows === 2 ? twoRowHeader(valueAt, headerRow, width, layout.merges) : null;
+  const rawHeader: CellValue[] = combined?.headers ?? buildMergedHeader(valueAt, headerRow, width, layout.merges);
+  while (rawHeader.length > 0 && isBlank(rawHeader[rawHeader.length - 1]) && !buffered.some((r) => r.number > lastHeaderRow && !isBlank(r.values[rawHeader.length - 1]))) {
     rawHeader.pop();
   }
   const unique = uniqueHeaders(rawHeader);
   const headers = unique.headers;
+  if (combined && opts.headerRows === undefined) warnings.push(twoRowHeaderNote(headerRow, combined.joined));
   warnings.push(...unique.warnings);
 
   const info: ReaderInfo = {
     format: 'xlsx',
     headerRow,
+    ...(headerRows === 2 ? { headerRows } : {}),
     headers,
     warnings,
     sheet: sheet.name,
     sheets: sheets.map((s) => s.name),
   };
   const counter = { suppressed: 0 };
-  const fill = new MergeFill(layout.merges, headerRow + 1);
+  const fill = new MergeFill(layout.merges, lastHeaderRow + 1);
   const toRow = (r: BufferedRow): SourceRow | null => {
     // Every data row goes through the fill in order (hidden ones too: a master may sit in one).
     const values = fill.apply(r.number, r.values);
@@ -327,7 +400,7 @@ export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promis
     started = true;
     try {
       for (const r of buffered) {
-        if (r.number <= headerRow) continue;
+        if (r.number <= lastHeaderRow) continue;
         const row = toRow(r);
         if (row) yield row;
       }
