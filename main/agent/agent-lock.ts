@@ -38,6 +38,9 @@ export function readLockHolder(text: string): { pid: number; identity: string | 
   return { pid: Number.parseInt(pidLine.trim(), 10), identity: identity.trim() || null, folder: folder.trim() || null, command: command.trim() || null };
 }
 
+/** What the desktop app writes as its command in the lock. */
+export const DESKTOP_APP = 'desktop app';
+
 /**
  * The command that holds the folder, for the message another command shows: its words only
  * (`run "Big" --wait`), never a value after an option that might be sensitive — secrets come on
@@ -89,7 +92,7 @@ function isFolder(path: string): boolean {
   }
 }
 
-export function acquireAgentLock(dataDir: string): () => void {
+export function acquireAgentLock(dataDir: string, command: string = holderCommand(process.argv.slice(2))): () => void {
   const path = join(dataDir, 'agent.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -97,7 +100,7 @@ export function acquireAgentLock(dataDir: string): () => void {
       makePrivateDir(dataDir);
       const fd = openSync(path, 'wx', 0o600);
       const identity = processIdentity(process.pid);
-      writeSync(fd, `${process.pid}\n${identity ?? ''}\n${folderIdentity(dataDir)}\n${holderCommand(process.argv.slice(2))}\n`);
+      writeSync(fd, `${process.pid}\n${identity ?? ''}\n${folderIdentity(dataDir)}\n${command}\n`);
       closeSync(fd);
       return () => {
         try {
@@ -130,6 +133,12 @@ export function acquireAgentLock(dataDir: string): () => void {
       }
       if (holderAlive(holder)) {
         // A one-off command (`esg-sync run JOB --wait`) holds the folder only while it works.
+        if (holder.command === DESKTOP_APP) {
+          throw new CliError(
+            `The ESG Sync Agent desktop app (process ${holder.pid}) is running on the data folder ${dataDir}. ` +
+              'Quit it (tray menu → Quit) before starting another agent on this folder, or use a different folder with --data-dir.',
+          );
+        }
         if (holder.command && holder.command !== 'agent' && !holder.command.startsWith('agent ')) {
           throw new CliError(
             `The data folder ${dataDir} is in use by the command \`esg-sync ${holder.command}\` (process ${holder.pid}), which runs without an agent. ` +

@@ -38,6 +38,7 @@ import { NoticeGate, runNotice } from './notifications';
 import { trayIconPath } from './tray-icons';
 import { trayMenuTemplate } from './tray-menu';
 import { trayState, type TrayState } from './tray-state';
+import { acquireAgentLock, DESKTOP_APP } from '../agent/agent-lock';
 import { startUpdater, updaterDecision, type UpdaterLike } from './updater';
 import { RENDERER_CSP } from './web-preferences';
 import { debounce, fitToDisplays, parseWindowState, WINDOW_STATE_FILE, type WindowState } from './window-state';
@@ -52,6 +53,7 @@ const rendererUrl = pathToFileURL(rendererIndex).href;
 const startedHidden = process.argv.includes(HIDDEN_ARG);
 let mainWindow: BrowserWindow | null = null;
 let engine: Engine | null = null;
+let releaseAgentLock: (() => void) | null = null;
 let tray: Tray | null = null;
 let lastTrayState: TrayState | null = null;
 let quitting = false;
@@ -316,8 +318,12 @@ async function start(): Promise<void> {
   });
 
   try {
-    engine = Engine.open({ dataDir: process.env.ESG_SYNC_DATA_DIR ?? app.getPath('userData'), mode: 'desktop' });
+    const dataDir = process.env.ESG_SYNC_DATA_DIR ?? app.getPath('userData');
+    // One agent per data folder, desktop or headless: two schedulers over one store would run every job twice.
+    releaseAgentLock = acquireAgentLock(dataDir, DESKTOP_APP);
+    engine = Engine.open({ dataDir, mode: 'desktop' });
   } catch (err) {
+    releaseAgentLock?.();
     dialog.showErrorBox('ESG Sync Agent cannot start', err instanceof Error ? err.message : String(err));
     app.exit(2);
     return;
@@ -419,6 +425,7 @@ app.on('will-quit', (event) => {
   event.preventDefault();
   void engine.stop().finally(() => {
     engineStopped = true;
+    releaseAgentLock?.();
     app.quit();
   });
 });

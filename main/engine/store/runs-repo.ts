@@ -230,8 +230,11 @@ export class RunsRepo {
   markInterrupted(finishedAt: string): number {
     return this.db
       .prepare(
+        // Its counts were to be written at its end: the requests it recorded meanwhile say how many it made.
         `UPDATE runs SET status = 'interrupted', finished_at = ?,
-           error = COALESCE(error, 'The agent stopped while this run was in progress; unfinished batches are resent on the next run.')
+           error = COALESCE(error, 'The agent stopped while this run was in progress; unfinished batches are resent on the next run.'),
+           requests = MAX(requests, (SELECT COUNT(*) FROM run_requests q WHERE q.run_id = runs.id)),
+           retries = MAX(retries, (SELECT COUNT(*) FROM run_requests q WHERE q.run_id = runs.id AND q.attempt > 1))
          WHERE status IN ('running', 'queued')`,
       )
       .run(finishedAt).changes;

@@ -190,7 +190,15 @@ describe('TableWriter connection errors', () => {
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: 'destination_failed' });
-    expect((err as Error).message).toMatch(/postgres at 127\.0\.0\.1:1/);
+    expect((err as Error).message).toBe(
+      'Cannot reach PostgreSQL at 127.0.0.1:1 to export to (ECONNREFUSED). Check the host and port in the job’s destination (Edit on the Jobs page, or `esg-sync job edit`), and that the server is running; the next run tries again.',
+    );
     expect((err as Error).message).not.toContain('hunter2');
+  });
+
+  it.skipIf(pgReason !== null)('says a refused password is the password, and where to enter it again', async () => {
+    const err: unknown = await TableWriter.create({ ...pgConn, user: 'no_such_user_esg', password: 'wrong-secret' } as never, { table: 't', keyColumns: ['id'] }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^PostgreSQL at .* refused the user "no_such_user_esg": wrong password or no access\. Enter the password again in the job’s destination/);
+    expect((err as Error).message).not.toContain('wrong-secret');
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireAgentLock, processIdentity, readLockHolder } from '../../../main/agent/agent-lock';
+import { acquireAgentLock, DESKTOP_APP, processIdentity, readLockHolder } from '../../../main/agent/agent-lock';
 
 const onLinux = process.platform === 'linux';
 let dir: string;
@@ -52,6 +52,16 @@ describe('agent lock', () => {
     expect(() => acquireAgentLock(dir)).toThrow(`The data folder ${dir} is in use by the command \`esg-sync run Big\` (process ${other.pid}), which runs without an agent. It ends by itself`);
     writeFileSync(join(dir, 'agent.lock'), `${other.pid}\n${processIdentity(other.pid!) ?? ''}\n${dir}\nagent\n`);
     expect(() => acquireAgentLock(dir)).toThrow(`Another ESG Sync Agent (process ${other.pid}) is already running`);
+  });
+
+  it('is taken by the desktop app too, and a CLI agent is told to quit the app', () => {
+    const other = otherProcess();
+    writeFileSync(join(dir, 'agent.lock'), `${other.pid}\n${processIdentity(other.pid!) ?? ''}\n${dir}\ndesktop app\n`);
+    expect(() => acquireAgentLock(dir)).toThrow(`The ESG Sync Agent desktop app (process ${other.pid}) is running on the data folder ${dir}. Quit it`);
+    rmSync(join(dir, 'agent.lock'));
+    const release = acquireAgentLock(dir, DESKTOP_APP);
+    expect(readLockHolder(readFileSync(join(dir, 'agent.lock'), 'utf8')).command).toBe('desktop app');
+    release();
   });
 
   it('records the command words only, without option values', () => {

@@ -90,6 +90,16 @@ describe('repositories', () => {
     expect(after.error).toMatch(/stopped while this run was in progress/);
   });
 
+  it('counts the platform requests an interrupted run recorded (its counts were written only at its end)', () => {
+    const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'schedule', startedAt: '2026-01-01T00:00:00.000Z' });
+    const req = { method: 'POST', host: 'api.example', path: '/v1/submissions:batch', status: 500, error: null, startedAt: Date.parse('2026-01-01T00:00:01Z'), durationMs: 12, kind: 'api' as const };
+    store.runs.addRequest(r.id, { ...req, attempt: 1 });
+    store.runs.addRequest(r.id, { ...req, attempt: 2 });
+    store.runs.addRequest(r.id, { ...req, attempt: 1, status: 200 });
+    store.runs.markInterrupted('2026-01-01T01:00:00.000Z');
+    expect(store.runs.get(r.id)).toMatchObject({ status: 'interrupted', requests: 3, retries: 1 });
+  });
+
   it('keeps row errors with line, column, value and reason, paged', () => {
     const r = store.runs.create({ jobId: null, jobName: 'j', trigger: 'file', startedAt: '2026-01-01T00:00:00.000Z' });
     store.runs.addErrors(

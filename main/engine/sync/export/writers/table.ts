@@ -23,6 +23,25 @@ export interface TableWriterOptions extends FlattenOptions {
   batchSize?: number;
 }
 
+
+const NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB' } as const;
+const FIX = 'in the job’s destination (Edit on the Jobs page, or `esg-sync job edit`)';
+
+/** Why the destination database could not be opened, in the words the source side uses for the same faults. */
+function openFailure(connection: TableConnection, e: unknown): string {
+  const name = NAMES[connection.kind];
+  if (connection.kind === 'sqlite') return `Cannot open the SQLite file ${connection.file} to export to: ${errText(e)}. Check the path ${FIX}, and that the folder exists and is writable.`;
+  const where = `${connection.host}:${connection.port}`;
+  const code = String((e as { code?: unknown } | null)?.code ?? '');
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes(code)) {
+    return `Cannot reach ${name} at ${where} to export to (${code}). Check the host and port ${FIX}, and that the server is running; the next run tries again.`;
+  }
+  if (code === '28000' || code === '28P01' || code === 'ER_ACCESS_DENIED_ERROR') {
+    return `${name} at ${where} refused the user "${connection.user}": wrong password or no access. Enter the password again ${FIX}.`;
+  }
+  if (code === '3D000' || code === 'ER_BAD_DB_ERROR') return `${name} at ${where} has no database "${connection.database}". Check the database name ${FIX}.`;
+  return `Cannot open ${name} at ${where} to export to: ${errText(e)}. Check the settings ${FIX}, and that the server is running.`;
+}
 export class TableWriter implements ExportWriter {
   private readonly namer: ColumnNamer;
   /** Flattened keys seen in this run, in first-seen order; every upsert writes all of them. */
@@ -56,8 +75,7 @@ export class TableWriter implements ExportWriter {
     try {
       driver = await openDriver(connection);
     } catch (e) {
-      const where = connection.kind === 'sqlite' ? `SQLite file ${connection.file}` : `${connection.kind} at ${connection.host}:${connection.port}`;
-      throw new ExportError('destination_failed', `Cannot open the ${where}: ${errText(e)}. Check the connection settings and that the server is running.`, { cause: e });
+      throw new ExportError('destination_failed', openFailure(connection, e), { cause: e });
     }
     try {
       return new TableWriter(driver, opts);
