@@ -1,4 +1,6 @@
+import type { RunSummary } from '../shared/api';
 import type { RunStatus, RunTrigger } from '../shared/domain';
+import { plural } from '../shared/plural';
 
 export const statusLabel: Record<RunStatus, string> = {
   queued: 'Queued',
@@ -18,6 +20,16 @@ export const triggerSentence: Record<RunTrigger, string> = {
   'catch-up': 'Started to catch up a missed schedule',
   held: 'Started by the agent to send rows an earlier run held until their period was over',
   resume: 'Started to finish what the agent left unanswered when it stopped',
+};
+
+/** How a run began, in a word or two: for filters and table cells, next to triggerSentence. */
+export const triggerLabel: Record<RunTrigger, string> = {
+  schedule: 'Schedule',
+  file: 'New file',
+  manual: 'By hand',
+  'catch-up': 'Missed schedule',
+  held: 'Held rows',
+  resume: 'Resumed after a stop',
 };
 
 export const statusTone = (s: RunStatus): 'ok' | 'warn' | 'bad' | 'info' =>
@@ -90,3 +102,46 @@ export function formatDuration(startIso: string, endIso: string | null): string 
 }
 
 export const formatNumber = (n: number): string => n.toLocaleString();
+
+/**
+ * A measured value for a person to read, not the value sent: at most 3 decimals, or 3 significant
+ * digits below 1, so a converted 92723.506944 kWh reads 92,723.507 and 0.000123456 t stays visible
+ * as 0.000123. Six decimals of a unit conversion are noise, not precision the file had.
+ */
+export function formatMeasure(n: number, locale?: string): string {
+  if (!Number.isFinite(n)) return String(n);
+  return n.toLocaleString(locale, n === 0 || Math.abs(n) >= 1 ? { maximumFractionDigits: 3 } : { maximumSignificantDigits: 3 });
+}
+
+/**
+ * A number written out so no reader can take a separator the wrong way: no grouping, the decimal
+ * separator the person chose, and its whole and decimal parts named ("12345,6": whole 12345,
+ * decimals 6). "12,345.6" would read as twelve point three to someone who writes decimal commas.
+ */
+export function plainNumber(n: number, decimal: '.' | ','): { text: string; whole: string; decimals: string | null } {
+  const en = n.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 10 });
+  const [whole, decimals] = en.split('.') as [string, string | undefined];
+  return { text: decimals === undefined ? whole : `${whole}${decimal}${decimals}`, whole, decimals: decimals ?? null };
+}
+
+type RunCounts = Pick<RunSummary, 'status' | 'finishedAt' | 'read' | 'created' | 'updated' | 'deleted' | 'unchanged' | 'rejected'>;
+
+/**
+ * What a run did, in one line of a run list. An export sends nothing to the platform: it writes
+ * the platform's rows to a file or table, so its line counts rows exported, never "values sent".
+ * `jobType` is null for a run whose job was removed (read as an ingest run).
+ */
+export function runOutcome(r: RunCounts, jobType: 'ingest' | 'export' | null): string {
+  if (!r.finishedAt) return 'in progress';
+  const rows = (n: number) => plural(n, 'row', 'rows', formatNumber);
+  if (jobType === 'export') {
+    if (r.read === 0) return r.status === 'succeeded' ? 'no new rows to export' : 'nothing exported';
+    return `${rows(r.read)} exported${r.deleted ? ` (${formatNumber(r.deleted)} deleted on the platform)` : ''}`;
+  }
+  const parts = [`${rows(r.read)} read`];
+  const sent = r.created + r.updated + r.deleted;
+  if (sent) parts.push(`${plural(sent, 'value', 'values', formatNumber)} sent`);
+  if (r.unchanged) parts.push(`${formatNumber(r.unchanged)} unchanged`);
+  if (r.rejected) parts.push(`${formatNumber(r.rejected)} rejected`);
+  return parts.join(', ');
+}

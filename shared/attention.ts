@@ -55,6 +55,15 @@ export const REFUSED_BY_RUN = 'A run was refused sign-in';
 const REFUSED_BACKOFF = 'Its scheduled runs try to sign in again at most once an hour until its secret is rotated or Test succeeds on the Connections page.';
 const DAY_MS = 24 * 3600_000;
 
+/**
+ * A failed Test is recorded as "headline: message" (main/engine/connections/service.ts record);
+ * the item's label already says it in short, and the message says it in full.
+ */
+function withoutHeadline(message: string | null): string | null {
+  const at = message?.indexOf(': ') ?? -1;
+  return message && at > 0 ? message.slice(at + 2) : message;
+}
+
 export function attentionItems(
   jobs: readonly JobInfo[],
   sources: readonly SourceInfo[],
@@ -151,7 +160,7 @@ export function attentionItems(
       label: 'Sign-in failing',
       subject: c.name,
       text: `The agent could not sign in to the platform as ${c.name}; its jobs cannot send or fetch data.`,
-      detail: c.lastTestMessage?.startsWith(REFUSED_BY_RUN) ? `${c.lastTestMessage} ${REFUSED_BACKOFF}` : c.lastTestMessage,
+      detail: c.lastTestMessage?.startsWith(REFUSED_BY_RUN) ? `${c.lastTestMessage} ${REFUSED_BACKOFF}` : withoutHeadline(c.lastTestMessage),
       runId: null,
       page: 'connections',
     });

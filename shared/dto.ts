@@ -100,6 +100,8 @@ export const SourceInfo = z.object({
     .optional(),
   /** Names of the jobs that read this source (a source in use cannot be removed). */
   usedByJobs: z.array(z.string()).optional(),
+  /** Of those, the jobs that read it on a schedule (not paused): a database is read only by them, or by Run now. */
+  scheduledBy: z.array(z.string()).optional(),
 });
 export type SourceInfo = z.infer<typeof SourceInfo>;
 

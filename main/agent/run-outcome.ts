@@ -1,10 +1,11 @@
 import type { RunSummary } from '../../shared/api';
+import { plural } from '../../shared/plural';
 import { CliError, EXIT, exitCodeForFailedRun } from './exit-codes';
 import type { Output } from './output';
 
 /** The counts of a run in one line, as `run` and `history` print them. */
 export const countsLine = (run: RunSummary): string =>
-  `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${run.held} row(s) held: codes not mapped yet, or periods not over)` : ''}`;
+  `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${plural(run.held, 'row', 'rows', String)} held: codes not mapped yet, or periods not over)` : ''}`;
 
 function runLines(run: RunSummary): string[] {
   return [

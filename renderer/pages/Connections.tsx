@@ -109,7 +109,7 @@ export function Connections() {
                   key={c.id}
                   c={c}
                   onTested={(t) =>
-                    setNotice(t.ok ? { tone: 'ok', title: `“${c.name}” works.`, text: t.message } : { tone: 'bad', title: `“${c.name}”: ${t.headline}.`, text: t.message })
+                    setNotice(t.ok ? { tone: 'ok', title: `“${c.name}” works.`, text: t.message } : { tone: 'bad', title: `“${c.name}” does not work.`, text: t.message })
                   }
                   onChanged={list.reload}
                   onRotate={() => setRotating(c)}
@@ -239,11 +239,14 @@ function Field({ label, help, children }: { label: string; help?: string | null;
   );
 }
 
-/** The verdict of a failed test, precise enough to act on. */
+/**
+ * The verdict of a failed test, precise enough to act on. The message alone: it already says what
+ * failed (the headline is its short form, for the list), and both together said it twice.
+ */
 function TestFailure({ test }: { test: TestOutcome }) {
   return (
     <div className="banner banner-bad" role="alert" style={{ display: 'block' }}>
-      <strong>{test.headline}.</strong> <span>{test.message}</span>
+      {test.message}
     </div>
   );
 }

@@ -1,16 +1,15 @@
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'react-router-dom';
-import type { ConnectionInfo, JobInfo, Result, SourceInfo } from '../../shared/api';
+import type { ConnectionInfo, JobInfo, SourceInfo } from '../../shared/api';
 import { attentionItems, type AttentionItem } from '../../shared/attention';
 import { ActivityChart } from '../components/ActivityChart';
 import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
 import { client } from '../bridge/client';
 import { FirstRunChoices } from '../firstrun/FirstRunChoices';
 import { useDemo, useSandboxIds, type SandboxIds } from '../firstrun/sandbox';
-import { formatNumber, formatTime, formatTimeInZone, statusLabel, statusTone } from '../format';
+import { formatTime, formatTimeInZone, runOutcome, statusLabel, statusTone } from '../format';
 import { useAction, useEngine } from '../hooks';
 
-type Run = Result<'history.list'>[number];
 type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'neutral';
 
 const fileName = (p: string | null) => (p ? (p.split(/[\\/]/).pop() ?? p) : null);
@@ -46,23 +45,14 @@ function sourceHealth(s: SourceInfo): { tone: Tone; text: string } {
   if (s.status === 'missing') return { tone: 'bad', text: 'Folder missing' };
   if (s.status === 'error') return { tone: 'bad', text: 'Cannot read' };
   if (s.status === 'starting') return { tone: 'info', text: 'Starting' };
-  return { tone: 'neutral', text: s.kind === 'database' ? 'Read on schedule' : 'No job reads it yet' };
+  if (s.kind === 'database') return (s.scheduledBy ?? s.usedByJobs ?? []).length ? { tone: 'ok', text: 'Read on schedule' } : { tone: 'neutral', text: (s.usedByJobs ?? []).length ? 'Read by hand' : 'No job reads it yet' };
+  return { tone: 'neutral', text: 'No job reads it yet' };
 }
 
 function connectionHealth(c: ConnectionInfo): { tone: Tone; text: string } {
   if (c.lastTestOk === true) return { tone: 'ok', text: 'Signed in' };
   if (c.lastTestOk === false) return { tone: 'bad', text: 'Sign-in failing' };
   return { tone: 'neutral', text: 'Not checked yet' };
-}
-
-function runOutcome(r: Run): string {
-  if (!r.finishedAt) return 'in progress';
-  const parts = [`${formatNumber(r.read)} rows read`];
-  const sent = r.created + r.updated + r.deleted;
-  if (sent) parts.push(`${formatNumber(sent)} values sent`);
-  if (r.unchanged) parts.push(`${formatNumber(r.unchanged)} unchanged`);
-  if (r.rejected) parts.push(`${formatNumber(r.rejected)} rejected`);
-  return parts.join(', ');
 }
 
 export function Dashboard() {
@@ -89,6 +79,7 @@ export function Dashboard() {
   const errorOf = new Map([...(runs.data ?? []), ...(attentionRuns.data ?? []), ...(failedRuns.data ?? [])].map((r) => [r.id, r.error]));
   const attention = attentionItems(jobs.data ?? [], sources.data ?? [], connections.data ?? [], { errorOf: (id) => errorOf.get(id) ?? null, formatTime, label: (st) => statusLabel[st] });
   const sourceName = new Map((sources.data ?? []).map((x) => [x.id, x.name]));
+  const sourceKind = new Map((sources.data ?? []).map((x) => [x.id, x.kind]));
 
   return (
     <>
@@ -194,7 +185,7 @@ export function Dashboard() {
 
           <div className="grid-2 equal">
             <Card title="Next runs" actions={<Link to="/jobs">All jobs</Link>}>
-              <NextRuns jobs={jobs.data} error={jobs.error} sourceName={sourceName} sandbox={sandbox} paused={s.pausedUntil !== null} />
+              <NextRuns jobs={jobs.data} error={jobs.error} sourceName={sourceName} sourceKind={sourceKind} sandbox={sandbox} paused={s.pausedUntil !== null} />
             </Card>
             <Card title="Latest runs" actions={<Link to="/history">Full history</Link>}>
               {runs.error ? (
@@ -211,7 +202,7 @@ export function Dashboard() {
                       <Link to={`/history/${r.id}`}>{r.jobName}</Link> {sandbox.job(r.jobId) && <SandboxLabel />}
                       <div className="muted small">
                         {formatTime(r.startedAt)}
-                        {r.file ? ` · ${fileName(r.file)}` : ''} · {runOutcome(r)}
+                        {r.file ? ` · ${fileName(r.file)}` : ''} · {runOutcome(r, jobs.data?.find((j) => j.id === r.jobId)?.type ?? null)}
                       </div>
                     </li>
                   ))}
@@ -265,12 +256,14 @@ function NextRuns({
   jobs,
   error,
   sourceName,
+  sourceKind,
   sandbox,
   paused,
 }: {
   jobs: JobInfo[] | undefined;
   error: string | null;
   sourceName: Map<string, string>;
+  sourceKind: Map<string, 'folder' | 'database'>;
   sandbox: SandboxIds;
   paused: boolean;
 }) {
@@ -286,7 +279,9 @@ function NextRuns({
     );
   }
   const scheduled = active.filter((j) => j.nextRunAt).sort((a, b) => (a.nextRunAt ?? '').localeCompare(b.nextRunAt ?? ''));
-  const onFile = active.filter((j) => !j.nextRunAt && j.sourceId);
+  // A job with no schedule runs on a new file only if its source is a folder; otherwise only by hand.
+  const onFile = active.filter((j) => !j.nextRunAt && j.sourceId && sourceKind.get(j.sourceId) === 'folder');
+  const byHand = active.filter((j) => !j.nextRunAt && !onFile.includes(j));
   return (
     <ul className="list">
       {scheduled.slice(0, 6).map((j) => (
@@ -299,6 +294,12 @@ function NextRuns({
         <li key={j.id}>
           <strong>On the next new file</strong> · {j.name} {sandbox.job(j.id) && <SandboxLabel />}
           <div className="muted small">Watching “{sourceName.get(j.sourceId ?? '') ?? 'its folder'}”</div>
+        </li>
+      ))}
+      {byHand.slice(0, 6).map((j) => (
+        <li key={j.id}>
+          <strong>Only when run by hand</strong> · {j.name} {sandbox.job(j.id) && <SandboxLabel />}
+          <div className="muted small">No schedule: Run now on the Jobs page</div>
         </li>
       ))}
       {paused && <li className="muted small">Syncs are paused: these runs wait until you resume.</li>}

@@ -4,7 +4,8 @@ import { RunStatus, RunTrigger } from '../../shared/domain';
 import { client } from '../bridge/client';
 import { RunTable } from '../components/RunTable';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
-import { statusLabel } from '../format';
+import { formatNumber, statusLabel, triggerLabel } from '../format';
+import { plural } from '../../shared/plural';
 import { useEngine } from '../hooks';
 
 const PAGE = 200;
@@ -90,7 +91,7 @@ export function History() {
             <option value="">Any trigger</option>
             {RunTrigger.options.map((t) => (
               <option key={t} value={t}>
-                {t}
+                {triggerLabel[t]}
               </option>
             ))}
           </select>
@@ -127,7 +128,7 @@ export function History() {
       ) : (
         <>
           <p className="muted small" aria-live="polite">
-            Showing {runs.length.toLocaleString()} runs{done ? '' : ' (scroll for more)'}
+            Showing {plural(runs.length, 'run', 'runs', formatNumber)}{done ? '' : ' (scroll for more)'}
           </p>
           <RunTable runs={runs} onEndReached={loadMore} height={560} />
         </>

@@ -7,6 +7,7 @@ import { saveCsvAs } from '../bridge/save-file';
 import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel, Stat } from '../components/ui';
 import { useSandboxIds } from '../firstrun/sandbox';
 import { reasonAlone } from '../../shared/mapping/messages';
+import { cursorText, exportOutput } from '../export-run';
 import { formatDuration, formatNumber, formatTime, statusLabel, statusTone, triggerSentence } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { DriftNotice, MappingFixNotice } from '../wizard/DriftNotice';
@@ -57,6 +58,9 @@ export function RunDetail() {
   const { run, events, errorCount, requestCount } = detail.data;
   const isSandbox = sandbox.job(run.jobId);
   const job = jobs.data?.find((j) => j.id === run.jobId);
+  const isExport = job?.type === 'export';
+  const written = isExport ? exportOutput(events) : null;
+  const cursor = (v: string) => (isExport ? cursorText(v, formatTime) : v);
   // The run counts held values among the rejected; they are neither rejected nor lost, so shown apart.
   const heldValues = detail.data.heldWhy ? Math.min(run.rejected, detail.data.heldWhy.codes + detail.data.heldWhy.periods) : 0;
 
@@ -104,8 +108,8 @@ export function RunDetail() {
         {heldValues > 0 && <Stat label="Held" value={formatNumber(heldValues)} />}
       </div>
       <p className="muted small">
-        {jobs.data?.find((j) => j.id === run.jobId)?.type === 'export'
-          ? 'Created counts the rows written with the current data; Deleted, the rows deleted on the platform since the last export.'
+        {isExport
+          ? 'An export writes rows, it sends nothing: Rows read counts the rows written; Created, those written with the platform’s current data; Deleted, the rows deleted on the platform since the last export (listed with deleted_at in a file, removed from a table).'
           : 'Created, updated, deleted, unchanged and rejected count values: a row gives one value for each of its value columns.'}
         {heldValues > 0 ? ' Held values are not rejected: they wait for a code to be mapped or their period to end, and are sent then.' : ''}
       </p>
@@ -123,8 +127,14 @@ export function RunDetail() {
           <>
             <dt>Rows after / up to</dt>
             <dd>
-              {run.watermarkFrom ?? 'start'} → {run.watermarkTo ?? '—'}
+              {run.watermarkFrom ? cursor(run.watermarkFrom) : 'start'} → {run.watermarkTo ? cursor(run.watermarkTo) : '—'}
             </dd>
+          </>
+        )}
+        {written && (
+          <>
+            <dt>{written.kind === 'file' ? 'File written' : 'Table written'}</dt>
+            <dd>{written.kind === 'file' ? written.path : written.table}</dd>
           </>
         )}
         {run.mappingId && (
@@ -145,7 +155,7 @@ export function RunDetail() {
         <dd>
           {formatNumber(run.requests)} ({formatNumber(run.retries)} retried)
         </dd>
-        <dt>Data read</dt>
+        <dt>{isExport ? 'Data written' : 'Data read'}</dt>
         <dd>{formatNumber(run.bytes)} bytes</dd>
       </dl>
       <ErrorGroupsCard runId={run.id} errorCount={errorCount} finished={run.finishedAt !== null} />

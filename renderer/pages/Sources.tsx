@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
 import type { SourceInfo } from '../../shared/dto';
 import { client } from '../bridge/client';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
@@ -10,9 +11,10 @@ import { FilesView } from '../sources/FilesView';
 import { RemoveSourceDialog } from '../sources/RemoveSourceDialog';
 import { RowsPreview } from '../sources/RowsPreview';
 import { SourceTable, type SourceAction } from '../sources/SourceTable';
+import { nextStep } from '../sources/status';
 
 /** A sentence on what just happened, and for an edit what it means for the jobs (one sentence a note). */
-type Notice = { tone: 'ok' | 'bad'; text: string; notes?: string[] } | null;
+type Notice = { tone: 'ok' | 'bad'; text: string; notes?: string[]; link?: { to: string; label: string } } | null;
 
 /** Back to the row's Edit button once its form closes, so a keyboard user is where they left off. */
 const focusEditButton = (sourceId: string) =>
@@ -20,6 +22,7 @@ const focusEditButton = (sourceId: string) =>
 
 export function Sources() {
   const list = useEngine('sources.list', {}, ['source.changed', 'run.started', 'run.finished']);
+  const mappings = useEngine('mappings.list', {});
   const [adding, setAdding] = useState<'folder' | 'database' | null>(null);
   const [open, setOpen] = useState<{ id: string; view: 'files' | 'rows' } | null>(null);
   const [removing, setRemoving] = useState<SourceInfo | null>(null);
@@ -61,7 +64,9 @@ export function Sources() {
 
   const saved = (s: SourceInfo, what: string) => {
     setAdding(null);
-    setNotice({ tone: 'ok', text: `“${s.name}” added. ${what}` });
+    // A source just added has no mapping of its own yet, whatever the list says.
+    const next = nextStep(s, []);
+    setNotice({ tone: 'ok', text: `“${s.name}” added. ${what}${next ? ` ${next.text}` : ''}`, link: next?.link });
     list.reload();
   };
 
@@ -97,6 +102,12 @@ export function Sources() {
           <div className={`banner ${notice.tone === 'ok' ? 'banner-ok' : 'banner-bad'}`}>
             <div style={{ flex: '1 1 30rem' }}>
               {notice.text}
+              {notice.link && (
+                <>
+                  {' '}
+                  <Link to={notice.link.to}>{notice.link.label}</Link>
+                </>
+              )}
               {notice.notes && notice.notes.length > 0 && (
                 <ul className="notice-notes" aria-label="What the change means">
                   {notice.notes.map((n) => (
@@ -112,7 +123,7 @@ export function Sources() {
         )}
       </div>
       {action.error && <ErrorState message={action.error} />}
-      {adding === 'folder' && <AddFolderForm onCancel={() => setAdding(null)} onSaved={(s) => saved(s, 'It is watched while a job takes files from it; create one on the Jobs page.')} />}
+      {adding === 'folder' && <AddFolderForm onCancel={() => setAdding(null)} onSaved={(s) => saved(s, 'It is watched once a job takes files from it.')} />}
       {adding === 'database' && <AddDatabaseForm onCancel={() => setAdding(null)} onSaved={(s) => saved(s, 'It is read on the schedule of the job that uses it.')} />}
       {editing && <EditSourceForm key={editing.id} source={editing} onCancel={() => closeEdit(editing.id)} onSaved={edited} />}
       {list.error ? (
@@ -126,7 +137,7 @@ export function Sources() {
           </EmptyState>
         )
       ) : (
-        <SourceTable sources={list.data} selected={openSource ? openSource.id : null} editing={editing?.id ?? null} formOpen={adding !== null || editing !== null} busyId={busyId} onAction={(s, a) => void onAction(s, a)} />
+        <SourceTable sources={list.data} mappings={mappings.data ?? null} selected={openSource ? openSource.id : null} editing={editing?.id ?? null} formOpen={adding !== null || editing !== null} busyId={busyId} onAction={(s, a) => void onAction(s, a)} />
       )}
       {openSource && open?.view === 'files' && <FilesView key={`${openSource.id}-${revision}`} source={openSource} onClose={() => setOpen(null)} />}
       {openSource && open?.view === 'rows' && <RowsPreview key={`${openSource.id}-${revision}`} source={openSource} onClose={() => setOpen(null)} />}

@@ -2,8 +2,9 @@ import { useEffect } from 'react';
 import { Link } from 'react-router-dom';
 import type { SourceFile } from '../../shared/contract/sources';
 import type { SourceInfo } from '../../shared/dto';
+import { plural } from '../../shared/plural';
 import { Badge, Card, ErrorState, Loading } from '../components/ui';
-import { formatTime } from '../format';
+import { formatNumber, formatTime } from '../format';
 import { useEngine } from '../hooks';
 import { afterRunLabel, baseName, formatBytes, shortHash, type Tone } from './status';
 
@@ -122,7 +123,7 @@ function FileOutcome({ file }: { file: SourceFile }) {
   if (file.status === 'processed' && file.runStatus === 'succeeded_with_rejections') {
     const rejected = (file.runRejected ?? 0) - (file.runHeld ?? 0);
     badge = { label: 'Processed, with problems', tone: 'warn' };
-    note = [rejected > 0 ? `${rejected.toLocaleString()} value(s) rejected` : null, file.runHeld ? `${file.runHeld.toLocaleString()} row(s) held` : null, `${(file.runSent ?? 0).toLocaleString()} sent`].filter(Boolean).join(', ');
+    note = [rejected > 0 ? `${plural(rejected, 'value', 'values', formatNumber)} rejected` : null, file.runHeld ? `${plural(file.runHeld, 'row', 'rows', formatNumber)} held` : null, `${formatNumber(file.runSent ?? 0)} sent`].filter(Boolean).join(', ');
   } else if (file.status === 'pending' && file.runStatus === 'needs_attention') {
     badge = { label: 'Waiting for your decision', tone: 'warn' };
     note = 'nothing of it was sent; see its run';

@@ -1,12 +1,14 @@
-import type { SourceInfo } from '../../shared/dto';
+import { Link } from 'react-router-dom';
+import type { MappingInfo, SourceInfo } from '../../shared/dto';
 import { Badge, Card, SandboxLabel } from '../components/ui';
-import { baseName, countedAgo, kindLabel, rowCountText, sourceStatus } from './status';
+import { baseName, countedAgo, kindLabel, nextStep, rowCountText, sourceStatus } from './status';
 
 export type SourceAction = 'files' | 'rows' | 'count' | 'edit' | 'pause' | 'resume' | 'remove';
 
 /** One row per source: what it is, where, how it is doing, and what it last took. */
 export function SourceTable({
   sources,
+  mappings,
   selected,
   editing,
   formOpen,
@@ -14,6 +16,8 @@ export function SourceTable({
   onAction,
 }: {
   sources: SourceInfo[];
+  /** Null until read: the next-step link waits for it rather than say "make a mapping" for a source that has one. */
+  mappings: MappingInfo[] | null;
   selected: string | null;
   /** The source whose edit form is open. */
   editing: string | null;
@@ -43,6 +47,7 @@ export function SourceTable({
         <tbody>
           {sources.map((s) => {
             const st = sourceStatus(s);
+            const next = mappings && !s.paused ? nextStep(s, mappings) : null;
             return (
               <tr key={s.id} style={selected === s.id ? { background: 'var(--accent-soft)' } : undefined}>
                 <td>
@@ -57,6 +62,11 @@ export function SourceTable({
                   {st.detail && (
                     <div className="small" style={{ color: st.tone === 'bad' ? 'var(--bad)' : 'var(--muted)', maxWidth: '26ch' }}>
                       {st.detail}
+                    </div>
+                  )}
+                  {next && (
+                    <div className="small" style={{ maxWidth: '26ch' }}>
+                      <Link to={next.link.to}>{next.link.label}</Link>
                     </div>
                   )}
                 </td>

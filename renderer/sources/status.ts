@@ -1,4 +1,4 @@
-import type { SourceInfo } from '../../shared/dto';
+import type { MappingInfo, SourceInfo } from '../../shared/dto';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'neutral';
 
@@ -13,9 +13,11 @@ export function sourceStatus(s: SourceInfo): { label: string; tone: Tone; detail
   const jobs = s.usedByJobs ?? [];
   if (s.kind === 'database') {
     if (s.status === 'error') return { label: 'Error', tone: 'bad', detail: s.statusMessage };
-    return jobs.length
-      ? { label: 'Polled by schedule', tone: 'ok', detail: `Read on the schedule of ${jobs.map((j) => `“${j}”`).join(', ')}.` }
-      : { label: 'Not used yet', tone: 'neutral', detail: 'Read when a job uses it: create one on the Jobs page.' };
+    const scheduled = s.scheduledBy ?? jobs;
+    if (!jobs.length) return { label: 'Not used yet', tone: 'neutral', detail: 'Read when a job uses it.' };
+    return scheduled.length
+      ? { label: 'Polled by schedule', tone: 'ok', detail: `Read on the schedule of ${scheduled.map((j) => `“${j}”`).join(', ')}.` }
+      : { label: 'Read by hand', tone: 'neutral', detail: `No job that uses it has a schedule: it is read when ${jobs.map((j) => `“${j}”`).join(', ')} is run by hand (Run now on the Jobs page).` };
   }
   switch (s.status) {
     case 'watching':
@@ -31,8 +33,34 @@ export function sourceStatus(s: SourceInfo): { label: string; tone: Tone; detail
     default:
       return jobs.length
         ? { label: 'Idle', tone: 'neutral', detail: 'Watched while the agent runs and a job takes its files as they arrive.' }
-        : { label: 'Not watched', tone: 'neutral', detail: 'No job takes files from this folder yet: create one on the Jobs page.' };
+        : { label: 'Not watched', tone: 'neutral', detail: 'No job takes files from this folder yet.' };
   }
+}
+
+export interface NextStep {
+  text: string;
+  link: { to: string; label: string };
+}
+
+/**
+ * What to do next with a source no job uses yet, for the step that really comes next: a job sends
+ * a source's data through a mapping, so without a mapping for this source the way on is to make
+ * one (the wizard opens on this source); with one, it is a job. Null once a job uses the source.
+ */
+export function nextStep(s: Pick<SourceInfo, 'id' | 'name' | 'kind' | 'usedByJobs'>, mappings: readonly Pick<MappingInfo, 'name' | 'sourceId'>[]): NextStep | null {
+  if ((s.usedByJobs ?? []).length) return null;
+  const own = mappings.filter((m) => m.sourceId === s.id);
+  if (!own.length) {
+    return {
+      text: `Next, make a mapping for it: it says which ${s.kind === 'folder' ? 'columns of its files' : 'columns'} hold the sites, periods and values, and a job needs one to send them.`,
+      link: { to: `/mappings/new?sourceId=${encodeURIComponent(s.id)}`, label: `Make a mapping for “${s.name}”` },
+    };
+  }
+  const which = own.length === 1 ? `the mapping “${own[0]!.name}”` : 'one of its mappings';
+  return {
+    text: `Next, create a job that sends it through ${which}${s.kind === 'folder' ? ': the folder is watched from then on' : ''}.`,
+    link: { to: '/jobs/new', label: `Create a job for “${s.name}”` },
+  };
 }
 
 export const kindLabel = (s: SourceInfo): string =>

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
 import { reasonAlone } from '../../shared/mapping/messages';
 import { Stat } from '../components/ui';
-import { formatNumber } from '../format';
+import { formatMeasure, formatNumber } from '../format';
 import { errorText, wizardApi } from './api';
 import { entityName, formatPeriod, metricName } from './labels';
 import { sampleRef } from './load';
@@ -10,7 +10,7 @@ import type { StepProps } from './step';
 import { buildProfile } from './state';
 
 type Line =
-  | { kind: 'ok'; line: number; column: string; site: string; metric: string; period: string; value: string }
+  | { kind: 'ok'; line: number; column: string; site: string; metric: string; period: string; value: string; exact: string | null }
   | { kind: 'error'; line: number; column: string; value: string; reason: string };
 
 const COLUMNS = '4.5rem 9rem 1.2fr 1.4fr 7rem 8rem';
@@ -49,7 +49,9 @@ export function StepPreview({ state, dispatch }: StepProps) {
       site: entityName(entities, r.record.entityId),
       metric: metricName(metrics, r.record.metricId),
       period: formatPeriod(r.record.periodStart, r.record.periodEnd),
-      value: `${typeof r.record.value === 'number' ? r.record.value.toLocaleString(undefined, { maximumFractionDigits: 6 }) : String(r.record.value)} ${r.record.unit}`,
+      // Rounded for reading only: the payload keeps every digit, and the tooltip shows them.
+      value: `${typeof r.record.value === 'number' ? formatMeasure(r.record.value) : String(r.record.value)} ${r.record.unit}`,
+      exact: typeof r.record.value === 'number' && Number(formatMeasure(r.record.value, 'en-US').replace(/,/g, '')) !== r.record.value ? `${r.record.value} ${r.record.unit}` : null,
     }));
     const bad: Line[] = p.rejected.map((e) => ({ kind: 'error', line: e.line ?? 0, column: e.column ?? '', value: e.value ?? '', reason: reasonAlone(e) }));
     return [...bad, ...ok].sort((a, b) => a.line - b.line || (a.kind === 'error' ? -1 : 1));
@@ -160,7 +162,7 @@ export function StepPreview({ state, dispatch }: StepProps) {
                               {l.metric}
                             </span>
                             <span role="cell">{l.period}</span>
-                            <span role="cell" className="num">
+                            <span role="cell" className="num" title={l.exact ? `Sent as ${l.exact}` : undefined}>
                               {l.value}
                             </span>
                           </>

@@ -1,10 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { NoteList } from './NoteList';
 import { useEngine } from '../hooks';
 import { errorText } from './api';
 import { DropZone } from './DropZone';
 import { readSample } from './load';
-import { sampleFromProcessed } from './state';
+import { hasChanges, sampleFromProcessed, workOf } from './state';
 import type { StepProps } from './step';
 
 const DELIMITERS: Record<string, string> = { ',': 'comma (,)', ';': 'semicolon (;)', '\t': 'tab', '|': 'pipe (|)' };
@@ -36,6 +36,20 @@ export function StepSource({ state, dispatch }: StepProps) {
   const info = state.sample?.info;
   const fromProcessed = !state.upload && sampleFromProcessed(state.sample?.file, source?.kind === 'folder' ? source.location : null);
   const editing = Boolean(state.mappingId);
+
+  // The only real connection is chosen for the person, as the job form does; a sandbox one, kept
+  // for trying things out, is never chosen for them. Not a change of theirs: leaving asks nothing.
+  // Once only: a person who then empties the choice is not overruled.
+  const chosenFor = useRef(false);
+  useEffect(() => {
+    if (chosenFor.current || editing || state.connectionId || !connections.data) return;
+    const real = connections.data.filter((c) => !c.sandbox);
+    if (real.length !== 1) return;
+    chosenFor.current = true;
+    const patch = { connectionId: real[0]!.id };
+    dispatch({ type: 'patch', patch: { ...patch, opened: hasChanges(state) ? state.opened : workOf({ ...state, ...patch }) } });
+  }, [connections.data, editing, state, dispatch]);
+
   const ready = Boolean(state.sourceId && state.connectionId);
   return (
     <div className="wizard-step-body">

@@ -1,17 +1,18 @@
 import { parseNumber } from '../../shared/mapping/numbers';
+import { plainNumber } from '../format';
 import { metricName } from './labels';
 import type { StepProps } from './step';
 import { valueColumns, type WizardState } from './state';
 
 /** The first value cell of the sample, read with the chosen locale, so the choice can be checked. */
-function example(state: WizardState): { raw: string; read: string } | null {
+function example(state: WizardState): { raw: string; value: number | null; problem: string | null } | null {
   const cols = valueColumns(state);
   for (const r of state.sample?.rows ?? []) {
     for (const c of cols) {
       const v = r.cells[c];
       if (typeof v === 'string' && /\d/.test(v)) {
         const p = parseNumber(v, { decimal: state.decimal, thousands: state.thousands, parenthesesNegative: true });
-        return { raw: v, read: p.ok ? p.value.toLocaleString(undefined, { maximumFractionDigits: 6 }) : p.message };
+        return p.ok ? { raw: v, value: p.value, problem: null } : { raw: v, value: null, problem: p.message };
       }
     }
   }
@@ -102,11 +103,28 @@ export function StepUnits({ state, dispatch }: StepProps) {
           </select>
         </label>
       </div>
-      {ex && (
-        <p role="status">
-          Example from the sample: <code>{ex.raw}</code> is read as <strong>{ex.read}</strong>.
-        </p>
-      )}
+      {ex && <ExampleReading raw={ex.raw} value={ex.value} problem={ex.problem} decimal={state.decimal} />}
     </div>
+  );
+}
+
+/**
+ * How the sample's first value is read, in a form no reader can take the wrong way: without
+ * thousands grouping, with the chosen decimal separator, its whole and decimal parts named.
+ */
+function ExampleReading({ raw, value, problem, decimal }: { raw: string; value: number | null; problem: string | null; decimal: '.' | ',' }) {
+  if (value === null) {
+    return (
+      <p role="status">
+        Example from the sample: <code>{raw}</code> cannot be read as a number with these separators: {problem}
+      </p>
+    );
+  }
+  const n = plainNumber(value, decimal);
+  return (
+    <p role="status">
+      Example from the sample: <code>{raw}</code> is read as the number <strong>{n.text}</strong>{' '}
+      {n.decimals === null ? '(a whole number)' : `(whole part ${n.whole}, decimals ${n.decimals})`}.
+    </p>
   );
 }

@@ -7,6 +7,7 @@
  * can stop before sending when the file as a whole contradicts the mapping.
  */
 import type { CellValue } from '../domain';
+import { plural } from '../plural';
 import type { ApplyResult } from './apply';
 import { parseNumber, type NumberLocale } from './numbers';
 import type { MappingProfile } from './profile';
@@ -107,12 +108,12 @@ export class NumberFormatWatch {
         kind: 'other-format',
         message:
           `The numbers in this file are written with ${theirs} as the decimal separator (e.g. ${example}), but the mapping reads ${ours}. ` +
-          `${this.ambiguous} value(s) such as '${amb.text}' (line ${amb.line}) would have been sent as ${amb.read} instead of ${amb.meant}, ${stopped}. ${fix}`,
+          `${plural(this.ambiguous, 'value')} such as '${amb.text}' (line ${amb.line}) would have been sent as ${amb.read} instead of ${amb.meant}, ${stopped}. ${fix}`,
       };
     }
     return {
       kind: 'hint',
-      message: `${this.against} rejected value(s) look written with ${theirs} as the decimal separator (e.g. ${example}); the mapping reads ${ours}. ${fix}`,
+      message: `${plural(this.against, 'rejected value')} ${this.against === 1 ? 'looks' : 'look'} written with ${theirs} as the decimal separator (e.g. ${example}); the mapping reads ${ours}. ${fix}`,
     };
   }
 }

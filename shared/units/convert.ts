@@ -189,7 +189,7 @@ export function convert(value: number, from: string, to: string, options: Conver
       throw new UnitError(
         'calorific_value_required',
         `Converting ${a.id} (a volume) to ${b.id} (energy) needs the gas's calorific value in MJ per m³, ` +
-          `as printed on the bill or given by the supplier. Enter it in the mapping's “Units” step.`,
+          `as printed on the bill or given by the supplier.`,
       );
     }
     const joulesPerM3 = cv * 1e6;

@@ -91,7 +91,12 @@ test('add a connection with the form: a wrong secret is explained, the right one
   await form.getByLabel('Client ID').fill('e2e-client');
   await form.getByLabel('Client secret').fill('not-the-right-secret');
   await form.getByRole('button', { name: 'Test and save' }).click();
-  await expect(form.getByRole('alert')).toContainText('Client ID or secret rejected (401 invalid_client)');
+  const refused = form.getByRole('alert');
+  await expect(refused).toContainText('The platform rejected the client ID or secret (HTTP 401 invalid_client)');
+  // Said once: not a headline and then the same again in other words.
+  const refusedText = (await refused.textContent())!;
+  expect(refusedText.match(/client ID or secret/gi)).toHaveLength(1);
+  expect(refusedText.match(/401/g)).toHaveLength(1);
   await page.screenshot({ path: join(shots, 'connections-add-failed-light.png'), fullPage: true });
 
   await form.getByLabel('Client secret').fill(SECRET);
@@ -128,7 +133,11 @@ test('test, rotate (a bad secret keeps the old one) and remove, in dark mode', a
   sandbox = await startSandbox({ port, dbPath: join(sandboxDir, 'sandbox.db'), accounts: [account(ROTATED)] });
   await row.getByRole('button', { name: 'Test Sandbox platform' }).click();
   await expect(row.getByText('Failing')).toBeVisible();
-  await expect(page.getByText(/“Sandbox platform”: Client ID or secret rejected/)).toBeVisible();
+  // The list says it short; the notice says it once, in full.
+  await expect(row).toContainText('Client ID or secret rejected');
+  const notice = page.getByRole('status').filter({ hasText: '“Sandbox platform” does not work.' });
+  await expect(notice).toContainText('The platform rejected the client ID or secret (HTTP 401 invalid_client)');
+  expect((await notice.textContent())!.match(/client ID or secret/gi)).toHaveLength(1);
 
   await row.getByRole('button', { name: 'Rotate secret of Sandbox platform' }).click();
   const dialog = page.getByRole('dialog', { name: 'Rotate the secret of “Sandbox platform”' });

@@ -186,13 +186,17 @@ test('History filters by job, status, trigger and date range', async ({ browser 
   await expect(rows).toHaveCount(2);
   await expect(table).not.toContainText('Nightly resend');
 
-  await filters.getByLabel('Trigger').selectOption('file');
+  // The triggers in words, as the run's page says them, not the stored codes.
+  await expect(filters.getByLabel('Trigger').getByRole('option')).toHaveText(['Any trigger', 'Schedule', 'New file', 'By hand', 'Missed schedule', 'Resumed after a stop', 'Held rows']);
+  await filters.getByLabel('Trigger').selectOption({ label: 'New file' });
   await expect(rows).toHaveCount(1);
+  await expect(page.getByText(/^Showing \d/)).toHaveText('Showing 1 run');
   await expect(rows.first()).toContainText(`#${ids.fileRun}`);
   await expect(rows.first()).toContainText('Succeeded with rejected rows');
 
   await filters.getByRole('button', { name: 'Clear filters' }).click();
   await expect(rows).toHaveCount(5);
+  await expect(page.getByText(/^Showing \d/)).toHaveText('Showing 5 runs');
   await filters.getByLabel('Status').selectOption({ label: 'Failed' });
   await expect(rows).toHaveCount(3);
   for (let i = 0; i < 3; i++) await expect(rows.nth(i)).toContainText('Nightly resend');

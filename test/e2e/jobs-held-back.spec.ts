@@ -166,6 +166,12 @@ test('the Jobs page says which codes hold a job back and where to map them, and 
   await page.evaluate(() => (window.location.hash = '#/'));
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'All clear' })).toBeVisible();
+  // Database jobs without a schedule run only by hand: the dashboard says so, not "on the next new file".
+  const next = page.getByRole('region', { name: 'Next runs' });
+  await expect(next.getByRole('listitem').filter({ hasText: METERS })).toContainText('Only when run by hand');
+  await expect(next).not.toContainText('On the next new file');
+  await page.evaluate(() => (window.location.hash = '#/sources'));
+  await expect(page.getByTestId('source-status').first()).toContainText('Read by hand');
   await page.context().close();
 });
 

@@ -131,6 +131,10 @@ test('a job is created through the form: the cron editor describes the schedule,
   await page.getByLabel(/^Export: bring platform data back/).check();
   await expect(page.getByLabel('Platform connection')).toHaveValue(/.+/); // the only connection is chosen
   await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Raw submissions' });
+  // The PACT footprint hint is for PACT connections only; this one is not.
+  await expect(page.getByLabel('Nested fields')).toBeVisible();
+  await expect(page.getByText('For fields that hold a list or a group of values')).toBeVisible();
+  await expect(page.getByText(/PACT/)).toHaveCount(0);
   await page.getByLabel('Folder', { exact: true }).fill(outDir);
   await expect(page.getByText(/A run now would write submissions-\d{8}-\d{6}\.csv/)).toBeVisible();
 
@@ -216,6 +220,27 @@ test('Run now: the progress bar reaches the finished run, and History shows it w
   const cells = historyRow.getByRole('cell');
   await expect(cells.filter({ hasText: new RegExp(`^${SUBMISSIONS}$`) })).toHaveCount(2); // read, and created+updated+deleted
   await expect(cells.filter({ hasText: /^0$/ })).toHaveCount(2); // unchanged, rejected
+
+  // The run's page says what an export did: it wrote a file, it sent nothing; its cursor is a time.
+  await page.evaluate((id) => (window.location.hash = `#/history/${id}`), runId);
+  await expect(page.getByRole('heading', { level: 1, name: `Run #${runId} — ${JOB}` })).toBeVisible();
+  const facts = page.locator('dl.facts');
+  await expect(facts.locator('dt').filter({ hasText: /^File written$/ })).toBeVisible();
+  await expect(facts).toContainText(join(outDir, files[0]!));
+  await expect(facts.locator('dt').filter({ hasText: /^Data written$/ })).toBeVisible();
+  await expect(facts).not.toContainText('Data read');
+  const range = facts.locator('dt:text-is("Rows after / up to") + dd');
+  await expect(range).toHaveText(/^start → [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M$/);
+  await expect(range).not.toHaveText(/\d{4}-\d{2}-\d{2}T/);
+  await expect(page.getByText(/^An export writes rows, it sends nothing: Rows read counts the rows written/)).toBeVisible();
+  await shot(page, 'run-detail-export', 'light');
+
+  // The Dashboard's latest runs count the rows exported, not values sent.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+  const latest = page.getByRole('region', { name: 'Latest runs' }).getByRole('listitem').filter({ hasText: JOB });
+  await expect(latest).toContainText(`${SUBMISSIONS} rows exported`);
+  await expect(latest).not.toContainText(/sent|rows read/);
+  await page.getByRole('region', { name: 'Latest runs' }).screenshot({ path: join(shots, 'dashboard-latest-runs-export-light.png') });
 
   await page.context().close();
 });

@@ -118,8 +118,8 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await page.getByRole('link', { name: 'New mapping' }).first().click();
   await expect(page.getByRole('heading', { level: 1, name: 'New mapping' })).toBeVisible();
 
-  // 1 Source & sample
-  await page.getByLabel('Platform connection').selectOption({ label: 'Sandbox platform' });
+  // 1 Source & sample: the only connection is already chosen, as in the job form.
+  await expect(page.getByLabel('Platform connection').locator('option:checked')).toHaveText('Sandbox platform');
   await page.getByRole('combobox', { name: /^Source\b/ }).selectOption({ index: 1 });
   await page.getByRole('button', { name: 'Read the sample' }).click();
   const facts = page.getByRole('region', { name: 'What was read' });
@@ -160,7 +160,10 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await page.getByLabel('the metric’s own unit', { exact: false }).check();
   await page.getByLabel('Decimal separator').selectOption(',');
   await page.getByLabel('Thousands separator').selectOption('.');
-  await expect(page.getByRole('status').filter({ hasText: 'is read as' })).toContainText('41,250.5');
+  // Written out so a decimal-comma reader cannot take it the wrong way: no grouping, their separator, the parts named.
+  const reading = page.getByRole('status').filter({ hasText: 'is read as' });
+  await expect(reading).toContainText('is read as the number 41250,5 (whole part 41250, decimals 5).');
+  await expect(reading).not.toContainText('41,250.5');
   await both(page, '5-units');
 
   // 6 Preview
@@ -174,6 +177,10 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await expect(summary.locator('.stat').filter({ hasText: 'Rows in' })).toContainText('3');
   await expect(page.getByRole('table', { name: 'Values that would be sent' })).toContainText('London Head Office');
   await expect(page.getByRole('table', { name: 'Values that would be sent' })).toContainText('Electricity consumption');
+  // Values are shown to at most 3 decimals (what is sent keeps every digit).
+  const shownValues = await page.getByRole('table', { name: 'Values that would be sent' }).locator('.num').allTextContents();
+  expect(shownValues.filter((v) => /kWh/.test(v)).length).toBeGreaterThan(0);
+  expect(shownValues.filter((v) => /[.,]\d{4,}/.test(v))).toEqual([]);
   await both(page, '6-preview');
   await page.getByLabel(/Show only rejected rows/).check();
   await expect(page.getByText('No rejected rows.')).toBeVisible();
@@ -182,6 +189,21 @@ test('a messy wide monthly report is mapped through the whole wizard, saved, edi
   await page.getByRole('button', { name: 'Back' }).click();
   await expect(page.getByLabel('Decimal separator')).toHaveValue(',');
   await next(page, 'Preview');
+  await expect(summary.locator('.stat').filter({ hasText: 'Values out' })).toContainText('36');
+
+  // A converted value (GJ → kWh) has many decimals: the preview shows three, the tooltip every digit sent.
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByLabel('one unit for every value').check();
+  await page.getByLabel('Unit of the values').fill('GJ');
+  await next(page, 'Preview');
+  await page.getByRole('button', { name: 'Run the preview' }).click();
+  const converted = page.getByRole('table', { name: 'Values that would be sent' }).getByText('11,458,472.222 kWh', { exact: true });
+  await expect(converted).toBeVisible();
+  await expect(converted).toHaveAttribute('title', /^Sent as 11458472\.222\d* kWh$/);
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByLabel('the metric’s own unit', { exact: false }).check();
+  await next(page, 'Preview');
+  await page.getByRole('button', { name: 'Run the preview' }).click();
   await expect(summary.locator('.stat').filter({ hasText: 'Values out' })).toContainText('36');
 
   // 7 Save
@@ -500,16 +522,18 @@ test('leaving the wizard with changes asks first (a sidebar link, Back, closing 
   const wizardHeading = page.getByRole('heading', { level: 1, name: 'New mapping' });
   const ask = page.getByRole('dialog', { name: 'Leave without saving?' });
   const connection = page.getByLabel('Platform connection');
+  const sourcePick = page.getByRole('combobox', { name: /^Source\b/ });
   let unexpected = 0;
   page.on('dialog', (d) => {
     if (d.type() !== 'beforeunload') unexpected++;
   });
 
-  // Nothing changed: the sidebar leaves at once.
+  // Nothing changed: the sidebar leaves at once. The only connection, chosen for the person, is no change of theirs.
   await page.goto(agent.launchUrl);
   await sidebar.getByRole('link', { name: 'Mappings' }).click();
   await page.getByRole('link', { name: 'New mapping' }).first().click();
   await expect(wizardHeading).toBeVisible();
+  await expect(connection.locator('option:checked')).toHaveText('Sandbox platform');
   await sidebar.getByRole('link', { name: 'Jobs' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
   await expect(ask).toHaveCount(0);
@@ -517,7 +541,8 @@ test('leaving the wizard with changes asks first (a sidebar link, Back, closing 
   await expect(wizardHeading).toBeVisible();
 
   // A change: the sidebar asks; Cancel stays, with the work kept.
-  await connection.selectOption({ label: 'Sandbox platform' });
+  await sourcePick.selectOption({ index: 1 });
+  const chosen = await sourcePick.inputValue();
   await sidebar.getByRole('link', { name: 'Jobs' }).click();
   await expect(ask).toBeVisible();
   await expect(ask).toContainText('The new mapping has changes that are not saved.');
@@ -525,15 +550,14 @@ test('leaving the wizard with changes asks first (a sidebar link, Back, closing 
   await ask.getByRole('button', { name: 'Cancel' }).click();
   await expect(ask).toBeHidden();
   await expect(wizardHeading).toBeVisible();
-  await expect(connection).toHaveValue(/.+/);
-  await expect(connection.locator('option:checked')).toHaveText('Sandbox platform');
+  await expect(sourcePick).toHaveValue(chosen);
 
   // Back asks too; the wizard stays as it was.
   await page.goBack();
   await expect(ask).toBeVisible();
   await expect(wizardHeading).toBeVisible();
   await ask.getByRole('button', { name: 'Cancel' }).click();
-  await expect(connection.locator('option:checked')).toHaveText('Sandbox platform');
+  await expect(sourcePick).toHaveValue(chosen);
 
   // Closing (or reloading) the tab gets the browser's own prompt; staying keeps the page.
   const prompt = page.waitForEvent('dialog');
@@ -542,7 +566,7 @@ test('leaving the wizard with changes asks first (a sidebar link, Back, closing 
   expect(unload.type()).toBe('beforeunload');
   await unload.dismiss();
   expect(page.isClosed()).toBe(false);
-  await expect(connection.locator('option:checked')).toHaveText('Sandbox platform');
+  await expect(sourcePick).toHaveValue(chosen);
 
   // Back, then leave: the page before the wizard.
   await page.goBack();
@@ -553,14 +577,14 @@ test('leaving the wizard with changes asks first (a sidebar link, Back, closing 
   // The sidebar, then leave: that page; Back from it is the wizard (fresh), then the page before, without asking.
   await page.goForward();
   await expect(wizardHeading).toBeVisible();
-  await expect(connection).toHaveValue('');
-  await connection.selectOption({ label: 'Sandbox platform' });
+  await expect(sourcePick).toHaveValue('');
+  await sourcePick.selectOption({ index: 1 });
   await sidebar.getByRole('link', { name: 'History' }).click();
   await ask.getByRole('button', { name: 'Leave and discard changes' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'History' })).toBeVisible();
   await page.goBack();
   await expect(wizardHeading).toBeVisible();
-  await expect(connection).toHaveValue('');
+  await expect(sourcePick).toHaveValue('');
   await page.goBack();
   await expect(page.getByRole('heading', { level: 1, name: 'Mappings' })).toBeVisible();
   await expect(ask).toHaveCount(0);

@@ -155,10 +155,23 @@ test('the add-folder form checks the path in the agent; the folder is watched on
   await expect(page.getByText('“Utility bills” added.')).toBeVisible();
   const [source] = await rpc<{ id: string; folder: unknown }[]>('sources.list', {});
   expect(source!.folder).toEqual({ recursive: false, include: ['*.csv', '*.xlsx'], exclude: ['draft*'], stableMs: 500, usePolling: true, pollIntervalMs: 500, afterRun: 'leave' });
+  // The next step is a mapping for this source (a job needs one), not the Jobs page; the link opens the wizard on it.
+  const added = page.getByRole('status').filter({ hasText: '“Utility bills” added.' });
+  await expect(added).toContainText('Next, make a mapping for it');
+  await expect(added).not.toContainText('Jobs page');
+  const toWizard = `#/mappings/new?sourceId=${encodeURIComponent(source!.id)}`;
+  await expect(added.getByRole('link', { name: 'Make a mapping for “Utility bills”' })).toHaveAttribute('href', toWizard);
+  await expect(row.getByRole('link', { name: 'Make a mapping for “Utility bills”' })).toHaveAttribute('href', toWizard);
+  await shot(page, 'sources-added-next-step-light');
 
   // A job that takes the folder's files as they arrive (set up through the API: the Jobs page is not under test here).
   const connectionId = await sandboxConnection();
   const mapping = await electricityMapping('Site electricity', source!.id, connectionId, ['Site', 'Month', 'Electricity kWh']);
+  // With a mapping, the next step is a job (the page is opened again: it reads the mappings when it opens).
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mappings' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sources' }).click();
+  await expect(row.getByRole('link', { name: 'Create a job for “Utility bills”' })).toHaveAttribute('href', '#/jobs/new');
+  await expect(row.getByRole('link', { name: /Make a mapping/ })).toHaveCount(0);
   await rpc('jobs.add', { name: 'Bills to platform', type: 'ingest', connectionId, sourceId: source!.id, mappingId: mapping.id, config: {} });
   await expect(row.getByTestId('source-status')).toContainText('Polling', { timeout: 15_000 });
   await expect(row.getByTestId('source-status')).toContainText('Checked every 0.5 s');

@@ -7,10 +7,12 @@ import { AddDatabaseParams, AddFolderParams } from '../../../shared/contract/sou
 import { PlatformKind } from '../../../shared/domain';
 import { defaultSettings, Settings } from '../../../shared/dto';
 import type { JobConfig } from '../../../shared/jobs';
+import { plural } from '../../../shared/plural';
 import { APP_VERSION } from '../../engine/version';
 import type { GlobalContext } from '../context';
 import { callEngine } from '../engine-call';
 import { CliError, EXIT } from '../exit-codes';
+import { defaultDataDir } from '../../engine/paths';
 import { SETTING_LABELS, settingText } from './settings';
 
 /**
@@ -92,9 +94,14 @@ function sh(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export function connectionAddCommand(c: ConnectionEntry): string {
+/** `esg-sync`, with the data folder when it is not the default one, for commands printed to paste. */
+export function cliFor(dataDir: string | null): string {
+  return dataDir === null || resolve(dataDir) === resolve(defaultDataDir()) ? 'esg-sync' : `esg-sync --data-dir ${sh(resolve(dataDir))}`;
+}
+
+export function connectionAddCommand(c: ConnectionEntry, cli = 'esg-sync'): string {
   return [
-    'printf %s "$CLIENT_SECRET" | esg-sync connection add',
+    `printf %s "$CLIENT_SECRET" | ${cli} connection add`,
     `--kind ${sh(c.kind)}`,
     `--name ${sh(c.name)}`,
     `--base-url ${sh(c.baseUrl)}`,
@@ -121,12 +128,12 @@ const DB_FLAGS: Record<string, string> = {
   ssl: '--ssl',
 };
 
-export function databaseAddCommand(s: Extract<SourceEntry, { kind: 'database' }>): string {
+export function databaseAddCommand(s: Extract<SourceEntry, { kind: 'database' }>, cli = 'esg-sync'): string {
   const d = s.database;
   const flags = Object.entries(DB_FLAGS)
     .filter(([key]) => d[key] !== null && d[key] !== undefined && d[key] !== '')
     .map(([key, flag]) => `${flag} ${sh(String(d[key]))}`);
-  return ['printf %s "$DB_PASSWORD" | esg-sync source add-database', sh(s.name), `--kind ${sh(String(d.kind))}`, ...flags, '--password-stdin'].join(' ');
+  return [`printf %s "$DB_PASSWORD" | ${cli} source add-database`, sh(s.name), `--kind ${sh(String(d.kind))}`, ...flags, '--password-stdin'].join(' ');
 }
 
 interface SecretToAdd {
@@ -382,7 +389,7 @@ async function importConfig(dataDir: string, file: ConfigFile, opts: { dryRun: b
         name: c.name,
         outcome: 'not imported',
         note: 'its client secret is not in the file (secrets are never exported): add it with the secret, then run this import again',
-        command: connectionAddCommand(c),
+        command: connectionAddCommand(c, cliFor(dataDir)),
       });
     }
   }
@@ -404,7 +411,7 @@ async function importConfig(dataDir: string, file: ConfigFile, opts: { dryRun: b
         name: s.name,
         outcome: 'not imported',
         note: 'its database password is not in the file: add the source with it (it is tested first), then run this import again',
-        command: databaseAddCommand(s),
+        command: databaseAddCommand(s, cliFor(dataDir)),
       });
       continue;
     }
@@ -553,10 +560,11 @@ export function registerConfig(program: Command, ctx: () => GlobalContext): void
       const counts = { connections: file.connections.length, sources: file.sources.length, mappings: file.mappings.length, jobs: file.jobs.length };
       out.print({ file: path, ...counts, leftOut, secretsIncluded: false, secretsToAddAgain: secrets }, () =>
         [
-          `Wrote ${path}: the settings, ${counts.connections} connection(s), ${counts.sources} source(s), ${counts.mappings} mapping(s) and ${counts.jobs} job(s).`,
+          `Wrote ${path}: the settings, ${plural(counts.connections, 'connection')}, ${plural(counts.sources, 'source')}, ${plural(counts.mappings, 'mapping')} and ${plural(counts.jobs, 'job')}.`,
           ...(leftOut.length ? [`Left out (the sandbox tour's, made again by "Try it with the sandbox platform"): ${leftOut.join(', ')}.`] : []),
           ...secretLines(secrets),
           `Then, on the new server: esg-sync config import ${sh(path)} --dry-run (to see what it would do), and without --dry-run.`,
+          'Where the agent there keeps its data elsewhere than the default folder, add --data-dir DIR after esg-sync in each command (the import prints its commands with it).',
         ].join('\n'),
       );
     });
@@ -573,7 +581,7 @@ export function registerConfig(program: Command, ctx: () => GlobalContext): void
         'Connections and password-protected database sources are not in the file with their secrets, so they',
         'cannot be added from it: the import prints the command that adds each one with its secret. Add them,',
         'then run the import again: it finds them by name and adds the mappings and jobs that use them.',
-        'Exit code: 0 when everything is here, 2 when something was not imported (it says why).',
+        'Exit code: 0 when everything is here, 2 when something was (or, with --dry-run, would be) not imported (it says why).',
       ].join('\n'),
     )
     .action(async (target: string, o: { dryRun?: boolean; force?: boolean }) => {
@@ -592,8 +600,9 @@ export function registerConfig(program: Command, ctx: () => GlobalContext): void
         () => importSummary(r, Boolean(o.dryRun), path),
       );
       const incomplete = r.settingsError !== null || r.items.some((i) => i.outcome === 'not imported' || i.outcome === 'failed');
-      if (incomplete && !o.dryRun) {
-        const err = new CliError('Some of the configuration was not imported (listed above).', EXIT.usage) as CliError & { silent?: boolean };
+      // A dry run is a check: a script learns from its exit code too that the import would be incomplete.
+      if (incomplete) {
+        const err = new CliError(o.dryRun ? 'Some of the configuration would not be imported (listed above).' : 'Some of the configuration was not imported (listed above).', EXIT.usage) as CliError & { silent?: boolean };
         // The summary said it all: no second message, only the exit code.
         err.silent = true;
         throw err;

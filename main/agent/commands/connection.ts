@@ -4,6 +4,7 @@ import type { ConnectionTest } from '../../../shared/contract/connections';
 import { PlatformKind } from '../../../shared/domain';
 import type { ConnectionInfo } from '../../../shared/dto';
 import type { GlobalContext } from '../context';
+import { cliTime } from '../time';
 import { callEngine } from '../engine-call';
 import { CliError, EXIT } from '../exit-codes';
 import { table } from '../output';
@@ -83,8 +84,8 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
                 platform: x.kind,
                 'client id': x.clientId,
                 scopes: x.scopes.join(' '),
-                created: x.createdAt.slice(0, 19).replace('T', ' '),
-                'last used': x.lastUsedAt ? x.lastUsedAt.slice(0, 19).replace('T', ' ') : '',
+                created: cliTime(x.createdAt),
+                'last used': x.lastUsedAt ? cliTime(x.lastUsedAt) : '',
                 status: x.lastTestOk === null ? 'not tested' : x.lastTestOk ? 'working' : 'failing',
                 jobs: x.usedByJobs.length,
               })),

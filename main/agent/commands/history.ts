@@ -8,6 +8,7 @@ import { table } from '../output';
 import { callEngine } from '../engine-call';
 import { countsLine, finishWithRun } from '../run-outcome';
 import type { GlobalContext } from '../context';
+import { cliTime } from '../time';
 import { saveErrorsCsv } from '../../engine/history/errors-csv';
 import type { ErrorGroups } from '../../../shared/mapping/error-groups';
 import { ApiError } from '../../../shared/rpc';
@@ -90,7 +91,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
                   job: r.jobName,
                   trigger: r.trigger,
                   status: r.status,
-                  started: r.startedAt.replace('T', ' ').slice(0, 19),
+                  started: cliTime(r.startedAt),
                   took: duration(r),
                   read: r.read,
                   created: r.created,
@@ -139,7 +140,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
         out.print({ run, events, errorCount, errorGroups, errors, requestCount, ...(requests ? { requests } : {}) }, () => {
           const lines = [
             `Run #${run.id} — ${run.jobName}${run.jobNameAtRun ? ` (named "${run.jobNameAtRun}" then)` : ''} (${run.trigger}) — ${run.status}`,
-            `Started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
+            `Started ${cliTime(run.startedAt)}${run.finishedAt ? `, finished ${cliTime(run.finishedAt)}` : ''}`,
             `${countsLine(run).replace(/^r/, 'R')}`,
           ];
           lines.push(`Platform requests ${run.requests} (${run.retries} retried)${run.serviceAccount ? ` as ${run.serviceAccount}` : ''}`);

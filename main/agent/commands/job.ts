@@ -9,6 +9,7 @@ import { CliError } from '../exit-codes';
 import { table } from '../output';
 import { describePause } from './pause';
 import type { GlobalContext } from '../context';
+import { cliTime } from '../time';
 
 const catchUpOption = () =>
   new Option('--catch-up <what>', "a scheduled run missed while the computer was off or asleep: run-once (when the agent is back), skip, or default (the agent's setting)").choices(JobCatchUp.options);
@@ -31,7 +32,7 @@ function heldColumn(j: JobInfo): string {
 function heldSentences(j: JobInfo): string[] {
   const h = j.heldBack;
   if (!h) return [];
-  const w = heldBackWords(h, (iso) => new Date(iso).toLocaleString());
+  const w = heldBackWords(h, cliTime);
   return [`${w.headline}.`, ...[w.codes, w.periods, w.rereads].filter((x): x is string => x !== null), `See: esg-sync history show ${h.runId}`];
 }
 
@@ -124,7 +125,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         config: config as Parameters<typeof callEngine<'jobs.add'>>[2]['config'],
         ...(databasePassword ? { databasePassword } : {}),
       });
-      out.print(info, () => `Added job "${info.name}"${info.scheduleText ? `: ${info.scheduleText}, next run ${info.nextRunAt}` : ''}.`);
+      out.print(info, () => `Added job "${info.name}"${info.scheduleText ? `: ${info.scheduleText}, next run ${cliTime(info.nextRunAt)}` : ''}.`);
     });
 
   job
@@ -146,7 +147,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       out.print(jobs, () =>
         jobs.length
           ? table(
-              jobs.map((j) => ({ name: j.name, type: j.type, schedule: trigger(j), paused: j.paused ? 'yes' : '', last: j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status}` : 'never', next: j.nextRunAt ?? '', held: heldColumn(j) })),
+              jobs.map((j) => ({ name: j.name, type: j.type, schedule: trigger(j), paused: j.paused ? 'yes' : '', last: j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status}` : 'never', next: j.nextRunAt ? cliTime(j.nextRunAt) : '', held: heldColumn(j) })),
               ['name', 'type', 'schedule', 'paused', 'last', 'next', ...(anyHeld ? ['held'] : [])],
             ) +
             heldLines(jobs) +
@@ -171,9 +172,9 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         [
           `${j.name} (${j.type}${j.paused ? ', paused' : ''})`,
           `  schedule: ${j.scheduleText ?? 'none'}${j.type === 'ingest' && c.onFileArrival ? '; also when a file arrives' : ''}`,
-          `  next run: ${j.nextRunAt ?? '—'}`,
+          `  next run: ${cliTime(j.nextRunAt)}`,
           ...(c.schedule || c.catchUp !== 'default' ? [`  missed runs: ${describeCatchUp(c.catchUp, agentCatchUp)}`] : []),
-          `  last run: ${j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status.replace(/_/g, ' ')} ${j.lastRun.finishedAt ?? ''}` : 'never'}`,
+          `  last run: ${j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status.replace(/_/g, ' ')} ${j.lastRun.finishedAt ? cliTime(j.lastRun.finishedAt) : ''}` : 'never'}`,
           ...(ingest
             ? [
                 `  ingest: mirror ${ingest.mirror ? `on (stops above ${Math.round(ingest.maxDeleteShare * 100)}% deletes)` : 'off'}, ${ingest.rejectPolicy}, batches of ${ingest.batchSize}`,
@@ -223,7 +224,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       if (o.mirror !== undefined && j.type !== 'ingest') throw new CliError('--mirror applies to ingest jobs only.');
       if (o.replaceExisting !== undefined && j.type !== 'ingest') throw new CliError('--replace-existing applies to ingest jobs only.');
       const r = await callEngine(dataDir, 'jobs.update', { jobId: j.id, name: o.name ?? j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config });
-      out.print(r, () => [`Saved "${r.job.name}"${r.job.scheduleText ? `: ${r.job.scheduleText}, next run ${r.job.nextRunAt ?? '—'}` : ': no schedule'}.`, ...r.notes].join('\n'));
+      out.print(r, () => [`Saved "${r.job.name}"${r.job.scheduleText ? `: ${r.job.scheduleText}, next run ${cliTime(r.job.nextRunAt)}` : ': no schedule'}.`, ...r.notes].join('\n'));
     });
 
   for (const [cmd, method, verb] of [

@@ -3,6 +3,7 @@ import type { EngineStatus } from '../../../shared/api';
 import { callEngine } from '../engine-call';
 import { CliError } from '../exit-codes';
 import type { GlobalContext } from '../context';
+import { cliTime } from '../time';
 
 /** The longest pause the engine accepts (30 days), in minutes. */
 const MAX_MINUTES = 60 * 24 * 30;
@@ -18,7 +19,7 @@ export function parseMinutes(raw: string): number {
 export function describePause(status: Pick<EngineStatus, 'pausedUntil'>): string {
   if (status.pausedUntil === null) return 'Syncs are running: schedules and file arrivals start runs again.';
   if (status.pausedUntil === 'forever') return 'All syncs are paused until you run `esg-sync resume`. Scheduled and file-triggered runs wait; `esg-sync run JOB` still works.';
-  return `All syncs are paused until ${new Date(status.pausedUntil).toLocaleString()} (${status.pausedUntil}). Scheduled and file-triggered runs wait; \`esg-sync run JOB\` still works.`;
+  return `All syncs are paused until ${cliTime(status.pausedUntil)}. Scheduled and file-triggered runs wait; \`esg-sync run JOB\` still works.`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type { SourceInfo } from '../../../shared/dto';
 import { AddDatabaseParams, AddFolderParams, RECOMMENDED_LOOKBACK_SECONDS } from '../../../shared/contract/sources';
 import type { GlobalContext } from '../context';
+import { cliTime } from '../time';
 import { CliError, EXIT } from '../exit-codes';
 import { callEngine } from '../engine-call';
 import { table } from '../output';
@@ -118,7 +119,7 @@ export function registerSource(program: Command, ctx: () => GlobalContext): void
                   file: f.name,
                   hash: f.sha256.slice(0, 12),
                   size: f.size,
-                  seen: f.seenAt.replace('T', ' ').slice(0, 19),
+                  seen: cliTime(f.seenAt),
                   status: f.duplicateOf ? `duplicate of ${basename(f.duplicateOf)}` : f.status,
                   run: f.runId ?? '',
                 })),

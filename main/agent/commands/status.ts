@@ -4,8 +4,9 @@ import { callEngine, runningAgent } from '../engine-call';
 import { EXIT, CliError } from '../exit-codes';
 import type { GlobalContext } from '../context';
 import { describePause } from './pause';
+import { plural } from '../../../shared/plural';
+import { cliTime } from '../time';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Where a person looks next, as a command. */
 function lookAt(a: AttentionItem): string {
@@ -33,7 +34,7 @@ export function registerStatus(program: Command, ctx: () => GlobalContext): void
       const jobs = await callEngine(dataDir, 'jobs.list', {});
       const problemRuns = [...(await callEngine(dataDir, 'history.list', { limit: 20, status: 'failed' })), ...(await callEngine(dataDir, 'history.list', { limit: 20, status: 'needs_attention' }))];
       const errorOf = new Map(problemRuns.map((r) => [r.id, r.error]));
-      const attention = attentionItems(jobs, sources, connections, { errorOf: (id) => errorOf.get(id) ?? null, formatTime: (iso) => new Date(iso).toLocaleString() });
+      const attention = attentionItems(jobs, sources, connections, { errorOf: (id) => errorOf.get(id) ?? null, formatTime: cliTime });
       const next = jobs
         .filter((j) => j.nextRunAt && !j.paused)
         .sort((a, b) => Date.parse(a.nextRunAt!) - Date.parse(b.nextRunAt!))[0];
@@ -45,7 +46,7 @@ export function registerStatus(program: Command, ctx: () => GlobalContext): void
             agent ? `ESG Sync Agent ${status.version}: an agent is running on this data folder (${agent.url}).` : `ESG Sync Agent ${status.version}: no agent is running on this data folder, so nothing is watched or scheduled. Start one with \`esg-sync agent\`.`,
             `Data folder: ${dataDir}`,
             status.pausedUntil ? describePause(status) : agent ? 'Syncs are not paused.' : 'Syncs are not paused (they run while an agent runs).',
-            `${plural(connections.length, 'connection')} (${connections.filter((x) => x.lastTestOk === true).length} signed in), ${plural(sources.length, 'source')} (${sources.reduce((n, s) => n + s.filesWaiting, 0)} file(s) waiting), ${plural(jobs.length, 'job')}${next ? `; next run: ${next.name} at ${new Date(next.nextRunAt!).toLocaleString()}` : ''}.`,
+            `${plural(connections.length, 'connection')} (${connections.filter((x) => x.lastTestOk === true).length} signed in), ${plural(sources.length, 'source')} (${plural(sources.reduce((n, s) => n + s.filesWaiting, 0), 'file')} waiting), ${plural(jobs.length, 'job')}${next ? `; next run: ${next.name} at ${cliTime(next.nextRunAt)}` : ''}.`,
             `Last 24 hours: ${plural(c.runsLast24h, 'run')}, ${c.failedLast24h} failed, ${c.attentionLast24h} waiting for a decision${c.runningRuns ? `; ${c.runningRuns} running now` : ''}.`,
             ...(status.secretStore.available ? [] : [`Credential storage: ${status.secretStore.message ?? 'the system keychain is not available.'}`]),
             '',

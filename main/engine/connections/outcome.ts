@@ -15,7 +15,7 @@ export interface TestOutcome {
   code: 'ok' | TestFailureCode;
   /** One short line for a badge or a list, e.g. "Client ID or secret rejected". */
   headline: string;
-  /** What happened and what to do; never contains the secret. */
+  /** What happened and what to do, standing alone (shown without the headline); never contains the secret. */
   message: string;
   status: number | null;
   account: ServiceAccountInfo | null;
@@ -80,7 +80,8 @@ export function failureOutcome(at: string, err: unknown, secret?: string): TestO
     code = 'config';
     message = `The base URL or auth URL is not a valid address (${err.message}). Use a full address such as https://api.example.com.`;
   } else {
-    message = err instanceof Error ? err.message : String(err);
+    // Shown without the headline (which it would repeat for every other kind), so it says what failed itself.
+    message = `The test failed: ${err instanceof Error ? err.message : String(err)}`;
   }
   return { ok: false, at, code, headline: headlineFor(code, status), message: scrub(message, secret), status, account: null };
 }

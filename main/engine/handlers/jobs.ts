@@ -5,6 +5,7 @@ import cronstrue from 'cronstrue';
 import type { JobInfo, ParsedParams, RunSummary } from '../../../shared/api';
 import type { jobsMethods, JobDetail } from '../../../shared/contract/jobs';
 import { JobConfig } from '../../../shared/jobs';
+import { plural } from '../../../shared/plural';
 import { ApiError } from '../../../shared/rpc';
 import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
@@ -276,7 +277,7 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
         if (sent > 0) {
           throw new ApiError(
             'conflict',
-            `"${before.name}" has already sent ${sent} value(s) through its current connection, and this agent tracks them by that platform's record ids. Keep the connection, or add a new job (with a mapping made for the other connection).`,
+            `"${before.name}" has already sent ${plural(sent, 'value')} through its current connection, and this agent tracks them by that platform's record ids. Keep the connection, or add a new job (with a mapping made for the other connection).`,
           );
         }
       }

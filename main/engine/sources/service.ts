@@ -10,6 +10,7 @@ import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { DatabaseChanges, FolderChanges, SourceFile, SourceSettings, UpdateSourceParams, UpdateSourceResult } from '../../../shared/contract/sources';
 import type { SourceInfo } from '../../../shared/dto';
+import { JobConfig } from '../../../shared/jobs';
 import type { CellValue, SourceRow } from '../../../shared/domain';
 import { uniqueId } from '../connections/ids';
 import type { SecretStore } from '../secrets';
@@ -91,6 +92,8 @@ export interface SampleInfo {
   encoding: string | null;
   delimiter: string | null;
   headerRow: number | null;
+  /** Rows the header spans from headerRow, when two (a group row over its sub-labels). */
+  headerRows?: number;
   headers: string[];
   warnings: string[];
   sheet: string | null;
@@ -207,6 +210,7 @@ export class SourceService {
             }
           : null,
       usedByJobs: jobs.map((j) => j.name),
+      scheduledBy: jobs.filter((j) => !j.paused && JobConfig.safeParse(j.config).data?.schedule).map((j) => j.name),
     };
   }
 
@@ -566,6 +570,7 @@ export class SourceService {
           encoding: r.info.encoding ?? null,
           delimiter: r.info.delimiter ?? null,
           headerRow: r.info.headerRow,
+          ...(r.info.headerRows ? { headerRows: r.info.headerRows } : {}),
           headers: r.info.headers,
           warnings: r.info.warnings,
           sheet: r.info.sheet ?? null,

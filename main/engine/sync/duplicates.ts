@@ -4,6 +4,7 @@ import { canonicalRecord, type Catalogue, type MappingProfile } from '../../../s
 import { sha256 } from './record-hash';
 import { msg } from '../../../shared/mapping/messages';
 import { reportsDaysCoarser } from '../../../shared/mapping/period-grain';
+import { plural } from '../../../shared/plural';
 import type { LineMarks } from './line-marks';
 import type { Staging } from './staging';
 
@@ -20,7 +21,7 @@ export interface SettledDuplicates {
   addedUp: { keys: number; rows: number };
 }
 
-const plural = (lines: number[]) => `line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}`;
+const linesOf = (lines: number[]) => `line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}`;
 
 /**
  * After staging: every key on more than one line is either added up into one value (the mapping
@@ -55,7 +56,7 @@ export function settleDuplicates(staging: Staging, profile: MappingProfile, cata
       why = `The mapping adds such rows up, but ${sum.reason} None was ${words.sent}.`;
     }
     dropped.add(naturalKey);
-    for (const d of lines) errors.push({ line: d.line, column: d.valueColumn, value: null, reason: `The same ${words.key} also appears on ${plural(d.others)}. ${why}` });
+    for (const d of lines) errors.push({ line: d.line, column: d.valueColumn, value: null, reason: `The same ${words.key} also appears on ${linesOf(d.others)}. ${why}` });
   }
   if (dropped.size) staging.dropKeys(dropped);
   return { errors, addedUp };
@@ -79,9 +80,9 @@ export function settleAndReportDuplicates(staging: Staging, profile: MappingProf
   for (const e of errors) report.rejectedLines.mark(e.line ?? -1);
   report.rowErrors(errors);
   if (reportsDaysCoarser(profile.period)) {
-    report.event('warn', `${errors.length} value(s) share a ${words.key} with another row because this mapping reports each date by its ${profile.period?.granularity ?? 'month'}. ${msg.dayPeriodHint()}`);
+    report.event('warn', `${plural(errors.length, 'value')} ${errors.length === 1 ? 'shares' : 'share'} a ${words.key} with another row because this mapping reports each date by its ${profile.period?.granularity ?? 'month'}. ${msg.dayPeriodHint()}`);
   } else if (profile.sameKeyRows !== 'add') {
-    report.event('warn', `${errors.length} value(s) share a ${words.key} with another row. ${msg.addUpHint()}`);
+    report.event('warn', `${plural(errors.length, 'value')} ${errors.length === 1 ? 'shares' : 'share'} a ${words.key} with another row. ${msg.addUpHint()}`);
   }
   return errors.length;
 }

@@ -1,5 +1,6 @@
 import type { RowError } from '../../../shared/domain';
 import type { MappedRecord } from '../../../shared/mapping';
+import { plural } from '../../../shared/plural';
 
 /**
  * Rows a run holds instead of sending, by why: a site or metric code not mapped yet (sent once a
@@ -43,8 +44,8 @@ export class HeldRows {
   sentences(codesAdvice: string | undefined, words: { sent: string; codes: string } = { sent: 'sent', codes: 'site or metric codes' }): string[] {
     const { sent, codes } = words;
     const out: string[] = [];
-    if (this.codeRows) out.push(`${this.codeRows} row(s) use ${codes} that are not mapped yet and were not ${sent}.${codesAdvice ? ` ${codesAdvice}` : ''}`);
-    if (this.earlyRows) out.push(`${this.earlyRows} row(s) are for periods that have not ended yet (the last ends on ${this.lastEnd}): held, and ${sent} once the period is over.`);
+    if (this.codeRows) out.push(`${plural(this.codeRows, 'row')} ${this.codeRows === 1 ? 'uses' : 'use'} ${codes} that are not mapped yet and ${this.codeRows === 1 ? 'was' : 'were'} not ${sent}.${codesAdvice ? ` ${codesAdvice}` : ''}`);
+    if (this.earlyRows) out.push(`${plural(this.earlyRows, 'row')} ${this.earlyRows === 1 ? 'is' : 'are'} for periods that have not ended yet (the last ends on ${this.lastEnd}): held, and ${sent} once the period is over.`);
     return out;
   }
 }

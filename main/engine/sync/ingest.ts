@@ -1,5 +1,6 @@
 import { applyProfile, canonicalRecord, NumberFormatWatch, describeDrift, detectDrift, validateRecord, type Catalogue, type MappedRecord, type MappingProfile } from '../../../shared/mapping';
 import { emptyCounts, type RowError, type RunCounts, type RunStatus, type SourceRow, type SubmissionOp } from '../../../shared/domain';
+import { plural } from '../../../shared/plural';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
 import type { Store } from '../store';
 import { emptyTally, outboxOpJson, REPLACE_PENDING, sendOutboxBatchPatiently, type BatchTally, type OutboxOp } from './outbox-sender';
@@ -230,7 +231,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     // Said, so the counts add up for a person checking them against the file.
     for (const said of skipped.sentences()) input.event('info', said);
     for (const said of catalogueMatches.sentences()) input.event('info', said);
-    if (blankValues > 0) input.event('info', `${blankValues} value cell(s) were empty (or a placeholder such as 'n/a' or '-') and were skipped, as the mapping says: neither sent nor rejected.`);
+    if (blankValues > 0) input.event('info', `${plural(blankValues, 'value cell')} ${blankValues === 1 ? 'was' : 'were'} empty (or a placeholder such as 'n/a' or '-') and ${blankValues === 1 ? 'was' : 'were'} skipped, as the mapping says: neither sent nor rejected.`);
     if (totalKeys) staging.keepOnlyKeys(totalKeys);
     progress.staged = staging.count;
     report();
@@ -346,7 +347,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     if (adopted > 0) {
       // Values this agent sent before under another mapping or natural key: the platform refused
       // to create them again, the ledger now points at its records, and they are updated.
-      input.event('info', `${adopted} value(s) were on the platform already, sent by this agent before (under another mapping, or before this mapping's natural key changed); they are updated now rather than created.`);
+      input.event('info', `${plural(adopted, 'value')} ${adopted === 1 ? 'was' : 'were'} on the platform already, sent by this agent before (under another mapping, or before this mapping's natural key changed); ${adopted === 1 ? 'it is' : 'they are'} updated now rather than created.`);
       for (const d of staging.diff(input.mappingId, { changedOnly: true })) {
         if (d.ledgerHash !== REPLACE_PENDING || !d.remoteId || d.record === null) continue;
         push({ op: { op: 'update', key: d.naturalKey, remoteId: d.remoteId, record: d.record }, hash: d.hash, line: d.line, column: d.valueColumn }, d.recordJson);

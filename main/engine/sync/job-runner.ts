@@ -4,6 +4,7 @@ import type { RunSummary } from '../../../shared/api';
 import { JobConfig } from '../../../shared/jobs';
 import { parseProfile, type Catalogue } from '../../../shared/mapping';
 import { emptyCounts, type RowError, type RunTrigger, type SourceRow } from '../../../shared/domain';
+import { plural } from '../../../shared/plural';
 import type { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
 import { createAdapter, type ClosableAdapter } from '../platforms/factory';
@@ -403,7 +404,7 @@ export class JobRunner {
     if (policy === 'delete' && result.counts.held > 0) {
       // Deleted, its held rows could never be sent: kept in processed/ for "Send the held rows".
       policy = 'move';
-      event('info', `Kept the file (not deleted, as the source says for files that synced) because ${result.counts.held} row(s) are held: it is read again when you send them.`);
+      event('info', `Kept the file (not deleted, as the source says for files that synced) because ${plural(result.counts.held, 'row')} ${result.counts.held === 1 ? 'is' : 'are'} held: it is read again when you send ${result.counts.held === 1 ? 'it' : 'them'}.`);
     }
     try {
       const fileErrors = outcome === 'failed' && errors.length === 0 && result.error ? [{ line: null, column: null, value: null, reason: result.error }] : errors;

@@ -30,6 +30,7 @@ import { applyProfile, canonicalRecord, NumberFormatWatch, describeDrift, detect
 import { msg } from '../../../shared/mapping/messages';
 import { emptyCounts, type PlatformRecord, type RowError, type RunCounts, type RunStatus } from '../../../shared/domain';
 import type { JobConfig } from '../../../shared/jobs';
+import { plural } from '../../../shared/plural';
 import type { AltruistiqUploadSession } from '../platforms/altruistiq';
 import { PlatformError } from '../platforms/errors';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
@@ -178,7 +179,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
       input.event('info', `The job now uploads to datasource ${input.datasourceId} instead of ${pending.datasourceId}; the waiting file goes there.`);
       pending.datasourceId = input.datasourceId;
     }
-    input.event('info', `Finishing the upload of ${pending.fileName} (${pending.rows} row(s)) that run ${pending.runId} left unfinished at "${pending.state}".`);
+    input.event('info', `Finishing the upload of ${pending.fileName} (${plural(pending.rows, 'row')}) that run ${pending.runId} left unfinished at "${pending.state}".`);
     const done = await finishUpload(input, pending);
     counts.created += pending.created;
     counts.updated += pending.updated;
@@ -259,21 +260,21 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     // A run with no rows (a folder job run by hand) says nothing about what vanished.
     if (input.options.mirror && counts.read > 0) {
       const vanished = staging.countVanished(input.mappingId);
-      if (vanished > 0) input.event('warn', `${vanished} value(s) uploaded earlier are no longer in the source. Altruistiq's API cannot delete values from a dataset, so they stay on the platform; remove them in the Altruistiq app if they are wrong.`);
+      if (vanished > 0) input.event('warn', `${plural(vanished, 'value')} uploaded earlier ${vanished === 1 ? 'is' : 'are'} no longer in the source. Altruistiq's API cannot delete values from a dataset, so they stay on the platform; remove them in the Altruistiq app if they are wrong.`);
     }
 
     // 3. Only what is new or changed goes into the file.
     const built = await buildFile(input, staging, uploadDir);
     counts.unchanged += built.unchanged;
     if (built.rows === 0) {
-      input.event('info', counts.read === 0 ? 'No rows to upload.' : `Nothing new or changed since the last upload: ${built.unchanged} value(s) unchanged, no dataset created.`);
+      input.event('info', counts.read === 0 ? 'No rows to upload.' : `Nothing new or changed since the last upload: ${plural(built.unchanged, 'value')} unchanged, no dataset created.`);
       report();
       return finish(counts, held.rows, datasetId, uploadedBytes, unconfirmed);
     }
     if (built.updated > 0) {
-      input.event('warn', `${built.updated} value(s) changed since they were uploaded. Altruistiq keeps each dataset as uploaded, so the earlier dataset${built.previous.size > 1 ? 's' : ''} (${[...built.previous].slice(0, 5).join(', ')}${built.previous.size > 5 ? ', …' : ''}) still hold the old values; archive or delete them in the Altruistiq app if the new file replaces them.`);
+      input.event('warn', `${plural(built.updated, 'value')} changed since ${built.updated === 1 ? 'it was' : 'they were'} uploaded. Altruistiq keeps each dataset as uploaded, so the earlier dataset${built.previous.size > 1 ? 's' : ''} (${[...built.previous].slice(0, 5).join(', ')}${built.previous.size > 5 ? ', …' : ''}) still hold the old values; archive or delete them in the Altruistiq app if the new file replaces them.`);
     }
-    input.event('info', `Built ${built.fileName}: ${built.rows} row(s), ${built.size} bytes, for datasource ${input.datasourceId}.`);
+    input.event('info', `Built ${built.fileName}: ${plural(built.rows, 'row')}, ${plural(built.size, 'byte')}, for datasource ${input.datasourceId}.`);
     const cp: UploadCheckpoint = {
       state: 'prepared',
       runId: input.runId,
@@ -436,7 +437,7 @@ async function finishUpload(input: UploadIngestInput, start: UploadCheckpoint): 
   if (cp.state === 'started') {
     const total = Math.max(1, Math.ceil(cp.size / input.adapter.partSize));
     const already = cp.partSize === input.adapter.partSize ? cp.parts.length : 0;
-    if (already > 0) event('info', `Upload ${cp.uploadId}: ${already} of ${total} part(s) were acknowledged before the restart; sending the rest.`);
+    if (already > 0) event('info', `Upload ${cp.uploadId}: ${already} of ${plural(total, 'part')} ${already === 1 ? 'was' : 'were'} acknowledged before the restart; sending the rest.`);
     let parts: { PartNumber: number; ETag: string }[];
     try {
       parts = await input.adapter.uploadParts(session(), { path: cp.path, size: cp.size }, ctx, (p) => {
@@ -471,7 +472,7 @@ async function finishUpload(input: UploadIngestInput, start: UploadCheckpoint): 
     }
     cp = { ...cp, state: 'completed' };
     writeCheckpoint(store, jobId, cp);
-    event('info', `Completed upload ${cp.uploadId}: dataset ${cp.fileId} on datasource ${cp.datasourceId} (${cp.parts.length} part(s), ${cp.size} bytes, ${cp.rows} row(s)).`);
+    event('info', `Completed upload ${cp.uploadId}: dataset ${cp.fileId} on datasource ${cp.datasourceId} (${plural(cp.parts.length, 'part')}, ${plural(cp.size, 'byte')}, ${plural(cp.rows, 'row')}).`);
   }
   await applyLedger(input, cp);
   store.settings.deleteRaw(checkpointKey(jobId));

@@ -19,7 +19,7 @@ it('says nothing needs anyone, exit 0, when every run went through', async () =>
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('no agent is running on this data folder, so nothing is watched or scheduled. Start one with `esg-sync agent`.');
   expect(r.stdout).toContain('Syncs are not paused (they run while an agent runs).');
-  expect(r.stdout).toContain('1 connection (1 signed in), 1 source (0 file(s) waiting), 1 job.');
+  expect(r.stdout).toContain('1 connection (1 signed in), 1 source (0 files waiting), 1 job.');
   expect(r.stdout).toContain("Nothing needs you: every job's last run went through");
 });
 

@@ -91,7 +91,7 @@ describe('a file with a row per transaction', () => {
     const hints = engine.store.runs.events(run.id).filter((e) => /“Its own day”/.test(e.message));
     expect(hints).toHaveLength(1);
     expect(hints[0]).toMatchObject({ level: 'warn' });
-    expect(hints[0]!.message).toMatch(/^15 value\(s\) share a metric, site and period with another row because this mapping reports each date by its month\./);
+    expect(hints[0]!.message).toMatch(/^15 values share a metric, site and period with another row because this mapping reports each date by its month\./);
   });
 
   it('a report with one row per site and month keeps its monthly period and gets no such note', async () => {

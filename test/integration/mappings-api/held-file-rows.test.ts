@@ -65,7 +65,7 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     expect(sandbox.countSubmissions()).toBe(before + 18);
     expect(engine.store.runs.get(first.id)).toMatchObject({ held: 2 });
     const said = engine.store.runs.events(first.id).map((e) => e.message);
-    expect(said).toContain(`2 row(s) use site or metric codes that are not mapped yet and were not sent. Map the codes in the mapping, then choose “Send the held rows” on this run's page (\`esg-sync history retry ${first.id}\`): only values never sent are sent then.`);
+    expect(said).toContain(`2 rows use site or metric codes that are not mapped yet and were not sent. Map the codes in the mapping, then choose “Send the held rows” on this run's page (\`esg-sync history retry ${first.id}\`): only values never sent are sent then.`);
 
     // The file went to processed/; the run still knows where it is.
     const processed = join(folder, 'processed', 'bills-july.csv');
@@ -104,7 +104,7 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
       const cli = (...argv: string[]) => runCliInProcess(['--data-dir', join(root, 'data'), ...argv]);
       const still = await cli('history', 'retry', String(first.id));
       expect(still.code).toBe(1);
-      expect(still.stdout).toMatch(/: succeeded with rejections\nread 2, created 0, updated 0, deleted 0, unchanged 0, rejected 2 \(2 row\(s\) held: codes not mapped yet, or periods not over\)/);
+      expect(still.stdout).toMatch(/: succeeded with rejections\nread 2, created 0, updated 0, deleted 0, unchanged 0, rejected 2 \(2 rows held: codes not mapped yet, or periods not over\)/);
       expect(still.stdout).toContain(`send the held rows with: esg-sync history retry `);
 
       await mapNewSite(mapping.id);
@@ -169,7 +169,7 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
     expect(first.held).toBe(2);
     const kept = join(folder, 'processed', 'bills-july.csv');
     expect(existsSync(kept)).toBe(true);
-    expect(engine.store.runs.events(first.id).map((e) => e.message)).toContain('Kept the file (not deleted, as the source says for files that synced) because 2 row(s) are held: it is read again when you send them.');
+    expect(engine.store.runs.events(first.id).map((e) => e.message)).toContain('Kept the file (not deleted, as the source says for files that synced) because 2 rows are held: it is read again when you send them.');
     await mapNewSite(mapping.id);
     const retried = await ok<{ run: RunSummary }>('mappings.retryFile', { runId: first.id });
     expect(retried.run.error).toBeNull();

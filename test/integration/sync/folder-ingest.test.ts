@@ -161,7 +161,7 @@ describe('folder drop → mapped → sent → processed, with an exact history',
     expect(await sandbox.countSubmissions()).toBe(1);
     // The 'n/a' on line 8 is neither sent nor rejected, and the run says so.
     expect(engine.store.runs.events(run.id).map((e) => e.message)).toContain(
-      "1 value cell(s) were empty (or a placeholder such as 'n/a' or '-') and were skipped, as the mapping says: neither sent nor rejected.",
+      "1 value cell was empty (or a placeholder such as 'n/a' or '-') and was skipped, as the mapping says: neither sent nor rejected.",
     );
     expect(existsSync(join(watched, 'processed', 'june.csv'))).toBe(true);
   });

@@ -49,7 +49,7 @@ it('holds the values of a period not over yet and sends them on its own once it 
   expect(first).toMatchObject({ status: 'succeeded_with_rejections', created: 2, held: 1 });
   expect(sandbox.countSubmissions()).toBe(2);
   const said = engine.store.runs.events(first.id).map((e) => e.message);
-  expect(said).toContain('1 row(s) are for periods that have not ended yet (the last ends on 2026-12-31): held, and sent once the period is over.');
+  expect(said).toContain('1 row is for periods that have not ended yet (the last ends on 2026-12-31): held, and sent once the period is over.');
   const call = createDispatcher(createEngineApi(engine));
   const detail = await call('history.get', { runId: first.id });
   expect(detail.ok && detail.result).toMatchObject({ heldWhy: { codes: 0, periods: 1, lastEnd: '2026-12-31' }, heldSentBy: null, fileNow: join(folder, 'processed', 'bills-2026-h2.csv') });

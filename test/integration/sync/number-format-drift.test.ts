@@ -28,7 +28,7 @@ describe('a file written with the other decimal separator', () => {
     expect(t.sandbox.countSubmissions()).toBe(0);
     const stored = t.engine.store.runs.get(run.id)!;
     expect(stored.error).toContain("written with ',' as the decimal separator (e.g. '12.500,5' on line 2, column 'Electricity (kWh)'), but the mapping reads '.'");
-    expect(stored.error).toContain("2 value(s) such as '98.001' (line 3) would have been sent as 98.001 instead of 98001, so nothing was sent.");
+    expect(stored.error).toContain("2 values such as '98.001' (line 3) would have been sent as 98.001 instead of 98001, so nothing was sent.");
     // The file waits in the folder for the decision, as a file whose columns changed does.
     expect(existsSync(path)).toBe(true);
 
@@ -53,7 +53,7 @@ describe('a file written with the other decimal separator', () => {
     expect(t.sandbox.countSubmissions()).toBe(3);
     const said = t.engine.store.runs.events(run.id).map((e) => e.message);
     expect(said).toContain(
-      "1 rejected value(s) look written with ',' as the decimal separator (e.g. '12,5' on line 3, column 'Electricity (kWh)'); the mapping reads '.'. If the export changed, set the decimal separator to ',' in the Units step (Update mapping) and send the file again; otherwise correct the file and drop it again.",
+      "1 rejected value looks written with ',' as the decimal separator (e.g. '12,5' on line 3, column 'Electricity (kWh)'); the mapping reads '.'. If the export changed, set the decimal separator to ',' in the Units step (Update mapping) and send the file again; otherwise correct the file and drop it again.",
     );
   });
 });

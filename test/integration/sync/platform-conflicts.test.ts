@@ -60,7 +60,7 @@ for (const mirror of [false, true]) it(`updates a value it sent before under an 
   expect(sandbox.countSubmissions()).toBe(18);
   if (mirror) expect(a.engine.store.runs.events(run.id).map((e) => e.message)).toContain("This mapping's natural key changed since its last run, so this run deletes nothing from the platform; the next run deletes what is no longer in the source.");
   expect(a.engine.store.runs.events(run.id).map((e) => e.message)).toContain(
-    "1 value(s) were on the platform already, sent by this agent before (under another mapping, or before this mapping's natural key changed); they are updated now rather than created.",
+    "1 value was on the platform already, sent by this agent before (under another mapping, or before this mapping's natural key changed); it is updated now rather than created.",
   );
   // Settled: the same file again changes nothing, and one ledger entry per record is left.
   expect(await a.drop(corrected + '\r\n')).toMatchObject({ status: 'succeeded', created: 0, updated: 0, deleted: 0, unchanged: 18 });

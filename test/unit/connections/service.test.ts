@@ -228,6 +228,13 @@ describe('failure outcomes', () => {
     expect(outcome.headline).toMatch(headline);
   });
 
+  it('gives a message that stands alone (the UI shows it without the headline), saying the failure once', () => {
+    const refused = http(401, '{"error":"invalid_client"}', true);
+    expect(refused.message).toMatch(/^The platform rejected the client ID or secret \(HTTP 401 invalid_client\)/);
+    expect(refused.message).not.toContain(refused.headline);
+    expect(failureOutcome('t', new Error('socket hang up')).message).toBe('The test failed: socket hang up');
+  });
+
   it('scrubs the secret should a platform echo it back', () => {
     const o = failureOutcome('t', new PlatformError({ code: 'bad_request', message: 'bad client_secret=hunter2-long-secret' }), 'hunter2-long-secret');
     expect(o.message).not.toContain('hunter2-long-secret');

@@ -68,3 +68,16 @@ describe('attention for a folder job', () => {
     expect(items([both]).map((i) => i.key)).toEqual(['codes-j1', 'job-j1']);
   });
 });
+
+describe('attention for a connection', () => {
+  const conn = (lastTestMessage: string) => ({ id: 'c1', name: 'Prod', lastTestOk: false, lastTestMessage }) as unknown as import('../../../shared/dto').ConnectionInfo;
+  const detail = (m: string) => attentionItems([], [], [conn(m)], { errorOf: () => null, formatTime: (i) => i })[0]!.detail;
+
+  it('says a failed Test once: the label is the headline, the detail the message', () => {
+    expect(detail('Client ID or secret rejected (401 invalid_client): The platform rejected the client ID or secret. Check them.')).toBe('The platform rejected the client ID or secret. Check them.');
+  });
+
+  it('says a run was refused, and that scheduled runs wait', () => {
+    expect(detail('A run was refused sign-in: The platform rejected the client ID or secret.')).toMatch(/^A run was refused sign-in: The platform rejected the client ID or secret\. Its scheduled runs try to sign in again at most once an hour/);
+  });
+});

@@ -128,6 +128,10 @@ describe('long shape', () => {
     const src = rows(headers, [['London', '', '15.01.2024', '1000', 'm³', null]]);
     const without = runAll(gas, src);
     expect(without[0]?.errors[0]?.reason).toMatch(/calorific value/);
+    // What is missing and where it goes, each said once.
+    const reason = without[0]!.errors[0]!.reason;
+    expect(reason).toMatch(/needs the gas's calorific value in MJ per m³, as printed on the bill or given by the supplier\. Enter it in the mapping's “Units” step\.$/);
+    expect(reason.split('“Units” step')).toHaveLength(2);
     const withCv = runAll({ ...gas, transforms: { number: { decimal: ',', thousands: '.' }, calorificValueMJPerM3: 36 } }, src);
     // 1000 m³ × 36 MJ/m³ = 36 000 MJ = 10 000 kWh
     expect(withCv[0]?.records[0]?.record.value).toBe(10000);

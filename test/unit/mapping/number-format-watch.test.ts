@@ -35,7 +35,7 @@ describe('NumberFormatWatch', () => {
     const v = watchOver('.', ['12.500,5', '-98.001', '60.000', '812,4', '700'])!.verdict();
     expect(v?.kind).toBe('other-format');
     expect(v?.message).toContain("(e.g. '12.500,5' on line 2, column 'kWh'), but the mapping reads '.'");
-    expect(v?.message).toContain("2 value(s) such as '-98.001' (line 3) would have been sent as -98.001 instead of -98001");
+    expect(v?.message).toContain("2 values such as '-98.001' (line 3) would have been sent as -98.001 instead of -98001");
   });
 
   it('stops a decimal-point file read with a decimal comma', () => {
@@ -47,7 +47,7 @@ describe('NumberFormatWatch', () => {
 
   it('only hints when the rejected cells are outnumbered, or when nothing was read ambiguously', () => {
     expect(watchOver('.', ['1234.56', '12,5', '98.001', '17.25']).verdict()?.kind).toBe('hint');
-    expect(watchOver('.', ['12.500,5', '812,4', '700']).verdict()).toMatchObject({ kind: 'hint', message: expect.stringContaining('2 rejected value(s)') });
+    expect(watchOver('.', ['12.500,5', '812,4', '700']).verdict()).toMatchObject({ kind: 'hint', message: expect.stringContaining('2 rejected values look') });
   });
 
   it('ignores cells rejected for reasons other than their number format', () => {
