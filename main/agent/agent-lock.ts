@@ -135,8 +135,8 @@ export function acquireAgentLock(dataDir: string, command: string = holderComman
         // A one-off command (`esg-sync run JOB --wait`) holds the folder only while it works.
         if (holder.command === DESKTOP_APP) {
           throw new CliError(
-            `The ESG Sync Agent desktop app (process ${holder.pid}) is running on the data folder ${dataDir}. ` +
-              'Quit it (tray menu → Quit) before starting another agent on this folder, or use a different folder with --data-dir.',
+            `The ESG Sync Agent desktop app (process ${holder.pid}) is using the data folder ${dataDir}, and the command line cannot use it at the same time. ` +
+              'Do this in the app, or quit the app (tray menu → Quit) and run this again.',
           );
         }
         if (holder.command && holder.command !== 'agent' && !holder.command.startsWith('agent ')) {

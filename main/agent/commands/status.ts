@@ -10,6 +10,7 @@ import { cliTime } from '../time';
 
 /** Where a person looks next, as a command. */
 function lookAt(a: AttentionItem): string {
+  if (a.key === 'agent-not-running') return 'esg-sync agent --help';
   if (a.runId !== null) return `esg-sync history show ${a.runId}`;
   return a.page === 'sources' ? 'esg-sync source list' : 'esg-sync connection test NAME';
 }
@@ -35,6 +36,21 @@ export function registerStatus(program: Command, ctx: () => GlobalContext): void
       const problemRuns = [...(await callEngine(dataDir, 'history.list', { limit: 20, status: 'failed' })), ...(await callEngine(dataDir, 'history.list', { limit: 20, status: 'needs_attention' }))];
       const errorOf = new Map(problemRuns.map((r) => [r.id, r.error]));
       const attention = attentionItems(jobs, sources, connections, { errorOf: (id) => errorOf.get(id) ?? null, formatTime: cliTime });
+      // Jobs that should run on their own while nothing runs them: for a monitoring check, the first thing to say.
+      const onArrival = new Set(agent ? [] : (await callEngine(dataDir, 'jobs.details', {})).filter((d) => (d.config as { onFileArrival?: unknown }).onFileArrival !== false).map((d) => d.id));
+      const unattended = agent ? [] : jobs.filter((j) => !j.paused && (j.schedule !== null || (onArrival.has(j.id) && sources.some((x) => x.id === j.sourceId && x.kind === 'folder'))));
+      if (unattended.length) {
+        attention.unshift({
+          key: 'agent-not-running',
+          tone: 'bad',
+          label: 'Agent not running',
+          subject: dataDir,
+          text: `No agent runs on this data folder, so ${plural(unattended.length, 'job')} with a schedule or a watched folder ${unattended.length === 1 ? 'does' : 'do'} not run.`,
+          detail: `Start it with \`esg-sync agent --data-dir ${dataDir}\` (as a service, so it starts with the server).`,
+          runId: null,
+          page: 'sources',
+        });
+      }
       const next = jobs
         .filter((j) => j.nextRunAt && !j.paused)
         .sort((a, b) => Date.parse(a.nextRunAt!) - Date.parse(b.nextRunAt!))[0];

@@ -43,3 +43,12 @@ it('lists a file still waiting for a decision after later files went through, wi
   expect(body.agent.running).toBe(false);
   expect(body.attention).toEqual([expect.objectContaining({ label: 'File waiting', runId: waiting.id })]);
 });
+
+it('says, first and with exit 1, that no agent runs a job that should run on its own', async () => {
+  await billsFolderJob(t.engine, t.ok, t.root, { onFileArrival: true });
+  const r = await status();
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain('Needs your attention (1):');
+  expect(r.stdout).toContain(`  [Agent not running] No agent runs on this data folder, so 1 job with a schedule or a watched folder does not run. See: esg-sync agent --help`);
+  expect(r.stdout).toContain(`Start it with \`esg-sync agent --data-dir ${join(t.root, 'data')}\``);
+});

@@ -54,10 +54,10 @@ describe('agent lock', () => {
     expect(() => acquireAgentLock(dir)).toThrow(`Another ESG Sync Agent (process ${other.pid}) is already running`);
   });
 
-  it('is taken by the desktop app too, and a CLI agent is told to quit the app', () => {
+  it('is taken by the desktop app too, and a command is told to use the app or quit it', () => {
     const other = otherProcess();
     writeFileSync(join(dir, 'agent.lock'), `${other.pid}\n${processIdentity(other.pid!) ?? ''}\n${dir}\ndesktop app\n`);
-    expect(() => acquireAgentLock(dir)).toThrow(`The ESG Sync Agent desktop app (process ${other.pid}) is running on the data folder ${dir}. Quit it`);
+    expect(() => acquireAgentLock(dir)).toThrow(`The ESG Sync Agent desktop app (process ${other.pid}) is using the data folder ${dir}, and the command line cannot use it at the same time. Do this in the app, or quit the app`);
     rmSync(join(dir, 'agent.lock'));
     const release = acquireAgentLock(dir, DESKTOP_APP);
     expect(readLockHolder(readFileSync(join(dir, 'agent.lock'), 'utf8')).command).toBe('desktop app');
