@@ -144,7 +144,7 @@ function resolveJob(engine: Engine, p: JobInput, existingId: string | null): Res
   if (!settings) throw new ApiError('invalid_params', 'An export job needs a dataset and a destination.');
   const datasets = exportDatasets(connection.kind);
   if (!datasets.some((d) => d.id === settings.dataset)) {
-    throw new ApiError('invalid_params', `The platform of "${connection.name}" has no dataset "${settings.dataset}". Choose one of: ${datasets.map((d) => d.label).join(', ')}.`);
+    throw new ApiError('invalid_params', `The platform of "${connection.name}" has no dataset "${settings.dataset}". Choose one of: ${datasets.map((d) => `${d.id} (${d.label})`).join(', ')}.`);
   }
   const d = settings.destination;
   if (d.kind === 'folder' && !isAbsolute(d.path)) {

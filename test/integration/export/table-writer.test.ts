@@ -2,6 +2,7 @@
  * The table writer on its own against real SQLite, PostgreSQL and MariaDB: hostile identifiers
  * stay data, late columns are added, keys are required, batches roll back as a whole.
  */
+import { EXIT, exitCodeForFailedRun } from '../../../main/agent/exit-codes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +195,8 @@ describe('TableWriter connection errors', () => {
       'Cannot reach PostgreSQL at 127.0.0.1:1 to export to (ECONNREFUSED). Check the host and port in the job’s destination (Edit on the Jobs page, or `esg-sync job edit`), and that the server is running; the next run tries again.',
     );
     expect((err as Error).message).not.toContain('hunter2');
+    // A database that is down is not the platform: the CLI exits 2 for it, as for a source database (3 is the platform's).
+    expect(exitCodeForFailedRun((err as Error).message)).toBe(EXIT.usage);
   });
 
   it.skipIf(pgReason !== null)('says a refused password is the password, and where to enter it again', async () => {

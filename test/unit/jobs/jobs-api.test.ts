@@ -107,7 +107,7 @@ describe('jobs.add and jobs.get', () => {
     expect(refused(await dispatch('jobs.add', ingest({ sourceId: 's2' }))).message).toMatch(/"Electricity" was made for the source "Utility bills".*make a mapping for "ERP energy"/);
     expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: 'relative/out' }))).message).toMatch(/not a full path/);
     expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: join(dir, 'out'), fileName: '{dataset}/{week}' }))).message).toMatch(/path separator/);
-    expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: join(dir, 'out') }, { connectionId: 'c3' }))).message).toMatch(/has no dataset "submissions".*Product carbon footprints/);
+    expect(refused(await dispatch('jobs.add', exportJob({ kind: 'folder', path: join(dir, 'out') }, { connectionId: 'c3' }))).message).toMatch(/has no dataset "submissions"\. Choose one of: footprints \(Product carbon footprints \(PACT\)\)\./);
     expect(refused(await dispatch('jobs.add', exportJob({ ...pgDest, name: undefined }))).message).toMatch(/needs a database name and a user/);
     ok(await dispatch('jobs.add', ingest()));
     expect(refused(await dispatch('jobs.add', ingest())).code).toBe('conflict');
