@@ -130,6 +130,8 @@ interface Compiled {
   periodOpts: PeriodOptions;
   /** The last date cell read and its period: exports list many rows per date, one after another. */
   lastDate: { raw: CellValue; period: { start: string; end: string } } | null;
+  /** One CatalogueMatch per cell text, made once: most rows of a file repeat a few codes (bounded like keyCache). */
+  matches: Map<string, CatalogueMatch>;
 }
 
 // Keyed by the catalogue's arrays rather than the wrapper object, so callers that rebuild
@@ -176,6 +178,7 @@ function compile(profile: MappingProfile, catalogue: Catalogue): Compiled {
       fiscalYearLabel: profile.period?.fiscalYearLabel ?? 'end',
     },
     lastDate: null,
+    matches: new Map(),
   };
   byEntities.set(catalogue.entities, compiled);
   return compiled;
@@ -326,7 +329,7 @@ export function applyProfile(profile: MappingProfile, row: SourceRow, catalogue:
       const text = cellText(raw) as string;
       const found = c.metricValueMap.has(key(text)) || !role.matchCatalogue ? undefined : c.metricsByText.get(key(text));
       const mapped = c.metricValueMap.get(key(text)) ?? found?.id ?? (catalogue.freeMetrics ? text.trim() : undefined);
-      if (found) (result.catalogueMatches ??= []).push({ kind: 'metric', column: role.column, text, id: found.id, name: found.name });
+      if (found) (result.catalogueMatches ??= []).push(matchOf(c, 'metric', role.column, text, found));
       rowMetric = mapped
         ? { ok: true, value: mapped }
         : isTotalsLabel(text)
@@ -435,6 +438,17 @@ function labelsInValueColumns(profile: MappingProfile, get: (col: string) => Cel
   return filled.length > 0 && words.length === filled.length ? words.slice(0, 3) : [];
 }
 
+function matchOf(c: Compiled, kind: CatalogueMatch['kind'], column: string, text: string, found: { id: string; name: string }): CatalogueMatch {
+  const k = `${kind}\u0000${text}`;
+  let m = c.matches.get(k);
+  if (!m) {
+    if (c.matches.size >= KEY_CACHE_MAX) c.matches.clear();
+    m = { kind, column, text, id: found.id, name: found.name };
+    c.matches.set(k, m);
+  }
+  return m;
+}
+
 function resolveEntity(c: Compiled, line: number, get: (col: string) => CellValue): Resolved<{ id: string; raw: string | null }> {
   const role = c.profile.entity;
   if (role.kind === 'fixed') return { ok: true, value: { id: role.entityId, raw: null } };
@@ -444,7 +458,7 @@ function resolveEntity(c: Compiled, line: number, get: (col: string) => CellValu
   const mapped = c.entityValueMap.get(key(text));
   if (mapped) return { ok: true, value: { id: mapped, raw: text } };
   const found = role.matchCatalogue ? c.entitiesByText.get(key(text)) : undefined;
-  if (found) return { ok: true, value: { id: found.id, raw: text }, match: { kind: 'entity', column: role.column, text, id: found.id, name: found.name } };
+  if (found) return { ok: true, value: { id: found.id, raw: text }, match: matchOf(c, 'entity', role.column, text, found) };
   if (isTotalsLabel(text)) return { ok: false, kind: 'skip', skip: 'totals-row' };
   return unknownOutcome(role.unknownEntity, line, role.column, text, 'entity', msg.unknownEntity(text, role.label), role.label);
 }

@@ -13,6 +13,8 @@ const TRACKED = 1000;
  */
 export class CatalogueMatches {
   private readonly seen = new Map<string, { match: CatalogueMatch; rows: number; firstLine: number }>();
+  /** By the match itself: apply hands out one object per code, so most rows are one Map lookup. */
+  private readonly byObject = new Map<CatalogueMatch, { match: CatalogueMatch; rows: number; firstLine: number }>();
   private untracked = 0;
 
   constructor(private readonly profile: Pick<MappingProfile, 'entity'>) {}
@@ -20,11 +22,21 @@ export class CatalogueMatches {
   note(matches: readonly CatalogueMatch[] | undefined, line: number): void {
     if (!matches) return;
     for (const m of matches) {
+      const same = this.byObject.get(m);
+      if (same) {
+        same.rows++;
+        continue;
+      }
       const k = `${m.kind}\u0000${m.text.trim()}`;
       const had = this.seen.get(k);
-      if (had) had.rows++;
-      else if (this.seen.size < TRACKED) this.seen.set(k, { match: m, rows: 1, firstLine: line });
-      else this.untracked++;
+      if (had) {
+        had.rows++;
+        if (this.byObject.size < TRACKED) this.byObject.set(m, had);
+      } else if (this.seen.size < TRACKED) {
+        const tally = { match: m, rows: 1, firstLine: line };
+        this.seen.set(k, tally);
+        this.byObject.set(m, tally);
+      } else this.untracked++;
     }
   }
 
