@@ -62,6 +62,8 @@ it('holds the values of a period not over yet and sends them on its own once it 
   expect(await sendDueHeldRows(engine, trigger)).toBe(1);
   await new Promise((r) => setTimeout(r, 50));
   await expect.poll(() => sandbox.countSubmissions(), { timeout: 10_000 }).toBe(3);
+  // The platform holds the value before the run has recorded its end: wait for that too.
+  await expect.poll(() => engine.store.runs.list({ limit: 10 })[0]?.status, { timeout: 10_000 }).not.toBe('running');
   const later = engine.store.runs.list({ limit: 10 })[0]!;
   expect(later).toMatchObject({ trigger: 'held', status: 'succeeded', created: 1, held: 0 });
   expect(engine.store.runs.heldSentBy(first.id)).toBe(later.id);
