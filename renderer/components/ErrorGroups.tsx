@@ -5,7 +5,8 @@ import { useEngine } from '../hooks';
 import { Badge, Card, ErrorState } from './ui';
 
 type Groups = Result<'history.errorGroups'>;
-type Group = Groups['groups'][number];
+export type ErrorKindGroup = Groups['groups'][number];
+type Group = ErrorKindGroup;
 
 const KINDS_SHOWN = 8;
 /** Grouping reads every error of the run; while it is still running, at most this often. */
@@ -15,7 +16,21 @@ const LIVE_REFRESH_MS = 5000;
  * A run's row errors by kind, largest first: the card a person reads before (often instead of)
  * the row table. Shown when there are at least two errors, where grouping can say more than a row.
  */
-export function ErrorGroupsCard({ runId, errorCount, finished }: { runId: number; errorCount: number; finished: boolean }) {
+export function ErrorGroupsCard({
+  runId,
+  errorCount,
+  finished,
+  shown,
+  onShow,
+}: {
+  runId: number;
+  errorCount: number;
+  finished: boolean;
+  /** The kind the row table is narrowed to, if any. */
+  shown: string | null;
+  /** Narrows the row table (and its CSV) to one kind, or back to all with null. */
+  onShow: (group: Group | null) => void;
+}) {
   const groups = useEngine('history.errorGroups', { runId, limit: KINDS_SHOWN }, []);
   const { reload } = groups;
   const loadedAt = useRef(Date.now());
@@ -45,8 +60,8 @@ export function ErrorGroupsCard({ runId, errorCount, finished }: { runId: number
       ) : (
         <>
           <ul className="error-groups">
-            {data.groups.map((g, i) => (
-              <ErrorGroupItem key={i} group={g} />
+            {data.groups.map((g) => (
+              <ErrorGroupItem key={g.kind} group={g} shown={shown === g.kind} onShow={onShow} />
             ))}
           </ul>
           {data.otherKinds > 0 && (
@@ -60,9 +75,9 @@ export function ErrorGroupsCard({ runId, errorCount, finished }: { runId: number
   );
 }
 
-function ErrorGroupItem({ group: g }: { group: Group }) {
+function ErrorGroupItem({ group: g, shown, onShow }: { group: Group; shown: boolean; onShow: (group: Group | null) => void }) {
   return (
-    <li className="error-group">
+    <li className={`error-group${shown ? ' error-group-shown' : ''}`}>
       <div className="error-group-count">
         <strong>{formatNumber(g.rows)}</strong> row{g.rows === 1 ? '' : 's'}
         {g.held && (
@@ -93,6 +108,17 @@ function ErrorGroupItem({ group: g }: { group: Group }) {
           )}
           {lineRange(g)}
         </div>
+      </div>
+      <div className="error-group-action">
+        {shown ? (
+          <button type="button" className="button small" onClick={() => onShow(null)} aria-pressed="true">
+            Show every kind
+          </button>
+        ) : (
+          <button type="button" className="button small" onClick={() => onShow(g)} aria-label={`Show only these ${formatNumber(g.rows)} rows in the row table${g.column ? ` (column ${g.column})` : ''}`}>
+            Show these rows
+          </button>
+        )}
       </div>
     </li>
   );

@@ -13,7 +13,8 @@ import { useAction, useEngine } from '../hooks';
 import { DriftNotice, MappingFixNotice } from '../wizard/DriftNotice';
 import { HeldNotice } from '../wizard/HeldNotice';
 import { RunLinks } from '../components/RunLinks';
-import { ErrorGroupsCard } from '../components/ErrorGroups';
+import { ErrorGroupsCard, type ErrorKindGroup } from '../components/ErrorGroups';
+import { errorsCsvFileName } from '../../shared/mapping/error-groups';
 
 type ErrorRow = Result<'history.errors'>[number];
 
@@ -50,7 +51,16 @@ export function RunDetail() {
     };
   }, [runId, reload]);
 
-  const errors = useAppendingErrors(runId, detail.data?.errorCount ?? 0, detail.data ? detail.data.run.finishedAt !== null : false);
+  // "Show these rows" on a kind of error narrows the row table and its CSV to that kind.
+  const [kind, setKind] = useState<ErrorKindGroup | null>(null);
+  useEffect(() => setKind(null), [runId]);
+  const rowsCard = useRef<HTMLDivElement>(null);
+  const showKind = useCallback((g: ErrorKindGroup | null) => {
+    setKind(g);
+    if (g) rowsCard.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, []);
+
+  const errors = useAppendingErrors(runId, kind ? kind.rows : (detail.data?.errorCount ?? 0), detail.data ? detail.data.run.finishedAt !== null : false, kind?.kind);
 
   if (!Number.isInteger(runId) || runId < 1) return <ErrorState message="That is not a run number." />;
   if (detail.error) return <ErrorState message={detail.error} onRetry={detail.reload} />;
@@ -158,7 +168,7 @@ export function RunDetail() {
         <dt>{isExport ? 'Data written' : 'Data read'}</dt>
         <dd>{formatNumber(run.bytes)} bytes</dd>
       </dl>
-      <ErrorGroupsCard runId={run.id} errorCount={errorCount} finished={run.finishedAt !== null} />
+      <ErrorGroupsCard runId={run.id} errorCount={errorCount} finished={run.finishedAt !== null} shown={kind?.kind ?? null} onShow={showKind} />
       <Card title="Timeline">
         {events.length === 0 ? (
           <p className="muted">No events recorded.</p>
@@ -172,8 +182,21 @@ export function RunDetail() {
           </ol>
         )}
       </Card>
-      <Card title={`Row errors (${formatNumber(errorCount)})`}>
-        {errorCount > 0 && <DownloadErrors runId={run.id} />}
+      <div ref={rowsCard} className="scroll-target">
+      <Card title={kind ? `Row errors of one kind (${formatNumber(kind.rows)} of ${formatNumber(errorCount)})` : `Row errors (${formatNumber(errorCount)})`}>
+        {kind && (
+          <p className="error-kind-filter">
+            <span>
+              Only {kind.column ? <strong>column “{kind.column}”: </strong> : null}
+              {kind.example}
+              {kind.held ? ' (held)' : ''}
+            </span>
+            <button type="button" className="button small" onClick={() => setKind(null)}>
+              Show every kind
+            </button>
+          </p>
+        )}
+        {errorCount > 0 && <DownloadErrors runId={run.id} kind={kind?.kind} />}
         {errors.error ? (
           <ErrorState message={errors.error} />
         ) : errorCount === 0 ? (
@@ -200,12 +223,13 @@ export function RunDetail() {
             </tbody>
           </table>
         )}
-        {errorCount > errors.rows.length && (
+        {(kind ? kind.rows : errorCount) > errors.rows.length && (
           <p className="muted small">
-            Showing the first {formatNumber(errors.rows.length)} of {formatNumber(errorCount)}; download the CSV for all.
+            Showing the first {formatNumber(errors.rows.length)} of {formatNumber(kind ? kind.rows : errorCount)}; download the CSV for all.
           </p>
         )}
       </Card>
+      </div>
       <Card title={`Platform requests (${formatNumber(run.requests)})`}>
         <RequestLog runId={run.id} total={run.requests} stored={requestCount} retries={run.retries} />
       </Card>
@@ -223,25 +247,25 @@ const REQUEST_COLUMNS = 'minmax(6.5rem,0.8fr) minmax(4rem,0.5fr) minmax(12rem,3f
  * whole table again. Rows found late with an earlier line (duplicates, platform rejections) would
  * land before the shown ones, so the table is read once more from the top when the run ends.
  */
-function useAppendingErrors(runId: number, errorCount: number, finished: boolean) {
+function useAppendingErrors(runId: number, errorCount: number, finished: boolean, kind: string | undefined) {
   const [rows, setRows] = useState<ErrorRow[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const state = useRef({ runId, rows: [] as ErrorRow[], busy: false });
+  const state = useRef({ runId, kind, rows: [] as ErrorRow[], busy: false });
 
   useEffect(() => {
-    state.current = { runId, rows: [], busy: false };
+    state.current = { runId, kind, rows: [], busy: false };
     setRows([]);
     setError(null);
-  }, [runId, finished]);
+  }, [runId, finished, kind]);
 
   useEffect(() => {
     const s = state.current;
     const wanted = Math.min(errorCount, ERROR_ROWS_SHOWN);
-    if (s.busy || s.runId !== runId || s.rows.length >= wanted) return;
+    if (s.busy || s.runId !== runId || s.kind !== kind || s.rows.length >= wanted) return;
     s.busy = true;
     const afterId = s.rows.length ? s.rows[s.rows.length - 1]!.id : 0;
     client
-      .call('history.errors', { runId, afterId, limit: ERROR_ROWS_SHOWN - s.rows.length })
+      .call('history.errors', { runId, afterId, limit: ERROR_ROWS_SHOWN - s.rows.length, ...(kind ? { kind } : {}) })
       .then((page) => {
         if (state.current !== s) return; // another run opened meanwhile
         s.rows = [...s.rows, ...page];
@@ -252,7 +276,7 @@ function useAppendingErrors(runId: number, errorCount: number, finished: boolean
       .finally(() => {
         s.busy = false;
       });
-  }, [runId, errorCount, finished]);
+  }, [runId, errorCount, finished, kind]);
 
   return { rows, error };
 }
@@ -262,15 +286,16 @@ function useAppendingErrors(runId: number, errorCount: number, finished: boolean
  * desktop page comes from file://, where that link goes nowhere, so there the native save dialog
  * picks a path and the engine writes the same CSV to it (history.saveErrorsCsv).
  */
-function DownloadErrors({ runId }: { runId: number }) {
+function DownloadErrors({ runId, kind }: { runId: number; kind: string | undefined }) {
   const action = useAction();
   const [saved, setSaved] = useState<Result<'history.saveErrorsCsv'> | null>(null);
-  const fileName = `run-${runId}-errors.csv`;
+  const fileName = errorsCsvFileName(runId, kind);
+  const label = kind ? 'Download these as CSV' : 'Download all as CSV';
   if (!saveCsvAs) {
     return (
       <p>
-        <a className="button" href={`/api/runs/${runId}/errors.csv`} download={fileName}>
-          Download all as CSV
+        <a className="button" href={`/api/runs/${runId}/errors.csv${kind ? `?kind=${kind}` : ''}`} download={fileName}>
+          {label}
         </a>
       </p>
     );
@@ -279,14 +304,14 @@ function DownloadErrors({ runId }: { runId: number }) {
     setSaved(null);
     const path = await action.run(() => saveCsvAs!(fileName));
     if (!path) return;
-    const result = await action.run(() => client.call('history.saveErrorsCsv', { runId, path }));
+    const result = await action.run(() => client.call('history.saveErrorsCsv', { runId, path, ...(kind ? { kind } : {}) }));
     if (result) setSaved(result);
   };
   return (
     <div className="download-errors">
       <p>
         <button type="button" className="button" onClick={() => void pickAndSave()} disabled={action.busy}>
-          {action.busy ? 'Saving…' : 'Download all as CSV'}
+          {action.busy ? 'Saving…' : label}
         </button>
       </p>
       <div aria-live="polite">

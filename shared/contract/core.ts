@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorGroups } from '../mapping/error-groups';
+import { ErrorGroups, ErrorKindId } from '../mapping/error-groups';
 import {
   ActivityDay,
   ConnectionInfo,
@@ -69,6 +69,8 @@ export const coreMethods = {
         runId: z.number().int().positive(),
         afterId: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(200),
+        /** Only errors of this kind (an ErrorGroup's kind). */
+        kind: ErrorKindId.optional(),
       })
       .strict(),
     result: z.array(RowErrorDto.extend({ id: z.number().int() })),
@@ -95,7 +97,7 @@ export const coreMethods = {
    * because a page loaded from file:// cannot download from the agent's HTTP route.
    */
   'history.saveErrorsCsv': {
-    params: z.object({ runId: z.number().int().positive(), path: z.string().min(1).max(4096) }).strict(),
+    params: z.object({ runId: z.number().int().positive(), path: z.string().min(1).max(4096), kind: ErrorKindId.optional() }).strict(),
     result: z.object({ path: z.string(), rows: z.number().int() }),
   },
   /** Applies the retention setting now (it also runs at start and daily); says what it removed. */

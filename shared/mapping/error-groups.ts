@@ -12,6 +12,8 @@ import type { RowError } from '../domain';
 import { reasonAlone } from './messages';
 
 export const ErrorGroup = z.object({
+  /** Names the kind for filtering the row table and the CSV to it (errorKind()); stable across calls. */
+  kind: z.string(),
   column: z.string().nullable(),
   /** Held for a code not mapped yet or a period not over (sent later), not rejected. */
   held: z.boolean(),
@@ -48,7 +50,38 @@ export function errorShape(e: Pick<RowError, 'line' | 'column' | 'value' | 'reas
   return text.replace(/\d+/g, '#');
 }
 
+/**
+ * A short id of an error's kind: FNV-1a (two 32-bit lanes) over held state, column and shape.
+ * Short enough for a URL or a command line; a clash (odds ~1 in 10^19 per pair) would only put
+ * another kind's rows into a filtered list.
+ */
+export function errorKind(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>): string {
+  return kindOfKey(kindKey(e));
+}
+
+/** Does `kind` (from errorKind or a group) name a valid kind id at all? Checked at trust boundaries. */
+export const ErrorKindId = z.string().regex(/^[0-9a-f]{16}$/, 'a kind id is 16 hexadecimal digits, as listed with the row errors by kind');
+
+/** The file name a browser or save dialog suggests for a run's row errors (or one kind of them). */
+export const errorsCsvFileName = (runId: number, kind?: string) => `run-${runId}-errors${kind ? `-${kind.slice(0, 6)}` : ''}.csv`;
+
+function kindKey(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>): string {
+  return `${e.held === true ? 'h' : 'r'}\u0000${e.column ?? ''}\u0000${errorShape(e)}`;
+}
+
+function kindOfKey(key: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
 interface Tally {
+  key: string;
   column: string | null;
   held: boolean;
   example: string;
@@ -67,7 +100,7 @@ export class ErrorGrouper {
 
   add(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>): void {
     const held = e.held === true;
-    const key = `${held ? 'h' : 'r'}\u0000${e.column ?? ''}\u0000${errorShape(e)}`;
+    const key = kindKey(e);
     let t = this.kinds.get(key);
     if (!t) {
       if (this.kinds.size >= MAX_GROUPS) {
@@ -76,7 +109,7 @@ export class ErrorGrouper {
         this.overflowRows++;
         return;
       }
-      t = { column: e.column, held, example: reasonAlone(e), rows: 0, firstLine: null, lastLine: null, values: new Map(), untrackedRows: 0 };
+      t = { key, column: e.column, held, example: reasonAlone(e), rows: 0, firstLine: null, lastLine: null, values: new Map(), untrackedRows: 0 };
       this.kinds.set(key, t);
     }
     t.rows++;
@@ -99,6 +132,7 @@ export class ErrorGrouper {
       groups: shown.map((t) => {
         const values = [...t.values.entries()].sort((a, b) => b[1] - a[1]).map(([value, rows]) => ({ value, rows }));
         return {
+          kind: kindOfKey(t.key),
           column: t.column,
           held: t.held,
           example: t.example,

@@ -267,6 +267,23 @@ test('run detail: timeline, row errors with CSV download, and platform requests'
     await expect(requests).not.toContainText(/Bearer|sandbox-secret/);
 
     if (scheme === 'light') {
+      // "Show these rows" narrows the table and its CSV to one kind, and "Show every kind" undoes it.
+      await kinds.nth(0).getByRole('button', { name: /Show only these 3 rows/ }).click();
+      const oneKind = page.getByRole('region', { name: 'Row errors of one kind (3 of 5)' });
+      await expect(oneKind).toContainText('Only column “Electricity kWh”: \'lots\' is not a number');
+      const kindRows = oneKind.getByRole('row').filter({ has: page.getByRole('cell') });
+      await expect(kindRows).toHaveCount(3);
+      await expect(kindRows.getByRole('cell').first()).toHaveText('5');
+      await expect(oneKind).not.toContainText('XXX-99');
+      await page.screenshot({ path: join(shots, 'run-detail-one-kind.png'), fullPage: true });
+      const [kindDownload] = await Promise.all([page.waitForEvent('download'), oneKind.getByRole('link', { name: 'Download these as CSV' }).click()]);
+      expect(kindDownload.suggestedFilename()).toMatch(new RegExp(`^run-${ids.fileRun}-errors-[0-9a-f]{6}\\.csv$`));
+      const kindCsv = readFileSync((await kindDownload.path())!, 'utf8').trim().split(/\r?\n/);
+      expect(kindCsv).toHaveLength(4);
+      expect(kindCsv.slice(1).every((l) => /^\d+,Electricity kWh,(lots|tbc),/.test(l))).toBe(true);
+      await oneKind.getByRole('button', { name: 'Show every kind' }).click();
+      await expect(errors.getByRole('row').filter({ has: page.getByRole('cell') })).toHaveCount(5);
+
       const [download] = await Promise.all([page.waitForEvent('download'), errors.getByRole('link', { name: 'Download all as CSV' }).click()]);
       expect(download.suggestedFilename()).toBe(`run-${ids.fileRun}-errors.csv`);
       const csv = readFileSync((await download.path())!, 'utf8');

@@ -10,7 +10,8 @@ import { countsLine, finishWithRun } from '../run-outcome';
 import type { GlobalContext } from '../context';
 import { cliTime } from '../time';
 import { saveErrorsCsv } from '../../engine/history/errors-csv';
-import type { ErrorGroups } from '../../../shared/mapping/error-groups';
+import { ErrorKindId, type ErrorGroups } from '../../../shared/mapping/error-groups';
+import { plural } from '../../../shared/plural';
 import { ApiError } from '../../../shared/rpc';
 
 const duration = (r: RunSummary): string => {
@@ -113,8 +114,9 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
     .command('show <run>')
     .description('one run with its events and row errors (and, with --requests, its platform requests)')
     .option('--errors-csv <path>', 'write every row error of the run to this CSV file')
+    .option('--kind <n>', 'only the row errors of one kind: its number in "Row errors by kind" (or its id from --json), for the list and --errors-csv')
     .option('--requests', 'list every platform request of the run: method, host, path, status or error, duration, attempt')
-    .action(async (runArg: string, opts: { errorsCsv?: string; requests?: boolean }) => {
+    .action(async (runArg: string, opts: { errorsCsv?: string; kind?: string; requests?: boolean }) => {
       const { dataDir, out } = ctx();
       const runId = Number.parseInt(runArg, 10);
       if (!Number.isInteger(runId) || runId < 1) throw new CliError(`"${runArg}" is not a run number. See \`esg-sync history\`.`);
@@ -123,19 +125,25 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
         const run = store.runs.get(runId);
         if (!run) throw new CliError(`There is no run #${runId}.`);
         const events = store.runs.events(runId);
-        const errorCount = store.runs.errorCount(runId);
-        const errors = store.runs.errors(runId, 0, 50);
-        const errorGroups = errorCount > 1 ? store.runs.errorGroups(runId, 10) : null;
+        const allErrors = store.runs.errorCount(runId);
+        const errorGroups = allErrors > 1 || opts.kind !== undefined ? store.runs.errorGroups(runId, KINDS_LISTED) : null;
+        const kind = opts.kind === undefined ? undefined : chosenKind(opts.kind, errorGroups!, runId, (k) => {
+          let n = 0;
+          for (const _ of store.runs.iterateErrors(runId, k)) n++;
+          return n;
+        });
+        const errorCount = kind ? kind.rows : allErrors;
+        const errors = store.runs.errors(runId, 0, 50, kind?.kind);
         const requestCount = store.runs.requestCount(runId);
         const requests = opts.requests ? [...store.runs.iterateRequests(runId)] : undefined;
         if (opts.errorsCsv) {
           // The same writer as the UI's download and the desktop save: BOM, neutralised formula
           // cells, written to a temporary name and renamed so nobody reads half a file.
           const target = resolve(opts.errorsCsv);
-          await saveErrorsCsv(store, runId, target).catch((e: unknown) => {
+          const saved = await saveErrorsCsv(store, runId, target, kind?.kind).catch((e: unknown) => {
             throw e instanceof ApiError ? new CliError(e.message) : e;
           });
-          out.info(`Wrote ${errorCount} row errors to ${target}`);
+          out.info(`Wrote ${plural(saved.rows, 'row error')}${kind ? ` of kind ${opts.kind}` : ''} to ${target}`);
         }
         out.print({ run, events, errorCount, errorGroups, errors, requestCount, ...(requests ? { requests } : {}) }, () => {
           const lines = [
@@ -150,7 +158,8 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           if (events.length) lines.push('', 'Events:', ...events.map((e) => `  ${e.at}  ${e.level.padEnd(5)}  ${e.message}`));
           if (errorGroups) lines.push('', ...errorGroupLines(errorGroups));
           if (errorCount) {
-            lines.push('', `Row errors (${errorCount}${errorCount > errors.length ? `, first ${errors.length} shown; use --errors-csv for all` : ''}):`);
+            const which = kind ? ` of kind ${opts.kind}` : '';
+            lines.push('', `Row errors${which} (${errorCount}${errorCount > errors.length ? `, first ${errors.length} shown; use --errors-csv for all` : ''}):`);
             lines.push(...errors.map((e) => `  line ${e.line ?? '-'}  ${e.column ?? ''}  ${e.value ?? ''}  ${e.reason}`));
           }
           if (requests) {
@@ -183,14 +192,36 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
 }
 
 /** The run's errors by kind, largest first, as `history show` prints them above the first rows. */
+const KINDS_LISTED = 10;
+
+/** `--kind`: a kind's number as listed (1 = the largest) or its id; an error in words otherwise. */
+function chosenKind(arg: string, groups: ErrorGroups, runId: number, countOf: (kind: string) => number): { kind: string; rows: number } {
+  const listed = groups.groups;
+  if (/^\d{1,3}$/.test(arg)) {
+    const g = listed[Number(arg) - 1];
+    if (g) return { kind: g.kind, rows: g.rows };
+    throw new CliError(
+      listed.length === 0
+        ? `Run #${runId} has no row errors, so there is no kind ${arg}.`
+        : `Run #${runId} lists ${plural(listed.length, 'kind')} of row error; --kind takes a number from 1 to ${listed.length}${groups.otherKinds ? ', or the id of a kind not listed (see --json)' : ''}.`,
+    );
+  }
+  const id = ErrorKindId.safeParse(arg);
+  if (!id.success) throw new CliError(`"${arg}" is not a kind of row error: give its number in "Row errors by kind" (1 to ${listed.length}) or its 16-digit id from --json.`);
+  const g = listed.find((x) => x.kind === arg);
+  // A kind beyond the ones listed (or of another run: zero rows) is counted the long way.
+  return { kind: arg, rows: g ? g.rows : countOf(arg) };
+}
+
 function errorGroupLines(r: ErrorGroups): string[] {
   const lines = [`Row errors by kind (${r.groups.length + r.otherKinds}):`];
-  for (const g of r.groups) {
+  r.groups.forEach((g, i) => {
     const values = g.values.map((v) => (v.value === null ? '(empty)' : `"${v.value}"`) + (g.values.length > 1 || g.moreValues ? ` ×${v.rows}` : ''));
     const where = g.firstLine === null ? 'no line' : g.firstLine === g.lastLine ? `line ${g.firstLine}` : `lines ${g.firstLine}–${g.lastLine}`;
-    lines.push(`  ${String(g.rows).padStart(7)} ${g.held ? 'held' : 'rows'}  ${g.column ? `column "${g.column}": ` : ''}${g.example}`);
-    lines.push(`           ${values.length ? `${values.join(', ')}${g.moreValues ? ` and ${g.moreValues} more` : ''}; ` : ''}${where}`);
-  }
+    lines.push(`  ${`${i + 1}.`.padEnd(4)}${String(g.rows).padStart(7)} ${g.held ? 'held' : 'rows'}  ${g.column ? `column "${g.column}": ` : ''}${g.example}`);
+    lines.push(`               ${values.length ? `${values.join(', ')}${g.moreValues ? ` and ${g.moreValues} more` : ''}; ` : ''}${where}`);
+  });
   if (r.otherKinds) lines.push(`  and ${r.otherKinds} other kinds (${r.otherRows} rows)`);
+  if (r.groups.length > 1) lines.push('  (--kind N lists only kind N; with --errors-csv FILE, saves only its rows)');
   return lines;
 }

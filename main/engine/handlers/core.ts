@@ -60,9 +60,9 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
         fileNow: run.file ? ((now) => (now && now !== run.file ? now : null))(store.runs.fileNow(runId)) : null,
       };
     },
-    'history.errors': ({ runId, afterId, limit }) => {
+    'history.errors': ({ runId, afterId, limit, kind }) => {
       if (!store.runs.get(runId)) throw new ApiError('not_found', `There is no run #${runId}.`);
-      return store.runs.errors(runId, afterId, limit);
+      return store.runs.errors(runId, afterId, limit, kind);
     },
     'history.errorGroups': ({ runId, limit }) => {
       const run = store.runs.get(runId);
@@ -80,7 +80,7 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
       if (!store.runs.get(runId)) throw new ApiError('not_found', `There is no run #${runId}. It may have been removed by the history retention setting.`);
       return store.runs.requests(runId, afterId, limit);
     },
-    'history.saveErrorsCsv': ({ runId, path }) => saveErrorsCsv(store, runId, path),
+    'history.saveErrorsCsv': ({ runId, path, kind }) => saveErrorsCsv(store, runId, path, kind),
     'history.prune': () => engine.maintenance.runNow(),
     'history.activity': ({ days }) => {
       const now = engine.clock.now();

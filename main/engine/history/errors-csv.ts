@@ -18,14 +18,13 @@ import type { Store } from '../store';
 
 export const ERRORS_CSV_COLUMNS = ['line', 'column', 'value', 'reason'] as const;
 
-/** The file name a browser or save dialog suggests for a run's errors. */
-export const errorsCsvFileName = (runId: number) => `run-${runId}-errors.csv`;
+export { errorsCsvFileName } from '../../../shared/mapping/error-groups';
 
 /**
- * Streams every row error of the run as CSV (with a BOM, so Excel reads UTF-8 site names
- * correctly) into `dest`. Resolves with the number of error rows written.
+ * Streams every row error of the run (or of one kind, errorKind) as CSV (with a BOM, so Excel
+ * reads UTF-8 site names correctly) into `dest`. Resolves with the number of error rows written.
  */
-export async function pipeErrorsCsv(store: Store, runId: number, dest: Writable): Promise<number> {
+export async function pipeErrorsCsv(store: Store, runId: number, dest: Writable, kind?: string): Promise<number> {
   let rows = 0;
   const count = new Transform({
     objectMode: true,
@@ -35,7 +34,7 @@ export async function pipeErrorsCsv(store: Store, runId: number, dest: Writable)
     },
   });
   await pipeline(
-    Readable.from(store.runs.iterateErrors(runId)),
+    Readable.from(store.runs.iterateErrors(runId, kind)),
     count,
     stringify({ header: true, bom: true, columns: [...ERRORS_CSV_COLUMNS], cast: { string: neutraliseCell } }),
     dest,
@@ -70,12 +69,12 @@ export async function checkErrorsCsvTarget(path: string): Promise<void> {
  * renamed, so a reader (or a spreadsheet watching the file) never sees half a CSV, and an
  * existing file is only replaced by a complete one.
  */
-export async function saveErrorsCsv(store: Store, runId: number, path: string): Promise<{ path: string; rows: number }> {
+export async function saveErrorsCsv(store: Store, runId: number, path: string, kind?: string): Promise<{ path: string; rows: number }> {
   if (!store.runs.get(runId)) throw new ApiError('not_found', `There is no run #${runId}. It may have been removed by the history retention setting.`);
   await checkErrorsCsvTarget(path);
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const rows = await pipeErrorsCsv(store, runId, createWriteStream(temp, { flags: 'wx' }));
+    const rows = await pipeErrorsCsv(store, runId, createWriteStream(temp, { flags: 'wx' }), kind);
     await rename(temp, path);
     return { path, rows };
   } catch (e) {

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { removeDir, startAgent, type RunningAgent } from '../../helpers/agent-process';
+import { errorKind } from '../../../shared/mapping/error-groups';
 
 let agent: RunningAgent;
 beforeAll(async () => {
@@ -154,6 +155,7 @@ describe('control server access rules', () => {
       db.prepare("INSERT INTO runs (job_name, trigger, status, started_at) VALUES ('Bills', 'file', 'succeeded_with_rejections', '2026-01-01T00:00:00Z')").run().lastInsertRowid,
     );
     db.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason) VALUES (?, ?, ?, ?, ?)').run(runId, 7, 'Site', '=HYPERLINK("x")', 'unknown site');
+    db.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason) VALUES (?, ?, ?, ?, ?)').run(runId, 9, 'Unit', 'kWhh', "Line 9, column 'Unit': 'kWhh' is not a known unit.");
     db.close();
     const auth = { Authorization: `Bearer ${agent.token}` };
     const r = await send(`/api/runs/${runId}/errors.csv`, { headers: auth });
@@ -161,6 +163,17 @@ describe('control server access rules', () => {
     expect(r.headers['content-type']).toMatch(/text\/csv/);
     expect(r.body).toContain('line,column,value,reason');
     expect(r.body).toContain(`7,Site,"'=HYPERLINK(""x"")",unknown site`);
+    expect(r.body).toContain('9,Unit,kWhh,');
+    // ?kind= keeps one kind of error (history.errorGroups names it); a malformed kind is refused.
+    const kind = errorKind({ line: 9, column: 'Unit', value: 'kWhh', reason: "Line 9, column 'Unit': 'kWhh' is not a known unit." });
+    const one = await send(`/api/runs/${runId}/errors.csv?kind=${kind}`, { headers: auth });
+    expect(one.status).toBe(200);
+    expect(one.headers['content-disposition']).toBe(`attachment; filename="run-${runId}-errors-${kind.slice(0, 6)}.csv"`);
+    expect(one.body.trim().split(/\r?\n/).slice(1)).toEqual([`9,Unit,kWhh,"Line 9, column 'Unit': 'kWhh' is not a known unit."`]);
+    expect((await send(`/api/runs/${runId}/errors.csv`, { headers: auth })).body.trim().split(/\r?\n/)).toHaveLength(3);
+    const bad = await send(`/api/runs/${runId}/errors.csv?kind=nope`, { headers: auth });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('"nope" is not a kind of row error');
     expect((await send('/api/runs/999999/errors.csv', { headers: auth })).status).toBe(404);
     expect((await send(`/api/runs/${runId}/errors.csv`)).status).toBe(401);
   });

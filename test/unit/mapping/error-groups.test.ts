@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorGrouper, errorShape, groupErrors } from '../../../shared/mapping/error-groups';
+import { ErrorGrouper, ErrorKindId, errorKind, errorShape, groupErrors } from '../../../shared/mapping/error-groups';
 import { msg, rowError } from '../../../shared/mapping/messages';
 
 const unknownUnit = (line: number, value: string) => rowError(line, 'Unit', value, msg.unitProblem(`'${value}' is not a known unit.`));
@@ -19,6 +19,19 @@ describe('errorShape', () => {
   it('blanks a value that is also a word of the sentence only where it is quoted', () => {
     const e = rowError(2, 'Site', 'site', msg.unknownEntity('site', 'site'));
     expect(errorShape(e).startsWith("'…' is not a known site.")).toBe(true);
+  });
+});
+
+describe('errorKind', () => {
+  it('names each group by the kind of its rows: one id per kind, apart for held rows and other columns', () => {
+    const held = { ...unknownUnit(9, 'kWhh'), held: true };
+    const other = rowError(3, 'Unit 2', 'kWhh', msg.unitProblem("'kWhh' is not a known unit."));
+    const r = groupErrors([unknownUnit(4, 'kWhh'), unknownUnit(5, 'MWhh'), notNumber(6, 'x'), held, other], 10);
+    expect(r.groups.map((g) => g.kind)).toEqual([errorKind(unknownUnit(4, 'kWhh')), ...[other, notNumber(1, 'y'), held].map(errorKind)]);
+    expect(errorKind(unknownUnit(1, 'a'))).toBe(errorKind(unknownUnit(777, 'b')));
+    expect(new Set(r.groups.map((g) => g.kind)).size).toBe(4);
+    for (const g of r.groups) expect(ErrorKindId.safeParse(g.kind).success).toBe(true);
+    expect(ErrorKindId.safeParse('Unit').success).toBe(false);
   });
 });
 
