@@ -146,7 +146,7 @@ export function attentionItems(
       tone: 'bad',
       label: s.status === 'missing' ? 'Folder missing' : 'Cannot read',
       subject: s.name,
-      text: `The source ${s.name} cannot be read, so new files are not picked up.`,
+      text: s.kind === 'database' ? `The database source ${s.name} cannot be read, so its new rows are not sent.` : `The source ${s.name} cannot be read, so new files are not picked up.`,
       detail: s.statusMessage,
       runId: null,
       page: 'sources',

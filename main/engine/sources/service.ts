@@ -133,6 +133,8 @@ interface SourceChange {
   password: 'kept' | 'replaced' | 'removed';
   undoSecret: () => Promise<void>;
   afterSave: () => Promise<void>;
+  /** The database answered with the new settings (connected, read a row) just now. */
+  tested?: boolean;
 }
 
 export class SourceService {
@@ -363,6 +365,8 @@ export class SourceService {
     try {
       this.store.transaction(() => {
         this.store.sources.update(s.id, name, change.config);
+        // The new settings were just tested: an error a run recorded with the old ones is over.
+        if (s.kind === 'database' && s.status === 'error' && change.tested) this.store.sources.setStatus(s.id, 'idle', null);
         for (const j of cleared) this.store.jobs.setCursor(j.id, null);
         // Rows of what it read before hold nothing back now (also for a source without a watermark).
         if (change.readsOtherRows) for (const j of jobs) this.store.heldBack.clear(j.id);
@@ -440,7 +444,7 @@ export class SourceService {
     }
 
     const account = passwordAccount(s.id);
-    const change: SourceChange = { ...unchanged, config, readsOtherRows: readsOther, notes: columnNotes(this.mappingsOf(s, jobs), columns) };
+    const change: SourceChange = { ...unchanged, config, readsOtherRows: readsOther, notes: columnNotes(this.mappingsOf(s, jobs), columns), tested: true };
     if (changes.password === undefined) {
       if (oldRef) config.passwordRef = oldRef;
       return change;
@@ -525,6 +529,11 @@ export class SourceService {
     try {
       const r = await db.test();
       if (r.ok) await this.recordRowCount(s, db);
+      // It answers now: the error a run recorded is over (the next run may say otherwise).
+      if (r.ok && s.status === 'error') {
+        this.store.sources.setStatus(s.id, 'idle', null);
+        this.changed(s.id);
+      }
       return { ok: r.ok, message: r.message };
     } catch (err) {
       return { ok: false, message: err instanceof Error ? err.message : String(err) };

@@ -13,7 +13,7 @@ import { PlatformError } from '../platforms/errors';
 import type { AdapterContext } from '../platforms/types';
 import { createDatabaseSource } from '../sources/database';
 import { disposeFileIn } from '../sources/folder';
-import { SourceFileError } from '../sources/errors';
+import { DatabaseSourceError, SourceFileError } from '../sources/errors';
 import { openReader } from '../sources/readers';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
@@ -133,6 +133,9 @@ export class JobRunner {
       // A file cut off mid-copy is not at fault: it stays, and is read again once it is whole.
       fileAtFault = err instanceof SourceFileError && err.code !== 'FILE_INCOMPLETE';
       if (err instanceof PlatformError && (err.code === 'invalid_client' || err.code === 'unauthorized')) this.connections.noteSignIn(job.connectionId, { ok: false, message: err.message });
+      // The database itself failed (unreachable, password, table gone): its source says so too,
+      // on the Sources page and the dashboard, until a run or a test reads it again.
+      if (err instanceof DatabaseSourceError && job.type === 'ingest' && job.sourceId) this.noteSourceStatus(job.sourceId, 'error', message);
       event('error', message);
       // The counts of batches already done stay: they reached the platform.
       result = { ...result, counts: { ...result.counts, ...applied }, status: req.signal?.aborted ? 'interrupted' : 'failed', error: message };
@@ -158,6 +161,9 @@ export class JobRunner {
       watermarkTo: result.watermarkTo ?? null,
     });
     event(result.status === 'failed' ? 'error' : 'info', `Run finished: ${finished.status.replace(/_/g, ' ')}.`);
+    if (job.type === 'ingest' && job.sourceId && result.status !== 'failed' && result.status !== 'interrupted' && store.sources.get(job.sourceId)?.status === 'error') {
+      this.noteSourceStatus(job.sourceId, 'idle', null);
+    }
     // Only a run that succeeded saved its watermark; noted before run.finished, which the jobs list reloads on.
     if (job.type === 'ingest' && (finished.status === 'succeeded' || finished.status === 'succeeded_with_rejections') && job.sourceId && store.sources.get(job.sourceId)?.kind === 'database') {
       try {
@@ -168,6 +174,15 @@ export class JobRunner {
     }
     this.engine.events.emit('run.finished', finished);
     return finished;
+  }
+
+  /** Only for database sources: a folder's status belongs to its watcher. */
+  private noteSourceStatus(sourceId: string, status: 'error' | 'idle', message: string | null): void {
+    try {
+      if (this.engine.store.sources.get(sourceId)?.kind === 'database') this.engine.store.sources.setStatus(sourceId, status, message);
+    } catch (err) {
+      this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), sourceId }, 'could not record the database source status');
+    }
   }
 
   private async runIngestJob(

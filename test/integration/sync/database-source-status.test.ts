@@ -1,0 +1,104 @@
+/**
+ * A database source's own status follows what its runs find: a run that cannot read it (here its
+ * table renamed away) marks the source "error" with the run's words, the Sources list and the
+ * dashboard's attention list say so, and a passing Test, an edit whose test passes, or a later run
+ * that reads it clears it. A real SQLite source and the sandbox platform.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect, it } from 'vitest';
+import { attentionItems } from '../../../shared/attention';
+import type { RunSummary, SourceInfo } from '../../../shared/dto';
+import { headerFingerprint, type MappingProfileInput } from '../../../shared/mapping';
+import { onSandboxEachTest } from '../mappings-api/helpers';
+
+const t = onSandboxEachTest('esg-db-source-status-');
+
+async function readingsJob() {
+  const file = join(t.root, 'meters.sqlite');
+  const db = new Database(file);
+  db.exec('CREATE TABLE readings (id INTEGER PRIMARY KEY, Site TEXT, Month TEXT, kwh REAL)');
+  db.prepare('INSERT INTO readings (Site, Month, kwh) VALUES (?, ?, ?)').run('LON-01', '2024-01', 100);
+  db.close();
+  const src = await t.ok<SourceInfo>('sources.addDatabase', { name: 'Meters', kind: 'sqlite', file, table: 'readings' });
+  const connectionId = t.engine.store.connections.get('Sandbox')!.id;
+  const profile: MappingProfileInput = {
+    schemaVersion: 1,
+    name: 'Meters',
+    sourceId: src.id,
+    connectionId,
+    shape: { kind: 'long', valueColumn: 'kwh' },
+    metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+    entity: { kind: 'column', column: 'Site', valueMap: {}, unknownEntity: 'hold' },
+    period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+    headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh'], { orderInsensitive: true }),
+  };
+  t.engine.store.mappings.save({ id: 'map-meters', name: 'Meters', sourceId: src.id, connectionId, fingerprint: null, profile }, new Date().toISOString());
+  const job = await t.ok<{ id: string }>('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId, sourceId: src.id, mappingId: 'map-meters', config: {} });
+  const renameTable = (from: string, to: string) => {
+    const d = new Database(file);
+    d.exec(`ALTER TABLE ${from} RENAME TO ${to}`);
+    d.close();
+  };
+  return { sourceId: src.id, jobId: job.id, renameTable };
+}
+
+const source = async (id: string) => (await t.ok<SourceInfo[]>('sources.list', {})).find((s) => s.id === id)!;
+const run = async (jobId: string) => (await t.ok<{ run: RunSummary }>('jobs.run', { jobId, wait: true })).run;
+
+it('turns to "error" when a run cannot read the database, says so on the dashboard, and clears when it reads again', async () => {
+  const { sourceId, jobId, renameTable } = await readingsJob();
+  expect((await run(jobId)).status).not.toBe('failed');
+  expect((await source(sourceId)).status).toBe('idle');
+
+  // Set before run.finished, on which the Sources page and the dashboard read the list again.
+  let statusAtFinish: string | undefined;
+  t.engine.events.subscribe((event) => {
+    if (event === 'run.finished') statusAtFinish = t.engine.store.sources.get(sourceId)?.status;
+  });
+  renameTable('readings', 'readings_old');
+  const failed = await run(jobId);
+  expect(failed.status).toBe('failed');
+  const broken = await source(sourceId);
+  expect(broken.status).toBe('error');
+  expect(broken.statusMessage).toBe(failed.error);
+  expect(broken.statusMessage).toMatch(/readings/);
+  expect(statusAtFinish).toBe('error');
+  const items = attentionItems([], [broken], [], { errorOf: () => null, formatTime: (iso) => iso, now: new Date() });
+  expect(items.find((i) => i.key === `source-${sourceId}`)).toMatchObject({
+    label: 'Cannot read',
+    text: 'The database source Meters cannot be read, so its new rows are not sent.',
+    detail: failed.error,
+    page: 'sources',
+  });
+
+  // A Test that still fails leaves it; one that passes clears it.
+  expect((await t.ok<{ ok: boolean }>('sources.test', { sourceId })).ok).toBe(false);
+  expect((await source(sourceId)).status).toBe('error');
+  renameTable('readings_old', 'readings');
+  expect((await t.ok<{ ok: boolean }>('sources.test', { sourceId })).ok).toBe(true);
+  expect(await source(sourceId)).toMatchObject({ status: 'idle', statusMessage: null });
+
+  // A run that reads it again clears it too.
+  renameTable('readings', 'readings_old');
+  expect((await run(jobId)).status).toBe('failed');
+  expect((await source(sourceId)).status).toBe('error');
+  renameTable('readings_old', 'readings');
+  expect((await run(jobId)).status).not.toBe('failed');
+  expect(await source(sourceId)).toMatchObject({ status: 'idle', statusMessage: null });
+
+  // So does an edit, which is tested before it is saved: here, pointing it at the table's new name.
+  renameTable('readings', 'meter_readings');
+  expect((await run(jobId)).status).toBe('failed');
+  expect((await source(sourceId)).status).toBe('error');
+  await t.ok('sources.update', { sourceId, database: { table: 'meter_readings' } });
+  expect(await source(sourceId)).toMatchObject({ status: 'idle', statusMessage: null });
+});
+
+it('is not marked by a run that failed on the platform side', async () => {
+  const { sourceId, jobId } = await readingsJob();
+  await t.sandbox.close();
+  const failed = await run(jobId);
+  expect(failed.status).toBe('failed');
+  expect((await source(sourceId)).status).toBe('idle');
+});
