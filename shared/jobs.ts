@@ -36,7 +36,8 @@ export const TableDestination = z.object({
   port: z.number().int().optional(),
   name: z.string().optional(),
   user: z.string().optional(),
-  table: z.string().min(1).max(63),
+  /** A table name, or schema.table (PostgreSQL) / database.table (MySQL): up to 63 characters each. */
+  table: z.string().min(1).max(127),
   keyColumns: z.array(z.string().min(1)).min(1).default(['id']),
 });
 

@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import type { Params } from '../../shared/api';
+import type { Params, Result } from '../../shared/api';
 import { client } from '../bridge/client';
 import { ErrorState, Loading, PageHeader } from '../components/ui';
 import { useEngine } from '../hooks';
@@ -61,7 +61,7 @@ export function JobForm() {
   const [saveError, setSaveError] = useState<{ message: string; details: string[] } | null>(null);
   const [submitted, setSubmitted] = useState(false);
   const [saving, setSaving] = useState(false);
-  const [datasets, setDatasets] = useState<{ id: string; label: string }[] | null>(null);
+  const [datasets, setDatasets] = useState<Result<'jobs.datasets'> | null>(null);
   const errorRef = useRef<HTMLDivElement>(null);
   const catchUpHelpId = useId();
 
@@ -96,6 +96,13 @@ export function JobForm() {
     };
   }, [connectionId, isExport]);
 
+  const datasetKeys = (id: string) => datasets?.find((d) => d.id === id)?.keyColumns ?? null;
+  /** A key left as the previous dataset's own (or the old default, id) follows the dataset chosen; one typed by a person stays. */
+  const keysFor = (next: string, previous: string, typed: string): string => {
+    const norm = (k: string) => k.split(',').map((x) => x.trim()).filter(Boolean).join(', ');
+    const followed = [norm(typed) === 'id', norm(typed) === (datasetKeys(previous) ?? []).join(', '), norm(typed) === ''].some(Boolean);
+    return followed ? (datasetKeys(next) ?? ['id']).join(', ') : typed;
+  };
   const source = useMemo(() => sources.data?.find((s) => s.id === draft?.sourceId) ?? null, [sources.data, draft?.sourceId]);
   const connectionKind = connections.data?.find((c) => c.id === draft?.connectionId)?.kind ?? null;
   const errors: DraftErrors = draft ? validateDraft(draft, { sourceKind: source?.kind ?? null, connectionKind }) : {};
@@ -269,7 +276,7 @@ export function JobForm() {
               </Field>
               <Field label="Dataset" error={shown('dataset')}>
                 {(a) => (
-                  <select {...a} value={draft.export.dataset} disabled={!draft.connectionId || datasets === null} onChange={(e) => setExport({ dataset: e.target.value })}>
+                  <select {...a} value={draft.export.dataset} disabled={!draft.connectionId || datasets === null} onChange={(e) => setExport({ dataset: e.target.value, keyColumns: keysFor(e.target.value, draft.export.dataset, draft.export.keyColumns) })}>
                     <option value="">{!draft.connectionId ? 'Choose a connection first' : datasets === null ? 'Loading…' : 'Choose a dataset…'}</option>
                     {(datasets ?? []).map((d) => (
                       <option key={d.id} value={d.id}>
@@ -367,7 +374,11 @@ export function JobForm() {
                   <Field label="Table" error={shown('table')} help="Created when missing; new columns are added.">
                     {(a) => <input {...a} value={draft.export.table} placeholder="esg_submissions" spellCheck={false} onChange={(e) => setExport({ table: e.target.value })} />}
                   </Field>
-                  <Field label="Key columns" error={shown('keyColumns')} help="Comma-separated; rows with the same key are updated, not added again.">
+                  <Field
+                    label="Key columns"
+                    error={shown('keyColumns')}
+                    help={`Comma-separated; rows with the same key are updated, not added again.${datasetKeys(draft.export.dataset) ? ` Rows of this dataset are identified by ${datasetKeys(draft.export.dataset)!.join(', ')}.` : ''}`}
+                  >
                     {(a) => <input {...a} value={draft.export.keyColumns} spellCheck={false} onChange={(e) => setExport({ keyColumns: e.target.value })} />}
                   </Field>
                 </div>

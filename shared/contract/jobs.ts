@@ -29,7 +29,15 @@ export const JobDetail = JobInfo.extend({
 });
 export type JobDetail = z.infer<typeof JobDetail>;
 
-export const ExportDataset = z.object({ id: z.string(), label: z.string() });
+export const ExportDataset = z.object({
+  id: z.string(),
+  label: z.string(),
+  /** What identifies a row, where the platform says: the key columns a table export should use. */
+  keyColumns: z.array(z.string()).nullable().default(null),
+  /** The row's columns, where the platform fixes them (null: they vary or nest). */
+  columns: z.array(z.string()).nullable().default(null),
+});
+export type ExportDataset = z.infer<typeof ExportDataset>;
 
 /** Create, edit, schedule, pause and run jobs. */
 export const jobsMethods = {

@@ -130,7 +130,19 @@ test('a job is created through the form: the cron editor describes the schedule,
   await page.getByLabel('Name', { exact: true }).fill(JOB);
   await page.getByLabel(/^Export: bring platform data back/).check();
   await expect(page.getByLabel('Platform connection')).toHaveValue(/.+/); // the only connection is chosen
+  // A table is keyed as the dataset's rows are identified: the key follows the dataset until a person types one.
+  await page.getByLabel(/^A database table/).check();
+  const keys = page.getByLabel('Key columns');
+  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Portfolio metrics (aggregated per entity, metric and period)' });
+  await expect(keys).toHaveValue('entity_id, metric_id, period');
+  await expect(page.getByText('Rows of this dataset are identified by entity_id, metric_id, period.')).toBeVisible();
   await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Raw submissions' });
+  await expect(keys).toHaveValue('id');
+  await keys.fill('id, metric_id');
+  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Portfolio metrics (aggregated per entity, metric and period)' });
+  await expect(keys).toHaveValue('id, metric_id');
+  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Raw submissions' });
+  await page.getByLabel('Files in a folder').check();
   // The PACT footprint hint is for PACT connections only; this one is not.
   await expect(page.getByLabel('Nested fields')).toBeVisible();
   await expect(page.getByText('For fields that hold a list or a group of values')).toBeVisible();

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { JobInfo } from '../../../shared/dto';
 import { heldBackWords } from '../../../shared/held-back';
-import { IngestSettings, JobCatchUp } from '../../../shared/jobs';
+import { IngestSettings, JobCatchUp, type JobConfig } from '../../../shared/jobs';
 import { callEngine } from '../engine-call';
 import { finishWithRuns } from '../run-outcome';
 import { followRunProgress } from '../run-progress';
@@ -43,6 +43,80 @@ function heldLines(jobs: JobInfo[]): string {
   return `\n\n${held.map((j) => heldSentences(j).map((x, i) => (i === 0 ? `${j.name}: ${x}` : `  ${x}`)).join('\n')).join('\n')}`;
 }
 
+interface EditOptions {
+  name?: string;
+  schedule?: string;
+  clearSchedule?: boolean;
+  timezone?: string;
+  fileTrigger?: boolean;
+  catchUp?: JobCatchUp;
+  mirror?: boolean;
+  replaceExisting?: boolean;
+  out?: string;
+  format?: string;
+  fileName?: string;
+  table?: string;
+  db?: string;
+  dbFile?: string;
+  dbHost?: string;
+  dbPort?: string;
+  dbName?: string;
+  dbUser?: string;
+  dbPasswordStdin?: boolean;
+  key?: string;
+  everything?: boolean;
+  changesOnly?: boolean;
+}
+
+const EXPORT_EDIT_OPTIONS = ['out', 'format', 'fileName', 'table', 'db', 'dbFile', 'dbHost', 'dbPort', 'dbName', 'dbUser', 'dbPasswordStdin', 'key', 'everything', 'changesOnly'] as const;
+const FOLDER_OPTIONS = ['format', 'fileName'] as const;
+const TABLE_OPTIONS = ['db', 'dbFile', 'dbHost', 'dbPort', 'dbName', 'dbUser', 'key'] as const;
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+type Destination = NonNullable<JobConfig['export']>['destination'];
+
+/** What identifies the dataset's rows, where the platform says (the default key of a table export). */
+async function datasetKeys(dataDir: string, connection: string, dataset: string): Promise<string[] | undefined> {
+  return (await callEngine(dataDir, 'jobs.datasets', { connectionId: connection })).find((d) => d.id === dataset)?.keyColumns ?? undefined;
+}
+
+/**
+ * An export destination from the command's options: a new one (`job add`), or the job's current
+ * one with only the named options changed (`job edit`; --out or --table switch its kind, keeping
+ * what still applies). Shapes are checked by the engine's contract, whose message names the field.
+ */
+function exportDestination(o: Record<string, string | boolean | undefined>, current: Destination | null, defaultKeys: string[] | undefined): Record<string, unknown> {
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  if (str('table') && str('out')) throw new CliError('Give either --out FOLDER or --table TABLE, not both.');
+  const toTable = str('table') !== undefined || (current?.kind === 'database' && str('out') === undefined);
+  const misplaced = (toTable ? FOLDER_OPTIONS : TABLE_OPTIONS).find((k) => o[k] !== undefined);
+  if (misplaced) throw new CliError(`--${kebab(misplaced)} applies to an export ${toTable ? 'to a folder' : 'to a table'}; this one writes to ${toTable ? 'a table' : 'a folder'}.`);
+  if (!toTable) {
+    const was = current?.kind === 'folder' ? current : null;
+    return { kind: 'folder', path: str('out') ?? was?.path, format: str('format') ?? was?.format ?? 'csv', ...((str('fileName') ?? was?.fileName) ? { fileName: str('fileName') ?? was?.fileName } : {}) };
+  }
+  const was = current?.kind === 'database' ? current : null;
+  const db = str('db') ?? was?.database ?? 'postgres';
+  if (db !== 'postgres' && db !== 'mysql' && db !== 'sqlite') throw new CliError('--db is postgres, mysql or sqlite.');
+  const port = str('dbPort');
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new CliError(`--db-port takes a port number; "${port}" is not one.`);
+  const sameServer = was?.database === db;
+  return {
+    kind: 'database',
+    database: db,
+    table: str('table') ?? was?.table,
+    keyColumns: str('key') !== undefined ? str('key')!.split(',').map((k) => k.trim()).filter(Boolean) : (was?.keyColumns ?? defaultKeys ?? ['id']),
+    ...(db === 'sqlite'
+      ? { file: str('dbFile') ?? (sameServer ? was?.file : undefined) }
+      : {
+          host: str('dbHost') ?? (sameServer ? was?.host : undefined) ?? '127.0.0.1',
+          name: str('dbName') ?? (sameServer ? was?.name : undefined),
+          user: str('dbUser') ?? (sameServer ? was?.user : undefined),
+          ...((port ?? (sameServer ? was?.port : undefined)) !== undefined ? { port: Number(port ?? was?.port) } : {}),
+        }),
+  };
+}
+
 export function registerJob(program: Command, ctx: () => GlobalContext): void {
   const job = program.command('job').description('ingest and export jobs: add, list, show, edit, pause, resume, remove');
 
@@ -63,18 +137,18 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--datasource <id>', 'ingest to Altruistiq: the datasource the files are uploaded into')
     .option('--dataset <dataset>', 'export: platform dataset (e.g. submissions, portfolio-metrics)')
     .option('--out <folder>', 'export: destination folder')
-    .option('--format <format>', 'export: csv, xlsx, json or ndjson', 'csv')
+    .option('--format <format>', 'export: csv (the default), xlsx, json or ndjson')
     .option('--file-name <pattern>', 'export: file name pattern, e.g. "{dataset}-{date}"')
     .option('--everything', 'export: write the whole dataset every run (a file of the same name is replaced), not only rows changed since the last export')
     .option('--table <table>', 'export: destination table (instead of --out)')
-    .option('--db <kind>', 'export to a table: postgres, mysql or sqlite', 'postgres')
+    .option('--db <kind>', 'export to a table: postgres (the default), mysql or sqlite')
     .option('--db-file <path>', 'export to a SQLite table: the database file')
-    .option('--db-host <host>', 'export to a table: server host', '127.0.0.1')
+    .option('--db-host <host>', 'export to a table: server host (default 127.0.0.1)')
     .option('--db-port <port>', 'export to a table: server port (default 5432 / 3306)')
     .option('--db-name <name>', 'export to a table: database name')
     .option('--db-user <user>', 'export to a table: user')
     .option('--db-password-stdin', 'export to a table: read the database password from standard input (kept in the OS keychain)')
-    .option('--key <columns>', 'export to a table: key column(s), comma-separated', 'id')
+    .option('--key <columns>', "export to a table: key column(s), comma-separated (default: what identifies the dataset's rows, e.g. id)")
     .action(async (name: string, o: Record<string, string | boolean | undefined>) => {
       const { dataDir, out } = ctx();
       const type = o.type === 'export' ? 'export' : o.type === 'ingest' ? 'ingest' : null;
@@ -85,26 +159,11 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       if (type === 'export') {
         const dataset = str('dataset');
         if (!dataset) throw new CliError('An export job needs --dataset (e.g. submissions).');
-        const table = str('table');
-        if (table && str('out')) throw new CliError('Give either --out FOLDER or --table TABLE, not both.');
-        if (!table && !str('out')) throw new CliError('An export job needs a destination: --out FOLDER, or --table TABLE with the --db-* options.');
-        let destination: Record<string, unknown>;
-        if (table) {
-          const db = str('db');
-          if (db !== 'postgres' && db !== 'mysql' && db !== 'sqlite') throw new CliError('--db is postgres, mysql or sqlite.');
-          const port = str('dbPort');
-          if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new CliError(`--db-port takes a port number; "${port}" is not one.`);
-          destination = {
-            kind: 'database',
-            database: db,
-            table,
-            keyColumns: (str('key') ?? 'id').split(',').map((k) => k.trim()).filter(Boolean),
-            ...(db === 'sqlite' ? { file: str('dbFile') } : { host: str('dbHost'), name: str('dbName'), user: str('dbUser'), ...(port ? { port: Number(port) } : {}) }),
-          };
-          if (o.dbPasswordStdin) databasePassword = await passwordFromStdin();
-        } else {
-          destination = { kind: 'folder', path: str('out'), format: str('format'), ...(str('fileName') ? { fileName: str('fileName') } : {}) };
-        }
+        if (!str('table') && !str('out')) throw new CliError('An export job needs a destination: --out FOLDER, or --table TABLE with the --db-* options.');
+        // Without --key, a table is keyed as the dataset's rows are identified (the platform says which).
+        const keyColumns = str('key') || !str('table') ? undefined : await datasetKeys(dataDir, str('connection')!, dataset);
+        const destination = exportDestination(o, null, keyColumns);
+        if (o.dbPasswordStdin) databasePassword = await passwordFromStdin();
         exportConfig = { dataset, destination, contents: o.everything ? ('everything' as const) : ('changes' as const) };
       }
       const config = {
@@ -195,7 +254,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
 
   job
     .command('edit <job>')
-    .description("change a job's name, schedule, time zone, triggers or missed-run choice (other settings stay)")
+    .description("change a job's name, schedule, time zone, triggers, missed-run choice or export destination (other settings stay)")
     .option('--name <name>', 'new name')
     .option('--schedule <cron>', 'new cron expression')
     .option('--clear-schedule', 'no schedule: run on file arrival or by hand only')
@@ -207,12 +266,41 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--no-mirror', 'never delete on the platform')
     .option('--replace-existing', 'replace values already on the platform that this agent did not send')
     .option('--no-replace-existing', 'leave such values, with a row error (the default)')
-    .action(async (jobId: string, o: { name?: string; schedule?: string; clearSchedule?: boolean; timezone?: string; fileTrigger?: boolean; catchUp?: JobCatchUp; mirror?: boolean; replaceExisting?: boolean }) => {
+    .option('--out <folder>', 'export: write files to this folder instead')
+    .option('--format <format>', 'export to a folder: csv, xlsx, json or ndjson')
+    .option('--file-name <pattern>', 'export to a folder: file name pattern, e.g. "{dataset}-{date}"')
+    .option('--table <table>', 'export: write to this table instead (with the --db-* options, or those it has)')
+    .option('--db <kind>', 'export to a table: postgres, mysql or sqlite')
+    .option('--db-file <path>', 'export to a SQLite table: the database file')
+    .option('--db-host <host>', 'export to a table: server host')
+    .option('--db-port <port>', 'export to a table: server port')
+    .option('--db-name <name>', 'export to a table: database name')
+    .option('--db-user <user>', 'export to a table: user')
+    .option('--db-password-stdin', 'export to a table: read a new database password from standard input (tested by the next run, kept in the OS keychain)')
+    .option('--key <columns>', 'export to a table: key column(s), comma-separated')
+    .option('--everything', 'export: write the whole dataset every run')
+    .option('--changes-only', 'export: write only the rows new, changed or deleted since the last export')
+    .action(async (jobId: string, o: EditOptions) => {
       const { dataDir, out } = ctx();
       if (o.schedule && o.clearSchedule) throw new CliError('Use either --schedule CRON or --clear-schedule, not both.');
+      if (o.everything && o.changesOnly) throw new CliError('Use either --everything or --changes-only, not both.');
       const j = await callEngine(dataDir, 'jobs.get', { jobId });
+      const exportEdit = EXPORT_EDIT_OPTIONS.filter((k) => o[k] !== undefined);
+      if (exportEdit.length && j.type !== 'export') throw new CliError(`--${kebab(exportEdit[0]!)} applies to export jobs only.`);
+      const current = j.config.export;
+      const destinationEdit = exportEdit.filter((k) => k !== 'everything' && k !== 'changesOnly' && k !== 'dbPasswordStdin');
+      const exportConfig =
+        current && exportEdit.length
+          ? {
+              ...current,
+              ...(destinationEdit.length ? { destination: exportDestination(o as Record<string, string | boolean | undefined>, current.destination, o.table && current.destination.kind !== 'database' && !o.key ? await datasetKeys(dataDir, j.connectionId, current.dataset) : undefined) } : {}),
+              ...(o.everything ? { contents: 'everything' as const } : o.changesOnly ? { contents: 'changes' as const } : {}),
+            }
+          : undefined;
+      const databasePassword = o.dbPasswordStdin ? await passwordFromStdin() : undefined;
       const config = {
         ...j.config,
+        ...(exportConfig ? { export: exportConfig } : {}),
         ...(o.schedule ? { schedule: o.schedule } : o.clearSchedule ? { schedule: null } : {}),
         ...(o.timezone ? { timezone: o.timezone } : {}),
         ...(o.fileTrigger !== undefined ? { onFileArrival: o.fileTrigger } : {}),
@@ -223,7 +311,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       };
       if (o.mirror !== undefined && j.type !== 'ingest') throw new CliError('--mirror applies to ingest jobs only.');
       if (o.replaceExisting !== undefined && j.type !== 'ingest') throw new CliError('--replace-existing applies to ingest jobs only.');
-      const r = await callEngine(dataDir, 'jobs.update', { jobId: j.id, name: o.name ?? j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config });
+      const r = await callEngine(dataDir, 'jobs.update', { jobId: j.id, name: o.name ?? j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config: config as Parameters<typeof callEngine<'jobs.update'>>[2]['config'], ...(databasePassword ? { databasePassword } : {}) });
       out.print(r, () => [`Saved "${r.job.name}"${r.job.scheduleText ? `: ${r.job.scheduleText}, next run ${cliTime(r.job.nextRunAt)}` : ': no schedule'}.`, ...r.notes].join('\n'));
     });
 

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import cronstrue from 'cronstrue';
 import type { JobInfo, ParsedParams, RunSummary } from '../../../shared/api';
-import type { jobsMethods, JobDetail } from '../../../shared/contract/jobs';
+import type { ExportDataset, jobsMethods, JobDetail } from '../../../shared/contract/jobs';
 import { JobConfig } from '../../../shared/jobs';
 import { plural } from '../../../shared/plural';
 import { ApiError } from '../../../shared/rpc';
 import { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
 import { ALTRUISTIQ_DATASETS } from '../platforms/altruistiq';
-import { ESG_API_DATASETS } from '../platforms/esg-api';
+import { ESG_API_DATASETS, EXPORT_COLUMNS } from '../platforms/esg-api';
 import { PACT_DATASETS } from '../platforms/pact';
 import type { Handlers } from '../rpc-dispatch';
 import { SecretStoreError } from '../secrets';
@@ -76,9 +76,25 @@ function validTimeZone(tz: string): boolean {
 }
 
 /** The export datasets each platform offers, by connection kind. */
-export function exportDatasets(kind: ConnectionRecord['kind']): { id: string; label: string }[] {
+/**
+ * What identifies one row of a dataset, where the platform's contract says so: the key an export
+ * into a table upserts by. (Altruistiq's export files do not say; there the job's own choice stands.)
+ */
+const DATASET_KEYS: Readonly<Record<string, readonly string[]>> = {
+  submissions: ['id'],
+  'portfolio-metrics': ['entity_id', 'metric_id', 'period'],
+  footprints: ['id'],
+};
+
+export function exportDatasets(kind: ConnectionRecord['kind']): ExportDataset[] {
   const list = kind === 'esg-api' ? ESG_API_DATASETS : kind === 'altruistiq' ? ALTRUISTIQ_DATASETS : PACT_DATASETS;
-  return list.map((d) => ({ id: d.id, label: d.label }));
+  return list.map((d) => ({
+    id: d.id,
+    label: d.label,
+    keyColumns: DATASET_KEYS[d.id] ? [...DATASET_KEYS[d.id]!] : null,
+    // Every row's fields are fixed by the ESG API's contract; PACT and Altruistiq rows nest or vary.
+    columns: kind === 'esg-api' && d.id in EXPORT_COLUMNS ? [...EXPORT_COLUMNS[d.id as keyof typeof EXPORT_COLUMNS]] : null,
+  }));
 }
 
 /** Keychain account of an export job's destination database password (read by the job runner). */
@@ -143,10 +159,20 @@ function resolveJob(engine: Engine, p: JobInput, existingId: string | null): Res
   const settings = p.config.export;
   if (!settings) throw new ApiError('invalid_params', 'An export job needs a dataset and a destination.');
   const datasets = exportDatasets(connection.kind);
-  if (!datasets.some((d) => d.id === settings.dataset)) {
+  const dataset = datasets.find((x) => x.id === settings.dataset);
+  if (!dataset) {
     throw new ApiError('invalid_params', `The platform of "${connection.name}" has no dataset "${settings.dataset}". Choose one of: ${datasets.map((d) => `${d.id} (${d.label})`).join(', ')}.`);
   }
   const d = settings.destination;
+  // A key column the dataset's rows never have fails every run at its first row: said now instead.
+  const unknownKeys = d.kind === 'database' && dataset.columns ? d.keyColumns.filter((k) => !dataset.columns!.includes(k)) : [];
+  if (unknownKeys.length) {
+    const usual = dataset.keyColumns ? ` Its rows are identified by ${dataset.keyColumns.join(', ')} (--key ${dataset.keyColumns.join(',')}).` : '';
+    throw new ApiError(
+      'invalid_params',
+      `${unknownKeys.map((k) => `"${k}"`).join(' and ')} ${unknownKeys.length === 1 ? 'is not a column' : 'are not columns'} of the dataset "${dataset.id}", so no row could be written by that key.${usual} Its columns: ${dataset.columns!.join(', ')}.`,
+    );
+  }
   if (d.kind === 'folder' && !isAbsolute(d.path)) {
     throw new ApiError('invalid_params', `The destination folder "${d.path}" is not a full path. Give it from the root, e.g. /srv/exports or C:\\Exports.`);
   }

@@ -3,7 +3,7 @@
  * its options name, refuses a contradiction, and the engine's own checks (a bad cron) reach the
  * person as exit code 2 with the reason.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,13 +91,13 @@ describe('esg-sync job show / edit', () => {
   });
 
   it('adds an export job to a database table, and says what is missing from one', async () => {
-    const added = await cli('--json', 'job', 'add', 'To BI', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'postgres', '--db-name', 'bi', '--db-user', 'esg', '--db-port', '6543', '--key', 'id, period', '--schedule', '0 5 * * *', '--timezone', 'UTC', '--catch-up', 'run-once');
+    const added = await cli('--json', 'job', 'add', 'To BI', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'postgres', '--db-name', 'bi', '--db-user', 'esg', '--db-port', '6543', '--key', 'id, period_start', '--schedule', '0 5 * * *', '--timezone', 'UTC', '--catch-up', 'run-once');
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
     const shown = JSON.parse((await cli('--json', 'job', 'show', 'To BI')).stdout) as { config: { export: unknown; catchUp: string } };
     expect(shown.config.catchUp).toBe('run-once');
     expect((await cli('job', 'show', 'To BI')).stdout).toContain("missed runs: run once when the agent is back (this job's setting)");
-    expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', contents: 'changes', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 6543, name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period'] } });
+    expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', contents: 'changes', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 6543, name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period_start'] } });
     const missing = await cli('job', 'add', 'To BI 2', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'mysql');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/MariaDB\/MySQL destination needs a database name and a user/);
@@ -110,6 +110,39 @@ describe('esg-sync job show / edit', () => {
     const nowhere = await cli('job', 'add', 'To BI 4', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions');
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/needs a destination/);
+  });
+
+  it('keys a table by what identifies the dataset\'s rows unless --key says otherwise, and refuses a key the rows never have', async () => {
+    const added = await cli('--json', 'job', 'add', 'Aggregates', '--type', 'export', '--connection', 'Production', '--dataset', 'portfolio-metrics', '--table', 'esg_aggregates', '--db', 'sqlite', '--db-file', join(dataDir, 'bi.sqlite'));
+    expect(added.stderr).toBe('');
+    const shown = JSON.parse((await cli('--json', 'job', 'show', 'Aggregates')).stdout) as { config: { export: { destination: { keyColumns: string[] } } } };
+    expect(shown.config.export.destination.keyColumns).toEqual(['entity_id', 'metric_id', 'period']);
+    const wrong = await cli('job', 'add', 'Aggregates 2', '--type', 'export', '--connection', 'Production', '--dataset', 'portfolio-metrics', '--table', 'agg', '--db', 'sqlite', '--db-file', join(dataDir, 'bi.sqlite'), '--key', 'id');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('"id" is not a column of the dataset "portfolio-metrics", so no row could be written by that key. Its rows are identified by entity_id, metric_id, period (--key entity_id,metric_id,period).');
+  });
+
+  it('changes an export\'s destination, format, file name and contents with the options `job add` takes', async () => {
+    const show = async () => (JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { config: { export: Record<string, unknown> } }).config.export;
+    expect((await cli('job', 'edit', 'j1', '--format', 'xlsx', '--file-name', 'esg-{date}', '--everything')).code).toBe(0);
+    expect(await show()).toMatchObject({ contents: 'everything', destination: { kind: 'folder', path: join(dataDir, 'out'), format: 'xlsx', fileName: 'esg-{date}' } });
+    // To a table: keyed by the dataset's own key; the folder's options no longer apply.
+    const toTable = await cli('job', 'edit', 'j1', '--table', 'esg_submissions', '--db', 'sqlite', '--db-file', join(dataDir, 'bi.sqlite'), '--changes-only');
+    expect(toTable.stderr).toBe('');
+    expect(toTable.code).toBe(0);
+    expect(await show()).toMatchObject({ contents: 'changes', destination: { kind: 'database', database: 'sqlite', file: join(dataDir, 'bi.sqlite'), table: 'esg_submissions', keyColumns: ['id'] } });
+    const misplaced = await cli('job', 'edit', 'j1', '--format', 'csv');
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('--format applies to an export to a folder; this one writes to a table.');
+    expect((await cli('job', 'edit', 'j1', '--key', 'id,metric_id')).code).toBe(0);
+    expect(await show()).toMatchObject({ destination: { table: 'esg_submissions', keyColumns: ['id', 'metric_id'] } });
+    // And back to files, in a folder that exists.
+    mkdirSync(join(dataDir, 'out'), { recursive: true });
+    expect((await cli('job', 'edit', 'j1', '--out', join(dataDir, 'out'))).code).toBe(0);
+    expect(await show()).toMatchObject({ destination: { kind: 'folder', path: join(dataDir, 'out'), format: 'csv' } });
+    const both = await cli('job', 'edit', 'j1', '--everything', '--changes-only');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('either --everything or --changes-only');
   });
 
   it('lists a job without a schedule by what starts it, and says when all syncs are paused', async () => {

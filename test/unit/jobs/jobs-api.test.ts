@@ -227,7 +227,11 @@ describe('jobs.update', () => {
 describe('jobs.datasets', () => {
   it('lists each platform’s export datasets by their labels', async () => {
     expect(ok<{ id: string }[]>(await dispatch('jobs.datasets', { connectionId: 'c1' })).map((d) => d.id)).toEqual(['submissions', 'portfolio-metrics']);
-    expect(ok(await dispatch('jobs.datasets', { connectionId: 'c3' }))).toEqual([{ id: 'footprints', label: 'Product carbon footprints (PACT)' }]);
+    expect(ok(await dispatch('jobs.datasets', { connectionId: 'c3' }))).toEqual([{ id: 'footprints', label: 'Product carbon footprints (PACT)', keyColumns: ['id'], columns: null }]);
+    // The ESG API fixes its rows' columns, so a table's key can be checked against them.
+    const aggregates = ok<{ id: string; keyColumns: string[]; columns: string[] }[]>(await dispatch('jobs.datasets', { connectionId: 'c1' })).find((d) => d.id === 'portfolio-metrics')!;
+    expect(aggregates.keyColumns).toEqual(['entity_id', 'metric_id', 'period']);
+    expect(aggregates.columns).toEqual(expect.arrayContaining(['entity_id', 'metric_id', 'period', 'value', 'deleted_at']));
     expect(refused(await dispatch('jobs.datasets', { connectionId: 'missing' })).code).toBe('not_found');
   });
 });
