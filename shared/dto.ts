@@ -181,6 +181,8 @@ export const RunSummary = z.object({
   jobName: z.string(),
   /** The job's name when it ran, where it has been renamed since. */
   jobNameAtRun: z.string().nullable().optional(),
+  /** What its job does (null once the job is removed): an export's counts are rows written, not values sent. */
+  jobType: z.enum(['ingest', 'export']).nullable().optional(),
   trigger: RunTrigger,
   status: RunStatus,
   startedAt: IsoTime,

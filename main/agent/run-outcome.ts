@@ -3,9 +3,11 @@ import { plural } from '../../shared/plural';
 import { CliError, EXIT, exitCodeForFailedRun } from './exit-codes';
 import type { Output } from './output';
 
-/** The counts of a run in one line, as `run` and `history` print them. */
+/** The counts of a run in one line, as `run` and `history` print them; an export's are rows written, it sends nothing. */
 export const countsLine = (run: RunSummary): string =>
-  `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${plural(run.held, 'row', 'rows', String)} held: codes not mapped yet, or periods not over)` : ''}`;
+  run.jobType === 'export'
+    ? `exported ${plural(run.read, 'row', 'rows', String)}${run.deleted ? ` (${run.deleted} of them deleted on the platform)` : ''}`
+    : `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${plural(run.held, 'row', 'rows', String)} held: codes not mapped yet, or periods not over)` : ''}`;
 
 function runLines(run: RunSummary): string[] {
   return [

@@ -5,10 +5,10 @@ type RunSummary = EventPayload<'run.started'>;
 
 const n = (v: number) => v.toLocaleString('en-US');
 
-/** One line of progress, as `run --wait` prints it. */
-export function progressLine(p: RunProgress): string {
-  const parts = [`read ${n(p.read)} rows`];
-  if (p.sent || p.accepted || p.rejected) parts.push(`sent ${n(p.sent)}`, `accepted ${n(p.accepted)}`, `rejected ${n(p.rejected)}`);
+/** One line of progress, as `run --wait` prints it; an export's rows are written, not sent. */
+export function progressLine(p: RunProgress, isExport = false): string {
+  const parts = [isExport ? `exported ${n(p.read)} rows` : `read ${n(p.read)} rows`];
+  if (!isExport && (p.sent || p.accepted || p.rejected)) parts.push(`sent ${n(p.sent)}`, `accepted ${n(p.accepted)}`, `rejected ${n(p.rejected)}`);
   if (typeof p.share === 'number') parts.push(`${Math.floor(p.share * 100)}% done`);
   else if (p.totalBytes) parts.push(`${Math.min(100, Math.round((p.bytes / p.totalBytes) * 100))}% of the file read`);
   if (p.rowsPerSecond > 0) parts.push(`${n(Math.round(p.rowsPerSecond))} rows/s`);
@@ -29,6 +29,7 @@ export function followRunProgress(
   const every = opts.everyMs ?? (out.isTTY ? 250 : 5000);
   const now = opts.now ?? Date.now;
   const runs = new Set<number>();
+  const exports = new Set<number>();
   let last = 0;
   let live = false;
   return {
@@ -36,6 +37,7 @@ export function followRunProgress(
       if (event === 'run.started') {
         const run = payload as RunSummary;
         if (run.jobId === job || run.jobName === job) runs.add(run.id);
+        if (run.jobType === 'export') exports.add(run.id);
         return;
       }
       if (event !== 'run.progress') return;
@@ -44,9 +46,9 @@ export function followRunProgress(
       if (now() - last < every) return;
       last = now();
       if (out.isTTY) {
-        out.write(`\r\x1b[2K${progressLine(p)}`);
+        out.write(`\r\x1b[2K${progressLine(p, exports.has(p.runId))}`);
         live = true;
-      } else out.write(`${progressLine(p)}\n`);
+      } else out.write(`${progressLine(p, exports.has(p.runId))}\n`);
     },
     done() {
       if (live) out.write('\r\x1b[2K');

@@ -79,7 +79,8 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
                   {formatNumber(r.read)}
                 </div>
                 <div role="cell" data-col="sent" className="num">
-                  {formatNumber(r.created + r.updated + r.deleted)}
+                  {/* An export sends nothing: its rows written are its Read. */}
+                  {r.jobType === 'export' ? <span title="An export writes the rows it reads from the platform; it sends nothing.">—</span> : formatNumber(r.created + r.updated + r.deleted)}
                 </div>
                 <div role="cell" data-col="unchanged" className="num">
                   {formatNumber(r.unchanged)}

@@ -11,6 +11,8 @@ interface RunRow {
   job_name: string;
   /** The job's name now (null once the job is removed). */
   job_now: string | null;
+  /** The job's type (null once the job is removed). */
+  job_type: 'ingest' | 'export' | null;
   trigger: RunTrigger;
   status: RunStatus;
   started_at: string;
@@ -40,6 +42,7 @@ const toSummary = (r: RunRow): RunSummary => ({
   // A renamed job's runs go by its name now (as the job filter does); the old name stays beside it.
   jobName: r.job_now ?? r.job_name,
   jobNameAtRun: r.job_now !== null && r.job_now !== r.job_name ? r.job_name : null,
+  jobType: r.job_type,
   trigger: r.trigger,
   status: r.status,
   startedAt: r.started_at,
@@ -63,8 +66,8 @@ const toSummary = (r: RunRow): RunSummary => ({
   mappingVersion: r.mapping_version,
 });
 
-/** Every column of a run, and its job's name now. */
-const RUN_COLUMNS = 'runs.*, (SELECT name FROM jobs WHERE jobs.id = runs.job_id) AS job_now';
+/** Every column of a run, and its job's name now and type. */
+const RUN_COLUMNS = 'runs.*, (SELECT name FROM jobs WHERE jobs.id = runs.job_id) AS job_now, (SELECT type FROM jobs WHERE jobs.id = runs.job_id) AS job_type';
 
 export interface NewRun {
   jobId: string | null;

@@ -91,11 +91,14 @@ export class JobRunner {
     // Only a problem with the file itself sends it to failed/; after a platform, store or set-up
     // failure it stays where it is, to be retried once that is fixed.
     let fileAtFault = true;
+    // Kept for a run that fails later: its page names the account it ran as, as its timeline does.
+    let signedInAs: string | null = null;
     try {
       const config = JobConfig.parse(job.config);
       const connection = await this.connections.config(job.connectionId);
       adapter = createAdapter(connection, { logger: this.engine.logger, platform: connection.options, http: { onRequest: requestLog.observe } });
       event('info', `Run started (${req.trigger}) as service account ${connection.clientId}.`);
+      signedInAs = connection.clientId;
       if (job.type === 'export') {
         result = await this.runExport(job, config, adapter, ctx, event, (p) => {
           // The size of an export is not known up front: rows and bytes so far, no ETA.
@@ -157,7 +160,7 @@ export class JobRunner {
       requests: requestLog.requests,
       retries: requestLog.retries,
       bytes: result.bytes ?? req.file?.size ?? 0,
-      serviceAccount: result.serviceAccount ?? null,
+      serviceAccount: result.serviceAccount ?? signedInAs,
       watermarkTo: result.watermarkTo ?? null,
     });
     event(result.status === 'failed' ? 'error' : 'info', `Run finished: ${finished.status.replace(/_/g, ' ')}.`);

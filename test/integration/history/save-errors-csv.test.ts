@@ -163,7 +163,7 @@ describe('esg-sync history show --errors-csv', () => {
   it('writes the same bytes as the download, and refuses a target that is not a CSV in an existing folder', async () => {
     const target = join(out, 'cli-errors.csv');
     const r = cli('history', 'show', String(runId), '--errors-csv', target);
-    expect(r.stderr).toMatch(/Wrote 3004 row errors/);
+    expect(r.stderr).toMatch(/Wrote 3,004 row errors/);
     expect(r.status).toBe(0);
     expect(readFileSync(target).equals(await httpCsv(runId))).toBe(true);
     const wrong = cli('history', 'show', String(runId), '--errors-csv', join(out, 'errors.txt'));

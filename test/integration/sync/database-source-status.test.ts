@@ -101,4 +101,6 @@ it('is not marked by a run that failed on the platform side', async () => {
   const failed = await run(jobId);
   expect(failed.status).toBe('failed');
   expect((await source(sourceId)).status).toBe('idle');
+  // The run names the account it ran as, as its timeline does, though it never signed in.
+  expect(failed.serviceAccount).toBe('sandbox-client');
 });

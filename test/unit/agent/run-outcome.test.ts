@@ -43,3 +43,9 @@ it('offers `history retry` for the held rows of a file run only; a database run 
   expect(printed(run({ file: null }))).not.toContain('history retry');
   expect(printed(run({ file: '/data/bills.csv' }))).toContain('Once the codes are mapped, send the held rows with: esg-sync history retry 42');
 });
+
+it('counts an export run in rows exported, with those deleted on the platform, not in values sent', () => {
+  const text = printed(run({ jobType: 'export', status: 'failed', error: 'x', read: 13, created: 12, deleted: 1, rejected: 0, held: 0 }));
+  expect(text).toContain('exported 13 rows (1 of them deleted on the platform)');
+  expect(text).not.toMatch(/created|unchanged/);
+});

@@ -27,6 +27,14 @@ describe('run --wait progress', () => {
     expect(progressLine(progress(7, 3))).toBe('Run #7: read 3 rows');
   });
 
+  it('says an export run wrote its rows, not that it sent or had them accepted', () => {
+    const lines: string[] = [];
+    const f = followRunProgress('BI export', { write: (s) => lines.push(s), isTTY: false }, { everyMs: 0, now: () => 1000 });
+    f.onEvent('run.started', { id: 11, jobId: 'job_2', jobName: 'BI export', jobType: 'export' });
+    f.onEvent('run.progress', progress(11, 1_200, { jobId: 'job_2', accepted: 1_200, rowsPerSecond: 600 }));
+    expect(lines).toEqual(['Run #11: exported 1,200 rows, 600 rows/s\n']);
+  });
+
   it("follows only the named job's runs, by id or name, and throttles lines in a log", () => {
     const lines: string[] = [];
     let t = 0;
