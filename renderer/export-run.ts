@@ -5,16 +5,17 @@
  * file (nothing new) says so in other words and has no destination here.
  */
 const WROTE = /^Wrote \d+ rows? (?:\(\d+ deleted on the platform\) )?to (.+)\.$/s;
-const TABLE = /^table "(.+)"$/s;
+/** A table's sentence may go on: "; removed 2 rows no longer on the platform." and "Table "t" was not there, …". */
+const TABLE = /^Wrote \d+ rows? (?:\(\d+ deleted on the platform\) )?to table "(.+?)"(?:; removed \d+ rows? no longer on the platform)?\.(?: Table ".*" was not there, so every row was exported again\.)?$/s;
 
 export type ExportOutput = { kind: 'file'; path: string } | { kind: 'table'; table: string };
 
 export function exportOutput(events: readonly { message: string }[]): ExportOutput | null {
   for (let i = events.length - 1; i >= 0; i--) {
+    const t = TABLE.exec(events[i]!.message);
+    if (t) return { kind: 'table', table: t[1]! };
     const m = WROTE.exec(events[i]!.message);
-    if (!m) continue;
-    const t = TABLE.exec(m[1]!);
-    return t ? { kind: 'table', table: t[1]! } : { kind: 'file', path: m[1]! };
+    if (m) return { kind: 'file', path: m[1]! };
   }
   return null;
 }

@@ -194,7 +194,10 @@ export function validateDraft(d: JobDraft, opts: { sourceKind?: 'folder' | 'data
         if (x.port.trim() && wholeNumber(x.port, 1, 65535) === null) e.port = 'A port number from 1 to 65535, or empty for the default.';
       }
       if (!x.table.trim()) e.table = 'Give the table to write to (it is created if missing).';
-      else if (!IDENT.test(x.table.trim()) || x.table.trim().length > 63) e.table = 'Use letters, digits and _ only, starting with a letter (at most 63).';
+      else if (x.database === 'sqlite' && x.table.includes('.')) e.table = 'SQLite has no schemas: use letters, digits and _ only, starting with a letter (at most 63), no dot.';
+      else if (!x.table.trim().split('.').every((part, i, parts) => parts.length <= 2 && IDENT.test(part) && part.length <= 63)) {
+        e.table = `Use letters, digits and _ only, starting with a letter (at most 63), optionally after a ${x.database === 'mysql' ? 'database' : 'schema'} name and a dot, e.g. ${x.database === 'mysql' ? 'reporting' : 'analytics'}.submissions.`;
+      }
       const keys = x.keyColumns.split(',').map((k) => k.trim()).filter(Boolean);
       if (!keys.length) e.keyColumns = 'Give at least one key column (rows are upserted by it), usually id.';
     }

@@ -24,21 +24,8 @@ import { SEED_ENTITIES, startSandbox, type RunningSandbox } from '../../../main/
 import type { PlatformRecord, SubmissionOp } from '../../../shared/domain';
 import type { ExportSettings } from '../../../shared/jobs';
 import { engineOnSandbox } from '../mappings-api/helpers';
+import { MYSQL_URL, PG_URL, serverConn } from '../../helpers/table-servers';
 
-const PG_URL = process.env.ESG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MYSQL_URL = process.env.ESG_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
-type ServerConn = Extract<TableConnection, { kind: 'postgres' | 'mysql' }>;
-function serverConn(kind: 'postgres' | 'mysql', url: string): ServerConn {
-  const u = new URL(url);
-  return {
-    kind,
-    host: u.hostname,
-    port: Number(u.port || (kind === 'postgres' ? 5432 : 3306)),
-    database: decodeURIComponent(u.pathname.slice(1)),
-    user: decodeURIComponent(u.username),
-    password: u.password ? decodeURIComponent(u.password) : null,
-  };
-}
 const PG = serverConn('postgres', PG_URL);
 const MY = serverConn('mysql', MYSQL_URL);
 async function pgQuery<T>(sql: string): Promise<T[]> {

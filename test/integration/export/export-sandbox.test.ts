@@ -17,23 +17,11 @@ import { runExport } from '../../../main/engine/sync/export';
 import type { TableConnection } from '../../../main/engine/sync/export/writers';
 import { SEED_ENTITIES, startSandbox, type RunningSandbox } from '../../../main/sandbox';
 import type { PlatformRecord, SubmissionOp } from '../../../shared/domain';
+import { MYSQL_URL, PG_URL, serverConn } from '../../helpers/table-servers';
 
-const PG_URL = process.env.ESG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MYSQL_URL = process.env.ESG_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
-function serverConn(kind: 'postgres' | 'mysql', url: string): TableConnection {
-  const u = new URL(url);
-  return {
-    kind,
-    host: u.hostname,
-    port: Number(u.port || (kind === 'postgres' ? 5432 : 3306)),
-    database: decodeURIComponent(u.pathname.slice(1)),
-    user: decodeURIComponent(u.username),
-    password: u.password ? decodeURIComponent(u.password) : null,
-  };
-}
-const PG = serverConn('postgres', PG_URL) as Extract<TableConnection, { kind: 'postgres' | 'mysql' }>;
-const MY = serverConn('mysql', MYSQL_URL) as Extract<TableConnection, { kind: 'postgres' | 'mysql' }>;
+const PG = serverConn('postgres', PG_URL);
+const MY = serverConn('mysql', MYSQL_URL);
 
 async function pgQuery<T>(sql: string): Promise<T[]> {
   const c = new pg.Client({ host: PG.host, port: PG.port, database: PG.database, user: PG.user, password: PG.password ?? undefined, connectionTimeoutMillis: 3000 });

@@ -11,38 +11,17 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openDriver, TableWriter, type TableConnection } from '../../../main/engine/sync/export/writers';
+import { MYSQL_URL, PG_URL, probeServer, serverConn } from '../../helpers/table-servers';
 
 const dir = mkdtempSync(join(tmpdir(), 'esg-table-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function fromUrl(kind: 'postgres' | 'mysql', url: string): TableConnection {
-  const u = new URL(url);
-  return {
-    kind,
-    host: u.hostname,
-    port: Number(u.port),
-    database: u.pathname.slice(1),
-    user: decodeURIComponent(u.username),
-    password: u.password ? decodeURIComponent(u.password) : null,
-  };
-}
-const PG_URL = process.env.ESG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MYSQL_URL = process.env.ESG_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
-async function probe(conn: TableConnection): Promise<string | null> {
-  try {
-    const d = await openDriver(conn);
-    await d.close();
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message || e.name : String(e);
-  }
-}
 const sqliteConn: TableConnection = { kind: 'sqlite', file: join(dir, 't.sqlite') };
-const pgConn = fromUrl('postgres', PG_URL);
-const myConn = fromUrl('mysql', MYSQL_URL);
-const pgReason = await probe(pgConn);
-const myReason = await probe(myConn);
+const pgConn = serverConn('postgres', PG_URL);
+const myConn = serverConn('mysql', MYSQL_URL);
+const pgReason = await probeServer(pgConn);
+const myReason = await probeServer(myConn);
 if (pgReason) console.warn(`[skip] PostgreSQL table writer tests: no server at ${PG_URL} (${pgReason})`);
 if (myReason) console.warn(`[skip] MySQL/MariaDB table writer tests: no server at ${MYSQL_URL} (${myReason})`);
 

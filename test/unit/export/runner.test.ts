@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExportItem, ExportQuery } from '../../../main/engine/platforms/types';
 import { isLater, runExport } from '../../../main/engine/sync/export/runner';
@@ -77,9 +78,39 @@ describe('runExport', () => {
       destination: { kind: 'folder', folder: dir, format: 'csv', fileNamePattern: 'x.csv' },
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'export_failed' });
-    expect((err as Error).message).toMatch(/dataset "submissions" stopped after 4 rows: platform answered 503 three times\. No file was left behind/);
+    // A full export: nothing about a cursor or the same rows, it exports everything again anyway.
+    expect((err as Error).message).toBe('Export of dataset "submissions" stopped after 4 rows: platform answered 503 three times. No file was left behind.');
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(dir, 'x.csv'))).toBe(false);
+  });
+
+  it('an incremental run that fails says in plain words that the next run exports the same rows, with one period after the cause', async () => {
+    const items = Array.from({ length: 5 }, (_, i) => item(i, `2024-02-0${i + 1}T00:00:00.000Z`));
+    const a = {
+      exportStream: (q: ExportQuery) =>
+        (async function* () {
+          yield* arrayAdapter(items).exportStream(q);
+          throw new Error('The platform closed the connection.');
+        })(),
+    };
+    const err = await runExport({ adapter: a, dataset: 'd', updatedSince: '2024-01-01T00:00:00.000Z', destination: { kind: 'folder', folder: dir, format: 'csv', fileNamePattern: 'x.csv' } }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('Export of dataset "d" stopped after 5 rows: The platform closed the connection. No file was left behind. The next run exports the same rows again.');
+  });
+
+  it('a table run whose first batch fails says nothing was written, not that committed batches stay', async () => {
+    const file = join(dir, 'bi.sqlite');
+    const db = new Database(file);
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, value TEXT)');
+    db.close();
+    const err = await runExport({
+      adapter: arrayAdapter([item(1, '2024-02-01T00:00:00.000Z')]),
+      dataset: 'd',
+      updatedSince: '2024-01-01T00:00:00.000Z',
+      destination: { kind: 'table', connection: { kind: 'sqlite', file }, table: 't', keyColumns: ['id'] },
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `Export of dataset "d" stopped after 1 row: Writing 1 row to table "t" in SQLite file ${file} failed: datatype mismatch. The batch was rolled back, with any table or columns it created. Nothing was written to table "t". The next run exports the same rows again.`,
+    );
   });
 
   it('a cancelled run is reported as cancelled and leaves nothing', async () => {

@@ -89,6 +89,15 @@ describe('an export run’s output and cursor', () => {
 
     const table = await runExport({ adapter: platform([live(1, '2026-12-07T11:07:42.758Z')]), dataset: 'd', updatedSince: null, destination: { kind: 'table', connection: { kind: 'sqlite', file: join(dir, 'bi.sqlite') }, table: 'esg rows', keyColumns: ['id'] } });
     expect(exportOutput([{ message: table.summary }])).toEqual({ kind: 'table', table: 'esg rows' });
+    // A full run that removed rows no longer on the platform, and one that found its table gone, still name it.
+    const tableDest = { kind: 'table' as const, connection: { kind: 'sqlite' as const, file: join(dir, 'bi.sqlite') }, table: 'esg rows', keyColumns: ['id'] };
+    await runExport({ adapter: platform([live(1, '2026-12-07T11:07:42.758Z'), live(2, '2026-12-07T11:07:42.758Z')]), dataset: 'd', updatedSince: null, destination: tableDest });
+    const pruned = await runExport({ adapter: platform([live(1, '2026-12-07T11:07:42.758Z')]), dataset: 'd', updatedSince: null, destination: tableDest });
+    expect(pruned.summary).toMatch(/removed 1 row no longer on the platform/);
+    expect(exportOutput([{ message: pruned.summary }])).toEqual({ kind: 'table', table: 'esg rows' });
+    const refilled = await runExport({ adapter: platform([live(1, '2026-12-07T11:07:42.758Z')]), dataset: 'd', updatedSince: '2026-12-01T00:00:00.000Z', destination: { ...tableDest, table: 'new table' } });
+    expect(refilled.summary).toMatch(/was not there, so every row was exported again/);
+    expect(exportOutput([{ message: refilled.summary }])).toEqual({ kind: 'table', table: 'new table' });
 
     const none = await runExport({ adapter: platform([]), dataset: 'd', updatedSince: '2026-12-01T00:00:00.000Z', destination: { kind: 'folder', folder: dir, format: 'csv', fileNamePattern: 'empty.csv' } });
     expect(exportOutput([{ message: none.summary }])).toBeNull();

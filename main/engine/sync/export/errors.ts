@@ -18,3 +18,13 @@ export class ExportError extends Error {
     this.name = 'ExportError';
   }
 }
+
+/**
+ * A cause quoted inside a sentence of ours, ended with exactly one period: "x." and "x" both
+ * become "x.", so a message never reads "x.." (an ellipsis, "?" or "!" is kept as it is).
+ */
+export function sentence(text: string): string {
+  const t = text.trimEnd();
+  if (t === '' || /(?:…|\.\.\.|\?|!)$/.test(t)) return t;
+  return `${t.replace(/\.$/, '')}.`;
+}

@@ -10,11 +10,16 @@
  * `deleted_at` filled, a table deletes them by key. A full run (no cursor: the first export, or
  * "everything") writes the current data only; it reads the tombstones just to move its cursor past
  * them, so the next incremental run carries only deletions made after this run read the dataset.
+ * A full run into a table also removes, once it has succeeded, the table's rows it did not write
+ * (deleted on the platform at some earlier time), so the table holds exactly the current rows.
+ *
+ * A table that is not there at the start of an incremental run (dropped, or never created) gets
+ * every row, as in a full run: rows changed since the cursor alone would leave it incomplete for good.
  */
 import type { Logger } from 'pino';
 import type { ExportQuery, PlatformAdapter, RequestLogEntry } from '../../platforms/types';
-import { ExportError } from './errors';
-import { createWriter, type ExportDestination, type WriterOptions } from './writers';
+import { ExportError, sentence } from './errors';
+import { createWriter, TableWriter, type ExportDestination, type WriterOptions } from './writers';
 import type { ExportWriter, FileOutput, WriterOutput } from './writers/types';
 
 export interface ExportProgress {
@@ -47,6 +52,10 @@ export interface ExportResult {
   rows: number;
   /** Of those, rows deleted on the platform since the cursor (in a file with deleted_at; deleted from a table). */
   deleted: number;
+  /** Rows a full export removed from a table because they are no longer on the platform (not counted in rows). */
+  removed: number;
+  /** The table was not there at the start of an incremental run, so every row was exported. */
+  refilled: boolean;
   bytes: number;
   /** Newest updatedAt seen, or the incoming cursor when no row carried a newer one. */
   newCursor: string | null;
@@ -56,12 +65,17 @@ export interface ExportResult {
 }
 
 export async function runExport(o: RunExportOptions): Promise<ExportResult> {
-  const incremental = o.updatedSince !== null;
-  const query: ExportQuery = { dataset: o.dataset, updatedSince: o.updatedSince, params: o.params, includeDeleted: true };
   // A dataset whose columns the platform fixes has the same file header in every run.
-  const columns = o.writerOptions?.columns ?? o.adapter.exportColumns?.(query) ?? null;
-  const writer = await createWriter(o.destination, { dataset: o.dataset, job: o.job, now: o.now }, { ...o.writerOptions, columns });
-  let cursor = o.updatedSince;
+  const columns = o.writerOptions?.columns ?? o.adapter.exportColumns?.({ dataset: o.dataset, updatedSince: o.updatedSince, params: o.params, includeDeleted: true }) ?? null;
+  // `full` reaches the table writer only; a file writer ignores it.
+  const writerOptions: WriterOptions = { ...o.writerOptions, columns, full: o.updatedSince === null };
+  const writer = await createWriter(o.destination, { dataset: o.dataset, job: o.job, now: o.now }, writerOptions);
+  const refilled = o.updatedSince !== null && writer instanceof TableWriter && !writer.existed;
+  if (refilled) writer.exportEverything();
+  const updatedSince = refilled ? null : o.updatedSince;
+  const incremental = updatedSince !== null;
+  const query: ExportQuery = { dataset: o.dataset, updatedSince, params: o.params, includeDeleted: true };
+  let cursor = updatedSince;
   let cursorInstant = cursor === null ? NaN : Date.parse(cursor);
   const every = Math.max(1, o.progressEvery ?? 500);
   let rows = 0;
@@ -92,11 +106,12 @@ export async function runExport(o: RunExportOptions): Promise<ExportResult> {
     o.signal?.throwIfAborted();
     const output = rows === 0 && o.destination.kind === 'folder' ? await noFile(writer, o.destination.folder) : await writer.finish();
     o.onProgress?.({ rows: output.rows, bytes: output.bytes });
-    const summary = summarise(o, output, deleted);
-    o.logger?.info({ dataset: o.dataset, rows: output.rows, deleted, bytes: output.bytes, cursor, written: output.kind === 'table' || output.written }, 'export finished');
-    return { rows: output.rows, deleted, bytes: output.bytes, newCursor: cursor, output, summary };
+    const removed = writer instanceof TableWriter ? writer.removedRows : 0;
+    const summary = summarise(o, output, deleted, removed, refilled);
+    o.logger?.info({ dataset: o.dataset, rows: output.rows, deleted, removed, refilled, bytes: output.bytes, cursor, written: output.kind === 'table' || output.written }, 'export finished');
+    return { rows: output.rows, deleted, removed, refilled, bytes: output.bytes, newCursor: cursor, output, summary };
   } catch (err) {
-    throw await failed(o, writer, rows, err);
+    throw await failed(o, writer, rows, err, incremental, refilled);
   }
 }
 
@@ -106,29 +121,52 @@ async function noFile(writer: ExportWriter, folder: string): Promise<FileOutput>
   return { kind: 'file', path: folder, written: false, rows: 0, bytes: 0 };
 }
 
-function summarise(o: RunExportOptions, output: WriterOutput, deleted: number): string {
-  const rows = `${output.rows} row${output.rows === 1 ? '' : 's'}${deleted > 0 ? ` (${deleted} deleted on the platform)` : ''}`;
-  if (output.kind === 'table') return `Wrote ${rows} to table "${output.table}".`;
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function summarise(o: RunExportOptions, output: WriterOutput, deleted: number, removed: number, refilled: boolean): string {
+  const rows = `${plural(output.rows, 'row')}${deleted > 0 ? ` (${deleted} deleted on the platform)` : ''}`;
+  if (output.kind === 'table') {
+    const stale = removed > 0 ? `; removed ${plural(removed, 'row')} no longer on the platform` : '';
+    const again = refilled ? ` Table "${output.table}" was not there, so every row was exported again.` : '';
+    return `Wrote ${rows} to table "${output.table}"${stale}.${again}`;
+  }
   if (output.written) return `Wrote ${rows} to ${output.path}.`;
   return o.updatedSince === null
     ? `The dataset "${o.dataset}" has no rows to export; no file was written.`
     : 'No new or changed rows since the last export; no file was written.';
 }
 
-async function failed(o: RunExportOptions, writer: ExportWriter, rows: number, err: unknown): Promise<ExportError> {
+/**
+ * The run's failure in words a person can act on: what stopped it, what is left in the destination
+ * and what the next run does. The cursor is not saved, so an incremental run's next run exports the
+ * same rows again; a full run simply runs again.
+ */
+async function failed(o: RunExportOptions, writer: ExportWriter, rows: number, err: unknown, incremental: boolean, refilled: boolean): Promise<ExportError> {
   let cleanup = '';
   try {
     await writer.abort();
   } catch (e) {
-    cleanup = ` Cleaning up also failed: ${e instanceof Error ? e.message : String(e)}.`;
+    cleanup = ` Cleaning up also failed: ${sentence(e instanceof Error ? e.message : String(e))}`;
   }
-  const left =
-    o.destination.kind === 'folder'
-      ? 'No file was left behind.'
-      : `Batches already committed to table "${o.destination.table}" stay (upserts and deletions by key: the next run applies them again).`;
+  const next = incremental ? ' The next run exports the same rows again.' : '';
+  let left: string;
+  if (o.destination.kind === 'folder') left = `No file was left behind.${next}`;
+  else {
+    const table = `table "${o.destination.table}"`;
+    const committed = writer instanceof TableWriter ? writer.committedRows : 0;
+    if (refilled) {
+      left = writer instanceof TableWriter && writer.droppedOnAbort
+        ? `The incomplete ${table} this run created was removed again, so the next run exports every row.`
+        : committed === 0
+          ? `Nothing was written to ${table}; the next run exports every row.`
+          : `The ${plural(committed, 'row')} already written to ${table} stay.`;
+    } else if (committed === 0) left = `Nothing was written to ${table}.${next}`;
+    else if (incremental) left = `The ${plural(committed, 'row')} already written to ${table} stay; the next run exports the same rows again and updates them by key, without duplicates.`;
+    else left = `The ${plural(committed, 'row')} already written to ${table} stay; the next run writes every row again by key, without duplicates.`;
+  }
   const cancelled = o.signal?.aborted === true;
   const cause = cancelled ? 'it was cancelled' : err instanceof Error ? err.message : String(err);
-  const msg = `Export of dataset "${o.dataset}" stopped after ${rows} row${rows === 1 ? '' : 's'}: ${cause}. ${left} The cursor was not advanced.${cleanup}`;
+  const msg = `Export of dataset "${o.dataset}" stopped after ${plural(rows, 'row')}: ${sentence(cause)} ${left}${cleanup}`;
   o.logger?.warn({ dataset: o.dataset, rows, code: cancelled ? 'export_cancelled' : 'export_failed' }, 'export failed');
   return new ExportError(cancelled ? 'export_cancelled' : 'export_failed', msg, { cause: err });
 }

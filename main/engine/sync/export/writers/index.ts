@@ -1,7 +1,7 @@
 import { DEFAULT_FILE_PATTERN, expandFilePattern } from '../file-name';
 import { CsvWriter, type CsvWriterOptions } from './csv';
 import { JsonWriter, type JsonWriterOptions } from './json';
-import { TableWriter } from './table';
+import { TableWriter, type TableWriterOptions } from './table';
 import type { TableConnection } from './sql-drivers';
 import type { ExportWriter, FileFormat } from './types';
 import { XlsxWriter, type XlsxWriterOptions } from './xlsx';
@@ -19,7 +19,7 @@ export type ExportDestination =
   | { kind: 'folder'; folder: string; format: FileFormat; fileNamePattern?: string; utc?: boolean }
   | { kind: 'table'; connection: TableConnection; table: string; keyColumns: string[] };
 
-export type WriterOptions = CsvWriterOptions & XlsxWriterOptions & JsonWriterOptions & { batchSize?: number };
+export type WriterOptions = CsvWriterOptions & XlsxWriterOptions & JsonWriterOptions & { batchSize?: number } & Pick<TableWriterOptions, 'full'>;
 
 export async function createWriter(
   destination: ExportDestination,

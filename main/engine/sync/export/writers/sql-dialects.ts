@@ -17,6 +17,13 @@ export interface Dialect {
   readonly caseInsensitive: boolean;
   /** Bound parameters per statement we allow ourselves (below every server's limit). */
   readonly maxParams: number;
+  /**
+   * DDL takes part in transactions (SQLite, PostgreSQL): a table created or columns added in a
+   * batch's transaction go away when it rolls back. MySQL/MariaDB commits on every DDL statement.
+   */
+  readonly transactionalDdl: boolean;
+  /** What the part before a dot in a table name is, or null when the server has no such thing (SQLite). */
+  readonly qualifier: 'schema' | 'database' | null;
   quote(ident: string): string;
   keyType: string;
   textType: string;
@@ -41,6 +48,8 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     maxIdentBytes: 128,
     caseInsensitive: true,
     maxParams: 30000,
+    transactionalDdl: true,
+    qualifier: null,
     quote: dq,
     keyType: 'TEXT NOT NULL',
     textType: 'TEXT',
@@ -58,6 +67,8 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     maxIdentBytes: 63,
     caseInsensitive: false,
     maxParams: 30000,
+    transactionalDdl: true,
+    qualifier: 'schema',
     quote: dq,
     keyType: 'TEXT NOT NULL',
     textType: 'TEXT',
@@ -84,6 +95,8 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     maxIdentBytes: 64,
     caseInsensitive: true,
     maxParams: 30000,
+    transactionalDdl: false,
+    qualifier: 'database',
     quote: bq,
     // InnoDB keys are limited to 3072 bytes; 191 utf8mb4 characters keep up to four key columns legal.
     keyType: 'VARCHAR(191) NOT NULL',
@@ -110,6 +123,44 @@ export function validateIdentifier(d: Dialect, ident: string, what: string): str
     throw new ExportError('invalid_identifier', `The ${what} name "${ident.slice(0, 80)}…" is longer than ${d.label} allows (${d.maxIdentBytes} bytes). Choose a shorter name.`);
   }
   return ident;
+}
+
+/** A table as the job names it: `table`, or `schema.table` (PostgreSQL) / `database.table` (MySQL/MariaDB). */
+export interface TableName {
+  /** The schema (PostgreSQL) or database (MySQL/MariaDB) before the dot; null for the connection's own. */
+  readonly schema: string | null;
+  readonly name: string;
+}
+
+/**
+ * Splits the table name the user typed at its dot: one optional `schema.` (PostgreSQL) or
+ * `database.` (MySQL/MariaDB) prefix. SQLite has neither, so a dot there is refused rather than
+ * becoming part of the name; so is a second dot. Each part is checked like any identifier.
+ */
+export function parseTableName(d: Dialect, ident: string): TableName {
+  const dot = ident.indexOf('.');
+  if (dot < 0) return { schema: null, name: validateIdentifier(d, ident, 'table') };
+  if (d.qualifier === null) {
+    throw new ExportError(
+      'invalid_identifier',
+      `The table name "${ident.slice(0, 80)}" contains a dot, but ${d.label} has no schemas to put a table in. Use a name without a dot, e.g. "${ident.slice(0, 80).replace(/\./g, '_')}".`,
+    );
+  }
+  const schema = ident.slice(0, dot);
+  const name = ident.slice(dot + 1);
+  const form = `${d.qualifier}.table`;
+  if (name.includes('.')) {
+    throw new ExportError('invalid_identifier', `The table name "${ident.slice(0, 80)}" has more than one dot. Give ${form}, or just the table name.`);
+  }
+  if (schema === '' || name === '') {
+    throw new ExportError('invalid_identifier', `The table name "${ident.slice(0, 80)}" has nothing ${schema === '' ? 'before' : 'after'} its dot. Give ${form}, or just the table name.`);
+  }
+  return { schema: validateIdentifier(d, schema, d.qualifier), name: validateIdentifier(d, name, 'table') };
+}
+
+/** The table for SQL: each part quoted on its own, so `"qa_export"."submissions"`, never `"qa_export.submissions"`. */
+export function quoteTable(d: Dialect, t: TableName): string {
+  return t.schema === null ? d.quote(t.name) : `${d.quote(t.schema)}.${d.quote(t.name)}`;
 }
 
 /**

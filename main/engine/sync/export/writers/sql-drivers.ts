@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { loadMysqlPromise, loadPg } from '../../../runtime/lazy-modules';
-import { DIALECTS, type Dialect } from './sql-dialects';
+import { DIALECTS, type Dialect, type TableName } from './sql-dialects';
 
 /** Where a table export goes. The password is passed in by the caller (from the keychain), never stored here. */
 export type TableConnection =
@@ -17,9 +17,20 @@ export interface SqlDriver {
   readonly dialect: Dialect;
   /** Where, for messages: never includes the password. */
   readonly where: string;
-  /** Column names of the table, or null when it does not exist. */
-  columns(table: string): Promise<string[] | null>;
-  exec(sql: string, params?: SqlParam[]): Promise<void>;
+  /**
+   * Column names of the table, or null when it does not exist. A table without a schema is looked
+   * up in the connection's own (PostgreSQL current_schema(), MySQL DATABASE()).
+   */
+  columns(table: TableName): Promise<string[] | null>;
+  /**
+   * The column lists of the table's primary key and unique constraints/indexes that an upsert can
+   * use as its conflict target: whole columns only (no expressions, no partial or prefix indexes).
+   */
+  uniqueKeys(table: TableName): Promise<string[][]>;
+  /** Whether the schema (PostgreSQL) or database (MySQL/MariaDB) exists; SQLite has none. */
+  schemaExists(schema: string): Promise<boolean>;
+  /** Runs one statement; resolves to the number of rows it changed (0 for DDL). */
+  exec(sql: string, params?: SqlParam[]): Promise<number>;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -44,12 +55,24 @@ function openSqlite(file: string): SqlDriver {
     dialect: DIALECTS.sqlite,
     where: `SQLite file ${file}`,
     columns(table) {
-      const rows = db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[];
+      const rows = db.prepare('SELECT name FROM pragma_table_info(?)').all(table.name) as { name: string }[];
       return Promise.resolve(rows.length === 0 ? null : rows.map((r) => r.name));
     },
+    uniqueKeys(table) {
+      const keys: string[][] = [];
+      // An INTEGER PRIMARY KEY is the rowid and has no index of its own: read the primary key from the columns.
+      const pk = db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk').all(table.name) as { name: string }[];
+      if (pk.length > 0) keys.push(pk.map((r) => r.name));
+      const indexes = db.prepare('SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND partial = 0').all(table.name) as { name: string }[];
+      for (const ix of indexes) {
+        const cols = db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as { name: string | null }[];
+        if (cols.length > 0 && cols.every((c) => c.name !== null)) keys.push(cols.map((c) => c.name!));
+      }
+      return Promise.resolve(keys);
+    },
+    schemaExists: () => Promise.resolve(false),
     exec(sql, params = []) {
-      db.prepare(sql).run(...params);
-      return Promise.resolve();
+      return Promise.resolve(db.prepare(sql).run(...params).changes);
     },
     begin: () => Promise.resolve(void db.exec('BEGIN IMMEDIATE')),
     commit: () => Promise.resolve(void db.exec('COMMIT')),
@@ -78,13 +101,32 @@ async function openPostgres(c: ServerConn): Promise<SqlDriver> {
     where: `PostgreSQL ${c.host}:${c.port}/${c.database}`,
     async columns(table) {
       const r = await client.query<{ column_name: string }>(
-        'SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position',
-        [table],
+        'SELECT column_name FROM information_schema.columns WHERE table_schema = COALESCE($1::text, current_schema()) AND table_name = $2 ORDER BY ordinal_position',
+        [table.schema, table.name],
       );
       return r.rows.length === 0 ? null : r.rows.map((x) => x.column_name);
     },
+    async uniqueKeys(table) {
+      // Key columns only (not INCLUDE ones); deferrable constraints cannot be an ON CONFLICT target.
+      const r = await client.query<{ cols: string[] }>(
+        `SELECT array_agg(a.attname::text) AS cols
+           FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+          WHERE n.nspname = COALESCE($1::text, current_schema()) AND c.relname = $2
+            AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+          GROUP BY i.indexrelid`,
+        [table.schema, table.name],
+      );
+      return r.rows.map((x) => x.cols);
+    },
+    async schemaExists(schema) {
+      const r = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      return r.rows.length > 0;
+    },
     async exec(sql, params = []) {
-      await client.query(sql, params);
+      return (await client.query(sql, params)).rowCount ?? 0;
     },
     begin: async () => void (await client.query('BEGIN')),
     commit: async () => void (await client.query('COMMIT')),
@@ -110,16 +152,36 @@ async function openMysql(c: ServerConn): Promise<SqlDriver> {
     where: `MySQL/MariaDB ${c.host}:${c.port}/${c.database}`,
     async columns(table) {
       const [rows] = await conn.query(
-        'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
-        [table],
+        'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+        [table.schema, table.name],
       );
       const list = (rows as { name: string }[]).map((r) => r.name);
       return list.length === 0 ? null : list;
     },
+    async uniqueKeys(table) {
+      const [rows] = await conn.query(
+        `SELECT INDEX_NAME AS idx, COLUMN_NAME AS col, SUB_PART AS part FROM information_schema.STATISTICS
+          WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+        [table.schema, table.name],
+      );
+      const byIndex = new Map<string, { cols: string[]; whole: boolean }>();
+      for (const r of rows as { idx: string; col: string | null; part: number | null }[]) {
+        const ix = byIndex.get(r.idx) ?? { cols: [], whole: true };
+        // A prefix (SUB_PART) or functional (no column) part makes keys that differ collide, or never collide.
+        if (r.col === null || r.part !== null) ix.whole = false;
+        else ix.cols.push(r.col);
+        byIndex.set(r.idx, ix);
+      }
+      return [...byIndex.values()].filter((ix) => ix.whole).map((ix) => ix.cols);
+    },
+    async schemaExists(schema) {
+      const [rows] = await conn.query('SELECT 1 AS found FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema]);
+      return (rows as unknown[]).length > 0;
+    },
     async exec(sql, params = []) {
       // Server-side prepared statements bind the values; DDL (no values) cannot be prepared everywhere.
-      if (params.length === 0) await conn.query(sql);
-      else await conn.execute(sql, params);
+      const [res] = params.length === 0 ? await conn.query(sql) : await conn.execute(sql, params);
+      return (res as { affectedRows?: number }).affectedRows ?? 0;
     },
     begin: async () => void (await conn.query('START TRANSACTION')),
     commit: async () => void (await conn.query('COMMIT')),

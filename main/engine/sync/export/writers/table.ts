@@ -3,15 +3,24 @@
  * missing (TEXT columns, the key columns as primary key), columns that appear later are added with
  * ALTER TABLE, and rows are written in batches, each batch in one transaction. Rows deleted on the
  * platform (remove()) are deleted from the table by their key in the same batches, so the table
- * holds the platform's current data.
+ * holds the platform's current data. A full export (`full`) into a table that was already there
+ * also deletes, once the whole run has been written, the rows whose keys this run did not write:
+ * rows deleted on the platform before it, which no incremental run will ever report again.
+ *
+ * The table may be named `schema.table` (PostgreSQL) or `database.table` (MySQL/MariaDB). An
+ * existing table is checked when the writer opens, before anything is changed: it must have the
+ * key columns and a primary key or unique constraint on exactly them (the upsert's conflict
+ * target). Where DDL is transactional (SQLite, PostgreSQL) the table is created and missing
+ * columns added inside the first batch's transaction, so a batch that fails takes them back.
  *
  * A failed run keeps the batches committed before the failure. That is safe by design: the
  * rows are upserted by key, and the job's cursor is only saved after a successful run, so the next
  * run writes the same rows again instead of duplicating them.
  */
-import { ExportError } from '../errors';
+import { randomBytes } from 'node:crypto';
+import { ExportError, sentence } from '../errors';
 import { flattenRow, type FlattenOptions, type FlatRow, type FlatValue } from '../flatten';
-import { ColumnNamer, validateIdentifier, type Dialect } from './sql-dialects';
+import { ColumnNamer, parseTableName, quoteTable, validateIdentifier, type Dialect, type TableName } from './sql-dialects';
 import { openDriver, type SqlDriver, type SqlParam, type TableConnection } from './sql-drivers';
 import type { ExportWriter, TableOutput } from './types';
 
@@ -21,6 +30,11 @@ export interface TableWriterOptions extends FlattenOptions {
   keyColumns: string[];
   /** Rows per transaction; default 500. */
   batchSize?: number;
+  /**
+   * A full export (no cursor): the run writes every current row, so once it has succeeded the
+   * rows of an existing table whose keys it did not write are deleted (they are gone from the platform).
+   */
+  full?: boolean;
 }
 
 
@@ -44,10 +58,24 @@ function openFailure(connection: TableConnection, e: unknown): string {
 }
 export class TableWriter implements ExportWriter {
   private readonly namer: ColumnNamer;
+  private readonly table: TableName;
+  /** The table for SQL, each part quoted. */
+  private readonly sqlTable: string;
   /** Flattened keys seen in this run, in first-seen order; every upsert writes all of them. */
   private readonly keys: string[] = [];
   private readonly keySet = new Set<string>();
+  /** Columns the table has (normalised), or null while it does not exist. */
   private tableColumns: Set<string> | null = null;
+  private existedAtOpen = false;
+  /** This writer created the table, and that is committed. */
+  private createdTable = false;
+  private full: boolean;
+  /** Set by exportEverything(): a table this run created is dropped again when the run fails. */
+  private dropCreatedOnAbort = false;
+  private dropped = false;
+  /** A full export into an existing table: the temporary table of the keys this run wrote (quoted). */
+  private runKeys: string | null = null;
+  private removedStale = 0;
   /** Rows of the next batch in arrival order; `deleted` ones are deleted by key, the others upserted. */
   private pending: { row: FlatRow; deleted: boolean }[] = [];
   private written = 0;
@@ -60,7 +88,8 @@ export class TableWriter implements ExportWriter {
     private readonly opts: TableWriterOptions,
   ) {
     const d = driver.dialect;
-    validateIdentifier(d, opts.table, 'table');
+    this.table = parseTableName(d, opts.table);
+    this.sqlTable = quoteTable(d, this.table);
     if (opts.keyColumns.length === 0) throw new ExportError('invalid_identifier', `Choose at least one key column for table "${opts.table}", e.g. "id".`);
     this.namer = new ColumnNamer(d);
     for (const k of opts.keyColumns) {
@@ -68,6 +97,7 @@ export class TableWriter implements ExportWriter {
       this.namer.reserve(k);
       this.addKey(k);
     }
+    this.full = opts.full === true;
   }
 
   static async create(connection: TableConnection, opts: TableWriterOptions): Promise<TableWriter> {
@@ -78,11 +108,43 @@ export class TableWriter implements ExportWriter {
       throw new ExportError('destination_failed', openFailure(connection, e), { cause: e });
     }
     try {
-      return new TableWriter(driver, opts);
+      const writer = new TableWriter(driver, opts);
+      await writer.inspect();
+      return writer;
     } catch (e) {
       await driver.close().catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Whether the table existed when the writer was opened. */
+  get existed(): boolean {
+    return this.existedAtOpen;
+  }
+
+  /** Rows committed to the table so far (upserts and deletions by key). */
+  get committedRows(): number {
+    return this.written;
+  }
+
+  /** Rows a finished full export deleted because their keys were no longer on the platform. */
+  get removedRows(): number {
+    return this.removedStale;
+  }
+
+  /** Whether abort() dropped the table this run had created (see exportEverything). */
+  get droppedOnAbort(): boolean {
+    return this.dropped;
+  }
+
+  /**
+   * The run exports every row although it had a cursor, because the table was not there (a table
+   * holding only the rows changed since the cursor would stay incomplete for good). Should the run
+   * fail, the table it created is dropped again, so the next run also finds none and starts over.
+   */
+  exportEverything(): void {
+    this.full = true;
+    if (!this.existedAtOpen) this.dropCreatedOnAbort = true;
   }
 
   async write(row: Record<string, unknown>): Promise<void> {
@@ -121,7 +183,8 @@ export class TableWriter implements ExportWriter {
     try {
       await this.flush();
       // An export with no rows still leaves the table in place, so BI tools find it.
-      if (this.tableColumns === null) await this.ensureTable();
+      if (this.tableColumns === null) await this.inTransaction(() => Promise.resolve(), 0);
+      if (this.runKeys !== null) await this.removeStale();
     } finally {
       await this.close();
     }
@@ -131,7 +194,16 @@ export class TableWriter implements ExportWriter {
   async abort(): Promise<void> {
     this.pending = [];
     await this.driver.rollback().catch(() => undefined);
-    await this.close();
+    try {
+      if (this.dropCreatedOnAbort && this.createdTable) {
+        await this.driver.exec(`DROP TABLE IF EXISTS ${this.sqlTable}`);
+        this.dropped = true;
+      }
+    } catch (e) {
+      throw new ExportError('destination_failed', `Removing the incomplete table "${this.opts.table}" this run created failed: ${sentence(errText(e))} Drop it by hand so the next run exports every row again.`, { cause: e });
+    } finally {
+      await this.close();
+    }
   }
 
   progress() {
@@ -154,40 +226,162 @@ export class TableWriter implements ExportWriter {
     return this.driver.dialect.caseInsensitive ? c.toLowerCase() : c;
   }
 
-  /** Creates the table or adds the columns it lacks; DDL stays outside the data transaction (MySQL commits on DDL). */
+  private keyColumnNames(): string[] {
+    return this.opts.keyColumns.map((k) => this.namer.nameFor(k));
+  }
+
+  /**
+   * Before anything is changed: does the schema exist, does the table, and can an existing one be
+   * upserted into (its key columns, and a primary key or unique constraint on exactly them)? A full
+   * export into an existing table also gets its temporary table of this run's keys here.
+   */
+  private async inspect(): Promise<void> {
+    const d = this.driver.dialect;
+    const t = this.opts.table;
+    const where = this.driver.where;
+    try {
+      const schema = this.table.schema;
+      if (schema !== null && !(await this.driver.schemaExists(schema))) {
+        const create = d.qualifier === 'database' ? `CREATE DATABASE ${d.quote(schema)};` : `CREATE SCHEMA ${d.quote(schema)};`;
+        throw new ExportError(
+          'destination_failed',
+          `The ${d.qualifier ?? 'schema'} "${schema}" does not exist in ${where}, so the table "${t}" cannot be created in it. Create it first (${create}), or change the table name ${FIX}.`,
+        );
+      }
+      const existing = await this.driver.columns(this.table);
+      this.existedAtOpen = existing !== null;
+      if (existing === null) return;
+      this.tableColumns = new Set(existing.map((c) => this.norm(c)));
+      for (const k of this.opts.keyColumns) {
+        if (!this.tableColumns.has(this.norm(this.namer.nameFor(k)))) {
+          throw new ExportError('destination_failed', `The existing table "${t}" in ${where} has no key column "${k}". Choose another table name or the table's own key columns ${FIX}.`);
+        }
+      }
+      const wanted = sameColumns(this.keyColumnNames().map((c) => this.norm(c)));
+      const unique = await this.driver.uniqueKeys(this.table);
+      if (!unique.some((cols) => sameColumns(cols.map((c) => this.norm(c))) === wanted)) {
+        const list = this.opts.keyColumns.map((k) => `"${k}"`).join(', ');
+        const these = this.opts.keyColumns.length === 1 ? 'it' : 'exactly those columns';
+        throw new ExportError(
+          'destination_failed',
+          `The existing table "${t}" in ${where} has no primary key or unique constraint on its key column${this.opts.keyColumns.length === 1 ? '' : 's'} ${list}, so rows cannot be updated by key. Add a primary key or unique constraint on ${these}, or choose another table name ${FIX} so the agent creates a table of its own. Nothing was changed.`,
+        );
+      }
+      if (this.full) await this.createRunKeys();
+    } catch (e) {
+      if (e instanceof ExportError) throw e;
+      throw new ExportError('destination_failed', `Cannot read table "${t}" in ${where}: ${sentence(errText(e))} Nothing was changed.`, { cause: e });
+    }
+  }
+
+  /**
+   * A temporary table (of this connection only, gone when it closes) with the key columns of the
+   * target, copied with their types so a key compares the way the table stores it. Every batch adds
+   * its keys in its own transaction; finish() deletes the target's rows with keys not in it.
+   */
+  private async createRunKeys(): Promise<void> {
+    const d = this.driver.dialect;
+    const q = d.quote;
+    const name = `esg_run_keys_${randomBytes(6).toString('hex')}`;
+    const cols = this.keyColumnNames().map(q).join(', ');
+    switch (d.name) {
+      case 'postgres':
+        await this.driver.exec(`CREATE TEMPORARY TABLE ${q(name)} AS SELECT ${cols} FROM ${this.sqlTable} WITH NO DATA`);
+        await this.driver.exec(`CREATE INDEX ON ${q(name)} (${cols})`);
+        break;
+      case 'mysql':
+        // CREATE/DROP TEMPORARY TABLE do not commit; an index is declared in the same statement.
+        await this.driver.exec(`CREATE TEMPORARY TABLE ${q(name)} (INDEX (${cols})) AS SELECT ${cols} FROM ${this.sqlTable} LIMIT 0`);
+        break;
+      case 'sqlite':
+        await this.driver.exec(`CREATE TEMP TABLE ${q(name)} AS SELECT ${cols} FROM ${this.sqlTable} LIMIT 0`);
+        await this.driver.exec(`CREATE INDEX temp.${q(`${name}_key`)} ON ${q(name)} (${cols})`);
+        break;
+    }
+    this.runKeys = q(name);
+  }
+
+  /** After a successful full export: deletes, in one transaction, the rows whose keys this run did not write. */
+  private async removeStale(): Promise<void> {
+    const d = this.driver.dialect;
+    const keys = this.runKeys!;
+    const match = this.keyColumnNames()
+      .map((c) => `k.${d.quote(c)} = ${this.sqlTable}.${d.quote(c)}`)
+      .join(' AND ');
+    let removed: number;
+    try {
+      if (d.name === 'postgres') await this.driver.exec(`ANALYZE ${keys}`);
+      await this.driver.begin();
+      removed = await this.driver.exec(`DELETE FROM ${this.sqlTable} WHERE NOT EXISTS (SELECT 1 FROM ${keys} k WHERE ${match})`);
+      await this.driver.commit();
+    } catch (e) {
+      await this.driver.rollback().catch(() => undefined);
+      throw new ExportError(
+        'destination_failed',
+        `Every row was written to table "${this.opts.table}" in ${this.driver.where}, but removing the rows no longer on the platform failed: ${sentence(errText(e))} Those rows are still in the table.`,
+        { cause: e },
+      );
+    }
+    this.removedStale = removed;
+    await this.driver.exec(`DROP ${d.name === 'mysql' ? 'TEMPORARY ' : ''}TABLE IF EXISTS ${keys}`).catch(() => undefined);
+    this.runKeys = null;
+  }
+
+  /** Creates the table or adds the columns it lacks: in the batch's transaction where DDL is transactional, just before it on MySQL (which commits on DDL). */
   private async ensureTable(): Promise<void> {
     const d = this.driver.dialect;
     const q = d.quote;
-    const t = this.opts.table;
     try {
       if (this.tableColumns === null) {
-        const existing = await this.driver.columns(t);
-        if (existing === null) {
-          const keyCols = this.opts.keyColumns.map((k) => this.namer.nameFor(k));
-          const defs = this.keys.map((k) => {
-            const col = this.namer.nameFor(k);
-            return `${q(col)} ${keyCols.includes(col) ? d.keyType : d.textType}`;
-          });
-          await this.driver.exec(`CREATE TABLE IF NOT EXISTS ${q(t)} (${defs.join(', ')}, PRIMARY KEY (${keyCols.map(q).join(', ')}))`);
-          this.tableColumns = new Set(this.keys.map((k) => this.norm(this.namer.nameFor(k))));
-          return;
-        }
-        this.tableColumns = new Set(existing.map((c) => this.norm(c)));
-        for (const k of this.opts.keyColumns) {
-          if (!this.tableColumns.has(this.norm(this.namer.nameFor(k)))) {
-            throw new ExportError('destination_failed', `The existing table "${t}" in ${this.driver.where} has no key column "${k}". Choose another table name or the table's own key columns.`);
-          }
-        }
+        const keyCols = this.keyColumnNames();
+        const defs = this.keys.map((k) => {
+          const col = this.namer.nameFor(k);
+          return `${q(col)} ${keyCols.includes(col) ? d.keyType : d.textType}`;
+        });
+        await this.driver.exec(`CREATE TABLE IF NOT EXISTS ${this.sqlTable} (${defs.join(', ')}, PRIMARY KEY (${keyCols.map(q).join(', ')}))`);
+        this.tableColumns = new Set(this.keys.map((k) => this.norm(this.namer.nameFor(k))));
+        this.createdTable = true;
+        return;
       }
       for (const k of this.keys) {
         const col = this.namer.nameFor(k);
         if (this.tableColumns.has(this.norm(col))) continue;
-        await this.driver.exec(`ALTER TABLE ${q(t)} ADD COLUMN ${q(col)} ${d.textType}`);
+        await this.driver.exec(`ALTER TABLE ${this.sqlTable} ADD COLUMN ${q(col)} ${d.textType}`);
         this.tableColumns.add(this.norm(col));
       }
     } catch (e) {
-      if (e instanceof ExportError) throw e;
-      throw new ExportError('destination_failed', `Cannot prepare table "${t}" in ${this.driver.where}: ${errText(e)}.`, { cause: e });
+      throw new ExportError('destination_failed', `Cannot prepare table "${this.opts.table}" in ${this.driver.where}: ${sentence(errText(e))}`, { cause: e });
+    }
+  }
+
+  /**
+   * Runs one batch's statements in a transaction, with the table's DDL (see ensureTable). When it
+   * fails, everything of the batch is rolled back, and on SQLite and PostgreSQL the table and
+   * columns it created with it.
+   */
+  private async inTransaction(work: () => Promise<void>, batchRows: number): Promise<void> {
+    const d = this.driver.dialect;
+    const columnsBefore = this.tableColumns === null ? null : new Set(this.tableColumns);
+    const createdBefore = this.createdTable;
+    if (!d.transactionalDdl) await this.ensureTable();
+    try {
+      await this.driver.begin();
+      if (d.transactionalDdl) await this.ensureTable();
+      await work();
+      await this.driver.commit();
+    } catch (e) {
+      await this.driver.rollback().catch(() => undefined);
+      if (d.transactionalDdl) {
+        this.tableColumns = columnsBefore;
+        this.createdTable = createdBefore;
+      }
+      const undone = d.transactionalDdl ? ' The batch was rolled back, with any table or columns it created.' : ' The batch was rolled back.';
+      if (e instanceof ExportError) throw new ExportError(e.code, `${e.message}${undone}`, { cause: e.cause });
+      throw new ExportError(
+        'destination_failed',
+        `Writing ${batchRows} row${batchRows === 1 ? '' : 's'} to table "${this.opts.table}" in ${this.driver.where} failed: ${sentence(errText(e))}${undone}`,
+        { cause: e },
+      );
     }
   }
 
@@ -205,20 +399,19 @@ export class TableWriter implements ExportWriter {
     const batchRows = this.pending.length;
     this.pending = [];
 
-    await this.ensureTable();
     const d = this.driver.dialect;
-    const cols = this.keys.map((k) => this.namer.nameFor(k));
-    const keyCols = this.opts.keyColumns.map((k) => this.namer.nameFor(k));
-    const perStatement = Math.max(1, Math.floor(d.maxParams / cols.length));
-    const head = `INSERT INTO ${d.quote(this.opts.table)} (${cols.map(d.quote).join(', ')}) VALUES `;
+    const keyCols = this.keyColumnNames();
     let bytes = 0;
-    try {
-      await this.driver.begin();
+    await this.inTransaction(async () => {
+      // The columns are known only now: ensureTable may have just named the batch's new keys.
+      const cols = this.keys.map((k) => this.namer.nameFor(k));
+      const perStatement = Math.max(1, Math.floor(d.maxParams / cols.length));
+      const head = `INSERT INTO ${this.sqlTable} (${cols.map(d.quote).join(', ')}) VALUES `;
       for (let i = 0; i < deletions.length; i += DELETE_ROWS_PER_STATEMENT) {
         const chunk = deletions.slice(i, i + DELETE_ROWS_PER_STATEMENT);
         const params: SqlParam[] = [];
         for (const r of chunk) for (const k of this.opts.keyColumns) params.push(toParam(r[k]));
-        await this.driver.exec(`DELETE FROM ${d.quote(this.opts.table)} WHERE ${keyMatch(d, keyCols, chunk.length)}`, params);
+        await this.driver.exec(`DELETE FROM ${this.sqlTable} WHERE ${keyMatch(d, keyCols, chunk.length)}`, params);
       }
       for (let i = 0; i < rows.length; i += perStatement) {
         const chunk = rows.slice(i, i + perStatement);
@@ -232,18 +425,24 @@ export class TableWriter implements ExportWriter {
         }
         await this.driver.exec(head + d.placeholders(chunk.length, cols.length) + d.upsertTail(cols, keyCols), params);
       }
-      await this.driver.commit();
-    } catch (e) {
-      await this.driver.rollback().catch(() => undefined);
-      throw new ExportError(
-        'destination_failed',
-        `Writing ${batchRows} rows to table "${this.opts.table}" in ${this.driver.where} failed: ${errText(e)}. The batch was rolled back.`,
-        { cause: e },
-      );
-    }
+      if (this.runKeys !== null) {
+        const perKeys = Math.max(1, Math.floor(d.maxParams / keyCols.length));
+        for (let i = 0; i < rows.length; i += perKeys) {
+          const chunk = rows.slice(i, i + perKeys);
+          const params: SqlParam[] = [];
+          for (const r of chunk) for (const k of this.opts.keyColumns) params.push(toParam(r[k]));
+          await this.driver.exec(`INSERT INTO ${this.runKeys} (${keyCols.map(d.quote).join(', ')}) VALUES ${d.placeholders(chunk.length, keyCols.length)}`, params);
+        }
+      }
+    }, batchRows);
     this.written += batchRows;
     this.bytes += bytes;
   }
+}
+
+/** A set of column names as one comparable string, whatever their order. */
+function sameColumns(cols: string[]): string {
+  return JSON.stringify([...cols].sort());
 }
 
 /**
