@@ -393,7 +393,7 @@ export function JobForm() {
                       ? 'The whole dataset every run. A file of the same name is replaced: with a name without date or time tokens, it always holds the current data.'
                       : 'The whole dataset every run, upserted by the key columns.'
                     : draft.export.destination === 'folder'
-                      ? 'Only rows new or changed since the last export (the first run writes everything): a new file per run, none when nothing changed.'
+                      ? 'Only rows new or changed since the last export (the first run writes everything): a new file per run, none when nothing changed. A changed row appears again in a later file, and a deleted one as a row with deleted_at filled in, so a tool that combines every file of the folder (Power BI’s Folder source) must keep the latest version of each row. For a folder a BI tool reads whole, choose “Everything, every run” with a name without date or time.'
                       : 'Only rows new or changed since the last export (the first run writes everything), upserted by the key columns.'
                 }
               >

@@ -98,6 +98,7 @@ export function JobList() {
         {nameOf(connections.data, j.connectionId)}: {j.datasetLabel ?? '—'}
         <Arrow word="to" />
         {where}
+        {d && <span className="muted small job-contents"> · {j.config.export?.contents === 'everything' ? 'the whole dataset each run' : 'changes since the last export'}</span>}
       </>
     );
   };

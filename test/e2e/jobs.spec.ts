@@ -230,7 +230,9 @@ test('Run now: the progress bar reaches the finished run, and History shows it w
   const run = await rpc<{ run: { read: number; created: number; updated: number; deleted: number; unchanged: number; rejected: number; trigger: string } }>('history.get', { runId });
   expect(run.run).toMatchObject({ read: SUBMISSIONS, created: SUBMISSIONS, updated: 0, deleted: 0, unchanged: 0, rejected: 0, trigger: 'manual' });
   const cells = historyRow.getByRole('cell');
-  await expect(cells.filter({ hasText: new RegExp(`^${SUBMISSIONS}$`) })).toHaveCount(2); // read, and created+updated+deleted
+  // An export's rows are its Read; it sends nothing, so Sent shows a dash rather than the rows written.
+  await expect(cells.filter({ hasText: new RegExp(`^${SUBMISSIONS}$`) })).toHaveCount(1);
+  await expect(cells.filter({ hasText: /^—$/ })).toHaveCount(1);
   await expect(cells.filter({ hasText: /^0$/ })).toHaveCount(2); // unchanged, rejected
 
   // The run's page says what an export did: it wrote a file, it sent nothing; its cursor is a time.

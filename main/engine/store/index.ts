@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { ConnectionsRepo } from './connections-repo';
+import { ExportMemoryRepo } from './export-memory-repo';
 import { HeldBackRepo } from './held-back-repo';
 import { JobsRepo } from './jobs-repo';
 import { LedgerRepo } from './ledger-repo';
@@ -20,6 +21,7 @@ export type { LedgerEntry } from './ledger-repo';
 export type { OutboxBatch } from './outbox-repo';
 export type { NewRun, RunUpdate } from './runs-repo';
 export type { FinishedDatabaseRun } from './held-back-repo';
+export type { ExportMemoryCounts, ExportMemorySession, ExportMemorySessionOptions } from './export-memory-repo';
 
 export const DATABASE_FILE = 'esg-sync.db';
 
@@ -34,6 +36,7 @@ export class Store {
   readonly ledger: LedgerRepo;
   readonly outbox: OutboxRepo;
   readonly heldBack: HeldBackRepo;
+  readonly exportMemory: ExportMemoryRepo;
 
   constructor(readonly db: Db) {
     this.settings = new SettingsRepo(db);
@@ -45,6 +48,7 @@ export class Store {
     this.ledger = new LedgerRepo(db);
     this.outbox = new OutboxRepo(db);
     this.heldBack = new HeldBackRepo(db, this.settings);
+    this.exportMemory = new ExportMemoryRepo(db);
   }
 
   static open(dataDir: string, opts?: OpenOptions): Store {

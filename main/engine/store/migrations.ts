@@ -301,6 +301,38 @@ export const migrations: Migration[] = [
       ALTER TABLE runs ADD COLUMN mapping_version INTEGER;
     `,
   },
+  {
+    version: 13,
+    name: 'export jobs remember the items they exported',
+    // A PACT host lists every footprint on every run and a footprint may be shared long after it
+    // was created, so "changed since the cursor" misses it: an incremental export writes the items
+    // new to the job or whose content hash changed. export_memory is what the job's last
+    // successful runs wrote; export_memory_staged what the current run wrote so far (moved into
+    // export_memory only once it succeeded, dropped when it failed); export_memory_jobs says the
+    // memory was filled (a job exported before this migration has a cursor but no memory yet).
+    // Removing a job removes all three (foreign keys are on, see database.ts).
+    sql: `
+      CREATE TABLE export_memory (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        run_id INTEGER,
+        PRIMARY KEY (job_id, item_id)
+      );
+      CREATE TABLE export_memory_staged (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (job_id, item_id)
+      );
+      CREATE TABLE export_memory_jobs (
+        job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        dataset TEXT NOT NULL,
+        filled_at TEXT NOT NULL,
+        run_id INTEGER
+      );
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

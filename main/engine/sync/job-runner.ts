@@ -18,6 +18,7 @@ import { openReader } from '../sources/readers';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { runExport, type ExportDestination } from './export';
+import { pactExportRun } from './export/pact-export';
 import { defaultIngestOptions, progressShare, runIngest, type IngestResult } from './ingest';
 import { uploadIngestFor } from './upload-ingest';
 
@@ -100,7 +101,7 @@ export class JobRunner {
       event('info', `Run started (${req.trigger}) as service account ${connection.clientId}.`);
       signedInAs = connection.clientId;
       if (job.type === 'export') {
-        result = await this.runExport(job, config, adapter, ctx, event, (p) => {
+        result = await this.runExport(job, run.id, config, adapter, ctx, event, (p) => {
           // The size of an export is not known up front: rows and bytes so far, no ETA.
           const seconds = Math.max(0.001, (Date.now() - started) / 1000);
           this.engine.events.emit('run.progress', { runId: run.id, jobId: job.id, read: p.rows, sent: 0, accepted: p.rows, rejected: 0, bytes: p.bytes, totalBytes: null, rowsPerSecond: Math.round(p.rows / seconds), etaSeconds: null });
@@ -334,6 +335,7 @@ export class JobRunner {
   /** Platform dataset → folder or table, incremental by the job's updated-since cursor. */
   private async runExport(
     job: JobRecord,
+    runId: number,
     config: JobConfig,
     adapter: ClosableAdapter,
     ctx: AdapterContext,
@@ -360,28 +362,46 @@ export class JobRunner {
     }
     const everything = settings.contents === 'everything';
     const since = everything ? null : job.cursor;
-    event('info', `Exporting ${settings.dataset}${since ? ` rows new, changed or deleted after ${since}` : ' (every row)'}${everything && d.kind === 'folder' ? '; a file of the same name is replaced' : ''}.`);
-    const result = await runExport({
-      adapter,
-      dataset: settings.dataset,
-      updatedSince: since,
-      destination,
-      writerOptions: { nested: settings.nested, replaceExisting: everything },
-      job: job.name,
-      now: this.engine.clock.now(),
-      signal: ctx.signal,
-      onRequest: ctx.onRequest,
-      onProgress: progress,
-      logger: this.engine.logger,
-    });
+    const { store } = this.engine;
+    const pact = adapter.kind === 'pact' ? pactExportRun({ store, adapter: adapter as Parameters<typeof pactExportRun>[0]['adapter'], jobId: job.id, runId, dataset: settings.dataset, since, event }) : null;
+    if (!pact?.announced) event('info', `Exporting ${settings.dataset}${since ? ` rows new, changed or deleted after ${since}` : ' (every row)'}${everything && d.kind === 'folder' ? '; a file of the same name is replaced' : ''}.`);
+    let result: Awaited<ReturnType<typeof runExport>>;
+    try {
+      result = await runExport({
+        adapter: pact?.adapter ?? adapter,
+        dataset: settings.dataset,
+        updatedSince: since,
+        destination,
+        writerOptions: { nested: settings.nested, replaceExisting: everything },
+        job: job.name,
+        now: this.engine.clock.now(),
+        signal: ctx.signal,
+        onRequest: ctx.onRequest,
+        onProgress: progress,
+        logger: this.engine.logger,
+      });
+    } catch (err) {
+      try {
+        pact?.failed();
+      } catch (e) {
+        this.engine.logger.warn({ err: e instanceof Error ? e.message : String(e), jobId: job.id }, 'could not record the footprints of a failed export');
+      }
+      throw err;
+    }
+    const memory = pact?.succeeded();
     event('info', result.summary);
-    // The cursor moves only now that every row is safely written.
-    if (result.newCursor !== job.cursor) this.engine.store.jobs.setCursor(job.id, result.newCursor);
+    // The cursor (and what the job exported) move only now that every row is safely written.
+    store.transaction(() => {
+      if (result.newCursor !== job.cursor) store.jobs.setCursor(job.id, result.newCursor);
+      memory?.save(this.engine.clock.now().toISOString());
+    });
     return {
-      status: 'succeeded',
+      // Footprints left out for failing validation are rejected; those written with their
+      // _validationErrors reached the destination, so the run succeeded (with the warning above).
+      status: (pact?.skipped ?? 0) > 0 ? 'succeeded_with_rejections' : 'succeeded',
       // Created: rows written with the platform's current data; deleted: rows deleted on the platform
       // since the last export (written with deleted_at to a file, deleted by key from a table).
-      counts: { ...emptyCounts(), read: result.rows, created: result.rows - result.deleted, deleted: result.deleted },
+      counts: { ...emptyCounts(), read: result.rows + (pact?.skipped ?? 0), created: result.rows - result.deleted, deleted: result.deleted, rejected: pact?.skipped ?? 0 },
       error: null,
       bytes: result.bytes,
       watermarkTo: result.newCursor,

@@ -11,7 +11,14 @@
  * wrong (valid rows carry `_validationErrors: null`, so every row has the same columns), and it
  * is reported through `onInvalid` so the run history can count it. With
  * `invalidFootprints: 'skip'` it is left out of the export but still reported through `onInvalid`.
+ *
+ * Incremental export: a supplier may share a footprint long after it was created, so "changed
+ * since the cursor" by `updated ?? created` misses it. Given a `FootprintMemory` (exportStream's
+ * third argument), footprints are chosen by what this job exported before instead: every page is
+ * read anyway, and each footprint is written when its id is new to the job or its content (version,
+ * updated, anything) hashes differently from what was written last time, whatever its timestamps.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Entity, Metric, ServiceAccountInfo } from '../../../../shared/domain';
 import type { AdapterContext, ConnectionConfig, ExportItem, ExportQuery, PlatformAdapter } from '../types';
@@ -19,7 +26,7 @@ import { HttpClient, type HttpOptions, type RequestOptions } from '../http/clien
 import { ClientCredentialsTokenManager } from '../http/token-manager';
 import { findLink } from '../http/link-header';
 import { PlatformError, badResponse } from '../errors';
-import { GetFootprintResponse, ListFootprintsResponse, validateFootprint, type ProductFootprint } from './schema';
+import { GetFootprintResponse, ListFootprintsResponse, splitValidationError, validateFootprint, type ProductFootprint } from './schema';
 
 export interface InvalidFootprint {
   /** The footprint's id when it has a readable one. */
@@ -27,6 +34,31 @@ export interface InvalidFootprint {
   errors: string[];
   /** The page URL it came from (query included: PACT paging tokens are not secrets). */
   source: string;
+  /** Export only: whether it was still written (with `_validationErrors`) or left out ('skip'). */
+  exported?: boolean;
+  /** `errors` split into the failing field (null: the footprint as a whole) and what is wrong with it. */
+  problems?: { field: string | null; problem: string }[];
+}
+
+/**
+ * What one export job wrote before, consulted footprint by footprint (so nothing is held in
+ * memory here, however long the list).
+ */
+export interface FootprintMemory {
+  /**
+   * Whether to export this footprint now: its key is new to the job, or its hash differs from the
+   * one recorded when it was last exported. A footprint taken is noted by the memory, to be
+   * recorded once the run has succeeded.
+   */
+  take(key: string, hash: string): boolean;
+}
+
+/** Per-call settings of exportStream, for the run that calls it. */
+export interface PactExportOptions {
+  /** Choose footprints by what the job exported before (query.updatedSince is then not used). */
+  memory?: FootprintMemory | null;
+  /** Called (besides the adapter's own onInvalid) for each invalid footprint this export writes or leaves out. */
+  onInvalid?: (info: InvalidFootprint) => void;
 }
 
 export interface PactAdapterOptions {
@@ -173,7 +205,7 @@ export class PactAdapter implements PlatformAdapter {
     }
   }
 
-  async *exportStream(query: ExportQuery, ctx: AdapterContext = {}): AsyncGenerator<ExportItem> {
+  async *exportStream(query: ExportQuery, ctx: AdapterContext = {}, opts: PactExportOptions = {}): AsyncGenerator<ExportItem> {
     if (query.dataset !== 'footprints') {
       throw new PlatformError({
         code: 'bad_request',
@@ -182,21 +214,37 @@ export class PactAdapter implements PlatformAdapter {
       });
     }
     const skipInvalid = this.opts.invalidFootprints === 'skip';
-    // The v2 `$filter` is optional for hosts, so "changed since" is applied here, on `updated`
-    // (or `created` for never-updated footprints).
-    const since = query.updatedSince ? Date.parse(query.updatedSince) : null;
+    const memory = opts.memory ?? null;
+    // The v2 `$filter` is optional for hosts, so "changed since" is applied here: by what the job
+    // exported before when it remembers that, else on `updated` (or `created` for never-updated
+    // footprints).
+    const since = memory === null && query.updatedSince ? Date.parse(query.updatedSince) : null;
+    const invalid = (found: InvalidFootprint) => {
+      const info = { ...found, problems: found.errors.map(splitValidationError) };
+      this.opts.onInvalid?.(info);
+      opts.onInvalid?.(info);
+      this.opts.logger?.warn({ footprintId: info.id, errors: info.errors.length, exported: info.exported }, 'PACT footprint failed validation');
+    };
     for await (const page of this.footprintPages(ctx)) {
       for (const raw of page.items) {
         const v = validateFootprint(raw);
         const updatedAt = v.ok ? (v.footprint.updated ?? v.footprint.created) : readUpdated(raw);
-        if (since !== null && updatedAt !== null && !(Date.parse(updatedAt) > since)) continue;
+        if (!v.ok && skipInvalid) {
+          // Left out, so never remembered: reported by every run for as long as it stays invalid.
+          if (since !== null && updatedAt !== null && !(Date.parse(updatedAt) > since)) continue;
+          invalid({ id: readId(raw), errors: v.errors, source: page.url, exported: false });
+          continue;
+        }
+        if (memory !== null) {
+          const hash = footprintHash(raw);
+          if (!memory.take(readId(raw) ?? `sha256:${hash}`, hash)) continue;
+        } else if (since !== null && updatedAt !== null && !(Date.parse(updatedAt) > since)) continue;
         if (v.ok) {
           yield { row: { ...(v.footprint as ProductFootprint), _validationErrors: null }, updatedAt };
           continue;
         }
-        this.opts.onInvalid?.({ id: readId(raw), errors: v.errors, source: page.url });
-        this.opts.logger?.warn({ footprintId: readId(raw), errors: v.errors.length }, 'PACT footprint failed validation');
-        if (!skipInvalid) yield { row: { ...(isRecord(raw) ? raw : { value: raw }), _validationErrors: v.errors }, updatedAt };
+        invalid({ id: readId(raw), errors: v.errors, source: page.url, exported: true });
+        yield { row: { ...(isRecord(raw) ? raw : { value: raw }), _validationErrors: v.errors }, updatedAt };
       }
     }
   }
@@ -218,4 +266,21 @@ function readUpdated(v: unknown): string | null {
   if (!isRecord(v)) return null;
   const u = typeof v.updated === 'string' ? v.updated : typeof v.created === 'string' ? v.created : null;
   return u !== null && !Number.isNaN(Date.parse(u)) ? u : null;
+}
+
+/**
+ * SHA-256 of a footprint's JSON with object keys in sorted order: the same content hashes the
+ * same whatever order a host lists its fields in; any change (version, updated, a value) does not.
+ */
+export function footprintHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x === undefined ? null : x)).join(',')}]`;
+  if (isRecord(v)) {
+    const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }

@@ -78,12 +78,34 @@ export type ProductFootprint = z.infer<typeof ProductFootprint>;
 export const ListFootprintsResponse = z.looseObject({ data: z.array(z.unknown()) });
 export const GetFootprintResponse = z.looseObject({ data: z.unknown() });
 
-/** "pcf.referencePeriodStart: Invalid ISO datetime" style lines, for people. */
+/**
+ * "pcf.referencePeriodStart: Invalid ISO datetime" style lines, for people: the field's path, a
+ * colon, what is wrong. A required field that is absent says "is missing" rather than the type it
+ * should have had.
+ */
 export function validateFootprint(value: unknown): { ok: true; footprint: ProductFootprint } | { ok: false; errors: string[] } {
   const r = ProductFootprint.safeParse(value);
   if (r.success) return { ok: true, footprint: r.data };
   return {
     ok: false,
-    errors: r.error.issues.map((i) => `${i.path.map(String).join('.') || '(footprint)'}: ${i.message}`),
+    errors: r.error.issues.map((i) => `${i.path.map(String).join('.') || '(footprint)'}: ${i.path.length > 0 && isAbsent(value, i.path) ? 'is missing' : i.message}`),
   };
+}
+
+/** Whether the last key of `path` is absent from an object that is there (a missing field, not a wrong one). */
+function isAbsent(value: unknown, path: readonly PropertyKey[]): boolean {
+  let v: unknown = value;
+  for (const key of path.slice(0, -1)) {
+    if (v === null || typeof v !== 'object') return false;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && (v as Record<PropertyKey, unknown>)[path[path.length - 1]!] === undefined;
+}
+
+/** One validation line ("pcf.declaredUnit: is missing") split into the field and what is wrong with it. */
+export function splitValidationError(line: string): { field: string | null; problem: string } {
+  const at = line.indexOf(': ');
+  if (at < 0) return { field: null, problem: line };
+  const field = line.slice(0, at);
+  return { field: field === '(footprint)' ? null : field, problem: line.slice(at + 2) };
 }
