@@ -162,6 +162,7 @@ export function JobForm() {
     job: draft.name,
     format: draft.export.format,
     now: new Date(),
+    timeZone: draft.timezone || undefined,
   });
 
   return (

@@ -6,6 +6,7 @@
 import type { Params } from '../../shared/api';
 import type { JobDetail } from '../../shared/contract/jobs';
 import type { JobCatchUp } from '../../shared/jobs';
+import { clockParts } from '../../shared/clock-parts';
 import { fromCron, presetProblem, toCron, type Preset } from './schedule';
 
 export type ExportFormat = 'csv' | 'xlsx' | 'json' | 'ndjson';
@@ -265,14 +266,13 @@ const EXT: Record<ExportFormat, string> = { csv: 'csv', xlsx: 'xlsx', json: 'jso
  * The file name an export would write now, as the engine expands it (an {ext} is added when the
  * pattern has none), or the problem with the pattern.
  */
-export function fileNamePreview(pattern: string, values: { dataset: string; job: string; format: ExportFormat; now: Date }): { name: string } | { problem: string } {
+export function fileNamePreview(pattern: string, values: { dataset: string; job: string; format: ExportFormat; now: Date; timeZone?: string }): { name: string } | { problem: string } {
   const unknown = [...pattern.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!).filter((t) => !(FILE_TOKENS as readonly string[]).includes(t));
   if (unknown.length) return { problem: `Unknown token {${unknown[0]}}. Use ${FILE_TOKENS.map((t) => `{${t}}`).join(' ')}.` };
   if (/[\\/]/.test(pattern) || pattern.includes('..')) return { problem: 'A file name cannot contain /, \\ or “..”.' };
   if (/[<>:"|?*]/.test(pattern)) return { problem: 'A file name cannot contain < > : " | ? or *.' };
-  const d = values.now;
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  const parts: Record<string, string> = { yyyy: String(d.getFullYear()), mm: p2(d.getMonth() + 1), dd: p2(d.getDate()), hh: p2(d.getHours()), MM: p2(d.getMinutes()), ss: p2(d.getSeconds()) };
+  // As the run names it: in the job's time zone.
+  const parts = clockParts(values.now, values.timeZone);
   const safe = (v: string) => v.replace(/[\\/<>:"|?*]/g, '_').replace(/\.{2,}/g, '_').replace(/^\.+/, '') || '_';
   const map: Record<string, string> = {
     ...parts,

@@ -347,7 +347,8 @@ export class JobRunner {
     const d = settings.destination;
     let destination: ExportDestination;
     if (d.kind === 'folder') {
-      destination = { kind: 'folder', folder: d.path, format: d.format, fileNamePattern: d.fileName.includes('{ext}') ? d.fileName : `${d.fileName}.{ext}` };
+      // {date} and {time} are the job's own: its schedule's time zone, not the server's.
+      destination = { kind: 'folder', folder: d.path, format: d.format, fileNamePattern: d.fileName.includes('{ext}') ? d.fileName : `${d.fileName}.{ext}`, timeZone: config.timezone };
     } else {
       const password = d.database === 'sqlite' ? undefined : ((await this.engine.secrets().get(`job:${job.id}:database`)) ?? undefined);
       destination = {

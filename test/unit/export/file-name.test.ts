@@ -18,6 +18,16 @@ describe('file name patterns', () => {
     expect(local).toBe(String(now.getHours()).padStart(2, '0'));
   });
 
+  it("names the file by the job's time zone: 02:00 in Tokyo is already tomorrow there, and 23:30 in New York is still yesterday", () => {
+    const late = new Date(Date.UTC(2024, 2, 4, 17, 30, 0)); // 02:30 on 5 March in Tokyo
+    expect(expandFilePattern('{date}-{time}.csv', { dataset: 'd', ext: 'csv', now: late, timeZone: 'Asia/Tokyo' })).toBe('2024-03-05-023000.csv');
+    expect(expandFilePattern('{date}-{time}.csv', { dataset: 'd', ext: 'csv', now: late, timeZone: 'America/New_York' })).toBe('2024-03-04-123000.csv');
+    // Midnight is 00, never 24; utc wins over a zone.
+    const midnight = new Date(Date.UTC(2024, 2, 4, 15, 0, 0)); // 00:00 on 5 March in Tokyo
+    expect(expandFilePattern('{hh}{MM}.csv', { dataset: 'd', ext: 'csv', now: midnight, timeZone: 'Asia/Tokyo' })).toBe('0000.csv');
+    expect(expandFilePattern('{date}.csv', { dataset: 'd', ext: 'csv', now: late, timeZone: 'Asia/Tokyo', utc: true })).toBe('2024-03-04.csv');
+  });
+
   it.each(['../out.csv', 'sub/out.csv', 'sub\\out.csv', '..', 'a..b.csv', '/etc/passwd', '.hidden.csv', 'C:out.csv', 'a\u0000b', '', '{nope}.csv', '{dataset.csv'])(
     'rejects the unsafe or broken pattern %j',
     (pattern) => {

@@ -112,6 +112,9 @@ describe('job form draft', () => {
     expect(fileNamePreview('{dataset}-{yyyy}{mm}{dd}-{hh}{MM}{ss}', { dataset: 'submissions', job: 'x', format: 'csv', now })).toEqual({ name: 'submissions-20261123-060509.csv' });
     expect(fileNamePreview('{job}_{date}.{ext}', { dataset: 'd', job: 'Q4/report', format: 'xlsx', now })).toEqual({ name: 'Q4_report_2026-11-23.xlsx' });
     expect(fileNamePreview('a:b', { dataset: 'd', job: 'j', format: 'csv', now })).toHaveProperty('problem');
+    // The preview names the file as the run will: by the job's time zone.
+    const tokyoMorning = new Date(Date.UTC(2026, 10, 22, 17, 30, 0));
+    expect(fileNamePreview('{date}', { dataset: 'd', job: 'j', format: 'csv', now: tokyoMorning, timeZone: 'Asia/Tokyo' })).toEqual({ name: '2026-11-23.csv' });
   });
 
   it('recognises full paths on POSIX and Windows', () => {

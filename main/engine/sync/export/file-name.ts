@@ -3,6 +3,7 @@
  * plain name inside the destination folder, so patterns with separators, `..` or characters that
  * Windows refuses are rejected before any file is touched.
  */
+import { clockParts } from '../../../../shared/clock-parts';
 import { ExportError } from './errors';
 
 export const DEFAULT_FILE_PATTERN = '{dataset}-{yyyy}{mm}{dd}-{hh}{MM}{ss}.{ext}';
@@ -14,6 +15,8 @@ export interface FileNameValues {
   now: Date;
   /** Date tokens in UTC instead of the machine's local time. */
   utc?: boolean;
+  /** Date tokens in this time zone (the job's schedule zone) instead of the machine's local time. */
+  timeZone?: string;
 }
 
 const TOKENS = new Set(['dataset', 'job', 'ext', 'date', 'time', 'yyyy', 'mm', 'dd', 'hh', 'MM', 'ss']);
@@ -39,17 +42,7 @@ export function validateFilePattern(pattern: string): void {
 /** Expands a validated pattern; substituted values are made safe so a dataset or job name cannot add a path. */
 export function expandFilePattern(pattern: string, values: FileNameValues): string {
   validateFilePattern(pattern);
-  const d = values.now;
-  const utc = values.utc === true;
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  const parts = {
-    yyyy: String(utc ? d.getUTCFullYear() : d.getFullYear()),
-    mm: p2((utc ? d.getUTCMonth() : d.getMonth()) + 1),
-    dd: p2(utc ? d.getUTCDate() : d.getDate()),
-    hh: p2(utc ? d.getUTCHours() : d.getHours()),
-    MM: p2(utc ? d.getUTCMinutes() : d.getMinutes()),
-    ss: p2(utc ? d.getUTCSeconds() : d.getSeconds()),
-  };
+  const parts = clockParts(values.now, values.utc === true ? 'UTC' : values.timeZone);
   const map: Record<string, string> = {
     ...parts,
     date: `${parts.yyyy}-${parts.mm}-${parts.dd}`,

@@ -16,7 +16,7 @@ export { openDriver, type SqlDriver, type TableConnection } from './sql-drivers'
 export type { ExportWriter, FileFormat, FileOutput, TableOutput, TabularOptions, WriterOutput } from './types';
 
 export type ExportDestination =
-  | { kind: 'folder'; folder: string; format: FileFormat; fileNamePattern?: string; utc?: boolean }
+  | { kind: 'folder'; folder: string; format: FileFormat; fileNamePattern?: string; utc?: boolean; timeZone?: string }
   | { kind: 'table'; connection: TableConnection; table: string; keyColumns: string[] };
 
 export type WriterOptions = CsvWriterOptions & XlsxWriterOptions & JsonWriterOptions & { batchSize?: number } & Pick<TableWriterOptions, 'full'>;
@@ -35,6 +35,7 @@ export async function createWriter(
     ext: destination.format,
     now: ctx.now ?? new Date(),
     utc: destination.utc,
+    timeZone: destination.timeZone,
   });
   switch (destination.format) {
     case 'csv':
