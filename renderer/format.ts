@@ -42,6 +42,14 @@ export function formatTime(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** formatTime with seconds: for a cursor, where two runs a minute apart must not read the same. */
+export function formatTimeExact(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
 /** The browser's own IANA time zone ("Europe/Paris"); "UTC" when it cannot say. */
 export function localTimeZone(): string {
   try {

@@ -8,7 +8,7 @@ import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel, Stat } from
 import { useSandboxIds } from '../firstrun/sandbox';
 import { reasonAlone } from '../../shared/mapping/messages';
 import { cursorText, exportOutput } from '../export-run';
-import { formatDuration, formatNumber, formatTime, statusLabel, statusTone, triggerSentence } from '../format';
+import { formatDuration, formatNumber, formatTime, formatTimeExact, statusLabel, statusTone, triggerSentence } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { DriftNotice, MappingFixNotice } from '../wizard/DriftNotice';
 import { HeldNotice } from '../wizard/HeldNotice';
@@ -70,7 +70,7 @@ export function RunDetail() {
   const job = jobs.data?.find((j) => j.id === run.jobId);
   const isExport = job?.type === 'export';
   const written = isExport ? exportOutput(events) : null;
-  const cursor = (v: string) => (isExport ? cursorText(v, formatTime) : v);
+  const cursor = (v: string) => (isExport ? cursorText(v, formatTimeExact) : v);
   // The run counts held values among the rejected; they are neither rejected nor lost, so shown apart.
   const heldValues = detail.data.heldWhy ? Math.min(run.rejected, detail.data.heldWhy.codes + detail.data.heldWhy.periods) : 0;
 
