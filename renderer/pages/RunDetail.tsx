@@ -129,7 +129,13 @@ export function RunDetail() {
             <dt>File</dt>
             <dd>
               {run.file}
-              {detail.data.fileNow && <div className="muted small">now at {detail.data.fileNow}</div>}
+              {detail.data.fileRemovedAt ? (
+                <div className="muted small">
+                  removed from {detail.data.fileNow ?? 'there'} on {formatTime(detail.data.fileRemovedAt)} by the clean-up of old files (<Link to="/settings">Settings</Link> → Files in watched folders)
+                </div>
+              ) : (
+                detail.data.fileNow && <div className="muted small">now at {detail.data.fileNow}</div>
+              )}
             </dd>
           </>
         )}

@@ -61,6 +61,8 @@ export const coreMethods = {
       heldWhy: z.object({ codes: z.number().int(), periods: z.number().int(), lastEnd: z.string().nullable() }).nullable().default(null),
       /** Where its file is now, when that is not where it was read (moved to processed/ or failed/). */
       fileNow: z.string().nullable().default(null),
+      /** When the folder clean-up (Settings) removed the file from there, if it did. */
+      fileRemovedAt: z.string().nullable().default(null),
     }),
   },
   'history.errors': {

@@ -57,7 +57,7 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
         requestCount: store.runs.requestCount(runId),
         heldSentBy: run.held > 0 ? store.runs.heldSentBy(runId) : null,
         heldWhy: run.held > 0 ? store.runs.heldWhy(runId) : null,
-        fileNow: run.file ? ((now) => (now && now !== run.file ? now : null))(store.runs.fileNow(runId)) : null,
+        ...fileFacts(run.file, run.file ? store.runs.fileWhereabouts(runId) : null),
       };
     },
     'history.errors': ({ runId, afterId, limit, kind }) => {
@@ -93,4 +93,10 @@ export function coreHandlers(engine: Engine): Pick<Handlers, keyof typeof coreMe
       });
     },
   };
+}
+
+/** Where a run's file is now when that is not where it was read, and when the folder clean-up removed it. */
+function fileFacts(readAt: string | null, now: { path: string; removedAt: string | null } | null): { fileNow: string | null; fileRemovedAt: string | null } {
+  if (!readAt || !now) return { fileNow: null, fileRemovedAt: null };
+  return { fileNow: now.path !== readAt ? now.path : null, fileRemovedAt: now.removedAt };
 }

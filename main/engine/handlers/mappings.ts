@@ -87,7 +87,15 @@ export function mappingsHandlers(engine: Engine, service?: MappingService): Pick
           );
         }
         const report = await mappings.drift(runId);
-        if (!report.fileAvailable) throw new ApiError('not_found', `The file ${report.file} is no longer there, so run #${runId} cannot be read again. Put the file back at that path, then try again.`);
+        if (!report.fileAvailable) {
+          const removedAt = engine.store.runs.fileWhereabouts(runId)?.removedAt ?? null;
+          throw new ApiError(
+            'not_found',
+            removedAt
+              ? `The file ${report.file} was removed on ${removedAt.slice(0, 10)} by the clean-up of old files in processed/ and failed/ (Settings → Files in watched folders), so run #${runId} cannot be read again. Drop the file into the watched folder again: it is read as a new file, and values already on the platform are not sent twice.`
+              : `The file ${report.file} is no longer there, so run #${runId} cannot be read again. Put the file back at that path, then try again.`,
+          );
+        }
         if (report.missing.length || report.renamed.length || report.added.length) {
           throw new ApiError('conflict', `The file's columns still differ from the mapping "${report.mappingName}". Update the mapping first, then retry.`);
         }

@@ -333,6 +333,13 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'files removed by the folder clean-up are marked',
+    // The run page and "Send the file again" then say the clean-up removed the file, and when,
+    // instead of pointing at a path that is gone.
+    sql: `ALTER TABLE source_files ADD COLUMN removed_at TEXT;`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -279,14 +279,19 @@ export class RunsRepo {
 
   /** Where a file run's file is now (moved to processed/ or failed/, or kept), if the agent knows; null if deleted or unknown. */
   fileNow(runId: number): string | null {
+    return this.fileWhereabouts(runId)?.path ?? null;
+  }
+
+  /** Where the run's file is now, and when the folder clean-up removed it from there, if it did. */
+  fileWhereabouts(runId: number): { path: string; removedAt: string | null } | null {
     const r = this.db
       .prepare(
-        `SELECT f.path AS path FROM runs r JOIN jobs j ON j.id = r.job_id
+        `SELECT f.path AS path, f.removed_at AS removedAt FROM runs r JOIN jobs j ON j.id = r.job_id
            JOIN source_files f ON f.source_id = j.source_id AND f.sha256 = r.file_sha256
           WHERE r.id = ? AND r.file_sha256 IS NOT NULL`,
       )
-      .get(runId) as { path: string } | undefined;
-    return r?.path ?? null;
+      .get(runId) as { path: string; removedAt: string | null } | undefined;
+    return r ?? null;
   }
 
   /** Why a run's values are held: codes not mapped yet, or periods not over yet (with the last one's end). */

@@ -162,7 +162,7 @@ export class SourcesRepo {
     this.db
       .prepare(
         `INSERT INTO source_files (source_id, path, sha256, size, seen_at, status, run_id, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (source_id, sha256) DO UPDATE SET path = excluded.path, status = excluded.status,
+         ON CONFLICT (source_id, sha256) DO UPDATE SET path = excluded.path, status = excluded.status, removed_at = NULL,
            run_id = COALESCE(excluded.run_id, source_files.run_id), seen_at = excluded.seen_at,
            mtime_ms = COALESCE(excluded.mtime_ms, source_files.mtime_ms)`,
       )
@@ -244,6 +244,11 @@ export class SourcesRepo {
   }
 
   /** When the agent last recorded a file at this path (moved there after its run, or a copy put there), or null. */
+  /** The folder clean-up removed the file at this path (run pages and "Send the file again" then say so). */
+  noteRemoved(sourceId: string, path: string, at: string): void {
+    this.db.prepare('UPDATE source_files SET removed_at = ? WHERE source_id = ? AND path = ?').run(at, sourceId, path);
+  }
+
   recordedAt(sourceId: string, path: string): string | null {
     const at = this.db
       .prepare(

@@ -21,12 +21,13 @@ let sandbox: RunningSandbox;
 let root: string;
 let engine: Engine;
 let ok: Awaited<ReturnType<typeof engineOnSandbox>>['ok'];
+let engineCall: Awaited<ReturnType<typeof engineOnSandbox>>['call'];
 let now = new Date('2026-12-07T09:00:00Z');
 
 beforeEach(async () => {
   sandbox = await startSandbox({ port: 0 });
   root = mkdtempSync(join(tmpdir(), 'esg-folder-cleanup-held-'));
-  ({ engine, ok } = await engineOnSandbox(root, sandbox.url, { clock: { now: () => now } }));
+  ({ engine, ok, call: engineCall } = await engineOnSandbox(root, sandbox.url, { clock: { now: () => now } }));
 });
 afterEach(async () => {
   await engine.stop();
@@ -50,7 +51,8 @@ it('keeps a processed file whose held values are not sent yet, and removes it on
 
   now = new Date('2026-12-07T09:00:00Z');
   expect(await runDroppedFile(engine, 'bills', held)).toMatchObject({ status: 'succeeded_with_rejections', held: 1 });
-  expect(await runDroppedFile(engine, 'bills', done)).toMatchObject({ status: 'succeeded', held: 0 });
+  const doneRun = await runDroppedFile(engine, 'bills', done);
+  expect(doneRun).toMatchObject({ status: 'succeeded', held: 0 });
   // The held file's errors.csv lists the held line (what the person who dropped it sees).
   expect(readdirSync(processed).sort()).toEqual(['bills-2026-h1.csv', 'bills-2026-h2.csv', 'bills-2026-h2.csv.errors.csv']);
   for (const name of readdirSync(processed)) exportedLongAgo(join(processed, name));
@@ -61,6 +63,11 @@ it('keeps a processed file whose held values are not sent yet, and removes it on
   expect(await ok('history.prune', {})).toMatchObject({ folderFiles: 1 });
   expect(readdirSync(processed).sort()).toEqual(['bills-2026-h2.csv', 'bills-2026-h2.csv.errors.csv']);
   expect(await ok('history.prune', {})).toMatchObject({ folderFiles: 0 });
+  // The removed file's run says where it went and when, and reading it again says why it cannot.
+  expect(await ok('history.get', { runId: doneRun.id })).toMatchObject({ fileNow: join(processed, 'bills-2026-h1.csv'), fileRemovedAt: '2027-06-01T06:00:00.000Z' });
+  const again = await engineCall('mappings.retryFile', { runId: doneRun.id });
+  expect(again.error?.message).toContain('was removed on 2027-06-01 by the clean-up of old files in processed/ and failed/ (Settings → Files in watched folders)');
+  expect(again.error?.message).toContain('Drop the file into the watched folder again');
 
   // The agent reads it again from processed/ and sends December. That read counts as handling the
   // file: it is kept another 30 days from then, and then goes with its report.

@@ -21,6 +21,7 @@ export interface FolderCleanupStore {
   pathsStillNeeded(): string[];
   recordedAt(sourceId: string, path: string): string | null;
   hasRunInProgress(sourceId: string): boolean;
+  noteRemoved(sourceId: string, path: string, at: string): void;
 }
 
 export interface FolderCleanupOptions {
@@ -176,6 +177,14 @@ export async function cleanUpFolderFiles(o: FolderCleanupOptions): Promise<Folde
       return verdict;
     };
 
+    // The file is gone either way; a store that cannot say so only leaves its run pages less exact.
+    const noteRemoved = (name: string) => {
+      try {
+        for (const s of sources) o.sources.noteRemoved(s.id, join(s.root, sub, name), o.now.toISOString());
+      } catch (err) {
+        o.logger?.warn({ err: errCode(err), file: join(dir, name) }, 'could not record that the folder clean-up removed a file');
+      }
+    };
     const gone = new Set<string>();
     // Shorter names first: a file before its errors.csv, which waits for the file to really be gone.
     for (const name of [...entries.keys()].filter(doomed).sort((a, b) => a.length - b.length || a.localeCompare(b))) {
@@ -196,6 +205,7 @@ export async function cleanUpFolderFiles(o: FolderCleanupOptions): Promise<Folde
         await unlink(e.path);
         gone.add(name);
         r.removed++;
+        if (parent === null) noteRemoved(e.name);
       } catch (err) {
         if (errCode(err) === 'ENOENT') {
           gone.add(name); // removed meanwhile (a person, or another clean-up): what it judged is gone all the same
