@@ -157,6 +157,8 @@ export const JobInfo = z.object({
   timezone: z.string(),
   scheduleText: z.string().nullable(),
   paused: z.boolean(),
+  /** Its source is paused (Sources page): it reads nothing, on schedule or by hand, until the source is resumed. */
+  sourcePaused: z.boolean().optional(),
   lastRun: z.object({ id: z.number().int(), status: RunStatus, finishedAt: z.string().nullable() }).nullable(),
   nextRunAt: z.string().nullable(),
   /** Null unless a database ingest job holds rows back (optional: shapes from before it existed). */

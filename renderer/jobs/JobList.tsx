@@ -197,6 +197,10 @@ export function JobList() {
                       <td>
                         {j.paused ? (
                           <span className="muted">Paused</span>
+                        ) : j.sourcePaused ? (
+                          <span className="muted">
+                            Its source is paused (<Link to="/sources">Sources</Link>)
+                          </span>
                         ) : j.nextRunAt ? (
                           <>
                             <time dateTime={j.nextRunAt} title={sameTimeZone(j.timezone, localTimeZone()) ? undefined : `${formatTime(j.nextRunAt)} your time`}>

@@ -38,8 +38,9 @@ export function jobInfo(engine: Engine, j: JobRecord): JobInfo {
   const last = engine.store.runs.lastForJob(j.id);
   const done = last && last.status === 'succeeded' && last.read === 0 ? engine.store.runs.lastDoneForJob(j.id) : last;
   const waiting = j.type === 'ingest' ? engine.store.runs.filesWaitingForCodes(j.id) : null;
+  const sourcePaused = j.type === 'ingest' && j.sourceId !== null && engine.store.sources.get(j.sourceId)?.paused === true;
   let nextRunAt: string | null = null;
-  if (schedule && !j.paused) {
+  if (schedule && !j.paused && !sourcePaused) {
     try {
       nextRunAt = nextRuns(schedule, timezone, engine.clock.now(), 1)[0] ?? null;
     } catch {
@@ -57,6 +58,7 @@ export function jobInfo(engine: Engine, j: JobRecord): JobInfo {
     timezone,
     scheduleText: schedule ? `${describeSchedule(schedule)} (${timezone})` : null,
     paused: j.paused,
+    sourcePaused,
     lastRun: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt } : null,
     nextRunAt,
     // Only database ingest jobs are noted; a lookup by key, as the list is polled.
@@ -380,6 +382,10 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
     'jobs.run': async ({ jobId, wait, confirmDeletes }) => {
       const job = get(jobId);
       const source = job.type === 'ingest' && job.sourceId ? store.sources.get(job.sourceId) : null;
+      // A paused source gives nothing, not even to Run now: resuming it is the one way back.
+      if (source?.paused) {
+        throw new ApiError('conflict', `"${job.name}" reads "${source.name}", which is paused: nothing is read from it until it is resumed. Resume it on the Sources page (or \`esg-sync source resume "${source.name}"\`), then run the job.`);
+      }
       // A folder that is gone (an unmounted share) is said now, not found empty by a run that "succeeds".
       if (source?.kind === 'folder') {
         await assertReadableDir(String(source.config.path)).catch((err: unknown) => {

@@ -143,7 +143,7 @@ export class SyncService {
       jobs: () =>
         this.engine.store.jobs
           .list()
-          .filter((j) => !j.paused)
+          .filter((j) => !j.paused && !this.sourcePaused(j))
           .flatMap((j) => {
             const c = JobConfig.safeParse(j.config);
             return c.success && c.data.schedule ? [{ id: j.id, schedule: c.data.schedule, timezone: c.data.timezone, catchUp: c.data.catchUp }] : [];
@@ -203,6 +203,10 @@ export class SyncService {
    * also takes the files already waiting in the folder.
    */
   /** "Run now": every run it makes (one per waiting file of a folder job, else one), or null when none could start. */
+  private sourcePaused(job: JobRecord): boolean {
+    return job.type === 'ingest' && job.sourceId !== null && this.engine.store.sources.get(job.sourceId)?.paused === true;
+  }
+
   runNow(jobId: string, extra: Partial<QueuedRequest> = {}): Promise<RunSummary[]> | null {
     const job = this.engine.store.jobs.get(jobId);
     if (!job) return null;
@@ -214,6 +218,12 @@ export class SyncService {
   trigger(jobId: string, trigger: RunTrigger, extra: Partial<QueuedRequest> = {}): Promise<RunSummary> | null {
     const job = this.engine.store.jobs.get(jobId);
     if (!job) return null;
+    // A paused source gives nothing on its own (schedule, catch-up, held rows coming due); a person's
+    // Run now is refused before it gets here, with what to do (jobs.run).
+    if (trigger !== 'manual' && this.sourcePaused(job)) {
+      this.engine.logger.info({ jobId, job: job.name, trigger }, 'its source is paused; this run is not started');
+      return null;
+    }
     if ((trigger === 'schedule' || trigger === 'catch-up') && this.signInRefusedRecently(job)) return null;
     // A folder job's run by hand or by its schedule takes the files waiting in the folder.
     if ((trigger === 'manual' || trigger === 'schedule' || trigger === 'catch-up') && !extra.file && !extra.outboxOnly && this.folderOf(job)) {

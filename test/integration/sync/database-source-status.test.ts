@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { attentionItems } from '../../../shared/attention';
-import type { RunSummary, SourceInfo } from '../../../shared/dto';
+import type { JobInfo, RunSummary, SourceInfo } from '../../../shared/dto';
 import { headerFingerprint, type MappingProfileInput } from '../../../shared/mapping';
+import { SyncService } from '../../../main/engine/sync/service';
 import { onSandboxEachTest } from '../mappings-api/helpers';
 
 const t = onSandboxEachTest('esg-db-source-status-');
 
-async function readingsJob() {
+async function readingsJob(config: Record<string, unknown> = {}) {
   const file = join(t.root, 'meters.sqlite');
   const db = new Database(file);
   db.exec('CREATE TABLE readings (id INTEGER PRIMARY KEY, Site TEXT, Month TEXT, kwh REAL)');
@@ -34,7 +35,7 @@ async function readingsJob() {
     headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh'], { orderInsensitive: true }),
   };
   t.engine.store.mappings.save({ id: 'map-meters', name: 'Meters', sourceId: src.id, connectionId, fingerprint: null, profile }, new Date().toISOString());
-  const job = await t.ok<{ id: string }>('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId, sourceId: src.id, mappingId: 'map-meters', config: {} });
+  const job = await t.ok<{ id: string }>('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId, sourceId: src.id, mappingId: 'map-meters', config });
   const renameTable = (from: string, to: string) => {
     const d = new Database(file);
     d.exec(`ALTER TABLE ${from} RENAME TO ${to}`);
@@ -103,4 +104,24 @@ it('is not marked by a run that failed on the platform side', async () => {
   expect((await source(sourceId)).status).toBe('idle');
   // The run names the account it ran as, as its timeline does, though it never signed in.
   expect(failed.serviceAccount).toBe('sandbox-client');
+});
+
+it('reads nothing from a paused source: no scheduled slot, no Run now (refused with what to do), until it is resumed', async () => {
+  const { sourceId, jobId } = await readingsJob({ schedule: '0 6 * * *' });
+  t.engine.sync = new SyncService(t.engine);
+  await t.engine.sync.start();
+  await t.ok('sources.pause', { sourceId });
+
+  const job = (await t.ok<JobInfo[]>('jobs.list', {})).find((j) => j.id === jobId)!;
+  expect(job).toMatchObject({ sourcePaused: true, nextRunAt: null, paused: false });
+  const refused = await t.call('jobs.run', { jobId, wait: true });
+  expect(refused.error?.code).toBe('conflict');
+  expect(refused.error?.message).toContain('reads "Meters", which is paused: nothing is read from it until it is resumed. Resume it on the Sources page');
+  // A slot, a catch-up or held rows coming due start nothing.
+  for (const trigger of ['schedule', 'catch-up', 'held'] as const) expect(t.engine.sync.trigger(jobId, trigger)).toBeNull();
+  expect(t.engine.store.runs.lastForJob(jobId)).toBeNull();
+
+  await t.ok('sources.resume', { sourceId });
+  expect((await t.ok<JobInfo[]>('jobs.list', {})).find((j) => j.id === jobId)).toMatchObject({ sourcePaused: false, nextRunAt: expect.any(String) });
+  expect((await run(jobId)).status).not.toBe('failed');
 });
