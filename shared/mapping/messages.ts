@@ -41,7 +41,7 @@ export const msg = {
   entityNotInPlatform: (entityId: string, label: string, local: string | null) =>
     `${local ? `'${local}' is mapped to` : `the ${label} is set to`} platform entity '${entityId}', which no longer exists on the platform. Map it again in ${SITES}.`,
   unknownMetricValue: (value: string) =>
-    `'${value}' is not a metric in the platform's library. Map it to a metric in ${COLUMNS}.`,
+    `'${value}' is not a metric in the platform's library. Map it to a metric in ${SITES}, where the metric column's codes are listed.`,
   missingMetric: () => `no metric is given. Fill in the metric, or map this column to a fixed metric in ${COLUMNS}.`,
   metricNotInPlatform: (metricId: string) =>
     `metric '${metricId}' is not in the platform's metric library (it may have been removed). Choose another metric in ${COLUMNS}.`,
@@ -58,7 +58,7 @@ export const msg = {
   missingValue: () => `the value is empty.`,
   /** A site or metric code the mapping has not matched yet (its policy holds such rows rather than rejecting them). */
   held: (value: string, kind: 'entity' | 'metric', label: string) =>
-    `'${value}' is not mapped to a platform ${kind === 'entity' ? label : 'metric'} yet, so this row was not sent. Map it in ${kind === 'entity' ? SITES : COLUMNS}.`,
+    `'${value}' is not mapped to a platform ${kind === 'entity' ? label : 'metric'} yet, so this row was not sent. Map it in ${SITES}${kind === 'entity' ? '' : ", where the metric column's codes are listed"}.`,
   missingUnit: () => `no unit is given. Fill in the unit, or set a fixed unit in ${UNITS}.`,
   unitProblem: (detail: string) => `${detail} Check ${UNITS}.`,
   /** `detail` says what is missing and where to find it; this says where it goes. */

@@ -76,7 +76,8 @@ export class HeldBackRepo {
       codesSince,
       codeValues: codes.slice(0, 5),
       moreCodes: codes.length > 5,
-      codeSteps: [...(rows.siteRows ? (['Sites & periods'] as const) : []), ...(rows.metricRows ? (['Columns'] as const) : [])],
+      // Site and metric codes are both mapped in "Sites & periods" (the metric column's codes are listed there too).
+      codeSteps: rows.siteRows || rows.metricRows ? ['Sites & periods'] : [],
       periods: rows.periods,
       periodsEnd: rows.periodsEnd,
       rejectedOther: Math.max(0, run.rejected - rows.values),

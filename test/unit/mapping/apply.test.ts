@@ -3,6 +3,7 @@ import type { SourceRow } from '../../../shared/domain';
 import { applyProfile, canonicalRecord, naturalKeyOf, recordHash } from '../../../shared/mapping/apply';
 import { parseProfile, type MappingProfileInput } from '../../../shared/mapping/profile';
 import { catalogue } from '../../fixtures/mapping/catalogue';
+import { msg } from '../../../shared/mapping/messages';
 
 const base = { schemaVersion: 1 as const, name: 'Test', sourceId: 'src-1', connectionId: 'conn-1' };
 
@@ -95,6 +96,9 @@ describe('long shape', () => {
       { line: 2, kind: 'entity', column: 'Site', value: 'Nowhere', reason: "'Nowhere' is not mapped to a platform site yet, so this row was not sent. Map it in the mapping's “Sites & periods” step." },
     ]);
     expect(held[0]?.errors).toEqual([]);
+    // A metric code is mapped in the same step as site codes (the wizard lists both there), not in "Columns".
+    expect(msg.held('LPG', 'metric', 'metric')).toBe("'LPG' is not mapped to a platform metric yet, so this row was not sent. Map it in the mapping's “Sites & periods” step, where the metric column's codes are listed.");
+    expect(msg.unknownMetricValue('Fernwärme')).toContain("Map it to a metric in the mapping's “Sites & periods” step");
     const skipped = runAll({ ...profile, entity: { kind: 'column', column: 'Site', unknownEntity: 'skip' } }, rows(headers, [['Nowhere', 'Strom', '15.01.2024', '1', 'kWh', null]]));
     expect(skipped[0]?.skipped).toBe('unknown-entity');
     expect(skipped[0]?.records).toEqual([]);
