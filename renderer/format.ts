@@ -1,6 +1,7 @@
 import type { RunSummary } from '../shared/api';
 import type { RunStatus, RunTrigger } from '../shared/domain';
 import { plural } from '../shared/plural';
+import { onlyHeld } from '../shared/run-status';
 
 export const statusLabel: Record<RunStatus, string> = {
   queued: 'Queued',
@@ -34,6 +35,11 @@ export const triggerLabel: Record<RunTrigger, string> = {
 
 export const statusTone = (s: RunStatus): 'ok' | 'warn' | 'bad' | 'info' =>
   s === 'succeeded' ? 'ok' : s === 'failed' ? 'bad' : s === 'running' || s === 'queued' ? 'info' : 'warn';
+
+/** A run's badge: as its status says, except a run that only held rows (shared/run-status.ts). */
+export function runBadge(r: { status: RunStatus; rejected?: number; held?: number }): { label: string; tone: 'ok' | 'warn' | 'bad' | 'info' } {
+  return onlyHeld(r) ? { label: 'Succeeded, some rows held', tone: 'info' } : { label: statusLabel[r.status], tone: statusTone(r.status) };
+}
 
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';

@@ -159,7 +159,7 @@ export const JobInfo = z.object({
   paused: z.boolean(),
   /** Its source is paused (Sources page): it reads nothing, on schedule or by hand, until the source is resumed. */
   sourcePaused: z.boolean().optional(),
-  lastRun: z.object({ id: z.number().int(), status: RunStatus, finishedAt: z.string().nullable() }).nullable(),
+  lastRun: z.object({ id: z.number().int(), status: RunStatus, finishedAt: z.string().nullable(), rejected: z.number().int().optional(), held: z.number().int().optional() }).nullable(),
   nextRunAt: z.string().nullable(),
   /** Null unless a database ingest job holds rows back (optional: shapes from before it existed). */
   heldBack: HeldBack.nullable().optional(),

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../shared/api';
 import { plural } from '../../shared/plural';
+import { runStatusWords } from '../../shared/run-status';
 import { CliError, EXIT, exitCodeForFailedRun } from './exit-codes';
 import type { Output } from './output';
 
@@ -7,14 +8,14 @@ import type { Output } from './output';
 export const countsLine = (run: RunSummary): string =>
   run.jobType === 'export'
     ? `exported ${plural(run.read, 'row', 'rows', String)}${run.deleted ? ` (${run.deleted} of them deleted on the platform)` : ''}`
-    : `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.held ? ` (${plural(run.held, 'row', 'rows', String)} held: codes not mapped yet, or periods not over)` : ''}`;
+    : `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected - run.held}${run.held ? `, held ${run.held} (codes not mapped yet, or periods not over)` : ''}`;
 
 function runLines(run: RunSummary): string[] {
   return [
-    `Run #${run.id} of "${run.jobName}": ${run.status.replace(/_/g, ' ')}`,
+    `Run #${run.id} of "${run.jobName}": ${runStatusWords(run)}`,
     countsLine(run),
     ...(run.error ? [run.error] : []),
-    ...(run.rejected ? [`See the rejected rows with: esg-sync history show ${run.id}`] : []),
+    ...(run.rejected ? [`See the ${run.rejected > run.held ? 'rejected' : 'held'} rows with: esg-sync history show ${run.id}`] : []),
     // A database run's held rows are read again by the job's next run (from the held row's watermark); only a file is sent again by retry.
     ...(run.held
       ? [

@@ -3,7 +3,7 @@ import { useRef } from 'react';
 import { Link } from 'react-router-dom';
 import type { RunSummary } from '../../shared/api';
 import { useSandboxIds } from '../firstrun/sandbox';
-import { formatDuration, formatNumber, formatTime, statusLabel, statusTone } from '../format';
+import { formatDuration, formatNumber, formatTime, runBadge } from '../format';
 import { Badge, SandboxLabel } from './ui';
 import './run-table.css';
 
@@ -67,7 +67,7 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
                   {r.trigger}
                 </div>
                 <div role="cell" data-col="status">
-                  <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge>
+                  <Badge tone={runBadge(r).tone}>{runBadge(r).label}</Badge>
                 </div>
                 <div role="cell" data-col="started" className="run-started" title={formatTime(r.startedAt)}>
                   {startedText(r.startedAt)}
@@ -86,7 +86,9 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
                   {formatNumber(r.unchanged)}
                 </div>
                 <div role="cell" data-col="rejected" className="num">
-                  {formatNumber(r.rejected)}
+                  {/* Held rows are counted among the rejected; here, as on the run's page, they are apart. */}
+                  {formatNumber(r.rejected - r.held)}
+                  {r.held > 0 && <div className="muted small">{formatNumber(r.held)} held</div>}
                 </div>
               </div>
             );

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { client } from '../bridge/client';
 import { Badge, ErrorState } from '../components/ui';
-import { formatNumber, statusLabel, statusTone } from '../format';
+import { formatNumber, runBadge } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { RemoveSandbox } from './RemoveSandbox';
 import { useDemo, wizardPathFor, type DemoStatus } from './sandbox';
@@ -186,7 +186,7 @@ function LiveRuns({ jobId }: { jobId: string | null }) {
         <ul className="list" aria-live="polite">
           {list.map((r) => (
             <li key={r.id}>
-              <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge> <strong>{r.file ? r.file.split(/[\\/]/).pop() : r.jobName}</strong>{' '}
+              <Badge tone={runBadge(r).tone}>{runBadge(r).label}</Badge> <strong>{r.file ? r.file.split(/[\\/]/).pop() : r.jobName}</strong>{' '}
               {r.finishedAt ? (
                 <span>
                   — {formatNumber(r.read)} rows read, {formatNumber(r.created)} values created

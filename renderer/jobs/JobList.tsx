@@ -4,7 +4,7 @@ import type { JobDetail } from '../../shared/contract/jobs';
 import { client } from '../bridge/client';
 import { Badge, Card, EmptyState, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
 import { useSandboxIds } from '../firstrun/sandbox';
-import { formatTime, formatTimeInZone, localTimeZone, sameTimeZone, statusLabel, statusTone } from '../format';
+import { formatTime, formatTimeInZone, localTimeZone, runBadge, sameTimeZone } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { ConfirmDialog } from './ConfirmDialog';
 import { HeldBackNote } from './HeldBackNote';
@@ -188,7 +188,7 @@ export function JobList() {
                       <td>
                         {j.lastRun ? (
                           <Link to={`/history/${j.lastRun.id}`}>
-                            <Badge tone={statusTone(j.lastRun.status)}>{statusLabel[j.lastRun.status]}</Badge> {formatTime(j.lastRun.finishedAt)}
+                            <Badge tone={runBadge(j.lastRun).tone}>{runBadge(j.lastRun).label}</Badge> {formatTime(j.lastRun.finishedAt)}
                           </Link>
                         ) : (
                           'Never'

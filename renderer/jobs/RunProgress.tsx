@@ -3,7 +3,7 @@ import { Link } from 'react-router-dom';
 import type { EventPayload, RunSummary } from '../../shared/api';
 import { client } from '../bridge/client';
 import { Badge } from '../components/ui';
-import { formatNumber, statusLabel, statusTone } from '../format';
+import { formatNumber, runBadge } from '../format';
 
 type Progress = EventPayload<'run.progress'>;
 
@@ -57,11 +57,11 @@ export function RunProgressBar({ state, jobName }: { state: RunState; jobName: s
     const r = state.run;
     return (
       <div className="progress run-progress">
-        <div className="progress-track" role="progressbar" aria-label={`Run progress of ${jobName}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={100} aria-valuetext={`Run #${r.id} finished: ${statusLabel[r.status]}`}>
-          <div className={`progress-fill progress-${statusTone(r.status)}`} style={{ width: '100%' }} />
+        <div className="progress-track" role="progressbar" aria-label={`Run progress of ${jobName}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={100} aria-valuetext={`Run #${r.id} finished: ${runBadge(r).label}`}>
+          <div className={`progress-fill progress-${runBadge(r).tone}`} style={{ width: '100%' }} />
         </div>
         <span className="small">
-          <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge> Run #{r.id} finished: {formatNumber(r.read)} read, {formatNumber(r.created)} created, {formatNumber(r.updated)} updated, {formatNumber(r.deleted)} deleted,{' '}
+          <Badge tone={runBadge(r).tone}>{runBadge(r).label}</Badge> Run #{r.id} finished: {formatNumber(r.read)} read, {formatNumber(r.created)} created, {formatNumber(r.updated)} updated, {formatNumber(r.deleted)} deleted,{' '}
           {formatNumber(r.unchanged)} unchanged, {formatNumber(r.rejected)} rejected. <Link to={`/history/${r.id}`}>Open in History</Link>
         </span>
       </div>

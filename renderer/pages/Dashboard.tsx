@@ -7,7 +7,7 @@ import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel } from '../c
 import { client } from '../bridge/client';
 import { FirstRunChoices } from '../firstrun/FirstRunChoices';
 import { useDemo, useSandboxIds, type SandboxIds } from '../firstrun/sandbox';
-import { formatTime, formatTimeInZone, runOutcome, statusLabel, statusTone } from '../format';
+import { formatTime, formatTimeInZone, runBadge, runOutcome, statusLabel } from '../format';
 import { useAction, useEngine } from '../hooks';
 
 type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'neutral';
@@ -198,7 +198,7 @@ export function Dashboard() {
                 <ul className="list run-list">
                   {runs.data.map((r) => (
                     <li key={r.id}>
-                      <Badge tone={statusTone(r.status)}>{statusLabel[r.status]}</Badge>{' '}
+                      <Badge tone={runBadge(r).tone}>{runBadge(r).label}</Badge>{' '}
                       <Link to={`/history/${r.id}`}>{r.jobName}</Link> {sandbox.job(r.jobId) && <SandboxLabel />}
                       <div className="muted small">
                         {formatTime(r.startedAt)}

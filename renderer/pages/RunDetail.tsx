@@ -8,7 +8,7 @@ import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel, Stat } from
 import { useSandboxIds } from '../firstrun/sandbox';
 import { reasonAlone } from '../../shared/mapping/messages';
 import { cursorText, exportOutput } from '../export-run';
-import { formatDuration, formatNumber, formatTime, formatTimeExact, statusLabel, statusTone, triggerSentence } from '../format';
+import { formatDuration, formatNumber, formatTime, formatTimeExact, runBadge, triggerSentence } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { DriftNotice, MappingFixNotice } from '../wizard/DriftNotice';
 import { HeldNotice } from '../wizard/HeldNotice';
@@ -82,11 +82,7 @@ export function RunDetail() {
         actions={<Link to="/history" className="button">Back to history</Link>}
       />
       <p>
-        {run.status === 'succeeded_with_rejections' && heldValues === run.rejected ? (
-          <Badge tone="info">Succeeded, some rows held</Badge>
-        ) : (
-          <Badge tone={statusTone(run.status)}>{statusLabel[run.status]}</Badge>
-        )}{' '}
+        <Badge tone={runBadge(run).tone}>{runBadge(run).label}</Badge>{' '}
         {isSandbox && <SandboxLabel />}
       </p>
       {run.error && (

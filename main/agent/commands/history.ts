@@ -12,6 +12,7 @@ import { cliTime } from '../time';
 import { saveErrorsCsv } from '../../engine/history/errors-csv';
 import { ErrorKindId, type ErrorGroups } from '../../../shared/mapping/error-groups';
 import { plural } from '../../../shared/plural';
+import { runStatusWords } from '../../../shared/run-status';
 import { ApiError } from '../../../shared/rpc';
 
 const duration = (r: RunSummary): string => {
@@ -147,7 +148,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
         }
         out.print({ run, events, errorCount, errorGroups, errors, requestCount, ...(requests ? { requests } : {}) }, () => {
           const lines = [
-            `Run #${run.id} — ${run.jobName}${run.jobNameAtRun ? ` (named "${run.jobNameAtRun}" then)` : ''} (${run.trigger}) — ${run.status}`,
+            `Run #${run.id} — ${run.jobName}${run.jobNameAtRun ? ` (named "${run.jobNameAtRun}" then)` : ''} (${run.trigger}) — ${runStatusWords(run)}`,
             `Started ${cliTime(run.startedAt)}${run.finishedAt ? `, finished ${cliTime(run.finishedAt)}` : ''}`,
             `${countsLine(run).replace(/^r/, 'R')}`,
           ];

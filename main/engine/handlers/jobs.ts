@@ -59,7 +59,7 @@ export function jobInfo(engine: Engine, j: JobRecord): JobInfo {
     scheduleText: schedule ? `${describeSchedule(schedule)} (${timezone})` : null,
     paused: j.paused,
     sourcePaused,
-    lastRun: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt } : null,
+    lastRun: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt, rejected: last.rejected, held: last.held } : null,
     nextRunAt,
     // Only database ingest jobs are noted; a lookup by key, as the list is polled.
     heldBack: j.type === 'ingest' ? engine.store.heldBack.get(j.id, j.cursor) : null,

@@ -5,6 +5,7 @@ import { JobConfig } from '../../../shared/jobs';
 import { parseProfile, type Catalogue } from '../../../shared/mapping';
 import { emptyCounts, type RowError, type RunTrigger, type SourceRow } from '../../../shared/domain';
 import { plural } from '../../../shared/plural';
+import { runStatusWords } from '../../../shared/run-status';
 import type { ConnectionService } from '../connections';
 import type { Engine } from '../engine';
 import { createAdapter, type ClosableAdapter } from '../platforms/factory';
@@ -164,7 +165,7 @@ export class JobRunner {
       serviceAccount: result.serviceAccount ?? signedInAs,
       watermarkTo: result.watermarkTo ?? null,
     });
-    event(result.status === 'failed' ? 'error' : 'info', `Run finished: ${finished.status.replace(/_/g, ' ')}.`);
+    event(result.status === 'failed' ? 'error' : 'info', `Run finished: ${runStatusWords(finished)}.`);
     if (job.type === 'ingest' && job.sourceId && result.status !== 'failed' && result.status !== 'interrupted' && store.sources.get(job.sourceId)?.status === 'error') {
       this.noteSourceStatus(job.sourceId, 'idle', null);
     }

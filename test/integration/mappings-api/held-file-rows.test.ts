@@ -104,7 +104,7 @@ describe('values held for a site code not mapped yet, in a dropped file', () => 
       const cli = (...argv: string[]) => runCliInProcess(['--data-dir', join(root, 'data'), ...argv]);
       const still = await cli('history', 'retry', String(first.id));
       expect(still.code).toBe(1);
-      expect(still.stdout).toMatch(/: succeeded with rejections\nread 2, created 0, updated 0, deleted 0, unchanged 0, rejected 2 \(2 rows held: codes not mapped yet, or periods not over\)/);
+      expect(still.stdout).toMatch(/: succeeded, some rows held\nread 2, created 0, updated 0, deleted 0, unchanged 0, rejected 0, held 2 \(codes not mapped yet, or periods not over\)\nSee the held rows with: esg-sync history show/);
       expect(still.stdout).toContain(`send the held rows with: esg-sync history retry `);
 
       await mapNewSite(mapping.id);

@@ -11,9 +11,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runExport } from '../../../main/engine/sync/export/runner';
 import type { ExportItem } from '../../../main/engine/platforms/types';
 import { cursorText, exportOutput } from '../../../renderer/export-run';
-import { formatMeasure, plainNumber, runOutcome, triggerLabel } from '../../../renderer/format';
+import { formatMeasure, plainNumber, runBadge, runOutcome, triggerLabel } from '../../../renderer/format';
 import { nextStep, sourceStatus } from '../../../renderer/sources/status';
 import type { SourceInfo } from '../../../shared/dto';
+import { runStatusWords } from '../../../shared/run-status';
 
 const counts = { status: 'succeeded' as const, finishedAt: '2026-12-07T11:07:43.000Z', read: 23, created: 23, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
 
@@ -150,5 +151,17 @@ describe('a source’s next step', () => {
   it('leaves the list’s status sentence to say how the source is, not to send the person to the Jobs page', () => {
     expect(sourceStatus(source()).detail).toBe('No job takes files from this folder yet.');
     expect(sourceStatus(source({ kind: 'database', folder: null })).detail).toBe('Read when a job uses it.');
+  });
+});
+
+describe('a run that only held rows', () => {
+  it('reads "succeeded, some rows held" wherever its status is shown, and a run that also rejected rows does not', () => {
+    expect(runBadge({ status: 'succeeded_with_rejections', rejected: 2, held: 2 })).toEqual({ label: 'Succeeded, some rows held', tone: 'info' });
+    expect(runStatusWords({ status: 'succeeded_with_rejections', rejected: 2, held: 2 })).toBe('succeeded, some rows held');
+    expect(runBadge({ status: 'succeeded_with_rejections', rejected: 3, held: 2 })).toEqual({ label: 'Succeeded with rejected rows', tone: 'warn' });
+    expect(runStatusWords({ status: 'succeeded_with_rejections', rejected: 3, held: 2 })).toBe('succeeded with rejections');
+    // Without counts (an older shape), the status alone speaks.
+    expect(runBadge({ status: 'succeeded_with_rejections' }).label).toBe('Succeeded with rejected rows');
+    expect(runBadge({ status: 'failed', rejected: 0, held: 0 })).toEqual({ label: 'Failed', tone: 'bad' });
   });
 });
