@@ -487,7 +487,7 @@ export function JobForm() {
               </label>
               <label className="radio">
                 <input type="radio" name="rejectPolicy" checked={draft.ingest.rejectPolicy === 'all-or-nothing'} onChange={() => setIngest({ rejectPolicy: 'all-or-nothing' })} />
-                Send nothing from a file with rejected rows
+                {source?.kind === 'database' ? 'Send nothing from a run that has rejected rows' : 'Send nothing from a file with rejected rows'}
               </label>
             </fieldset>
             <div className="jobs-row">

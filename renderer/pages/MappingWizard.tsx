@@ -6,7 +6,8 @@ import { errorText, wizardApi } from '../wizard/api';
 import { DriftSummary } from '../wizard/DriftNotice';
 import { readSample } from '../wizard/load';
 import { useLeaveGuard } from '../wizard/leave-guard';
-import { STEPS, hasChanges, hasColumns, initialState, reducer, stepProblems, workOf } from '../wizard/state';
+import { STEPS, fromDatabase, hasChanges, hasColumns, initialState, reducer, stepProblems, workOf } from '../wizard/state';
+import { sourceWords } from '../wizard/labels';
 import { StepColumns } from '../wizard/StepColumns';
 import { StepPreview } from '../wizard/StepPreview';
 import { StepSave } from '../wizard/StepSave';
@@ -140,7 +141,7 @@ export function MappingWizard() {
     <>
       <PageHeader
         title={title}
-        description="Tell the agent once how this file becomes platform values: which sites, metrics, periods and units."
+        description={sourceWords(fromDatabase(state), Boolean(state.source?.query)).intro}
         actions={
           <Link className="button" to="/mappings">
             Cancel

@@ -352,7 +352,8 @@ export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEd
             tested &&
             (tested.ok ? (
               <div className="banner banner-ok" style={{ display: 'block' }}>
-                <strong>Connected.</strong> {tested.message}
+                {/* The engine's message starts with "Connected (…)" itself. */}
+                {tested.message}
               </div>
             ) : (
               <div className="banner banner-bad" style={{ display: 'block' }}>

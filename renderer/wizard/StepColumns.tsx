@@ -2,6 +2,7 @@ import { Badge } from '../components/ui';
 import { ROLE_LABELS, confidenceTone, metricName, metricOptions } from './labels';
 import { NoteList } from './NoteList';
 import { Picker } from './Picker';
+import { columnsStepNotes } from './state';
 import type { PickerOption } from './Picker';
 import type { StepProps } from './step';
 import type { ColumnRole } from './types';
@@ -61,7 +62,7 @@ export function StepColumns({ state, dispatch }: StepProps) {
           <p className="muted small">Or give one column the role “Metric name or code” when the rows name their metric.</p>
         </div>
       )}
-      <NoteList label="Notes on the suggestions" notes={state.suggestion?.warnings ?? []} />
+      <NoteList label="Notes on the suggestions" notes={columnsStepNotes(state)} />
       <div className="wizard-scroll" role="region" aria-label="Column roles" tabIndex={0}>
         <table className="table wizard-columns">
           <thead>
@@ -105,6 +106,12 @@ export function StepColumns({ state, dispatch }: StepProps) {
                         <Badge tone={confidenceTone(s.confidence)}>{Math.round(s.confidence * 100)}%</Badge>{' '}
                         <span>{ROLE_LABELS[s.role]}</span>
                         {s.metricId && <span>: {metricName(metrics, s.metricId)}</span>}
+                        <div className="muted">{s.reason}</div>
+                      </>
+                    ) : s && s.confidence >= 0.75 ? (
+                      // Left out for a reason worth saying (an identifier, a total, the source's watermark), not for lack of one.
+                      <>
+                        <span>{ROLE_LABELS.ignore}</span>
                         <div className="muted">{s.reason}</div>
                       </>
                     ) : (

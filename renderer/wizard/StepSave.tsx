@@ -4,7 +4,8 @@ import { useNavigate } from 'react-router-dom';
 import type { UnknownValuePolicy } from '../../shared/mapping/profile';
 import { errorText, wizardApi } from './api';
 import { onGuardEntry } from './leave-guard';
-import { STEPS, buildProfile, type KeyField } from './state';
+import { sourceWords } from './labels';
+import { STEPS, buildProfile, fromDatabase, type KeyField } from './state';
 import type { StepProps } from './step';
 
 const KEY_FIELDS: Array<{ id: KeyField; label: string }> = [
@@ -29,6 +30,7 @@ export function StepSave({ state, dispatch }: StepProps) {
   /** The engine refused the mapping as not fitting the platform: it may still be saved, to correct later. */
   const [refused, setRefused] = useState(false);
   const patch = (p: Partial<typeof state>) => dispatch({ type: 'patch', patch: p });
+  const words = sourceWords(fromDatabase(state), state.source?.query);
 
   const save = async (force = false) => {
     if (!state.name.trim()) {
@@ -80,7 +82,7 @@ export function StepSave({ state, dispatch }: StepProps) {
       </fieldset>
       {state.entityMode === 'column' && (
         <label className="field">
-          <span>When a new site code appears in a later file</span>
+          <span>When a new site code appears in {words.later}</span>
           <select value={state.unknownEntity} onChange={(e) => patch({ unknownEntity: e.target.value as UnknownValuePolicy })}>
             <option value="hold">Hold those rows and ask me</option>
             <option value="skip">Skip those rows</option>
@@ -91,7 +93,7 @@ export function StepSave({ state, dispatch }: StepProps) {
       )}
       {Object.values(state.roles).includes('metric') && !(state.shape === 'wide' && state.wideKind === 'per-metric') && (
         <label className="field">
-          <span>When a new metric name appears in a later file</span>
+          <span>When a new metric name appears in {words.later}</span>
           <select value={state.unknownMetric} onChange={(e) => patch({ unknownMetric: e.target.value as UnknownValuePolicy })}>
             <option value="hold">Hold those rows and ask me</option>
             <option value="skip">Skip those rows</option>

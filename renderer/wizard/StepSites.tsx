@@ -1,9 +1,9 @@
 import { DATE_FORMATS, formatExample, formatGranularity, type DateFormat } from '../../shared/mapping/dates';
 import type { UnknownValuePolicy } from '../../shared/mapping/profile';
-import { MONTHS, ROLE_LABELS, entityOptions, metricOptions } from './labels';
+import { MONTHS, ROLE_LABELS, entityOptions, metricOptions, sourceWords } from './labels';
 import { Picker } from './Picker';
 import type { StepProps } from './step';
-import { valueMapLines, type PeriodMode, type WizardState } from './state';
+import { fromDatabase, valueMapLines, type PeriodMode, type WizardState } from './state';
 import { ValueMapTable } from './ValueMapTable';
 
 const POLICIES: Array<{ id: UnknownValuePolicy; label: string }> = [
@@ -89,6 +89,7 @@ export function StepSites({ state, dispatch }: StepProps) {
   const metrics = state.catalogue?.metrics ?? [];
   const entityCol = column(state.roles, 'entity');
   const metricCol = column(state.roles, 'metric');
+  const words = sourceWords(fromDatabase(state), state.source?.query);
   const norm = (s: string) => s.trim().toLowerCase();
   const patch = (p: Partial<typeof state>) => dispatch({ type: 'patch', patch: { ...p, preview: null } });
 
@@ -113,7 +114,8 @@ export function StepSites({ state, dispatch }: StepProps) {
           <>
             <ValueMapTable
               title={`Site codes in ‘${entityCol}’`}
-              localHeading="In your files"
+              localHeading={words.localHeading}
+              later={words.laterPlural}
               lines={valueMapLines(state, 'entity')}
               hasSample={Boolean(state.sample)}
               map={state.entityValueMap}
@@ -143,7 +145,8 @@ export function StepSites({ state, dispatch }: StepProps) {
       {metricCol && (
         <ValueMapTable
           title={`Metric names in ‘${metricCol}’`}
-          localHeading="In your files"
+          localHeading={words.localHeading}
+          later={words.laterPlural}
           lines={valueMapLines(state, 'metric')}
           hasSample={Boolean(state.sample)}
           map={state.metricValueMap}

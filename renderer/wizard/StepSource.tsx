@@ -3,6 +3,7 @@ import { NoteList } from './NoteList';
 import { useEngine } from '../hooks';
 import { errorText } from './api';
 import { DropZone } from './DropZone';
+import { sourceWords } from './labels';
 import { readSample } from './load';
 import { hasChanges, sampleFromProcessed, workOf } from './state';
 import type { StepProps } from './step';
@@ -187,7 +188,7 @@ export function StepSource({ state, dispatch }: StepProps) {
             <dt>Rows in the sample</dt>
             <dd>{state.sample.rows.length}</dd>
           </dl>
-          <NoteList label="Warnings about the file" notes={info.warnings} />
+          <NoteList label={sourceWords(isDatabase || info.format === 'database', source?.database?.query).readWarnings} notes={info.warnings} />
         </section>
       )}
     </div>

@@ -10,6 +10,7 @@ import type { ValueMapLine } from './state';
 export function ValueMapTable({
   title,
   localHeading,
+  later = 'later files',
   lines,
   hasSample,
   map,
@@ -19,6 +20,8 @@ export function ValueMapTable({
 }: {
   title: string;
   localHeading: string;
+  /** Where the mapping applies next: 'later files', or a database's 'new rows'. */
+  later?: string;
   lines: ValueMapLine[];
   /** Whether a sample was read: without one, only what the mapping maps can be listed. */
   hasSample: boolean;
@@ -45,8 +48,8 @@ export function ValueMapTable({
           {missing && (
             <p className="muted small">
               {hasSample
-                ? 'Values marked “not in this sample” are mapped by this mapping already: they still apply to later files, and can be changed here.'
-                : 'No sample was read: these are the values this mapping maps already. They apply to later files, and can be changed here.'}
+                ? `Values marked “not in this sample” are mapped by this mapping already: they still apply to ${later}, and can be changed here.`
+                : `No sample was read: these are the values this mapping maps already. They apply to ${later}, and can be changed here.`}
             </p>
           )}
           <table className="table wizard-valuemap">

@@ -22,6 +22,7 @@ export const wizardApi = {
   preview: (p: Nullable<Params<'mappings.preview'>>) => client.call('mappings.preview', clean(p)),
   save: (p: Nullable<Params<'mappings.save'>>) => client.call('mappings.save', clean(p)),
   get: (mappingId: string) => client.call('mappings.get', { mappingId }),
+  sources: () => client.call('sources.list', {}),
   list: () => client.call('mappings.list', {}),
   drift: (runId: number) => client.call('mappings.drift', { runId }),
   retryFile: (runId: number) => client.call('mappings.retryFile', { runId, wait: true }),

@@ -49,3 +49,40 @@ export function formatPeriod(start: string, end: string): string {
 }
 
 export const confidenceTone = (c: number): 'ok' | 'warn' | 'bad' => (c >= 0.75 ? 'ok' : c >= 0.45 ? 'warn' : 'bad');
+
+/**
+ * The words for what the source gives, by its kind: a folder gives files; a database gives the
+ * rows of its table (or of its query's result), read again on every run.
+ */
+export interface SourceWords {
+  /** The page's description under its title. */
+  intro: string;
+  /** Heading of the local column of the site and metric maps ("In your files"). */
+  localHeading: string;
+  /** Where a new code shows up later ("a later file"). */
+  later: string;
+  /** The same, plural ("later files"). */
+  laterPlural: string;
+  /** Label of the reader's warnings on the first step. */
+  readWarnings: string;
+}
+
+export function sourceWords(database: boolean, query = false): SourceWords {
+  if (!database) {
+    return {
+      intro: 'Tell the agent once how this file becomes platform values: which sites, metrics, periods and units.',
+      localHeading: 'In your files',
+      later: 'a later file',
+      laterPlural: 'later files',
+      readWarnings: 'Warnings about the file',
+    };
+  }
+  const whole = query ? 'query result' : 'table';
+  return {
+    intro: `Tell the agent once how the rows of this ${whole} become platform values: which sites, metrics, periods and units.`,
+    localHeading: query ? 'In the query result' : 'In the table',
+    later: 'new rows',
+    laterPlural: 'new rows',
+    readWarnings: `Warnings about the ${whole}`,
+  };
+}

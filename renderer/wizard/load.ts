@@ -1,6 +1,6 @@
 import type { Dispatch } from 'react';
 import { wizardApi } from './api';
-import { readChoice, type Action, type WizardState } from './state';
+import { readChoice, type Action, type WizardSource, type WizardState } from './state';
 
 /**
  * The sample as the engine's calls name it: a dropped or chosen upload by its id (its stored path
@@ -19,7 +19,7 @@ export async function readSample(
   state: Pick<WizardState, 'sourceId' | 'connectionId' | 'file' | 'upload' | 'headerRow' | 'sheet' | 'mappingId'> & { headerRows?: number | null },
   dispatch: Dispatch<Action>,
 ): Promise<void> {
-  const [suggested, catalogue] = await Promise.all([
+  const [suggested, catalogue, source] = await Promise.all([
     wizardApi.suggest({
       sourceId: state.sourceId,
       connectionId: state.connectionId,
@@ -27,6 +27,7 @@ export async function readSample(
       read: readChoice(state) ?? null,
     }),
     wizardApi.catalogue(state.connectionId),
+    sourceOf(state.sourceId),
   ]);
   dispatch({ type: 'patch', patch: { catalogue, ...(state.upload ? {} : { file: suggested.sample.file }) } });
   dispatch({
@@ -35,6 +36,22 @@ export async function readSample(
     topRows: suggested.topRows,
     suggestion: suggested.suggestion,
     draft: suggested.draft,
+    profiles: suggested.profiles,
+    source,
     keepEdits: Boolean(state.mappingId),
   });
+}
+
+/**
+ * The source's kind and watermark column: the wording follows the kind, and the watermark is no
+ * column to report by. Not known (the list could not be read): the wizard works on without it.
+ */
+async function sourceOf(sourceId: string): Promise<WizardSource | null> {
+  try {
+    const info = (await wizardApi.sources()).find((s) => s.id === sourceId);
+    if (!info) return null;
+    return { kind: info.kind, query: info.database?.query ?? false, watermarkColumn: info.database?.watermarkColumn ?? null };
+  } catch {
+    return null;
+  }
 }

@@ -5,15 +5,25 @@
  * mapping and accepting a suggestion go through the same path.
  */
 import { headerFingerprint } from '../../shared/mapping/fingerprint';
+import { rowsRepeatWithinMonth } from '../../shared/mapping/period-grain';
 import { WIZARD_STEPS } from '../../shared/mapping/wizard-steps';
 import type { DateFormat } from '../../shared/mapping/dates';
 import type { MappingProfileInput, UnknownValuePolicy } from '../../shared/mapping/profile';
-import type { CatalogueResult, ColumnRole, DriftReport, MappingSuggestion, PreviewResult, SampleResult, StoredSample, TopRow } from './types';
+import type { CatalogueResult, ColumnProfile, ColumnRole, DriftReport, MappingSuggestion, PreviewResult, SampleResult, StoredSample, TopRow } from './types';
 
 export const STEPS = WIZARD_STEPS;
 
 export type PeriodMode = 'date' | 'range' | 'year-month' | 'year' | 'constant-year' | 'fixed';
 export type KeyField = 'metric' | 'entity' | 'period' | 'unit';
+
+/** What the wizard knows of the chosen source beyond its id: how its rows are read. */
+export interface WizardSource {
+  kind: 'folder' | 'database';
+  /** A database source's table is read by a query of its own rather than a table name. */
+  query: boolean;
+  /** The column a database source reads new rows by (its watermark), if it has one. */
+  watermarkColumn: string | null;
+}
 
 export interface WizardState {
   step: number;
@@ -23,6 +33,8 @@ export interface WizardState {
   base: MappingProfileInput | null;
   connectionId: string;
   sourceId: string;
+  /** The chosen source's kind and watermark, as of the last sample read; null until one is read. */
+  source: WizardSource | null;
   file: string | null;
   /** A file dropped on the wizard, used as the sample instead of the folder's. */
   upload: StoredSample | null;
@@ -74,6 +86,8 @@ export interface WizardState {
   decimal: '.' | ',';
   thousands: ',' | '.' | ' ' | "'" | '' | 'auto';
   name: string;
+  /** The name the wizard last proposed (from the source and connection): replaced by the next proposal unless the person typed another. */
+  proposedName: string | null;
   naturalKey: KeyField[];
   /** Rows with the same metric, site and period: held back as duplicates, or added up into one value. */
   sameKeyRows: 'reject' | 'add';
@@ -91,6 +105,7 @@ export const initialState: WizardState = {
   base: null,
   connectionId: '',
   sourceId: '',
+  source: null,
   file: null,
   upload: null,
   headerRow: null,
@@ -131,6 +146,7 @@ export const initialState: WizardState = {
   decimal: '.',
   thousands: 'auto',
   name: '',
+  proposedName: null,
   naturalKey: ['metric', 'entity', 'period'],
   sameKeyRows: 'reject',
   preview: null,
@@ -143,7 +159,18 @@ export type Action =
   | { type: 'goto'; step: number }
   | { type: 'role'; column: string; role: ColumnRole }
   | { type: 'error'; step: number; message: string | null }
-  | { type: 'suggested'; sample: SampleResult; topRows: TopRow[]; suggestion: MappingSuggestion; draft: MappingProfileInput; keepEdits: boolean }
+  | {
+      type: 'suggested';
+      sample: SampleResult;
+      topRows: TopRow[];
+      suggestion: MappingSuggestion;
+      draft: MappingProfileInput;
+      keepEdits: boolean;
+      /** The source the sample was read from (null: not known). */
+      source?: WizardSource | null;
+      /** The engine's profiles of the sample's columns (their date formats). */
+      profiles?: readonly ColumnProfile[];
+    }
   | { type: 'loaded'; mappingId: string; version: number; profile: MappingProfileInput };
 
 /** A column name for a year typed in the wizard, not colliding with the file's own columns. */
@@ -250,6 +277,11 @@ export function fromProfile(p: MappingProfileInput, headers: readonly string[]):
   return out;
 }
 
+/** Roles that a mapping has only one of: giving one to a column takes it from any other. */
+const SINGLE_ROLES: readonly ColumnRole[] = ['metric', 'entity', 'period', 'period-start', 'period-end', 'year', 'month', 'unit', 'comment', 'evidence'];
+/** Roles that give the reporting period. */
+const PERIOD_ROLES: readonly ColumnRole[] = ['period', 'period-start', 'period-end', 'year', 'month'];
+
 /** Fill gaps the draft left with what the suggestion knew (roles, metrics, months). */
 function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Partial<WizardState> {
   const roles = { ...(view.roles ?? {}) };
@@ -259,7 +291,10 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
   // columns stay unused rather than coming back as competing value columns.
   const valueChosen = view.shape === 'long' && Object.values(roles).includes('value');
   for (const c of s.columns) {
-    if ((roles[c.column] ?? 'ignore') === 'ignore' && c.role !== 'ignore' && !(c.role === 'value' && valueChosen)) roles[c.column] = c.role;
+    // A role a mapping has one of (the date, the site...) that the draft gave a column stays that column's:
+    // a second date column suggested as 'Date / period' too would show two, of which the profile keeps one.
+    const taken = SINGLE_ROLES.includes(c.role) && Object.values(roles).includes(c.role);
+    if ((roles[c.column] ?? 'ignore') === 'ignore' && c.role !== 'ignore' && !(c.role === 'value' && valueChosen) && !taken) roles[c.column] = c.role;
     if (c.role === 'value' && c.metricId && !metricFor[c.column]) metricFor[c.column] = c.metricId;
     if (c.period?.kind === 'month' && !monthFor[c.column]) monthFor[c.column] = c.period.month;
   }
@@ -284,6 +319,57 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
   };
 }
 
+/**
+ * A database source's watermark column (`modified_at`, the date-time its rows are read
+ * incrementally by) says when a row was written, not which period its value is for: it is given no
+ * role, and the suggestion shown for it says why. Only a table whose one date is its watermark keeps
+ * it as the period (there is nothing else to report by), with a note to check that it is right.
+ */
+export function setAsideWatermark(
+  view: Partial<WizardState>,
+  suggestion: MappingSuggestion,
+  watermark: string | null | undefined,
+  sample: { headers: readonly string[]; rows: SampleResult['rows']; profiles: readonly ColumnProfile[] },
+): { view: Partial<WizardState>; suggestion: MappingSuggestion } {
+  if (!watermark || !sample.headers.includes(watermark)) return { view, suggestion };
+  const roles = { ...(view.roles ?? {}) };
+  const role = roles[watermark] ?? 'ignore';
+  const profileOf = (c: string) => sample.profiles.find((p) => p.column === c);
+  const others = sample.headers.filter((h) => h !== watermark);
+  const otherPeriod = others.some((h) => PERIOD_ROLES.includes(roles[h] ?? 'ignore'));
+  // A date column the draft passed over because the watermark took the date role first.
+  const candidate = otherPeriod
+    ? undefined
+    : (suggestion.columns.find((c) => c.column !== watermark && c.role === 'period')?.column ?? others.find((h) => profileOf(h)?.inferredType === 'date'));
+  const quoted = `'${watermark}'`;
+  if (PERIOD_ROLES.includes(role) && !otherPeriod && !candidate) {
+    const note = `${quoted} is the column this source reads new rows by (its watermark). It is the only date in the table, so it is taken as the period: check in the “Sites & periods” step that it is the period each value is for.`;
+    return { view, suggestion: { ...suggestion, warnings: [...suggestion.warnings, note] } };
+  }
+  const next: Partial<WizardState> = { ...view, roles };
+  if (role !== 'ignore') roles[watermark] = 'ignore';
+  if (candidate) {
+    roles[candidate] = 'period';
+    next.periodMode = 'date';
+    const detected = profileOf(candidate)?.dateFormat;
+    const format = detected && !detected.ambiguous && detected.format ? detected.format : '';
+    next.dateFormat = format;
+    // Reported by day when its rows are one per transaction or reading, as the engine drafts a date period.
+    const keys = [firstWith(roles, 'entity'), firstWith(roles, 'metric')].filter((c): c is string => c !== undefined);
+    next.granularity = format && rowsRepeatWithinMonth(sample.rows, candidate, format, keys) ? 'custom' : 'month';
+  }
+  const reason = `the source reads new rows by this column (its watermark): it says when a row was written, not the period its value is for`;
+  return {
+    view: next,
+    suggestion: {
+      ...suggestion,
+      columns: suggestion.columns.map((c) => (c.column === watermark ? { ...c, role: 'ignore' as ColumnRole, metricId: undefined, confidence: 0.9, reason, alternatives: [] } : c)),
+      // What the engine said about the watermark as a date or value no longer applies.
+      warnings: suggestion.warnings.filter((w) => !w.includes(quoted)),
+    },
+  };
+}
+
 export function reducer(state: WizardState, action: Action): WizardState {
   switch (action.type) {
     case 'patch':
@@ -293,8 +379,7 @@ export function reducer(state: WizardState, action: Action): WizardState {
     case 'role': {
       const roles = { ...state.roles };
       // Roles that a mapping has only one of move rather than duplicate.
-      const single: ColumnRole[] = ['metric', 'entity', 'period', 'period-start', 'period-end', 'year', 'month', 'unit', 'comment', 'evidence'];
-      if (single.includes(action.role)) for (const c of Object.keys(roles)) if (roles[c] === action.role) roles[c] = 'ignore';
+      if (SINGLE_ROLES.includes(action.role)) for (const c of Object.keys(roles)) if (roles[c] === action.role) roles[c] = 'ignore';
       roles[action.column] = action.role;
       const next: WizardState = { ...state, roles, preview: null };
       if (action.role === 'unit') next.unitMode = 'column';
@@ -310,17 +395,29 @@ export function reducer(state: WizardState, action: Action): WizardState {
       const headers = action.sample.info.headers;
       // A sample was read: what was said about reading one, and about the preview of the last, is over.
       const errors = { ...state.errors, 0: null, 1: null, 5: null };
-      const view = overlaySuggestion(fromProfile(action.draft, headers), action.suggestion);
+      const source = action.source === undefined ? state.source : action.source;
       if (action.keepEdits && state.mappingId) {
         // Editing: the saved mapping stays the truth; the new sample only refreshes what is shown.
-        const next: WizardState = { ...state, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, preview: null, errors };
+        const next: WizardState = { ...state, source, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, preview: null, errors };
         // Reading a sample is no change of the mapping's (a saved header it lacked is taken from it).
         return hasChanges(state) ? next : { ...next, opened: workOf(next) };
       }
+      const { view, suggestion } = setAsideWatermark(
+        overlaySuggestion(fromProfile(action.draft, headers), action.suggestion),
+        action.suggestion,
+        source?.kind === 'database' ? source.watermarkColumn : null,
+        { headers, rows: action.sample.rows, profiles: action.profiles ?? [] },
+      );
+      // The name the wizard proposes follows the source (and connection) the sample was read from;
+      // one the person typed stays theirs.
+      const proposed = view.name || null;
+      const typed = state.name.trim() !== '' && state.name !== state.proposedName;
       return {
         ...state,
         ...view,
-        name: state.name || view.name || '',
+        source,
+        name: typed ? state.name : (proposed ?? state.name),
+        proposedName: proposed ?? state.proposedName,
         constantYear: view.constantYear || state.constantYear,
         // What the person chose about reading the file is theirs, not the draft's.
         headerRow: state.headerRow,
@@ -328,7 +425,7 @@ export function reducer(state: WizardState, action: Action): WizardState {
         sheet: state.sheet,
         sample: action.sample,
         topRows: action.topRows,
-        suggestion: action.suggestion,
+        suggestion,
         headers,
         preview: null,
         errors,
@@ -591,6 +688,56 @@ export function sampleFromProcessed(file: string | null | undefined, folder: str
  */
 export function hasColumns(s: Pick<WizardState, 'sample' | 'mappingId' | 'headers'>): boolean {
   return Boolean(s.sample || (s.mappingId && s.headers.length > 0));
+}
+
+/** Whether the sample comes from a database source (its table or query), not from files. */
+export function fromDatabase(s: Pick<WizardState, 'source' | 'sample'>): boolean {
+  return s.source ? s.source.kind === 'database' : s.sample?.info.format === 'database';
+}
+
+/** The engine's note that it drafted a date period per day (see draftDayPeriods); said again below from the wizard's state. */
+const DAY_NOTE = /\(one row per transaction or reading\), so each row is reported for its own day\./;
+
+/**
+ * What the mapping does with a sample's rows that fall on different days of one month for the same
+ * site and metric (a fuel card export, a meter log), as the wizard stands now: reported per day,
+ * added up, or held back as duplicates. Null when the sample has no such rows.
+ */
+export function dayRowsNote(s: Pick<WizardState, 'sample' | 'roles' | 'periodMode' | 'dateFormat' | 'granularity' | 'sameKeyRows' | 'entityMode' | 'shape' | 'wideKind'>): string | null {
+  const column = firstWith(s.roles, 'period');
+  if (s.periodMode !== 'date' || !s.sample || !s.dateFormat || !column) return null;
+  const perMetric = s.shape === 'wide' && s.wideKind === 'per-metric';
+  const keys = [s.entityMode === 'column' ? firstWith(s.roles, 'entity') : undefined, perMetric ? undefined : firstWith(s.roles, 'metric')].filter((c): c is string => c !== undefined);
+  if (!rowsRepeatWithinMonth(s.sample.rows, column, s.dateFormat, keys)) return null;
+  const what = keys.length ? ` with the same ${keys.map((c) => `'${c}'`).join(' and ')}` : '';
+  const rows = `The sample has several rows${what} in one month on different days of '${column}' (one row per transaction or reading)`;
+  if (s.granularity === 'custom') return `${rows}, so each row is reported for its own day. Change this under “Each row's period” in the “${STEPS[3]}” step.`;
+  const per = s.granularity === 'quarter' ? 'quarter' : s.granularity === 'year' ? 'year' : 'month';
+  if (s.sameKeyRows === 'add') return `${rows}; this mapping adds them up into one value per ${per}. Change this under “Rows with the same metric, site and period” in the “${STEPS[3]}” step.`;
+  return `${rows}; reported by ${per}, they would be held back as duplicates of each other. In the “${STEPS[3]}” step, report each row for its own day (“Each row's period”) or add them up (“Rows with the same metric, site and period”).`;
+}
+
+/**
+ * The notes the “Columns” step shows on the suggestions: the engine's, said for this step (what
+ * they ask to choose is chosen right here) and, on rows of one month, what the mapping does with
+ * them now rather than what the draft did (an edited mapping adds them up by month, say).
+ */
+export function columnsStepNotes(s: WizardState): string[] {
+  const perMetric = s.shape === 'wide' && s.wideKind === 'per-metric';
+  const metricColumn = !perMetric && Object.values(s.roles).includes('metric');
+  const here = perMetric ? 'Choose the metric of each next to its role below.' : `Choose it under “${s.shape === 'wide' ? 'Metric of every value column' : 'Metric of the values'}” above.`;
+  const notes = (s.suggestion?.warnings ?? [])
+    .filter((w) => !DAY_NOTE.test(w))
+    // A column that names each row's metric settles it.
+    .filter((w) => !(metricColumn && /^Several metrics fit .*Choose its metric in the “Columns” step\.$/.test(w)))
+    .map((w) =>
+      w
+        .replace(/Choose its metric in the “Columns” step\./, here)
+        .replace(/Choose the value column\(s\) in the “Columns” step\./, 'Give the column(s) that hold them the role “Value” below.')
+        .replace(/ in the “Columns” step\./, ' below.'),
+    );
+  const day = dayRowsNote(s);
+  return day ? [...notes, day] : notes;
 }
 
 /** What keeps a step from being finished, phrased for the person filling it in. */

@@ -10,6 +10,7 @@ export type SuggestResult = Result<'mappings.suggest'>;
 export type SampleResult = SuggestResult['sample'];
 export type SampleInfo = SampleResult['info'];
 export type TopRow = SuggestResult['topRows'][number];
+export type ColumnProfile = SuggestResult['profiles'][number];
 export type CatalogueResult = Result<'catalogue.get'>;
 export type MappingSuggestion = z.infer<typeof MappingSuggestionSchema>;
 export type ColumnSuggestion = MappingSuggestion['columns'][number];

@@ -73,5 +73,5 @@ export const msg = {
     `If each row is a separate transaction or reading, report it for its own day (“Its own day” for “Each row's period” in ${SITES}), or add the rows up into one value per period (“Add them up” for “Rows with the same metric, site and period”).`,
   /** Said where rows collide and the mapping does not add them up. */
   addUpHint: () =>
-    `If such rows are parts of one total (fill-ups, invoice lines), choose “Add them up” for “Rows with the same metric, site and period” in ${SITES}; otherwise remove the duplicates from the file.`,
+    `If such rows are parts of one total (fill-ups, invoice lines), choose “Add them up” for “Rows with the same metric, site and period” in ${SITES}; otherwise remove the duplicates where the data comes from (the file, or the database table).`,
 };

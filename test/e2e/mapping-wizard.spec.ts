@@ -746,6 +746,64 @@ test('a database source gives its first rows as the sample', async ({ browser })
   removeDir(dir);
 });
 
+test('database sources: the proposed name follows the source read, the watermark column is no period, and the wizard speaks of the table and its rows', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  test.setTimeout(90_000);
+  const dir = mkdtempSync(join(tmpdir(), 'esg-wizard-db-'));
+  const file = join(dir, 'erp.sqlite');
+  const db = new Database(file);
+  db.exec('CREATE TABLE meter_readings (site_code TEXT, reading_date TEXT, kwh REAL)');
+  db.exec('CREATE TABLE fuel_purchases (site_code TEXT, purchased_on TEXT, fuel TEXT, litres REAL, unit TEXT, modified_at TEXT)');
+  for (let d = 1; d <= 6; d++) {
+    db.prepare('INSERT INTO meter_readings VALUES (?, ?, ?)').run('MAN-02', `2024-03-0${d}`, 100 + d);
+    db.prepare('INSERT INTO fuel_purchases VALUES (?, ?, ?, ?, ?, ?)').run('MAN-02', `2024-03-0${d}`, 'Diesel', 10 * d + 0.5, 'L', `2024-04-0${d} 10:2${d}:00`);
+  }
+  db.close();
+  await api('sources.addDatabase', { name: 'Daily meter readings', kind: 'sqlite', file, table: 'meter_readings' });
+  await api('sources.addDatabase', { name: 'Fuel purchases', kind: 'sqlite', file, table: 'fuel_purchases', watermarkColumn: 'modified_at' });
+  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1360, height: 900 } });
+  const page = await context.newPage();
+  const facts = page.getByRole('region', { name: 'What was read' });
+
+  // Read one source, then choose another and read that: the name proposed is the second's.
+  await newMapping(page, /^Daily meter readings/);
+  await page.getByRole('button', { name: 'Read the sample' }).click();
+  await expect(facts).toContainText('first rows of Daily meter readings');
+  const source = page.getByRole('combobox', { name: /^Source\b/ });
+  const label = (await source.locator('option').allTextContents()).find((t) => t.startsWith('Fuel purchases'))!;
+  await source.selectOption({ label });
+  await page.getByRole('button', { name: 'Read the sample' }).click();
+  await expect(facts).toContainText('first rows of Fuel purchases');
+
+  await next(page, 'Structure');
+  await next(page, 'Columns');
+  // modified_at is what the source reads new rows by: not a second date next to purchased_on.
+  await expect(page.getByLabel('Role of column ‘modified_at’')).toHaveValue('ignore');
+  await expect(page.getByLabel('Role of column ‘purchased_on’')).toHaveValue('period');
+  const roles = await page.getByRole('region', { name: 'Column roles' }).locator('select').evaluateAll((els) => els.map((e) => (e as HTMLSelectElement).value));
+  expect(roles.filter((r) => r === 'period')).toHaveLength(1);
+  await expect(page.getByRole('row', { name: /^modified_at/ })).toContainText('the source reads new rows by this column (its watermark)');
+  await expect(page.getByRole('region', { name: 'Column roles' })).toContainText("the header 'unit' names a unit");
+  await expect(page.getByRole('region', { name: 'Column roles' })).not.toContainText('an unit');
+  await expect(page.getByText(/in the “Columns” step/)).toHaveCount(0);
+  await expect(page.getByRole('list', { name: 'Notes on the suggestions' })).toContainText('each row is reported for its own day');
+  await both(page, '3-columns-database-watermark');
+
+  await next(page, 'Sites & periods');
+  await expect(page.getByRole('columnheader', { name: 'In the table' }).first()).toBeVisible();
+  await expect(page.getByText('In your files')).toHaveCount(0);
+  await both(page, '4-sites-database');
+  await next(page, 'Units');
+  await next(page, 'Preview');
+  await next(page, 'Save');
+  await expect(page.getByLabel('Name of the mapping')).toHaveValue('Fuel purchases to Sandbox platform');
+  await expect(page.getByText('When a new site code appears in new rows')).toBeVisible();
+  await expect(page.getByText(/a later file/)).toHaveCount(0);
+  await both(page, '7-save-database');
+  await context.close();
+  removeDir(dir);
+});
+
 test('drift: a renamed column stops the run as "needs attention", shows what changed, and "Update mapping" makes it sync', async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   test.setTimeout(120_000);

@@ -480,7 +480,8 @@ function suggestColumn(header: string, profile: ColumnProfile | undefined, metri
     let s = roleHeaderScore(ROLE_PREPARED[role], t);
     if (s === 0) continue;
     const what = role.replace('-', ' ');
-    let reason = `the header '${header}' names ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what}`;
+    // 'an entity', 'an evidence link', but 'a unit' (said with a y sound).
+    let reason = `the header '${header}' names ${/^[aeio]/.test(what) ? 'an' : 'a'} ${what}`;
     if ((role === 'period' || role === 'period-start' || role === 'period-end') && type === 'date') {
       s = Math.min(0.98, s + 0.1);
       reason += ` and holds dates (${profile?.dateFormat?.format ?? profile?.dateFormat?.candidates.join(' or ') ?? 'format unclear'})`;

@@ -223,6 +223,31 @@ describe.skipIf(pgReason !== null)('PostgreSQL source', () => {
     expect(t.message).toContain(`not a column of the table "public.${table}"`);
     expect(t.message).toContain('did you mean "updated_at"?');
   });
+
+  it('says when the user may not log in or may not read the table, which a new password would not fix', async () => {
+    const nologin = `esg_nologin_${randomBytes(3).toString('hex')}`;
+    const reader = `esg_noread_${randomBytes(3).toString('hex')}`;
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(`CREATE ROLE ${nologin} NOLOGIN`);
+      await c.query(`CREATE ROLE ${reader} LOGIN`);
+      const refused = await createDatabaseSource({ ...base, user: nologin, table }).test();
+      expect(refused).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
+      expect(refused.message).toContain(`refused the user "${nologin}" (role "${nologin}" is not permitted to log in).`);
+      expect(refused.message).toContain('The password is not the problem: ask the database administrator to let this user log in from this computer.');
+      const denied = await collect(createDatabaseSource({ ...base, user: reader, table }).read()).then(
+        () => null,
+        (e: { code: string; message: string }) => e,
+      );
+      expect(denied).toMatchObject({ code: 'QUERY_FAILED' });
+      expect(denied!.message).toContain(`permission denied for table ${table}. Ask the database administrator to grant the user "${reader}" SELECT on the table "${table}".`);
+    } finally {
+      await c.query(`DROP ROLE IF EXISTS ${nologin}`);
+      await c.query(`DROP ROLE IF EXISTS ${reader}`);
+      await c.end();
+    }
+  });
 });
 
 async function mysqlAvailable(): Promise<string | null> {

@@ -173,3 +173,11 @@ describe('suggestions: a column is the metric column only when its values are me
     expect(col('Stream').role).toBe('metric');
   });
 });
+
+describe('suggestions: the reason is said in plain English', () => {
+  it("'a unit', 'an entity'-like roles get the article they are said with", () => {
+    const { col } = suggestTable({ Site: ['MAN-02', 'LON-01'], Unit: ['kWh', 'kWh'], 'Electricity kWh': ['100', '120'] });
+    expect(col('Unit').reason).toContain("the header 'Unit' names a unit");
+    expect(col('Unit').reason).not.toContain('an unit');
+  });
+});

@@ -37,8 +37,18 @@ export function describePostgresError(err: unknown, cfg: DatabaseSourceConfig): 
   const where = `${cfg.host ?? '127.0.0.1'}:${cfg.port ?? 5432}`;
   switch (e.code) {
     case '28P01':
+      return new DatabaseSourceError('AUTH_FAILED', `PostgreSQL at ${where} refused the user "${cfg.user ?? ''}": wrong password. Enter the password again (Sources → Edit, or \`esg-sync source edit --password-stdin\`).`);
     case '28000':
-      return new DatabaseSourceError('AUTH_FAILED', `PostgreSQL at ${where} refused the user "${cfg.user ?? ''}": wrong password or no access. Check the user and password.`);
+      // Not the password: the role may not log in, or pg_hba.conf has no entry for this host. The server says which.
+      return new DatabaseSourceError(
+        'AUTH_FAILED',
+        `PostgreSQL at ${where} refused the user "${cfg.user ?? ''}" (${e.message ?? 'no access'}). The password is not the problem: ask the database administrator to let this user log in from this computer.`,
+      );
+    case '42501':
+      return new DatabaseSourceError(
+        'QUERY_FAILED',
+        `PostgreSQL at ${where}: ${e.message ?? 'permission denied'}. Ask the database administrator to grant the user "${cfg.user ?? ''}" SELECT on ${cfg.query ? 'the tables the source query reads' : relationLabel(cfg)}.`,
+      );
     case '3D000':
       return new DatabaseSourceError('DATABASE_NOT_FOUND', `PostgreSQL at ${where} has no database "${cfg.database}".`);
     case '42P01':
