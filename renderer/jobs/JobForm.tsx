@@ -116,6 +116,11 @@ export function JobForm() {
   const setExport = (patch: Partial<JobDraft['export']>) => setDraft({ ...draft, export: { ...draft.export, ...patch } });
   const connectionName = (id: string | null) => connections.data!.find((c) => c.id === id)?.name ?? null;
   // Mappings made for this source (or for no particular source) and this connection.
+  /** A source with exactly one mapping (for this connection) has it chosen at once. */
+  const onlyMappingOf = (sourceId: string): string => {
+    const own = mappings.data!.filter((m) => m.sourceId === sourceId && (!draft.connectionId || !m.connectionId || m.connectionId === draft.connectionId));
+    return own.length === 1 ? own[0]!.id : '';
+  };
   const usableMappings = mappings.data.filter((m) => (!draft.sourceId || !m.sourceId || m.sourceId === draft.sourceId) && (!draft.connectionId || !m.connectionId || m.connectionId === draft.connectionId));
   const folderAfterRun = source?.kind === 'folder' ? source.folder?.afterRun : undefined;
 
@@ -212,7 +217,7 @@ export function JobForm() {
             <div className="jobs-row">
               <Field label="Source" error={shown('sourceId')} help={sources.data.length === 0 ? <Link to="/sources">Add a folder or database source first.</Link> : undefined}>
                 {(a) => (
-                  <select {...a} value={draft.sourceId} onChange={(e) => set({ sourceId: e.target.value, mappingId: '' })}>
+                  <select {...a} value={draft.sourceId} onChange={(e) => set({ sourceId: e.target.value, mappingId: onlyMappingOf(e.target.value) })}>
                     <option value="">Choose a source…</option>
                     {sources.data!.map((s) => (
                       <option key={s.id} value={s.id}>
@@ -431,7 +436,8 @@ export function JobForm() {
           onPreset={(schedule) => set({ schedule })}
           onTimezone={(timezone) => set({ timezone })}
           error={shown('schedule')}
-          allowNone={draft.type === 'ingest'}
+          // A database source has no file to wait for: without a schedule its job would never run on its own.
+          allowNone={draft.type === 'ingest' && source?.kind !== 'database'}
         />
         {draft.schedule.kind !== 'none' && (
           <fieldset aria-describedby={catchUpHelpId}>

@@ -167,8 +167,13 @@ export function RunDetail() {
         <dd>
           {formatNumber(run.requests)} ({formatNumber(run.retries)} retried)
         </dd>
-        <dt>{isExport ? 'Data written' : 'Data read'}</dt>
-        <dd>{formatNumber(run.bytes)} bytes</dd>
+        {/* A database read has no byte count (rows come from the driver), so it is not shown as 0 bytes. */}
+        {(isExport || run.file !== null || run.bytes > 0) && (
+          <>
+            <dt>{isExport ? 'Data written' : 'Data read'}</dt>
+            <dd>{formatNumber(run.bytes)} bytes</dd>
+          </>
+        )}
       </dl>
       <ErrorGroupsCard runId={run.id} errorCount={errorCount} finished={run.finishedAt !== null} shown={kind?.kind ?? null} onShow={showKind} />
       <Card title="Timeline">

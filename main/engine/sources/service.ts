@@ -627,8 +627,16 @@ export class SourceService {
     const db = await this.databaseOf(s);
     try {
       this.store.sources.setRowCount(s.id, await db.count(), this.clock.now().toISOString());
+      // It answered: an error a run recorded is over, as after a passing Test.
+      if (s.status === 'error') this.store.sources.setStatus(s.id, 'idle', null);
     } catch (err) {
-      throw toServiceError(err, `Could not count the rows of "${s.name}"`);
+      const failure = toServiceError(err, `Could not count the rows of "${s.name}"`);
+      // The database itself refused or is gone: the source says so until it is read again.
+      if (err instanceof DatabaseSourceError) {
+        this.store.sources.setStatus(s.id, 'error', err.message);
+        this.changed(s.id);
+      }
+      throw failure;
     } finally {
       await db.close().catch(() => undefined);
     }

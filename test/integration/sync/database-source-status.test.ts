@@ -125,3 +125,14 @@ it('reads nothing from a paused source: no scheduled slot, no Run now (refused w
   expect((await t.ok<JobInfo[]>('jobs.list', {})).find((j) => j.id === jobId)).toMatchObject({ sourcePaused: false, nextRunAt: expect.any(String) });
   expect((await run(jobId)).status).not.toBe('failed');
 });
+
+it('Count rows reads the source as a run would: a failure marks it, a count clears it', async () => {
+  const { sourceId, renameTable } = await readingsJob();
+  renameTable('readings', 'readings_old');
+  const failed = await t.call('sources.countRows', { sourceId });
+  expect(failed.ok).toBe(false);
+  expect(await source(sourceId)).toMatchObject({ status: 'error', statusMessage: expect.stringMatching(/readings/) });
+  renameTable('readings_old', 'readings');
+  expect((await t.ok<SourceInfo>('sources.countRows', { sourceId })).rowCount).toBe(1);
+  expect(await source(sourceId)).toMatchObject({ status: 'idle', statusMessage: null });
+});
