@@ -63,7 +63,7 @@ export function MappingWizard() {
         const drift = fromRun ? await wizardApi.drift(fromRun) : null;
         const useDrift = drift && drift.mappingId === got.info.id ? drift : null;
         profile = useDrift ? renameProfileColumns(got.profile, Object.fromEntries(useDrift.renamed.map((r) => [r.from, r.to]))) : got.profile;
-        file = useDrift?.fileAvailable ? useDrift.file : null;
+        file = useDrift?.fileAvailable && useDrift.sourceKind !== 'database' ? useDrift.file : null;
         if (cancelled) return;
         dispatch({ type: 'loaded', mappingId, version: got.info.version, profile });
         dispatch({ type: 'patch', patch: { drift: useDrift, file } });

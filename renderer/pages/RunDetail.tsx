@@ -90,7 +90,8 @@ export function RunDetail() {
           <RunLinks text={run.error} />
         </div>
       )}
-      {run.status === 'needs_attention' && run.file && run.error?.includes('columns changed') && <DriftNotice runId={run.id} />}
+      {/* A file's run, or a database run (no file) whose table or query result changed. */}
+      {run.status === 'needs_attention' && run.error?.includes('columns changed') && (run.file || job?.type === 'ingest') && <DriftNotice runId={run.id} />}
       {run.status === 'needs_attention' && run.file && run.error?.includes('as the decimal separator') && (
         <MappingFixNotice runId={run.id} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />
       )}

@@ -97,12 +97,19 @@ export function DriftNotice({ runId }: { runId: number }) {
 
   if (error) return <p className="muted">{error}</p>;
   if (!drift) return null;
+  const database = drift.sourceKind === 'database';
+  const what = database ? 'the table' : 'the file';
   return (
     <div>
       {drift.hasDrift && !drift.reordered ? (
-        <DriftSummary drift={drift} heading={`What changed in the file since “${drift.mappingName}” (version ${drift.mappingVersion}) was saved`} />
+        <DriftSummary drift={drift} heading={`What changed in ${what} since “${drift.mappingName}” (version ${drift.mappingVersion}) was saved`} />
       ) : drift.hasDrift ? (
-        <DriftSummary drift={drift} heading="The file’s columns moved" />
+        <DriftSummary drift={drift} heading={`The columns of ${what} moved`} />
+      ) : database ? (
+        // Nothing to send again by hand: the stopped run kept its watermark, so the next run reads the same rows.
+        <p className="banner banner-ok">
+          The table now matches “{drift.mappingName}” (version {drift.mappingVersion}): the job’s next run reads the rows this run stopped on. To read them now, use Run now on the <Link to="/jobs">Jobs</Link> page.
+        </p>
       ) : (
         <p className="banner banner-ok">
           {drift.fileAvailable ? `The file now matches “${drift.mappingName}” (version ${drift.mappingVersion}).` : `The file ${drift.file} is no longer there.`}

@@ -136,6 +136,7 @@ export const DriftReport = z.object({
   mappingName: z.string(),
   mappingVersion: z.number().int(),
   sourceId: z.string(),
+  sourceKind: z.enum(['folder', 'database']).default('folder'),
   file: z.string(),
   fileAvailable: z.boolean(),
   missing: z.array(z.string()),

@@ -189,3 +189,29 @@ test('once the code is mapped and a run sent the row, the note is gone', async (
   await page.screenshot({ path: join(shots, 'jobs-held-back-cleared.png'), fullPage: true });
   await page.context().close();
 });
+
+test("a table whose column was renamed: the run's page says what changed and opens the mapping on it; the next run reads the rows", async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const file = join(work, 'Renamed meters.sqlite');
+  const source = await readings('Renamed meters', [['LON-01', '2024-04', 700, '2024-05-01 10:00:01']]);
+  const mapping = await rpc<{ id: string }>('mappings.save', { profile: { ...profile('Renamed meters', source, { 'LON-01': 'ent_lon01' }) } });
+  const job = await rpc<{ id: string }>('jobs.add', { name: 'Renamed meters to platform', type: 'ingest', connectionId, sourceId: source, mappingId: mapping.id, config: {} });
+  const db = new Database(file);
+  db.exec('ALTER TABLE readings RENAME COLUMN kwh TO kwh_total');
+  db.close();
+  const stopped = await runNow(job.id);
+  expect(stopped.status).toBe('needs_attention');
+
+  const page = await open(browser, `#/history/${stopped.id}`);
+  await expect(page.getByRole('heading', { name: /What changed in the table since “Renamed meters” \(version 1\) was saved/ })).toBeVisible();
+  await expect(page.getByText(/kwh.*kwh_total/).first()).toBeVisible();
+  await expect(page.getByRole('button', { name: /Send the file/ })).toHaveCount(0);
+  await page.screenshot({ path: join(shots, 'run-detail-database-drift.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Update mapping' }).click();
+  await expect(page).toHaveURL(new RegExp(`/mappings/${mapping.id}/edit\\?run=${stopped.id}`));
+  await expect(page.getByRole('heading', { level: 1, name: /Edit mapping/ })).toBeVisible();
+  await page.context().close();
+
+  await rpc('mappings.save', { id: mapping.id, profile: { ...profile('Renamed meters', source, { 'LON-01': 'ent_lon01' }), shape: { kind: 'long', valueColumn: 'kwh_total' }, headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh_total', 'updated_at'], { orderInsensitive: true }) } });
+  expect((await runNow(job.id)).status).toBe('succeeded');
+});

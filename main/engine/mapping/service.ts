@@ -90,6 +90,8 @@ export interface DriftReport {
   mappingName: string;
   mappingVersion: number;
   sourceId: string;
+  /** A database source has no file: its job's next run reads the rows again. */
+  sourceKind: 'folder' | 'database';
   file: string;
   /** The file is still where the run found it, so it can be read again after the mapping is updated. */
   fileAvailable: boolean;
@@ -285,8 +287,9 @@ export class MappingService {
     const mapping = job?.mappingId ? this.store.mappings.get(job.mappingId) : null;
     const source = job?.sourceId ? this.store.sources.get(job.sourceId) : null;
     if (!job || !mapping || !source) throw new MappingServiceError('not_found', `Run #${runId} has no job with a mapping and a source any more, so there is nothing to compare.`);
-    if (!run.file || source.kind !== 'folder') throw new MappingServiceError('invalid', `Run #${runId} did not read a file, so it has no column changes to show.`);
     const profile = parseProfile(mapping.profile);
+    if (source.kind === 'database') return this.databaseDrift(runId, mapping, source, profile);
+    if (!run.file) throw new MappingServiceError('invalid', `Run #${runId} did not read a file, so it has no column changes to show.`);
     // Where the file is now: a processed file was moved after its run.
     const file = this.store.sources.fileOfRun(runId)?.path ?? run.file;
     let headers: string[] = [];
@@ -307,6 +310,7 @@ export class MappingService {
       mappingName: mapping.name,
       mappingVersion: mapping.version,
       sourceId: source.id,
+      sourceKind: 'folder',
       file,
       fileAvailable,
       missing: drift.missing,
@@ -318,6 +322,34 @@ export class MappingService {
       headers,
     };
   }
+  /**
+   * A database source's columns now against the mapping: nothing to send again (the run that
+   * stopped sent nothing and kept its watermark), so the job's next run reads the same rows once
+   * the mapping is updated.
+   */
+  private async databaseDrift(runId: number, mapping: MappingRecord, source: SourceRecord, profile: MappingProfile): Promise<DriftReport> {
+    const opened = await this.deps.sources.open(source.id);
+    await opened.close().catch(() => undefined);
+    const drift = detectDrift(profile, opened.headers);
+    return {
+      runId,
+      mappingId: mapping.id,
+      mappingName: mapping.name,
+      mappingVersion: mapping.version,
+      sourceId: source.id,
+      sourceKind: 'database',
+      file: '',
+      fileAvailable: false,
+      missing: drift.missing,
+      added: drift.added,
+      renamed: drift.renamed,
+      reordered: drift.reordered,
+      affectsMapping: drift.affectsMapping,
+      hasDrift: drift.hasDrift,
+      headers: opened.headers,
+    };
+  }
+
 
   /** Saves a new profile (version 1) or the next version of an existing one. */
   save(input: { profile: unknown; id?: string }): MappingInfo {

@@ -2,7 +2,8 @@
  * A database source's own status follows what its runs find: a run that cannot read it (here its
  * table renamed away) marks the source "error" with the run's words, the Sources list and the
  * dashboard's attention list say so, and a passing Test, an edit whose test passes, or a later run
- * that reads it clears it. A real SQLite source and the sandbox platform.
+ * that reads it clears it. A paused source gives nothing. A table whose columns changed shows what
+ * changed on the run's page, as a file does. A real SQLite source and the sandbox platform.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -135,4 +136,27 @@ it('Count rows reads the source as a run would: a failure marks it, a count clea
   renameTable('readings_old', 'readings');
   expect((await t.ok<SourceInfo>('sources.countRows', { sourceId })).rowCount).toBe(1);
   expect(await source(sourceId)).toMatchObject({ status: 'idle', statusMessage: null });
+});
+
+it('shows what changed in a table whose columns changed, and the next run reads its rows once the mapping follows', async () => {
+  const { jobId } = await readingsJob();
+  const file = join(t.root, 'meters.sqlite');
+  const d = new Database(file);
+  d.exec('ALTER TABLE readings RENAME COLUMN kwh TO kwh_total');
+  d.close();
+  const stopped = await run(jobId);
+  expect(stopped).toMatchObject({ status: 'needs_attention', created: 0 });
+  expect(stopped.error).toContain("The table's columns changed since the mapping was saved: renamed 'kwh' → 'kwh_total'");
+
+  type Drift = { sourceKind: string; hasDrift: boolean; renamed: { from: string; to: string }[]; fileAvailable: boolean; headers: string[] };
+  const drift = await t.ok<Drift>('mappings.drift', { runId: stopped.id });
+  expect(drift).toMatchObject({ sourceKind: 'database', hasDrift: true, fileAvailable: false, renamed: [{ from: 'kwh', to: 'kwh_total' }] });
+  expect(drift.headers).toContain('kwh_total');
+
+  // The mapping follows the rename (as the wizard opened from the run does): no drift left, and the next run sends the row.
+  const m = t.engine.store.mappings.get('map-meters')!;
+  const profile = { ...(m.profile as Record<string, unknown>), shape: { kind: 'long', valueColumn: 'kwh_total' }, headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh_total'], { orderInsensitive: true }) };
+  t.engine.store.mappings.save({ id: m.id, name: m.name, sourceId: m.sourceId, connectionId: m.connectionId, fingerprint: null, profile }, new Date().toISOString());
+  expect(await t.ok<Drift>('mappings.drift', { runId: stopped.id })).toMatchObject({ hasDrift: false });
+  expect((await run(jobId)).status).not.toMatch(/failed|needs_attention/);
 });
