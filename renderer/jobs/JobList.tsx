@@ -41,6 +41,8 @@ export function JobList() {
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [removing, setRemoving] = useState<JobDetail | null>(null);
   const [removeError, setRemoveError] = useState<string | null>(null);
+  const [startingOver, setStartingOver] = useState<JobDetail | null>(null);
+  const [startOverError, setStartOverError] = useState<string | null>(null);
   const globalPause = useGlobalPause();
 
   const nameOf = (list: { id: string; name: string }[] | undefined, id: string | null) => (id ? (list?.find((x) => x.id === id)?.name ?? 'a removed item') : '—');
@@ -70,6 +72,20 @@ export function JobList() {
       setRemoveError(err instanceof Error ? err.message : String(err));
     }
   };
+
+  const startOver = async () => {
+    if (!startingOver) return;
+    setStartOverError(null);
+    try {
+      const r = await client.call('jobs.startOver', { jobId: startingOver.id });
+      setNotice(r.note);
+      setStartingOver(null);
+    } catch (err) {
+      setStartOverError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  /** Jobs that keep a place to go on from: exports, and database ingest (a folder job goes by its files). */
+  const canStartOver = (j: JobDetail) => j.cursor !== null && (j.type === 'export' || sources.data?.find((s) => s.id === j.sourceId)?.kind === 'database');
 
   const what = (j: JobDetail) => {
     if (j.type === 'ingest') {
@@ -223,6 +239,20 @@ export function JobList() {
                           <button type="button" className="button small" onClick={() => navigate(`/jobs/${encodeURIComponent(j.id)}/edit`)} aria-label={`Edit ${j.name}`}>
                             Edit
                           </button>
+                          {canStartOver(j) && (
+                            <button
+                              type="button"
+                              className="button small"
+                              disabled={running}
+                              onClick={() => {
+                                setStartOverError(null);
+                                setStartingOver(j);
+                              }}
+                              aria-label={`Start ${j.name} over`}
+                            >
+                              Start over…
+                            </button>
+                          )}
                           <button
                             type="button"
                             className="button small danger"
@@ -258,6 +288,26 @@ export function JobList() {
             </tbody>
           </table>
         </Card>
+      )}
+      {startingOver && (
+        <ConfirmDialog
+          title={`Start “${startingOver.name}” over?`}
+          confirmLabel={startingOver.type === 'export' ? 'Export everything next run' : 'Read every row next run'}
+          error={startOverError}
+          onConfirm={() => void startOver()}
+          onCancel={() => setStartingOver(null)}
+        >
+          {startingOver.type === 'export' ? (
+            <p>
+              Its next run exports the whole dataset again, not only what changed since {startingOver.cursor}. Use it when the destination lost rows (a table emptied, files deleted).
+            </p>
+          ) : (
+            <p>
+              Its next run reads every row of its source again, not only those after {startingOver.cursor}: rows rejected before are read with the mapping as it is now, and values
+              already on the platform are not sent twice.
+            </p>
+          )}
+        </ConfirmDialog>
       )}
       {removing && (
         <ConfirmDialog title={`Remove “${removing.name}”?`} confirmLabel="Remove job" error={removeError} onConfirm={() => void remove()} onCancel={() => setRemoving(null)}>

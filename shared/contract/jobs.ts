@@ -59,6 +59,11 @@ export const jobsMethods = {
   'jobs.pause': { params: z.object({ jobId: Id }).strict(), result: JobInfo },
   'jobs.resume': { params: z.object({ jobId: Id }).strict(), result: JobInfo },
   'jobs.remove': { params: z.object({ jobId: Id }).strict(), result: z.object({ removed: z.literal(true) }) },
+  /**
+   * Forgets how far the job has read or exported: a database job's next run reads every row again
+   * (values already on the platform are not sent twice), an export's next run exports everything.
+   */
+  'jobs.startOver': { params: z.object({ jobId: Id }).strict(), result: z.object({ job: JobInfo, note: z.string() }) },
   'jobs.run': {
     params: z.object({ jobId: Id, wait: z.boolean().default(false), confirmDeletes: z.boolean().default(false) }).strict(),
     /**

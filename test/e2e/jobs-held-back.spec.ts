@@ -214,4 +214,16 @@ test("a table whose column was renamed: the run's page says what changed and ope
 
   await rpc('mappings.save', { id: mapping.id, profile: { ...profile('Renamed meters', source, { 'LON-01': 'ent_lon01' }), shape: { kind: 'long', valueColumn: 'kwh_total' }, headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh_total', 'updated_at'], { orderInsensitive: true }) } });
   expect((await runNow(job.id)).status).toBe('succeeded');
+
+  // Start over: the Jobs page asks first, then says what the next run does.
+  const jobs = await open(browser, '#/jobs');
+  await jobs.getByRole('button', { name: 'Start Renamed meters to platform over' }).click();
+  const dialog = jobs.getByRole('dialog', { name: 'Start “Renamed meters to platform” over?' });
+  await expect(dialog).toContainText('values already on the platform are not sent twice');
+  await jobs.screenshot({ path: join(shots, 'jobs-start-over-dialog.png') });
+  await dialog.getByRole('button', { name: 'Read every row next run' }).click();
+  await expect(jobs.getByRole('status').filter({ hasText: 'The next run of "Renamed meters to platform" reads every row of "Renamed meters" again' })).toBeVisible();
+  await expect(jobs.getByRole('button', { name: 'Start Renamed meters to platform over' })).toHaveCount(0);
+  await jobs.context().close();
+  expect(await runNow(job.id)).toMatchObject({ status: 'succeeded' });
 });

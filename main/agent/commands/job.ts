@@ -118,7 +118,7 @@ function exportDestination(o: Record<string, string | boolean | undefined>, curr
 }
 
 export function registerJob(program: Command, ctx: () => GlobalContext): void {
-  const job = program.command('job').description('ingest and export jobs: add, list, show, edit, pause, resume, remove');
+  const job = program.command('job').description('ingest and export jobs: add, list, show, edit, start-over, pause, resume, remove');
 
   job
     .command('add <name>')
@@ -313,6 +313,15 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       if (o.replaceExisting !== undefined && j.type !== 'ingest') throw new CliError('--replace-existing applies to ingest jobs only.');
       const r = await callEngine(dataDir, 'jobs.update', { jobId: j.id, name: o.name ?? j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config: config as Parameters<typeof callEngine<'jobs.update'>>[2]['config'], ...(databasePassword ? { databasePassword } : {}) });
       out.print(r, () => [`Saved "${r.job.name}"${r.job.scheduleText ? `: ${r.job.scheduleText}, next run ${cliTime(r.job.nextRunAt)}` : ': no schedule'}.`, ...r.notes].join('\n'));
+    });
+
+  job
+    .command('start-over <job>')
+    .description('forget how far a database or export job has got: its next run reads every row again (values already on the platform are not sent twice), or exports everything again')
+    .action(async (jobId: string) => {
+      const { dataDir, out } = ctx();
+      const r = await callEngine(dataDir, 'jobs.startOver', { jobId });
+      out.print(r, () => r.note);
     });
 
   for (const [cmd, method, verb] of [

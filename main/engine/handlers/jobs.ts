@@ -339,6 +339,30 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       return { job: jobInfo(engine, store.jobs.get(before.id)!), notes };
     },
 
+    'jobs.startOver': ({ jobId }) => {
+      const job = get(jobId);
+      const source = job.type === 'ingest' && job.sourceId ? store.sources.get(job.sourceId) : null;
+      if (source?.kind === 'folder') {
+        throw new ApiError('invalid_params', `"${job.name}" takes files as they arrive; it keeps no place to start over from. To send a file again, open its run in History and use "Send the file again", or drop the file into the folder again.`);
+      }
+      if (store.runs.lastForJob(job.id)?.status === 'running') {
+        throw new ApiError('conflict', `"${job.name}" is running now. Start over once its run has finished.`);
+      }
+      const from = job.cursor;
+      store.transaction(() => {
+        store.jobs.setCursor(job.id, null);
+        // Rows it held back are read again with everything else.
+        if (job.type === 'ingest') store.heldBack.clear(job.id);
+      });
+      engine.logger.info({ jobId: job.id, job: job.name, from }, 'job starts over');
+      changed();
+      const note =
+        job.type === 'export'
+          ? `The next run of "${job.name}" exports the whole dataset again${from ? ` (it had exported up to ${from})` : ''}.`
+          : `The next run of "${job.name}" reads every row of "${source?.name ?? 'its source'}" again${from ? ` (it had read up to ${from})` : ''}; values already on the platform are not sent twice.`;
+      return { job: jobInfo(engine, store.jobs.get(job.id)!), note };
+    },
+
     'jobs.pause': ({ jobId }) => {
       const job = get(jobId);
       store.jobs.setPaused(job.id, true);

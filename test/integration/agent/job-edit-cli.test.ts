@@ -57,6 +57,13 @@ describe('esg-sync job show / edit', () => {
     expect(after.config).toMatchObject({ schedule: '30 7 * * 1-5', timezone: 'Europe/Berlin', export: { dataset: 'submissions', destination: { format: 'csv' } } });
   });
 
+  it('starts an export over: its next run exports everything again', async () => {
+    const r = await cli('job', 'start-over', 'Submissions out');
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('The next run of "Submissions out" exports the whole dataset again (it had exported up to 2026-01-01T00:00:00Z).');
+    expect((JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { cursor: string | null }).cursor).toBeNull();
+  });
+
   it('sets the choice for missed runs with --catch-up, shows it in words, and keeps it through other edits', async () => {
     // Stored before jobs had the choice: it follows the agent's setting.
     const before = await cli('job', 'show', 'j1');

@@ -16,13 +16,14 @@ import { onSandboxEachTest } from '../mappings-api/helpers';
 
 const t = onSandboxEachTest('esg-db-source-status-');
 
-async function readingsJob(config: Record<string, unknown> = {}) {
+async function readingsJob(config: Record<string, unknown> = {}, opts: { watermark?: boolean } = {}) {
   const file = join(t.root, 'meters.sqlite');
   const db = new Database(file);
-  db.exec('CREATE TABLE readings (id INTEGER PRIMARY KEY, Site TEXT, Month TEXT, kwh REAL)');
-  db.prepare('INSERT INTO readings (Site, Month, kwh) VALUES (?, ?, ?)').run('LON-01', '2024-01', 100);
+  db.exec(`CREATE TABLE readings (id INTEGER PRIMARY KEY, Site TEXT, Month TEXT, kwh REAL${opts.watermark ? ', updated_at TEXT' : ''})`);
+  if (opts.watermark) db.prepare('INSERT INTO readings (Site, Month, kwh, updated_at) VALUES (?, ?, ?, ?)').run('LON-01', '2024-01', 100, '2024-05-01 10:00:01');
+  else db.prepare('INSERT INTO readings (Site, Month, kwh) VALUES (?, ?, ?)').run('LON-01', '2024-01', 100);
   db.close();
-  const src = await t.ok<SourceInfo>('sources.addDatabase', { name: 'Meters', kind: 'sqlite', file, table: 'readings' });
+  const src = await t.ok<SourceInfo>('sources.addDatabase', { name: 'Meters', kind: 'sqlite', file, table: 'readings', ...(opts.watermark ? { watermarkColumn: 'updated_at' } : {}) });
   const connectionId = t.engine.store.connections.get('Sandbox')!.id;
   const profile: MappingProfileInput = {
     schemaVersion: 1,
@@ -33,7 +34,7 @@ async function readingsJob(config: Record<string, unknown> = {}) {
     metric: { kind: 'fixed', metricId: 'met_elec_cons' },
     entity: { kind: 'column', column: 'Site', valueMap: {}, unknownEntity: 'hold' },
     period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
-    headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh'], { orderInsensitive: true }),
+    headerFingerprint: headerFingerprint(['id', 'Site', 'Month', 'kwh', ...(opts.watermark ? ['updated_at'] : [])], { orderInsensitive: true }),
   };
   t.engine.store.mappings.save({ id: 'map-meters', name: 'Meters', sourceId: src.id, connectionId, fingerprint: null, profile }, new Date().toISOString());
   const job = await t.ok<{ id: string }>('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId, sourceId: src.id, mappingId: 'map-meters', config });
@@ -159,4 +160,36 @@ it('shows what changed in a table whose columns changed, and the next run reads 
   t.engine.store.mappings.save({ id: m.id, name: m.name, sourceId: m.sourceId, connectionId: m.connectionId, fingerprint: null, profile }, new Date().toISOString());
   expect(await t.ok<Drift>('mappings.drift', { runId: stopped.id })).toMatchObject({ hasDrift: false });
   expect((await run(jobId)).status).not.toMatch(/failed|needs_attention/);
+});
+
+it('starts over: after a rejected row\'s code is mapped, the next run reads every row again and sends it, nothing twice', async () => {
+  const { jobId } = await readingsJob({}, { watermark: true });
+  const file = join(t.root, 'meters.sqlite');
+  // A site the mapping rejects (not held): the job's watermark moves on past it.
+  const m = t.engine.store.mappings.get('map-meters')!;
+  const rejecting = { ...(m.profile as { entity: Record<string, unknown> }), entity: { kind: 'column', column: 'Site', valueMap: {}, unknownEntity: 'reject', matchCatalogue: false } };
+  t.engine.store.mappings.save({ id: m.id, name: m.name, sourceId: m.sourceId, connectionId: m.connectionId, fingerprint: null, profile: rejecting }, new Date().toISOString());
+  const d = new Database(file);
+  d.prepare('INSERT INTO readings (Site, Month, kwh, updated_at) VALUES (?, ?, ?, ?)').run('ZZZ-99', '2024-02', 50, '2024-05-01 10:00:02');
+  d.close();
+  const first = await run(jobId);
+  expect(first).toMatchObject({ status: 'succeeded_with_rejections', rejected: 2 });
+  expect(t.engine.store.jobs.get(jobId)!.cursor).toBe('2024-05-01 10:00:02');
+  // Mapping the codes alone does not bring the rows back: the watermark is past the first (only
+  // rows at the watermark itself are read again).
+
+  const mapped = { ...rejecting, entity: { ...rejecting.entity, valueMap: { 'LON-01': 'ent_lon01', 'ZZZ-99': 'ent_lyo01' } } };
+  t.engine.store.mappings.save({ id: m.id, name: m.name, sourceId: m.sourceId, connectionId: m.connectionId, fingerprint: null, profile: mapped }, new Date().toISOString());
+  expect(await run(jobId)).toMatchObject({ read: 1, created: 1 });
+  expect(t.sandbox.listSubmissions()).toHaveLength(1);
+  const r = await t.ok<{ job: JobInfo; note: string }>('jobs.startOver', { jobId });
+  expect(r.note).toBe('The next run of "Meters to platform" reads every row of "Meters" again (it had read up to 2024-05-01 10:00:02); values already on the platform are not sent twice.');
+  expect(t.engine.store.jobs.get(jobId)!.cursor).toBeNull();
+  const again = await run(jobId);
+  expect(again).toMatchObject({ status: 'succeeded', read: 2, created: 1, unchanged: 1, rejected: 0 });
+  expect(t.sandbox.listSubmissions()).toHaveLength(2);
+  // Once more: everything is on the platform already.
+  await t.ok('jobs.startOver', { jobId });
+  expect(await run(jobId)).toMatchObject({ status: 'succeeded', created: 0, unchanged: 2 });
+  expect(t.sandbox.listSubmissions()).toHaveLength(2);
 });
