@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Params, Result } from '../../shared/api';
-import { MAX_LOOKBACK_IDS, MAX_LOOKBACK_SECONDS, RECOMMENDED_LOOKBACK_SECONDS, type DatabaseChanges, type DatabaseSettings, type SourceSettings } from '../../shared/contract/sources';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, MAX_LOCK_TIMEOUT_SECONDS, MAX_LOOKBACK_IDS, MAX_LOOKBACK_SECONDS, RECOMMENDED_LOOKBACK_SECONDS, type DatabaseChanges, type DatabaseSettings, type SourceSettings } from '../../shared/contract/sources';
 import { client } from '../bridge/client';
 import { Card, ErrorState } from '../components/ui';
 import { useAction } from '../hooks';
@@ -38,6 +38,8 @@ interface DatabaseForm {
   /** Re-read look-back: seconds (date-time watermark) and ids (numeric watermark); empty is not set. */
   lookback: string;
   lookbackIds: string;
+  /** PostgreSQL/MySQL: seconds a read waits for another session's lock; empty is the default. */
+  lockTimeout: string;
 }
 
 const NEW_DATABASE: DatabaseForm = {
@@ -55,6 +57,7 @@ const NEW_DATABASE: DatabaseForm = {
   watermark: '',
   lookback: String(RECOMMENDED_LOOKBACK_SECONDS),
   lookbackIds: '0',
+  lockTimeout: '',
 };
 
 const formOf = (d: DatabaseSettings): DatabaseForm => ({
@@ -72,7 +75,15 @@ const formOf = (d: DatabaseSettings): DatabaseForm => ({
   watermark: d.watermarkColumn ?? '',
   lookback: d.watermarkLookbackSeconds === undefined ? '' : String(d.watermarkLookbackSeconds),
   lookbackIds: d.watermarkLookbackIds === undefined ? '' : String(d.watermarkLookbackIds),
+  lockTimeout: d.lockTimeoutSeconds === undefined ? '' : String(d.lockTimeoutSeconds),
 });
+
+/** The lock wait as typed: undefined when empty (the default), a sentence when it is not a whole number in range. */
+function lockTimeoutOf(v: string): number | undefined | string {
+  if (!v.trim()) return undefined;
+  const n = Number(v.trim());
+  return Number.isInteger(n) && n >= 1 && n <= MAX_LOCK_TIMEOUT_SECONDS ? n : `The lock wait is a whole number of seconds from 1 to ${MAX_LOCK_TIMEOUT_SECONDS.toLocaleString('en-US')} (a day).`;
+}
 
 /** A look-back as typed: undefined when empty (not set), a sentence when it is not a whole number in range. */
 function lookbackOf(v: string, max: number, what: string): number | undefined | string {
@@ -95,6 +106,9 @@ function locationOf(f: DatabaseForm): Location | string {
   if (typeof lookback === 'string') return lookback;
   const lookbackIds = watermark ? lookbackOf(f.lookbackIds, MAX_LOOKBACK_IDS, 'for a numeric watermark') : undefined;
   if (typeof lookbackIds === 'string') return lookbackIds;
+  // SQLite takes no lock wait: a value typed before the kind changed is left out.
+  const lockTimeout = server ? lockTimeoutOf(f.lockTimeout) : undefined;
+  if (typeof lockTimeout === 'string') return lockTimeout;
   return {
     kind: f.kind,
     ...(server
@@ -104,6 +118,7 @@ function locationOf(f: DatabaseForm): Location | string {
           database: f.database.trim(),
           ...(f.user.trim() ? { user: f.user.trim() } : {}),
           ...(f.ssl ? { ssl: f.ssl } : {}),
+          ...(lockTimeout !== undefined ? { lockTimeoutSeconds: lockTimeout } : {}),
         }
       : { file: f.file.trim() }),
     ...(f.reads === 'table' ? { table: f.table.trim(), ...(f.schema.trim() && server ? { schema: f.schema.trim() } : {}) } : { query: f.query.trim() }),
@@ -113,7 +128,7 @@ function locationOf(f: DatabaseForm): Location | string {
   };
 }
 
-const CHANGEABLE = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'ssl'] as const;
+const CHANGEABLE = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'lockTimeoutSeconds', 'ssl'] as const;
 
 /** Where the database is (a file, or a database name on a server): never cleared, only replaced. */
 const REQUIRED = new Set<string>(['file', 'database']);
@@ -148,6 +163,7 @@ export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEd
   const [watermark, setWatermark] = useState(initial.watermark);
   const [lookback, setLookback] = useState(initial.lookback);
   const [lookbackIds, setLookbackIds] = useState(initial.lookbackIds);
+  const [lockTimeout, setLockTimeout] = useState(initial.lockTimeout);
   const [removePassword, setRemovePassword] = useState(false);
   const [tested, setTested] = useState<Result<'sources.testDatabase'> | 'needs-password' | null>(null);
   // Uncontrolled: the password stays out of React state and is wiped once saved.
@@ -161,7 +177,7 @@ export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEd
   const defaultPort = KINDS.find((k) => k.value === kind)?.port;
   const keptPassword = Boolean(edit?.database.passwordInKeychain) && server;
 
-  const form = (): DatabaseForm => ({ kind, file, host, port, database, user, ssl, reads, schema, table, query, watermark, lookback, lookbackIds });
+  const form = (): DatabaseForm => ({ kind, file, host, port, database, user, ssl, reads, schema, table, query, watermark, lookback, lookbackIds, lockTimeout });
   const typedPassword = () => (server && !removePassword ? (passwordRef.current?.value ?? '') : '');
 
   const onTest = async () => {
@@ -284,6 +300,22 @@ export function AddDatabaseForm({ edit, onCancel, onSaved }: { edit?: DatabaseEd
                 Remove the saved password
               </label>
             )}
+            <Field
+              label="Lock wait (seconds)"
+              help={`How long a read waits for a table locked by another session (a nightly batch load, say) before the run gives up and says so. Default ${DEFAULT_LOCK_TIMEOUT_SECONDS} s; at most ${MAX_LOCK_TIMEOUT_SECONDS.toLocaleString('en-US')} (a day).`}
+            >
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  inputMode="numeric"
+                  placeholder={String(DEFAULT_LOCK_TIMEOUT_SECONDS)}
+                  style={{ maxWidth: '8rem' }}
+                  value={lockTimeout}
+                  onChange={(e) => setLockTimeout(e.target.value)}
+                />
+              )}
+            </Field>
           </>
         ) : (
           <Field label="Database file" help="The full path of the .db / .sqlite file on this computer. It is opened read-only.">

@@ -52,6 +52,20 @@ const LookbackIds = z
   .min(0, 'The re-read look-back for a numeric watermark is 0 (off) or more.')
   .max(MAX_LOOKBACK_IDS, 'The re-read look-back for a numeric watermark is at most 1,000,000,000.');
 
+/**
+ * Lock wait of a PostgreSQL or MySQL/MariaDB source (main/engine/sources/database/types.ts): how
+ * long a read waits for a lock another session holds on what it reads (a nightly batch load, an
+ * ALTER TABLE) before the run fails with LOCK_TIMEOUT and says so. Unset: DEFAULT_LOCK_TIMEOUT_SECONDS.
+ * SQLite sources do not take it.
+ */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
+export const MAX_LOCK_TIMEOUT_SECONDS = 86_400; // a day
+const LockTimeoutSeconds = z
+  .number()
+  .int('The lock wait is a whole number of seconds.')
+  .min(1, 'The lock wait is at least 1 second.')
+  .max(MAX_LOCK_TIMEOUT_SECONDS, 'The lock wait is at most 86,400 seconds (a day).');
+
 /** Where a database source reads from: shared by "Test" (nothing saved) and "Add". */
 const DatabaseFields = z
   .object({
@@ -70,6 +84,8 @@ const DatabaseFields = z
     watermarkLookbackSeconds: LookbackSeconds.optional(),
     /** The same for a numeric watermark (ids), in the column's own unit. */
     watermarkLookbackIds: LookbackIds.optional(),
+    /** PostgreSQL and MySQL: seconds a read waits for a lock held by another session (default 60). */
+    lockTimeoutSeconds: LockTimeoutSeconds.optional(),
     ssl: z.enum(['disable', 'require', 'no-verify']).optional(),
   })
   .strict();
@@ -79,14 +95,17 @@ const oneOfTableOrQuery = (p: DatabaseFields) => Boolean(p.table) !== Boolean(p.
 const hasLocation = (p: DatabaseFields) => (p.kind === 'sqlite' ? Boolean(p.file) : Boolean(p.database));
 const TABLE_OR_QUERY = { message: 'Give a table or a query: exactly one of the two.', path: ['table'] };
 const LOCATION = { message: 'SQLite needs a file; PostgreSQL and MySQL need a database name.', path: ['kind'] };
+const lockWaitApplies = (p: DatabaseFields) => p.kind !== 'sqlite' || p.lockTimeoutSeconds === undefined;
+const LOCK_WAIT = { message: 'The lock wait applies to PostgreSQL and MySQL sources only; a SQLite source does not take one.', path: ['lockTimeoutSeconds'] };
 
-export const AddDatabaseParams = DatabaseFields.extend({ name: Name }).strict().refine(oneOfTableOrQuery, TABLE_OR_QUERY).refine(hasLocation, LOCATION);
+export const AddDatabaseParams = DatabaseFields.extend({ name: Name }).strict().refine(oneOfTableOrQuery, TABLE_OR_QUERY).refine(hasLocation, LOCATION).refine(lockWaitApplies, LOCK_WAIT);
 
 /** Test a database source before it is saved: connect, then read the first rows. */
 export const TestDatabaseParams = DatabaseFields.extend({ limit: z.number().int().min(1).max(100).default(20) })
   .strict()
   .refine(oneOfTableOrQuery, TABLE_OR_QUERY)
-  .refine(hasLocation, LOCATION);
+  .refine(hasLocation, LOCATION)
+  .refine(lockWaitApplies, LOCK_WAIT);
 
 /**
  * A source's settings as the edit form shows them (never a password: only whether one is kept).
@@ -119,6 +138,8 @@ export const DatabaseSettings = z.object({
   watermarkLookbackSeconds: z.number().int().optional(),
   /** The re-read look-back for a numeric watermark, when the source sets one (left out: none). */
   watermarkLookbackIds: z.number().int().optional(),
+  /** The lock wait in seconds, when the source sets one (left out: DEFAULT_LOCK_TIMEOUT_SECONDS). */
+  lockTimeoutSeconds: z.number().int().optional(),
 });
 export type DatabaseSettings = z.infer<typeof DatabaseSettings>;
 
@@ -169,6 +190,8 @@ export const DatabaseChanges = z
     /** null: not set (no look-back). Changing it does not clear the jobs' watermarks. */
     watermarkLookbackSeconds: LookbackSeconds.nullable(),
     watermarkLookbackIds: LookbackIds.nullable(),
+    /** null: back to the default (DEFAULT_LOCK_TIMEOUT_SECONDS). Changing it keeps the jobs' watermarks. */
+    lockTimeoutSeconds: LockTimeoutSeconds.nullable(),
     ssl: z.enum(['disable', 'require', 'no-verify']).nullable(),
   })
   .partial()

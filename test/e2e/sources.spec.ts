@@ -632,3 +632,69 @@ test('a database source’s re-read look-back: proposed with a watermark column,
   await page.context().close();
   await rpc('sources.remove', { sourceId: source.id });
 });
+
+test('a PostgreSQL source’s lock wait: offered on the add form (not for SQLite), changed on the Edit form on its own, refused out of range, and back to the default', async ({ browser }) => {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  const down = await client.connect().then(
+    () => null,
+    (err: Error) => err.message,
+  );
+  test.skip(down !== null, `no PostgreSQL server at ${PG_URL} (${down}); set ESG_TEST_PG_URL`);
+  const table = `e2e_lock_${process.pid}`;
+  await client.query(`CREATE TABLE ${table} (site text NOT NULL, kwh real NOT NULL)`);
+  try {
+    await client.query(`INSERT INTO ${table} VALUES ('LON-01', 1200)`);
+    const updates: unknown[] = [];
+    const page = await open(browser, 'light', updates);
+
+    // The add form: a server database has the field (empty: the default), a SQLite file has none.
+    await page.getByRole('button', { name: 'Add database' }).first().click();
+    const add = page.getByRole('form', { name: 'Add a database' });
+    await expect(add.getByLabel('Lock wait (seconds)')).toHaveValue('');
+    await expect(add.getByLabel('Lock wait (seconds)')).toHaveAttribute('placeholder', '60');
+    await add.getByLabel('Database', { exact: true }).selectOption('sqlite');
+    await expect(add.getByLabel('Lock wait (seconds)')).toHaveCount(0);
+    await add.getByRole('button', { name: 'Cancel' }).click();
+
+    const url = new URL(PG_URL);
+    const source = await rpc<{ id: string }>('sources.addDatabase', {
+      name: 'Nightly loads',
+      kind: 'postgres',
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: url.pathname.slice(1),
+      user: decodeURIComponent(url.username),
+      table,
+    });
+    await page.getByRole('button', { name: 'Edit Nightly loads' }).click();
+    const form = page.getByRole('form', { name: 'Edit source “Nightly loads”' });
+    const wait = form.getByLabel('Lock wait (seconds)');
+    await expect(wait).toHaveValue('');
+    await expect(wait).toHaveAttribute('placeholder', '60');
+    await expect(wait).toHaveAccessibleDescription(/How long a read waits for a table locked by another session \(a nightly batch load, say\) before the run gives up and says so\. Default 60 s/);
+    await wait.fill('0');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect(form.getByRole('alert')).toHaveText('The lock wait is a whole number of seconds from 1 to 86,400 (a day).');
+    await wait.fill('900');
+    await expectAccessible(page, 'the database edit form with the lock wait (light)');
+    await shot(page, 'sources-edit-database-lock-wait-light');
+    await saveChanges(page, form, 'Nightly loads');
+    expect((await rpc<{ database: Record<string, unknown> }>('sources.settings', { sourceId: source.id })).database).toMatchObject({ lockTimeoutSeconds: 900 });
+
+    await page.getByRole('button', { name: 'Edit Nightly loads' }).click();
+    await expect(form.getByLabel('Lock wait (seconds)')).toHaveValue('900');
+    await form.getByLabel('Lock wait (seconds)').fill('');
+    await saveChanges(page, form, 'Nightly loads');
+    expect((await rpc<{ database: Record<string, unknown> }>('sources.settings', { sourceId: source.id })).database).not.toHaveProperty('lockTimeoutSeconds');
+    // Only the lock wait was sent each time.
+    expect(updates).toEqual([
+      { sourceId: source.id, database: { lockTimeoutSeconds: 900 } },
+      { sourceId: source.id, database: { lockTimeoutSeconds: null } },
+    ]);
+    await page.context().close();
+    await rpc('sources.remove', { sourceId: source.id });
+  } finally {
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+    await client.end();
+  }
+});

@@ -3,6 +3,8 @@
  * ESG_TEST_PG_URL / ESG_TEST_MYSQL_URL, with this machine's defaults), as table connections, and
  * a probe that says why a server does not answer, so its tests skip with that reason.
  */
+import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { openDriver, type TableConnection } from '../../main/engine/sync/export/writers';
 
 export type ServerConn = Extract<TableConnection, { kind: 'postgres' | 'mysql' }>;
@@ -32,3 +34,23 @@ export async function probeServer(conn: TableConnection): Promise<string | null>
     return e instanceof Error ? e.message || e.name : String(e);
   }
 }
+
+async function why(connect: () => Promise<void>): Promise<string | null> {
+  try {
+    await connect();
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Null when PostgreSQL answers at PG_URL within 2 s; otherwise why not (for a visible skip). */
+export const whyNoPostgres = (): Promise<string | null> =>
+  why(async () => {
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+    await c.connect();
+    await c.end();
+  });
+
+/** Null when MariaDB/MySQL answers at MYSQL_URL within 2 s; otherwise why not. */
+export const whyNoMysql = (): Promise<string | null> => why(async () => (await mysql.createConnection({ uri: MYSQL_URL, connectTimeout: 2000 })).end());

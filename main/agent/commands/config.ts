@@ -125,6 +125,7 @@ const DB_FLAGS: Record<string, string> = {
   watermarkColumn: '--watermark-column',
   watermarkLookbackSeconds: '--watermark-lookback',
   watermarkLookbackIds: '--watermark-lookback-ids',
+  lockTimeoutSeconds: '--lock-timeout',
   ssl: '--ssl',
 };
 

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { RECOMMENDED_LOOKBACK_SECONDS, UpdateSourceParams, type DatabaseSettings, type FolderSettings, type SourceSettings } from '../../../shared/contract/sources';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, RECOMMENDED_LOOKBACK_SECONDS, UpdateSourceParams, type DatabaseSettings, type FolderSettings, type SourceSettings } from '../../../shared/contract/sources';
 import { splitPatterns } from '../../engine/sources/folder/filters';
 import { envVarNameFor } from '../../engine/secrets';
 import { passwordAccount } from '../../engine/sources/service';
@@ -37,12 +37,13 @@ const CLEARABLE = {
     'watermark-column': 'watermarkColumn',
     'watermark-lookback': 'watermarkLookbackSeconds',
     'watermark-lookback-ids': 'watermarkLookbackIds',
+    'lock-timeout': 'lockTimeoutSeconds',
     ssl: 'ssl',
   },
 } as const;
 
 const FOLDER_FLAGS = ['path', 'include', 'exclude', 'recursive', 'polling', 'pollIntervalMs', 'stableMs', 'afterRun', 'encoding', 'delimiter', 'headerRow', 'sheet', 'pointer'] as const;
-const DATABASE_FLAGS = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookback', 'watermarkLookbackIds', 'ssl', 'passwordStdin', 'password'] as const;
+const DATABASE_FLAGS = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookback', 'watermarkLookbackIds', 'lockTimeout', 'ssl', 'passwordStdin', 'password'] as const;
 
 interface EditOptions extends FolderFlags, DatabaseFlags {
   name?: string;
@@ -128,11 +129,17 @@ function databaseText(d: DatabaseSettings, place: PasswordPlace = { kind: 'keych
           `  user: ${d.user ?? '(none given)'}`,
           ...(password.length ? password : ['  password: none']),
           `  TLS: ${d.ssl ?? 'the driver default'}`,
+          lockWaitText(d),
         ]),
     d.table ? `  table: ${d.schema ? `${d.schema}.` : ''}${d.table}` : `  query: ${d.query ?? ''}`,
     `  watermark column: ${d.watermarkColumn ?? '(none: every run reads every row)'}`,
     ...(d.watermarkColumn ? lookbackText(d) : []),
   ];
+}
+
+/** How long a read of a PostgreSQL or MySQL source waits for another session's lock (`source show`). */
+export function lockWaitText(d: Pick<DatabaseSettings, 'lockTimeoutSeconds'>): string {
+  return d.lockTimeoutSeconds === undefined ? `  lock wait: ${DEFAULT_LOCK_TIMEOUT_SECONDS} s (default)` : `  lock wait: ${d.lockTimeoutSeconds} s`;
 }
 
 /** What the re-read look-back does, in words (`source show`). */
@@ -185,7 +192,8 @@ export function registerShowAndEdit(source: Command, ctx: () => GlobalContext): 
         'anything is saved; when the test fails nothing changes. Reading another file, database,',
         'table, query or watermark column clears the watermarks of its jobs: their next run reads',
         'every row again, and rows already sent are recognised and not sent twice. Changing the',
-        're-read look-back keeps the watermarks (--clear watermark-lookback: no look-back).',
+        're-read look-back or the lock wait keeps the watermarks (--clear watermark-lookback: no',
+        `look-back; --clear lock-timeout: the default lock wait of ${DEFAULT_LOCK_TIMEOUT_SECONDS} s).`,
         '',
         'Examples:',
         '  esg-sync source edit Bills --path /mnt/new-share/bills --polling',
@@ -193,6 +201,7 @@ export function registerShowAndEdit(source: Command, ctx: () => GlobalContext): 
         '  printf %s "$NEW_PASSWORD" | esg-sync source edit ERP --password-stdin',
         '  esg-sync source edit ERP --query "SELECT site, month, kwh FROM energy_v2" --watermark-column updated_at',
         '  esg-sync source edit ERP --watermark-lookback 600',
+        '  esg-sync source edit ERP --lock-timeout 900',
       ].join('\n'),
     )
     .action(async (name: string, o: EditOptions) => {

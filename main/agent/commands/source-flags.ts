@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { z } from 'zod';
-import { RECOMMENDED_LOOKBACK_SECONDS } from '../../../shared/contract/sources';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, RECOMMENDED_LOOKBACK_SECONDS } from '../../../shared/contract/sources';
 import type { SourceInfo } from '../../../shared/dto';
 import { splitPatterns } from '../../engine/sources/folder/filters';
 import { CliError } from '../exit-codes';
@@ -42,7 +42,7 @@ const delimiterOf = (d: string): string => (d === '\\t' || d === 'tab' ? '\t' : 
 const text = (v: string | undefined): string | undefined => (v === '' ? undefined : v);
 
 /** Settings whose option is not their name in kebab case. */
-const FLAG_NAMES: Record<string, string> = { watermarkLookbackSeconds: '--watermark-lookback' };
+const FLAG_NAMES: Record<string, string> = { watermarkLookbackSeconds: '--watermark-lookback', lockTimeoutSeconds: '--lock-timeout' };
 
 /** `--watermark-column` for `watermarkColumn`, as an option is named on the command line. */
 export const flagOf = (key: string): string => FLAG_NAMES[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -76,6 +76,8 @@ export interface DatabaseFlags {
   /** `--watermark-lookback SECONDS` */
   watermarkLookback?: number;
   watermarkLookbackIds?: number;
+  /** `--lock-timeout SECONDS` */
+  lockTimeout?: number;
   ssl?: 'disable' | 'require' | 'no-verify';
 }
 
@@ -129,6 +131,11 @@ export function databaseOptions(cmd: Command, scope: Scope): Command {
       `${p}the same for a numeric watermark (an id from a sequence or auto-increment, which is handed out before its row commits): each run starts this many below the last id seen; 0 turns it off${scope === 'add' ? ' (default: 0)' : ''}`,
       int('--watermark-lookback-ids'),
     )
+    .option(
+      '--lock-timeout <seconds>',
+      `${p}PostgreSQL/MySQL: how long a read waits for a table locked by another session (a nightly batch load, say) before the run gives up and says so; 1 to 86400${scope === 'add' ? ` (default: ${DEFAULT_LOCK_TIMEOUT_SECONDS})` : ''}`,
+      int('--lock-timeout'),
+    )
     .addOption(new Option('--ssl <mode>', `${p}TLS for PostgreSQL/MySQL`).choices(['disable', 'require', 'no-verify']));
 }
 
@@ -165,6 +172,7 @@ export function databaseValues(o: DatabaseFlags): Record<string, unknown> {
     watermarkColumn: text(o.watermarkColumn),
     watermarkLookbackSeconds: o.watermarkLookback,
     watermarkLookbackIds: o.watermarkLookbackIds,
+    lockTimeoutSeconds: o.lockTimeout,
     ssl: o.ssl,
   };
 }

@@ -84,6 +84,8 @@ export interface NewDatabaseSource {
   /** Re-read look-back below the saved watermark: seconds (dates, date-times) and ids (numbers). */
   watermarkLookbackSeconds?: number;
   watermarkLookbackIds?: number;
+  /** PostgreSQL and MySQL: seconds a read waits for another session's lock (unset: the default, 60). */
+  lockTimeoutSeconds?: number;
   ssl?: 'disable' | 'require' | 'no-verify';
 }
 
@@ -120,7 +122,7 @@ export interface SourceServiceDeps {
 }
 
 const READER_KEYS = ['encoding', 'delimiter', 'headerRow', 'sheet', 'pointer', 'skipHiddenRows'] as const;
-const DB_KEYS = ['kind', 'file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'ssl'] as const;
+const DB_KEYS = ['kind', 'file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'lockTimeoutSeconds', 'ssl'] as const;
 
 export const passwordAccount = (sourceId: string): string => `source:${sourceId}`;
 

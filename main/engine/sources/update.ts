@@ -14,11 +14,12 @@ import { DatabaseKind } from './database';
 /**
  * Database settings that decide which rows are read; the others only decide how to connect. The
  * re-read look-back is not one: it only re-reads rows before the watermark, which the ledger finds
- * unchanged, so changing it keeps the jobs' watermarks.
+ * unchanged, so changing it keeps the jobs' watermarks. Nor is the lock wait: it only decides how
+ * long a read waits for another session's lock.
  */
 const READ_KEYS = ['file', 'database', 'schema', 'table', 'query', 'watermarkColumn'] as const;
 /** Database settings kept in the saved config (the kind cannot change; the password never is one). */
-const DB_FIELDS = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'ssl'] as const;
+const DB_FIELDS = ['file', 'host', 'port', 'database', 'user', 'schema', 'table', 'query', 'watermarkColumn', 'watermarkLookbackSeconds', 'watermarkLookbackIds', 'lockTimeoutSeconds', 'ssl'] as const;
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
@@ -62,6 +63,8 @@ export function databaseSettingsOf(c: Record<string, unknown>): DatabaseSettings
     // Only when set, so "not set" (no look-back) stays distinguishable from a chosen value.
     ...(int(c.watermarkLookbackSeconds) !== null ? { watermarkLookbackSeconds: int(c.watermarkLookbackSeconds)! } : {}),
     ...(int(c.watermarkLookbackIds) !== null ? { watermarkLookbackIds: int(c.watermarkLookbackIds)! } : {}),
+    // Only when set: left out, a read waits the default DEFAULT_LOCK_TIMEOUT_SECONDS.
+    ...(int(c.lockTimeoutSeconds) !== null ? { lockTimeoutSeconds: int(c.lockTimeoutSeconds)! } : {}),
   };
 }
 

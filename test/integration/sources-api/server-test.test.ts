@@ -15,26 +15,13 @@ import { createEngineApi } from '../../../main/engine/api';
 import { Engine } from '../../../main/engine/engine';
 import { createDispatcher } from '../../../main/engine/rpc-dispatch';
 import { MemorySecrets } from '../mappings-api/helpers';
+import { MYSQL_URL, PG_URL, whyNoMysql, whyNoPostgres } from '../../helpers/table-servers';
 
-const PG_URL = process.env.ESG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MYSQL_URL = process.env.ESG_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const table = `esg_test_${randomBytes(4).toString('hex')}`;
 
-async function reason(connect: () => Promise<void>): Promise<string | null> {
-  try {
-    await connect();
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
 
-const pgReason = await reason(async () => {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  await c.connect();
-  await c.end();
-});
-const myReason = await reason(async () => (await mysql.createConnection({ uri: MYSQL_URL, connectTimeout: 2000 })).end());
+const pgReason = await whyNoPostgres();
+const myReason = await whyNoMysql();
 if (pgReason) console.warn(`[skip] sources.testDatabase on PostgreSQL: no server at ${PG_URL} (${pgReason})`);
 if (myReason) console.warn(`[skip] sources.testDatabase on MariaDB: no server at ${MYSQL_URL} (${myReason})`);
 

@@ -40,12 +40,12 @@ describe('lock wait messages', () => {
     expect(pgErr).toBeInstanceOf(DatabaseSourceError);
     expect(pgErr.code).toBe('LOCK_TIMEOUT');
     expect(pgErr.message).toBe(
-      'PostgreSQL at 127.0.0.1:5432: reading the table "energy.meters" in the database "esg" waited 60 seconds for a lock held by another session, and gave up. Try again later, or ask the database administrator which session holds the lock (pg_locks and pg_stat_activity show it).',
+      'PostgreSQL at 127.0.0.1:5432: reading the table "energy.meters" in the database "esg" waited 60 seconds for a lock held by another session, and gave up. Try again later, ask the database administrator which session holds the lock (pg_locks and pg_stat_activity show it), or let the source wait longer (Sources → Edit → Lock wait, or `esg-sync source edit --lock-timeout SECONDS`).',
     );
     const myErr = describeMysqlError({ code: 'ER_LOCK_WAIT_TIMEOUT', message: 'Lock wait timeout exceeded; try restarting transaction' }, { kind: 'mysql', host: 'db.internal', database: 'esg', query: 'SELECT 1', lockTimeoutSeconds: 1 });
     expect(myErr.code).toBe('LOCK_TIMEOUT');
     expect(myErr.message).toBe(
-      'MySQL at db.internal:3306: reading the source query in the database "esg" waited 1 second for a lock held by another session, and gave up. Try again later, or ask the database administrator which session holds the lock (SHOW PROCESSLIST shows the sessions and what they wait for).',
+      'MySQL at db.internal:3306: reading the source query in the database "esg" waited 1 second for a lock held by another session, and gave up. Try again later, ask the database administrator which session holds the lock (SHOW PROCESSLIST shows the sessions and what they wait for), or let the source wait longer (Sources → Edit → Lock wait, or `esg-sync source edit --lock-timeout SECONDS`).',
     );
     expect(exitCodeForFailedRun(pgErr.message)).toBe(EXIT.usage);
     expect(exitCodeForFailedRun(myErr.message)).toBe(EXIT.usage);
@@ -110,7 +110,7 @@ describe.skipIf(pgReason !== null)('PostgreSQL source waiting on a lock', () => 
     expect(read.error).toBeInstanceOf(DatabaseSourceError);
     expect(read.error).toMatchObject({ code: 'LOCK_TIMEOUT' });
     expect((read.error as Error).message).toBe(
-      `PostgreSQL at ${base.host ?? '127.0.0.1'}:${base.port ?? 5432}: reading the table "${table}" in the database "${base.database}" waited 1 second for a lock held by another session, and gave up. Try again later, or ask the database administrator which session holds the lock (pg_locks and pg_stat_activity show it).`,
+      `PostgreSQL at ${base.host ?? '127.0.0.1'}:${base.port ?? 5432}: reading the table "${table}" in the database "${base.database}" waited 1 second for a lock held by another session, and gave up. Try again later, ask the database administrator which session holds the lock (pg_locks and pg_stat_activity show it), or let the source wait longer (Sources → Edit → Lock wait, or \`esg-sync source edit --lock-timeout SECONDS\`).`,
     );
     expect(read.ms).toBeGreaterThanOrEqual(900);
     expect(read.ms).toBeLessThan(5000);
@@ -173,7 +173,7 @@ describe.skipIf(myReason !== null)('MySQL/MariaDB source waiting on a lock', () 
     expect(read.error).toBeInstanceOf(DatabaseSourceError);
     expect(read.error).toMatchObject({ code: 'LOCK_TIMEOUT' });
     expect((read.error as Error).message).toBe(
-      `MySQL at ${base.host ?? '127.0.0.1'}:${base.port ?? 3306}: reading the table "${table}" in the database "${base.database}" waited 1 second for a lock held by another session, and gave up. Try again later, or ask the database administrator which session holds the lock (SHOW PROCESSLIST shows the sessions and what they wait for).`,
+      `MySQL at ${base.host ?? '127.0.0.1'}:${base.port ?? 3306}: reading the table "${table}" in the database "${base.database}" waited 1 second for a lock held by another session, and gave up. Try again later, ask the database administrator which session holds the lock (SHOW PROCESSLIST shows the sessions and what they wait for), or let the source wait longer (Sources → Edit → Lock wait, or \`esg-sync source edit --lock-timeout SECONDS\`).`,
     );
     expect(read.ms).toBeGreaterThanOrEqual(900);
     expect(read.ms).toBeLessThan(5000);

@@ -31,7 +31,7 @@ export function describeMysqlError(err: unknown, cfg: DatabaseSourceConfig): Dat
       const seconds = cfg.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
       return new DatabaseSourceError(
         'LOCK_TIMEOUT',
-        `MySQL at ${where}: reading ${relationLabel(cfg)} in the database "${cfg.database ?? ''}" waited ${seconds} second${seconds === 1 ? '' : 's'} for a lock held by another session, and gave up. Try again later, or ask the database administrator which session holds the lock (SHOW PROCESSLIST shows the sessions and what they wait for).`,
+        `MySQL at ${where}: reading ${relationLabel(cfg)} in the database "${cfg.database ?? ''}" waited ${seconds} second${seconds === 1 ? '' : 's'} for a lock held by another session, and gave up. Try again later, ask the database administrator which session holds the lock (SHOW PROCESSLIST shows the sessions and what they wait for), or let the source wait longer (Sources → Edit → Lock wait, or \`esg-sync source edit --lock-timeout SECONDS\`).`,
       );
     }
     case 'ECONNREFUSED':

@@ -62,7 +62,7 @@ export function describePostgresError(err: unknown, cfg: DatabaseSourceConfig): 
       const seconds = cfg.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
       return new DatabaseSourceError(
         'LOCK_TIMEOUT',
-        `PostgreSQL at ${where}: reading ${relationLabel(cfg)} in the database "${cfg.database ?? ''}" waited ${seconds} second${seconds === 1 ? '' : 's'} for a lock held by another session, and gave up. Try again later, or ask the database administrator which session holds the lock (pg_locks and pg_stat_activity show it).`,
+        `PostgreSQL at ${where}: reading ${relationLabel(cfg)} in the database "${cfg.database ?? ''}" waited ${seconds} second${seconds === 1 ? '' : 's'} for a lock held by another session, and gave up. Try again later, ask the database administrator which session holds the lock (pg_locks and pg_stat_activity show it), or let the source wait longer (Sources → Edit → Lock wait, or \`esg-sync source edit --lock-timeout SECONDS\`).`,
       );
     }
     case 'ECONNREFUSED':

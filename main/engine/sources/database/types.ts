@@ -49,7 +49,8 @@ export type DatabaseSourceConfig = z.infer<typeof DatabaseSourceConfig>;
  * message instead of showing "running" for hours (MySQL/MariaDB's own default waits a day or a
  * year for a metadata lock, PostgreSQL's forever).
  */
-export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
+// One number for the engine, the contract's messages and the forms.
+export { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../../../../shared/contract/sources';
 
 /**
  * TCP keepalive on database connections: the first probe after this long without traffic, so a
