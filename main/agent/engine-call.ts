@@ -137,7 +137,7 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
     }
   } else {
     const release = acquireAgentLock(dataDir);
-    const engine = Engine.open({ dataDir, mode: 'headless' });
+    const engine = Engine.open({ dataDir, mode: 'headless', forCommand: method });
     const stopEvents = opts.onEvent ? engine.events.subscribe(opts.onEvent) : () => undefined;
     try {
       await engine.initSecrets({ allowEnv: allowEnvFromEnvironment(), service: process.env.ESG_SYNC_KEYCHAIN_SERVICE });

@@ -19,6 +19,11 @@ export interface EngineOptions {
   logger?: Logger;
   /** Write logs to the data folder (default true). */
   fileLogs?: boolean;
+  /**
+   * Opened by a CLI command for that one command (no agent was running): the log says so, so an
+   * operator reading agent.log does not take each command for an agent restart.
+   */
+  forCommand?: string;
 }
 
 export interface SecretStoreState {
@@ -83,7 +88,8 @@ export class Engine {
     const paused = store.settings.getRaw('pausedUntil');
     if (paused === 'forever') engine.pausedUntil = 'forever';
     else if (typeof paused === 'string' && !Number.isNaN(Date.parse(paused))) engine.pausedUntil = new Date(paused);
-    logger.info({ dataDir: opts.dataDir, mode: opts.mode, version: APP_VERSION }, 'engine started');
+    if (opts.forCommand) logger.info({ dataDir: opts.dataDir, version: APP_VERSION, command: opts.forCommand }, 'engine opened for one command (no agent was running)');
+    else logger.info({ dataDir: opts.dataDir, mode: opts.mode, version: APP_VERSION }, 'engine started');
     engine.maintenance.start();
     return engine;
   }
@@ -180,7 +186,8 @@ export class Engine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.logger.info('engine stopping');
+    if (this.opts.forCommand) this.logger.info({ command: this.opts.forCommand }, 'engine closing after the command');
+    else this.logger.info('engine stopping');
     await this.sync?.stop();
     await this.sandboxHost.stop().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'sandbox platform did not stop cleanly'));
     await this.maintenance.stop();
