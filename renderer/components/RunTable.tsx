@@ -88,7 +88,7 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
                 <div role="cell" data-col="rejected" className="num">
                   {/* Held rows are counted among the rejected; here, as on the run's page, they are apart. */}
                   {formatNumber(r.rejected - r.held)}
-                  {r.held > 0 && <div className="muted small">{formatNumber(r.held)} held</div>}
+                  {r.held > 0 && <span className="muted small" title="Held rows wait for a code to be mapped or a period to end; they are sent later"> +{formatNumber(r.held)} held</span>}
                 </div>
               </div>
             );

@@ -172,6 +172,13 @@ test('the Jobs page says which codes hold a job back and where to map them, and 
   await expect(next).not.toContainText('On the next new file');
   await page.evaluate(() => (window.location.hash = '#/sources'));
   await expect(page.getByTestId('source-status').first()).toContainText('Read by hand');
+
+  // History says a run that only held rows went through, with the held rows apart from the rejected.
+  await page.evaluate(() => (window.location.hash = '#/history'));
+  const heldRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: `#${heldRun}`, exact: true }) });
+  await expect(heldRow.getByRole('cell').filter({ hasText: 'Succeeded, some rows held' })).toBeVisible();
+  await expect(heldRow.locator('[data-col="rejected"]')).toHaveText('0 +1 held');
+  await page.screenshot({ path: join(shots, 'history-held-only.png'), fullPage: true });
   await page.context().close();
 });
 
