@@ -279,8 +279,6 @@ export function fromProfile(p: MappingProfileInput, headers: readonly string[]):
 
 /** Roles that a mapping has only one of: giving one to a column takes it from any other. */
 const SINGLE_ROLES: readonly ColumnRole[] = ['metric', 'entity', 'period', 'period-start', 'period-end', 'year', 'month', 'unit', 'comment', 'evidence'];
-/** Roles that give the reporting period. */
-const PERIOD_ROLES: readonly ColumnRole[] = ['period', 'period-start', 'period-end', 'year', 'month'];
 
 /** Fill gaps the draft left with what the suggestion knew (roles, metrics, months). */
 function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Partial<WizardState> {
@@ -319,57 +317,6 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
   };
 }
 
-/**
- * A database source's watermark column (`modified_at`, the date-time its rows are read
- * incrementally by) says when a row was written, not which period its value is for: it is given no
- * role, and the suggestion shown for it says why. Only a table whose one date is its watermark keeps
- * it as the period (there is nothing else to report by), with a note to check that it is right.
- */
-export function setAsideWatermark(
-  view: Partial<WizardState>,
-  suggestion: MappingSuggestion,
-  watermark: string | null | undefined,
-  sample: { headers: readonly string[]; rows: SampleResult['rows']; profiles: readonly ColumnProfile[] },
-): { view: Partial<WizardState>; suggestion: MappingSuggestion } {
-  if (!watermark || !sample.headers.includes(watermark)) return { view, suggestion };
-  const roles = { ...(view.roles ?? {}) };
-  const role = roles[watermark] ?? 'ignore';
-  const profileOf = (c: string) => sample.profiles.find((p) => p.column === c);
-  const others = sample.headers.filter((h) => h !== watermark);
-  const otherPeriod = others.some((h) => PERIOD_ROLES.includes(roles[h] ?? 'ignore'));
-  // A date column the draft passed over because the watermark took the date role first.
-  const candidate = otherPeriod
-    ? undefined
-    : (suggestion.columns.find((c) => c.column !== watermark && c.role === 'period')?.column ?? others.find((h) => profileOf(h)?.inferredType === 'date'));
-  const quoted = `'${watermark}'`;
-  if (PERIOD_ROLES.includes(role) && !otherPeriod && !candidate) {
-    const note = `${quoted} is the column this source reads new rows by (its watermark). It is the only date in the table, so it is taken as the period: check in the “Sites & periods” step that it is the period each value is for.`;
-    return { view, suggestion: { ...suggestion, warnings: [...suggestion.warnings, note] } };
-  }
-  const next: Partial<WizardState> = { ...view, roles };
-  if (role !== 'ignore') roles[watermark] = 'ignore';
-  if (candidate) {
-    roles[candidate] = 'period';
-    next.periodMode = 'date';
-    const detected = profileOf(candidate)?.dateFormat;
-    const format = detected && !detected.ambiguous && detected.format ? detected.format : '';
-    next.dateFormat = format;
-    // Reported by day when its rows are one per transaction or reading, as the engine drafts a date period.
-    const keys = [firstWith(roles, 'entity'), firstWith(roles, 'metric')].filter((c): c is string => c !== undefined);
-    next.granularity = format && rowsRepeatWithinMonth(sample.rows, candidate, format, keys) ? 'custom' : 'month';
-  }
-  const reason = `the source reads new rows by this column (its watermark): it says when a row was written, not the period its value is for`;
-  return {
-    view: next,
-    suggestion: {
-      ...suggestion,
-      columns: suggestion.columns.map((c) => (c.column === watermark ? { ...c, role: 'ignore' as ColumnRole, metricId: undefined, confidence: 0.9, reason, alternatives: [] } : c)),
-      // What the engine said about the watermark as a date or value no longer applies.
-      warnings: suggestion.warnings.filter((w) => !w.includes(quoted)),
-    },
-  };
-}
-
 export function reducer(state: WizardState, action: Action): WizardState {
   switch (action.type) {
     case 'patch':
@@ -402,12 +349,8 @@ export function reducer(state: WizardState, action: Action): WizardState {
         // Reading a sample is no change of the mapping's (a saved header it lacked is taken from it).
         return hasChanges(state) ? next : { ...next, opened: workOf(next) };
       }
-      const { view, suggestion } = setAsideWatermark(
-        overlaySuggestion(fromProfile(action.draft, headers), action.suggestion),
-        action.suggestion,
-        source?.kind === 'database' ? source.watermarkColumn : null,
-        { headers, rows: action.sample.rows, profiles: action.profiles ?? [] },
-      );
+      const view = overlaySuggestion(fromProfile(action.draft, headers), action.suggestion);
+      const suggestion = action.suggestion;
       // The name the wizard proposes follows the source (and connection) the sample was read from;
       // one the person typed stays theirs.
       const proposed = view.name || null;

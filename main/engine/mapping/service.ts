@@ -23,7 +23,7 @@ import { previewMapping, type PreviewResult } from './preview';
 import { profileColumns, type ColumnProfile } from './profiler';
 import { profileErrorInWords } from './profile-words';
 import { SampleError, type SampleStore } from './samples';
-import { draftDayPeriods, draftProfile, suggestMapping, type MappingSuggestion } from './suggest';
+import { draftDayPeriods, setAsideWatermark, draftProfile, suggestMapping, type MappingSuggestion } from './suggest';
 import { csvTopRows, xlsxTopRows, type TopRow } from './top-rows';
 
 export type MappingServiceErrorCode = 'not_found' | 'conflict' | 'in_use' | 'invalid';
@@ -153,6 +153,7 @@ export class MappingService {
     const headers = sample.info.headers;
     const profiles = profileColumns(headers, sample.rows);
     const suggestion = suggestMapping({ headers, profiles, metrics: catalogue.metrics, entities: catalogue.entities });
+    if (source.kind === 'database' && typeof source.config.watermarkColumn === 'string') setAsideWatermark(suggestion, source.config.watermarkColumn, profiles);
     const draft = draftProfile(suggestion, {
       name: this.freeName(`${source.name} to ${connection.name}`),
       sourceId: source.id,

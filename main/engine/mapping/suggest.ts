@@ -561,6 +561,46 @@ export interface DraftOptions {
   profiles: readonly ColumnProfile[];
 }
 
+const PERIOD_ROLES: readonly ColumnRole[] = ['period', 'period-start', 'period-end', 'year', 'month'];
+
+/**
+ * A database source's watermark column (`modified_at`, the date-time its rows are read
+ * incrementally by) says when a row was written, not which period its value is for: it is given no
+ * role, and another date column becomes the period. Only a table whose one date is its watermark
+ * keeps it as the period (there is nothing else to report by), with a note to check that it is
+ * right. Done on the suggestion, before the draft, so the wizard and `mapping suggest` agree.
+ */
+export function setAsideWatermark(s: MappingSuggestion, watermark: string | null | undefined, profiles: readonly ColumnProfile[]): void {
+  const mark = watermark ? s.columns.find((c) => c.column === watermark) : undefined;
+  if (!mark) return;
+  const others = s.columns.filter((c) => c !== mark);
+  const otherPeriod = others.some((c) => PERIOD_ROLES.includes(c.role));
+  const isDate = (c: ColumnSuggestion) => profiles.find((p) => p.column === c.column)?.inferredType === 'date';
+  const candidate = otherPeriod ? undefined : others.find(isDate);
+  const quoted = `'${mark.column}'`;
+  if (PERIOD_ROLES.includes(mark.role) && !otherPeriod && !candidate) {
+    s.warnings.push(`${quoted} is the column this source reads new rows by (its watermark). It is the only date in the table, so it is taken as the period: check in the “Sites & periods” step that it is the period each value is for.`);
+    return;
+  }
+  Object.assign(mark, {
+    role: 'ignore' as ColumnRole,
+    metricId: undefined,
+    confidence: 0.9,
+    reason: 'the source reads new rows by this column (its watermark): it says when a row was written, not the period its value is for',
+    alternatives: [],
+  });
+  if (candidate) {
+    Object.assign(candidate, {
+      role: 'period' as ColumnRole,
+      metricId: undefined,
+      confidence: Math.max(candidate.confidence, 0.7),
+      reason: `it holds dates, and ${quoted} beside it only says when a row was written (the source's watermark)`,
+    });
+  }
+  // What was said about the watermark as a date or a value no longer applies.
+  s.warnings = s.warnings.filter((w) => !w.includes(quoted));
+}
+
 /**
  * A profile the wizard can open pre-filled from the suggestions. Parts the suggestions could not
  * decide (a fixed site, an ambiguous date format) are left for the person, so the draft may not

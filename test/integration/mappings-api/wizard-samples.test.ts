@@ -22,7 +22,7 @@ import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
 import { energyCsv, engineOnSandbox } from './helpers';
 
 type Sample = { file: string | null; info: { format: string; headers: string[]; headerRow: number | null; sheet: string | null; sheets: string[] | null }; rows: { line: number; cells: Record<string, unknown> }[] };
-type Suggested = { sample: Sample; topRows: TopRow[]; draft: Record<string, unknown> };
+type Suggested = { sample: Sample; topRows: TopRow[]; draft: Record<string, unknown> & { period?: unknown }; suggestion: { warnings: string[] } };
 
 let sandbox: RunningSandbox;
 let root: string;
@@ -242,6 +242,43 @@ describe('a database sample', () => {
     const stored = await ok<StoredSample>('mappings.uploadSample', { name: 'x.csv', contentBase64: Buffer.from('a,b\n1,2\n').toString('base64') });
     const refused = await fails('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox', upload: stored.uploadId });
     expect(refused.message).toMatch(/database source.*table or query/);
+  });
+});
+
+describe('a database source read by a watermark column', () => {
+  // What `esg-sync mapping suggest` prints and the wizard opens: both take the engine's draft.
+  const table = (withPeriod: boolean) => {
+    const file = join(root, withPeriod ? 'fuel.sqlite' : 'fuel-only-watermark.sqlite');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE fuel (modified_at TEXT, site TEXT,${withPeriod ? ' purchased_on TEXT,' : ''} litres REAL)`);
+    for (let d = 1; d <= 5; d++) {
+      const cells = [`2024-04-0${d} 10:2${d}:00`, 'LON-01', ...(withPeriod ? [`2024-03-0${d}`] : []), 10.5 * d];
+      db.prepare(`INSERT INTO fuel VALUES (${cells.map(() => '?').join(', ')})`).run(...cells);
+    }
+    db.close();
+    return file;
+  };
+
+  it('is not suggested as the period: the other date column is, and the draft reports by it', async () => {
+    const source = await ok<SourceInfo>('sources.addDatabase', { name: 'Fuel', kind: 'sqlite', file: table(true), table: 'fuel', watermarkColumn: 'modified_at' });
+    const s = await ok<Suggested & { suggestion: { columns: Array<{ column: string; role: string; reason: string }> } }>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox' });
+    const column = (c: string) => s.suggestion.columns.find((x) => x.column === c)!;
+    expect(column('modified_at')).toMatchObject({ role: 'ignore', reason: expect.stringMatching(/watermark/) });
+    expect(column('purchased_on').role).toBe('period');
+    expect(s.draft.period).toMatchObject({ kind: 'date', column: 'purchased_on', format: 'iso' });
+    expect(s.suggestion.warnings.join(' ')).not.toContain("'modified_at'");
+
+    // Without the watermark setting the same table drafts its first date as the period.
+    const plain = await ok<SourceInfo>('sources.addDatabase', { name: 'Fuel plain', kind: 'sqlite', file: join(root, 'fuel.sqlite'), table: 'fuel' });
+    const p = await ok<Suggested>('mappings.suggest', { sourceId: plain.id, connectionId: 'sandbox' });
+    expect((p.draft.period as { column?: string } | undefined)?.column).toBe('modified_at');
+  });
+
+  it('is kept as the period when it is the table’s only date, with a note to check it', async () => {
+    const source = await ok<SourceInfo>('sources.addDatabase', { name: 'Fuel', kind: 'sqlite', file: table(false), table: 'fuel', watermarkColumn: 'modified_at' });
+    const s = await ok<Suggested>('mappings.suggest', { sourceId: source.id, connectionId: 'sandbox' });
+    expect(s.draft.period).toMatchObject({ kind: 'date', column: 'modified_at' });
+    expect(s.suggestion.warnings.join(' ')).toContain("'modified_at' is the column this source reads new rows by (its watermark)");
   });
 });
 

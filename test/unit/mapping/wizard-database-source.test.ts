@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CellValue, SourceRow } from '../../../shared/domain';
 import { profileColumns } from '../../../main/engine/mapping/profiler';
-import { draftDayPeriods, draftProfile, suggestMapping } from '../../../main/engine/mapping/suggest';
+import { draftDayPeriods, draftProfile, setAsideWatermark, suggestMapping } from '../../../main/engine/mapping/suggest';
 import { sourceWords } from '../../../renderer/wizard/labels';
 import { buildProfile, columnsStepNotes, initialState, reducer, type Action, type WizardSource, type WizardState } from '../../../renderer/wizard/state';
 import { entities, metrics } from '../../fixtures/mapping/catalogue';
@@ -20,6 +20,7 @@ function suggested(table: Record<string, CellValue[]>, opts: { name: string; sou
   const rows: SourceRow[] = Array.from({ length: n }, (_, i) => ({ line: i + 1, cells: Object.fromEntries(headers.map((h) => [h, table[h]?.[i] ?? null])) }));
   const profiles = profileColumns(headers, rows);
   const suggestion = suggestMapping({ headers, profiles, metrics, entities });
+  if (opts.source?.kind === 'database') setAsideWatermark(suggestion, opts.source.watermarkColumn, profiles);
   const draft = draftProfile(suggestion, { name: opts.name, sourceId: 'src', connectionId: 'con', headers, profiles });
   const perDay = draftDayPeriods(draft, rows);
   if (perDay) suggestion.warnings.push(perDay);
