@@ -392,19 +392,19 @@ test('an ingest job made in the form runs when a file arrives: its progress bar 
 test('screens: the Jobs page and the job form, light and dark', async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   await rpc('jobs.add', {
-    name: 'Submissions to PostgreSQL',
+    name: 'Submissions to BI',
     type: 'export',
     connectionId: (await rpc<{ id: string }[]>('connections.list', {}))[0]!.id,
     config: {
       schedule: '0 6 * * *',
       timezone: 'Europe/London',
       catchUp: 'run-once',
-      export: { dataset: 'submissions', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id'] } },
+      export: { dataset: 'submissions', destination: { kind: 'database', database: 'sqlite', file: join(outDir, 'bi.sqlite'), table: 'esg_submissions', keyColumns: ['id'] } },
     },
   });
   for (const scheme of ['light', 'dark'] as const) {
     const page = await openJobs(browser, scheme);
-    await expect(page.getByRole('row', { name: 'Submissions to PostgreSQL', exact: true })).toBeVisible();
+    await expect(page.getByRole('row', { name: 'Submissions to BI', exact: true })).toBeVisible();
     await shot(page, 'list', scheme);
     await audit(page);
     // Pause every sync for an hour from the page; the banner says until when and resumes them.
@@ -439,13 +439,23 @@ test('screens: the Jobs page and the job form, light and dark', async ({ browser
     expect((await rpc<{ pausedUntil: string | null }>('engine.status', {})).pausedUntil).toBeNull();
     await shot(page, 'list-resumed', scheme);
     await page.locator('.jobs-header-actions').screenshot({ path: join(shots, `jobs-header-actions-${scheme}.png`) });
-    await page.getByRole('button', { name: 'Edit Submissions to PostgreSQL' }).click();
+    await page.getByRole('button', { name: 'Edit Submissions to BI' }).click();
     await expect(page.getByLabel('Table', { exact: true })).toHaveValue('esg_submissions');
     await expect(page.getByRole('status', { name: 'Schedule summary' }).getByRole('listitem')).toHaveCount(5);
     await expect(missedRuns(page).getByLabel('Run once when the agent is back')).toBeChecked();
     await shot(page, 'form-database', scheme);
     await missedRuns(page).screenshot({ path: join(shots, `jobs-form-missed-runs-${scheme}.png`), animations: 'disabled' });
     await audit(page);
+    if (scheme === 'light') {
+      // The destination is checked as a run would open it, before the job is saved.
+      const file = page.getByLabel('Database file');
+      await file.fill(join(outDir, 'no-such-folder', 'bi.sqlite'));
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      const refused = page.getByRole('alert').filter({ hasText: 'The job was not saved.' });
+      await expect(refused).toContainText(`the folder ${join(outDir, 'no-such-folder')} does not exist or the agent cannot write into it. Create the folder, or choose another path in the destination settings.`);
+      await shot(page, 'form-database-refused', scheme);
+      await file.fill(join(outDir, 'bi.sqlite'));
+    }
     await page.getByRole('link', { name: 'Cancel' }).click();
     await page.getByRole('link', { name: 'New job' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Bills to platform');

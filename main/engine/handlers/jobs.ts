@@ -16,7 +16,10 @@ import type { Handlers } from '../rpc-dispatch';
 import { SecretStoreError } from '../secrets';
 import { assertReadableDir } from '../sources/service';
 import type { ConnectionRecord, JobRecord, MappingRecord, SourceRecord } from '../store';
+import { ExportError } from '../sync/export/errors';
 import { validateFilePattern } from '../sync/export/file-name';
+import { tableConnection, tablePasswordAccount } from '../sync/export/table-connection';
+import { TableWriter } from '../sync/export/writers/table';
 import { JobRunner } from '../sync/job-runner';
 import { nextRuns, validateCron } from '../sync/scheduler';
 import { SLOT_KEY } from '../sync/service';
@@ -99,8 +102,10 @@ export function exportDatasets(kind: ConnectionRecord['kind']): ExportDataset[] 
   }));
 }
 
-/** Keychain account of an export job's destination database password (read by the job runner). */
-const passwordAccount = (jobId: string) => `job:${jobId}:database`;
+const passwordAccount = tablePasswordAccount;
+
+/** Where the job form's check points to: the person is on it (or on `job add`/`job edit`). */
+const FIX_AT_SAVE = ' in the destination settings';
 
 type JobInput = Omit<ParsedParams<'jobs.add'>, 'databasePassword'>;
 
@@ -260,6 +265,7 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
     'jobs.add': async ({ databasePassword, ...p }) => {
       const r = resolveJob(engine, p, null);
       await assertExportFolder(r.config);
+      await assertExportTable(engine, r.config, null, databasePassword);
       const job: JobRecord = {
         id: randomUUID(),
         name: p.name,
@@ -292,6 +298,8 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       const oldFolder = old?.export?.destination.kind === 'folder' ? old.export.destination.path : null;
       const newFolder = r.config.export?.destination.kind === 'folder' ? r.config.export.destination.path : null;
       if (newFolder !== oldFolder) await assertExportFolder(r.config);
+      // Checked when the table settings or the password change: a server down later is said by its runs.
+      if (databasePassword !== undefined || !sameJson(old?.export?.destination, r.config.export?.destination)) await assertExportTable(engine, r.config, before.id, databasePassword);
       const notes: string[] = [];
       const wiringChanged = before.type !== p.type || before.connectionId !== r.connection.id || before.mappingId !== (r.mapping?.id ?? null) || before.sourceId !== (r.source?.id ?? null);
 
@@ -467,4 +475,25 @@ async function assertExportFolder(config: JobConfig): Promise<void> {
     throw new ApiError('invalid_params', `The export folder ${d.path} does not exist. Create it (or connect the drive or share it is on), or choose another folder.`);
   }
   if (!info.isDirectory()) throw new ApiError('invalid_params', `${d.path} is a file, not a folder. Give the folder the exports are to be written into.`);
+}
+
+/**
+ * An export's destination table, checked as its first run would open it (server, user and
+ * password, database, schema, an existing table's key), so a wrong setting is said while the
+ * person is on the form, not by a failed run at night. The password is the one typed, else the
+ * one the keychain holds for the job.
+ */
+async function assertExportTable(engine: Engine, config: JobConfig, jobId: string | null, typed: string | undefined): Promise<void> {
+  const d = config.export?.destination;
+  if (d?.kind !== 'database') return;
+  let password = typed;
+  if (password === undefined && d.database !== 'sqlite' && jobId !== null) {
+    password = (await engine.secrets().get(passwordAccount(jobId)).catch(() => null)) ?? undefined;
+  }
+  try {
+    await TableWriter.check(tableConnection(d, password), { table: d.table, keyColumns: d.keyColumns, fix: FIX_AT_SAVE });
+  } catch (err) {
+    if (err instanceof ExportError) throw new ApiError('invalid_params', err.message);
+    throw err;
+  }
 }

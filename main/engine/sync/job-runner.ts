@@ -20,6 +20,7 @@ import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { runExport, type ExportDestination } from './export';
 import { pactExportRun } from './export/pact-export';
+import { tableConnection, tablePasswordAccount } from './export/table-connection';
 import { defaultIngestOptions, progressShare, runIngest, type IngestResult } from './ingest';
 import { uploadIngestFor } from './upload-ingest';
 
@@ -351,16 +352,8 @@ export class JobRunner {
       // {date} and {time} are the job's own: its schedule's time zone, not the server's.
       destination = { kind: 'folder', folder: d.path, format: d.format, fileNamePattern: d.fileName.includes('{ext}') ? d.fileName : `${d.fileName}.{ext}`, timeZone: config.timezone };
     } else {
-      const password = d.database === 'sqlite' ? undefined : ((await this.engine.secrets().get(`job:${job.id}:database`)) ?? undefined);
-      destination = {
-        kind: 'table',
-        table: d.table,
-        keyColumns: d.keyColumns,
-        connection:
-          d.database === 'sqlite'
-            ? { kind: 'sqlite', file: d.file ?? '' }
-            : { kind: d.database, host: d.host ?? '127.0.0.1', port: d.port ?? (d.database === 'postgres' ? 5432 : 3306), database: d.name ?? '', user: d.user ?? '', password },
-      };
+      const password = d.database === 'sqlite' ? undefined : ((await this.engine.secrets().get(tablePasswordAccount(job.id))) ?? undefined);
+      destination = { kind: 'table', table: d.table, keyColumns: d.keyColumns, connection: tableConnection(d, password) };
     }
     const everything = settings.contents === 'everything';
     const since = everything ? null : job.cursor;

@@ -10,9 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../main/engine/engine';
 import { runCliInProcess } from '../../helpers/cli-in-process';
 import { removeDir } from '../../helpers/agent-process';
+import { PG_URL, serverConn, whyNoPostgres } from '../../helpers/table-servers';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'esg-job-edit-'));
 
+const pg = serverConn('postgres', PG_URL);
+const noPostgres = await whyNoPostgres();
 const cli = (...argv: string[]) => runCliInProcess(['--data-dir', dataDir, ...argv]);
 
 beforeAll(async () => {
@@ -97,14 +100,30 @@ describe('esg-sync job show / edit', () => {
     expect((JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { schedule: string }).schedule).toBe('30 7 * * 1-5');
   });
 
+  it('checks a table destination before saving: a server that does not answer is said, and nothing is saved', async () => {
+    // Port 1: nothing listens there, so the connection is refused at once.
+    const down = await cli('job', 'add', 'To BI', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'postgres', '--db-name', 'bi', '--db-user', 'esg', '--db-port', '1');
+    expect(down.code).toBe(2);
+    expect(down.stderr).toContain('Cannot reach PostgreSQL at 127.0.0.1:1 to export to (ECONNREFUSED). Check the host and port in the destination settings, and that the server is running.');
+    expect((await cli('job', 'show', 'To BI')).code).not.toBe(0);
+  });
+
+  it.skipIf(noPostgres !== null)(`adds an export job to a PostgreSQL table with the --db options${noPostgres ? ` (skipped: ${noPostgres})` : ''}`, async () => {
+    const added = await cli('--json', 'job', 'add', 'To PG', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'postgres', '--db-host', pg.host, '--db-name', pg.database, '--db-user', pg.user, '--db-port', String(pg.port), '--key', 'id, period_start', '--schedule', '0 5 * * *', '--timezone', 'UTC');
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    const shown = JSON.parse((await cli('--json', 'job', 'show', 'To PG')).stdout) as { config: { export: unknown } };
+    expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', contents: 'changes', destination: { kind: 'database', database: 'postgres', host: pg.host, port: pg.port, name: pg.database, user: pg.user, table: 'esg_submissions', keyColumns: ['id', 'period_start'] } });
+  });
+
   it('adds an export job to a database table, and says what is missing from one', async () => {
-    const added = await cli('--json', 'job', 'add', 'To BI', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'postgres', '--db-name', 'bi', '--db-user', 'esg', '--db-port', '6543', '--key', 'id, period_start', '--schedule', '0 5 * * *', '--timezone', 'UTC', '--catch-up', 'run-once');
+    const added = await cli('--json', 'job', 'add', 'To BI', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'esg_submissions', '--db', 'sqlite', '--db-file', join(dataDir, 'bi-keys.sqlite'), '--key', 'id, period_start', '--schedule', '0 5 * * *', '--timezone', 'UTC', '--catch-up', 'run-once');
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
     const shown = JSON.parse((await cli('--json', 'job', 'show', 'To BI')).stdout) as { config: { export: unknown; catchUp: string } };
     expect(shown.config.catchUp).toBe('run-once');
     expect((await cli('job', 'show', 'To BI')).stdout).toContain("missed runs: run once when the agent is back (this job's setting)");
-    expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', contents: 'changes', destination: { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 6543, name: 'bi', user: 'esg', table: 'esg_submissions', keyColumns: ['id', 'period_start'] } });
+    expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', contents: 'changes', destination: { kind: 'database', database: 'sqlite', file: join(dataDir, 'bi-keys.sqlite'), table: 'esg_submissions', keyColumns: ['id', 'period_start'] } });
     const missing = await cli('job', 'add', 'To BI 2', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'mysql');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/MariaDB\/MySQL destination needs a database name and a user/);

@@ -18,9 +18,12 @@
  * run writes the same rows again instead of duplicating them.
  */
 import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ExportError, sentence } from '../errors';
 import { flattenRow, type FlattenOptions, type FlatRow, type FlatValue } from '../flatten';
-import { ColumnNamer, parseTableName, quoteTable, validateIdentifier, type Dialect, type TableName } from './sql-dialects';
+import { ColumnNamer, DIALECTS, parseTableName, quoteTable, validateIdentifier, type Dialect, type TableName } from './sql-dialects';
 import { openDriver, type SqlDriver, type SqlParam, type TableConnection } from './sql-drivers';
 import type { ExportWriter, TableOutput } from './types';
 
@@ -35,26 +38,33 @@ export interface TableWriterOptions extends FlattenOptions {
    * rows of an existing table whose keys it did not write are deleted (they are gone from the platform).
    */
   full?: boolean;
+  /**
+   * Where the person changes the destination, as the end of a sentence: a run's failure points to
+   * the job's settings; a check while the job is being saved (TableWriter.check) to the form itself.
+   */
+  fix?: string;
 }
 
 
 const NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB' } as const;
-const FIX = 'in the job’s destination (Edit on the Jobs page, or `esg-sync job edit`)';
+const FIX_AT_RUN = ' in the job’s destination (Edit on the Jobs page, or `esg-sync job edit`)';
 
 /** Why the destination database could not be opened, in the words the source side uses for the same faults. */
-function openFailure(connection: TableConnection, e: unknown): string {
+function openFailure(connection: TableConnection, e: unknown, fixAt: string): string {
+  const FIX = fixAt;
+  const retry = fixAt === FIX_AT_RUN ? '; the next run tries again' : '';
   const name = NAMES[connection.kind];
-  if (connection.kind === 'sqlite') return `Cannot open the SQLite file ${connection.file} to export to: ${errText(e)}. Check the path ${FIX}, and that the folder exists and is writable.`;
+  if (connection.kind === 'sqlite') return `Cannot open the SQLite file ${connection.file} to export to: ${errText(e)}. Check the path${FIX}, and that the folder exists and is writable.`;
   const where = `${connection.host}:${connection.port}`;
   const code = String((e as { code?: unknown } | null)?.code ?? '');
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes(code)) {
-    return `Cannot reach ${name} at ${where} to export to (${code}). Check the host and port ${FIX}, and that the server is running; the next run tries again.`;
+    return `Cannot reach ${name} at ${where} to export to (${code}). Check the host and port${FIX}, and that the server is running${retry}.`;
   }
   if (code === '28000' || code === '28P01' || code === 'ER_ACCESS_DENIED_ERROR') {
-    return `${name} at ${where} refused the user "${connection.user}": wrong password or no access. Enter the password again ${FIX}.`;
+    return `${name} at ${where} refused the user "${connection.user}": wrong password or no access. Enter the password again${FIX}.`;
   }
-  if (code === '3D000' || code === 'ER_BAD_DB_ERROR') return `${name} at ${where} has no database "${connection.database}". Check the database name ${FIX}.`;
-  return `Cannot open ${name} at ${where} to export to: ${errText(e)}. Check the settings ${FIX}, and that the server is running.`;
+  if (code === '3D000' || code === 'ER_BAD_DB_ERROR') return `${name} at ${where} has no database "${connection.database}". Check the database name${FIX}.`;
+  return `Cannot open ${name} at ${where} to export to: ${errText(e)}. Check the settings${FIX}, and that the server is running.`;
 }
 export class TableWriter implements ExportWriter {
   private readonly namer: ColumnNamer;
@@ -70,6 +80,7 @@ export class TableWriter implements ExportWriter {
   /** This writer created the table, and that is committed. */
   private createdTable = false;
   private full: boolean;
+  private readonly fixAt: string;
   /** Set by exportEverything(): a table this run created is dropped again when the run fails. */
   private dropCreatedOnAbort = false;
   private dropped = false;
@@ -98,6 +109,7 @@ export class TableWriter implements ExportWriter {
       this.addKey(k);
     }
     this.full = opts.full === true;
+    this.fixAt = opts.fix ?? FIX_AT_RUN;
   }
 
   static async create(connection: TableConnection, opts: TableWriterOptions): Promise<TableWriter> {
@@ -105,7 +117,7 @@ export class TableWriter implements ExportWriter {
     try {
       driver = await openDriver(connection);
     } catch (e) {
-      throw new ExportError('destination_failed', openFailure(connection, e), { cause: e });
+      throw new ExportError('destination_failed', openFailure(connection, e, opts.fix ?? FIX_AT_RUN), { cause: e });
     }
     try {
       const writer = new TableWriter(driver, opts);
@@ -115,6 +127,30 @@ export class TableWriter implements ExportWriter {
       await driver.close().catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * What a run would find before writing, checked while the job is saved: the server answers and
+   * takes the user and password, the schema exists, and an existing table can be upserted into by
+   * the key columns. Nothing is created: a SQLite file that is not there yet only needs a folder
+   * the agent can write into.
+   */
+  static async check(connection: TableConnection, opts: Pick<TableWriterOptions, 'table' | 'keyColumns' | 'fix'>): Promise<void> {
+    if (connection.kind === 'sqlite' && !existsSync(connection.file)) {
+      const folder = dirname(connection.file);
+      try {
+        await access(folder, fsConstants.W_OK);
+      } catch {
+        throw new ExportError('destination_failed', `The SQLite file ${connection.file} cannot be created: the folder ${folder} does not exist or the agent cannot write into it. Create the folder, or choose another path${opts.fix ?? FIX_AT_RUN}.`);
+      }
+      // The names are checked all the same, as the writer's constructor does.
+      const d = DIALECTS.sqlite;
+      parseTableName(d, opts.table);
+      for (const k of opts.keyColumns) validateIdentifier(d, k, 'key column');
+      return;
+    }
+    const writer = await TableWriter.create(connection, { ...opts, full: false });
+    await writer.close();
   }
 
   /** Whether the table existed when the writer was opened. */
@@ -245,7 +281,7 @@ export class TableWriter implements ExportWriter {
         const create = d.qualifier === 'database' ? `CREATE DATABASE ${d.quote(schema)};` : `CREATE SCHEMA ${d.quote(schema)};`;
         throw new ExportError(
           'destination_failed',
-          `The ${d.qualifier ?? 'schema'} "${schema}" does not exist in ${where}, so the table "${t}" cannot be created in it. Create it first (${create}), or change the table name ${FIX}.`,
+          `The ${d.qualifier ?? 'schema'} "${schema}" does not exist in ${where}, so the table "${t}" cannot be created in it. Create it first (${create}), or change the table name${this.fixAt}.`,
         );
       }
       const existing = await this.driver.columns(this.table);
@@ -254,7 +290,7 @@ export class TableWriter implements ExportWriter {
       this.tableColumns = new Set(existing.map((c) => this.norm(c)));
       for (const k of this.opts.keyColumns) {
         if (!this.tableColumns.has(this.norm(this.namer.nameFor(k)))) {
-          throw new ExportError('destination_failed', `The existing table "${t}" in ${where} has no key column "${k}". Choose another table name or the table's own key columns ${FIX}.`);
+          throw new ExportError('destination_failed', `The existing table "${t}" in ${where} has no key column "${k}". Choose another table name or the table's own key columns${this.fixAt}.`);
         }
       }
       const wanted = sameColumns(this.keyColumnNames().map((c) => this.norm(c)));
@@ -264,7 +300,7 @@ export class TableWriter implements ExportWriter {
         const these = this.opts.keyColumns.length === 1 ? 'it' : 'exactly those columns';
         throw new ExportError(
           'destination_failed',
-          `The existing table "${t}" in ${where} has no primary key or unique constraint on its key column${this.opts.keyColumns.length === 1 ? '' : 's'} ${list}, so rows cannot be updated by key. Add a primary key or unique constraint on ${these}, or choose another table name ${FIX} so the agent creates a table of its own. Nothing was changed.`,
+          `The existing table "${t}" in ${where} has no primary key or unique constraint on its key column${this.opts.keyColumns.length === 1 ? '' : 's'} ${list}, so rows cannot be updated by key. Add a primary key or unique constraint on ${these}, or choose another table name${this.fixAt} so the agent creates a table of its own. Nothing was changed.`,
         );
       }
       if (this.full) await this.createRunKeys();
