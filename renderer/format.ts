@@ -159,3 +159,15 @@ export function runOutcome(r: RunCounts, jobType: 'ingest' | 'export' | null): s
   if (r.rejected) parts.push(`${formatNumber(r.rejected)} rejected`);
   return parts.join(', ');
 }
+
+/**
+ * A database run reads from its saved watermark (inclusive). What it saves for the next run is not
+ * "up to where it read" when rows were held (it stays at the first held row) or when the run did
+ * not finish (nothing is saved), so it is said as what the next run does.
+ */
+export function watermarkText(run: Pick<RunSummary, 'watermarkFrom' | 'watermarkTo' | 'status' | 'held'>): string {
+  const from = run.watermarkFrom ? `read from ${run.watermarkFrom}` : 'read from the first row';
+  if (run.status !== 'succeeded' && run.status !== 'succeeded_with_rejections') return `${from}; not moved, as the run did not go through: the next run reads from there again`;
+  if (!run.watermarkTo || run.watermarkTo === run.watermarkFrom) return `${from}; the next run reads from there again${run.held ? ' (rows are held there until they can be sent)' : ''}`;
+  return `${from}; the next run reads from ${run.watermarkTo}${run.held ? ' (the first held row: held rows are read again until they can be sent)' : ''}`;
+}

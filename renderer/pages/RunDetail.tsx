@@ -8,7 +8,7 @@ import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel, Stat } from
 import { useSandboxIds } from '../firstrun/sandbox';
 import { reasonAlone } from '../../shared/mapping/messages';
 import { cursorText, exportOutput } from '../export-run';
-import { formatDuration, formatNumber, formatTime, formatTimeExact, runBadge, triggerSentence } from '../format';
+import { formatDuration, formatNumber, formatTime, formatTimeExact, runBadge, triggerSentence, watermarkText } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { DriftNotice, MappingFixNotice } from '../wizard/DriftNotice';
 import { HeldNotice } from '../wizard/HeldNotice';
@@ -136,14 +136,20 @@ export function RunDetail() {
             </dd>
           </>
         )}
-        {(run.watermarkFrom || run.watermarkTo) && (
-          <>
-            <dt>Rows after / up to</dt>
-            <dd>
-              {run.watermarkFrom ? cursor(run.watermarkFrom) : 'start'} → {run.watermarkTo ? cursor(run.watermarkTo) : '—'}
-            </dd>
-          </>
-        )}
+        {(run.watermarkFrom || run.watermarkTo) &&
+          (isExport ? (
+            <>
+              <dt>Rows after / up to</dt>
+              <dd>
+                {run.watermarkFrom ? cursor(run.watermarkFrom) : 'start'} → {run.watermarkTo ? cursor(run.watermarkTo) : '—'}
+              </dd>
+            </>
+          ) : (
+            <>
+              <dt>Watermark</dt>
+              <dd>{watermarkText(run)}</dd>
+            </>
+          ))}
         {written && (
           <>
             <dt>{written.kind === 'file' ? 'File written' : 'Table written'}</dt>
@@ -499,3 +505,4 @@ function RequestLog({ runId, total, stored, retries }: { runId: number; total: n
     </>
   );
 }
+

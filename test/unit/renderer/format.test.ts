@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimeInZone, sameTimeZone } from '../../../renderer/format';
+import { formatTimeInZone, sameTimeZone, watermarkText } from '../../../renderer/format';
 
 // ICU puts a narrow no-break space before AM/PM; compare with plain spaces.
 const plain = (s: string) => s.replace(/[\u202f\u00a0]/g, ' ');
@@ -53,5 +53,22 @@ describe('sameTimeZone', () => {
     expect(sameTimeZone('Europe/London', 'UTC')).toBe(false);
     expect(sameTimeZone('Not/AZone', 'Not/AZone')).toBe(true);
     expect(sameTimeZone('Not/AZone', 'Other/Nonsense')).toBe(false);
+  });
+});
+
+describe('watermarkText: what a database run read, and where the next one starts', () => {
+  const run = { watermarkFrom: '2026-03-01 10:00:00', watermarkTo: '2026-03-05 08:00:00', status: 'succeeded' as const, held: 0 };
+  it('a run that went through moves it on', () => {
+    expect(watermarkText(run)).toBe('read from 2026-03-01 10:00:00; the next run reads from 2026-03-05 08:00:00');
+    expect(watermarkText({ ...run, watermarkFrom: null })).toBe('read from the first row; the next run reads from 2026-03-05 08:00:00');
+  });
+  it('held rows keep it at the first held row, which is not where the run stopped reading', () => {
+    expect(watermarkText({ ...run, held: 3, status: 'succeeded_with_rejections' })).toBe(
+      'read from 2026-03-01 10:00:00; the next run reads from 2026-03-05 08:00:00 (the first held row: held rows are read again until they can be sent)',
+    );
+    expect(watermarkText({ ...run, watermarkTo: run.watermarkFrom, held: 2 })).toBe('read from 2026-03-01 10:00:00; the next run reads from there again (rows are held there until they can be sent)');
+  });
+  it('a run that did not go through saves nothing', () => {
+    expect(watermarkText({ ...run, status: 'failed' })).toBe('read from 2026-03-01 10:00:00; not moved, as the run did not go through: the next run reads from there again');
   });
 });
