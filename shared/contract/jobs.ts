@@ -14,6 +14,12 @@ const JobFields = {
   mappingId: Id.nullable().default(null),
   config: JobConfig,
   databasePassword: z.string().min(1).max(1000).optional(),
+  /**
+   * Whether saving opens a table destination first, as the job's first run would. Off only where
+   * it cannot be checked yet: a configuration import on a new server, whose destination password
+   * is entered after the import.
+   */
+  checkDestination: z.boolean().default(true),
 };
 
 /** One job with everything its edit form needs (and nothing secret). */

@@ -502,6 +502,8 @@ async function importConfig(dataDir: string, file: ConfigFile, opts: { dryRun: b
         sourceId: j.source ? (sourceFor(j.source) ?? null) : null,
         mappingId: j.mapping ? (mappingIds.get(j.mapping) ?? null) : null,
         config: j.config as z.input<typeof JobConfig>,
+        // Its password is entered after the import (the note says so); the first run, or that edit, checks the table.
+        checkDestination: !j.databasePasswordSaved,
       });
       if (j.paused) await callEngine(dataDir, 'jobs.pause', { jobId: info.id });
       items.push({ kind: 'job', name: j.name, outcome: add, ...(passwordNote ? { note: passwordNote } : {}) });

@@ -107,7 +107,7 @@ const passwordAccount = tablePasswordAccount;
 /** Where the job form's check points to: the person is on it (or on `job add`/`job edit`). */
 const FIX_AT_SAVE = ' in the destination settings';
 
-type JobInput = Omit<ParsedParams<'jobs.add'>, 'databasePassword'>;
+type JobInput = Omit<ParsedParams<'jobs.add'>, 'databasePassword' | 'checkDestination'>;
 
 interface Resolved {
   connection: ConnectionRecord;
@@ -262,10 +262,10 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
   };
 
   return {
-    'jobs.add': async ({ databasePassword, ...p }) => {
+    'jobs.add': async ({ databasePassword, checkDestination, ...p }) => {
       const r = resolveJob(engine, p, null);
       await assertExportFolder(r.config);
-      await assertExportTable(engine, r.config, null, databasePassword);
+      if (checkDestination) await assertExportTable(engine, r.config, null, databasePassword);
       const job: JobRecord = {
         id: randomUUID(),
         name: p.name,
@@ -289,7 +289,7 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
 
     'jobs.details': () => Promise.all(store.jobs.list().map(detail)),
 
-    'jobs.update': async ({ jobId, databasePassword, ...p }) => {
+    'jobs.update': async ({ jobId, databasePassword, checkDestination, ...p }) => {
       const before = get(jobId);
       const r = resolveJob(engine, p, before.id);
       const oldConfig = JobConfig.safeParse(before.config);
@@ -299,7 +299,7 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       const newFolder = r.config.export?.destination.kind === 'folder' ? r.config.export.destination.path : null;
       if (newFolder !== oldFolder) await assertExportFolder(r.config);
       // Checked when the table settings or the password change: a server down later is said by its runs.
-      if (databasePassword !== undefined || !sameJson(old?.export?.destination, r.config.export?.destination)) await assertExportTable(engine, r.config, before.id, databasePassword);
+      if (checkDestination && (databasePassword !== undefined || !sameJson(old?.export?.destination, r.config.export?.destination))) await assertExportTable(engine, r.config, before.id, databasePassword);
       const notes: string[] = [];
       const wiringChanged = before.type !== p.type || before.connectionId !== r.connection.id || before.mappingId !== (r.mapping?.id ?? null) || before.sourceId !== (r.source?.id ?? null);
 

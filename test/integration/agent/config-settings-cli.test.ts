@@ -216,6 +216,18 @@ describe('esg-sync config export / import', () => {
     expect(folder.folder).toMatchObject({ usePolling: true, include: ['*.csv'] });
   });
 
+  it('adds an export job whose destination password is entered after the import without opening the table; one with no password to enter is checked', async () => {
+    const file = join(root, 'export-jobs.json');
+    // Port 1: nothing listens there.
+    const destination = { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 1, name: 'bi', user: 'esg', table: 'esg_submissions' };
+    const job = (name: string, databasePasswordSaved: boolean) => ({ name, type: 'export', connection: 'Sandbox', config: { schedule: '0 5 * * *', timezone: 'UTC', export: { dataset: 'submissions', destination } }, databasePasswordSaved });
+    writeFileSync(file, JSON.stringify({ kind: 'esg-sync-config', formatVersion: 1, jobs: [job('To BI', true), job('To BI (no password)', false)] }));
+    const r = JSON.parse((await on(newDir)('--json', 'config', 'import', file)).stdout) as { items: { name: string; outcome: string; note?: string }[] };
+    expect(r.items.find((i) => i.name === 'To BI')).toMatchObject({ outcome: 'added', note: expect.stringContaining("its destination database's password is not in the file") });
+    expect(r.items.find((i) => i.name === 'To BI (no password)')).toMatchObject({ outcome: 'failed', note: expect.stringContaining('Cannot reach PostgreSQL at 127.0.0.1:1 to export to (ECONNREFUSED)') });
+    expect((await on(newDir)('job', 'remove', 'To BI')).code).toBe(0);
+  });
+
   it('on the server it came from, finds everything already here (exit 0)', async () => {
     const r = await on(oldDir)('config', 'import', exported());
     expect(r.stderr).toBe('');
