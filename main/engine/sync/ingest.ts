@@ -185,6 +185,9 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   const skipped = new SkippedRows(input.profile);
   const catalogueMatches = new CatalogueMatches(input.profile);
   const totalKeys = options.onlyTotalsOfLines ? new Set<string>() : null;
+  // Rows whose values could not be read (rejected, or held for a code not mapped yet): their keys
+  // are unknown, so a mirror cannot tell their values from ones that are gone from the source.
+  let unreadRows = 0;
   const stageRecord = (m: MappedRecord): void => {
     const recordJson = canonicalRecord(m.record);
     staging.add({ naturalKey: m.naturalKey, line: m.line, valueColumn: m.source.valueColumn, recordJson, hash: sha256(recordJson) });
@@ -217,6 +220,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
         totalKeys?.add(m.naturalKey);
       }
       if (held.endRow(applied.held.length > 0)) input.onHeld?.(row.line);
+      if (applied.held.length > 0 || errors.some((e) => !e.held)) unreadRows++;
       if (errors.length) {
         counts.rejected += errors.length;
         rejectedLines.mark(row.line);
@@ -243,7 +247,9 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     if (format) input.event('warn', format.message);
 
     // 2. Duplicate natural keys: added up where the mapping says so, otherwise every line of a duplicated key is reported and none is sent.
-    counts.rejected += settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'metric, site and period', sent: 'sent' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
+    const duplicates = settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'metric, site and period', sent: 'sent' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
+    counts.rejected += duplicates;
+    unreadRows += duplicates;
 
     if (counts.rejected > 0 && options.rejectPolicy === 'all-or-nothing') {
       const message = `${rejectedText(counts.rejected, rejectedLines.count)} and this job sends nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
@@ -259,8 +265,19 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     const keyFields = JSON.stringify(input.profile.naturalKey);
     const keyedBefore = store.settings.getRaw(`ledgerKey:${input.mappingId}`);
     const rekeyed = typeof keyedBefore === 'string' && keyedBefore !== keyFields;
-    const mirror = options.mirror && !options.newOnly && !totalKeys && !rekeyed;
+    const mirrorable = options.mirror && !options.newOnly && !totalKeys && !rekeyed;
+    const mirror = mirrorable && unreadRows === 0;
     if (options.mirror && rekeyed) input.event('info', "This mapping's natural key changed since its last run, so this run deletes nothing from the platform; the next run deletes what is no longer in the source.");
+    if (mirrorable && !mirror) {
+      // A typo in one cell must not delete the value that row has on the platform.
+      const spared = staging.countVanished(input.mappingId);
+      if (spared > 0) {
+        input.event(
+          'warn',
+          `This job mirrors its source, but ${plural(unreadRows, 'row')} could not be read (rejected, or held for a code not mapped yet), so this run deletes nothing from the platform: ${plural(spared, 'value')} no longer found in the source may be among theirs. Fix those rows; the next run that reads every row deletes what is really gone.`,
+        );
+      }
+    }
     const ledgerSize = store.ledger.count(input.mappingId);
     const toDelete = mirror ? staging.countVanished(input.mappingId) : 0;
     if (toDelete > 0 && ledgerSize > 0 && toDelete / ledgerSize > options.maxDeleteShare && !options.confirmDeletes) {
@@ -333,14 +350,17 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       input.rowErrors(leftAsIs);
     }
     if (mirror) {
+      let deleting = 0;
       for (const v of staging.vanished(input.mappingId)) {
         if (!v.remoteId) {
           store.ledger.delete(input.mappingId, v.naturalKey);
           continue;
         }
         push({ op: { op: 'delete', key: v.naturalKey, remoteId: v.remoteId }, hash: null, line: null, column: null }, null);
+        deleting++;
         if (ops.length >= options.batchSize) await flushBatch();
       }
+      if (deleting > 0) input.event('info', `${plural(deleting, 'value')} on the platform ${deleting === 1 ? 'is' : 'are'} no longer in the source, and this job mirrors it: ${deleting === 1 ? 'it is' : 'they are'} deleted on the platform.`);
     }
     await flushBatch();
     await sending.drain();

@@ -1,0 +1,125 @@
+/**
+ * A mirror job deletes on the platform what is no longer in its source, but only when it read every
+ * row: a row it rejected (a typo in one cell) or held (a site code not mapped yet) has no key it can
+ * trust, so its value would look gone. Such a run deletes nothing and says why; the next run that
+ * reads every row deletes what is really gone, and says so. Against the sandbox platform.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { headerFingerprint, type MappingProfileInput } from '../../../shared/mapping';
+import type { RunSummary } from '../../../shared/api';
+import { createEngineApi } from '../../../main/engine/api';
+import { Engine } from '../../../main/engine/engine';
+import { createDispatcher } from '../../../main/engine/rpc-dispatch';
+import { SyncService } from '../../../main/engine/sync/service';
+import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
+import { memorySecretStore } from '../../helpers/memory-secrets';
+
+let dir: string;
+let sandbox: RunningSandbox;
+let engine: Engine;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'esg-mirror-unread-'));
+  sandbox = await startSandbox({ port: 0 });
+  engine = Engine.open({ dataDir: join(dir, 'data'), mode: 'headless', fileLogs: false });
+  await engine.initSecrets({ allowEnv: false, store: memorySecretStore() });
+});
+afterEach(async () => {
+  await engine.stop();
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const csv = (rows: string[][]) => ['Site,Month,Electricity kWh', ...rows.map((r) => r.join(','))].join('\n') + '\n';
+const months = ['2024-01', '2024-02', '2024-03'];
+const sites = ['LON-01', 'MAN-02', 'BER-01'];
+const base = sites.flatMap((s, i) => months.map((m, j) => [s, m, String(1000 + 100 * i + j)]));
+
+function nextRun(after: number): Promise<RunSummary> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no run finished in time')), 20_000);
+    const off = engine.events.subscribe((event, payload) => {
+      const run = payload as RunSummary;
+      if (event === 'run.finished' && run.id > after) {
+        clearTimeout(timer);
+        off();
+        resolve(run);
+      }
+    });
+  });
+}
+
+async function setUp(unknownEntity: 'reject' | 'hold') {
+  const call = createDispatcher(createEngineApi(engine));
+  await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
+  const connectionId = engine.store.connections.get('Sandbox')!.id;
+  const watched = join(dir, 'drop');
+  mkdirSync(watched);
+  engine.store.sources.insert({ id: 'src1', name: 'Bills', kind: 'folder', config: { path: watched, stableMs: 300 }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: 'now' });
+  const profile: MappingProfileInput = {
+    schemaVersion: 1,
+    name: 'Site electricity',
+    sourceId: 'src1',
+    connectionId,
+    shape: { kind: 'long', valueColumn: 'Electricity kWh' },
+    metric: { kind: 'fixed', metricId: 'met_elec_cons' },
+    entity: { kind: 'column', column: 'Site', unknownEntity },
+    period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
+    headerFingerprint: headerFingerprint(['Site', 'Month', 'Electricity kWh'], { orderInsensitive: true }),
+  };
+  engine.store.mappings.save({ id: 'map1', name: 'Site electricity', sourceId: 'src1', connectionId, fingerprint: null, profile }, 'now');
+  const added = await call('jobs.add', { name: 'Mirror', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: { ingest: { mirror: true } } });
+  expect(added.ok).toBe(true);
+  engine.sync = new SyncService(engine);
+  await engine.sync.start();
+  const drop = async (name: string, rows: string[][], after: number) => {
+    const done = nextRun(after);
+    writeFileSync(join(watched, name), csv(rows));
+    const run = await done;
+    const events = engine.store.runs.events(run.id).map((e) => e.message).join('\n');
+    return { run, events };
+  };
+  return { drop };
+}
+
+const live = async () => (await sandbox.listSubmissions()).map((s) => `${s.entityId} ${s.periodStart.slice(0, 7)} ${Number(s.value)}`).sort();
+
+describe('a mirror job and rows it could not read', () => {
+  it('a typo in one row deletes nothing (that row’s value stays); the next complete file deletes only the row really removed', async () => {
+    const { drop } = await setUp('reject');
+    const first = await drop('bills.csv', base, 0);
+    expect(first.run.created).toBe(9);
+    const before = await live();
+
+    // BER-01 March is removed from the source; LON-01 February's month has a typo.
+    const typo = base.filter((r) => !(r[0] === 'BER-01' && r[1] === '2024-03')).map((r) => (r[0] === 'LON-01' && r[1] === '2024-02' ? [r[0], '2024-O2', r[2]] : r));
+    const second = await drop('bills-typo.csv', typo, first.run.id);
+    expect({ rejected: second.run.rejected, deleted: second.run.deleted }).toEqual({ rejected: 1, deleted: 0 });
+    expect(second.events).toContain('This job mirrors its source, but 1 row could not be read (rejected, or held for a code not mapped yet), so this run deletes nothing from the platform: 2 values no longer found in the source may be among theirs.');
+    expect(await live()).toEqual(before);
+
+    const fixed = base.filter((r) => !(r[0] === 'BER-01' && r[1] === '2024-03'));
+    const third = await drop('bills-fixed.csv', fixed, second.run.id);
+    expect({ rejected: third.run.rejected, deleted: third.run.deleted }).toEqual({ rejected: 0, deleted: 1 });
+    expect(third.events).toContain('1 value on the platform is no longer in the source, and this job mirrors it: it is deleted on the platform.');
+    // BER-01 March (1202) is the one value gone; LON-01 February (1001) stayed throughout.
+    expect(await live()).toEqual(before.filter((v) => !v.endsWith(' 1202')));
+  });
+
+  it('a site code not mapped yet (held) deletes nothing of what that site has on the platform', async () => {
+    const { drop } = await setUp('hold');
+    const first = await drop('bills.csv', base, 0);
+    expect(first.run.created).toBe(9);
+    const before = await live();
+    // MAN-02 is written under a new name the mapping does not know yet.
+    const renamed = base.map((r) => (r[0] === 'MAN-02' ? ['Manchester Works', r[1]!, r[2]!] : r));
+    const second = await drop('bills-renamed.csv', renamed, first.run.id);
+    expect(second.run.deleted).toBe(0);
+    expect(second.run.held).toBe(3);
+    expect(second.events).toContain('so this run deletes nothing from the platform: 3 values no longer found in the source may be among theirs.');
+    expect(await live()).toEqual(before);
+  });
+});
