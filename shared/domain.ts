@@ -97,6 +97,11 @@ export const ItemResult = z.object({
   status: ItemStatus,
   remoteId: z.string().nullable(),
   reason: z.string().nullable(),
+  /**
+   * A rejected update whose record is no longer on the platform (deleted there, or unknown): the
+   * value is to be created again, not reported as rejected.
+   */
+  gone: z.boolean().optional(),
 });
 export type ItemResult = z.infer<typeof ItemResult>;
 

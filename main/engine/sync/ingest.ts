@@ -135,6 +135,7 @@ function addTally(into: BatchTally, t: BatchTally): void {
   into.unchanged += t.unchanged;
   into.rejected += t.rejected;
   into.adopted += t.adopted;
+  into.gone.push(...t.gone);
   into.errors.push(...t.errors);
 }
 
@@ -154,7 +155,10 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     input.progress({ ...progress });
   };
   let adopted = 0;
+  // Values deleted on the platform since they were sent: created again once the run's batches are in.
+  const gone = new Set<string>();
   const applyTally = (t: BatchTally) => {
+    for (const key of t.gone) gone.add(key);
     counts.created += t.created;
     counts.updated += t.updated;
     counts.deleted += t.deleted;
@@ -375,6 +379,18 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       }
       await flushBatch();
       await sending.drain();
+    }
+    if (gone.size > 0) {
+      let again = 0;
+      for (const d of staging.diff(input.mappingId, { changedOnly: true })) {
+        if (!gone.has(d.naturalKey) || d.ledgerHash !== null || d.record === null) continue;
+        push({ op: { op: 'create', key: d.naturalKey, record: d.record }, hash: d.hash, line: d.line, column: d.valueColumn }, d.recordJson);
+        again++;
+        if (ops.length >= options.batchSize) await flushBatch();
+      }
+      await flushBatch();
+      await sending.drain();
+      if (again > 0) input.event('info', `${plural(again, 'value')} had been deleted on the platform since this agent sent ${again === 1 ? 'it' : 'them'} (by a person or another tool there): ${again === 1 ? 'it is' : 'they are'} created again with the value in this source.`);
     }
     report();
     store.settings.setRaw(`ledgerKey:${input.mappingId}`, keyFields);

@@ -24,6 +24,11 @@ export interface BatchTally {
    * record, marked REPLACE_PENDING, and the run sends each as an update.
    */
   adopted: number;
+  /**
+   * Keys whose update the platform refused because the record was deleted there (or is unknown):
+   * their ledger entries are dropped, so the value is created again (by this run, or the next).
+   */
+  gone: string[];
   errors: RowError[];
 }
 
@@ -42,7 +47,7 @@ export function outboxOpJson(o: OutboxOp, recordJson: string | null): string {
   return `{"op":${head},"record":${recordJson}},"hash":${JSON.stringify(o.hash)},"line":${JSON.stringify(o.line)}${column}}`;
 }
 
-export const emptyTally = (): BatchTally => ({ created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0, adopted: 0, errors: [] });
+export const emptyTally = (): BatchTally => ({ created: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0, adopted: 0, gone: [], errors: [] });
 
 /**
  * Sends one durable batch and applies the per-item results to the ledger in the same
@@ -105,6 +110,11 @@ export async function sendOutboxBatch(
           store.ledger.delete(scope.mappingId, key);
           break;
         case 'rejected':
+          if (o.op.op === 'update' && result.gone) {
+            store.ledger.delete(scope.mappingId, key);
+            tally.gone.push(key);
+            break;
+          }
           // A create refused with the id of the record the platform holds for the key: settled below.
           if (o.op.op === 'create' && result.remoteId && record && o.hash) {
             taken.push({ o, remoteId: result.remoteId, value: String(record.value) });

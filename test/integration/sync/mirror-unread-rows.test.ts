@@ -2,7 +2,9 @@
  * A mirror job deletes on the platform what is no longer in its source, but only when it read every
  * row: a row it rejected (a typo in one cell) or held (a site code not mapped yet) has no key it can
  * trust, so its value would look gone. Such a run deletes nothing and says why; the next run that
- * reads every row deletes what is really gone, and says so. Against the sandbox platform.
+ * reads every row deletes what is really gone, and says so. And a value deleted on the platform by
+ * someone else is created again when the source next changes it, not rejected for good. Against
+ * the sandbox platform.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +54,7 @@ function nextRun(after: number): Promise<RunSummary> {
   });
 }
 
-async function setUp(unknownEntity: 'reject' | 'hold') {
+async function setUp(unknownEntity: 'reject' | 'hold', mirror = true) {
   const call = createDispatcher(createEngineApi(engine));
   await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
   const connectionId = engine.store.connections.get('Sandbox')!.id;
@@ -71,7 +73,7 @@ async function setUp(unknownEntity: 'reject' | 'hold') {
     headerFingerprint: headerFingerprint(['Site', 'Month', 'Electricity kWh'], { orderInsensitive: true }),
   };
   engine.store.mappings.save({ id: 'map1', name: 'Site electricity', sourceId: 'src1', connectionId, fingerprint: null, profile }, 'now');
-  const added = await call('jobs.add', { name: 'Mirror', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: { ingest: { mirror: true } } });
+  const added = await call('jobs.add', { name: 'Mirror', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: { ingest: { mirror } } });
   expect(added.ok).toBe(true);
   engine.sync = new SyncService(engine);
   await engine.sync.start();
@@ -95,7 +97,7 @@ describe('a mirror job and rows it could not read', () => {
     const before = await live();
 
     // BER-01 March is removed from the source; LON-01 February's month has a typo.
-    const typo = base.filter((r) => !(r[0] === 'BER-01' && r[1] === '2024-03')).map((r) => (r[0] === 'LON-01' && r[1] === '2024-02' ? [r[0], '2024-O2', r[2]] : r));
+    const typo = base.filter((r) => !(r[0] === 'BER-01' && r[1] === '2024-03')).map((r) => (r[0] === 'LON-01' && r[1] === '2024-02' ? [r[0], '2024-O2', r[2]!] : r));
     const second = await drop('bills-typo.csv', typo, first.run.id);
     expect({ rejected: second.run.rejected, deleted: second.run.deleted }).toEqual({ rejected: 1, deleted: 0 });
     expect(second.events).toContain('This job mirrors its source, but 1 row could not be read (rejected, or held for a code not mapped yet), so this run deletes nothing from the platform: 2 values no longer found in the source may be among theirs.');
@@ -121,5 +123,39 @@ describe('a mirror job and rows it could not read', () => {
     expect(second.run.held).toBe(3);
     expect(second.events).toContain('so this run deletes nothing from the platform: 3 values no longer found in the source may be among theirs.');
     expect(await live()).toEqual(before);
+  });
+});
+
+/** Deletes a submission on the platform as a person there would, through its API. */
+async function deleteOnPlatform(id: string): Promise<void> {
+  const token = (await (await fetch(`${sandbox.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=sandbox-client&client_secret=sandbox-secret' })).json()) as { access_token: string };
+  const res = await fetch(`${sandbox.url}/v1/submissions:batch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json', 'idempotency-key': `test-delete-${id}` },
+    body: JSON.stringify({ items: [{ op: 'delete', id }] }),
+  });
+  expect(((await res.json()) as { results: { status: string }[] }).results[0]!.status).toBe('deleted');
+}
+
+describe('a value deleted on the platform after it was sent', () => {
+  it('is created again when the source changes it, instead of being rejected as deleted', async () => {
+    const { drop } = await setUp('reject', false);
+    const first = await drop('bills.csv', base, 0);
+    expect(first.run.created).toBe(9);
+    const berMarch = sandbox.listSubmissions().find((s) => Number(s.value) === 1202)!;
+    await deleteOnPlatform(berMarch.id);
+    expect((await live()).length).toBe(8);
+
+    const corrected = base.map((r) => (r[2] === '1202' ? [r[0]!, r[1]!, '1250'] : r));
+    const second = await drop('bills-corrected.csv', corrected, first.run.id);
+    expect({ created: second.run.created, updated: second.run.updated, rejected: second.run.rejected }).toEqual({ created: 1, updated: 0, rejected: 0 });
+    expect(second.events).toContain('1 value had been deleted on the platform since this agent sent it (by a person or another tool there): it is created again with the value in this source.');
+    expect(await live()).toContain(`${berMarch.entityId} 2024-03 1250`);
+    expect((await live()).length).toBe(9);
+
+    // The ledger points at the new record: a later change updates it.
+    const third = await drop('bills-again.csv', corrected.map((r) => (r[2] === '1250' ? [r[0]!, r[1]!, '1260'] : r)), second.run.id);
+    expect({ created: third.run.created, updated: third.run.updated, rejected: third.run.rejected }).toEqual({ created: 0, updated: 1, rejected: 0 });
+    expect(await live()).toContain(`${berMarch.entityId} 2024-03 1260`);
   });
 });

@@ -213,7 +213,7 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
         if (r.index !== i || (r.ref !== null && r.ref !== op.key)) {
           throw badResponse({ method: 'POST', url: `${baseUrl}${path}`, status: res.status }, `result ${i} does not belong to item ${i} (key ${op.key})`);
         }
-        return { key: op.key, status: r.status, remoteId: r.id, reason: r.reason };
+        return { key: op.key, status: r.status, remoteId: r.id, reason: r.reason, ...(op.op === 'update' && r.status === 'rejected' && recordGone(r.reason) ? { gone: true } : {}) };
       });
     },
 
@@ -347,3 +347,10 @@ function boolParam(name: string, raw: string): string {
   throw new EsgApiAdapterError('invalid_param', `${name} must be true or false, not "${raw}".`);
 }
 
+/**
+ * An update refused because its submission is deleted or unknown (the contract's reasons
+ * "submission … was deleted on …; create it again instead" and "submission … not found").
+ */
+export function recordGone(reason: string | null): boolean {
+  return reason !== null && /^submission \S+ (was deleted\b|not found$)/.test(reason);
+}
