@@ -139,6 +139,20 @@ export class SourcesRepo {
     return byContent ?? (this.db.prepare('SELECT path, sha256 FROM source_files WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as { path: string; sha256: string } | undefined) ?? null;
   }
 
+  /** Whether this content was seen at this path as a copy of a file taken before. */
+  sightedAt(sourceId: string, path: string, sha256: string): boolean {
+    return this.db.prepare('SELECT 1 FROM source_file_duplicates WHERE source_id = ? AND path = ? AND sha256 = ? LIMIT 1').get(sourceId, path, sha256) !== undefined;
+  }
+
+  /** The content of the file the source synced last (what it holds now, as far as the agent knows). */
+  latestProcessed(sourceId: string): string | null {
+    const row = this.db
+      .prepare(`SELECT sha256 FROM source_files WHERE source_id = ? AND status = 'processed' ORDER BY COALESCE(run_id, 0) DESC, seen_at DESC LIMIT 1`)
+      .pluck()
+      .get(sourceId) as string | undefined;
+    return row ?? null;
+  }
+
   fileByHash(sourceId: string, sha256: string): { path: string; status: FileStatus; runId: number | null } | null {
     const row = this.db
       .prepare('SELECT path, status, run_id AS runId FROM source_files WHERE source_id = ? AND sha256 = ?')

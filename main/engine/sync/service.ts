@@ -298,7 +298,10 @@ export class SyncService {
   /** A file run has finished (or could not start): its content may be taken again. */
   private landed(request: RunRequest): void {
     const job = this.engine.store.jobs.get(request.jobId);
-    if (request.file && job?.sourceId) this.inFlight.get(job.sourceId)?.delete(request.file.sha256);
+    if (request.file && job?.sourceId) {
+      this.inFlight.get(job.sourceId)?.delete(request.file.sha256);
+      this.watchers.get(job.sourceId)?.release(request.file.sha256);
+    }
   }
 
   /**
@@ -563,9 +566,12 @@ export class SyncService {
   private fileLedger(sourceId: string): FileLedger {
     const sources = this.engine.store.sources;
     return {
-      lookup: (sha256) => {
+      lookup: (sha256, path) => {
         const f = sources.fileByHash(sourceId, sha256);
         if (!f || (f.status !== 'processed' && f.status !== 'failed')) return null;
+        // Content synced before but not the latest, dropped anew (a correction withdrawn: A, B,
+        // then A again), is what the source holds now: taken, and the ledger sends what differs.
+        if (f.status === 'processed' && f.path !== path && sources.latestProcessed(sourceId) !== sha256) return null;
         return { sha256, path: f.path, size: 0, outcome: f.status, recordedAt: '' };
       },
       record: () => undefined, // the runner records the outcome with its run id

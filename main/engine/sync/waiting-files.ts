@@ -45,7 +45,16 @@ export async function takeWaitingFiles(
     const duplicate = flying === 'duplicate' || seen.has(file.sha256);
     if (!duplicate) {
       const known = store.sources.fileByHash(source.id, file.sha256);
-      if (known && known.status !== 'pending') continue; // processed, failed or a duplicate before: not taken again
+      // Processed, failed or a duplicate before: that file (or a copy seen before) is not taken
+      // again. Content dropped anew under another name is, when its run failed, or when it is not
+      // what the source synced last (a correction withdrawn): the ledger then sends what differs.
+      if (known && known.status !== 'pending') {
+        const anew =
+          known.path !== file.path &&
+          !store.sources.sightedAt(source.id, file.path, file.sha256) &&
+          (known.status === 'failed' || (known.status === 'processed' && store.sources.latestProcessed(source.id) !== file.sha256));
+        if (!anew) continue;
+      }
       if (opts.skipAwaitingDecision && known?.runId != null && store.runs.get(known.runId)?.status === 'needs_attention') continue;
     }
     store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, mtimeMs: file.mtimeMs, seenAt: opts.now(), status: duplicate ? 'duplicate' : 'pending' });

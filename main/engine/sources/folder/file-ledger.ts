@@ -12,8 +12,11 @@ export interface FileLedgerEntry {
 }
 
 export interface FileLedger {
-  /** The entry for this content, if it was recorded before. */
-  lookup(sha256: string): Promise<FileLedgerEntry | null> | FileLedgerEntry | null;
+  /**
+   * The entry for this content, if it was taken before and a copy at `path` is not to be taken
+   * again (the store's ledger takes older content dropped anew: see SyncService.fileLedger).
+   */
+  lookup(sha256: string, path: string): Promise<FileLedgerEntry | null> | FileLedgerEntry | null;
   record(entry: FileLedgerEntry): Promise<void> | void;
 }
 

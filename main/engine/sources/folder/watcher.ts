@@ -128,6 +128,14 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     this.setStatus('stopped');
   }
 
+  /**
+   * The run of this content is over (its file was disposed of elsewhere): a later copy is judged
+   * by the ledger again rather than as a copy of a file still being synced.
+   */
+  release(sha256: string): void {
+    this.inFlight.delete(sha256);
+  }
+
   /** Moves a taken file to processed/ or failed/ (or leaves/deletes it) and records its hash. */
   async disposeFile(path: string, outcome: DisposeOutcome, policy: DisposePolicy, errors: RowError[] = []): Promise<DisposeResult> {
     const abs = resolve(path);
@@ -368,7 +376,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
       this.emit('file-duplicate', { ...file, previous: { inFlight: flying } });
       return;
     }
-    const known = this.deps.ledger ? await this.deps.ledger.lookup(sha256) : null;
+    const known = this.deps.ledger ? await this.deps.ledger.lookup(sha256, abs) : null;
     if (known && known.outcome === 'processed') {
       this.emit('file-duplicate', { ...file, previous: known });
       return;
