@@ -14,6 +14,7 @@ import { sourcesMethods } from './contract/sources';
 import { mappingsMethods } from './contract/mappings';
 import { appMethods } from './contract/app';
 import { demoMethods } from './contract/demo';
+import { configMethods } from './contract/config';
 
 export * from './dto';
 
@@ -25,6 +26,7 @@ export const methods = {
   ...mappingsMethods,
   ...appMethods,
   ...demoMethods,
+  ...configMethods,
 } as const;
 
 export type Methods = typeof methods;

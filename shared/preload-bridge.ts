@@ -5,8 +5,8 @@ export interface PreloadBridge {
   /** Desktop-only helpers that have no browser equivalent. */
   desktop: {
     pickFolder(): Promise<string | null>;
-    /** The native save dialog for a CSV; the absolute path chosen, or null when cancelled. */
-    saveFile(suggestedName: string): Promise<string | null>;
+    /** The native save dialog for a CSV (or a JSON file); the absolute path chosen, or null when cancelled. */
+    saveFile(suggestedName: string, kind?: 'csv' | 'json'): Promise<string | null>;
     openPath(kind: 'logs' | 'data'): Promise<void>;
   };
 }

@@ -9,10 +9,10 @@ const PlainFileName = z
   .regex(/^[^/\\:*?"<>|]+$/)
   .refine((n) => n !== '.' && n !== '..' && ![...n].some((c) => c.charCodeAt(0) < 0x20));
 
-/** The only desktop requests the page can make: pick a folder, choose where to save a CSV, open one of two known folders. */
+/** The only desktop requests the page can make: pick a folder, choose where to save a CSV (or a configuration export), open one of two known folders. */
 export const DesktopRequest = z.discriminatedUnion('action', [
   z.object({ action: z.literal('pick-folder') }).strict(),
-  z.object({ action: z.literal('save-file'), suggestedName: PlainFileName, kind: z.literal('csv') }).strict(),
+  z.object({ action: z.literal('save-file'), suggestedName: PlainFileName, kind: z.enum(['csv', 'json']) }).strict(),
   z.object({ action: z.literal('open-path'), kind: z.enum(['logs', 'data']) }).strict(),
 ]);
 
@@ -40,11 +40,17 @@ export async function handleDesktopRequest(raw: unknown, deps: DesktopDeps): Pro
     return picked && isAbsolute(picked) ? picked : null;
   }
   if (req.data.action === 'save-file') {
-    const result = await deps.showSaveDialog({ title: 'Save as CSV', defaultPath: req.data.suggestedName, filters: [{ name: 'CSV (comma-separated)', extensions: ['csv'] }] });
+    const csv = req.data.kind === 'csv';
+    const result = await deps.showSaveDialog({
+      title: csv ? 'Save as CSV' : 'Save the configuration file',
+      defaultPath: req.data.suggestedName,
+      filters: [csv ? { name: 'CSV (comma-separated)', extensions: ['csv'] } : { name: 'Configuration file (JSON)', extensions: ['json'] }],
+    });
     const chosen = result.canceled ? null : (result.filePath ?? null);
     if (!chosen || !isAbsolute(chosen)) return null;
     // Some Linux dialogs return the typed name without the filter's extension.
-    return extname(chosen).toLowerCase() === '.csv' ? chosen : `${chosen}.csv`;
+    const ext = `.${req.data.kind}`;
+    return extname(chosen).toLowerCase() === ext ? chosen : `${chosen}${ext}`;
   }
   const path = deps.paths()[req.data.kind];
   const error = await deps.openPath(path);

@@ -11,7 +11,7 @@ const bridge: PreloadBridge = {
   },
   desktop: {
     pickFolder: () => ipcRenderer.invoke(IPC_DESKTOP_CHANNEL, { action: 'pick-folder' }) as Promise<string | null>,
-    saveFile: (suggestedName) => ipcRenderer.invoke(IPC_DESKTOP_CHANNEL, { action: 'save-file', suggestedName, kind: 'csv' }) as Promise<string | null>,
+    saveFile: (suggestedName, kind = 'csv') => ipcRenderer.invoke(IPC_DESKTOP_CHANNEL, { action: 'save-file', suggestedName, kind }) as Promise<string | null>,
     openPath: (kind) => ipcRenderer.invoke(IPC_DESKTOP_CHANNEL, { action: 'open-path', kind }) as Promise<void>,
   },
 };

@@ -6,6 +6,7 @@ import { sourcesHandlers } from './handlers/sources';
 import { mappingsHandlers } from './handlers/mappings';
 import { appHandlers } from './handlers/app';
 import { demoHandlers } from './handlers/demo';
+import { configHandlers } from './handlers/config';
 import type { Handlers } from './rpc-dispatch';
 
 /**
@@ -13,7 +14,7 @@ import type { Handlers } from './rpc-dispatch';
  * Each area's handlers live in handlers/, next to nothing but the engine they call.
  */
 export function createEngineApi(engine: Engine): Handlers {
-  return {
+  const handlers: Handlers = {
     ...coreHandlers(engine),
     ...jobsHandlers(engine),
     ...connectionsHandlers(engine),
@@ -21,5 +22,8 @@ export function createEngineApi(engine: Engine): Handlers {
     ...mappingsHandlers(engine),
     ...appHandlers(engine),
     ...demoHandlers(engine),
+    // Export and import call the handlers above, through a dispatcher, as the UI would.
+    ...configHandlers(engine, () => handlers),
   };
+  return handlers;
 }

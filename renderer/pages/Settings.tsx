@@ -3,6 +3,7 @@ import type { Result, Settings as SettingsT } from '../../shared/api';
 import { client } from '../bridge/client';
 import { Card, ErrorState, Loading, PageHeader } from '../components/ui';
 import { LogsFolder } from '../components/LogsFolder';
+import { MoveComputer } from '../settings/MoveComputer';
 import { formatNumber } from '../format';
 import { useAction, useEngine } from '../hooks';
 
@@ -157,6 +158,7 @@ export function Settings() {
         </div>
         {save.error && <ErrorState message={save.error} />}
       </form>
+      <MoveComputer onImported={settings.reload} />
       {status.data && (
         <Card title="About this agent">
           <dl className="facts">
