@@ -88,6 +88,7 @@ export class Engine {
     const paused = store.settings.getRaw('pausedUntil');
     if (paused === 'forever') engine.pausedUntil = 'forever';
     else if (typeof paused === 'string' && !Number.isNaN(Date.parse(paused))) engine.pausedUntil = new Date(paused);
+    if (!opts.forCommand) engine.armPauseTimer();
     if (opts.forCommand) logger.info({ dataDir: opts.dataDir, version: APP_VERSION, command: opts.forCommand }, 'engine opened for one command (no agent was running)');
     else logger.info({ dataDir: opts.dataDir, mode: opts.mode, version: APP_VERSION }, 'engine started');
     engine.maintenance.start();
@@ -133,13 +134,21 @@ export class Engine {
     return this.opts.dataDir;
   }
 
-  /** Syncs are paused while this returns true; an expired pause clears itself. */
+  /**
+   * Syncs are paused while this returns true. An expired pause clears itself and is announced
+   * (engine.changed, after this call returns), as a resume is: files that arrived during the pause
+   * and waited for it are taken then.
+   */
   isPaused(): boolean {
     if (this.pausedUntil === null) return false;
     if (this.pausedUntil === 'forever') return true;
     if (this.pausedUntil.getTime() > this.clock.now().getTime()) return true;
+    const was = this.pausedUntil.toISOString();
     this.store.settings.deleteRaw('pausedUntil');
     this.pausedUntil = null;
+    this.clearPauseTimer();
+    this.logger.info({ pausedUntil: was }, 'the pause of all syncs ended; syncs run again');
+    setImmediate(() => this.events.emit('engine.changed', this.status()));
     return false;
   }
 
@@ -149,13 +158,38 @@ export class Engine {
     // paused in memory only, which a restart would silently undo.
     this.store.settings.setRaw('pausedUntil', until === 'forever' ? 'forever' : until.toISOString());
     this.pausedUntil = until;
+    this.armPauseTimer();
+    this.logger.info({ pausedUntil: until === 'forever' ? 'until resumed' : until.toISOString() }, 'all syncs paused');
     this.events.emit('engine.changed', this.status());
   }
 
   resume(): void {
+    const was = this.pausedUntil;
     this.store.settings.deleteRaw('pausedUntil');
     this.pausedUntil = null;
+    this.clearPauseTimer();
+    if (was !== null) this.logger.info({}, 'all syncs resumed');
     this.events.emit('engine.changed', this.status());
+  }
+
+  private pauseTimer: NodeJS.Timeout | null = null;
+
+  /** Ends a timed pause when it is due, so nothing has to ask first (see isPaused). */
+  private armPauseTimer(): void {
+    this.clearPauseTimer();
+    if (!(this.pausedUntil instanceof Date)) return;
+    // setTimeout takes at most ~24.8 days; a longer pause is looked at again then.
+    const ms = Math.min(Math.max(0, this.pausedUntil.getTime() - this.clock.now().getTime()) + 50, 2 ** 31 - 1);
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      if (this.isPaused()) this.armPauseTimer();
+    }, ms);
+    this.pauseTimer.unref();
+  }
+
+  private clearPauseTimer(): void {
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
   }
 
   status(): EngineStatus {
@@ -184,6 +218,7 @@ export class Engine {
   }
 
   async stop(): Promise<void> {
+    this.clearPauseTimer();
     if (this.stopped) return;
     this.stopped = true;
     if (this.opts.forCommand) this.logger.info({ command: this.opts.forCommand }, 'engine closing after the command');

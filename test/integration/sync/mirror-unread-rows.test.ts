@@ -6,88 +6,34 @@
  * someone else is created again when the source next changes it, not rejected for good. Against
  * the sandbox platform.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { headerFingerprint, type MappingProfileInput } from '../../../shared/mapping';
-import type { RunSummary } from '../../../shared/api';
-import { createEngineApi } from '../../../main/engine/api';
-import { Engine } from '../../../main/engine/engine';
-import { createDispatcher } from '../../../main/engine/rpc-dispatch';
-import { SyncService } from '../../../main/engine/sync/service';
-import { startSandbox, type RunningSandbox } from '../../../main/sandbox';
-import { memorySecretStore } from '../../helpers/memory-secrets';
+import { electricityFolderJob, openFolderSyncRig, type FolderSyncRig } from '../../helpers/folder-sync-rig';
 
-let dir: string;
-let sandbox: RunningSandbox;
-let engine: Engine;
-
+let rig: FolderSyncRig;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'esg-mirror-unread-'));
-  sandbox = await startSandbox({ port: 0 });
-  engine = Engine.open({ dataDir: join(dir, 'data'), mode: 'headless', fileLogs: false });
-  await engine.initSecrets({ allowEnv: false, store: memorySecretStore() });
+  rig = await openFolderSyncRig();
 });
 afterEach(async () => {
-  await engine.stop();
-  await sandbox.close();
-  rmSync(dir, { recursive: true, force: true });
+  await rig.close();
 });
 
-const csv = (rows: string[][]) => ['Site,Month,Electricity kWh', ...rows.map((r) => r.join(','))].join('\n') + '\n';
 const months = ['2024-01', '2024-02', '2024-03'];
 const sites = ['LON-01', 'MAN-02', 'BER-01'];
 const base = sites.flatMap((s, i) => months.map((m, j) => [s, m, String(1000 + 100 * i + j)]));
 
-function nextRun(after: number): Promise<RunSummary> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no run finished in time')), 20_000);
-    const off = engine.events.subscribe((event, payload) => {
-      const run = payload as RunSummary;
-      if (event === 'run.finished' && run.id > after) {
-        clearTimeout(timer);
-        off();
-        resolve(run);
-      }
-    });
-  });
-}
-
+/** The job (a mirror unless said otherwise); `drop` also gives the run's timeline as text. */
 async function setUp(unknownEntity: 'reject' | 'hold', mirror = true) {
-  const call = createDispatcher(createEngineApi(engine));
-  await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
-  const connectionId = engine.store.connections.get('Sandbox')!.id;
-  const watched = join(dir, 'drop');
-  mkdirSync(watched);
-  engine.store.sources.insert({ id: 'src1', name: 'Bills', kind: 'folder', config: { path: watched, stableMs: 300 }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: 'now' });
-  const profile: MappingProfileInput = {
-    schemaVersion: 1,
-    name: 'Site electricity',
-    sourceId: 'src1',
-    connectionId,
-    shape: { kind: 'long', valueColumn: 'Electricity kWh' },
-    metric: { kind: 'fixed', metricId: 'met_elec_cons' },
-    entity: { kind: 'column', column: 'Site', unknownEntity },
-    period: { kind: 'date', column: 'Month', format: 'YYYY-MM', granularity: 'month' },
-    headerFingerprint: headerFingerprint(['Site', 'Month', 'Electricity kWh'], { orderInsensitive: true }),
-  };
-  engine.store.mappings.save({ id: 'map1', name: 'Site electricity', sourceId: 'src1', connectionId, fingerprint: null, profile }, 'now');
-  const added = await call('jobs.add', { name: 'Mirror', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: { ingest: { mirror } } });
-  expect(added.ok).toBe(true);
-  engine.sync = new SyncService(engine);
-  await engine.sync.start();
+  const job = await electricityFolderJob(rig, { unknownEntity, ingest: { mirror } });
   const drop = async (name: string, rows: string[][], after: number) => {
-    const done = nextRun(after);
-    writeFileSync(join(watched, name), csv(rows));
-    const run = await done;
-    const events = engine.store.runs.events(run.id).map((e) => e.message).join('\n');
+    const run = (await job.drop(name, rows, after))!;
+    expect(run).not.toBeNull();
+    const events = rig.engine.store.runs.events(run.id).map((e) => e.message).join('\n');
     return { run, events };
   };
   return { drop };
 }
 
-const live = async () => (await sandbox.listSubmissions()).map((s) => `${s.entityId} ${s.periodStart.slice(0, 7)} ${Number(s.value)}`).sort();
+const live = async () => rig.sandbox.listSubmissions().map((s) => `${s.entityId} ${s.periodStart.slice(0, 7)} ${Number(s.value)}`).sort();
 
 describe('a mirror job and rows it could not read', () => {
   it('a typo in one row deletes nothing (that row’s value stays); the next complete file deletes only the row really removed', async () => {
@@ -128,8 +74,8 @@ describe('a mirror job and rows it could not read', () => {
 
 /** Deletes a submission on the platform as a person there would, through its API. */
 async function deleteOnPlatform(id: string): Promise<void> {
-  const token = (await (await fetch(`${sandbox.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=sandbox-client&client_secret=sandbox-secret' })).json()) as { access_token: string };
-  const res = await fetch(`${sandbox.url}/v1/submissions:batch`, {
+  const token = (await (await fetch(`${rig.sandbox.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=sandbox-client&client_secret=sandbox-secret' })).json()) as { access_token: string };
+  const res = await fetch(`${rig.sandbox.url}/v1/submissions:batch`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json', 'idempotency-key': `test-delete-${id}` },
     body: JSON.stringify({ items: [{ op: 'delete', id }] }),
@@ -142,7 +88,7 @@ describe('a value deleted on the platform after it was sent', () => {
     const { drop } = await setUp('reject', false);
     const first = await drop('bills.csv', base, 0);
     expect(first.run.created).toBe(9);
-    const berMarch = sandbox.listSubmissions().find((s) => Number(s.value) === 1202)!;
+    const berMarch = rig.sandbox.listSubmissions().find((s) => Number(s.value) === 1202)!;
     await deleteOnPlatform(berMarch.id);
     expect((await live()).length).toBe(8);
 
