@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { renamedUnit } from '../../shared/mapping/rename';
 import { errorText, wizardApi } from './api';
 import type { DriftReport } from './types';
 
@@ -16,6 +17,7 @@ export function DriftSummary({ drift, heading, level = 2 }: { drift: DriftReport
             {drift.renamed.map((r) => (
               <li key={r.from}>
                 <q>{r.from}</q> → <q>{r.to}</q>
+                {unitNote(r.from, r.to)}
               </li>
             ))}
           </ul>
@@ -153,4 +155,11 @@ export function MappingFixNotice({ runId, mappingId }: { runId: number; mappingI
       <RetryOutcome retry={retry} />
     </div>
   );
+}
+
+/** A renamed column whose name now gives another unit: said, as the mapping will read it so. */
+function unitNote(from: string, to: string): string {
+  const unit = renamedUnit(from, to);
+  if (!unit) return '';
+  return unit.from ? ` — its values are now in ${unit.to}, not ${unit.from}: the mapping reads them in ${unit.to}` : ` — its name gives the unit ${unit.to}: the mapping reads its values in ${unit.to}`;
 }

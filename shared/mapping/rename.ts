@@ -3,14 +3,39 @@
  * 'Electricity (kWh)'), every place a profile names the old column is rewritten to the new one,
  * so a person updating the mapping after drift starts from what they saved, not from scratch.
  */
+import { unitFromHeader } from '../units/header-unit';
 import type { MappingProfileInput } from './profile';
+
+/**
+ * A renamed column whose name now gives another unit ('Electricity kWh' → 'Electricity MWh'):
+ * its values are in that unit now, and a mapping that kept the old one would send them 1,000 times
+ * too small. Null when the names give the same unit, or the new one gives none.
+ */
+export function renamedUnit(from: string, to: string): { from: string | null; to: string } | null {
+  const after = unitFromHeader(to);
+  if (after === null) return null;
+  const before = unitFromHeader(from);
+  return before === after ? null : { from: before, to: after };
+}
 
 /** A copy of `profile` with each column in `renames` (old → new) replaced wherever it is read. */
 export function renameProfileColumns<P extends Partial<MappingProfileInput>>(profile: P, renames: Readonly<Record<string, string>>): P {
   const to = (c: string): string => (Object.prototype.hasOwnProperty.call(renames, c) ? renames[c]! : c);
   const p: Partial<MappingProfileInput> = structuredClone(profile);
-  if (p.shape?.kind === 'long') p.shape.valueColumn = to(p.shape.valueColumn);
-  if (p.shape?.kind === 'wide') for (const c of p.shape.valueColumns) c.column = to(c.column);
+  // A value column whose new name gives another unit is read in that unit (see renamedUnit).
+  const unitOf = (c: string) => (Object.prototype.hasOwnProperty.call(renames, c) ? renamedUnit(c, renames[c]!) : null);
+  if (p.shape?.kind === 'long') {
+    const changed = unitOf(p.shape.valueColumn);
+    if (changed && p.unit?.kind !== 'column') p.unit = { kind: 'fixed', unit: changed.to };
+    p.shape.valueColumn = to(p.shape.valueColumn);
+  }
+  if (p.shape?.kind === 'wide') {
+    for (const c of p.shape.valueColumns) {
+      const changed = unitOf(c.column);
+      if (changed && (c.unit !== undefined || p.unit?.kind !== 'column')) c.unit = changed.to;
+      c.column = to(c.column);
+    }
+  }
   if (p.metric?.kind === 'column') p.metric.column = to(p.metric.column);
   if (p.entity?.kind === 'column') p.entity.column = to(p.entity.column);
   const period = p.period;

@@ -814,8 +814,8 @@ test('drift: a renamed column stops the run as "needs attention", shows what cha
   const mapping = await api<{ id: string }>('mappings.save', { profile: { ...s.draft, name: 'Meter electricity', period: { kind: 'date', column: 'Month', format: 'YYYY-MM' } } });
   await api('jobs.add', { name: 'Meters to platform', type: 'ingest', connectionId: 'Sandbox platform', sourceId: source.id, mappingId: mapping.id, config: { onFileArrival: true } });
 
-  // The next export renamed the value column.
-  writeFileSync(join(dir, 'feb.csv'), 'Site code,Month,Electricity use (kWh)\nLON-01,2024-02,110\nMAN-02,2024-02,210\nBER-01,2024-02,90\n');
+  // The next export renamed the value column, and gives it in MWh now.
+  writeFileSync(join(dir, 'feb.csv'), 'Site code,Month,Electricity (MWh)\nLON-01,2024-02,0.11\nMAN-02,2024-02,0.21\nBER-01,2024-02,0.09\n');
   let runId = 0;
   await expect
     .poll(async () => {
@@ -832,20 +832,22 @@ test('drift: a renamed column stops the run as "needs attention", shows what cha
   await page.getByRole('link', { name: `#${runId}`, exact: true }).click();
   const changes = page.getByRole('region', { name: /What changed in the file since “Meter electricity” \(version 1\)/ });
   await expect(changes.getByRole('list', { name: 'Renamed columns' })).toContainText('Electricity (kWh)');
-  await expect(changes.getByRole('list', { name: 'Renamed columns' })).toContainText('Electricity use (kWh)');
+  await expect(changes.getByRole('list', { name: 'Renamed columns' })).toContainText('Electricity (MWh) — its values are now in MWh, not kWh: the mapping reads them in MWh');
   await expect(page.getByRole('button', { name: 'Send the file now' })).toHaveCount(0);
   await both(page, 'drift-run');
 
   await page.getByRole('link', { name: 'Update mapping' }).click();
   await expect(page.getByRole('heading', { level: 1, name: /Edit mapping/ })).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Columns changed in the file this mapping stopped on' })).toContainText('Electricity use (kWh)');
+  await expect(page.getByRole('region', { name: 'Columns changed in the file this mapping stopped on' })).toContainText('Electricity (MWh)');
   await expect(page.getByRole('region', { name: 'What was read' })).toContainText('feb.csv');
   await both(page, 'drift-wizard');
   await next(page, 'Structure');
-  await expect(page.getByRole('combobox', { name: 'Value column' })).toHaveValue('Electricity use (kWh)');
+  await expect(page.getByRole('combobox', { name: 'Value column' })).toHaveValue('Electricity (MWh)');
   await next(page, 'Columns');
   await next(page, 'Sites & periods');
   await next(page, 'Units');
+  // Kept in kWh, 0.11 MWh would have gone out as 0.11 kWh.
+  await expect(page.getByLabel('Unit of the values')).toHaveValue('MWh');
   await next(page, 'Preview');
   await page.getByRole('button', { name: 'Run the preview' }).click();
   await expect(page.getByLabel('Preview summary').locator('.stat').filter({ hasText: 'Values out' })).toContainText('3');

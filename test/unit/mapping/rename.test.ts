@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseProfile, renameProfileColumns, type MappingProfileInput } from '../../../shared/mapping';
+import { renamedUnit } from '../../../shared/mapping/rename';
 
 const base: MappingProfileInput = {
   schemaVersion: 1,
@@ -41,5 +42,34 @@ describe('renameProfileColumns', () => {
     expect(ym.period).toMatchObject({ yearColumn: 'Year', monthColumn: 'Month' });
     const constant = renameProfileColumns({ ...base, constants: { 'Reporting year': 2024 }, period: { kind: 'year', yearColumn: 'Reporting year' } }, { 'Reporting year': 'FY' });
     expect(constant.period).toMatchObject({ yearColumn: 'Reporting year' });
+  });
+});
+
+describe('a renamed value column whose name gives another unit', () => {
+  const wide: MappingProfileInput = { ...base, unit: { kind: 'metric' }, shape: { kind: 'wide', valueColumns: [{ column: 'Electricity kWh', metricId: 'm1', unit: 'kWh' }, { column: 'Gas kWh', metricId: 'm2' }] } };
+
+  it('is read in the new unit: kWh → MWh would otherwise send values 1,000 times too small', () => {
+    const renamed = renameProfileColumns(wide, { 'Electricity kWh': 'Electricity MWh', 'Gas kWh': 'Gas (MWh)' });
+    expect(renamed.shape).toEqual({ kind: 'wide', valueColumns: [{ column: 'Electricity MWh', metricId: 'm1', unit: 'MWh' }, { column: 'Gas (MWh)', metricId: 'm2', unit: 'MWh' }] });
+    expect(() => parseProfile(renamed)).not.toThrow();
+  });
+
+  it('keeps its unit when the new name gives the same unit, or none', () => {
+    const same = renameProfileColumns(wide, { 'Electricity kWh': 'Electricity (kWh)', 'Gas kWh': 'Natural gas' });
+    expect(same.shape).toEqual({ kind: 'wide', valueColumns: [{ column: 'Electricity (kWh)', metricId: 'm1', unit: 'kWh' }, { column: 'Natural gas', metricId: 'm2' }] });
+  });
+
+  it('a long table’s value column sets the unit of every value; a unit column stays the truth', () => {
+    const long = renameProfileColumns({ ...base, shape: { kind: 'long', valueColumn: 'Consumption kWh' }, unit: { kind: 'metric' } }, { 'Consumption kWh': 'Consumption MWh' });
+    expect(long.unit).toEqual({ kind: 'fixed', unit: 'MWh' });
+    const byColumn = renameProfileColumns({ ...base, shape: { kind: 'long', valueColumn: 'Consumption kWh' } }, { 'Consumption kWh': 'Consumption MWh' });
+    expect(byColumn.unit).toEqual({ kind: 'column', column: 'Unit' });
+  });
+
+  it('says so in words (renamedUnit)', () => {
+    expect(renamedUnit('Electricity kWh', 'Electricity MWh')).toEqual({ from: 'kWh', to: 'MWh' });
+    expect(renamedUnit('Electricity', 'Electricity (MWh)')).toEqual({ from: null, to: 'MWh' });
+    expect(renamedUnit('Electricity kWh', 'Electricity use (kWh)')).toBeNull();
+    expect(renamedUnit('Electricity kWh', 'Electricity')).toBeNull();
   });
 });
