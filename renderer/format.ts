@@ -153,8 +153,10 @@ export function runOutcome(r: RunCounts, jobType: 'ingest' | 'export' | null): s
     return `${rows(r.read)} exported${r.deleted ? ` (${formatNumber(r.deleted)} deleted on the platform)` : ''}`;
   }
   const parts = [`${rows(r.read)} read`];
-  const sent = r.created + r.updated + r.deleted;
+  // A deletion sends no value: said apart, so a run that only deleted is not read as one that sent data.
+  const sent = r.created + r.updated;
   if (sent) parts.push(`${plural(sent, 'value', 'values', formatNumber)} sent`);
+  if (r.deleted) parts.push(`${formatNumber(r.deleted)} deleted on the platform`);
   if (r.unchanged) parts.push(`${formatNumber(r.unchanged)} unchanged`);
   if (r.rejected) parts.push(`${formatNumber(r.rejected)} rejected`);
   return parts.join(', ');

@@ -80,7 +80,15 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
                 </div>
                 <div role="cell" data-col="sent" className="num">
                   {/* An export sends nothing: its rows written are its Read. */}
-                  {r.jobType === 'export' ? <span title="An export writes the rows it reads from the platform; it sends nothing.">—</span> : formatNumber(r.created + r.updated + r.deleted)}
+                  {r.jobType === 'export' ? (
+                    <span title="An export writes the rows it reads from the platform; it sends nothing.">—</span>
+                  ) : (
+                    <>
+                      {formatNumber(r.created + r.updated)}
+                      {/* A mirror's deletions send no value: apart, as with held rows. */}
+                      {r.deleted > 0 && <span className="muted small" title="Values deleted on the platform because they are no longer in the source (the job mirrors it)"> −{formatNumber(r.deleted)} deleted</span>}
+                    </>
+                  )}
                 </div>
                 <div role="cell" data-col="unchanged" className="num">
                   {formatNumber(r.unchanged)}

@@ -100,9 +100,11 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
                   updated: r.updated,
                   deleted: r.deleted,
                   unchanged: r.unchanged,
-                  rejected: r.rejected,
+                  // Held rows wait to be sent; counted apart, as on the run's page.
+                  rejected: r.rejected - r.held,
+                  held: r.held,
                 })),
-                ['run', 'job', 'trigger', 'status', 'started', 'took', 'read', 'created', 'updated', 'deleted', 'unchanged', 'rejected'],
+                ['run', 'job', 'trigger', 'status', 'started', 'took', 'read', 'created', 'updated', 'deleted', 'unchanged', 'rejected', 'held'],
               )
             : 'No runs yet.',
         );

@@ -423,10 +423,10 @@ export class RunsRepo {
   activity(sinceIso: string): { day: string; rowsSynced: number; runs: number; failures: number }[] {
     return this.db
       .prepare(
-        // Values sent to the platform: an export run's "created" are rows it wrote to a file or table.
+        // Values sent to the platform (deletions send none): an export run's "created" are rows it wrote to a file or table.
         // (A removed job's runs no longer say which kind they were; they count as sent.)
         `SELECT substr(r.started_at, 1, 10) AS day,
-                SUM(CASE WHEN j.type = 'export' THEN 0 ELSE r.created + r.updated + r.deleted END) AS rowsSynced,
+                SUM(CASE WHEN j.type = 'export' THEN 0 ELSE r.created + r.updated END) AS rowsSynced,
                 COUNT(*) AS runs,
                 SUM(CASE WHEN r.status IN ('failed', 'needs_attention') THEN 1 ELSE 0 END) AS failures
          FROM runs r LEFT JOIN jobs j ON j.id = r.job_id WHERE r.started_at >= ? GROUP BY day ORDER BY day`,

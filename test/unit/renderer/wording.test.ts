@@ -32,6 +32,9 @@ describe('runOutcome', () => {
   it('keeps the ingest line, with nouns in the number of their counts', () => {
     expect(runOutcome(counts, 'ingest')).toBe('23 rows read, 23 values sent');
     expect(runOutcome({ ...counts, read: 1, created: 1, unchanged: 2, rejected: 1 }, null)).toBe('1 row read, 1 value sent, 2 unchanged, 1 rejected');
+    // A mirror run that only deleted sent no value.
+    expect(runOutcome({ ...counts, read: 5, created: 0, deleted: 3, unchanged: 15 }, 'ingest')).toBe('5 rows read, 3 deleted on the platform, 15 unchanged');
+    expect(runOutcome({ ...counts, read: 5, created: 1, updated: 1, deleted: 3 }, 'ingest')).toBe('5 rows read, 2 values sent, 3 deleted on the platform');
   });
 });
 

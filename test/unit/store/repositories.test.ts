@@ -66,7 +66,7 @@ describe('repositories', () => {
     expect(store.runs.get(before.id)).toMatchObject({ jobName: 'Bills', jobNameAtRun: null });
   });
 
-  it("counts values sent to the platform by day, leaving out the rows export runs wrote", () => {
+  it("counts values sent to the platform by day, leaving out the rows export runs wrote and the deletions (they send no value)", () => {
     store.connections.insert(conn);
     const job = (id: string, type: 'ingest' | 'export') => store.jobs.insert({ id, name: id, type, connectionId: 'c1', sourceId: null, mappingId: null, config: {}, paused: false, cursor: null, createdAt: '2026-01-01T00:00:00.000Z' });
     job('in', 'ingest');
@@ -79,7 +79,7 @@ describe('repositories', () => {
     run('out', { created: 64 });
     run(null, { created: 3 });
     run('in', { created: 0 }, 'failed');
-    expect(store.runs.activity('2026-03-01T00:00:00.000Z')).toEqual([{ day: '2026-03-02', rowsSynced: 5 + 2 + 1 + 3, runs: 4, failures: 1 }]);
+    expect(store.runs.activity('2026-03-01T00:00:00.000Z')).toEqual([{ day: '2026-03-02', rowsSynced: 5 + 2 + 3, runs: 4, failures: 1 }]);
   });
 
   it('marks runs left running by a crash as interrupted', () => {

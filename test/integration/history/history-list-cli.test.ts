@@ -1,0 +1,30 @@
+/**
+ * `esg-sync history`: held rows (waiting for a code to be mapped or a period to end) are not
+ * counted as rejected, as on the run's page and in History; they have their own column.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { Store } from '../../../main/engine/store';
+import { removeDir } from '../../helpers/agent-process';
+import { runCliInProcess } from '../../helpers/cli-in-process';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'esg-history-list-'));
+afterAll(() => removeDir(dataDir));
+
+it('lists held rows apart from the rejected', async () => {
+  const store = Store.open(dataDir);
+  const run = store.runs.create({ jobId: null, jobName: 'Meters', trigger: 'manual', startedAt: '2026-12-07T10:00:00.000Z' });
+  // The run counts held values among the rejected (1 rejected, 2 held).
+  store.runs.update(run.id, { status: 'succeeded_with_rejections', finishedAt: '2026-12-07T10:00:05.000Z', read: 10, created: 7, rejected: 3, held: 2 });
+  store.close();
+  const r = await runCliInProcess(['--data-dir', dataDir, 'history']);
+  expect(r.code).toBe(0);
+  const [head, row] = r.stdout.trim().split('\n');
+  const cells = (line: string) => line.trim().split(/\s{2,}/);
+  const at = (name: string) => cells(row!)[cells(head!).indexOf(name)];
+  expect([at('REJECTED'), at('HELD'), at('CREATED')]).toEqual(['1', '2', '7']);
+  const json = JSON.parse((await runCliInProcess(['--data-dir', dataDir, '--json', 'history'])).stdout) as { rejected: number; held: number }[];
+  expect(json[0]).toMatchObject({ rejected: 3, held: 2 });
+});
