@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Result } from '../../shared/api';
+import { kindLines } from '../../shared/mapping/error-groups';
 import { formatNumber } from '../format';
 import { useEngine } from '../hooks';
 import { Badge, Card, ErrorState } from './ui';
@@ -79,7 +80,8 @@ function ErrorGroupItem({ group: g, shown, onShow }: { group: Group; shown: bool
   return (
     <li className={`error-group${shown ? ' error-group-shown' : ''}`}>
       <div className="error-group-count">
-        <strong>{formatNumber(g.rows)}</strong> row{g.rows === 1 ? '' : 's'}
+        <strong>{formatNumber(g.rows)}</strong> {/* A row of a wide file gives a value, and so an error, per value column. */}
+        {g.lines > 0 && g.lines < g.rows ? `values in ${formatNumber(g.lines)} row${g.lines === 1 ? '' : 's'}` : `row${g.rows === 1 ? '' : 's'}`}
         {g.held && (
           <div>
             <Badge tone="info">held</Badge>
@@ -125,7 +127,5 @@ function ErrorGroupItem({ group: g, shown, onShow }: { group: Group; shown: bool
 }
 
 function lineRange(g: Group): string {
-  if (g.firstLine === null) return 'not tied to a line';
-  if (g.firstLine === g.lastLine) return `line ${formatNumber(g.firstLine)}`;
-  return `lines ${formatNumber(g.firstLine)} to ${formatNumber(g.lastLine ?? g.firstLine)}`;
+  return kindLines(g, formatNumber);
 }

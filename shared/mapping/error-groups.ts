@@ -19,7 +19,10 @@ export const ErrorGroup = z.object({
   held: z.boolean(),
   /** The first error of the kind, without its "Line 4, column 'x': " lead. */
   example: z.string(),
+  /** Row errors of the kind: one per value, so a row of a wide file can give several. */
   rows: z.number().int(),
+  /** Distinct lines they are on. */
+  lines: z.number().int(),
   firstLine: z.number().int().nullable(),
   lastLine: z.number().int().nullable(),
   /** The most frequent cell values, most frequent first (null: the cell was empty or the row had none). */
@@ -86,8 +89,11 @@ interface Tally {
   held: boolean;
   example: string;
   rows: number;
+  lines: number;
   firstLine: number | null;
   lastLine: number | null;
+  /** The line of the last error added: errors arrive in line order, so a new line is a change. */
+  lastAdded: number | null;
   values: Map<string | null, number>;
   /** Rows whose value was not tracked because MAX_VALUES were already. */
   untrackedRows: number;
@@ -109,11 +115,13 @@ export class ErrorGrouper {
         this.overflowRows++;
         return;
       }
-      t = { key, column: e.column, held, example: reasonAlone(e), rows: 0, firstLine: null, lastLine: null, values: new Map(), untrackedRows: 0 };
+      t = { key, column: e.column, held, example: reasonAlone(e), rows: 0, lines: 0, firstLine: null, lastLine: null, lastAdded: null, values: new Map(), untrackedRows: 0 };
       this.kinds.set(key, t);
     }
     t.rows++;
     if (e.line !== null) {
+      if (e.line !== t.lastAdded) t.lines++;
+      t.lastAdded = e.line;
       if (t.firstLine === null || e.line < t.firstLine) t.firstLine = e.line;
       if (t.lastLine === null || e.line > t.lastLine) t.lastLine = e.line;
     }
@@ -137,6 +145,7 @@ export class ErrorGrouper {
           held: t.held,
           example: t.example,
           rows: t.rows,
+          lines: t.lines,
           firstLine: t.firstLine,
           lastLine: t.lastLine,
           values: values.slice(0, VALUES_SHOWN),
@@ -153,4 +162,16 @@ export function groupErrors(errors: Iterable<Pick<RowError, 'line' | 'column' | 
   const g = new ErrorGrouper();
   for (const e of errors) g.add(e);
   return g.result(limit);
+}
+
+/**
+ * Where a kind's errors are, in words: "line 4", "lines 3 and 5", "lines 3 to 5" (every line
+ * between), or "between lines 3 and 50" (some of them).
+ */
+export function kindLines(g: Pick<ErrorGroup, 'lines' | 'firstLine' | 'lastLine'>, n: (x: number) => string = String): string {
+  if (g.firstLine === null) return 'not tied to a line';
+  const last = g.lastLine ?? g.firstLine;
+  if (g.firstLine === last) return `line ${n(g.firstLine)}`;
+  if (g.lines === 2) return `lines ${n(g.firstLine)} and ${n(last)}`;
+  return g.lines === last - g.firstLine + 1 ? `lines ${n(g.firstLine)} to ${n(last)}` : `between lines ${n(g.firstLine)} and ${n(last)}`;
 }

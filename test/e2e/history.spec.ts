@@ -246,7 +246,7 @@ test('run detail: timeline, row errors with CSV download, and platform requests'
     await expect(kinds).toHaveCount(3);
     await expect(kinds.nth(0)).toContainText('3 rows');
     await expect(kinds.nth(0)).toContainText('Column “Electricity kWh”: \'lots\' is not a number');
-    await expect(kinds.nth(0)).toContainText('Values lots (2), tbc (1) · lines 5 to 8');
+    await expect(kinds.nth(0)).toContainText('Values lots (2), tbc (1) · between lines 5 and 8');
     await expect(kinds.nth(1)).toContainText(/1 row.*The platform rejected this value.*line 2/s);
     await expect(kinds.nth(2)).toContainText(/1 row.*XXX-99.*line 4/s);
 

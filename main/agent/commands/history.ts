@@ -10,7 +10,7 @@ import { countsLine, finishWithRun } from '../run-outcome';
 import type { GlobalContext } from '../context';
 import { cliTime } from '../time';
 import { saveErrorsCsv } from '../../engine/history/errors-csv';
-import { ErrorKindId, type ErrorGroups } from '../../../shared/mapping/error-groups';
+import { ErrorKindId, kindLines, type ErrorGroups } from '../../../shared/mapping/error-groups';
 import { plural } from '../../../shared/plural';
 import { runStatusWords } from '../../../shared/run-status';
 import { ApiError } from '../../../shared/rpc';
@@ -220,8 +220,9 @@ function errorGroupLines(r: ErrorGroups): string[] {
   const lines = [`Row errors by kind (${r.groups.length + r.otherKinds}):`];
   r.groups.forEach((g, i) => {
     const values = g.values.map((v) => (v.value === null ? '(empty)' : `"${v.value}"`) + (g.values.length > 1 || g.moreValues ? ` ×${v.rows}` : ''));
-    const where = g.firstLine === null ? 'no line' : g.firstLine === g.lastLine ? `line ${g.firstLine}` : `lines ${g.firstLine}–${g.lastLine}`;
-    lines.push(`  ${`${i + 1}.`.padEnd(4)}${String(g.rows).padStart(7)} ${g.held ? 'held' : 'rows'}  ${g.column ? `column "${g.column}": ` : ''}${g.example}`);
+    const where = g.firstLine === null ? 'no line' : kindLines(g);
+    const counted = g.lines > 0 && g.lines < g.rows ? `${g.held ? 'held values' : 'values'} in ${g.lines} row${g.lines === 1 ? '' : 's'}` : g.held ? 'held' : g.rows === 1 ? 'row' : 'rows';
+    lines.push(`  ${`${i + 1}.`.padEnd(4)}${String(g.rows).padStart(7)} ${counted}  ${g.column ? `column "${g.column}": ` : ''}${g.example}`);
     lines.push(`               ${values.length ? `${values.join(', ')}${g.moreValues ? ` and ${g.moreValues} more` : ''}; ` : ''}${where}`);
   });
   if (r.otherKinds) lines.push(`  and ${r.otherKinds} other kinds (${r.otherRows} rows)`);

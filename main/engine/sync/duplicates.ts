@@ -56,7 +56,12 @@ export function settleDuplicates(staging: Staging, profile: MappingProfile, cata
       why = `The mapping adds such rows up, but ${sum.reason} None was ${words.sent}.`;
     }
     dropped.add(naturalKey);
-    for (const d of lines) errors.push({ line: d.line, column: d.valueColumn, value: null, reason: `The same ${words.key} also appears on ${linesOf(d.others)}. ${why}` });
+    // Each line's value is shown, so a person can tell which one to keep.
+    const values = new Map(staging.occurrences(naturalKey).map((p) => [`${p.line}\u0000${p.valueColumn ?? ''}`, (JSON.parse(p.recordJson) as PlatformRecord).value]));
+    for (const d of lines) {
+      const value = values.get(`${d.line}\u0000${d.valueColumn ?? ''}`);
+      errors.push({ line: d.line, column: d.valueColumn, value: value === undefined || value === null ? null : String(value), reason: `The same ${words.key} also appears on ${linesOf(d.others)}. ${why}` });
+    }
   }
   if (dropped.size) staging.dropKeys(dropped);
   return { errors, addedUp };

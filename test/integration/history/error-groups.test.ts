@@ -41,9 +41,9 @@ describe('history.errorGroups', () => {
     expect(cli.stdout).toContain('Row errors by kind (3):');
     expect(cli.stdout).toContain('Mapping: Bills, version 1');
     expect(cli.stdout).toMatch(/ {6}5 rows {2}column "Electricity \(kWh\)": 'tbc' is not a number/);
-    expect(cli.stdout).toContain('"tbc" ×4, "approx 50" ×1; lines 20–24');
+    expect(cli.stdout).toContain('"tbc" ×4, "approx 50" ×1; lines 20 to 24');
     expect(cli.stdout).toMatch(/ {6}2 held {2}column "Site code": 'PAR-09' is not mapped/);
-    expect(cli.stdout).toContain('"PAR-09"; lines 25–26');
+    expect(cli.stdout).toContain('"PAR-09"; lines 25 and 26');
   });
 
   it('narrows the row list, its pages and its CSV to one kind, through the dispatcher and `history show --kind`', async () => {

@@ -228,6 +228,8 @@ describe('folder drop → mapped → sent → processed, with an exact history',
     expect(engine.store.runs.events(run1.id).map((e) => e.message)).toContain('3 rows were added up into 1 value: they share a metric, site and period, and the mapping adds such rows up.');
     const errors = engine.store.runs.errors(run1.id, 0, 10);
     expect(errors.map((e) => e.line)).toEqual([6, 7]);
+    // Each line's own value, so a person can tell which to keep.
+    expect(errors.map((e) => e.value)).toEqual(['40', '60']);
     expect(errors[0]!.reason).toMatch(/also appears on line 7\. The mapping adds such rows up, but 'Renewable electricity share' is a percentage, which cannot be added up\. None was sent\./);
 
     // The same fill-ups in another order: the totals are the ledger's, nothing is sent.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorGrouper, ErrorKindId, errorKind, errorShape, groupErrors } from '../../../shared/mapping/error-groups';
+import { ErrorGrouper, ErrorKindId, errorKind, errorShape, groupErrors, kindLines } from '../../../shared/mapping/error-groups';
 import { msg, rowError } from '../../../shared/mapping/messages';
 
 const unknownUnit = (line: number, value: string) => rowError(line, 'Unit', value, msg.unitProblem(`'${value}' is not a known unit.`));
@@ -94,5 +94,24 @@ describe('groupErrors', () => {
     expect(r.groups.reduce((sum, x) => sum + x.rows, 0) + r.otherRows).toBe(183_000);
     // 500 kinds are tracked (10 shown, 490 summed up); the 101 beyond are counted, and their rows too.
     expect(r.otherKinds).toBe(591);
+  });
+});
+
+describe('where a kind’s rows are, and how many', () => {
+  const grouped = (lines: number[], perLine = 1) => {
+    const g = new ErrorGrouper();
+    for (const line of lines) for (let i = 0; i < perLine; i++) g.add({ line, column: 'Month', value: '2026-1O', reason: `Line ${line}, column 'Month': '2026-1O' could not be read as a period.` });
+    return g.result(5).groups[0]!;
+  };
+  it('says two lines as two, a run of lines as a range, and scattered lines as between', () => {
+    expect(kindLines(grouped([3, 5]))).toBe('lines 3 and 5');
+    expect(kindLines(grouped([3, 4, 5]))).toBe('lines 3 to 5');
+    expect(kindLines(grouped([3, 9, 50]))).toBe('between lines 3 and 50');
+    expect(kindLines(grouped([7]))).toBe('line 7');
+  });
+  it('counts the lines apart from the errors, so one bad row of a wide file is one row', () => {
+    const g = grouped([4], 3);
+    expect({ rows: g.rows, lines: g.lines }).toEqual({ rows: 3, lines: 1 });
+    expect(kindLines(g)).toBe('line 4');
   });
 });
