@@ -16,6 +16,7 @@ import { createDatabaseSource } from '../sources/database';
 import { disposeFileIn } from '../sources/folder';
 import { DatabaseSourceError, SourceFileError } from '../sources/errors';
 import { openReader } from '../sources/readers';
+import { assertReadableDir } from '../sources/service';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { runExport, type ExportDestination } from './export';
@@ -245,6 +246,12 @@ export class JobRunner {
 
     if (source.kind === 'folder') {
       if (!req.file) {
+        // A folder that is gone (an unmounted share) is a failed run, not an empty folder that "succeeds".
+        if (req.trigger === 'schedule' || req.trigger === 'catch-up' || req.trigger === 'manual') {
+          await assertReadableDir(String(source.config.path)).catch((err: unknown) => {
+            throw new JobSetupError(`Nothing was read from "${source.name}": ${(err as Error).message} The next run tries again.`);
+          });
+        }
         const writing = req.stillWriting ?? [];
         const stableS = (typeof source.config.stableMs === 'number' ? source.config.stableMs : 2000) / 1000;
         event(

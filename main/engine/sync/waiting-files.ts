@@ -53,7 +53,14 @@ export async function takeWaitingFiles(
           known.path !== file.path &&
           !store.sources.sightedAt(source.id, file.path, file.sha256) &&
           (known.status === 'failed' || (known.status === 'processed' && store.sources.latestProcessed(source.id) !== file.sha256));
-        if (!anew) continue;
+        if (!anew) {
+          // A copy of the latest synced content, seen here for the first time: recorded as the
+          // duplicate it is, so it is not taken later once other content was synced after it.
+          if (known.path !== file.path && !store.sources.sightedAt(source.id, file.path, file.sha256)) {
+            store.sources.recordFile(source.id, { path: file.path, sha256: file.sha256, size: file.size, mtimeMs: file.mtimeMs, seenAt: opts.now(), status: 'duplicate' });
+          }
+          continue;
+        }
       }
       if (opts.skipAwaitingDecision && known?.runId != null && store.runs.get(known.runId)?.status === 'needs_attention') continue;
     }
