@@ -78,8 +78,17 @@ function checkRequest(req: IncomingMessage, port: number, token: string): Verdic
   const host = (req.headers.host ?? '').toLowerCase();
   const hostName = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
   const hostPort = host.startsWith('[') ? host.slice(host.indexOf(']') + 2) : host.split(':')[1];
-  if (!LOOPBACK_HOSTS.has(hostName) || (hostPort !== undefined && hostPort !== String(port))) {
+  if (!LOOPBACK_HOSTS.has(hostName)) {
     return { ok: false, status: 421, reason: 'This agent only answers requests addressed to 127.0.0.1 or localhost.' };
+  }
+  // The port is checked too: cookies are not kept apart by port, so a page on another local port
+  // must not pass as the agent's own. An SSH tunnel therefore keeps the agent's port.
+  if (hostPort !== undefined && hostPort !== String(port)) {
+    return {
+      ok: false,
+      status: 421,
+      reason: `This agent listens on port ${port}, but the request was addressed to port ${hostPort}. Through an SSH tunnel, use the same port on both ends (ssh -L ${port}:127.0.0.1:${port} SERVER), or start the agent with --port ${hostPort}.`,
+    };
   }
   const origin = req.headers.origin;
   if (origin !== undefined) {

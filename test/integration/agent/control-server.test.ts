@@ -75,8 +75,10 @@ describe('control server access rules', () => {
   it('refuses a Host other than loopback (DNS rebinding)', async () => {
     const r = await call('engine.status', {}, { Host: `rebind.attacker.test:${agent.port}` });
     expect(r.status).toBe(421);
+    // Another port (an SSH tunnel with another local port) is refused, saying how to tunnel.
     const wrongPort = await call('engine.status', {}, { Host: '127.0.0.1:1' });
     expect(wrongPort.status).toBe(421);
+    expect(wrongPort.body).toContain(`This agent listens on port ${agent.port}, but the request was addressed to port 1. Through an SSH tunnel, use the same port on both ends (ssh -L ${agent.port}:127.0.0.1:${agent.port} SERVER), or start the agent with --port 1.`);
   });
 
   it('trades the launch token for an HttpOnly cookie and serves the UI', async () => {
