@@ -11,6 +11,7 @@ import { cliTime } from '../time';
 /** Where a person looks next, as a command. */
 function lookAt(a: AttentionItem): string {
   if (a.key === 'agent-not-running') return 'esg-sync agent --help';
+  if (a.key === 'paused-until-resumed') return 'esg-sync resume --help';
   if (a.runId !== null) return `esg-sync history show ${a.runId}`;
   return a.page === 'sources' ? 'esg-sync source list' : 'esg-sync connection test NAME';
 }
@@ -51,8 +52,22 @@ export function registerStatus(program: Command, ctx: () => GlobalContext): void
           page: 'sources',
         });
       }
+      // Paused until someone resumes: nothing runs for good, so a monitoring check must hear of it.
+      if (status.pausedUntil === 'forever') {
+        attention.unshift({
+          key: 'paused-until-resumed',
+          tone: 'warn',
+          label: 'Syncs paused',
+          subject: dataDir,
+          text: 'All syncs are paused until someone resumes them: no schedule runs and no dropped file is taken.',
+          detail: 'Resume them with `esg-sync resume` (or "Resume syncs" on the Jobs page).',
+          runId: null,
+          page: 'history',
+        });
+      }
+      const pausedJobs = jobs.filter((j) => j.paused);
       const next = jobs
-        .filter((j) => j.nextRunAt && !j.paused)
+        .filter((j) => j.nextRunAt && !j.paused && !status.pausedUntil)
         .sort((a, b) => Date.parse(a.nextRunAt!) - Date.parse(b.nextRunAt!))[0];
       const c = status.counts;
       out.print(
@@ -63,6 +78,7 @@ export function registerStatus(program: Command, ctx: () => GlobalContext): void
             `Data folder: ${dataDir}`,
             status.pausedUntil ? describePause(status) : agent ? 'Syncs are not paused.' : 'Syncs are not paused (they run while an agent runs).',
             `${plural(connections.length, 'connection')} (${connections.filter((x) => x.lastTestOk === true).length} signed in), ${plural(sources.length, 'source')} (${plural(sources.reduce((n, s) => n + s.filesWaiting, 0), 'file')} waiting), ${plural(jobs.length, 'job')}${next ? `; next run: ${next.name} at ${cliTime(next.nextRunAt)}` : ''}.`,
+            ...(pausedJobs.length ? [`Paused ${pausedJobs.length === 1 ? 'job' : 'jobs'}: ${pausedJobs.map((j) => j.name).join(', ')}.`] : []),
             `Last 24 hours: ${plural(c.runsLast24h, 'run')}, ${c.failedLast24h} failed, ${c.attentionLast24h} waiting for a decision${c.runningRuns ? `; ${c.runningRuns} running now` : ''}.`,
             ...(status.secretStore.available ? [] : [`Credential storage: ${status.secretStore.message ?? 'the system keychain is not available.'}`]),
             '',

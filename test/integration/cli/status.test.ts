@@ -52,3 +52,19 @@ it('says, first and with exit 1, that no agent runs a job that should run on its
   expect(r.stdout).toContain(`  [Agent not running] No agent runs on this data folder, so 1 job with a schedule or a watched folder does not run. See: esg-sync agent --help`);
   expect(r.stdout).toContain(`Start it with \`esg-sync agent --data-dir ${join(t.root, 'data')}\``);
 });
+
+it('says, with exit 1, that syncs are paused until someone resumes them, and names paused jobs; a timed pause needs no one', async () => {
+  const { folder } = await billsFolderJob(t.engine, t.ok, t.root);
+  writeFileSync(join(folder, 'bills.csv'), energyCsv());
+  expect((await runDroppedFile(t.engine, 'bills', join(folder, 'bills.csv'))).status).toBe('succeeded');
+  t.engine.pause(null);
+  const paused = await status();
+  expect(paused.code).toBe(1);
+  expect(paused.stdout).toContain('  [Syncs paused] All syncs are paused until someone resumes them: no schedule runs and no dropped file is taken. See: esg-sync resume --help');
+  t.engine.pause(60);
+  expect((await status()).code).toBe(0);
+  t.engine.resume();
+  const job = t.engine.store.jobs.list()[0]!;
+  t.engine.store.jobs.setPaused(job.id, true);
+  expect((await status()).stdout).toContain(`Paused job: ${job.name}.`);
+});
