@@ -227,6 +227,8 @@ export class Engine {
     await this.sandboxHost.stop().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'sandbox platform did not stop cleanly'));
     await this.maintenance.stop();
     this.store.close();
+    // The last line of a clean stop: without it, a stop that hung cannot be told from one that ended.
+    if (!this.opts.forCommand) this.logger.info('engine stopped');
     await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
   }
 }

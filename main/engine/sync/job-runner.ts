@@ -46,6 +46,9 @@ export interface RunRequest {
 /** Thrown for problems with the job's own set-up, before any run row exists. */
 export class JobSetupError extends Error {}
 
+/** A run the agent's own stop cut short (as a killed agent's runs are marked at the next start). */
+export const STOPPED_MID_RUN = 'The agent was stopped while this run was in progress; unfinished batches are resent on the next run.';
+
 /**
  * Runs one job once and records everything in history: the run row, its events, its row
  * errors, the requests and retries it took, and what happened to its file.
@@ -136,7 +139,8 @@ export class JobRunner {
       result.serviceAccount = connection.clientId;
       this.connections.noteSignIn(job.connectionId, { ok: true });
     } catch (err) {
-      const message = describeFailure(err, this.engine.dataDir);
+      // Stopped on purpose (the agent shutting down): said as such, not as the request it cut off.
+      const message = req.signal?.aborted ? STOPPED_MID_RUN : describeFailure(err, this.engine.dataDir);
       // A file cut off mid-copy is not at fault: it stays, and is read again once it is whole.
       fileAtFault = err instanceof SourceFileError && err.code !== 'FILE_INCOMPLETE';
       if (err instanceof PlatformError && (err.code === 'invalid_client' || err.code === 'unauthorized')) this.connections.noteSignIn(job.connectionId, { ok: false, message: err.message });
