@@ -8,6 +8,7 @@ import { cliTime } from '../time';
 import { callEngine } from '../engine-call';
 import { CliError, EXIT } from '../exit-codes';
 import { table } from '../output';
+import { sh } from '../../engine/config-transfer/commands';
 import { readSecretFromStdin } from '../stdin-secret';
 
 /**
@@ -49,7 +50,7 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
         sandbox?: boolean;
       }) => {
         const userEmail = checkUserEmail(opts.kind, opts.userEmail);
-        const secret = await secretFromStdin(opts.clientSecretStdin);
+        const secret = await secretFromStdin(opts.clientSecretStdin, 'esg-sync connection add ...');
         const c = ctx();
         const r = await callEngine(c.dataDir, 'connections.add', {
           name: opts.name,
@@ -112,7 +113,7 @@ export function registerConnection(program: Command, ctx: () => GlobalContext): 
     .description('replace the secret: the new one is proven first; the old one stays if it fails')
     .option('--client-secret-stdin', 'read the new client secret from standard input (the only way to pass it)')
     .action(async (name: string, opts: { clientSecretStdin?: boolean }) => {
-      const secret = await secretFromStdin(opts.clientSecretStdin);
+      const secret = await secretFromStdin(opts.clientSecretStdin, `esg-sync connection rotate ${sh(name)}`);
       const c = ctx();
       const r = await callEngine(c.dataDir, 'connections.rotate', { id: name, clientSecret: secret });
       c.out.print({ rotated: r.rotated, connection: publicView(r.connection), test: r.test }, () =>
@@ -177,11 +178,12 @@ function publicView(c: ConnectionInfo): ConnectionInfo & { userEmail: string | n
   return { ...c, userEmail: c.userEmail ?? null };
 }
 
-async function secretFromStdin(flag: boolean | undefined): Promise<string> {
+/** `example`: the command as the person would type it, with the secret piped in. */
+async function secretFromStdin(flag: boolean | undefined, example: string): Promise<string> {
   if (!flag) {
     throw new CliError(
       'The client secret is read only from standard input, never from the command line (it would be kept in shell history and visible in the process list). ' +
-        'Pass --client-secret-stdin and pipe it in, e.g. `cat secret.txt | esg-sync connection add ... --client-secret-stdin`.',
+        `Pass --client-secret-stdin and pipe it in, e.g. \`cat secret.txt | ${example} --client-secret-stdin\`.`,
     );
   }
   return readSecretFromStdin('client secret');

@@ -212,7 +212,10 @@ export class ConnectionService {
                 at: this.now(),
                 code: 'missing_secret',
                 headline: 'Secret missing from the keychain',
-                message: `No secret for "${conn.name}" was found in ${secrets.describe(conn.id)}. It may have been deleted outside the agent; enter it again with "Rotate secret" on the Connections page (\`esg-sync connection rotate ${conn.id} --client-secret-stdin\`).`,
+                message:
+                  secrets.kind === 'env'
+                    ? `No secret for "${conn.name}" was found in ${secrets.describe(conn.id)}: this machine reads secrets from environment variables. Set it in the agent's environment and restart the agent.`
+                    : `No secret for "${conn.name}" was found in ${secrets.describe(conn.id)}. It may have been deleted outside the agent; enter it again with "Rotate secret" on the Connections page (\`esg-sync connection rotate ${conn.id} --client-secret-stdin\`).`,
                 status: null,
                 account: null,
               }

@@ -3,7 +3,7 @@ import { ConnectionError, ConnectionService, failureOutcome, slugify, uniqueId }
 import { PlatformError, fromHttpResponse, fromNetworkError } from '../../../main/engine/platforms/errors';
 import type { ClosableAdapter } from '../../../main/engine/platforms/factory';
 import type { ConnectionConfig } from '../../../main/engine/platforms/types';
-import { SecretStoreError, type SecretStore } from '../../../main/engine/secrets';
+import { EnvSecretStore, envVarNameFor, SecretStoreError, type SecretStore } from '../../../main/engine/secrets';
 import { Store } from '../../../main/engine/store';
 import { openDatabase } from '../../../main/engine/store/database';
 
@@ -155,6 +155,15 @@ describe('ConnectionService.test', () => {
     const r = await service.test('main-platform');
     expect(r.test.code).toBe('missing_secret');
     expect(r.test.message).toContain('memory:main-platform');
+  });
+
+  it('with secrets read from environment variables, says to set the variable, not to rotate (which that mode refuses)', async () => {
+    await service.add(base);
+    const env = new ConnectionService({ store, secrets: () => new EnvSecretStore({ env: {} }), createAdapter: (c) => fakePlatform(valid, calls, failWith)(c) });
+    const r = await env.test('main-platform');
+    expect(r.test.code).toBe('missing_secret');
+    expect(r.test.message).toBe(`No secret for "Main platform" was found in the environment variable ${envVarNameFor('main-platform')}: this machine reads secrets from environment variables. Set it in the agent's environment and restart the agent.`);
+    expect(r.test.message).not.toContain('rotate');
   });
 
   it('names the known connections when one is not found', async () => {
