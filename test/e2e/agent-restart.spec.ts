@@ -43,10 +43,10 @@ test('a page open across an agent restart says its access ended and how to get t
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   await expect(page.getByRole('alert').filter({ hasText: 'The agent was restarted' })).toHaveCount(0);
 
-  // Without a running agent it says how to start one, and exits 1.
+  // Without a running agent it says how to start one, and exits 2 (as a configuration error, in the README's exit codes).
   await second.stop();
   agents = [first];
   const none = spawnSync(process.execPath, [CLI, '--data-dir', first.dataDir, 'ui'], { encoding: 'utf8', env: { ...process.env, ...env } });
-  expect(none.status).toBe(1);
+  expect(none.status).toBe(2);
   expect(none.stderr).toContain(`No agent is running on ${first.dataDir}. Start it with`);
 });

@@ -45,7 +45,7 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
     .action((opts: { open?: boolean }) => {
       const { dataDir, out } = ctx();
       const agent = runningAgent(dataDir);
-      if (!agent) throw new CliError(`No agent is running on ${dataDir}. Start it with \`esg-sync agent --data-dir ${dataDir}\`; it prints the address.`, EXIT.rejectedRows);
+      if (!agent) throw new CliError(`No agent is running on ${dataDir}. Start it with \`esg-sync agent --data-dir ${dataDir}\`; it prints the address.`, EXIT.usage);
       const launchUrl = `${agent.url}?token=${agent.token}`;
       out.print({ url: agent.url, launchUrl }, () => `${launchUrl}\nThe token is valid until the agent stops; keep the address to yourself.`);
       if (opts.open) openInBrowser(launchUrl);

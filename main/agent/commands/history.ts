@@ -5,7 +5,7 @@ import { RunStatus, RunTrigger } from '../../../shared/domain';
 import { Store } from '../../engine/store';
 import { CliError } from '../exit-codes';
 import { table } from '../output';
-import { callEngine } from '../engine-call';
+import { callEngine, runningAgent } from '../engine-call';
 import { countsLine, finishWithRun } from '../run-outcome';
 import type { GlobalContext } from '../context';
 import { cliTime } from '../time';
@@ -85,6 +85,8 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           jobId = job.id;
         }
         const runs = store.runs.list({ jobId, status: status?.data, trigger: trigger?.data, from, to, limit });
+        // With no agent on the folder, a run still marked running was cut off (the next start marks it so).
+        const noAgent = runningAgent(dataDir) === null;
         out.print(runs, () =>
           runs.length
             ? table(
@@ -92,7 +94,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
                   run: r.id,
                   job: r.jobName,
                   trigger: r.trigger,
-                  status: r.status,
+                  status: r.status === 'running' && noAgent ? 'interrupted (no agent runs)' : r.status,
                   started: cliTime(r.startedAt),
                   took: duration(r),
                   read: r.read,

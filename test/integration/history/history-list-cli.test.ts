@@ -28,3 +28,12 @@ it('lists held rows apart from the rejected', async () => {
   const json = JSON.parse((await runCliInProcess(['--data-dir', dataDir, '--json', 'history'])).stdout) as { rejected: number; held: number }[];
   expect(json[0]).toMatchObject({ rejected: 3, held: 2 });
 });
+
+it('shows a run still marked running while no agent runs as interrupted', async () => {
+  const store = Store.open(dataDir);
+  const cut = store.runs.create({ jobId: null, jobName: 'Cut off', trigger: 'schedule', startedAt: '2026-12-07T11:00:00.000Z' });
+  store.close();
+  const r = await runCliInProcess(['--data-dir', dataDir, 'history']);
+  const line = r.stdout.split('\n').find((l) => l.trim().startsWith(String(cut.id)))!;
+  expect(line).toContain('interrupted (no agent runs)');
+});

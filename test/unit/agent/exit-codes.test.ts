@@ -44,3 +44,7 @@ describe('exitCodeForFailedRun', () => {
     expect(exitCodeForFailedRun(message)).toBe(EXIT.usage);
   });
 });
+
+it('a MySQL source refusing its user says how to enter the password again', () => {
+  expect(describeMysqlError({ code: 'ER_ACCESS_DENIED_ERROR' }, { kind: 'mysql', user: 'meter' }).message).toContain('Enter the password again (Sources → Edit, or `esg-sync source edit --password-stdin`)');
+});

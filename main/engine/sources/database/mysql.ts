@@ -16,7 +16,10 @@ export function describeMysqlError(err: unknown, cfg: DatabaseSourceConfig): Dat
   switch (e.code) {
     case 'ER_ACCESS_DENIED_ERROR':
     case 'ER_DBACCESS_DENIED_ERROR':
-      return new DatabaseSourceError('AUTH_FAILED', `MySQL at ${where} refused the user "${cfg.user ?? ''}": wrong password or no access. Check the user and password.`);
+      return new DatabaseSourceError(
+        'AUTH_FAILED',
+        `MySQL at ${where} refused the user "${cfg.user ?? ''}": wrong password, or the user may not log in from this computer. Enter the password again (Sources → Edit, or \`esg-sync source edit --password-stdin\`); if it is right, ask the database administrator to let this user log in from here.`,
+      );
     case 'ER_BAD_DB_ERROR':
       return new DatabaseSourceError('DATABASE_NOT_FOUND', `MySQL at ${where} has no database "${cfg.database}".`);
     case 'ER_NO_SUCH_TABLE':
