@@ -133,18 +133,27 @@ export function Settings() {
             <input type="checkbox" checked={draft.notifyOnFailure} onChange={(e) => setDraft({ ...draft, notifyOnFailure: e.target.checked })} />
             Notify me when a run fails or needs attention
           </label>
-          <label className="checkbox">
-            <input type="checkbox" checked={draft.autoUpdate} onChange={(e) => setDraft({ ...draft, autoUpdate: e.target.checked })} />
-            Install updates automatically (desktop app)
-          </label>
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={draft.startAtLogin ?? (status.data?.counts.jobs ?? 0) > 0}
-              onChange={(e) => setDraft({ ...draft, startAtLogin: e.target.checked })}
-            />
-            Start when I log in to this computer, in the background (desktop app)
-          </label>
+          {status.data?.mode === 'headless' ? (
+            // Nothing here would act on them: a headless agent is started and updated as a service.
+            <p className="muted small" data-testid="desktop-only-note">
+              Installing updates and starting at login are settings of the desktop app. This agent runs headless (<code>esg-sync agent</code>): it starts with the service that runs it, and is updated with the package it was installed from.
+            </p>
+          ) : (
+            <>
+              <label className="checkbox">
+                <input type="checkbox" checked={draft.autoUpdate} onChange={(e) => setDraft({ ...draft, autoUpdate: e.target.checked })} />
+                Install updates automatically (desktop app)
+              </label>
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={draft.startAtLogin ?? (status.data?.counts.jobs ?? 0) > 0}
+                  onChange={(e) => setDraft({ ...draft, startAtLogin: e.target.checked })}
+                />
+                Start when I log in to this computer, in the background (desktop app)
+              </label>
+            </>
+          )}
         </Card>
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={save.busy}>

@@ -313,6 +313,10 @@ test('Settings validates the retention limits and saves them', async ({ browser 
   const days = form.getByLabel('Keep run history for (days)');
   const runs = form.getByLabel('Keep at most this many runs');
   await expect(days).toHaveValue('365');
+  // A headless agent has no desktop app to update or start at login: said, not offered.
+  await expect(form.getByTestId('desktop-only-note')).toContainText('This agent runs headless');
+  await expect(form.getByLabel(/Start when I log in/)).toHaveCount(0);
+  await expect(form.getByLabel(/Install updates automatically/)).toHaveCount(0);
   await days.fill('0');
   await runs.fill('12.5');
   await form.getByRole('button', { name: 'Save settings' }).click();
