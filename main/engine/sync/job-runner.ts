@@ -275,7 +275,21 @@ export class JobRunner {
       const reader = await openReader(req.file.path, sourceOpts);
       try {
         const totalBytes = (await stat(req.file.path)).size;
-        event('info', `Reading ${basename(req.file.path)} (${reader.info.format}${reader.info.encoding ? `, ${reader.info.encoding}` : ''}${reader.info.delimiter ? `, delimiter '${reader.info.delimiter === '\t' ? 'tab' : reader.info.delimiter}'` : ''}).`);
+        event('info', `Reading ${basename(req.file.path)} (${reader.info.format}${reader.info.sheet ? `, sheet '${reader.info.sheet}'` : ''}${reader.info.encoding ? `, ${reader.info.encoding}` : ''}${reader.info.delimiter ? `, delimiter '${reader.info.delimiter === '\t' ? 'tab' : reader.info.delimiter}'` : ''}).`);
+        // A workbook's other sheets are not read: said, so values on them are not thought sent.
+        const readElsewhere = new Set(
+          store.jobs
+            .list()
+            .filter((j) => j.id !== job.id && j.type === 'ingest' && j.sourceId === job.sourceId && j.mappingId)
+            .map((j) => (store.mappings.get(j.mappingId!)?.profile as { read?: { sheet?: unknown } } | undefined)?.read?.sheet)
+            .filter((sheet): sheet is string => typeof sheet === 'string')
+            .map((sheet) => sheet.toLowerCase()),
+        );
+        const others = (reader.info.sheets ?? []).filter((name) => name !== reader.info.sheet && !readElsewhere.has(name.toLowerCase()));
+        if (others.length) {
+          const listed = others.slice(0, 5).map((name) => `'${name}'`).join(', ');
+          event('info', `The workbook has ${others.length === 1 ? 'another sheet' : `${others.length} other sheets`} (${listed}${others.length > 5 ? ', …' : ''}), which this mapping does not read: it reads '${reader.info.sheet}' only. For another sheet, make a mapping for it (the wizard's “Structure” step chooses the sheet).`);
+        }
         for (const w of reader.info.warnings.slice(0, 10)) event('warn', w);
         const rows = heldLines?.size && !totals ? onlyLines(reader.rows(), heldLines) : reader.rows();
         const r = await ingest({

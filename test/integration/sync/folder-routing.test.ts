@@ -138,6 +138,7 @@ it('a workbook whose two sheets two jobs map is taken by both, and moved after t
   const book = new ExcelJS.Workbook();
   book.addWorksheet('Energy').addRows([['Site', 'Month', 'kWh'], ['LON-01', '2024-06', 100], ['MAN-02', '2024-06', 200]]);
   book.addWorksheet('Water').addRows([['Site', 'Month', 'm3'], ['LON-01', '2024-06', 7]]);
+  book.addWorksheet('Notes').addRows([['Checked by', 'Ana']]);
   const path = join(root, 'site-report.xlsx');
   await book.xlsx.writeFile(path);
   // Moved in whole, as a file manager does.
@@ -151,6 +152,10 @@ it('a workbook whose two sheets two jobs map is taken by both, and moved after t
   ]);
   expect(readdirSync(folder).filter((f) => f.endsWith('.xlsx'))).toEqual([]);
   const first = runs()[runs().length - 1]!;
-  expect(engine.store.runs.events(first.id).map((e) => e.message).join('\n')).toMatch(/The file stays in the folder for "Water sheet", whose mapping reads it too; it is moved after that\./);
+  const timeline = engine.store.runs.events(first.id).map((e) => e.message).join('\n');
+  expect(timeline).toMatch(/The file stays in the folder for "Water sheet", whose mapping reads it too; it is moved after that\./);
+  // Each run names its sheet, and the sheet no job reads; not the one the other job reads.
+  expect(timeline).toMatch(/Reading site-report\.xlsx \(xlsx, sheet '(Energy|Water)'\)\./);
+  expect(timeline).toContain("The workbook has another sheet ('Notes'), which this mapping does not read");
   expect(sandbox.listSubmissions().map((x) => x.metricId).sort()).toEqual(['met_elec_cons', 'met_elec_cons', 'met_water_withdrawal']);
 });
