@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { AddDatabaseParams, AddFolderParams } from '../../../shared/contract/sources';
-import type { ConfigFile, ConfigImportResult, ImportItem } from '../../../shared/contract/config';
+import type { ConfigFile, ConfigImportResult, ImportItem, SourceEntry } from '../../../shared/contract/config';
 import type { Settings } from '../../../shared/dto';
 import type { JobConfig } from '../../../shared/jobs';
 import { failure, type EngineCall } from './call';
@@ -67,7 +67,9 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
     const found = here.sources.find((x) => x.name === s.name);
     if (found) {
       sourceIds.set(s.name, found.id);
-      items.push({ kind: 'source', name: s.name, outcome: 'already here' });
+      // Left as it is, but a setting that differs is said, so moving servers does not drift quietly.
+      const differs = await sourceDifferences(call, found.id, s);
+      items.push({ kind: 'source', name: s.name, outcome: 'already here', ...(differs.length ? { note: `its settings here differ from the file's, which were not applied: ${differs.join('; ')}` } : {}) });
       continue;
     }
     if (s.kind === 'database' && s.passwordInKeychain) {
@@ -176,4 +178,16 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
     }
   }
   return { dryRun: opts.dryRun, settingChanges, settingsError, items, secretsToAddAgain: secretsOf(file) };
+}
+
+/** The settings of a source here that differ from the file's entry for it, as "name: here → in the file". */
+async function sourceDifferences(call: EngineCall, sourceId: string, entry: SourceEntry): Promise<string[]> {
+  const here = await call('sources.settings', { sourceId }).catch(() => null);
+  if (!here || here.kind !== entry.kind) return here ? [`kind: ${here.kind} here, ${entry.kind} in the file`] : [];
+  const mine: Record<string, unknown> = here.kind === 'folder' ? { ...here.folder } : { ...here.database };
+  const theirs: Record<string, unknown> = entry.kind === 'folder' ? entry.folder : entry.database;
+  const shown = (v: unknown) => (v === undefined || v === null || v === '' ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
+  return Object.keys({ ...mine, ...theirs })
+    .filter((k) => k !== 'passwordInKeychain' && JSON.stringify(mine[k] ?? null) !== JSON.stringify(theirs[k] ?? null))
+    .map((k) => `${k} ${shown(mine[k])} here, ${shown(theirs[k])} in the file`);
 }

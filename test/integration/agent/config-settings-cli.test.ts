@@ -236,6 +236,15 @@ describe('esg-sync config export / import', () => {
     expect(r.stdout).toContain('Already here, left as they are (6):');
   });
 
+  it('says which settings of a source already here differ from the file, and leaves them', async () => {
+    expect((await on(oldDir)('source', 'edit', 'Bills', '--include', '*.xlsx')).code).toBe(0);
+    const r = JSON.parse((await on(oldDir)('--json', 'config', 'import', exported(), '--dry-run')).stdout) as { items: { name: string; outcome: string; note?: string }[] };
+    const bills = r.items.find((i) => i.name === 'Bills')!;
+    expect(bills.outcome).toBe('already here');
+    expect(bills.note).toBe('its settings here differ from the file\'s, which were not applied: include ["*.xlsx"] here, ["*.csv"] in the file');
+    expect(r.items.find((i) => i.name === 'Meters')!.note).toBeUndefined();
+  });
+
   it('refuses a file that is not an export, in words', async () => {
     const profile = join(root, 'profile.json');
     writeFileSync(profile, JSON.stringify({ schemaVersion: 1, name: 'x' }));
