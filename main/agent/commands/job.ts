@@ -312,7 +312,17 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       if (o.mirror !== undefined && j.type !== 'ingest') throw new CliError('--mirror applies to ingest jobs only.');
       if (o.replaceExisting !== undefined && j.type !== 'ingest') throw new CliError('--replace-existing applies to ingest jobs only.');
       const r = await callEngine(dataDir, 'jobs.update', { jobId: j.id, name: o.name ?? j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config: config as Parameters<typeof callEngine<'jobs.update'>>[2]['config'], ...(databasePassword ? { databasePassword } : {}) });
-      out.print(r, () => [`Saved "${r.job.name}"${r.job.scheduleText ? `: ${r.job.scheduleText}, next run ${cliTime(r.job.nextRunAt)}` : ': no schedule'}.`, ...r.notes].join('\n'));
+      // What the options changed, said back: a switch flipped should not pass unconfirmed.
+      const onOff = (v: boolean) => (v ? 'on' : 'off');
+      const changed = [
+        ...(o.mirror !== undefined ? [`Mirror the source (delete on the platform what is no longer in it): ${onOff(o.mirror)}.`] : []),
+        ...(o.replaceExisting !== undefined ? [`Replace values already on the platform that this agent did not send: ${onOff(o.replaceExisting)}.`] : []),
+        ...(o.fileTrigger !== undefined ? [`Run when a file arrives: ${onOff(o.fileTrigger)}.`] : []),
+        ...(o.catchUp ? [`Missed scheduled runs: ${o.catchUp === 'default' ? "the agent's setting" : o.catchUp === 'skip' ? 'skipped' : 'run once when the agent is back'}.`] : []),
+        ...(o.everything ? ['Each run writes everything.'] : o.changesOnly ? ['Each run writes the rows new or changed since the last export.'] : []),
+        ...(databasePassword ? ["The destination database's password was replaced."] : []),
+      ];
+      out.print(r, () => [`Saved "${r.job.name}"${r.job.scheduleText ? `: ${r.job.scheduleText}, next run ${cliTime(r.job.nextRunAt)}` : ': no schedule'}.`, ...changed, ...r.notes].join('\n'));
     });
 
   job

@@ -206,6 +206,7 @@ describe('esg-sync job show / edit', () => {
     expect((await cli('job', 'show', 'Drops in')).stdout).toContain('values on the platform this agent did not send: left as they are (a row error says so)');
     const replacing = await cli('job', 'edit', 'Drops in', '--replace-existing');
     expect(replacing.code, replacing.stderr).toBe(0);
+    expect(replacing.stdout).toContain('Replace values already on the platform that this agent did not send: on.');
     expect((await cli('job', 'show', 'Drops in')).stdout).toContain('values on the platform this agent did not send: replaced');
     const onExport = await cli('job', 'edit', 'Submissions out', '--replace-existing');
     expect(onExport.code).toBe(2);
