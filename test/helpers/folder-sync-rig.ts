@@ -62,7 +62,10 @@ export function nextRun(engine: Engine, after: number, timeoutMs = 20_000): Prom
 }
 
 /** The connection, the watched folder `drop/`, the mapping and the job; the sync service started. */
-export async function electricityFolderJob(rig: FolderSyncRig, opts: { unknownEntity?: 'reject' | 'hold'; ingest?: Record<string, unknown> } = {}) {
+export async function electricityFolderJob(
+  rig: FolderSyncRig,
+  opts: { unknownEntity?: 'reject' | 'hold'; ingest?: Record<string, unknown>; beforeStart?: (call: ReturnType<typeof createDispatcher>, connectionId: string) => Promise<void> } = {},
+) {
   const { engine, sandbox, dir } = rig;
   const call = createDispatcher(createEngineApi(engine));
   await call('connections.add', { kind: 'esg-api', name: 'Sandbox', baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret' });
@@ -84,6 +87,7 @@ export async function electricityFolderJob(rig: FolderSyncRig, opts: { unknownEn
   engine.store.mappings.save({ id: 'map1', name: 'Site electricity', sourceId: 'src1', connectionId, fingerprint: null, profile }, 'now');
   const added = await call('jobs.add', { name: 'Bills', type: 'ingest', connectionId, sourceId: 'src1', mappingId: 'map1', config: { ingest: opts.ingest ?? {} } });
   expect(added.ok).toBe(true);
+  await opts.beforeStart?.(call, connectionId);
   engine.sync = new SyncService(engine);
   await engine.sync.start();
   const drop = async (name: string, rows: string[][], after: number, timeoutMs?: number) => {

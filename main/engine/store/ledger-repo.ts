@@ -1,5 +1,8 @@
 import type { Db } from './database';
 
+/** A ledger hash no content has: another mapping changed the platform's record since this entry was written. */
+export const CHANGED_ELSEWHERE = 'changed-elsewhere';
+
 export interface LedgerEntry {
   mappingId: string;
   naturalKey: string;
@@ -99,6 +102,18 @@ export class LedgerRepo {
    */
   dropOtherKeysOf(mappingId: string, remoteId: string, naturalKey: string): void {
     this.db.prepare('DELETE FROM ledger WHERE remote_id = ? AND mapping_id = ? AND natural_key != ?').run(remoteId, mappingId, naturalKey);
+  }
+
+  /**
+   * Records this mapping changed or deleted on the platform that other mappings of this agent sent
+   * too (two jobs feeding one metric, site and period): their entries no longer say what the
+   * platform holds, so their next run sends their value again instead of finding it unchanged.
+   */
+  staleElsewhere(mappingId: string, remoteIds: readonly string[]): void {
+    if (!remoteIds.length) return;
+    this.db
+      .prepare(`UPDATE ledger SET content_hash = '${CHANGED_ELSEWHERE}' WHERE remote_id IN (SELECT value FROM json_each(?)) AND mapping_id != ? AND content_hash != '${CHANGED_ELSEWHERE}'`)
+      .run(JSON.stringify(remoteIds), mappingId);
   }
 
   delete(mappingId: string, naturalKey: string): void {

@@ -80,6 +80,8 @@ export async function sendOutboxBatch(
   const at = scope.now();
   const accepted: LedgerEntry[] = [];
   const taken: { o: OutboxOp; remoteId: string; value: string }[] = [];
+  /** Platform records this batch updated or deleted (see LedgerRepo.staleElsewhere). */
+  const changedRecords: string[] = [];
   store.transaction(() => {
     for (const o of ops) {
       const key = o.op.key;
@@ -96,6 +98,7 @@ export async function sendOutboxBatch(
         case 'unchanged': {
           tally[result.status]++;
           const remoteId = result.remoteId ?? (o.op.op === 'update' ? o.op.remoteId : null);
+          if (result.status === 'updated' && remoteId) changedRecords.push(remoteId);
           // A create answered 'unchanged': the platform held this very value, maybe sent under an
           // older natural key of this mapping, whose entry must not outlive it (a mirror pass
           // would delete the record as vanished).
@@ -107,6 +110,7 @@ export async function sendOutboxBatch(
         }
         case 'deleted':
           tally.deleted++;
+          if (o.op.op === 'delete') changedRecords.push(o.op.remoteId);
           store.ledger.delete(scope.mappingId, key);
           break;
         case 'rejected':
@@ -154,6 +158,7 @@ export async function sendOutboxBatch(
     // A batch's keys are distinct (one run's diff, or its vanished keys), so applying its upserts
     // after its deletes ends the same as applying them one by one.
     store.ledger.upsertMany(accepted);
+    store.ledger.staleElsewhere(scope.mappingId, changedRecords);
     store.outbox.recordAttempt(batch.id, null);
     store.outbox.markDone(batch.id, at);
   });
