@@ -148,7 +148,10 @@ export class Engine {
     this.pausedUntil = null;
     this.clearPauseTimer();
     this.logger.info({ pausedUntil: was }, 'the pause of all syncs ended; syncs run again');
-    setImmediate(() => this.events.emit('engine.changed', this.status()));
+    // Not once the engine has stopped (a one-command engine often stops right after asking).
+    setImmediate(() => {
+      if (!this.stopped) this.events.emit('engine.changed', this.status());
+    });
     return false;
   }
 

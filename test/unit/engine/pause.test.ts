@@ -47,3 +47,23 @@ it('stays paused when the resume cannot be saved', () => {
   engine.resume();
   expect(engine.status().pausedUntil).toBeNull();
 });
+
+it('a timed pause ends on its own and is announced, but not once the engine has stopped', async () => {
+  const changes: unknown[] = [];
+  engine.events.subscribe((event, payload) => {
+    if (event === 'engine.changed') changes.push(payload);
+  });
+  engine.pause(0.001); // 60 ms
+  await new Promise((r) => setTimeout(r, 400));
+  expect(changes.length).toBeGreaterThanOrEqual(2); // paused, then ended
+  expect(changes.at(-1)).toMatchObject({ pausedUntil: null });
+
+  // Ended while being asked, right before a one-command engine closes its store: no late announcement.
+  engine.pause(0.0001);
+  await new Promise((r) => setTimeout(r, 20));
+  const before = changes.length;
+  expect(engine.isPaused()).toBe(false);
+  await engine.stop();
+  await new Promise((r) => setImmediate(r));
+  expect(changes.length).toBe(before);
+});
