@@ -40,3 +40,17 @@ describe('reading the second sheet of a workbook, again and again', () => {
     expect(stray).toEqual([]);
   }, 120_000);
 });
+
+describe('a sheet asked for by a name that is a number', () => {
+  it('says the sheets there are, and how to give a position', async () => {
+    const ExcelJS = await loadExcelJS();
+    const path = join(dir, 'q3.xlsx');
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Summary').addRow(['x']);
+    wb.addWorksheet('July').addRow(['Site', 'Litres']);
+    await wb.xlsx.writeFile(path);
+    await expect(openReader(path, { sheet: '2' })).rejects.toThrow(
+      '"q3.xlsx" has no sheet named "2". Sheets: "Summary", "July". To choose a sheet by its position, give a number without quotes in the mapping ("sheet": 1 for sheet 2, counted from 0).',
+    );
+  });
+});

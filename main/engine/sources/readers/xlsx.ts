@@ -36,7 +36,7 @@ function chooseSheet(file: string, sheets: SheetEntry[], wanted: string | number
       'SHEET_NOT_FOUND',
       typeof wanted === 'number'
         ? `${displayName(file)} has ${sheets.length} sheet(s); there is no sheet number ${wanted + 1}. Sheets: ${names}.`
-        : `${displayName(file)} has no sheet named "${wanted}". Sheets: ${names}.`,
+        : `${displayName(file)} has no sheet named "${wanted}". Sheets: ${names}.${/^\s*\d+\s*$/.test(wanted) ? ` To choose a sheet by its position, give a number without quotes in the mapping ("sheet": ${Math.max(0, Number(wanted) - 1)} for sheet ${Math.max(1, Number(wanted))}, counted from 0).` : ''}`,
       { file },
     );
   }
