@@ -98,7 +98,7 @@ export const SETTING_WORDS: Record<keyof Settings, string> = {
   notifyOnFailure: 'Notify me when a run fails',
   startAtLogin: 'Start when I log in',
   autoUpdate: 'Install updates automatically',
-  catchUp: 'After the computer was asleep',
+  catchUp: 'Missed scheduled runs (computer asleep or agent stopped)',
 };
 
 export function settingValueWords(key: keyof Settings, value: unknown): string {

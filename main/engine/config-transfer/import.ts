@@ -2,7 +2,11 @@ import type { z } from 'zod';
 import { AddDatabaseParams, AddFolderParams } from '../../../shared/contract/sources';
 import type { ConfigFile, ConfigImportResult, ImportItem, SourceEntry } from '../../../shared/contract/config';
 import type { Settings } from '../../../shared/dto';
-import type { JobConfig } from '../../../shared/jobs';
+import { JobConfig } from '../../../shared/jobs';
+import { assertReadableDir } from '../sources/service';
+import { ExportError } from '../sync/export/errors';
+import { tableConnection } from '../sync/export/table-connection';
+import { TableWriter } from '../sync/export/writers/table';
 import { failure, type EngineCall } from './call';
 import { cliFor, connectionAddCommand, databaseAddCommand, secretsOf } from './commands';
 
@@ -83,6 +87,12 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
       continue;
     }
     if (opts.dryRun) {
+      // What the import would refuse is said now: a watched folder this computer does not have.
+      const problem = s.kind === 'folder' ? await folderProblem(s.folder) : null;
+      if (problem) {
+        items.push({ kind: 'source', name: s.name, outcome: 'not imported', note: `it would not be added: ${problem}` });
+        continue;
+      }
       plannedSources.add(s.name);
       items.push({ kind: 'source', name: s.name, outcome: add });
       continue;
@@ -139,8 +149,11 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
 
   // Jobs.
   for (const j of file.jobs) {
-    if (here.jobs.some((x) => x.name === j.name)) {
-      items.push({ kind: 'job', name: j.name, outcome: 'already here' });
+    const existing = here.jobs.find((x) => x.name === j.name);
+    if (existing) {
+      // Added by an earlier pass of this import: its destination password may still be to enter.
+      const stillNoPassword = j.databasePasswordSaved && !(await call('jobs.get', { jobId: existing.id }).then((d) => d.databasePasswordSaved, () => true));
+      items.push({ kind: 'job', name: j.name, outcome: 'already here', ...(stillNoPassword ? { note: "its destination database's password is not entered yet: enter it with Edit on the Jobs page" } : {}) });
       continue;
     }
     const connectionId = connectionFor(j.connection);
@@ -157,6 +170,12 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
     }
     const passwordNote = j.databasePasswordSaved ? "its destination database's password is not in the file: enter it again with Edit on the Jobs page" : undefined;
     if (opts.dryRun) {
+      // The table an export job writes to is opened as the import will (unless its password comes after).
+      const problem = j.databasePasswordSaved ? null : await destinationProblem(j.config);
+      if (problem) {
+        items.push({ kind: 'job', name: j.name, outcome: 'not imported', note: `it would not be added: ${problem}` });
+        continue;
+      }
       items.push({ kind: 'job', name: j.name, outcome: add, ...(passwordNote ? { note: passwordNote } : {}) });
       continue;
     }
@@ -190,4 +209,24 @@ async function sourceDifferences(call: EngineCall, sourceId: string, entry: Sour
   return Object.keys({ ...mine, ...theirs })
     .filter((k) => k !== 'passwordInKeychain' && JSON.stringify(mine[k] ?? null) !== JSON.stringify(theirs[k] ?? null))
     .map((k) => `${k} ${shown(mine[k])} here, ${shown(theirs[k])} in the file`);
+}
+
+/** Why a folder source could not be added on this computer, or null. */
+async function folderProblem(folder: Record<string, unknown>): Promise<string | null> {
+  if (typeof folder.path !== 'string') return null;
+  return assertReadableDir(folder.path).then(
+    () => null,
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
+}
+
+/** Why an export job's table could not be opened from this computer, or null (as jobs.add checks it). */
+async function destinationProblem(config: Record<string, unknown>): Promise<string | null> {
+  const parsed = JobConfig.safeParse(config);
+  const d = parsed.success ? parsed.data.export?.destination : undefined;
+  if (d?.kind !== 'database') return null;
+  return TableWriter.check(tableConnection(d, undefined), { table: d.table, keyColumns: d.keyColumns, fix: ' in the job' }).then(
+    () => null,
+    (err: unknown) => (err instanceof ExportError ? err.message : String(err)),
+  );
 }

@@ -278,7 +278,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
       if (spared > 0) {
         input.event(
           'warn',
-          `This job mirrors its source, but ${plural(unreadRows, 'row')} could not be read (rejected, or held for a code not mapped yet), so this run deletes nothing from the platform: ${plural(spared, 'value')} no longer found in the source may be among theirs. Fix those rows; the next run that reads every row deletes what is really gone.`,
+          `This job mirrors its source, but ${plural(unreadRows, 'row')} could not be read (rejected, or held for a code not mapped yet), so this run deletes nothing from the platform: of the ${plural(spared, 'value')} on the platform no longer found in the source, some may only look gone because their rows could not be read. Fix those rows; the next run that reads every row deletes what is really gone.`,
         );
       }
     }

@@ -296,11 +296,19 @@ export class SyncService {
   }
 
   /** A file run has finished (or could not start): its content may be taken again. */
-  private landed(request: RunRequest): void {
+  private landed(request: RunRequest, ran = true): void {
     const job = this.engine.store.jobs.get(request.jobId);
     if (request.file && job?.sourceId) {
       this.inFlight.get(job.sourceId)?.delete(request.file.sha256);
       this.watchers.get(job.sourceId)?.release(request.file.sha256);
+      // Copies that arrived while it ran go where it went, now that its outcome is known.
+      const key = `${job.sourceId}\u0000${request.file.sha256}`;
+      const copies = ran ? this.copiesWaiting.get(key) : undefined;
+      const source = copies ? this.engine.store.sources.get(job.sourceId) : null;
+      if (copies && source) {
+        this.copiesWaiting.delete(key);
+        for (const copy of copies) void this.disposeDuplicate(source, copy);
+      }
     }
   }
 
@@ -356,7 +364,15 @@ export class SyncService {
       }
     }
     this.recordDuplicate(source.id, { ...file, path });
+    // A copy of content still being synced: dealt with once that run is over (see landed).
+    if (!synced && this.inFlight.get(source.id)?.has(file.sha256)) {
+      const key = `${source.id}\u0000${file.sha256}`;
+      this.copiesWaiting.set(key, [...(this.copiesWaiting.get(key) ?? []), file]);
+    }
   }
+
+  /** Copies of content that was being synced when they arrived, by source and content. */
+  private readonly copiesWaiting = new Map<string, ReadyFile[]>();
 
   private recordDuplicate(sourceId: string, file: ReadyFile): void {
     this.engine.logger.info({ path: file.path }, 'file content already processed or waiting; not synced again');
@@ -505,7 +521,7 @@ export class SyncService {
 
   private releaseDeferred(): void {
     for (const r of this.deferred.splice(0)) {
-      this.landed(r); // its in-flight mark is set again as it is queued
+      this.landed(r, false); // its in-flight mark is set again as it is queued
       void this.trigger(r.jobId, r.trigger, r)?.catch(() => undefined);
     }
   }

@@ -225,7 +225,30 @@ describe('esg-sync config export / import', () => {
     const r = JSON.parse((await on(newDir)('--json', 'config', 'import', file)).stdout) as { items: { name: string; outcome: string; note?: string }[] };
     expect(r.items.find((i) => i.name === 'To BI')).toMatchObject({ outcome: 'added', note: expect.stringContaining("its destination database's password is not in the file") });
     expect(r.items.find((i) => i.name === 'To BI (no password)')).toMatchObject({ outcome: 'failed', note: expect.stringContaining('Cannot reach PostgreSQL at 127.0.0.1:1 to export to (ECONNREFUSED)') });
+    // Imported again (a second pass after adding what was missing): the password is still to enter.
+    const again = JSON.parse((await on(newDir)('--json', 'config', 'import', file)).stdout) as { items: { name: string; outcome: string; note?: string }[] };
+    expect(again.items.find((i) => i.name === 'To BI')).toMatchObject({ outcome: 'already here', note: expect.stringContaining("its destination database's password is not entered yet") });
     expect((await on(newDir)('job', 'remove', 'To BI')).code).toBe(0);
+  });
+
+  it('a dry run says what the import would refuse: a watched folder this computer does not have, a table it cannot open', async () => {
+    const file = join(root, 'would-fail.json');
+    const gone = join(root, 'no-such-share', 'bills');
+    const destination = { kind: 'database', database: 'sqlite', file: join(root, 'no-such-folder', 'bi.sqlite'), table: 't' };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kind: 'esg-sync-config',
+        formatVersion: 1,
+        sources: [{ kind: 'folder', name: 'Share bills', folder: { path: gone } }],
+        jobs: [{ name: 'To SQLite', type: 'export', connection: 'Sandbox', config: { schedule: '0 5 * * *', timezone: 'UTC', export: { dataset: 'submissions', destination } } }],
+      }),
+    );
+    const dry = await on(newDir)('--json', 'config', 'import', file, '--dry-run');
+    expect(dry.code).toBe(2);
+    const items = (JSON.parse(dry.stdout) as { items: { name: string; outcome: string; note?: string }[] }).items;
+    expect(items.find((i) => i.name === 'Share bills')).toEqual({ kind: 'source', name: 'Share bills', outcome: 'not imported', note: `it would not be added: The folder ${gone} does not exist. Check the path, or connect the drive or share it is on.` });
+    expect(items.find((i) => i.name === 'To SQLite')).toMatchObject({ outcome: 'not imported', note: expect.stringContaining('it would not be added: The SQLite file') });
   });
 
   it('on the server it came from, finds everything already here (exit 0)', async () => {

@@ -140,3 +140,12 @@ describe.skipIf(noMysql !== null)(`a MariaDB destination${noMysql ? ` (skipped: 
     expect(rows).toEqual([]);
   });
 });
+
+describe.skipIf(noPostgres !== null)(`a PostgreSQL user that does not exist${noPostgres ? ` (skipped: ${noPostgres})` : ''}`, () => {
+  it('is said as a user that may not log in, not as a wrong password', async () => {
+    const dest = { kind: 'database', database: 'postgres', host: pgc.host, port: pgc.port, name: pgc.database, user: 'no_such_role_here', table: 'esg_dest_check' };
+    const message = refusal(await dispatch('jobs.add', job(dest)));
+    expect(message).toMatch(/^PostgreSQL at .* does not let the user "no_such_role_here" log in \(.*\)\. Choose another user in the destination settings, or ask the database administrator to let this one log in from this computer\.$/);
+    expect(message).not.toMatch(/password/);
+  });
+});

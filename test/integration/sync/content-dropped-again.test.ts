@@ -5,10 +5,10 @@
  * dropped again once the cause is fixed, is to be read: both run, and the ledger sends only what
  * differs. Before, both were silent "duplicates" and the platform kept the wrong value.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { electricityFolderJob, openFolderSyncRig, type FolderSyncRig } from '../../helpers/folder-sync-rig';
+import { electricityCsv, electricityFolderJob, nextRun, openFolderSyncRig, type FolderSyncRig } from '../../helpers/folder-sync-rig';
 
 let rig: FolderSyncRig;
 beforeEach(async () => {
@@ -60,5 +60,18 @@ describe('content dropped again', () => {
     expect(two).not.toBeNull();
     expect({ status: two!.status, created: two!.created, rejected: two!.rejected }).toEqual({ status: 'succeeded_with_rejections', created: 2, rejected: 1 });
     expect(rig.sandbox.countSubmissions()).toBe(2);
+  });
+});
+
+describe('two copies dropped at once', () => {
+  it('one run; once it is over, the copy goes where the original went', async () => {
+    const { watched } = await setUp();
+    const done = nextRun(rig.engine, 0);
+    writeFileSync(join(watched, 'H.csv'), electricityCsv(A));
+    writeFileSync(join(watched, 'H-copy.csv'), electricityCsv(A));
+    expect((await done)!.created).toBe(2);
+    await expect.poll(() => readdirSync(watched).filter((f) => f.endsWith('.csv')), { timeout: 5000 }).toEqual([]);
+    expect(readdirSync(join(watched, 'processed')).sort()).toEqual(['H-copy.csv', 'H.csv']);
+    expect(await nextRun(rig.engine, 1, 1500)).toBeNull();
   });
 });

@@ -46,7 +46,7 @@ describe('a mirror job and rows it could not read', () => {
     const typo = base.filter((r) => !(r[0] === 'BER-01' && r[1] === '2024-03')).map((r) => (r[0] === 'LON-01' && r[1] === '2024-02' ? [r[0], '2024-O2', r[2]!] : r));
     const second = await drop('bills-typo.csv', typo, first.run.id);
     expect({ rejected: second.run.rejected, deleted: second.run.deleted }).toEqual({ rejected: 1, deleted: 0 });
-    expect(second.events).toContain('This job mirrors its source, but 1 row could not be read (rejected, or held for a code not mapped yet), so this run deletes nothing from the platform: 2 values no longer found in the source may be among theirs.');
+    expect(second.events).toContain('This job mirrors its source, but 1 row could not be read (rejected, or held for a code not mapped yet), so this run deletes nothing from the platform: of the 2 values on the platform no longer found in the source, some may only look gone because their rows could not be read.');
     expect(await live()).toEqual(before);
 
     const fixed = base.filter((r) => !(r[0] === 'BER-01' && r[1] === '2024-03'));
@@ -67,7 +67,7 @@ describe('a mirror job and rows it could not read', () => {
     const second = await drop('bills-renamed.csv', renamed, first.run.id);
     expect(second.run.deleted).toBe(0);
     expect(second.run.held).toBe(3);
-    expect(second.events).toContain('so this run deletes nothing from the platform: 3 values no longer found in the source may be among theirs.');
+    expect(second.events).toContain('so this run deletes nothing from the platform: of the 3 values on the platform no longer found in the source, some may only look gone');
     expect(await live()).toEqual(before);
   });
 });

@@ -60,11 +60,15 @@ function openFailure(connection: TableConnection, e: unknown, fixAt: string): st
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes(code)) {
     return `Cannot reach ${name} at ${where} to export to (${code}). Check the host and port${FIX}, and that the server is running${retry}.`;
   }
-  if (code === '28000' || code === '28P01' || code === 'ER_ACCESS_DENIED_ERROR') {
+  if (code === '28000') {
+    // Not the password: the role does not exist or may not log in from here. The server says which.
+    return `${name} at ${where} does not let the user "${connection.user}" log in (${errText(e)}). Choose another user${FIX}, or ask the database administrator to let this one log in from this computer.`;
+  }
+  if (code === '28P01' || code === 'ER_ACCESS_DENIED_ERROR') {
     return `${name} at ${where} refused the user "${connection.user}": wrong password or no access. Enter the password again${FIX}.`;
   }
   if (code === '3D000' || code === 'ER_BAD_DB_ERROR') return `${name} at ${where} has no database "${connection.database}". Check the database name${FIX}.`;
-  return `Cannot open ${name} at ${where} to export to: ${errText(e)}. Check the settings${FIX}, and that the server is running.`;
+  return `Cannot open ${name} at ${where} to export to: ${errText(e)}. Check the host, port and database name${FIX}, and that the server is running.`;
 }
 export class TableWriter implements ExportWriter {
   private readonly namer: ColumnNamer;
