@@ -178,9 +178,10 @@ describe('TableWriter connection errors', () => {
     expect(exitCodeForFailedRun((err as Error).message)).toBe(EXIT.usage);
   });
 
-  it.skipIf(pgReason !== null)('says a refused password is the password, and where to enter it again', async () => {
+  it.skipIf(pgReason !== null)('says a user the server does not let in is the user, not the password, and where to change it', async () => {
     const err: unknown = await TableWriter.create({ ...pgConn, user: 'no_such_user_esg', password: 'wrong-secret' } as never, { table: 't', keyColumns: ['id'] }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^PostgreSQL at .* refused the user "no_such_user_esg": wrong password or no access\. Enter the password again in the job’s destination/);
+    expect((err as Error).message).toMatch(/^PostgreSQL at .* does not let the user "no_such_user_esg" log in \(.*\)\. Choose another user in the job’s destination \(Edit on the Jobs page/);
     expect((err as Error).message).not.toContain('wrong-secret');
+    expect(exitCodeForFailedRun((err as Error).message)).toBe(EXIT.usage);
   });
 });
