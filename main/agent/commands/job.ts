@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { JobInfo } from '../../../shared/dto';
 import { heldBackWords } from '../../../shared/held-back';
@@ -52,6 +53,8 @@ interface EditOptions {
   catchUp?: JobCatchUp;
   mirror?: boolean;
   replaceExisting?: boolean;
+  allOrNothing?: boolean;
+  sendValid?: boolean;
   out?: string;
   format?: string;
   fileName?: string;
@@ -86,7 +89,8 @@ async function datasetKeys(dataDir: string, connection: string, dataset: string)
  * what still applies). Shapes are checked by the engine's contract, whose message names the field.
  */
 function exportDestination(o: Record<string, string | boolean | undefined>, current: Destination | null, defaultKeys: string[] | undefined): Record<string, unknown> {
-  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  // Paths are the person's, relative to where they typed the command, not to the agent's folder.
+  const str = (k: string) => (typeof o[k] === 'string' ? ((k === 'out' || k === 'dbFile') ? resolve(o[k] as string) : (o[k] as string)) : undefined);
   if (str('table') && str('out')) throw new CliError('Give either --out FOLDER or --table TABLE, not both.');
   const toTable = str('table') !== undefined || (current?.kind === 'database' && str('out') === undefined);
   const misplaced = (toTable ? FOLDER_OPTIONS : TABLE_OPTIONS).find((k) => o[k] !== undefined);
@@ -100,7 +104,18 @@ function exportDestination(o: Record<string, string | boolean | undefined>, curr
   if (db !== 'postgres' && db !== 'mysql' && db !== 'sqlite') throw new CliError('--db is postgres, mysql or sqlite.');
   const port = str('dbPort');
   if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new CliError(`--db-port takes a port number; "${port}" is not one.`);
+  // An option the chosen database does not use would be dropped without a word.
+  const serverOnly = (['dbHost', 'dbPort', 'dbName', 'dbUser'] as const).find((k) => o[k] !== undefined);
+  if (db === 'sqlite' && serverOnly) throw new CliError(`--${kebab(serverOnly)} applies to a PostgreSQL or MariaDB/MySQL table; a SQLite table lives in the file given by --db-file.`);
+  if (db !== 'sqlite' && o.dbFile !== undefined) throw new CliError(`--db-file applies to a SQLite table; for ${db === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} give --db-host, --db-name and --db-user.`);
   const sameServer = was?.database === db;
+  const name = str('dbName') ?? (sameServer ? was?.name : undefined);
+  const user = str('dbUser') ?? (sameServer ? was?.user : undefined);
+  if (db !== 'sqlite' && (!name || !user)) {
+    const missing = [!name ? '--db-name' : null, !user ? '--db-user' : null].filter(Boolean).join(' and ');
+    throw new CliError(`A ${db === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} table needs ${missing} (and --db-password-stdin if the user has a password).`);
+  }
+  if (db === 'sqlite' && !(str('dbFile') ?? (sameServer ? was?.file : undefined))) throw new CliError('A SQLite table needs --db-file: the database file to write into.');
   return {
     kind: 'database',
     database: db,
@@ -110,8 +125,8 @@ function exportDestination(o: Record<string, string | boolean | undefined>, curr
       ? { file: str('dbFile') ?? (sameServer ? was?.file : undefined) }
       : {
           host: str('dbHost') ?? (sameServer ? was?.host : undefined) ?? '127.0.0.1',
-          name: str('dbName') ?? (sameServer ? was?.name : undefined),
-          user: str('dbUser') ?? (sameServer ? was?.user : undefined),
+          name,
+          user,
           ...((port ?? (sameServer ? was?.port : undefined)) !== undefined ? { port: Number(port ?? was?.port) } : {}),
         }),
   };
@@ -236,7 +251,8 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
           `  last run: ${j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status.replace(/_/g, ' ')} ${j.lastRun.finishedAt ? cliTime(j.lastRun.finishedAt) : ''}` : 'never'}`,
           ...(ingest
             ? [
-                `  ingest: mirror ${ingest.mirror ? `on (stops above ${Math.round(ingest.maxDeleteShare * 100)}% deletes)` : 'off'}, ${ingest.rejectPolicy}, batches of ${ingest.batchSize}`,
+                `  ingest: mirror ${ingest.mirror ? `on (stops above ${Math.round(ingest.maxDeleteShare * 100)}% deletes)` : 'off'}, batches of ${ingest.batchSize}`,
+                `  a file with rejected rows: ${ingest.rejectPolicy === 'all-or-nothing' ? 'sends nothing (all or nothing)' : 'sends its valid rows'}`,
                 `  values on the platform this agent did not send: ${ingest.replaceExisting ? 'replaced' : 'left as they are (a row error says so)'}`,
               ]
             : []),
@@ -254,7 +270,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
 
   job
     .command('edit <job>')
-    .description("change a job's name, schedule, time zone, triggers, missed-run choice or export destination (other settings stay)")
+    .description("change a job's name, schedule, time zone, triggers, missed-run choice, ingest switches or export destination (other settings stay)")
     .option('--name <name>', 'new name')
     .option('--schedule <cron>', 'new cron expression')
     .option('--clear-schedule', 'no schedule: run on file arrival or by hand only')
@@ -266,6 +282,8 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--no-mirror', 'never delete on the platform')
     .option('--replace-existing', 'replace values already on the platform that this agent did not send')
     .option('--no-replace-existing', 'leave such values, with a row error (the default)')
+    .option('--all-or-nothing', 'send nothing from a file that has rejected rows')
+    .option('--send-valid', 'send the valid rows of a file that has rejected rows (the default)')
     .option('--out <folder>', 'export: write files to this folder instead')
     .option('--format <format>', 'export to a folder: csv, xlsx, json or ndjson')
     .option('--file-name <pattern>', 'export to a folder: file name pattern, e.g. "{dataset}-{date}"')
@@ -284,6 +302,8 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       const { dataDir, out } = ctx();
       if (o.schedule && o.clearSchedule) throw new CliError('Use either --schedule CRON or --clear-schedule, not both.');
       if (o.everything && o.changesOnly) throw new CliError('Use either --everything or --changes-only, not both.');
+      if (o.allOrNothing && o.sendValid) throw new CliError('Use either --all-or-nothing or --send-valid, not both.');
+      const rejectPolicy = o.allOrNothing ? ('all-or-nothing' as const) : o.sendValid ? ('send-valid' as const) : undefined;
       const j = await callEngine(dataDir, 'jobs.get', { jobId });
       const exportEdit = EXPORT_EDIT_OPTIONS.filter((k) => o[k] !== undefined);
       if (exportEdit.length && j.type !== 'export') throw new CliError(`--${kebab(exportEdit[0]!)} applies to export jobs only.`);
@@ -305,18 +325,20 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         ...(o.timezone ? { timezone: o.timezone } : {}),
         ...(o.fileTrigger !== undefined ? { onFileArrival: o.fileTrigger } : {}),
         ...(o.catchUp ? { catchUp: o.catchUp } : {}),
-        ...(o.mirror !== undefined || o.replaceExisting !== undefined
-          ? { ingest: { ...(j.config.ingest ?? {}), ...(o.mirror !== undefined ? { mirror: o.mirror } : {}), ...(o.replaceExisting !== undefined ? { replaceExisting: o.replaceExisting } : {}) } }
+        ...(o.mirror !== undefined || o.replaceExisting !== undefined || rejectPolicy
+          ? { ingest: { ...(j.config.ingest ?? {}), ...(o.mirror !== undefined ? { mirror: o.mirror } : {}), ...(o.replaceExisting !== undefined ? { replaceExisting: o.replaceExisting } : {}), ...(rejectPolicy ? { rejectPolicy } : {}) } }
           : {}),
       };
       if (o.mirror !== undefined && j.type !== 'ingest') throw new CliError('--mirror applies to ingest jobs only.');
       if (o.replaceExisting !== undefined && j.type !== 'ingest') throw new CliError('--replace-existing applies to ingest jobs only.');
+      if (rejectPolicy && j.type !== 'ingest') throw new CliError(`--${rejectPolicy} applies to ingest jobs only.`);
       const r = await callEngine(dataDir, 'jobs.update', { jobId: j.id, name: o.name ?? j.name, type: j.type, connectionId: j.connectionId, sourceId: j.sourceId, mappingId: j.mappingId, config: config as Parameters<typeof callEngine<'jobs.update'>>[2]['config'], ...(databasePassword ? { databasePassword } : {}) });
       // What the options changed, said back: a switch flipped should not pass unconfirmed.
       const onOff = (v: boolean) => (v ? 'on' : 'off');
       const changed = [
         ...(o.mirror !== undefined ? [`Mirror the source (delete on the platform what is no longer in it): ${onOff(o.mirror)}.`] : []),
         ...(o.replaceExisting !== undefined ? [`Replace values already on the platform that this agent did not send: ${onOff(o.replaceExisting)}.`] : []),
+        ...(rejectPolicy ? [rejectPolicy === 'all-or-nothing' ? 'A file with rejected rows sends nothing.' : 'A file with rejected rows sends its valid rows.'] : []),
         ...(o.fileTrigger !== undefined ? [`Run when a file arrives: ${onOff(o.fileTrigger)}.`] : []),
         ...(o.catchUp ? [`Missed scheduled runs: ${o.catchUp === 'default' ? "the agent's setting" : o.catchUp === 'skip' ? 'skipped' : 'run once when the agent is back'}.`] : []),
         ...(o.everything ? ['Each run writes everything.'] : o.changesOnly ? ['Each run writes the rows new or changed since the last export.'] : []),

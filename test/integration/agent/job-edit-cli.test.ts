@@ -126,7 +126,21 @@ describe('esg-sync job show / edit', () => {
     expect(shown.config.export).toEqual({ dataset: 'submissions', nested: 'json', contents: 'changes', destination: { kind: 'database', database: 'sqlite', file: join(dataDir, 'bi-keys.sqlite'), table: 'esg_submissions', keyColumns: ['id', 'period_start'] } });
     const missing = await cli('job', 'add', 'To BI 2', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'mysql');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/MariaDB\/MySQL destination needs a database name and a user/);
+    expect(missing.stderr).toContain('A MariaDB/MySQL table needs --db-name and --db-user (and --db-password-stdin if the user has a password).');
+    // An option the chosen database does not use is refused, not dropped.
+    const sqliteWithHost = await cli('job', 'add', 'To BI 5', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'sqlite', '--db-file', join(dataDir, 'x.sqlite'), '--db-name', 'bi');
+    expect(sqliteWithHost.code).toBe(2);
+    expect(sqliteWithHost.stderr).toContain('--db-name applies to a PostgreSQL or MariaDB/MySQL table; a SQLite table lives in the file given by --db-file.');
+    const pgWithFile = await cli('job', 'add', 'To BI 6', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db-file', join(dataDir, 'x.sqlite'), '--db-name', 'bi', '--db-user', 'u');
+    expect(pgWithFile.code).toBe(2);
+    expect(pgWithFile.stderr).toContain('--db-file applies to a SQLite table; for PostgreSQL give --db-host, --db-name and --db-user.');
+    const noFile = await cli('job', 'add', 'To BI 7', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'sqlite');
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toContain('A SQLite table needs --db-file');
+    // A relative path is the person's, from where they typed it.
+    const relative = await runCliInProcess(['--data-dir', dataDir, '--json', 'job', 'add', 'To BI rel', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--db', 'sqlite', '--db-file', 'rel.sqlite'], { cwd: dataDir });
+    expect(relative.stderr).toBe('');
+    expect((JSON.parse((await cli('--json', 'job', 'show', 'To BI rel')).stdout) as { config: { export: { destination: { file: string } } } }).config.export.destination.file).toBe(join(dataDir, 'rel.sqlite'));
     const both = await cli('job', 'add', 'To BI 3', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 't', '--out', '/tmp');
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/either --out FOLDER or --table TABLE/);
@@ -208,6 +222,16 @@ describe('esg-sync job show / edit', () => {
     expect(replacing.code, replacing.stderr).toBe(0);
     expect(replacing.stdout).toContain('Replace values already on the platform that this agent did not send: on.');
     expect((await cli('job', 'show', 'Drops in')).stdout).toContain('values on the platform this agent did not send: replaced');
+    // What a file with rejected rows sends: set with the option `job add` takes, said back and shown.
+    expect((await cli('job', 'show', 'Drops in')).stdout).toContain('a file with rejected rows: sends its valid rows');
+    const strict = await cli('job', 'edit', 'Drops in', '--all-or-nothing');
+    expect(strict.code, strict.stderr).toBe(0);
+    expect(strict.stdout).toContain('A file with rejected rows sends nothing.');
+    expect((await cli('job', 'show', 'Drops in')).stdout).toContain('a file with rejected rows: sends nothing (all or nothing)');
+    expect((JSON.parse((await cli('--json', 'job', 'show', 'Drops in')).stdout) as { config: { ingest: Record<string, unknown> } }).config.ingest).toMatchObject({ rejectPolicy: 'all-or-nothing', replaceExisting: true });
+    expect((await cli('job', 'edit', 'Drops in', '--send-valid')).stdout).toContain('A file with rejected rows sends its valid rows.');
+    expect((await cli('job', 'edit', 'Drops in', '--send-valid', '--all-or-nothing')).stderr).toContain('either --all-or-nothing or --send-valid');
+    expect((await cli('job', 'edit', 'Submissions out', '--all-or-nothing')).stderr).toContain('--all-or-nothing applies to ingest jobs only.');
     const onExport = await cli('job', 'edit', 'Submissions out', '--replace-existing');
     expect(onExport.code).toBe(2);
     expect(onExport.stderr).toContain('--replace-existing applies to ingest jobs only.');
