@@ -160,6 +160,31 @@ describe('SQLite source', () => {
     await src.close();
   });
 
+  it('compares date-time text as the instant it names, so a later row written in another shape is not skipped', async () => {
+    const mixed = join(dir, 'mixed.db');
+    const db = new Database(mixed);
+    db.exec('CREATE TABLE waste (id INTEGER PRIMARY KEY, site TEXT, last_modified TEXT)');
+    const ins = db.prepare('INSERT INTO waste VALUES (?, ?, ?)');
+    ins.run(1, 'A', '2026-11-03 10:00:00');
+    ins.run(2, 'B', '2026-12-07T19:00:00Z');
+    const src = createDatabaseSource({ kind: 'sqlite', file: mixed, table: 'waste', watermarkColumn: 'last_modified', watermarkLookbackSeconds: 0 });
+    const first = await collect(src.read());
+    expect(first.map((r) => r.cells.site)).toEqual(['A', 'B']);
+    const cursor = first.at(-1)!.watermark!;
+    expect(cursor).toBe('2026-12-07T19:00:00Z');
+    // An hour later, written the legacy way: as text it sorts before the cursor (' ' < 'T').
+    ins.run(3, 'C', '2026-12-07 20:00:00');
+    // Earlier, with a zone: 20:30 at +02:00 is 18:30 UTC, before the cursor.
+    ins.run(4, 'D', '2026-12-07T20:30:00+02:00');
+    db.close();
+    const next = await collect(src.read({ afterWatermark: cursor }));
+    expect(next.map((r) => r.cells.site)).toEqual(['B', 'C']);
+    expect(next.at(-1)!.watermark).toBe('2026-12-07 20:00:00');
+    expect(await src.count({ afterWatermark: cursor })).toBe(1);
+    expect(await src.newestWatermark()).toBe('2026-12-07 20:00:00');
+    await src.close();
+  });
+
   it('matches the watermark column without regard to case, as SQLite does', async () => {
     const src = createDatabaseSource({ kind: 'sqlite', file, table: 'readings', watermarkColumn: 'UPDATED_AT' });
     expect((await src.test()).ok).toBe(true);

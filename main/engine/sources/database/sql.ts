@@ -100,6 +100,21 @@ export function relationLabel(cfg: DatabaseSourceConfig): string {
   return `the table "${cfg.schema ? `${cfg.schema}.` : ''}${cfg.table ?? ''}"`;
 }
 
+/**
+ * How SQLite orders and compares a watermark. SQLite has no date type: a date-time is text, and
+ * text compares character by character, so '2026-12-07 20:00' sorts before '2026-12-07T19:00Z'
+ * (a space before 'T') and a legacy system that wrote both shapes would have its later row skipped
+ * for good. Text that starts like a date is compared as the instant it names (julianday: the
+ * separator, a zone offset or 'Z', and seconds written or not all come to the same number); any
+ * other value (an integer id, plain text) compares as itself, as before. No index serves this
+ * expression; SQLite sources are local files, read in full quickly.
+ */
+export function sqliteWatermarkKey(x: string): string {
+  return `(CASE WHEN typeof(${x}) = 'text' AND ${x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' THEN julianday(${x}) ELSE ${x} END)`;
+}
+
+const SQLITE_KEY_USES = sqliteWatermarkKey('?').split('?').length - 1;
+
 export interface BuiltSelect {
   sql: string;
   hasWatermarkParam: boolean;
@@ -143,17 +158,21 @@ export function buildRead(
   }
   const col = `src.${quoteIdent(kind, cfg.watermarkColumn)}`;
   const asText = kind === 'postgres' ? `(${col})::text` : kind === 'mysql' ? `CAST(${col} AS CHAR)` : `CAST(${col} AS TEXT)`;
-  const tail = ` ORDER BY ${col}${limit ? ` LIMIT ${limit}` : ''}`;
+  const key = (x: string) => (kind === 'sqlite' ? sqliteWatermarkKey(x) : x);
+  // SQLite's key names its operand more than once, and better-sqlite3 binds only plain '?':
+  // each value is bound once per place it appears.
+  const bind = (values: string[]) => (kind === 'sqlite' ? values.flatMap((v) => Array<string>(SQLITE_KEY_USES).fill(v)) : values);
+  const tail = ` ORDER BY ${key(col)}${kind === 'sqlite' ? `, ${col}` : ''}${limit ? ` LIMIT ${limit}` : ''}`;
   const select = `SELECT src.*, ${asText} AS ${quoteIdent(kind, WM_ALIAS)}`;
-  if (after === null || after === undefined) return { sql: `${select} FROM ${rel} WHERE ${col} IS NOT NULL${tail}`, hasWatermarkParam: false, params: [], lookbackFrom: null };
+  if (after === null || after === undefined) return { sql: `${select} FROM ${rel} WHERE ${key(col)} IS NOT NULL${tail}`, hasWatermarkParam: false, params: [], lookbackFrom: null };
   const from = bound === 'from' ? lookbackBound(after, cfg) : null;
-  if (from === null) return { sql: `${select} FROM ${rel} WHERE ${col} ${bound === 'from' ? '>=' : '>'} ${placeholder}${tail}`, hasWatermarkParam: true, params: [after], lookbackFrom: null };
+  if (from === null) return { sql: `${select} FROM ${rel} WHERE ${key(col)} ${bound === 'from' ? '>=' : '>'} ${key(placeholder)}${tail}`, hasWatermarkParam: true, params: bind([after]), lookbackFrom: null };
   // PostgreSQL numbers its placeholders; the others bind '?' in the order they appear.
   const [first, second] = kind === 'postgres' ? ['$1', '$2'] : [placeholder, placeholder];
   return {
-    sql: `${select}, CASE WHEN ${col} < ${first} THEN 1 ELSE 0 END AS ${quoteIdent(kind, REREAD_ALIAS)} FROM ${rel} WHERE ${col} >= ${second}${tail}`,
+    sql: `${select}, CASE WHEN ${key(col)} < ${key(first)} THEN 1 ELSE 0 END AS ${quoteIdent(kind, REREAD_ALIAS)} FROM ${rel} WHERE ${key(col)} >= ${key(second)}${tail}`,
     hasWatermarkParam: true,
-    params: [after, from],
+    params: bind([after, from]),
     lookbackFrom: from,
   };
 }
