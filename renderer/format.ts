@@ -138,7 +138,7 @@ export function plainNumber(n: number, decimal: '.' | ','): { text: string; whol
   return { text: decimals === undefined ? whole : `${whole}${decimal}${decimals}`, whole, decimals: decimals ?? null };
 }
 
-type RunCounts = Pick<RunSummary, 'status' | 'finishedAt' | 'read' | 'created' | 'updated' | 'deleted' | 'unchanged' | 'rejected'>;
+type RunCounts = Pick<RunSummary, 'status' | 'finishedAt' | 'read' | 'created' | 'updated' | 'deleted' | 'unchanged' | 'rejected'> & { held?: number };
 
 /**
  * What a run did, in one line of a run list. An export sends nothing to the platform: it writes
@@ -158,7 +158,10 @@ export function runOutcome(r: RunCounts, jobType: 'ingest' | 'export' | null): s
   if (sent) parts.push(`${plural(sent, 'value', 'values', formatNumber)} sent`);
   if (r.deleted) parts.push(`${formatNumber(r.deleted)} deleted on the platform`);
   if (r.unchanged) parts.push(`${formatNumber(r.unchanged)} unchanged`);
-  if (r.rejected) parts.push(`${formatNumber(r.rejected)} rejected`);
+  // Held rows are counted among the rejected; here, as on the run's page, they are apart.
+  const held = r.held ?? 0;
+  if (r.rejected - held > 0) parts.push(`${formatNumber(r.rejected - held)} rejected`);
+  if (held) parts.push(`${formatNumber(held)} held`);
   return parts.join(', ');
 }
 

@@ -9,7 +9,8 @@ type Counted = { status: RunStatus; rejected?: number; held?: number };
 
 /** Every row it did not send is held, to be sent later: nothing was refused. */
 export function onlyHeld(r: Counted): boolean {
-  return r.status === 'succeeded_with_rejections' && (r.held ?? 0) > 0 && (r.held ?? 0) >= (r.rejected ?? 0);
+  // A run whose held rows only wait for their period to end is 'succeeded' (nothing for a person to do).
+  return (r.status === 'succeeded_with_rejections' || r.status === 'succeeded') && (r.held ?? 0) > 0 && (r.held ?? 0) >= (r.rejected ?? 0);
 }
 
 /** "succeeded, some rows held", "succeeded with rejections", "needs attention"…: for sentences and the CLI. */

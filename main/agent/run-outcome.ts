@@ -27,11 +27,15 @@ function runLines(run: RunSummary): string[] {
   ];
 }
 
-/** 0 done, 1 rows rejected or held, 2 a person must decide (needs attention, or not the platform's fault), 3 the platform failed. */
+/**
+ * 0 done, 1 rows rejected or held for codes not mapped, 2 a person must decide (needs attention,
+ * or not the platform's fault), 3 the platform failed. Rows only waiting for their period to end
+ * are not a failure: a job run by cron every quarter of an hour would otherwise exit 1 all month.
+ */
 function exitCodeOf(run: RunSummary): number {
   if (run.status === 'failed') return exitCodeForFailedRun(run.error);
   if (run.status === 'needs_attention') return EXIT.usage;
-  return run.rejected > 0 ? EXIT.rejectedRows : EXIT.ok;
+  return run.status === 'succeeded_with_rejections' ? EXIT.rejectedRows : EXIT.ok;
 }
 
 /**

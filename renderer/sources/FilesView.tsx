@@ -124,6 +124,9 @@ function FileOutcome({ file }: { file: SourceFile }) {
     const rejected = (file.runRejected ?? 0) - (file.runHeld ?? 0);
     badge = { label: 'Processed, with problems', tone: 'warn' };
     note = [rejected > 0 ? `${plural(rejected, 'value', 'values', formatNumber)} rejected` : null, file.runHeld ? `${plural(file.runHeld, 'row', 'rows', formatNumber)} held` : null, `${formatNumber(file.runSent ?? 0)} sent`].filter(Boolean).join(', ');
+  } else if (file.status === 'processed' && file.runStatus === 'succeeded' && (file.runHeld ?? 0) > 0) {
+    // Rows only waiting for their period to end: nothing is wrong, and the agent sends them itself.
+    note = `${plural(file.runHeld!, 'row', 'rows', formatNumber)} held until ${file.runHeld === 1 ? 'its period is' : 'their periods are'} over, then sent`;
   } else if (file.status === 'pending' && file.runStatus === 'needs_attention') {
     badge = { label: 'Waiting for your decision', tone: 'warn' };
     note = 'nothing of it was sent; see its run';

@@ -51,6 +51,8 @@ export const msg = {
   badPeriod: (value: string, detail: string) => `'${value}' could not be read as a period: ${detail} Check the date format in ${SITES}.`,
   futurePeriod: (start: string, end: string, today: string) =>
     `the period ${start} to ${end} has not ended yet (today is ${today}), so this value is held: the agent sends it on its own once the period is over. If the date is wrong, check it and its format in ${SITES}.`,
+  farFuturePeriod: (start: string, end: string, today: string) =>
+    `the period ${start} to ${end} starts more than a year from now (today is ${today}), which looks like a mistyped date rather than an early report, so this value is not sent. Correct the date in the source, or check its format in ${SITES}.`,
   invalidPeriod: (start: string, end: string) => `the period ${start} to ${end} is not a valid date range (the end must be a real date on or after the start).`,
   notNumber: (value: string, metricName: string, detail: string) => `'${value}' is not a number, but '${metricName}' needs one. ${detail}`,
   notInteger: (value: string, metricName: string) => `'${value}' is not a whole number, but '${metricName}' counts whole units.`,

@@ -62,7 +62,11 @@ export function validateRecord(mapped: MappedRecord, catalogue: Catalogue, optio
     const today = todayOf(options.now);
     const limit = options.allowOpenPeriods ? record.periodStart : record.periodEnd;
     // A period is reportable once it is over: its last day must be before today.
-    if (options.allowOpenPeriods ? limit > today : limit >= today) {
+    // A year ahead is a typed date, not an early report (2099 for 2009): rejected, not held for decades.
+    const yearAhead = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
+    if (record.periodStart > yearAhead) {
+      errors.push(rowError(line, periodColumn, `${record.periodStart}..${record.periodEnd}`, msg.farFuturePeriod(record.periodStart, record.periodEnd, today)));
+    } else if (options.allowOpenPeriods ? limit > today : limit >= today) {
       // Not wrong, only early: held, and sent once the period is over (see the run's held rows).
       errors.push({ ...rowError(line, periodColumn, `${record.periodStart}..${record.periodEnd}`, msg.futurePeriod(record.periodStart, record.periodEnd, today)), held: true });
     }

@@ -34,7 +34,7 @@ const ROWS: Record<string, { read: number; rejected: number; valid: number; reje
   // Unknown site, month 13 and "abc" are refused by the agent; the negative value by the platform.
   'mixed-valid-invalid.csv': { read: 6, rejected: 4, valid: 2, rejectedBeforeSending: 3 },
   'duplicate-keys.csv': { read: 3, rejected: 2, valid: 1 }, // both lines of the repeated key
-  'future-period.csv': { read: 2, rejected: 1, valid: 1 }, // 2099
+  'future-period.csv': { read: 2, rejected: 1, valid: 1 }, // 2099: a year that far ahead is a typo, rejected (a period merely not over is held)
 };
 /** Unreadable further down, but with a header of other columns: held before any row is read. */
 const HELD_BEFORE_ROWS = ['unclosed-quote.csv'];

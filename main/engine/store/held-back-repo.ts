@@ -24,7 +24,7 @@ export interface FinishedDatabaseRun {
   startedAt: string;
   /** Rows held (codes or periods). */
   held: number;
-  /** Values rejected, held ones included. */
+  /** Values rejected, and each held row once (HeldRows.rejectedCount). */
   rejected: number;
   watermarkTo: string | null;
 }
@@ -80,7 +80,7 @@ export class HeldBackRepo {
       codeSteps: rows.siteRows || rows.metricRows ? ['Sites & periods'] : [],
       periods: rows.periods,
       periodsEnd: rows.periodsEnd,
-      rejectedOther: Math.max(0, run.rejected - rows.values),
+      rejectedOther: Math.max(0, run.rejected - run.held),
     };
     this.settings.setRaw(key(jobId), note);
     return note;
@@ -95,22 +95,21 @@ export class HeldBackRepo {
    * A run's held rows by why (a row holding a code counts there even if a period is early too,
    * as the run's own count does), from its row errors: once per run, by the run's index.
    */
-  private heldRows(runId: number): { codes: number; periods: number; siteRows: number; metricRows: number; periodsEnd: string | null; values: number } {
+  private heldRows(runId: number): { codes: number; periods: number; siteRows: number; metricRows: number; periodsEnd: string | null } {
     const r = this.db
       .prepare(
         `WITH lines AS (
            SELECT MAX(reason NOT LIKE @early) AS code,
                   MAX(reason NOT LIKE @early AND reason LIKE @metric) AS metric,
                   MAX(reason NOT LIKE @early AND reason NOT LIKE @metric) AS site,
-                  MAX(CASE WHEN reason LIKE @early THEN substr(value, instr(value, '..') + 2) END) AS lastEnd,
-                  COUNT(*) AS n
+                  MAX(CASE WHEN reason LIKE @early THEN substr(value, instr(value, '..') + 2) END) AS lastEnd
              FROM row_errors WHERE run_id = @runId AND held = 1 GROUP BY line_order)
          SELECT SUM(code) AS codes, SUM(1 - code) AS periods, SUM(site) AS siteRows, SUM(metric) AS metricRows,
-                MAX(CASE WHEN code = 0 THEN lastEnd END) AS periodsEnd, SUM(n) AS "values"
+                MAX(CASE WHEN code = 0 THEN lastEnd END) AS periodsEnd
            FROM lines`,
       )
-      .get({ runId, early: EARLY, metric: METRIC_CODE }) as Record<'codes' | 'periods' | 'siteRows' | 'metricRows' | 'values', number | null> & { periodsEnd: string | null };
-    return { codes: r.codes ?? 0, periods: r.periods ?? 0, siteRows: r.siteRows ?? 0, metricRows: r.metricRows ?? 0, periodsEnd: r.periodsEnd, values: r.values ?? 0 };
+      .get({ runId, early: EARLY, metric: METRIC_CODE }) as Record<'codes' | 'periods' | 'siteRows' | 'metricRows', number | null> & { periodsEnd: string | null };
+    return { codes: r.codes ?? 0, periods: r.periods ?? 0, siteRows: r.siteRows ?? 0, metricRows: r.metricRows ?? 0, periodsEnd: r.periodsEnd };
   }
 
   private codeValues(runId: number): string[] {

@@ -40,6 +40,25 @@ export class HeldRows {
     return this.codeRows + this.earlyRows;
   }
 
+  /**
+   * What a row adds to the run's rejected count: each value rejected for itself, and a held row
+   * once, as `held` counts it. Runs are read as "rejected − held" everywhere (run lines, History,
+   * the Dashboard), which is then the values really rejected; counting each held value of a wide
+   * row instead showed a row held for its period as values rejected.
+   */
+  static rejectedCount(errors: readonly RowError[], rowHeld: boolean): number {
+    return errors.reduce((n, e) => n + (e.held ? 0 : 1), 0) + (rowHeld ? 1 : 0);
+  }
+
+  /**
+   * What counts against the file: rejected values and rows held for codes (a person maps them),
+   * but not rows only waiting for their period to end — a file with this month's row is normal,
+   * so it neither fails an all-or-nothing job nor marks the run as having rejections.
+   */
+  againstFile(rejected: number): number {
+    return rejected - this.earlyRows;
+  }
+
   /** What the run says about them; `codesAdvice` is how this run's held codes get sent once mapped. */
   sentences(codesAdvice: string | undefined, words: { sent: string; codes: string } = { sent: 'sent', codes: 'site or metric codes' }): string[] {
     const { sent, codes } = words;

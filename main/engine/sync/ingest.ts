@@ -223,10 +223,11 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
         stageRecord(m);
         totalKeys?.add(m.naturalKey);
       }
-      if (held.endRow(applied.held.length > 0)) input.onHeld?.(row.line);
+      const rowHeld = held.endRow(applied.held.length > 0);
+      if (rowHeld) input.onHeld?.(row.line);
       if (applied.held.length > 0 || errors.some((e) => !e.held)) unreadRows++;
       if (errors.length) {
-        counts.rejected += errors.length;
+        counts.rejected += HeldRows.rejectedCount(errors, rowHeld);
         rejectedLines.mark(row.line);
         input.rowErrors(errors);
       }
@@ -255,8 +256,8 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     counts.rejected += duplicates;
     unreadRows += duplicates;
 
-    if (counts.rejected > 0 && options.rejectPolicy === 'all-or-nothing') {
-      const message = `${rejectedText(counts.rejected, rejectedLines.count)} and this job sends nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
+    if (held.againstFile(counts.rejected) > 0 && options.rejectPolicy === 'all-or-nothing') {
+      const message = `${rejectedText(held.againstFile(counts.rejected), rejectedLines.count)} and this job sends nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
       input.event('warn', message);
       return { status: 'failed', counts, error: message };
     }
@@ -394,7 +395,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     }
     report();
     store.settings.setRaw(`ledgerKey:${input.mappingId}`, keyFields);
-    const status: RunStatus = counts.rejected > 0 || held.rows > 0 ? 'succeeded_with_rejections' : 'succeeded';
+    const status: RunStatus = held.againstFile(counts.rejected) > 0 ? 'succeeded_with_rejections' : 'succeeded';
     return { status, counts, error: null };
   } catch (err) {
     // No batch may still be writing to the ledger once the run has ended.

@@ -229,9 +229,10 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
         const recordJson = canonicalRecord(m.record);
         staging.add({ naturalKey: m.naturalKey, line: m.line, valueColumn: m.source.valueColumn, recordJson, hash: sha256(recordJson) });
       }
-      if (held.endRow(applied.held.length > 0)) input.onHeld?.(row.line);
+      const rowHeld = held.endRow(applied.held.length > 0);
+      if (rowHeld) input.onHeld?.(row.line);
       if (errors.length) {
-        counts.rejected += errors.length;
+        counts.rejected += HeldRows.rejectedCount(errors, rowHeld);
         rejectedLines.mark(row.line);
         input.rowErrors(errors);
       }
@@ -251,8 +252,9 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     if (format) input.event('warn', format.message);
 
     counts.rejected += settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'activity, facility and period', sent: 'uploaded' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
-    if (counts.rejected > 0 && input.options.rejectPolicy === 'all-or-nothing') {
-      const message = `${rejectedText(counts.rejected, rejectedLines.count)} and this job uploads nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
+    counts.held = held.rows;
+    if (held.againstFile(counts.rejected) > 0 && input.options.rejectPolicy === 'all-or-nothing') {
+      const message = `${rejectedText(held.againstFile(counts.rejected), rejectedLines.count)} and this job uploads nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;
       input.event('warn', message);
       return { status: 'failed', counts, error: message, datasetId, uploadedBytes };
     }
@@ -269,7 +271,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     if (built.rows === 0) {
       input.event('info', counts.read === 0 ? 'No rows to upload.' : `Nothing new or changed since the last upload: ${plural(built.unchanged, 'value')} unchanged, no dataset created.`);
       report();
-      return finish(counts, held.rows, datasetId, uploadedBytes, unconfirmed);
+      return finish(counts, held, datasetId, uploadedBytes, unconfirmed);
     }
     if (built.updated > 0) {
       input.event('warn', `${plural(built.updated, 'value')} changed since ${built.updated === 1 ? 'it was' : 'they were'} uploaded. Altruistiq keeps each dataset as uploaded, so the earlier dataset${built.previous.size > 1 ? 's' : ''} (${[...built.previous].slice(0, 5).join(', ')}${built.previous.size > 5 ? ', …' : ''}) still hold the old values; archive or delete them in the Altruistiq app if the new file replaces them.`);
@@ -302,14 +304,14 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     counts.updated += built.updated;
     progress.accepted += built.rows;
     report();
-    return finish(counts, held.rows, done.fileId, uploadedBytes + done.bytes, unconfirmed);
+    return finish(counts, held, done.fileId, uploadedBytes + done.bytes, unconfirmed);
   } finally {
     staging.clear();
   }
 }
 
-function finish(counts: RunCounts, held: number, datasetId: string | null, uploadedBytes: number, unconfirmed: string | null): UploadIngestResult {
-  const status: RunStatus = unconfirmed ? 'needs_attention' : counts.rejected > 0 || held > 0 ? 'succeeded_with_rejections' : 'succeeded';
+function finish(counts: RunCounts, held: HeldRows, datasetId: string | null, uploadedBytes: number, unconfirmed: string | null): UploadIngestResult {
+  const status: RunStatus = unconfirmed ? 'needs_attention' : held.againstFile(counts.rejected) > 0 ? 'succeeded_with_rejections' : 'succeeded';
   const error = unconfirmed ? `Altruistiq did not confirm that dataset ${unconfirmed} was completed; check it in the datasource in the Altruistiq app (see the run's events).` : null;
   return { status, counts, error, datasetId, uploadedBytes };
 }

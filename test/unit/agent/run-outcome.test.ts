@@ -49,3 +49,16 @@ it('counts an export run in rows exported, with those deleted on the platform, n
   expect(text).toContain('exported 13 rows (1 of them deleted on the platform)');
   expect(text).not.toMatch(/created|unchanged/);
 });
+
+it('exits 0 for a run whose held rows only wait for their period to end, and 1 for rows held for codes', () => {
+  const quiet = () => createOutput(false, new PassThrough(), new PassThrough());
+  // The engine marks a run 'succeeded' when its only held rows wait for a period to end.
+  expect(() => finishWithRun(quiet(), run({ status: 'succeeded', rejected: 1, held: 1 }))).not.toThrow();
+  let code: number | undefined;
+  try {
+    finishWithRun(quiet(), run({ status: 'succeeded_with_rejections', rejected: 1, held: 1 }));
+  } catch (err) {
+    code = (err as { exitCode?: number }).exitCode;
+  }
+  expect(code).toBe(1);
+});

@@ -72,6 +72,14 @@ describe('validateRecord', () => {
     expect(validateRecord(mapped({ periodStart: '2024-05-01', periodEnd: '2024-05-31' }), catalogue, { now })).toEqual([]);
   });
 
+  it('rejects, not holds, a period starting more than a year ahead: a mistyped year is not an early report', () => {
+    const [typo] = validateRecord(mapped({ periodStart: '2099-01-01', periodEnd: '2099-01-31' }), catalogue, { now });
+    expect(typo?.held).toBeUndefined();
+    expect(typo?.reason).toContain('the period 2099-01-01 to 2099-01-31 starts more than a year from now (today is 2024-06-15), which looks like a mistyped date');
+    // Next year's period, within a year of today, is early: held.
+    expect(validateRecord(mapped({ periodStart: '2025-01-01', periodEnd: '2025-12-31' }), catalogue, { now })[0]?.held).toBe(true);
+  });
+
   it('rejects invalid periods', () => {
     const [e] = validateRecord(mapped({ periodStart: '2024-02-10', periodEnd: '2024-02-01' }), catalogue, { now });
     expect(e?.reason).toMatch(/not a valid date range/);

@@ -35,6 +35,9 @@ describe('runOutcome', () => {
     // A mirror run that only deleted sent no value.
     expect(runOutcome({ ...counts, read: 5, created: 0, deleted: 3, unchanged: 15 }, 'ingest')).toBe('5 rows read, 3 deleted on the platform, 15 unchanged');
     expect(runOutcome({ ...counts, read: 5, created: 1, updated: 1, deleted: 3 }, 'ingest')).toBe('5 rows read, 2 values sent, 3 deleted on the platform');
+     // Held rows are counted among the rejected: the Dashboard's line says them apart, as the run page does.
+    expect(runOutcome({ ...counts, read: 85, created: 0, unchanged: 83, rejected: 2, held: 1 }, 'ingest')).toBe('85 rows read, 83 unchanged, 1 rejected, 1 held');
+    expect(runOutcome({ ...counts, read: 2, created: 1, rejected: 1, held: 1 }, 'ingest')).toBe('2 rows read, 1 value sent, 1 held');
   });
 });
 
