@@ -237,6 +237,21 @@ describe.skipIf(pgReason !== null)('PostgreSQL source', () => {
     await expect(collect(src.read())).rejects.toMatchObject({ code: 'QUERY_NOT_READ_ONLY' });
   });
 
+  it("refuses a statement hidden after a backslash literal before it reaches the server; the table survives", async () => {
+    const victim = `${table}_victim`;
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`CREATE TABLE ${victim} (id int)`);
+    try {
+      const attack = `SELECT '\\' AS a) AS src; COMMIT; DROP TABLE ${victim}; SELECT * FROM (SELECT '\\'`;
+      expect(() => createDatabaseSource({ ...base, query: attack })).toThrow(/single SELECT/);
+      expect((await c.query(`SELECT to_regclass($1) AS t`, [victim])).rows[0].t).toBe(victim);
+    } finally {
+      await c.query(`DROP TABLE IF EXISTS ${victim}`);
+      await c.end();
+    }
+  });
+
   it('reports a wrong database clearly', async () => {
     const t = await createDatabaseSource({ ...base, database: `nope_${table}`, table }).test();
     expect(t).toMatchObject({ ok: false, code: 'DATABASE_NOT_FOUND' });

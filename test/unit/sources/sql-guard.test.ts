@@ -10,6 +10,7 @@ describe('read-only query guard', () => {
     "SELECT 'DELETE FROM t; DROP TABLE x' AS s, last_update FROM t",
     'SELECT comment, "update" FROM t -- delete from t',
     '(SELECT 1)',
+    "SELECT 'C:\\data' AS path, 'it''s' AS s FROM t",
   ])('accepts %s', (q) => {
     expect(() => assertReadOnlyQuery(q)).not.toThrow();
   });
@@ -21,6 +22,10 @@ describe('read-only query guard', () => {
     ['SELECT * FROM t FOR UPDATE', /UPDATE/],
     ['SELECT * INTO OUTFILE \'/tmp/x\' FROM t', /INTO OUTFILE/],
     ['/* x */ UPDATE t SET a = 1', /must start with SELECT/],
+    // PostgreSQL and SQLite read '\' as a whole string, MySQL as the start of one: a checker that
+    // took one reading hid `; COMMIT; DROP TABLE` inside what it thought was a literal.
+    ["SELECT '\\' AS a) AS src; COMMIT; DROP TABLE victim; SELECT * FROM (SELECT '\\'", /single SELECT/],
+    ["SELECT 'it''s \\' AS a, x FROM t; DELETE FROM t WHERE '\\' = ''", /single SELECT|DELETE FROM/],
   ])('rejects %s', (q, msg) => {
     expect(() => assertReadOnlyQuery(q)).toThrow(msg);
   });

@@ -8,6 +8,16 @@ import { watermarkColumnProblem } from './watermark';
 import { DATABASE_KEEPALIVE_DELAY_MS, DEFAULT_LOCK_TIMEOUT_SECONDS } from './types';
 import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
 
+/**
+ * Every statement that carries a source's SQL goes over the extended protocol, which runs exactly
+ * one statement: over the simple protocol a second statement hidden in a query (`…; COMMIT; DROP
+ * TABLE …`) would end the read-only transaction and run, whatever the query check missed.
+ */
+function oneStatement<V extends unknown[]>(text: string, values?: V): pg.QueryConfig<V> {
+  // `queryMode` is pg's (8.12+) but not in its type definitions.
+  return { text, ...(values ? { values } : {}), queryMode: 'extended' } as pg.QueryConfig<V>;
+}
+
 // Dates and timestamps stay as PostgreSQL prints them: no time-zone shift through JS Date,
 // no lost microseconds. numeric stays text (exact); int8 becomes a number when it fits.
 const OID = { int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184, time: 1083, numeric: 1700, json: 114, jsonb: 3802 };
@@ -145,7 +155,7 @@ export class PostgresSource implements DatabaseSource {
   async test(): Promise<DatabaseTestResult> {
     try {
       const version = await this.readOnly(async (c) => {
-        const probe = await c.query(`SELECT src.* FROM ${relationSql('postgres', this.cfg)} LIMIT 0`);
+        const probe = await c.query(oneStatement(`SELECT src.* FROM ${relationSql('postgres', this.cfg)} LIMIT 0`));
         const problem = watermarkColumnProblem('postgres', this.cfg, probe.fields.map((f) => f.name));
         if (problem) throw problem;
         return ((await c.query('SHOW server_version')).rows[0] as { server_version: string }).server_version;
@@ -160,7 +170,7 @@ export class PostgresSource implements DatabaseSource {
   async preview(limit = 100): Promise<DatabasePreview> {
     const n = Math.max(1, Math.min(10000, Math.floor(limit)));
     return this.readOnly(async (c) => {
-      const res = await c.query({ text: `SELECT src.* FROM ${relationSql('postgres', this.cfg)} LIMIT $1`, values: [n] });
+      const res = await c.query(oneStatement(`SELECT src.* FROM ${relationSql('postgres', this.cfg)} LIMIT $1`, [n]));
       return { columns: res.fields.map((f) => f.name), rows: res.rows.map((r, i) => toRow(r as Record<string, unknown>, i + 1, null)) };
     });
   }
@@ -168,7 +178,7 @@ export class PostgresSource implements DatabaseSource {
   async count(opts: { afterWatermark?: string | null } = {}): Promise<number> {
     const { sql, params } = buildRead('postgres', this.cfg, opts.afterWatermark, '$1', undefined, 'after');
     return this.readOnly(async (c) => {
-      const res = await c.query({ text: `SELECT COUNT(*)::text AS n FROM (${sql}) AS counted`, values: params });
+      const res = await c.query(oneStatement(`SELECT COUNT(*)::text AS n FROM (${sql}) AS counted`, params));
       return Number((res.rows[0] as { n: string }).n);
     });
   }
@@ -177,7 +187,7 @@ export class PostgresSource implements DatabaseSource {
     if (!this.cfg.watermarkColumn) return null;
     const col = `src.${quoteIdent('postgres', this.cfg.watermarkColumn)}`;
     return this.readOnly(async (c) => {
-      const res = await c.query(`SELECT (${col})::text AS w FROM ${relationSql('postgres', this.cfg)} WHERE ${col} IS NOT NULL ORDER BY ${col} DESC LIMIT 1`);
+      const res = await c.query(oneStatement(`SELECT (${col})::text AS w FROM ${relationSql('postgres', this.cfg)} WHERE ${col} IS NOT NULL ORDER BY ${col} DESC LIMIT 1`));
       return (res.rows[0] as { w: string } | undefined)?.w ?? null;
     });
   }
@@ -192,7 +202,7 @@ export class PostgresSource implements DatabaseSource {
     try {
       try {
         await this.begin(client);
-        await client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values: params });
+        await client.query(oneStatement(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params));
       } catch (err) {
         throw describePostgresError(err, this.cfg);
       }

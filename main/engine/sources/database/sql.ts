@@ -14,8 +14,12 @@ export function quoteIdent(kind: DatabaseKind, name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
-/** Removes comments and string/identifier literals so keywords can be checked safely. */
-function stripLiterals(sql: string): string {
+/**
+ * Removes comments and string/identifier literals so keywords can be checked safely.
+ * `backslashEscapes`: MySQL/MariaDB read `\'` inside a string as a quote; PostgreSQL and SQLite
+ * read `'\'` as a whole string. The query is checked both ways (see assertReadOnlyQuery).
+ */
+function stripLiterals(sql: string, backslashEscapes: boolean): string {
   let out = '';
   let i = 0;
   while (i < sql.length) {
@@ -37,7 +41,7 @@ function stripLiterals(sql: string): string {
     } else if (ch === "'" || ch === '"' || ch === '`') {
       let j = i + 1;
       while (j < sql.length) {
-        if (sql[j] === '\\' && ch === "'") j += 2;
+        if (sql[j] === '\\' && ch === "'" && backslashEscapes) j += 2;
         else if (sql[j] === ch) {
           if (sql[j + 1] === ch) j += 2;
           else break;
@@ -73,7 +77,13 @@ const WRITE_WORDS = /\b(insert\s+into|update|delete\s+from|merge\s+into|truncate
  */
 export function assertReadOnlyQuery(sql: string): string {
   const trimmed = sql.trim().replace(/;\s*$/, '');
-  const bare = stripLiterals(trimmed).trim();
+  // Read both ways a database may read its strings: a text that ends a literal in one reading and
+  // not the other (`'\'`) would otherwise hide a second statement from this check in one of them.
+  for (const backslashEscapes of [true, false]) checkReadOnly(stripLiterals(trimmed, backslashEscapes).trim());
+  return trimmed;
+}
+
+function checkReadOnly(bare: string): void {
   if (!/^\(*\s*(select|with)\b/i.test(bare)) {
     throw new DatabaseSourceError('QUERY_NOT_READ_ONLY', 'A source query must start with SELECT or WITH. To read a whole table, choose the table instead of writing a query.');
   }
@@ -84,7 +94,6 @@ export function assertReadOnlyQuery(sql: string): string {
   if (m) {
     throw new DatabaseSourceError('QUERY_NOT_READ_ONLY', `A source query may only read data; "${m[0].toUpperCase()}" is not allowed. Use a plain SELECT.`);
   }
-  return trimmed;
 }
 
 /** The FROM target: a quoted table (optionally schema-qualified) or the query as a subquery. */
