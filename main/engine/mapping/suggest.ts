@@ -352,6 +352,7 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
       }
     }
   }
+  rowsDecideMetricAndUnit(columns, shape === 'wide' && wideKind === 'per-metric');
   if (periodValueCols.some((c) => c.period?.kind === 'month') && !yearCol) {
     warnings.push('The month columns have no year. Add a year column or set a constant year in the “Sites & periods” step.');
   }
@@ -383,6 +384,25 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
   });
 
   return { shape, wideKind, columns, entityValueMap: matchEntities(entityValues, input.entities), metricValueMap, warnings };
+}
+
+/**
+ * A metric column names each row's metric and a unit column each row's unit: a value column's own
+ * metric ('consumption_kwh' looks like electricity) and the unit in its name must not stand in for
+ * them, or every gas and water row would be sent as electricity in kWh. Cleared here, on the
+ * suggestion, so the table `mapping suggest` prints and the draft it writes say the same.
+ */
+function rowsDecideMetricAndUnit(columns: ColumnSuggestion[], perMetric: boolean): void {
+  const metricCol = perMetric ? undefined : columns.find((c) => c.role === 'metric');
+  const unitCol = columns.find((c) => c.role === 'unit');
+  if (!metricCol && !unitCol) return;
+  for (const c of columns) {
+    if (c.role !== 'value' || (!(metricCol && c.metricId) && !(unitCol && c.unit))) continue;
+    const from = [metricCol && c.metricId ? `its metric from '${metricCol.column}'` : null, unitCol && c.unit ? `its unit from '${unitCol.column}'` : null].filter(Boolean);
+    if (metricCol) c.metricId = undefined;
+    if (unitCol) c.unit = undefined;
+    c.reason = `${c.reason}; each row takes ${from.join(' and ')}`;
+  }
 }
 
 const START_WORDS = new Set(['start', 'starting', 'from', 'begin', 'beginn', 'von', 'ab', 'debut', 'desde', 'inicio', 'vanaf']);
@@ -625,7 +645,7 @@ export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingP
         column: c.column,
         ...(s.wideKind === 'per-metric' && c.metricId ? { metricId: c.metricId } : {}),
         ...(c.period ? { period: c.period.kind === 'fixed' ? { kind: 'fixed', start: c.period.start, end: c.period.end } : c.period } : {}),
-        ...(c.unit ? { unit: c.unit } : {}),
+        ...(c.unit && !byRole('unit').length ? { unit: c.unit } : {}),
       })),
     };
   } else if (values.length) {
@@ -634,8 +654,9 @@ export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingP
     const rank = (c: ColumnSuggestion) => (c.metricId ? 2 : 0) + (c.unit ? 1 : 0) + c.confidence;
     const best = [...values].sort((a, b) => rank(b) - rank(a))[0] as ColumnSuggestion;
     draft.shape = { kind: 'long', valueColumn: best.column };
-    if (best.metricId) draft.metric = { kind: 'fixed', metricId: best.metricId };
-    if (best.unit) draft.unit = { kind: 'fixed', unit: best.unit };
+    // A metric or unit column decides over the value column's name (see rowsDecideMetricAndUnit).
+    if (best.metricId && !byRole('metric').length) draft.metric = { kind: 'fixed', metricId: best.metricId };
+    if (best.unit && !byRole('unit').length) draft.unit = { kind: 'fixed', unit: best.unit };
   }
 
   const metricCol = byRole('metric')[0];

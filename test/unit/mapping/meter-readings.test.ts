@@ -1,0 +1,64 @@
+/**
+ * A data engineer's meter-reading query (see the fixture): its metric-code column holds the
+ * platform's exact metric ids and its unit column each row's unit. The suggestion, the draft
+ * `mapping suggest --json` prints and the wizard opened on it must all read them from those
+ * columns, never from a value column's name ('consumption_kwh').
+ */
+import { describe, expect, it } from 'vitest';
+import type { SourceRow } from '../../../shared/domain';
+import { parseProfile } from '../../../shared/mapping/profile';
+import { profileColumns } from '../../../main/engine/mapping/profiler';
+import { draftDayPeriods, draftProfile, suggestMapping } from '../../../main/engine/mapping/suggest';
+import { SEED_ENTITIES } from '../../../main/sandbox/seed';
+import { buildProfile, initialState, reducer, type Action } from '../../../renderer/wizard/state';
+import { meterRows, seedMetrics } from '../../fixtures/mapping/meter-readings';
+
+const entities = SEED_ENTITIES.map((e) => ({ id: e.id, name: e.name, externalRef: e.externalRef, type: 'site' as const }));
+
+/** As MappingService.suggest answers: the suggestion, its draft, and the wizard's 'suggested' action. */
+function suggestOn(headers: readonly string[]) {
+  const rows: SourceRow[] = meterRows().map((r) => ({ line: r.line, cells: Object.fromEntries(headers.map((h) => [h, r.cells[h] ?? null])) }));
+  const profiles = profileColumns(headers, rows);
+  const suggestion = suggestMapping({ headers, profiles, metrics: seedMetrics, entities });
+  const draft = draftProfile(suggestion, { name: 'Meters', sourceId: 'src', connectionId: 'con', headers, profiles });
+  const perDay = draftDayPeriods(draft, rows);
+  if (perDay) suggestion.warnings.push(perDay);
+  const action: Action = {
+    type: 'suggested',
+    sample: { file: null, info: { format: 'database', encoding: null, delimiter: null, headerRow: null, headers: [...headers], warnings: [], sheet: null, sheets: null }, rows, truncated: false },
+    topRows: [],
+    suggestion,
+    draft,
+    profiles,
+    source: { kind: 'database', query: true, watermarkColumn: null },
+    keepEdits: false,
+  } as Action;
+  const wizard = reducer({ ...initialState, sourceId: 'src', connectionId: 'con' }, action);
+  const col = (h: string) => suggestion.columns.find((c) => c.column === h)!;
+  return { suggestion, draft, wizard, col };
+}
+
+describe('a metric column and a unit column decide over a unit in a value column’s name', () => {
+  const query = ['site_code', 'metric_code', 'period_month', 'consumption_kwh', 'unit'];
+
+  it('the draft reads each row’s metric and unit from those columns, as the suggestion table says', () => {
+    const { draft, col } = suggestOn(query);
+    expect(col('metric_code').role).toBe('metric');
+    expect(col('unit').role).toBe('unit');
+    expect(draft.shape).toEqual({ kind: 'long', valueColumn: 'consumption_kwh' });
+    expect(draft.metric).toMatchObject({ kind: 'column', column: 'metric_code' });
+    expect(draft.unit).toEqual({ kind: 'column', column: 'unit' });
+    // The table's row for the value column names no metric or unit of its own that the draft ignores.
+    expect(col('consumption_kwh')).toMatchObject({ role: 'value', metricId: undefined, unit: undefined });
+    expect(col('consumption_kwh').reason).toContain("each row takes its metric from 'metric_code' and its unit from 'unit'");
+    expect(parseProfile(draft).metric).toMatchObject({ kind: 'column', column: 'metric_code' });
+  });
+
+  it('the wizard opened on that suggestion saves the same', () => {
+    const { wizard } = suggestOn(query);
+    expect(wizard.unitMode).toBe('column');
+    const profile = buildProfile(wizard);
+    expect(profile.metric).toMatchObject({ kind: 'column', column: 'metric_code' });
+    expect(profile.unit).toEqual({ kind: 'column', column: 'unit' });
+  });
+});
