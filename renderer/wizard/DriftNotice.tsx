@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { renamedUnit } from '../../shared/mapping/rename';
 import { errorText, wizardApi } from './api';
 import type { DriftReport } from './types';
 
@@ -17,7 +16,7 @@ export function DriftSummary({ drift, heading, level = 2 }: { drift: DriftReport
             {drift.renamed.map((r) => (
               <li key={r.from}>
                 <q>{r.from}</q> → <q>{r.to}</q>
-                {unitNote(r.from, r.to)}
+                {unitNote(r.unit)}
               </li>
             ))}
           </ul>
@@ -157,9 +156,11 @@ export function MappingFixNotice({ runId, mappingId }: { runId: number; mappingI
   );
 }
 
-/** A renamed column whose name now gives another unit: said, as the mapping will read it so. */
-function unitNote(from: string, to: string): string {
-  const unit = renamedUnit(from, to);
+/**
+ * A renamed value column whose name now gives another unit: said, as the mapping will read it so.
+ * The engine leaves `unit` out where a unit column gives each row's unit and the name changes nothing.
+ */
+function unitNote(unit: DriftReport['renamed'][number]['unit']): string {
   if (!unit) return '';
   return unit.from ? ` — its values are now in ${unit.to}, not ${unit.from}: the mapping reads them in ${unit.to}` : ` — its name gives the unit ${unit.to}: the mapping reads its values in ${unit.to}`;
 }

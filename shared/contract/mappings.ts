@@ -141,7 +141,15 @@ export const DriftReport = z.object({
   fileAvailable: z.boolean(),
   missing: z.array(z.string()),
   added: z.array(z.string()),
-  renamed: z.array(z.object({ from: z.string(), to: z.string(), similarity: z.number() })),
+  renamed: z.array(
+    z.object({
+      from: z.string(),
+      to: z.string(),
+      similarity: z.number(),
+      /** The unit the new name makes the mapping read the column's values in (see renamedValueUnit). */
+      unit: z.object({ from: z.string().nullable(), to: z.string() }).nullable().optional(),
+    }),
+  ),
   reordered: z.boolean(),
   affectsMapping: z.array(z.string()),
   hasDrift: z.boolean(),

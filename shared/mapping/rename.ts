@@ -18,21 +18,37 @@ export function renamedUnit(from: string, to: string): { from: string | null; to
   return before === after ? null : { from: before, to: after };
 }
 
+/**
+ * The unit a renamed column makes `profile` read its values in: only for a value column whose unit
+ * its name sets (a long table without a unit column, a wide column with a unit of its own, or
+ * none beside no unit column). Where a unit column gives each row's unit, the new name changes
+ * nothing and is not to be said to: the mapping keeps reading the unit column.
+ */
+export function renamedValueUnit(profile: Partial<MappingProfileInput>, from: string, to: string): { from: string | null; to: string } | null {
+  const byColumn = profile.unit?.kind === 'column';
+  const shape = profile.shape;
+  const setsUnit =
+    shape?.kind === 'long'
+      ? shape.valueColumn === from && !byColumn
+      : shape?.kind === 'wide' && shape.valueColumns.some((c) => c.column === from && (c.unit !== undefined || !byColumn));
+  return setsUnit ? renamedUnit(from, to) : null;
+}
+
 /** A copy of `profile` with each column in `renames` (old → new) replaced wherever it is read. */
 export function renameProfileColumns<P extends Partial<MappingProfileInput>>(profile: P, renames: Readonly<Record<string, string>>): P {
   const to = (c: string): string => (Object.prototype.hasOwnProperty.call(renames, c) ? renames[c]! : c);
   const p: Partial<MappingProfileInput> = structuredClone(profile);
-  // A value column whose new name gives another unit is read in that unit (see renamedUnit).
-  const unitOf = (c: string) => (Object.prototype.hasOwnProperty.call(renames, c) ? renamedUnit(c, renames[c]!) : null);
+  // A value column whose new name gives another unit is read in that unit (see renamedValueUnit).
+  const unitOf = (c: string) => (Object.prototype.hasOwnProperty.call(renames, c) ? renamedValueUnit(profile, c, renames[c]!) : null);
   if (p.shape?.kind === 'long') {
     const changed = unitOf(p.shape.valueColumn);
-    if (changed && p.unit?.kind !== 'column') p.unit = { kind: 'fixed', unit: changed.to };
+    if (changed) p.unit = { kind: 'fixed', unit: changed.to };
     p.shape.valueColumn = to(p.shape.valueColumn);
   }
   if (p.shape?.kind === 'wide') {
     for (const c of p.shape.valueColumns) {
       const changed = unitOf(c.column);
-      if (changed && (c.unit !== undefined || p.unit?.kind !== 'column')) c.unit = changed.to;
+      if (changed) c.unit = changed.to;
       c.column = to(c.column);
     }
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { MappingInfo } from '../../../shared/dto';
 import type { Entity, Metric, SourceRow } from '../../../shared/domain';
-import { detectDrift, parseProfile, ProfileError, serialiseProfile, type MappingProfile, type MappingProfileInput, type ReadOptions } from '../../../shared/mapping';
+import { detectDrift, parseProfile, ProfileError, renamedValueUnit, serialiseProfile, type MappingProfile, type MappingProfileInput, type ReadOptions } from '../../../shared/mapping';
 import { uniqueId } from '../connections/ids';
 import type { ConnectionService } from '../connections';
 import { createAdapter as defaultCreateAdapter, type ClosableAdapter, type CreateAdapterOptions } from '../platforms/factory';
@@ -97,7 +97,8 @@ export interface DriftReport {
   fileAvailable: boolean;
   missing: string[];
   added: string[];
-  renamed: { from: string; to: string; similarity: number }[];
+  /** `unit`: the unit the new name makes the mapping read the values in, when it does (renamedValueUnit). */
+  renamed: { from: string; to: string; similarity: number; unit: { from: string | null; to: string } | null }[];
   reordered: boolean;
   /** Columns the mapping reads that are missing or renamed. */
   affectsMapping: string[];
@@ -316,7 +317,7 @@ export class MappingService {
       fileAvailable,
       missing: drift.missing,
       added: drift.added,
-      renamed: drift.renamed,
+      renamed: drift.renamed.map((r) => ({ ...r, unit: renamedValueUnit(profile, r.from, r.to) })),
       reordered: drift.reordered,
       affectsMapping: drift.affectsMapping,
       hasDrift: drift.hasDrift,
@@ -343,7 +344,7 @@ export class MappingService {
       fileAvailable: false,
       missing: drift.missing,
       added: drift.added,
-      renamed: drift.renamed,
+      renamed: drift.renamed.map((r) => ({ ...r, unit: renamedValueUnit(profile, r.from, r.to) })),
       reordered: drift.reordered,
       affectsMapping: drift.affectsMapping,
       hasDrift: drift.hasDrift,

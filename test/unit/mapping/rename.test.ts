@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseProfile, renameProfileColumns, type MappingProfileInput } from '../../../shared/mapping';
-import { renamedUnit } from '../../../shared/mapping/rename';
+import { renamedUnit, renamedValueUnit } from '../../../shared/mapping/rename';
 
 const base: MappingProfileInput = {
   schemaVersion: 1,
@@ -71,5 +71,20 @@ describe('a renamed value column whose name gives another unit', () => {
     expect(renamedUnit('Electricity', 'Electricity (MWh)')).toEqual({ from: null, to: 'MWh' });
     expect(renamedUnit('Electricity kWh', 'Electricity use (kWh)')).toBeNull();
     expect(renamedUnit('Electricity kWh', 'Electricity')).toBeNull();
+  });
+
+  it('is said only where the name sets the unit, never while a unit column gives each row its unit', () => {
+    const long: MappingProfileInput = { ...base, shape: { kind: 'long', valueColumn: 'consumption' }, metric: { kind: 'column', column: 'metric_code' } };
+    // The mapping keeps reading 'Unit': saying "the mapping reads its values in kWh" would be untrue.
+    expect(renamedValueUnit(long, 'consumption', 'consumption_kwh')).toBeNull();
+    expect(renameProfileColumns(long, { consumption: 'consumption_kwh' }).unit).toEqual({ kind: 'column', column: 'Unit' });
+    expect(renamedValueUnit({ ...long, unit: { kind: 'fixed', unit: 'MWh' } }, 'consumption', 'consumption_kwh')).toEqual({ from: null, to: 'kWh' });
+    expect(renamedValueUnit({ ...long, unit: { kind: 'metric' } }, 'consumption', 'consumption_kwh')).toEqual({ from: null, to: 'kWh' });
+    // Not a value column: its name gives no value a unit.
+    expect(renamedValueUnit({ ...long, unit: { kind: 'metric' } }, 'Note', 'Note kWh')).toBeNull();
+    // Wide: a column with a unit of its own follows its name even beside a unit column; one without does not.
+    const wideByColumn: MappingProfileInput = { ...base, shape: { kind: 'wide', valueColumns: [{ column: 'Elec kWh', metricId: 'm1', unit: 'kWh' }, { column: 'Gas', metricId: 'm2' }] } };
+    expect(renamedValueUnit(wideByColumn, 'Elec kWh', 'Elec MWh')).toEqual({ from: 'kWh', to: 'MWh' });
+    expect(renamedValueUnit(wideByColumn, 'Gas', 'Gas kWh')).toBeNull();
   });
 });
