@@ -159,7 +159,7 @@ export function StepSites({ state, dispatch }: StepProps) {
       <h3 className="wizard-subhead">Periods</h3>
       <label className="field">
         <span>The reporting period comes from</span>
-        <select value={state.periodMode} onChange={(e) => patch({ periodMode: e.target.value as PeriodMode })}>
+        <select value={state.periodMode} onChange={(e) => dispatch({ type: 'periodMode', mode: e.target.value as PeriodMode })}>
           {PERIOD_MODES.map((m) => (
             <option key={m.id} value={m.id}>
               {m.label}

@@ -73,6 +73,8 @@ export interface WizardState {
   entityLabel: string;
   periodMode: PeriodMode;
   dateFormat: DateFormat | '';
+  /** The date format the engine read in each date column of the sample, to follow a date role that moves. */
+  dateFormats: Record<string, DateFormat>;
   constantYear: string;
   fixedStart: string;
   fixedEnd: string;
@@ -134,6 +136,7 @@ export const initialState: WizardState = {
   entityLabel: 'site',
   periodMode: 'date',
   dateFormat: '',
+  dateFormats: {},
   constantYear: '',
   fixedStart: '',
   fixedEnd: '',
@@ -158,6 +161,8 @@ export type Action =
   | { type: 'patch'; patch: Partial<WizardState> }
   | { type: 'goto'; step: number }
   | { type: 'role'; column: string; role: ColumnRole }
+  /** The way the period is read, chosen in the “Sites & periods” step. */
+  | { type: 'periodMode'; mode: PeriodMode }
   | { type: 'error'; step: number; message: string | null }
   | {
       type: 'suggested';
@@ -277,6 +282,26 @@ export function fromProfile(p: MappingProfileInput, headers: readonly string[]):
   return out;
 }
 
+/** Whether the roles give every column a period mode reads; modes that read no column always do. */
+export function periodModeComplete(roles: Record<string, ColumnRole>, mode: PeriodMode): boolean {
+  const has = (r: ColumnRole) => Object.values(roles).includes(r);
+  if (mode === 'date') return has('period');
+  if (mode === 'range') return has('period-start') && has('period-end');
+  if (mode === 'year-month') return has('year') && has('month');
+  if (mode === 'year') return has('year');
+  return true;
+}
+
+/** Where a period mode whose columns were taken away goes: the most exact one the roles still give. */
+const PERIOD_FALLBACK: readonly PeriodMode[] = ['range', 'date', 'year-month', 'year'];
+
+/** The date format of the column a date mode now reads, as the engine read it in the sample (else as it was). */
+function withDateFormat(s: WizardState): WizardState {
+  const column = s.periodMode === 'date' ? firstWith(s.roles, 'period') : s.periodMode === 'range' ? firstWith(s.roles, 'period-start') : undefined;
+  const format = column ? s.dateFormats[column] : undefined;
+  return format && format !== s.dateFormat ? { ...s, dateFormat: format } : s;
+}
+
 /** Roles that a mapping has only one of: giving one to a column takes it from any other. */
 const SINGLE_ROLES: readonly ColumnRole[] = ['metric', 'entity', 'period', 'period-start', 'period-end', 'year', 'month', 'unit', 'comment', 'evidence'];
 
@@ -317,6 +342,12 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
   };
 }
 
+function dateFormatsOf(profiles: readonly ColumnProfile[] | undefined): Record<string, DateFormat> {
+  const out: Record<string, DateFormat> = {};
+  for (const p of profiles ?? []) if (p.dateFormat?.format && !p.dateFormat.ambiguous) out[p.column] = p.dateFormat.format;
+  return out;
+}
+
 export function reducer(state: WizardState, action: Action): WizardState {
   switch (action.type) {
     case 'patch':
@@ -332,10 +363,16 @@ export function reducer(state: WizardState, action: Action): WizardState {
       if (action.role === 'unit') next.unitMode = 'column';
       if (action.role === 'entity') next.entityMode = 'column';
       if (action.role === 'period') next.periodMode = 'date';
+      if ((action.role === 'period-start' || action.role === 'period-end') && periodModeComplete(roles, 'range')) next.periodMode = 'range';
       if (action.role === 'year' && !Object.values(roles).includes('month')) next.periodMode = 'year';
       if (action.role === 'month' && Object.values(roles).includes('year')) next.periodMode = 'year-month';
+      // A period read from columns no longer there (set to “Not used”) falls back to the ones that are.
+      if (!periodModeComplete(roles, next.periodMode)) next.periodMode = PERIOD_FALLBACK.find((m) => periodModeComplete(roles, m)) ?? next.periodMode;
+      if (next.periodMode !== state.periodMode || action.role === 'period' || action.role === 'period-start') return withDateFormat(next);
       return next;
     }
+    case 'periodMode':
+      return withDateFormat({ ...state, periodMode: action.mode, preview: null });
     case 'error':
       return { ...state, errors: { ...state.errors, [action.step]: action.message } };
     case 'suggested': {
@@ -345,7 +382,7 @@ export function reducer(state: WizardState, action: Action): WizardState {
       const source = action.source === undefined ? state.source : action.source;
       if (action.keepEdits && state.mappingId) {
         // Editing: the saved mapping stays the truth; the new sample only refreshes what is shown.
-        const next: WizardState = { ...state, source, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, preview: null, errors };
+        const next: WizardState = { ...state, source, sample: action.sample, topRows: action.topRows, suggestion: action.suggestion, headers, dateFormats: dateFormatsOf(action.profiles), preview: null, errors };
         // Reading a sample is no change of the mapping's (a saved header it lacked is taken from it).
         return hasChanges(state) ? next : { ...next, opened: workOf(next) };
       }
@@ -370,6 +407,7 @@ export function reducer(state: WizardState, action: Action): WizardState {
         topRows: action.topRows,
         suggestion,
         headers,
+        dateFormats: dateFormatsOf(action.profiles),
         preview: null,
         errors,
       };
@@ -710,7 +748,10 @@ export function stepProblems(s: WizardState, step: number): string[] {
     if (s.entityMode === 'fixed' && !s.fixedEntityId) out.push('Choose the site every row belongs to.');
     if (s.periodMode === 'constant-year' && !/^\d{4}$/.test(s.constantYear.trim())) out.push('Type the year the month columns belong to, e.g. 2023.');
     if (s.periodMode === 'date' && !firstWith(s.roles, 'period')) out.push('Choose the date column.');
-    if (s.periodMode === 'date' && !s.dateFormat) out.push('Choose the date format.');
+    if (s.periodMode === 'range' && !periodModeComplete(s.roles, 'range')) {
+      out.push(`Give one column the role “Period start” and another “Period end” in the “${STEPS[2]}” step, or choose another way the period is read.`);
+    }
+    if ((s.periodMode === 'date' || s.periodMode === 'range') && !s.dateFormat) out.push('Choose the date format.');
     if (s.periodMode === 'year-month' && (!firstWith(s.roles, 'year') || !firstWith(s.roles, 'month'))) out.push('Choose the year column and the month column.');
     if (s.periodMode === 'year' && !firstWith(s.roles, 'year')) out.push('Choose the year column.');
     if (s.periodMode === 'fixed' && (!s.fixedStart || !s.fixedEnd)) out.push('Enter the first and last day of the period.');

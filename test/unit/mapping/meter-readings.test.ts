@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SourceRow } from '../../../shared/domain';
-import { parseProfile } from '../../../shared/mapping/profile';
+import { parseProfile, PeriodRole } from '../../../shared/mapping/profile';
 import { profileColumns } from '../../../main/engine/mapping/profiler';
 import { draftDayPeriods, draftProfile, suggestMapping } from '../../../main/engine/mapping/suggest';
 import { SEED_ENTITIES } from '../../../main/sandbox/seed';
-import { buildProfile, initialState, reducer, type Action } from '../../../renderer/wizard/state';
-import { meterRows, seedMetrics } from '../../fixtures/mapping/meter-readings';
+import { buildProfile, initialState, reducer, stepProblems, type Action } from '../../../renderer/wizard/state';
+import { meterHeaders, meterRows, seedMetrics } from '../../fixtures/mapping/meter-readings';
 
 const entities = SEED_ENTITIES.map((e) => ({ id: e.id, name: e.name, externalRef: e.externalRef, type: 'site' as const }));
 
@@ -60,5 +60,24 @@ describe('a metric column and a unit column decide over a unit in a value column
     const profile = buildProfile(wizard);
     expect(profile.metric).toMatchObject({ kind: 'column', column: 'metric_code' });
     expect(profile.unit).toEqual({ kind: 'column', column: 'unit' });
+  });
+});
+
+describe('the wizard’s period follows the roles of the “Columns” step', () => {
+  it('start and end set to “Not used” fall back to the date column, in its own format, and its period is valid', () => {
+    let s = suggestOn(meterHeaders).wizard;
+    expect(s.periodMode).toBe('range');
+    s = reducer(s, { type: 'role', column: 'period_start', role: 'ignore' });
+    s = reducer(s, { type: 'role', column: 'period_end', role: 'ignore' });
+    expect(s.periodMode).toBe('date');
+    expect(stepProblems(s, 3)).toEqual([]);
+    expect(PeriodRole.parse(buildProfile(s).period)).toMatchObject({ kind: 'date', column: 'period_month', format: 'iso' });
+  });
+
+  it('with no other date column, the “Sites & periods” step refuses Next in words rather than the preview failing', () => {
+    let s = suggestOn(meterHeaders).wizard;
+    for (const c of meterHeaders) if (['period', 'period-start', 'period-end'].includes(s.roles[c] ?? '')) s = reducer(s, { type: 'role', column: c, role: 'ignore' });
+    expect(s.periodMode).toBe('range');
+    expect(stepProblems(s, 3)).toContain('Give one column the role “Period start” and another “Period end” in the “Columns” step, or choose another way the period is read.');
   });
 });
