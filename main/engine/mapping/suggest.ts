@@ -329,6 +329,18 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
 
   pairPeriodColumns(columns);
   chooseOneEntityColumn(columns, profiles, input.entities);
+  chooseOneMetricColumn(columns);
+  const metricCol = columns.find((c) => c.role === 'metric');
+  const metricValues = metricCol ? (profiles.get(metricCol.column)?.distinctValues ?? []) : [];
+  const metricValueMap = metricValues.map((local) => {
+    const best = metricForValue(local, preparedMetrics);
+    return best
+      ? { local, metricId: best.metricId, confidence: best.confidence, reason: best.reason }
+      : { local, metricId: null, confidence: 0, reason: 'no metric in the library looks like it' };
+  });
+  // Rows that name their own metric (most of the column's values are metrics) make a long table,
+  // however many number columns stand beside the value: cost, CO2, meter readings.
+  const rowsNameMetric = metricValueMap.length > 0 && metricValueMap.filter((m) => m.metricId).length * 2 >= metricValueMap.length;
 
   const periodValueCols = columns.filter((c) => c.role === 'value' && c.period);
   const metricValueCols = columns.filter((c) => c.role === 'value' && !c.period && c.metricId);
@@ -337,7 +349,7 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
   if (periodValueCols.length >= 2) {
     shape = 'wide';
     wideKind = 'per-period';
-  } else if (metricValueCols.length >= 2) {
+  } else if (metricValueCols.length >= 2 && !rowsNameMetric) {
     shape = 'wide';
     wideKind = 'per-metric';
   }
@@ -374,14 +386,6 @@ export function suggestMapping(input: SuggestInput): MappingSuggestion {
 
   const entityCol = columns.find((c) => c.role === 'entity');
   const entityValues = entityCol ? (profiles.get(entityCol.column)?.distinctValues ?? []) : [];
-  const metricCol = columns.find((c) => c.role === 'metric');
-  const metricValues = metricCol ? (profiles.get(metricCol.column)?.distinctValues ?? []) : [];
-  const metricValueMap = metricValues.map((local) => {
-    const best = metricForValue(local, preparedMetrics);
-    return best
-      ? { local, metricId: best.metricId, confidence: best.confidence, reason: best.reason }
-      : { local, metricId: null, confidence: 0, reason: 'no metric in the library looks like it' };
-  });
 
   return { shape, wideKind, columns, entityValueMap: matchEntities(entityValues, input.entities), metricValueMap, warnings };
 }
@@ -403,6 +407,8 @@ function rowsDecideMetricAndUnit(columns: ColumnSuggestion[], perMetric: boolean
     if (unitCol) c.unit = undefined;
     c.reason = `${c.reason}; each row takes ${from.join(' and ')}`;
   }
+  // Nothing is left to choose for a value whose metric the rows name.
+  if (metricCol) for (const c of columns) if (c.role === 'value') c.reason = c.reason.replace(/; \d+ metrics fit it equally, so choose one/, '');
 }
 
 const START_WORDS = new Set(['start', 'starting', 'from', 'begin', 'beginn', 'von', 'ab', 'debut', 'desde', 'inicio', 'vanaf']);
@@ -458,6 +464,23 @@ function chooseOneEntityColumn(columns: ColumnSuggestion[], profiles: Map<string
       kept.score > score
         ? `'${kept.c.column}' already names the site and its values match the platform's sites better (${Math.round(kept.score * 100)}% against ${Math.round(score * 100)}%); choose this column instead in the “Columns” step if that is wrong`
         : `'${kept.c.column}' already names the site; a profile reads the site from one column`;
+  }
+}
+
+/**
+ * 'meter_type' (ELEC, GAS) beside 'metric_code' (met_elec_cons…) both name each row's metric; a
+ * profile reads it from one column. The surest is kept (exact codes first, see suggestColumn),
+ * ties to the first; the draft's value map is then that column's values.
+ */
+function chooseOneMetricColumn(columns: ColumnSuggestion[]): void {
+  const cols = columns.filter((c) => c.role === 'metric');
+  if (cols.length < 2) return;
+  const kept = cols.reduce((a, b) => (b.confidence > a.confidence ? b : a));
+  for (const c of cols) {
+    if (c === kept) continue;
+    c.role = 'ignore';
+    c.confidence = 0.75;
+    c.reason = `'${kept.column}' already names each row's metric${kept.confidence > c.confidence ? ', by the platform’s own codes' : ''}; choose this column instead in the “Columns” step if that is wrong`;
   }
 }
 
@@ -523,9 +546,16 @@ function suggestColumn(header: string, profile: ColumnProfile | undefined, metri
     // Only values the mapping would take as metrics count: a 'Supplier' column of 'Thames Water'
     // and 'Anglian Water' mentions water but names no metric, and as the metric column it would
     // leave every row unmapped.
-    const metricHits = profile.distinctValues.slice(0, 30).filter((v) => metricForValue(v, metrics) !== null).length;
-    const mShare = profile.distinctValues.length ? metricHits / Math.min(30, profile.distinctValues.length) : 0;
-    if (mShare >= 0.5) candidates.push({ role: 'metric', confidence: 0.8 + 0.1 * mShare, reason: `${Math.round(mShare * 100)}% of its values name metrics` });
+    const named = profile.distinctValues.slice(0, 30).map((v) => metricForValue(v, metrics));
+    const n = Math.min(30, profile.distinctValues.length);
+    const mShare = n ? named.filter((m) => m !== null).length / n : 0;
+    // Values that are the platform's own metric codes or names outrank words that only mean a
+    // metric ('ELEC', 'GAS'): beside a meter-type column, the metric-code column is the metric.
+    const exactShare = n ? named.filter((m) => m?.confidence === 1).length / n : 0;
+    if (mShare >= 0.5) {
+      const reason = exactShare === 1 ? 'its values are the platform’s metric codes or names' : `${Math.round(mShare * 100)}% of its values name metrics`;
+      candidates.push({ role: 'metric', confidence: Math.min(0.98, 0.8 + 0.1 * mShare + 0.08 * exactShare), reason });
+    }
   }
   if (profile && type === 'date' && !candidates.some((c) => c.role === 'period' || c.role === 'period-start' || c.role === 'period-end')) {
     candidates.push({ role: 'period', confidence: 0.7, reason: `it holds dates (${profile.dateFormat?.format ?? profile.dateFormat?.candidates.join(' or ') ?? ''})` });

@@ -81,3 +81,24 @@ describe('the wizard’s period follows the roles of the “Columns” step', ()
     expect(stepProblems(s, 3)).toContain('Give one column the role “Period start” and another “Period end” in the “Columns” step, or choose another way the period is read.');
   });
 });
+
+describe('the whole 30-column table', () => {
+  it('is long: its metric-code column names each row’s metric, whatever number columns stand beside the value', () => {
+    const { suggestion, draft, col } = suggestOn(meterHeaders);
+    expect(suggestion.shape).toBe('long');
+    expect(draft.shape).toEqual({ kind: 'long', valueColumn: 'consumption' });
+    expect(draft.unit).toEqual({ kind: 'column', column: 'unit' });
+    expect(() => parseProfile(draft)).not.toThrow();
+    expect(col('consumption').reason).not.toMatch(/fit it equally/);
+  });
+
+  it('takes the metric from the column of exact platform codes over the meter types (ELEC, GAS) that only mean metrics', () => {
+    const { suggestion, draft, col } = suggestOn(meterHeaders);
+    expect(col('metric_code').role).toBe('metric');
+    expect(col('metric_code').confidence).toBeGreaterThan(0.9);
+    expect(col('meter_type').role).toBe('ignore');
+    expect(col('meter_type').reason).toContain("'metric_code' already names each row's metric");
+    expect(suggestion.metricValueMap.map((m) => m.local)).toEqual(['met_elec_cons', 'met_ngas_kwh', 'met_water_withdrawal']);
+    expect(draft.metric).toMatchObject({ kind: 'column', column: 'metric_code' });
+  });
+});
