@@ -342,6 +342,17 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
   };
 }
 
+/** The lines of `map` for values the sample has in `column`. */
+function mapOfColumn(s: WizardState, column: string, map: Record<string, string>): Record<string, string> {
+  const norm = (v: string) => v.trim().toLowerCase();
+  const values = new Set<string>();
+  for (const r of s.sample?.rows ?? []) {
+    const v = r.cells[column];
+    if (v !== null && v !== undefined) values.add(norm(String(v)));
+  }
+  return Object.fromEntries(Object.entries(map).filter(([local]) => values.has(norm(local))));
+}
+
 function dateFormatsOf(profiles: readonly ColumnProfile[] | undefined): Record<string, DateFormat> {
   const out: Record<string, DateFormat> = {};
   for (const p of profiles ?? []) if (p.dateFormat?.format && !p.dateFormat.ambiguous) out[p.column] = p.dateFormat.format;
@@ -360,6 +371,10 @@ export function reducer(state: WizardState, action: Action): WizardState {
       if (SINGLE_ROLES.includes(action.role)) for (const c of Object.keys(roles)) if (roles[c] === action.role) roles[c] = 'ignore';
       roles[action.column] = action.role;
       const next: WizardState = { ...state, roles, preview: null };
+      // The metric (or site) role moved to another column: the map of the old column's values
+      // ('ELEC', 'GAS') is no map of the new one's, and its lines would show as values to map.
+      if (action.role === 'metric' && firstWith(state.roles, 'metric') !== action.column) next.metricValueMap = mapOfColumn(state, action.column, state.metricValueMap);
+      if (action.role === 'entity' && firstWith(state.roles, 'entity') !== action.column) next.entityValueMap = mapOfColumn(state, action.column, state.entityValueMap);
       if (action.role === 'unit') next.unitMode = 'column';
       if (action.role === 'entity') next.entityMode = 'column';
       if (action.role === 'period') next.periodMode = 'date';
@@ -600,10 +615,12 @@ export interface ValueMapLine {
 }
 
 /** The value map a saved mapping (the one being edited) holds for the site or metric column. */
-export function savedValueMap(s: Pick<WizardState, 'mappingId' | 'base'>, role: 'entity' | 'metric'): Record<string, string> {
+export function savedValueMap(s: Pick<WizardState, 'mappingId' | 'base'> & Partial<Pick<WizardState, 'roles'>>, role: 'entity' | 'metric'): Record<string, string> {
   if (!s.mappingId || !s.base) return {};
   const part = role === 'entity' ? s.base.entity : s.base.metric;
-  return part?.kind === 'column' ? { ...(part.valueMap ?? {}) } : {};
+  // Saved for another column than the one that has the role now: not this column's values.
+  if (part?.kind !== 'column' || (s.roles && firstWith(s.roles, role) !== undefined && firstWith(s.roles, role) !== part.column)) return {};
+  return { ...(part.valueMap ?? {}) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { parseProfile, PeriodRole } from '../../../shared/mapping/profile';
 import { profileColumns } from '../../../main/engine/mapping/profiler';
 import { draftDayPeriods, draftProfile, suggestMapping } from '../../../main/engine/mapping/suggest';
 import { SEED_ENTITIES } from '../../../main/sandbox/seed';
-import { buildProfile, initialState, reducer, stepProblems, type Action } from '../../../renderer/wizard/state';
+import { buildProfile, initialState, reducer, stepProblems, valueMapLines, type Action } from '../../../renderer/wizard/state';
 import { meterHeaders, meterRows, seedMetrics } from '../../fixtures/mapping/meter-readings';
 
 const entities = SEED_ENTITIES.map((e) => ({ id: e.id, name: e.name, externalRef: e.externalRef, type: 'site' as const }));
@@ -100,5 +100,14 @@ describe('the whole 30-column table', () => {
     expect(col('meter_type').reason).toContain("'metric_code' already names each row's metric");
     expect(suggestion.metricValueMap.map((m) => m.local)).toEqual(['met_elec_cons', 'met_ngas_kwh', 'met_water_withdrawal']);
     expect(draft.metric).toMatchObject({ kind: 'column', column: 'metric_code' });
+  });
+
+  it('in the wizard, moving the metric role to another column leaves none of the old column’s values to map', () => {
+    let s = suggestOn(meterHeaders).wizard;
+    expect(valueMapLines(s, 'metric').map((l) => l.local)).toEqual(['met_elec_cons', 'met_ngas_kwh', 'met_water_withdrawal']);
+    s = reducer(s, { type: 'role', column: 'meter_type', role: 'metric' });
+    expect(valueMapLines(s, 'metric')).toEqual(['ELEC', 'GAS', 'WATER'].map((local) => ({ local, inSample: true, saved: false })));
+    s = reducer(s, { type: 'role', column: 'metric_code', role: 'metric' });
+    expect(valueMapLines(s, 'metric').every((l) => l.inSample)).toBe(true);
   });
 });
