@@ -5,7 +5,7 @@
  * mapping and accepting a suggestion go through the same path.
  */
 import { headerFingerprint } from '../../shared/mapping/fingerprint';
-import { rowsRepeatWithinMonth } from '../../shared/mapping/period-grain';
+import { periodStartGrain, rowsRepeatWithinMonth } from '../../shared/mapping/period-grain';
 import { WIZARD_STEPS } from '../../shared/mapping/wizard-steps';
 import type { DateFormat } from '../../shared/mapping/dates';
 import type { MappingProfileInput, UnknownValuePolicy } from '../../shared/mapping/profile';
@@ -295,11 +295,18 @@ export function periodModeComplete(roles: Record<string, ColumnRole>, mode: Peri
 /** Where a period mode whose columns were taken away goes: the most exact one the roles still give. */
 const PERIOD_FALLBACK: readonly PeriodMode[] = ['range', 'date', 'year-month', 'year'];
 
-/** The date format of the column a date mode now reads, as the engine read it in the sample (else as it was). */
+/**
+ * The date format of the column a date mode now reads, as the engine read it in the sample (else
+ * as it was), and for a date column whose every date starts a month (quarter, year) that period as
+ * each row's: 'period_month' is not reported per day because a range before it was.
+ */
 function withDateFormat(s: WizardState): WizardState {
   const column = s.periodMode === 'date' ? firstWith(s.roles, 'period') : s.periodMode === 'range' ? firstWith(s.roles, 'period-start') : undefined;
-  const format = column ? s.dateFormats[column] : undefined;
-  return format && format !== s.dateFormat ? { ...s, dateFormat: format } : s;
+  const format = (column ? s.dateFormats[column] : undefined) ?? s.dateFormat;
+  const next = format && format !== s.dateFormat ? { ...s, dateFormat: format } : s;
+  if (s.periodMode !== 'date' || !column || !format || !s.sample) return next;
+  const grain = periodStartGrain(s.sample.rows.map((r) => r.cells[column] ?? null), format);
+  return grain && grain !== s.granularity ? { ...next, granularity: grain } : next;
 }
 
 /** Roles that a mapping has only one of: giving one to a column takes it from any other. */

@@ -13,6 +13,33 @@ export function reportsDaysCoarser(period: PeriodRole | undefined): boolean {
   return period?.kind === 'date' && period.granularity !== 'custom' && formatGranularity(period.format) === 'day';
 }
 
+/**
+ * The period a date column's dates each start, when every one is the first day of a period: all on
+ * the 1st of a month is a month each ('period_month'); all on 1 January, April, July or October a
+ * quarter, and all on 1 January a year — those two only from two different dates or more, since
+ * one date alone says no more than its month. Null when a date falls inside a month, or there is
+ * none to go by.
+ */
+export function periodStartGrain(values: Iterable<CellValue>, format: DateFormat): 'month' | 'quarter' | 'year' | null {
+  if (formatGranularity(format) !== 'day') return null;
+  const dates = new Set<string>();
+  let quarter = true;
+  let year = true;
+  for (const v of values) {
+    if (v === null || v === undefined || String(v).trim() === '') continue;
+    const parsed = parseDateCell(v, format);
+    if (!parsed.ok || parsed.token.kind !== 'day' || parsed.token.d !== 1) return null;
+    const { y, m } = parsed.token;
+    dates.add(`${y}-${m}`);
+    if ((m - 1) % 3 !== 0) quarter = false;
+    if (m !== 1) year = false;
+  }
+  if (dates.size === 0) return null;
+  if (dates.size >= 2 && year) return 'year';
+  if (dates.size >= 2 && quarter) return 'quarter';
+  return 'month';
+}
+
 const text = (v: CellValue | undefined): string => (v === null || v === undefined ? '' : String(v).trim());
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { CellValue, Entity, Metric } from '../../../shared/domain';
 import type { DateFormat, HeaderPeriod } from '../../../shared/mapping/dates';
-import { rowsRepeatWithinMonth } from '../../../shared/mapping/period-grain';
+import { periodStartGrain, rowsRepeatWithinMonth } from '../../../shared/mapping/period-grain';
 import type { MappingProfileInput } from '../../../shared/mapping/profile';
 import { headerFingerprint } from '../../../shared/mapping/fingerprint';
 import { normaliseKey } from '../../../shared/mapping/apply';
@@ -721,7 +721,11 @@ export function draftProfile(s: MappingSuggestion, opts: DraftOptions): MappingP
   if (start && end) draft.period = { kind: 'range', startColumn: start.column, endColumn: end.column, ...(fmt(start) ? { format: fmt(start) } : {}), granularity: 'custom' };
   else if (year && month) draft.period = { kind: 'year-month', yearColumn: year.column, monthColumn: month.column };
   else if (year) draft.period = { kind: 'year', yearColumn: year.column, granularity: 'year' };
-  else if (dateCol && fmt(dateCol)) draft.period = { kind: 'date', column: dateCol.column, format: fmt(dateCol) };
+  else if (dateCol && fmt(dateCol)) {
+    // Said outright, so the draft shows it: first-of-month dates ('period_month') are months, not days.
+    const granularity = periodStartGrain(prof.get(dateCol.column)?.distinctValues ?? [], fmt(dateCol) as DateFormat) ?? 'month';
+    draft.period = { kind: 'date', column: dateCol.column, format: fmt(dateCol), granularity };
+  }
 
   const comment = byRole('comment')[0];
   if (comment) draft.comment = { column: comment.column };

@@ -71,6 +71,8 @@ describe('the wizard’s period follows the roles of the “Columns” step', ()
     s = reducer(s, { type: 'role', column: 'period_end', role: 'ignore' });
     expect(s.periodMode).toBe('date');
     expect(stepProblems(s, 3)).toEqual([]);
+    // Every period_month is the 1st of its month: each row's period is that month, not the range's own days.
+    expect(s.granularity).toBe('month');
     expect(PeriodRole.parse(buildProfile(s).period)).toMatchObject({ kind: 'date', column: 'period_month', format: 'iso' });
   });
 
@@ -109,5 +111,12 @@ describe('the whole 30-column table', () => {
     expect(valueMapLines(s, 'metric')).toEqual(['ELEC', 'GAS', 'WATER'].map((local) => ({ local, inSample: true, saved: false })));
     s = reducer(s, { type: 'role', column: 'metric_code', role: 'metric' });
     expect(valueMapLines(s, 'metric').every((l) => l.inSample)).toBe(true);
+  });
+});
+
+describe('first-of-month dates are months', () => {
+  it('the draft of a date column whose dates all start a month says so: its period length is the month', () => {
+    const { draft } = suggestOn(['site_code', 'metric_code', 'period_month', 'consumption', 'unit']);
+    expect(draft.period).toEqual({ kind: 'date', column: 'period_month', format: 'iso', granularity: 'month' });
   });
 });

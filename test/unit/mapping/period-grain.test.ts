@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reportsDaysCoarser, rowsRepeatWithinMonth } from '../../../shared/mapping/period-grain';
+import { periodStartGrain, reportsDaysCoarser, rowsRepeatWithinMonth } from '../../../shared/mapping/period-grain';
 import { grainChoices } from '../../../renderer/wizard/StepSites';
 
 const rows = (...r: Array<[string, string, string]>) => r.map(([site, product, date]) => ({ cells: { Site: site, Product: product, Date: date } }));
@@ -33,5 +33,21 @@ describe('rows per transaction', () => {
     expect(grainChoices('date', 'MMM YYYY').map((c) => c.id)).toEqual(['month', 'quarter', 'year']);
     expect(grainChoices('date', 'YYYY-Qn').map((c) => c.id)).toEqual(['quarter', 'year']);
     expect(grainChoices('year-month', '').map((c) => c.id)).toEqual(['month', 'quarter', 'year']);
+  });
+});
+
+describe('periodStartGrain: dates that each start a period', () => {
+  it('reads first-of-month dates as months, quarter starts as quarters and 1 January as years (from two dates or more)', () => {
+    expect(periodStartGrain(['2024-01-01', '2024-02-01', null, ''], 'iso')).toBe('month');
+    expect(periodStartGrain(['2024-01-01', '2024-04-01', '2024-07-01'], 'iso')).toBe('quarter');
+    expect(periodStartGrain(['2023-01-01', '2024-01-01'], 'iso')).toBe('year');
+    expect(periodStartGrain(['2024-01-01'], 'iso')).toBe('month');
+    expect(periodStartGrain(['01.03.2024', '01.04.2024'], 'DD.MM.YYYY')).toBe('month');
+  });
+
+  it('says nothing when a date falls inside a month, or the format has no days', () => {
+    expect(periodStartGrain(['2024-01-01', '2024-01-17'], 'iso')).toBeNull();
+    expect(periodStartGrain([], 'iso')).toBeNull();
+    expect(periodStartGrain(['2024-01', '2024-02'], 'YYYY-MM')).toBeNull();
   });
 });
