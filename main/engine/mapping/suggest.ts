@@ -484,6 +484,15 @@ function chooseOneMetricColumn(columns: ColumnSuggestion[]): void {
   }
 }
 
+/** A web or file link, a Windows or network path, or a file name with a document's extension. */
+const LINK = /^(?:[a-z][a-z\d+.-]*:\/\/\S+|www\.\S+|[a-z]:[\\/].*|\\\\.+|\.{0,2}\/.+|.+\.(?:pdf|docx?|xlsx?|csv|jpe?g|png|tiff?|heic|msg|eml|zip))$/i;
+
+/** Whether (nearly) all of a column's values are links or paths a person could open as evidence. */
+function looksLikeLinks(profile: ColumnProfile): boolean {
+  const values = profile.distinctValues.slice(0, 50);
+  return values.length > 0 && values.filter((v) => LINK.test(v.trim())).length >= 0.8 * values.length;
+}
+
 /** Header words of identifier columns: their numbers are codes, never measurements. */
 const CODE_WORDS = new Set(['code', 'codes', 'id', 'ids', 'identifier', 'ref', 'reference', 'no', 'nr', 'num', 'number', 'nummer', 'key', 'kennung', 'numero', 'codigo', 'ewc', 'lov', 'avv', 'mpan', 'mprn', 'ean', 'nace', 'sic', 'vin', 'po', 'account']);
 /** 'Number of employees' is a count, not an identifier. */
@@ -532,6 +541,8 @@ function suggestColumn(header: string, profile: ColumnProfile | undefined, metri
     if (role === 'year' && profile?.dateFormat?.candidates.includes('YYYY')) s = Math.min(0.98, s + 0.1);
     if ((role === 'period-start' || role === 'period-end') && type !== 'date') s *= 0.6;
     if (role === 'unit' && (profile?.unitValueShare ?? 0) >= 0.8) s = Math.min(0.98, s + 0.1);
+    // Evidence is something a person opens: an 'invoice_no' of INV-60 names a document, it does not lead to one.
+    if (role === 'evidence' && profile && !looksLikeLinks(profile)) continue;
     // A numeric column called 'Total' or 'Site count' holds values, not a role.
     if (type === 'number' && role !== 'year' && role !== 'month' && role !== 'evidence') s *= 0.6;
     candidates.push({ role, confidence: s, reason });
@@ -543,6 +554,7 @@ function suggestColumn(header: string, profile: ColumnProfile | undefined, metri
     const share = profile.distinctValues.length ? matches / Math.min(50, profile.distinctValues.length) : 0;
     if (share >= 0.5) candidates.push({ role: 'entity', confidence: 0.85 + 0.1 * share, reason: `${Math.round(share * 100)}% of its values are platform sites` });
     if (profile.unitValueShare >= 0.8) candidates.push({ role: 'unit', confidence: 0.9, reason: 'its values are units' });
+    if (looksLikeLinks(profile) && !candidates.some((c) => c.role === 'evidence')) candidates.push({ role: 'evidence', confidence: 0.8, reason: 'its values are links or file paths to documents' });
     // Only values the mapping would take as metrics count: a 'Supplier' column of 'Thames Water'
     // and 'Anglian Water' mentions water but names no metric, and as the metric column it would
     // leave every row unmapped.

@@ -120,3 +120,11 @@ describe('first-of-month dates are months', () => {
     expect(draft.period).toEqual({ kind: 'date', column: 'period_month', format: 'iso', granularity: 'month' });
   });
 });
+
+describe('evidence is what a person opens', () => {
+  it('an invoice number (INV-60) is not proposed as the evidence link', () => {
+    const { col, draft } = suggestOn(meterHeaders);
+    expect(col('invoice_no').role).not.toBe('evidence');
+    expect(draft.evidence).toBeUndefined();
+  });
+});
