@@ -349,15 +349,35 @@ function overlaySuggestion(view: Partial<WizardState>, s: MappingSuggestion): Pa
   };
 }
 
-/** The lines of `map` for values the sample has in `column`. */
-function mapOfColumn(s: WizardState, column: string, map: Record<string, string>): Record<string, string> {
+/**
+ * The value map of `column` once it takes the metric (or site) role: what the maps the wizard knows
+ * (its own, the suggestion's, the saved mapping's) say of the values the sample has in it. Given
+ * back to a column, its matches come back with it.
+ */
+function mapOfColumn(s: WizardState, role: 'metric' | 'entity', column: string): Record<string, string> {
   const norm = (v: string) => v.trim().toLowerCase();
   const values = new Set<string>();
   for (const r of s.sample?.rows ?? []) {
     const v = r.cells[column];
     if (v !== null && v !== undefined) values.add(norm(String(v)));
   }
-  return Object.fromEntries(Object.entries(map).filter(([local]) => values.has(norm(local))));
+  const suggested = (role === 'metric' ? s.suggestion?.metricValueMap : s.suggestion?.entityValueMap) ?? [];
+  const saved = s.base?.[role];
+  const maps = [
+    role === 'metric' ? s.metricValueMap : s.entityValueMap,
+    Object.fromEntries(suggested.map((m) => [m.local, ('metricId' in m ? m.metricId : m.entityId) ?? ''])),
+    saved?.kind === 'column' && saved.column === column ? (saved.valueMap ?? {}) : {},
+  ];
+  const out: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const map of maps) {
+    for (const [local, id] of Object.entries(map)) {
+      if (!id || !values.has(norm(local)) || seen.has(norm(local))) continue;
+      seen.add(norm(local));
+      out[local] = id;
+    }
+  }
+  return out;
 }
 
 function dateFormatsOf(profiles: readonly ColumnProfile[] | undefined): Record<string, DateFormat> {
@@ -380,8 +400,8 @@ export function reducer(state: WizardState, action: Action): WizardState {
       const next: WizardState = { ...state, roles, preview: null };
       // The metric (or site) role moved to another column: the map of the old column's values
       // ('ELEC', 'GAS') is no map of the new one's, and its lines would show as values to map.
-      if (action.role === 'metric' && firstWith(state.roles, 'metric') !== action.column) next.metricValueMap = mapOfColumn(state, action.column, state.metricValueMap);
-      if (action.role === 'entity' && firstWith(state.roles, 'entity') !== action.column) next.entityValueMap = mapOfColumn(state, action.column, state.entityValueMap);
+      if (action.role === 'metric' && firstWith(state.roles, 'metric') !== action.column) next.metricValueMap = mapOfColumn(state, 'metric', action.column);
+      if (action.role === 'entity' && firstWith(state.roles, 'entity') !== action.column) next.entityValueMap = mapOfColumn(state, 'entity', action.column);
       if (action.role === 'unit') next.unitMode = 'column';
       if (action.role === 'entity') next.entityMode = 'column';
       if (action.role === 'period') next.periodMode = 'date';

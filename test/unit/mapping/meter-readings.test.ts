@@ -111,6 +111,8 @@ describe('the whole 30-column table', () => {
     expect(valueMapLines(s, 'metric')).toEqual(['ELEC', 'GAS', 'WATER'].map((local) => ({ local, inSample: true, saved: false })));
     s = reducer(s, { type: 'role', column: 'metric_code', role: 'metric' });
     expect(valueMapLines(s, 'metric').every((l) => l.inSample)).toBe(true);
+    // Given back, the column's matches come back with it.
+    expect(s.metricValueMap).toEqual({ met_elec_cons: 'met_elec_cons', met_ngas_kwh: 'met_ngas_kwh', met_water_withdrawal: 'met_water_withdrawal' });
   });
 });
 
