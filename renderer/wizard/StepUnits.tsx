@@ -1,8 +1,8 @@
 import { parseNumber } from '../../shared/mapping/numbers';
 import { plainNumber } from '../format';
-import { metricName } from './labels';
+import { metricName, ownUnitLabel } from './labels';
 import type { StepProps } from './step';
-import { valueColumns, type WizardState } from './state';
+import { localValues, valueColumns, type WizardState } from './state';
 
 /** The first value cell of the sample, read with the chosen locale, so the choice can be checked. */
 function example(state: WizardState): { raw: string; value: number | null; problem: string | null } | null {
@@ -19,12 +19,30 @@ function example(state: WizardState): { raw: string; value: number | null; probl
   return null;
 }
 
+/** The metrics the metric column's values in the sample go to: by the map, else by the library's own codes and names. */
+function mappedMetricIds(state: WizardState): string[] {
+  const norm = (v: string) => v.trim().toLowerCase();
+  const map = new Map(Object.entries(state.metricValueMap).map(([k, v]) => [norm(k), v]));
+  const metrics = state.catalogue?.metrics ?? [];
+  const inLibrary = (v: string) => (state.metricMatchCatalogue ? metrics.find((m) => [m.id, m.code, m.name].some((x) => norm(x) === norm(v)))?.id : undefined);
+  return localValues(state, 'metric').map((v) => map.get(norm(v)) ?? inLibrary(v) ?? '').filter(Boolean);
+}
+
 /** Step 5: which unit the values are in, and how numbers are written. */
 export function StepUnits({ state, dispatch }: StepProps) {
   const patch = (p: Partial<WizardState>) => dispatch({ type: 'patch', patch: { ...p, preview: null } });
   const unitCol = Object.keys(state.roles).find((c) => state.roles[c] === 'unit');
   const metrics = state.catalogue?.metrics ?? [];
-  const fixed = metrics.find((m) => m.id === state.fixedMetricId);
+  const perMetric = state.shape === 'wide' && state.wideKind === 'per-metric';
+  const metricColumn = !perMetric && Object.values(state.roles).includes('metric');
+  const own = ownUnitLabel(
+    metrics,
+    perMetric
+      ? { each: 'column', metricIds: valueColumns(state).map((c) => state.metricFor[c] ?? '') }
+      : metricColumn
+        ? { each: 'row', metricIds: mappedMetricIds(state) }
+        : { fixedMetricId: state.fixedMetricId },
+  );
   const ex = example(state);
   return (
     <div className="wizard-step-body">
@@ -32,7 +50,7 @@ export function StepUnits({ state, dispatch }: StepProps) {
         <legend>The values are in…</legend>
         <label className="radio">
           <input type="radio" name="unitMode" checked={state.unitMode === 'metric'} onChange={() => patch({ unitMode: 'metric' })} />
-          the metric’s own unit{fixed ? ` (${metricName(metrics, fixed.id)}: ${fixed.unit})` : ''}
+          {own}
         </label>
         <label className="radio">
           <input type="radio" name="unitMode" checked={state.unitMode === 'fixed'} onChange={() => patch({ unitMode: 'fixed' })} />

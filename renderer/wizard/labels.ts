@@ -30,6 +30,23 @@ export function metricName(metrics: readonly Metric[] | undefined, id: string): 
   return m ? m.name : id;
 }
 
+/**
+ * The “values are in the metric's own unit” choice, naming only metrics the mapping sends to: the
+ * one fixed metric, or the few a metric column's mapped values go to. A fixed metric left over from
+ * the suggestion (a 'cost' column that looked like district heating) is no metric of a mapping
+ * whose rows name their own.
+ */
+export function ownUnitLabel(metrics: readonly Metric[], how: { fixedMetricId: string } | { each: 'row' | 'column'; metricIds: readonly string[] }): string {
+  const named = (ids: readonly string[]) => ids.map((id) => metrics.find((m) => m.id === id)).filter((m): m is Metric => m !== undefined);
+  if ('each' in how) {
+    const mapped = named([...new Set(how.metricIds)]);
+    const list = mapped.length > 0 && mapped.length <= 3 ? `: ${mapped.map((m) => `${m.name} in ${m.unit}`).join(', ')}` : '';
+    return `the metric’s own unit, for each ${how.each} the unit of its metric${list}`;
+  }
+  const fixed = named([how.fixedMetricId])[0];
+  return `the metric’s own unit${fixed ? ` (${fixed.name}: ${fixed.unit})` : ''}`;
+}
+
 export function entityName(entities: readonly Entity[] | undefined, id: string): string {
   const e = entities?.find((x) => x.id === id);
   return e ? e.name : id;
