@@ -225,7 +225,7 @@ async function destinationProblem(config: Record<string, unknown>): Promise<stri
   const parsed = JobConfig.safeParse(config);
   const d = parsed.success ? parsed.data.export?.destination : undefined;
   if (d?.kind !== 'database') return null;
-  return TableWriter.check(tableConnection(d, undefined), { table: d.table, keyColumns: d.keyColumns, fix: ' in the job' }).then(
+  return TableWriter.check(tableConnection(d, undefined), { table: d.table, keyColumns: d.keyColumns, fix: ' in the job', rowsAllowed: true }).then(
     () => null,
     (err: unknown) => (err instanceof ExportError ? err.message : String(err)),
   );

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../main/engine/engine';
 import { runCliInProcess } from '../../helpers/cli-in-process';
@@ -150,6 +151,24 @@ describe('esg-sync job show / edit', () => {
     const nowhere = await cli('job', 'add', 'To BI 4', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions');
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/needs a destination/);
+  });
+
+  it('refuses a table that already holds rows someone else wrote: a full run would delete them', async () => {
+    const file = join(dataDir, 'legacy.sqlite');
+    const db = new Database(file);
+    db.exec("CREATE TABLE legacy (id TEXT PRIMARY KEY, note TEXT); INSERT INTO legacy VALUES ('legacy_2024_1', 'FY2024 manual load')");
+    db.close();
+    const add = () => cli('job', 'add', 'Into legacy', '--type', 'export', '--connection', 'Production', '--dataset', 'submissions', '--table', 'legacy', '--db', 'sqlite', '--db-file', file);
+    const refused = await add();
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('The table "legacy" already holds rows. An export keeps its table equal to the platform\'s data');
+    expect((await cli('job', 'show', 'Into legacy')).code).not.toBe(0);
+    const empty = new Database(file);
+    empty.exec('DELETE FROM legacy');
+    empty.close();
+    const added = await add();
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
   });
 
   it('keys a table by what identifies the dataset\'s rows unless --key says otherwise, and refuses a key the rows never have', async () => {

@@ -31,6 +31,8 @@ export interface SqlDriver {
   schemaExists(schema: string): Promise<boolean>;
   /** Runs one statement; resolves to the number of rows it changed (0 for DDL). */
   exec(sql: string, params?: SqlParam[]): Promise<number>;
+  /** Whether the table (quoted as the dialect quotes it) holds any row. */
+  hasRows(sqlTable: string): Promise<boolean>;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -74,6 +76,7 @@ function openSqlite(file: string): SqlDriver {
     exec(sql, params = []) {
       return Promise.resolve(db.prepare(sql).run(...params).changes);
     },
+    hasRows: (sqlTable) => Promise.resolve(db.prepare(`SELECT 1 FROM ${sqlTable} LIMIT 1`).get() !== undefined),
     begin: () => Promise.resolve(void db.exec('BEGIN IMMEDIATE')),
     commit: () => Promise.resolve(void db.exec('COMMIT')),
     rollback: () => Promise.resolve(void (db.inTransaction ? db.exec('ROLLBACK') : undefined)),
@@ -128,6 +131,7 @@ async function openPostgres(c: ServerConn): Promise<SqlDriver> {
     async exec(sql, params = []) {
       return (await client.query(sql, params)).rowCount ?? 0;
     },
+    hasRows: async (sqlTable) => (await client.query(`SELECT 1 FROM ${sqlTable} LIMIT 1`)).rows.length > 0,
     begin: async () => void (await client.query('BEGIN')),
     commit: async () => void (await client.query('COMMIT')),
     rollback: async () => void (await client.query('ROLLBACK')),
@@ -183,6 +187,7 @@ async function openMysql(c: ServerConn): Promise<SqlDriver> {
       const [res] = params.length === 0 ? await conn.query(sql) : await conn.execute(sql, params);
       return (res as { affectedRows?: number }).affectedRows ?? 0;
     },
+    hasRows: async (sqlTable) => ((await conn.query(`SELECT 1 FROM ${sqlTable} LIMIT 1`))[0] as unknown[]).length > 0,
     begin: async () => void (await conn.query('START TRANSACTION')),
     commit: async () => void (await conn.query('COMMIT')),
     rollback: async () => void (await conn.query('ROLLBACK')),

@@ -139,7 +139,7 @@ export class TableWriter implements ExportWriter {
    * the key columns. Nothing is created: a SQLite file that is not there yet only needs a folder
    * the agent can write into.
    */
-  static async check(connection: TableConnection, opts: Pick<TableWriterOptions, 'table' | 'keyColumns' | 'fix'>): Promise<void> {
+  static async check(connection: TableConnection, opts: Pick<TableWriterOptions, 'table' | 'keyColumns' | 'fix'> & { rowsAllowed?: boolean }): Promise<void> {
     if (connection.kind === 'sqlite' && !existsSync(connection.file)) {
       const folder = dirname(connection.file);
       try {
@@ -154,7 +154,19 @@ export class TableWriter implements ExportWriter {
       return;
     }
     const writer = await TableWriter.create(connection, { ...opts, full: false });
-    await writer.close();
+    try {
+      // A full run deletes the rows whose keys are not on the platform: in a table someone else
+      // filled (a manual FY2024 load), that is every one of theirs. A job moved with its table
+      // (config import) passes rowsAllowed: those rows are its own.
+      if (writer.existed && !opts.rowsAllowed && (await writer.driver.hasRows(writer.sqlTable))) {
+        throw new ExportError(
+          'destination_failed',
+          `The table "${opts.table}" already holds rows. An export keeps its table equal to the platform's data: a run that writes everything deletes the rows whose keys are not on the platform, and these were not written by this job. Give a new table name (the table is created on the first run), or empty this table first if its rows may go.`,
+        );
+      }
+    } finally {
+      await writer.close();
+    }
   }
 
   /** Whether the table existed when the writer was opened. */
