@@ -16,7 +16,7 @@ import { registerConfig } from './commands/config';
 import { registerSettings } from './commands/settings';
 import type { GlobalContext } from './context';
 import { CliError, EXIT } from './exit-codes';
-import { createOutput } from './output';
+import { createOutput, terminalSafe } from './output';
 
 export function buildProgram(): { program: Command; context: () => GlobalContext } {
   const program = new Command('esg-sync')
@@ -56,7 +56,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const json = argv.includes('--json');
     const report = (message: string, code: number) => {
       if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + '\n');
-      process.stderr.write(`esg-sync: ${message}\n`);
+      process.stderr.write(`esg-sync: ${terminalSafe(message)}\n`);
       return code;
     };
     if (err instanceof CommanderError) {
