@@ -7,7 +7,8 @@ const n = (v: number) => v.toLocaleString('en-US');
 
 /** One line of progress, as `run --wait` prints it; an export's rows are written, not sent. */
 export function progressLine(p: RunProgress, isExport = false): string {
-  const parts = [isExport ? `exported ${n(p.read)} rows` : `read ${n(p.read)} rows`];
+  const rows = `${n(p.read)} ${p.read === 1 ? 'row' : 'rows'}`;
+  const parts = [isExport ? `exported ${rows}` : `read ${rows}`];
   if (!isExport && (p.sent || p.accepted || p.rejected)) parts.push(`sent ${n(p.sent)}`, `accepted ${n(p.accepted)}`, `rejected ${n(p.rejected)}`);
   if (typeof p.share === 'number') parts.push(`${Math.floor(p.share * 100)}% done`);
   else if (p.totalBytes) parts.push(`${Math.min(100, Math.round((p.bytes / p.totalBytes) * 100))}% of the file read`);

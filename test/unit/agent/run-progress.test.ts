@@ -25,6 +25,8 @@ describe('run --wait progress', () => {
       'Run #7: read 12,500 rows, sent 12,000, accepted 11,990, rejected 0, 73% done',
     );
     expect(progressLine(progress(7, 3))).toBe('Run #7: read 3 rows');
+    expect(progressLine(progress(7, 1))).toBe('Run #7: read 1 row');
+    expect(progressLine(progress(8, 1), true)).toBe('Run #8: exported 1 row');
   });
 
   it('says an export run wrote its rows, not that it sent or had them accepted', () => {
