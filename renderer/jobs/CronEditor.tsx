@@ -49,7 +49,7 @@ export function CronEditor({
   onPreset,
   onTimezone,
   error,
-  allowNone,
+  noSchedule,
 }: {
   preset: Preset;
   timezone: string;
@@ -57,7 +57,11 @@ export function CronEditor({
   onTimezone: (tz: string) => void;
   /** A message from the form's own validation (e.g. "this job would never run"). */
   error?: string;
-  allowNone: boolean;
+  /**
+   * What "no schedule" means for this job (when it runs instead), or null where a job needs one.
+   * A job saved without one elsewhere (the CLI) still shows it as it is, not as the first choice.
+   */
+  noSchedule: { label: string; text: string } | null;
 }) {
   const id = useId();
   const zones = useMemo(() => timeZones(), []);
@@ -65,7 +69,8 @@ export function CronEditor({
   const { described, error: callError } = useDescription(expression, timezone);
   const fieldProblem = presetProblem(preset);
   const message = error ?? fieldProblem ?? (described && !described.valid ? `This is not a schedule the agent can run: ${described.text}` : null);
-  const kinds = (Object.keys(PRESET_LABELS) as PresetKind[]).filter((k) => allowNone || k !== 'none');
+  const kinds = (Object.keys(PRESET_LABELS) as PresetKind[]).filter((k) => noSchedule !== null || k !== 'none' || preset.kind === 'none');
+  const label = (k: PresetKind) => (k === 'none' ? (noSchedule?.label ?? 'No schedule (by hand only)') : PRESET_LABELS[k]);
   const time = (p: Extract<Preset, { time: string }>) => (
     <div className="field jobs-inline-field">
       <label htmlFor={`${id}-time`}>At (hh:mm)</label>
@@ -82,7 +87,7 @@ export function CronEditor({
           <select id={`${id}-kind`} value={preset.kind} onChange={(e) => onPreset(switchPreset(preset, e.target.value as PresetKind))}>
             {kinds.map((k) => (
               <option key={k} value={k}>
-                {PRESET_LABELS[k]}
+                {label(k)}
               </option>
             ))}
           </select>
@@ -157,7 +162,7 @@ export function CronEditor({
             {message}
           </p>
         ) : preset.kind === 'none' ? (
-          <p className="muted">Runs only when a file arrives in the source folder, or when you press Run now.</p>
+          <p className="muted">{noSchedule?.text ?? 'Runs only when you press Run now.'}</p>
         ) : callError ? (
           <p className="field-error">Could not check the schedule: {callError}</p>
         ) : !described ? (

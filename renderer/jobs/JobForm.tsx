@@ -6,6 +6,7 @@ import { ErrorState, Loading, PageHeader } from '../components/ui';
 import { useEngine } from '../hooks';
 import { CronEditor } from './CronEditor';
 import { draftFromJob, draftToParams, emptyDraft, fileNamePreview, FILE_TOKENS, validateDraft, type DraftErrors, type JobDraft } from './draft';
+import { PRESET_LABELS } from './schedule';
 import './jobs.css';
 
 const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -437,7 +438,13 @@ export function JobForm() {
           onTimezone={(timezone) => set({ timezone })}
           error={shown('schedule')}
           // A database source has no file to wait for: without a schedule its job would never run on its own.
-          allowNone={draft.type === 'ingest' && source?.kind !== 'database'}
+          noSchedule={
+            draft.type === 'export'
+              ? { label: 'No schedule (by hand only)', text: 'Runs only when you press Run now (or by the esg-sync run command), for an export made on request.' }
+              : source?.kind === 'database'
+                ? null
+                : { label: PRESET_LABELS.none, text: 'Runs only when a file arrives in the source folder, or when you press Run now.' }
+          }
         />
         {draft.schedule.kind !== 'none' && (
           <fieldset aria-describedby={catchUpHelpId}>

@@ -389,6 +389,33 @@ test('an ingest job made in the form runs when a file arrives: its progress bar 
   }
 });
 
+test('an export made on request has no schedule: the form shows it as such (not as "Every hour") and saves it so', async ({ browser }) => {
+  test.skip(skipReason !== null, skipReason ?? '');
+  const job = await rpc<{ id: string }>('jobs.add', {
+    name: 'Month-end export',
+    type: 'export',
+    connectionId: (await rpc<{ id: string }[]>('connections.list', {}))[0]!.id,
+    config: { schedule: null, timezone: 'UTC', export: { dataset: 'submissions', destination: { kind: 'folder', path: outDir, format: 'csv' } } },
+  });
+  try {
+    const page = await openJobs(browser, 'light');
+    await page.getByRole('button', { name: 'Edit Month-end export' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Edit “Month-end export”' })).toBeVisible();
+    const runs = page.getByLabel('Runs', { exact: true });
+    await expect(runs).toHaveValue('none');
+    await expect(runs.locator('option:checked')).toHaveText('No schedule (by hand only)');
+    await expect(page.getByRole('status', { name: 'Schedule summary' })).toContainText('Runs only when you press Run now');
+    await expect(page.getByText('when a file arrives')).toHaveCount(0);
+    await shot(page, 'export-no-schedule', 'light');
+    await page.getByRole('button', { name: 'Save changes', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
+    expect((await rpc<{ config: { schedule: string | null } }>('jobs.get', { jobId: job.id })).config.schedule).toBeNull();
+    await page.context().close();
+  } finally {
+    await rpc('jobs.remove', { jobId: job.id }).catch(() => undefined);
+  }
+});
+
 test('screens: the Jobs page and the job form, light and dark', async ({ browser }) => {
   test.skip(skipReason !== null, skipReason ?? '');
   await rpc('jobs.add', {
