@@ -145,7 +145,6 @@ export type DraftErrors = Partial<Record<
 
 /** Looks like a full path on Windows (C:\…, \\server\…) or POSIX (/…). */
 export const isFullPath = (p: string) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p.trim());
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function wholeNumber(raw: string, min: number, max: number): number | null {
   if (!/^\d+$/.test(raw.trim())) return null;
@@ -195,9 +194,11 @@ export function validateDraft(d: JobDraft, opts: { sourceKind?: 'folder' | 'data
         if (x.port.trim() && wholeNumber(x.port, 1, 65535) === null) e.port = 'A port number from 1 to 65535, or empty for the default.';
       }
       if (!x.table.trim()) e.table = 'Give the table to write to (it is created if missing).';
-      else if (x.database === 'sqlite' && x.table.includes('.')) e.table = 'SQLite has no schemas: use letters, digits and _ only, starting with a letter (at most 63), no dot.';
-      else if (!x.table.trim().split('.').every((part, i, parts) => parts.length <= 2 && IDENT.test(part) && part.length <= 63)) {
-        e.table = `Use letters, digits and _ only, starting with a letter (at most 63), optionally after a ${x.database === 'mysql' ? 'database' : 'schema'} name and a dot, e.g. ${x.database === 'mysql' ? 'reporting' : 'analytics'}.submissions.`;
+      else if (x.database === 'sqlite' && x.table.includes('.')) e.table = 'SQLite has no schemas: give the table name without a dot (at most 63 characters).';
+      // The agent quotes names, so spaces and capitals are fine ("ESG Report Table", as the CLI
+      // takes it); the server's own checks run when the job is saved.
+      else if (!x.table.trim().split('.').every((part, i, parts) => parts.length <= 2 && part.length > 0 && part === part.trim() && part.length <= 63)) {
+        e.table = `Give the table name (at most 63 characters), optionally after a ${x.database === 'mysql' ? 'database' : 'schema'} name and one dot, e.g. ${x.database === 'mysql' ? 'reporting' : 'analytics'}.submissions, with no space next to the dot.`;
       }
       const keys = x.keyColumns.split(',').map((k) => k.trim()).filter(Boolean);
       if (!keys.length) e.keyColumns = 'Give at least one key column (rows are upserted by it), usually id.';

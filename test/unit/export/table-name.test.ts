@@ -59,10 +59,15 @@ describe('the job form’s table name', () => {
   });
 
   it('refuses two dots, empty parts and a dot on SQLite, saying what is allowed', () => {
-    expect(validateDraft(draft('postgres', 'a.b.c')).table).toBe('Use letters, digits and _ only, starting with a letter (at most 63), optionally after a schema name and a dot, e.g. analytics.submissions.');
-    expect(validateDraft(draft('mysql', 'bad-name;')).table).toBe('Use letters, digits and _ only, starting with a letter (at most 63), optionally after a database name and a dot, e.g. reporting.submissions.');
+    expect(validateDraft(draft('postgres', 'a.b.c')).table).toBe('Give the table name (at most 63 characters), optionally after a schema name and one dot, e.g. analytics.submissions, with no space next to the dot.');
+    expect(validateDraft(draft('mysql', 'reporting. subs')).table).toBe('Give the table name (at most 63 characters), optionally after a database name and one dot, e.g. reporting.submissions, with no space next to the dot.');
     expect(validateDraft(draft('postgres', '.subs')).table).toMatch(/optionally after a schema name/);
     expect(validateDraft(draft('postgres', `${'s'.repeat(64)}.t`)).table).toMatch(/at most 63/);
-    expect(validateDraft(draft('sqlite', 'qa.subs')).table).toBe('SQLite has no schemas: use letters, digits and _ only, starting with a letter (at most 63), no dot.');
+    expect(validateDraft(draft('sqlite', 'qa.subs')).table).toBe('SQLite has no schemas: give the table name without a dot (at most 63 characters).');
+  });
+
+  it('takes the names the CLI takes: spaces and capitals are quoted by the agent, so a CLI-made job stays editable', () => {
+    expect(validateDraft(draft('postgres', 'qaexport.ESG Submissions')).table).toBeUndefined();
+    expect(validateDraft(draft('mysql', 'ESG Report Table')).table).toBeUndefined();
   });
 });

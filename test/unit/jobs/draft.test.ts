@@ -102,7 +102,7 @@ describe('job form draft', () => {
     expect(validateDraft(exportDraft({ folder: 'exports' })).folder).toMatch(/full path/);
     expect(validateDraft(exportDraft({ fileName: 'out/{dataset}' })).fileName).toMatch(/cannot contain/);
     expect(validateDraft(exportDraft({ fileName: '{dataset}-{week}' })).fileName).toMatch(/Unknown token \{week\}/);
-    const db = validateDraft(exportDraft({ destination: 'database', database: 'mysql', table: 'bad-name;', keyColumns: ' , ', port: '70000' }));
+    const db = validateDraft(exportDraft({ destination: 'database', database: 'mysql', table: 'a.b.c', keyColumns: ' , ', port: '70000' }));
     expect(Object.keys(db).sort()).toEqual(['dbName', 'keyColumns', 'port', 'table', 'user']);
     expect(validateDraft(exportDraft({ destination: 'database', database: 'sqlite', file: 'bi.sqlite', table: 't' })).file).toMatch(/full path/);
   });
