@@ -134,6 +134,19 @@ export function detectDrift(profile: MappingProfile, headers: readonly string[])
   return { missing, added, renamed, reordered, affectsMapping, hasDrift: missing.length > 0 || added.length > 0 || renamed.length > 0 || reordered };
 }
 
+/**
+ * Whether a changed header stops the run. A file's does, whatever changed: a new column may be a
+ * month a wide file gained, or a sign of another export. A table's or query's does only when the
+ * mapping reads a column that is gone or renamed, or a wide mapping may be missing a new value
+ * column: a database administrator dropping a column nobody maps, or a query trimmed to the
+ * columns the mapping reads, stopped the feed until the whole wizard was gone through again.
+ */
+export function driftStopsRun(profile: MappingProfile, drift: Drift, noun: 'file' | 'table' | 'query'): boolean {
+  if (!(drift.missing.length || drift.renamed.length || drift.added.length)) return false;
+  if (noun === 'file') return true;
+  return drift.affectsMapping.length > 0 || drift.renamed.length > 0 || (profile.shape.kind === 'wide' && drift.added.length > 0);
+}
+
 /** One paragraph for history and the "needs attention" banner. */
 /**
  * Whether a file's "column names" look like a row of data (numbers, dates, codes): the file has no

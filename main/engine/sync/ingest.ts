@@ -1,4 +1,4 @@
-import { applyProfile, canonicalRecord, NumberFormatWatch, describeDrift, detectDrift, validateRecord, type Catalogue, type MappedRecord, type MappingProfile } from '../../../shared/mapping';
+import { applyProfile, canonicalRecord, NumberFormatWatch, describeDrift, detectDrift, driftStopsRun, validateRecord, type Catalogue, type MappedRecord, type MappingProfile } from '../../../shared/mapping';
 import { emptyCounts, type RowError, type RunCounts, type RunStatus, type SourceRow, type SubmissionOp } from '../../../shared/domain';
 import { plural } from '../../../shared/plural';
 import type { AdapterContext, PlatformAdapter } from '../platforms/types';
@@ -172,10 +172,16 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   applyTally(await resendPending(input));
 
   const drift = detectDrift(input.profile, input.headers);
-  if (drift.missing.length || drift.renamed.length || drift.added.length) {
+  const noun = input.sourceNoun ?? 'file';
+  if (driftStopsRun(input.profile, drift, noun)) {
     const message = describeDrift(drift, input.headers, input.sourceNoun);
     input.event('warn', message);
     return { status: 'needs_attention', counts, error: message };
+  }
+  if (drift.missing.length || drift.added.length) {
+    const cols = (list: string[]) => list.map((c) => `'${c}'`).join(', ');
+    const what = [drift.missing.length ? `no longer has ${cols(drift.missing)}` : null, drift.added.length ? `now also has ${cols(drift.added)}` : null].filter(Boolean).join(' and ');
+    input.event('info', `The ${noun === 'query' ? "query's result" : 'table'} ${what}; the mapping does not read ${drift.missing.length + drift.added.length === 1 ? 'that column' : 'those columns'}, so its rows are read as before.`);
   }
 
   // 1. Read, map, validate, stage.

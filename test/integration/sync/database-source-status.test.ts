@@ -162,6 +162,17 @@ it('shows what changed in a table whose columns changed, and the next run reads 
   expect((await run(jobId)).status).not.toMatch(/failed|needs_attention/);
 });
 
+it('reads on when a table loses or gains a column the mapping does not read, and says so', async () => {
+  const { jobId } = await readingsJob();
+  const d = new Database(join(t.root, 'meters.sqlite'));
+  // The id the mapping never read goes (a query trimmed to the mapped columns looks the same), a note column comes.
+  d.exec('CREATE TABLE r2 (Site TEXT, Month TEXT, kwh REAL, note TEXT); INSERT INTO r2 SELECT Site, Month, kwh, NULL FROM readings; DROP TABLE readings; ALTER TABLE r2 RENAME TO readings');
+  d.close();
+  const r = await run(jobId);
+  expect(r).toMatchObject({ status: 'succeeded', created: 1 });
+  expect(t.engine.store.runs.events(r.id).map((e) => e.message)).toContain("The table no longer has 'id' and now also has 'note'; the mapping does not read those columns, so its rows are read as before.");
+});
+
 it('starts over: after a rejected row\'s code is mapped, the next run reads every row again and sends it, nothing twice', async () => {
   const { jobId } = await readingsJob({}, { watermark: true });
   const file = join(t.root, 'meters.sqlite');
