@@ -282,6 +282,7 @@ describe.skipIf(pgReason !== null)('PostgreSQL source', () => {
       );
       expect(denied).toMatchObject({ code: 'QUERY_FAILED' });
       expect(denied!.message).toContain(`permission denied for table ${table}. Ask the database administrator to grant the user "${reader}" SELECT on the table "${table}".`);
+      expect(denied!.message).toContain("A table source reads all its columns; if the user may read only some of them, use a source query that names those columns instead.");
     } finally {
       await c.query(`DROP ROLE IF EXISTS ${nologin}`);
       await c.query(`DROP ROLE IF EXISTS ${reader}`);

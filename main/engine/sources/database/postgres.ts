@@ -57,7 +57,10 @@ export function describePostgresError(err: unknown, cfg: DatabaseSourceConfig): 
     case '42501':
       return new DatabaseSourceError(
         'QUERY_FAILED',
-        `PostgreSQL at ${where}: ${e.message ?? 'permission denied'}. Ask the database administrator to grant the user "${cfg.user ?? ''}" SELECT on ${cfg.query ? 'the tables the source query reads' : relationLabel(cfg)}.`,
+        `PostgreSQL at ${where}: ${e.message ?? 'permission denied'}. Ask the database administrator to grant the user "${cfg.user ?? ''}" SELECT on ${cfg.query ? 'the tables the source query reads' : relationLabel(cfg)}.${
+          // A table source reads every column (SELECT *): a grant on some columns only is refused as a whole.
+          cfg.query ? '' : ' A table source reads all its columns; if the user may read only some of them, use a source query that names those columns instead.'
+        }`,
       );
     case '3D000':
       return new DatabaseSourceError('DATABASE_NOT_FOUND', `PostgreSQL at ${where} has no database "${cfg.database}".`);
