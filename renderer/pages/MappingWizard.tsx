@@ -170,7 +170,7 @@ export function MappingWizard() {
             </span>{' '}
             {STEPS[state.step]}
           </h2>
-          {state.drift?.hasDrift && <DriftSummary drift={state.drift} heading="Columns changed in the file this mapping stopped on" level={3} />}
+          {state.drift?.hasDrift && <DriftSummary drift={state.drift} heading={`Columns changed in the ${state.drift.sourceKind === 'database' ? 'table' : 'file'} this mapping stopped on`} level={3} />}
           <Step state={state} dispatch={dispatch} />
           {problems.length > 0 && (
             // The alert wraps the list: role="alert" on the <ul> itself would take its list semantics away.

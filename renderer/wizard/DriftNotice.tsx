@@ -24,7 +24,7 @@ export function DriftSummary({ drift, heading, level = 2 }: { drift: DriftReport
       )}
       {drift.missing.length > 0 && (
         <>
-          <p>Missing from the file{drift.affectsMapping.length ? ' (columns the mapping reads are marked)' : ''}:</p>
+          <p>Missing from the {drift.sourceKind === 'database' ? 'table' : 'file'}{drift.affectsMapping.length ? ' (columns the mapping reads are marked)' : ''}:</p>
           <ul aria-label="Missing columns">
             {drift.missing.map((c) => (
               <li key={c}>

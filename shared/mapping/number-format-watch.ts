@@ -40,7 +40,11 @@ export class NumberFormatWatch {
 
   private readonly locale: NumberLocale;
 
-  constructor(profile: Pick<MappingProfile, 'transforms' | 'shape'>) {
+  constructor(
+    profile: Pick<MappingProfile, 'transforms' | 'shape'>,
+    /** What the rows come from, for the message: a database's rows have no lines and are not dropped again. */
+    private readonly source: 'file' | 'table' | 'query' = 'file',
+  ) {
     const locale = profile.transforms.number;
     this.locale = locale;
     this.other = { decimal: locale.decimal === '.' ? ',' : '.', thousands: 'auto', parenthesesNegative: locale.parenthesesNegative };
@@ -100,15 +104,19 @@ export class NumberFormatWatch {
     if (!a) return null;
     const ours = `'${this.locale.decimal}'`;
     const theirs = `'${this.other.decimal}'`;
-    const example = `'${a.text}' on line ${a.line}, column '${a.column}'`;
-    const fix = `If the export changed, set the decimal separator to ${theirs} in the Units step (Update mapping) and send the file again; otherwise correct the file and drop it again.`;
+    const file = this.source === 'file';
+    const at = (line: number) => (file ? `line ${line}` : `row ${line} of the ${this.source === 'query' ? "query's result" : 'table'}`);
+    const example = `'${a.text}' on ${at(a.line)}, column '${a.column}'`;
+    const fix = file
+      ? `If the export changed, set the decimal separator to ${theirs} in the Units step (Update mapping) and send the file again; otherwise correct the file and drop it again.`
+      : `If the database writes numbers that way now, set the decimal separator to ${theirs} in the Units step (Update mapping): the next run reads these rows again; otherwise correct the values in the database.`;
     const amb = this.firstAmbiguous;
     if (amb && this.against >= this.for) {
       return {
         kind: 'other-format',
         message:
-          `The numbers in this file are written with ${theirs} as the decimal separator (e.g. ${example}), but the mapping reads ${ours}. ` +
-          `${plural(this.ambiguous, 'value')} such as '${amb.text}' (line ${amb.line}) would have been sent as ${amb.read} instead of ${amb.meant}, ${stopped}. ${fix}`,
+          `The numbers in this ${file ? 'file' : this.source === 'query' ? "query's result" : 'table'} are written with ${theirs} as the decimal separator (e.g. ${example}), but the mapping reads ${ours}. ` +
+          `${plural(this.ambiguous, 'value')} such as '${amb.text}' (${at(amb.line)}) would have been sent as ${amb.read} instead of ${amb.meant}, ${stopped}. ${fix}`,
       };
     }
     return {

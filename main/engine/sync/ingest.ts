@@ -191,7 +191,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
   const held = new HeldRows();
   let blankValues = 0;
   const rejectedLines = new LineMarks();
-  const numbers = new NumberFormatWatch(input.profile);
+  const numbers = new NumberFormatWatch(input.profile, input.sourceNoun);
   const skipped = new SkippedRows(input.profile);
   const catalogueMatches = new CatalogueMatches(input.profile);
   const totalKeys = options.onlyTotalsOfLines ? new Set<string>() : null;

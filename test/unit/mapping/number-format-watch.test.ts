@@ -4,7 +4,7 @@ import { NumberFormatWatch } from '../../../shared/mapping/number-format-watch';
 import { parseProfile, type MappingProfileInput } from '../../../shared/mapping/profile';
 import { catalogue } from '../../fixtures/mapping/catalogue';
 
-function watchOver(decimal: '.' | ',', values: string[]) {
+function watchOver(decimal: '.' | ',', values: string[], source: 'file' | 'table' | 'query' = 'file') {
   const input: MappingProfileInput = {
     schemaVersion: 1,
     name: 'Test',
@@ -18,7 +18,7 @@ function watchOver(decimal: '.' | ',', values: string[]) {
     transforms: { number: { decimal, thousands: 'auto' } },
   };
   const profile = parseProfile(input);
-  const watch = new NumberFormatWatch(profile);
+  const watch = new NumberFormatWatch(profile, source);
   values.forEach((v, i) => watch.observe(i + 2, applyProfile(profile, { line: i + 2, cells: { kWh: v } }, catalogue)));
   return watch;
 }
@@ -36,6 +36,14 @@ describe('NumberFormatWatch', () => {
     expect(v?.kind).toBe('other-format');
     expect(v?.message).toContain("(e.g. '12.500,5' on line 2, column 'kWh'), but the mapping reads '.'");
     expect(v?.message).toContain("2 values such as '-98.001' (line 3) would have been sent as -98.001 instead of -98001");
+  });
+
+  it('says a database table\'s rows as rows of the table, fixed in the database or the mapping, not as a file to drop again', () => {
+    const v = watchOver(',', ['12.5', '1,250', '3.75'], 'table')!.verdict();
+    expect(v?.message).toContain("The numbers in this table are written with '.' as the decimal separator (e.g. '12.5' on row 2 of the table, column 'kWh')");
+    expect(v?.message).toContain("'1,250' (row 3 of the table) would have been sent as 1.25 instead of 1250");
+    expect(v?.message).toContain('the next run reads these rows again; otherwise correct the values in the database.');
+    expect(v?.message).not.toMatch(/file/);
   });
 
   it('stops a decimal-point file read with a decimal comma', () => {
