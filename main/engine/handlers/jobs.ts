@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import cronstrue from 'cronstrue';
@@ -19,6 +20,7 @@ import type { ConnectionRecord, JobRecord, MappingRecord, SourceRecord } from '.
 import { ExportError } from '../sync/export/errors';
 import { validateFilePattern } from '../sync/export/file-name';
 import { tableConnection, tablePasswordAccount } from '../sync/export/table-connection';
+import { cannotWriteIn } from '../sync/export/writers/atomic-file';
 import { TableWriter } from '../sync/export/writers/table';
 import { JobRunner } from '../sync/job-runner';
 import { nextRuns, validateCron } from '../sync/scheduler';
@@ -475,6 +477,12 @@ async function assertExportFolder(config: JobConfig): Promise<void> {
     throw new ApiError('invalid_params', `The export folder ${d.path} does not exist. Create it (or connect the drive or share it is on), or choose another folder.`);
   }
   if (!info.isDirectory()) throw new ApiError('invalid_params', `${d.path} is a file, not a folder. Give the folder the exports are to be written into.`);
+  // A read-only share or a folder the agent's user may not write in fails every run: said now.
+  try {
+    await access(d.path, fsConstants.W_OK);
+  } catch (err) {
+    throw new ApiError('invalid_params', cannotWriteIn(d.path, err as NodeJS.ErrnoException));
+  }
 }
 
 /**

@@ -47,7 +47,7 @@ async function openTemp(dir: string, name: string): Promise<{ tempPath: string; 
     });
     if (!opened) return { tempPath, stream };
     if (opened.code === 'EEXIST') continue;
-    throw new ExportError('destination_failed', `Cannot create "${tempPath}": ${opened.code ?? opened.message}. Check that the folder is writable.`, { cause: opened });
+    throw new ExportError('destination_failed', `${cannotWriteIn(dir, opened)} Nothing was written; the next run tries again.`, { cause: opened });
   }
   throw new ExportError('destination_failed', `100 exports named "${name}" seem to be writing into "${dir}" at once; remove the .${name}.*.partial files there if no export is running.`);
 }
@@ -114,7 +114,16 @@ export class AtomicFile {
     await refuseLinkOrFolder(this.finalPath);
     if (this.replace) {
       // rename() replaces a link itself, never what it points to; checked just above anyway.
-      await rename(this.tempPath, this.finalPath);
+      try {
+        await rename(this.tempPath, this.finalPath);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        // Windows refuses to replace a file another program holds open (Excel keeps its files locked).
+        if (e.code === 'EPERM' || e.code === 'EBUSY' || e.code === 'EACCES') {
+          throw new ExportError('destination_failed', `${basename(this.finalPath)} in ${dirname(this.finalPath)} could not be replaced (${e.code}): it is probably open in another program, such as Excel, or read-only. Close it (or make it writable) and run the export again; the file as it was is unchanged.`, { cause: e });
+        }
+        throw err;
+      }
       return { path: this.finalPath, bytes: (await stat(this.finalPath)).size };
     }
     const path = await claimFreeName(dirname(this.finalPath), numberedNames(basename(this.finalPath)), (dest) => moveExclusive(this.tempPath, dest));
@@ -171,4 +180,19 @@ function waitDrain(s: WriteStream): Promise<void> {
     s.once('drain', onDrain);
     s.once('error', onError);
   });
+}
+
+/** Why a file cannot be created in an export folder, in words (the errno stays in brackets for the admin). */
+export function cannotWriteIn(dir: string, e: NodeJS.ErrnoException): string {
+  const why =
+    e.code === 'EROFS'
+      ? 'it is on a read-only drive or share'
+      : e.code === 'EACCES' || e.code === 'EPERM'
+        ? 'the agent may not write into it'
+        : e.code === 'ENOSPC' || e.code === 'EDQUOT'
+          ? 'its drive is full'
+          : e.code === 'ENOENT'
+            ? 'it does not exist (any more)'
+            : (e.message ?? 'the system refused');
+  return `The export folder ${dir} cannot take a new file: ${why} (${e.code ?? 'error'}). Make it writable for the agent, or choose another folder.`;
 }
