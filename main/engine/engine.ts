@@ -91,6 +91,10 @@ export class Engine {
     if (!opts.forCommand) engine.armPauseTimer();
     if (opts.forCommand) logger.info({ dataDir: opts.dataDir, version: APP_VERSION, command: opts.forCommand }, 'engine opened for one command (no agent was running)');
     else logger.info({ dataDir: opts.dataDir, mode: opts.mode, version: APP_VERSION }, 'engine started');
+    // Whatever the agent can read, a mapping preview or a watched folder can show or send; as root that is every file.
+    if (!opts.forCommand && process.getuid?.() === 0) {
+      logger.warn('running as root: the agent can read every file on this computer, and files it moves in shared folders become root-owned. Run it as a user of its own with read access to the watched folders only (README, "Running on a server")');
+    }
     engine.maintenance.start();
     return engine;
   }

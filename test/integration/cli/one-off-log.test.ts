@@ -19,3 +19,24 @@ it('logs "opened for one command" with the command, not "engine started"', async
   expect(lines.find((l) => l.msg.startsWith('engine opened'))!.command).toBe('jobs.list');
   expect(lines.map((l) => l.msg)).not.toContain('engine started');
 });
+
+it('warns in agent.log when the agent runs as root, and not for a one-off command', async () => {
+  const { Engine } = await import('../../../main/engine/engine');
+  const dir = mkdtempSync(join(tmpdir(), 'esg-root-log-'));
+  const realGetuid = process.getuid;
+  try {
+    for (const uid of [0, 1000]) {
+      process.getuid = () => uid;
+      const engine = Engine.open({ dataDir: dir, mode: 'headless' });
+      await engine.stop();
+    }
+    const msgs = readFileSync(join(dir, 'logs', 'agent.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: number });
+    const warnings = msgs.filter((m) => m.msg.startsWith('running as root'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.level).toBe(40);
+  } finally {
+    process.getuid = realGetuid;
+    removeDir(dir);
+  }
+  expect(readFileSync(join(dataDir, 'logs', 'agent.log'), 'utf8')).not.toContain('running as root');
+});
