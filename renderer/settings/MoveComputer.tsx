@@ -332,6 +332,7 @@ function ItemGroup({ title, tone, items }: { title: string; tone: string; items:
           return (
             <li key={`${i.kind}:${i.name}`}>
               <span className="muted">{KIND_WORDS[i.kind]}</span> <strong>{i.name}</strong>
+              {i.detail && <div className="small">{i.detail.charAt(0).toUpperCase() + i.detail.slice(1)}.</div>}
               {help ? (
                 <div className="small">
                   {help.text} <Link to={help.page.to}>{help.page.label}</Link>

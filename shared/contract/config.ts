@@ -94,6 +94,11 @@ export const ImportItem = z.object({
   note: z.string().optional(),
   /** A command that adds it (with its secret). */
   command: z.string().optional(),
+  /**
+   * What a source or job to be added reads, writes and when it runs, from the file: a file from
+   * someone else is read before anything watches a folder or runs a query.
+   */
+  detail: z.string().optional(),
 });
 export type ImportItem = z.infer<typeof ImportItem>;
 

@@ -67,6 +67,7 @@ function importSummary(r: ConfigImportResult, dryRun: boolean, path: string): st
     lines.push(`${title} (${list.length}):`);
     for (const i of list) {
       lines.push(`  ${i.kind} "${i.name}"${i.note ? `: ${i.note}` : ''}`);
+      if (i.detail) lines.push(`      ${i.detail}`);
       if (i.command) lines.push(`      ${i.command}`);
     }
   };

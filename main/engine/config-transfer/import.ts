@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { AddDatabaseParams, AddFolderParams } from '../../../shared/contract/sources';
-import type { ConfigFile, ConfigImportResult, ImportItem, SourceEntry } from '../../../shared/contract/config';
+import type { ConfigFile, ConfigImportResult, ImportItem, JobEntry, SourceEntry } from '../../../shared/contract/config';
 import type { Settings } from '../../../shared/dto';
 import { JobConfig } from '../../../shared/jobs';
 import { assertReadableDir } from '../sources/service';
@@ -94,7 +94,7 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
         continue;
       }
       plannedSources.add(s.name);
-      items.push({ kind: 'source', name: s.name, outcome: add });
+      items.push({ kind: 'source', name: s.name, outcome: add, detail: sourceDetail(s) });
       continue;
     }
     try {
@@ -104,7 +104,7 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
           : await call('sources.addDatabase', { ...pick(s.database, Object.keys(AddDatabaseParams.shape)), name: s.name } as z.input<typeof AddDatabaseParams>);
       if (s.paused) await call('sources.pause', { sourceId: info.id });
       sourceIds.set(s.name, info.id);
-      items.push({ kind: 'source', name: s.name, outcome: add, ...(info.name !== s.name ? { note: `saved as "${info.name}"` } : {}) });
+      items.push({ kind: 'source', name: s.name, outcome: add, detail: sourceDetail(s), ...(info.name !== s.name ? { note: `saved as "${info.name}"` } : {}) });
     } catch (err) {
       items.push({ kind: 'source', name: s.name, outcome: 'failed', note: failure(err) });
     }
@@ -176,7 +176,7 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
         items.push({ kind: 'job', name: j.name, outcome: 'not imported', note: `it would not be added: ${problem}` });
         continue;
       }
-      items.push({ kind: 'job', name: j.name, outcome: add, ...(passwordNote ? { note: passwordNote } : {}) });
+      items.push({ kind: 'job', name: j.name, outcome: add, detail: jobDetail(j), ...(passwordNote ? { note: passwordNote } : {}) });
       continue;
     }
     try {
@@ -191,7 +191,7 @@ export async function importConfig(call: EngineCall, file: ConfigFile, opts: { d
         checkDestination: !j.databasePasswordSaved,
       });
       if (j.paused) await call('jobs.pause', { jobId: info.id });
-      items.push({ kind: 'job', name: j.name, outcome: add, ...(passwordNote ? { note: passwordNote } : {}) });
+      items.push({ kind: 'job', name: j.name, outcome: add, detail: jobDetail(j), ...(passwordNote ? { note: passwordNote } : {}) });
     } catch (err) {
       items.push({ kind: 'job', name: j.name, outcome: 'failed', note: failure(err) });
     }
@@ -229,4 +229,33 @@ async function destinationProblem(config: Record<string, unknown>): Promise<stri
     () => null,
     (err: unknown) => (err instanceof ExportError ? err.message : String(err)),
   );
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);
+const clip = (v: string, max = 160) => (v.length > max ? `${v.slice(0, max)}…` : v);
+
+/** Where a source to be added reads from, in the file's own words. */
+function sourceDetail(s: SourceEntry): string {
+  if (s.kind === 'folder') {
+    const f = s.folder;
+    const include = Array.isArray(f.include) && f.include.length ? ` (${f.include.map(String).join(', ')})` : '';
+    return `watches the folder ${text(f.path) ?? '(no path)'}${include}${f.recursive === true ? ' and its subfolders' : ''}`;
+  }
+  const d = s.database;
+  const where = d.kind === 'sqlite' ? `the SQLite file ${text(d.file) ?? '(no file)'}` : `${d.kind === 'mysql' ? 'MariaDB/MySQL' : 'PostgreSQL'} database "${text(d.database) ?? ''}" on ${text(d.host) ?? '127.0.0.1'}${d.port ? `:${String(d.port)}` : ''} as user "${text(d.user) ?? ''}"`;
+  const query = text(d.query);
+  return `reads ${where}: ${query ? `the query ${clip(query.replace(/\s+/g, ' '))}` : `the table ${text(d.schema) ? `${text(d.schema)}.` : ''}${text(d.table) ?? ''}`}`;
+}
+
+/** When a job to be added runs and, for an export, where it writes. */
+function jobDetail(j: JobEntry): string {
+  const c = j.config;
+  const schedule = text(c.schedule);
+  const when = [schedule ? `on the schedule "${schedule}"${text(c.timezone) ? ` (${text(c.timezone)})` : ''}` : null, j.type === 'ingest' && c.onFileArrival !== false && j.source ? 'when a file arrives' : null].filter(Boolean);
+  const runs = when.length ? `runs ${when.join(' and ')}` : 'runs only by hand';
+  const x = c.export as { dataset?: unknown; destination?: Record<string, unknown> } | undefined;
+  if (j.type !== 'export' || !x?.destination) return `${runs}${j.paused ? ' (paused in the file)' : ''}`;
+  const d = x.destination;
+  const to = d.kind === 'folder' ? `files in ${text(d.path) ?? '(no folder)'}` : `the table ${text(d.table) ?? ''} in ${d.database === 'sqlite' ? `the SQLite file ${text(d.file) ?? ''}` : `"${text(d.name) ?? ''}" on ${text(d.host) ?? '127.0.0.1'}`}`;
+  return `${runs}${j.paused ? ' (paused in the file)' : ''}; writes ${text(x.dataset) ?? 'platform data'} to ${to}`;
 }

@@ -171,7 +171,7 @@ describe('esg-sync config export / import', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('nothing was changed');
     expect(r.stdout).toContain('Run history kept for: 90 days (was 365 days)');
-    expect(r.stdout).toMatch(/Would add \(2\):\n {2}source "Bills"\n {2}source "Meters"\n/);
+    expect(r.stdout).toMatch(/Would add \(2\):\n {2}source "Bills"\n {6}watches the folder .*Bills \(\*\.csv\)\n {2}source "Meters"\n {6}reads the SQLite file .*meters\.sqlite: the table readings\n/);
     expect(r.stdout).toContain('connection "Sandbox": its client secret is not in the file');
     expect(r.stdout).toContain('mapping "Bills kWh": its connection "Sandbox" is not here (see above)');
     expect(JSON.parse((await on(newDir)('--json', 'settings', 'show')).stdout)).toMatchObject({ retentionDays: 365 });
@@ -182,7 +182,7 @@ describe('esg-sync config export / import', () => {
     const first = await on(newDir)('config', 'import', exported());
     expect(first.code).toBe(2);
     expect(first.stdout).toMatch(/Settings changed:\n {2}Run history kept for: 90 days \(was 365 days\)\n/);
-    expect(first.stdout).toMatch(/Added \(2\):\n {2}source "Bills"\n {2}source "Meters"\n/);
+    expect(first.stdout).toMatch(/Added \(2\):\n {2}source "Bills"\n {6}watches the folder .*\n {2}source "Meters"\n {6}reads the SQLite file .*\n/);
     expect(first.stdout).toContain('Not imported (4):');
     // The command to paste names this data folder, which is not the default one.
     expect(first.stdout).toContain(`esg-sync --data-dir ${newDir} connection add --kind esg-api --name Sandbox`);

@@ -136,6 +136,9 @@ describe('config.import', () => {
     // The command names this agent's data folder, which is not the default one.
     expect(conn.command).toContain(`esg-sync --data-dir ${join(root, 'new')} connection add --kind esg-api --name Sandbox`);
     expect(r.items.find((i) => i.kind === 'mapping')!.note).toBe('its connection "Sandbox" is not here (see above)');
+    // A file from someone else is read before anything watches a folder or runs a query: what each source reads is said.
+    expect(r.items.find((i) => i.name === 'Bills')!.detail).toBe(`watches the folder ${join(root, 'Bills')} (*.csv)`);
+    expect(r.items.find((i) => i.name === 'Meters')!.detail).toBe(`reads the SQLite file ${join(root, 'meters.sqlite')}: the table readings`);
     expect(await newOk('sources.list', {})).toEqual([]);
     expect(await newOk('settings.get', {})).toMatchObject({ retentionDays: 365 });
   });
