@@ -185,7 +185,8 @@ export class SourcesRepo {
 
   lastFile(sourceId: string): string | null {
     const row = this.db
-      .prepare('SELECT path FROM source_files WHERE source_id = ? ORDER BY id DESC LIMIT 1')
+      // By when it was seen: a content taken again (v5 = v3) keeps its first row's id.
+      .prepare('SELECT path FROM source_files WHERE source_id = ? ORDER BY seen_at DESC, id DESC LIMIT 1')
       .get(sourceId) as { path: string } | undefined;
     return row?.path ?? null;
   }

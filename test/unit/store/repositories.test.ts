@@ -148,6 +148,15 @@ describe('repositories', () => {
     expect((store.db.prepare('SELECT COUNT(*) AS n FROM row_errors').get() as { n: number }).n).toBe(5);
   });
 
+  it("says the file seen last as the source's last file, also when its content was taken before under another name", () => {
+    store.sources.insert({ id: 's1', name: 'Bills', kind: 'folder', config: { path: '/x' }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: 'now' });
+    const seen = (path: string, sha256: string, seenAt: string) => store.sources.recordFile('s1', { path, sha256, size: 1, seenAt, status: 'processed' });
+    seen('/x/processed/esg_v3.csv', 'aaa', '2026-12-07T10:00:00Z');
+    seen('/x/processed/esg_v4.csv', 'bbb', '2026-12-07T11:00:00Z');
+    seen('/x/processed/esg_v5.csv', 'aaa', '2026-12-07T12:00:00Z'); // v3's content again
+    expect(store.sources.lastFile('s1')).toBe('/x/processed/esg_v5.csv');
+  });
+
   it('saves mapping versions and finds a profile by header fingerprint', () => {
     store.sources.insert({ id: 's1', name: 'Bills', kind: 'folder', config: { path: '/x' }, paused: false, sandbox: false, status: 'idle', statusMessage: null, createdAt: 'now' });
     const v1 = store.mappings.save({ id: 'm1', name: 'Electricity', sourceId: 's1', connectionId: null, fingerprint: 'fp1', profile: { a: 1 } }, '2026-01-01');
