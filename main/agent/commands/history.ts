@@ -94,7 +94,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
                   run: r.id,
                   job: r.jobName,
                   trigger: r.trigger,
-                  status: r.status === 'running' && noAgent ? 'interrupted (no agent runs)' : r.status,
+                  status: r.status === 'running' && noAgent ? 'interrupted (no agent runs)' : runStatusWords(r),
                   started: cliTime(r.startedAt),
                   took: duration(r),
                   read: r.read,
