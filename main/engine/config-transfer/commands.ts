@@ -70,7 +70,7 @@ export function secretsOf(file: ConfigFile): SecretToAdd[] {
           name: j.name,
           secret: 'database password',
           when: 'after import',
-          how: `open the job "${j.name}" on the Jobs page (the agent's address, from \`esg-sync agent\`), choose Edit and enter the destination database's password`,
+          how: `printf %s "$DB_PASSWORD" | esg-sync job edit ${sh(j.name)} --db-password-stdin (or, in the UI, Edit on the job "${j.name}" on the Jobs page)`,
         }),
       ),
   ];

@@ -176,6 +176,8 @@ describe('config.import', () => {
     expect(r.items.find((i) => i.name === 'To BI')).toMatchObject({ outcome: 'added', note: expect.stringContaining("its destination database's password is not in the file") });
     expect(r.items.find((i) => i.name === 'To BI (no password)')).toMatchObject({ outcome: 'failed', note: expect.stringContaining('Cannot reach PostgreSQL at 127.0.0.1:1 to export to (ECONNREFUSED)') });
     expect(r.secretsToAddAgain).toEqual([expect.objectContaining({ kind: 'job', name: 'To BI', when: 'after import' })]);
+    // A headless admin is given the command, not only the UI's button.
+    expect(r.secretsToAddAgain[0]!.how).toContain('printf %s "$DB_PASSWORD" | esg-sync job edit \'To BI\' --db-password-stdin');
   });
 
   it('refuses a file that is not an export, of a newer format, or damaged, in words naming the file', async () => {
