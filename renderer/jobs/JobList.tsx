@@ -4,7 +4,7 @@ import type { JobDetail } from '../../shared/contract/jobs';
 import { client } from '../bridge/client';
 import { Badge, Card, EmptyState, ErrorState, Loading, PageHeader, SandboxLabel } from '../components/ui';
 import { useSandboxIds } from '../firstrun/sandbox';
-import { formatTime, formatTimeInZone, localTimeZone, runBadge, sameTimeZone } from '../format';
+import { formatTime, formatTimeExact, formatTimeInZone, localTimeZone, runBadge, sameTimeZone } from '../format';
 import { useAction, useEngine } from '../hooks';
 import { ConfirmDialog } from './ConfirmDialog';
 import { HeldBackNote } from './HeldBackNote';
@@ -299,7 +299,7 @@ export function JobList() {
         >
           {startingOver.type === 'export' ? (
             <p>
-              Its next run exports the whole dataset again, not only what changed since {startingOver.cursor}. Use it when the destination lost rows (a table emptied, files deleted).
+              Its next run exports the whole dataset again, not only what changed since {formatTimeExact(startingOver.cursor)}. Use it when the destination lost rows (a table emptied, files deleted).
             </p>
           ) : (
             <p>
