@@ -113,16 +113,24 @@ export function relationLabel(cfg: DatabaseSourceConfig): string {
  * How SQLite orders and compares a watermark. SQLite has no date type: a date-time is text, and
  * text compares character by character, so '2026-12-07 20:00' sorts before '2026-12-07T19:00Z'
  * (a space before 'T') and a legacy system that wrote both shapes would have its later row skipped
- * for good. Text that starts like a date is compared as the instant it names (julianday: the
- * separator, a zone offset or 'Z', and seconds written or not all come to the same number); any
- * other value (an integer id, plain text) compares as itself, as before. No index serves this
- * expression; SQLite sources are local files, read in full quickly.
+ * for good. Text that starts like a date is ordered by the instant it names (julianday: the
+ * separator, a zone offset or 'Z', and seconds written or not all come to the same number), and
+ * compared so when both sides are such dates; any other value (an integer id, plain text)
+ * compares as itself, as before. No index serves these expressions; SQLite sources are local
+ * files, read in full quickly.
  */
+const sqliteIsDate = (x: string) => `(typeof(${x}) = 'text' AND ${x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' AND julianday(${x}) IS NOT NULL)`;
+
 export function sqliteWatermarkKey(x: string): string {
-  return `(CASE WHEN typeof(${x}) = 'text' AND ${x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' THEN julianday(${x}) ELSE ${x} END)`;
+  return `(CASE WHEN ${sqliteIsDate(x)} THEN julianday(${x}) ELSE ${x} END)`;
 }
 
-const SQLITE_KEY_USES = sqliteWatermarkKey('?').split('?').length - 1;
+function sqliteCompare(a: string, op: '<' | '>' | '>=', b: string): string {
+  return `(CASE WHEN ${sqliteIsDate(a)} AND ${sqliteIsDate(b)} THEN julianday(${a}) ${op} julianday(${b}) ELSE ${a} ${op} ${b} END)`;
+}
+
+/** How often a compared value appears in sqliteCompare: better-sqlite3 binds plain '?' only, once per place. */
+const SQLITE_COMPARE_USES = sqliteCompare('x', '>=', '?').split('?').length - 1;
 
 export interface BuiltSelect {
   sql: string;
@@ -168,18 +176,17 @@ export function buildRead(
   const col = `src.${quoteIdent(kind, cfg.watermarkColumn)}`;
   const asText = kind === 'postgres' ? `(${col})::text` : kind === 'mysql' ? `CAST(${col} AS CHAR)` : `CAST(${col} AS TEXT)`;
   const key = (x: string) => (kind === 'sqlite' ? sqliteWatermarkKey(x) : x);
-  // SQLite's key names its operand more than once, and better-sqlite3 binds only plain '?':
-  // each value is bound once per place it appears.
-  const bind = (values: string[]) => (kind === 'sqlite' ? values.flatMap((v) => Array<string>(SQLITE_KEY_USES).fill(v)) : values);
+  const cmp = (a: string, op: '<' | '>' | '>=', b: string) => (kind === 'sqlite' ? sqliteCompare(a, op, b) : `${a} ${op} ${b}`);
+  const bind = (values: string[]) => (kind === 'sqlite' ? values.flatMap((v) => Array<string>(SQLITE_COMPARE_USES).fill(v)) : values);
   const tail = ` ORDER BY ${key(col)}${kind === 'sqlite' ? `, ${col}` : ''}${limit ? ` LIMIT ${limit}` : ''}`;
   const select = `SELECT src.*, ${asText} AS ${quoteIdent(kind, WM_ALIAS)}`;
-  if (after === null || after === undefined) return { sql: `${select} FROM ${rel} WHERE ${key(col)} IS NOT NULL${tail}`, hasWatermarkParam: false, params: [], lookbackFrom: null };
+  if (after === null || after === undefined) return { sql: `${select} FROM ${rel} WHERE ${col} IS NOT NULL${tail}`, hasWatermarkParam: false, params: [], lookbackFrom: null };
   const from = bound === 'from' ? lookbackBound(after, cfg) : null;
-  if (from === null) return { sql: `${select} FROM ${rel} WHERE ${key(col)} ${bound === 'from' ? '>=' : '>'} ${key(placeholder)}${tail}`, hasWatermarkParam: true, params: bind([after]), lookbackFrom: null };
+  if (from === null) return { sql: `${select} FROM ${rel} WHERE ${cmp(col, bound === 'from' ? '>=' : '>', placeholder)}${tail}`, hasWatermarkParam: true, params: bind([after]), lookbackFrom: null };
   // PostgreSQL numbers its placeholders; the others bind '?' in the order they appear.
   const [first, second] = kind === 'postgres' ? ['$1', '$2'] : [placeholder, placeholder];
   return {
-    sql: `${select}, CASE WHEN ${key(col)} < ${key(first)} THEN 1 ELSE 0 END AS ${quoteIdent(kind, REREAD_ALIAS)} FROM ${rel} WHERE ${key(col)} >= ${key(second)}${tail}`,
+    sql: `${select}, CASE WHEN ${cmp(col, '<', first)} THEN 1 ELSE 0 END AS ${quoteIdent(kind, REREAD_ALIAS)} FROM ${rel} WHERE ${cmp(col, '>=', second)}${tail}`,
     hasWatermarkParam: true,
     params: bind([after, from]),
     lookbackFrom: from,

@@ -80,7 +80,7 @@ export class SqliteSource implements DatabaseSource {
     try {
       const col = `src.${quoteIdent('sqlite', this.cfg.watermarkColumn)}`;
       const r = this.open()
-        .prepare(`SELECT CAST(${col} AS TEXT) AS w FROM ${relationSql('sqlite', this.cfg)} WHERE ${sqliteWatermarkKey(col)} IS NOT NULL ORDER BY ${sqliteWatermarkKey(col)} DESC, ${col} DESC LIMIT 1`)
+        .prepare(`SELECT CAST(${col} AS TEXT) AS w FROM ${relationSql('sqlite', this.cfg)} WHERE ${col} IS NOT NULL ORDER BY ${sqliteWatermarkKey(col)} DESC, ${col} DESC LIMIT 1`)
         .get() as { w: string } | undefined;
       return r?.w ?? null;
     } catch (err) {
