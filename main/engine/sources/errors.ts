@@ -13,6 +13,8 @@ export type SourceErrorCode =
   | 'UNCLOSED_QUOTE'
   /** The last line stops short with no line end: the file is most likely still being copied. */
   | 'FILE_INCOMPLETE'
+  /** The path now names a link or another file than the one checked when it was taken. */
+  | 'FILE_REPLACED'
   | 'MALFORMED_QUOTE'
   | 'MALFORMED_CSV'
   | 'RECORD_TOO_LARGE'

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { RunSummary } from '../../../shared/api';
 import { JobConfig } from '../../../shared/jobs';
@@ -15,7 +14,7 @@ import type { AdapterContext } from '../platforms/types';
 import { createDatabaseSource } from '../sources/database';
 import { disposeFileIn } from '../sources/folder';
 import { DatabaseSourceError, SourceFileError } from '../sources/errors';
-import { openReader } from '../sources/readers';
+import { openReader, openTakenFile } from '../sources/readers';
 import { assertReadableDir } from '../sources/service';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
@@ -141,8 +140,9 @@ export class JobRunner {
     } catch (err) {
       // Stopped on purpose (the agent shutting down): said as such, not as the request it cut off.
       const message = req.signal?.aborted ? STOPPED_MID_RUN : describeFailure(err, this.engine.dataDir);
-      // A file cut off mid-copy is not at fault: it stays, and is read again once it is whole.
-      fileAtFault = err instanceof SourceFileError && err.code !== 'FILE_INCOMPLETE';
+      // A file cut off mid-copy, or swapped while it was taken, is not at fault: it stays, and is
+      // read again once it is whole (nothing of what took its place was read).
+      fileAtFault = err instanceof SourceFileError && err.code !== 'FILE_INCOMPLETE' && err.code !== 'FILE_REPLACED';
       if (err instanceof PlatformError && (err.code === 'invalid_client' || err.code === 'unauthorized')) this.connections.noteSignIn(job.connectionId, { ok: false, message: err.message });
       // The database itself failed (unreachable, password, table gone): its source says so too,
       // on the Sources page and the dashboard, until a run or a test reads it again.
@@ -272,9 +272,15 @@ export class JobRunner {
       }
       // The header row and sheet chosen in the mapping wizard win over the source's defaults.
       const sourceOpts = { ...readerOptions(source), ...(profile.read ?? {}) };
-      const reader = await openReader(req.file.path, sourceOpts);
+      // Opened once, without following a link, and proved to be the content that was taken:
+      // the readers read this descriptor, so a file swapped in at the path is never read.
+      const taken = await openTakenFile(req.file.path, req.file);
+      const reader = await openReader(taken, sourceOpts).catch(async (err: unknown) => {
+        await taken.close();
+        throw err;
+      });
       try {
-        const totalBytes = (await stat(req.file.path)).size;
+        const totalBytes = taken.size;
         event('info', `Reading ${basename(req.file.path)} (${reader.info.format}${reader.info.sheet ? `, sheet '${reader.info.sheet}'` : ''}${reader.info.encoding ? `, ${reader.info.encoding}` : ''}${reader.info.delimiter ? `, delimiter '${reader.info.delimiter === '\t' ? 'tab' : reader.info.delimiter}'` : ''}).`);
         // A workbook's other sheets are not read: said, so values on them are not thought sent.
         const readElsewhere = new Set(
@@ -306,6 +312,7 @@ export class JobRunner {
         return { ...r, bytes: totalBytes };
       } finally {
         await reader.close();
+        await taken.close();
       }
     }
 

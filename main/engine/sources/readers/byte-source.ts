@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { SourceFileError, displayName } from '../errors';
+import { PinnedFile } from './pinned-file';
 
 /**
  * A file or a one-shot stream, read twice: once a head sample for sniffing, then whole.
@@ -18,19 +19,29 @@ export interface ByteSource {
   bytesRead(): number;
 }
 
-export type ByteInput = string | AsyncIterable<Uint8Array | string>;
+/** A path (opened for each read), a taken file's open descriptor, or a one-shot stream. */
+export type ByteInput = string | PinnedFile | AsyncIterable<Uint8Array | string>;
+
+/** The file name of a path or taken file; undefined for a stream. */
+export function inputPath(input: ByteInput): string | undefined {
+  return typeof input === 'string' ? input : input instanceof PinnedFile ? input.path : undefined;
+}
 
 export async function openByteSource(input: ByteInput, name?: string): Promise<ByteSource> {
-  if (typeof input === 'string') return fileSource(input);
+  if (typeof input === 'string' || input instanceof PinnedFile) return fileSource(input);
   return streamSource(input, name);
 }
 
-async function fileSource(path: string): Promise<ByteSource> {
-  try {
-    const s = await stat(path);
-    if (s.isDirectory()) throw new SourceFileError('FILE_UNREADABLE', `${displayName(path)} is a folder, not a file.`, { file: path });
-  } catch (err) {
-    throw toFsError(err, path);
+async function fileSource(input: string | PinnedFile): Promise<ByteSource> {
+  const pinned = input instanceof PinnedFile ? input : null;
+  const path = pinned ? pinned.path : (input as string);
+  if (!pinned) {
+    try {
+      const s = await stat(path);
+      if (s.isDirectory()) throw new SourceFileError('FILE_UNREADABLE', `${displayName(path)} is a folder, not a file.`, { file: path });
+    } catch (err) {
+      throw toFsError(err, path);
+    }
   }
   let read = 0;
   return {
@@ -38,7 +49,7 @@ async function fileSource(path: string): Promise<ByteSource> {
     async head(bytes) {
       let fh;
       try {
-        fh = await open(path, 'r');
+        fh = pinned ? pinned.handle : await open(path, 'r');
         const buf = Buffer.alloc(bytes);
         let filled = 0;
         while (filled < bytes) {
@@ -51,13 +62,13 @@ async function fileSource(path: string): Promise<ByteSource> {
       } catch (err) {
         throw toFsError(err, path);
       } finally {
-        await fh?.close();
+        if (!pinned) await fh?.close();
       }
     },
     bytesRead: () => read,
     async *all() {
       read = 0;
-      const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+      const stream = pinned ? pinned.stream() : createReadStream(path, { highWaterMark: 64 * 1024 });
       try {
         for await (const chunk of stream) {
           read += (chunk as Buffer).byteLength;

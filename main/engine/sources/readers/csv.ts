@@ -4,7 +4,7 @@ import { parse, CsvError } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import type { SourceRow, CellValue } from '../../../../shared/domain';
 import { SourceFileError, displayName } from '../errors';
-import { openByteSource, type ByteInput, type ByteSource } from './byte-source';
+import { inputPath, openByteSource, type ByteInput, type ByteSource } from './byte-source';
 import { binaryKind, decodeSample, decodeText, detectEncoding, looksBinary, normaliseEncodingName } from './encoding';
 import { combineHeaderRows, detectHeaderIndex, isSubHeaderRow, sniffDelimiter, twoRowHeaderNote, splitFields, splitRecords, uniqueHeaders, type SampleRecord } from './sniff';
 import { pushWarning, type BaseReadOptions, type ReaderInfo, type TabularReader } from './types';
@@ -46,7 +46,7 @@ function parseRecordText(text: string, delimiter: string): string[] {
 }
 
 export async function readCsv(input: ByteInput, opts: CsvReadOptions = {}): Promise<TabularReader> {
-  const file = typeof input === 'string' ? input : opts.fileName;
+  const file = inputPath(input) ?? opts.fileName;
   const src = await openByteSource(input, file);
   try {
     return await prepare(src, file, opts);

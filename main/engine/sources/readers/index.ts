@@ -4,3 +4,4 @@ export { readJson, flattenRecord, parsePointer, type JsonReadOptions } from './j
 export { openReader, sampleFile, detectFormat, type OpenReaderOptions, type FileSample } from './open';
 export type { ReaderInfo, ReaderFormat, TabularReader } from './types';
 export type { ByteInput } from './byte-source';
+export { openTakenFile, PinnedFile } from './pinned-file';

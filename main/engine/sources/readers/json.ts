@@ -1,6 +1,6 @@
 import type { SourceRow, CellValue } from '../../../../shared/domain';
 import { SourceFileError, displayName } from '../errors';
-import { openByteSource, type ByteInput } from './byte-source';
+import { inputPath, openByteSource, type ByteInput } from './byte-source';
 import { decodeText, detectEncoding } from './encoding';
 import type { BaseReadOptions, ReaderInfo, TabularReader } from './types';
 
@@ -302,7 +302,7 @@ function format0(text: string): boolean {
 }
 
 export async function readJson(input: ByteInput, opts: JsonReadOptions = {}): Promise<TabularReader> {
-  const file = typeof input === 'string' ? input : opts.fileName;
+  const file = inputPath(input) ?? opts.fileName;
   const src = await openByteSource(input, file);
   const maxRecordChars = opts.maxRecordChars ?? 64 * 1024 * 1024;
   const head = await src.head(64 * 1024);
@@ -349,7 +349,7 @@ export async function readJson(input: ByteInput, opts: JsonReadOptions = {}): Pr
   const headerSample = opts.headerSample ?? 100;
   const sampled: SourceRow[] = [];
   const keys = new Set<string>();
-  const isFile = typeof input === 'string';
+  const isFile = inputPath(input) !== undefined;
   const sampleSource = isFile ? await openByteSource(input) : src;
   const sampleIt = records(sampleSource.all());
   try {

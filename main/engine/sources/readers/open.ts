@@ -1,7 +1,8 @@
 import { extname } from 'node:path';
 import type { SourceRow } from '../../../../shared/domain';
 import { SourceFileError, displayName } from '../errors';
-import { openByteSource } from './byte-source';
+import { inputPath, openByteSource } from './byte-source';
+import type { PinnedFile } from './pinned-file';
 import { readCsv, type CsvReadOptions } from './csv';
 import { readJson, type JsonReadOptions } from './json';
 import type { ReaderFormat, ReaderInfo, TabularReader } from './types';
@@ -26,8 +27,9 @@ const BY_EXTENSION: Record<string, ReaderFormat> = {
  * Format from the content first (a ZIP is a workbook whatever its name; an OLE2 file is an
  * old .xls), then the extension, then a guess from the first character.
  */
-export async function detectFormat(path: string): Promise<ReaderFormat> {
-  const src = await openByteSource(path);
+export async function detectFormat(input: string | PinnedFile): Promise<ReaderFormat> {
+  const path = inputPath(input)!;
+  const src = await openByteSource(input);
   const { bytes } = await src.head(512);
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) return 'xlsx';
   if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0])) {
@@ -42,17 +44,19 @@ export async function detectFormat(path: string): Promise<ReaderFormat> {
   return 'csv';
 }
 
-export async function openReader(path: string, opts: OpenReaderOptions = {}): Promise<TabularReader> {
-  const format = opts.format ?? (await detectFormat(path));
+/** A path, or a taken file already opened (then only its descriptor is read; the caller closes it). */
+export async function openReader(input: string | PinnedFile, opts: OpenReaderOptions = {}): Promise<TabularReader> {
+  const path = inputPath(input)!;
+  const format = opts.format ?? (await detectFormat(input));
   switch (format) {
     case 'csv':
-      return readCsv(path, opts);
+      return readCsv(input, opts);
     case 'xlsx':
-      return readXlsx(path, opts);
+      return readXlsx(input, opts);
     case 'json':
-      return readJson(path, { ...opts, format: opts.format === 'json' ? 'json' : undefined });
+      return readJson(input, { ...opts, format: opts.format === 'json' ? 'json' : undefined });
     case 'ndjson':
-      return readJson(path, { ...opts, format: 'ndjson' });
+      return readJson(input, { ...opts, format: 'ndjson' });
     default:
       throw new SourceFileError('UNSUPPORTED_FORMAT', `${displayName(path)} is not a CSV, Excel or JSON file.`, { file: path });
   }

@@ -12,7 +12,13 @@ declare module 'unzipper' {
   export interface CentralDirectory {
     files: CentralDirectoryFile[];
   }
+  /** Random access to the ZIP's bytes: `stream(offset, length)` reads that range. */
+  export interface CustomSource {
+    size(): Promise<number>;
+    stream(offset: number, length?: number): Readable;
+  }
   export const Open: {
     file(path: string): Promise<CentralDirectory>;
+    custom(source: CustomSource): Promise<CentralDirectory>;
   };
 }

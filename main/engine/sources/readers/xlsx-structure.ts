@@ -2,7 +2,8 @@ import type { CentralDirectory } from 'unzipper';
 import { loadSaxes, loadUnzipper } from '../../runtime/lazy-modules';
 import { open } from 'node:fs/promises';
 import { SourceFileError, displayName } from '../errors';
-import { toFsError } from './byte-source';
+import { inputPath, toFsError } from './byte-source';
+import { PinnedFile } from './pinned-file';
 import { startsWith } from './encoding';
 
 /**
@@ -33,16 +34,20 @@ function notSpreadsheet(file: string, why: string): SourceFileError {
   return new SourceFileError('NOT_A_SPREADSHEET', `${displayName(file)} is not an Excel workbook (${why}). Save it from Excel as .xlsx, or export it as CSV.`, { file });
 }
 
-export async function assertZipSpreadsheet(file: string): Promise<void> {
+/** A workbook by path, or a taken file's open descriptor (read only through it). */
+export type WorkbookInput = string | PinnedFile;
+
+export async function assertZipSpreadsheet(input: WorkbookInput): Promise<void> {
+  const file = inputPath(input)!;
   let head: Buffer;
   try {
-    const fh = await open(file, 'r');
+    const fh = input instanceof PinnedFile ? input.handle : await open(file, 'r');
     try {
       head = Buffer.alloc(8);
       const { bytesRead } = await fh.read(head, 0, 8, 0);
       head = head.subarray(0, bytesRead);
     } finally {
-      await fh.close();
+      if (!(input instanceof PinnedFile)) await fh.close();
     }
   } catch (err) {
     throw toFsError(err, file);
@@ -54,11 +59,17 @@ export async function assertZipSpreadsheet(file: string): Promise<void> {
   if (!startsWith(head, [0x50, 0x4b, 0x03, 0x04])) throw notSpreadsheet(file, 'it is not a ZIP-based .xlsx file');
 }
 
-async function openZip(file: string): Promise<CentralDirectory> {
-  await assertZipSpreadsheet(file);
+async function openZip(input: WorkbookInput): Promise<CentralDirectory> {
+  const file = inputPath(input)!;
+  await assertZipSpreadsheet(input);
   try {
     const { Open } = await loadUnzipper();
-    return await Open.file(file);
+    if (!(input instanceof PinnedFile)) return await Open.file(file);
+    // The same byte ranges unzipper's own Open.file asks for (end = offset + length, inclusive).
+    return await Open.custom({
+      size: async () => input.size,
+      stream: (offset, length) => input.stream({ start: offset, end: length ? offset + length : undefined }),
+    });
   } catch {
     throw notSpreadsheet(file, 'the ZIP structure is damaged or incomplete');
   }
@@ -80,8 +91,9 @@ async function saxOver(entry: { stream(): NodeJS.ReadableStream }, onOpen: (name
   if (failure) throw failure;
 }
 
-export async function readWorkbookSheets(file: string): Promise<{ sheets: SheetEntry[]; zip: CentralDirectory }> {
-  const zip = await openZip(file);
+export async function readWorkbookSheets(input: WorkbookInput): Promise<{ sheets: SheetEntry[]; zip: CentralDirectory }> {
+  const file = inputPath(input)!;
+  const zip = await openZip(input);
   const wb = zip.files.find((f) => f.path === 'xl/workbook.xml');
   const rels = zip.files.find((f) => f.path === 'xl/_rels/workbook.xml.rels');
   if (!wb || !rels) throw notSpreadsheet(file, 'it has no workbook inside');

@@ -4,7 +4,9 @@ import type { SourceRow, CellValue } from '../../../../shared/domain';
 import { SourceFileError, displayName } from '../errors';
 import { combineHeaderRows, detectHeaderIndex, isSubHeaderRow, twoRowHeaderNote, uniqueHeaders, type HeaderMerges } from './sniff';
 import { pushWarning, type BaseReadOptions, type ReaderInfo, type TabularReader } from './types';
-import { readSheetLayout, readWorkbookSheets, type MergeRange, type SheetEntry } from './xlsx-structure';
+import { readSheetLayout, readWorkbookSheets, type MergeRange, type SheetEntry, type WorkbookInput } from './xlsx-structure';
+import { inputPath } from './byte-source';
+import { PinnedFile } from './pinned-file';
 
 export interface XlsxReadOptions extends BaseReadOptions {
   /** Sheet name (case-insensitive) or 0-based index among all sheets. Default: first visible sheet. */
@@ -219,15 +221,17 @@ function twoRowHeader(valueAt: (row: number, col: number) => CellValue | undefin
   return combineHeaderRows(upper, lower);
 }
 
-export async function readXlsx(path: string, opts: XlsxReadOptions = {}): Promise<TabularReader> {
-  const { sheets, zip } = await readWorkbookSheets(path);
+export async function readXlsx(input: WorkbookInput, opts: XlsxReadOptions = {}): Promise<TabularReader> {
+  const path = inputPath(input)!;
+  const { sheets, zip } = await readWorkbookSheets(input);
   const sheet = chooseSheet(path, sheets, opts.sheet);
   const layout = await readSheetLayout(path, zip, sheet);
   const skipHidden = opts.skipHiddenRows ?? false;
 
   const ExcelJSLib = await loadExcelJS();
   const open = () =>
-    new ExcelJSLib.stream.xlsx.WorkbookReader(path, {
+    // A taken file is read through its descriptor, from the first byte each time.
+    new ExcelJSLib.stream.xlsx.WorkbookReader(input instanceof PinnedFile ? input.stream() : path, {
       worksheets: 'emit',
       sharedStrings: 'cache',
       styles: 'cache',
