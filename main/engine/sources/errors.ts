@@ -20,6 +20,8 @@ export type SourceErrorCode =
   | 'RECORD_TOO_LARGE'
   | 'HEADER_ROW_OUT_OF_RANGE'
   | 'NOT_A_SPREADSHEET'
+  /** A workbook that would unpack to more than the agent reads (a ZIP bomb or a damaged file). */
+  | 'WORKBOOK_TOO_LARGE'
   | 'LEGACY_XLS'
   | 'SHEET_NOT_FOUND'
   | 'INVALID_JSON'

@@ -6,11 +6,15 @@ declare module 'unzipper' {
     path: string;
     type: 'File' | 'Directory';
     uncompressedSize: number;
+    compressedSize: number;
+    extraFieldLength?: number;
     stream(password?: string): Readable;
     buffer(password?: string): Promise<Buffer>;
   }
   export interface CentralDirectory {
     files: CentralDirectoryFile[];
+    /** Where the central directory starts: every byte before it belongs to a listed entry. */
+    offsetToStartOfCentralDirectory?: number;
   }
   /** Random access to the ZIP's bytes: `stream(offset, length)` reads that range. */
   export interface CustomSource {
@@ -19,6 +23,7 @@ declare module 'unzipper' {
   }
   export const Open: {
     file(path: string): Promise<CentralDirectory>;
+    buffer(data: Buffer): Promise<CentralDirectory>;
     custom(source: CustomSource): Promise<CentralDirectory>;
   };
 }

@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { SourceFileError, displayName } from '../errors';
 import { inputPath, toFsError } from './byte-source';
 import { PinnedFile } from './pinned-file';
+import { assertDeclaredSizes, assertInflatedSizes } from './xlsx-limits';
 import { startsWith } from './encoding';
 
 /**
@@ -62,6 +63,16 @@ export async function assertZipSpreadsheet(input: WorkbookInput): Promise<void> 
 async function openZip(input: WorkbookInput): Promise<CentralDirectory> {
   const file = inputPath(input)!;
   await assertZipSpreadsheet(input);
+  const zip = await openDirectory(input, file);
+  // Before exceljs unpacks anything: its reader caches the shared strings whole.
+  assertDeclaredSizes(file, zip);
+  await assertInflatedSizes(file, zip).catch((err: unknown) => {
+    throw err instanceof SourceFileError ? err : notSpreadsheet(file, 'a part of it cannot be unpacked');
+  });
+  return zip;
+}
+
+async function openDirectory(input: WorkbookInput, file: string): Promise<CentralDirectory> {
   try {
     const { Open } = await loadUnzipper();
     if (!(input instanceof PinnedFile)) return await Open.file(file);
