@@ -71,12 +71,22 @@ export function folderIdentity(dataDir: string): string {
   }
 }
 
+/**
+ * Whether the process that wrote a lock or agent.json still runs, and is that process — not
+ * another that got its pid since (pid reuse, or a reboot). Without a recorded identity (other
+ * systems, older files) the pid alone decides.
+ */
+export function sameProcessAlive(pid: number, identity: string | null | undefined): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return false;
+  if (!identity) return true;
+  const now = processIdentity(pid);
+  return now === null || now === identity;
+}
+
 /** Whether the process that wrote the lock still runs (and is that process, not a reuse of its pid). */
 export function holderAlive(holder: { pid: number; identity: string | null }): boolean {
-  if (!Number.isFinite(holder.pid) || holder.pid <= 0 || holder.pid === process.pid || !alive(holder.pid)) return false;
-  if (!holder.identity) return true;
-  const now = processIdentity(holder.pid);
-  return now === null || now === holder.identity;
+  if (holder.pid === process.pid) return false;
+  return sameProcessAlive(holder.pid, holder.identity);
 }
 
 /**

@@ -1,9 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
 import { CallRequest, WsClientFrame } from '../../shared/rpc';
 import type { EngineEvents } from '../engine/events';
 import type { Logger } from '../engine/log';
@@ -47,6 +48,21 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.woff2': 'font/woff2',
 };
+
+/**
+ * How the agent proves it is the agent before a CLI sends it the token or a secret: anyone can
+ * listen on the agent's port once the agent is gone (agent.json outlives a crash), so the CLI sends
+ * a random challenge to /healthz and expects this HMAC of it, keyed by the token it read from
+ * agent.json. The prefix keeps the MAC from meaning anything anywhere else.
+ */
+export const AGENT_PROOF = 'hmac-sha256-v1';
+
+export function agentProof(token: string, challenge: string): string {
+  return createHmac('sha256', token).update(`esg-sync-agent-proof:${challenge}`).digest('hex');
+}
+
+/** A challenge is what the CLI makes (32 random bytes, base64url); anything else is refused unread. */
+export const ProofChallenge = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/);
 
 export function isLoopbackAddress(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -229,9 +245,17 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     const headers = securityHeaders(port);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/healthz' && req.method === 'GET') {
-      // Liveness for service managers; says nothing but that the process answers.
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
+      // Liveness for service managers; says nothing but that the process answers — or, asked with
+      // a challenge by the CLI, that this process holds the token (see agentProof).
+      const challenge = url.searchParams.get('challenge');
+      if (challenge === null) {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok');
+        return;
+      }
+      const parsed = ProofChallenge.safeParse(challenge);
+      res.writeHead(parsed.success ? 200 : 400, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
+      res.end(parsed.success ? agentProof(token, parsed.data) : 'Bad challenge.');
       return;
     }
     const verdict = checkRequest(req, port, token);

@@ -1,7 +1,9 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import WebSocket from 'ws';
+import { z } from 'zod';
 import { methods, type EventName, type MethodName, type Params, type Result } from '../../shared/api';
 import { CallResponse } from '../../shared/rpc';
 import { createEngineApi } from '../engine/api';
@@ -10,7 +12,8 @@ import { logDirOf } from '../engine/paths';
 import { Engine } from '../engine/engine';
 import { createDispatcher } from '../engine/rpc-dispatch';
 import { allowEnvFromEnvironment } from '../engine/secrets';
-import { acquireAgentLock, folderIdentity } from './agent-lock';
+import { acquireAgentLock, folderIdentity, sameProcessAlive } from './agent-lock';
+import { AGENT_PROOF, agentProof } from './control-server';
 import { CliError, EXIT } from './exit-codes';
 
 /** How long a running agent may take to say it is alive. */
@@ -23,25 +26,77 @@ function describeNoAnswer(err: unknown): string {
   return (err as Error).message;
 }
 
-export interface RunningAgent {
-  url: string;
-  token: string;
+/** agent.json as the agent writes it (commands/agent.ts); fields after `version` came later. */
+const AgentFile = z.object({
+  pid: z.number().int(),
+  url: z.string().url(),
+  token: z.string().min(1),
+  port: z.number().int().optional(),
   /** Absent in the agent.json of agents older than this field. */
-  version?: string;
-}
+  version: z.string().optional(),
+  dataDir: z.string().optional(),
+  /** processIdentity() of the agent: tells it from a later process given the same pid. */
+  identity: z.string().nullable().optional(),
+  /** AGENT_PROOF when the agent answers /healthz challenges; absent in older agents. */
+  proof: z.string().optional(),
+});
+
+export type RunningAgent = z.infer<typeof AgentFile>;
 
 export function runningAgent(dataDir: string): RunningAgent | null {
   const file = join(dataDir, 'agent.json');
   if (!existsSync(file)) return null;
+  let info: RunningAgent;
   try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as RunningAgent & { pid: number; dataDir?: string };
-    // Copied along with the folder (a backup, a test copy): that agent serves the original folder.
-    if (info.dataDir !== undefined && info.dataDir !== folderIdentity(dataDir)) return null;
-    process.kill(info.pid, 0);
-    return info;
+    const parsed = AgentFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) return null;
+    info = parsed.data;
   } catch {
     return null;
   }
+  // Copied along with the folder (a backup, a test copy): that agent serves the original folder.
+  if (info.dataDir !== undefined && info.dataDir !== folderIdentity(dataDir)) return null;
+  // Left by a killed agent: its pid may now be any other process's.
+  return sameProcessAlive(info.pid, info.identity) ? info : null;
+}
+
+function portOf(agent: RunningAgent): string {
+  return agent.port !== undefined ? String(agent.port) : new URL(agent.url).port;
+}
+
+/**
+ * Asks whatever answers at agent.json's address to prove it holds the token, before the token or
+ * any secret is sent. Throws a CliError saying what answers instead; network errors propagate
+ * (the caller words them as "did not answer").
+ */
+async function proveAgent(agent: RunningAgent, dataDir: string): Promise<void> {
+  const challenge = randomBytes(32).toString('base64url');
+  const url = new URL('/healthz', agent.url);
+  url.searchParams.set('challenge', challenge);
+  // A hung agent accepts the connection and never answers: the call itself may rightly take
+  // minutes (a run waited for), so this first question has a time limit.
+  const res = await request(url, { headersTimeout: AGENT_ANSWER_MS, bodyTimeout: AGENT_ANSWER_MS });
+  // The proof is 64 hex digits: whatever else answers is read no further than that.
+  let answer = Buffer.alloc(0);
+  for await (const chunk of res.body) {
+    answer = Buffer.concat([answer, chunk as Buffer]);
+    if (answer.length > 256) break;
+  }
+  res.body.destroy();
+  answer = Buffer.from(answer.toString('utf8').trim());
+  const expected = Buffer.from(agentProof(agent.token, challenge));
+  if (res.statusCode === 200 && answer.length === expected.length && timingSafeEqual(answer, expected)) return;
+  if (agent.proof !== AGENT_PROOF) {
+    // Written by an agent from before proofs: it cannot give one, and is not sent the token blind.
+    throw new CliError(`The agent running on ${dataDir} (${agent.url}) cannot prove it is this data folder's agent, so nothing was sent to it. ${versionAdvice(agent, dataDir)}`, EXIT.usage);
+  }
+  const port = portOf(agent);
+  throw new CliError(
+    `Something other than the agent of ${dataDir} answers on the agent's port ${port} (${agent.url}): it could not prove it is the agent, so nothing was sent to it and nothing was changed. ` +
+      `The agent has probably stopped and another program took its port. See what listens there (\`ss -ltnp 'sport = :${port}'\` on Linux, \`lsof -iTCP:${port} -sTCP:LISTEN\` elsewhere); ` +
+      `if no ESG Sync Agent runs on ${dataDir}, delete ${join(dataDir, 'agent.json')} and run the command again (it then works without an agent), or start the agent on another port with --port.`,
+    EXIT.usage,
+  );
 }
 
 function versionAdvice(agent: RunningAgent, dataDir: string): string {
@@ -95,15 +150,14 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
   const agent = runningAgent(dataDir);
   let response: CallResponse;
   if (agent) {
-    const stopEvents = opts.onEvent ? await agentEvents(agent, opts.onEvent) : () => undefined;
+    let stopEvents: () => void = () => undefined;
     // Params (a client secret or database password among them) go only in this body, over the
     // agent's loopback, token-protected API; the agent does not log params.
     let res;
     try {
-      // A hung agent accepts the connection and never answers: the call itself may rightly take
-      // minutes (a run waited for), so the agent is first asked whether it answers at all.
-      const alive = await request(new URL('/healthz', agent.url), { headersTimeout: AGENT_ANSWER_MS, bodyTimeout: AGENT_ANSWER_MS });
-      await alive.body.dump();
+      // Before anything carries the token (the event socket included).
+      await proveAgent(agent, dataDir);
+      if (opts.onEvent) stopEvents = await agentEvents(agent, opts.onEvent);
       res = await request(new URL('/api/call', agent.url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
@@ -113,6 +167,7 @@ export async function callEngine<M extends MethodName>(dataDir: string, method: 
       });
     } catch (err) {
       stopEvents();
+      if (err instanceof CliError) throw err;
       // Refused before the request was sent: nothing happened. Dropped after it was sent: the
       // agent may have begun (a run it started is marked interrupted when it starts again).
       const unsent = (err as { code?: string }).code === 'ECONNREFUSED';

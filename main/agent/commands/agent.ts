@@ -11,8 +11,8 @@ import { allowEnvFromEnvironment } from '../../engine/secrets';
 import { logDirOf } from '../../engine/paths';
 import { createDispatcher } from '../../engine/rpc-dispatch';
 import { SyncService } from '../../engine/sync/service';
-import { acquireAgentLock, folderIdentity } from '../agent-lock';
-import { startControlServer } from '../control-server';
+import { acquireAgentLock, folderIdentity, processIdentity } from '../agent-lock';
+import { AGENT_PROOF, startControlServer } from '../control-server';
 import { createDownloads } from '../downloads';
 import { createUploads } from '../uploads';
 import { exitAfterStop } from '../exit-after-stop';
@@ -107,7 +107,7 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
 
       // Local scripts find the running agent (and its per-launch token) here; only this user can read it.
       const runtimeFile = join(dataDir, 'agent.json');
-      writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, url: server.url, port: server.port, token: server.token, version: engine.version, dataDir: folderIdentity(dataDir) }), { mode: 0o600 });
+      writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, identity: processIdentity(process.pid), url: server.url, port: server.port, token: server.token, version: engine.version, dataDir: folderIdentity(dataDir), proof: AGENT_PROOF }), { mode: 0o600 });
       chmodSync(runtimeFile, 0o600);
       out.print({ url: server.url, launchUrl: server.launchUrl, port: server.port, dataDir, pid: process.pid }, () =>
         [`ESG Sync Agent ${engine.version} is running.`, `Open the UI: ${server.launchUrl}`, `Data folder: ${dataDir}`, 'Press Ctrl+C to stop.'].join('\n'),

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_PROOF, agentProof } from '../../../main/agent/control-server';
 import { APP_VERSION } from '../../../main/engine/version';
 import { runCliInProcess } from '../../helpers/cli-in-process';
 
@@ -20,6 +21,9 @@ let dataDir: string;
 beforeAll(async () => {
   // An older agent: jobs.list answered with what it once was, an object instead of a list.
   server = createServer((req, res) => {
+    // It is the agent (it holds agent.json's token), so it passes the CLI's challenge.
+    const challenge = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('challenge');
+    if (challenge !== null) return res.end(agentProof('t', challenge));
     req.resume();
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
@@ -37,7 +41,7 @@ afterAll(async () => {
 });
 
 function agentJson(version?: string): void {
-  writeFileSync(join(dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, url, token: 't', ...(version ? { version } : {}) }));
+  writeFileSync(join(dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, url, token: 't', proof: AGENT_PROOF, ...(version ? { version } : {}) }));
 }
 
 describe('CLI and an agent of another version', () => {
