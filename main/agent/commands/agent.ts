@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -8,7 +9,7 @@ import { Engine } from '../../engine/engine';
 import { createLogger } from '../../engine/log';
 import { guardProcess } from '../../engine/process-guard';
 import { allowEnvFromEnvironment } from '../../engine/secrets';
-import { logDirOf } from '../../engine/paths';
+import { logDirOf, makePrivateDir } from '../../engine/paths';
 import { createDispatcher } from '../../engine/rpc-dispatch';
 import { SyncService } from '../../engine/sync/service';
 import { acquireAgentLock, folderIdentity, processIdentity } from '../agent-lock';
@@ -29,10 +30,63 @@ export function findRendererDir(): string | null {
   return null;
 }
 
-function openInBrowser(url: string): void {
-  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
-  const args = process.platform === 'win32' ? ['/c', 'start', '""', url] : [url];
-  spawn(cmd, args, { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+/** Where the pages that hand the browser its token are written: in the (owner-only) data folder. */
+const LAUNCH_DIR = 'ui-launch';
+/** Long enough for a browser to start and read the page; a later open or agent start removes leftovers. */
+const LAUNCH_PAGE_MS = 60_000;
+
+/** Starts the system's "open this" program; tests put their own in its place. */
+export type Opener = (command: string, args: string[]) => void;
+
+const spawnOpener: Opener = (command, args) => {
+  spawn(command, args, { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+};
+
+/** Removes launch pages older than maxAgeMs (all of them with 0): their tokens are dead or soon opened. */
+export function removeLaunchPages(dataDir: string, maxAgeMs = 0): void {
+  const dir = join(dataDir, LAUNCH_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const cutoff = Date.now() - maxAgeMs;
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      if (maxAgeMs === 0 || statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
+/**
+ * A page that sends the browser on to the address with the token. The opener's command line is
+ * visible to every local user (`ps`), so it names this owner-only file instead of the token.
+ */
+export function writeLaunchPage(dataDir: string, launchUrl: string): string {
+  const dir = join(dataDir, LAUNCH_DIR);
+  makePrivateDir(dir);
+  removeLaunchPages(dataDir, LAUNCH_PAGE_MS);
+  const file = join(dir, `open-${randomBytes(8).toString('hex')}.html`);
+  const attr = launchUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const script = JSON.stringify(launchUrl).replace(/</g, '\\u003c');
+  const html =
+    `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">` +
+    `<meta http-equiv="refresh" content="0;url=${attr}"><title>ESG Sync Agent</title></head>` +
+    `<body><script>location.replace(${script});</script><p><a href="${attr}">Open ESG Sync Agent</a></p></body></html>\n`;
+  writeFileSync(file, html, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  setTimeout(() => rmSync(file, { force: true }), LAUNCH_PAGE_MS).unref();
+  return file;
+}
+
+export function openInBrowser(dataDir: string, launchUrl: string, opener: Opener = spawnOpener): void {
+  const page = writeLaunchPage(dataDir, launchUrl);
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
+  opener(command, process.platform === 'win32' ? ['/c', 'start', '""', page] : [page]);
 }
 
 export function registerAgent(program: Command, ctx: () => GlobalContext): void {
@@ -48,7 +102,7 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       if (!agent) throw new CliError(`No agent is running on ${dataDir}. Start it with \`esg-sync agent --data-dir ${dataDir}\`; it prints the address.`, EXIT.usage);
       const launchUrl = `${agent.url}?token=${agent.token}`;
       out.print({ url: agent.url, launchUrl }, () => `${launchUrl}\nThe token is valid until the agent stops; keep the address to yourself.`);
-      if (opts.open) openInBrowser(launchUrl);
+      if (opts.open) openInBrowser(dataDir, launchUrl);
     });
 
   program
@@ -62,6 +116,8 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       const port = Number.parseInt(opts.port, 10);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port takes a number from 0 to 65535.');
       const releaseLock = acquireAgentLock(dataDir);
+      // Pages left by an earlier launch carry its (now dead) token: nothing to keep.
+      removeLaunchPages(dataDir);
       const logger = createLogger({ logDir: logDirOf(dataDir), console: !out.json && process.env.ESG_SYNC_LOG_CONSOLE === '1' });
       guardProcess(logger);
       let engine: Engine;
@@ -112,7 +168,7 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       out.print({ url: server.url, launchUrl: server.launchUrl, port: server.port, dataDir, pid: process.pid }, () =>
         [`ESG Sync Agent ${engine.version} is running.`, `Open the UI: ${server.launchUrl}`, `Data folder: ${dataDir}`, 'Press Ctrl+C to stop.'].join('\n'),
       );
-      if (opts.open) openInBrowser(server.launchUrl);
+      if (opts.open) openInBrowser(dataDir, server.launchUrl);
       await stopped;
       exitAfterStop(0, {
         onLinger: (open) => {

@@ -1,0 +1,78 @@
+/**
+ * `esg-sync ui --open` and `esg-sync agent --open` start the system's opener (xdg-open here), whose
+ * command line every local user can read in `ps`. It must name an owner-only page that leads to
+ * the address with the token, never the token itself. A stand-in xdg-open first on PATH records
+ * the arguments it was given. Built CLI (`npm run build` first).
+ */
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { folderIdentity } from '../../../main/agent/agent-lock';
+import { AGENT_PROOF } from '../../../main/agent/control-server';
+import { APP_VERSION } from '../../../main/engine/version';
+import { removeDir, startAgent } from '../../helpers/agent-process';
+import { cli } from '../../reliability/harness';
+
+let binDir: string;
+let argsFile: string;
+let env: Record<string, string>;
+
+beforeAll(() => {
+  binDir = mkdtempSync(join(tmpdir(), 'esg-fake-opener-'));
+  argsFile = join(binDir, 'args.txt');
+  const opener = join(binDir, 'xdg-open');
+  writeFileSync(opener, `#!/bin/sh\nprintf '%s\\n' "$@" > "${argsFile}.tmp" && mv "${argsFile}.tmp" "${argsFile}"\n`);
+  chmodSync(opener, 0o755);
+  env = { PATH: `${binDir}:${process.env.PATH ?? ''}` };
+});
+afterAll(() => removeDir(binDir));
+
+/** The opener runs detached: wait for what it recorded. */
+async function openerArgs(): Promise<string[]> {
+  const until = Date.now() + 10_000;
+  while (!existsSync(argsFile)) {
+    if (Date.now() > until) throw new Error('the opener was not started');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const args = readFileSync(argsFile, 'utf8').trimEnd().split('\n');
+  removeDir(argsFile);
+  return args;
+}
+
+function expectLaunchPage(args: string[], token: string, launchUrl: string): void {
+  expect(args.join(' ')).not.toContain(token);
+  expect(args).toHaveLength(1);
+  const page = args[0]!;
+  expect(statSync(page).mode & 0o777).toBe(0o600);
+  const html = readFileSync(page, 'utf8');
+  expect(html).toContain(`<meta http-equiv="refresh" content="0;url=${launchUrl}">`);
+  expect(html).toContain(`location.replace(${JSON.stringify(launchUrl)})`);
+}
+
+describe('opening the UI in a browser', () => {
+  it('`ui --open` gives the opener an owner-only page, not the address with the token', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'esg-ui-open-'));
+    try {
+      const token = 'tok-' + 'x'.repeat(40);
+      // A live pid (this test process); `ui` only reads agent.json, it does not call the agent.
+      writeFileSync(join(dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, url: 'http://127.0.0.1:4852/', port: 4852, token, version: APP_VERSION, dataDir: folderIdentity(dataDir), proof: AGENT_PROOF }), { mode: 0o600 });
+      const r = await cli(dataDir, ['ui', '--open'], { env });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expectLaunchPage(await openerArgs(), token, `http://127.0.0.1:4852/?token=${token}`);
+    } finally {
+      removeDir(dataDir);
+    }
+  });
+
+  it('`agent --open` does the same, and its page leads to the running agent', async () => {
+    const agent = await startAgent({ args: ['--open'], env });
+    try {
+      expectLaunchPage(await openerArgs(), agent.token, agent.launchUrl);
+    } finally {
+      await agent.stop();
+      removeDir(agent.dataDir);
+    }
+  });
+});
