@@ -135,12 +135,12 @@ function checkRequest(req: IncomingMessage, port: number, token: string): Verdic
   return {
     ok: false,
     status: 401,
-    reason: 'Missing access token. Open the address that `esg-sync agent` printed when it started (it ends with ?token=…); `esg-sync ui` on the same computer prints it again.',
+    reason: 'Missing access token. Run `esg-sync ui` on the computer the agent runs on: it prints the address with the token (it ends with ?token=…), and `esg-sync ui --open` opens it.',
   };
 }
 
 /** The token changes at every start: a page left open across a restart lands here. */
-const WRONG_TOKEN = 'Wrong access token. The token changes every time the agent starts: run `esg-sync ui` on the computer the agent runs on for the current address (or see what `esg-sync agent` printed when it started).';
+const WRONG_TOKEN = 'Wrong access token. The token changes every time the agent starts: run `esg-sync ui` on the computer the agent runs on for the current address.';
 
 function securityHeaders(port: number): Record<string, string> {
   return {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,12 +26,12 @@ export async function startAgent(opts: { dataDir?: string; env?: Record<string, 
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const info = await new Promise<{ url: string; launchUrl: string; port: number }>((resolveInfo, reject) => {
+  const info = await new Promise<{ url: string; port: number }>((resolveInfo, reject) => {
     const timer = setTimeout(() => reject(new Error(`agent did not start in 20 s: ${stderr}`)), 20_000);
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       try {
-        const parsed = JSON.parse(stdout) as { url: string; launchUrl: string; port: number };
+        const parsed = JSON.parse(stdout) as { url: string; port: number };
         clearTimeout(timer);
         resolveInfo(parsed);
       } catch {
@@ -43,9 +43,11 @@ export async function startAgent(opts: { dataDir?: string; env?: Record<string, 
       reject(new Error(`agent exited with ${code}: ${stderr}`));
     });
   });
-  const token = new URL(info.launchUrl).searchParams.get('token')!;
+  // Not on stdout (not a terminal here): the agent prints the token only to a person at one.
+  const { token } = JSON.parse(readFileSync(join(dataDir, 'agent.json'), 'utf8')) as { token: string };
   return {
     ...info,
+    launchUrl: `${info.url}?token=${token}`,
     token,
     dataDir,
     child,

@@ -89,6 +89,14 @@ export function openInBrowser(dataDir: string, launchUrl: string, opener: Opener
   opener(command, process.platform === 'win32' ? ['/c', 'start', '""', page] : [page]);
 }
 
+/** What `esg-sync agent` prints once it runs; the token only when withToken (a terminal). */
+export function startMessage(info: { version: string; url: string; launchUrl: string; dataDir: string }, withToken: boolean): string {
+  const open = withToken
+    ? `Open the UI: ${info.launchUrl}`
+    : `The UI is at ${info.url} (it needs the access token: \`esg-sync --data-dir ${JSON.stringify(info.dataDir)} ui\` on this computer prints the address with it, and \`ui --open\` opens it).`;
+  return [`ESG Sync Agent ${info.version} is running.`, open, `Data folder: ${info.dataDir}`, 'Press Ctrl+C to stop.'].join('\n');
+}
+
 export function registerAgent(program: Command, ctx: () => GlobalContext): void {
   // The UI's token changes at every start; an administrator on a server needs the current address
   // again after a restart without reading the journal.
@@ -165,8 +173,11 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       const runtimeFile = join(dataDir, 'agent.json');
       writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, identity: processIdentity(process.pid), url: server.url, port: server.port, token: server.token, version: engine.version, dataDir: folderIdentity(dataDir), proof: AGENT_PROOF }), { mode: 0o600 });
       chmodSync(runtimeFile, 0o600);
-      out.print({ url: server.url, launchUrl: server.launchUrl, port: server.port, dataDir, pid: process.pid }, () =>
-        [`ESG Sync Agent ${engine.version} is running.`, `Open the UI: ${server.launchUrl}`, `Data folder: ${dataDir}`, 'Press Ctrl+C to stop.'].join('\n'),
+      // Under a service manager stdout goes to the journal, which outlives the token's secrecy:
+      // the token is printed only to a person at a terminal.
+      const toTerminal = process.stdout.isTTY === true;
+      out.print({ url: server.url, ...(toTerminal ? { launchUrl: server.launchUrl } : {}), port: server.port, dataDir, pid: process.pid }, () =>
+        startMessage({ version: engine.version, url: server.url, launchUrl: server.launchUrl, dataDir }, toTerminal),
       );
       if (opts.open) openInBrowser(dataDir, server.launchUrl);
       await stopped;
