@@ -74,11 +74,20 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+/** A broken %-escape in a cookie or path is the client's mistake, not a server error. */
+function decodeOr(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+function parseCookies(header: string | undefined): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0) out[part.slice(0, i).trim()] = decodeOr(part.slice(i + 1).trim());
   }
   return out;
 }
@@ -130,7 +139,7 @@ function checkRequest(req: IncomingMessage, port: number, token: string): Verdic
   }
   const cookie = parseCookies(req.headers.cookie)[TOKEN_COOKIE];
   if (cookie !== undefined) {
-    return sameToken(cookie, token) ? { ok: true, viaQuery: false } : { ok: false, status: 401, reason: WRONG_TOKEN };
+    return cookie !== null && sameToken(cookie, token) ? { ok: true, viaQuery: false } : { ok: false, status: 401, reason: WRONG_TOKEN };
   }
   return {
     ok: false,
@@ -188,7 +197,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function serveStatic(staticDir: string, urlPath: string, res: ServerResponse, headers: Record<string, string>): void {
   const root = resolve(staticDir);
-  let rel = decodeURIComponent(urlPath);
+  const decoded = decodeOr(urlPath);
+  if (decoded === null) {
+    res.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('Bad address: it has a broken %-escape.');
+    return;
+  }
+  let rel = decoded;
   if (rel === '/') rel = '/index.html';
   let file = normalize(join(root, rel));
   const found = file.startsWith(root + sep) && existsSync(file) && statSync(file).isFile();

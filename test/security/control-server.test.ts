@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cli } from '../reliability/harness';
 import { removeDir, startAgent, type RunningAgent } from '../helpers/agent-process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -183,5 +183,19 @@ describe('control server under hostile input', () => {
       if (r.status === 302) expect(String(r.headers.location), path).toMatch(/^\/(?!\/)/);
     }
     await stillAnswers();
+  });
+
+  it('answers a broken %-escape in the path or the cookie as a bad request, without logging an error', async () => {
+    const path = await send('/%E0%A4%A', { headers: auth() });
+    expect(path.status).toBe(400);
+    expect(path.body).toContain('broken %-escape');
+    const cookie = await send('/', { headers: { Cookie: 'esg_sync_token=%E0%A4%A' } });
+    expect(cookie.status).toBe(401);
+    await stillAnswers();
+    // The log is written as it goes; give a failure's line the time to land.
+    await new Promise((r) => setTimeout(r, 300));
+    const log = join(agent.dataDir, 'logs', 'agent.log');
+    const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+    expect(lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50)).toEqual([]);
   });
 });
