@@ -89,6 +89,17 @@ export function openInBrowser(dataDir: string, launchUrl: string, opener: Opener
   opener(command, process.platform === 'win32' ? ['/c', 'start', '""', page] : [page]);
 }
 
+/**
+ * Said when the stopped agent had to be ended (exitAfterStop). Node names only the handles it
+ * tracks: work still under way (a heavy run's last file or database step) can hold the process
+ * with none of them open, and then there is no list to give.
+ */
+export function lingerMessage(open: readonly string[]): string {
+  return open.length > 0
+    ? `Stopped, but ${open.join(', ')} still held the process open; exiting anyway.`
+    : 'Stopped, but work still under way (none of it a handle Node can name) held the process open; exiting anyway.';
+}
+
 /** What `esg-sync agent` prints once it runs; the token only when withToken (a terminal). */
 export function startMessage(info: { version: string; url: string; launchUrl: string; dataDir: string }, withToken: boolean): string {
   const open = withToken
@@ -184,7 +195,7 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       exitAfterStop(0, {
         onLinger: (open) => {
           logger.warn({ open }, 'agent stopped, but something still held the process open; exiting anyway');
-          process.stderr.write(`Stopped, but ${open.join(', ')} still held the process open; exiting anyway.\n`);
+          process.stderr.write(`${lingerMessage(open)}\n`);
         },
       });
     });
