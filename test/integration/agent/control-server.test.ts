@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { removeDir, startAgent, type RunningAgent } from '../../helpers/agent-process';
 import { errorKind } from '../../../shared/mapping/error-groups';
+import { agentProof } from '../../../main/agent/control-server';
 
 let agent: RunningAgent;
 beforeAll(async () => {
@@ -41,6 +42,17 @@ const call = (method: string, params: unknown, headers: Record<string, string> =
   });
 
 describe('control server access rules', () => {
+  it('proves it holds the token to a /healthz challenge, without a token, and refuses a malformed challenge', async () => {
+    const challenge = 'c'.repeat(43);
+    const r = await send(`/healthz?challenge=${challenge}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe(agentProof(agent.token, challenge));
+    expect(r.body).not.toContain(agent.token);
+    expect((await send('/healthz?challenge=short')).status).toBe(400);
+    // Service managers' liveness probe is unchanged.
+    expect((await send('/healthz')).body).toBe('ok');
+  });
+
   it('answers a call with the right token', async () => {
     const r = await call('engine.status', {});
     expect(r.status).toBe(200);
