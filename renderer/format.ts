@@ -1,6 +1,7 @@
 import type { RunSummary } from '../shared/api';
 import type { RunStatus, RunTrigger } from '../shared/domain';
 import { plural } from '../shared/plural';
+import { exportCounts } from '../shared/run-counts';
 import { onlyHeld } from '../shared/run-status';
 
 export const statusLabel: Record<RunStatus, string> = {
@@ -149,8 +150,9 @@ export function runOutcome(r: RunCounts, jobType: 'ingest' | 'export' | null): s
   if (!r.finishedAt) return 'in progress';
   const rows = (n: number) => plural(n, 'row', 'rows', formatNumber);
   if (jobType === 'export') {
-    if (r.read === 0) return r.status === 'succeeded' ? 'no new rows to export' : 'nothing exported';
-    return `${rows(r.read)} exported${r.deleted ? ` (${formatNumber(r.deleted)} deleted on the platform)` : ''}`;
+    const e = exportCounts({ ...r, held: r.held ?? 0 });
+    if (e.written === 0 && e.skipped === 0) return r.status === 'succeeded' ? 'no new rows to export' : 'nothing exported';
+    return `${rows(e.written)} exported${e.deletedOnPlatform ? ` (${formatNumber(e.deletedOnPlatform)} deleted on the platform)` : ''}${e.skipped ? `, ${plural(e.skipped, 'footprint', 'footprints', formatNumber)} skipped` : ''}`;
   }
   const parts = [`${rows(r.read)} read`];
   // A deletion sends no value: said apart, so a run that only deleted is not read as one that sent data.

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/api';
-import { plural } from '../../shared/plural';
+import { exportCountsPhrase } from '../../shared/run-counts';
 import { runStatusWords } from '../../shared/run-status';
 import { CliError, EXIT, exitCodeForFailedRun } from './exit-codes';
 import type { Output } from './output';
@@ -7,7 +7,7 @@ import type { Output } from './output';
 /** The counts of a run in one line, as `run` and `history` print them; an export's are rows written, it sends nothing. */
 export const countsLine = (run: RunSummary): string =>
   run.jobType === 'export'
-    ? `exported ${plural(run.read, 'row', 'rows', String)}${run.deleted ? ` (${run.deleted} of them deleted on the platform)` : ''}`
+    ? exportCountsPhrase(run)
     : `read ${run.read}, created ${run.created}, updated ${run.updated}, deleted ${run.deleted}, unchanged ${run.unchanged}, rejected ${run.rejected - run.held}${run.held ? `, held ${run.held} (codes not mapped yet, or periods not over)` : ''}`;
 
 function runLines(run: RunSummary): string[] {

@@ -91,7 +91,7 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
                   )}
                 </div>
                 <div role="cell" data-col="unchanged" className="num">
-                  {formatNumber(r.unchanged)}
+                  {r.jobType === 'export' ? <span title="An export does not compare values with the platform; it writes them.">—</span> : formatNumber(r.unchanged)}
                 </div>
                 <div role="cell" data-col="rejected" className="num">
                   {/* Held rows are counted among the rejected; here, as on the run's page, they are apart. */}

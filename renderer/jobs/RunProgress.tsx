@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { EventPayload, RunSummary } from '../../shared/api';
 import { client } from '../bridge/client';
+import { exportCountsPhrase } from '../../shared/run-counts';
 import { Badge } from '../components/ui';
 import { formatNumber, runBadge } from '../format';
 
@@ -61,8 +62,11 @@ export function RunProgressBar({ state, jobName }: { state: RunState; jobName: s
           <div className={`progress-fill progress-${runBadge(r).tone}`} style={{ width: '100%' }} />
         </div>
         <span className="small">
-          <Badge tone={runBadge(r).tone}>{runBadge(r).label}</Badge> Run #{r.id} finished: {formatNumber(r.read)} read, {formatNumber(r.created)} created, {formatNumber(r.updated)} updated, {formatNumber(r.deleted)} deleted,{' '}
-          {formatNumber(r.unchanged)} unchanged, {formatNumber(r.rejected)} rejected. <Link to={`/history/${r.id}`}>Open in History</Link>
+          <Badge tone={runBadge(r).tone}>{runBadge(r).label}</Badge> Run #{r.id} finished:{' '}
+          {r.jobType === 'export'
+            ? exportCountsPhrase(r, formatNumber)
+            : `${formatNumber(r.read)} read, ${formatNumber(r.created)} created, ${formatNumber(r.updated)} updated, ${formatNumber(r.deleted)} deleted, ${formatNumber(r.unchanged)} unchanged, ${formatNumber(r.rejected - r.held)} rejected${r.held > 0 ? `, ${formatNumber(r.held)} held` : ''}`}
+          . <Link to={`/history/${r.id}`}>Open in History</Link>
         </span>
       </div>
     );

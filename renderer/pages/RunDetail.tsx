@@ -15,6 +15,7 @@ import { HeldNotice } from '../wizard/HeldNotice';
 import { RunLinks } from '../components/RunLinks';
 import { ErrorGroupsCard, type ErrorKindGroup } from '../components/ErrorGroups';
 import { errorsCsvFileName } from '../../shared/mapping/error-groups';
+import { runCountStats } from '../../shared/run-counts';
 
 type ErrorRow = Result<'history.errors'>[number];
 
@@ -68,7 +69,7 @@ export function RunDetail() {
   const { run, events, errorCount, requestCount } = detail.data;
   const isSandbox = sandbox.job(run.jobId);
   const job = jobs.data?.find((j) => j.id === run.jobId);
-  const isExport = job?.type === 'export';
+  const isExport = run.jobType === 'export' || job?.type === 'export';
   const written = isExport ? exportOutput(events) : null;
   const cursor = (v: string) => (isExport ? cursorText(v, formatTimeExact) : v);
   // The run counts held values among the rejected; they are neither rejected nor lost, so shown apart.
@@ -106,17 +107,14 @@ export function RunDetail() {
       )}
       {run.held > 0 && run.file && run.finishedAt && run.status !== 'needs_attention' && <HeldNotice run={run} sentBy={detail.data.heldSentBy} why={detail.data.heldWhy} mappingId={jobs.data?.find((j) => j.id === run.jobId)?.mappingId ?? null} />}
       <div className="stats">
-        <Stat label="Rows read" value={formatNumber(run.read)} />
-        <Stat label="Created" value={formatNumber(run.created)} />
-        <Stat label="Updated" value={formatNumber(run.updated)} />
-        <Stat label="Deleted" value={formatNumber(run.deleted)} />
-        <Stat label="Unchanged" value={formatNumber(run.unchanged)} />
-        <Stat label="Rejected" value={formatNumber(run.rejected - heldValues)} tone={run.rejected > heldValues ? 'warn' : undefined} />
-        {heldValues > 0 && <Stat label="Held" value={formatNumber(heldValues)} />}
+        {runCountStats({ ...run, held: heldValues }, isExport).map((s) => (
+          <Stat key={s.label} label={s.label} value={formatNumber(s.value)} tone={s.tone} />
+        ))}
       </div>
       <p className="muted small">
         {isExport
-          ? 'An export writes rows, it sends nothing: Rows read counts the rows written; Created, those written with the platform’s current data; Deleted, the rows deleted on the platform since the last export (listed with deleted_at in a file, removed from a table).'
+          ? 'An export writes rows, it sends nothing. Rows written counts every row this run wrote; of those, Deleted on the platform are the rows deleted there since the last export (listed with deleted_at in a file, removed from a table).' +
+            (run.rejected > 0 ? ' Skipped footprints failed PACT validation and were left out: see them below.' : '')
           : 'Created, updated, deleted, unchanged and rejected count values: a row gives one value for each of its value columns.'}
         {heldValues > 0 ? ' Held values are not rejected: they wait for a code to be mapped or their period to end, and are sent then.' : ''}
       </p>

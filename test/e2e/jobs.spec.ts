@@ -210,7 +210,9 @@ test('Run now: the progress bar reaches the finished run, and History shows it w
   await expect(bar).toHaveAttribute('aria-valuetext', /^Run #\d+ finished: Succeeded$/);
   const runId = Number((await bar.getAttribute('aria-valuetext'))!.match(/#(\d+)/)![1]);
   const outcome = page.locator('.run-progress').filter({ hasText: `Run #${runId} finished` });
-  await expect(outcome).toContainText(`${SUBMISSIONS} read, ${SUBMISSIONS} created, 0 updated, 0 deleted, 0 unchanged, 0 rejected`);
+  // An export's finished line counts rows written, never values created or updated.
+  await expect(outcome).toContainText(`finished: ${SUBMISSIONS} rows written.`);
+  await expect(outcome).not.toContainText(/created|updated|unchanged/);
   await expect(page.getByRole('row', { name: JOB, exact: true })).toContainText('Succeeded');
   await shot(page, 'list-finished', 'light');
 
@@ -232,8 +234,9 @@ test('Run now: the progress bar reaches the finished run, and History shows it w
   const cells = historyRow.getByRole('cell');
   // An export's rows are its Read; it sends nothing, so Sent shows a dash rather than the rows written.
   await expect(cells.filter({ hasText: new RegExp(`^${SUBMISSIONS}$`) })).toHaveCount(1);
-  await expect(cells.filter({ hasText: /^—$/ })).toHaveCount(1);
-  await expect(cells.filter({ hasText: /^0$/ })).toHaveCount(2); // unchanged, rejected
+  // Nor does it compare values with the platform: Unchanged is a dash too; Rejected counts skipped footprints.
+  await expect(cells.filter({ hasText: /^—$/ })).toHaveCount(2);
+  await expect(cells.filter({ hasText: /^0$/ })).toHaveCount(1);
 
   // The run's page says what an export did: it wrote a file, it sent nothing; its cursor is a time.
   await page.evaluate((id) => (window.location.hash = `#/history/${id}`), runId);
@@ -247,7 +250,12 @@ test('Run now: the progress bar reaches the finished run, and History shows it w
   // To the second: two runs a minute apart must not read the same.
   await expect(range).toHaveText(/^start → [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2}\s?[AP]M$/);
   await expect(range).not.toHaveText(/\d{4}-\d{2}-\d{2}T/);
-  await expect(page.getByText(/^An export writes rows, it sends nothing: Rows read counts the rows written/)).toBeVisible();
+  await expect(page.getByText(/^An export writes rows, it sends nothing\. Rows written counts every row this run wrote/)).toBeVisible();
+  // Its figures are rows written, not values created or updated on the platform.
+  const stats = page.locator('.stats .stat');
+  await expect(stats.filter({ hasText: 'Rows written' })).toContainText(String(SUBMISSIONS));
+  await expect(stats.filter({ hasText: 'Deleted on the platform' })).toContainText('0');
+  await expect(stats.filter({ hasText: /Created|Updated|Unchanged|Rows read/ })).toHaveCount(0);
   await shot(page, 'run-detail-export', 'light');
 
   // The Dashboard's latest runs count the rows exported, not values sent.

@@ -46,8 +46,14 @@ it('offers `history retry` for the held rows of a file run only; a database run 
 
 it('counts an export run in rows exported, with those deleted on the platform, not in values sent', () => {
   const text = printed(run({ jobType: 'export', status: 'failed', error: 'x', read: 13, created: 12, deleted: 1, rejected: 0, held: 0 }));
-  expect(text).toContain('exported 13 rows (1 of them deleted on the platform)');
+  expect(text).toContain('13 rows written (1 of them deleted on the platform)');
   expect(text).not.toMatch(/created|unchanged/);
+});
+
+it('counts a PACT export\'s skipped footprints apart from the rows it wrote', () => {
+  // The runner stores read = rows written + footprints skipped, rejected = footprints skipped.
+  const text = printed(run({ jobType: 'export', status: 'succeeded_with_rejections', error: null, read: 1202, created: 1200, deleted: 0, rejected: 2, held: 0 }));
+  expect(text).toContain('1,200 rows written, 2 footprints skipped (failed PACT validation)');
 });
 
 it('exits 0 for a run whose held rows only wait for their period to end, and 1 for rows held for codes', () => {

@@ -24,6 +24,8 @@ describe('runOutcome', () => {
     expect(runOutcome({ ...counts, read: 1, created: 1 }, 'export')).toBe('1 row exported');
     expect(runOutcome({ ...counts, read: 5, created: 2, deleted: 3 }, 'export')).toBe('5 rows exported (3 deleted on the platform)');
     expect(runOutcome({ ...counts, read: 0, created: 0 }, 'export')).toBe('no new rows to export');
+    // A PACT export stores skipped footprints in read and rejected; they were not written.
+    expect(runOutcome({ ...counts, status: 'succeeded_with_rejections', read: 12, created: 10, rejected: 2 }, 'export')).toBe('10 rows exported, 2 footprints skipped');
     expect(runOutcome({ ...counts, status: 'failed', read: 0, created: 0 }, 'export')).toBe('nothing exported');
     for (const t of ['export', 'ingest', null] as const) expect(runOutcome({ ...counts, finishedAt: null }, t)).toBe('in progress');
     expect(runOutcome(counts, 'export')).not.toMatch(/sent/);
