@@ -17,6 +17,7 @@ import type { Handlers } from '../rpc-dispatch';
 import { SecretStoreError } from '../secrets';
 import { assertReadableDir } from '../sources/service';
 import type { ConnectionRecord, JobRecord, MappingRecord, SourceRecord } from '../store';
+import { exportOverlap, type ExportJobLike } from '../sync/export/destination-overlap';
 import { ExportError } from '../sync/export/errors';
 import { validateFilePattern } from '../sync/export/file-name';
 import { tableConnection, tablePasswordAccount } from '../sync/export/table-connection';
@@ -263,9 +264,15 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
     };
   };
 
+  const assertOwnDestination = (job: ExportJobLike) => {
+    const overlap = exportOverlap(job, store.jobs.list(), engine.clock.now());
+    if (overlap) throw new ApiError('conflict', overlap);
+  };
+
   return {
     'jobs.add': async ({ databasePassword, checkDestination, ...p }) => {
       const r = resolveJob(engine, p, null);
+      assertOwnDestination({ id: null, name: p.name, type: p.type, config: r.config });
       await assertExportFolder(r.config);
       if (checkDestination) await assertExportTable(engine, r.config, null, databasePassword);
       const job: JobRecord = {
@@ -299,6 +306,9 @@ export function jobsHandlers(engine: Engine): Pick<Handlers, keyof typeof jobsMe
       // Checked when the folder is new to the job: a folder that went away later is said by its runs.
       const oldFolder = old?.export?.destination.kind === 'folder' ? old.export.destination.path : null;
       const newFolder = r.config.export?.destination.kind === 'folder' ? r.config.export.destination.path : null;
+      if (before.name !== p.name || before.type !== p.type || !sameJson(old?.export, r.config.export) || old?.timezone !== r.config.timezone) {
+        assertOwnDestination({ id: before.id, name: p.name, type: p.type, config: r.config });
+      }
       if (newFolder !== oldFolder) await assertExportFolder(r.config);
       // Checked when the table settings or the password change: a server down later is said by its runs.
       if (checkDestination && (databasePassword !== undefined || !sameJson(old?.export?.destination, r.config.export?.destination))) await assertExportTable(engine, r.config, before.id, databasePassword);

@@ -220,7 +220,8 @@ describe('esg-sync config export / import', () => {
     const file = join(root, 'export-jobs.json');
     // Port 1: nothing listens there.
     const destination = { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 1, name: 'bi', user: 'esg', table: 'esg_submissions' };
-    const job = (name: string, databasePasswordSaved: boolean) => ({ name, type: 'export', connection: 'Sandbox', config: { schedule: '0 5 * * *', timezone: 'UTC', export: { dataset: 'submissions', destination } }, databasePasswordSaved });
+    // A table each: two jobs in one table are refused.
+    const job = (name: string, databasePasswordSaved: boolean) => ({ name, type: 'export', connection: 'Sandbox', config: { schedule: '0 5 * * *', timezone: 'UTC', export: { dataset: 'submissions', destination: { ...destination, table: databasePasswordSaved ? 'esg_submissions' : 'esg_submissions_2' } } }, databasePasswordSaved });
     writeFileSync(file, JSON.stringify({ kind: 'esg-sync-config', formatVersion: 1, jobs: [job('To BI', true), job('To BI (no password)', false)] }));
     const r = JSON.parse((await on(newDir)('--json', 'config', 'import', file)).stdout) as { items: { name: string; outcome: string; note?: string }[] };
     expect(r.items.find((i) => i.name === 'To BI')).toMatchObject({ outcome: 'added', note: expect.stringContaining("its destination database's password is not in the file") });

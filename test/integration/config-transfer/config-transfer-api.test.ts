@@ -170,7 +170,8 @@ describe('config.import', () => {
 
   it('adds an export job whose destination password comes after the import, and says a failure of the engine method in its words', async () => {
     const destination = { kind: 'database', database: 'postgres', host: '127.0.0.1', port: 1, name: 'bi', user: 'esg', table: 'esg_submissions' };
-    const job = (name: string, databasePasswordSaved: boolean) => ({ name, type: 'export', connection: 'Sandbox', config: { schedule: '0 5 * * *', timezone: 'UTC', export: { dataset: 'submissions', destination } }, databasePasswordSaved });
+    // A table each: two jobs in one table are refused.
+    const job = (name: string, databasePasswordSaved: boolean) => ({ name, type: 'export', connection: 'Sandbox', config: { schedule: '0 5 * * *', timezone: 'UTC', export: { dataset: 'submissions', destination: { ...destination, table: databasePasswordSaved ? 'esg_submissions' : 'esg_submissions_2' } } }, databasePasswordSaved });
     const file = { kind: 'esg-sync-config', formatVersion: 1, jobs: [job('To BI', true), job('To BI (no password)', false)] };
     const r = await newOk<ConfigImportResult>('config.import', { file, dryRun: false, force: false });
     expect(r.items.find((i) => i.name === 'To BI')).toMatchObject({ outcome: 'added', note: expect.stringContaining("its destination database's password is not in the file") });

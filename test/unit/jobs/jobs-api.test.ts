@@ -3,7 +3,7 @@
  * what add and update accept and refuse, what an edit resets, and that a destination password is
  * write-only and removed with its job.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -203,6 +203,36 @@ describe('jobs.update', () => {
     const id = ok<{ id: string }>(await dispatch('jobs.add', exportJob(biDest()))).id;
     expect(refused(await dispatch('jobs.update', { jobId: id, ...exportJob(biDest(), { name: 'Bills to platform' }) })).code).toBe('conflict');
     expect(refused(await dispatch('jobs.update', { jobId: 'nope', ...exportJob(biDest()) })).code).toBe('not_found');
+  });
+
+  it('refuses a second export job that would write the same files or table as another, and says which job and what to change', async () => {
+    const out = join(dir, 'out');
+    mkdirSync(out, { recursive: true });
+    const fixed = { kind: 'folder', path: out, format: 'csv', fileName: 'latest' };
+    ok(await dispatch('jobs.add', exportJob(fixed)));
+    const clash = refused(await dispatch('jobs.add', exportJob(fixed, { name: 'Second export' })));
+    expect(clash.code).toBe('conflict');
+    expect(clash.message).toBe(`Job “Submissions out” already writes files named like “latest.csv” in ${out}: each run of one job would replace the file of the other. Put {job} in this job’s file name (e.g. “{job}-{date}-{time}”), or choose another folder.`);
+    // The same folder written through another spelling of its path is the same folder.
+    expect(refused(await dispatch('jobs.add', exportJob({ ...fixed, path: join(out, '..', 'out') }, { name: 'Second export' }))).code).toBe('conflict');
+    // Another format, another folder, or {job} in the name: files of its own.
+    ok(await dispatch('jobs.add', exportJob({ ...fixed, format: 'xlsx' }, { name: 'As a workbook' })));
+    ok(await dispatch('jobs.add', exportJob({ ...fixed, fileName: '{job}' }, { name: 'Per job' })));
+    // The default timestamped name collides only when both run in the same second; it is said so.
+    const stamped = { kind: 'folder', path: out, format: 'json' };
+    const id = ok<{ id: string }>(await dispatch('jobs.add', exportJob(stamped, { name: 'JSON A' }))).id;
+    expect(refused(await dispatch('jobs.add', exportJob(stamped, { name: 'JSON B' }))).message).toMatch(/^Job “JSON A” already writes files named like “submissions-\d{8}-\d{6}\.json” in .*: two runs in the same second \(the two jobs on one schedule\) would write the same file\./);
+    // Saving a job again over its own destination is no clash; renaming it into a {job} pattern's name is checked.
+    ok(await dispatch('jobs.update', { jobId: id, ...exportJob(stamped, { name: 'JSON A', config: { schedule: '0 7 * * 1', timezone: 'UTC', export: { dataset: 'submissions', destination: stamped } } }) }));
+    const perJob = engine.store.jobs.list().find((j) => j.name === 'Per job')!;
+    ok(await dispatch('jobs.update', { jobId: perJob.id, ...exportJob({ ...fixed, fileName: '{job}' }, { name: 'Per job' }) }));
+
+    // One table, one job.
+    ok(await dispatch('jobs.add', exportJob(biDest(), { name: 'Table A' })));
+    expect(refused(await dispatch('jobs.add', exportJob({ ...biDest(), table: 'ESG_Submissions' }, { name: 'Table B' }))).message).toBe(
+      'Job “Table A” already exports into table ESG_Submissions of that database. Two jobs in one table mix their rows, and each run of one removes the other\'s rows. Choose another table for this job.',
+    );
+    ok(await dispatch('jobs.add', exportJob({ ...biDest(), table: 'esg_submissions_b' }, { name: 'Table B' })));
   });
 
   it('resets an export cursor when the destination changes, and says so', async () => {
