@@ -18,6 +18,7 @@ import { openReader, openTakenFile } from '../sources/readers';
 import { assertReadableDir } from '../sources/service';
 import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
+import { failureMayPass } from './failure-may-pass';
 import { runExport, type ExportDestination } from './export';
 import { pactExportRun } from './export/pact-export';
 import { tableConnection, tablePasswordAccount } from './export/table-connection';
@@ -53,10 +54,18 @@ export const STOPPED_MID_RUN = 'The agent was stopped while this run was in prog
  * errors, the requests and retries it took, and what happened to its file.
  */
 export class JobRunner {
+  /** Runs whose failure may pass on its own (failureMayPass), until the scheduler's retry logic asks. */
+  private readonly passingFailures = new Set<number>();
+
   constructor(
     private readonly engine: Engine,
     private readonly connections: ConnectionService,
   ) {}
+
+  /** Whether the run failed for a reason that may pass on its own; asked once per run. */
+  takePassingFailure(runId: number): boolean {
+    return this.passingFailures.delete(runId);
+  }
 
   async run(req: RunRequest): Promise<RunSummary> {
     const { store } = this.engine;
@@ -143,6 +152,7 @@ export class JobRunner {
       // A file cut off mid-copy, or swapped while it was taken, is not at fault: it stays, and is
       // read again once it is whole (nothing of what took its place was read).
       fileAtFault = err instanceof SourceFileError && err.code !== 'FILE_INCOMPLETE' && err.code !== 'FILE_REPLACED';
+      if (!req.signal?.aborted && failureMayPass(err)) this.passingFailures.add(run.id);
       if (err instanceof PlatformError && (err.code === 'invalid_client' || err.code === 'unauthorized')) this.connections.noteSignIn(job.connectionId, { ok: false, message: err.message });
       // The database itself failed (unreachable, password, table gone): its source says so too,
       // on the Sources page and the dashboard, until a run or a test reads it again.

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { RunSummary, SourceInfo } from '../../../shared/api';
 import { JobConfig } from '../../../shared/jobs';
+import { plural } from '../../../shared/plural';
 import { findProfileForHeader, parseProfile } from '../../../shared/mapping';
 import type { RunTrigger } from '../../../shared/domain';
 import { ApiError } from '../../../shared/rpc';
@@ -15,7 +16,7 @@ import type { JobRecord, SourceRecord } from '../store';
 import { describeStoreFault, storeFaultOf } from '../store-faults';
 import { JobRunner, type RunRequest } from './job-runner';
 import { RunQueue } from './run-queue';
-import { Scheduler } from './scheduler';
+import { nextRuns, Scheduler } from './scheduler';
 import { readCheckpoint } from './upload-ingest';
 import { pruneStaging } from './staging';
 import { takeWaitingFiles } from './waiting-files';
@@ -31,9 +32,18 @@ const MAX_STORE_RETRIES = 60;
  */
 export const FILE_RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000];
 
+/**
+ * Pauses before a scheduled run of a database or export job that failed for a reason that may
+ * pass (platform or database down, a lock) is tried again: 1, 5, 15, 60 minutes, then the job
+ * waits for its next slot. A daily export that met a two-minute outage at 06:00 is not a day late.
+ */
+export const RUN_RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000];
+
 export interface SyncServiceOptions {
   /** Overrides FILE_RETRY_DELAYS_MS (tests); the last delay repeats. */
   fileRetryDelaysMs?: number[];
+  /** Overrides RUN_RETRY_DELAYS_MS (tests): one retry per entry. */
+  runRetryDelaysMs?: number[];
 }
 
 type QueuedRequest = RunRequest & {
@@ -43,6 +53,8 @@ type QueuedRequest = RunRequest & {
   lateBecause?: string;
   /** How many automatic retries of this file came before this run. */
   fileRetries?: number;
+  /** How many automatic retries of this scheduled run came before this one. */
+  runRetries?: number;
   /** A folder job's "Run now" that found no waiting file: resend the outbox only. */
   outboxOnly?: boolean;
 };
@@ -89,6 +101,9 @@ export class SyncService {
    */
   private readonly fileChains = new Map<string, string[]>();
   private readonly fileRetryDelaysMs: number[];
+  private readonly runRetryDelaysMs: number[];
+  /** A job's armed retry of its failed scheduled run (one per job). */
+  private readonly runRetryTimers = new Map<string, NodeJS.Timeout>();
   private arming: Promise<void> = Promise.resolve();
 
   constructor(
@@ -97,10 +112,11 @@ export class SyncService {
     options: SyncServiceOptions = {},
   ) {
     this.fileRetryDelaysMs = options.fileRetryDelaysMs?.length ? options.fileRetryDelaysMs : FILE_RETRY_DELAYS_MS;
+    this.runRetryDelaysMs = options.runRetryDelaysMs ?? RUN_RETRY_DELAYS_MS;
     const service = connections ?? new ConnectionService({ store: engine.store, secrets: () => engine.secrets(), clock: engine.clock, logger: engine.logger, onStatus: (e) => engine.events.emit('connection.status', e) });
     this.runner = new JobRunner(engine, service);
     this.queue = new RunQueue(async (q) => {
-      const { done, fail, storeRetries, lateBecause, fileRetries, outboxOnly: _outboxOnly, ...request } = q.request;
+      const { done, fail, storeRetries, lateBecause, fileRetries, runRetries, outboxOnly: _outboxOnly, ...request } = q.request;
       try {
         const chainKey = request.file ? this.chainKeyOf(request.jobId, request.file.sha256) : null;
         const chain = chainKey ? this.fileChains.get(chainKey) : undefined;
@@ -121,6 +137,8 @@ export class SyncService {
         if (lateBecause) this.noteLateStart(summary, lateBecause);
         if (fileRetries && request.file) this.note(summary.id, 'info', `Automatic retry ${fileRetries} of ${basename(request.file.path)}: the earlier run failed for a reason outside the file.`);
         if (request.file) this.retryKeptFile(request.jobId, request.file, summary, fileRetries ?? 0);
+        if (runRetries) this.note(summary.id, 'info', `Automatic retry ${runRetries} of the ${request.trigger === 'catch-up' ? 'missed' : 'scheduled'} run that failed for a reason that may pass.`);
+        this.retryScheduledRun(request, summary, runRetries ?? 0);
         done?.(summary);
       } catch (err) {
         this.landed(request);
@@ -457,6 +475,51 @@ export class SyncService {
     return this.queue.onIdle();
   }
 
+  /**
+   * A scheduled (or catch-up) run of a job without files — a database source or an export — that
+   * failed for a reason that may pass is tried again after a growing pause, as long as that comes
+   * before the job's next slot (which runs it anyway). A run that goes through, by any trigger,
+   * ends the retries.
+   */
+  private retryScheduledRun(request: RunRequest, summary: RunSummary, attempt: number): void {
+    const mayPass = this.runner.takePassingFailure(summary.id);
+    if (summary.status !== 'failed') {
+      if (summary.status !== 'interrupted') this.cancelRunRetry(request.jobId);
+      return;
+    }
+    if (!mayPass || request.file || (request.trigger !== 'schedule' && request.trigger !== 'catch-up') || this.abort.signal.aborted) return;
+    const job = this.engine.store.jobs.get(request.jobId);
+    if (!job || this.folderOf(job)) return;
+    const delay = this.runRetryDelaysMs[attempt];
+    if (delay === undefined) {
+      if (attempt > 0) this.note(summary.id, 'warn', `Tried again ${plural(attempt, 'time')} automatically; the job now waits for its next scheduled run.`);
+      return;
+    }
+    const config = JobConfig.safeParse(job.config);
+    const now = this.engine.clock.now();
+    const next = config.success && config.data.schedule ? nextRuns(config.data.schedule, config.data.timezone, now, 1)[0] : undefined;
+    if (next && Date.parse(next) <= now.getTime() + delay) {
+      this.note(summary.id, 'info', 'Not tried again before the job’s next scheduled run, which comes sooner.');
+      return;
+    }
+    this.cancelRunRetry(job.id);
+    const timer = setTimeout(() => {
+      this.runRetryTimers.delete(job.id);
+      const still = this.engine.store.jobs.get(job.id);
+      if (!still || still.paused) return;
+      this.trigger(job.id, request.trigger, { runRetries: attempt + 1 })?.catch(() => undefined);
+    }, delay);
+    timer.unref();
+    this.runRetryTimers.set(job.id, timer);
+    this.note(summary.id, 'info', `The failure may pass (the platform or a database out of reach, or a lock): the run will be tried again automatically in ${describeDelay(delay)}.`);
+  }
+
+  private cancelRunRetry(jobId: string): void {
+    const timer = this.runRetryTimers.get(jobId);
+    if (timer) clearTimeout(timer);
+    this.runRetryTimers.delete(jobId);
+  }
+
   /** Runs `fn` after the next store-retry pause (given up after MAX_STORE_RETRIES). */
   private retryLater(fn: () => void, attempt: number): void {
     if (attempt >= MAX_STORE_RETRIES || this.abort.signal.aborted) return;
@@ -690,6 +753,8 @@ export class SyncService {
     this.retryTimers.clear();
     for (const t of this.fileRetryTimers.values()) clearTimeout(t.timer);
     this.fileRetryTimers.clear();
+    for (const t of this.runRetryTimers.values()) clearTimeout(t);
+    this.runRetryTimers.clear();
     this.unsubscribe?.();
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
     this.watchers.clear();
@@ -717,5 +782,5 @@ function watcherOptions(source: SourceRecord): FolderWatcherOptions {
 function describeDelay(ms: number): string {
   if (ms >= 3_600_000 && ms % 3_600_000 === 0) return ms === 3_600_000 ? '1 hour' : `${ms / 3_600_000} hours`;
   if (ms >= 60_000 && ms % 60_000 === 0) return ms === 60_000 ? '1 minute' : `${ms / 60_000} minutes`;
-  return `${Math.max(1, Math.round(ms / 1000))} seconds`;
+  return plural(Math.max(1, Math.round(ms / 1000)), 'second');
 }
