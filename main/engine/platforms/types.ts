@@ -94,4 +94,13 @@ export interface PlatformAdapter {
    * rows the run brings.
    */
   exportColumns?(query: ExportQuery): string[] | null;
+  /**
+   * The type of the flat fields whose type the platform's contract fixes (null or a missing field:
+   * not fixed, e.g. a value that may be a number, text or true/false). A table the export creates
+   * gets a column of this type (see writers/sql-types.ts); a file is unaffected.
+   */
+  exportColumnTypes?(query: ExportQuery): Readonly<Record<string, ExportColumnType>> | null;
 }
+
+/** What a flat export field holds: `date` is a calendar day (YYYY-MM-DD), `timestamp` an ISO 8601 instant. */
+export type ExportColumnType = 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp';

@@ -109,7 +109,7 @@ describe('runExport', () => {
       destination: { kind: 'table', connection: { kind: 'sqlite', file }, table: 't', keyColumns: ['id'] },
     }).catch((e: unknown) => e);
     expect((err as Error).message).toBe(
-      `Export of dataset "d" stopped after 1 row: Writing 1 row to table "t" in SQLite file ${file} failed: datatype mismatch. The batch was rolled back, with any table or columns it created. Nothing was written to table "t". The next run exports the same rows again.`,
+      `Export of dataset "d" stopped after 1 row: Row 1 of this run (id "s1") cannot be written to table "t" in SQLite file ${file}: its "id" is "s1", but the column "id" (INTEGER) takes a whole number. Change that column's type so it takes such values (e.g. to text), or give the job a new table name in the job’s destination (Edit on the Jobs page, or \`esg-sync job edit\`) so the agent creates the table with columns that fit. The batch was rolled back, with any table or columns it created. Nothing was written to table "t". The next run exports the same rows again.`,
     );
   });
 

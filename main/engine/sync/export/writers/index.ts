@@ -11,6 +11,7 @@ export { CsvWriter, csvCell, type CsvWriterOptions } from './csv';
 export { JsonWriter, type JsonWriterOptions } from './json';
 export { XlsxWriter, XLSX_MAX_CELL, type XlsxWriterOptions } from './xlsx';
 export { TableWriter, type TableWriterOptions } from './table';
+export { columnKind, convert, createdType, type ColumnKind } from './sql-types';
 export { ColumnNamer, DIALECTS, validateIdentifier, type Dialect, type DialectName } from './sql-dialects';
 export { openDriver, type SqlDriver, type TableConnection } from './sql-drivers';
 export type { ExportWriter, FileFormat, FileOutput, TableOutput, TabularOptions, WriterOutput } from './types';
@@ -19,7 +20,7 @@ export type ExportDestination =
   | { kind: 'folder'; folder: string; format: FileFormat; fileNamePattern?: string; utc?: boolean; timeZone?: string }
   | { kind: 'table'; connection: TableConnection; table: string; keyColumns: string[] };
 
-export type WriterOptions = CsvWriterOptions & XlsxWriterOptions & JsonWriterOptions & { batchSize?: number } & Pick<TableWriterOptions, 'full'>;
+export type WriterOptions = CsvWriterOptions & XlsxWriterOptions & JsonWriterOptions & { batchSize?: number } & Pick<TableWriterOptions, 'full' | 'columnTypes'>;
 
 export async function createWriter(
   destination: ExportDestination,

@@ -5,23 +5,25 @@
 import Database from 'better-sqlite3';
 import { loadMysqlPromise, loadPg } from '../../../runtime/lazy-modules';
 import { DIALECTS, type Dialect, type TableName } from './sql-dialects';
+import type { ColumnInfo } from './sql-types';
 
 /** Where a table export goes. The password is passed in by the caller (from the keychain), never stored here. */
 export type TableConnection =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres' | 'mysql'; host: string; port: number; database: string; user: string; password?: string | null; ssl?: boolean };
 
-export type SqlParam = string | null;
+/** A bound value; booleans reach PostgreSQL only (sql-types.ts turns them into 1/0 for the others). */
+export type SqlParam = string | number | boolean | null;
 
 export interface SqlDriver {
   readonly dialect: Dialect;
   /** Where, for messages: never includes the password. */
   readonly where: string;
   /**
-   * Column names of the table, or null when it does not exist. A table without a schema is looked
+   * The table's columns with their declared types, in order, or null when it does not exist. A table without a schema is looked
    * up in the connection's own (PostgreSQL current_schema(), MySQL DATABASE()).
    */
-  columns(table: TableName): Promise<string[] | null>;
+  columns(table: TableName): Promise<ColumnInfo[] | null>;
   /**
    * The column lists of the table's primary key and unique constraints/indexes that an upsert can
    * use as its conflict target: whole columns only (no expressions, no partial or prefix indexes).
@@ -57,8 +59,8 @@ function openSqlite(file: string): SqlDriver {
     dialect: DIALECTS.sqlite,
     where: `SQLite file ${file}`,
     columns(table) {
-      const rows = db.prepare('SELECT name FROM pragma_table_info(?)').all(table.name) as { name: string }[];
-      return Promise.resolve(rows.length === 0 ? null : rows.map((r) => r.name));
+      const rows = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table.name) as ColumnInfo[];
+      return Promise.resolve(rows.length === 0 ? null : rows);
     },
     uniqueKeys(table) {
       const keys: string[][] = [];
@@ -103,11 +105,11 @@ async function openPostgres(c: ServerConn): Promise<SqlDriver> {
     dialect: DIALECTS.postgres,
     where: `PostgreSQL ${c.host}:${c.port}/${c.database}`,
     async columns(table) {
-      const r = await client.query<{ column_name: string }>(
-        'SELECT column_name FROM information_schema.columns WHERE table_schema = COALESCE($1::text, current_schema()) AND table_name = $2 ORDER BY ordinal_position',
+      const r = await client.query<ColumnInfo>(
+        'SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = COALESCE($1::text, current_schema()) AND table_name = $2 ORDER BY ordinal_position',
         [table.schema, table.name],
       );
-      return r.rows.length === 0 ? null : r.rows.map((x) => x.column_name);
+      return r.rows.length === 0 ? null : r.rows;
     },
     async uniqueKeys(table) {
       // Key columns only (not INCLUDE ones); deferrable constraints cannot be an ON CONFLICT target.
@@ -151,15 +153,22 @@ async function openMysql(c: ServerConn): Promise<SqlDriver> {
     charset: 'utf8mb4',
   });
   conn.on('error', () => undefined);
+  // Times are written as UTC wall times; a TIMESTAMP column converts from the session's zone, so that is UTC too.
+  try {
+    await conn.query("SET time_zone = '+00:00'");
+  } catch (e) {
+    await conn.end().catch(() => undefined);
+    throw e;
+  }
   return {
     dialect: DIALECTS.mysql,
     where: `MySQL/MariaDB ${c.host}:${c.port}/${c.database}`,
     async columns(table) {
       const [rows] = await conn.query(
-        'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+        'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
         [table.schema, table.name],
       );
-      const list = (rows as { name: string }[]).map((r) => r.name);
+      const list = (rows as { name: string; type: string | Buffer }[]).map((r) => ({ name: r.name, type: String(r.type) }));
       return list.length === 0 ? null : list;
     },
     async uniqueKeys(table) {

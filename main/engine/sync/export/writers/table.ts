@@ -1,7 +1,12 @@
 /**
  * Upserts exported rows into a database table so BI tools can read it: the table is created when
- * missing (TEXT columns, the key columns as primary key), columns that appear later are added with
- * ALTER TABLE, and rows are written in batches, each batch in one transaction. Rows deleted on the
+ * missing (the key columns as primary key; each column typed as the platform declares its field —
+ * numbers, dates, timestamps, booleans — and text otherwise, see sql-types.ts), columns that appear
+ * later are added with ALTER TABLE, and rows are written in batches, each batch in one transaction.
+ * Every value is converted to what its column takes: an existing table's column types are read
+ * when the writer opens (a table is never altered beyond adding columns), so a table the person
+ * created with DATETIME, DECIMAL or BOOLEAN columns gets values it accepts, and a value that cannot
+ * fit its column stops the run with the table, column and row named. Rows deleted on the
  * platform (remove()) are deleted from the table by their key in the same batches, so the table
  * holds the platform's current data. A full export (`full`) into a table that was already there
  * also deletes, once the whole run has been written, the rows whose keys this run did not write:
@@ -22,15 +27,22 @@ import { constants as fsConstants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ExportError, sentence } from '../errors';
-import { flattenRow, type FlattenOptions, type FlatRow, type FlatValue } from '../flatten';
+import { flattenRow, type FlattenOptions, type FlatRow } from '../flatten';
+import type { ExportColumnType } from '../../../platforms/types';
 import { ColumnNamer, DIALECTS, parseTableName, quoteTable, validateIdentifier, type Dialect, type TableName } from './sql-dialects';
 import { openDriver, type SqlDriver, type SqlParam, type TableConnection } from './sql-drivers';
+import { asText, columnKind, convert, createdKind, createdType, KIND_WORDS, type ColumnKind } from './sql-types';
 import type { ExportWriter, TableOutput } from './types';
 
 export interface TableWriterOptions extends FlattenOptions {
   table: string;
   /** Flattened keys that identify a row (e.g. ['id']); they become the primary key. */
   keyColumns: string[];
+  /**
+   * The types the platform fixes for the flattened keys (PlatformAdapter.exportColumnTypes): the
+   * columns the writer creates get them; keys not listed are text.
+   */
+  columnTypes?: Readonly<Record<string, ExportColumnType>> | null;
   /** Rows per transaction; default 500. */
   batchSize?: number;
   /**
@@ -80,6 +92,8 @@ export class TableWriter implements ExportWriter {
   private readonly keySet = new Set<string>();
   /** Columns the table has (normalised), or null while it does not exist. */
   private tableColumns: Set<string> | null = null;
+  /** What each column of the table takes (by normalised name), and its type as the database names it. */
+  private columnTypes = new Map<string, { kind: ColumnKind; type: string }>();
   private existedAtOpen = false;
   /** This writer created the table, and that is committed. */
   private createdTable = false;
@@ -92,7 +106,7 @@ export class TableWriter implements ExportWriter {
   private runKeys: string | null = null;
   private removedStale = 0;
   /** Rows of the next batch in arrival order; `deleted` ones are deleted by key, the others upserted. */
-  private pending: { row: FlatRow; deleted: boolean }[] = [];
+  private pending: { row: FlatRow; deleted: boolean; n: number }[] = [];
   private written = 0;
   private accepted = 0;
   private bytes = 0;
@@ -226,8 +240,8 @@ export class TableWriter implements ExportWriter {
   }
 
   private async queue(row: FlatRow, deleted: boolean): Promise<void> {
-    this.pending.push({ row, deleted });
     this.accepted++;
+    this.pending.push({ row, deleted, n: this.accepted });
     if (this.pending.length >= (this.opts.batchSize ?? 500)) await this.flush();
   }
 
@@ -303,7 +317,8 @@ export class TableWriter implements ExportWriter {
       const existing = await this.driver.columns(this.table);
       this.existedAtOpen = existing !== null;
       if (existing === null) return;
-      this.tableColumns = new Set(existing.map((c) => this.norm(c)));
+      this.tableColumns = new Set(existing.map((c) => this.norm(c.name)));
+      for (const c of existing) this.columnTypes.set(this.norm(c.name), { kind: columnKind(d.name, c.type), type: c.type });
       for (const k of this.opts.keyColumns) {
         if (!this.tableColumns.has(this.norm(this.namer.nameFor(k)))) {
           throw new ExportError('destination_failed', `The existing table "${t}" in ${where} has no key column "${k}". Choose another table name or the table's own key columns${this.fixAt}.`);
@@ -388,7 +403,7 @@ export class TableWriter implements ExportWriter {
         const keyCols = this.keyColumnNames();
         const defs = this.keys.map((k) => {
           const col = this.namer.nameFor(k);
-          return `${q(col)} ${keyCols.includes(col) ? d.keyType : d.textType}`;
+          return `${q(col)} ${this.newColumnType(k, keyCols.includes(col))}`;
         });
         await this.driver.exec(`CREATE TABLE IF NOT EXISTS ${this.sqlTable} (${defs.join(', ')}, PRIMARY KEY (${keyCols.map(q).join(', ')}))`);
         this.tableColumns = new Set(this.keys.map((k) => this.norm(this.namer.nameFor(k))));
@@ -398,12 +413,37 @@ export class TableWriter implements ExportWriter {
       for (const k of this.keys) {
         const col = this.namer.nameFor(k);
         if (this.tableColumns.has(this.norm(col))) continue;
-        await this.driver.exec(`ALTER TABLE ${this.sqlTable} ADD COLUMN ${q(col)} ${d.textType}`);
+        await this.driver.exec(`ALTER TABLE ${this.sqlTable} ADD COLUMN ${q(col)} ${this.newColumnType(k, false)}`);
         this.tableColumns.add(this.norm(col));
       }
     } catch (e) {
       throw new ExportError('destination_failed', `Cannot prepare table "${this.opts.table}" in ${this.driver.where}: ${sentence(errText(e))}`, { cause: e });
     }
+  }
+
+  /** The SQL type of a column this writer adds for a flattened key (and records what it takes): the platform's type, text when it gives none. */
+  private newColumnType(key: string, isKey: boolean): string {
+    const d = this.driver.dialect;
+    const declared = this.opts.columnTypes?.[key] ?? 'text';
+    const type = declared === 'text' ? (isKey ? d.keyType : d.textType) : `${createdType(d.name, declared)}${isKey ? ' NOT NULL' : ''}`;
+    this.columnTypes.set(this.norm(this.namer.nameFor(key)), { kind: createdKind(d.name, declared), type: type.replace(/ NOT NULL$/, '') });
+    return type;
+  }
+
+  /**
+   * A row's value for a column, converted to what the column takes. One that cannot fit stops the
+   * batch with the row, column and table named, and what the person can change.
+   */
+  private param(row: FlatRow, key: string, n: number): SqlParam {
+    const col = this.namer.nameFor(key);
+    const t = this.columnTypes.get(this.norm(col)) ?? { kind: 'text' as const, type: 'text' };
+    const r = convert(this.driver.dialect.name, t.kind, row[key]);
+    if (r.ok) return r.value;
+    const which = this.opts.keyColumns.map((k) => `${k} "${asText(row[k])}"`).join(', ');
+    throw new ExportError(
+      'destination_failed',
+      `Row ${n} of this run (${which}) cannot be written to table "${this.opts.table}" in ${this.driver.where}: its "${key}" is ${r.shown}, but the column "${col}" (${t.type}) takes ${KIND_WORDS[t.kind]}. Change that column's type so it takes such values (e.g. to text), or give the job a new table name${this.fixAt} so the agent creates the table with columns that fit.`,
+    );
   }
 
   /**
@@ -415,6 +455,7 @@ export class TableWriter implements ExportWriter {
     const d = this.driver.dialect;
     const columnsBefore = this.tableColumns === null ? null : new Set(this.tableColumns);
     const createdBefore = this.createdTable;
+    const typesBefore = new Map(this.columnTypes);
     if (!d.transactionalDdl) await this.ensureTable();
     try {
       await this.driver.begin();
@@ -426,6 +467,7 @@ export class TableWriter implements ExportWriter {
       if (d.transactionalDdl) {
         this.tableColumns = columnsBefore;
         this.createdTable = createdBefore;
+        this.columnTypes = typesBefore;
       }
       const undone = d.transactionalDdl ? ' The batch was rolled back, with any table or columns it created.' : ' The batch was rolled back.';
       if (e instanceof ExportError) throw new ExportError(e.code, `${e.message}${undone}`, { cause: e.cause });
@@ -443,11 +485,11 @@ export class TableWriter implements ExportWriter {
     // The last of a key's rows in the batch wins, whether an upsert or a deletion (a key deleted and
     // then created again on the platform arrives in that order), so each key is either deleted or
     // upserted, never both, and the order of the two statements below does not matter.
-    const byKey = new Map<string, { row: FlatRow; deleted: boolean }>();
-    for (const p of this.pending) byKey.set(JSON.stringify(this.opts.keyColumns.map((k) => toParam(p.row[k]))), p);
-    const rows: FlatRow[] = [];
-    const deletions: FlatRow[] = [];
-    for (const p of byKey.values()) (p.deleted ? deletions : rows).push(p.row);
+    const byKey = new Map<string, { row: FlatRow; deleted: boolean; n: number }>();
+    for (const p of this.pending) byKey.set(JSON.stringify(this.opts.keyColumns.map((k) => asText(p.row[k]))), p);
+    const rows: { row: FlatRow; n: number }[] = [];
+    const deletions: { row: FlatRow; n: number }[] = [];
+    for (const p of byKey.values()) (p.deleted ? deletions : rows).push(p);
     const batchRows = this.pending.length;
     this.pending = [];
 
@@ -459,19 +501,18 @@ export class TableWriter implements ExportWriter {
       const cols = this.keys.map((k) => this.namer.nameFor(k));
       const perStatement = Math.max(1, Math.floor(d.maxParams / cols.length));
       const head = `INSERT INTO ${this.sqlTable} (${cols.map(d.quote).join(', ')}) VALUES `;
+      const keyParams = (chunk: { row: FlatRow; n: number }[]) => chunk.flatMap((r) => this.opts.keyColumns.map((k) => this.param(r.row, k, r.n)));
       for (let i = 0; i < deletions.length; i += DELETE_ROWS_PER_STATEMENT) {
         const chunk = deletions.slice(i, i + DELETE_ROWS_PER_STATEMENT);
-        const params: SqlParam[] = [];
-        for (const r of chunk) for (const k of this.opts.keyColumns) params.push(toParam(r[k]));
-        await this.driver.exec(`DELETE FROM ${this.sqlTable} WHERE ${keyMatch(d, keyCols, chunk.length)}`, params);
+        await this.driver.exec(`DELETE FROM ${this.sqlTable} WHERE ${keyMatch(d, keyCols, chunk.length)}`, keyParams(chunk));
       }
       for (let i = 0; i < rows.length; i += perStatement) {
         const chunk = rows.slice(i, i + perStatement);
         const params: SqlParam[] = [];
         for (const r of chunk) {
           for (const k of this.keys) {
-            const v = toParam(r[k]);
-            if (v !== null) bytes += Buffer.byteLength(v, 'utf8');
+            const v = this.param(r.row, k, r.n);
+            if (v !== null) bytes += typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : String(v).length;
             params.push(v);
           }
         }
@@ -481,9 +522,7 @@ export class TableWriter implements ExportWriter {
         const perKeys = Math.max(1, Math.floor(d.maxParams / keyCols.length));
         for (let i = 0; i < rows.length; i += perKeys) {
           const chunk = rows.slice(i, i + perKeys);
-          const params: SqlParam[] = [];
-          for (const r of chunk) for (const k of this.opts.keyColumns) params.push(toParam(r[k]));
-          await this.driver.exec(`INSERT INTO ${this.runKeys} (${keyCols.map(d.quote).join(', ')}) VALUES ${d.placeholders(chunk.length, keyCols.length)}`, params);
+          await this.driver.exec(`INSERT INTO ${this.runKeys} (${keyCols.map(d.quote).join(', ')}) VALUES ${d.placeholders(chunk.length, keyCols.length)}`, keyParams(chunk));
         }
       }
     }, batchRows);
@@ -511,13 +550,6 @@ function keyMatch(d: Dialect, keyCols: string[], rows: number): string {
     return `${d.quote(keyCols[0]!)} IN (${Array.from({ length: rows }, () => d.param(++n)).join(', ')})`;
   }
   return Array.from({ length: rows }, () => `(${keyCols.map((c) => `${d.quote(c)} = ${d.param(++n)}`).join(' AND ')})`).join(' OR ');
-}
-
-/** Every value is stored as text so the table's TEXT columns hold exactly what the platform sent. */
-function toParam(v: FlatValue | undefined): SqlParam {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v;
-  return String(v);
 }
 
 function errText(e: unknown): string {
