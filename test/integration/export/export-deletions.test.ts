@@ -264,8 +264,8 @@ describe.each(cases)('incremental export to a $name table deletes what the platf
       const q = c.name === 'SQLite'
         ? sqliteDo((db) => db.prepare(`SELECT entity_id, period_start FROM "${table}"`).all() as { entity_id: string; period_start: string }[])
         : c.name === 'PostgreSQL'
-          ? await pgQuery<{ entity_id: string; period_start: string }>(`SELECT entity_id, period_start FROM "${table}"`)
-          : await myQuery<{ entity_id: string; period_start: string }>(`SELECT entity_id, period_start FROM \`${table}\``);
+          ? await pgQuery<{ entity_id: string; period_start: string }>(`SELECT entity_id, period_start::text AS period_start FROM "${table}"`)
+          : await myQuery<{ entity_id: string; period_start: string }>(`SELECT entity_id, CAST(period_start AS CHAR) AS period_start FROM \`${table}\``);
       return q.map((r) => `${r.entity_id}|${r.period_start}`).sort();
     };
     expect(await keys()).toEqual(livePeriods());

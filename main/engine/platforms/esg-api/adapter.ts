@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { Entity, ItemResult, Metric, PlatformRecord, ServiceAccountInfo, SubmissionOp } from '../../../../shared/domain';
 import { badResponse } from '../errors';
 import { ClientCredentialsTokenManager, HttpClient, type ClientAuthMethod, type HttpOptions } from '../http';
-import type { AdapterContext, ConnectionConfig, ExportItem, ExportQuery, PlatformAdapter } from '../types';
+import type { AdapterContext, ConnectionConfig, ExportColumnType, ExportItem, ExportQuery, PlatformAdapter } from '../types';
 import {
   BatchResponseSchema,
   EntitySchema,
@@ -79,6 +79,7 @@ export interface EsgApiAdapter extends PlatformAdapter {
   readonly kind: 'esg-api';
   ingestRecords(ops: SubmissionOp[], idempotencyKey: string, ctx?: AdapterContext): Promise<ItemResult[]>;
   exportColumns(query: ExportQuery): string[] | null;
+  exportColumnTypes(query: ExportQuery): Readonly<Record<string, ExportColumnType>> | null;
   /** Token requests made so far (for run history and tests). */
   tokenRequests(): number;
   /** Releases pooled connections. */
@@ -230,6 +231,11 @@ export function createEsgApiAdapter(config: ConnectionConfig, opts: EsgApiAdapte
       return known ? [...EXPORT_COLUMNS[known.id]] : null;
     },
 
+    exportColumnTypes(query: ExportQuery): Readonly<Record<string, ExportColumnType>> | null {
+      const known = ESG_API_DATASETS.find((d) => d.id === query.dataset);
+      return known ? EXPORT_COLUMN_TYPES[known.id] : null;
+    },
+
     tokenRequests: () => tokens.tokenRequestCount,
 
     close: () => http.close(),
@@ -283,6 +289,30 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export const EXPORT_COLUMNS: Readonly<Record<(typeof ESG_API_DATASETS)[number]['id'], readonly string[]>> = {
   submissions: Object.keys(SubmissionSchema.shape),
   'portfolio-metrics': [...Object.keys(PortfolioMetricSchema.shape), 'deleted_at'],
+};
+
+/**
+ * The types the contract fixes (docs/esg-api.openapi.yaml: `format: date`, `format: date-time`,
+ * integers and numbers). A submission's `value` is a number, text or true/false depending on the
+ * metric, so it is text; fields not listed are text too.
+ */
+export const EXPORT_COLUMN_TYPES: Readonly<Record<(typeof ESG_API_DATASETS)[number]['id'], Readonly<Record<string, ExportColumnType>>>> = {
+  submissions: {
+    period_start: 'date',
+    period_end: 'date',
+    version: 'integer',
+    created_at: 'timestamp',
+    updated_at: 'timestamp',
+    deleted_at: 'timestamp',
+  },
+  'portfolio-metrics': {
+    period_start: 'date',
+    period_end: 'date',
+    value: 'number',
+    submission_count: 'integer',
+    updated_at: 'timestamp',
+    deleted_at: 'timestamp',
+  },
 };
 
 /**

@@ -16,7 +16,7 @@ import type { AdapterContext, ExportQuery, PlatformAdapter } from '../../platfor
 import type { Store } from '../../store';
 
 type Event = (level: 'info' | 'warn' | 'error', message: string) => void;
-type ExportingAdapter = Pick<PlatformAdapter, 'exportStream'> & Partial<Pick<PlatformAdapter, 'exportColumns'>>;
+type ExportingAdapter = Pick<PlatformAdapter, 'exportStream'> & Partial<Pick<PlatformAdapter, 'exportColumns' | 'exportColumnTypes'>>;
 type PactAdapter = ExportingAdapter & { exportStream(q: ExportQuery, c: AdapterContext, o: PactExportOptions): ReturnType<PlatformAdapter['exportStream']> };
 
 /** Row errors kept per run for invalid footprints: enough to act on, bounded for a broken feed. */
@@ -55,6 +55,7 @@ export function pactExportRun(o: { store: Store; adapter: PactAdapter; jobId: st
     adapter: {
       exportStream: (q, c) => o.adapter.exportStream(q, c ?? {}, { memory, onInvalid: (info) => invalid.add(info) }),
       ...(o.adapter.exportColumns ? { exportColumns: o.adapter.exportColumns.bind(o.adapter) } : {}),
+      ...(o.adapter.exportColumnTypes ? { exportColumnTypes: o.adapter.exportColumnTypes.bind(o.adapter) } : {}),
     },
     get skipped() {
       return invalid.skipped;

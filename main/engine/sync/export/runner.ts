@@ -28,7 +28,7 @@ export interface ExportProgress {
 }
 
 export interface RunExportOptions {
-  adapter: Pick<PlatformAdapter, 'exportStream'> & Partial<Pick<PlatformAdapter, 'exportColumns'>>;
+  adapter: Pick<PlatformAdapter, 'exportStream'> & Partial<Pick<PlatformAdapter, 'exportColumns' | 'exportColumnTypes'>>;
   dataset: string;
   /** Adapter-specific query parameters (e.g. granularity). */
   params?: Record<string, string>;
@@ -66,9 +66,11 @@ export interface ExportResult {
 
 export async function runExport(o: RunExportOptions): Promise<ExportResult> {
   // A dataset whose columns the platform fixes has the same file header in every run.
-  const columns = o.writerOptions?.columns ?? o.adapter.exportColumns?.({ dataset: o.dataset, updatedSince: o.updatedSince, params: o.params, includeDeleted: true }) ?? null;
-  // `full` reaches the table writer only; a file writer ignores it.
-  const writerOptions: WriterOptions = { ...o.writerOptions, columns, full: o.updatedSince === null };
+  const columnsQuery: ExportQuery = { dataset: o.dataset, updatedSince: o.updatedSince, params: o.params, includeDeleted: true };
+  const columns = o.writerOptions?.columns ?? o.adapter.exportColumns?.(columnsQuery) ?? null;
+  // `full` and the column types (of a table it creates) reach the table writer only; a file writer ignores them.
+  const columnTypes = o.writerOptions?.columnTypes ?? o.adapter.exportColumnTypes?.(columnsQuery) ?? null;
+  const writerOptions: WriterOptions = { ...o.writerOptions, columns, columnTypes, full: o.updatedSince === null };
   const writer = await createWriter(o.destination, { dataset: o.dataset, job: o.job, now: o.now }, writerOptions);
   const refilled = o.updatedSince !== null && writer instanceof TableWriter && !writer.existed;
   if (refilled) writer.exportEverything();
