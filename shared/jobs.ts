@@ -21,11 +21,26 @@ export const IngestSettings = z.object({
 });
 export type IngestSettings = z.infer<typeof IngestSettings>;
 
+/**
+ * How a CSV file is laid out for the program that opens it: Excel set to most European languages
+ * splits columns at ";" and reads "12,5" as a number, so a comma-separated file with "12.5" opens
+ * as one column of text there. Absent: comma-separated with a decimal point.
+ */
+export const CsvStyle = z.enum(['comma', 'semicolon', 'tab']);
+export type CsvStyle = z.infer<typeof CsvStyle>;
+export const CSV_STYLES: Record<CsvStyle, { delimiter: string; decimal: '.' | ','; label: string }> = {
+  comma: { delimiter: ',', decimal: '.', label: 'Comma, decimal point (Excel in English)' },
+  semicolon: { delimiter: ';', decimal: ',', label: 'Semicolon, decimal comma (Excel in most of Europe)' },
+  tab: { delimiter: '\t', decimal: '.', label: 'Tab, decimal point' },
+};
+
 export const FolderDestination = z.object({
   kind: z.literal('folder'),
   path: z.string().min(1),
   format: z.enum(['csv', 'xlsx', 'json', 'ndjson']).default('csv'),
   fileName: z.string().min(1).default('{dataset}-{yyyy}{mm}{dd}-{hh}{MM}{ss}'),
+  /** CSV only. */
+  csvStyle: CsvStyle.optional(),
 });
 
 export const TableDestination = z.object({

@@ -7,6 +7,7 @@ import { useEngine } from '../hooks';
 import { CronEditor } from './CronEditor';
 import { draftFromJob, draftToParams, emptyDraft, fileNamePreview, FILE_TOKENS, validateDraft, type DraftErrors, type JobDraft } from './draft';
 import { PRESET_LABELS } from './schedule';
+import { CSV_STYLES, CsvStyle } from '../../shared/jobs';
 import './jobs.css';
 
 const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -320,6 +321,19 @@ export function JobForm() {
                     </select>
                   )}
                 </Field>
+                {draft.export.format === 'csv' && (
+                  <Field label="CSV layout" help="Choose what the spreadsheet that opens the files expects: Excel splits columns at “;” when Windows is set to a language that writes 12,5.">
+                    {(a) => (
+                      <select {...a} value={draft.export.csvStyle} onChange={(e) => setExport({ csvStyle: e.target.value as CsvStyle })}>
+                        {CsvStyle.options.map((style) => (
+                          <option key={style} value={style}>
+                            {CSV_STYLES[style].label}
+                          </option>
+                        ))}
+                      </select>
+                    )}
+                  </Field>
+                )}
                 <Field
                   label="File name"
                   error={shown('fileName')}

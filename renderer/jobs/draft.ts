@@ -5,7 +5,7 @@
  */
 import type { Params } from '../../shared/api';
 import type { JobDetail } from '../../shared/contract/jobs';
-import type { JobCatchUp } from '../../shared/jobs';
+import type { CsvStyle, JobCatchUp } from '../../shared/jobs';
 import { clockParts } from '../../shared/clock-parts';
 import { fromCron, presetProblem, toCron, type Preset } from './schedule';
 
@@ -41,6 +41,8 @@ export interface JobDraft {
     folder: string;
     format: ExportFormat;
     fileName: string;
+    /** CSV files only. */
+    csvStyle: CsvStyle;
     database: DatabaseKind;
     file: string;
     host: string;
@@ -81,6 +83,7 @@ export function emptyDraft(timezone: string): JobDraft {
       folder: '',
       format: 'csv',
       fileName: DEFAULT_FILE_NAME,
+      csvStyle: 'comma',
       database: 'postgres',
       file: '',
       host: '127.0.0.1',
@@ -122,7 +125,7 @@ export function draftFromJob(job: JobDetail): JobDraft {
     draft.preserved = { ...draft.preserved, export: rest };
     const dest = c.export.destination;
     draft.export = { ...d.export, dataset: c.export.dataset, nested: c.export.nested, contents: c.export.contents, destination: dest.kind };
-    if (dest.kind === 'folder') Object.assign(draft.export, { folder: dest.path, format: dest.format, fileName: dest.fileName });
+    if (dest.kind === 'folder') Object.assign(draft.export, { folder: dest.path, format: dest.format, fileName: dest.fileName, csvStyle: dest.csvStyle ?? 'comma' });
     else
       Object.assign(draft.export, {
         database: dest.database,
@@ -243,7 +246,7 @@ export function draftToParams(d: JobDraft): JobParams {
   const x = d.export;
   const destination =
     x.destination === 'folder'
-      ? { kind: 'folder' as const, path: x.folder.trim(), format: x.format, fileName: x.fileName.trim() }
+      ? { kind: 'folder' as const, path: x.folder.trim(), format: x.format, fileName: x.fileName.trim(), ...(x.format === 'csv' && x.csvStyle !== 'comma' ? { csvStyle: x.csvStyle } : {}) }
       : {
           kind: 'database' as const,
           database: x.database,

@@ -149,6 +149,14 @@ test('a job is created through the form: the cron editor describes the schedule,
   await expect(page.getByText(/PACT/)).toHaveCount(0);
   await page.getByLabel('Folder', { exact: true }).fill(outDir);
   await expect(page.getByText(/A run now would write submissions-\d{8}-\d{6}\.csv/)).toBeVisible();
+  // For Excel in a decimal-comma language: semicolons between columns, 12,5 for numbers. Only CSV has a layout.
+  const layout = page.getByLabel('CSV layout');
+  await expect(layout).toHaveValue('comma');
+  await layout.selectOption({ label: 'Semicolon, decimal comma (Excel in most of Europe)' });
+  await page.getByLabel('Format', { exact: true }).selectOption('xlsx');
+  await expect(page.getByLabel('CSV layout')).toHaveCount(0);
+  await page.getByLabel('Format', { exact: true }).selectOption('csv');
+  await expect(layout).toHaveValue('semicolon');
 
   const summary = page.getByRole('status', { name: 'Schedule summary' });
   await page.getByLabel('Runs', { exact: true }).selectOption({ label: 'Every week on…' });
@@ -187,6 +195,8 @@ test('a job is created through the form: the cron editor describes the schedule,
   const saved = (await rpc<{ name: string; nextRunAt: string | null; schedule: string | null }[]>('jobs.list', {})).find((j) => j.name === JOB)!;
   expect(saved.schedule).toBe('30 6 * * 1');
   expect(saved.nextRunAt).not.toBeNull();
+  const savedDetail = (await rpc<{ name: string; config: { export: { destination: { csvStyle?: string } } } }[]>('jobs.details', {})).find((j) => j.name === JOB)!;
+  expect(savedDetail.config.export.destination.csvStyle).toBe('semicolon');
   await page.context().close();
 });
 
@@ -219,7 +229,10 @@ test('Run now: the progress bar reaches the finished run, and History shows it w
   // The file holds every submission (header + one line each).
   const files = readdirSync(outDir).filter((f) => f.endsWith('.csv'));
   expect(files).toHaveLength(1);
-  expect(readFileSync(join(outDir, files[0]!), 'utf8').trimEnd().split('\n')).toHaveLength(SUBMISSIONS + 1);
+  const written = readFileSync(join(outDir, files[0]!), 'utf8').trimEnd().split('\n');
+  expect(written).toHaveLength(SUBMISSIONS + 1);
+  // The layout chosen in the form: semicolons between the columns.
+  expect(written[0]).toMatch(/^\uFEFF?[a-z_]+;[a-z_]+;/);
 
   // The finished bar links to the run; the History list has it with its counts.
   await page.getByRole('link', { name: 'Open in History' }).click();

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { JobInfo } from '../../../shared/dto';
 import { heldBackWords } from '../../../shared/held-back';
-import { IngestSettings, JobCatchUp, type JobConfig } from '../../../shared/jobs';
+import { CSV_STYLES, CsvStyle, IngestSettings, JobCatchUp, type JobConfig } from '../../../shared/jobs';
 import { callEngine } from '../engine-call';
 import { finishWithRuns } from '../run-outcome';
 import { followRunProgress } from '../run-progress';
@@ -58,6 +58,7 @@ interface EditOptions {
   out?: string;
   format?: string;
   fileName?: string;
+  csvStyle?: string;
   table?: string;
   db?: string;
   dbFile?: string;
@@ -71,8 +72,8 @@ interface EditOptions {
   changesOnly?: boolean;
 }
 
-const EXPORT_EDIT_OPTIONS = ['out', 'format', 'fileName', 'table', 'db', 'dbFile', 'dbHost', 'dbPort', 'dbName', 'dbUser', 'dbPasswordStdin', 'key', 'everything', 'changesOnly'] as const;
-const FOLDER_OPTIONS = ['format', 'fileName'] as const;
+const EXPORT_EDIT_OPTIONS = ['out', 'format', 'fileName', 'csvStyle', 'table', 'db', 'dbFile', 'dbHost', 'dbPort', 'dbName', 'dbUser', 'dbPasswordStdin', 'key', 'everything', 'changesOnly'] as const;
+const FOLDER_OPTIONS = ['format', 'fileName', 'csvStyle'] as const;
 const TABLE_OPTIONS = ['db', 'dbFile', 'dbHost', 'dbPort', 'dbName', 'dbUser', 'key'] as const;
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -97,7 +98,17 @@ function exportDestination(o: Record<string, string | boolean | undefined>, curr
   if (misplaced) throw new CliError(`--${kebab(misplaced)} applies to an export ${toTable ? 'to a folder' : 'to a table'}; this one writes to ${toTable ? 'a table' : 'a folder'}.`);
   if (!toTable) {
     const was = current?.kind === 'folder' ? current : null;
-    return { kind: 'folder', path: str('out') ?? was?.path, format: str('format') ?? was?.format ?? 'csv', ...((str('fileName') ?? was?.fileName) ? { fileName: str('fileName') ?? was?.fileName } : {}) };
+    const format = str('format') ?? was?.format ?? 'csv';
+    const csvStyle = str('csvStyle') ?? was?.csvStyle;
+    if (csvStyle !== undefined && !CsvStyle.safeParse(csvStyle).success) throw new CliError(`--csv-style is ${CsvStyle.options.join(', ')}; "${csvStyle}" is not one.`);
+    if (str('csvStyle') !== undefined && format !== 'csv') throw new CliError(`--csv-style applies to CSV files; this export writes ${format}.`);
+    return {
+      kind: 'folder',
+      path: str('out') ?? was?.path,
+      format,
+      ...((str('fileName') ?? was?.fileName) ? { fileName: str('fileName') ?? was?.fileName } : {}),
+      ...(format === 'csv' && csvStyle !== undefined ? { csvStyle } : {}),
+    };
   }
   const was = current?.kind === 'database' ? current : null;
   const db = str('db') ?? was?.database ?? 'postgres';
@@ -154,6 +165,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--out <folder>', 'export: destination folder')
     .option('--format <format>', 'export: csv (the default), xlsx, json or ndjson')
     .option('--file-name <pattern>', 'export: file name pattern, e.g. "{dataset}-{date}"')
+    .option('--csv-style <style>', 'export: CSV layout: comma (the default: comma-separated, decimal point), semicolon (semicolon-separated, decimal comma, as Excel in most European languages expects) or tab')
     .option('--everything', 'export: write the whole dataset every run (a file of the same name is replaced), not only rows changed since the last export')
     .option('--table <table>', 'export: destination table (instead of --out)')
     .option('--db <kind>', 'export to a table: postgres (the default), mysql or sqlite')
@@ -258,7 +270,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
             : []),
           ...(c.export
             ? [
-                `  export: ${j.datasetLabel ?? c.export.dataset} → ${dest?.kind === 'folder' ? `${dest.format} files in ${dest.path}` : `${dest?.database} table ${dest?.table}`}`,
+                `  export: ${j.datasetLabel ?? c.export.dataset} → ${dest?.kind === 'folder' ? `${dest.format}${dest.format === 'csv' && dest.csvStyle && dest.csvStyle !== 'comma' ? ` (${dest.csvStyle}-separated${CSV_STYLES[dest.csvStyle].decimal === ',' ? ', decimal comma' : ''})` : ''} files in ${dest.path}` : `${dest?.database} table ${dest?.table}`}`,
                 `  each run writes: ${c.export.contents === 'everything' ? `everything${dest?.kind === 'folder' ? ' (a file of the same name is replaced)' : ''}` : 'rows new or changed since the last export'}`,
               ]
             : []),
@@ -287,6 +299,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
     .option('--out <folder>', 'export: write files to this folder instead')
     .option('--format <format>', 'export to a folder: csv, xlsx, json or ndjson')
     .option('--file-name <pattern>', 'export to a folder: file name pattern, e.g. "{dataset}-{date}"')
+    .option('--csv-style <style>', 'export: CSV layout: comma (the default: comma-separated, decimal point), semicolon (semicolon-separated, decimal comma, as Excel in most European languages expects) or tab')
     .option('--table <table>', 'export: write to this table instead (with the --db-* options, or those it has)')
     .option('--db <kind>', 'export to a table: postgres, mysql or sqlite')
     .option('--db-file <path>', 'export to a SQLite table: the database file')

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { RunSummary } from '../../../shared/api';
-import { JobConfig } from '../../../shared/jobs';
+import { CSV_STYLES, JobConfig } from '../../../shared/jobs';
 import { parseProfile, type Catalogue } from '../../../shared/mapping';
 import { emptyCounts, type RowError, type RunTrigger, type SourceRow } from '../../../shared/domain';
 import { plural } from '../../../shared/plural';
@@ -409,7 +409,7 @@ export class JobRunner {
         dataset: settings.dataset,
         updatedSince: since,
         destination,
-        writerOptions: { nested: settings.nested, replaceExisting: everything },
+        writerOptions: { nested: settings.nested, replaceExisting: everything, ...(d.kind === 'folder' && d.format === 'csv' && d.csvStyle ? { delimiter: CSV_STYLES[d.csvStyle].delimiter, decimal: CSV_STYLES[d.csvStyle].decimal } : {}) },
         job: job.name,
         now: this.engine.clock.now(),
         signal: ctx.signal,

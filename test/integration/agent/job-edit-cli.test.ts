@@ -204,6 +204,24 @@ describe('esg-sync job show / edit', () => {
     expect(both.stderr).toContain('either --everything or --changes-only');
   });
 
+  it('sets the CSV layout with --csv-style, shows it, keeps it through other edits, and refuses it for other formats', async () => {
+    const show = async () => (JSON.parse((await cli('--json', 'job', 'show', 'j1')).stdout) as { config: { export: { destination: Record<string, unknown> } } }).config.export.destination;
+    expect((await cli('job', 'edit', 'j1', '--csv-style', 'semicolon')).code).toBe(0);
+    expect(await show()).toMatchObject({ format: 'csv', csvStyle: 'semicolon' });
+    expect((await cli('job', 'show', 'j1')).stdout).toContain('csv (semicolon-separated, decimal comma) files in');
+    expect((await cli('job', 'edit', 'j1', '--file-name', 'for-excel')).code).toBe(0);
+    expect(await show()).toMatchObject({ fileName: 'for-excel', csvStyle: 'semicolon' });
+    const unknown = await cli('job', 'edit', 'j1', '--csv-style', 'pipe');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--csv-style is comma, semicolon, tab; "pipe" is not one.');
+    const notCsv = await cli('job', 'edit', 'j1', '--format', 'xlsx', '--csv-style', 'tab');
+    expect(notCsv.code).toBe(2);
+    expect(notCsv.stderr).toContain('--csv-style applies to CSV files; this export writes xlsx.');
+    // A workbook has no layout: it is dropped, not kept for a format that does not use it.
+    expect((await cli('job', 'edit', 'j1', '--format', 'xlsx')).code).toBe(0);
+    expect(await show()).not.toHaveProperty('csvStyle');
+  });
+
   it('lists a job without a schedule by what starts it, and says when all syncs are paused', async () => {
     const engine = Engine.open({ dataDir, mode: 'headless', fileLogs: false });
     const at = new Date().toISOString();

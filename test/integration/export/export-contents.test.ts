@@ -73,3 +73,22 @@ for (const contents of ['changes', 'everything'] as const) {
     }
   });
 }
+
+it('a job set to the semicolon CSV layout writes ";"-separated files with decimal commas, as Excel in German or French opens them', async () => {
+  const { folder } = await billsFolderJob(engine, ok, root);
+  writeFileSync(join(folder, 'jan.csv'), energyCsv().replace('LON-01,2024-01,12500', 'LON-01,2024-01,12500.5'));
+  await runDroppedFile(engine, 'bills', join(folder, 'jan.csv'));
+  const out = join(root, 'out');
+  mkdirSync(out);
+  const config = { schedule: null, timezone: 'UTC', export: { dataset: 'submissions', destination: { kind: 'folder', path: out, format: 'csv', fileName: 'for-excel', csvStyle: 'semicolon' }, contents: 'everything' } };
+  const saved = await ok<{ id: string }>('jobs.add', { name: 'For Excel (DE)', type: 'export', connectionId: 'sandbox', config });
+  const run = await new JobRunner(engine, new ConnectionService({ store: engine.store, secrets: () => engine.secrets() })).run({ jobId: saved.id, trigger: 'manual' });
+  expect(run).toMatchObject({ status: 'succeeded', created: 18 });
+  const rows = parse(readFileSync(join(out, 'for-excel.csv'), 'utf8'), { bom: true, columns: true, delimiter: ';' }) as Record<string, string>[];
+  expect(rows).toHaveLength(18);
+  expect(rows.map((r) => r.value)).toContain('12500,5');
+  expect(rows.map((r) => r.value)).not.toContain('12500.5');
+  // What the job says it writes: the layout is kept with the job.
+  const detail = await ok<{ config: { export: { destination: { csvStyle?: string } } } }>('jobs.get', { jobId: saved.id });
+  expect(detail.config.export.destination.csvStyle).toBe('semicolon');
+});

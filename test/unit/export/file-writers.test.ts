@@ -29,6 +29,17 @@ describe('CSV writer', () => {
     expect(readFileSync(out.path).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });
 
+  it('writes the semicolon layout with decimal commas for numbers only, as Excel in a decimal-comma language reads it', async () => {
+    const w = await CsvWriter.create(dir, 'de.csv', { delimiter: ';', decimal: ',', bom: false });
+    await w.write({ site: 'Köln; Werk 2', value: '12500.75', n: -0.25, big: 1.5e-7, version: '1.2.3', date: '2026-01-31', code: 'A.1', negative: '-1.5', formula: '-1.5+A1', whole: '42' });
+    const out = await w.finish();
+    const lines = readFileSync(out.path, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('site;value;n;big;version;date;code;negative;formula;whole');
+    // A cell holding the delimiter is quoted; text that only looks partly numeric keeps its point;
+    // a formula is still neutralised.
+    expect(lines[1]).toBe(`"Köln; Werk 2";12500,75;-0,25;1,5e-7;1.2.3;2026-01-31;A.1;-1,5;'-1.5+A1;42`);
+  });
+
   it('writes to a hidden .partial file and shows the final name only after finish', async () => {
     const w = await CsvWriter.create(dir, 'report.csv', { headerWindow: 2 });
     for (let i = 0; i < 5000; i++) await w.write({ id: i, text: 'x'.repeat(50) });

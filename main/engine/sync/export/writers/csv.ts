@@ -8,6 +8,8 @@ import type { ExportWriter, TabularOptions, FileOutput } from './types';
 
 export interface CsvWriterOptions extends TabularOptions {
   delimiter?: string;
+  /** ',' writes numbers as "12,5" for spreadsheets set to a decimal-comma language. */
+  decimal?: '.' | ',';
   /** A UTF-8 byte order mark so Excel opens non-ASCII text correctly; default true. */
   bom?: boolean;
 }
@@ -17,6 +19,17 @@ export function csvCell(v: FlatValue): string {
   if (v === null) return '';
   if (typeof v === 'string') return mayBeFormula(v) ? neutraliseCell(v) : v;
   return String(v);
+}
+
+// A plain decimal number as the platform writes one ("12.5", "-0.25", "1.5e-7"), text or not: the
+// metric value column carries numbers as text, as it may also hold words or true/false.
+const DECIMAL_POINT_NUMBER = /^-?\d+\.\d+(?:[eE][+-]?\d+)?$/;
+
+/** csvCell for a decimal-comma spreadsheet: numbers with a comma, everything else unchanged. */
+export function csvCellDecimalComma(v: FlatValue): string {
+  if (typeof v === 'number') return String(v).replace('.', ',');
+  if (typeof v === 'string' && DECIMAL_POINT_NUMBER.test(v)) return v.replace('.', ',');
+  return csvCell(v);
 }
 
 /**
@@ -29,6 +42,8 @@ function mayBeFormula(v: string): boolean {
 }
 
 export class CsvWriter extends TabularFileWriter implements ExportWriter {
+  private readonly decimalComma: boolean;
+
   private constructor(
     private readonly file: AtomicFile,
     private readonly csv: Stringifier,
@@ -36,6 +51,7 @@ export class CsvWriter extends TabularFileWriter implements ExportWriter {
     opts: CsvWriterOptions,
   ) {
     super(opts);
+    this.decimalComma = opts.decimal === ',';
   }
 
   static async create(folder: string, name: string, opts: CsvWriterOptions = {}): Promise<CsvWriter> {
@@ -56,7 +72,8 @@ export class CsvWriter extends TabularFileWriter implements ExportWriter {
   protected emitRow(values: FlatValue[]): Promise<void> | void {
     // The planner's array is ours: turning it into cells in place saves an array per row.
     const cells = values as unknown as string[];
-    for (let i = 0; i < values.length; i++) cells[i] = csvCell(values[i]!);
+    const cell = this.decimalComma ? csvCellDecimalComma : csvCell;
+    for (let i = 0; i < values.length; i++) cells[i] = cell(values[i]!);
     return this.push(cells);
   }
 
