@@ -23,6 +23,12 @@ export const RowError = z.object({
   column: z.string().nullable(),
   value: z.string().nullable(),
   reason: z.string(),
+  /**
+   * A database row's key, as its errors name it after "Row" (`id=1042`, `where site="A", period=2026-01`,
+   * see shared/mapping/row-key.ts); absent for a file, whose rows are named by `line`. `line` then
+   * stays the row's position in the read, which held rows, line marks and paging use.
+   */
+  row: z.string().optional(),
   /** Held for a site or metric code not mapped yet (sent later, once mapped), not rejected. */
   held: z.boolean().optional(),
 });

@@ -216,6 +216,8 @@ export type RunEvent = z.infer<typeof RunEvent>;
 
 export const RowErrorDto = z.object({
   line: z.number().int().nullable(),
+  /** A database row's key (`id=1042`), which names it where `line` is only its position in the read; absent for a file. */
+  row: z.string().optional(),
   column: z.string().nullable(),
   value: z.string().nullable(),
   reason: z.string(),

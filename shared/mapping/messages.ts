@@ -10,15 +10,26 @@ const SITES = inStep('Sites & periods');
 const COLUMNS = inStep('Columns');
 const UNITS = inStep('Units');
 
-export function where(line: number | null, column?: string | null): string {
-  const l = line === null ? 'The file' : `Line ${line}`;
+/** `row`: a database row's key (row-key.ts), said instead of the line, which is only its position in the read. */
+export function where(line: number | null, column?: string | null, row?: string | null): string {
+  const l = row ? `Row ${row}` : line === null ? 'The file' : `Line ${line}`;
   return column ? `${l}, column '${column}'` : l;
 }
 
-/** A row error's reason without its "Line 4, column 'x': " lead, for a table that shows line and column already. */
-export function reasonAlone(e: Pick<RowError, 'line' | 'column' | 'reason'>): string {
-  const lead = `${where(e.line, e.column)}: `;
+/** A row error's reason without its "Line 4, column 'x': " (or "Row id=7, column 'x': ") lead, for a table that shows line and column already. */
+export function reasonAlone(e: Pick<RowError, 'line' | 'column' | 'reason' | 'row'>): string {
+  const lead = `${where(e.line, e.column, e.row)}: `;
   return e.reason.startsWith(lead) ? e.reason.slice(lead.length) : e.reason;
+}
+
+/**
+ * The error named by a database row's key instead of its position: the "Line 4" lead of its
+ * reason becomes "Row id=1042", and `row` carries the key for the History table and the CSV.
+ */
+export function withRowKey(e: RowError, row: string): RowError {
+  const lead = `${where(e.line, e.column)}: `;
+  const reason = e.reason.startsWith(lead) ? `${where(e.line, e.column, row)}: ${e.reason.slice(lead.length)}` : e.reason;
+  return { ...e, row, reason };
 }
 
 export function cellText(value: CellValue | undefined): string | null {

@@ -17,6 +17,12 @@ import { neutraliseCell } from '../csv-safety';
 import type { Store } from '../store';
 
 export const ERRORS_CSV_COLUMNS = ['line', 'column', 'value', 'reason'] as const;
+/**
+ * A database source's rows have no line a person can find: its CSV leads with "row", the row's
+ * key (`id=1042`, `where meter_id="M-7", reading_date=2026-01-31`) to look it up with SQL. "line"
+ * stays, the row's position in that run's read.
+ */
+export const KEYED_ERRORS_CSV_COLUMNS = ['row', ...ERRORS_CSV_COLUMNS] as const;
 
 export { errorsCsvFileName } from '../../../shared/mapping/error-groups';
 
@@ -36,7 +42,7 @@ export async function pipeErrorsCsv(store: Store, runId: number, dest: Writable,
   await pipeline(
     Readable.from(store.runs.iterateErrors(runId, kind)),
     count,
-    stringify({ header: true, bom: true, columns: [...ERRORS_CSV_COLUMNS], cast: { string: neutraliseCell } }),
+    stringify({ header: true, bom: true, columns: [...(store.runs.hasRowKeys(runId) ? KEYED_ERRORS_CSV_COLUMNS : ERRORS_CSV_COLUMNS)], cast: { string: neutraliseCell } }),
     dest,
   );
   return rows;

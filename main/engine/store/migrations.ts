@@ -340,6 +340,13 @@ export const migrations: Migration[] = [
     // instead of pointing at a path that is gone.
     sql: `ALTER TABLE source_files ADD COLUMN removed_at TEXT;`,
   },
+  {
+    version: 15,
+    name: 'row errors of a database row name its key',
+    // A table has no stable row order, so its row errors name the row by its key (id=1042) for
+    // the History table and the CSV; line stays the position in the read, for paging and held rows.
+    sql: `ALTER TABLE row_errors ADD COLUMN row_key TEXT;`,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

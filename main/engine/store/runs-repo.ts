@@ -5,6 +5,12 @@ import type { Db } from './database';
 
 type ErrorRowWithHeld = Omit<RowError, 'held'> & { id: number; held: number };
 
+/** A file's row errors have no row key: left out rather than null, so they read as before. */
+function withoutNullRow<T extends { row?: string | null }>(e: T): T {
+  if (e.row === null) delete e.row;
+  return e;
+}
+
 interface RunRow {
   id: number;
   job_id: string | null;
@@ -257,9 +263,9 @@ export class RunsRepo {
 
   addErrors(runId: number, errors: RowError[]): void {
     if (!errors.length) return;
-    const stmt = this.db.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason, held) VALUES (?, ?, ?, ?, ?, ?)');
+    const stmt = this.db.prepare('INSERT INTO row_errors (run_id, line, column_name, value, reason, held, row_key) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const e of errors) stmt.run(runId, e.line, e.column, e.value, e.reason, e.held ? 1 : 0);
+      for (const e of errors) stmt.run(runId, e.line, e.column, e.value, e.reason, e.held ? 1 : 0, e.row ?? null);
     })();
   }
 
@@ -342,15 +348,17 @@ export class RunsRepo {
    */
   errors(runId: number, afterId: number, limit: number, kind?: string): (RowError & { id: number })[] {
     if (kind !== undefined) return this.errorsOfKind(runId, afterId, limit, kind);
-    const columns = 'SELECT id, line, column_name AS "column", value, reason FROM row_errors';
+    const columns = 'SELECT id, line, row_key AS "row", column_name AS "column", value, reason FROM row_errors';
     if (afterId <= 0) {
-      return this.db.prepare(`${columns} WHERE run_id = ? ORDER BY line_order, id LIMIT ?`).all(runId, limit) as (RowError & { id: number })[];
+      return (this.db.prepare(`${columns} WHERE run_id = ? ORDER BY line_order, id LIMIT ?`).all(runId, limit) as (RowError & { id: number })[]).map(withoutNullRow);
     }
     const after = this.afterKey(runId, afterId);
     if (!after) return [];
-    return this.db
-      .prepare(`${columns} WHERE run_id = ? AND (line_order, id) > (?, ?) ORDER BY line_order, id LIMIT ?`)
-      .all(runId, after.lineOrder, afterId, limit) as (RowError & { id: number })[];
+    return (
+      this.db
+        .prepare(`${columns} WHERE run_id = ? AND (line_order, id) > (?, ?) ORDER BY line_order, id LIMIT ?`)
+        .all(runId, after.lineOrder, afterId, limit) as (RowError & { id: number })[]
+    ).map(withoutNullRow);
   }
 
   private afterKey(runId: number, afterId: number): { lineOrder: number } | undefined {
@@ -363,7 +371,7 @@ export class RunsRepo {
    * kind: a rare kind in a run of 100,000 errors is one pass of the index, well under a second.
    */
   private errorsOfKind(runId: number, afterId: number, limit: number, kind: string): (RowError & { id: number })[] {
-    const columns = 'SELECT id, line, column_name AS "column", value, reason, held FROM row_errors';
+    const columns = 'SELECT id, line, row_key AS "row", column_name AS "column", value, reason, held FROM row_errors';
     let rows: IterableIterator<ErrorRowWithHeld>;
     if (afterId <= 0) {
       rows = this.db.prepare(`${columns} WHERE run_id = ? ORDER BY line_order, id`).iterate(runId) as IterableIterator<ErrorRowWithHeld>;
@@ -377,20 +385,25 @@ export class RunsRepo {
     const page: (RowError & { id: number })[] = [];
     for (const r of rows) {
       if (errorKind({ ...r, held: r.held === 1 }) !== kind) continue;
-      page.push({ id: r.id, line: r.line, column: r.column, value: r.value, reason: r.reason });
+      page.push(withoutNullRow({ id: r.id, line: r.line, row: r.row, column: r.column, value: r.value, reason: r.reason }));
       if (page.length >= limit) break; // leaving the loop ends the statement's iterator
     }
     return page;
   }
 
+  /** Does the run name any error's row by its key (a database source, see shared/mapping/row-key.ts)? */
+  hasRowKeys(runId: number): boolean {
+    return this.db.prepare('SELECT 1 FROM row_errors WHERE run_id = ? AND row_key IS NOT NULL LIMIT 1').get(runId) !== undefined;
+  }
+
   /** Every error of a run in line order (as errors() pages them), streamed, for CSV downloads of any size; only one kind's when `kind` is given. */
   *iterateErrors(runId: number, kind?: string): IterableIterator<RowError> {
     const stmt = this.db.prepare(
-      'SELECT line, column_name AS "column", value, reason, held FROM row_errors WHERE run_id = ? ORDER BY line_order, id',
+      'SELECT line, row_key AS "row", column_name AS "column", value, reason, held FROM row_errors WHERE run_id = ? ORDER BY line_order, id',
     );
     for (const r of stmt.iterate(runId) as IterableIterator<Omit<ErrorRowWithHeld, 'id'>>) {
       if (kind !== undefined && errorKind({ ...r, held: r.held === 1 }) !== kind) continue;
-      yield { line: r.line, column: r.column, value: r.value, reason: r.reason };
+      yield withoutNullRow({ line: r.line, row: r.row, column: r.column, value: r.value, reason: r.reason });
     }
   }
 
@@ -400,7 +413,7 @@ export class RunsRepo {
    */
   errorGroups(runId: number, limit: number): ErrorGroups {
     const grouper = new ErrorGrouper();
-    const stmt = this.db.prepare('SELECT line, column_name AS "column", value, reason, held FROM row_errors WHERE run_id = ? ORDER BY line_order, id');
+    const stmt = this.db.prepare('SELECT line, row_key AS "row", column_name AS "column", value, reason, held FROM row_errors WHERE run_id = ? ORDER BY line_order, id');
     for (const r of stmt.iterate(runId) as IterableIterator<Omit<RowError, 'held'> & { held: number }>) grouper.add({ ...r, held: r.held === 1 });
     return grouper.result(limit);
   }

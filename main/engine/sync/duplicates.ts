@@ -12,6 +12,8 @@ import type { Staging } from './staging';
 export interface DuplicateWords {
   key: string;
   sent: string;
+  /** A database row's key for its position (row-keys.ts): its duplicates are named by key, not by line. */
+  rowName?: (line: number) => string;
 }
 
 export interface SettledDuplicates {
@@ -21,7 +23,8 @@ export interface SettledDuplicates {
   addedUp: { keys: number; rows: number };
 }
 
-const linesOf = (lines: number[]) => `line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}`;
+const linesOf = (lines: number[], rowName?: (line: number) => string) =>
+  rowName ? `${lines.length > 1 ? 'rows' : 'the row'} ${lines.map(rowName).join('; ')}` : `line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}`;
 
 /**
  * After staging: every key on more than one line is either added up into one value (the mapping
@@ -60,7 +63,7 @@ export function settleDuplicates(staging: Staging, profile: MappingProfile, cata
     const values = new Map(staging.occurrences(naturalKey).map((p) => [`${p.line}\u0000${p.valueColumn ?? ''}`, (JSON.parse(p.recordJson) as PlatformRecord).value]));
     for (const d of lines) {
       const value = values.get(`${d.line}\u0000${d.valueColumn ?? ''}`);
-      errors.push({ line: d.line, column: d.valueColumn, value: value === undefined || value === null ? null : String(value), reason: `The same ${words.key} also appears on ${linesOf(d.others)}. ${why}` });
+      errors.push({ line: d.line, column: d.valueColumn, value: value === undefined || value === null ? null : String(value), reason: `The same ${words.key} also appears on ${linesOf(d.others, words.rowName)}. ${why}` });
     }
   }
   if (dropped.size) staging.dropKeys(dropped);

@@ -97,6 +97,8 @@ export interface IngestInput {
   onHeld?: (line: number) => void;
   /** What the person does to have held values sent, added to the run's event about them. */
   heldAdvice?: string;
+  /** A database row's key for its position in the read (row-keys.ts), for messages that name other rows. */
+  rowName?: (line: number) => string;
   /** What the rows come from, in a person's words (drift messages): a file unless said. */
   sourceNoun?: 'file' | 'table' | 'query';
 }
@@ -258,7 +260,7 @@ export async function runIngest(input: IngestInput): Promise<IngestResult> {
     if (format) input.event('warn', format.message);
 
     // 2. Duplicate natural keys: added up where the mapping says so, otherwise every line of a duplicated key is reported and none is sent.
-    const duplicates = settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'metric, site and period', sent: 'sent' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
+    const duplicates = settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'metric, site and period', sent: 'sent', rowName: input.rowName }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
     counts.rejected += duplicates;
     unreadRows += duplicates;
 

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { RunSummary } from '../../../shared/api';
 import { CSV_STYLES, JobConfig } from '../../../shared/jobs';
 import { parseProfile, type Catalogue } from '../../../shared/mapping';
+import { chooseRowKey, keyColumnText, naturalKeyColumns, type RowKeyColumns } from '../../../shared/mapping/row-key';
 import { emptyCounts, type RowError, type RunTrigger, type SourceRow } from '../../../shared/domain';
 import { plural } from '../../../shared/plural';
 import { runStatusWords } from '../../../shared/run-status';
@@ -24,6 +25,7 @@ import { pactExportRun } from './export/pact-export';
 import { tableConnection, tablePasswordAccount } from './export/table-connection';
 import { defaultIngestOptions, progressShare, runIngest, type IngestResult } from './ingest';
 import { uploadIngestFor } from './upload-ingest';
+import { RowKeys } from './row-keys';
 
 export interface RunRequest {
   jobId: string;
@@ -330,6 +332,7 @@ export class JobRunner {
     // last value are read again and found unchanged); it advances after the run is recorded.
     const password = typeof source.config.passwordRef === 'string' ? await this.engine.secrets().get(source.config.passwordRef) : null;
     const db = createDatabaseSource({ ...source.config, password: password ?? undefined });
+    let rowKeys: RowKeys | null = null;
     try {
       let watermark: string | null = job.cursor;
       // A row with a site or metric not mapped yet is not sent; the watermark stays at the first
@@ -341,17 +344,31 @@ export class JobRunner {
       const whole = profile.sameKeyRows === 'add' ? 'adds rows of one metric, site and period up' : settings.mirror ? 'mirrors the table (values no longer in it are deleted)' : null;
       const from = whole ? null : job.cursor;
       if (whole && job.cursor !== null) event('info', `This job ${whole}, so every run reads the whole table (rows before the watermark too); values that did not change are not sent again.`);
+      const headers = (await db.preview(1)).columns;
+      // A table has no stable row order: its row errors name a row by its key, not its position.
+      const noun = source.config.query ? 'query' : 'table';
+      const rowKey = chooseRowKey({
+        unique: await db.keyColumns().catch((err: unknown) => {
+          this.engine.logger.warn({ err: err instanceof Error ? err.message : String(err), sourceId: source.id }, 'could not read the key of the source table');
+          return null;
+        }),
+        naturalKey: naturalKeyColumns(profile),
+        watermark: typeof source.config.watermarkColumn === 'string' ? source.config.watermarkColumn : null,
+        columns: headers,
+      });
+      const keys = (rowKeys = new RowKeys(store.db, runId, rowKey, noun));
       const rows = (async function* () {
         for await (const row of db.read({ afterWatermark: from })) {
           if (row.watermark !== null) watermark = row.watermark;
+          keys.read(row.line, row.cells);
           yield row as SourceRow;
         }
       })();
       const onHeld = () => {
         if (heldFrom === null) heldFrom = watermark;
       };
-      const headers = (await db.preview(1)).columns;
-      const r = await ingest({ ...base, headers, rows, onHeld, sourceNoun: source.config.query ? 'query' : 'table', progress: (p) => progress(p, null) });
+      const r = await ingest({ ...base, rowErrors: (errors) => rowErrors(keys.name(errors)), rowName: (line) => keys.keyOf(line), headers, rows, onHeld, sourceNoun: noun, progress: (p) => progress(p, null) });
+      if (keys.named > 0) event('info', rowKeyWords(rowKey, noun));
       // The Sources page shows the source's size; counted here, once per run, not per list call.
       if (r.status !== 'failed') {
         try {
@@ -372,6 +389,7 @@ export class JobRunner {
       }
       return { ...r, watermarkTo: watermark };
     } finally {
+      rowKeys?.drop();
       await db.close();
     }
   }
@@ -491,6 +509,16 @@ export class JobRunner {
       event('warn', `Could not move ${file.path} after the run: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/** How a database run's row errors name their rows, said once in its timeline. */
+function rowKeyWords(key: RowKeyColumns | null, noun: 'table' | 'query'): string {
+  const cols = (key?.columns ?? []).map(keyColumnText).join(', ');
+  const what = noun === 'query' ? "the query's result" : 'the table';
+  if (!key) return `Row errors name a row by its position in this read of ${what} (it has no primary key, and the mapping's natural key and watermark read no column of it): sort ${what} as it was read to find one, or give the source a key.`;
+  if (key.basis === 'unique') return `Row errors name a row by the key of ${what} (${cols}).`;
+  if (key.basis === 'natural-key') return `Row errors name a row by the columns of the mapping's natural key (${cols}), as ${what} has no primary or unique key the agent could read; more than one row may match.`;
+  return `Row errors name a row by its watermark column (${cols}), as ${what} has no primary or unique key the agent could read and the mapping's natural key reads no column of it; more than one row may match.`;
 }
 
 async function* onlyLines(rows: AsyncIterable<SourceRow>, lines: ReadonlySet<number>): AsyncGenerator<SourceRow> {

@@ -251,7 +251,7 @@ export async function runUploadIngest(input: UploadIngestInput): Promise<UploadI
     }
     if (format) input.event('warn', format.message);
 
-    counts.rejected += settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'activity, facility and period', sent: 'uploaded' }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
+    counts.rejected += settleAndReportDuplicates(staging, input.profile, input.catalogue, { key: 'activity, facility and period', sent: 'uploaded', rowName: input.rowName }, { event: input.event, rowErrors: input.rowErrors, rejectedLines });
     counts.held = held.rows;
     if (held.againstFile(counts.rejected) > 0 && input.options.rejectPolicy === 'all-or-nothing') {
       const message = `${rejectedText(held.againstFile(counts.rejected), rejectedLines.count)} and this job uploads nothing from a file with rejected rows. Fix the rows listed below (or change the job to send valid rows) and drop the file again.`;

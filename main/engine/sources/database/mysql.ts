@@ -6,7 +6,7 @@ import { toCell, watermarkOf } from './convert';
 import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationLabel, relationSql } from './sql';
 import { watermarkColumnProblem } from './watermark';
 import { DATABASE_KEEPALIVE_DELAY_MS, DEFAULT_LOCK_TIMEOUT_SECONDS } from './types';
-import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
+import { pickRowKey, type DatabasePreview, type DatabaseReadOptions, type DatabaseRow, type DatabaseSource, type DatabaseSourceConfig, type DatabaseTestResult } from './types';
 
 /** A driver error in words a person can act on (exported for the exit-code tests). */
 export function describeMysqlError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
@@ -160,6 +160,26 @@ export class MysqlSource implements DatabaseSource {
   }
 
   /** A server-side prepared statement streamed row by row; the connection pauses when we do. */
+  async keyColumns(): Promise<string[] | null> {
+    if (!this.cfg.table) return null;
+    return this.readOnly(async (c) => {
+      const [rows] = await c.promise().query(
+        `SELECT INDEX_NAME AS idx, COLUMN_NAME AS col, SUB_PART AS part FROM information_schema.STATISTICS
+          WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+        [this.cfg.schema ?? null, this.cfg.table],
+      );
+      const byIndex = new Map<string, { columns: string[]; primary: boolean; whole: boolean }>();
+      for (const r of rows as { idx: string; col: string | null; part: number | null }[]) {
+        const ix = byIndex.get(r.idx) ?? { columns: [], primary: r.idx === 'PRIMARY', whole: true };
+        // A prefix (SUB_PART) or functional (no column) part does not name a row by whole values.
+        if (r.col === null || r.part !== null) ix.whole = false;
+        else ix.columns.push(r.col);
+        byIndex.set(r.idx, ix);
+      }
+      return pickRowKey([...byIndex.values()].filter((ix) => ix.whole));
+    });
+  }
+
   async *read(opts: DatabaseReadOptions = {}): AsyncGenerator<DatabaseRow> {
     const { sql, params } = buildRead('mysql', this.cfg, opts.afterWatermark, '?');
     const conn = await this.connect();

@@ -6,7 +6,7 @@ import { toCell, watermarkOf } from './convert';
 import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationLabel, relationSql } from './sql';
 import { watermarkColumnProblem } from './watermark';
 import { DATABASE_KEEPALIVE_DELAY_MS, DEFAULT_LOCK_TIMEOUT_SECONDS } from './types';
-import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
+import { pickRowKey, type DatabasePreview, type DatabaseReadOptions, type DatabaseRow, type DatabaseSource, type DatabaseSourceConfig, type DatabaseTestResult } from './types';
 
 /**
  * Every statement that carries a source's SQL goes over the extended protocol, which runs exactly
@@ -192,6 +192,28 @@ export class PostgresSource implements DatabaseSource {
     return this.readOnly(async (c) => {
       const res = await c.query(oneStatement(`SELECT (${col})::text AS w FROM ${relationSql('postgres', this.cfg)} WHERE ${col} IS NOT NULL ORDER BY ${col} DESC LIMIT 1`));
       return (res.rows[0] as { w: string } | undefined)?.w ?? null;
+    });
+  }
+
+  async keyColumns(): Promise<string[] | null> {
+    if (!this.cfg.table) return null;
+    return this.readOnly(async (c) => {
+      // Key columns only (not INCLUDE ones), in the index's order; no partial or expression index.
+      const res = await c.query(
+        oneStatement(
+          `SELECT i.indisprimary AS "primary",
+                  array_agg(a.attname::text ORDER BY array_position((i.indkey::int2[])[0:i.indnkeyatts - 1], a.attnum)) AS cols
+             FROM pg_index i
+             JOIN pg_class t ON t.oid = i.indrelid
+             JOIN pg_namespace n ON n.oid = t.relnamespace
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+            WHERE n.nspname = COALESCE($1::text, current_schema()) AND t.relname = $2
+              AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+            GROUP BY i.indexrelid, i.indisprimary`,
+          [this.cfg.schema ?? null, this.cfg.table],
+        ),
+      );
+      return pickRowKey((res.rows as { primary: boolean; cols: string[] }[]).map((r) => ({ columns: r.cols, primary: r.primary })));
     });
   }
 

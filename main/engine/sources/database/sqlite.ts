@@ -4,7 +4,7 @@ import { DatabaseSourceError } from '../errors';
 import { toCell, watermarkOf, watermarkParam } from './convert';
 import { REREAD_ALIAS, WATERMARK_ALIAS, buildRead, quoteIdent, relationSql, sqliteWatermarkKey } from './sql';
 import { watermarkColumnProblem } from './watermark';
-import type { DatabasePreview, DatabaseReadOptions, DatabaseRow, DatabaseSource, DatabaseSourceConfig, DatabaseTestResult } from './types';
+import { pickRowKey, type DatabasePreview, type DatabaseReadOptions, type DatabaseRow, type DatabaseSource, type DatabaseSourceConfig, type DatabaseTestResult } from './types';
 
 function mapError(err: unknown, cfg: DatabaseSourceConfig): DatabaseSourceError {
   if (err instanceof DatabaseSourceError) return err;
@@ -86,6 +86,21 @@ export class SqliteSource implements DatabaseSource {
     } catch (err) {
       throw mapError(err, this.cfg);
     }
+  }
+
+  async keyColumns(): Promise<string[] | null> {
+    if (!this.cfg.table) return null;
+    const schema = this.cfg.schema ?? 'main';
+    const db = this.open();
+    // An INTEGER PRIMARY KEY is the rowid and has no index of its own: its columns say it.
+    const pk = db.prepare('SELECT name FROM pragma_table_info(?, ?) WHERE pk > 0 ORDER BY pk').pluck().all(this.cfg.table, schema) as string[];
+    const keys = [{ columns: pk, primary: true }];
+    const indexes = db.prepare('SELECT name FROM pragma_index_list(?, ?) WHERE "unique" = 1 AND partial = 0').pluck().all(this.cfg.table, schema) as string[];
+    for (const ix of indexes) {
+      const cols = db.prepare('SELECT name FROM pragma_index_info(?, ?) ORDER BY seqno').pluck().all(ix, schema) as (string | null)[];
+      if (cols.every((c) => c !== null)) keys.push({ columns: cols as string[], primary: false });
+    }
+    return pickRowKey(keys);
   }
 
   async *read(opts: DatabaseReadOptions = {}): AsyncGenerator<DatabaseRow> {

@@ -100,7 +100,21 @@ export interface DatabaseSource {
   read(opts?: DatabaseReadOptions): AsyncIterable<DatabaseRow>;
   /** Largest watermark value in the source, as text; null when empty or no watermark column. */
   newestWatermark(): Promise<string | null>;
+  /**
+   * The columns that name one row of a table source, from the database's catalogue: its primary
+   * key, else its shortest unique key (whole columns, no partial index). Null for a query, a view,
+   * or a table with neither; row errors then name rows otherwise (shared/mapping/row-key.ts).
+   */
+  keyColumns(): Promise<string[] | null>;
   close(): Promise<void>;
+}
+
+/** The primary key when there is one, else the unique key of fewest columns; null for none. */
+export function pickRowKey(keys: readonly { columns: string[]; primary: boolean }[]): string[] | null {
+  const whole = keys.filter((k) => k.columns.length > 0);
+  const primary = whole.find((k) => k.primary);
+  if (primary) return primary.columns;
+  return [...whole].sort((a, b) => a.columns.length - b.columns.length)[0]?.columns ?? null;
 }
 
 export interface DatabaseSourceDeps {
