@@ -217,7 +217,8 @@ export function RunDetail() {
           <table className="table">
             <thead>
               <tr>
-                <th scope="col">Line</th>
+                {/* A database row is named by its key (id=1042): a table has no line a person can find. */}
+                <th scope="col">{errors.rows.some((e) => e.row) ? 'Row' : 'Line'}</th>
                 <th scope="col">Column</th>
                 <th scope="col">Value</th>
                 <th scope="col">Reason</th>
@@ -226,7 +227,7 @@ export function RunDetail() {
             <tbody>
               {errors.rows.map((e) => (
                 <tr key={e.id}>
-                  <td className="num">{e.line ?? '—'}</td>
+                  {e.row ? <td className="error-row-key">{e.row}</td> : <td className="num">{e.line ?? '—'}</td>}
                   <td>{e.column ?? '—'}</td>
                   <td className="error-value">{e.value ?? ''}</td>
                   <td>{reasonAlone(e)}</td>

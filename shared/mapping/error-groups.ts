@@ -25,6 +25,8 @@ export const ErrorGroup = z.object({
   lines: z.number().int(),
   firstLine: z.number().int().nullable(),
   lastLine: z.number().int().nullable(),
+  /** A database source's key of the row at firstLine (`id=1042`); absent for a file, whose lines a person can find. */
+  firstRow: z.string().optional(),
   /** The most frequent cell values, most frequent first (null: the cell was empty or the row had none). */
   values: z.array(z.object({ value: z.string().nullable(), rows: z.number().int() })),
   /** Distinct values beyond those listed (a lower bound when very many values differ). */
@@ -45,7 +47,7 @@ const MAX_VALUES = 1000;
 const VALUES_SHOWN = 5;
 
 /** The sentence of an error with its cell value and every number blanked: equal for errors of one kind. */
-export function errorShape(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason'>): string {
+export function errorShape(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'row'>): string {
   let text = reasonAlone(e);
   for (const v of new Set([e.value, e.value?.trim()])) {
     if (v) text = text.split(`'${v}'`).join("'…'");
@@ -58,7 +60,7 @@ export function errorShape(e: Pick<RowError, 'line' | 'column' | 'value' | 'reas
  * Short enough for a URL or a command line; a clash (odds ~1 in 10^19 per pair) would only put
  * another kind's rows into a filtered list.
  */
-export function errorKind(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>): string {
+export function errorKind(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held' | 'row'>): string {
   return kindOfKey(kindKey(e));
 }
 
@@ -68,7 +70,7 @@ export const ErrorKindId = z.string().regex(/^[0-9a-f]{16}$/, 'a kind id is 16 h
 /** The file name a browser or save dialog suggests for a run's row errors (or one kind of them). */
 export const errorsCsvFileName = (runId: number, kind?: string) => `run-${runId}-errors${kind ? `-${kind.slice(0, 6)}` : ''}.csv`;
 
-function kindKey(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>): string {
+function kindKey(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held' | 'row'>): string {
   return `${e.held === true ? 'h' : 'r'}\u0000${e.column ?? ''}\u0000${errorShape(e)}`;
 }
 
@@ -92,6 +94,7 @@ interface Tally {
   lines: number;
   firstLine: number | null;
   lastLine: number | null;
+  firstRow: string | null;
   /** The line of the last error added: errors arrive in line order, so a new line is a change. */
   lastAdded: number | null;
   values: Map<string | null, number>;
@@ -104,7 +107,7 @@ export class ErrorGrouper {
   private overflowKinds = new Set<string>();
   private overflowRows = 0;
 
-  add(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>): void {
+  add(e: Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held' | 'row'>): void {
     const held = e.held === true;
     const key = kindKey(e);
     let t = this.kinds.get(key);
@@ -115,14 +118,17 @@ export class ErrorGrouper {
         this.overflowRows++;
         return;
       }
-      t = { key, column: e.column, held, example: reasonAlone(e), rows: 0, lines: 0, firstLine: null, lastLine: null, lastAdded: null, values: new Map(), untrackedRows: 0 };
+      t = { key, column: e.column, held, example: reasonAlone(e), rows: 0, lines: 0, firstLine: null, lastLine: null, firstRow: null, lastAdded: null, values: new Map(), untrackedRows: 0 };
       this.kinds.set(key, t);
     }
     t.rows++;
     if (e.line !== null) {
       if (e.line !== t.lastAdded) t.lines++;
       t.lastAdded = e.line;
-      if (t.firstLine === null || e.line < t.firstLine) t.firstLine = e.line;
+      if (t.firstLine === null || e.line < t.firstLine) {
+        t.firstLine = e.line;
+        t.firstRow = e.row ?? null;
+      }
       if (t.lastLine === null || e.line > t.lastLine) t.lastLine = e.line;
     }
     const n = t.values.get(e.value);
@@ -148,6 +154,7 @@ export class ErrorGrouper {
           lines: t.lines,
           firstLine: t.firstLine,
           lastLine: t.lastLine,
+          ...(t.firstRow ? { firstRow: t.firstRow } : {}),
           values: values.slice(0, VALUES_SHOWN),
           moreValues: values.length - Math.min(values.length, VALUES_SHOWN) + (t.untrackedRows > 0 ? 1 : 0),
         };
@@ -158,7 +165,7 @@ export class ErrorGrouper {
   }
 }
 
-export function groupErrors(errors: Iterable<Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held'>>, limit: number): ErrorGroups {
+export function groupErrors(errors: Iterable<Pick<RowError, 'line' | 'column' | 'value' | 'reason' | 'held' | 'row'>>, limit: number): ErrorGroups {
   const g = new ErrorGrouper();
   for (const e of errors) g.add(e);
   return g.result(limit);
@@ -168,8 +175,10 @@ export function groupErrors(errors: Iterable<Pick<RowError, 'line' | 'column' | 
  * Where a kind's errors are, in words: "line 4", "lines 3 and 5", "lines 3 to 5" (every line
  * between), or "between lines 3 and 50" (some of them).
  */
-export function kindLines(g: Pick<ErrorGroup, 'lines' | 'firstLine' | 'lastLine'>, n: (x: number) => string = String): string {
+export function kindLines(g: Pick<ErrorGroup, 'lines' | 'firstLine' | 'lastLine' | 'firstRow'>, n: (x: number) => string = String): string {
   if (g.firstLine === null) return 'not tied to a line';
+  // A database row has no line a person can find: the first row is named by its key.
+  if (g.firstRow) return g.lines > 1 ? `row ${g.firstRow} and ${n(g.lines - 1)} other row${g.lines === 2 ? '' : 's'}` : `row ${g.firstRow}`;
   const last = g.lastLine ?? g.firstLine;
   if (g.firstLine === last) return `line ${n(g.firstLine)}`;
   if (g.lines === 2) return `lines ${n(g.firstLine)} and ${n(last)}`;

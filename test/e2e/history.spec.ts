@@ -253,6 +253,8 @@ test('run detail: timeline, row errors with CSV download, and platform requests'
     const errors = page.getByRole('region', { name: 'Row errors (5)' });
     const errorRows = errors.getByRole('row').filter({ has: page.getByRole('cell') });
     await expect(errorRows).toHaveCount(5);
+    // A file's rows are named by their line, as before (a database's by their key).
+    await expect(errors.getByRole('columnheader').first()).toHaveText('Line');
     await expect(errorRows.nth(0).getByRole('cell').first()).toHaveText('2');
     await expect(errorRows.nth(0)).toContainText('The platform rejected this value');
     await expect(errorRows.nth(1).getByRole('cell').first()).toHaveText('4');

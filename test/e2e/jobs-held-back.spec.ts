@@ -161,6 +161,10 @@ test('the Jobs page says which codes hold a job back and where to map them, and 
   await codes.getByRole('link', { name: `See which codes in run #${heldRun}` }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(`#${heldRun}`);
   await expect(page.getByText("'PAR-09' is not mapped to a platform site yet").first()).toBeVisible();
+  // A table has no line a person can find: the held row is named by the table's key.
+  const rowErrors = page.getByRole('region', { name: 'Row errors (1)' });
+  await expect(rowErrors.getByRole('columnheader').first()).toHaveText('Row');
+  await expect(rowErrors.getByRole('row').filter({ has: page.getByRole('cell') }).first().getByRole('cell').first()).toHaveText('id=2');
   // Its watermark is said as where the next run starts: the held row, not the last row read.
   await expect(page.locator('dl.facts dt:text-is("Watermark") + dd')).toContainText('the next run reads from 2024-05-01 10:00:02 (the first held row: held rows are read again until they can be sent)');
   await page.locator('dl.facts').screenshot({ path: join(shots, 'run-detail-held-watermark.png') });

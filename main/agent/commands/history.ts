@@ -165,7 +165,7 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
           if (errorCount) {
             const which = kind ? ` of kind ${opts.kind}` : '';
             lines.push('', `Row errors${which} (${errorCount}${errorCount > errors.length ? `, first ${errors.length} shown; use --errors-csv for all` : ''}):`);
-            lines.push(...errors.map((e) => `  line ${e.line ?? '-'}  ${e.column ?? ''}  ${e.value ?? ''}  ${e.reason}`));
+            lines.push(...errors.map((e) => `  ${e.row ? `row ${e.row}` : `line ${e.line ?? '-'}`}  ${e.column ?? ''}  ${e.value ?? ''}  ${e.reason}`));
           }
           if (requests) {
             lines.push('', requests.length ? `Platform requests (${requests.length}${requestCount < run.requests ? ` of ${run.requests}; the rest were not itemised` : ''}):` : 'Platform requests: none recorded.');

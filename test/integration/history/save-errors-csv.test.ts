@@ -173,4 +173,22 @@ describe('esg-sync history show --errors-csv', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/does not exist/);
   });
+
+  it("names a database run's rows by their key: in the listing, and in the CSV's row column", async () => {
+    const dbRun = engine.store.runs.create({ jobId: null, jobName: 'ERP readings', trigger: 'manual', startedAt: '2026-03-03T09:00:00.000Z' }).id;
+    engine.store.runs.addErrors(dbRun, [
+      { line: 2, row: 'id=1042', column: 'kwh', value: 'abc', reason: "Row id=1042, column 'kwh': 'abc' is not a number." },
+      { line: 5, row: 'where site="=cmd", month=2024-02', column: 'kwh', value: 'x', reason: 'Row where site="=cmd", month=2024-02, column \'kwh\': \'x\' is not a number.' },
+    ]);
+    const shown = cli('history', 'show', String(dbRun));
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain("  row id=1042  kwh  abc  Row id=1042, column 'kwh': 'abc' is not a number.");
+    expect(shown.stdout).not.toMatch(/line 2 /);
+    const csv = (await httpCsv(dbRun)).toString('utf8');
+    expect(csv).toBe(
+      '\uFEFFrow,line,column,value,reason\n' +
+        `id=1042,2,kwh,abc,"Row id=1042, column 'kwh': 'abc' is not a number."\n` +
+        `"where site=""=cmd"", month=2024-02",5,kwh,x,"Row where site=""=cmd"", month=2024-02, column 'kwh': 'x' is not a number."\n`,
+    );
+  });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRowKey, keyColumnText, keyValueText, naturalKeyColumns, rowKeyText, rowPositionText } from '../../../shared/mapping/row-key';
 import { reasonAlone, rowError, withRowKey } from '../../../shared/mapping/messages';
-import { errorKind } from '../../../shared/mapping/error-groups';
+import { errorKind, groupErrors, kindLines } from '../../../shared/mapping/error-groups';
 import { parseProfile } from '../../../shared/mapping';
 
 describe('key text', () => {
@@ -61,6 +61,23 @@ describe('the error sentence', () => {
     expect(errorKind(a)).toBe(errorKind(b));
     // A file's error is as before.
     expect(rowError(5, 'kwh', 'abc', 'x').reason).toBe("Line 5, column 'kwh': x");
+  });
+});
+
+describe('errors by kind', () => {
+  it('say where a kind is by the key of its first row for a database, by lines for a file', () => {
+    const err = (line: number, row?: string) => {
+      const e = rowError(line, 'kwh', 'abc', "'abc' is not a number.");
+      return row ? withRowKey(e, row) : e;
+    };
+    const db = groupErrors([err(3, 'id=7'), err(5, 'id=1042'), err(9, 'id=12')], 10).groups;
+    expect(db).toHaveLength(1);
+    expect(db[0]).toMatchObject({ rows: 3, firstRow: 'id=7', example: "'abc' is not a number." });
+    expect(kindLines(db[0]!)).toBe('row id=7 and 2 other rows');
+    expect(kindLines(groupErrors([err(5, 'id=1042')], 10).groups[0]!)).toBe('row id=1042');
+    const file = groupErrors([err(3), err(5)], 10).groups[0]!;
+    expect(file).not.toHaveProperty('firstRow');
+    expect(kindLines(file)).toBe('lines 3 and 5');
   });
 });
 
