@@ -12,13 +12,17 @@ import { withRowKey } from '../../../shared/mapping/messages';
 import { rowKeyText, rowPositionText, type RowKeyColumns } from '../../../shared/mapping/row-key';
 import type { Db } from '../store';
 
-const FLUSH_ROWS = 500;
+/** Rows per INSERT statement: one call into SQLite per row would cost more than the keys themselves. */
+const INSERT_ROWS = 100;
+const FLUSH_ROWS = 1000;
 
 export class RowKeys {
   private readonly table: string;
   private readonly insert;
+  private readonly insertMany;
   private readonly lookup;
-  private pending: [number, string][] = [];
+  /** line, key, line, key, … not yet written. */
+  private pending: (number | string)[] = [];
   private current: { line: number; key: string } | null = null;
   private started = false;
   /** Errors named so far (the run says how rows are named when there are any). */
@@ -35,6 +39,7 @@ export class RowKeys {
     db.exec(`DROP TABLE IF EXISTS ${this.table}`);
     db.exec(`CREATE TABLE ${this.table} (line INTEGER PRIMARY KEY, key TEXT NOT NULL)`);
     this.insert = db.prepare(`INSERT OR REPLACE INTO ${this.table} (line, key) VALUES (?, ?)`);
+    this.insertMany = db.prepare(`INSERT OR REPLACE INTO ${this.table} (line, key) VALUES ${Array.from({ length: INSERT_ROWS }, () => '(?, ?)').join(', ')}`);
     this.lookup = db.prepare(`SELECT key FROM ${this.table} WHERE line = ?`).pluck();
   }
 
@@ -44,16 +49,19 @@ export class RowKeys {
     if (!this.key) return;
     const key = rowKeyText(this.key, cells);
     this.current = { line, key };
-    this.pending.push([line, key]);
-    if (this.pending.length >= FLUSH_ROWS) this.flush();
+    this.pending.push(line, key);
+    if (this.pending.length >= FLUSH_ROWS * 2) this.flush();
   }
 
   private flush(): void {
     if (!this.pending.length) return;
-    const rows = this.pending;
+    const values = this.pending;
     this.pending = [];
+    const chunk = INSERT_ROWS * 2;
     this.db.transaction(() => {
-      for (const [line, key] of rows) this.insert.run(line, key);
+      let i = 0;
+      for (; i + chunk <= values.length; i += chunk) this.insertMany.run(values.slice(i, i + chunk));
+      for (; i < values.length; i += 2) this.insert.run(values[i], values[i + 1]);
     })();
   }
 
