@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { HashRouter, NavLink, Route, Routes } from 'react-router-dom';
 import type { TransportStatus } from '../shared/rpc';
+import { agentToken } from './bridge/agent-token';
 import { client } from './bridge/client';
 import { RunAlerts } from './components/RunAlerts';
 import { Connections } from './pages/Connections';
@@ -28,6 +29,16 @@ function ConnectionBanner() {
   const [status, setStatus] = useState<TransportStatus>('open');
   useEffect(() => client.onStatus(setStatus), []);
   if (status === 'open') return null;
+  if (status === 'unauthorized' && agentToken() === null) {
+    return (
+      <div className="banner banner-bad" role="alert">
+        <span>
+          This page has no access to the agent: its address must carry the access token, and a new tab, a bookmark or a typed address does not. Run{' '}
+          <code>esg-sync ui</code> on the computer the agent runs on for the current address (<code>esg-sync ui --open</code> opens it).
+        </span>
+      </div>
+    );
+  }
   if (status === 'unauthorized') {
     return (
       <div className="banner banner-bad" role="alert">

@@ -65,10 +65,19 @@ export interface Transport {
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
   /**
    * Connection state of the transport itself (the WebSocket may drop and reconnect);
-   * 'unauthorized': the agent is back but refuses this page's token (it changes at every start).
+   * 'unauthorized': the agent refuses this page's token (it changes at every start), or the page
+   * was opened without one.
    */
   onStatus?(listener: (status: TransportStatus) => void): () => void;
 }
+
+/**
+ * The WebSocket subprotocol of the agent's UI socket. A browser cannot set headers on a WebSocket,
+ * so the page offers a second protocol carrying the per-launch token (WS_TOKEN_PREFIX + token);
+ * the agent answers with WS_PROTOCOL alone, never echoing the token.
+ */
+export const WS_PROTOCOL = 'esg-sync';
+export const WS_TOKEN_PREFIX = 'esg-sync.token.';
 
 export type TransportStatus = 'connecting' | 'open' | 'closed' | 'unauthorized';
 

@@ -5,12 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { CallRequest, WsClientFrame } from '../../shared/rpc';
+import { CallRequest, WS_PROTOCOL, WS_TOKEN_PREFIX, WsClientFrame } from '../../shared/rpc';
 import type { EngineEvents } from '../engine/events';
 import type { Logger } from '../engine/log';
 import type { Dispatch } from '../engine/rpc-dispatch';
 
-export const TOKEN_COOKIE = 'esg_sync_token';
+/** How long a download ticket (see tickets below) may wait for its one use. */
+const TICKET_MS = 60_000;
+/** At most this many unused tickets are kept; the oldest goes first. */
+const MAX_TICKETS = 64;
 const MAX_BODY_BYTES = 1024 * 1024;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -74,7 +77,7 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A broken %-escape in a cookie or path is the client's mistake, not a server error. */
+/** A broken %-escape in a path is the client's mistake, not a server error. */
 function decodeOr(text: string): string | null {
   try {
     return decodeURIComponent(text);
@@ -83,31 +86,21 @@ function decodeOr(text: string): string | null {
   }
 }
 
-function parseCookies(header: string | undefined): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeOr(part.slice(i + 1).trim());
-  }
-  return out;
-}
-
-type Verdict = { ok: true; viaQuery: boolean } | { ok: false; status: number; reason: string };
+type Verdict = { ok: true } | { ok: false; status: number; reason: string };
 
 /**
- * Every request passes the same three checks: a loopback Host (DNS rebinding), no foreign Origin
- * (cross-site pages), and the per-launch token from the Authorization header, the cookie set on
- * first visit, or the ?token= of the printed address.
+ * Every request passes two checks: a loopback Host on the agent's own port (DNS rebinding, and a
+ * page on another local port passing as the agent's own) and no foreign Origin (cross-site pages).
  */
-function checkRequest(req: IncomingMessage, port: number, token: string): Verdict {
+function checkOrigin(req: IncomingMessage, port: number): Verdict {
   const host = (req.headers.host ?? '').toLowerCase();
   const hostName = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
   const hostPort = host.startsWith('[') ? host.slice(host.indexOf(']') + 2) : host.split(':')[1];
   if (!LOOPBACK_HOSTS.has(hostName)) {
     return { ok: false, status: 421, reason: 'This agent only answers requests addressed to 127.0.0.1 or localhost.' };
   }
-  // The port is checked too: cookies are not kept apart by port, so a page on another local port
-  // must not pass as the agent's own. An SSH tunnel therefore keeps the agent's port.
+  // The port is checked too: a page served on another local port must not pass as the agent's
+  // own. An SSH tunnel therefore keeps the agent's port.
   if (hostPort !== undefined && hostPort !== String(port)) {
     return {
       ok: false,
@@ -126,27 +119,37 @@ function checkRequest(req: IncomingMessage, port: number, token: string): Verdic
     }
     if (!allowed) return { ok: false, status: 403, reason: 'Requests from other web sites are refused.' };
   }
+  return { ok: true };
+}
+
+/**
+ * The per-launch token, from the Authorization header or (WebSocket from a browser, which cannot
+ * set headers) the Sec-WebSocket-Protocol offer. Never from a cookie: cookies are not kept apart
+ * by port, so the browser would hand one to every other server on 127.0.0.1 it visits. A cookie
+ * left by an older agent is not read at all.
+ */
+function checkToken(req: IncomingMessage, token: string, allowProtocol: boolean): Verdict {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) {
-    return sameToken(auth.slice(7).trim(), token)
-      ? { ok: true, viaQuery: false }
-      : { ok: false, status: 401, reason: WRONG_TOKEN };
+    return sameToken(auth.slice(7).trim(), token) ? { ok: true } : { ok: false, status: 401, reason: WRONG_TOKEN };
   }
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const q = url.searchParams.get('token');
-  if (q !== null) {
-    return sameToken(q, token) ? { ok: true, viaQuery: true } : { ok: false, status: 401, reason: WRONG_TOKEN };
+  if (allowProtocol) {
+    const offered = tokenInProtocols(req.headers['sec-websocket-protocol']);
+    if (offered !== undefined) return sameToken(offered, token) ? { ok: true } : { ok: false, status: 401, reason: WRONG_TOKEN };
   }
-  const cookie = parseCookies(req.headers.cookie)[TOKEN_COOKIE];
-  if (cookie !== undefined) {
-    return cookie !== null && sameToken(cookie, token) ? { ok: true, viaQuery: false } : { ok: false, status: 401, reason: WRONG_TOKEN };
-  }
-  return {
-    ok: false,
-    status: 401,
-    reason: 'Missing access token. Run `esg-sync ui` on the computer the agent runs on: it prints the address with the token (it ends with ?token=…), and `esg-sync ui --open` opens it.',
-  };
+  return { ok: false, status: 401, reason: MISSING_TOKEN };
 }
+
+function tokenInProtocols(header: string | undefined): string | undefined {
+  for (const p of (header ?? '').split(',')) {
+    const name = p.trim();
+    if (name.startsWith(WS_TOKEN_PREFIX)) return name.slice(WS_TOKEN_PREFIX.length);
+  }
+  return undefined;
+}
+
+const MISSING_TOKEN =
+  'Missing access token. Run `esg-sync ui` on the computer the agent runs on: it prints the address with the token (it ends with #token=…), and `esg-sync ui --open` opens it.';
 
 /** The token changes at every start: a page left open across a restart lands here. */
 const WRONG_TOKEN = 'Wrong access token. The token changes every time the agent starts: run `esg-sync ui` on the computer the agent runs on for the current address.';
@@ -234,6 +237,50 @@ function serveStatic(staticDir: string, urlPath: string, res: ServerResponse, he
   createReadStream(file).pipe(res);
 }
 
+/**
+ * The address that opens the UI. The token rides in the fragment, which the browser never sends to
+ * a server (nor a reverse proxy writes to its log); the page takes it from there.
+ */
+export function launchUrlOf(url: string, token: string): string {
+  return `${url}#token=${token}`;
+}
+
+const EXPIRED_TICKET = 'This download link has expired or was already used. Click the download button on the page again.';
+
+/**
+ * Single-use download tickets. A link the browser follows (the error CSV of a run) cannot carry an
+ * Authorization header, and fetching the file into the page to save it as a blob would hold all of
+ * it (100,000 row errors and more) in the page's memory. So the page asks for a ticket (with its
+ * token) for one exact address and lets the browser fetch that address with ?ticket=: the CSV
+ * streams from the store to the disk. A ticket opens that one address once, within TICKET_MS; at
+ * most MAX_TICKETS wait at a time, so an unused flood cannot grow the agent's memory.
+ */
+class DownloadTickets {
+  private readonly open = new Map<string, { target: string; expires: number }>();
+
+  private static target(url: URL): string {
+    url.searchParams.delete('ticket');
+    url.searchParams.sort();
+    return url.pathname + url.search;
+  }
+
+  issue(url: URL): string {
+    const now = Date.now();
+    for (const [t, v] of this.open) if (v.expires <= now) this.open.delete(t);
+    while (this.open.size >= MAX_TICKETS) this.open.delete(this.open.keys().next().value!);
+    const ticket = randomBytes(24).toString('base64url');
+    this.open.set(ticket, { target: DownloadTickets.target(url), expires: now + TICKET_MS });
+    return ticket;
+  }
+
+  redeem(ticket: string, url: URL): boolean {
+    const entry = this.open.get(ticket);
+    if (!entry) return false;
+    this.open.delete(ticket);
+    return entry.expires > Date.now() && entry.target === DownloadTickets.target(new URL(url.href));
+  }
+}
+
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopbackAddress(host)) {
@@ -244,6 +291,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   }
   const token = opts.token ?? randomBytes(32).toString('base64url');
   let port = opts.port;
+  const tickets = new DownloadTickets();
   const sockets = new Set<WebSocket>();
 
   const server: Server = createServer((req, res) => {
@@ -273,25 +321,55 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       res.end(parsed.success ? agentProof(token, parsed.data) : 'Bad challenge.');
       return;
     }
-    const verdict = checkRequest(req, port, token);
-    if (!verdict.ok) {
+    const refuse = (verdict: { status: number; reason: string }) => {
       if (url.pathname.startsWith('/api/')) sendJson(res, verdict.status, { ok: false, error: { code: 'unauthorized', message: verdict.reason } }, headers);
       else {
         res.writeHead(verdict.status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
         res.end(verdict.reason);
       }
-      return;
+    };
+    const place = checkOrigin(req, port);
+    if (!place.ok) return refuse(place);
+    if (!url.pathname.startsWith('/api/')) {
+      // The page and its scripts and styles hold no data: they load without the token (the page
+      // reads it from its own address, see renderer/bridge/agent-token.ts). A ?token= in the
+      // address is left for the page to take; the server does not trade it for anything.
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, headers);
+        res.end();
+        return;
+      }
+      if (!opts.staticDir) {
+        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('This agent was started without a user interface.');
+        return;
+      }
+      return serveStatic(opts.staticDir, url.pathname, res, headers);
     }
-    if (verdict.viaQuery && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
-      // Trade the token in the address for a cookie, then drop it from the address bar and history.
-      url.searchParams.delete('token');
-      res.writeHead(302, {
-        ...headers,
-        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + (url.search ? url.search : ''),
-      });
-      res.end();
-      return;
+    const ticket = url.searchParams.get('ticket');
+    if (ticket !== null && req.method === 'GET' && req.headers.authorization === undefined) {
+      url.searchParams.delete('ticket');
+      if (!tickets.redeem(ticket, url)) return refuse({ status: 401, reason: EXPIRED_TICKET });
+    } else {
+      const verdict = checkToken(req, token, false);
+      if (!verdict.ok) return refuse(verdict);
+    }
+    if (url.pathname === '/api/session' && req.method === 'GET') {
+      // The page asks here why its WebSocket was refused: 401 means its token is stale.
+      return sendJson(res, 200, { ok: true, result: {} }, headers);
+    }
+    if (url.pathname === '/api/download-ticket') {
+      if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'invalid_params', message: 'Use POST.' } }, headers);
+      let path: unknown;
+      try {
+        path = (JSON.parse(await readBody(req)) as { path?: unknown }).path;
+      } catch {
+        path = undefined;
+      }
+      if (typeof path !== 'string' || !path.startsWith('/api/') || path.startsWith('/api/download-ticket')) {
+        return sendJson(res, 400, { ok: false, error: { code: 'invalid_params', message: 'Expected {"path": "/api/…"}, the address of a download.' } }, headers);
+      }
+      return sendJson(res, 200, { ok: true, result: { ticket: tickets.issue(new URL(path, 'http://127.0.0.1')) } }, headers);
     }
     if (url.pathname === '/api/call') {
       if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'invalid_params', message: 'Use POST.' } }, headers);
@@ -321,24 +399,23 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     if (url.pathname.startsWith('/api/') && req.method === 'GET' && opts.downloads) {
       if (await opts.downloads(url.pathname + url.search, res)) return;
     }
-    if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'No such endpoint.' } }, headers);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, headers);
-      res.end();
-      return;
-    }
-    if (!opts.staticDir) {
-      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('This agent was started without a user interface.');
-      return;
-    }
-    serveStatic(opts.staticDir, url.pathname, res, headers);
+    return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'No such endpoint.' } }, headers);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  // The browser's WebSocket cannot send an Authorization header. Of the two ways left (the token in
+  // the subprotocol offer, or in a first frame) the offer is used: a socket without the token is
+  // refused at the handshake as before, no unauthenticated socket is ever held open (or subscribed
+  // to events) waiting for a frame, and the token stays out of the address, where proxies log it.
+  // Only WS_PROTOCOL is echoed back, never the token.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_BODY_BYTES,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const verdict = checkRequest(req, port, token);
+    const place = checkOrigin(req, port);
+    const verdict = place.ok ? checkToken(req, token, true) : place;
     if (url.pathname !== '/api/ws' || !verdict.ok) {
       const status = verdict.ok ? 404 : verdict.status;
       socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -385,7 +462,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const url = `http://127.0.0.1:${port}/`;
   return {
     url,
-    launchUrl: `${url}?token=${token}`,
+    launchUrl: launchUrlOf(url, token),
     token,
     port,
     async close() {

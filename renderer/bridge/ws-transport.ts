@@ -1,13 +1,16 @@
-import { WsServerFrame, type CallResponse, type Transport, type TransportStatus } from '../../shared/rpc';
+import { agentAuthHeaders, agentToken } from './agent-token';
+import { WS_PROTOCOL, WS_TOKEN_PREFIX, WsServerFrame, type CallResponse, type Transport, type TransportStatus } from '../../shared/rpc';
 
 type Status = TransportStatus;
 
 /**
  * The browser bridge to `esg-sync agent`: one WebSocket, requests matched to replies by id,
  * events fanned out, and automatic reconnection with backoff when the agent restarts.
- * Authentication rides on the HttpOnly cookie the agent set when the page was opened.
+ * A browser's WebSocket cannot send an Authorization header: the token rides in the subprotocol
+ * offer (WS_TOKEN_PREFIX + token beside WS_PROTOCOL; the agent echoes WS_PROTOCOL only and refuses
+ * the handshake without a valid token; see main/agent/control-server.ts for why not a first frame).
  */
-export function createWsTransport(url = defaultUrl()): Transport {
+export function createWsTransport(url = defaultUrl(), token = agentToken()): Transport {
   let socket: WebSocket | null = null;
   let nextId = 1;
   let status: Status = 'connecting';
@@ -24,7 +27,14 @@ export function createWsTransport(url = defaultUrl()): Transport {
 
   function connect() {
     if (status !== 'unauthorized') setStatus('connecting');
-    const ws = new WebSocket(url);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, [WS_PROTOCOL, WS_TOKEN_PREFIX + token]);
+    } catch {
+      // Not a token the agent could have made (characters a protocol name cannot hold).
+      setStatus('unauthorized');
+      return;
+    }
     socket = ws;
     ws.onopen = () => {
       retryMs = 500;
@@ -56,10 +66,10 @@ export function createWsTransport(url = defaultUrl()): Transport {
       if (status !== 'unauthorized') setStatus('closed');
       // Calls in flight when the agent went away are resent once it is back.
       for (const p of pending.values()) queue.push(p.frame);
-      // A refused WebSocket says nothing of why: ask the page's address. A restarted agent has a
-      // new token and answers 401; then only the person can help (the current address).
+      // A refused WebSocket says nothing of why: ask the agent. A restarted agent has a new token
+      // and answers 401; then only the person can help (the current address).
       if (!wasOpen) {
-        void fetch(window.location.pathname, { credentials: 'same-origin', cache: 'no-store' })
+        void fetch('/api/session', { headers: agentAuthHeaders(), cache: 'no-store' })
           .then((r) => {
             if (r.status === 401) setStatus('unauthorized');
           })
@@ -69,7 +79,10 @@ export function createWsTransport(url = defaultUrl()): Transport {
       retryMs = Math.min(retryMs * 2, 10_000);
     };
   }
-  connect();
+  // Opened without a token (a new tab, a bookmark): nothing to try until the person opens the
+  // current address.
+  if (token === null) setStatus('unauthorized');
+  else connect();
 
   return {
     call(method, params) {

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { Result, RunRequestDto } from '../../shared/api';
+import { downloadFromAgent } from '../bridge/agent-token';
 import { client } from '../bridge/client';
 import { saveCsvAs } from '../bridge/save-file';
 import { Badge, Card, ErrorState, Loading, PageHeader, SandboxLabel, Stat } from '../components/ui';
@@ -295,9 +296,10 @@ function useAppendingErrors(runId: number, errorCount: number, finished: boolean
 }
 
 /**
- * "Download all as CSV". In a browser it is a plain link to the agent's download route; the
- * desktop page comes from file://, where that link goes nowhere, so there the native save dialog
- * picks a path and the engine writes the same CSV to it (history.saveErrorsCsv).
+ * "Download all as CSV". In a browser it is a link to the agent's download route, followed with a
+ * single-use ticket (downloadFromAgent); the desktop page comes from file://, where that link goes
+ * nowhere, so there the native save dialog picks a path and the engine writes the same CSV to it
+ * (history.saveErrorsCsv).
  */
 function DownloadErrors({ runId, kind }: { runId: number; kind: string | undefined }) {
   const action = useAction();
@@ -305,12 +307,29 @@ function DownloadErrors({ runId, kind }: { runId: number; kind: string | undefin
   const fileName = errorsCsvFileName(runId, kind);
   const label = kind ? 'Download these as CSV' : 'Download all as CSV';
   if (!saveCsvAs) {
+    // A link, so it reads as one; the click fetches a single-use ticket first (bridge/agent-token.ts).
+    const href = `/api/runs/${runId}/errors.csv${kind ? `?kind=${kind}` : ''}`;
     return (
-      <p>
-        <a className="button" href={`/api/runs/${runId}/errors.csv${kind ? `?kind=${kind}` : ''}`} download={fileName}>
-          {label}
-        </a>
-      </p>
+      <>
+        <p>
+          <a
+            className="button"
+            href={href}
+            download={fileName}
+            onClick={(e) => {
+              e.preventDefault();
+              void action.run(() => downloadFromAgent(href, fileName));
+            }}
+          >
+            {label}
+          </a>
+        </p>
+        {action.error && (
+          <p className="field-error" role="alert">
+            {action.error}
+          </p>
+        )}
+      </>
     );
   }
   const pickAndSave = async () => {

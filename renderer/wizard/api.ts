@@ -5,6 +5,7 @@
 import type { Params } from '../../shared/api';
 import { StoredSample as StoredSampleSchema } from '../../shared/contract/mappings';
 import { ApiError } from '../../shared/rpc';
+import { agentAuthHeaders } from '../bridge/agent-token';
 import { client, desktop } from '../bridge/client';
 import type { StoredSample } from './types';
 
@@ -44,9 +45,8 @@ async function uploadSample(file: File): Promise<StoredSample> {
   if (desktop) return client.call('mappings.uploadSample', { name: file.name, contentBase64: await toBase64(file) });
   const res = await fetch(`/api/uploads/sample?name=${encodeURIComponent(file.name)}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/octet-stream' },
+    headers: { 'Content-Type': 'application/octet-stream', ...agentAuthHeaders() },
     body: file,
-    credentials: 'same-origin',
   });
   let body: unknown;
   try {

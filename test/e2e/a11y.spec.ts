@@ -64,7 +64,7 @@ async function openPage(scheme: Scheme, path = '/'): Promise<Page> {
   return page;
 }
 
-/** Client-side navigation inside the app (the address with the token was already traded for a cookie). */
+/** Client-side navigation inside the app (the page already took the token from its address). */
 async function go(page: Page, path: string): Promise<void> {
   await page.evaluate((hash) => (window.location.hash = hash), `#${path}`);
 }

@@ -6,6 +6,7 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
 import { removeDir, ROOT, startAgent, type RunningAgent } from '../helpers/agent-process';
+import { openUi } from '../helpers/open-ui';
 
 let agent: RunningAgent;
 test.beforeAll(async () => {
@@ -23,7 +24,7 @@ for (const scheme of ['light', 'dark'] as const) {
   test(`browser: shows the logs folder and copies its path (${scheme})`, async ({ browser }) => {
     const context = await browser.newContext({ colorScheme: scheme, permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
-    await page.goto(`${agent.launchUrl}#/settings`);
+    await openUi(page, agent, '/settings');
     const about = page.getByRole('region', { name: 'About this agent' });
     await expect(about.getByText(logsDir(), { exact: true })).toBeVisible();
     await expect(about.getByRole('button', { name: 'Open logs folder' })).toHaveCount(0);
@@ -38,7 +39,8 @@ for (const scheme of ['light', 'dark'] as const) {
 
 test('desktop: the button asks the shell to open the logs folder', async ({ browser }) => {
   const context = await browser.newContext();
-  // Log in (cookie) first, then reload with a stand-in for the Electron preload's window.esgSync.
+  // Open the launch address first (the page keeps the token in this tab's sessionStorage), then
+  // reload with a stand-in for the Electron preload's window.esgSync.
   // It offers no saveFile, like an older shell: the page must still load and offer what exists.
   const page = await context.newPage();
   await page.goto(agent.launchUrl);
@@ -48,7 +50,7 @@ test('desktop: the button asks the shell to open the logs folder', async ({ brow
     w.opened = [];
     w.esgSync = {
       call: (method: string, params: unknown) =>
-        fetch('/api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, params }) }).then((r) => r.json()),
+        fetch('/api/call', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem('esg-sync.token')}` }, body: JSON.stringify({ method, params }) }).then((r) => r.json()),
       subscribe: () => () => undefined,
       desktop: {
         pickFolder: async () => null,

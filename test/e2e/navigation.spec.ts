@@ -29,7 +29,7 @@ for (const scheme of ['light', 'dark'] as const) {
     const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
     await page.goto(agent.launchUrl);
-    // The token in the address is traded for a cookie and removed from the address bar.
+    // The page takes the token from its address and removes it from the address bar.
     await expect(page).not.toHaveURL(/token=/);
     const shots = join(ROOT, 'test-results', 'screens');
     mkdirSync(shots, { recursive: true });

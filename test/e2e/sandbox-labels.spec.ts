@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeDir, ROOT, startAgent, type RunningAgent } from '../helpers/agent-process';
+import { openUi } from '../helpers/open-ui';
 
 const SERVICE = `esg-sync-agent-e2e-labels-${process.pid}-${randomBytes(4).toString('hex')}`;
 const shots = join(ROOT, 'test-results', 'screens');
@@ -78,7 +79,7 @@ test.afterAll(async () => {
 async function open(browser: Browser, scheme: 'light' | 'dark', hash: string, width = 1280): Promise<Page> {
   const context = await browser.newContext({ colorScheme: scheme, viewport: { width, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${agent.launchUrl}${hash}`);
+  await openUi(page, agent, hash);
   return page;
 }
 
@@ -94,27 +95,27 @@ for (const scheme of ['light', 'dark'] as const) {
     for (const row of await page.locator('table.jobs-table tbody tr[aria-label]').all()) await expect(row.locator('.badge', { hasText: /^Sandbox$/ })).toHaveCount(1);
     await page.screenshot({ path: join(shots, `labels-jobs-${scheme}.png`), fullPage: true });
 
-    await page.goto(`${agent.launchUrl}#/history`);
+    await page.goto(`${agent.url}#/history`);
     const rows = page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ has: page.getByRole('cell') });
     await expect(rows).toHaveCount(3);
     await expect(rows.filter({ hasText: 'Fuel cards from the finance export' }).locator('.badge', { hasText: /^Sandbox$/ })).toHaveCount(0);
     await expect(rows.filter({ hasText: `#${sandboxRun}` }).locator('.badge', { hasText: /^Sandbox$/ })).toHaveCount(1);
     await page.screenshot({ path: join(shots, `labels-history-${scheme}.png`), fullPage: true });
 
-    await page.goto(`${agent.launchUrl}#/history/${sandboxRun}`);
+    await page.goto(`${agent.url}#/history/${sandboxRun}`);
     await expect(page.getByRole('heading', { level: 1, name: new RegExp(`Run #${sandboxRun}`) })).toBeVisible();
     await expect(sandboxBadge(page)).toHaveCount(1);
     await page.screenshot({ path: join(shots, `labels-run-detail-${scheme}.png`), fullPage: true });
-    await page.goto(`${agent.launchUrl}#/history/${realRun}`);
+    await page.goto(`${agent.url}#/history/${realRun}`);
     await expect(page.getByRole('heading', { level: 1, name: new RegExp(`Run #${realRun}`) })).toBeVisible();
     await expect(sandboxBadge(page)).toHaveCount(0);
 
-    await page.goto(`${agent.launchUrl}#/mappings`);
+    await page.goto(`${agent.url}#/mappings`);
     await expect(page.getByRole('cell', { name: 'Monthly electricity by site Sandbox' })).toBeVisible();
     await expect(page.getByRole('cell', { name: 'Monthly electricity by site Sandbox' }).locator('.badge', { hasText: /^Sandbox$/ })).toHaveCount(1);
     await page.screenshot({ path: join(shots, `labels-mappings-${scheme}.png`), fullPage: true });
 
-    await page.goto(`${agent.launchUrl}#/connections`);
+    await page.goto(`${agent.url}#/connections`);
     await expect(sandboxBadge(page).first()).toBeVisible();
     await page.screenshot({ path: join(shots, `labels-connections-${scheme}.png`), fullPage: true });
     await page.context().close();
@@ -161,14 +162,14 @@ test('desktop: "Download all as CSV" saves through the save dialog the same CSV 
   const target = join(saveDir, 'run-errors.csv');
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(agent.launchUrl); // logs in (cookie)
+  await page.goto(agent.launchUrl); // the page keeps the token in this tab's sessionStorage
   await page.goto('about:blank');
   await page.addInitScript((path: string) => {
     const w = window as unknown as { esgSync: unknown; asked: string[] };
     w.asked = [];
     w.esgSync = {
       call: (method: string, params: unknown) =>
-        fetch('/api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, params }) }).then((r) => r.json()),
+        fetch('/api/call', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem('esg-sync.token')}` }, body: JSON.stringify({ method, params }) }).then((r) => r.json()),
       subscribe: () => () => undefined,
       desktop: {
         pickFolder: async () => null,
@@ -207,7 +208,7 @@ async function useRecordingBridge(page: Page): Promise<void> {
     w.esgSync = {
       call: (method: string, params: unknown) => {
         w.calls.push({ method, params });
-        return fetch('/api/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, params }) }).then((r) => r.json());
+        return fetch('/api/call', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem('esg-sync.token')}` }, body: JSON.stringify({ method, params }) }).then((r) => r.json());
       },
       subscribe: (l: (event: string, payload: unknown) => void) => {
         listeners.push(l);
@@ -225,7 +226,7 @@ test('run detail: progress of a running run appends new platform requests; it ne
   test.skip(skipReason !== null, skipReason ?? '');
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(agent.launchUrl); // logs in (cookie)
+  await page.goto(agent.launchUrl); // the page keeps the token in this tab's sessionStorage
   await page.goto('about:blank');
   await useRecordingBridge(page);
   await page.goto(`${new URL(agent.launchUrl).origin}/#/history/${sandboxRun}`);
@@ -264,7 +265,7 @@ test('run detail: progress of a running run appends new platform requests; it ne
 test('run detail: row errors of a running run are appended as found, and shown in line order once it ends', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(agent.launchUrl); // logs in (cookie)
+  await page.goto(agent.launchUrl); // the page keeps the token in this tab's sessionStorage
   await page.goto('about:blank');
   await useRecordingBridge(page);
   // A run in progress that has found two read errors so far.
@@ -317,7 +318,7 @@ test('"Hide tour" sticks across sessions; the dashboard keeps one line with "Sho
   for (const scheme of ['light', 'dark'] as const) {
     const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 }, storageState });
     const again = await context.newPage();
-    await again.goto(`${agent.launchUrl}#/jobs`);
+    await openUi(again, agent, '/jobs');
     await expect(again.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
     await expect(again.getByRole('row', { name: /Sandbox: electricity reports/ }).first()).toBeVisible();
     await expect(again.getByRole('region', { name: /Sandbox tour/ })).toHaveCount(0);

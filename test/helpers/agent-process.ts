@@ -47,7 +47,8 @@ export async function startAgent(opts: { dataDir?: string; env?: Record<string, 
   const { token } = JSON.parse(readFileSync(join(dataDir, 'agent.json'), 'utf8')) as { token: string };
   return {
     ...info,
-    launchUrl: `${info.url}?token=${token}`,
+    // The token rides in the fragment, which the browser never sends to a server.
+    launchUrl: `${info.url}#token=${token}`,
     token,
     dataDir,
     child,

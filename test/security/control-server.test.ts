@@ -173,10 +173,69 @@ describe('control server under hostile input', () => {
     await stillAnswers();
   });
 
+  it('takes the token from a WebSocket protocol offer only with the right Origin and Host, and never echoes it', async () => {
+    const url = `ws://127.0.0.1:${agent.port}/api/ws`;
+    const offer = (protocols: string[], headers: Record<string, string>) =>
+      new Promise<{ status: number; protocol?: string }>((resolve) => {
+        const s = new WebSocket(url, protocols, { headers });
+        s.on('unexpected-response', (_q, res) => resolve({ status: res.statusCode ?? 0 }));
+        s.on('open', () => {
+          resolve({ status: 101, protocol: s.protocol });
+          s.close();
+        });
+        s.on('error', () => undefined);
+      });
+    const good = ['esg-sync', `esg-sync.token.${agent.token}`];
+    expect((await offer(good, { Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await offer(good, { Origin: `http://127.0.0.1:${agent.port + 1}` })).status).toBe(403);
+    expect((await offer(good, { Host: `evil.test:${agent.port}` })).status).toBe(421);
+    expect((await offer(['esg-sync', 'esg-sync.token.', 'esg-sync.token'], {})).status).toBe(401);
+    expect((await offer(['esg-sync', `esg-sync.token.${agent.token.slice(0, -1)}`], {})).status).toBe(401);
+    expect((await offer(['esg-sync', `esg-sync.token.${agent.token}x`], {})).status).toBe(401);
+    const ok = await offer(good, { Origin: `http://localhost:${agent.port}` });
+    expect(ok).toEqual({ status: 101, protocol: 'esg-sync' });
+    await stillAnswers();
+  });
+
+  it('never sets a cookie, and keeps download tickets single-use, bound to one address and few', async () => {
+    for (const [path, headers] of [
+      ['/', {}],
+      ['/#token=x', {}],
+      [`/?token=${agent.token}`, {}],
+      ['/history/1', {}],
+      ['/api/call', auth()],
+      ['/api/session', auth()],
+      ['/api/session', {}],
+    ] as const) {
+      expect((await send(path, { headers })).headers['set-cookie'], path).toBeUndefined();
+    }
+    const ticketFor = async (path: string) => {
+      const r = await send('/api/download-ticket', { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth() }, body: JSON.stringify({ path }) });
+      return (JSON.parse(r.body) as { result: { ticket: string } }).result.ticket;
+    };
+    expect((await send('/api/runs/1/errors.csv?ticket=made-up')).status).toBe(401);
+    expect((await send('/api/runs/1/errors.csv?ticket=')).status).toBe(401);
+    // A flood of tickets nobody uses: the oldest are dropped, so memory stays bounded.
+    const first = await ticketFor('/api/runs/1/errors.csv');
+    for (let i = 0; i < 70; i++) await ticketFor(`/api/runs/${i + 2}/errors.csv`);
+    expect((await send(`/api/runs/1/errors.csv?ticket=${first}`)).status).toBe(401);
+    // A ticket is not a token: it does not open the contract or the WebSocket.
+    const t = await ticketFor('/api/session');
+    expect((await send(`/api/call?ticket=${t}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"method":"engine.status","params":{}}' })).status).toBe(401);
+    const ws = await new Promise<number>((resolve) => {
+      const s = new WebSocket(`ws://127.0.0.1:${agent.port}/api/ws?ticket=${t}`);
+      s.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+      s.on('open', () => resolve(101));
+      s.on('error', () => undefined);
+    });
+    expect(ws).toBe(401);
+    await stillAnswers();
+  });
+
   it('never serves a file from outside the UI folder', async () => {
-    const cookie = { ...auth() };
+    // The UI's files are served without the token: only the UI folder's, whatever the path says.
     for (const path of ['/../../../../etc/passwd', '/..%2f..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/assets/../../package.json', '/..\\..\\package.json']) {
-      const r = await send(path, { headers: cookie });
+      const r = await send(path);
       expect(r.body, path).not.toMatch(/root:x:0:0|"name": "esg-sync-agent"/);
       expect([200, 302, 400, 404, 503], path).toContain(r.status);
       // A redirect stays on this agent.
@@ -185,12 +244,14 @@ describe('control server under hostile input', () => {
     await stillAnswers();
   });
 
-  it('answers a broken %-escape in the path or the cookie as a bad request, without logging an error', async () => {
+  it('answers a broken %-escape in the path as a bad request and ignores a cookie, without logging an error', async () => {
     const path = await send('/%E0%A4%A', { headers: auth() });
     expect(path.status).toBe(400);
     expect(path.body).toContain('broken %-escape');
-    const cookie = await send('/', { headers: { Cookie: 'esg_sync_token=%E0%A4%A' } });
+    // Cookies are not read at all: a broken one changes nothing.
+    const cookie = await send('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: 'esg_sync_token=%E0%A4%A' }, body: '{"method":"engine.status","params":{}}' });
     expect(cookie.status).toBe(401);
+    expect((await send('/', { headers: { Cookie: 'esg_sync_token=%E0%A4%A' } })).status).toBe(200);
     await stillAnswers();
     // The log is written as it goes; give a failure's line the time to land.
     await new Promise((r) => setTimeout(r, 300));

@@ -13,7 +13,7 @@ import { logDirOf, makePrivateDir } from '../../engine/paths';
 import { createDispatcher } from '../../engine/rpc-dispatch';
 import { SyncService } from '../../engine/sync/service';
 import { acquireAgentLock, folderIdentity, processIdentity } from '../agent-lock';
-import { AGENT_PROOF, startControlServer } from '../control-server';
+import { AGENT_PROOF, launchUrlOf, startControlServer } from '../control-server';
 import { createDownloads } from '../downloads';
 import { createUploads } from '../uploads';
 import { exitAfterStop } from '../exit-after-stop';
@@ -115,11 +115,11 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
     .command('ui')
     .description("print the running agent's UI address, with its current access token (it changes at every start)")
     .option('--open', 'also open it in the default browser')
-    .action((opts: { open?: boolean }) => {
+    .action(async (opts: { open?: boolean }) => {
       const { dataDir, out } = ctx();
       const agent = runningAgent(dataDir);
       if (!agent) throw new CliError(`No agent is running on ${dataDir}. Start it with \`esg-sync agent --data-dir ${dataDir}\`; it prints the address.`, EXIT.usage);
-      const launchUrl = `${agent.url}?token=${agent.token}`;
+      const launchUrl = launchUrlOf(agent.url, agent.token);
       out.print({ url: agent.url, launchUrl }, () => `${launchUrl}\nThe token is valid until the agent stops; keep the address to yourself.`);
       if (opts.open) openInBrowser(dataDir, launchUrl);
     });

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { removeDir, startAgent, type RunningAgent } from '../../helpers/agent-process';
 import { errorKind } from '../../../shared/mapping/error-groups';
 import { agentProof } from '../../../main/agent/control-server';
+import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/rpc';
 
 let agent: RunningAgent;
 beforeAll(async () => {
@@ -65,14 +66,20 @@ describe('control server access rules', () => {
     const r = await send('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"method":"engine.status","params":{}}' });
     expect(r.status).toBe(401);
     expect(r.body).toMatch(/Missing access token/);
-    const page = await send('/');
-    expect(page.status).toBe(401);
+    expect(r.body).toContain('#token=');
   });
 
-  it('refuses a wrong token in header, query and cookie', async () => {
+  it('refuses a wrong token in the header, and the token in a query or a cookie', async () => {
     expect((await call('engine.status', {}, { Authorization: 'Bearer nope' })).status).toBe(401);
-    expect((await send('/?token=nope')).status).toBe(401);
-    expect((await send('/', { headers: { Cookie: 'esg_sync_token=nope' } })).status).toBe(401);
+    const body = '{"method":"engine.status","params":{}}';
+    const json = { 'Content-Type': 'application/json' };
+    expect((await send(`/api/call?token=${agent.token}`, { method: 'POST', headers: json, body })).status).toBe(401);
+    // The cookie older agents set: the browser sends it to every server on 127.0.0.1, so it is no
+    // longer a way in, even with the right token in it.
+    const cookie = await send('/api/call', { method: 'POST', headers: { ...json, Cookie: `esg_sync_token=${agent.token}` }, body });
+    expect(cookie.status).toBe(401);
+    expect(cookie.body).toMatch(/Missing access token/);
+    expect((await send(`/api/runs/1/errors.csv`, { headers: { Cookie: `esg_sync_token=${agent.token}` } })).status).toBe(401);
   });
 
   it('refuses a foreign Origin even with the right token', async () => {
@@ -93,30 +100,34 @@ describe('control server access rules', () => {
     expect(wrongPort.body).toContain(`This agent listens on port ${agent.port}, but the request was addressed to port 1. Through an SSH tunnel, use the same port on both ends (ssh -L ${agent.port}:127.0.0.1:${agent.port} SERVER), or start the agent with --port 1.`);
   });
 
-  it('trades the launch token for an HttpOnly cookie and serves the UI', async () => {
-    const first = await send(`/?token=${agent.token}`);
-    expect(first.status).toBe(302);
-    expect(first.headers.location).toBe('/');
-    const cookie = String(first.headers['set-cookie']);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const page = await send('/', { headers: { Cookie: cookie.split(';')[0]! } });
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('<div id="root">');
-    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+  it('serves the UI shell without the token, and never sets a cookie', async () => {
+    // The page and its assets hold no data; the page takes the token from its own address.
+    for (const path of ['/', `/?token=${agent.token}`, '/?token=nope', '/index.html']) {
+      const page = await send(path, { headers: { Cookie: 'esg_sync_token=stale' } });
+      expect(page.status, path).toBe(200);
+      expect(page.headers['set-cookie'], path).toBeUndefined();
+      expect(page.body).toContain('<div id="root">');
+      expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+      expect(page.headers['x-frame-options']).toBe('DENY');
+    }
+    // The Host and Origin checks still apply to the page.
+    expect((await send('/', { headers: { Host: `rebind.attacker.test:${agent.port}` } })).status).toBe(421);
+    expect((await send('/', { headers: { Origin: 'https://evil.example' } })).status).toBe(403);
+    // No answer of the API sets one either.
+    expect((await call('engine.status', {})).headers['set-cookie']).toBeUndefined();
+    expect((await send('/api/session', { headers: { Authorization: `Bearer ${agent.token}` } })).status).toBe(200);
+    expect((await send('/api/session')).status).toBe(401);
   });
 
   it('sends a pasted page address to its in-app route and answers a missing asset with 404', async () => {
-    const first = await send(`/?token=${agent.token}`);
-    const cookie = String(first.headers['set-cookie']).split(';')[0]!;
-    const deep = await send('/history/12', { headers: { Cookie: cookie } });
+    const deep = await send('/history/12');
     expect(deep.status).toBe(302);
     expect(deep.headers.location).toBe('/#/history/12');
-    const odd = await send('/jobs/%3Cscript%3E/', { headers: { Cookie: cookie } });
+    const odd = await send('/jobs/%3Cscript%3E/');
     expect(odd.headers.location).toBe('/#/jobs/script');
-    const asset = await send('/assets/missing-1234.js', { headers: { Cookie: cookie } });
+    const asset = await send('/assets/missing-1234.js');
     expect(asset.status).toBe(404);
-    const shell = await send('/index.html', { headers: { Cookie: cookie } });
+    const shell = await send('/index.html');
     expect(shell.status).toBe(200);
   });
 
@@ -142,6 +153,7 @@ describe('control server access rules', () => {
       });
     expect(await refused({})).toBe(401);
     expect(await refused({ Authorization: `Bearer ${agent.token}`, Origin: 'https://evil.example' })).toBe(403);
+    expect(await refused({ Cookie: `esg_sync_token=${agent.token}` })).toBe(401);
 
     const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${agent.token}` } });
     await new Promise((r) => ws.once('open', r));
@@ -158,6 +170,27 @@ describe('control server access rules', () => {
     expect((await event).event).toBe('engine.changed');
     await call('engine.resume', {});
     ws.close();
+  });
+
+  it("takes a browser's token from the WebSocket subprotocol offer and echoes only the protocol name", async () => {
+    const url = `ws://127.0.0.1:${agent.port}/api/ws`;
+    const origin = `http://127.0.0.1:${agent.port}`;
+    const attempt = (protocols: string[]) =>
+      new Promise<{ status: number; protocol?: string; ws?: WebSocket }>((resolve) => {
+        const ws = new WebSocket(url, protocols, { headers: { Origin: origin } });
+        ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+        ws.on('open', () => resolve({ status: 101, protocol: ws.protocol, ws }));
+        ws.on('error', () => undefined);
+      });
+    expect((await attempt([WS_PROTOCOL])).status).toBe(401);
+    expect((await attempt([WS_PROTOCOL, `${WS_TOKEN_PREFIX}nope`])).status).toBe(401);
+    const ok = await attempt([WS_PROTOCOL, `${WS_TOKEN_PREFIX}${agent.token}`]);
+    expect(ok.status).toBe(101);
+    expect(ok.protocol).toBe(WS_PROTOCOL);
+    const reply = new Promise<{ id: number; ok: boolean }>((r) => ok.ws!.once('message', (d) => r(JSON.parse(d.toString()))));
+    ok.ws!.send(JSON.stringify({ id: 3, method: 'history.list', params: { limit: 1 } }));
+    expect(await reply).toMatchObject({ id: 3, ok: true });
+    ok.ws!.close();
   });
 
   it("streams a run's row errors as a CSV download with formula cells neutralised", async () => {
@@ -190,6 +223,36 @@ describe('control server access rules', () => {
     expect(bad.body).toContain('"nope" is not a kind of row error');
     expect((await send('/api/runs/999999/errors.csv', { headers: auth })).status).toBe(404);
     expect((await send(`/api/runs/${runId}/errors.csv`)).status).toBe(401);
+  });
+
+  it('opens a download once with a short-lived ticket asked for with the token', async () => {
+    const runId = JSON.parse((await call('history.list', { limit: 1 })).body).result[0]?.id as number;
+    expect(runId).toBeGreaterThan(0);
+    const ticketFor = async (path: string, headers: Record<string, string> = { Authorization: `Bearer ${agent.token}` }) =>
+      send('/api/download-ticket', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ path }) });
+    expect((await ticketFor(`/api/runs/${runId}/errors.csv`, {})).status).toBe(401);
+    expect((await ticketFor(`/api/runs/${runId}/errors.csv`, { Cookie: `esg_sync_token=${agent.token}` })).status).toBe(401);
+    expect((await ticketFor('/index.html')).status).toBe(400);
+    const issued = await ticketFor(`/api/runs/${runId}/errors.csv`);
+    expect(issued.status).toBe(200);
+    const { ticket } = JSON.parse(issued.body).result as { ticket: string };
+    expect(ticket).not.toContain(agent.token);
+    // Only for the address it was asked for: another run's (or kind's) address burns it.
+    const other = await ticketFor(`/api/runs/${runId}/errors.csv`);
+    const otherTicket = (JSON.parse(other.body).result as { ticket: string }).ticket;
+    expect((await send(`/api/runs/${runId}/errors.csv?kind=abc&ticket=${otherTicket}`)).status).toBe(401);
+    expect((await send(`/api/runs/${runId}/errors.csv?ticket=${otherTicket}`)).status).toBe(401);
+    const csv = await send(`/api/runs/${runId}/errors.csv?ticket=${ticket}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.headers['set-cookie']).toBeUndefined();
+    expect(csv.body).toContain('line,column,value,reason');
+    const again = await send(`/api/runs/${runId}/errors.csv?ticket=${ticket}`);
+    expect(again.status).toBe(401);
+    expect(again.body).toContain('expired or was already used');
+    // A ticket opens downloads only, not the contract.
+    const t3 = (JSON.parse((await ticketFor('/api/call')).body).result as { ticket: string }).ticket;
+    expect((await send(`/api/call?ticket=${t3}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"method":"engine.status","params":{}}' })).status).toBe(401);
   });
 
   it('only ever listens on loopback', async () => {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderIdentity } from '../../../main/agent/agent-lock';
-import { AGENT_PROOF } from '../../../main/agent/control-server';
+import { AGENT_PROOF, startControlServer } from '../../../main/agent/control-server';
+import { EngineEvents } from '../../../main/engine/events';
 import { APP_VERSION } from '../../../main/engine/version';
 import { removeDir, startAgent } from '../../helpers/agent-process';
 import { cli } from '../../reliability/harness';
@@ -40,6 +41,10 @@ async function openerArgs(): Promise<string[]> {
   return args;
 }
 
+function writeAgentFile(dataDir: string, url: string, port: number, token: string): void {
+  writeFileSync(join(dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, url, port, token, version: APP_VERSION, dataDir: folderIdentity(dataDir), proof: AGENT_PROOF }), { mode: 0o600 });
+}
+
 function expectLaunchPage(args: string[], token: string, launchUrl: string): void {
   expect(args.join(' ')).not.toContain(token);
   expect(args).toHaveLength(1);
@@ -53,15 +58,20 @@ function expectLaunchPage(args: string[], token: string, launchUrl: string): voi
 describe('opening the UI in a browser', () => {
   it('`ui --open` gives the opener an owner-only page, not the address with the token', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'esg-ui-open-'));
+    const token = 'tok-' + 'x'.repeat(40);
+    // Stands in for the agent.
+    const server = await startControlServer({ port: 0, token, dispatch: async () => ({ ok: true, result: null }), events: new EngineEvents(), staticDir: null });
     try {
-      const token = 'tok-' + 'x'.repeat(40);
-      // A live pid (this test process); `ui` only reads agent.json, it does not call the agent.
-      writeFileSync(join(dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, url: 'http://127.0.0.1:4852/', port: 4852, token, version: APP_VERSION, dataDir: folderIdentity(dataDir), proof: AGENT_PROOF }), { mode: 0o600 });
+      // A live pid (this test process).
+      writeAgentFile(dataDir, server.url, server.port, token);
       const r = await cli(dataDir, ['ui', '--open'], { env });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expectLaunchPage(await openerArgs(), token, `http://127.0.0.1:4852/?token=${token}`);
+      // The token rides in the fragment, which the browser never sends to a server or a proxy log.
+      expect(r.stdout.split('\n')[0]).toBe(`${server.url}#token=${token}`);
+      expectLaunchPage(await openerArgs(), token, `${server.url}#token=${token}`);
     } finally {
+      await server.close();
       removeDir(dataDir);
     }
   });
@@ -70,6 +80,7 @@ describe('opening the UI in a browser', () => {
     const agent = await startAgent({ args: ['--open'], env });
     try {
       expectLaunchPage(await openerArgs(), agent.token, agent.launchUrl);
+      expect(agent.launchUrl).toContain('#token=');
     } finally {
       await agent.stop();
       removeDir(agent.dataDir);

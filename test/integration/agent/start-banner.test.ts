@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startMessage } from '../../../main/agent/commands/agent';
+import { startControlServer } from '../../../main/agent/control-server';
+import { EngineEvents } from '../../../main/engine/events';
 import { CLI, removeDir } from '../../helpers/agent-process';
 
 /** Starts the agent with stdout on a pipe (as under a service manager), returns what it printed and its token. */
@@ -57,8 +59,18 @@ describe('the address printed at start', () => {
   }, 30_000);
 
   it('gives a person at a terminal the address to open as it is', () => {
-    const info = { version: '1.2.3', url: 'http://127.0.0.1:4790/', launchUrl: 'http://127.0.0.1:4790/?token=abc', dataDir: '/srv/esg' };
-    expect(startMessage(info, true)).toContain('Open the UI: http://127.0.0.1:4790/?token=abc');
+    const info = { version: '1.2.3', url: 'http://127.0.0.1:4790/', launchUrl: 'http://127.0.0.1:4790/#token=abc', dataDir: '/srv/esg' };
+    expect(startMessage(info, true)).toContain('Open the UI: http://127.0.0.1:4790/#token=abc');
     expect(startMessage(info, false)).not.toContain('abc');
+  });
+
+  it('carries the token in the fragment of that address, which the browser never sends to a server', async () => {
+    const server = await startControlServer({ port: 0, dispatch: async () => ({ ok: true, result: null }), events: new EngineEvents(), staticDir: null });
+    try {
+      expect(server.launchUrl).toBe(`${server.url}#token=${server.token}`);
+      expect(new URL(server.launchUrl).search).toBe('');
+    } finally {
+      await server.close();
+    }
   });
 });
