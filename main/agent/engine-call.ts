@@ -99,6 +99,19 @@ async function proveAgent(agent: RunningAgent, dataDir: string): Promise<void> {
   );
 }
 
+/** proveAgent for a command that hands out the token (`ui --open`): no answer is worded too. */
+export async function proveAgentAnswers(agent: RunningAgent, dataDir: string): Promise<void> {
+  try {
+    await proveAgent(agent, dataDir);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(
+      `The agent running on ${dataDir} (${agent.url}) did not answer: ${describeNoAnswer(err)}, so its address was not opened. Check it with \`esg-sync status\`, or restart it (\`esg-sync agent --data-dir ${dataDir}\`).`,
+      EXIT.usage,
+    );
+  }
+}
+
 function versionAdvice(agent: RunningAgent, dataDir: string): string {
   const versions = agent.version
     ? agent.version === APP_VERSION

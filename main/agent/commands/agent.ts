@@ -19,7 +19,7 @@ import { createUploads } from '../uploads';
 import { exitAfterStop } from '../exit-after-stop';
 import type { GlobalContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
-import { runningAgent } from '../engine-call';
+import { proveAgentAnswers, runningAgent } from '../engine-call';
 
 /** The built renderer sits next to the bundled agent: dist/agent/cli.js → dist/renderer. */
 export function findRendererDir(): string | null {
@@ -120,6 +120,9 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       const agent = runningAgent(dataDir);
       if (!agent) throw new CliError(`No agent is running on ${dataDir}. Start it with \`esg-sync agent --data-dir ${dataDir}\`; it prints the address.`, EXIT.usage);
       const launchUrl = launchUrlOf(agent.url, agent.token);
+      // A browser hands the page at that port the token: the port must still be the agent's
+      // (agent.json outlives a crashed agent, and another program may have taken the port).
+      if (opts.open) await proveAgentAnswers(agent, dataDir);
       out.print({ url: agent.url, launchUrl }, () => `${launchUrl}\nThe token is valid until the agent stops; keep the address to yourself.`);
       if (opts.open) openInBrowser(dataDir, launchUrl);
     });

@@ -4,6 +4,8 @@
  * the address with the token, never the token itself. A stand-in xdg-open first on PATH records
  * the arguments it was given. Built CLI (`npm run build` first).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +61,7 @@ describe('opening the UI in a browser', () => {
   it('`ui --open` gives the opener an owner-only page, not the address with the token', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'esg-ui-open-'));
     const token = 'tok-' + 'x'.repeat(40);
-    // Stands in for the agent.
+    // Stands in for the agent (it answers the proof `ui --open` asks for before opening anything).
     const server = await startControlServer({ port: 0, token, dispatch: async () => ({ ok: true, result: null }), events: new EngineEvents(), staticDir: null });
     try {
       // A live pid (this test process).
@@ -72,6 +74,27 @@ describe('opening the UI in a browser', () => {
       expectLaunchPage(await openerArgs(), token, `${server.url}#token=${token}`);
     } finally {
       await server.close();
+      removeDir(dataDir);
+    }
+  });
+
+  it('`ui --open` opens nothing when what answers on the port cannot prove it is the agent', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'esg-ui-open-'));
+    const token = 'tok-' + 'y'.repeat(40);
+    // Another program on the agent's old port (the agent crashed, agent.json stayed behind).
+    const other = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const port = (other.address() as AddressInfo).port;
+    try {
+      writeAgentFile(dataDir, `http://127.0.0.1:${port}/`, port, token);
+      const r = await cli(dataDir, ['ui', '--open'], { env });
+      expect(r.code).toBe(2);
+      expect(r.stdout).not.toContain(token);
+      expect(r.stderr).toContain(`Something other than the agent of ${dataDir} answers on the agent's port ${port}`);
+      await new Promise((w) => setTimeout(w, 500));
+      expect(existsSync(argsFile)).toBe(false);
+    } finally {
+      await new Promise((r) => other.close(r));
       removeDir(dataDir);
     }
   });
