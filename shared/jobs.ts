@@ -34,6 +34,17 @@ export const CSV_STYLES: Record<CsvStyle, { delimiter: string; decimal: '.' | ',
   tab: { delimiter: '\t', decimal: '.', label: 'Tab, decimal point' },
 };
 
+const EXTENSIONS = { csv: 'csv', xlsx: 'xlsx', json: 'json', ndjson: 'ndjson' } as const;
+
+/**
+ * A file name pattern with its extension: `{ext}` is added when the pattern has none, unless it
+ * already ends with the format's own (a pattern typed as "latest.csv" writes latest.csv, not latest.csv.csv).
+ */
+export function patternWithExt(pattern: string, format: keyof typeof EXTENSIONS): string {
+  if (pattern.includes('{ext}') || pattern.toLowerCase().endsWith(`.${EXTENSIONS[format]}`)) return pattern;
+  return `${pattern}.{ext}`;
+}
+
 export const FolderDestination = z.object({
   kind: z.literal('folder'),
   path: z.string().min(1),

@@ -3,6 +3,7 @@ import { useRef } from 'react';
 import { Link } from 'react-router-dom';
 import type { RunSummary } from '../../shared/api';
 import { useSandboxIds } from '../firstrun/sandbox';
+import { exportCounts } from '../../shared/run-counts';
 import { formatDuration, formatNumber, formatTime, runBadge } from '../format';
 import { Badge, SandboxLabel } from './ui';
 import './run-table.css';
@@ -76,7 +77,15 @@ export function RunTable({ runs, onEndReached, height = 480 }: { runs: RunSummar
                   {formatDuration(r.startedAt, r.finishedAt)}
                 </div>
                 <div role="cell" data-col="read" className="num">
-                  {formatNumber(r.read)}
+                  {r.jobType === 'export' ? (
+                    // An export reads the platform's rows to write them: said as rows written.
+                    <span title="Rows this export wrote to its file or table">
+                      {formatNumber(exportCounts(r).written)}
+                      <span className="muted small"> written</span>
+                    </span>
+                  ) : (
+                    formatNumber(r.read)
+                  )}
                 </div>
                 <div role="cell" data-col="sent" className="num">
                   {/* An export sends nothing: its rows written are its Read. */}

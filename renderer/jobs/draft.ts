@@ -5,7 +5,7 @@
  */
 import type { Params } from '../../shared/api';
 import type { JobDetail } from '../../shared/contract/jobs';
-import type { CsvStyle, JobCatchUp } from '../../shared/jobs';
+import { patternWithExt, type CsvStyle, type JobCatchUp } from '../../shared/jobs';
 import { clockParts } from '../../shared/clock-parts';
 import { fromCron, presetProblem, toCron, type Preset } from './schedule';
 
@@ -246,7 +246,8 @@ export function draftToParams(d: JobDraft): JobParams {
   const x = d.export;
   const destination =
     x.destination === 'folder'
-      ? { kind: 'folder' as const, path: x.folder.trim(), format: x.format, fileName: x.fileName.trim(), ...(x.format === 'csv' && x.csvStyle !== 'comma' ? { csvStyle: x.csvStyle } : {}) }
+      ? // The CSV layout is kept while another format is chosen, so switching back to CSV finds it.
+        { kind: 'folder' as const, path: x.folder.trim(), format: x.format, fileName: x.fileName.trim(), ...(x.csvStyle !== 'comma' ? { csvStyle: x.csvStyle } : {}) }
       : {
           kind: 'database' as const,
           database: x.database,
@@ -286,6 +287,6 @@ export function fileNamePreview(pattern: string, values: { dataset: string; job:
     job: safe(values.job || 'export'),
     ext: EXT[values.format],
   };
-  const full = pattern.includes('{ext}') ? pattern : `${pattern}.{ext}`;
+  const full = patternWithExt(pattern, values.format);
   return { name: full.replace(/\{([^{}]*)\}/g, (_m, t: string) => map[t]!) };
 }

@@ -12,6 +12,7 @@ import { cliTime } from '../time';
 import { saveErrorsCsv } from '../../engine/history/errors-csv';
 import { ErrorKindId, kindLines, type ErrorGroups } from '../../../shared/mapping/error-groups';
 import { plural } from '../../../shared/plural';
+import { exportCounts } from '../../../shared/run-counts';
 import { runStatusWords } from '../../../shared/run-status';
 import { ApiError } from '../../../shared/rpc';
 
@@ -97,14 +98,19 @@ export function registerHistory(program: Command, ctx: () => GlobalContext): voi
                   status: r.status === 'running' && noAgent ? 'interrupted (no agent runs)' : runStatusWords(r),
                   started: cliTime(r.startedAt),
                   took: duration(r),
-                  read: r.read,
-                  created: r.created,
-                  updated: r.updated,
-                  deleted: r.deleted,
-                  unchanged: r.unchanged,
-                  // Held rows wait to be sent; counted apart, as on the run's page.
-                  rejected: r.rejected - r.held,
-                  held: r.held,
+                  // An export sends nothing: its rows written, and no values created, updated or unchanged.
+                  ...(r.jobType === 'export'
+                    ? { read: `${exportCounts(r).written} written`, created: '—', updated: '—', deleted: r.deleted, unchanged: '—', rejected: r.rejected, held: '—' }
+                    : {
+                        read: r.read,
+                        created: r.created,
+                        updated: r.updated,
+                        deleted: r.deleted,
+                        unchanged: r.unchanged,
+                        // Held rows wait to be sent; counted apart, as on the run's page.
+                        rejected: r.rejected - r.held,
+                        held: r.held,
+                      }),
                 })),
                 ['run', 'job', 'trigger', 'status', 'started', 'took', 'read', 'created', 'updated', 'deleted', 'unchanged', 'rejected', 'held'],
               )

@@ -107,7 +107,8 @@ function exportDestination(o: Record<string, string | boolean | undefined>, curr
       path: str('out') ?? was?.path,
       format,
       ...((str('fileName') ?? was?.fileName) ? { fileName: str('fileName') ?? was?.fileName } : {}),
-      ...(format === 'csv' && csvStyle !== undefined ? { csvStyle } : {}),
+      // Kept while another format is chosen, so switching back to CSV finds it; a run uses it for CSV only.
+      ...(csvStyle !== undefined ? { csvStyle } : {}),
     };
   }
   const was = current?.kind === 'database' ? current : null;

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { RunSummary } from '../../../shared/api';
-import { CSV_STYLES, JobConfig } from '../../../shared/jobs';
+import { CSV_STYLES, JobConfig, patternWithExt } from '../../../shared/jobs';
 import { parseProfile, type Catalogue } from '../../../shared/mapping';
 import { chooseRowKey, keyColumnText, naturalKeyColumns, type RowKeyColumns } from '../../../shared/mapping/row-key';
 import { emptyCounts, type RowError, type RunTrigger, type SourceRow } from '../../../shared/domain';
@@ -410,7 +410,7 @@ export class JobRunner {
     let destination: ExportDestination;
     if (d.kind === 'folder') {
       // {date} and {time} are the job's own: its schedule's time zone, not the server's.
-      destination = { kind: 'folder', folder: d.path, format: d.format, fileNamePattern: d.fileName.includes('{ext}') ? d.fileName : `${d.fileName}.{ext}`, timeZone: config.timezone };
+      destination = { kind: 'folder', folder: d.path, format: d.format, fileNamePattern: patternWithExt(d.fileName, d.format), timeZone: config.timezone };
     } else {
       const password = d.database === 'sqlite' ? undefined : ((await this.engine.secrets().get(tablePasswordAccount(job.id))) ?? undefined);
       destination = { kind: 'table', table: d.table, keyColumns: d.keyColumns, connection: tableConnection(d, password) };

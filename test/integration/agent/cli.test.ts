@@ -3,6 +3,7 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Store } from '../../../main/engine/store';
 import { CLI, removeDir, startAgent } from '../../helpers/agent-process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'esg-cli-'));
@@ -28,6 +29,22 @@ describe('esg-sync CLI', () => {
     const missing = run('--data-dir', dataDir, 'history', 'show', '999', '--json');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/no run #999/);
+  });
+
+  it('lists an export run in rows written, not in values created or unchanged', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esg-cli-export-'));
+    const store = Store.open(dir);
+    const at = '2026-12-07T10:00:00.000Z';
+    store.connections.insert({ id: 'c1', name: 'Platform', kind: 'esg-api', baseUrl: 'http://127.0.0.1:9', authUrl: null, clientId: 'x', scopes: [], sandbox: false, createdAt: at, lastUsedAt: null, lastTestAt: null, lastTestOk: null, lastTestMessage: null });
+    store.jobs.insert({ id: 'j1', name: 'To files', type: 'export', connectionId: 'c1', sourceId: null, mappingId: null, config: { schedule: null, timezone: 'UTC' }, paused: false, cursor: null, createdAt: at });
+    const run = store.runs.create({ jobId: 'j1', jobName: 'To files', trigger: 'manual', startedAt: at, file: null, fileSha256: null, watermarkFrom: null });
+    store.runs.update(run.id, { status: 'succeeded', finishedAt: at, read: 12, created: 11, deleted: 1 });
+    store.close();
+    const r = spawnSync(process.execPath, [CLI, '--data-dir', dir, 'history'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.includes('To files'))!;
+    expect(line).toMatch(/12 written\s+—\s+—\s+1\s+—\s+0\s+—/);
+    removeDir(dir);
   });
 
   it('says clearly when the data folder holds a damaged database', async () => {

@@ -217,9 +217,11 @@ describe('esg-sync job show / edit', () => {
     const notCsv = await cli('job', 'edit', 'j1', '--format', 'xlsx', '--csv-style', 'tab');
     expect(notCsv.code).toBe(2);
     expect(notCsv.stderr).toContain('--csv-style applies to CSV files; this export writes xlsx.');
-    // A workbook has no layout: it is dropped, not kept for a format that does not use it.
+    // A workbook has no layout, but the job keeps it: back to CSV, the files are as they were.
     expect((await cli('job', 'edit', 'j1', '--format', 'xlsx')).code).toBe(0);
-    expect(await show()).not.toHaveProperty('csvStyle');
+    expect((await cli('job', 'show', 'j1')).stdout).toContain('xlsx files in');
+    expect((await cli('job', 'edit', 'j1', '--format', 'csv')).code).toBe(0);
+    expect(await show()).toMatchObject({ format: 'csv', csvStyle: 'semicolon' });
   });
 
   it('lists a job without a schedule by what starts it, and says when all syncs are paused', async () => {

@@ -168,7 +168,7 @@ describe.each(cases)('table export fixes on $name', ({ conn, skip }) => {
     expect(err).toMatchObject({ code: 'export_failed' });
     const msg = (err as Error).message;
     // The text key cannot go into the INTEGER column: said before the server is asked, naming row, column and table.
-    expect(msg).toMatch(/^Export of dataset "submissions" stopped after 2 rows: Row 1 of this run \(id "sub_abc"\) cannot be written to table ".*" in .*: its "id" is "sub_abc", but the column "id" \(int.*\) takes a whole number\. Change that column's type .*\. The batch was rolled back/i);
+    expect(msg).toMatch(/^Export of dataset "submissions" stopped after reading 2 rows from the platform: Row 1 of this run \(id "sub_abc"\) cannot be written to table ".*" in .*: its "id" is "sub_abc", but the column "id" \(int.*\) takes a whole number\. Change that column's type .*\. The batch was rolled back/i);
     expect(msg).not.toMatch(/\.\./);
     expect(msg).toContain(`Nothing was written to table "${name}".`);
     expect(msg).not.toContain('already');
@@ -200,7 +200,7 @@ describe.each(cases)('table export fixes on $name', ({ conn, skip }) => {
     // A full run that fails removes nothing: the clean-up needs every row of the run.
     const failing = await runExport({ adapter: platform([item('a', day(1)), item('c', day(3))], 1), dataset: 'submissions', updatedSince: null, destination: destination(name), writerOptions: { batchSize: 1 } }).catch((e: unknown) => e);
     expect((failing as Error).message).toBe(
-      `Export of dataset "submissions" stopped after 1 row: platform answered 503 three times. The 1 row already written to table "${name}" stay; the next run writes every row again by key, without duplicates.`,
+      `Export of dataset "submissions" stopped after reading 1 row from the platform: platform answered 503 three times. The 1 row already written to table "${name}" stay; the next run writes every row again by key, without duplicates.`,
     );
     expect(await idsOf(conn, q(conn, name))).toEqual(['a', 'c', 'e']);
 
@@ -228,7 +228,7 @@ describe.each(cases)('table export fixes on $name', ({ conn, skip }) => {
     const err: unknown = await runExport({ adapter: broken, dataset: 'submissions', updatedSince: day(2), destination: destination(name), writerOptions: { batchSize: 1 } }).catch((e: unknown) => e);
     expect(broken.queries[0]!.updatedSince).toBeNull();
     expect((err as Error).message).toBe(
-      `Export of dataset "submissions" stopped after 2 rows: platform answered 503 three times. The incomplete table "${name}" this run created was removed again, so the next run exports every row.`,
+      `Export of dataset "submissions" stopped after reading 2 rows from the platform: platform answered 503 three times. The incomplete table "${name}" this run created was removed again, so the next run exports every row.`,
     );
     expect(await columnsOf(conn, name)).toEqual([]);
 

@@ -119,7 +119,7 @@ describe('incremental PACT export remembers what it exported', () => {
     const failed = await run();
     expect(failed.status).toBe('failed');
     // Footprint 6 was read and written before the last page failed.
-    expect(failed.error).toMatch(/stopped after 1 row:/);
+    expect(failed.error).toMatch(/stopped after reading 1 row from the platform:/);
     expect(newFiles()).toEqual([]);
     expect(engine.store.db.prepare('SELECT COUNT(*) AS n FROM export_memory_staged').get()).toEqual({ n: 0 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExportError } from '../../../main/engine/sync/export/errors';
 import { DEFAULT_FILE_PATTERN, expandFilePattern, validateFilePattern } from '../../../main/engine/sync/export/file-name';
+import { patternWithExt } from '../../../shared/jobs';
 
 const now = new Date(Date.UTC(2024, 2, 5, 7, 8, 9));
 
@@ -41,5 +42,17 @@ describe('file name patterns', () => {
     expect(name).not.toMatch(/[/\\]/);
     expect(name).not.toContain('..');
     expect(name).toBe('a_b-____etc_passwd.csv');
+  });
+});
+
+describe('patternWithExt', () => {
+  it('adds the extension unless the pattern has {ext} or already ends with the format’s own', () => {
+    expect(patternWithExt('latest', 'csv')).toBe('latest.{ext}');
+    expect(patternWithExt('latest.csv', 'csv')).toBe('latest.csv');
+    expect(patternWithExt('Latest.CSV', 'csv')).toBe('Latest.CSV');
+    expect(patternWithExt('{dataset}.{ext}', 'xlsx')).toBe('{dataset}.{ext}');
+    // Another format's extension is part of the name.
+    expect(patternWithExt('latest.csv', 'xlsx')).toBe('latest.csv.{ext}');
+    expect(patternWithExt('data.json', 'ndjson')).toBe('data.json.{ext}');
   });
 });

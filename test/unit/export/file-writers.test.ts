@@ -30,14 +30,16 @@ describe('CSV writer', () => {
   });
 
   it('writes the semicolon layout with decimal commas for numbers only, as Excel in a decimal-comma language reads it', async () => {
-    const w = await CsvWriter.create(dir, 'de.csv', { delimiter: ';', decimal: ',', bom: false });
-    await w.write({ site: 'Köln; Werk 2', value: '12500.75', n: -0.25, big: 1.5e-7, version: '1.2.3', date: '2026-01-31', code: 'A.1', negative: '-1.5', formula: '-1.5+A1', whole: '42' });
+    const columnTypes = { value: 'number', negative: 'number', formula: 'number' } as const;
+    const w = await CsvWriter.create(dir, 'de.csv', { delimiter: ';', decimal: ',', bom: false, columnTypes });
+    await w.write({ site: 'Köln; Werk 2', value: '12500.75', n: -0.25, big: 1.5e-7, version: '1.2.3', date: '2026-01-31', code: 'A.1', negative: '-1.5', formula: '-1.5+A1', whole: '42', comment: '1.5' });
     const out = await w.finish();
     const lines = readFileSync(out.path, 'utf8').trimEnd().split('\n');
-    expect(lines[0]).toBe('site;value;n;big;version;date;code;negative;formula;whole');
-    // A cell holding the delimiter is quoted; text that only looks partly numeric keeps its point;
-    // a formula is still neutralised.
-    expect(lines[1]).toBe(`"Köln; Werk 2";12500,75;-0,25;1,5e-7;1.2.3;2026-01-31;A.1;-1,5;'-1.5+A1;42`);
+    expect(lines[0]).toBe('site;value;n;big;version;date;code;negative;formula;whole;comment');
+    // Numbers get a comma: JavaScript numbers, and text in a column declared a number. Text
+    // elsewhere stays as written, even when it reads like a decimal (a comment "1.5", a site
+    // reference "10.20"). A cell holding the delimiter is quoted; a formula is still neutralised.
+    expect(lines[1]).toBe(`"Köln; Werk 2";12500,75;-0,25;1,5e-7;1.2.3;2026-01-31;A.1;-1,5;'-1.5+A1;42;1.5`);
   });
 
   it('writes to a hidden .partial file and shows the final name only after finish', async () => {

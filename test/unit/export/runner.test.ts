@@ -79,7 +79,7 @@ describe('runExport', () => {
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'export_failed' });
     // A full export: nothing about a cursor or the same rows, it exports everything again anyway.
-    expect((err as Error).message).toBe('Export of dataset "submissions" stopped after 4 rows: platform answered 503 three times. No file was left behind.');
+    expect((err as Error).message).toBe('Export of dataset "submissions" stopped after reading 4 rows from the platform: platform answered 503 three times. No file was left behind.');
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(dir, 'x.csv'))).toBe(false);
   });
@@ -94,7 +94,7 @@ describe('runExport', () => {
         })(),
     };
     const err = await runExport({ adapter: a, dataset: 'd', updatedSince: '2024-01-01T00:00:00.000Z', destination: { kind: 'folder', folder: dir, format: 'csv', fileNamePattern: 'x.csv' } }).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('Export of dataset "d" stopped after 5 rows: The platform closed the connection. No file was left behind. The next run exports the same rows again.');
+    expect((err as Error).message).toBe('Export of dataset "d" stopped after reading 5 rows from the platform: The platform closed the connection. No file was left behind. The next run exports the same rows again.');
   });
 
   it('a table run whose first batch fails says nothing was written, not that committed batches stay', async () => {
@@ -109,7 +109,7 @@ describe('runExport', () => {
       destination: { kind: 'table', connection: { kind: 'sqlite', file }, table: 't', keyColumns: ['id'] },
     }).catch((e: unknown) => e);
     expect((err as Error).message).toBe(
-      `Export of dataset "d" stopped after 1 row: Row 1 of this run (id "s1") cannot be written to table "t" in SQLite file ${file}: its "id" is "s1", but the column "id" (INTEGER) takes a whole number. Change that column's type so it takes such values (e.g. to text), or give the job a new table name in the job’s destination (Edit on the Jobs page, or \`esg-sync job edit\`) so the agent creates the table with columns that fit. The batch was rolled back, with any table or columns it created. Nothing was written to table "t". The next run exports the same rows again.`,
+      `Export of dataset "d" stopped after reading 1 row from the platform: Row 1 of this run (id "s1") cannot be written to table "t" in SQLite file ${file}: its "id" is "s1", but the column "id" (INTEGER) takes a whole number. Change that column's type so it takes such values (e.g. to text), or give the job a new table name in the job’s destination (Edit on the Jobs page, or \`esg-sync job edit\`) so the agent creates the table with columns that fit. The batch was rolled back, with any table or columns it created. Nothing was written to table "t". The next run exports the same rows again.`,
     );
   });
 

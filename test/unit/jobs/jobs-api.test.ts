@@ -226,6 +226,10 @@ describe('jobs.update', () => {
     ok(await dispatch('jobs.update', { jobId: id, ...exportJob(stamped, { name: 'JSON A', config: { schedule: '0 7 * * 1', timezone: 'UTC', export: { dataset: 'submissions', destination: stamped } } }) }));
     const perJob = engine.store.jobs.list().find((j) => j.name === 'Per job')!;
     ok(await dispatch('jobs.update', { jobId: perJob.id, ...exportJob({ ...fixed, fileName: '{job}' }, { name: 'Per job' }) }));
+    // Renamed so that its {job} name is another job's fixed name: the advice is a name, not {job}.
+    expect(refused(await dispatch('jobs.update', { jobId: perJob.id, ...exportJob({ ...fixed, fileName: '{job}' }, { name: 'latest' }) })).message).toMatch(/writes files named like “latest\.csv” in .*Give this job another name, or choose another folder\.$/);
+    // A pattern typed with its extension names the same file as one without it.
+    expect(refused(await dispatch('jobs.add', exportJob({ ...fixed, fileName: 'latest.csv' }, { name: 'Typed ext' }))).code).toBe('conflict');
 
     // One table, one job.
     ok(await dispatch('jobs.add', exportJob(biDest(), { name: 'Table A' })));
@@ -233,6 +237,16 @@ describe('jobs.update', () => {
       'Job “Table A” already exports into table ESG_Submissions of that database. Two jobs in one table mix their rows, and each run of one removes the other\'s rows. Choose another table for this job.',
     );
     ok(await dispatch('jobs.add', exportJob({ ...biDest(), table: 'esg_submissions_b' }, { name: 'Table B' })));
+    // One server table, however it is spelled: loopback names, the default port, the default schema.
+    const server = { kind: 'database', database: 'postgres', host: 'localhost', name: 'bi', user: 'esg', table: 'pg_out' };
+    const spellings = [{ host: '127.0.0.1' }, { port: 5432 }, { table: 'public.pg_out' }, { host: '::1', port: 5432, table: 'PUBLIC.PG_OUT' }];
+    const engineOnly = (dest: Record<string, unknown>) => ({ ...exportJob(dest), checkDestination: false });
+    ok(await dispatch('jobs.add', { ...engineOnly(server), name: 'PG A' }));
+    for (const [i, s] of spellings.entries()) expect(refused(await dispatch('jobs.add', { ...engineOnly({ ...server, ...s }), name: `PG ${i}` })).message, JSON.stringify(s)).toMatch(/^Job “PG A” already exports into table/);
+    ok(await dispatch('jobs.add', { ...engineOnly({ ...server, table: 'analytics.pg_out' }), name: 'PG other schema' }));
+    const my = { kind: 'database', database: 'mysql', host: '127.0.0.1', name: 'bi', user: 'esg', table: 'my_out' };
+    ok(await dispatch('jobs.add', { ...engineOnly(my), name: 'My A' }));
+    expect(refused(await dispatch('jobs.add', { ...engineOnly({ ...my, table: 'bi.my_out', port: 3306 }), name: 'My B' })).code).toBe('conflict');
   });
 
   it('resets an export cursor when the destination changes, and says so', async () => {

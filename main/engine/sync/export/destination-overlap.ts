@@ -5,7 +5,7 @@
  * other's. Found when a job is saved, so it never happens unnoticed at night.
  */
 import { resolve } from 'node:path';
-import type { JobConfig } from '../../../../shared/jobs';
+import { patternWithExt, type JobConfig } from '../../../../shared/jobs';
 import { expandFilePattern } from './file-name';
 
 export interface ExportJobLike {
@@ -22,7 +22,7 @@ const foldCase = (s: string) => (process.platform === 'win32' || process.platfor
 
 /** The file name a job's run at `now` writes, as the job runner expands it. */
 function fileNameAt(dataset: string, jobName: string, d: Extract<Destination, { kind: 'folder' }>, timezone: string, now: Date): string | null {
-  const pattern = d.fileName.includes('{ext}') ? d.fileName : `${d.fileName}.{ext}`;
+  const pattern = patternWithExt(d.fileName, d.format);
   try {
     return expandFilePattern(pattern, { dataset, job: jobName, ext: d.format, now, timeZone: timezone });
   } catch {
@@ -30,11 +30,26 @@ function fileNameAt(dataset: string, jobName: string, d: Extract<Destination, { 
   }
 }
 
-/** Where a table lives: two destinations with the same place and table name are one table. */
+const DEFAULT_PORT = { postgres: 5432, mysql: 3306 } as const;
+// One machine, however it is named from here.
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/**
+ * Where a table lives: two destinations with the same place and table name are one table. The
+ * spellings of one table are made one: the loopback names, the default port, PostgreSQL's `public`
+ * schema and MySQL's own database before the table name.
+ */
 function tablePlace(d: Extract<Destination, { kind: 'database' }>): string {
-  const where = d.database === 'sqlite' ? foldCase(resolve(d.file ?? '')) : `${(d.host ?? 'localhost').toLowerCase()}:${d.port ?? ''}/${d.name ?? ''}`;
   // Unquoted identifiers: PostgreSQL folds them to lower case, SQLite and MySQL on Windows ignore case.
-  return `${d.database}|${where}|${d.table.toLowerCase()}`;
+  let table = d.table.toLowerCase();
+  if (d.database === 'sqlite') return `sqlite|${foldCase(resolve(d.file ?? ''))}|${table}`;
+  const host = (d.host ?? '127.0.0.1').toLowerCase();
+  const port = d.port ?? DEFAULT_PORT[d.database];
+  const db = (d.name ?? '').toLowerCase();
+  const dot = table.indexOf('.');
+  if (d.database === 'postgres' && dot < 0) table = `public.${table}`;
+  if (d.database === 'mysql' && dot >= 0 && table.slice(0, dot) === db) table = table.slice(dot + 1);
+  return `${d.database}|${LOOPBACK.has(host) ? 'loopback' : host}:${port}/${db}|${table}`;
 }
 
 function exportOf(job: ExportJobLike): { dataset: string; destination: Destination; timezone: string } | null {
@@ -70,7 +85,7 @@ export function exportOverlap(job: ExportJobLike, others: readonly ExportJobLike
     return (
       `Job “${other.name}” already writes files named like “${a}” in ${d.path}: ` +
       (fixed ? 'each run of one job would replace the file of the other. ' : 'two runs in the same second (the two jobs on one schedule) would write the same file. ') +
-      'Put {job} in this job’s file name (e.g. “{job}-{date}-{time}”), or choose another folder.'
+      (/\{job\}/.test(d.fileName) ? 'Give this job another name, or choose another folder.' : 'Put {job} in this job’s file name (e.g. “{job}-{date}-{time}”), or choose another folder.')
     );
   }
   return null;

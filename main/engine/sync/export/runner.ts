@@ -168,7 +168,8 @@ async function failed(o: RunExportOptions, writer: ExportWriter, rows: number, e
   }
   const cancelled = o.signal?.aborted === true;
   const cause = cancelled ? 'it was cancelled' : err instanceof Error ? err.message : String(err);
-  const msg = `Export of dataset "${o.dataset}" stopped after ${plural(rows, 'row')}: ${sentence(cause)} ${left}${cleanup}`;
+  // Rows read from the platform, not written: what was written is said after the cause.
+  const msg = `Export of dataset "${o.dataset}" stopped after reading ${plural(rows, 'row')} from the platform: ${sentence(cause)} ${left}${cleanup}`;
   o.logger?.warn({ dataset: o.dataset, rows, code: cancelled ? 'export_cancelled' : 'export_failed' }, 'export failed');
   return new ExportError(cancelled ? 'export_cancelled' : 'export_failed', msg, { cause: err });
 }

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { stringify, type Stringifier } from 'csv-stringify';
 import { neutraliseCell } from '../../../csv-safety';
+import type { ExportColumnType } from '../../../platforms/types';
 import type { FlatValue } from '../flatten';
 import { AtomicFile, FILE_BUFFER_BYTES } from './atomic-file';
 import { TabularFileWriter } from './tabular-file';
@@ -10,6 +11,8 @@ export interface CsvWriterOptions extends TabularOptions {
   delimiter?: string;
   /** ',' writes numbers as "12,5" for spreadsheets set to a decimal-comma language. */
   decimal?: '.' | ',';
+  /** What the platform declares each field to hold: text in a `number` column is a number too. */
+  columnTypes?: Readonly<Record<string, ExportColumnType>> | null;
   /** A UTF-8 byte order mark so Excel opens non-ASCII text correctly; default true. */
   bom?: boolean;
 }
@@ -21,14 +24,16 @@ export function csvCell(v: FlatValue): string {
   return String(v);
 }
 
-// A plain decimal number as the platform writes one ("12.5", "-0.25", "1.5e-7"), text or not: the
-// metric value column carries numbers as text, as it may also hold words or true/false.
+// A plain decimal number written as text ("12.5", "-0.25", "1.5e-7").
 const DECIMAL_POINT_NUMBER = /^-?\d+\.\d+(?:[eE][+-]?\d+)?$/;
 
-/** csvCell for a decimal-comma spreadsheet: numbers with a comma, everything else unchanged. */
-export function csvCellDecimalComma(v: FlatValue): string {
+/**
+ * csvCell for a decimal-comma spreadsheet: numbers with a comma. Text gets one only in a column the
+ * platform declares a number: a comment or a site reference reading "10.20" is text and stays so.
+ */
+export function csvCellDecimalComma(v: FlatValue, numberColumn: boolean): string {
   if (typeof v === 'number') return String(v).replace('.', ',');
-  if (typeof v === 'string' && DECIMAL_POINT_NUMBER.test(v)) return v.replace('.', ',');
+  if (numberColumn && typeof v === 'string' && DECIMAL_POINT_NUMBER.test(v)) return v.replace('.', ',');
   return csvCell(v);
 }
 
@@ -43,6 +48,9 @@ function mayBeFormula(v: string): boolean {
 
 export class CsvWriter extends TabularFileWriter implements ExportWriter {
   private readonly decimalComma: boolean;
+  private readonly columnTypes: Readonly<Record<string, ExportColumnType>> | null;
+  /** By header position: the platform declares the column a number. */
+  private numberColumns: boolean[] = [];
 
   private constructor(
     private readonly file: AtomicFile,
@@ -52,6 +60,7 @@ export class CsvWriter extends TabularFileWriter implements ExportWriter {
   ) {
     super(opts);
     this.decimalComma = opts.decimal === ',';
+    this.columnTypes = opts.columnTypes ?? null;
   }
 
   static async create(folder: string, name: string, opts: CsvWriterOptions = {}): Promise<CsvWriter> {
@@ -66,14 +75,16 @@ export class CsvWriter extends TabularFileWriter implements ExportWriter {
   }
 
   protected async emitHeader(header: string[]): Promise<void> {
+    const types = this.columnTypes;
+    this.numberColumns = header.map((h) => types?.[h] === 'number');
     await this.push(header.map((h) => neutraliseCell(h)));
   }
 
   protected emitRow(values: FlatValue[]): Promise<void> | void {
     // The planner's array is ours: turning it into cells in place saves an array per row.
     const cells = values as unknown as string[];
-    const cell = this.decimalComma ? csvCellDecimalComma : csvCell;
-    for (let i = 0; i < values.length; i++) cells[i] = cell(values[i]!);
+    if (this.decimalComma) for (let i = 0; i < values.length; i++) cells[i] = csvCellDecimalComma(values[i]!, this.numberColumns[i] === true);
+    else for (let i = 0; i < values.length; i++) cells[i] = csvCell(values[i]!);
     return this.push(cells);
   }
 
