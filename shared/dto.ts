@@ -161,6 +161,8 @@ export const JobInfo = z.object({
   sourcePaused: z.boolean().optional(),
   lastRun: z.object({ id: z.number().int(), status: RunStatus, finishedAt: z.string().nullable(), rejected: z.number().int().optional(), held: z.number().int().optional() }).nullable(),
   nextRunAt: z.string().nullable(),
+  /** The next run is the automatic retry of a scheduled run that failed for a reason that may pass. */
+  nextRunIsRetry: z.boolean().optional(),
   /** Null unless a database ingest job holds rows back (optional: shapes from before it existed). */
   heldBack: HeldBack.nullable().optional(),
   /**

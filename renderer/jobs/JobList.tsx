@@ -222,7 +222,10 @@ export function JobList() {
                             <time dateTime={j.nextRunAt} title={sameTimeZone(j.timezone, localTimeZone()) ? undefined : `${formatTime(j.nextRunAt)} your time`}>
                               {formatTimeInZone(j.nextRunAt, j.timezone)}
                             </time>
-                            <div className="muted small job-next">{fromNow(j.nextRunAt, new Date())}</div>
+                            <div className="muted small job-next">
+                              {fromNow(j.nextRunAt, new Date())}
+                              {j.nextRunIsRetry ? ' · automatic retry: the last scheduled run failed for a reason that may pass' : ''}
+                            </div>
                           </>
                         ) : (
                           <span className="muted">Not scheduled</span>

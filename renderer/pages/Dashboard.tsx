@@ -287,7 +287,7 @@ function NextRuns({
       {scheduled.slice(0, 6).map((j) => (
         <li key={j.id}>
           <strong>{formatTimeInZone(j.nextRunAt, j.timezone)}</strong> · {j.name} {sandbox.job(j.id) && <SandboxLabel />}
-          {j.scheduleText && <div className="muted small">{j.scheduleText}</div>}
+          {j.nextRunIsRetry ? <div className="muted small">Automatic retry of a scheduled run that failed</div> : j.scheduleText && <div className="muted small">{j.scheduleText}</div>}
         </li>
       ))}
       {onFile.slice(0, 6).map((j) => (

@@ -234,7 +234,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
       out.print(jobs, () =>
         jobs.length
           ? table(
-              jobs.map((j) => ({ name: j.name, type: j.type, schedule: trigger(j), paused: j.paused ? 'yes' : '', last: j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status}` : 'never', next: j.nextRunAt ? cliTime(j.nextRunAt) : '', held: heldColumn(j) })),
+              jobs.map((j) => ({ name: j.name, type: j.type, schedule: trigger(j), paused: j.paused ? 'yes' : '', last: j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status}` : 'never', next: j.nextRunAt ? `${cliTime(j.nextRunAt)}${j.nextRunIsRetry ? ' (retry)' : ''}` : '', held: heldColumn(j) })),
               ['name', 'type', 'schedule', 'paused', 'last', 'next', ...(anyHeld ? ['held'] : [])],
             ) +
             heldLines(jobs) +
@@ -259,7 +259,7 @@ export function registerJob(program: Command, ctx: () => GlobalContext): void {
         [
           `${j.name} (${j.type}${j.paused ? ', paused' : ''})`,
           `  schedule: ${j.scheduleText ?? 'none'}${j.type === 'ingest' && c.onFileArrival ? '; also when a file arrives' : ''}`,
-          `  next run: ${cliTime(j.nextRunAt)}`,
+          `  next run: ${cliTime(j.nextRunAt)}${j.nextRunIsRetry ? ' (an automatic retry: the last scheduled run failed for a reason that may pass)' : ''}`,
           ...(c.schedule || c.catchUp !== 'default' ? [`  missed runs: ${describeCatchUp(c.catchUp, agentCatchUp)}`] : []),
           `  last run: ${j.lastRun ? `#${j.lastRun.id} ${j.lastRun.status.replace(/_/g, ' ')} ${j.lastRun.finishedAt ? cliTime(j.lastRun.finishedAt) : ''}` : 'never'}`,
           ...(ingest

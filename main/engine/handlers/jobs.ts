@@ -53,6 +53,10 @@ export function jobInfo(engine: Engine, j: JobRecord): JobInfo {
       nextRunAt = null;
     }
   }
+  // A failed scheduled run tried again before the next slot: that is the job's next run.
+  const retryAt = j.paused || sourcePaused ? null : (engine.sync?.retryAt(j.id) ?? null);
+  const nextRunIsRetry = retryAt !== null && (nextRunAt === null || retryAt < nextRunAt);
+  if (nextRunIsRetry) nextRunAt = retryAt;
   return {
     id: j.id,
     name: j.name,
@@ -67,6 +71,7 @@ export function jobInfo(engine: Engine, j: JobRecord): JobInfo {
     sourcePaused,
     lastRun: last ? { id: last.id, status: last.status, finishedAt: last.finishedAt, rejected: last.rejected, held: last.held } : null,
     nextRunAt,
+    ...(nextRunIsRetry ? { nextRunIsRetry } : {}),
     // Only database ingest jobs are noted; a lookup by key, as the list is polled.
     heldBack: j.type === 'ingest' ? engine.store.heldBack.get(j.id, j.cursor) : null,
     lastDoneRun: done ? { id: done.id, status: done.status, finishedAt: done.finishedAt, rejected: done.rejected, held: done.held } : null,

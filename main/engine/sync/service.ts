@@ -102,8 +102,8 @@ export class SyncService {
   private readonly fileChains = new Map<string, string[]>();
   private readonly fileRetryDelaysMs: number[];
   private readonly runRetryDelaysMs: number[];
-  /** A job's armed retry of its failed scheduled run (one per job). */
-  private readonly runRetryTimers = new Map<string, NodeJS.Timeout>();
+  /** A job's armed retry of its failed scheduled run (one per job), and when it is due. */
+  private readonly runRetryTimers = new Map<string, { timer: NodeJS.Timeout; at: string }>();
   private arming: Promise<void> = Promise.resolve();
 
   constructor(
@@ -502,7 +502,7 @@ export class SyncService {
       this.note(summary.id, 'info', 'Not tried again before the job’s next scheduled run, which comes sooner.');
       return;
     }
-    this.cancelRunRetry(job.id);
+    this.cancelRunRetry(job.id, false);
     const timer = setTimeout(() => {
       this.runRetryTimers.delete(job.id);
       const still = this.engine.store.jobs.get(job.id);
@@ -510,14 +510,23 @@ export class SyncService {
       this.trigger(job.id, request.trigger, { runRetries: attempt + 1 })?.catch(() => undefined);
     }, delay);
     timer.unref();
-    this.runRetryTimers.set(job.id, timer);
+    this.runRetryTimers.set(job.id, { timer, at: new Date(now.getTime() + delay).toISOString() });
     this.note(summary.id, 'info', `The failure may pass (the platform or a database out of reach, or a lock): the run will be tried again automatically in ${describeDelay(delay)}.`);
+    // The jobs list and the dashboard show the retry as the job's next run.
+    this.engine.events.emit('engine.changed', this.engine.status());
   }
 
-  private cancelRunRetry(jobId: string): void {
-    const timer = this.runRetryTimers.get(jobId);
-    if (timer) clearTimeout(timer);
+  /** When the job's automatic retry of a failed scheduled run is due, or null when none is armed. */
+  retryAt(jobId: string): string | null {
+    return this.runRetryTimers.get(jobId)?.at ?? null;
+  }
+
+  private cancelRunRetry(jobId: string, announce = true): void {
+    const armed = this.runRetryTimers.get(jobId);
+    if (!armed) return;
+    clearTimeout(armed.timer);
     this.runRetryTimers.delete(jobId);
+    if (announce) this.engine.events.emit('engine.changed', this.engine.status());
   }
 
   /** Runs `fn` after the next store-retry pause (given up after MAX_STORE_RETRIES). */
@@ -753,7 +762,7 @@ export class SyncService {
     this.retryTimers.clear();
     for (const t of this.fileRetryTimers.values()) clearTimeout(t.timer);
     this.fileRetryTimers.clear();
-    for (const t of this.runRetryTimers.values()) clearTimeout(t);
+    for (const t of this.runRetryTimers.values()) clearTimeout(t.timer);
     this.runRetryTimers.clear();
     this.unsubscribe?.();
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));

@@ -16,11 +16,12 @@ import { engineOnSandbox } from '../mappings-api/helpers';
 let sandbox: RunningSandbox;
 let root: string;
 let engine: Engine;
+let ok: Awaited<ReturnType<typeof engineOnSandbox>>['ok'];
 
 beforeEach(async () => {
   sandbox = await startSandbox({ port: 0 });
   root = mkdtempSync(join(tmpdir(), 'esg-run-retry-'));
-  ({ engine } = await engineOnSandbox(root, sandbox.url));
+  ({ engine, ok } = await engineOnSandbox(root, sandbox.url));
 });
 afterEach(async () => {
   await engine.stop();
@@ -68,19 +69,28 @@ function nextRun(after: number, timeoutMs = 30_000): Promise<RunSummary> {
 describe('a scheduled run that failed for a reason that may pass', () => {
   it('is tried again after a pause, and the retry says what it is', async () => {
     const jobId = exportJob();
-    engine.sync = new SyncService(engine, undefined, { runRetryDelaysMs: [500, 500] });
+    engine.sync = new SyncService(engine, undefined, { runRetryDelaysMs: [1500, 1500] });
     await engine.sync.start();
     sandbox.setFaults({ error500: 1 });
+    const failedAt = Date.now();
     const first = (await engine.sync.trigger(jobId, 'schedule'))!;
     expect(first.status).toBe('failed');
-    expect(notes(first)).toContain('The failure may pass (the platform or a database out of reach, or a lock): the run will be tried again automatically in 1 second.');
+    // The jobs list shows the retry as the job's next run, not the slot a year away.
+    await expect.poll(async () => (await ok<{ id: string; nextRunIsRetry?: boolean }[]>('jobs.list', {})).find((j) => j.id === jobId)?.nextRunIsRetry).toBe(true);
+    const listed = (await ok<{ id: string; nextRunAt: string }[]>('jobs.list', {})).find((j) => j.id === jobId)!;
+    expect(Date.parse(listed.nextRunAt)).toBeGreaterThan(failedAt);
+    expect(Date.parse(listed.nextRunAt)).toBeLessThan(Date.now() + 1600);
+    expect(notes(first)).toContain('The failure may pass (the platform or a database out of reach, or a lock): the run will be tried again automatically in 2 seconds.');
     sandbox.setFaults({});
     const retried = await nextRun(first.id);
     expect(retried).toMatchObject({ status: 'succeeded', trigger: 'schedule' });
     await expect.poll(() => notes(retried)).toContain('Automatic retry 1 of the scheduled run that failed for a reason that may pass.');
-    // It went through: nothing more is armed.
-    await sleep(1200);
+    // It went through: nothing more is armed, and the next run is the schedule's again.
+    await sleep(1700);
     expect(runCount()).toBe(2);
+    const after = (await ok<{ id: string; nextRunAt: string; nextRunIsRetry?: boolean }[]>('jobs.list', {})).find((j) => j.id === jobId)!;
+    expect(after.nextRunIsRetry).toBeUndefined();
+    expect(after.nextRunAt).toMatch(/-01-01T06:00:00/);
   }, 60_000);
 
   it('stops after its retries, saying the job waits for its next slot', async () => {
