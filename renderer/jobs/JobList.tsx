@@ -104,7 +104,7 @@ export function JobList() {
       '—'
     ) : d.kind === 'folder' ? (
       <>
-        {FORMAT[d.format]} files in <span className="job-path">{d.path}</span>
+        {FORMAT[d.format]} files{d.format === 'csv' && d.csvStyle && d.csvStyle !== 'comma' ? ` (${d.csvStyle === 'semicolon' ? 'semicolons, decimal commas' : 'tab-separated'})` : ''} in <span className="job-path">{d.path}</span>
       </>
     ) : (
       `${DATABASE[d.database]} table ${d.table}`

@@ -189,7 +189,7 @@ test('a job is created through the form: the cron editor describes the schedule,
   await expect(page.getByRole('status').filter({ hasText: `Added “${JOB}”` })).toBeVisible();
   const row = page.getByRole('row', { name: JOB, exact: true });
   await expect(row).toContainText('Sandbox platform: Raw submissions');
-  await expect(row).toContainText(`CSV files in ${outDir}`);
+  await expect(row).toContainText(`CSV files (semicolons, decimal commas) in ${outDir}`);
   await expect(row).toContainText('At 06:30, only on Monday (Europe/London)');
   await expect(row).toContainText('Never');
   const saved = (await rpc<{ name: string; nextRunAt: string | null; schedule: string | null }[]>('jobs.list', {})).find((j) => j.name === JOB)!;
