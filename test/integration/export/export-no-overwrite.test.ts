@@ -163,6 +163,19 @@ describe('an incremental run with nothing new', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('an "everything" export of a dataset that has become empty writes the file without rows, so it no longer shows rows gone from the platform', async () => {
+    const dir = freshFolder('emptied');
+    const one = { exportStream: () => (async function* () { yield { row: { id: 's1', value: 5 }, updatedAt: '2026-01-01T00:00:00.000Z' }; })(), exportColumns: () => ['id', 'value'] };
+    const none = { exportStream: () => (async function* () {})(), exportColumns: () => ['id', 'value'] };
+    const opts = { dataset: 'submissions', updatedSince: null, destination: { kind: 'folder' as const, folder: dir, format: 'csv' as const, fileNamePattern: 'latest.{ext}' }, writerOptions: { replaceExisting: true, bom: false } };
+    await runExport({ ...opts, adapter: one });
+    expect(readFileSync(join(dir, 'latest.csv'), 'utf8')).toBe('id,value\ns1,5\n');
+    const emptied = await runExport({ ...opts, adapter: none });
+    expect(readdirSync(dir)).toEqual(['latest.csv']);
+    expect(readFileSync(join(dir, 'latest.csv'), 'utf8')).toBe('id,value\n');
+    expect(emptied.summary).toBe(`The dataset "submissions" has no rows now: wrote ${join(dir, 'latest.csv')} without rows, in place of the earlier file.`);
+  });
+
   it('still fails up front when the destination folder is missing, rows or not', async () => {
     const err = await runExport({ adapter, dataset: 'submissions', updatedSince: '2999-01-01T00:00:00.000Z', destination: { kind: 'folder', folder: join(root, 'missing'), format: 'csv' } }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'ExportError' });

@@ -106,7 +106,9 @@ export async function runExport(o: RunExportOptions): Promise<ExportResult> {
       }
     }
     o.signal?.throwIfAborted();
-    const output = rows === 0 && o.destination.kind === 'folder' ? await noFile(writer, o.destination.folder) : await writer.finish();
+    // "Everything, every run" keeps its file the current data: a dataset that is empty now gives an
+    // empty file (its header), never last run's rows left in place. Otherwise no rows, no file.
+    const output = rows === 0 && o.destination.kind === 'folder' && !o.writerOptions?.replaceExisting ? await noFile(writer, o.destination.folder) : await writer.finish();
     o.onProgress?.({ rows: output.rows, bytes: output.bytes });
     const removed = writer instanceof TableWriter ? writer.removedRows : 0;
     const summary = summarise(o, output, deleted, removed, refilled);
@@ -132,6 +134,7 @@ function summarise(o: RunExportOptions, output: WriterOutput, deleted: number, r
     const again = refilled ? ` Table "${output.table}" was not there, so every row was exported again.` : '';
     return `Wrote ${rows} to table "${output.table}"${stale}.${again}`;
   }
+  if (output.written && output.rows === 0) return `The dataset "${o.dataset}" has no rows now: wrote ${output.path} without rows, in place of the earlier file.`;
   if (output.written) return `Wrote ${rows} to ${output.path}.`;
   return o.updatedSince === null
     ? `The dataset "${o.dataset}" has no rows to export; no file was written.`
