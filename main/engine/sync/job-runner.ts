@@ -42,6 +42,8 @@ export interface RunRequest {
   keepFileFor?: string[];
   /** "Run now" found no file ready: these matching files were still being written. */
   stillWriting?: string[];
+  /** Why this run was started, said right after it starts (an automatic retry). */
+  startNote?: string;
   signal?: AbortSignal;
 }
 
@@ -115,6 +117,7 @@ export class JobRunner {
       const connection = await this.connections.config(job.connectionId);
       adapter = createAdapter(connection, { logger: this.engine.logger, platform: connection.options, http: { onRequest: requestLog.observe } });
       event('info', `Run started (${req.trigger}) as service account ${connection.clientId}.`);
+      if (req.startNote) event('info', req.startNote);
       signedInAs = connection.clientId;
       if (job.type === 'export') {
         result = await this.runExport(job, run.id, config, adapter, ctx, event, (p) => {

@@ -120,7 +120,8 @@ export class SyncService {
       try {
         const chainKey = request.file ? this.chainKeyOf(request.jobId, request.file.sha256) : null;
         const chain = chainKey ? this.fileChains.get(chainKey) : undefined;
-        const summary = await this.runner.run({ ...request, ...(chain?.length ? { keepFileFor: chain } : {}), signal: this.abort.signal });
+        const startNote = runRetries ? `Automatic retry ${runRetries} of the ${request.trigger === 'catch-up' ? 'missed' : 'scheduled'} run that failed for a reason that may pass.` : undefined;
+        const summary = await this.runner.run({ ...request, ...(chain?.length ? { keepFileFor: chain } : {}), ...(startNote ? { startNote } : {}), signal: this.abort.signal });
         this.landed(request);
         this.logFinished(summary);
         if (summary.status === 'succeeded' || summary.status === 'succeeded_with_rejections') this.retryKeptFilesNow(q.connectionId);
@@ -137,7 +138,6 @@ export class SyncService {
         if (lateBecause) this.noteLateStart(summary, lateBecause);
         if (fileRetries && request.file) this.note(summary.id, 'info', `Automatic retry ${fileRetries} of ${basename(request.file.path)}: the earlier run failed for a reason outside the file.`);
         if (request.file) this.retryKeptFile(request.jobId, request.file, summary, fileRetries ?? 0);
-        if (runRetries) this.note(summary.id, 'info', `Automatic retry ${runRetries} of the ${request.trigger === 'catch-up' ? 'missed' : 'scheduled'} run that failed for a reason that may pass.`);
         this.retryScheduledRun(request, summary, runRetries ?? 0);
         done?.(summary);
       } catch (err) {

@@ -84,7 +84,10 @@ describe('a scheduled run that failed for a reason that may pass', () => {
     sandbox.setFaults({});
     const retried = await nextRun(first.id);
     expect(retried).toMatchObject({ status: 'succeeded', trigger: 'schedule' });
-    await expect.poll(() => notes(retried)).toContain('Automatic retry 1 of the scheduled run that failed for a reason that may pass.');
+    // Said at its start, right after "Run started", not after it finished.
+    const timeline = engine.store.runs.events(retried.id).map((e) => e.message);
+    expect(timeline[0]).toMatch(/^Run started \(schedule\)/);
+    expect(timeline[1]).toBe('Automatic retry 1 of the scheduled run that failed for a reason that may pass.');
     // It went through: nothing more is armed, and the next run is the schedule's again.
     await sleep(1700);
     expect(runCount()).toBe(2);
