@@ -272,6 +272,17 @@ describe.each(cases)('table column types on $name', ({ name: server, conn, skip 
     expect((err2 as Error).message).toContain('takes a date and time (ISO 8601)');
   });
 
+  it.skipIf(skip !== null || server === 'SQLite')('a number too large for its DECIMAL column is said as a value that does not fit, with what to do', async () => {
+    const t = table('range');
+    await sql(conn, `CREATE TABLE ${q(conn, t)} (id VARCHAR(64) PRIMARY KEY, value DECIMAL(5,2))`, 'SELECT 1');
+    const w = await TableWriter.create(conn, { table: t, keyColumns: ['id'] });
+    await w.write({ id: 'big', value: 123456.5 });
+    const msg = ((await w.finish().catch((e: unknown) => e)) as Error).message;
+    expect(msg).toMatch(new RegExp(`^Writing 1 row to table "${t}" in .* failed: .*`));
+    expect(msg).toContain("A value does not fit its column: widen that column's type (a larger DECIMAL, a longer VARCHAR, or text), or give the job a new table name");
+    expect(msg).toMatch(/The batch was rolled back/);
+  });
+
   it.skipIf(skip !== null)('a text table an earlier version of the agent created keeps getting text, and is not altered', async () => {
     const t = table('legacy');
     const key = conn.kind === 'mysql' ? 'VARCHAR(191) NOT NULL' : 'TEXT NOT NULL';

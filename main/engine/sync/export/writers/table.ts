@@ -473,7 +473,7 @@ export class TableWriter implements ExportWriter {
       if (e instanceof ExportError) throw new ExportError(e.code, `${e.message}${undone}`, { cause: e.cause });
       throw new ExportError(
         'destination_failed',
-        `Writing ${batchRows} row${batchRows === 1 ? '' : 's'} to table "${this.opts.table}" in ${this.driver.where} failed: ${sentence(errText(e))}${undone}`,
+        `Writing ${batchRows} row${batchRows === 1 ? '' : 's'} to table "${this.opts.table}" in ${this.driver.where} failed: ${sentence(errText(e))}${valueDoesNotFit(e) ? ` ${DOES_NOT_FIT}` : ''}${undone}`,
         { cause: e },
       );
     }
@@ -529,6 +529,17 @@ export class TableWriter implements ExportWriter {
     this.written += batchRows;
     this.bytes += bytes;
   }
+}
+
+// The server refused a value for its column's size or form (a number out of a DECIMAL's range, text
+// longer than a VARCHAR): MySQL/MariaDB error names, PostgreSQL SQLSTATE class 22.
+const VALUE_FIT_CODES = new Set(['ER_WARN_DATA_OUT_OF_RANGE', 'ER_DATA_TOO_LONG', 'ER_TRUNCATED_WRONG_VALUE', 'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD', '22003', '22001', '22P02', '22007', '22008']);
+const DOES_NOT_FIT =
+  "A value does not fit its column: widen that column's type (a larger DECIMAL, a longer VARCHAR, or text), or give the job a new table name so the agent creates the table with columns that fit.";
+
+function valueDoesNotFit(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && VALUE_FIT_CODES.has(code);
 }
 
 /** A set of column names as one comparable string, whatever their order. */
