@@ -115,7 +115,10 @@ export function attentionItems(
       tone: last.status === 'failed' ? 'bad' : 'warn',
       label: opts.label?.(last.status) ?? LABEL[last.status]!,
       subject: j.name,
-      text: `The last run of ${j.name} ${PROBLEM[last.status]}${last.finishedAt ? ` (${opts.formatTime(last.finishedAt)})` : ''}.`,
+      text:
+        `The last run of ${j.name} ${PROBLEM[last.status]}${last.finishedAt ? ` (${opts.formatTime(last.finishedAt)})` : ''}.` +
+        // A failure that may pass is tried again on its own: said, so nobody presses Run now in a hurry.
+        (last.status === 'failed' && j.nextRunIsRetry && j.nextRunAt ? ` It is tried again automatically at ${opts.formatTime(j.nextRunAt)}.` : ''),
       detail: opts.errorOf(last.id),
       runId: last.id,
       page: 'history',

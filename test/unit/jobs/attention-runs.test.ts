@@ -81,3 +81,11 @@ describe('attention for a connection', () => {
     expect(detail('A run was refused sign-in: The platform rejected the client ID or secret.')).toMatch(/^A run was refused sign-in: The platform rejected the client ID or secret\. Its scheduled runs try to sign in again at most once an hour/);
   });
 });
+
+it('says when a failed scheduled run is tried again on its own', () => {
+  const failed = { id: 9, status: 'failed' as const, finishedAt: '2026-12-07T06:00:00.000Z' };
+  const retrying = items([job({ lastRun: failed, nextRunAt: '2026-12-08T06:01:00.000Z', nextRunIsRetry: true })]);
+  expect(retrying[0]!.text).toMatch(/It is tried again automatically at 2026-12-08\.$/);
+  const waiting = items([job({ lastRun: failed, nextRunAt: '2026-12-09T06:00:00.000Z' })]);
+  expect(waiting[0]!.text).not.toContain('tried again');
+});
