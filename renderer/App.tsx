@@ -27,7 +27,17 @@ const NAV = [
 
 function ConnectionBanner() {
   const [status, setStatus] = useState<TransportStatus>('open');
-  useEffect(() => client.onStatus(setStatus), []);
+  // Refused after the page had been let in: the agent restarted. Refused from the start: the token
+  // in the address was never the agent's (cut off when copied, or from before a restart).
+  const [wasLetIn, setWasLetIn] = useState(false);
+  useEffect(
+    () =>
+      client.onStatus((s) => {
+        if (s === 'open') setWasLetIn(true);
+        setStatus(s);
+      }),
+    [],
+  );
   if (status === 'open') return null;
   if (status === 'unauthorized' && agentToken() === null) {
     return (
@@ -39,12 +49,22 @@ function ConnectionBanner() {
       </div>
     );
   }
+  if (status === 'unauthorized' && !wasLetIn) {
+    return (
+      <div className="banner banner-bad" role="alert">
+        <span>
+          The access token in this page’s address is not the agent’s current one: it may have been cut off when it was copied, or be from before the agent last
+          started. Run <code>esg-sync ui</code> on the computer the agent runs on and open the whole address it prints (<code>esg-sync ui --open</code> opens it).
+        </span>
+      </div>
+    );
+  }
   if (status === 'unauthorized') {
     return (
       <div className="banner banner-bad" role="alert">
         <span>
-          The agent was restarted, and this page’s access ended with the old run (its access token changes at every start). Open the address the agent printed when it
-          started, or run <code>esg-sync ui</code> on the computer it runs on to get it again.
+          The agent was restarted, and this page’s access ended with the old run (its access token changes at every start). To get the new address, run{' '}
+          <code>esg-sync ui</code> on the computer it runs on, and open it here.
         </span>
       </div>
     );

@@ -48,5 +48,16 @@ test('a page open across an agent restart says its access ended and how to get t
   agents = [first];
   const none = spawnSync(process.execPath, [CLI, '--data-dir', first.dataDir, 'ui'], { encoding: 'utf8', env: { ...process.env, ...env } });
   expect(none.status).toBe(2);
-  expect(none.stderr).toContain(`No agent is running on ${first.dataDir}. Start it with`);
+  expect(none.stderr).toContain(`No agent is running on ${first.dataDir}. Start it (`);
+});
+
+test('an address whose token was cut off when copied says so, not that the agent restarted', async ({ page }) => {
+  const agent = await startAgent({ env });
+  agents = [agent];
+  await page.goto(agent.launchUrl.slice(0, -6));
+  const alert = page.getByRole('alert').filter({ hasText: 'is not the agent’s current one' });
+  await expect(alert).toContainText('it may have been cut off when it was copied', { timeout: 30_000 });
+  await expect(alert).toContainText('open the whole address it prints');
+  await expect(page.getByText('The agent was restarted')).toHaveCount(0);
+  await page.screenshot({ path: join(shots, 'agent-wrong-token-light.png'), fullPage: true });
 });

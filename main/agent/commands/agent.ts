@@ -35,12 +35,29 @@ const LAUNCH_DIR = 'ui-launch';
 /** Long enough for a browser to start and read the page; a later open or agent start removes leftovers. */
 const LAUNCH_PAGE_MS = 60_000;
 
-/** Starts the system's "open this" program; tests put their own in its place. */
-export type Opener = (command: string, args: string[]) => void;
+/**
+ * Starts the system's "open this" program and says whether it managed: null, or why not. Tests
+ * put their own in its place.
+ */
+export type Opener = (command: string, args: string[]) => Promise<string | null>;
 
-const spawnOpener: Opener = (command, args) => {
-  spawn(command, args, { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
-};
+/** How long an opener may take to say it failed; one still running then (it waits for the browser) is taken as opened. */
+const OPENER_VERDICT_MS = 5_000;
+
+const spawnOpener: Opener = (command, args) =>
+  new Promise((resolve) => {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    // The child and the timer keep this process alive until the verdict (a CLI has nothing else
+    // left to wait for); after it the opener is let go, still running if it waits for the browser.
+    const settle = (verdict: string | null) => {
+      clearTimeout(timer);
+      child.unref();
+      resolve(verdict);
+    };
+    const timer = setTimeout(() => settle(null), OPENER_VERDICT_MS);
+    child.on('error', (err: NodeJS.ErrnoException) => settle(err.code === 'ENOENT' ? `${command} is not installed` : `${command} could not be started (${err.code ?? err.message})`));
+    child.on('exit', (code) => settle(code === 0 || code === null ? null : `${command} exited with code ${code}`));
+  });
 
 /** Removes launch pages older than maxAgeMs (all of them with 0): their tokens are dead or soon opened. */
 export function removeLaunchPages(dataDir: string, maxAgeMs = 0): void {
@@ -83,10 +100,23 @@ export function writeLaunchPage(dataDir: string, launchUrl: string): string {
   return file;
 }
 
-export function openInBrowser(dataDir: string, launchUrl: string, opener: Opener = spawnOpener): void {
+/**
+ * Opens the UI in this computer's browser. Null when a browser was opened; otherwise the sentence
+ * to print: on a server without a display there is none, and the person opens the address
+ * themselves (through an SSH tunnel from their own computer). The page with the token goes then.
+ */
+export async function openInBrowser(dataDir: string, launchUrl: string, opener: Opener = spawnOpener): Promise<string | null> {
   const page = writeLaunchPage(dataDir, launchUrl);
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
-  opener(command, process.platform === 'win32' ? ['/c', 'start', '""', page] : [page]);
+  const failure = await opener(command, process.platform === 'win32' ? ['/c', 'start', '""', page] : [page]);
+  if (failure === null) return null;
+  rmSync(page, { force: true });
+  const port = new URL(launchUrl).port;
+  const headless = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
+  return (
+    `No browser could be opened here (${failure}${headless ? '; this session has no display' : ''}). ` +
+    `Open the address above in a browser yourself; from your own computer, first forward the port: ssh -L ${port}:127.0.0.1:${port} <user>@<this server>.`
+  );
 }
 
 /**
@@ -118,13 +148,16 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
     .action(async (opts: { open?: boolean }) => {
       const { dataDir, out } = ctx();
       const agent = runningAgent(dataDir);
-      if (!agent) throw new CliError(`No agent is running on ${dataDir}. Start it with \`esg-sync agent --data-dir ${dataDir}\`; it prints the address.`, EXIT.usage);
+      if (!agent) throw new CliError(`No agent is running on ${dataDir}. Start it (\`esg-sync agent --data-dir ${dataDir}\`, or its service), then run this command again for the address.`, EXIT.usage);
       const launchUrl = launchUrlOf(agent.url, agent.token);
       // A browser hands the page at that port the token: the port must still be the agent's
       // (agent.json outlives a crashed agent, and another program may have taken the port).
       if (opts.open) await proveAgentAnswers(agent, dataDir);
       out.print({ url: agent.url, launchUrl }, () => `${launchUrl}\nThe token is valid until the agent stops; keep the address to yourself.`);
-      if (opts.open) openInBrowser(dataDir, launchUrl);
+      if (opts.open) {
+        const failure = await openInBrowser(dataDir, launchUrl);
+        if (failure) throw new CliError(failure);
+      }
     });
 
   program
@@ -193,8 +226,16 @@ export function registerAgent(program: Command, ctx: () => GlobalContext): void 
       out.print({ url: server.url, ...(toTerminal ? { launchUrl: server.launchUrl } : {}), port: server.port, dataDir, pid: process.pid }, () =>
         startMessage({ version: engine.version, url: server.url, launchUrl: server.launchUrl, dataDir }, toTerminal),
       );
-      if (opts.open) openInBrowser(dataDir, server.launchUrl);
+      if (opts.open) {
+        void openInBrowser(dataDir, server.launchUrl).then((failure) => {
+          if (failure) process.stderr.write(`${failure}\n`);
+        });
+      }
+      // Launch pages hold the live token: gone a minute after they were written, while the agent runs.
+      const sweep = setInterval(() => removeLaunchPages(dataDir, LAUNCH_PAGE_MS), LAUNCH_PAGE_MS);
+      sweep.unref();
       await stopped;
+      clearInterval(sweep);
       exitAfterStop(0, {
         onLinger: (open) => {
           logger.warn({ open }, 'agent stopped, but something still held the process open; exiting anyway');

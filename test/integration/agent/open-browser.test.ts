@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,30 @@ describe('opening the UI in a browser', () => {
       expect(existsSync(argsFile)).toBe(false);
     } finally {
       await new Promise((r) => other.close(r));
+      removeDir(dataDir);
+    }
+  });
+
+  it('`ui --open` on a server without a browser says so, with the tunnel to use, and leaves no page with the token behind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'esg-ui-open-'));
+    const token = 'tok-' + 'z'.repeat(40);
+    // xdg-open on a machine with no display: "no method available", exit code 3.
+    const failingBin = mkdtempSync(join(tmpdir(), 'esg-failing-opener-'));
+    writeFileSync(join(failingBin, 'xdg-open'), `#!/bin/sh\necho "xdg-open: no method available for opening '$1'" >&2\nexit 3\n`);
+    chmodSync(join(failingBin, 'xdg-open'), 0o755);
+    const server = await startControlServer({ port: 0, token, dispatch: async () => ({ ok: true, result: null }), events: new EngineEvents(), staticDir: null });
+    try {
+      writeAgentFile(dataDir, server.url, server.port, token);
+      const r = await cli(dataDir, ['ui', '--open'], { env: { PATH: `${failingBin}:${process.env.PATH ?? ''}`, DISPLAY: '' } });
+      expect(r.code).toBe(2);
+      // The address is still printed, for the person to open through a tunnel.
+      expect(r.stdout.split('\n')[0]).toBe(`${server.url}#token=${token}`);
+      expect(r.stderr).toContain('No browser could be opened here (xdg-open exited with code 3');
+      expect(r.stderr).toContain(`ssh -L ${server.port}:127.0.0.1:${server.port} <user>@<this server>`);
+      expect(readdirSync(join(dataDir, 'ui-launch'))).toEqual([]);
+    } finally {
+      await server.close();
+      removeDir(failingBin);
       removeDir(dataDir);
     }
   });
