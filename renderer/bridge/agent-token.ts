@@ -2,7 +2,8 @@
  * The browser's proof that it may use the agent: the per-launch token `esg-sync ui` prints in the
  * address (#token=…, or the older ?token=…). The page takes it from there, keeps it in
  * sessionStorage (per origin, so per port, and per tab) and removes it from the address bar and
- * history. It is never a cookie: cookies are not kept apart by port, so the browser would send it
+ * the tab's back/forward list. (The browser's own history of visited addresses keeps the address it
+ * was opened with; that token dies when the agent restarts.) It is never a cookie: cookies are not kept apart by port, so the browser would send it
  * to every other web server on 127.0.0.1 it visits.
  */
 const KEY = 'esg-sync.token';
